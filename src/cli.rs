@@ -1,0 +1,261 @@
+//! The `tenantsim` command line: `run`, `compare`, `validate` and `bench`.
+//!
+//! The edge of the program: reads files, prints, shows a progress bar on
+//! stderr for runs longer than a second and maps failures to exit codes
+//! (0 ok, 2 bad input, 1 anything else).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::files::{self, FileError};
+use crate::report::format::{self, Format};
+use crate::report::RunReport;
+use crate::scenario::{Limits, Scenario};
+use crate::sim::{self, RunControl, RunOptions};
+
+mod bench;
+
+/// Exit code for success.
+pub const EXIT_OK: u8 = 0;
+/// Exit code for failures other than bad input.
+pub const EXIT_FAILURE: u8 = 1;
+/// Exit code for bad input (unreadable or invalid scenario, bad arguments).
+pub const EXIT_BAD_INPUT: u8 = 2;
+
+/// Simulate multi-tenant SaaS designs (silo, pool, bridge, cells) on the
+/// same random traffic and compare throttling, latency and cost per tenant.
+#[derive(Debug, Parser)]
+#[command(name = "tenantsim", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Simulate a scenario and print per-design, per-tenant results.
+    Run(RunArgs),
+    /// Simulate a scenario and print all designs side by side.
+    Compare(RunArgs),
+    /// Check scenario files without running them.
+    Validate {
+        /// Scenario files (RON).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Print throughput figures of the engine on reference scenarios.
+    Bench {
+        /// Shorter reference day (2 h instead of 24 h), for CI.
+        #[arg(long)]
+        quick: bool,
+    },
+}
+
+/// Arguments of `run` and `compare`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Scenario file (RON).
+    pub file: PathBuf,
+    /// Only these designs (repeatable; default all).
+    #[arg(long = "design", value_name = "NAME")]
+    pub designs: Vec<String>,
+    /// Override the scenario's seed.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Override the scenario's replications.
+    #[arg(long)]
+    pub replications: Option<u32>,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Write the output to this file instead of stdout.
+    #[arg(long, value_name = "PATH")]
+    pub out: Option<PathBuf>,
+}
+
+/// A failure with its exit code.
+#[derive(Debug)]
+pub struct Failure {
+    /// Exit code.
+    pub code: u8,
+    /// Message for stderr.
+    pub message: String,
+}
+
+impl Failure {
+    fn bad_input(message: impl Into<String>) -> Self {
+        Self {
+            code: EXIT_BAD_INPUT,
+            message: message.into(),
+        }
+    }
+
+    fn other(message: impl Into<String>) -> Self {
+        Self {
+            code: EXIT_FAILURE,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<FileError> for Failure {
+    fn from(error: FileError) -> Self {
+        Failure::bad_input(error.to_string())
+    }
+}
+
+/// Runs a parsed command line; returns the exit code.
+pub fn execute(cli: Cli) -> u8 {
+    let result = match cli.command {
+        None => {
+            let mut help = <Cli as clap::CommandFactory>::command();
+            let _ = help.print_help();
+            println!();
+            Ok(())
+        }
+        Some(Command::Run(args)) => run_command(&args, false),
+        Some(Command::Compare(args)) => run_command(&args, true),
+        Some(Command::Validate { files }) => validate(&files),
+        Some(Command::Bench { quick }) => {
+            bench::run(quick);
+            Ok(())
+        }
+    };
+    match result {
+        Ok(()) => EXIT_OK,
+        Err(failure) => {
+            eprintln!("{}", failure.message);
+            failure.code
+        }
+    }
+}
+
+/// Loads a scenario with command-line overrides applied before resolution.
+///
+/// # Errors
+/// Occurs when the file cannot be read or is invalid (exit code 2).
+pub fn load(path: &Path, seed: Option<u64>, replications: Option<u32>) -> Result<Scenario, Failure> {
+    let limits = Limits::default();
+    let mut file = files::parse_file(path, &limits)?;
+    if let Some(seed) = seed {
+        file.clock.seed = seed;
+    }
+    if let Some(replications) = replications {
+        file.clock.replications = replications;
+    }
+    Ok(files::resolve_file(path, &file, &limits)?)
+}
+
+fn validate(paths: &[PathBuf]) -> Result<(), Failure> {
+    let mut failures = Vec::new();
+    for path in paths {
+        match load(path, None, None) {
+            Ok(scenario) => println!(
+                "{}: ok — \"{}\", {} tenants, {} tiers, {} designs, {} ticks × {} replications",
+                path.display(),
+                scenario.name,
+                scenario.tenants.len(),
+                scenario.tiers.len(),
+                scenario.designs.len(),
+                scenario.clock.ticks,
+                scenario.clock.replications
+            ),
+            Err(failure) => failures.push(failure.message),
+        }
+    }
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure::bad_input(failures.join("\n")))
+    }
+}
+
+fn run_command(args: &RunArgs, compare: bool) -> Result<(), Failure> {
+    let scenario = load(&args.file, args.seed, args.replications)?;
+    let designs = if args.designs.is_empty() {
+        None
+    } else {
+        let mut indices = Vec::new();
+        for name in &args.designs {
+            match scenario.designs.iter().position(|d| &d.name == name) {
+                Some(i) => indices.push(i),
+                None => {
+                    let known: Vec<&str> = scenario.designs.iter().map(|d| d.name.as_str()).collect();
+                    return Err(Failure::bad_input(format!(
+                        "--design: no design \"{name}\" in {} (known: {})",
+                        args.file.display(),
+                        known.join(", ")
+                    )));
+                }
+            }
+        }
+        Some(indices)
+    };
+    if args.threads == Some(0) {
+        return Err(Failure::bad_input("--threads: must be at least 1"));
+    }
+    let options = RunOptions {
+        threads: args.threads,
+        designs,
+    };
+    let report = run_with_progress(&scenario, &options)?;
+    let text = match args.format {
+        Format::Table if compare => format::compare_table(&report),
+        Format::Table => format::table(&report),
+        Format::Json => format::json(&report).map_err(|e| Failure::other(e.to_string()))?,
+        Format::Csv => format::csv(&report).map_err(|e| Failure::other(e.to_string()))?,
+    };
+    match &args.out {
+        Some(path) => files::save_atomic(path, &text)
+            .map_err(|e| Failure::other(format!("{}: {e}", path.display()))),
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            stdout
+                .write_all(text.as_bytes())
+                .and_then(|()| stdout.flush())
+                .map_err(|e| Failure::other(e.to_string()))
+        }
+    }
+}
+
+/// Runs on a worker thread while this thread draws a progress bar on
+/// stderr once the run has taken more than a second.
+fn run_with_progress(scenario: &Scenario, options: &RunOptions) -> Result<RunReport, Failure> {
+    let control = RunControl::new();
+    let total = sim::total_ticks(scenario, options);
+    let started = Instant::now();
+    std::thread::scope(|scope| {
+        let worker = scope.spawn(|| sim::run(scenario, options, &control));
+        let mut bar: Option<indicatif::ProgressBar> = None;
+        while !worker.is_finished() {
+            std::thread::sleep(Duration::from_millis(50));
+            if bar.is_none() && started.elapsed() > Duration::from_secs(1) {
+                let b = indicatif::ProgressBar::with_draw_target(Some(total), indicatif::ProgressDrawTarget::stderr());
+                if let Ok(style) = indicatif::ProgressStyle::with_template(
+                    "{spinner} simulating {bar:40} {percent:>3}% {elapsed_precise} (eta {eta})",
+                ) {
+                    b.set_style(style);
+                }
+                bar = Some(b);
+            }
+            if let Some(b) = &bar {
+                b.set_position(control.ticks_done().min(total));
+            }
+        }
+        if let Some(b) = bar {
+            b.finish_and_clear();
+        }
+        match worker.join() {
+            Ok(result) => result.map_err(|e| Failure::other(e.to_string())),
+            Err(_) => Err(Failure::other("the simulation thread failed")),
+        }
+    })
+}

@@ -1,0 +1,16 @@
+//! tenantsim: a multi-tenant SaaS architecture simulator.
+//!
+//! The library holds the simulation core and the scenario format, with no
+//! GUI dependency: [`scenario`] parses and resolves RON scenario files,
+//! [`sim`] runs every design on the same random traffic (rayon-parallel,
+//! deterministic), and [`report`] is the one result type every front end
+//! reads. [`files`] does the little IO the front ends share (bounded reads,
+//! atomic saves); [`cli`] is the command-line front end.
+
+pub mod cli;
+pub mod files;
+pub mod queueing;
+pub mod report;
+pub mod scenario;
+pub mod sim;
+pub mod units;

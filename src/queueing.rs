@@ -1,0 +1,274 @@
+//! Closed forms of queueing theory (MODEL.md §4): Erlang C, M/M/c waiting
+//! and latency, and the latency distribution the engine records for one
+//! tick. Pure functions of numbers; the engine and the fidelity tests both
+//! use them, so the tests also check the engine's use of them.
+
+use crate::scenario::model::ServiceTime;
+
+/// Probability that an arrival waits in an M/M/c queue with `servers`
+/// servers and offered load `a = λ/μ` (Erlang C). Returns 1 when `a ≥ c`.
+///
+/// Uses the Erlang B recursion, which is stable for thousands of servers.
+pub fn erlang_c(servers: u32, offered_load: f64) -> f64 {
+    let c = f64::from(servers);
+    if servers == 0 || offered_load >= c {
+        return 1.0;
+    }
+    if offered_load <= 0.0 {
+        return 0.0;
+    }
+    let mut b = 1.0;
+    for k in 1..=servers {
+        b = offered_load * b / (f64::from(k) + offered_load * b);
+    }
+    let rho = offered_load / c;
+    b / (1.0 - rho * (1.0 - b))
+}
+
+/// Mean waiting time in an M/M/c queue, seconds (`Wq = C/(cμ − λ)`).
+pub fn mmc_mean_wait_secs(servers: u32, lambda_per_sec: f64, mu_per_sec: f64) -> f64 {
+    let capacity = f64::from(servers) * mu_per_sec;
+    if lambda_per_sec >= capacity {
+        return f64::INFINITY;
+    }
+    erlang_c(servers, lambda_per_sec / mu_per_sec) / (capacity - lambda_per_sec)
+}
+
+/// Mean latency (wait plus exponential service) of an M/M/c queue, seconds.
+pub fn mmc_mean_latency_secs(servers: u32, lambda_per_sec: f64, mu_per_sec: f64) -> f64 {
+    mmc_mean_wait_secs(servers, lambda_per_sec, mu_per_sec) + 1.0 / mu_per_sec
+}
+
+/// Cap on utilisation in the stationary waiting term: above it the queue
+/// is treated as saturated and the fluid backlog carries the delay.
+pub const RHO_CAP: f64 = 0.98;
+
+/// The waiting part of one tick's latency distribution: with probability
+/// `wait_probability` a request waits an exponential time of rate
+/// `wait_rate_per_sec`, after a deterministic `delay_secs` from backlog.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct WaitState {
+    /// Delay every request sees from backlog carried over ticks, seconds.
+    pub delay_secs: f64,
+    /// Probability of waiting for a server (Erlang C at the tick's load).
+    pub wait_probability: f64,
+    /// Rate of the exponential wait, per second (`cμ − λ`, adjusted for
+    /// the service-time variability).
+    pub wait_rate_per_sec: f64,
+}
+
+impl WaitState {
+    /// The stationary M/M/c (or M/G/c, by the Allen–Cunneen correction)
+    /// wait at `lambda_per_sec` on `servers` servers, plus `delay_secs`.
+    /// Utilisation is capped at [`RHO_CAP`].
+    pub fn stationary(servers: u32, lambda_per_sec: f64, service: &ServiceTime, delay_secs: f64) -> Self {
+        let mean = service.mean_secs();
+        if servers == 0 {
+            return Self {
+                delay_secs,
+                wait_probability: 0.0,
+                wait_rate_per_sec: 1.0,
+            };
+        }
+        let c = f64::from(servers);
+        let rho = (lambda_per_sec.max(0.0) * mean / c).min(RHO_CAP);
+        let wait_probability = erlang_c(servers, rho * c);
+        let cv = service.cv();
+        let variability = 0.5 * (1.0 + cv * cv);
+        let wait_rate_per_sec = (c / mean) * (1.0 - rho) / variability.max(1e-6);
+        Self {
+            delay_secs,
+            wait_probability,
+            wait_rate_per_sec,
+        }
+    }
+
+    /// Mean latency (delay + wait + service), seconds.
+    pub fn mean_latency_secs(&self, service: &ServiceTime) -> f64 {
+        self.delay_secs + self.wait_probability / self.wait_rate_per_sec + service.mean_secs()
+    }
+
+    /// P(latency ≤ x) for latency = delay + wait + service.
+    pub fn latency_cdf(&self, service: &ServiceTime, x_secs: f64) -> f64 {
+        let y = x_secs - self.delay_secs;
+        if y <= 0.0 {
+            return 0.0;
+        }
+        let c = self.wait_probability;
+        let theta = self.wait_rate_per_sec;
+        let value = match *service {
+            ServiceTime::Exponential { mean_secs } => {
+                let mu = 1.0 / mean_secs;
+                let no_wait = -(-mu * y).exp_m1();
+                (1.0 - c) * no_wait + c * hypoexponential_cdf(theta, mu, y)
+            }
+            ServiceTime::Deterministic { secs } => {
+                let z = y - secs;
+                if z < 0.0 {
+                    0.0
+                } else {
+                    (1.0 - c) + c * -(-theta * z).exp_m1()
+                }
+            }
+            ServiceTime::LogNormal { mean_secs, cv } => {
+                let dist = LogNormalService::new(mean_secs, cv);
+                (1.0 - c) * dist.cdf(y) + c * dist.cdf_after_exp_wait(theta, y)
+            }
+        };
+        value.clamp(0.0, 1.0)
+    }
+
+    /// The latency at probability `q`, seconds (bisection on the CDF).
+    pub fn latency_quantile_secs(&self, service: &ServiceTime, q: f64) -> f64 {
+        let mut lo = 0.0;
+        let mut hi = self.delay_secs + service.mean_secs() * 10.0 + 1.0;
+        while self.latency_cdf(service, hi) < q {
+            hi *= 2.0;
+            if hi > 1e9 {
+                return hi;
+            }
+        }
+        for _ in 0..200 {
+            let mid = 0.5 * (lo + hi);
+            if self.latency_cdf(service, mid) < q {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+            if hi - lo <= 1e-12 * hi.max(1e-9) {
+                break;
+            }
+        }
+        0.5 * (lo + hi)
+    }
+}
+
+/// P(X + Y ≤ y) for independent exponentials of rates `a` and `b`.
+fn hypoexponential_cdf(a: f64, b: f64, y: f64) -> f64 {
+    if (a - b).abs() <= 1e-9 * a.max(b) {
+        let r = 0.5 * (a + b);
+        return 1.0 - (-r * y).exp() * (1.0 + r * y);
+    }
+    1.0 - (b * (-a * y).exp() - a * (-b * y).exp()) / (b - a)
+}
+
+/// Lognormal service time given by mean and coefficient of variation.
+#[derive(Debug, Clone, Copy)]
+struct LogNormalService {
+    mu_log: f64,
+    sigma_log: f64,
+}
+
+/// Gauss–Legendre nodes and weights on [-1, 1], 16 points.
+const GL_NODES: [f64; 8] = [
+    0.095_012_509_837_637_44,
+    0.281_603_550_779_258_9,
+    0.458_016_777_657_227_4,
+    0.617_876_244_402_643_8,
+    0.755_404_408_355_003,
+    0.865_631_202_387_831_8,
+    0.944_575_023_073_232_6,
+    0.989_400_934_991_649_9,
+];
+const GL_WEIGHTS: [f64; 8] = [
+    0.189_450_610_455_068_5,
+    0.182_603_415_044_923_6,
+    0.169_156_519_395_002_5,
+    0.149_595_988_816_576_7,
+    0.124_628_971_255_533_9,
+    0.095_158_511_682_492_8,
+    0.062_253_523_938_647_9,
+    0.027_152_459_411_754_1,
+];
+
+impl LogNormalService {
+    fn new(mean_secs: f64, cv: f64) -> Self {
+        let sigma2 = (1.0 + cv * cv).ln();
+        Self {
+            mu_log: mean_secs.ln() - 0.5 * sigma2,
+            sigma_log: sigma2.sqrt(),
+        }
+    }
+
+    fn cdf(&self, y: f64) -> f64 {
+        if y <= 0.0 {
+            return 0.0;
+        }
+        let z = (y.ln() - self.mu_log) / (self.sigma_log * std::f64::consts::SQRT_2);
+        0.5 * libm::erfc(-z)
+    }
+
+    /// P(W + S ≤ y) with W exponential of rate `theta`: the integral
+    /// ∫₀^y θe^{−θw} F_S(y − w) dw by 16-point Gauss–Legendre over the
+    /// part of [0, y] where the exponential has mass.
+    fn cdf_after_exp_wait(&self, theta: f64, y: f64) -> f64 {
+        let upper = y.min(40.0 / theta);
+        let half = 0.5 * upper;
+        let mut sum = 0.0;
+        for (node, weight) in GL_NODES.iter().zip(GL_WEIGHTS) {
+            for w in [half * (1.0 - node), half * (1.0 + node)] {
+                sum += weight * theta * (-theta * w).exp() * self.cdf(y - w);
+            }
+        }
+        sum * half
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn close(a: f64, b: f64, rel: f64) -> bool {
+        (a - b).abs() <= rel * b.abs()
+    }
+
+    #[test]
+    fn erlang_c_matches_model_worked_value() {
+        // MODEL.md §4: c = 8, μ = 50/s, λ = 350/s → C = 0.6353.
+        assert!(close(erlang_c(8, 7.0), 0.6353, 1e-4), "{}", erlang_c(8, 7.0));
+        // M/M/1: C = ρ.
+        assert!(close(erlang_c(1, 0.8), 0.8, 1e-12));
+    }
+
+    #[test]
+    fn worked_latencies_match_model() {
+        let exp = ServiceTime::Exponential { mean_secs: 0.02 };
+        let cases = [
+            (8, 350.0, 32.71, 25.85, 86.30, 124.05),
+            (2, 10.0, 20.20, f64::NAN, f64::NAN, 92.54),
+            (1, 40.0, 100.0, f64::NAN, f64::NAN, 460.5),
+        ];
+        for (c, lambda, mean_ms, p50, p95, p99) in cases {
+            let state = WaitState::stationary(c, lambda, &exp, 0.0);
+            assert!(close(state.mean_latency_secs(&exp) * 1e3, mean_ms, 1e-3));
+            assert!(close(mmc_mean_latency_secs(c, lambda, 50.0) * 1e3, mean_ms, 1e-3));
+            for (q, want) in [(0.5, p50), (0.95, p95), (0.99, p99)] {
+                if want.is_finite() {
+                    let got = state.latency_quantile_secs(&exp, q) * 1e3;
+                    assert!(close(got, want, 1e-3), "c={c} q={q}: {got} vs {want}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn lognormal_with_cv_one_is_close_to_exponential_shape() {
+        let ln = ServiceTime::LogNormal { mean_secs: 0.02, cv: 1.0 };
+        let state = WaitState::stationary(4, 150.0, &ln, 0.0);
+        // CDF is monotone and reaches 1.
+        let mut last = 0.0;
+        for k in 1..200 {
+            let f = state.latency_cdf(&ln, f64::from(k) * 0.005);
+            assert!(f + 1e-12 >= last);
+            last = f;
+        }
+        assert!(last > 0.999);
+        // The mean from the CDF matches the closed-form mean.
+        let mut mean = 0.0;
+        let dx = 1e-4;
+        for k in 0..20_000 {
+            mean += (1.0 - state.latency_cdf(&ln, f64::from(k) * dx)) * dx;
+        }
+        assert!(close(mean, state.mean_latency_secs(&ln), 0.01), "{mean}");
+    }
+}

@@ -1,0 +1,366 @@
+//! The run report: one type, used by the CLI (table, JSON, CSV) and the
+//! app. Every headline figure is an [`Estimate`]: the mean over
+//! replications and the half-width of its 95 % confidence interval.
+//!
+//! The JSON form of [`RunReport`] is a documented, stable schema
+//! (`schema_version`); fields are only ever added.
+
+pub mod format;
+
+use serde::{Deserialize, Serialize};
+
+/// Version of the report schema.
+pub const REPORT_SCHEMA_VERSION: u32 = 1;
+
+/// Mean over replications and 95 % confidence half-width (Student t).
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub struct Estimate {
+    /// Mean over replications.
+    pub mean: f64,
+    /// Half-width of the 95 % confidence interval (0 with one replication).
+    pub ci95: f64,
+}
+
+/// Two-sided 97.5 % Student t quantiles for 1–30 degrees of freedom.
+const T_975: [f64; 30] = [
+    12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160,
+    2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056,
+    2.052, 2.048, 2.045, 2.042,
+];
+
+/// The 97.5 % Student t quantile for `dof` degrees of freedom.
+pub fn t_quantile_975(dof: usize) -> f64 {
+    match dof {
+        0 => 0.0,
+        1..=30 => T_975[dof - 1],
+        31..=60 => 2.000 + (2.042 - 2.000) * (60 - dof) as f64 / 30.0,
+        61..=120 => 1.980 + (2.000 - 1.980) * (120 - dof) as f64 / 60.0,
+        _ => 1.960,
+    }
+}
+
+impl Estimate {
+    /// Mean and confidence half-width of replication values, summed in
+    /// order (so the result does not depend on thread count).
+    pub fn from_samples(samples: &[f64]) -> Self {
+        let n = samples.len();
+        if n == 0 {
+            return Self::default();
+        }
+        let mean = samples.iter().sum::<f64>() / n as f64;
+        if n == 1 {
+            return Self { mean, ci95: 0.0 };
+        }
+        let var = samples.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1) as f64;
+        Self {
+            mean,
+            ci95: t_quantile_975(n - 1) * (var / n as f64).sqrt(),
+        }
+    }
+
+    /// A figure without sampling error.
+    pub fn exact(value: f64) -> Self {
+        Self {
+            mean: value,
+            ci95: 0.0,
+        }
+    }
+}
+
+/// Results of one run of a scenario: every design on the same traffic.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunReport {
+    /// Report schema version ([`REPORT_SCHEMA_VERSION`]).
+    pub schema_version: u32,
+    /// Scenario name.
+    pub scenario: String,
+    /// Master seed used.
+    pub seed: u64,
+    /// Replications run.
+    pub replications: u32,
+    /// Simulated seconds.
+    pub duration_secs: f64,
+    /// Tick length in seconds.
+    pub tick_secs: f64,
+    /// Months the run's usage costs were scaled by to get monthly figures.
+    pub months_per_run: f64,
+    /// Tier names in file order.
+    pub tiers: Vec<String>,
+    /// Event windows (for shading timelines).
+    pub events: Vec<EventWindow>,
+    /// One entry per design, in file order.
+    pub designs: Vec<DesignReport>,
+}
+
+/// An event's window.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventWindow {
+    /// `spike` or `capacity_loss`.
+    pub kind: String,
+    /// Human label, e.g. `smb-00 ×20` or `compute −50 %`.
+    pub label: String,
+    /// Tenant id for spikes.
+    pub tenant: Option<String>,
+    /// Start, seconds from the beginning of the run.
+    pub start_secs: f64,
+    /// End, seconds.
+    pub end_secs: f64,
+}
+
+/// Results of one design.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DesignReport {
+    /// Design name.
+    pub name: String,
+    /// Headline figures.
+    pub totals: DesignTotals,
+    /// Per tenant, in file order.
+    pub tenants: Vec<TenantReport>,
+    /// Per tier, in file order.
+    pub tiers: Vec<TierReport>,
+    /// Per stack, layer by layer.
+    pub stacks: Vec<StackReport>,
+    /// Time series for plotting.
+    pub series: SeriesReport,
+}
+
+/// Headline figures of a design.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DesignTotals {
+    /// Total cost per month, USD (usage scaled to a month plus overheads).
+    pub cost_usd_per_month: Estimate,
+    /// Cost not attributed to any tenant (idle capacity, empty cells).
+    pub unallocated_usd_per_month: Estimate,
+    /// Sum of tier prices, USD per month.
+    pub revenue_usd_per_month: f64,
+    /// Revenue minus total cost.
+    pub margin_usd_per_month: Estimate,
+    /// Mean attributed cost per tenant.
+    pub mean_cost_per_tenant_usd_per_month: Estimate,
+    /// Largest attributed cost of one tenant.
+    pub worst_cost_per_tenant_usd_per_month: Estimate,
+    /// Requests offered in the run.
+    pub offered: Estimate,
+    /// Requests throttled at the gateway.
+    pub throttled: Estimate,
+    /// Requests dropped (timeout or partition).
+    pub dropped: Estimate,
+    /// Requests served.
+    pub served: Estimate,
+    /// Throttled / offered.
+    pub throttled_fraction: Estimate,
+    /// (Throttled + dropped) / offered.
+    pub unserved_fraction: Estimate,
+    /// Fraction of tenants meeting their SLO.
+    pub slo_met_fraction: Estimate,
+    /// Largest tenant p99, ms.
+    pub worst_p99_ms: Estimate,
+    /// Tenants hurt by other tenants' spikes.
+    pub tenants_hurt: Estimate,
+    /// Largest p99 increase any tenant suffered from others' spikes, ms.
+    pub worst_impact_p99_increase_ms: Estimate,
+}
+
+/// Throttled requests by cause.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Throttles {
+    /// By the tenant's usage-plan bucket.
+    pub plan: Estimate,
+    /// By a usage-plan quota.
+    pub quota: Estimate,
+    /// By the shared stage/account bucket of its gateway stack.
+    pub account: Estimate,
+    /// All causes.
+    pub total: Estimate,
+}
+
+/// Dropped requests by cause.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Drops {
+    /// Waited in a compute queue past the timeout.
+    pub timeout: Estimate,
+    /// Rejected by a saturated database partition.
+    pub partition: Estimate,
+    /// All causes.
+    pub total: Estimate,
+}
+
+/// Latency of served requests, ms.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Latency {
+    /// Mean.
+    pub mean_ms: Estimate,
+    /// Median.
+    pub p50_ms: Estimate,
+    /// 95th percentile.
+    pub p95_ms: Estimate,
+    /// 99th percentile.
+    pub p99_ms: Estimate,
+}
+
+/// Cost per layer, USD per month.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct LayerCosts {
+    /// Gateway.
+    pub gateway: Estimate,
+    /// Compute.
+    pub compute: Estimate,
+    /// Database (capacity and storage).
+    pub database: Estimate,
+    /// Fixed per-stack overheads.
+    pub overhead: Estimate,
+}
+
+/// How much a tenant suffered during other tenants' spikes, against the
+/// same run without spikes.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Impact {
+    /// Increase of its p99 inside other tenants' spike windows, ms.
+    pub p99_increase_ms: Estimate,
+    /// Increase of its unserved fraction inside those windows.
+    pub unserved_increase: Estimate,
+    /// True when the increase is material (p99 up > 10 % and > 1 ms, or
+    /// unserved up > 0.5 percentage points).
+    pub hurt: bool,
+    /// Spiking tenants that share a stack with it (the likely culprits).
+    pub blamed: Vec<String>,
+}
+
+/// Results of one tenant under one design.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TenantReport {
+    /// Tenant id.
+    pub id: String,
+    /// Tier name.
+    pub tier: String,
+    /// Stack label per layer (gateway, compute, database; absent layers
+    /// are omitted).
+    pub stacks: Vec<String>,
+    /// Requests offered.
+    pub offered: Estimate,
+    /// Requests admitted by the gateway.
+    pub admitted: Estimate,
+    /// Requests throttled, by cause.
+    pub throttled: Throttles,
+    /// Requests dropped, by cause.
+    pub dropped: Drops,
+    /// Requests served.
+    pub served: Estimate,
+    /// Requests still queued at the end of the run.
+    pub in_flight: Estimate,
+    /// Latency of served requests.
+    pub latency: Latency,
+    /// (Throttled + dropped) / offered.
+    pub unserved_fraction: Estimate,
+    /// Fraction of replications in which the tenant met its SLO.
+    pub slo_met: Estimate,
+    /// Attributed cost, USD per month.
+    pub cost_usd_per_month: Estimate,
+    /// Attributed cost per layer.
+    pub cost_by_layer: LayerCosts,
+    /// Tier price, USD per month.
+    pub revenue_usd_per_month: f64,
+    /// Revenue minus cost.
+    pub margin_usd_per_month: Estimate,
+    /// Noisy-neighbour impact.
+    pub impact: Impact,
+}
+
+/// Aggregates of one tier under one design.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TierReport {
+    /// Tier name.
+    pub name: String,
+    /// Tenants in the tier.
+    pub tenants: usize,
+    /// Summed attributed cost, USD per month.
+    pub cost_usd_per_month: Estimate,
+    /// Summed revenue, USD per month.
+    pub revenue_usd_per_month: f64,
+    /// Revenue minus cost.
+    pub margin_usd_per_month: Estimate,
+    /// p99 of all the tier's served requests, ms.
+    pub p99_ms: Estimate,
+    /// Fraction of the tier's tenants meeting the SLO.
+    pub slo_met_fraction: Estimate,
+    /// (Throttled + dropped) / offered over the tier.
+    pub unserved_fraction: Estimate,
+}
+
+/// One stack under one design.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StackReport {
+    /// `gateway`, `compute` or `database`.
+    pub layer: String,
+    /// Label, e.g. `pool *` or `silo acme`.
+    pub label: String,
+    /// Tenants served.
+    pub tenants: usize,
+    /// Busy fraction of capacity (compute: server time, database: units).
+    pub utilisation: Estimate,
+    /// Time-averaged instances (compute only; 0 elsewhere).
+    pub mean_instances: Estimate,
+    /// Largest instance count (compute only).
+    pub peak_instances: Estimate,
+    /// Cost, USD per month.
+    pub cost_usd_per_month: Estimate,
+}
+
+/// A series with a confidence band, one value per point.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Band {
+    /// Mean over replications.
+    pub mean: Vec<f64>,
+    /// 95 % confidence half-width.
+    pub ci95: Vec<f64>,
+}
+
+/// Flow through the system over time for one tier (or all).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct FlowSeries {
+    /// Tier name, or `all`.
+    pub name: String,
+    /// Offered requests per second.
+    pub offered_per_sec: Band,
+    /// Admitted requests per second.
+    pub admitted_per_sec: Band,
+    /// Throttled requests per second.
+    pub throttled_per_sec: Band,
+    /// Dropped requests per second.
+    pub dropped_per_sec: Band,
+    /// Served requests per second.
+    pub served_per_sec: Band,
+    /// p99 latency of requests served in each interval, ms.
+    pub p99_ms: Band,
+}
+
+/// Downsampled time series of one design.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct SeriesReport {
+    /// Start of each point's interval, seconds.
+    pub t_secs: Vec<f64>,
+    /// Length of each interval, seconds.
+    pub interval_secs: f64,
+    /// All tenants together.
+    pub total: FlowSeries,
+    /// Per tier, in file order.
+    pub tiers: Vec<FlowSeries>,
+    /// Compute instances (all stacks), time-averaged per interval.
+    pub instances: Band,
+    /// Compute utilisation (busy / capacity over all stacks).
+    pub utilisation: Band,
+}
+
+impl RunReport {
+    /// The design named `name`.
+    pub fn design(&self, name: &str) -> Option<&DesignReport> {
+        self.designs.iter().find(|d| d.name == name)
+    }
+}
+
+impl DesignReport {
+    /// The tenant with id `id`.
+    pub fn tenant(&self, id: &str) -> Option<&TenantReport> {
+        self.tenants.iter().find(|t| t.id == id)
+    }
+}

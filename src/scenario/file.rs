@@ -1,0 +1,626 @@
+//! The scenario file as written: a serde mirror of the RON text.
+//!
+//! Types here keep human units (`DurationText`), names instead of indices
+//! and optional fields with defaults. Nothing here is validated beyond what
+//! serde checks; `resolve` turns a [`ScenarioFile`] into a checked
+//! [`crate::scenario::Scenario`]. The engine never sees these types.
+
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+
+use crate::units::DurationText;
+
+/// The current file format version. Files must say `version: 1`.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// A whole scenario file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Scenario")]
+pub struct ScenarioFile {
+    /// File format version; required so later formats can migrate old files.
+    pub version: u32,
+    /// Short title shown in lists.
+    pub name: String,
+    /// One-line description.
+    #[serde(default)]
+    pub description: String,
+    /// Teaching text for workshops.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lesson: Option<LessonFile>,
+    /// Simulated time, seed and replications.
+    pub clock: ClockFile,
+    /// Commercial tiers by name, in file order.
+    pub tiers: IndexMap<String, TierFile>,
+    /// Explicit tenants and generated groups, in file order.
+    pub tenants: Vec<TenantEntryFile>,
+    /// The resources a request passes through.
+    pub layers: LayersFile,
+    /// Deployment designs to compare.
+    pub designs: Vec<DesignFile>,
+    /// Spikes and capacity losses.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<EventFile>,
+    /// How shared costs are attributed to tenants.
+    #[serde(default)]
+    pub cost: CostFile,
+}
+
+/// Teaching material attached to a scenario.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LessonFile {
+    /// Audience level, e.g. "intro", "intermediate", "advanced".
+    pub level: String,
+    /// What to look at and why, as plain text.
+    pub text: String,
+}
+
+/// Simulated time.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClockFile {
+    /// Simulated duration, e.g. `"1h"`.
+    pub duration: DurationText,
+    /// Time step, e.g. `"1s"` (default).
+    #[serde(default = "default_tick")]
+    pub tick: DurationText,
+    /// Master seed; every random stream is derived from it.
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+    /// Independent replications (for confidence intervals).
+    #[serde(default = "default_replications")]
+    pub replications: u32,
+    /// Hour of day at which the run starts (0–24), for diurnal profiles.
+    #[serde(default)]
+    pub start_hour: f64,
+}
+
+fn default_tick() -> DurationText {
+    DurationText::new("1s")
+}
+fn default_seed() -> u64 {
+    1
+}
+fn default_replications() -> u32 {
+    8
+}
+
+/// A commercial tier.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TierFile {
+    /// Price a tenant of this tier pays per month, in USD.
+    pub price_per_month: f64,
+    /// Usage plan enforced at the gateway; none means unthrottled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan: Option<PlanFile>,
+    /// Service-level objective.
+    #[serde(default)]
+    pub slo: SloFile,
+    /// Weight under weighted-fair sharing of a pooled compute stack.
+    #[serde(default = "one")]
+    pub weight: f64,
+    /// Weight for the `TierWeights` cost attribution method.
+    #[serde(default = "one")]
+    pub cost_weight: f64,
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+/// A usage plan: token bucket plus optional quotas.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlanFile {
+    /// Steady rate in requests per second (bucket refill).
+    pub rate: f64,
+    /// Bucket capacity in requests.
+    pub burst: f64,
+    /// Requests allowed per day.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quota_per_day: Option<u64>,
+    /// Requests allowed per week.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quota_per_week: Option<u64>,
+    /// Requests allowed per month (30 days).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quota_per_month: Option<u64>,
+}
+
+/// A service-level objective.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SloFile {
+    /// Target 99th-percentile latency in milliseconds.
+    pub p99_ms: f64,
+    /// Largest fraction of offered requests that may go unserved
+    /// (throttled or dropped).
+    pub max_throttled: f64,
+}
+
+impl Default for SloFile {
+    fn default() -> Self {
+        Self {
+            p99_ms: 500.0,
+            max_throttled: 0.01,
+        }
+    }
+}
+
+/// One entry of the tenant list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum TenantEntryFile {
+    /// One named tenant.
+    Tenant {
+        /// Unique tenant id.
+        id: String,
+        /// Tier name.
+        tier: String,
+        /// Load profile.
+        load: LoadFile,
+    },
+    /// `count` tenants named `prefix-00`, `prefix-01`, … of one tier.
+    Group {
+        /// Id prefix.
+        prefix: String,
+        /// How many tenants.
+        count: u32,
+        /// Tier name.
+        tier: String,
+        /// Load profile shared by the group (rate is the mean).
+        load: LoadFile,
+        /// How rates vary across the group (drawn from the seed).
+        #[serde(default)]
+        spread: SpreadFile,
+    },
+}
+
+/// How a group's rates vary around its mean rate.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum SpreadFile {
+    /// Every tenant has the mean rate.
+    #[default]
+    Fixed,
+    /// Rate × a lognormal factor with mean 1 and the given log-space sigma.
+    LogNormal {
+        /// Standard deviation of the log of the factor.
+        sigma: f64,
+    },
+    /// Rate × a factor uniform in `[low, high]`.
+    Uniform {
+        /// Smallest factor.
+        low: f64,
+        /// Largest factor.
+        high: f64,
+    },
+}
+
+/// A tenant's load profile.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoadFile {
+    /// Base request rate in requests per second.
+    pub rate: f64,
+    /// Shape over time.
+    #[serde(default)]
+    pub pattern: PatternFile,
+    /// Fraction of requests that are reads (the rest are writes).
+    #[serde(default = "default_read_fraction")]
+    pub read_fraction: f64,
+    /// Item size per request in KB (sets database units per request).
+    #[serde(default = "one")]
+    pub item_kb: f64,
+    /// Data stored, in GB.
+    #[serde(default = "one")]
+    pub data_gb: f64,
+    /// Partition keys the tenant's items are spread over (1 = keyed by tenant).
+    #[serde(default = "default_key_shards")]
+    pub key_shards: u32,
+    /// Share of traffic on the hottest key shard (default: even spread).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hot_key_share: Option<f64>,
+}
+
+fn default_read_fraction() -> f64 {
+    0.8
+}
+fn default_key_shards() -> u32 {
+    1
+}
+
+/// Shape of a load profile over time (multiplies the base rate).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum PatternFile {
+    /// Flat.
+    #[default]
+    Constant,
+    /// Daily cosine: `1 + amplitude·cos(2π(hour − peak_hour)/24)`.
+    Diurnal {
+        /// Hour of day of the peak (0–24).
+        peak_hour: f64,
+        /// Relative swing (0–1).
+        amplitude: f64,
+    },
+    /// On/off: `factor` while on, 1 while off, starting on.
+    Bursty {
+        /// Length of an on period.
+        on: DurationText,
+        /// Length of an off period.
+        off: DurationText,
+        /// Rate multiplier while on.
+        factor: f64,
+    },
+    /// Linear from 1× at the start to `to_factor` after `over`, then flat.
+    Ramp {
+        /// Final multiplier.
+        to_factor: f64,
+        /// Time to reach it.
+        over: DurationText,
+    },
+}
+
+/// The layers a request passes through, in order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LayersFile {
+    /// API gateway (throttling); absent means no throttling.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gateway: Option<GatewayFile>,
+    /// Compute (queueing, latency, autoscaling).
+    pub compute: ComputeFile,
+    /// Database (partitions, hot-partition throttling).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub database: Option<DatabaseFile>,
+}
+
+/// API gateway layer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct GatewayFile {
+    /// Shared stage/account steady rate (requests per second) per stack.
+    pub account_rate: f64,
+    /// Shared stage/account bucket size per stack.
+    pub account_burst: f64,
+    /// USD per million admitted requests.
+    pub price_per_million: f64,
+}
+
+impl Default for GatewayFile {
+    fn default() -> Self {
+        Self {
+            account_rate: 10_000.0,
+            account_burst: 5_000.0,
+            price_per_million: 3.5,
+        }
+    }
+}
+
+/// Compute layer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ComputeFile {
+    /// Service-time distribution of one request.
+    pub service_time: ServiceTimeFile,
+    /// Requests one instance serves at once.
+    #[serde(default = "default_concurrency")]
+    pub concurrency: u32,
+    /// Instance count bounds of a pooled stack (and of each cell).
+    #[serde(default)]
+    pub instances: InstancesFile,
+    /// Instance count bounds of a silo stack (default: same as `instances`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub silo_instances: Option<InstancesFile>,
+    /// Target-tracking autoscaling; absent means a fixed `min` instances.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub autoscale: Option<AutoscaleFile>,
+    /// Queued work older than this is dropped.
+    #[serde(default = "default_queue_timeout")]
+    pub queue_timeout: DurationText,
+    /// USD per instance-hour.
+    #[serde(default)]
+    pub price_per_hour: f64,
+    /// How a shared stack divides its capacity.
+    #[serde(default)]
+    pub fairness: FairnessFile,
+}
+
+fn default_concurrency() -> u32 {
+    1
+}
+fn default_queue_timeout() -> DurationText {
+    DurationText::new("30s")
+}
+
+/// Service-time distribution.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum ServiceTimeFile {
+    /// Exponential with the given mean (M/M/c).
+    Exponential {
+        /// Mean in milliseconds.
+        mean_ms: f64,
+    },
+    /// Lognormal with the given mean and coefficient of variation.
+    LogNormal {
+        /// Mean in milliseconds.
+        mean_ms: f64,
+        /// Standard deviation divided by the mean.
+        cv: f64,
+    },
+    /// Every request takes the same time.
+    Deterministic {
+        /// Service time in milliseconds.
+        ms: f64,
+    },
+}
+
+/// Instance count bounds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InstancesFile {
+    /// Fewest instances (the fixed count without autoscaling).
+    pub min: u32,
+    /// Most instances.
+    pub max: u32,
+}
+
+impl Default for InstancesFile {
+    fn default() -> Self {
+        Self { min: 1, max: 1 }
+    }
+}
+
+/// Target-tracking autoscaling.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AutoscaleFile {
+    /// Utilisation the policy aims for (0–1).
+    pub target_utilisation: f64,
+    /// How often the policy looks at utilisation.
+    #[serde(default = "default_evaluation_period")]
+    pub evaluation_period: DurationText,
+    /// Delay before a new instance serves.
+    #[serde(default = "default_warmup")]
+    pub warmup: DurationText,
+}
+
+fn default_evaluation_period() -> DurationText {
+    DurationText::new("1m")
+}
+fn default_warmup() -> DurationText {
+    DurationText::new("3m")
+}
+
+/// Sharing policy of a pooled compute stack.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum FairnessFile {
+    /// First come, first served: capacity follows arrivals.
+    #[default]
+    Fifo,
+    /// Capacity divided by tier weight among tenants with work.
+    WeightedFair,
+}
+
+/// Database layer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseFile {
+    /// Partitions of a pooled table (and of each cell's table).
+    pub partitions: u32,
+    /// Partitions of a silo table (default: same as `partitions`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub silo_partitions: Option<u32>,
+    /// Read units per second one partition serves at most.
+    pub read_units_per_partition: f64,
+    /// Write units per second one partition serves at most.
+    pub write_units_per_partition: f64,
+    /// Capacity pricing.
+    pub pricing: DbPricingFile,
+    /// USD per GB-month stored.
+    pub storage_per_gb_month: f64,
+}
+
+impl Default for DatabaseFile {
+    fn default() -> Self {
+        Self {
+            partitions: 4,
+            silo_partitions: None,
+            read_units_per_partition: 3000.0,
+            write_units_per_partition: 1000.0,
+            pricing: DbPricingFile::default(),
+            storage_per_gb_month: 0.25,
+        }
+    }
+}
+
+/// Database capacity pricing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum DbPricingFile {
+    /// Pay per request unit.
+    OnDemand {
+        /// USD per million read units.
+        #[serde(default = "default_read_per_million")]
+        read_per_million: f64,
+        /// USD per million write units.
+        #[serde(default = "default_write_per_million")]
+        write_per_million: f64,
+    },
+    /// Pay per provisioned unit-hour; the table serves at most what is
+    /// provisioned (plus banked burst), spread evenly over partitions.
+    Provisioned {
+        /// Read units per second provisioned per table.
+        read_units: f64,
+        /// Write units per second provisioned per table.
+        write_units: f64,
+        /// USD per read-unit-hour.
+        #[serde(default = "default_read_unit_hour")]
+        read_unit_per_hour: f64,
+        /// USD per write-unit-hour.
+        #[serde(default = "default_write_unit_hour")]
+        write_unit_per_hour: f64,
+    },
+}
+
+impl Default for DbPricingFile {
+    fn default() -> Self {
+        Self::OnDemand {
+            read_per_million: default_read_per_million(),
+            write_per_million: default_write_per_million(),
+        }
+    }
+}
+
+fn default_read_per_million() -> f64 {
+    0.25
+}
+fn default_write_per_million() -> f64 {
+    1.25
+}
+fn default_read_unit_hour() -> f64 {
+    0.000_13
+}
+fn default_write_unit_hour() -> f64 {
+    0.000_65
+}
+
+/// Where tenants land in each layer: keys are tenant ids, tier names or `"*"`.
+pub type PlacementMap = IndexMap<String, PlacementFile>;
+
+/// One deployment design.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DesignFile {
+    /// Name shown in columns.
+    pub name: String,
+    /// Placement for every layer, by tenant id, tier name or `"*"`.
+    pub placement: PlacementMap,
+    /// Per-layer overrides of `placement`.
+    #[serde(default, skip_serializing_if = "LayerPlacementsFile::is_empty")]
+    pub layers: LayerPlacementsFile,
+    /// Fixed USD per month for every stack of every layer.
+    #[serde(default)]
+    pub overhead_per_stack_per_month: f64,
+}
+
+/// Per-layer placement overrides.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LayerPlacementsFile {
+    /// Gateway placements.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gateway: Option<PlacementMap>,
+    /// Compute placements.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub compute: Option<PlacementMap>,
+    /// Database placements.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database: Option<PlacementMap>,
+}
+
+impl LayerPlacementsFile {
+    /// True when no layer is overridden.
+    pub fn is_empty(&self) -> bool {
+        self.gateway.is_none() && self.compute.is_none() && self.database.is_none()
+    }
+}
+
+/// Placement of tenants in one layer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PlacementFile {
+    /// A stack of its own per tenant.
+    Silo,
+    /// One stack shared by every tenant the entry matches.
+    Pool,
+    /// `k` shared stacks; tenants the entry matches are spread over them.
+    Cells(u32),
+}
+
+/// Which layer an event or placement refers to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum LayerName {
+    /// The API gateway.
+    Gateway,
+    /// Compute.
+    Compute,
+    /// The database.
+    Database,
+}
+
+/// A scheduled event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum EventFile {
+    /// One tenant's rate multiplied by `factor` for a window.
+    Spike {
+        /// Tenant id.
+        tenant: String,
+        /// Start, from the beginning of the run.
+        at: DurationText,
+        /// Length of the window.
+        duration: DurationText,
+        /// Rate multiplier.
+        factor: f64,
+    },
+    /// A fraction of a layer's capacity lost in every stack for a window.
+    CapacityLoss {
+        /// Affected layer.
+        layer: LayerName,
+        /// Start, from the beginning of the run.
+        at: DurationText,
+        /// Length of the window.
+        duration: DurationText,
+        /// Fraction of capacity lost (0–1).
+        fraction: f64,
+    },
+}
+
+/// Cost settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CostFile {
+    /// How shared stack costs are divided among tenants.
+    pub attribution: AttributionFile,
+    /// What happens to the cost of idle capacity.
+    pub idle: IdleFile,
+    /// Hours in a billing month (730 by AWS convention).
+    pub hours_per_month: f64,
+}
+
+impl Default for CostFile {
+    fn default() -> Self {
+        Self {
+            attribution: AttributionFile::Proportional,
+            idle: IdleFile::Spread,
+            hours_per_month: 730.0,
+        }
+    }
+}
+
+/// Cost attribution method for shared stacks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum AttributionFile {
+    /// By consumption: compute-seconds, capacity units, data stored, requests.
+    #[default]
+    Proportional,
+    /// By request count in every layer.
+    Requests,
+    /// Equal share per tenant of the stack.
+    Even,
+    /// By the tiers' `cost_weight`.
+    TierWeights,
+}
+
+/// Handling of idle capacity cost in shared stacks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum IdleFile {
+    /// Idle cost is divided like the rest.
+    #[default]
+    Spread,
+    /// Idle cost is reported on its own "unallocated" line.
+    Unallocated,
+}

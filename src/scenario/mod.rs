@@ -1,0 +1,63 @@
+//! Scenario files: the RON format ([`file`]), its resolution into a checked
+//! [`Scenario`] ([`resolve`]), the limits checked before a run, and the
+//! errors a user sees. No IO here: callers pass text in and get text out.
+
+pub mod error;
+pub mod file;
+pub mod limits;
+pub mod model;
+pub mod resolve;
+
+pub use error::{FieldError, FieldErrors, LoadError};
+pub use file::ScenarioFile;
+pub use limits::Limits;
+pub use model::Scenario;
+
+fn ron_options() -> ron::Options {
+    ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME)
+}
+
+/// Parses RON text into a [`ScenarioFile`] without checking its meaning.
+///
+/// # Errors
+/// Occurs when the text is larger than the limit, is not valid RON or does
+/// not have the shape of a scenario; carries the line and column.
+pub fn parse_str(text: &str, limits: &Limits) -> Result<ScenarioFile, LoadError> {
+    if text.len() > limits.max_file_bytes {
+        return Err(LoadError::Syntax {
+            line: 1,
+            col: 1,
+            message: format!(
+                "the file is {} bytes, over the limit of {} bytes",
+                text.len(),
+                limits.max_file_bytes
+            ),
+        });
+    }
+    Ok(ron_options().from_str(text)?)
+}
+
+/// Parses and resolves RON text in one step.
+///
+/// # Errors
+/// Occurs on a syntax error ([`LoadError::Syntax`]) or on meaning errors
+/// ([`LoadError::Invalid`], all of them).
+pub fn load_str(text: &str, limits: &Limits) -> Result<(ScenarioFile, Scenario), LoadError> {
+    let file = parse_str(text, limits)?;
+    let scenario = resolve::resolve(&file, limits).map_err(LoadError::Invalid)?;
+    Ok((file, scenario))
+}
+
+/// Writes a scenario file as pretty RON that [`parse_str`] reads back to
+/// an equal [`ScenarioFile`].
+///
+/// # Errors
+/// Occurs only if serialisation fails (it does not for valid files).
+pub fn to_ron_string(file: &ScenarioFile) -> Result<String, ron::Error> {
+    let config = ron::ser::PrettyConfig::new()
+        .depth_limit(6)
+        .struct_names(true)
+        .separate_tuple_members(false)
+        .enumerate_arrays(false);
+    ron_options().to_string_pretty(file, config)
+}

@@ -1,0 +1,488 @@
+//! The resolved scenario: names turned into indices, units into numbers,
+//! every rule checked. The engine only ever sees these types, so it never
+//! re-checks what `resolve` has already proven.
+
+use crate::scenario::file::{AttributionFile, FairnessFile, IdleFile, LayerName};
+
+/// Index of a tier in [`Scenario::tiers`].
+pub type TierId = usize;
+/// Index of a tenant in [`Scenario::tenants`].
+pub type TenantId = usize;
+
+/// A checked scenario ready to simulate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scenario {
+    /// Short title.
+    pub name: String,
+    /// One-line description.
+    pub description: String,
+    /// Simulated time.
+    pub clock: Clock,
+    /// Tiers in file order.
+    pub tiers: Vec<Tier>,
+    /// Tenants in file order, groups expanded.
+    pub tenants: Vec<Tenant>,
+    /// Gateway layer, if any.
+    pub gateway: Option<Gateway>,
+    /// Compute layer.
+    pub compute: Compute,
+    /// Database layer, if any.
+    pub database: Option<Database>,
+    /// Designs in file order.
+    pub designs: Vec<Design>,
+    /// Events in file order.
+    pub events: Vec<Event>,
+    /// Cost settings.
+    pub cost: CostSettings,
+}
+
+impl Scenario {
+    /// Number of tenant-ticks one replication of one design simulates.
+    pub fn tenant_ticks(&self) -> u64 {
+        self.clock.ticks.saturating_mul(self.tenants.len() as u64)
+    }
+
+    /// True when some event multiplies a tenant's load (so the engine also
+    /// runs the no-spike baseline for the noisy-neighbour figures).
+    pub fn has_spikes(&self) -> bool {
+        self.events.iter().any(|e| matches!(e, Event::Spike { .. }))
+    }
+
+    /// Simulation runs one full run needs: designs × replications, doubled
+    /// when a no-spike baseline is needed.
+    pub fn task_count(&self) -> u64 {
+        let baseline = if self.has_spikes() { 2 } else { 1 };
+        self.designs.len() as u64 * u64::from(self.clock.replications) * baseline
+    }
+}
+
+/// Simulated time.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Clock {
+    /// Length of the run in seconds.
+    pub duration_secs: f64,
+    /// Time step in seconds.
+    pub tick_secs: f64,
+    /// Number of ticks (`duration / tick`, rounded up).
+    pub ticks: u64,
+    /// Master seed.
+    pub seed: u64,
+    /// Independent replications.
+    pub replications: u32,
+    /// Hour of day at t = 0.
+    pub start_hour: f64,
+}
+
+/// A commercial tier.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tier {
+    /// Tier name.
+    pub name: String,
+    /// Price per tenant-month in USD.
+    pub price_usd_per_month: f64,
+    /// Usage plan, if throttled.
+    pub plan: Option<UsagePlan>,
+    /// Service-level objective.
+    pub slo: Slo,
+    /// Weighted-fair share weight.
+    pub weight: f64,
+    /// Weight for tier-weight cost attribution.
+    pub cost_weight: f64,
+}
+
+/// A token bucket plus quotas.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UsagePlan {
+    /// Refill rate in requests per second.
+    pub rate_per_sec: f64,
+    /// Bucket capacity in requests.
+    pub burst: f64,
+    /// Quotas, each over its own period.
+    pub quotas: Vec<Quota>,
+}
+
+/// A request quota over a fixed period (periods start at t = 0).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Quota {
+    /// Requests allowed per period.
+    pub limit: u64,
+    /// Period length in seconds.
+    pub period_secs: f64,
+}
+
+/// A service-level objective.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Slo {
+    /// Target p99 latency in milliseconds.
+    pub p99_ms: f64,
+    /// Largest unserved (throttled + dropped) fraction of offered requests.
+    pub max_unserved_fraction: f64,
+}
+
+/// A tenant.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tenant {
+    /// Unique id.
+    pub id: String,
+    /// Its tier.
+    pub tier: TierId,
+    /// Its load profile.
+    pub load: Load,
+}
+
+/// A tenant's load profile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Load {
+    /// Base rate in requests per second.
+    pub rate_per_sec: f64,
+    /// Shape over time.
+    pub pattern: Pattern,
+    /// Fraction of requests that read.
+    pub read_fraction: f64,
+    /// Read units one read consumes (4 KB each, rounded up).
+    pub read_units_per_read: f64,
+    /// Write units one write consumes (1 KB each, rounded up).
+    pub write_units_per_write: f64,
+    /// Data stored in GB.
+    pub data_gb: f64,
+    /// Partition keys the tenant's items are spread over.
+    pub key_shards: u32,
+    /// Share of traffic on the hottest shard.
+    pub hot_key_share: f64,
+}
+
+/// Shape of a load profile (multiplies the base rate).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Pattern {
+    /// Flat.
+    Constant,
+    /// Daily cosine around `peak_hour`.
+    Diurnal {
+        /// Hour of the peak.
+        peak_hour: f64,
+        /// Relative swing.
+        amplitude: f64,
+    },
+    /// On/off, starting on.
+    Bursty {
+        /// On period in seconds.
+        on_secs: f64,
+        /// Off period in seconds.
+        off_secs: f64,
+        /// Multiplier while on.
+        factor: f64,
+    },
+    /// Linear ramp to `to_factor` over `over_secs`.
+    Ramp {
+        /// Final multiplier.
+        to_factor: f64,
+        /// Ramp length in seconds.
+        over_secs: f64,
+    },
+}
+
+impl Pattern {
+    /// The multiplier at `t_secs` into the run, with the run starting at
+    /// `start_hour` of the day.
+    pub fn factor_at(&self, t_secs: f64, start_hour: f64) -> f64 {
+        match *self {
+            Pattern::Constant => 1.0,
+            Pattern::Diurnal {
+                peak_hour,
+                amplitude,
+            } => {
+                let hour = start_hour + t_secs / 3600.0;
+                let phase = std::f64::consts::TAU * (hour - peak_hour) / 24.0;
+                (1.0 + amplitude * phase.cos()).max(0.0)
+            }
+            Pattern::Bursty {
+                on_secs,
+                off_secs,
+                factor,
+            } => {
+                let cycle = on_secs + off_secs;
+                if t_secs % cycle < on_secs {
+                    factor
+                } else {
+                    1.0
+                }
+            }
+            Pattern::Ramp {
+                to_factor,
+                over_secs,
+            } => {
+                let progress = if over_secs > 0.0 {
+                    (t_secs / over_secs).min(1.0)
+                } else {
+                    1.0
+                };
+                1.0 + (to_factor - 1.0) * progress
+            }
+        }
+    }
+}
+
+/// Gateway layer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Gateway {
+    /// Shared bucket refill per stack, requests per second.
+    pub account_rate_per_sec: f64,
+    /// Shared bucket capacity per stack.
+    pub account_burst: f64,
+    /// USD per million admitted requests.
+    pub usd_per_million_requests: f64,
+}
+
+/// Compute layer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Compute {
+    /// Service-time distribution.
+    pub service: ServiceTime,
+    /// Concurrent requests per instance.
+    pub concurrency: u32,
+    /// Instance bounds of pooled stacks and cells.
+    pub pool_instances: InstanceBounds,
+    /// Instance bounds of silo stacks.
+    pub silo_instances: InstanceBounds,
+    /// Autoscaling policy, if any.
+    pub autoscale: Option<Autoscale>,
+    /// Queue timeout in seconds.
+    pub queue_timeout_secs: f64,
+    /// USD per instance-hour.
+    pub usd_per_instance_hour: f64,
+    /// Sharing policy.
+    pub fairness: FairnessFile,
+}
+
+/// Instance count bounds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InstanceBounds {
+    /// Fewest instances.
+    pub min: u32,
+    /// Most instances.
+    pub max: u32,
+}
+
+/// Target-tracking autoscaling.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Autoscale {
+    /// Target utilisation (0–1).
+    pub target_utilisation: f64,
+    /// Evaluation period in seconds.
+    pub evaluation_secs: f64,
+    /// Warm-up delay in seconds.
+    pub warmup_secs: f64,
+}
+
+/// Service-time distribution.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ServiceTime {
+    /// Exponential.
+    Exponential {
+        /// Mean in seconds.
+        mean_secs: f64,
+    },
+    /// Lognormal.
+    LogNormal {
+        /// Mean in seconds.
+        mean_secs: f64,
+        /// Coefficient of variation.
+        cv: f64,
+    },
+    /// Constant.
+    Deterministic {
+        /// Service time in seconds.
+        secs: f64,
+    },
+}
+
+impl ServiceTime {
+    /// Mean service time in seconds.
+    pub fn mean_secs(&self) -> f64 {
+        match *self {
+            ServiceTime::Exponential { mean_secs } | ServiceTime::LogNormal { mean_secs, .. } => {
+                mean_secs
+            }
+            ServiceTime::Deterministic { secs } => secs,
+        }
+    }
+
+    /// Coefficient of variation (1 for exponential, 0 for deterministic).
+    pub fn cv(&self) -> f64 {
+        match *self {
+            ServiceTime::Exponential { .. } => 1.0,
+            ServiceTime::LogNormal { cv, .. } => cv,
+            ServiceTime::Deterministic { .. } => 0.0,
+        }
+    }
+}
+
+/// Database layer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Database {
+    /// Partitions per pooled table (and per cell).
+    pub pool_partitions: u32,
+    /// Partitions per silo table.
+    pub silo_partitions: u32,
+    /// Read units per second per partition.
+    pub read_units_per_partition_per_sec: f64,
+    /// Write units per second per partition.
+    pub write_units_per_partition_per_sec: f64,
+    /// Capacity pricing.
+    pub pricing: DbPricing,
+    /// USD per GB-month stored.
+    pub storage_usd_per_gb_month: f64,
+}
+
+/// Seconds of unused provisioned capacity a partition may bank as burst.
+pub const DB_BURST_BANK_SECS: f64 = 300.0;
+
+/// Database capacity pricing.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum DbPricing {
+    /// Per request unit.
+    OnDemand {
+        /// USD per million read units.
+        read_usd_per_million: f64,
+        /// USD per million write units.
+        write_usd_per_million: f64,
+    },
+    /// Per provisioned unit-hour.
+    Provisioned {
+        /// Read units per second per table.
+        read_units_per_sec: f64,
+        /// Write units per second per table.
+        write_units_per_sec: f64,
+        /// USD per read-unit-hour.
+        read_usd_per_unit_hour: f64,
+        /// USD per write-unit-hour.
+        write_usd_per_unit_hour: f64,
+    },
+}
+
+/// The three layers, as indices into per-layer arrays.
+pub const LAYERS: [LayerName; 3] = [LayerName::Gateway, LayerName::Compute, LayerName::Database];
+
+impl LayerName {
+    /// Position in [`LAYERS`].
+    pub fn index(self) -> usize {
+        match self {
+            LayerName::Gateway => 0,
+            LayerName::Compute => 1,
+            LayerName::Database => 2,
+        }
+    }
+
+    /// Lower-case name used in reports.
+    pub fn label(self) -> &'static str {
+        match self {
+            LayerName::Gateway => "gateway",
+            LayerName::Compute => "compute",
+            LayerName::Database => "database",
+        }
+    }
+}
+
+/// A design: for each layer, which stack serves each tenant.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Design {
+    /// Name.
+    pub name: String,
+    /// Fixed USD per month per stack.
+    pub overhead_usd_per_stack_month: f64,
+    /// Placement per layer, indexed by [`LayerName::index`]; an absent
+    /// layer has no stacks.
+    pub layers: [Topology; 3],
+}
+
+/// The stacks of one layer in one design.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Topology {
+    /// Stack index of each tenant.
+    pub stack_of_tenant: Vec<u32>,
+    /// Stacks in order of their first tenant.
+    pub stacks: Vec<Stack>,
+}
+
+/// One stack (one instance of a layer's resources).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stack {
+    /// How the stack came to be.
+    pub kind: StackKind,
+    /// Human label, e.g. `silo acme`, `pool *`, `cell 2/4 basic`.
+    pub label: String,
+    /// Tenants it serves, in file order.
+    pub tenants: Vec<u32>,
+}
+
+/// Kind of stack.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StackKind {
+    /// Serves one tenant.
+    Silo,
+    /// Shared by all tenants of one placement entry.
+    Pool,
+    /// One of `of` cells of one placement entry.
+    Cell {
+        /// Zero-based cell number.
+        index: u32,
+        /// Number of cells.
+        of: u32,
+    },
+}
+
+/// A scheduled event.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Event {
+    /// A tenant's rate multiplied for a window.
+    Spike {
+        /// Spiking tenant.
+        tenant: TenantId,
+        /// Window start in seconds.
+        start_secs: f64,
+        /// Window end in seconds.
+        end_secs: f64,
+        /// Rate multiplier.
+        factor: f64,
+    },
+    /// Capacity lost in every stack of a layer for a window.
+    CapacityLoss {
+        /// Affected layer.
+        layer: LayerName,
+        /// Window start in seconds.
+        start_secs: f64,
+        /// Window end in seconds.
+        end_secs: f64,
+        /// Fraction lost.
+        fraction: f64,
+    },
+}
+
+impl Event {
+    /// Window `[start, end)` in seconds.
+    pub fn window_secs(&self) -> (f64, f64) {
+        match *self {
+            Event::Spike {
+                start_secs,
+                end_secs,
+                ..
+            }
+            | Event::CapacityLoss {
+                start_secs,
+                end_secs,
+                ..
+            } => (start_secs, end_secs),
+        }
+    }
+}
+
+/// Cost settings.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CostSettings {
+    /// Attribution method for shared stacks.
+    pub attribution: AttributionFile,
+    /// Idle-capacity handling.
+    pub idle: IdleFile,
+    /// Hours in a billing month.
+    pub hours_per_month: f64,
+}

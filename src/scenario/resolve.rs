@@ -1,0 +1,1004 @@
+//! Resolution: [`ScenarioFile`] → [`Scenario`]. Names become indices,
+//! human units become numbers, every rule is checked once, and every
+//! problem is reported with its field path, all at once.
+
+use indexmap::IndexMap;
+use rand::SeedableRng;
+use rand_distr::{Distribution, StandardNormal, Uniform};
+use rand_xoshiro::Xoshiro256PlusPlus;
+
+use crate::scenario::error::{FieldError, FieldErrors};
+use crate::scenario::file::{
+    DbPricingFile, DesignFile, EventFile, LayerName, LoadFile, PatternFile, PlacementFile,
+    PlacementMap, ScenarioFile, ServiceTimeFile, SpreadFile, TenantEntryFile, TierFile,
+    FORMAT_VERSION,
+};
+use crate::scenario::limits::Limits;
+use crate::scenario::model::{
+    Autoscale, Clock, Compute, CostSettings, Database, DbPricing, Design, Event, Gateway,
+    InstanceBounds, Load, Pattern, Quota, Scenario, ServiceTime, Slo, Stack, StackKind, Tenant,
+    Tier, Topology, UsagePlan, LAYERS,
+};
+use crate::sim::rng::{stream_seed, StreamPurpose};
+use crate::units::DurationText;
+
+/// Checks a parsed file and builds the scenario the engine runs.
+///
+/// # Errors
+/// Occurs when any value is out of range or inconsistent, or when the run
+/// would exceed `limits`; every problem found is returned, each with the
+/// path of its field.
+pub fn resolve(file: &ScenarioFile, limits: &Limits) -> Result<Scenario, FieldErrors> {
+    let mut r = Resolver::default();
+    if file.version != FORMAT_VERSION {
+        r.error(
+            "version",
+            format!(
+                "unsupported version {} (this tenantsim reads version {FORMAT_VERSION})",
+                file.version
+            ),
+        );
+    }
+    let clock = r.clock(file, limits);
+    let tiers = r.tiers(file, limits);
+    let tenants = r.tenants(file, &tiers, clock.as_ref().map_or(0, |c| c.seed), limits);
+    let gateway = file.layers.gateway.as_ref().map(|g| Gateway {
+        account_rate_per_sec: r.positive("layers.gateway.account_rate", g.account_rate),
+        account_burst: r.at_least("layers.gateway.account_burst", g.account_burst, 1.0),
+        usd_per_million_requests: r.non_negative(
+            "layers.gateway.price_per_million",
+            g.price_per_million,
+        ),
+    });
+    let compute = r.compute(file, limits);
+    let database = r.database(file, limits);
+    let designs = r.designs(file, &tiers, &tenants, limits);
+    let events = r.events(file, &tenants, clock.as_ref(), limits);
+    let cost = CostSettings {
+        attribution: file.cost.attribution,
+        idle: file.cost.idle,
+        hours_per_month: r.positive("cost.hours_per_month", file.cost.hours_per_month),
+    };
+    if let Some(clock) = &clock {
+        r.check_work(clock, tenants.len(), designs.len(), &events, limits);
+        r.check_peak_rates(&tenants, &events, limits);
+    }
+    if !r.errors.is_empty() {
+        return Err(FieldErrors(r.errors));
+    }
+    let (Some(clock), Some(compute)) = (clock, compute) else {
+        // Unreachable: both are None only when an error was recorded.
+        return Err(FieldErrors(vec![FieldError {
+            path: "clock".into(),
+            message: "invalid".into(),
+        }]));
+    };
+    Ok(Scenario {
+        name: file.name.clone(),
+        description: file.description.clone(),
+        clock,
+        tiers,
+        tenants,
+        gateway,
+        compute,
+        database,
+        designs,
+        events,
+        cost,
+    })
+}
+
+#[derive(Default)]
+struct Resolver {
+    errors: Vec<FieldError>,
+}
+
+/// At most this many names are listed in "known: …" hints.
+const HINT_NAMES: usize = 8;
+
+fn known_list<'a>(names: impl Iterator<Item = &'a str>) -> String {
+    let names: Vec<&str> = names.collect();
+    let mut shown: Vec<String> = names
+        .iter()
+        .take(HINT_NAMES)
+        .map(|s| (*s).to_owned())
+        .collect();
+    if names.len() > HINT_NAMES {
+        shown.push(format!("… {} more", names.len() - HINT_NAMES));
+    }
+    if shown.is_empty() {
+        "none".to_owned()
+    } else {
+        shown.join(", ")
+    }
+}
+
+impl Resolver {
+    fn error(&mut self, path: impl Into<String>, message: impl Into<String>) {
+        self.errors.push(FieldError {
+            path: path.into(),
+            message: message.into(),
+        });
+    }
+
+    fn finite(&mut self, path: &str, value: f64) -> Option<f64> {
+        if value.is_finite() {
+            Some(value)
+        } else {
+            self.error(path, format!("must be a finite number, not {value}"));
+            None
+        }
+    }
+
+    fn non_negative(&mut self, path: &str, value: f64) -> f64 {
+        match self.finite(path, value) {
+            Some(v) if v >= 0.0 => v,
+            Some(v) => {
+                self.error(path, format!("must not be negative (got {v})"));
+                0.0
+            }
+            None => 0.0,
+        }
+    }
+
+    fn positive(&mut self, path: &str, value: f64) -> f64 {
+        match self.finite(path, value) {
+            Some(v) if v > 0.0 => v,
+            Some(v) => {
+                self.error(path, format!("must be greater than zero (got {v})"));
+                1.0
+            }
+            None => 1.0,
+        }
+    }
+
+    fn at_least(&mut self, path: &str, value: f64, min: f64) -> f64 {
+        match self.finite(path, value) {
+            Some(v) if v >= min => v,
+            Some(v) => {
+                self.error(path, format!("must be at least {min} (got {v})"));
+                min
+            }
+            None => min,
+        }
+    }
+
+    fn fraction(&mut self, path: &str, value: f64) -> f64 {
+        match self.finite(path, value) {
+            Some(v) if (0.0..=1.0).contains(&v) => v,
+            Some(v) => {
+                self.error(path, format!("must be between 0 and 1 (got {v})"));
+                v.clamp(0.0, 1.0)
+            }
+            None => 0.0,
+        }
+    }
+
+    fn duration(&mut self, path: &str, value: &DurationText) -> Option<f64> {
+        match value.secs() {
+            Ok(secs) => Some(secs),
+            Err(message) => {
+                self.error(path, message);
+                None
+            }
+        }
+    }
+
+    fn positive_duration(&mut self, path: &str, value: &DurationText) -> Option<f64> {
+        let secs = self.duration(path, value)?;
+        if secs > 0.0 {
+            Some(secs)
+        } else {
+            self.error(path, "must be longer than zero");
+            None
+        }
+    }
+
+    fn clock(&mut self, file: &ScenarioFile, limits: &Limits) -> Option<Clock> {
+        let c = &file.clock;
+        let duration = self.positive_duration("clock.duration", &c.duration);
+        let tick = self.positive_duration("clock.tick", &c.tick);
+        let start_hour = self.non_negative("clock.start_hour", c.start_hour);
+        if start_hour >= 24.0 {
+            self.error("clock.start_hour", "must be an hour of the day, below 24");
+        }
+        if c.replications == 0 {
+            self.error("clock.replications", "must be at least 1");
+        } else if c.replications > limits.max_replications {
+            self.error(
+                "clock.replications",
+                format!(
+                    "{} replications is over the limit of {}",
+                    c.replications, limits.max_replications
+                ),
+            );
+        }
+        let (duration, tick) = (duration?, tick?);
+        if tick > duration {
+            self.error(
+                "clock.tick",
+                format!(
+                    "tick ({}) is longer than the run ({}); use a shorter tick",
+                    c.tick, c.duration
+                ),
+            );
+            return None;
+        }
+        let ticks = (duration / tick - 1e-9).ceil();
+        if ticks > limits.max_ticks as f64 {
+            self.error(
+                "clock.tick",
+                format!(
+                    "{} / {} is {ticks} ticks, over the limit of {}; use a longer tick or a shorter duration",
+                    c.duration, c.tick, limits.max_ticks
+                ),
+            );
+            return None;
+        }
+        Some(Clock {
+            duration_secs: duration,
+            tick_secs: tick,
+            ticks: ticks as u64,
+            seed: c.seed,
+            replications: c.replications.max(1),
+            start_hour,
+        })
+    }
+
+    fn tiers(&mut self, file: &ScenarioFile, limits: &Limits) -> Vec<Tier> {
+        if file.tiers.is_empty() {
+            self.error("tiers", "at least one tier is needed");
+        }
+        if file.tiers.len() > limits.max_tiers {
+            self.error(
+                "tiers",
+                format!("{} tiers is over the limit of {}", file.tiers.len(), limits.max_tiers),
+            );
+        }
+        file.tiers
+            .iter()
+            .map(|(name, tier)| self.tier(name, tier))
+            .collect()
+    }
+
+    fn tier(&mut self, name: &str, tier: &TierFile) -> Tier {
+        let path = format!("tiers.\"{name}\"");
+        if name.trim().is_empty() || name == "*" {
+            self.error(&path, "a tier needs a name (and \"*\" is reserved)");
+        }
+        let plan = tier.plan.as_ref().map(|p| {
+            let mut quotas = Vec::new();
+            for (field, limit, period_secs) in [
+                ("quota_per_day", p.quota_per_day, 86_400.0),
+                ("quota_per_week", p.quota_per_week, 7.0 * 86_400.0),
+                ("quota_per_month", p.quota_per_month, 30.0 * 86_400.0),
+            ] {
+                match limit {
+                    Some(0) => self.error(
+                        format!("{path}.plan.{field}"),
+                        "a quota of 0 throttles everything; remove it or set a positive number",
+                    ),
+                    Some(limit) => quotas.push(Quota { limit, period_secs }),
+                    None => {}
+                }
+            }
+            UsagePlan {
+                rate_per_sec: self.non_negative(&format!("{path}.plan.rate"), p.rate),
+                burst: self.at_least(&format!("{path}.plan.burst"), p.burst, 1.0),
+                quotas,
+            }
+        });
+        Tier {
+            name: name.to_owned(),
+            price_usd_per_month: self.non_negative(&format!("{path}.price_per_month"), tier.price_per_month),
+            plan,
+            slo: Slo {
+                p99_ms: self.positive(&format!("{path}.slo.p99_ms"), tier.slo.p99_ms),
+                max_unserved_fraction: self
+                    .fraction(&format!("{path}.slo.max_throttled"), tier.slo.max_throttled),
+            },
+            weight: self.positive(&format!("{path}.weight"), tier.weight),
+            cost_weight: self.non_negative(&format!("{path}.cost_weight"), tier.cost_weight),
+        }
+    }
+
+    fn tier_index(&mut self, path: &str, name: &str, tiers: &[Tier]) -> usize {
+        if let Some(i) = tiers.iter().position(|t| t.name == name) {
+            i
+        } else {
+            self.error(
+                path,
+                format!(
+                    "unknown tier \"{name}\" (known: {})",
+                    known_list(tiers.iter().map(|t| t.name.as_str()))
+                ),
+            );
+            0
+        }
+    }
+
+    fn tenants(
+        &mut self,
+        file: &ScenarioFile,
+        tiers: &[Tier],
+        seed: u64,
+        limits: &Limits,
+    ) -> Vec<Tenant> {
+        let total: u64 = file
+            .tenants
+            .iter()
+            .map(|e| match e {
+                TenantEntryFile::Tenant { .. } => 1,
+                TenantEntryFile::Group { count, .. } => u64::from(*count),
+            })
+            .sum();
+        if total == 0 {
+            self.error("tenants", "at least one tenant is needed");
+            return Vec::new();
+        }
+        if total > limits.max_tenants {
+            self.error(
+                "tenants",
+                format!(
+                    "{total} tenants is over the limit of {}; lower the groups' count",
+                    limits.max_tenants
+                ),
+            );
+            return Vec::new();
+        }
+        let mut tenants = Vec::with_capacity(total as usize);
+        let mut seen: IndexMap<String, String> = IndexMap::new();
+        for (i, entry) in file.tenants.iter().enumerate() {
+            match entry {
+                TenantEntryFile::Tenant { id, tier, load } => {
+                    let path = format!("tenants[{i}]");
+                    let tier = self.tier_index(&format!("{path}.tier"), tier, tiers);
+                    let load = self.load(&format!("{path}.load"), load, limits);
+                    self.claim_id(&mut seen, id, &format!("{path}.id"));
+                    tenants.push(Tenant {
+                        id: id.clone(),
+                        tier,
+                        load,
+                    });
+                }
+                TenantEntryFile::Group {
+                    prefix,
+                    count,
+                    tier,
+                    load,
+                    spread,
+                } => {
+                    let path = format!("tenants[{i}]");
+                    if *count == 0 {
+                        self.error(format!("{path}.count"), "a group needs at least 1 tenant");
+                    }
+                    let tier = self.tier_index(&format!("{path}.tier"), tier, tiers);
+                    let load = self.load(&format!("{path}.load"), load, limits);
+                    let factors = self.spread_factors(&format!("{path}.spread"), spread, *count, seed, i);
+                    let width = count.saturating_sub(1).to_string().len().max(2);
+                    for (k, factor) in factors.into_iter().enumerate() {
+                        let id = format!("{prefix}-{k:0width$}");
+                        self.claim_id(&mut seen, &id, &format!("{path}.prefix"));
+                        let mut load = load.clone();
+                        load.rate_per_sec *= factor;
+                        tenants.push(Tenant { id, tier, load });
+                    }
+                }
+            }
+        }
+        tenants
+    }
+
+    fn claim_id(&mut self, seen: &mut IndexMap<String, String>, id: &str, path: &str) {
+        if id.trim().is_empty() || id == "*" {
+            self.error(path, "a tenant needs an id (and \"*\" is reserved)");
+        } else if let Some(first) = seen.get(id) {
+            self.error(path, format!("duplicate tenant id \"{id}\" (first at {first})"));
+        } else {
+            seen.insert(id.to_owned(), path.to_owned());
+        }
+    }
+
+    fn spread_factors(
+        &mut self,
+        path: &str,
+        spread: &SpreadFile,
+        count: u32,
+        seed: u64,
+        entry: usize,
+    ) -> Vec<f64> {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(stream_seed(
+            seed,
+            0,
+            entry as u64,
+            StreamPurpose::GroupRates,
+        ));
+        let count = count as usize;
+        match *spread {
+            SpreadFile::Fixed => vec![1.0; count],
+            SpreadFile::LogNormal { sigma } => {
+                let sigma = self.non_negative(&format!("{path}.sigma"), sigma);
+                if sigma > 5.0 {
+                    self.error(format!("{path}.sigma"), "must be at most 5 (a factor of e^5 either way)");
+                    return vec![1.0; count];
+                }
+                (0..count)
+                    .map(|_| {
+                        let z: f64 = StandardNormal.sample(&mut rng);
+                        (sigma * z - 0.5 * sigma * sigma).exp()
+                    })
+                    .collect()
+            }
+            SpreadFile::Uniform { low, high } => {
+                let low = self.non_negative(&format!("{path}.low"), low);
+                let high = self.non_negative(&format!("{path}.high"), high);
+                if high < low {
+                    self.error(format!("{path}.high"), format!("must not be below low ({low})"));
+                    return vec![1.0; count];
+                }
+                match Uniform::new_inclusive(low, high) {
+                    Ok(dist) => (0..count).map(|_| dist.sample(&mut rng)).collect(),
+                    Err(_) => vec![1.0; count],
+                }
+            }
+        }
+    }
+
+    fn load(&mut self, path: &str, load: &LoadFile, limits: &Limits) -> Load {
+        let rate = self.non_negative(&format!("{path}.rate"), load.rate);
+        if rate > limits.max_rate_per_sec {
+            self.error(
+                format!("{path}.rate"),
+                format!("{rate} req/s is over the limit of {} req/s per tenant", limits.max_rate_per_sec),
+            );
+        }
+        let pattern = self.pattern(&format!("{path}.pattern"), &load.pattern);
+        let item_kb = self.positive(&format!("{path}.item_kb"), load.item_kb);
+        if item_kb > 400.0 {
+            self.error(format!("{path}.item_kb"), "items are at most 400 KB (DynamoDB's item limit)");
+        }
+        let key_shards = if load.key_shards == 0 {
+            self.error(format!("{path}.key_shards"), "must be at least 1");
+            1
+        } else if load.key_shards > limits.max_key_shards {
+            self.error(
+                format!("{path}.key_shards"),
+                format!("{} is over the limit of {}", load.key_shards, limits.max_key_shards),
+            );
+            1
+        } else {
+            load.key_shards
+        };
+        let even = 1.0 / f64::from(key_shards);
+        let hot_key_share = match load.hot_key_share {
+            Some(share) => {
+                let share = self.fraction(&format!("{path}.hot_key_share"), share);
+                if share < even {
+                    self.error(
+                        format!("{path}.hot_key_share"),
+                        format!("must be at least 1/key_shards ({even:.3}): the hottest shard carries at least an even share"),
+                    );
+                    even
+                } else {
+                    share
+                }
+            }
+            None => even,
+        };
+        Load {
+            rate_per_sec: rate,
+            pattern,
+            read_fraction: self.fraction(&format!("{path}.read_fraction"), load.read_fraction),
+            read_units_per_read: (item_kb.min(400.0) / 4.0).ceil().max(1.0),
+            write_units_per_write: item_kb.min(400.0).ceil().max(1.0),
+            data_gb: self.non_negative(&format!("{path}.data_gb"), load.data_gb),
+            key_shards,
+            hot_key_share,
+        }
+    }
+
+    fn pattern(&mut self, path: &str, pattern: &PatternFile) -> Pattern {
+        match pattern {
+            PatternFile::Constant => Pattern::Constant,
+            PatternFile::Diurnal {
+                peak_hour,
+                amplitude,
+            } => {
+                let peak_hour = self.non_negative(&format!("{path}.peak_hour"), *peak_hour);
+                if peak_hour >= 24.0 {
+                    self.error(format!("{path}.peak_hour"), "must be an hour of the day, below 24");
+                }
+                Pattern::Diurnal {
+                    peak_hour,
+                    amplitude: self.fraction(&format!("{path}.amplitude"), *amplitude),
+                }
+            }
+            PatternFile::Bursty { on, off, factor } => Pattern::Bursty {
+                on_secs: self.positive_duration(&format!("{path}.on"), on).unwrap_or(1.0),
+                off_secs: self.positive_duration(&format!("{path}.off"), off).unwrap_or(1.0),
+                factor: self.multiplier(&format!("{path}.factor"), *factor),
+            },
+            PatternFile::Ramp { to_factor, over } => Pattern::Ramp {
+                to_factor: self.multiplier(&format!("{path}.to_factor"), *to_factor),
+                over_secs: self.duration(&format!("{path}.over"), over).unwrap_or(0.0),
+            },
+        }
+    }
+
+    fn multiplier(&mut self, path: &str, value: f64) -> f64 {
+        let v = self.non_negative(path, value);
+        if v > 10_000.0 {
+            self.error(path, format!("{v} is over the largest multiplier, 10000"));
+            return 1.0;
+        }
+        v
+    }
+
+    fn instances(&mut self, path: &str, min: u32, max: u32, concurrency: u32, limits: &Limits) -> InstanceBounds {
+        if max < min {
+            self.error(format!("{path}.max"), format!("must not be below min ({min})"));
+        }
+        if max == 0 {
+            self.error(format!("{path}.max"), "a stack needs at least one instance");
+        }
+        let servers = u64::from(max.max(min)) * u64::from(concurrency);
+        if servers > limits.max_servers_per_stack {
+            self.error(
+                format!("{path}.max"),
+                format!(
+                    "{servers} servers per stack (max × concurrency) is over the limit of {}",
+                    limits.max_servers_per_stack
+                ),
+            );
+        }
+        InstanceBounds {
+            min,
+            max: max.max(min).max(1),
+        }
+    }
+
+    fn compute(&mut self, file: &ScenarioFile, limits: &Limits) -> Option<Compute> {
+        let c = &file.layers.compute;
+        let p = "layers.compute";
+        let service = match c.service_time {
+            ServiceTimeFile::Exponential { mean_ms } => ServiceTime::Exponential {
+                mean_secs: self.positive(&format!("{p}.service_time.mean_ms"), mean_ms) / 1000.0,
+            },
+            ServiceTimeFile::LogNormal { mean_ms, cv } => {
+                let cv = self.positive(&format!("{p}.service_time.cv"), cv);
+                if cv > 10.0 {
+                    self.error(format!("{p}.service_time.cv"), "must be at most 10");
+                }
+                ServiceTime::LogNormal {
+                    mean_secs: self.positive(&format!("{p}.service_time.mean_ms"), mean_ms) / 1000.0,
+                    cv: cv.min(10.0),
+                }
+            }
+            ServiceTimeFile::Deterministic { ms } => ServiceTime::Deterministic {
+                secs: self.positive(&format!("{p}.service_time.ms"), ms) / 1000.0,
+            },
+        };
+        if service.mean_secs() > 600.0 {
+            self.error(format!("{p}.service_time"), "mean service time must be at most 10 minutes");
+        }
+        if c.concurrency == 0 {
+            self.error(format!("{p}.concurrency"), "must be at least 1");
+        }
+        let concurrency = c.concurrency.max(1);
+        let pool_instances = self.instances(
+            &format!("{p}.instances"),
+            c.instances.min,
+            c.instances.max,
+            concurrency,
+            limits,
+        );
+        let silo_instances = match &c.silo_instances {
+            Some(s) => self.instances(&format!("{p}.silo_instances"), s.min, s.max, concurrency, limits),
+            None => pool_instances,
+        };
+        let autoscale = c.autoscale.as_ref().map(|a| {
+            let target = self.fraction(&format!("{p}.autoscale.target_utilisation"), a.target_utilisation);
+            if target <= 0.0 {
+                self.error(format!("{p}.autoscale.target_utilisation"), "must be greater than zero");
+            }
+            Autoscale {
+                target_utilisation: target.max(0.01),
+                evaluation_secs: self
+                    .positive_duration(&format!("{p}.autoscale.evaluation_period"), &a.evaluation_period)
+                    .unwrap_or(60.0),
+                warmup_secs: self.duration(&format!("{p}.autoscale.warmup"), &a.warmup).unwrap_or(0.0),
+            }
+        });
+        for (name, bounds) in [("instances", pool_instances), ("silo_instances", silo_instances)] {
+            if autoscale.is_none() && bounds.min == 0 {
+                self.error(
+                    format!("{p}.{name}.min"),
+                    "without autoscaling a stack runs `min` instances, so min must be at least 1",
+                );
+            }
+        }
+        let queue_timeout_secs = self
+            .positive_duration(&format!("{p}.queue_timeout"), &c.queue_timeout)
+            .unwrap_or(30.0);
+        Some(Compute {
+            service,
+            concurrency,
+            pool_instances,
+            silo_instances,
+            autoscale,
+            queue_timeout_secs,
+            usd_per_instance_hour: self.non_negative(&format!("{p}.price_per_hour"), c.price_per_hour),
+            fairness: c.fairness,
+        })
+    }
+
+    fn database(&mut self, file: &ScenarioFile, limits: &Limits) -> Option<Database> {
+        let d = file.layers.database.as_ref()?;
+        let p = "layers.database";
+        let partitions = |r: &mut Self, field: &str, n: u32| {
+            if n == 0 {
+                r.error(format!("{p}.{field}"), "a table needs at least one partition");
+                1
+            } else if n > limits.max_partitions {
+                r.error(
+                    format!("{p}.{field}"),
+                    format!("{n} partitions is over the limit of {}", limits.max_partitions),
+                );
+                1
+            } else {
+                n
+            }
+        };
+        let pool_partitions = partitions(self, "partitions", d.partitions);
+        let silo_partitions = partitions(self, "silo_partitions", d.silo_partitions.unwrap_or(d.partitions));
+        let pricing = match d.pricing {
+            DbPricingFile::OnDemand {
+                read_per_million,
+                write_per_million,
+            } => DbPricing::OnDemand {
+                read_usd_per_million: self.non_negative(&format!("{p}.pricing.read_per_million"), read_per_million),
+                write_usd_per_million: self.non_negative(&format!("{p}.pricing.write_per_million"), write_per_million),
+            },
+            DbPricingFile::Provisioned {
+                read_units,
+                write_units,
+                read_unit_per_hour,
+                write_unit_per_hour,
+            } => DbPricing::Provisioned {
+                read_units_per_sec: self.positive(&format!("{p}.pricing.read_units"), read_units),
+                write_units_per_sec: self.positive(&format!("{p}.pricing.write_units"), write_units),
+                read_usd_per_unit_hour: self.non_negative(&format!("{p}.pricing.read_unit_per_hour"), read_unit_per_hour),
+                write_usd_per_unit_hour: self
+                    .non_negative(&format!("{p}.pricing.write_unit_per_hour"), write_unit_per_hour),
+            },
+        };
+        Some(Database {
+            pool_partitions,
+            silo_partitions,
+            read_units_per_partition_per_sec: self
+                .positive(&format!("{p}.read_units_per_partition"), d.read_units_per_partition),
+            write_units_per_partition_per_sec: self
+                .positive(&format!("{p}.write_units_per_partition"), d.write_units_per_partition),
+            pricing,
+            storage_usd_per_gb_month: self.non_negative(&format!("{p}.storage_per_gb_month"), d.storage_per_gb_month),
+        })
+    }
+
+    fn designs(&mut self, file: &ScenarioFile, tiers: &[Tier], tenants: &[Tenant], limits: &Limits) -> Vec<Design> {
+        if file.designs.is_empty() {
+            self.error("designs", "at least one design is needed");
+        }
+        if file.designs.len() > limits.max_designs {
+            self.error(
+                "designs",
+                format!("{} designs is over the limit of {}", file.designs.len(), limits.max_designs),
+            );
+            return Vec::new();
+        }
+        let mut names: Vec<&str> = Vec::new();
+        let mut designs = Vec::with_capacity(file.designs.len());
+        for (i, design) in file.designs.iter().enumerate() {
+            let path = format!("designs[{i}]");
+            if design.name.trim().is_empty() {
+                self.error(format!("{path}.name"), "a design needs a name");
+            } else if names.contains(&design.name.as_str()) {
+                self.error(format!("{path}.name"), format!("duplicate design name \"{}\"", design.name));
+            }
+            names.push(&design.name);
+            designs.push(self.design(&path, design, file, tiers, tenants, limits));
+        }
+        designs
+    }
+
+    fn design(
+        &mut self,
+        path: &str,
+        design: &DesignFile,
+        file: &ScenarioFile,
+        tiers: &[Tier],
+        tenants: &[Tenant],
+        limits: &Limits,
+    ) -> Design {
+        self.check_placement_keys(&format!("{path}.placement"), &design.placement, tiers, tenants, limits);
+        let overrides = [
+            design.layers.gateway.as_ref(),
+            design.layers.compute.as_ref(),
+            design.layers.database.as_ref(),
+        ];
+        let present = [
+            file.layers.gateway.is_some(),
+            true,
+            file.layers.database.is_some(),
+        ];
+        let mut layers: [Topology; 3] = Default::default();
+        for layer in LAYERS {
+            let li = layer.index();
+            if let Some(map) = overrides[li] {
+                let lpath = format!("{path}.layers.{}", layer.label());
+                if !present[li] {
+                    self.error(&lpath, format!("the scenario has no {} layer", layer.label()));
+                }
+                self.check_placement_keys(&lpath, map, tiers, tenants, limits);
+            }
+            if present[li] {
+                layers[li] = self.topology(path, layer, &design.placement, overrides[li], tiers, tenants);
+            }
+        }
+        Design {
+            name: design.name.clone(),
+            overhead_usd_per_stack_month: self
+                .non_negative(&format!("{path}.overhead_per_stack_per_month"), design.overhead_per_stack_per_month),
+            layers,
+        }
+    }
+
+    fn check_placement_keys(
+        &mut self,
+        path: &str,
+        map: &PlacementMap,
+        tiers: &[Tier],
+        tenants: &[Tenant],
+        limits: &Limits,
+    ) {
+        for (key, placement) in map {
+            let is_tier = tiers.iter().any(|t| &t.name == key);
+            let is_tenant = tenants.iter().any(|t| &t.id == key);
+            let kpath = format!("{path}.\"{key}\"");
+            if key != "*" && !is_tier && !is_tenant {
+                self.error(
+                    &kpath,
+                    format!(
+                        "\"{key}\" is not \"*\", a tier ({}) or a tenant id",
+                        known_list(tiers.iter().map(|t| t.name.as_str()))
+                    ),
+                );
+            } else if is_tier && is_tenant {
+                self.error(&kpath, format!("\"{key}\" is both a tier and a tenant id; rename one"));
+            }
+            if let PlacementFile::Cells(k) = placement {
+                if *k == 0 {
+                    self.error(&kpath, "Cells(k) needs at least one cell");
+                } else if *k > limits.max_cells {
+                    self.error(&kpath, format!("{k} cells is over the limit of {}", limits.max_cells));
+                }
+            }
+        }
+    }
+
+    fn topology(
+        &mut self,
+        path: &str,
+        layer: LayerName,
+        general: &PlacementMap,
+        layer_map: Option<&PlacementMap>,
+        tiers: &[Tier],
+        tenants: &[Tenant],
+    ) -> Topology {
+        // Source of a placement: (is layer override, entry index in its map).
+        let mut groups: IndexMap<(bool, usize), (PlacementFile, String, Vec<u32>)> = IndexMap::new();
+        let mut missing = Vec::new();
+        for (t, tenant) in tenants.iter().enumerate() {
+            let tier = tiers.get(tenant.tier).map_or("", |x| x.name.as_str());
+            let found = [tenant.id.as_str(), tier, "*"].iter().find_map(|key| {
+                layer_map
+                    .and_then(|m| m.get_full(*key).map(|(i, k, p)| ((true, i), k, *p)))
+                    .or_else(|| general.get_full(*key).map(|(i, k, p)| ((false, i), k, *p)))
+            });
+            match found {
+                Some((source, key, placement)) => {
+                    groups
+                        .entry(source)
+                        .or_insert_with(|| (placement, key.clone(), Vec::new()))
+                        .2
+                        .push(t as u32);
+                }
+                None => missing.push(tenant.id.as_str()),
+            }
+        }
+        if !missing.is_empty() {
+            self.error(
+                format!("{path}.placement"),
+                format!(
+                    "no {} placement for tenants {} (add a \"*\" entry)",
+                    layer.label(),
+                    known_list(missing.into_iter())
+                ),
+            );
+        }
+        let mut stack_of_tenant = vec![0u32; tenants.len()];
+        let mut stacks: Vec<Stack> = Vec::new();
+        for (placement, key, members) in groups.into_values() {
+            match placement {
+                PlacementFile::Silo => {
+                    for t in members {
+                        stack_of_tenant[t as usize] = stacks.len() as u32;
+                        stacks.push(Stack {
+                            kind: StackKind::Silo,
+                            label: format!("silo {}", tenants[t as usize].id),
+                            tenants: vec![t],
+                        });
+                    }
+                }
+                PlacementFile::Pool => {
+                    let index = stacks.len() as u32;
+                    for &t in &members {
+                        stack_of_tenant[t as usize] = index;
+                    }
+                    stacks.push(Stack {
+                        kind: StackKind::Pool,
+                        label: format!("pool {key}"),
+                        tenants: members,
+                    });
+                }
+                PlacementFile::Cells(k) => {
+                    let k = k.max(1);
+                    let first = stacks.len() as u32;
+                    for index in 0..k {
+                        stacks.push(Stack {
+                            kind: StackKind::Cell { index, of: k },
+                            label: format!("cell {}/{k} {key}", index + 1),
+                            tenants: Vec::new(),
+                        });
+                    }
+                    for (n, t) in members.into_iter().enumerate() {
+                        let cell = first + (n as u32 % k);
+                        stack_of_tenant[t as usize] = cell;
+                        stacks[cell as usize].tenants.push(t);
+                    }
+                }
+            }
+        }
+        Topology {
+            stack_of_tenant,
+            stacks,
+        }
+    }
+
+    fn events(&mut self, file: &ScenarioFile, tenants: &[Tenant], clock: Option<&Clock>, limits: &Limits) -> Vec<Event> {
+        if file.events.len() > limits.max_events {
+            self.error(
+                "events",
+                format!("{} events is over the limit of {}", file.events.len(), limits.max_events),
+            );
+            return Vec::new();
+        }
+        let duration = clock.map_or(f64::INFINITY, |c| c.duration_secs);
+        let mut events = Vec::new();
+        for (i, event) in file.events.iter().enumerate() {
+            let path = format!("events[{i}]");
+            let (at, length) = match event {
+                EventFile::Spike { at, duration, .. } | EventFile::CapacityLoss { at, duration, .. } => (
+                    self.duration(&format!("{path}.at"), at),
+                    self.positive_duration(&format!("{path}.duration"), duration),
+                ),
+            };
+            if let Some(at) = at
+                && at >= duration
+            {
+                self.error(
+                    format!("{path}.at"),
+                    format!("starts at {}s, after the run ends ({duration}s)", at),
+                );
+            }
+            let (Some(start), Some(length)) = (at, length) else {
+                continue;
+            };
+            let end = (start + length).min(duration);
+            match event {
+                EventFile::Spike { tenant, factor, .. } => {
+                    let factor = self.multiplier(&format!("{path}.factor"), *factor);
+                    match tenants.iter().position(|t| &t.id == tenant) {
+                        Some(t) => events.push(Event::Spike {
+                            tenant: t,
+                            start_secs: start,
+                            end_secs: end,
+                            factor,
+                        }),
+                        None if !tenants.is_empty() => self.error(
+                            format!("{path}.tenant"),
+                            format!(
+                                "unknown tenant \"{tenant}\" (known: {})",
+                                known_list(tenants.iter().map(|t| t.id.as_str()))
+                            ),
+                        ),
+                        None => {}
+                    }
+                }
+                EventFile::CapacityLoss { layer, fraction, .. } => {
+                    let fraction = self.fraction(&format!("{path}.fraction"), *fraction);
+                    let present = match layer {
+                        LayerName::Gateway => file.layers.gateway.is_some(),
+                        LayerName::Compute => true,
+                        LayerName::Database => file.layers.database.is_some(),
+                    };
+                    if present {
+                        events.push(Event::CapacityLoss {
+                            layer: *layer,
+                            start_secs: start,
+                            end_secs: end,
+                            fraction,
+                        });
+                    } else {
+                        self.error(
+                            format!("{path}.layer"),
+                            format!("the scenario has no {} layer", layer.label()),
+                        );
+                    }
+                }
+            }
+        }
+        events
+    }
+
+    fn check_work(&mut self, clock: &Clock, tenants: usize, designs: usize, events: &[Event], limits: &Limits) {
+        let baseline = if events.iter().any(|e| matches!(e, Event::Spike { .. })) {
+            2.0
+        } else {
+            1.0
+        };
+        let work = clock.ticks as f64
+            * tenants as f64
+            * designs as f64
+            * f64::from(clock.replications)
+            * baseline;
+        if work > limits.max_total_tenant_ticks {
+            self.error(
+                "clock",
+                format!(
+                    "this run simulates {work:.3e} tenant-ticks (tenants × ticks × designs × replications{}), over the limit of {:.1e}; use a longer tick, a shorter duration, fewer replications, designs or tenants",
+                    if baseline > 1.0 { " × 2 for the no-spike baseline" } else { "" },
+                    limits.max_total_tenant_ticks
+                ),
+            );
+        }
+    }
+
+    fn check_peak_rates(&mut self, tenants: &[Tenant], events: &[Event], limits: &Limits) {
+        for (t, tenant) in tenants.iter().enumerate() {
+            let pattern_peak = match tenant.load.pattern {
+                Pattern::Constant => 1.0,
+                Pattern::Diurnal { amplitude, .. } => 1.0 + amplitude,
+                Pattern::Bursty { factor, .. } => factor.max(1.0),
+                Pattern::Ramp { to_factor, .. } => to_factor.max(1.0),
+            };
+            let spike_peak: f64 = events
+                .iter()
+                .filter_map(|e| match e {
+                    Event::Spike { tenant: s, factor, .. } if *s == t => Some(*factor),
+                    _ => None,
+                })
+                .fold(1.0, |acc, f| acc * f.max(1.0));
+            let peak = tenant.load.rate_per_sec * pattern_peak * spike_peak;
+            if peak > limits.max_rate_per_sec {
+                self.error(
+                    format!("tenants.\"{}\"", tenant.id),
+                    format!(
+                        "peak rate {peak:.3e} req/s (rate × pattern × spikes) is over the limit of {:.1e} req/s",
+                        limits.max_rate_per_sec
+                    ),
+                );
+                break;
+            }
+        }
+    }
+}

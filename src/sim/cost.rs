@@ -1,0 +1,184 @@
+//! Cost of every stack and its attribution to tenants (MODEL.md §2 Cost).
+//!
+//! Silo stacks belong wholly to their tenant. Shared stacks are split by
+//! the scenario's attribution method; with `idle: Unallocated` the cost of
+//! idle capacity goes to an explicit unallocated line instead. Every dollar
+//! lands on exactly one tenant or on the unallocated line, so the sum of
+//! tenant costs plus unallocated equals the total (conservation).
+
+use crate::scenario::file::{AttributionFile, IdleFile, LayerName};
+use crate::scenario::model::{DbPricing, Design, Scenario, StackKind};
+use crate::sim::engine::TaskRaw;
+
+/// Index of the overhead bucket in [`crate::sim::engine::TenantRaw::cost_usd_per_month`].
+pub const OVERHEAD: usize = 3;
+
+/// Months one run represents (usage is scaled by its inverse).
+pub fn months_per_run(sc: &Scenario) -> f64 {
+    sc.clock.duration_secs / (sc.cost.hours_per_month * 3600.0)
+}
+
+/// One stack's monthly cost split into the part that follows consumption
+/// and the fixed part.
+struct StackCost {
+    /// Usage cost, USD per month.
+    usage: f64,
+    /// Fraction of `usage` that paid for capacity actually used.
+    used_fraction: f64,
+    /// Storage cost, USD per month (always consumption-based).
+    storage: f64,
+    /// Fixed overhead, USD per month.
+    overhead: f64,
+}
+
+/// Computes stack costs and attributes them to tenants, in place.
+pub fn attribute(sc: &Scenario, design: &Design, task: &mut TaskRaw) {
+    let months = months_per_run(sc);
+    for layer in [LayerName::Gateway, LayerName::Compute, LayerName::Database] {
+        let li = layer.index();
+        let topology = &design.layers[li];
+        for (s, stack) in topology.stacks.iter().enumerate() {
+            let cost = stack_cost(sc, design, layer, &stack.tenants, &task.stacks[li][s], months);
+            let total = cost.usage + cost.storage + cost.overhead;
+            let mut unallocated = 0.0;
+            let members = &stack.tenants;
+            if members.is_empty() {
+                unallocated = total;
+            } else if stack.kind == StackKind::Silo {
+                let t = members[0] as usize;
+                task.tenants[t].cost_usd_per_month[li] += cost.usage + cost.storage;
+                task.tenants[t].cost_usd_per_month[OVERHEAD] += cost.overhead;
+            } else {
+                let weights = |measure: &dyn Fn(usize) -> f64| -> Vec<f64> {
+                    members
+                        .iter()
+                        .map(|&t| {
+                            let t = t as usize;
+                            match sc.cost.attribution {
+                                AttributionFile::Even => 1.0,
+                                AttributionFile::TierWeights => sc.tiers[sc.tenants[t].tier].cost_weight,
+                                AttributionFile::Proportional | AttributionFile::Requests => measure(t),
+                            }
+                        })
+                        .collect()
+                };
+                let raw = &task.tenants;
+                let proportional = sc.cost.attribution == AttributionFile::Proportional;
+                let usage_weights = weights(&|t| match layer {
+                    LayerName::Gateway => raw[t].admitted,
+                    LayerName::Compute if proportional => raw[t].compute_busy_secs,
+                    LayerName::Compute => raw[t].compute_requests,
+                    LayerName::Database if proportional => raw[t].db_units,
+                    LayerName::Database => raw[t].db_ops,
+                });
+                let storage_weights = weights(&|t| {
+                    if proportional {
+                        sc.tenants[t].load.data_gb
+                    } else {
+                        raw[t].db_ops
+                    }
+                });
+                let (spread_usage, idle_usage) = match sc.cost.idle {
+                    IdleFile::Spread => (cost.usage, 0.0),
+                    IdleFile::Unallocated => (cost.usage * cost.used_fraction, cost.usage * (1.0 - cost.used_fraction)),
+                };
+                unallocated += idle_usage;
+                let mut shares = vec![[0.0; 4]; members.len()];
+                unallocated += split(spread_usage, &usage_weights, &mut shares, li, sc.cost.idle);
+                unallocated += split(cost.storage, &storage_weights, &mut shares, li, sc.cost.idle);
+                unallocated += split(cost.overhead, &usage_weights, &mut shares, OVERHEAD, IdleFile::Spread);
+                for (k, &t) in members.iter().enumerate() {
+                    for (bucket, value) in shares[k].iter().enumerate() {
+                        task.tenants[t as usize].cost_usd_per_month[bucket] += value;
+                    }
+                }
+            }
+            let s_raw = &mut task.stacks[li][s];
+            s_raw.cost_usd_per_month = total;
+            s_raw.unallocated_usd_per_month = unallocated;
+        }
+    }
+}
+
+/// Splits `amount` over `weights` into `shares[..][bucket]`; returns what
+/// could not be split. With no weight at all the amount is split evenly
+/// (`Spread`) or left unallocated (`Unallocated`).
+fn split(amount: f64, weights: &[f64], shares: &mut [[f64; 4]], bucket: usize, idle: IdleFile) -> f64 {
+    if amount == 0.0 {
+        return 0.0;
+    }
+    let total: f64 = weights.iter().sum();
+    if total > 0.0 {
+        for (share, w) in shares.iter_mut().zip(weights) {
+            share[bucket] += amount * w / total;
+        }
+        0.0
+    } else if idle == IdleFile::Spread {
+        let each = amount / shares.len() as f64;
+        for share in shares.iter_mut() {
+            share[bucket] += each;
+        }
+        0.0
+    } else {
+        amount
+    }
+}
+
+fn stack_cost(
+    sc: &Scenario,
+    design: &Design,
+    layer: LayerName,
+    members: &[u32],
+    raw: &crate::sim::engine::StackRaw,
+    months: f64,
+) -> StackCost {
+    let overhead = design.overhead_usd_per_stack_month;
+    match layer {
+        LayerName::Gateway => {
+            let price = sc.gateway.as_ref().map_or(0.0, |g| g.usd_per_million_requests);
+            StackCost {
+                usage: raw.requests * price / 1e6 / months,
+                used_fraction: 1.0,
+                storage: 0.0,
+                overhead,
+            }
+        }
+        LayerName::Compute => {
+            let server_secs = raw.instance_secs * f64::from(sc.compute.concurrency);
+            StackCost {
+                usage: raw.instance_secs / 3600.0 * sc.compute.usd_per_instance_hour / months,
+                used_fraction: if server_secs > 0.0 { (raw.busy_secs / server_secs).min(1.0) } else { 0.0 },
+                storage: 0.0,
+                overhead,
+            }
+        }
+        LayerName::Database => {
+            let Some(db) = &sc.database else {
+                return StackCost { usage: 0.0, used_fraction: 1.0, storage: 0.0, overhead: 0.0 };
+            };
+            let storage = members
+                .iter()
+                .map(|&t| sc.tenants[t as usize].load.data_gb)
+                .sum::<f64>()
+                * db.storage_usd_per_gb_month;
+            let (usage, used_fraction) = match db.pricing {
+                DbPricing::OnDemand { read_usd_per_million, write_usd_per_million } => (
+                    (raw.read_units * read_usd_per_million + raw.write_units * write_usd_per_million) / 1e6 / months,
+                    1.0,
+                ),
+                DbPricing::Provisioned { read_units_per_sec, write_units_per_sec, read_usd_per_unit_hour, write_usd_per_unit_hour } => {
+                    let hours = sc.clock.duration_secs / 3600.0;
+                    let read_cost = read_units_per_sec * read_usd_per_unit_hour * hours;
+                    let write_cost = write_units_per_sec * write_usd_per_unit_hour * hours;
+                    let provisioned_read = read_units_per_sec * sc.clock.duration_secs;
+                    let provisioned_write = write_units_per_sec * sc.clock.duration_secs;
+                    let used = (raw.read_units / provisioned_read).min(1.0) * read_cost
+                        + (raw.write_units / provisioned_write).min(1.0) * write_cost;
+                    let total = read_cost + write_cost;
+                    (total / months, if total > 0.0 { used / total } else { 1.0 })
+                }
+            };
+            StackCost { usage, used_fraction, storage, overhead }
+        }
+    }
+}

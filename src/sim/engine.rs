@@ -1,0 +1,840 @@
+//! One simulation task: one design, one replication, with or without
+//! spikes. Time-stepped; state is struct-of-arrays per tenant and per
+//! stack, allocated once before the loop. Nothing in the tick loop
+//! allocates (beyond the bounded latency cache).
+//!
+//! Per tick, in order: arrivals (Poisson at each tenant's intensity from
+//! its own stream) → gateway (usage plan, quotas, shared account bucket)
+//! → compute (fluid queue with carried backlog, timeouts, FIFO or
+//! weighted-fair service, autoscaling) → database (per-partition caps) →
+//! latency recording and series.
+
+use rand_distr::{Distribution, Poisson};
+use rand_xoshiro::Xoshiro256PlusPlus;
+
+use crate::queueing::WaitState;
+use crate::scenario::file::{FairnessFile, LayerName};
+use crate::scenario::model::{DbPricing, Design, Event, Scenario, StackKind, DB_BURST_BANK_SECS};
+use crate::sim::histogram::Histogram;
+use crate::sim::latency::{PmfCache, Sinks, Slot, SLOTS};
+use crate::sim::rng::{stream, stream_seed, StreamPurpose};
+use crate::sim::RunControl;
+
+/// Most points in a time series.
+pub const MAX_SERIES_POINTS: u64 = 360;
+
+/// Ticks between progress updates and cancellation checks.
+const PROGRESS_STRIDE: u64 = 256;
+
+/// Raw results of one tenant in one task.
+#[derive(Debug, Clone, Default)]
+pub struct TenantRaw {
+    pub offered: f64,
+    pub admitted: f64,
+    pub throttled_plan: f64,
+    pub throttled_quota: f64,
+    pub throttled_account: f64,
+    pub served: f64,
+    pub dropped_timeout: f64,
+    pub dropped_partition: f64,
+    pub in_flight: f64,
+    pub latency_sum_secs: f64,
+    pub p50_ms: f64,
+    pub p95_ms: f64,
+    pub p99_ms: f64,
+    pub compute_requests: f64,
+    pub compute_busy_secs: f64,
+    pub db_units: f64,
+    pub db_ops: f64,
+    pub window_offered: f64,
+    pub window_unserved: f64,
+    pub window_p99_ms: f64,
+    /// Attributed cost per layer (gateway, compute, database) and overhead,
+    /// USD per month; filled by the cost module.
+    pub cost_usd_per_month: [f64; 4],
+}
+
+/// Raw results of one stack in one task.
+#[derive(Debug, Clone, Default)]
+pub struct StackRaw {
+    pub instance_secs: f64,
+    pub active_instance_secs: f64,
+    pub busy_secs: f64,
+    pub capacity_secs: f64,
+    pub peak_instances: f64,
+    pub requests: f64,
+    pub read_units: f64,
+    pub write_units: f64,
+    /// Monthly cost of the stack (usage and overhead), filled by cost.
+    pub cost_usd_per_month: f64,
+    /// Part of it not attributed to any tenant.
+    pub unallocated_usd_per_month: f64,
+}
+
+/// Raw time series of one task, indexed `[point]`.
+#[derive(Debug, Clone, Default)]
+pub struct FlowRaw {
+    pub offered: Vec<f64>,
+    pub admitted: Vec<f64>,
+    pub throttled: Vec<f64>,
+    pub dropped: Vec<f64>,
+    pub served: Vec<f64>,
+    pub p99_ms: Vec<f64>,
+}
+
+impl FlowRaw {
+    fn new(points: usize) -> Self {
+        Self {
+            offered: vec![0.0; points],
+            admitted: vec![0.0; points],
+            throttled: vec![0.0; points],
+            dropped: vec![0.0; points],
+            served: vec![0.0; points],
+            p99_ms: vec![0.0; points],
+        }
+    }
+}
+
+/// Raw results of one task.
+#[derive(Debug, Clone, Default)]
+pub struct TaskRaw {
+    pub tenants: Vec<TenantRaw>,
+    pub tier_p99_ms: Vec<f64>,
+    pub stacks: [Vec<StackRaw>; 3],
+    pub ticks_per_point: u64,
+    pub point_ticks: Vec<u64>,
+    pub tiers: Vec<FlowRaw>,
+    pub total: FlowRaw,
+    pub instances: Vec<f64>,
+    pub utilisation: Vec<f64>,
+}
+
+struct ComputeStack {
+    active: u32,
+    pending: Vec<(u64, u32)>,
+    min: u32,
+    max: u32,
+    eval_busy_secs: f64,
+    eval_capacity_secs: f64,
+}
+
+struct DbStack {
+    partitions: usize,
+    first_partition: usize,
+}
+
+/// Splits `allowed` whole requests among `demand` proportionally; the
+/// remainder goes round-robin from `cursor` so no tenant is favoured.
+fn share_out(members: &[u32], demand: &[u64], allowed: u64, total: u64, cursor: &mut usize, out: &mut [u64]) {
+    let mut given = 0;
+    for &t in members {
+        let d = demand[t as usize];
+        let share = ((u128::from(allowed) * u128::from(d)) / u128::from(total.max(1))) as u64;
+        out[t as usize] = share;
+        given += share;
+    }
+    let n = members.len();
+    let mut left = allowed - given;
+    let mut i = 0;
+    while left > 0 && i < n {
+        let t = members[(*cursor + i) % n] as usize;
+        if out[t] < demand[t] {
+            out[t] += 1;
+            left -= 1;
+        }
+        i += 1;
+    }
+    *cursor = (*cursor + 1) % n.max(1);
+}
+
+/// Partition (within its stack) of a tenant's key shard: a fixed hash of
+/// (tenant, shard), the same in every design.
+fn partition_of(tenant: usize, shard: u32, partitions: usize) -> usize {
+    (stream_seed(tenant as u64, 0, u64::from(shard), StreamPurpose::GroupRates) % partitions as u64) as usize
+}
+
+/// Runs one task. Returns `None` when cancelled.
+#[allow(clippy::too_many_lines)]
+pub fn simulate(sc: &Scenario, design: &Design, replication: u32, with_spikes: bool, control: &RunControl) -> Option<TaskRaw> {
+    let n = sc.tenants.len();
+    let dt = sc.clock.tick_secs;
+    let ticks = sc.clock.ticks;
+    let service = sc.compute.service;
+    let mean_service = service.mean_secs();
+    let mu = 1.0 / mean_service;
+
+    // Distinct load patterns, so each is evaluated once per tick.
+    let mut patterns = Vec::new();
+    let pattern_of: Vec<usize> = sc
+        .tenants
+        .iter()
+        .map(|t| {
+            if let Some(i) = patterns.iter().position(|p| *p == t.load.pattern) {
+                i
+            } else {
+                patterns.push(t.load.pattern);
+                patterns.len() - 1
+            }
+        })
+        .collect();
+    let mut pattern_factor = vec![1.0; patterns.len()];
+
+    let events: Vec<Event> = sc
+        .events
+        .iter()
+        .copied()
+        .filter(|e| with_spikes || !matches!(e, Event::Spike { .. }))
+        .collect();
+    let spikes_in_scenario: Vec<(usize, f64, f64)> = sc
+        .events
+        .iter()
+        .filter_map(|e| match *e {
+            Event::Spike { tenant, start_secs, end_secs, .. } => Some((tenant, start_secs, end_secs)),
+            Event::CapacityLoss { .. } => None,
+        })
+        .collect();
+    let track_window = !spikes_in_scenario.is_empty();
+
+    // Tenant state.
+    let mut rngs: Vec<Xoshiro256PlusPlus> =
+        (0..n).map(|t| stream(sc.clock.seed, u64::from(replication), t as u64, StreamPurpose::Arrivals)).collect();
+    let mut poisson: Vec<Option<(f64, Poisson<f64>)>> = vec![None; n];
+    let mut tokens: Vec<f64> = sc
+        .tenants
+        .iter()
+        .map(|t| sc.tiers[t.tier].plan.as_ref().map_or(0.0, |p| p.burst))
+        .collect();
+    let mut quota_used = vec![[0u64; 3]; n];
+    let mut quota_period = [0u64; 3];
+    let mut spike_factor = vec![1.0; n];
+    let mut own_active = vec![0u32; n];
+    let mut arrivals = vec![0u64; n];
+    let mut plan_admitted = vec![0u64; n];
+    let mut admitted = vec![0u64; n];
+    let mut intensity = vec![0.0; n];
+    let mut backlog = vec![0.0; n];
+    let mut backlog_start = vec![0.0; n];
+    let mut compute_served = vec![0.0; n];
+    let mut final_served = vec![0.0; n];
+    let mut timeout_drops = vec![0.0; n];
+    let mut tenant_state: Vec<WaitState> = vec![
+        WaitState {
+            delay_secs: 0.0,
+            wait_probability: 0.0,
+            wait_rate_per_sec: 1.0
+        };
+        n
+    ];
+    let mut raw: Vec<TenantRaw> = vec![TenantRaw::default(); n];
+    let mut slots: Vec<[Slot; SLOTS]> = vec![[Slot::default(); SLOTS]; n];
+    let mut run_hist: Vec<Histogram> = (0..n).map(|_| Histogram::fine()).collect();
+    let mut window_hist: Vec<Histogram> = if track_window { (0..n).map(|_| Histogram::coarse()).collect() } else { Vec::new() };
+    let mut cache = PmfCache::new(service);
+    let weights: Vec<f64> = sc.tenants.iter().map(|t| sc.tiers[t.tier].weight).collect();
+
+    // Gateway stacks.
+    let gw_topology = &design.layers[LayerName::Gateway.index()];
+    let mut gw_tokens: Vec<f64> = vec![sc.gateway.as_ref().map_or(0.0, |g| g.account_burst); gw_topology.stacks.len()];
+    let mut gw_cursor = vec![0usize; gw_topology.stacks.len()];
+    let mut gw_stacks_raw = vec![StackRaw::default(); gw_topology.stacks.len()];
+
+    // Compute stacks, pre-sized for the load at t = 0 when autoscaled.
+    let c_topology = &design.layers[LayerName::Compute.index()];
+    let concurrency = sc.compute.concurrency;
+    let mut compute: Vec<ComputeStack> = c_topology
+        .stacks
+        .iter()
+        .map(|s| {
+            let bounds = if s.kind == StackKind::Silo { sc.compute.silo_instances } else { sc.compute.pool_instances };
+            let active = match &sc.compute.autoscale {
+                Some(a) => {
+                    let load: f64 = s
+                        .tenants
+                        .iter()
+                        .map(|&t| {
+                            let t = &sc.tenants[t as usize];
+                            t.load.rate_per_sec * t.load.pattern.factor_at(0.0, sc.clock.start_hour)
+                        })
+                        .sum();
+                    let needed = (load * mean_service / (f64::from(concurrency) * a.target_utilisation)).ceil();
+                    (needed.min(f64::from(bounds.max)) as u32).clamp(bounds.min, bounds.max)
+                }
+                None => bounds.min,
+            };
+            ComputeStack {
+                active,
+                pending: Vec::with_capacity(8),
+                min: bounds.min,
+                max: bounds.max,
+                eval_busy_secs: 0.0,
+                eval_capacity_secs: 0.0,
+            }
+        })
+        .collect();
+    let mut c_stacks_raw = vec![StackRaw::default(); c_topology.stacks.len()];
+    let eval_ticks = sc.compute.autoscale.map_or(u64::MAX, |a| ((a.evaluation_secs / dt).round() as u64).max(1));
+    let warmup_ticks = sc.compute.autoscale.map_or(0, |a| (a.warmup_secs / dt).round() as u64);
+    let timeout = sc.compute.queue_timeout_secs;
+    let mut stack_state: Vec<WaitState> = vec![tenant_state[0]; c_topology.stacks.len()];
+
+    // Database stacks and key shards.
+    let db_topology = &design.layers[LayerName::Database.index()];
+    let mut db_stacks = Vec::with_capacity(db_topology.stacks.len());
+    let mut total_partitions = 0usize;
+    if let Some(db) = &sc.database {
+        for s in &db_topology.stacks {
+            let partitions = if s.kind == StackKind::Silo { db.silo_partitions } else { db.pool_partitions } as usize;
+            db_stacks.push(DbStack { partitions, first_partition: total_partitions });
+            total_partitions += partitions;
+        }
+    }
+    let mut shard_start = Vec::with_capacity(n + 1);
+    let mut shard_partition: Vec<usize> = Vec::new();
+    let mut shard_share: Vec<f64> = Vec::new();
+    if sc.database.is_some() {
+        for (t, tenant) in sc.tenants.iter().enumerate() {
+            shard_start.push(shard_partition.len());
+            let stack = &db_stacks[db_topology.stack_of_tenant[t] as usize];
+            let shards = tenant.load.key_shards;
+            for shard in 0..shards {
+                shard_partition.push(stack.first_partition + partition_of(t, shard, stack.partitions));
+                let share = if shard == 0 {
+                    tenant.load.hot_key_share
+                } else {
+                    (1.0 - tenant.load.hot_key_share) / f64::from(shards - 1)
+                };
+                shard_share.push(share);
+            }
+        }
+        shard_start.push(shard_partition.len());
+    }
+    let mut read_demand = vec![0.0; total_partitions];
+    let mut write_demand = vec![0.0; total_partitions];
+    let mut read_ok = vec![1.0; total_partitions];
+    let mut write_ok = vec![1.0; total_partitions];
+    let (prov_read, prov_write) = match sc.database.as_ref().map(|d| d.pricing) {
+        Some(DbPricing::Provisioned { read_units_per_sec, write_units_per_sec, .. }) => (Some(read_units_per_sec), Some(write_units_per_sec)),
+        _ => (None, None),
+    };
+    let mut read_bank = vec![0.0; total_partitions];
+    let mut write_bank = vec![0.0; total_partitions];
+    let mut db_stacks_raw = vec![StackRaw::default(); db_stacks.len()];
+
+    // Series.
+    let ticks_per_point = ticks.div_ceil(MAX_SERIES_POINTS.min(ticks).max(1));
+    let points = ticks.div_ceil(ticks_per_point) as usize;
+    let tiers = sc.tiers.len();
+    let mut tier_flow: Vec<FlowRaw> = (0..tiers).map(|_| FlowRaw::new(points)).collect();
+    let mut total_flow = FlowRaw::new(points);
+    let mut series_instances = vec![0.0; points];
+    let mut series_busy = vec![0.0; points];
+    let mut series_capacity = vec![0.0; points];
+    let mut point_ticks = vec![0u64; points];
+    let mut tier_series_hist: Vec<Histogram> = (0..tiers).map(|_| Histogram::coarse()).collect();
+    let mut total_series_hist = Histogram::coarse();
+
+    let db = sc.database.as_ref();
+    let gateway = sc.gateway.as_ref();
+
+    for tick in 0..ticks {
+        if tick % PROGRESS_STRIDE == 0 && tick > 0 {
+            if control.is_cancelled() {
+                return None;
+            }
+            control.add_progress(PROGRESS_STRIDE);
+        }
+        let t_secs = tick as f64 * dt;
+        let point = (tick / ticks_per_point) as usize;
+        point_ticks[point] += 1;
+
+        // Events active now.
+        let mut loss = [0.0f64; 3];
+        for &t in spikes_in_scenario.iter().map(|(t, _, _)| t) {
+            spike_factor[t] = 1.0;
+            own_active[t] = 0;
+        }
+        let mut active_spikes = 0u32;
+        for &(t, start, end) in &spikes_in_scenario {
+            if t_secs >= start && t_secs < end {
+                active_spikes += 1;
+                own_active[t] += 1;
+            }
+        }
+        for e in &events {
+            match *e {
+                Event::Spike { tenant, start_secs, end_secs, factor } => {
+                    if t_secs >= start_secs && t_secs < end_secs {
+                        spike_factor[tenant] *= factor;
+                    }
+                }
+                Event::CapacityLoss { layer, start_secs, end_secs, fraction } => {
+                    if t_secs >= start_secs && t_secs < end_secs {
+                        let kept = 1.0 - loss[layer.index()];
+                        loss[layer.index()] = 1.0 - kept * (1.0 - fraction);
+                    }
+                }
+            }
+        }
+        for (f, p) in pattern_factor.iter_mut().zip(&patterns) {
+            *f = p.factor_at(t_secs, sc.clock.start_hour);
+        }
+        for (k, period) in quota_period.iter_mut().enumerate() {
+            let length = [86_400.0, 7.0 * 86_400.0, 30.0 * 86_400.0][k];
+            let now = (t_secs / length) as u64;
+            if now != *period {
+                *period = now;
+                quota_used.iter_mut().for_each(|q| q[k] = 0);
+            }
+        }
+
+        // Arrivals and the per-tenant part of the gateway.
+        for t in 0..n {
+            let tenant = &sc.tenants[t];
+            let lambda = tenant.load.rate_per_sec * pattern_factor[pattern_of[t]] * spike_factor[t];
+            intensity[t] = lambda;
+            let mean = lambda * dt;
+            let count = if mean > 0.0 {
+                let dist = match &poisson[t] {
+                    Some((m, d)) if *m == mean => Some(*d),
+                    _ => {
+                        let d = Poisson::new(mean).ok();
+                        poisson[t] = d.map(|d| (mean, d));
+                        d
+                    }
+                };
+                dist.map_or(0, |d| d.sample(&mut rngs[t]) as u64)
+            } else {
+                0
+            };
+            arrivals[t] = count;
+            let r = &mut raw[t];
+            r.offered += count as f64;
+            let tier = &sc.tiers[tenant.tier];
+            let mut allowed = count;
+            if gateway.is_some()
+                && let Some(plan) = &tier.plan
+            {
+                let available = tokens[t] + plan.rate_per_sec * dt;
+                let by_plan = allowed.min(available.floor() as u64);
+                tokens[t] = (available - by_plan as f64).min(plan.burst);
+                r.throttled_plan += (allowed - by_plan) as f64;
+                allowed = by_plan;
+                let mut by_quota = allowed;
+                for quota in &plan.quotas {
+                    let k = quota_kind(quota.period_secs);
+                    by_quota = by_quota.min(quota.limit.saturating_sub(quota_used[t][k]));
+                }
+                for quota in &plan.quotas {
+                    quota_used[t][quota_kind(quota.period_secs)] += by_quota;
+                }
+                r.throttled_quota += (allowed - by_quota) as f64;
+                allowed = by_quota;
+            }
+            plan_admitted[t] = allowed;
+        }
+
+        // Shared account buckets.
+        if let Some(g) = gateway {
+            let keep = 1.0 - loss[LayerName::Gateway.index()];
+            for (s, stack) in gw_topology.stacks.iter().enumerate() {
+                let demand: u64 = stack.tenants.iter().map(|&t| plan_admitted[t as usize]).sum();
+                let available = gw_tokens[s] + g.account_rate_per_sec * keep * dt;
+                let allowed = demand.min(available.floor() as u64);
+                gw_tokens[s] = (available - allowed as f64).min(g.account_burst);
+                if allowed == demand {
+                    for &t in &stack.tenants {
+                        admitted[t as usize] = plan_admitted[t as usize];
+                    }
+                } else {
+                    share_out(&stack.tenants, &plan_admitted, allowed, demand, &mut gw_cursor[s], &mut admitted);
+                }
+                gw_stacks_raw[s].requests += allowed as f64;
+                gw_stacks_raw[s].capacity_secs += g.account_rate_per_sec * keep * dt;
+            }
+        } else {
+            admitted.copy_from_slice(&plan_admitted);
+        }
+
+        // Tenant counters after the gateway; intensity into compute.
+        for t in 0..n {
+            let r = &mut raw[t];
+            let a = admitted[t];
+            r.throttled_account += (plan_admitted[t] - a) as f64;
+            r.admitted += a as f64;
+            if arrivals[t] > 0 {
+                intensity[t] *= a as f64 / arrivals[t] as f64;
+            }
+        }
+
+        // Compute stacks.
+        let keep = 1.0 - loss[LayerName::Compute.index()];
+        for (s, stack) in c_topology.stacks.iter().enumerate() {
+            let cs = &mut compute[s];
+            while let Some(i) = cs.pending.iter().position(|&(ready, _)| ready <= tick) {
+                cs.active += cs.pending[i].1;
+                cs.pending.swap_remove(i);
+            }
+            let servers_total = cs.active * concurrency;
+            let servers = (f64::from(servers_total) * keep).floor() as u32;
+            let drain_per_sec = f64::from(servers) * mu;
+            let capacity = drain_per_sec * dt;
+            let mut lambda: f64 = 0.0;
+            let mut backlog_total: f64 = 0.0;
+            let mut arrived: f64 = 0.0;
+            for &t in &stack.tenants {
+                let t = t as usize;
+                timeout_drops[t] = 0.0;
+                lambda += intensity[t];
+                backlog_start[t] = backlog[t];
+                backlog_total += backlog[t];
+                arrived += admitted[t] as f64;
+            }
+            let mut served_total = 0.0;
+            match sc.compute.fairness {
+                FairnessFile::Fifo => {
+                    let from_backlog = backlog_total.min(capacity);
+                    let old_ratio = if backlog_total > 0.0 { from_backlog / backlog_total } else { 0.0 };
+                    let from_new = arrived.min(capacity - from_backlog);
+                    let new_ratio = if arrived > 0.0 { from_new / arrived } else { 0.0 };
+                    for &t in &stack.tenants {
+                        let t = t as usize;
+                        let a = admitted[t] as f64;
+                        let old = backlog[t] * old_ratio;
+                        let new = a * new_ratio;
+                        compute_served[t] = old + new;
+                        backlog[t] = backlog[t] - old + (a - new);
+                        served_total += old + new;
+                    }
+                }
+                FairnessFile::WeightedFair => {
+                    for &t in &stack.tenants {
+                        let t = t as usize;
+                        backlog[t] += admitted[t] as f64;
+                        compute_served[t] = 0.0;
+                    }
+                    let mut remaining = capacity;
+                    for _round in 0..64 {
+                        let weight_sum: f64 = stack
+                            .tenants
+                            .iter()
+                            .filter(|&&t| backlog[t as usize] - compute_served[t as usize] > 1e-12)
+                            .map(|&t| weights[t as usize])
+                            .sum();
+                        if weight_sum <= 0.0 || remaining <= 1e-12 {
+                            break;
+                        }
+                        let mut used = 0.0;
+                        for &t in &stack.tenants {
+                            let t = t as usize;
+                            let want = backlog[t] - compute_served[t];
+                            if want > 1e-12 {
+                                let give = (remaining * weights[t] / weight_sum).min(want);
+                                compute_served[t] += give;
+                                used += give;
+                            }
+                        }
+                        remaining -= used;
+                        if used <= 1e-12 {
+                            break;
+                        }
+                    }
+                    for &t in &stack.tenants {
+                        let t = t as usize;
+                        backlog[t] -= compute_served[t];
+                        if backlog[t] < 1e-9 {
+                            compute_served[t] += backlog[t];
+                            backlog[t] = 0.0;
+                        }
+                        served_total += compute_served[t];
+                    }
+                }
+            }
+            // Timeouts: what would wait longer than the timeout is dropped.
+            let max_backlog = drain_per_sec * timeout;
+            let mut backlog_end = 0.0;
+            match sc.compute.fairness {
+                FairnessFile::Fifo => {
+                    let total: f64 = stack.tenants.iter().map(|&t| backlog[t as usize]).sum();
+                    if total > max_backlog {
+                        let keep_ratio = if total > 0.0 { max_backlog / total } else { 0.0 };
+                        for &t in &stack.tenants {
+                            let t = t as usize;
+                            let drop = backlog[t] * (1.0 - keep_ratio);
+                            backlog[t] -= drop;
+                            timeout_drops[t] = drop;
+                            raw[t].dropped_timeout += drop;
+                        }
+                    }
+                    for &t in &stack.tenants {
+                        backlog_end += backlog[t as usize];
+                    }
+                    let delay = if drain_per_sec > 0.0 {
+                        (0.5 * (backlog_total + backlog_end) / drain_per_sec).min(timeout)
+                    } else {
+                        timeout
+                    };
+                    stack_state[s] = WaitState::stationary(servers, lambda, &service, delay);
+                }
+                FairnessFile::WeightedFair => {
+                    let shared = WaitState::stationary(servers, lambda, &service, 0.0);
+                    for &t in &stack.tenants {
+                        let t = t as usize;
+                        let rate = compute_served[t] / dt;
+                        let limit = rate * timeout;
+                        if backlog[t] > limit {
+                            timeout_drops[t] = backlog[t] - limit;
+                            raw[t].dropped_timeout += backlog[t] - limit;
+                            backlog[t] = limit;
+                        }
+                        backlog_end += backlog[t];
+                        let delay = if backlog_start[t] + backlog[t] <= 0.0 {
+                            0.0
+                        } else if rate > 0.0 {
+                            (0.5 * (backlog_start[t] + backlog[t]) / rate).min(timeout)
+                        } else {
+                            timeout
+                        };
+                        tenant_state[t] = WaitState { delay_secs: delay, ..shared };
+                    }
+                    stack_state[s] = shared;
+                }
+            }
+            let busy = served_total * mean_service;
+            let capacity_secs = f64::from(servers) * dt;
+            let raw_s = &mut c_stacks_raw[s];
+            let billed: u32 = cs.active + cs.pending.iter().map(|p| p.1).sum::<u32>();
+            raw_s.instance_secs += f64::from(billed) * dt;
+            raw_s.active_instance_secs += f64::from(cs.active) * dt;
+            raw_s.busy_secs += busy;
+            raw_s.capacity_secs += capacity_secs;
+            raw_s.requests += served_total;
+            raw_s.peak_instances = raw_s.peak_instances.max(f64::from(cs.active));
+            series_instances[point] += f64::from(cs.active);
+            series_busy[point] += busy;
+            series_capacity[point] += capacity_secs;
+            cs.eval_busy_secs += busy;
+            cs.eval_capacity_secs += f64::from(servers_total) * dt;
+
+            if let Some(policy) = &sc.compute.autoscale
+                && (tick + 1) % eval_ticks == 0
+            {
+                let utilisation = if cs.eval_capacity_secs > 0.0 {
+                    cs.eval_busy_secs / cs.eval_capacity_secs
+                } else if cs.eval_busy_secs > 0.0 || backlog_end > 0.0 {
+                    1.0
+                } else {
+                    0.0
+                };
+                let active = f64::from(cs.active.max(1));
+                let desired = ((active * utilisation / policy.target_utilisation).ceil() as u32).clamp(cs.min, cs.max);
+                let pending: u32 = cs.pending.iter().map(|p| p.1).sum();
+                let current = cs.active + pending;
+                if desired > current {
+                    cs.pending.push((tick + 1 + warmup_ticks, desired - current));
+                } else if desired < cs.active && pending == 0 {
+                    cs.active = desired;
+                }
+                cs.eval_busy_secs = 0.0;
+                cs.eval_capacity_secs = 0.0;
+            }
+            for &t in &stack.tenants {
+                let t = t as usize;
+                raw[t].compute_requests += compute_served[t];
+                raw[t].compute_busy_secs += compute_served[t] * mean_service;
+            }
+        }
+
+        // Database partitions.
+        if let Some(db) = db {
+            read_demand.iter_mut().for_each(|d| *d = 0.0);
+            write_demand.iter_mut().for_each(|d| *d = 0.0);
+            for t in 0..n {
+                let ops = compute_served[t];
+                if ops <= 0.0 {
+                    continue;
+                }
+                let load = &sc.tenants[t].load;
+                let reads = ops * load.read_fraction * load.read_units_per_read;
+                let writes = ops * (1.0 - load.read_fraction) * load.write_units_per_write;
+                for k in shard_start[t]..shard_start[t + 1] {
+                    read_demand[shard_partition[k]] += reads * shard_share[k];
+                    write_demand[shard_partition[k]] += writes * shard_share[k];
+                }
+            }
+            let keep = 1.0 - loss[LayerName::Database.index()];
+            for (s, stack) in db_stacks.iter().enumerate() {
+                let raw_s = &mut db_stacks_raw[s];
+                for p in stack.first_partition..stack.first_partition + stack.partitions {
+                    for (demand, ok, bank, hard, provisioned, used) in [
+                        (read_demand[p], &mut read_ok[p], &mut read_bank[p], db.read_units_per_partition_per_sec, prov_read, &mut raw_s.read_units),
+                        (write_demand[p], &mut write_ok[p], &mut write_bank[p], db.write_units_per_partition_per_sec, prov_write, &mut raw_s.write_units),
+                    ] {
+                        let hard_cap = hard * keep * dt;
+                        let cap = match provisioned {
+                            Some(table) => {
+                                let share = table / stack.partitions as f64 * keep * dt;
+                                let cap = (share + *bank).min(hard_cap);
+                                let served = demand.min(cap);
+                                *bank = (*bank + share - served).clamp(0.0, table / stack.partitions as f64 * DB_BURST_BANK_SECS);
+                                cap
+                            }
+                            None => hard_cap,
+                        };
+                        let served = demand.min(cap);
+                        *ok = if demand > 0.0 { served / demand } else { 1.0 };
+                        *used += served;
+                        raw_s.capacity_secs += cap;
+                    }
+                }
+            }
+            for t in 0..n {
+                let ops = compute_served[t];
+                if ops <= 0.0 {
+                    final_served[t] = 0.0;
+                    continue;
+                }
+                let load = &sc.tenants[t].load;
+                let mut ok_reads = 0.0;
+                let mut ok_writes = 0.0;
+                for k in shard_start[t]..shard_start[t + 1] {
+                    ok_reads += shard_share[k] * read_ok[shard_partition[k]];
+                    ok_writes += shard_share[k] * write_ok[shard_partition[k]];
+                }
+                let reads = ops * load.read_fraction;
+                let writes = ops - reads;
+                let good = reads * ok_reads + writes * ok_writes;
+                final_served[t] = good;
+                raw[t].dropped_partition += ops - good;
+                raw[t].db_ops += good;
+                raw[t].db_units += reads * ok_reads * load.read_units_per_read + writes * ok_writes * load.write_units_per_write;
+                let stack = db_topology.stack_of_tenant[t] as usize;
+                db_stacks_raw[stack].requests += good;
+            }
+        } else {
+            final_served.copy_from_slice(&compute_served);
+        }
+
+        // Latency, window and series.
+        if cache.is_full() {
+            flush_everything(&cache, &mut slots, &mut run_hist, &mut window_hist, &mut tier_series_hist, sc);
+            cache.clear();
+        }
+        for t in 0..n {
+            let r = &mut raw[t];
+            let served = final_served[t];
+            r.served += served;
+            let in_window = track_window && active_spikes > own_active[t];
+            let dropped_now = compute_served[t] - served + timeout_drops[t];
+            let tier = sc.tenants[t].tier;
+            let flow = &mut tier_flow[tier];
+            let throttled_now = (arrivals[t] - admitted[t]) as f64;
+            flow.offered[point] += arrivals[t] as f64;
+            flow.admitted[point] += admitted[t] as f64;
+            flow.throttled[point] += throttled_now;
+            flow.served[point] += served;
+            flow.dropped[point] += dropped_now;
+            if in_window {
+                r.window_offered += arrivals[t] as f64;
+                r.window_unserved += throttled_now + dropped_now;
+            }
+            if served > 0.0 {
+                let fair = sc.compute.fairness == FairnessFile::WeightedFair;
+                let state = if fair { tenant_state[t] } else { stack_state[c_topology.stack_of_tenant[t] as usize] };
+                r.latency_sum_secs += served * state.mean_latency_secs(&service);
+                let mut sinks = Sinks {
+                    run: &mut run_hist[t],
+                    window: window_hist.get_mut(t),
+                    series: &mut tier_series_hist[tier],
+                };
+                cache.record(&mut slots[t], &state, served, in_window, tick, &mut sinks);
+            }
+        }
+
+        if tick + 1 == ticks || (tick + 1) % ticks_per_point == 0 {
+            for t in 0..n {
+                cache.flush_series(&mut slots[t], &mut tier_series_hist[sc.tenants[t].tier]);
+            }
+            total_series_hist.clear();
+            for (tier, hist) in tier_series_hist.iter_mut().enumerate() {
+                tier_flow[tier].p99_ms[point] = hist.quantile_ms(0.99);
+                total_series_hist.merge(hist);
+                hist.clear();
+            }
+            total_flow.p99_ms[point] = total_series_hist.quantile_ms(0.99);
+        }
+    }
+    control.add_progress(ticks % PROGRESS_STRIDE);
+
+    flush_everything(&cache, &mut slots, &mut run_hist, &mut window_hist, &mut tier_series_hist, sc);
+    let mut tier_hist: Vec<Histogram> = (0..tiers).map(|_| Histogram::fine()).collect();
+    for t in 0..n {
+        let r = &mut raw[t];
+        r.in_flight = backlog[t];
+        let h = &run_hist[t];
+        r.p50_ms = h.quantile_ms(0.5);
+        r.p95_ms = h.quantile_ms(0.95);
+        r.p99_ms = h.quantile_ms(0.99);
+        if let Some(w) = window_hist.get(t) {
+            r.window_p99_ms = w.quantile_ms(0.99);
+        }
+        tier_hist[sc.tenants[t].tier].merge(h);
+    }
+    // Series rates and totals.
+    for p in 0..points {
+        let secs = point_ticks[p] as f64 * dt;
+        for flow in &mut tier_flow {
+            for series in [&mut flow.offered, &mut flow.admitted, &mut flow.throttled, &mut flow.dropped, &mut flow.served] {
+                series[p] /= secs;
+            }
+        }
+        for flow in &tier_flow {
+            total_flow.offered[p] += flow.offered[p];
+            total_flow.admitted[p] += flow.admitted[p];
+            total_flow.throttled[p] += flow.throttled[p];
+            total_flow.dropped[p] += flow.dropped[p];
+            total_flow.served[p] += flow.served[p];
+        }
+        series_instances[p] /= point_ticks[p] as f64;
+        series_busy[p] = if series_capacity[p] > 0.0 { series_busy[p] / series_capacity[p] } else { 0.0 };
+    }
+    Some(TaskRaw {
+        tenants: raw,
+        tier_p99_ms: tier_hist.iter().map(|h| h.quantile_ms(0.99)).collect(),
+        stacks: [gw_stacks_raw, c_stacks_raw, db_stacks_raw],
+        ticks_per_point,
+        point_ticks,
+        tiers: tier_flow,
+        total: total_flow,
+        instances: series_instances,
+        utilisation: series_busy,
+    })
+}
+
+/// Index of a quota in a tenant's `quota_used` by its period.
+fn quota_kind(period_secs: f64) -> usize {
+    if period_secs <= 86_400.0 {
+        0
+    } else if period_secs <= 7.0 * 86_400.0 {
+        1
+    } else {
+        2
+    }
+}
+
+fn flush_everything(
+    cache: &PmfCache,
+    slots: &mut [[Slot; SLOTS]],
+    run_hist: &mut [Histogram],
+    window_hist: &mut [Histogram],
+    tier_series_hist: &mut [Histogram],
+    sc: &Scenario,
+) {
+    for (t, tenant_slots) in slots.iter_mut().enumerate() {
+        let mut sinks = Sinks {
+            run: &mut run_hist[t],
+            window: window_hist.get_mut(t),
+            series: &mut tier_series_hist[sc.tenants[t].tier],
+        };
+        cache.flush_all(tenant_slots, &mut sinks);
+    }
+}

@@ -1,0 +1,132 @@
+//! The simulation core: runs every design of a [`Scenario`] over its
+//! replications in parallel (rayon) and reduces the results, in a fixed
+//! order, into one [`RunReport`].
+//!
+//! Pure and deterministic: no IO, no wall clock, no global RNG. The same
+//! scenario and seed give a bit-identical report for any thread count.
+//! Progress and cancellation go through a [`RunControl`] the caller owns.
+
+pub(crate) mod cost;
+pub(crate) mod engine;
+pub mod histogram;
+pub(crate) mod latency;
+mod reduce;
+pub mod rng;
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use rayon::prelude::*;
+
+use crate::report::RunReport;
+use crate::scenario::Scenario;
+
+/// Progress and cancellation shared between a run and its caller.
+#[derive(Debug, Default)]
+pub struct RunControl {
+    ticks_done: AtomicU64,
+    cancelled: AtomicBool,
+}
+
+impl RunControl {
+    /// A fresh control.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Asks the run to stop; it returns [`RunError::Cancelled`] soon after.
+    pub fn cancel(&self) {
+        self.cancelled.store(true, Ordering::Relaxed);
+    }
+
+    /// True once [`RunControl::cancel`] was called.
+    pub fn is_cancelled(&self) -> bool {
+        self.cancelled.load(Ordering::Relaxed)
+    }
+
+    /// Ticks simulated so far over all tasks.
+    pub fn ticks_done(&self) -> u64 {
+        self.ticks_done.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn add_progress(&self, ticks: u64) {
+        self.ticks_done.fetch_add(ticks, Ordering::Relaxed);
+    }
+}
+
+/// How to run.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// Worker threads; `None` uses rayon's global pool.
+    pub threads: Option<usize>,
+    /// Indices of the designs to run; `None` runs all.
+    pub designs: Option<Vec<usize>>,
+}
+
+/// Why a run did not produce a report.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// Occurs when [`RunControl::cancel`] was called during the run.
+    #[error("the run was cancelled")]
+    Cancelled,
+    /// Occurs when the requested thread pool cannot be built.
+    #[error("cannot start {threads} worker threads: {message}")]
+    ThreadPool {
+        /// Threads asked for.
+        threads: usize,
+        /// The system's reason.
+        message: String,
+    },
+    /// Occurs when a design index in [`RunOptions::designs`] does not exist.
+    #[error("no design with index {0}")]
+    NoSuchDesign(usize),
+}
+
+/// Total ticks a run will simulate (for progress bars): ticks × tasks.
+pub fn total_ticks(scenario: &Scenario, options: &RunOptions) -> u64 {
+    let designs = options.designs.as_ref().map_or(scenario.designs.len(), Vec::len) as u64;
+    let baseline = if scenario.has_spikes() { 2 } else { 1 };
+    scenario.clock.ticks * designs * u64::from(scenario.clock.replications) * baseline
+}
+
+/// Simulates the scenario and returns its report.
+///
+/// # Errors
+/// Occurs when cancelled, when the thread pool cannot be built, or when
+/// `options.designs` names a design that does not exist.
+pub fn run(scenario: &Scenario, options: &RunOptions, control: &RunControl) -> Result<RunReport, RunError> {
+    let designs: Vec<usize> = match &options.designs {
+        Some(list) => {
+            if let Some(&bad) = list.iter().find(|&&d| d >= scenario.designs.len()) {
+                return Err(RunError::NoSuchDesign(bad));
+            }
+            list.clone()
+        }
+        None => (0..scenario.designs.len()).collect(),
+    };
+    let baselines: &[bool] = if scenario.has_spikes() { &[true, false] } else { &[true] };
+    let tasks: Vec<(usize, u32, bool)> = designs
+        .iter()
+        .flat_map(|&d| (0..scenario.clock.replications).flat_map(move |r| baselines.iter().map(move |&w| (d, r, w))))
+        .collect();
+    let work = || -> Vec<Option<engine::TaskRaw>> {
+        tasks
+            .par_iter()
+            .map(|&(d, r, with_spikes)| {
+                let design = &scenario.designs[d];
+                let mut raw = engine::simulate(scenario, design, r, with_spikes, control)?;
+                cost::attribute(scenario, design, &mut raw);
+                Some(raw)
+            })
+            .collect()
+    };
+    let results = match options.threads {
+        Some(threads) => rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .map_err(|e| RunError::ThreadPool { threads, message: e.to_string() })?
+            .install(work),
+        None => work(),
+    };
+    let results: Vec<engine::TaskRaw> = results.into_iter().collect::<Option<_>>().ok_or(RunError::Cancelled)?;
+    Ok(reduce::report(scenario, &designs, &tasks, results))
+}
