@@ -17,10 +17,14 @@ pub fn erlang_c(servers: u32, offered_load: f64) -> f64 {
     if offered_load <= 0.0 {
         return 0.0;
     }
-    let mut b = 1.0;
+    // Erlang B by the recursion on its inverse, 1/B(k) = 1 + (k/a)/B(k−1),
+    // which needs no division in the loop.
+    let inv_a = 1.0 / offered_load;
+    let mut inv_b = 1.0;
     for k in 1..=servers {
-        b = offered_load * b / (f64::from(k) + offered_load * b);
+        inv_b = 1.0 + f64::from(k) * inv_a * inv_b;
     }
+    let b = 1.0 / inv_b;
     let rho = offered_load / c;
     b / (1.0 - rho * (1.0 - b))
 }

@@ -16,7 +16,7 @@ use crate::queueing::WaitState;
 use crate::scenario::file::{FairnessFile, LayerName};
 use crate::scenario::model::{DbPricing, Design, Event, Scenario, StackKind, DB_BURST_BANK_SECS};
 use crate::sim::histogram::Histogram;
-use crate::sim::latency::{PmfCache, Sinks, Slot, SLOTS};
+use crate::sim::latency::{key_of, Key, PmfCache, SharedPmfs, Sinks, Slot, SLOTS};
 use crate::sim::rng::{stream, stream_seed, StreamPurpose};
 use crate::sim::RunControl;
 
@@ -98,6 +98,9 @@ impl FlowRaw {
 /// Raw results of one task.
 #[derive(Debug, Clone, Default)]
 pub struct TaskRaw {
+    /// Tenants this task simulated (all but in a no-spike baseline, which
+    /// only needs the tenants connected to a spiking tenant).
+    pub active: Vec<bool>,
     pub tenants: Vec<TenantRaw>,
     pub tier_p99_ms: Vec<f64>,
     pub stacks: [Vec<StackRaw>; 3],
@@ -116,6 +119,10 @@ struct ComputeStack {
     max: u32,
     eval_busy_secs: f64,
     eval_capacity_secs: f64,
+    /// Backlog driven by intensity rather than counts, for the delay term:
+    /// zero whenever the stack is stable (the stationary wait already
+    /// covers Poisson noise), equal to the real backlog in overload.
+    fluid_backlog: f64,
 }
 
 struct DbStack {
@@ -155,8 +162,23 @@ fn partition_of(tenant: usize, shard: u32, partitions: usize) -> usize {
 
 /// Runs one task. Returns `None` when cancelled.
 #[allow(clippy::too_many_lines)]
-pub fn simulate(sc: &Scenario, design: &Design, replication: u32, with_spikes: bool, control: &RunControl) -> Option<TaskRaw> {
+pub fn simulate(
+    sc: &Scenario,
+    design: &Design,
+    replication: u32,
+    with_spikes: bool,
+    shared: &SharedPmfs,
+    control: &RunControl,
+) -> Option<TaskRaw> {
     let n = sc.tenants.len();
+    let active: Vec<bool> = if with_spikes { vec![true; n] } else { spike_component(sc, design) };
+    let stack_active = |topology: &crate::scenario::model::Topology| -> Vec<bool> {
+        topology
+            .stacks
+            .iter()
+            .map(|s| s.tenants.iter().any(|&t| active[t as usize]))
+            .collect()
+    };
     let dt = sc.clock.tick_secs;
     let ticks = sc.clock.ticks;
     let service = sc.compute.service;
@@ -229,7 +251,7 @@ pub fn simulate(sc: &Scenario, design: &Design, replication: u32, with_spikes: b
     let mut slots: Vec<[Slot; SLOTS]> = vec![[Slot::default(); SLOTS]; n];
     let mut run_hist: Vec<Histogram> = (0..n).map(|_| Histogram::fine()).collect();
     let mut window_hist: Vec<Histogram> = if track_window { (0..n).map(|_| Histogram::coarse()).collect() } else { Vec::new() };
-    let mut cache = PmfCache::new(service);
+    let mut cache = PmfCache::new(shared);
     let weights: Vec<f64> = sc.tenants.iter().map(|t| sc.tiers[t.tier].weight).collect();
 
     // Gateway stacks.
@@ -237,6 +259,7 @@ pub fn simulate(sc: &Scenario, design: &Design, replication: u32, with_spikes: b
     let mut gw_tokens: Vec<f64> = vec![sc.gateway.as_ref().map_or(0.0, |g| g.account_burst); gw_topology.stacks.len()];
     let mut gw_cursor = vec![0usize; gw_topology.stacks.len()];
     let mut gw_stacks_raw = vec![StackRaw::default(); gw_topology.stacks.len()];
+    let gw_active = stack_active(gw_topology);
 
     // Compute stacks, pre-sized for the load at t = 0 when autoscaled.
     let c_topology = &design.layers[LayerName::Compute.index()];
@@ -268,14 +291,17 @@ pub fn simulate(sc: &Scenario, design: &Design, replication: u32, with_spikes: b
                 max: bounds.max,
                 eval_busy_secs: 0.0,
                 eval_capacity_secs: 0.0,
+                fluid_backlog: 0.0,
             }
         })
         .collect();
     let mut c_stacks_raw = vec![StackRaw::default(); c_topology.stacks.len()];
+    let c_active = stack_active(c_topology);
     let eval_ticks = sc.compute.autoscale.map_or(u64::MAX, |a| ((a.evaluation_secs / dt).round() as u64).max(1));
     let warmup_ticks = sc.compute.autoscale.map_or(0, |a| (a.warmup_secs / dt).round() as u64);
     let timeout = sc.compute.queue_timeout_secs;
     let mut stack_state: Vec<WaitState> = vec![tenant_state[0]; c_topology.stacks.len()];
+    let mut stack_key: Vec<Key> = vec![key_of(&tenant_state[0]); c_topology.stacks.len()];
 
     // Database stacks and key shards.
     let db_topology = &design.layers[LayerName::Database.index()];
@@ -316,6 +342,14 @@ pub fn simulate(sc: &Scenario, design: &Design, replication: u32, with_spikes: b
         Some(DbPricing::Provisioned { read_units_per_sec, write_units_per_sec, .. }) => (Some(read_units_per_sec), Some(write_units_per_sec)),
         _ => (None, None),
     };
+    let mut partition_touched = vec![false; total_partitions];
+    let mut partition_last_tick = vec![0u64; total_partitions];
+    let mut touched: Vec<usize> = Vec::with_capacity(total_partitions);
+    let partition_stack: Vec<usize> = db_stacks
+        .iter()
+        .enumerate()
+        .flat_map(|(s, st)| std::iter::repeat_n(s, st.partitions))
+        .collect();
     let mut read_bank = vec![0.0; total_partitions];
     let mut write_bank = vec![0.0; total_partitions];
     let mut db_stacks_raw = vec![StackRaw::default(); db_stacks.len()];
@@ -389,6 +423,9 @@ pub fn simulate(sc: &Scenario, design: &Design, replication: u32, with_spikes: b
 
         // Arrivals and the per-tenant part of the gateway.
         for t in 0..n {
+            if !active[t] {
+                continue;
+            }
             let tenant = &sc.tenants[t];
             let lambda = tenant.load.rate_per_sec * pattern_factor[pattern_of[t]] * spike_factor[t];
             intensity[t] = lambda;
@@ -437,6 +474,9 @@ pub fn simulate(sc: &Scenario, design: &Design, replication: u32, with_spikes: b
         if let Some(g) = gateway {
             let keep = 1.0 - loss[LayerName::Gateway.index()];
             for (s, stack) in gw_topology.stacks.iter().enumerate() {
+                if !gw_active[s] {
+                    continue;
+                }
                 let demand: u64 = stack.tenants.iter().map(|&t| plan_admitted[t as usize]).sum();
                 let available = gw_tokens[s] + g.account_rate_per_sec * keep * dt;
                 let allowed = demand.min(available.floor() as u64);
@@ -457,6 +497,9 @@ pub fn simulate(sc: &Scenario, design: &Design, replication: u32, with_spikes: b
 
         // Tenant counters after the gateway; intensity into compute.
         for t in 0..n {
+            if !active[t] {
+                continue;
+            }
             let r = &mut raw[t];
             let a = admitted[t];
             r.throttled_account += (plan_admitted[t] - a) as f64;
@@ -469,6 +512,9 @@ pub fn simulate(sc: &Scenario, design: &Design, replication: u32, with_spikes: b
         // Compute stacks.
         let keep = 1.0 - loss[LayerName::Compute.index()];
         for (s, stack) in c_topology.stacks.iter().enumerate() {
+            if !c_active[s] {
+                continue;
+            }
             let cs = &mut compute[s];
             while let Some(i) = cs.pending.iter().position(|&(ready, _)| ready <= tick) {
                 cs.active += cs.pending[i].1;
@@ -568,12 +614,18 @@ pub fn simulate(sc: &Scenario, design: &Design, replication: u32, with_spikes: b
                     for &t in &stack.tenants {
                         backlog_end += backlog[t as usize];
                     }
+                    let fluid_start = cs.fluid_backlog;
+                    cs.fluid_backlog = (fluid_start + (lambda - drain_per_sec) * dt).clamp(0.0, max_backlog);
                     let delay = if drain_per_sec > 0.0 {
-                        (0.5 * (backlog_total + backlog_end) / drain_per_sec).min(timeout)
+                        (0.5 * (fluid_start + cs.fluid_backlog) / drain_per_sec).min(timeout)
                     } else {
                         timeout
                     };
-                    stack_state[s] = WaitState::stationary(servers, lambda, &service, delay);
+                    let state = WaitState::stationary(servers, lambda, &service, delay);
+                    if state != stack_state[s] {
+                        stack_state[s] = state;
+                        stack_key[s] = key_of(&state);
+                    }
                 }
                 FairnessFile::WeightedFair => {
                     let shared = WaitState::stationary(servers, lambda, &service, 0.0);
@@ -644,10 +696,10 @@ pub fn simulate(sc: &Scenario, design: &Design, replication: u32, with_spikes: b
             }
         }
 
-        // Database partitions.
+        // Database partitions: only partitions with demand this tick are
+        // visited; provisioned burst banks catch up lazily on idle ticks.
         if let Some(db) = db {
-            read_demand.iter_mut().for_each(|d| *d = 0.0);
-            write_demand.iter_mut().for_each(|d| *d = 0.0);
+            touched.clear();
             for t in 0..n {
                 let ops = compute_served[t];
                 if ops <= 0.0 {
@@ -657,34 +709,51 @@ pub fn simulate(sc: &Scenario, design: &Design, replication: u32, with_spikes: b
                 let reads = ops * load.read_fraction * load.read_units_per_read;
                 let writes = ops * (1.0 - load.read_fraction) * load.write_units_per_write;
                 for k in shard_start[t]..shard_start[t + 1] {
-                    read_demand[shard_partition[k]] += reads * shard_share[k];
-                    write_demand[shard_partition[k]] += writes * shard_share[k];
+                    let p = shard_partition[k];
+                    if !partition_touched[p] {
+                        partition_touched[p] = true;
+                        touched.push(p);
+                        read_demand[p] = 0.0;
+                        write_demand[p] = 0.0;
+                    }
+                    read_demand[p] += reads * shard_share[k];
+                    write_demand[p] += writes * shard_share[k];
                 }
             }
             let keep = 1.0 - loss[LayerName::Database.index()];
             for (s, stack) in db_stacks.iter().enumerate() {
                 let raw_s = &mut db_stacks_raw[s];
-                for p in stack.first_partition..stack.first_partition + stack.partitions {
-                    for (demand, ok, bank, hard, provisioned, used) in [
-                        (read_demand[p], &mut read_ok[p], &mut read_bank[p], db.read_units_per_partition_per_sec, prov_read, &mut raw_s.read_units),
-                        (write_demand[p], &mut write_ok[p], &mut write_bank[p], db.write_units_per_partition_per_sec, prov_write, &mut raw_s.write_units),
-                    ] {
-                        let hard_cap = hard * keep * dt;
-                        let cap = match provisioned {
-                            Some(table) => {
-                                let share = table / stack.partitions as f64 * keep * dt;
-                                let cap = (share + *bank).min(hard_cap);
-                                let served = demand.min(cap);
-                                *bank = (*bank + share - served).clamp(0.0, table / stack.partitions as f64 * DB_BURST_BANK_SECS);
-                                cap
-                            }
-                            None => hard_cap,
-                        };
-                        let served = demand.min(cap);
-                        *ok = if demand > 0.0 { served / demand } else { 1.0 };
-                        *used += served;
-                        raw_s.capacity_secs += cap;
-                    }
+                let partitions = stack.partitions as f64;
+                raw_s.capacity_secs += partitions * (db.read_units_per_partition_per_sec + db.write_units_per_partition_per_sec) * keep * dt;
+            }
+            for &p in &touched {
+                partition_touched[p] = false;
+                let stack = partition_stack[p];
+                let partitions = db_stacks[stack].partitions as f64;
+                let idle_ticks = (tick - partition_last_tick[p].min(tick)) as f64;
+                partition_last_tick[p] = tick + 1;
+                let raw_s = &mut db_stacks_raw[stack];
+                for (demand, ok, bank, hard, provisioned, used) in [
+                    (read_demand[p], &mut read_ok[p], &mut read_bank[p], db.read_units_per_partition_per_sec, prov_read, &mut raw_s.read_units),
+                    (write_demand[p], &mut write_ok[p], &mut write_bank[p], db.write_units_per_partition_per_sec, prov_write, &mut raw_s.write_units),
+                ] {
+                    let hard_cap = hard * keep * dt;
+                    let cap = match provisioned {
+                        Some(table) => {
+                            let share_per_sec = table / partitions;
+                            let max_bank = share_per_sec * DB_BURST_BANK_SECS;
+                            *bank = (*bank + share_per_sec * dt * idle_ticks).min(max_bank);
+                            let share = share_per_sec * keep * dt;
+                            let cap = (share + *bank).min(hard_cap);
+                            let served = demand.min(cap);
+                            *bank = (*bank + share - served).clamp(0.0, max_bank);
+                            cap
+                        }
+                        None => hard_cap,
+                    };
+                    let served = demand.min(cap);
+                    *ok = if demand > 0.0 { served / demand } else { 1.0 };
+                    *used += served;
                 }
             }
             for t in 0..n {
@@ -715,11 +784,10 @@ pub fn simulate(sc: &Scenario, design: &Design, replication: u32, with_spikes: b
         }
 
         // Latency, window and series.
-        if cache.is_full() {
-            flush_everything(&cache, &mut slots, &mut run_hist, &mut window_hist, &mut tier_series_hist, sc);
-            cache.clear();
-        }
         for t in 0..n {
+            if !active[t] {
+                continue;
+            }
             let r = &mut raw[t];
             let served = final_served[t];
             r.served += served;
@@ -738,15 +806,19 @@ pub fn simulate(sc: &Scenario, design: &Design, replication: u32, with_spikes: b
                 r.window_unserved += throttled_now + dropped_now;
             }
             if served > 0.0 {
-                let fair = sc.compute.fairness == FairnessFile::WeightedFair;
-                let state = if fair { tenant_state[t] } else { stack_state[c_topology.stack_of_tenant[t] as usize] };
+                let (state, key) = if sc.compute.fairness == FairnessFile::WeightedFair {
+                    (tenant_state[t], key_of(&tenant_state[t]))
+                } else {
+                    let s = c_topology.stack_of_tenant[t] as usize;
+                    (stack_state[s], stack_key[s])
+                };
                 r.latency_sum_secs += served * state.mean_latency_secs(&service);
                 let mut sinks = Sinks {
                     run: &mut run_hist[t],
                     window: window_hist.get_mut(t),
                     series: &mut tier_series_hist[tier],
                 };
-                cache.record(&mut slots[t], &state, served, in_window, tick, &mut sinks);
+                cache.record(&mut slots[t], key, served, in_window, tick, &mut sinks);
             }
         }
 
@@ -765,7 +837,7 @@ pub fn simulate(sc: &Scenario, design: &Design, replication: u32, with_spikes: b
     }
     control.add_progress(ticks % PROGRESS_STRIDE);
 
-    flush_everything(&cache, &mut slots, &mut run_hist, &mut window_hist, &mut tier_series_hist, sc);
+    flush_everything(&mut cache, &mut slots, &mut run_hist, &mut window_hist, &mut tier_series_hist, sc);
     let mut tier_hist: Vec<Histogram> = (0..tiers).map(|_| Histogram::fine()).collect();
     for t in 0..n {
         let r = &mut raw[t];
@@ -798,6 +870,7 @@ pub fn simulate(sc: &Scenario, design: &Design, replication: u32, with_spikes: b
         series_busy[p] = if series_capacity[p] > 0.0 { series_busy[p] / series_capacity[p] } else { 0.0 };
     }
     Some(TaskRaw {
+        active,
         tenants: raw,
         tier_p99_ms: tier_hist.iter().map(|h| h.quantile_ms(0.99)).collect(),
         stacks: [gw_stacks_raw, c_stacks_raw, db_stacks_raw],
@@ -808,6 +881,37 @@ pub fn simulate(sc: &Scenario, design: &Design, replication: u32, with_spikes: b
         instances: series_instances,
         utilisation: series_busy,
     })
+}
+
+/// Tenants connected to a spiking tenant through shared stacks (in any
+/// layer, transitively): the only ones whose results a spike can change.
+pub fn spike_component(sc: &Scenario, design: &Design) -> Vec<bool> {
+    let n = sc.tenants.len();
+    let mut parent: Vec<usize> = (0..n).collect();
+    fn find(parent: &mut [usize], mut x: usize) -> usize {
+        while parent[x] != x {
+            parent[x] = parent[parent[x]];
+            x = parent[x];
+        }
+        x
+    }
+    for topology in &design.layers {
+        for stack in &topology.stacks {
+            if let Some((&first, rest)) = stack.tenants.split_first() {
+                for &t in rest {
+                    let (a, b) = (find(&mut parent, first as usize), find(&mut parent, t as usize));
+                    parent[a] = b;
+                }
+            }
+        }
+    }
+    let mut spiking_roots = Vec::new();
+    for e in &sc.events {
+        if let Event::Spike { tenant, .. } = *e {
+            spiking_roots.push(find(&mut parent, tenant));
+        }
+    }
+    (0..n).map(|t| spiking_roots.contains(&find(&mut parent, t))).collect()
 }
 
 /// Index of a quota in a tenant's `quota_used` by its period.
@@ -822,7 +926,7 @@ fn quota_kind(period_secs: f64) -> usize {
 }
 
 fn flush_everything(
-    cache: &PmfCache,
+    cache: &mut PmfCache<'_>,
     slots: &mut [[Slot; SLOTS]],
     run_hist: &mut [Histogram],
     window_hist: &mut [Histogram],

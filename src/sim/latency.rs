@@ -4,10 +4,14 @@
 //! [`WaitState`]). Its parameters are quantised into a key; each tenant
 //! keeps a few slots of (key, pending weight) and adds a whole
 //! distribution to its histograms only when a slot is evicted or a period
-//! ends. Steady load therefore costs O(1) per tenant-tick; the
-//! distribution of each key is computed once per task and cached.
+//! ends. Steady load therefore costs O(1) per tenant-tick.
+//!
+//! The distribution of a key is a pure function of the key (computed at
+//! the key's representative parameters), so one cache can be shared by
+//! every task of a run without making results depend on thread timing.
 
 use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
 
 use crate::queueing::WaitState;
 use crate::scenario::model::ServiceTime;
@@ -17,30 +21,99 @@ use crate::sim::histogram::{coarsen, latency_pmf, Histogram};
 /// without flushing.
 pub const SLOTS: usize = 4;
 
-/// Most cached distributions before the cache is flushed and cleared.
-const CACHE_CAPACITY: usize = 2048;
+/// Most distributions a task keeps locally before flushing and clearing.
+const LOCAL_CAPACITY: usize = 2048;
+
+/// Most distributions the shared cache holds (about 8 KB each).
+const SHARED_CAPACITY: usize = 8192;
 
 /// Quantised latency-distribution parameters.
 pub type Key = u64;
 
+const C_STEPS: f64 = 1000.0;
+const THETA_STEPS: f64 = 200.0;
+const THETA_OFFSET: i64 = 8192;
+const DELAY_STEPS: f64 = 100.0;
+const DELAY_FLOOR_SECS: f64 = 1e-5;
+
 /// The key of a wait state: P(wait) in 0.1 % steps, wait rate in 0.5 %
 /// steps, backlog delay in 1 % steps (above 10 µs).
 pub fn key_of(state: &WaitState) -> Key {
-    let c = (state.wait_probability.clamp(0.0, 1.0) * 1000.0).round() as u64;
+    let c = (state.wait_probability.clamp(0.0, 1.0) * C_STEPS).round() as u64;
     let theta = if c == 0 {
         0
     } else {
-        ((state.wait_rate_per_sec.max(1e-6).ln() * 200.0).round() as i64 + 8192).clamp(0, 65_535) as u64
+        ((state.wait_rate_per_sec.max(1e-6).ln() * THETA_STEPS).round() as i64 + THETA_OFFSET).clamp(0, 65_535) as u64
     };
-    let delay = if state.delay_secs < 1e-5 {
+    let delay = if state.delay_secs < DELAY_FLOOR_SECS {
         0
     } else {
-        (((state.delay_secs / 1e-5).ln() * 100.0).round() as u64 + 1).min(65_535)
+        (((state.delay_secs / DELAY_FLOOR_SECS).ln() * DELAY_STEPS).round() as u64 + 1).min(65_535)
     };
     c | (theta << 16) | (delay << 32)
 }
 
-/// A tenant's pending weight for one key.
+/// The representative wait state of a key (inverse of [`key_of`] up to
+/// quantisation).
+pub fn state_of_key(key: Key) -> WaitState {
+    let c = (key & 0xffff) as f64 / C_STEPS;
+    let theta_q = ((key >> 16) & 0xffff) as i64;
+    let delay_q = (key >> 32) & 0xffff;
+    WaitState {
+        delay_secs: if delay_q == 0 {
+            0.0
+        } else {
+            DELAY_FLOOR_SECS * ((delay_q - 1) as f64 / DELAY_STEPS).exp()
+        },
+        wait_probability: c,
+        wait_rate_per_sec: if c == 0.0 {
+            1.0
+        } else {
+            ((theta_q - THETA_OFFSET) as f64 / THETA_STEPS).exp()
+        },
+    }
+}
+
+/// A key's distribution on the fine and coarse grids.
+pub struct Cached {
+    fine: Vec<f64>,
+    coarse: Vec<f64>,
+}
+
+/// Distributions by key, shared by all tasks of a run.
+pub struct SharedPmfs {
+    service: ServiceTime,
+    map: RwLock<HashMap<Key, Arc<Cached>>>,
+}
+
+impl SharedPmfs {
+    /// An empty cache for one service-time distribution.
+    pub fn new(service: ServiceTime) -> Self {
+        Self {
+            service,
+            map: RwLock::new(HashMap::new()),
+        }
+    }
+
+    fn get(&self, key: Key) -> Arc<Cached> {
+        if let Ok(map) = self.map.read()
+            && let Some(found) = map.get(&key)
+        {
+            return Arc::clone(found);
+        }
+        let fine = latency_pmf(&state_of_key(key), &self.service);
+        let coarse = coarsen(&fine);
+        let cached = Arc::new(Cached { fine, coarse });
+        if let Ok(mut map) = self.map.write()
+            && map.len() < SHARED_CAPACITY
+        {
+            map.entry(key).or_insert_with(|| Arc::clone(&cached));
+        }
+        cached
+    }
+}
+
+/// A pending weight for one key.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Slot {
     key: Key,
@@ -61,80 +134,68 @@ pub struct Sinks<'a> {
     pub series: &'a mut Histogram,
 }
 
-struct Cached {
-    fine: Vec<f64>,
-    coarse: Vec<f64>,
+/// A task's view of the shared cache (no locking on hits).
+pub struct PmfCache<'a> {
+    shared: &'a SharedPmfs,
+    entries: HashMap<Key, Arc<Cached>>,
 }
 
-/// Cache of distributions by key, one per task (so no locking and the
-/// same result for any thread count).
-pub struct PmfCache {
-    service: ServiceTime,
-    entries: HashMap<Key, Cached>,
-}
-
-impl PmfCache {
-    /// An empty cache for one service-time distribution.
-    pub fn new(service: ServiceTime) -> Self {
+impl<'a> PmfCache<'a> {
+    /// An empty local cache over `shared`.
+    pub fn new(shared: &'a SharedPmfs) -> Self {
         Self {
-            service,
+            shared,
             entries: HashMap::new(),
         }
     }
 
-    /// True when the cache should be flushed and cleared before adding.
-    pub fn is_full(&self) -> bool {
-        self.entries.len() >= CACHE_CAPACITY
+    /// The distribution of `key`: from the local memo, else the shared
+    /// cache (computed there if needed). A pure function of the key, so
+    /// clearing the memo never changes a result.
+    fn get(&mut self, key: Key) -> Arc<Cached> {
+        if let Some(found) = self.entries.get(&key) {
+            return Arc::clone(found);
+        }
+        if self.entries.len() >= LOCAL_CAPACITY {
+            self.entries.clear();
+        }
+        let cached = self.shared.get(key);
+        self.entries.insert(key, Arc::clone(&cached));
+        cached
     }
 
-    /// Drops every cached distribution (call after flushing all slots).
-    pub fn clear(&mut self) {
-        self.entries.clear();
-    }
-
-    fn ensure(&mut self, key: Key, state: &WaitState) {
-        let service = self.service;
-        self.entries.entry(key).or_insert_with(|| {
-            let fine = latency_pmf(state, &service);
-            let coarse = coarsen(&fine);
-            Cached { fine, coarse }
-        });
-    }
-
-    fn flush(&self, slot: &mut Slot, sinks: &mut Sinks<'_>) {
-        if !slot.used {
+    fn flush(&mut self, slot: &mut Slot, sinks: &mut Sinks<'_>) {
+        if !slot.used || (slot.run <= 0.0 && slot.window <= 0.0 && slot.series <= 0.0) {
             return;
         }
-        if let Some(cached) = self.entries.get(&slot.key) {
-            if slot.run > 0.0 {
-                sinks.run.add_pmf(&cached.fine, slot.run);
-            }
-            if slot.window > 0.0
-                && let Some(window) = sinks.window.as_deref_mut()
-            {
-                window.add_pmf(&cached.coarse, slot.window);
-            }
-            if slot.series > 0.0 {
-                sinks.series.add_pmf(&cached.coarse, slot.series);
-            }
+        let cached = self.get(slot.key);
+        if slot.run > 0.0 {
+            sinks.run.add_pmf(&cached.fine, slot.run);
+        }
+        if slot.window > 0.0
+            && let Some(window) = sinks.window.as_deref_mut()
+        {
+            window.add_pmf(&cached.coarse, slot.window);
+        }
+        if slot.series > 0.0 {
+            sinks.series.add_pmf(&cached.coarse, slot.series);
         }
         slot.run = 0.0;
         slot.window = 0.0;
         slot.series = 0.0;
     }
 
-    /// Records `weight` requests with latency distribution `state`.
+    /// Records `weight` requests with the latency distribution of `key`.
     #[allow(clippy::too_many_arguments)]
     pub fn record(
         &mut self,
         slots: &mut [Slot; SLOTS],
-        state: &WaitState,
+        key: Key,
         weight: f64,
         in_window: bool,
         tick: u64,
         sinks: &mut Sinks<'_>,
     ) {
-        let key = key_of(state);
         let index = match slots.iter().position(|s| s.used && s.key == key) {
             Some(i) => i,
             None => {
@@ -144,7 +205,6 @@ impl PmfCache {
                     .min_by_key(|(_, s)| if s.used { s.last_tick + 1 } else { 0 })
                     .map_or(0, |(i, _)| i);
                 self.flush(&mut slots[victim], sinks);
-                self.ensure(key, state);
                 slots[victim] = Slot {
                     key,
                     used: true,
@@ -163,17 +223,16 @@ impl PmfCache {
     }
 
     /// Moves every slot's series weight into `series` (end of a point).
-    pub fn flush_series(&self, slots: &mut [Slot; SLOTS], series: &mut Histogram) {
+    pub fn flush_series(&mut self, slots: &mut [Slot; SLOTS], series: &mut Histogram) {
         for slot in slots.iter_mut().filter(|s| s.used && s.series > 0.0) {
-            if let Some(cached) = self.entries.get(&slot.key) {
-                series.add_pmf(&cached.coarse, slot.series);
-            }
+            let cached = self.get(slot.key);
+            series.add_pmf(&cached.coarse, slot.series);
             slot.series = 0.0;
         }
     }
 
     /// Flushes every slot of a tenant and empties them.
-    pub fn flush_all(&self, slots: &mut [Slot; SLOTS], sinks: &mut Sinks<'_>) {
+    pub fn flush_all(&mut self, slots: &mut [Slot; SLOTS], sinks: &mut Sinks<'_>) {
         for slot in slots.iter_mut() {
             self.flush(slot, sinks);
             slot.used = false;

@@ -108,12 +108,13 @@ pub fn run(scenario: &Scenario, options: &RunOptions, control: &RunControl) -> R
         .iter()
         .flat_map(|&d| (0..scenario.clock.replications).flat_map(move |r| baselines.iter().map(move |&w| (d, r, w))))
         .collect();
+    let shared = latency::SharedPmfs::new(scenario.compute.service);
     let work = || -> Vec<Option<engine::TaskRaw>> {
         tasks
             .par_iter()
             .map(|&(d, r, with_spikes)| {
                 let design = &scenario.designs[d];
-                let mut raw = engine::simulate(scenario, design, r, with_spikes, control)?;
+                let mut raw = engine::simulate(scenario, design, r, with_spikes, &shared, control)?;
                 cost::attribute(scenario, design, &mut raw);
                 Some(raw)
             })

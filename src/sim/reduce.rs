@@ -122,6 +122,7 @@ fn design_report(sc: &Scenario, d: usize, main: &[TaskRaw], base: &[TaskRaw]) ->
     // Per replication impact figures, paired with the baseline run.
     let impact_of = |t: usize, rep: usize| -> (f64, f64, f64) {
         match base.get(rep) {
+            Some(b) if !b.active[t] => (0.0, 0.0, main[rep].tenants[t].window_p99_ms),
             Some(b) => {
                 let (m, b) = (&main[rep].tenants[t], &b.tenants[t]);
                 (m.window_p99_ms - b.window_p99_ms, window_unserved(m) - window_unserved(b), b.window_p99_ms)
