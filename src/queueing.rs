@@ -17,11 +17,21 @@ pub fn erlang_c(servers: u32, offered_load: f64) -> f64 {
     if offered_load <= 0.0 {
         return 0.0;
     }
+    // Far more servers than load: the probability of waiting is below
+    // 1e-15 (more than 10 standard deviations of the Poisson load).
+    let spread = 10.0 * offered_load.sqrt() + 20.0;
+    if c > offered_load + spread {
+        return 0.0;
+    }
     // Erlang B by the recursion on its inverse, 1/B(k) = 1 + (k/a)/B(k−1),
-    // which needs no division in the loop.
+    // which needs no division in the loop. For large loads it starts well
+    // below the load, at k₀ = a − spread, from B(k₀) ≈ 1 − k₀/a: the
+    // recursion contracts errors by k/a per step, so the start-up error
+    // vanishes long before k = c.
     let inv_a = 1.0 / offered_load;
-    let mut inv_b = 1.0;
-    for k in 1..=servers {
+    let start = (offered_load - spread).floor().max(0.0) as u32;
+    let mut inv_b = if start == 0 { 1.0 } else { 1.0 / (1.0 - f64::from(start) * inv_a) };
+    for k in start + 1..=servers {
         inv_b = 1.0 + f64::from(k) * inv_a * inv_b;
     }
     let b = 1.0 / inv_b;
@@ -232,6 +242,16 @@ mod tests {
         assert!(close(erlang_c(8, 7.0), 0.6353, 1e-4), "{}", erlang_c(8, 7.0));
         // M/M/1: C = ρ.
         assert!(close(erlang_c(1, 0.8), 0.8, 1e-12));
+        // The shortcut start for large loads agrees with the full recursion.
+        for (c, a) in [(3200u32, 2800.0), (1000, 990.0), (500, 300.0), (20_000, 19_700.0)] {
+            let mut b = 1.0;
+            for k in 1..=c {
+                b = a * b / (f64::from(k) + a * b);
+            }
+            let full = b / (1.0 - a / f64::from(c) * (1.0 - b));
+            assert!((erlang_c(c, a) - full).abs() < 1e-9, "c={c} a={a}: {} vs {full}", erlang_c(c, a));
+        }
+        assert_eq!(erlang_c(100_000, 10.0), 0.0);
     }
 
     #[test]

@@ -66,6 +66,11 @@ pub fn parse_duration_secs(text: &str) -> Result<f64, String> {
         .find(|c: char| c.is_ascii_alphabetic())
         .unwrap_or(trimmed.len());
     let (number, unit) = trimmed.split_at(split);
+    if number.trim().is_empty() {
+        return Err(format!(
+            "\"{text}\" is not a duration (write e.g. \"250ms\", \"30s\", \"10m\", \"1h\")"
+        ));
+    }
     let unit_secs = match unit.trim() {
         "ms" => 0.001,
         "" | "s" => 1.0,

@@ -741,7 +741,7 @@ impl Resolver {
                 self.check_placement_keys(&lpath, map, tiers, tenants, limits);
             }
             if present[li] {
-                layers[li] = self.topology(path, layer, &design.placement, overrides[li], tiers, tenants);
+                layers[li] = self.topology(path, layer, &design.placement, overrides[li], tiers, tenants, limits);
             }
         }
         Design {
@@ -793,6 +793,7 @@ impl Resolver {
         layer_map: Option<&PlacementMap>,
         tiers: &[Tier],
         tenants: &[Tenant],
+        limits: &Limits,
     ) -> Topology {
         // Source of a placement: (is layer override, entry index in its map).
         let mut groups: IndexMap<(bool, usize), (PlacementFile, String, Vec<u32>)> = IndexMap::new();
@@ -851,7 +852,9 @@ impl Resolver {
                     });
                 }
                 PlacementFile::Cells(k) => {
-                    let k = k.max(1);
+                    // An out-of-range k was reported by check_placement_keys;
+                    // never allocate for it.
+                    let k = if (1..=limits.max_cells).contains(&k) { k } else { 1 };
                     let first = stacks.len() as u32;
                     for index in 0..k {
                         stacks.push(Stack {

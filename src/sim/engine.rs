@@ -176,7 +176,7 @@ pub fn simulate(
         topology
             .stacks
             .iter()
-            .map(|s| s.tenants.iter().any(|&t| active[t as usize]))
+            .map(|s| s.tenants.is_empty() || s.tenants.iter().any(|&t| active[t as usize]))
             .collect()
     };
     let dt = sc.clock.tick_secs;

@@ -1,0 +1,83 @@
+//! Helpers shared by the test modules.
+
+use tenantsim::report::RunReport;
+use tenantsim::scenario::{self, Limits, Scenario, ScenarioFile};
+use tenantsim::sim::{self, RunControl, RunOptions};
+
+/// Parses and resolves a scenario, failing the test with the message.
+pub fn load(text: &str) -> Scenario {
+    match scenario::load_str(text, &Limits::default()) {
+        Ok((_, s)) => s,
+        Err(e) => panic!("scenario does not load:\n{e}"),
+    }
+}
+
+/// Parses a scenario file without resolving it.
+pub fn parse(text: &str) -> ScenarioFile {
+    match scenario::parse_str(text, &Limits::default()) {
+        Ok(f) => f,
+        Err(e) => panic!("scenario does not parse:\n{e}"),
+    }
+}
+
+/// Runs a scenario on `threads` worker threads.
+pub fn run_with(scenario: &Scenario, threads: usize) -> RunReport {
+    let options = RunOptions {
+        threads: Some(threads),
+        designs: None,
+    };
+    match sim::run(scenario, &options, &RunControl::new()) {
+        Ok(r) => r,
+        Err(e) => panic!("run failed: {e}"),
+    }
+}
+
+/// Runs a scenario on the global pool.
+pub fn run(scenario: &Scenario) -> RunReport {
+    run_with(scenario, 2)
+}
+
+/// `|a − b| ≤ rel·|b|`.
+pub fn close(a: f64, b: f64, rel: f64) -> bool {
+    (a - b).abs() <= rel * b.abs()
+}
+
+/// Every `.ron` file in `scenarios/`, with its text.
+pub fn bundled_scenarios() -> Vec<(String, String)> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let mut files: Vec<(String, String)> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "ron"))
+        .map(|p| {
+            let text = std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+            (p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(), text)
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+/// Every ```ron block in `docs/scenario-format.md`.
+pub fn doc_examples() -> Vec<String> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/scenario-format.md");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut blocks = Vec::new();
+    let mut current: Option<String> = None;
+    for line in text.lines() {
+        match (&mut current, line.trim_start()) {
+            (None, l) if l.starts_with("```ron") => current = Some(String::new()),
+            (Some(block), l) if l.starts_with("```") => {
+                blocks.push(std::mem::take(block));
+                current = None;
+            }
+            (Some(block), _) => {
+                block.push_str(line);
+                block.push('\n');
+            }
+            (None, _) => {}
+        }
+    }
+    blocks
+}

@@ -1,0 +1,70 @@
+//! Silo isolation and the noisy neighbour (MODEL.md §2 and §4).
+
+use crate::common::{load, run};
+
+fn scenario(spike: bool, placement: &str) -> String {
+    let events = if spike {
+        r#"events: [ Spike(tenant: "n-00", at: "10m", duration: "10m", factor: 20.0) ],"#
+    } else {
+        ""
+    };
+    format!(
+        r#"Scenario(version: 1, name: "iso", clock: (duration: "40m", seed: 21, replications: 3),
+            tiers: {{ "basic": (price_per_month: 49.0, plan: (rate: 400.0, burst: 400.0)) }},
+            tenants: [ Group(prefix: "n", count: 6, tier: "basic", load: (rate: 15.0, pattern: Diurnal(peak_hour: 12.0, amplitude: 0.3))) ],
+            layers: (
+                gateway: (account_rate: 2000.0, account_burst: 1000.0),
+                compute: (service_time: Exponential(mean_ms: 20.0), concurrency: 4, instances: (min: 1, max: 10),
+                          autoscale: (target_utilisation: 0.6, warmup: "2m"), price_per_hour: 0.1),
+                database: (partitions: 2),
+            ),
+            designs: [ (name: "d", placement: {{ "*": {placement} }}, overhead_per_stack_per_month: 10.0) ],
+            {events}
+        )"#
+    )
+}
+
+#[test]
+fn silo_spike_leaves_every_other_tenant_bit_identical() {
+    let calm = run(&load(&scenario(false, "Silo")));
+    let spiky = run(&load(&scenario(true, "Silo")));
+    let (calm, spiky) = (&calm.designs[0], &spiky.designs[0]);
+    assert_ne!(calm.tenants[0], spiky.tenants[0], "the spiking tenant itself changes");
+    for (a, b) in calm.tenants.iter().zip(&spiky.tenants).skip(1) {
+        assert_eq!(a, b, "tenant {} changed", a.id);
+        assert!(!b.impact.hurt);
+    }
+}
+
+#[test]
+fn pool_spike_hurts_the_others_and_names_the_spiker() {
+    let calm = run(&load(&scenario(false, "Pool")));
+    let spiky = run(&load(&scenario(true, "Pool")));
+    let (calm, spiky) = (&calm.designs[0], &spiky.designs[0]);
+    for (a, b) in calm.tenants.iter().zip(&spiky.tenants).skip(1) {
+        assert!(
+            b.latency.p99_ms.mean > 1.5 * a.latency.p99_ms.mean,
+            "{}: p99 {} with the spike vs {} without",
+            a.id,
+            b.latency.p99_ms.mean,
+            a.latency.p99_ms.mean
+        );
+        assert!(b.impact.hurt, "{} should be reported as hurt", b.id);
+        assert!(b.impact.p99_increase_ms.mean > 10.0);
+        assert_eq!(b.impact.blamed, vec!["n-00".to_owned()]);
+    }
+    assert!(!spiky.tenants[0].impact.blamed.contains(&"n-00".to_owned()));
+    assert!(spiky.totals.tenants_hurt.mean >= 5.0);
+}
+
+#[test]
+fn cells_limit_the_blast_radius() {
+    let spiky = run(&load(&scenario(true, "Cells(3)")));
+    let design = &spiky.designs[0];
+    // Cells are assigned round-robin: n-00 shares cell 1 with n-03 only.
+    let hurt: Vec<&str> = design.tenants.iter().filter(|t| t.impact.hurt).map(|t| t.id.as_str()).collect();
+    assert!(hurt.contains(&"n-03"), "{hurt:?}");
+    for quiet in ["n-01", "n-02", "n-04", "n-05"] {
+        assert!(!hurt.contains(&quiet), "{quiet} is in another cell: {hurt:?}");
+    }
+}

@@ -1,0 +1,12 @@
+//! tenantsim's integration tests: one binary, one module per promise.
+
+mod accounting;
+mod bad_input;
+mod cli;
+mod common;
+mod cost;
+mod determinism;
+mod fidelity;
+mod isolation;
+mod scenarios;
+mod token_bucket;
