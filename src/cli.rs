@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 use clap::{Args, Parser, Subcommand};
 
 use crate::files::{self, FileError};
-use crate::report::format::{self, Format};
 use crate::report::RunReport;
+use crate::report::format::{self, Format};
 use crate::scenario::{Limits, Scenario};
 use crate::sim::{self, RunControl, RunOptions};
 
@@ -92,17 +92,11 @@ pub struct Failure {
 
 impl Failure {
     fn bad_input(message: impl Into<String>) -> Self {
-        Self {
-            code: EXIT_BAD_INPUT,
-            message: message.into(),
-        }
+        Self { code: EXIT_BAD_INPUT, message: message.into() }
     }
 
     fn other(message: impl Into<String>) -> Self {
-        Self {
-            code: EXIT_FAILURE,
-            message: message.into(),
-        }
+        Self { code: EXIT_FAILURE, message: message.into() }
     }
 }
 
@@ -171,11 +165,7 @@ fn validate(paths: &[PathBuf]) -> Result<(), Failure> {
             Err(failure) => failures.push(failure.message),
         }
     }
-    if failures.is_empty() {
-        Ok(())
-    } else {
-        Err(Failure::bad_input(failures.join("\n")))
-    }
+    if failures.is_empty() { Ok(()) } else { Err(Failure::bad_input(failures.join("\n"))) }
 }
 
 fn run_command(args: &RunArgs, compare: bool) -> Result<(), Failure> {
@@ -202,10 +192,7 @@ fn run_command(args: &RunArgs, compare: bool) -> Result<(), Failure> {
     if args.threads == Some(0) {
         return Err(Failure::bad_input("--threads: must be at least 1"));
     }
-    let options = RunOptions {
-        threads: args.threads,
-        designs,
-    };
+    let options = RunOptions { threads: args.threads, designs };
     let report = run_with_progress(&scenario, &options)?;
     let text = match args.format {
         Format::Table if compare => format::compare_table(&report),
@@ -214,14 +201,10 @@ fn run_command(args: &RunArgs, compare: bool) -> Result<(), Failure> {
         Format::Csv => format::csv(&report).map_err(|e| Failure::other(e.to_string()))?,
     };
     match &args.out {
-        Some(path) => files::save_atomic(path, &text)
-            .map_err(|e| Failure::other(format!("{}: {e}", path.display()))),
+        Some(path) => files::save_atomic(path, &text).map_err(|e| Failure::other(format!("{}: {e}", path.display()))),
         None => {
             let mut stdout = std::io::stdout().lock();
-            stdout
-                .write_all(text.as_bytes())
-                .and_then(|()| stdout.flush())
-                .map_err(|e| Failure::other(e.to_string()))
+            stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()).map_err(|e| Failure::other(e.to_string()))
         }
     }
 }

@@ -50,12 +50,7 @@ pub fn format_load_error(path: &Path, error: &LoadError) -> String {
     let name = path.display();
     match error {
         LoadError::Syntax { .. } => format!("{name}:{error}"),
-        LoadError::Invalid(errors) => errors
-            .0
-            .iter()
-            .map(|e| format!("{name}: {e}"))
-            .collect::<Vec<_>>()
-            .join("\n"),
+        LoadError::Invalid(errors) => errors.0.iter().map(|e| format!("{name}: {e}")).collect::<Vec<_>>().join("\n"),
     }
 }
 
@@ -64,24 +59,14 @@ pub fn format_load_error(path: &Path, error: &LoadError) -> String {
 /// # Errors
 /// Occurs when the file cannot be read, is too large or is not UTF-8.
 pub fn read_text(path: &Path, limits: &Limits) -> Result<String, FileError> {
-    let io_err = |source| FileError::Io {
-        path: path.to_owned(),
-        source,
-    };
+    let io_err = |source| FileError::Io { path: path.to_owned(), source };
     let file = fs::File::open(path).map_err(io_err)?;
     let mut bytes = Vec::new();
-    file.take(limits.max_file_bytes as u64 + 1)
-        .read_to_end(&mut bytes)
-        .map_err(io_err)?;
+    file.take(limits.max_file_bytes as u64 + 1).read_to_end(&mut bytes).map_err(io_err)?;
     if bytes.len() > limits.max_file_bytes {
-        return Err(FileError::TooLarge {
-            path: path.to_owned(),
-            limit: limits.max_file_bytes,
-        });
+        return Err(FileError::TooLarge { path: path.to_owned(), limit: limits.max_file_bytes });
     }
-    String::from_utf8(bytes).map_err(|_| FileError::NotText {
-        path: path.to_owned(),
-    })
+    String::from_utf8(bytes).map_err(|_| FileError::NotText { path: path.to_owned() })
 }
 
 /// Reads and parses a scenario file without resolving it.
@@ -90,10 +75,7 @@ pub fn read_text(path: &Path, limits: &Limits) -> Result<String, FileError> {
 /// Occurs when the file cannot be read or does not parse.
 pub fn parse_file(path: &Path, limits: &Limits) -> Result<ScenarioFile, FileError> {
     let text = read_text(path, limits)?;
-    scenario::parse_str(&text, limits).map_err(|error| FileError::Load {
-        path: path.to_owned(),
-        error,
-    })
+    scenario::parse_str(&text, limits).map_err(|error| FileError::Load { path: path.to_owned(), error })
 }
 
 /// Resolves a parsed file, attaching the path to errors.
@@ -101,10 +83,8 @@ pub fn parse_file(path: &Path, limits: &Limits) -> Result<ScenarioFile, FileErro
 /// # Errors
 /// Occurs when the scenario's values are invalid or over the limits.
 pub fn resolve_file(path: &Path, file: &ScenarioFile, limits: &Limits) -> Result<Scenario, FileError> {
-    scenario::resolve::resolve(file, limits).map_err(|errors| FileError::Load {
-        path: path.to_owned(),
-        error: LoadError::Invalid(errors),
-    })
+    scenario::resolve::resolve(file, limits)
+        .map_err(|errors| FileError::Load { path: path.to_owned(), error: LoadError::Invalid(errors) })
 }
 
 /// Writes `contents` to `path` atomically: a temporary file in the same
@@ -118,9 +98,7 @@ pub fn save_atomic(path: &Path, contents: &str) -> io::Result<()> {
         Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
         _ => PathBuf::from("."),
     };
-    let name = path
-        .file_name()
-        .map_or_else(|| "scenario".into(), |n| n.to_string_lossy().into_owned());
+    let name = path.file_name().map_or_else(|| "scenario".into(), |n| n.to_string_lossy().into_owned());
     let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
     let result = (|| {
         let mut file = fs::File::create(&temp)?;

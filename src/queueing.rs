@@ -78,11 +78,7 @@ impl WaitState {
     pub fn stationary(servers: u32, lambda_per_sec: f64, service: &ServiceTime, delay_secs: f64) -> Self {
         let mean = service.mean_secs();
         if servers == 0 {
-            return Self {
-                delay_secs,
-                wait_probability: 0.0,
-                wait_rate_per_sec: 1.0,
-            };
+            return Self { delay_secs, wait_probability: 0.0, wait_rate_per_sec: 1.0 };
         }
         let c = f64::from(servers);
         let rho = (lambda_per_sec.max(0.0) * mean / c).min(RHO_CAP);
@@ -90,11 +86,7 @@ impl WaitState {
         let cv = service.cv();
         let variability = 0.5 * (1.0 + cv * cv);
         let wait_rate_per_sec = (c / mean) * (1.0 - rho) / variability.max(1e-6);
-        Self {
-            delay_secs,
-            wait_probability,
-            wait_rate_per_sec,
-        }
+        Self { delay_secs, wait_probability, wait_rate_per_sec }
     }
 
     /// Mean latency (delay + wait + service), seconds.
@@ -118,11 +110,7 @@ impl WaitState {
             }
             ServiceTime::Deterministic { secs } => {
                 let z = y - secs;
-                if z < 0.0 {
-                    0.0
-                } else {
-                    (1.0 - c) + c * -(-theta * z).exp_m1()
-                }
+                if z < 0.0 { 0.0 } else { (1.0 - c) + c * -(-theta * z).exp_m1() }
             }
             ServiceTime::LogNormal { mean_secs, cv } => {
                 let dist = LogNormalService::new(mean_secs, cv);
@@ -198,10 +186,7 @@ const GL_WEIGHTS: [f64; 8] = [
 impl LogNormalService {
     fn new(mean_secs: f64, cv: f64) -> Self {
         let sigma2 = (1.0 + cv * cv).ln();
-        Self {
-            mu_log: mean_secs.ln() - 0.5 * sigma2,
-            sigma_log: sigma2.sqrt(),
-        }
+        Self { mu_log: mean_secs.ln() - 0.5 * sigma2, sigma_log: sigma2.sqrt() }
     }
 
     fn cdf(&self, y: f64) -> f64 {

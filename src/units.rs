@@ -62,14 +62,10 @@ impl fmt::Display for DurationText {
 /// Occurs when the text is empty, has an unknown unit or a malformed number.
 pub fn parse_duration_secs(text: &str) -> Result<f64, String> {
     let trimmed = text.trim();
-    let split = trimmed
-        .find(|c: char| c.is_ascii_alphabetic())
-        .unwrap_or(trimmed.len());
+    let split = trimmed.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(trimmed.len());
     let (number, unit) = trimmed.split_at(split);
     if number.trim().is_empty() {
-        return Err(format!(
-            "\"{text}\" is not a duration (write e.g. \"250ms\", \"30s\", \"10m\", \"1h\")"
-        ));
+        return Err(format!("\"{text}\" is not a duration (write e.g. \"250ms\", \"30s\", \"10m\", \"1h\")"));
     }
     let unit_secs = match unit.trim() {
         "ms" => 0.001,
@@ -79,14 +75,13 @@ pub fn parse_duration_secs(text: &str) -> Result<f64, String> {
         "d" => 86_400.0,
         "w" => 7.0 * 86_400.0,
         other => {
-            return Err(format!(
-                "duration \"{text}\" has unknown unit \"{other}\" (use ms, s, m, h, d or w)"
-            ));
+            return Err(format!("duration \"{text}\" has unknown unit \"{other}\" (use ms, s, m, h, d or w)"));
         }
     };
-    let value: f64 = number.trim().parse().map_err(|_| {
-        format!("\"{text}\" is not a duration (write e.g. \"250ms\", \"30s\", \"10m\", \"1h\")")
-    })?;
+    let value: f64 = number
+        .trim()
+        .parse()
+        .map_err(|_| format!("\"{text}\" is not a duration (write e.g. \"250ms\", \"30s\", \"10m\", \"1h\")"))?;
     if !value.is_finite() || value < 0.0 {
         return Err(format!("duration \"{text}\" must be a finite, non-negative number"));
     }
@@ -96,13 +91,7 @@ pub fn parse_duration_secs(text: &str) -> Result<f64, String> {
 /// Formats seconds in the largest unit that divides it exactly
 /// (`3600.0` → `"1h"`, `90.0` → `"90s"`, `0.25` → `"250ms"`).
 pub fn format_duration(secs: f64) -> String {
-    const UNITS: [(&str, f64); 5] = [
-        ("d", 86_400.0),
-        ("h", 3600.0),
-        ("m", 60.0),
-        ("s", 1.0),
-        ("ms", 0.001),
-    ];
+    const UNITS: [(&str, f64); 5] = [("d", 86_400.0), ("h", 3600.0), ("m", 60.0), ("s", 1.0), ("ms", 0.001)];
     if secs == 0.0 {
         return "0s".to_owned();
     }

@@ -42,7 +42,16 @@ fn generator() -> impl Strategy<Value = Gen> {
         (3u32..8, any::<bool>(), 1u32..4, 0usize..4, any::<bool>()),
     )
         .prop_map(
-            |(tenants, plans, gateway, database, (service, mean_ms, concurrency, (min, extra)), (autoscale, timeout_secs, fair), (spike, loss), (duration_min, half_tick, replications, attribution, unallocated))| Gen {
+            |(
+                tenants,
+                plans,
+                gateway,
+                database,
+                (service, mean_ms, concurrency, (min, extra)),
+                (autoscale, timeout_secs, fair),
+                (spike, loss),
+                (duration_min, half_tick, replications, attribution, unallocated),
+            )| Gen {
                 tenants,
                 plans,
                 gateway,
@@ -78,7 +87,12 @@ fn render(g: &Gen) -> String {
             format!("\"t{k}\": (price_per_month: {}.0, {plan} weight: {}.0),", 10 * (k + 1), k + 1)
         })
         .collect();
-    let patterns = ["Constant", "Diurnal(peak_hour: 3.0, amplitude: 0.7)", "Bursty(on: \"20s\", off: \"40s\", factor: 6.0)", "Ramp(to_factor: 4.0, over: \"3m\")"];
+    let patterns = [
+        "Constant",
+        "Diurnal(peak_hour: 3.0, amplitude: 0.7)",
+        "Bursty(on: \"20s\", off: \"40s\", factor: 6.0)",
+        "Ramp(to_factor: 4.0, over: \"3m\")",
+    ];
     let tenants: String = g
         .tenants
         .iter()
@@ -95,15 +109,24 @@ fn render(g: &Gen) -> String {
         1 => format!("LogNormal(mean_ms: {:?}, cv: 2.0)", g.mean_ms),
         _ => format!("Deterministic(ms: {:?})", g.mean_ms),
     };
-    let gateway = g.gateway.map_or(String::new(), |(rate, burst)| format!("gateway: (account_rate: {rate:?}, account_burst: {burst:?}),"));
+    let gateway = g
+        .gateway
+        .map_or(String::new(), |(rate, burst)| format!("gateway: (account_rate: {rate:?}, account_burst: {burst:?}),"));
     let database = g.database.map_or(String::new(), |(p, provisioned)| {
         let pricing = if provisioned { "Provisioned(read_units: 300.0, write_units: 100.0)" } else { "OnDemand()" };
         format!("database: (partitions: {p}, pricing: {pricing}, read_units_per_partition: 200.0, write_units_per_partition: 80.0),")
     });
-    let autoscale = if g.autoscale { "autoscale: (target_utilisation: 0.6, evaluation_period: \"30s\", warmup: \"45s\")," } else { "" };
+    let autoscale = if g.autoscale {
+        "autoscale: (target_utilisation: 0.6, evaluation_period: \"30s\", warmup: \"45s\"),"
+    } else {
+        ""
+    };
     let mut events = Vec::new();
     if let Some((t, factor)) = g.spike {
-        events.push(format!("Spike(tenant: \"x{}\", at: \"30s\", duration: \"2m\", factor: {factor:?})", t % g.tenants.len()));
+        events.push(format!(
+            "Spike(tenant: \"x{}\", at: \"30s\", duration: \"2m\", factor: {factor:?})",
+            t % g.tenants.len()
+        ));
     }
     if let Some(fraction) = g.loss {
         events.push(format!("CapacityLoss(layer: Compute, at: \"1m\", duration: \"1m\", fraction: {fraction:?})"));
@@ -149,12 +172,20 @@ fn check_identities(report: &RunReport) {
             // offered = admitted + throttled, exactly (whole requests).
             // (Exact in every replication; the means carry rounding.)
             let sum = t.admitted.mean + t.throttled.total.mean;
-            assert!((t.offered.mean - sum).abs() <= 1e-12 * t.offered.mean.max(1.0), "{id}: {} vs {sum}", t.offered.mean);
+            assert!(
+                (t.offered.mean - sum).abs() <= 1e-12 * t.offered.mean.max(1.0),
+                "{id}: {} vs {sum}",
+                t.offered.mean
+            );
             let causes = t.throttled.plan.mean + t.throttled.quota.mean + t.throttled.account.mean;
             assert!((causes - t.throttled.total.mean).abs() <= 1e-9 * t.offered.mean.max(1.0), "{id}");
             // admitted = served + dropped + in flight at the end.
             let out = t.served.mean + t.dropped.total.mean + t.in_flight.mean;
-            assert!((out - t.admitted.mean).abs() <= 1e-9 * t.admitted.mean.max(1.0), "{id}: {out} vs {}", t.admitted.mean);
+            assert!(
+                (out - t.admitted.mean).abs() <= 1e-9 * t.admitted.mean.max(1.0),
+                "{id}: {out} vs {}",
+                t.admitted.mean
+            );
             for v in [t.served.mean, t.dropped.timeout.mean, t.dropped.partition.mean, t.in_flight.mean] {
                 assert!(v >= -1e-9, "{id}: negative count {v}");
             }
@@ -182,7 +213,9 @@ fn check_identities(report: &RunReport) {
 fn assert_no_null(value: &serde_json::Value, path: &str) {
     match value {
         serde_json::Value::Null => panic!("{path} is null (NaN or infinite)"),
-        serde_json::Value::Array(items) => items.iter().enumerate().for_each(|(i, v)| assert_no_null(v, &format!("{path}[{i}]"))),
+        serde_json::Value::Array(items) => {
+            items.iter().enumerate().for_each(|(i, v)| assert_no_null(v, &format!("{path}[{i}]")))
+        }
         serde_json::Value::Object(map) => {
             for (k, v) in map {
                 if !(k == "tenant" && v.is_null()) {

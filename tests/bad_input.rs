@@ -144,11 +144,9 @@ fn the_cli_exits_with_2_and_names_the_file_for_every_bad_file() {
     std::fs::write(&binary, [0xff, 0xfe, 0x00, 0x01]).unwrap_or_else(|e| panic!("{e}"));
     let large = dir.join("large.ron");
     std::fs::write(&large, " ".repeat(5 * 1024 * 1024)).unwrap_or_else(|e| panic!("{e}"));
-    for (path, expected) in [
-        (binary, "not UTF-8"),
-        (large, "larger than the limit"),
-        (dir.join("missing.ron"), "missing.ron"),
-    ] {
+    for (path, expected) in
+        [(binary, "not UTF-8"), (large, "larger than the limit"), (dir.join("missing.ron"), "missing.ron")]
+    {
         let output = Command::new(env!("CARGO_BIN_EXE_tenantsim"))
             .arg("validate")
             .arg(&path)

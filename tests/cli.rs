@@ -42,7 +42,14 @@ fn json_report_follows_the_documented_schema() {
     let names: Vec<&str> = designs.iter().filter_map(|d| d["name"].as_str()).collect();
     assert_eq!(names, ["pool", "silo", "bridge"]);
     for d in designs {
-        for field in ["cost_usd_per_month", "unallocated_usd_per_month", "margin_usd_per_month", "slo_met_fraction", "worst_p99_ms", "tenants_hurt"] {
+        for field in [
+            "cost_usd_per_month",
+            "unallocated_usd_per_month",
+            "margin_usd_per_month",
+            "slo_met_fraction",
+            "worst_p99_ms",
+            "tenants_hurt",
+        ] {
             assert!(d["totals"][field]["mean"].is_number(), "totals.{field}");
             assert!(d["totals"][field]["ci95"].is_number(), "totals.{field}.ci95");
         }
@@ -73,14 +80,18 @@ fn json_report_follows_the_documented_schema() {
     }
     // The pool's non-spiking tenants blame the spiking one.
     let pool = &designs[0];
-    let acme = pool["tenants"].as_array().and_then(|ts| ts.iter().find(|t| t["id"] == "acme")).unwrap_or_else(|| panic!("acme"));
+    let acme = pool["tenants"]
+        .as_array()
+        .and_then(|ts| ts.iter().find(|t| t["id"] == "acme"))
+        .unwrap_or_else(|| panic!("acme"));
     assert_eq!(acme["impact"]["blamed"][0], "smb-00");
     assert_eq!(v["events"][0]["kind"], "spike");
 }
 
 #[test]
 fn csv_has_one_row_per_design_and_tenant() {
-    let out = tenantsim(&["run", EXAMPLE, "--replications", "1", "--format", "csv", "--design", "pool", "--design", "silo"]);
+    let out =
+        tenantsim(&["run", EXAMPLE, "--replications", "1", "--format", "csv", "--design", "pool", "--design", "silo"]);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     let text = String::from_utf8_lossy(&out.stdout);
     let mut lines = text.lines();
@@ -91,7 +102,8 @@ fn csv_has_one_row_per_design_and_tenant() {
 #[test]
 fn compare_prints_designs_side_by_side_and_out_writes_a_file() {
     let path = std::env::temp_dir().join(format!("tenantsim-compare-{}.txt", std::process::id()));
-    let out = tenantsim(&["compare", EXAMPLE, "--replications", "2", "--threads", "1", "--out", &path.to_string_lossy()]);
+    let out =
+        tenantsim(&["compare", EXAMPLE, "--replications", "2", "--threads", "1", "--out", &path.to_string_lossy()]);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     let text = std::fs::read_to_string(&path).unwrap_or_default();
     let _ = std::fs::remove_file(&path);

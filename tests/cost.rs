@@ -53,7 +53,10 @@ fn assert_conserved(report: &RunReport, label: &str) {
             let sum = layers.gateway.mean + layers.compute.mean + layers.database.mean + layers.overhead.mean;
             assert!((sum - t.cost_usd_per_month.mean).abs() <= 1e-9 * total);
             assert!(t.cost_usd_per_month.mean >= 0.0);
-            assert!((t.margin_usd_per_month.mean - (t.revenue_usd_per_month - t.cost_usd_per_month.mean)).abs() <= 1e-9 * total);
+            assert!(
+                (t.margin_usd_per_month.mean - (t.revenue_usd_per_month - t.cost_usd_per_month.mean)).abs()
+                    <= 1e-9 * total
+            );
         }
     }
 }
@@ -113,7 +116,8 @@ fn silo_overhead_dominates_with_many_small_tenants() {
     let pool = report.design("pool").unwrap_or_else(|| panic!("no pool"));
     let silo = report.design("silo").unwrap_or_else(|| panic!("no silo"));
     assert!(silo.totals.cost_usd_per_month.mean > pool.totals.cost_usd_per_month.mean);
-    let overhead = |d: &tenantsim::report::DesignReport| -> f64 { d.tenants.iter().map(|t| t.cost_by_layer.overhead.mean).sum() };
+    let overhead =
+        |d: &tenantsim::report::DesignReport| -> f64 { d.tenants.iter().map(|t| t.cost_by_layer.overhead.mean).sum() };
     // 7 tenants × 3 layers × $25 in silo; 3 pooled stacks × $25 in pool.
     assert!((overhead(silo) - 7.0 * 3.0 * 25.0).abs() < 1e-9);
     assert!((overhead(pool) - 3.0 * 25.0).abs() < 1e-9);

@@ -113,7 +113,9 @@ fn steady_pool_matches_erlang_c_within_two_percent() {
 
 #[test]
 fn model_worked_values_from_the_engine() {
-    for (servers, lambda, mean_ms, p99_ms) in [(8u32, 350.0, 32.71, 124.05), (2, 10.0, 20.20, 92.54), (1, 40.0, 100.0, 460.5)] {
+    for (servers, lambda, mean_ms, p99_ms) in
+        [(8u32, 350.0, 32.71, 124.05), (2, 10.0, 20.20, 92.54), (1, 40.0, 100.0, 460.5)]
+    {
         let report = run(&load(&steady_pool(servers, lambda)));
         let tier = &report.designs[0].tiers[0];
         let tenant = &report.designs[0].tenants[0];

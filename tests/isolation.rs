@@ -3,11 +3,8 @@
 use crate::common::{load, run};
 
 fn scenario(spike: bool, placement: &str) -> String {
-    let events = if spike {
-        r#"events: [ Spike(tenant: "n-00", at: "10m", duration: "10m", factor: 20.0) ],"#
-    } else {
-        ""
-    };
+    let events =
+        if spike { r#"events: [ Spike(tenant: "n-00", at: "10m", duration: "10m", factor: 20.0) ],"# } else { "" };
     format!(
         r#"Scenario(version: 1, name: "iso", clock: (duration: "40m", seed: 21, replications: 3),
             tiers: {{ "basic": (price_per_month: 49.0, plan: (rate: 400.0, burst: 400.0)) }},

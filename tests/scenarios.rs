@@ -13,7 +13,8 @@ fn loads_runs_and_round_trips(label: &str, text: &str) {
     let mut quick = file.clone();
     quick.clock.replications = quick.clock.replications.min(2);
     let resolved = scenario::resolve::resolve(&quick, &Limits::default()).unwrap_or_else(|e| panic!("{label}:\n{e}"));
-    let report = sim::run(&resolved, &RunOptions::default(), &RunControl::new()).unwrap_or_else(|e| panic!("{label}: {e}"));
+    let report =
+        sim::run(&resolved, &RunOptions::default(), &RunControl::new()).unwrap_or_else(|e| panic!("{label}: {e}"));
     assert_eq!(report.designs.len(), resolved.designs.len());
     assert!(report.designs.iter().all(|d| d.totals.offered.mean > 0.0), "{label}: no traffic");
 }

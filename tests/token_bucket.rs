@@ -22,11 +22,8 @@ fn admitted_never_exceeds_burst_plus_rate_times_window() {
         let series = &design.series;
         let admitted_per_sec = &series.total.admitted_per_sec.mean;
         // Length of each series interval (the last one may be shorter).
-        let lengths: Vec<f64> = series
-            .t_secs
-            .iter()
-            .map(|t| series.interval_secs.min(report.duration_secs - t))
-            .collect();
+        let lengths: Vec<f64> =
+            series.t_secs.iter().map(|t| series.interval_secs.min(report.duration_secs - t)).collect();
         // Every window of whole series intervals [i, j].
         for i in 0..admitted_per_sec.len() {
             let mut admitted = 0.0;

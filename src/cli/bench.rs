@@ -85,10 +85,7 @@ pub fn run(quick: bool) {
     println!("tenantsim bench — {threads} worker thread(s)");
     let Some(day) = load(&reference_day(hours)) else { return };
     for (d, design) in day.designs.iter().enumerate() {
-        let options = RunOptions {
-            threads: None,
-            designs: Some(vec![d]),
-        };
+        let options = RunOptions { threads: None, designs: Some(vec![d]) };
         let started = Instant::now();
         let result = sim::run(&day, &options, &RunControl::new());
         let secs = started.elapsed().as_secs_f64();
@@ -115,8 +112,5 @@ pub fn run(quick: bool) {
         }
         best = best.min(started.elapsed().as_secs_f64());
     }
-    println!(
-        "lesson-sized run (20 tenants, 1 h, 3 designs, 8 replications): {:.1} ms (best of 5)",
-        best * 1e3
-    );
+    println!("lesson-sized run (20 tenants, 1 h, 3 designs, 8 replications): {:.1} ms (best of 5)", best * 1e3);
 }

@@ -27,11 +27,7 @@ fn money(e: Estimate) -> String {
 }
 
 fn ms(e: Estimate) -> String {
-    if e.ci95 >= 0.05 {
-        format!("{:.1} ±{:.1}", e.mean, e.ci95)
-    } else {
-        format!("{:.1}", e.mean)
-    }
+    if e.ci95 >= 0.05 { format!("{:.1} ±{:.1}", e.mean, e.ci95) } else { format!("{:.1}", e.mean) }
 }
 
 fn pct(e: Estimate) -> String {
@@ -49,7 +45,7 @@ fn count(e: Estimate) -> String {
 fn new_table(header: &[&str]) -> Table {
     let mut table = Table::new();
     table.load_style(UTF8_FULL_CONDENSED);
-    table.set_header(header.iter().map(|h| Cell::new(h)));
+    table.set_header(header.iter().map(Cell::new));
     table
 }
 
@@ -112,8 +108,21 @@ pub fn compare_table(report: &RunReport) -> String {
 /// One design's tenants.
 pub fn design_table(design: &DesignReport) -> String {
     let mut table = new_table(&[
-        "tenant", "tier", "offered", "throttled", "by plan", "by quota", "by account", "dropped", "p50 ms", "p99 ms",
-        "SLO", "cost/mo", "margin/mo", "impact p99 ms", "blamed",
+        "tenant",
+        "tier",
+        "offered",
+        "throttled",
+        "by plan",
+        "by quota",
+        "by account",
+        "dropped",
+        "p50 ms",
+        "p99 ms",
+        "SLO",
+        "cost/mo",
+        "margin/mo",
+        "impact p99 ms",
+        "blamed",
     ]);
     for t in &design.tenants {
         table.add_row(vec![
@@ -171,10 +180,33 @@ pub fn json(report: &RunReport) -> Result<String, serde_json::Error> {
 
 /// CSV columns, in order.
 pub const CSV_HEADER: [&str; 27] = [
-    "design", "tenant", "tier", "offered", "admitted", "throttled", "throttled_plan", "throttled_quota",
-    "throttled_account", "dropped", "dropped_timeout", "dropped_partition", "served", "in_flight", "mean_ms",
-    "p50_ms", "p95_ms", "p99_ms", "p99_ms_ci95", "unserved_fraction", "slo_met", "cost_usd_per_month",
-    "cost_usd_per_month_ci95", "revenue_usd_per_month", "margin_usd_per_month", "impact_p99_increase_ms", "blamed",
+    "design",
+    "tenant",
+    "tier",
+    "offered",
+    "admitted",
+    "throttled",
+    "throttled_plan",
+    "throttled_quota",
+    "throttled_account",
+    "dropped",
+    "dropped_timeout",
+    "dropped_partition",
+    "served",
+    "in_flight",
+    "mean_ms",
+    "p50_ms",
+    "p95_ms",
+    "p99_ms",
+    "p99_ms_ci95",
+    "unserved_fraction",
+    "slo_met",
+    "cost_usd_per_month",
+    "cost_usd_per_month_ci95",
+    "revenue_usd_per_month",
+    "margin_usd_per_month",
+    "impact_p99_increase_ms",
+    "blamed",
 ];
 
 /// One row per design and tenant (means; CIs for the key figures).

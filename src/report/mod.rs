@@ -23,9 +23,8 @@ pub struct Estimate {
 
 /// Two-sided 97.5 % Student t quantiles for 1–30 degrees of freedom.
 const T_975: [f64; 30] = [
-    12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160,
-    2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056,
-    2.052, 2.048, 2.045, 2.042,
+    12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145, 2.131, 2.120,
+    2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042,
 ];
 
 /// The 97.5 % Student t quantile for `dof` degrees of freedom.
@@ -52,18 +51,12 @@ impl Estimate {
             return Self { mean, ci95: 0.0 };
         }
         let var = samples.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1) as f64;
-        Self {
-            mean,
-            ci95: t_quantile_975(n - 1) * (var / n as f64).sqrt(),
-        }
+        Self { mean, ci95: t_quantile_975(n - 1) * (var / n as f64).sqrt() }
     }
 
     /// A figure without sampling error.
     pub fn exact(value: f64) -> Self {
-        Self {
-            mean: value,
-            ci95: 0.0,
-        }
+        Self { mean: value, ci95: 0.0 }
     }
 }
 

@@ -38,10 +38,7 @@ impl FieldErrors {
     /// The message for the field at `path`, if there is one (for showing
     /// an error next to the field that caused it).
     pub fn for_path(&self, path: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|e| e.path == path)
-            .map(|e| e.message.as_str())
+        self.0.iter().find(|e| e.path == path).map(|e| e.message.as_str())
     }
 }
 
@@ -67,10 +64,6 @@ pub enum LoadError {
 
 impl From<ron::error::SpannedError> for LoadError {
     fn from(error: ron::error::SpannedError) -> Self {
-        LoadError::Syntax {
-            line: error.span.start.line,
-            col: error.span.start.col,
-            message: error.code.to_string(),
-        }
+        LoadError::Syntax { line: error.span.start.line, col: error.span.start.col, message: error.code.to_string() }
     }
 }

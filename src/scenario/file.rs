@@ -141,10 +141,7 @@ pub struct SloFile {
 
 impl Default for SloFile {
     fn default() -> Self {
-        Self {
-            p99_ms: 500.0,
-            max_throttled: 0.01,
-        }
+        Self { p99_ms: 500.0, max_throttled: 0.01 }
     }
 }
 
@@ -291,11 +288,7 @@ pub struct GatewayFile {
 
 impl Default for GatewayFile {
     fn default() -> Self {
-        Self {
-            account_rate: 10_000.0,
-            account_burst: 5_000.0,
-            price_per_million: 3.5,
-        }
+        Self { account_rate: 10_000.0, account_burst: 5_000.0, price_per_million: 3.5 }
     }
 }
 
@@ -468,10 +461,7 @@ pub enum DbPricingFile {
 
 impl Default for DbPricingFile {
     fn default() -> Self {
-        Self::OnDemand {
-            read_per_million: default_read_per_million(),
-            write_per_million: default_write_per_million(),
-        }
+        Self::OnDemand { read_per_million: default_read_per_million(), write_per_million: default_write_per_million() }
     }
 }
 
@@ -593,11 +583,7 @@ pub struct CostFile {
 
 impl Default for CostFile {
     fn default() -> Self {
-        Self {
-            attribution: AttributionFile::Proportional,
-            idle: IdleFile::Spread,
-            hours_per_month: 730.0,
-        }
+        Self { attribution: AttributionFile::Proportional, idle: IdleFile::Spread, hours_per_month: 730.0 }
     }
 }
 

@@ -27,11 +27,7 @@ pub fn parse_str(text: &str, limits: &Limits) -> Result<ScenarioFile, LoadError>
         return Err(LoadError::Syntax {
             line: 1,
             col: 1,
-            message: format!(
-                "the file is {} bytes, over the limit of {} bytes",
-                text.len(),
-                limits.max_file_bytes
-            ),
+            message: format!("the file is {} bytes, over the limit of {} bytes", text.len(), limits.max_file_bytes),
         });
     }
     Ok(ron_options().from_str(text)?)

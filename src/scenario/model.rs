@@ -187,35 +187,17 @@ impl Pattern {
     pub fn factor_at(&self, t_secs: f64, start_hour: f64) -> f64 {
         match *self {
             Pattern::Constant => 1.0,
-            Pattern::Diurnal {
-                peak_hour,
-                amplitude,
-            } => {
+            Pattern::Diurnal { peak_hour, amplitude } => {
                 let hour = start_hour + t_secs / 3600.0;
                 let phase = std::f64::consts::TAU * (hour - peak_hour) / 24.0;
                 (1.0 + amplitude * phase.cos()).max(0.0)
             }
-            Pattern::Bursty {
-                on_secs,
-                off_secs,
-                factor,
-            } => {
+            Pattern::Bursty { on_secs, off_secs, factor } => {
                 let cycle = on_secs + off_secs;
-                if t_secs % cycle < on_secs {
-                    factor
-                } else {
-                    1.0
-                }
+                if t_secs % cycle < on_secs { factor } else { 1.0 }
             }
-            Pattern::Ramp {
-                to_factor,
-                over_secs,
-            } => {
-                let progress = if over_secs > 0.0 {
-                    (t_secs / over_secs).min(1.0)
-                } else {
-                    1.0
-                };
+            Pattern::Ramp { to_factor, over_secs } => {
+                let progress = if over_secs > 0.0 { (t_secs / over_secs).min(1.0) } else { 1.0 };
                 1.0 + (to_factor - 1.0) * progress
             }
         }
@@ -300,9 +282,7 @@ impl ServiceTime {
     /// Mean service time in seconds.
     pub fn mean_secs(&self) -> f64 {
         match *self {
-            ServiceTime::Exponential { mean_secs } | ServiceTime::LogNormal { mean_secs, .. } => {
-                mean_secs
-            }
+            ServiceTime::Exponential { mean_secs } | ServiceTime::LogNormal { mean_secs, .. } => mean_secs,
             ServiceTime::Deterministic { secs } => secs,
         }
     }
@@ -462,16 +442,9 @@ impl Event {
     /// Window `[start, end)` in seconds.
     pub fn window_secs(&self) -> (f64, f64) {
         match *self {
-            Event::Spike {
-                start_secs,
-                end_secs,
-                ..
+            Event::Spike { start_secs, end_secs, .. } | Event::CapacityLoss { start_secs, end_secs, .. } => {
+                (start_secs, end_secs)
             }
-            | Event::CapacityLoss {
-                start_secs,
-                end_secs,
-                ..
-            } => (start_secs, end_secs),
         }
     }
 }

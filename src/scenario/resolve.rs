@@ -9,17 +9,15 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 
 use crate::scenario::error::{FieldError, FieldErrors};
 use crate::scenario::file::{
-    DbPricingFile, DesignFile, EventFile, LayerName, LoadFile, PatternFile, PlacementFile,
+    DbPricingFile, DesignFile, EventFile, FORMAT_VERSION, LayerName, LoadFile, PatternFile, PlacementFile,
     PlacementMap, ScenarioFile, ServiceTimeFile, SpreadFile, TenantEntryFile, TierFile,
-    FORMAT_VERSION,
 };
 use crate::scenario::limits::Limits;
 use crate::scenario::model::{
-    Autoscale, Clock, Compute, CostSettings, Database, DbPricing, Design, Event, Gateway,
-    InstanceBounds, Load, Pattern, Quota, Scenario, ServiceTime, Slo, Stack, StackKind, Tenant,
-    Tier, Topology, UsagePlan, LAYERS,
+    Autoscale, Clock, Compute, CostSettings, Database, DbPricing, Design, Event, Gateway, InstanceBounds, LAYERS, Load,
+    Pattern, Quota, Scenario, ServiceTime, Slo, Stack, StackKind, Tenant, Tier, Topology, UsagePlan,
 };
-use crate::sim::rng::{stream_seed, StreamPurpose};
+use crate::sim::rng::{StreamPurpose, stream_seed};
 use crate::units::DurationText;
 
 /// Checks a parsed file and builds the scenario the engine runs.
@@ -33,10 +31,7 @@ pub fn resolve(file: &ScenarioFile, limits: &Limits) -> Result<Scenario, FieldEr
     if file.version != FORMAT_VERSION {
         r.error(
             "version",
-            format!(
-                "unsupported version {} (this tenantsim reads version {FORMAT_VERSION})",
-                file.version
-            ),
+            format!("unsupported version {} (this tenantsim reads version {FORMAT_VERSION})", file.version),
         );
     }
     let clock = r.clock(file, limits);
@@ -45,10 +40,7 @@ pub fn resolve(file: &ScenarioFile, limits: &Limits) -> Result<Scenario, FieldEr
     let gateway = file.layers.gateway.as_ref().map(|g| Gateway {
         account_rate_per_sec: r.positive("layers.gateway.account_rate", g.account_rate),
         account_burst: r.at_least("layers.gateway.account_burst", g.account_burst, 1.0),
-        usd_per_million_requests: r.non_negative(
-            "layers.gateway.price_per_million",
-            g.price_per_million,
-        ),
+        usd_per_million_requests: r.non_negative("layers.gateway.price_per_million", g.price_per_million),
     });
     let compute = r.compute(file, limits);
     let database = r.database(file, limits);
@@ -68,10 +60,7 @@ pub fn resolve(file: &ScenarioFile, limits: &Limits) -> Result<Scenario, FieldEr
     }
     let (Some(clock), Some(compute)) = (clock, compute) else {
         // Unreachable: both are None only when an error was recorded.
-        return Err(FieldErrors(vec![FieldError {
-            path: "clock".into(),
-            message: "invalid".into(),
-        }]));
+        return Err(FieldErrors(vec![FieldError { path: "clock".into(), message: "invalid".into() }]));
     };
     Ok(Scenario {
         name: file.name.clone(),
@@ -98,27 +87,16 @@ const HINT_NAMES: usize = 8;
 
 fn known_list<'a>(names: impl Iterator<Item = &'a str>) -> String {
     let names: Vec<&str> = names.collect();
-    let mut shown: Vec<String> = names
-        .iter()
-        .take(HINT_NAMES)
-        .map(|s| (*s).to_owned())
-        .collect();
+    let mut shown: Vec<String> = names.iter().take(HINT_NAMES).map(|s| (*s).to_owned()).collect();
     if names.len() > HINT_NAMES {
         shown.push(format!("… {} more", names.len() - HINT_NAMES));
     }
-    if shown.is_empty() {
-        "none".to_owned()
-    } else {
-        shown.join(", ")
-    }
+    if shown.is_empty() { "none".to_owned() } else { shown.join(", ") }
 }
 
 impl Resolver {
     fn error(&mut self, path: impl Into<String>, message: impl Into<String>) {
-        self.errors.push(FieldError {
-            path: path.into(),
-            message: message.into(),
-        });
+        self.errors.push(FieldError { path: path.into(), message: message.into() });
     }
 
     fn finite(&mut self, path: &str, value: f64) -> Option<f64> {
@@ -207,20 +185,14 @@ impl Resolver {
         } else if c.replications > limits.max_replications {
             self.error(
                 "clock.replications",
-                format!(
-                    "{} replications is over the limit of {}",
-                    c.replications, limits.max_replications
-                ),
+                format!("{} replications is over the limit of {}", c.replications, limits.max_replications),
             );
         }
         let (duration, tick) = (duration?, tick?);
         if tick > duration {
             self.error(
                 "clock.tick",
-                format!(
-                    "tick ({}) is longer than the run ({}); use a shorter tick",
-                    c.tick, c.duration
-                ),
+                format!("tick ({}) is longer than the run ({}); use a shorter tick", c.tick, c.duration),
             );
             return None;
         }
@@ -250,15 +222,9 @@ impl Resolver {
             self.error("tiers", "at least one tier is needed");
         }
         if file.tiers.len() > limits.max_tiers {
-            self.error(
-                "tiers",
-                format!("{} tiers is over the limit of {}", file.tiers.len(), limits.max_tiers),
-            );
+            self.error("tiers", format!("{} tiers is over the limit of {}", file.tiers.len(), limits.max_tiers));
         }
-        file.tiers
-            .iter()
-            .map(|(name, tier)| self.tier(name, tier))
-            .collect()
+        file.tiers.iter().map(|(name, tier)| self.tier(name, tier)).collect()
     }
 
     fn tier(&mut self, name: &str, tier: &TierFile) -> Tier {
@@ -294,8 +260,7 @@ impl Resolver {
             plan,
             slo: Slo {
                 p99_ms: self.positive(&format!("{path}.slo.p99_ms"), tier.slo.p99_ms),
-                max_unserved_fraction: self
-                    .fraction(&format!("{path}.slo.max_throttled"), tier.slo.max_throttled),
+                max_unserved_fraction: self.fraction(&format!("{path}.slo.max_throttled"), tier.slo.max_throttled),
             },
             weight: self.positive(&format!("{path}.weight"), tier.weight),
             cost_weight: self.non_negative(&format!("{path}.cost_weight"), tier.cost_weight),
@@ -308,22 +273,13 @@ impl Resolver {
         } else {
             self.error(
                 path,
-                format!(
-                    "unknown tier \"{name}\" (known: {})",
-                    known_list(tiers.iter().map(|t| t.name.as_str()))
-                ),
+                format!("unknown tier \"{name}\" (known: {})", known_list(tiers.iter().map(|t| t.name.as_str()))),
             );
             0
         }
     }
 
-    fn tenants(
-        &mut self,
-        file: &ScenarioFile,
-        tiers: &[Tier],
-        seed: u64,
-        limits: &Limits,
-    ) -> Vec<Tenant> {
+    fn tenants(&mut self, file: &ScenarioFile, tiers: &[Tier], seed: u64, limits: &Limits) -> Vec<Tenant> {
         let total: u64 = file
             .tenants
             .iter()
@@ -339,10 +295,7 @@ impl Resolver {
         if total > limits.max_tenants {
             self.error(
                 "tenants",
-                format!(
-                    "{total} tenants is over the limit of {}; lower the groups' count",
-                    limits.max_tenants
-                ),
+                format!("{total} tenants is over the limit of {}; lower the groups' count", limits.max_tenants),
             );
             return Vec::new();
         }
@@ -355,19 +308,9 @@ impl Resolver {
                     let tier = self.tier_index(&format!("{path}.tier"), tier, tiers);
                     let load = self.load(&format!("{path}.load"), load, limits);
                     self.claim_id(&mut seen, id, &format!("{path}.id"));
-                    tenants.push(Tenant {
-                        id: id.clone(),
-                        tier,
-                        load,
-                    });
+                    tenants.push(Tenant { id: id.clone(), tier, load });
                 }
-                TenantEntryFile::Group {
-                    prefix,
-                    count,
-                    tier,
-                    load,
-                    spread,
-                } => {
+                TenantEntryFile::Group { prefix, count, tier, load, spread } => {
                     let path = format!("tenants[{i}]");
                     if *count == 0 {
                         self.error(format!("{path}.count"), "a group needs at least 1 tenant");
@@ -399,20 +342,8 @@ impl Resolver {
         }
     }
 
-    fn spread_factors(
-        &mut self,
-        path: &str,
-        spread: &SpreadFile,
-        count: u32,
-        seed: u64,
-        entry: usize,
-    ) -> Vec<f64> {
-        let mut rng = Xoshiro256PlusPlus::seed_from_u64(stream_seed(
-            seed,
-            0,
-            entry as u64,
-            StreamPurpose::GroupRates,
-        ));
+    fn spread_factors(&mut self, path: &str, spread: &SpreadFile, count: u32, seed: u64, entry: usize) -> Vec<f64> {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(stream_seed(seed, 0, entry as u64, StreamPurpose::GroupRates));
         let count = count as usize;
         match *spread {
             SpreadFile::Fixed => vec![1.0; count],
@@ -500,18 +431,12 @@ impl Resolver {
     fn pattern(&mut self, path: &str, pattern: &PatternFile) -> Pattern {
         match pattern {
             PatternFile::Constant => Pattern::Constant,
-            PatternFile::Diurnal {
-                peak_hour,
-                amplitude,
-            } => {
+            PatternFile::Diurnal { peak_hour, amplitude } => {
                 let peak_hour = self.non_negative(&format!("{path}.peak_hour"), *peak_hour);
                 if peak_hour >= 24.0 {
                     self.error(format!("{path}.peak_hour"), "must be an hour of the day, below 24");
                 }
-                Pattern::Diurnal {
-                    peak_hour,
-                    amplitude: self.fraction(&format!("{path}.amplitude"), *amplitude),
-                }
+                Pattern::Diurnal { peak_hour, amplitude: self.fraction(&format!("{path}.amplitude"), *amplitude) }
             }
             PatternFile::Bursty { on, off, factor } => Pattern::Bursty {
                 on_secs: self.positive_duration(&format!("{path}.on"), on).unwrap_or(1.0),
@@ -551,10 +476,7 @@ impl Resolver {
                 ),
             );
         }
-        InstanceBounds {
-            min,
-            max: max.max(min).max(1),
-        }
+        InstanceBounds { min, max: max.max(min).max(1) }
     }
 
     fn compute(&mut self, file: &ScenarioFile, limits: &Limits) -> Option<Compute> {
@@ -574,9 +496,9 @@ impl Resolver {
                     cv: cv.min(10.0),
                 }
             }
-            ServiceTimeFile::Deterministic { ms } => ServiceTime::Deterministic {
-                secs: self.positive(&format!("{p}.service_time.ms"), ms) / 1000.0,
-            },
+            ServiceTimeFile::Deterministic { ms } => {
+                ServiceTime::Deterministic { secs: self.positive(&format!("{p}.service_time.ms"), ms) / 1000.0 }
+            }
         };
         if service.mean_secs() > 600.0 {
             self.error(format!("{p}.service_time"), "mean service time must be at most 10 minutes");
@@ -585,13 +507,8 @@ impl Resolver {
             self.error(format!("{p}.concurrency"), "must be at least 1");
         }
         let concurrency = c.concurrency.max(1);
-        let pool_instances = self.instances(
-            &format!("{p}.instances"),
-            c.instances.min,
-            c.instances.max,
-            concurrency,
-            limits,
-        );
+        let pool_instances =
+            self.instances(&format!("{p}.instances"), c.instances.min, c.instances.max, concurrency, limits);
         let silo_instances = match &c.silo_instances {
             Some(s) => self.instances(&format!("{p}.silo_instances"), s.min, s.max, concurrency, limits),
             None => pool_instances,
@@ -617,9 +534,8 @@ impl Resolver {
                 );
             }
         }
-        let queue_timeout_secs = self
-            .positive_duration(&format!("{p}.queue_timeout"), &c.queue_timeout)
-            .unwrap_or(30.0);
+        let queue_timeout_secs =
+            self.positive_duration(&format!("{p}.queue_timeout"), &c.queue_timeout).unwrap_or(30.0);
         Some(Compute {
             service,
             concurrency,
@@ -652,25 +568,20 @@ impl Resolver {
         let pool_partitions = partitions(self, "partitions", d.partitions);
         let silo_partitions = partitions(self, "silo_partitions", d.silo_partitions.unwrap_or(d.partitions));
         let pricing = match d.pricing {
-            DbPricingFile::OnDemand {
-                read_per_million,
-                write_per_million,
-            } => DbPricing::OnDemand {
+            DbPricingFile::OnDemand { read_per_million, write_per_million } => DbPricing::OnDemand {
                 read_usd_per_million: self.non_negative(&format!("{p}.pricing.read_per_million"), read_per_million),
                 write_usd_per_million: self.non_negative(&format!("{p}.pricing.write_per_million"), write_per_million),
             },
-            DbPricingFile::Provisioned {
-                read_units,
-                write_units,
-                read_unit_per_hour,
-                write_unit_per_hour,
-            } => DbPricing::Provisioned {
-                read_units_per_sec: self.positive(&format!("{p}.pricing.read_units"), read_units),
-                write_units_per_sec: self.positive(&format!("{p}.pricing.write_units"), write_units),
-                read_usd_per_unit_hour: self.non_negative(&format!("{p}.pricing.read_unit_per_hour"), read_unit_per_hour),
-                write_usd_per_unit_hour: self
-                    .non_negative(&format!("{p}.pricing.write_unit_per_hour"), write_unit_per_hour),
-            },
+            DbPricingFile::Provisioned { read_units, write_units, read_unit_per_hour, write_unit_per_hour } => {
+                DbPricing::Provisioned {
+                    read_units_per_sec: self.positive(&format!("{p}.pricing.read_units"), read_units),
+                    write_units_per_sec: self.positive(&format!("{p}.pricing.write_units"), write_units),
+                    read_usd_per_unit_hour: self
+                        .non_negative(&format!("{p}.pricing.read_unit_per_hour"), read_unit_per_hour),
+                    write_usd_per_unit_hour: self
+                        .non_negative(&format!("{p}.pricing.write_unit_per_hour"), write_unit_per_hour),
+                }
+            }
         };
         Some(Database {
             pool_partitions,
@@ -720,16 +631,9 @@ impl Resolver {
         limits: &Limits,
     ) -> Design {
         self.check_placement_keys(&format!("{path}.placement"), &design.placement, tiers, tenants, limits);
-        let overrides = [
-            design.layers.gateway.as_ref(),
-            design.layers.compute.as_ref(),
-            design.layers.database.as_ref(),
-        ];
-        let present = [
-            file.layers.gateway.is_some(),
-            true,
-            file.layers.database.is_some(),
-        ];
+        let overrides =
+            [design.layers.gateway.as_ref(), design.layers.compute.as_ref(), design.layers.database.as_ref()];
+        let present = [file.layers.gateway.is_some(), true, file.layers.database.is_some()];
         let mut layers: [Topology; 3] = Default::default();
         for layer in LAYERS {
             let li = layer.index();
@@ -741,7 +645,7 @@ impl Resolver {
                 self.check_placement_keys(&lpath, map, tiers, tenants, limits);
             }
             if present[li] {
-                layers[li] = self.topology(path, layer, &design.placement, overrides[li], tiers, tenants, limits);
+                layers[li] = self.topology(path, layer, (overrides[li], &design.placement), tiers, tenants, limits);
             }
         }
         Design {
@@ -789,8 +693,7 @@ impl Resolver {
         &mut self,
         path: &str,
         layer: LayerName,
-        general: &PlacementMap,
-        layer_map: Option<&PlacementMap>,
+        (layer_map, general): (Option<&PlacementMap>, &PlacementMap),
         tiers: &[Tier],
         tenants: &[Tenant],
         limits: &Limits,
@@ -800,18 +703,16 @@ impl Resolver {
         let mut missing = Vec::new();
         for (t, tenant) in tenants.iter().enumerate() {
             let tier = tiers.get(tenant.tier).map_or("", |x| x.name.as_str());
-            let found = [tenant.id.as_str(), tier, "*"].iter().find_map(|key| {
-                layer_map
-                    .and_then(|m| m.get_full(*key).map(|(i, k, p)| ((true, i), k, *p)))
-                    .or_else(|| general.get_full(*key).map(|(i, k, p)| ((false, i), k, *p)))
-            });
+            // The layer's own map is consulted first (id, tier, "*"), then
+            // the general placement: a layer override reads as "in this
+            // layer, place tenants like this".
+            let keys = [tenant.id.as_str(), tier, "*"];
+            let found = layer_map
+                .and_then(|m| keys.iter().find_map(|key| m.get_full(*key).map(|(i, k, p)| ((true, i), k, *p))))
+                .or_else(|| keys.iter().find_map(|key| general.get_full(*key).map(|(i, k, p)| ((false, i), k, *p))));
             match found {
                 Some((source, key, placement)) => {
-                    groups
-                        .entry(source)
-                        .or_insert_with(|| (placement, key.clone(), Vec::new()))
-                        .2
-                        .push(t as u32);
+                    groups.entry(source).or_insert_with(|| (placement, key.clone(), Vec::new())).2.push(t as u32);
                 }
                 None => missing.push(tenant.id.as_str()),
             }
@@ -845,11 +746,7 @@ impl Resolver {
                     for &t in &members {
                         stack_of_tenant[t as usize] = index;
                     }
-                    stacks.push(Stack {
-                        kind: StackKind::Pool,
-                        label: format!("pool {key}"),
-                        tenants: members,
-                    });
+                    stacks.push(Stack { kind: StackKind::Pool, label: format!("pool {key}"), tenants: members });
                 }
                 PlacementFile::Cells(k) => {
                     // An out-of-range k was reported by check_placement_keys;
@@ -871,18 +768,18 @@ impl Resolver {
                 }
             }
         }
-        Topology {
-            stack_of_tenant,
-            stacks,
-        }
+        Topology { stack_of_tenant, stacks }
     }
 
-    fn events(&mut self, file: &ScenarioFile, tenants: &[Tenant], clock: Option<&Clock>, limits: &Limits) -> Vec<Event> {
+    fn events(
+        &mut self,
+        file: &ScenarioFile,
+        tenants: &[Tenant],
+        clock: Option<&Clock>,
+        limits: &Limits,
+    ) -> Vec<Event> {
         if file.events.len() > limits.max_events {
-            self.error(
-                "events",
-                format!("{} events is over the limit of {}", file.events.len(), limits.max_events),
-            );
+            self.error("events", format!("{} events is over the limit of {}", file.events.len(), limits.max_events));
             return Vec::new();
         }
         let duration = clock.map_or(f64::INFINITY, |c| c.duration_secs);
@@ -898,10 +795,7 @@ impl Resolver {
             if let Some(at) = at
                 && at >= duration
             {
-                self.error(
-                    format!("{path}.at"),
-                    format!("starts at {}s, after the run ends ({duration}s)", at),
-                );
+                self.error(format!("{path}.at"), format!("starts at {}s, after the run ends ({duration}s)", at));
             }
             let (Some(start), Some(length)) = (at, length) else {
                 continue;
@@ -911,12 +805,7 @@ impl Resolver {
                 EventFile::Spike { tenant, factor, .. } => {
                     let factor = self.multiplier(&format!("{path}.factor"), *factor);
                     match tenants.iter().position(|t| &t.id == tenant) {
-                        Some(t) => events.push(Event::Spike {
-                            tenant: t,
-                            start_secs: start,
-                            end_secs: end,
-                            factor,
-                        }),
+                        Some(t) => events.push(Event::Spike { tenant: t, start_secs: start, end_secs: end, factor }),
                         None if !tenants.is_empty() => self.error(
                             format!("{path}.tenant"),
                             format!(
@@ -935,17 +824,9 @@ impl Resolver {
                         LayerName::Database => file.layers.database.is_some(),
                     };
                     if present {
-                        events.push(Event::CapacityLoss {
-                            layer: *layer,
-                            start_secs: start,
-                            end_secs: end,
-                            fraction,
-                        });
+                        events.push(Event::CapacityLoss { layer: *layer, start_secs: start, end_secs: end, fraction });
                     } else {
-                        self.error(
-                            format!("{path}.layer"),
-                            format!("the scenario has no {} layer", layer.label()),
-                        );
+                        self.error(format!("{path}.layer"), format!("the scenario has no {} layer", layer.label()));
                     }
                 }
             }
@@ -954,16 +835,8 @@ impl Resolver {
     }
 
     fn check_work(&mut self, clock: &Clock, tenants: usize, designs: usize, events: &[Event], limits: &Limits) {
-        let baseline = if events.iter().any(|e| matches!(e, Event::Spike { .. })) {
-            2.0
-        } else {
-            1.0
-        };
-        let work = clock.ticks as f64
-            * tenants as f64
-            * designs as f64
-            * f64::from(clock.replications)
-            * baseline;
+        let baseline = if events.iter().any(|e| matches!(e, Event::Spike { .. })) { 2.0 } else { 1.0 };
+        let work = clock.ticks as f64 * tenants as f64 * designs as f64 * f64::from(clock.replications) * baseline;
         if work > limits.max_total_tenant_ticks {
             self.error(
                 "clock",

@@ -72,11 +72,7 @@ pub fn attribute(sc: &Scenario, design: &Design, task: &mut TaskRaw) {
                     LayerName::Database => raw[t].db_ops,
                 });
                 let storage_weights = weights(&|t| {
-                    if proportional {
-                        sc.tenants[t].load.data_gb
-                    } else {
-                        raw[t].db_ops
-                    }
+                    if proportional { sc.tenants[t].load.data_gb } else { raw[t].db_ops }
                 });
                 let (spread_usage, idle_usage) = match sc.cost.idle {
                     IdleFile::Spread => (cost.usage, 0.0),
@@ -136,12 +132,7 @@ fn stack_cost(
     match layer {
         LayerName::Gateway => {
             let price = sc.gateway.as_ref().map_or(0.0, |g| g.usd_per_million_requests);
-            StackCost {
-                usage: raw.requests * price / 1e6 / months,
-                used_fraction: 1.0,
-                storage: 0.0,
-                overhead,
-            }
+            StackCost { usage: raw.requests * price / 1e6 / months, used_fraction: 1.0, storage: 0.0, overhead }
         }
         LayerName::Compute => {
             let server_secs = raw.instance_secs * f64::from(sc.compute.concurrency);
@@ -156,17 +147,19 @@ fn stack_cost(
             let Some(db) = &sc.database else {
                 return StackCost { usage: 0.0, used_fraction: 1.0, storage: 0.0, overhead: 0.0 };
             };
-            let storage = members
-                .iter()
-                .map(|&t| sc.tenants[t as usize].load.data_gb)
-                .sum::<f64>()
-                * db.storage_usd_per_gb_month;
+            let storage =
+                members.iter().map(|&t| sc.tenants[t as usize].load.data_gb).sum::<f64>() * db.storage_usd_per_gb_month;
             let (usage, used_fraction) = match db.pricing {
                 DbPricing::OnDemand { read_usd_per_million, write_usd_per_million } => (
                     (raw.read_units * read_usd_per_million + raw.write_units * write_usd_per_million) / 1e6 / months,
                     1.0,
                 ),
-                DbPricing::Provisioned { read_units_per_sec, write_units_per_sec, read_usd_per_unit_hour, write_usd_per_unit_hour } => {
+                DbPricing::Provisioned {
+                    read_units_per_sec,
+                    write_units_per_sec,
+                    read_usd_per_unit_hour,
+                    write_usd_per_unit_hour,
+                } => {
                     let hours = sc.clock.duration_secs / 3600.0;
                     let read_cost = read_units_per_sec * read_usd_per_unit_hour * hours;
                     let write_cost = write_units_per_sec * write_usd_per_unit_hour * hours;

@@ -14,11 +14,11 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 
 use crate::queueing::WaitState;
 use crate::scenario::file::{FairnessFile, LayerName};
-use crate::scenario::model::{DbPricing, Design, Event, Scenario, StackKind, DB_BURST_BANK_SECS};
-use crate::sim::histogram::Histogram;
-use crate::sim::latency::{key_of, Key, PmfCache, SharedPmfs, Sinks, Slot, SLOTS};
-use crate::sim::rng::{stream, stream_seed, StreamPurpose};
+use crate::scenario::model::{DB_BURST_BANK_SECS, DbPricing, Design, Event, Scenario, StackKind};
 use crate::sim::RunControl;
+use crate::sim::histogram::Histogram;
+use crate::sim::latency::{Key, PmfCache, SLOTS, SharedPmfs, Sinks, Slot, key_of};
+use crate::sim::rng::{StreamPurpose, stream, stream_seed};
 
 /// Most points in a time series.
 pub const MAX_SERIES_POINTS: u64 = 360;
@@ -173,11 +173,7 @@ pub fn simulate(
     let n = sc.tenants.len();
     let active: Vec<bool> = if with_spikes { vec![true; n] } else { spike_component(sc, design) };
     let stack_active = |topology: &crate::scenario::model::Topology| -> Vec<bool> {
-        topology
-            .stacks
-            .iter()
-            .map(|s| s.tenants.is_empty() || s.tenants.iter().any(|&t| active[t as usize]))
-            .collect()
+        topology.stacks.iter().map(|s| s.tenants.is_empty() || s.tenants.iter().any(|&t| active[t as usize])).collect()
     };
     let dt = sc.clock.tick_secs;
     let ticks = sc.clock.ticks;
@@ -201,12 +197,8 @@ pub fn simulate(
         .collect();
     let mut pattern_factor = vec![1.0; patterns.len()];
 
-    let events: Vec<Event> = sc
-        .events
-        .iter()
-        .copied()
-        .filter(|e| with_spikes || !matches!(e, Event::Spike { .. }))
-        .collect();
+    let events: Vec<Event> =
+        sc.events.iter().copied().filter(|e| with_spikes || !matches!(e, Event::Spike { .. })).collect();
     let spikes_in_scenario: Vec<(usize, f64, f64)> = sc
         .events
         .iter()
@@ -221,11 +213,8 @@ pub fn simulate(
     let mut rngs: Vec<Xoshiro256PlusPlus> =
         (0..n).map(|t| stream(sc.clock.seed, u64::from(replication), t as u64, StreamPurpose::Arrivals)).collect();
     let mut poisson: Vec<Option<(f64, Poisson<f64>)>> = vec![None; n];
-    let mut tokens: Vec<f64> = sc
-        .tenants
-        .iter()
-        .map(|t| sc.tiers[t.tier].plan.as_ref().map_or(0.0, |p| p.burst))
-        .collect();
+    let mut tokens: Vec<f64> =
+        sc.tenants.iter().map(|t| sc.tiers[t.tier].plan.as_ref().map_or(0.0, |p| p.burst)).collect();
     let mut quota_used = vec![[0u64; 3]; n];
     let mut quota_period = [0u64; 3];
     let mut spike_factor = vec![1.0; n];
@@ -239,18 +228,13 @@ pub fn simulate(
     let mut compute_served = vec![0.0; n];
     let mut final_served = vec![0.0; n];
     let mut timeout_drops = vec![0.0; n];
-    let mut tenant_state: Vec<WaitState> = vec![
-        WaitState {
-            delay_secs: 0.0,
-            wait_probability: 0.0,
-            wait_rate_per_sec: 1.0
-        };
-        n
-    ];
+    let mut tenant_state: Vec<WaitState> =
+        vec![WaitState { delay_secs: 0.0, wait_probability: 0.0, wait_rate_per_sec: 1.0 }; n];
     let mut raw: Vec<TenantRaw> = vec![TenantRaw::default(); n];
     let mut slots: Vec<[Slot; SLOTS]> = vec![[Slot::default(); SLOTS]; n];
     let mut run_hist: Vec<Histogram> = (0..n).map(|_| Histogram::fine()).collect();
-    let mut window_hist: Vec<Histogram> = if track_window { (0..n).map(|_| Histogram::coarse()).collect() } else { Vec::new() };
+    let mut window_hist: Vec<Histogram> =
+        if track_window { (0..n).map(|_| Histogram::coarse()).collect() } else { Vec::new() };
     let mut cache = PmfCache::new(shared);
     let weights: Vec<f64> = sc.tenants.iter().map(|t| sc.tiers[t.tier].weight).collect();
 
@@ -339,17 +323,16 @@ pub fn simulate(
     let mut read_ok = vec![1.0; total_partitions];
     let mut write_ok = vec![1.0; total_partitions];
     let (prov_read, prov_write) = match sc.database.as_ref().map(|d| d.pricing) {
-        Some(DbPricing::Provisioned { read_units_per_sec, write_units_per_sec, .. }) => (Some(read_units_per_sec), Some(write_units_per_sec)),
+        Some(DbPricing::Provisioned { read_units_per_sec, write_units_per_sec, .. }) => {
+            (Some(read_units_per_sec), Some(write_units_per_sec))
+        }
         _ => (None, None),
     };
     let mut partition_touched = vec![false; total_partitions];
     let mut partition_last_tick = vec![0u64; total_partitions];
     let mut touched: Vec<usize> = Vec::with_capacity(total_partitions);
-    let partition_stack: Vec<usize> = db_stacks
-        .iter()
-        .enumerate()
-        .flat_map(|(s, st)| std::iter::repeat_n(s, st.partitions))
-        .collect();
+    let partition_stack: Vec<usize> =
+        db_stacks.iter().enumerate().flat_map(|(s, st)| std::iter::repeat_n(s, st.partitions)).collect();
     let mut read_bank = vec![0.0; total_partitions];
     let mut write_bank = vec![0.0; total_partitions];
     let mut db_stacks_raw = vec![StackRaw::default(); db_stacks.len()];
@@ -724,7 +707,10 @@ pub fn simulate(
             for (s, stack) in db_stacks.iter().enumerate() {
                 let raw_s = &mut db_stacks_raw[s];
                 let partitions = stack.partitions as f64;
-                raw_s.capacity_secs += partitions * (db.read_units_per_partition_per_sec + db.write_units_per_partition_per_sec) * keep * dt;
+                raw_s.capacity_secs += partitions
+                    * (db.read_units_per_partition_per_sec + db.write_units_per_partition_per_sec)
+                    * keep
+                    * dt;
             }
             for &p in &touched {
                 partition_touched[p] = false;
@@ -734,8 +720,22 @@ pub fn simulate(
                 partition_last_tick[p] = tick + 1;
                 let raw_s = &mut db_stacks_raw[stack];
                 for (demand, ok, bank, hard, provisioned, used) in [
-                    (read_demand[p], &mut read_ok[p], &mut read_bank[p], db.read_units_per_partition_per_sec, prov_read, &mut raw_s.read_units),
-                    (write_demand[p], &mut write_ok[p], &mut write_bank[p], db.write_units_per_partition_per_sec, prov_write, &mut raw_s.write_units),
+                    (
+                        read_demand[p],
+                        &mut read_ok[p],
+                        &mut read_bank[p],
+                        db.read_units_per_partition_per_sec,
+                        prov_read,
+                        &mut raw_s.read_units,
+                    ),
+                    (
+                        write_demand[p],
+                        &mut write_ok[p],
+                        &mut write_bank[p],
+                        db.write_units_per_partition_per_sec,
+                        prov_write,
+                        &mut raw_s.write_units,
+                    ),
                 ] {
                     let hard_cap = hard * keep * dt;
                     let cap = match provisioned {
@@ -775,7 +775,8 @@ pub fn simulate(
                 final_served[t] = good;
                 raw[t].dropped_partition += ops - good;
                 raw[t].db_ops += good;
-                raw[t].db_units += reads * ok_reads * load.read_units_per_read + writes * ok_writes * load.write_units_per_write;
+                raw[t].db_units +=
+                    reads * ok_reads * load.read_units_per_read + writes * ok_writes * load.write_units_per_write;
                 let stack = db_topology.stack_of_tenant[t] as usize;
                 db_stacks_raw[stack].requests += good;
             }
@@ -855,7 +856,9 @@ pub fn simulate(
     for p in 0..points {
         let secs = point_ticks[p] as f64 * dt;
         for flow in &mut tier_flow {
-            for series in [&mut flow.offered, &mut flow.admitted, &mut flow.throttled, &mut flow.dropped, &mut flow.served] {
+            for series in
+                [&mut flow.offered, &mut flow.admitted, &mut flow.throttled, &mut flow.dropped, &mut flow.served]
+            {
                 series[p] /= secs;
             }
         }

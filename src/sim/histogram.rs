@@ -50,18 +50,12 @@ pub struct Histogram {
 impl Histogram {
     /// An empty fine histogram.
     pub fn fine() -> Self {
-        Self {
-            group: 1,
-            mass: vec![0.0; fine_bins()],
-        }
+        Self { group: 1, mass: vec![0.0; fine_bins()] }
     }
 
     /// An empty coarse histogram.
     pub fn coarse() -> Self {
-        Self {
-            group: COARSE_GROUP,
-            mass: vec![0.0; coarse_bins()],
-        }
+        Self { group: COARSE_GROUP, mass: vec![0.0; coarse_bins()] }
     }
 
     /// Total weight held.
@@ -88,11 +82,7 @@ impl Histogram {
     }
 
     fn lower_edge_ms(&self, bin: usize) -> f64 {
-        if bin == 0 {
-            0.0
-        } else {
-            edges_ms()[(bin * self.group - 1).min(edges_ms().len() - 1)]
-        }
+        if bin == 0 { 0.0 } else { edges_ms()[(bin * self.group - 1).min(edges_ms().len() - 1)] }
     }
 
     fn upper_edge_ms(&self, bin: usize) -> Option<f64> {

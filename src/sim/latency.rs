@@ -15,7 +15,7 @@ use std::sync::{Arc, RwLock};
 
 use crate::queueing::WaitState;
 use crate::scenario::model::ServiceTime;
-use crate::sim::histogram::{coarsen, latency_pmf, Histogram};
+use crate::sim::histogram::{Histogram, coarsen, latency_pmf};
 
 /// Slots per tenant: enough for on/off patterns to alternate between keys
 /// without flushing.
@@ -60,17 +60,9 @@ pub fn state_of_key(key: Key) -> WaitState {
     let theta_q = ((key >> 16) & 0xffff) as i64;
     let delay_q = (key >> 32) & 0xffff;
     WaitState {
-        delay_secs: if delay_q == 0 {
-            0.0
-        } else {
-            DELAY_FLOOR_SECS * ((delay_q - 1) as f64 / DELAY_STEPS).exp()
-        },
+        delay_secs: if delay_q == 0 { 0.0 } else { DELAY_FLOOR_SECS * ((delay_q - 1) as f64 / DELAY_STEPS).exp() },
         wait_probability: c,
-        wait_rate_per_sec: if c == 0.0 {
-            1.0
-        } else {
-            ((theta_q - THETA_OFFSET) as f64 / THETA_STEPS).exp()
-        },
+        wait_rate_per_sec: if c == 0.0 { 1.0 } else { ((theta_q - THETA_OFFSET) as f64 / THETA_STEPS).exp() },
     }
 }
 
@@ -89,10 +81,7 @@ pub struct SharedPmfs {
 impl SharedPmfs {
     /// An empty cache for one service-time distribution.
     pub fn new(service: ServiceTime) -> Self {
-        Self {
-            service,
-            map: RwLock::new(HashMap::new()),
-        }
+        Self { service, map: RwLock::new(HashMap::new()) }
     }
 
     fn get(&self, key: Key) -> Arc<Cached> {
@@ -143,10 +132,7 @@ pub struct PmfCache<'a> {
 impl<'a> PmfCache<'a> {
     /// An empty local cache over `shared`.
     pub fn new(shared: &'a SharedPmfs) -> Self {
-        Self {
-            shared,
-            entries: HashMap::new(),
-        }
+        Self { shared, entries: HashMap::new() }
     }
 
     /// The distribution of `key`: from the local memo, else the shared
@@ -205,11 +191,7 @@ impl<'a> PmfCache<'a> {
                     .min_by_key(|(_, s)| if s.used { s.last_tick + 1 } else { 0 })
                     .map_or(0, |(i, _)| i);
                 self.flush(&mut slots[victim], sinks);
-                slots[victim] = Slot {
-                    key,
-                    used: true,
-                    ..Slot::default()
-                };
+                slots[victim] = Slot { key, used: true, ..Slot::default() };
                 victim
             }
         };

@@ -3,12 +3,12 @@
 //! so the report does not depend on which thread ran what.
 
 use crate::report::{
-    Band, DesignReport, DesignTotals, Drops, Estimate, EventWindow, FlowSeries, Impact, LayerCosts, Latency,
-    RunReport, SeriesReport, StackReport, Throttles, TierReport, TenantReport, REPORT_SCHEMA_VERSION,
+    Band, DesignReport, DesignTotals, Drops, Estimate, EventWindow, FlowSeries, Impact, Latency, LayerCosts,
+    REPORT_SCHEMA_VERSION, RunReport, SeriesReport, StackReport, TenantReport, Throttles, TierReport,
 };
-use crate::scenario::model::{Event, LAYERS};
 use crate::scenario::Scenario;
-use crate::sim::cost::{months_per_run, OVERHEAD};
+use crate::scenario::model::{Event, LAYERS};
+use crate::sim::cost::{OVERHEAD, months_per_run};
 use crate::sim::engine::{FlowRaw, TaskRaw, TenantRaw};
 
 fn est(values: impl Iterator<Item = f64>) -> Estimate {
@@ -51,7 +51,12 @@ fn is_hurt(p99_increase_ms: f64, base_p99_ms: f64, unserved_increase: f64) -> bo
     (p99_increase_ms > 1.0 && p99_increase_ms > 0.1 * base_p99_ms) || unserved_increase > 0.005
 }
 
-pub(crate) fn report(sc: &Scenario, designs: &[usize], tasks: &[(usize, u32, bool)], results: Vec<TaskRaw>) -> RunReport {
+pub(crate) fn report(
+    sc: &Scenario,
+    designs: &[usize],
+    tasks: &[(usize, u32, bool)],
+    results: Vec<TaskRaw>,
+) -> RunReport {
     let mut by_design: Vec<(Vec<TaskRaw>, Vec<TaskRaw>)> = designs.iter().map(|_| (Vec::new(), Vec::new())).collect();
     for (&(d, _, with_spikes), raw) in tasks.iter().zip(results) {
         let slot = designs.iter().position(|&x| x == d).unwrap_or(0);
@@ -71,11 +76,7 @@ pub(crate) fn report(sc: &Scenario, designs: &[usize], tasks: &[(usize, u32, boo
         months_per_run: months_per_run(sc),
         tiers: sc.tiers.iter().map(|t| t.name.clone()).collect(),
         events: event_windows(sc),
-        designs: designs
-            .iter()
-            .zip(by_design)
-            .map(|(&d, (main, base))| design_report(sc, d, &main, &base))
-            .collect(),
+        designs: designs.iter().zip(by_design).map(|(&d, (main, base))| design_report(sc, d, &main, &base)).collect(),
     }
 }
 
@@ -190,12 +191,7 @@ fn design_report(sc: &Scenario, d: usize, main: &[TaskRaw], base: &[TaskRaw]) ->
             },
             revenue_usd_per_month: price,
             margin_usd_per_month: per(&|r| price - cost(r)),
-            impact: Impact {
-                p99_increase_ms: p99_increase,
-                unserved_increase,
-                hurt,
-                blamed,
-            },
+            impact: Impact { p99_increase_ms: p99_increase, unserved_increase, hurt, blamed },
         });
     }
 
@@ -205,7 +201,9 @@ fn design_report(sc: &Scenario, d: usize, main: &[TaskRaw], base: &[TaskRaw]) ->
     let sum_tenants = |m: &TaskRaw, f: &dyn Fn(&TenantRaw) -> f64| m.tenants.iter().map(f).sum::<f64>();
     let totals = DesignTotals {
         cost_usd_per_month: per_rep(&|_, m| stack_total(m)),
-        unallocated_usd_per_month: per_rep(&|_, m| m.stacks.iter().flatten().map(|s| s.unallocated_usd_per_month).sum()),
+        unallocated_usd_per_month: per_rep(&|_, m| {
+            m.stacks.iter().flatten().map(|s| s.unallocated_usd_per_month).sum()
+        }),
         revenue_usd_per_month: revenue,
         margin_usd_per_month: per_rep(&|_, m| revenue - stack_total(m)),
         mean_cost_per_tenant_usd_per_month: per_rep(&|_, m| sum_tenants(m, &cost) / n as f64),
@@ -249,7 +247,10 @@ fn design_report(sc: &Scenario, d: usize, main: &[TaskRaw], base: &[TaskRaw]) ->
                 margin_usd_per_month: per_rep(&|_, m| tier_revenue - tier_cost(m)),
                 p99_ms: per_rep(&|_, m| m.tier_p99_ms[k]),
                 slo_met_fraction: per_rep(&|_, m| {
-                    ratio(members.iter().filter(|&&t| slo_met(sc, t, &m.tenants[t])).count() as f64, members.len() as f64)
+                    ratio(
+                        members.iter().filter(|&&t| slo_met(sc, t, &m.tenants[t])).count() as f64,
+                        members.len() as f64,
+                    )
                 }),
                 unserved_fraction: per_rep(&|_, m| {
                     let un: f64 = members.iter().map(|&t| throttled(&m.tenants[t]) + dropped(&m.tenants[t])).sum();
@@ -264,13 +265,20 @@ fn design_report(sc: &Scenario, d: usize, main: &[TaskRaw], base: &[TaskRaw]) ->
     for layer in LAYERS {
         let li = layer.index();
         for (s, stack) in design.layers[li].stacks.iter().enumerate() {
-            let per_stack = |f: &dyn Fn(&crate::sim::engine::StackRaw) -> f64| est(main.iter().map(|m| f(&m.stacks[li][s])));
+            let per_stack =
+                |f: &dyn Fn(&crate::sim::engine::StackRaw) -> f64| est(main.iter().map(|m| f(&m.stacks[li][s])));
             stacks.push(StackReport {
                 layer: layer.label().to_owned(),
                 label: stack.label.clone(),
                 tenants: stack.tenants.len(),
                 utilisation: per_stack(&|r| {
-                    let used = if li == 2 { r.read_units + r.write_units } else if li == 0 { r.requests } else { r.busy_secs };
+                    let used = if li == 2 {
+                        r.read_units + r.write_units
+                    } else if li == 0 {
+                        r.requests
+                    } else {
+                        r.busy_secs
+                    };
                     ratio(used, r.capacity_secs)
                 }),
                 mean_instances: per_stack(&|r| r.active_instance_secs / sc.clock.duration_secs),
@@ -280,22 +288,12 @@ fn design_report(sc: &Scenario, d: usize, main: &[TaskRaw], base: &[TaskRaw]) ->
         }
     }
 
-    DesignReport {
-        name: design.name.clone(),
-        totals,
-        tenants,
-        tiers,
-        stacks,
-        series: series(sc, main),
-    }
+    DesignReport { name: design.name.clone(), totals, tenants, tiers, stacks, series: series(sc, main) }
 }
 
 fn band(main: &[TaskRaw], f: &dyn Fn(&TaskRaw) -> &Vec<f64>) -> Band {
     let points = main.first().map_or(0, |m| f(m).len());
-    let mut band = Band {
-        mean: Vec::with_capacity(points),
-        ci95: Vec::with_capacity(points),
-    };
+    let mut band = Band { mean: Vec::with_capacity(points), ci95: Vec::with_capacity(points) };
     for p in 0..points {
         let e = est(main.iter().map(|m| f(m)[p]));
         band.mean.push(e.mean);
