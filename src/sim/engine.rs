@@ -14,7 +14,7 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 
 use crate::queueing::WaitState;
 use crate::scenario::file::{FairnessFile, LayerName};
-use crate::scenario::model::{DB_BURST_BANK_SECS, DbPricing, Design, Event, Scenario, StackKind};
+use crate::scenario::model::{DB_BURST_BANK_SECS, DbPricing, Design, Event, Scenario, ServiceTime, StackKind};
 use crate::sim::RunControl;
 use crate::sim::histogram::Histogram;
 use crate::sim::latency::{Key, PmfCache, SLOTS, SharedPmfs, Sinks, Slot, key_of};
@@ -119,6 +119,9 @@ struct ComputeStack {
     max: u32,
     eval_busy_secs: f64,
     eval_capacity_secs: f64,
+    /// Last stationary wait computed, with its inputs (servers, load):
+    /// reused while they are unchanged.
+    memo: (u32, f64, WaitState),
     /// Backlog driven by intensity rather than counts, for the delay term:
     /// zero whenever the stack is stable (the stationary wait already
     /// covers Poisson noise), equal to the real backlog in overload.
@@ -275,6 +278,11 @@ pub fn simulate(
                 max: bounds.max,
                 eval_busy_secs: 0.0,
                 eval_capacity_secs: 0.0,
+                memo: (
+                    u32::MAX,
+                    f64::NAN,
+                    WaitState { delay_secs: 0.0, wait_probability: 0.0, wait_rate_per_sec: 1.0 },
+                ),
                 fluid_backlog: 0.0,
             }
         })
@@ -353,6 +361,8 @@ pub fn simulate(
     let db = sc.database.as_ref();
     let gateway = sc.gateway.as_ref();
 
+    let mut next_point_tick = ticks_per_point;
+    let mut next_eval_tick = eval_ticks;
     for tick in 0..ticks {
         if tick % PROGRESS_STRIDE == 0 && tick > 0 {
             if control.is_cancelled() {
@@ -361,7 +371,7 @@ pub fn simulate(
             control.add_progress(PROGRESS_STRIDE);
         }
         let t_secs = tick as f64 * dt;
-        let point = (tick / ticks_per_point) as usize;
+        let point = (next_point_tick / ticks_per_point - 1) as usize;
         point_ticks[point] += 1;
 
         // Events active now.
@@ -604,14 +614,14 @@ pub fn simulate(
                     } else {
                         timeout
                     };
-                    let state = WaitState::stationary(servers, lambda, &service, delay);
+                    let state = WaitState { delay_secs: delay, ..stationary(cs, servers, lambda, &service) };
                     if state != stack_state[s] {
                         stack_state[s] = state;
                         stack_key[s] = key_of(&state);
                     }
                 }
                 FairnessFile::WeightedFair => {
-                    let shared = WaitState::stationary(servers, lambda, &service, 0.0);
+                    let shared = stationary(cs, servers, lambda, &service);
                     for &t in &stack.tenants {
                         let t = t as usize;
                         let rate = compute_served[t] / dt;
@@ -651,7 +661,7 @@ pub fn simulate(
             cs.eval_capacity_secs += f64::from(servers_total) * dt;
 
             if let Some(policy) = &sc.compute.autoscale
-                && (tick + 1) % eval_ticks == 0
+                && tick + 1 == next_eval_tick
             {
                 let utilisation = if cs.eval_capacity_secs > 0.0 {
                     cs.eval_busy_secs / cs.eval_capacity_secs
@@ -677,6 +687,10 @@ pub fn simulate(
                 raw[t].compute_requests += compute_served[t];
                 raw[t].compute_busy_secs += compute_served[t] * mean_service;
             }
+        }
+
+        if tick + 1 == next_eval_tick {
+            next_eval_tick = next_eval_tick.saturating_add(eval_ticks);
         }
 
         // Database partitions: only partitions with demand this tick are
@@ -823,7 +837,8 @@ pub fn simulate(
             }
         }
 
-        if tick + 1 == ticks || (tick + 1) % ticks_per_point == 0 {
+        if tick + 1 == ticks || tick + 1 == next_point_tick {
+            next_point_tick += ticks_per_point;
             for t in 0..n {
                 cache.flush_series(&mut slots[t], &mut tier_series_hist[sc.tenants[t].tier]);
             }
@@ -915,6 +930,15 @@ pub fn spike_component(sc: &Scenario, design: &Design) -> Vec<bool> {
         }
     }
     (0..n).map(|t| spiking_roots.contains(&find(&mut parent, t))).collect()
+}
+
+/// The stationary wait of a compute stack, recomputed only when its
+/// servers or load changed since the last tick.
+fn stationary(cs: &mut ComputeStack, servers: u32, lambda: f64, service: &ServiceTime) -> WaitState {
+    if cs.memo.0 != servers || cs.memo.1 != lambda {
+        cs.memo = (servers, lambda, WaitState::stationary(servers, lambda, service, 0.0));
+    }
+    cs.memo.2
 }
 
 /// Index of a quota in a tenant's `quota_used` by its period.

@@ -30,10 +30,10 @@ const SHARED_CAPACITY: usize = 8192;
 /// Quantised latency-distribution parameters.
 pub type Key = u64;
 
-const C_STEPS: f64 = 1000.0;
-const THETA_STEPS: f64 = 200.0;
+const C_STEPS: f64 = 250.0;
+const THETA_STEPS: f64 = 100.0;
 const THETA_OFFSET: i64 = 8192;
-const DELAY_STEPS: f64 = 100.0;
+const DELAY_STEPS: f64 = 50.0;
 const DELAY_FLOOR_SECS: f64 = 1e-5;
 
 /// The key of a wait state: P(wait) in 0.1 % steps, wait rate in 0.5 %
