@@ -192,7 +192,7 @@ fn run_command(args: &RunArgs, compare: bool) -> Result<(), Failure> {
     if args.threads == Some(0) {
         return Err(Failure::bad_input("--threads: must be at least 1"));
     }
-    let options = RunOptions { threads: args.threads, designs };
+    let options = RunOptions { threads: args.threads, designs, focus: None };
     let report = run_with_progress(&scenario, &options)?;
     let text = match args.format {
         Format::Table if compare => format::compare_table(&report),

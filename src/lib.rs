@@ -5,8 +5,12 @@
 //! [`sim`] runs every design on the same random traffic (rayon-parallel,
 //! deterministic), and [`report`] is the one result type every front end
 //! reads. [`files`] does the little IO the front ends share (bounded reads,
-//! atomic saves); [`cli`] is the command-line front end.
+//! atomic saves); [`cli`] is the command-line front end; `app` (behind the
+//! default `gui` feature) is the desktop app.
 
+#[cfg(feature = "gui")]
+pub mod app;
+pub mod bundled;
 pub mod cli;
 pub mod files;
 pub mod queueing;

@@ -85,7 +85,7 @@ pub fn run(quick: bool) {
     println!("tenantsim bench — {threads} worker thread(s)");
     let Some(day) = load(&reference_day(hours)) else { return };
     for (d, design) in day.designs.iter().enumerate() {
-        let options = RunOptions { threads: None, designs: Some(vec![d]) };
+        let options = RunOptions { threads: None, designs: Some(vec![d]), focus: None };
         let started = Instant::now();
         let result = sim::run(&day, &options, &RunControl::new());
         let secs = started.elapsed().as_secs_f64();

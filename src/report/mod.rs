@@ -79,6 +79,9 @@ pub struct RunReport {
     pub months_per_run: f64,
     /// Tier names in file order.
     pub tiers: Vec<String>,
+    /// Each tier's p99 latency objective, ms (same order as `tiers`).
+    #[serde(default)]
+    pub tier_slo_p99_ms: Vec<f64>,
     /// Event windows (for shading timelines).
     pub events: Vec<EventWindow>,
     /// One entry per design, in file order.
@@ -342,6 +345,10 @@ pub struct SeriesReport {
     pub instances: Band,
     /// Compute utilisation (busy / capacity over all stacks).
     pub utilisation: Band,
+    /// Per-tenant flows (named by tenant id) for the tenants the run was
+    /// asked to follow (every tenant of small scenarios).
+    #[serde(default)]
+    pub tenants: Vec<FlowSeries>,
 }
 
 impl RunReport {

@@ -108,6 +108,8 @@ pub struct TaskRaw {
     pub point_ticks: Vec<u64>,
     pub tiers: Vec<FlowRaw>,
     pub total: FlowRaw,
+    /// Series of the focus tenants, in the order given.
+    pub focus: Vec<(usize, FlowRaw)>,
     pub instances: Vec<f64>,
     pub utilisation: Vec<f64>,
 }
@@ -171,6 +173,7 @@ pub fn simulate(
     replication: u32,
     with_spikes: bool,
     shared: &SharedPmfs,
+    focus: &[usize],
     control: &RunControl,
 ) -> Option<TaskRaw> {
     let n = sc.tenants.len();
@@ -356,6 +359,14 @@ pub fn simulate(
     let mut series_capacity = vec![0.0; points];
     let mut point_ticks = vec![0u64; points];
     let mut tier_series_hist: Vec<Histogram> = (0..tiers).map(|_| Histogram::coarse()).collect();
+    let mut focus_of: Vec<Option<usize>> = vec![None; n];
+    for (k, &t) in focus.iter().enumerate() {
+        if t < n {
+            focus_of[t] = Some(k);
+        }
+    }
+    let mut focus_flow: Vec<FlowRaw> = focus.iter().map(|_| FlowRaw::new(points)).collect();
+    let mut focus_hist: Vec<Histogram> = focus.iter().map(|_| Histogram::coarse()).collect();
     let mut total_series_hist = Histogram::coarse();
 
     let db = sc.database.as_ref();
@@ -816,6 +827,14 @@ pub fn simulate(
             flow.throttled[point] += throttled_now;
             flow.served[point] += served;
             flow.dropped[point] += dropped_now;
+            if let Some(k) = focus_of[t] {
+                let f = &mut focus_flow[k];
+                f.offered[point] += arrivals[t] as f64;
+                f.admitted[point] += admitted[t] as f64;
+                f.throttled[point] += throttled_now;
+                f.served[point] += served;
+                f.dropped[point] += dropped_now;
+            }
             if in_window {
                 r.window_offered += arrivals[t] as f64;
                 r.window_unserved += throttled_now + dropped_now;
@@ -828,11 +847,11 @@ pub fn simulate(
                     (stack_state[s], stack_key[s])
                 };
                 r.latency_sum_secs += served * state.mean_latency_secs(&service);
-                let mut sinks = Sinks {
-                    run: &mut run_hist[t],
-                    window: window_hist.get_mut(t),
-                    series: &mut tier_series_hist[tier],
+                let series = match focus_of[t] {
+                    Some(k) => &mut focus_hist[k],
+                    None => &mut tier_series_hist[tier],
                 };
+                let mut sinks = Sinks { run: &mut run_hist[t], window: window_hist.get_mut(t), series };
                 cache.record(&mut slots[t], key, served, in_window, tick, &mut sinks);
             }
         }
@@ -840,7 +859,16 @@ pub fn simulate(
         if tick + 1 == ticks || tick + 1 == next_point_tick {
             next_point_tick += ticks_per_point;
             for t in 0..n {
-                cache.flush_series(&mut slots[t], &mut tier_series_hist[sc.tenants[t].tier]);
+                let tier = sc.tenants[t].tier;
+                match focus_of[t] {
+                    Some(k) => {
+                        cache.flush_series(&mut slots[t], &mut focus_hist[k]);
+                        focus_flow[k].p99_ms[point] = focus_hist[k].quantile_ms(0.99);
+                        tier_series_hist[tier].merge(&focus_hist[k]);
+                        focus_hist[k].clear();
+                    }
+                    None => cache.flush_series(&mut slots[t], &mut tier_series_hist[tier]),
+                }
             }
             total_series_hist.clear();
             for (tier, hist) in tier_series_hist.iter_mut().enumerate() {
@@ -877,6 +905,11 @@ pub fn simulate(
                 series[p] /= secs;
             }
         }
+        for flow in &mut focus_flow {
+            for series in [&mut flow.offered, &mut flow.admitted, &mut flow.throttled, &mut flow.dropped, &mut flow.served] {
+                series[p] /= secs;
+            }
+        }
         for flow in &tier_flow {
             total_flow.offered[p] += flow.offered[p];
             total_flow.admitted[p] += flow.admitted[p];
@@ -896,6 +929,7 @@ pub fn simulate(
         point_ticks,
         tiers: tier_flow,
         total: total_flow,
+        focus: focus.iter().copied().zip(focus_flow).collect(),
         instances: series_instances,
         utilisation: series_busy,
     })

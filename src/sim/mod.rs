@@ -60,7 +60,14 @@ pub struct RunOptions {
     pub threads: Option<usize>,
     /// Indices of the designs to run; `None` runs all.
     pub designs: Option<Vec<usize>>,
+    /// Tenants whose own time series are recorded; `None` records every
+    /// tenant of scenarios with at most [`FOCUS_ALL_MAX`] tenants.
+    pub focus: Option<Vec<usize>>,
 }
+
+/// Scenarios with at most this many tenants get per-tenant time series
+/// for every tenant by default.
+pub const FOCUS_ALL_MAX: usize = 32;
 
 /// Why a run did not produce a report.
 #[derive(Debug, thiserror::Error)]
@@ -109,12 +116,17 @@ pub fn run(scenario: &Scenario, options: &RunOptions, control: &RunControl) -> R
         .flat_map(|&d| (0..scenario.clock.replications).flat_map(move |r| baselines.iter().map(move |&w| (d, r, w))))
         .collect();
     let shared = latency::SharedPmfs::new(scenario.compute.service);
+    let focus: Vec<usize> = match &options.focus {
+        Some(list) => list.iter().copied().filter(|&t| t < scenario.tenants.len()).collect(),
+        None if scenario.tenants.len() <= FOCUS_ALL_MAX => (0..scenario.tenants.len()).collect(),
+        None => Vec::new(),
+    };
     let work = || -> Vec<Option<engine::TaskRaw>> {
         tasks
             .par_iter()
             .map(|&(d, r, with_spikes)| {
                 let design = &scenario.designs[d];
-                let mut raw = engine::simulate(scenario, design, r, with_spikes, &shared, control)?;
+                let mut raw = engine::simulate(scenario, design, r, with_spikes, &shared, &focus, control)?;
                 cost::attribute(scenario, design, &mut raw);
                 Some(raw)
             })

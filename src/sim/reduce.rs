@@ -75,6 +75,7 @@ pub(crate) fn report(
         tick_secs: sc.clock.tick_secs,
         months_per_run: months_per_run(sc),
         tiers: sc.tiers.iter().map(|t| t.name.clone()).collect(),
+        tier_slo_p99_ms: sc.tiers.iter().map(|t| t.slo.p99_ms).collect(),
         events: event_windows(sc),
         designs: designs.iter().zip(by_design).map(|(&d, (main, base))| design_report(sc, d, &main, &base)).collect(),
     }
@@ -326,5 +327,11 @@ fn series(sc: &Scenario, main: &[TaskRaw]) -> SeriesReport {
         tiers: sc.tiers.iter().enumerate().map(|(k, t)| flow(&t.name, main, &|m| &m.tiers[k])).collect(),
         instances: band(main, &|m| &m.instances),
         utilisation: band(main, &|m| &m.utilisation),
+        tenants: first
+            .focus
+            .iter()
+            .enumerate()
+            .map(|(k, (t, _))| flow(&sc.tenants[*t].id, main, &|m| &m.focus[k].1))
+            .collect(),
     }
 }

@@ -1,0 +1,99 @@
+//! Everything a user can do, as values. Panels push commands; the app
+//! applies them once per frame ([`super::TenantsimApp::apply`]). That keeps
+//! panels free of side effects and makes every action testable.
+
+use std::path::PathBuf;
+
+use crate::scenario::ScenarioFile;
+
+/// One user action.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    /// Start an empty scenario.
+    New,
+    /// Open a bundled scenario by file name.
+    OpenBundled(&'static str),
+    /// Show the native open dialog.
+    OpenDialog,
+    /// Open a file.
+    OpenPath(PathBuf),
+    /// Save to the current path (or ask for one).
+    Save,
+    /// Ask for a path and save there.
+    SaveAsDialog,
+    /// Save to this path.
+    SaveTo(PathBuf),
+    /// Copy the scenario's RON text to the clipboard.
+    CopyScenario,
+    /// Replace the scenario with RON text (from the clipboard, a drop or
+    /// the raw view).
+    OpenText {
+        /// The RON text.
+        text: String,
+        /// Where it came from, if a file.
+        path: Option<PathBuf>,
+    },
+    /// Replace the scenario with an edited version (one undo step).
+    Edit {
+        /// The edited scenario.
+        file: Box<ScenarioFile>,
+        /// What was edited, for the undo menu.
+        label: String,
+    },
+    /// Undo the last edit.
+    Undo,
+    /// Redo the last undone edit.
+    Redo,
+    /// Draw a new random seed.
+    Reroll,
+    /// Re-run now, without debounce.
+    Rerun,
+    /// Export the results as CSV (dialog).
+    ExportCsv,
+    /// Export the results as JSON (dialog).
+    ExportJson,
+    /// Write the results to this path (JSON when `json`, else CSV).
+    ExportTo {
+        /// Target file.
+        path: PathBuf,
+        /// JSON rather than CSV.
+        json: bool,
+    },
+    /// Save a PNG screenshot of the window (dialog).
+    Screenshot,
+    /// Save a PNG screenshot of the window to this path.
+    ScreenshotTo(PathBuf),
+    /// Highlight a tenant in every plot (or clear).
+    SelectTenant(Option<String>),
+    /// Toggle between dark and light.
+    ToggleTheme,
+    /// Set the UI zoom.
+    SetScale(f32),
+    /// Toggle presenter mode.
+    TogglePresenter,
+    /// Show or hide the start page.
+    ShowStart(bool),
+    /// Discard unsaved edits and run the held command.
+    ConfirmDiscard,
+    /// Keep the edits; forget the held command.
+    CancelDiscard,
+    /// Close the window.
+    Quit,
+    /// Show a message in the status bar (from background work).
+    Notice {
+        /// The message.
+        text: String,
+        /// True for failures.
+        is_error: bool,
+    },
+}
+
+impl Command {
+    /// True for commands that replace the document (guarded when dirty).
+    pub fn replaces_document(&self) -> bool {
+        matches!(
+            self,
+            Command::New | Command::OpenBundled(_) | Command::OpenPath(_) | Command::OpenText { .. } | Command::Quit
+        )
+    }
+}

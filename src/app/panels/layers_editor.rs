@@ -1,0 +1,8 @@
+//! TODO(helper): layers_editor.
+
+use crate::scenario::{FieldErrors, ScenarioFile};
+
+/// Draws the editor.
+pub fn layers_ui(ui: &mut egui::Ui, draft: &mut ScenarioFile, errors: Option<&FieldErrors>) {
+    let _ = (ui, draft, errors);
+}

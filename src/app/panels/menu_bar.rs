@@ -1,0 +1,106 @@
+//! The menu bar: files, edit history, view options, examples.
+
+use crate::app::{Command, ResultsTab, TenantsimApp, Theme};
+use crate::bundled;
+
+/// Draws the menu bar.
+pub fn menu_bar_ui(ui: &mut egui::Ui, app: &mut TenantsimApp, commands: &mut Vec<Command>) {
+    egui::MenuBar::new().ui(ui, |ui| {
+        ui.menu_button("File", |ui| {
+            if ui.add(egui::Button::new("New").shortcut_text("Ctrl+N")).clicked() {
+                commands.push(Command::New);
+            }
+            if ui.add(egui::Button::new("Open…").shortcut_text("Ctrl+O")).clicked() {
+                commands.push(Command::OpenDialog);
+            }
+            ui.menu_button("Open example", |ui| {
+                for b in bundled::BUNDLED {
+                    if ui.button(b.file_name).clicked() {
+                        commands.push(Command::OpenBundled(b.file_name));
+                    }
+                }
+            });
+            ui.menu_button("Open recent", |ui| {
+                if app.prefs.recent.is_empty() {
+                    ui.label("No recent files");
+                }
+                for path in &app.prefs.recent {
+                    if ui.button(path.display().to_string()).clicked() {
+                        commands.push(Command::OpenPath(path.clone()));
+                    }
+                }
+            });
+            ui.separator();
+            if ui.add(egui::Button::new("Save").shortcut_text("Ctrl+S")).clicked() {
+                commands.push(Command::Save);
+            }
+            if ui.add(egui::Button::new("Save as…").shortcut_text("Ctrl+Shift+S")).clicked() {
+                commands.push(Command::SaveAsDialog);
+            }
+            ui.separator();
+            if ui.button("Copy scenario as text").on_hover_text("Copy the RON text, to share it in a chat").clicked() {
+                commands.push(Command::CopyScenario);
+            }
+            if ui.button("Paste scenario").on_hover_text("Paste RON text copied from a chat or a file (Ctrl+V in this window)").clicked() {
+                ui.ctx().send_viewport_cmd(egui::ViewportCommand::RequestPaste);
+                app.view.paste_armed = true;
+            }
+            ui.separator();
+            if ui.button("Export results as CSV…").clicked() {
+                commands.push(Command::ExportCsv);
+            }
+            if ui.button("Export results as JSON…").clicked() {
+                commands.push(Command::ExportJson);
+            }
+            if ui.button("Screenshot to PNG…").clicked() {
+                commands.push(Command::Screenshot);
+            }
+            ui.separator();
+            if ui.button("Quit").clicked() {
+                commands.push(Command::Quit);
+            }
+        });
+        ui.menu_button("Edit", |ui| {
+            let undo = app.doc.undo_label().map_or_else(|| "Undo".to_owned(), |l| format!("Undo {l}"));
+            if ui.add_enabled(app.doc.undo_label().is_some(), egui::Button::new(undo).shortcut_text("Ctrl+Z")).clicked() {
+                commands.push(Command::Undo);
+            }
+            let redo = app.doc.redo_label().map_or_else(|| "Redo".to_owned(), |l| format!("Redo {l}"));
+            if ui.add_enabled(app.doc.redo_label().is_some(), egui::Button::new(redo).shortcut_text("Ctrl+Shift+Z")).clicked() {
+                commands.push(Command::Redo);
+            }
+        });
+        ui.menu_button("View", |ui| {
+            for (tab, label) in [
+                (ResultsTab::Compare, "Compare"),
+                (ResultsTab::Timelines, "Timelines"),
+                (ResultsTab::Costs, "Costs"),
+                (ResultsTab::Tenants, "Tenant table"),
+            ] {
+                ui.radio_value(&mut app.view.results_tab, tab, label);
+            }
+            ui.separator();
+            let theme = if app.prefs.theme == Theme::Dark { "Light theme" } else { "Dark theme" };
+            if ui.button(theme).clicked() {
+                commands.push(Command::ToggleTheme);
+            }
+            if ui.add(egui::Button::new("Presenter mode").shortcut_text("F11")).on_hover_text("Large text, high-contrast plots, results fill the window").clicked() {
+                commands.push(Command::TogglePresenter);
+            }
+            ui.horizontal(|ui| {
+                ui.label("UI scale");
+                for scale in [1.0f32, 1.25, 1.5, 2.0] {
+                    if ui.selectable_label((app.prefs.ui_scale - scale).abs() < 0.01, format!("{:.0}%", scale * 100.0)).clicked() {
+                        commands.push(Command::SetScale(scale));
+                    }
+                }
+            });
+        });
+        ui.menu_button("Help", |ui| {
+            if ui.button("Start page").clicked() {
+                commands.push(Command::ShowStart(true));
+            }
+            ui.label("Keyboard: Ctrl+N/O/S, Ctrl+Shift+S, Ctrl+Z / Ctrl+Shift+Z, F5 re-run, F11 presenter, Ctrl +/- zoom");
+        });
+    });
+}

@@ -1,0 +1,49 @@
+//! The run bar: scenario title, seed and re-roll, replications, progress.
+
+use crate::app::{Command, TenantsimApp};
+
+/// Draws the run bar.
+pub fn toolbar_ui(ui: &mut egui::Ui, app: &mut TenantsimApp, commands: &mut Vec<Command>) {
+    ui.horizontal(|ui| {
+        ui.heading(&app.doc.file.name).on_hover_text(&app.doc.file.description);
+        ui.separator();
+        let mut file = app.doc.file.clone();
+        ui.label("Seed").on_hover_text(
+            "Every random arrival derives from this number. The same seed gives the same traffic in every design \
+             (common random numbers) and the same results on every machine.",
+        );
+        ui.add(egui::DragValue::new(&mut file.clock.seed).speed(1.0));
+        if ui.button("🎲 Re-roll").on_hover_text("Draw a new seed: new random traffic, same scenario").clicked() {
+            commands.push(Command::Reroll);
+        }
+        ui.label("Replications").on_hover_text(
+            "Independent runs with different random streams. More replications give tighter 95 % confidence \
+             intervals (the ± figures) but take longer.",
+        );
+        ui.add(egui::DragValue::new(&mut file.clock.replications).range(1..=200));
+        if file != app.doc.file {
+            commands.push(Command::Edit { file: Box::new(file), label: "Edit seed/replications".into() });
+        }
+        ui.separator();
+        match app.runner.progress() {
+            Some(p) => {
+                ui.add(egui::ProgressBar::new(p).desired_width(160.0).show_percentage().animate(true))
+                    .on_hover_text("Simulating in the background; the results shown are from the previous run");
+                ui.ctx().request_repaint();
+            }
+            None if app.runner.is_busy() => {
+                ui.spinner();
+            }
+            None => {
+                if ui.button("⟳ Re-run").on_hover_text("Simulate again now (F5)").clicked() {
+                    commands.push(Command::Rerun);
+                }
+            }
+        }
+        if let Some(results) = &app.results {
+            let r = &results.report;
+            ui.label(format!("{} designs × {} replications", r.designs.len(), r.replications))
+                .on_hover_text("Results: mean over replications, ± half-width of the 95 % confidence interval");
+        }
+    });
+}
