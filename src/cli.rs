@@ -48,12 +48,51 @@ pub enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Open the desktop app (what `tenantsim` with no arguments does), on a
+    /// file or bundled example, a view, optionally saving a screenshot.
+    Gui(GuiArgs),
     /// Print throughput figures of the engine on reference scenarios.
     Bench {
         /// Shorter reference day (2 h instead of 24 h), for CI.
         #[arg(long)]
         quick: bool,
     },
+}
+
+/// Results view to open the app on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum View {
+    /// Designs side by side.
+    Compare,
+    /// Timelines.
+    Timelines,
+    /// Cost per tenant and margin per tier.
+    Costs,
+    /// Per-tenant results table.
+    Tenants,
+}
+
+/// Arguments of `gui`.
+#[derive(Debug, Args)]
+pub struct GuiArgs {
+    /// Scenario file, or the file name of a bundled example.
+    pub file: Option<PathBuf>,
+    /// Results view to show.
+    #[arg(long, value_enum, default_value_t = View::Compare)]
+    pub view: View,
+    /// Start in presenter mode (large UI, high contrast, results only).
+    #[arg(long)]
+    pub presenter: bool,
+    /// Tenant to highlight in every plot.
+    #[arg(long)]
+    pub select: Option<String>,
+    /// Save a PNG of the window once results are shown, then exit.
+    #[arg(long, value_name = "PNG")]
+    pub screenshot: Option<PathBuf>,
+    /// Re-roll the seed this many times (each re-simulates in the
+    /// background), then print frame times and edit-to-results times and exit.
+    #[arg(long, value_name = "EDITS")]
+    pub measure: Option<u32>,
 }
 
 /// Arguments of `run` and `compare`.
@@ -118,6 +157,7 @@ pub fn execute(cli: Cli) -> u8 {
         Some(Command::Run(args)) => run_command(&args, false),
         Some(Command::Compare(args)) => run_command(&args, true),
         Some(Command::Validate { files }) => validate(&files),
+        Some(Command::Gui(_)) => Err(Failure::other("this build has no desktop app (built without the `gui` feature)")),
         Some(Command::Bench { quick }) => {
             bench::run(quick);
             Ok(())

@@ -13,6 +13,8 @@ pub mod app;
 pub mod bundled;
 pub mod cli;
 pub mod files;
+pub mod lesson;
+pub mod presets;
 pub mod queueing;
 pub mod report;
 pub mod scenario;

@@ -8,8 +8,8 @@ use clap::Parser;
 fn main() -> ExitCode {
     let cli = tenantsim::cli::Cli::parse();
     #[cfg(feature = "gui")]
-    if cli.command.is_none() {
-        return match tenantsim::app::run_native() {
+    if let Some(startup) = startup(&cli) {
+        return match tenantsim::app::run_native(startup) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("cannot open the window: {e}\nrun `tenantsim --help` for the command line");
@@ -18,4 +18,28 @@ fn main() -> ExitCode {
         };
     }
     ExitCode::from(tenantsim::cli::execute(cli))
+}
+
+/// What to open the app on, when the command line asks for the app.
+#[cfg(feature = "gui")]
+fn startup(cli: &tenantsim::cli::Cli) -> Option<tenantsim::app::Startup> {
+    use tenantsim::app::{ResultsTab, Startup};
+    use tenantsim::cli::{Command, View};
+    match &cli.command {
+        None => Some(Startup::default()),
+        Some(Command::Gui(args)) => Some(Startup {
+            file: args.file.clone(),
+            tab: match args.view {
+                View::Compare => ResultsTab::Compare,
+                View::Timelines => ResultsTab::Timelines,
+                View::Costs => ResultsTab::Costs,
+                View::Tenants => ResultsTab::Tenants,
+            },
+            presenter: args.presenter,
+            select: args.select.clone(),
+            screenshot: args.screenshot.clone(),
+            measure: args.measure,
+        }),
+        Some(_) => None,
+    }
 }

@@ -8,5 +8,8 @@ mod cost;
 mod determinism;
 mod fidelity;
 mod isolation;
+mod lessons;
 mod scenarios;
 mod token_bucket;
+#[cfg(feature = "gui")]
+mod ui;

@@ -40,6 +40,12 @@ pub enum Command {
         /// What was edited, for the undo menu.
         label: String,
     },
+    /// Apply the `index`th "try this" step of the lesson (one undo step).
+    TryThis(usize),
+    /// Return the lesson to the file as shipped (one undo step).
+    ResetLesson,
+    /// Show or hide the lesson panel.
+    ToggleLesson,
     /// Undo the last edit.
     Undo,
     /// Redo the last undone edit.

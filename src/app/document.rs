@@ -39,16 +39,7 @@ impl Document {
     /// A document for a freshly opened file.
     pub fn new(file: ScenarioFile, path: Option<PathBuf>, bundled: Option<&'static str>) -> Self {
         let resolved = resolve(&file);
-        Self {
-            saved: file.clone(),
-            file,
-            path,
-            bundled,
-            undo: Vec::new(),
-            redo: Vec::new(),
-            last_edit: None,
-            resolved,
-        }
+        Self { saved: file.clone(), file, path, bundled, undo: Vec::new(), redo: Vec::new(), last_edit: None, resolved }
     }
 
     /// Parses RON text into a document.
@@ -85,10 +76,8 @@ impl Document {
             return false;
         }
         let now = Instant::now();
-        let coalesce = self
-            .last_edit
-            .as_ref()
-            .is_some_and(|(last, at)| last == label && now.duration_since(*at) < COALESCE);
+        let coalesce =
+            self.last_edit.as_ref().is_some_and(|(last, at)| last == label && now.duration_since(*at) < COALESCE);
         if !coalesce {
             self.undo.push((self.file.clone(), label.to_owned()));
             if self.undo.len() > HISTORY {

@@ -31,6 +31,37 @@ pub use plot_data::Prepared;
 pub use prefs::{Prefs, Theme};
 pub use runner::Runner;
 
+/// How the window starts (from the command line).
+#[derive(Debug, Clone, Default)]
+pub struct Startup {
+    /// Scenario file, or a bundled example's file name.
+    pub file: Option<std::path::PathBuf>,
+    /// Results view to show.
+    pub tab: ResultsTab,
+    /// Start in presenter mode.
+    pub presenter: bool,
+    /// Tenant to highlight.
+    pub select: Option<String>,
+    /// Save a PNG once results are shown, then close.
+    pub screenshot: Option<std::path::PathBuf>,
+    /// Re-roll this many times, print timings, then close.
+    pub measure: Option<u32>,
+}
+
+/// The `--measure` self-benchmark: edits made, timings seen.
+#[derive(Debug, Default)]
+struct Measure {
+    edits_left: u32,
+    next_edit: Option<Instant>,
+    waiting_since: Option<Instant>,
+    edit_to_results_ms: Vec<f64>,
+    frame_ms: Vec<f64>,
+    frame_ms_while_running: Vec<f64>,
+}
+
+/// Frames drawn with results before an automatic screenshot.
+const SCREENSHOT_AFTER_FRAMES: u32 = 12;
+
 /// Editor tabs (left panel).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum EditorTab {
@@ -122,6 +153,10 @@ pub struct ViewState {
     pub ron_text: Option<String>,
     /// The next paste event is a scenario (File ▸ Paste scenario).
     pub paste_armed: bool,
+    /// Lesson panel hidden by the user.
+    pub hide_lesson: bool,
+    /// "Try this" steps applied since the lesson was opened or reset.
+    pub tried: Vec<usize>,
 }
 
 /// A message in the status bar.
@@ -195,6 +230,11 @@ pub struct TenantsimApp {
     /// Frame-time statistics.
     pub frames: FrameStats,
     quit_confirmed: bool,
+    fonts_installed: bool,
+    /// Automatic screenshot: target and frames still to wait.
+    auto_screenshot: Option<(std::path::PathBuf, u32)>,
+    /// Self-benchmark in progress.
+    measure: Option<Measure>,
 }
 
 impl TenantsimApp {
@@ -224,18 +264,109 @@ impl TenantsimApp {
             dialog_rx,
             frames: FrameStats::default(),
             quit_confirmed: false,
+            fonts_installed: false,
+            auto_screenshot: None,
+            measure: None,
         };
         app.run_now_blocking();
         app
     }
 
-    /// Creates the app inside eframe, restoring preferences.
-    pub fn from_creation_context(cc: &eframe::CreationContext<'_>) -> Self {
-        let prefs: Prefs = cc.storage.and_then(|s| eframe::get_value(s, eframe::APP_KEY)).unwrap_or_default();
+    /// Creates the app inside eframe, restoring preferences and applying
+    /// the command line's startup options.
+    pub fn from_creation_context(cc: &eframe::CreationContext<'_>, startup: Startup) -> Self {
+        let mut prefs: Prefs = cc.storage.and_then(|s| eframe::get_value(s, eframe::APP_KEY)).unwrap_or_default();
+        prefs.presenter = startup.presenter;
         let ctx = cc.egui_ctx.clone();
-        let app = Self::new(prefs, move || ctx.request_repaint());
-        app.apply_style(&cc.egui_ctx);
+        let mut app = Self::new(prefs, move || ctx.request_repaint());
+        app.start_with(startup, &cc.egui_ctx);
         app
+    }
+
+    /// Applies startup options: opens the file, picks the view.
+    pub fn start_with(&mut self, startup: Startup, ctx: &egui::Context) {
+        if let Some(file) = &startup.file {
+            let name = file.to_string_lossy();
+            match bundled::by_file_name(&name) {
+                Some(b) if !file.exists() => self.apply(Command::OpenBundled(b.file_name), ctx),
+                _ => self.apply(Command::OpenPath(file.clone()), ctx),
+            }
+            // Results before the first frame, as for the default example.
+            self.runner = Runner::new({
+                let ctx = ctx.clone();
+                move || ctx.request_repaint()
+            });
+            self.run_now_blocking();
+        }
+        self.view.results_tab = startup.tab;
+        self.view.selected_tenant = startup.select;
+        if self.view.selected_tenant.is_some() {
+            self.view.timeline.scope = Scope::Tenant;
+        }
+        self.auto_screenshot = startup.screenshot.map(|p| (p, SCREENSHOT_AFTER_FRAMES));
+        self.measure = startup.measure.map(|edits| Measure { edits_left: edits, ..Measure::default() });
+        self.apply_style(ctx);
+    }
+
+    /// Drives the `--measure` self-benchmark: one re-roll a second, each
+    /// after the previous results arrived; prints the figures at the end.
+    fn tick_measure(&mut self, ctx: &egui::Context, frame_ms: f64) {
+        let Some(m) = &mut self.measure else { return };
+        let busy = self.runner.is_busy();
+        m.frame_ms.push(frame_ms);
+        if busy {
+            m.frame_ms_while_running.push(frame_ms);
+        }
+        let now = Instant::now();
+        if let Some(since) = m.waiting_since
+            && !busy
+        {
+            m.edit_to_results_ms.push(since.elapsed().as_secs_f64() * 1e3);
+            m.waiting_since = None;
+            m.next_edit = Some(now + Duration::from_millis(500));
+        }
+        if m.waiting_since.is_none() && m.next_edit.is_none_or(|t| t <= now) {
+            if m.edits_left == 0 {
+                let report = measure_report(m);
+                println!("{report}");
+                self.measure = None;
+                ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+                return;
+            }
+            m.edits_left -= 1;
+            m.waiting_since = Some(now);
+            self.commands.push(Command::Reroll);
+        }
+        ctx.request_repaint();
+    }
+
+    /// Counts frames down to an automatic screenshot, then closes.
+    fn tick_auto_screenshot(&mut self, ctx: &egui::Context) {
+        let Some((path, frames)) = self.auto_screenshot.take() else { return };
+        if self.results.is_none() || self.runner.is_busy() {
+            self.auto_screenshot = Some((path, frames));
+        } else if frames > 0 {
+            self.auto_screenshot = Some((path, frames - 1));
+        } else {
+            let close = ctx.clone();
+            let callback = egui::ScreenshotCallback::new(move |image| {
+                let result = image::save_buffer(
+                    &path,
+                    image.as_raw(),
+                    image.width() as u32,
+                    image.height() as u32,
+                    image::ExtendedColorType::Rgba8,
+                );
+                if let Err(e) = result {
+                    eprintln!("{}: {e}", path.display());
+                }
+                close.send_viewport_cmd(egui::ViewportCommand::Close);
+                close.request_repaint();
+            });
+            ctx.send_viewport_cmd(egui::ViewportCommand::Screenshot(callback));
+            return;
+        }
+        ctx.request_repaint();
     }
 
     /// Simulates the current scenario on this thread (start-up only).
@@ -274,6 +405,7 @@ impl TenantsimApp {
         self.doc = doc;
         self.view.selected_tenant = None;
         self.view.ron_text = None;
+        self.view.tried.clear();
         self.view.show_start = false;
         self.request_run(false);
     }
@@ -281,7 +413,10 @@ impl TenantsimApp {
     /// Applies one command.
     #[allow(clippy::too_many_lines)]
     pub fn apply(&mut self, command: Command, ctx: &egui::Context) {
-        if command.replaces_document() && self.doc.is_dirty() && !matches!(command, Command::OpenText { path: None, .. }) {
+        if command.replaces_document()
+            && self.doc.is_dirty()
+            && !matches!(command, Command::OpenText { path: None, .. })
+        {
             if command == Command::Quit && self.quit_confirmed {
                 ctx.send_viewport_cmd(egui::ViewportCommand::Close);
                 return;
@@ -337,6 +472,38 @@ impl TenantsimApp {
                     self.request_run(true);
                 }
             }
+            Command::TryThis(index) => {
+                let step = self.doc.file.lesson.as_ref().and_then(|l| l.try_this.get(index)).cloned();
+                if let Some(step) = step {
+                    let mut file = self.doc.file.clone();
+                    let applied: Result<Vec<()>, String> =
+                        step.changes.iter().map(|c| crate::lesson::apply_change(&mut file, c)).collect();
+                    match applied {
+                        Ok(_) => {
+                            self.view.tried.push(index);
+                            self.set_status(format!("Try this: {}", step.label), false);
+                            self.push(Command::Edit { file: Box::new(file), label: format!("Try: {}", step.label) });
+                        }
+                        Err(e) => self.set_status(format!("cannot apply \"{}\": {e}", step.label), true),
+                    }
+                }
+            }
+            Command::ResetLesson => {
+                let shipped = self
+                    .doc
+                    .bundled
+                    .and_then(bundled::by_file_name)
+                    .and_then(|b| scenario::parse_str(b.text, &Limits::default()).ok());
+                match shipped {
+                    Some(file) => {
+                        self.view.tried.clear();
+                        self.set_status("Lesson reset to the file as shipped", false);
+                        self.push(Command::Edit { file: Box::new(file), label: "Reset lesson".into() });
+                    }
+                    None => self.set_status("This scenario is not a bundled lesson", true),
+                }
+            }
+            Command::ToggleLesson => self.view.hide_lesson = !self.view.hide_lesson,
             Command::Undo => {
                 if let Some(label) = self.doc.undo() {
                     self.view.ron_text = None;
@@ -472,7 +639,9 @@ impl TenantsimApp {
                 dialog = dialog.set_directory(dir);
             }
             let picked = match kind {
-                DialogKind::Open => dialog.add_filter("tenantsim scenario", &["ron"]).pick_file().map(Command::OpenPath),
+                DialogKind::Open => {
+                    dialog.add_filter("tenantsim scenario", &["ron"]).pick_file().map(Command::OpenPath)
+                }
                 DialogKind::SaveAs => dialog
                     .add_filter("tenantsim scenario", &["ron"])
                     .set_file_name(format!("{stem}.ron"))
@@ -538,7 +707,9 @@ impl TenantsimApp {
                 .iter()
                 .filter_map(|f| {
                     if f.path().as_os_str().is_empty() {
-                        f.bytes().ok().map(|b| Command::OpenText { text: String::from_utf8_lossy(&b).into_owned(), path: None })
+                        f.bytes()
+                            .ok()
+                            .map(|b| Command::OpenText { text: String::from_utf8_lossy(&b).into_owned(), path: None })
                     } else {
                         Some(Command::OpenPath(f.path().to_path_buf()))
                     }
@@ -601,6 +772,11 @@ impl TenantsimApp {
     pub fn ui_root(&mut self, ui: &mut egui::Ui) {
         let started = Instant::now();
         let ctx = ui.ctx().clone();
+        if !self.fonts_installed {
+            panels::style::install_fonts(&ctx);
+            self.apply_style(&ctx);
+            self.fonts_installed = true;
+        }
         self.handle_input(&ctx);
         self.poll_background(&ctx);
         let mut commands = std::mem::take(&mut self.commands);
@@ -617,8 +793,11 @@ impl TenantsimApp {
         }
         let title = format!("tenantsim — {}", self.doc.title());
         ctx.send_viewport_cmd(egui::ViewportCommand::Title(title));
+        self.tick_auto_screenshot(&ctx);
         let running = self.runner.is_busy();
-        self.frames.record(started.elapsed().as_secs_f32() * 1000.0, running);
+        let frame_ms = started.elapsed().as_secs_f64() * 1000.0;
+        self.frames.record(frame_ms as f32, running);
+        self.tick_measure(&ctx, frame_ms);
     }
 }
 
@@ -641,13 +820,38 @@ enum DialogKind {
     Screenshot,
 }
 
+fn percentile(values: &[f64], q: f64) -> f64 {
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    v.get(((v.len() as f64 - 1.0) * q).round() as usize).copied().unwrap_or(0.0)
+}
+
+fn measure_report(m: &Measure) -> String {
+    let describe = |v: &[f64]| {
+        format!(
+            "n={} median {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+            v.len(),
+            percentile(v, 0.5),
+            percentile(v, 0.99),
+            v.iter().copied().fold(0.0, f64::max)
+        )
+    };
+    format!(
+        "frame build time (all frames): {}\nframe build time while simulating: {}\nedit to updated results: {}",
+        describe(&m.frame_ms),
+        describe(&m.frame_ms_while_running),
+        describe(&m.edit_to_results_ms)
+    )
+}
+
 /// A new seed, derived from the old one (deterministic, never the same).
 fn reroll(seed: u64) -> u64 {
     crate::sim::rng::stream_seed(seed, 0xdead_beef, 1, crate::sim::rng::StreamPurpose::GroupRates) % 1_000_000
 }
 
 fn slug(name: &str) -> String {
-    let s: String = name.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect();
+    let s: String =
+        name.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect();
     let s = s.trim_matches('-').to_owned();
     if s.is_empty() { "scenario".into() } else { s }
 }
@@ -687,7 +891,7 @@ pub fn empty_scenario() -> ScenarioFile {
 ///
 /// # Errors
 /// Occurs when no window can be created (no display, no GL).
-pub fn run_native() -> eframe::Result<()> {
+pub fn run_native(startup: Startup) -> eframe::Result<()> {
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("tenantsim")
@@ -696,5 +900,9 @@ pub fn run_native() -> eframe::Result<()> {
             .with_drag_and_drop(true),
         ..Default::default()
     };
-    eframe::run_native("tenantsim", options, Box::new(|cc| Ok(Box::new(TenantsimApp::from_creation_context(cc)))))
+    eframe::run_native(
+        "tenantsim",
+        options,
+        Box::new(|cc| Ok(Box::new(TenantsimApp::from_creation_context(cc, startup)))),
+    )
 }

@@ -1,7 +1,13 @@
 //! Plot-ready data prepared once per finished run (pure functions, no
 //! egui): timelines as `[x, y]` points in minutes with confidence bands,
 //! and load-profile previews for the tenant editor. Nothing here runs
-//! while drawing.
+//! while drawing. The results panels' tables and bars live in the
+//! submodules: [`compare`] (the design comparison), [`costs`] (cost bars)
+//! and [`table`] (the per-tenant table's columns and order).
+
+pub mod compare;
+pub mod costs;
+pub mod table;
 
 use crate::report::{Band, FlowSeries, RunReport};
 use crate::scenario::file::{ClockFile, EventFile, LoadFile, PatternFile};
@@ -34,6 +40,31 @@ impl BandLine {
     /// Largest upper value (for axis bounds).
     pub fn max(&self) -> f64 {
         self.upper.iter().copied().fold(0.0, f64::max)
+    }
+
+    /// The same line with every value multiplied by `factor` (e.g. a
+    /// fraction drawn against another axis).
+    pub fn scaled(&self, factor: f64) -> Self {
+        Self {
+            mean: self.mean.iter().map(|[x, y]| [*x, y * factor]).collect(),
+            lower: self.lower.iter().map(|v| v * factor).collect(),
+            upper: self.upper.iter().map(|v| v * factor).collect(),
+            x: self.x.clone(),
+        }
+    }
+
+    /// True when every point and its band are zero (nothing to draw).
+    pub fn is_all_zero(&self) -> bool {
+        self.upper.iter().all(|v| v.abs() < 1e-12) && self.mean.iter().all(|p| p[1].abs() < 1e-12)
+    }
+
+    /// True when two lines have the same points (within `rel` of the
+    /// larger value).
+    pub fn same_as(&self, other: &BandLine, rel: f64) -> bool {
+        self.mean.len() == other.mean.len()
+            && self.mean.iter().zip(&other.mean).all(|(a, b)| {
+                (a[0] - b[0]).abs() < 1e-9 && (a[1] - b[1]).abs() <= rel * a[1].abs().max(b[1].abs()).max(1e-9)
+            })
     }
 }
 
@@ -96,12 +127,19 @@ pub struct Prepared {
     pub designs: Vec<DesignLines>,
     /// Event windows in minutes: (label, start, end, is spike).
     pub events: Vec<(String, f64, f64, bool)>,
+    /// True when every design was offered the same traffic (common random
+    /// numbers), so timelines draw the offered load once.
+    pub offered_shared: bool,
+    /// Rows of the design comparison.
+    pub compare: Vec<compare::CompareRow>,
+    /// Cost bars.
+    pub costs: costs::CostBars,
 }
 
 impl Prepared {
     /// Prepares a report for plotting.
     pub fn new(report: RunReport) -> Self {
-        let designs = report
+        let designs: Vec<DesignLines> = report
             .designs
             .iter()
             .map(|d| {
@@ -121,8 +159,61 @@ impl Prepared {
             .iter()
             .map(|e| (e.label.clone(), e.start_secs / 60.0, e.end_secs / 60.0, e.kind == "spike"))
             .collect();
-        Self { report, designs, events }
+        let offered_shared = offered_shared(&designs);
+        let compare = compare::compare_rows(&report);
+        let costs = costs::cost_bars(&report);
+        Self { report, designs, events, offered_shared, compare, costs }
     }
+
+    /// Run length in minutes.
+    pub fn duration_minutes(&self) -> f64 {
+        self.report.duration_secs / 60.0
+    }
+
+    /// The p99 objective a timeline of `scope` is held to: the tier's, the
+    /// selected tenant's tier's, or for all tenants the strictest (with
+    /// the tier's name).
+    pub fn slo_for(&self, scope: &crate::app::Scope, tenant: Option<&str>) -> Option<(String, f64)> {
+        let tiers = &self.report.tiers;
+        let slo = |k: usize| self.report.tier_slo_p99_ms.get(k).map(|ms| (tiers[k].clone(), *ms));
+        match scope {
+            crate::app::Scope::All => (0..tiers.len())
+                .filter_map(slo)
+                .filter(|(_, ms)| ms.is_finite() && *ms > 0.0)
+                .min_by(|a, b| a.1.total_cmp(&b.1)),
+            crate::app::Scope::Tier(k) => slo(*k),
+            crate::app::Scope::Tenant => {
+                let tier = self.report.designs.first()?.tenant(tenant?)?.tier.clone();
+                slo(tiers.iter().position(|t| *t == tier)?)
+            }
+        }
+    }
+}
+
+/// The smallest of 1, 2, 2.5, 4 or 5 × 10^k that is at least `value`: an
+/// axis top whose grid lines (at multiples of powers of ten) fall on round
+/// percentages of it.
+pub fn nice_axis_top(value: f64) -> f64 {
+    if !value.is_finite() || value <= 0.0 {
+        return 1.0;
+    }
+    let decade = 10f64.powf(value.log10().floor());
+    [1.0, 2.0, 2.5, 4.0, 5.0, 10.0]
+        .iter()
+        .map(|m| m * decade)
+        .find(|top| *top >= value * (1.0 - 1e-12))
+        .unwrap_or(10.0 * decade)
+}
+
+/// True when every design's offered load matches the first design's.
+fn offered_shared(designs: &[DesignLines]) -> bool {
+    designs.split_first().is_some_and(|(first, rest)| {
+        rest.iter().all(|d| {
+            d.total.offered.same_as(&first.total.offered, 1e-9)
+                && d.tiers.len() == first.tiers.len()
+                && d.tiers.iter().zip(&first.tiers).all(|(a, b)| a.offered.same_as(&b.offered, 1e-9))
+        })
+    })
 }
 
 /// The multiplier of a pattern as written in a file, read leniently (a
@@ -144,7 +235,13 @@ fn lenient_pattern(pattern: &PatternFile) -> Pattern {
 
 /// Points of a tenant's offered rate over the run (req/s against
 /// minutes), with its spikes, for the small preview in the tenant table.
-pub fn load_preview(load: &LoadFile, clock: &ClockFile, events: &[EventFile], tenant_ids: &[&str], points: usize) -> Vec<[f64; 2]> {
+pub fn load_preview(
+    load: &LoadFile,
+    clock: &ClockFile,
+    events: &[EventFile],
+    tenant_ids: &[&str],
+    points: usize,
+) -> Vec<[f64; 2]> {
     let duration = clock.duration.secs().unwrap_or(3600.0).clamp(1.0, 1e9);
     let pattern = lenient_pattern(&load.pattern);
     let spikes: Vec<(f64, f64, f64)> = events
@@ -168,13 +265,77 @@ pub fn load_preview(load: &LoadFile, clock: &ClockFile, events: &[EventFile], te
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::scenario::{self, Limits};
 
+    /// The bundled noisy-neighbour example's report (run once per test
+    /// binary).
+    pub(crate) fn noisy_report() -> RunReport {
+        static REPORT: std::sync::OnceLock<RunReport> = std::sync::OnceLock::new();
+        REPORT
+            .get_or_init(|| {
+                let (_, scenario) = scenario::load_str(crate::bundled::DEFAULT.text, &Limits::default())
+                    .unwrap_or_else(|e| panic!("{e}"));
+                let options = crate::sim::RunOptions { threads: Some(2), designs: None, focus: None };
+                crate::sim::run(&scenario, &options, &crate::sim::RunControl::new()).unwrap_or_else(|e| panic!("{e}"))
+            })
+            .clone()
+    }
+
+    /// The noisy-neighbour example, prepared.
+    pub(crate) fn noisy_prepared() -> Prepared {
+        Prepared::new(noisy_report())
+    }
+
+    #[test]
+    fn axis_tops_are_round() {
+        assert_eq!(nice_axis_top(17.0), 20.0);
+        assert_eq!(nice_axis_top(20.0), 20.0);
+        assert_eq!(nice_axis_top(21.0), 25.0);
+        assert_eq!(nice_axis_top(27.0), 40.0);
+        assert_eq!(nice_axis_top(0.3), 0.4);
+        assert_eq!(nice_axis_top(51.0), 100.0);
+        assert_eq!(nice_axis_top(0.0), 1.0);
+        assert_eq!(nice_axis_top(f64::NAN), 1.0);
+    }
+
+    #[test]
+    fn scaling_a_band_scales_every_edge() {
+        let band = crate::report::Band { mean: vec![0.5, 1.0], ci95: vec![0.1, 0.0] };
+        let line = BandLine::new(&[1.0, 2.0], &band).scaled(20.0);
+        assert_eq!(line.mean, vec![[1.0, 10.0], [2.0, 20.0]]);
+        assert!((line.lower[0] - 8.0).abs() < 1e-9 && (line.upper[0] - 12.0).abs() < 1e-9);
+        assert_eq!(line.x, vec![1.0, 2.0]);
+    }
+
+    #[test]
+    fn designs_share_the_offered_load_and_the_slo_follows_the_scope() {
+        let p = noisy_prepared();
+        assert!(p.offered_shared, "common random numbers: same offered load in every design");
+        let premium = p.report.tiers.iter().position(|t| t == "premium").unwrap_or(0);
+        assert_eq!(p.slo_for(&crate::app::Scope::All, None), Some(("premium".to_owned(), 150.0)));
+        assert_eq!(p.slo_for(&crate::app::Scope::Tier(premium), None).map(|s| s.1), Some(150.0));
+        assert_eq!(p.slo_for(&crate::app::Scope::Tenant, Some("smb-03")).map(|s| s.1), Some(300.0));
+        assert_eq!(p.slo_for(&crate::app::Scope::Tenant, None), None);
+        let pool = &p.designs[0];
+        assert!(pool.total.throttled.is_all_zero() || !pool.total.throttled.mean.is_empty());
+        assert!(!pool.total.offered.is_all_zero());
+        assert_eq!(pool.tenants.len(), 17, "small scenarios follow every tenant");
+        // The spike window is in minutes and the pool's p99 rises inside it.
+        let (_, start, end, spike) = p.events[0].clone();
+        assert!(spike && (start - 20.0).abs() < 1e-9 && (end - 30.0).abs() < 1e-9);
+        let p99_at = |lo: f64, hi: f64| {
+            let v: Vec<f64> = pool.total.p99_ms.mean.iter().filter(|q| q[0] > lo && q[0] < hi).map(|q| q[1]).collect();
+            v.iter().sum::<f64>() / v.len().max(1) as f64
+        };
+        assert!(p99_at(start, end) > 2.0 * p99_at(40.0, 60.0), "p99 rises during the spike in the pool");
+    }
+
     #[test]
     fn preview_shows_the_spike_and_the_pattern() {
-        let file = scenario::parse_str(crate::bundled::DEFAULT.text, &Limits::default()).unwrap_or_else(|e| panic!("{e}"));
+        let file =
+            scenario::parse_str(crate::bundled::DEFAULT.text, &Limits::default()).unwrap_or_else(|e| panic!("{e}"));
         let crate::scenario::file::TenantEntryFile::Group { load, .. } = &file.tenants[2] else { panic!("group") };
         let points = load_preview(load, &file.clock, &file.events, &["smb-00"], 121);
         assert_eq!(points.len(), 121);

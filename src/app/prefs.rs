@@ -37,13 +37,7 @@ pub struct Prefs {
 
 impl Default for Prefs {
     fn default() -> Self {
-        Self {
-            theme: Theme::Dark,
-            ui_scale: 1.0,
-            presenter: false,
-            recent: Vec::new(),
-            editor_width: 460.0,
-        }
+        Self { theme: Theme::Dark, ui_scale: 1.0, presenter: false, recent: Vec::new(), editor_width: 460.0 }
     }
 }
 

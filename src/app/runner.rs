@@ -43,24 +43,14 @@ pub struct Runner {
 impl Default for Runner {
     fn default() -> Self {
         let (sender, receiver) = channel();
-        Self {
-            pending: None,
-            active: None,
-            sender,
-            receiver,
-            next_generation: 1,
-            repaint: None,
-        }
+        Self { pending: None, active: None, sender, receiver, next_generation: 1, repaint: None }
     }
 }
 
 impl Runner {
     /// A runner that calls `repaint` when a run finishes (to wake the UI).
     pub fn new(repaint: impl Fn() + Send + Sync + 'static) -> Self {
-        Self {
-            repaint: Some(Arc::new(repaint)),
-            ..Self::default()
-        }
+        Self { repaint: Some(Arc::new(repaint)), ..Self::default() }
     }
 
     /// Asks for a run of `scenario`; cancels the active run, if any, and
@@ -106,22 +96,13 @@ impl Runner {
         let control = Arc::new(RunControl::new());
         let options = RunOptions::default();
         let total_ticks = sim::total_ticks(&scenario, &options);
-        self.active = Some(Active {
-            generation,
-            control: Arc::clone(&control),
-            total_ticks,
-            started: Instant::now(),
-        });
+        self.active = Some(Active { generation, control: Arc::clone(&control), total_ticks, started: Instant::now() });
         let sender = self.sender.clone();
         let repaint = self.repaint.clone();
         std::thread::spawn(move || {
             let started = Instant::now();
             let result = sim::run(&scenario, &options, &control);
-            let _ = sender.send(Finished {
-                generation,
-                result,
-                elapsed: started.elapsed(),
-            });
+            let _ = sender.send(Finished { generation, result, elapsed: started.elapsed() });
             if let Some(repaint) = repaint {
                 repaint();
             }

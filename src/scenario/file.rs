@@ -53,6 +53,207 @@ pub struct LessonFile {
     pub level: String,
     /// What to look at and why, as plain text.
     pub text: String,
+    /// "Try this" steps: changes an attendee applies, and what they show.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub try_this: Vec<TryThisFile>,
+    /// Outcomes the lesson promises; the tests check them on every build.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub expect: Vec<ExpectFile>,
+}
+
+/// One "try this" step of a lesson.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TryThisFile {
+    /// Button text, e.g. "Give basic a usage plan".
+    pub label: String,
+    /// What the change should show.
+    #[serde(default)]
+    pub explain: String,
+    /// The edits the step makes.
+    pub changes: Vec<ChangeFile>,
+    /// Outcomes that hold after the change.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub expect: Vec<ExpectFile>,
+}
+
+/// An edit a "try this" step applies to the scenario.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum ChangeFile {
+    /// Set the base rate of a tenant (by id) or group (by prefix), req/s.
+    TenantRate {
+        /// Tenant id or group prefix.
+        tenant: String,
+        /// New rate, req/s.
+        rate: f64,
+    },
+    /// Set the number of tenants of a group.
+    GroupCount {
+        /// Group prefix.
+        prefix: String,
+        /// New count.
+        count: u32,
+    },
+    /// Give a tier a usage plan (replacing any).
+    TierPlan {
+        /// Tier name.
+        tier: String,
+        /// Refill rate, req/s.
+        rate: f64,
+        /// Bucket size, requests.
+        burst: f64,
+    },
+    /// Remove a tier's usage plan.
+    NoTierPlan {
+        /// Tier name.
+        tier: String,
+    },
+    /// Set a design's placement for a key (tenant, tier or "*"), in every
+    /// layer or in one.
+    Placement {
+        /// Design name.
+        design: String,
+        /// Placement key.
+        key: String,
+        /// New placement.
+        placement: PlacementFile,
+        /// Only this layer.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        layer: Option<LayerName>,
+    },
+    /// Set the pooled compute instance bounds.
+    Instances {
+        /// Fewest instances.
+        min: u32,
+        /// Most instances.
+        max: u32,
+    },
+    /// Set the autoscaling warm-up.
+    Warmup {
+        /// New warm-up.
+        warmup: DurationText,
+    },
+    /// Spread a tenant's (or group's) items over more partition keys.
+    KeyShards {
+        /// Tenant id or group prefix.
+        tenant: String,
+        /// Partition keys.
+        shards: u32,
+    },
+    /// Set the shared gateway account limit.
+    AccountLimit {
+        /// Steady rate, req/s.
+        rate: f64,
+        /// Bucket size.
+        burst: f64,
+    },
+    /// Set the cost attribution method.
+    Attribution {
+        /// New method.
+        method: AttributionFile,
+    },
+    /// Set the idle-capacity handling.
+    Idle {
+        /// New handling.
+        idle: IdleFile,
+    },
+    /// Set the factor of the `index`th event (a spike).
+    SpikeFactor {
+        /// Position in `events`.
+        index: usize,
+        /// New factor.
+        factor: f64,
+    },
+}
+
+/// A checkable claim about a run: `left op factor × right` or
+/// `left op value`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectFile {
+    /// Why it holds, shown to attendees.
+    #[serde(default)]
+    pub why: String,
+    /// Left-hand figure.
+    pub left: FigureFile,
+    /// Comparison.
+    pub op: OpFile,
+    /// Right-hand figure (multiplied by `factor`); absent compares with `value`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub right: Option<FigureFile>,
+    /// Multiplier of `right`.
+    #[serde(default = "one")]
+    pub factor: f64,
+    /// Constant to compare with when there is no `right`.
+    #[serde(default)]
+    pub value: f64,
+}
+
+/// Comparison operator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum OpFile {
+    /// Greater than.
+    Gt,
+    /// Greater than or equal.
+    Ge,
+    /// Less than.
+    Lt,
+    /// Less than or equal.
+    Le,
+}
+
+/// One figure of a report: a design's metric, optionally for one tier or
+/// tenant.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FigureFile {
+    /// Design name.
+    pub design: String,
+    /// Which figure.
+    pub metric: MetricFile,
+    /// Restrict to a tier (for tier metrics).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tier: Option<String>,
+    /// Restrict to a tenant (for tenant metrics).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tenant: Option<String>,
+}
+
+/// Report figures a lesson can check. Tenant metrics need `tenant`, tier
+/// metrics `tier`; design metrics need neither.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MetricFile {
+    /// Design: total cost per month, USD.
+    TotalCost,
+    /// Design: mean attributed cost per tenant per month, USD.
+    CostPerTenant,
+    /// Design (or tier): margin per month, USD.
+    Margin,
+    /// Design (or tier): fraction of tenants meeting their SLO.
+    SloMet,
+    /// Design (or tier, or tenant): unserved fraction.
+    Unserved,
+    /// Design: throttled fraction.
+    Throttled,
+    /// Design: largest tenant p99, ms; tier: the tier's p99; tenant: its p99.
+    P99,
+    /// Design: tenants hurt by neighbours.
+    TenantsHurt,
+    /// Tenant (or design worst): p99 increase during others' spikes, ms.
+    ImpactP99,
+    /// Tenant: requests dropped (timeout and partition).
+    Dropped,
+    /// Tenant: requests dropped by saturated partitions.
+    DroppedPartition,
+    /// Tenant: requests throttled by the shared account bucket.
+    ThrottledAccount,
+    /// Tenant: requests throttled by its own plan.
+    ThrottledPlan,
+    /// Tenant (or tier): cost per month, USD.
+    Cost,
+    /// Design: unallocated cost per month, USD.
+    Unallocated,
 }
 
 /// Simulated time.

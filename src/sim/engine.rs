@@ -906,7 +906,9 @@ pub fn simulate(
             }
         }
         for flow in &mut focus_flow {
-            for series in [&mut flow.offered, &mut flow.admitted, &mut flow.throttled, &mut flow.dropped, &mut flow.served] {
+            for series in
+                [&mut flow.offered, &mut flow.admitted, &mut flow.throttled, &mut flow.dropped, &mut flow.served]
+            {
                 series[p] /= secs;
             }
         }

@@ -1,8 +1,357 @@
-//! TODO(helper): compare view.
+//! The comparison: every design side by side, one column each, with the
+//! best figure of each row starred. Figures come ready-made from
+//! [`crate::app::plot_data::compare`]; this file only lays them out. When
+//! the panel is wide enough the rows split into two tables (money on the
+//! left, service and noisy neighbours on the right), and when it is too
+//! short for every row (presenter mode) only the headline rows are shown,
+//! so that a projector shows the story without scrolling.
 
+use egui::{Align, Color32, FontId, Layout, RichText};
+
+use crate::app::panels::{style, timelines};
+use crate::app::plot_data::compare::{Better, CompareRow, SECTIONS};
 use crate::app::{Command, Prepared, ViewState};
+
+/// Font sizes tried, largest first, when fitting two tables side by side.
+const SIZES: [f32; 3] = [16.0, 14.0, 12.5];
+/// Gap between columns.
+const COLUMN_GAP: f32 = 18.0;
+/// Gap between the two tables.
+const TABLE_GAP: f32 = 36.0;
+
+/// How the rows are laid out this frame.
+struct Fit {
+    /// Rows shown have at most this priority.
+    max_priority: u8,
+    /// Font size.
+    size: f32,
+    /// Two tables side by side.
+    two_up: bool,
+}
 
 /// Draws the comparison.
 pub fn compare_ui(ui: &mut egui::Ui, prepared: &Prepared, view: &ViewState, commands: &mut Vec<Command>) {
-    let _ = (ui, prepared, view, commands);
+    let _ = view;
+    let report = &prepared.report;
+    if report.designs.is_empty() {
+        ui.label("The scenario has no designs to compare.");
+        return;
+    }
+    let presenter = timelines::presenter_hint(ui.ctx());
+    let all_id = ui.scope_id().with("compare_all_rows");
+    let mut all_rows: bool = ui.data(|d| d.get_temp(all_id)).unwrap_or(false);
+    let caption = if report.replications > 1 {
+        format!("Mean of {} replications, ± 95 % confidence interval where it matters ·", report.replications)
+    } else {
+        "One replication (no confidence intervals) ·".to_owned()
+    };
+    let fit = fit(ui, prepared, ui.available_width(), ui.available_height() - 2.0 * TITLE_HEIGHT);
+    ui.horizontal_wrapped(|ui| {
+        ui.label(RichText::new(caption).weak());
+        star_ui(ui, 13.0, style::GOOD, "star".to_owned());
+        ui.label(RichText::new("best of the row · hover a figure for how it is computed").weak());
+        if fit.max_priority < 2 || all_rows {
+            let (text, tip) = if all_rows {
+                ("Headline rows", "Show only the rows that fit without scrolling")
+            } else {
+                ("Show all rows", "Only the headline rows fit here; show every row, scrolling if needed")
+            };
+            if ui.small_button(text).on_hover_text(tip).clicked() {
+                all_rows = !all_rows;
+            }
+        }
+    });
+    ui.data_mut(|d| d.insert_temp(all_id, all_rows));
+    ui.add_space(4.0);
+    let fit = if all_rows { Fit { max_priority: 2, ..fit } } else { fit };
+    let rows: Vec<&CompareRow> = prepared.compare.iter().filter(|r| r.priority <= fit.max_priority).collect();
+    let sections = fit.max_priority > 0;
+    egui::ScrollArea::vertical().auto_shrink([false, true]).show(ui, |ui| {
+        if fit.two_up {
+            let (left, right) = split(&rows);
+            ui.horizontal_top(|ui| {
+                table_ui(ui, "compare_left", prepared, &left, fit.size, presenter, true, sections, commands);
+                ui.add_space(TABLE_GAP);
+                table_ui(ui, "compare_right", prepared, &right, fit.size, presenter, false, sections, commands);
+            });
+        } else {
+            egui::ScrollArea::horizontal().show(ui, |ui| {
+                table_ui(ui, "compare_all", prepared, &rows, fit.size, presenter, true, sections, commands);
+            });
+        }
+    });
+}
+
+/// Height of the caption row (and a little room).
+const TITLE_HEIGHT: f32 = 20.0;
+
+/// Money on the left, service and noisy neighbours on the right.
+fn split<'r>(rows: &[&'r CompareRow]) -> (Vec<&'r CompareRow>, Vec<&'r CompareRow>) {
+    rows.iter().partition(|r| r.section == SECTIONS[0] || r.section == SECTIONS[1])
+}
+
+/// The most rows at the largest font that fit `width` × `height`: all
+/// rows if possible, else the main ones, else the headline ones.
+fn fit(ui: &egui::Ui, prepared: &Prepared, width: f32, height: f32) -> Fit {
+    for max_priority in [2, 1, 0] {
+        let rows: Vec<&CompareRow> = prepared.compare.iter().filter(|r| r.priority <= max_priority).collect();
+        let sections = max_priority > 0;
+        let (left, right) = split(&rows);
+        for size in SIZES {
+            let two_wide = table_width(ui, prepared, &left, size) + table_width(ui, prepared, &right, size) + TABLE_GAP;
+            let two_high = table_height(ui, &left, size, sections).max(table_height(ui, &right, size, sections));
+            if two_wide <= width && two_high <= height {
+                return Fit { max_priority, size, two_up: true };
+            }
+        }
+        for size in SIZES {
+            if table_width(ui, prepared, &rows, size) <= width && table_height(ui, &rows, size, sections) <= height {
+                return Fit { max_priority, size, two_up: false };
+            }
+        }
+    }
+    Fit { max_priority: 0, size: SIZES[2], two_up: false }
+}
+
+/// Height a table of `rows` needs at font `size`.
+fn table_height(ui: &egui::Ui, rows: &[&CompareRow], size: f32, sections: bool) -> f32 {
+    let line = |size: f32| ui.fonts_mut(|f| f.row_height(&FontId::proportional(size))) + ROW_GAP;
+    let mut headings = 0;
+    let mut last = "";
+    for row in rows {
+        if row.section != last {
+            headings += 1;
+            last = row.section;
+        }
+    }
+    let headings = if sections { headings as f32 * line(size - 3.0) } else { 0.0 };
+    line(size + 2.0) + rows.len() as f32 * line(size) + headings + 8.0
+}
+
+/// Vertical gap between rows.
+const ROW_GAP: f32 = 5.0;
+
+fn text_width(ui: &egui::Ui, text: &str, size: f32) -> f32 {
+    ui.fonts_mut(|f| f.layout_no_wrap(text.to_owned(), FontId::proportional(size), Color32::WHITE).size().x)
+}
+
+/// Width a table of `rows` needs at font `size`.
+fn table_width(ui: &egui::Ui, prepared: &Prepared, rows: &[&CompareRow], size: f32) -> f32 {
+    let label = rows.iter().map(|r| text_width(ui, &label_text(r), size)).fold(0.0, f32::max);
+    let columns: f32 = prepared
+        .report
+        .designs
+        .iter()
+        .enumerate()
+        .map(|(d, design)| {
+            let header = text_width(ui, &design.name, size + 2.0);
+            rows.iter().map(|r| cell_width(ui, r, d, size)).fold(header, f32::max) + COLUMN_GAP
+        })
+        .sum();
+    label + COLUMN_GAP + columns
+}
+
+fn label_text(row: &CompareRow) -> String {
+    if row.indent { format!("    {}", row.label) } else { row.label.clone() }
+}
+
+/// A cell's width: its text, plus the star when it is the best.
+fn cell_width(ui: &egui::Ui, row: &CompareRow, design: usize, size: f32) -> f32 {
+    row.cells.get(design).map_or(0.0, |c| {
+        let star = if c.best { size + ui.spacing().item_spacing.x } else { 0.0 };
+        text_width(ui, &c.text, size) + star
+    })
+}
+
+/// A filled five-pointed star (no font has one built in), named for
+/// screen readers and tests.
+fn star_ui(ui: &mut egui::Ui, size: f32, color: Color32, name: String) -> egui::Response {
+    let (rect, response) = ui.allocate_exact_size(egui::vec2(size, size), egui::Sense::hover());
+    response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Image, true, &name));
+    if ui.is_rect_visible(rect) {
+        let center = rect.center();
+        let outer = size * 0.5;
+        let mut mesh = egui::Mesh::default();
+        mesh.colored_vertex(center, color);
+        for k in 0..10 {
+            let radius = if k % 2 == 0 { outer } else { outer * 0.42 };
+            let angle = -std::f32::consts::FRAC_PI_2 + k as f32 * std::f32::consts::PI / 5.0;
+            mesh.colored_vertex(center + radius * egui::vec2(angle.cos(), angle.sin()), color);
+        }
+        for k in 0..10u32 {
+            mesh.add_triangle(0, 1 + k, 1 + (k + 1) % 10);
+        }
+        ui.painter().add(egui::Shape::mesh(mesh));
+    }
+    response
+}
+
+/// One table of rows under the design headers. The second of two tables
+/// paints its headers without naming them again for screen readers.
+#[allow(clippy::too_many_arguments)]
+fn table_ui(
+    ui: &mut egui::Ui,
+    id: &str,
+    prepared: &Prepared,
+    rows: &[&CompareRow],
+    size: f32,
+    presenter: bool,
+    named_headers: bool,
+    sections: bool,
+    commands: &mut Vec<Command>,
+) {
+    let designs = &prepared.report.designs;
+    egui::Grid::new(ui.scope_id().with(id)).striped(true).spacing([COLUMN_GAP, ROW_GAP]).min_col_width(40.0).show(
+        ui,
+        |ui| {
+            ui.label("");
+            for (d, design) in designs.iter().enumerate() {
+                ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
+                    let color = style::design_color(d, presenter);
+                    if named_headers {
+                        let header = RichText::new(&design.name).size(size + 2.0).strong().color(color);
+                        ui.label(header).on_hover_text(format!("Design {}: figures of this column", design.name));
+                    } else {
+                        let font = FontId::proportional(size + 2.0);
+                        let galley = ui.painter().layout_no_wrap(design.name.clone(), font, color);
+                        let (rect, _) = ui.allocate_exact_size(galley.size(), egui::Sense::hover());
+                        ui.painter().galley(rect.min, galley, color);
+                    }
+                });
+            }
+            ui.end_row();
+            let mut section = "";
+            for row in rows {
+                if sections && row.section != section {
+                    section = row.section;
+                    ui.label(RichText::new(section.to_uppercase()).size(size - 3.0).strong().weak());
+                    ui.end_row();
+                }
+                row_ui(ui, designs, row, size, commands);
+                ui.end_row();
+            }
+        },
+    );
+}
+
+fn row_ui(
+    ui: &mut egui::Ui,
+    designs: &[crate::report::DesignReport],
+    row: &CompareRow,
+    size: f32,
+    commands: &mut Vec<Command>,
+) {
+    ui.label(RichText::new(label_text(row)).size(size)).on_hover_text(&row.help);
+    let money_row = row.label.starts_with("Margin");
+    for (cell, design) in row.cells.iter().zip(designs) {
+        ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
+            let mut text = RichText::new(&cell.text).size(size);
+            if cell.best {
+                text = text.strong().color(style::GOOD);
+            } else if money_row && cell.mean < 0.0 {
+                text = text.color(style::BAD);
+            }
+            let clickable = row.better == Better::Neither && row.section == SECTIONS[3] && cell.mean > 0.0;
+            let label = egui::Label::new(text).selectable(false);
+            let response = if clickable { ui.add(label.sense(egui::Sense::click())) } else { ui.add(label) };
+            let response = response.on_hover_text(&cell.tooltip);
+            if clickable && response.clicked() {
+                let culprit = cell.text.split(" → ").next().unwrap_or_default().to_owned();
+                commands.push(Command::SelectTenant(Some(culprit)));
+            }
+            if cell.best {
+                star_ui(ui, size * 0.95, style::GOOD, format!("best {}: {}", row.label, design.name))
+                    .on_hover_text(&cell.tooltip);
+            }
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use egui_kittest::Harness;
+    use egui_kittest::kittest::Queryable;
+
+    use super::*;
+    use crate::app::plot_data::tests::noisy_prepared;
+
+    type State = (Prepared, ViewState, Vec<Command>);
+
+    fn harness(width: f32) -> Harness<'static, State> {
+        let state = (noisy_prepared(), ViewState::default(), Vec::new());
+        Harness::builder()
+            .with_size(egui::vec2(width, 700.0))
+            .with_context_setup(style::install_fonts)
+            .build_ui_state(|ui, (p, view, cmds): &mut State| compare_ui(ui, p, view, cmds), state)
+    }
+
+    #[test]
+    fn every_design_and_its_figures_are_shown() {
+        let mut harness = harness(1400.0);
+        harness.run_steps(3);
+        for design in ["pool", "silo", "bridge"] {
+            assert!(harness.query_by_label(design).is_some(), "{design} header");
+        }
+        let pool = &harness.state().0.report.designs[0];
+        let cost = crate::app::plot_data::compare::usd(pool.totals.cost_usd_per_month.mean);
+        assert!(harness.query_all_by_label_contains(&cost).count() >= 1, "pool's total cost {cost} is shown");
+        for label in
+            ["Total cost / month", "Margin / month", "SLO met (tenants)", "Tenants hurt by neighbours", "Who hurt whom"]
+        {
+            assert!(harness.query_by_label(label).is_some(), "row {label}");
+        }
+        assert!(harness.query_by_label("    Margin premium").is_some(), "per-tier rows");
+        assert!(harness.query_by_label_contains("smb-00 → 16 tenants").is_some(), "blast radius in the pool");
+    }
+
+    #[test]
+    fn the_best_value_of_a_row_is_starred() {
+        let mut harness = harness(1400.0);
+        harness.run_steps(3);
+        let p = &harness.state().0;
+        let cheapest = p.report.designs.iter().map(|d| d.totals.cost_usd_per_month.mean).fold(f64::INFINITY, f64::min);
+        let pool = p.report.designs.iter().position(|d| d.totals.cost_usd_per_month.mean == cheapest).unwrap_or(0);
+        let name = format!("best Total cost / month: {}", p.report.designs[pool].name);
+        assert!(harness.query_by_label(&name).is_some(), "{name}");
+        assert_eq!(harness.query_all_by_label_contains("best Total cost / month").count(), 1, "one cheapest design");
+        // Silo hurts nobody: the fewest tenants hurt is starred.
+        assert!(harness.query_by_label("best Tenants hurt by neighbours: silo").is_some());
+        assert!(harness.query_by_label_contains("best Revenue").is_none(), "revenue is not ranked");
+    }
+
+    #[test]
+    fn narrow_panels_still_show_every_row() {
+        let mut harness = harness(700.0);
+        harness.run_steps(3);
+        assert!(harness.query_by_label("Total cost / month").is_some());
+        assert!(harness.query_by_label("Who hurt whom").is_some());
+        assert!(harness.query_by_label("pool").is_some());
+    }
+
+    #[test]
+    fn a_short_panel_keeps_the_headline_rows() {
+        let state = (noisy_prepared(), ViewState::default(), Vec::new());
+        let mut harness = Harness::builder()
+            .with_size(egui::vec2(700.0, 280.0))
+            .with_context_setup(style::install_fonts)
+            .build_ui_state(|ui, (p, view, cmds): &mut State| compare_ui(ui, p, view, cmds), state);
+        harness.run_steps(3);
+        for label in ["Total cost / month", "Margin / month", "SLO met (tenants)", "Worst p99 latency", "Who hurt whom"]
+        {
+            assert!(harness.query_by_label(label).is_some(), "headline row {label}");
+        }
+        assert!(harness.query_by_label("    Margin basic").is_none(), "details make way");
+        harness.get_by_label("Show all rows").click();
+        harness.run_steps(3);
+        assert!(harness.query_by_label("    Margin basic").is_some(), "all rows on request");
+    }
+
+    #[test]
+    fn clicking_who_hurt_whom_selects_the_culprit() {
+        let mut harness = harness(1400.0);
+        harness.run_steps(3);
+        harness.get_by_label("smb-00 → 16 tenants").click();
+        harness.run_steps(2);
+        assert!(harness.state().2.contains(&Command::SelectTenant(Some("smb-00".into()))));
+    }
 }

@@ -1,8 +1,404 @@
-//! TODO(helper): layers_editor.
+//! The "Layers" editor tab: the gateway (shared account bucket, price),
+//! compute (service time, concurrency, instances, autoscaling, queue
+//! timeout, fairness, price) and database (partitions, per-partition caps,
+//! pricing, storage). Gateway and database can be switched off; their
+//! settings are remembered for the session so switching back restores them.
 
+use egui::Ui;
+
+use super::form::{self, row_ui};
+use crate::scenario::file::{
+    AutoscaleFile, ComputeFile, DatabaseFile, DbPricingFile, DesignFile, EventFile, FairnessFile, GatewayFile,
+    InstancesFile, LayerName, ServiceTimeFile,
+};
 use crate::scenario::{FieldErrors, ScenarioFile};
+use crate::units::DurationText;
 
-/// Draws the editor.
-pub fn layers_ui(ui: &mut egui::Ui, draft: &mut ScenarioFile, errors: Option<&FieldErrors>) {
-    let _ = (ui, draft, errors);
+/// Draws the three layers and edits `draft` in place.
+pub fn layers_ui(ui: &mut Ui, draft: &mut ScenarioFile, errors: Option<&FieldErrors>) {
+    ui.weak(
+        "A request passes the gateway, then compute, then the database. Each design decides how many stacks of \
+             each layer exist; these settings apply to every stack.",
+    );
+    ui.add_space(4.0);
+    let tip = "API gateway: per-tenant usage plans (from the tiers), quotas, then a shared account bucket per \
+               gateway stack. Off: nothing is ever throttled.";
+    if let Some(on) = layer_switch_ui(ui, "Gateway", draft.layers.gateway.is_some(), tip) {
+        let stash = ui.make_persistent_id("stashed_gateway");
+        if on {
+            draft.layers.gateway = Some(ui.data_mut(|d| d.remove_temp::<GatewayFile>(stash)).unwrap_or_default());
+        } else if let Some(gateway) = draft.layers.gateway.take() {
+            ui.data_mut(|d| d.insert_temp(stash, gateway));
+            drop_layer_references(draft, LayerName::Gateway);
+        }
+    }
+    if let Some(gateway) = &mut draft.layers.gateway {
+        egui::Grid::new("gateway_grid")
+            .num_columns(2)
+            .spacing([12.0, 6.0])
+            .show(ui, |ui| gateway_rows(ui, gateway, errors));
+    }
+    ui.add_space(8.0);
+    ui.heading("Compute").on_hover_text("Servers with a queue: where latency and the noisy neighbour come from");
+    egui::Grid::new("compute_grid").num_columns(2).spacing([12.0, 6.0]).show(ui, |ui| {
+        compute_rows(ui, &mut draft.layers.compute, errors);
+        autoscale_rows(ui, &mut draft.layers.compute, errors);
+    });
+    ui.add_space(8.0);
+    let tip = "A table with partitions, each with hard read and write caps (DynamoDB-like): a heavy tenant keyed \
+               to one partition throttles the tenants that share it. Off: no database.";
+    if let Some(on) = layer_switch_ui(ui, "Database", draft.layers.database.is_some(), tip) {
+        let stash = ui.make_persistent_id("stashed_database");
+        if on {
+            draft.layers.database = Some(ui.data_mut(|d| d.remove_temp::<DatabaseFile>(stash)).unwrap_or_default());
+        } else if let Some(database) = draft.layers.database.take() {
+            ui.data_mut(|d| d.insert_temp(stash, database));
+            drop_layer_references(draft, LayerName::Database);
+        }
+    }
+    if let Some(database) = &mut draft.layers.database {
+        egui::Grid::new("database_grid")
+            .num_columns(2)
+            .spacing([12.0, 6.0])
+            .show(ui, |ui| database_rows(ui, database, errors));
+    }
+}
+
+/// A heading with an on/off checkbox; returns the new state when toggled.
+fn layer_switch_ui(ui: &mut Ui, name: &str, present: bool, tip: &str) -> Option<bool> {
+    let mut on = present;
+    let changed = ui
+        .horizontal(|ui| {
+            let changed = ui.checkbox(&mut on, egui::RichText::new(name).heading()).on_hover_text(tip).changed();
+            if !on {
+                ui.weak("(off)");
+            }
+            changed
+        })
+        .inner;
+    changed.then_some(on)
+}
+
+/// Removes what refers to a layer that was switched off (per-layer
+/// placements and capacity losses), which would otherwise be errors.
+fn drop_layer_references(draft: &mut ScenarioFile, layer: LayerName) {
+    for DesignFile { layers, .. } in &mut draft.designs {
+        match layer {
+            LayerName::Gateway => layers.gateway = None,
+            LayerName::Compute => layers.compute = None,
+            LayerName::Database => layers.database = None,
+        }
+    }
+    draft.events.retain(|e| !matches!(e, EventFile::CapacityLoss { layer: l, .. } if *l == layer));
+}
+
+fn gateway_rows(ui: &mut Ui, gateway: &mut GatewayFile, errors: Option<&FieldErrors>) {
+    let tip = "Steady rate of the shared account bucket, per gateway stack, in req/s. Every tenant behind the same \
+               gateway stack draws from it, so in a pool one tenant can exhaust it and get everybody throttled. \
+               API Gateway's default is 10,000 req/s per account and Region.";
+    row_ui(ui, ("Account rate", tip), errors, "layers.gateway.account_rate", |ui| {
+        form::number_ui(ui, &mut gateway.account_rate, 1.0..=1e8, " req/s", tip);
+    });
+    let tip = "Capacity of the shared account bucket, in requests; it starts full. API Gateway's default is 5,000.";
+    row_ui(ui, ("Account burst", tip), errors, "layers.gateway.account_burst", |ui| {
+        form::number_ui(ui, &mut gateway.account_burst, 1.0..=1e9, " req", tip);
+    });
+    let tip = "USD per million admitted requests (API Gateway REST APIs list $3.50 for the first tier).";
+    row_ui(ui, ("Price", tip), errors, "layers.gateway.price_per_million", |ui| {
+        form::money_ui(ui, &mut gateway.price_per_million, 1000.0, " / M req", tip);
+    });
+}
+
+fn compute_rows(ui: &mut Ui, compute: &mut ComputeFile, errors: Option<&FieldErrors>) {
+    let tip = "How long one request occupies a server. Exponential gives the textbook M/M/c queue; LogNormal has a \
+               heavier tail (cv = standard deviation / mean); Deterministic takes the same time always.";
+    row_ui(ui, ("Service time", tip), errors, "layers.compute.service_time", |ui| {
+        service_time_ui(ui, &mut compute.service_time, errors, tip);
+    });
+    let tip = "Requests one instance serves at once: a stack has instances × concurrency servers.";
+    row_ui(ui, ("Concurrency", tip), errors, "layers.compute.concurrency", |ui| {
+        form::count_ui(ui, &mut compute.concurrency, 1..=100_000, " per instance", tip);
+        let mean_ms = mean_service_ms(&compute.service_time);
+        if mean_ms > 0.0 {
+            ui.weak(format!("≈ {:.0} req/s per instance at 100 %", f64::from(compute.concurrency) * 1000.0 / mean_ms));
+        }
+    });
+    let tip = "Instance count of a pooled stack and of each cell: min is the fixed count without autoscaling; the \
+               autoscaler stays within min…max.";
+    row_ui(ui, ("Instances", tip), errors, "layers.compute.instances.max", |ui| {
+        instances_ui(ui, &mut compute.instances, tip);
+        form::error_mark_ui(ui, errors, "layers.compute.instances.min");
+    });
+    let tip = "Instance bounds of a silo stack (one tenant's own stack), often smaller than a pool's. Off: same as \
+               Instances.";
+    row_ui(ui, ("Silo instances", tip), errors, "layers.compute.silo_instances.max", |ui| {
+        let mut on = compute.silo_instances.is_some();
+        if ui.checkbox(&mut on, "").on_hover_text(tip).changed() {
+            compute.silo_instances = on.then(|| compute.instances.clone());
+        }
+        match &mut compute.silo_instances {
+            Some(silo) => instances_ui(ui, silo, tip),
+            None => {
+                ui.weak("same as Instances");
+            }
+        }
+        form::error_mark_ui(ui, errors, "layers.compute.silo_instances.min");
+    });
+    let tip = "Queued work older than this is dropped (counted as dropped, not throttled).";
+    row_ui(ui, ("Queue timeout", tip), errors, "layers.compute.queue_timeout", |ui| {
+        form::duration_ui(ui, &mut compute.queue_timeout, tip, false);
+    });
+    let tip = "USD per instance-hour; instances warming up are billed too.";
+    row_ui(ui, ("Price", tip), errors, "layers.compute.price_per_hour", |ui| {
+        form::money_ui(ui, &mut compute.price_per_hour, 1000.0, " / instance-h", tip);
+    });
+    let tip = "How a shared (pool or cell) stack divides its capacity among its tenants.";
+    row_ui(ui, ("Fairness", tip), errors, "layers.compute.fairness", |ui| {
+        ui.radio_value(&mut compute.fairness, FairnessFile::Fifo, "FIFO").on_hover_text(
+            "First come, first served: everyone shares one queue, so one tenant's burst raises everyone's latency",
+        );
+        ui.radio_value(&mut compute.fairness, FairnessFile::WeightedFair, "Weighted fair").on_hover_text(
+            "Capacity divided among tenants with work in proportion to their tier's weight; each has its own queue",
+        );
+    });
+}
+
+fn service_time_ui(ui: &mut Ui, service: &mut ServiceTimeFile, errors: Option<&FieldErrors>, tip: &str) {
+    let mean_ms = mean_service_ms(service);
+    let name = match service {
+        ServiceTimeFile::Exponential { .. } => "Exponential",
+        ServiceTimeFile::LogNormal { .. } => "LogNormal",
+        ServiceTimeFile::Deterministic { .. } => "Deterministic",
+    };
+    egui::ComboBox::from_id_salt("service_time_kind")
+        .selected_text(name)
+        .width(110.0)
+        .show_ui(ui, |ui| {
+            for (label, value) in [
+                ("Exponential", ServiceTimeFile::Exponential { mean_ms }),
+                ("LogNormal", ServiceTimeFile::LogNormal { mean_ms, cv: 1.0 }),
+                ("Deterministic", ServiceTimeFile::Deterministic { ms: mean_ms }),
+            ] {
+                let same = std::mem::discriminant(service) == std::mem::discriminant(&value);
+                if ui.selectable_label(same, label).clicked() && !same {
+                    *service = value;
+                }
+            }
+        })
+        .response
+        .on_hover_text(tip);
+    let p = "layers.compute.service_time";
+    match service {
+        ServiceTimeFile::Exponential { mean_ms } | ServiceTimeFile::LogNormal { mean_ms, .. } => {
+            form::number_ui(ui, mean_ms, 0.001..=600_000.0, " ms mean", tip);
+            form::error_mark_ui(ui, errors, &format!("{p}.mean_ms"));
+        }
+        ServiceTimeFile::Deterministic { ms } => {
+            form::number_ui(ui, ms, 0.001..=600_000.0, " ms", tip);
+            form::error_mark_ui(ui, errors, &format!("{p}.ms"));
+        }
+    }
+    if let ServiceTimeFile::LogNormal { cv, .. } = service {
+        let tip = "Coefficient of variation: standard deviation / mean (1 is as variable as exponential; at most 10)";
+        form::number_ui(ui, cv, 0.01..=10.0, " cv", tip);
+        form::error_mark_ui(ui, errors, &format!("{p}.cv"));
+    }
+}
+
+fn mean_service_ms(service: &ServiceTimeFile) -> f64 {
+    match service {
+        ServiceTimeFile::Exponential { mean_ms } | ServiceTimeFile::LogNormal { mean_ms, .. } => *mean_ms,
+        ServiceTimeFile::Deterministic { ms } => *ms,
+    }
+}
+
+fn instances_ui(ui: &mut Ui, instances: &mut InstancesFile, tip: &str) {
+    form::count_ui(ui, &mut instances.min, 0..=100_000, " min", tip);
+    ui.label("to");
+    form::count_ui(ui, &mut instances.max, 1..=100_000, " max", tip);
+}
+
+fn autoscale_rows(ui: &mut Ui, compute: &mut ComputeFile, errors: Option<&FieldErrors>) {
+    let tip = "Target tracking on utilisation: every evaluation period each stack resizes to ⌈instances × \
+               utilisation / target⌉ within min…max; new instances serve after the warm-up. Off: every stack runs \
+               min instances.";
+    row_ui(ui, ("Autoscaling", tip), errors, "layers.compute.autoscale", |ui| {
+        let mut on = compute.autoscale.is_some();
+        if ui.checkbox(&mut on, "target tracking").on_hover_text(tip).changed() {
+            compute.autoscale = on.then(|| AutoscaleFile {
+                target_utilisation: 0.6,
+                evaluation_period: DurationText::new("1m"),
+                warmup: DurationText::new("3m"),
+            });
+        }
+    });
+    let Some(autoscale) = &mut compute.autoscale else { return };
+    let tip = "Utilisation the policy aims for (busy server-time / available server-time). Lower targets keep \
+               more headroom for bursts and cost more.";
+    row_ui(ui, ("  Target", tip), errors, "layers.compute.autoscale.target_utilisation", |ui| {
+        form::percent_ui(ui, &mut autoscale.target_utilisation, tip);
+    });
+    let tip = "How often the policy looks at utilisation (rounded to whole ticks).";
+    row_ui(ui, ("  Evaluation period", tip), errors, "layers.compute.autoscale.evaluation_period", |ui| {
+        form::duration_ui(ui, &mut autoscale.evaluation_period, tip, false);
+    });
+    let tip = "Delay before a new instance serves; it is billed from the moment it is requested.";
+    row_ui(ui, ("  Warm-up", tip), errors, "layers.compute.autoscale.warmup", |ui| {
+        form::duration_ui(ui, &mut autoscale.warmup, tip, false);
+    });
+}
+
+fn database_rows(ui: &mut Ui, database: &mut DatabaseFile, errors: Option<&FieldErrors>) {
+    let tip = "Partitions of a pooled table and of each cell's table (1 to 10,000). Tenants keyed by tenant id \
+               land on one partition each, by a fixed hash.";
+    row_ui(ui, ("Partitions", tip), errors, "layers.database.partitions", |ui| {
+        form::count_ui(ui, &mut database.partitions, 1..=10_000, "", tip);
+    });
+    let tip = "Partitions of a silo table (one tenant's own table). Off: same as Partitions.";
+    row_ui(ui, ("Silo partitions", tip), errors, "layers.database.silo_partitions", |ui| {
+        let mut on = database.silo_partitions.is_some();
+        if ui.checkbox(&mut on, "").on_hover_text(tip).changed() {
+            database.silo_partitions = on.then_some(database.partitions);
+        }
+        match &mut database.silo_partitions {
+            Some(n) => {
+                form::count_ui(ui, n, 1..=10_000, "", tip);
+            }
+            None => {
+                ui.weak("same as Partitions");
+            }
+        }
+    });
+    let tip = "Hard cap of read units per second per partition (DynamoDB: 3,000; a read unit is one strongly \
+               consistent read of up to 4 KB). Demand beyond it is dropped for every tenant on the partition.";
+    row_ui(ui, ("Reads / partition", tip), errors, "layers.database.read_units_per_partition", |ui| {
+        form::number_ui(ui, &mut database.read_units_per_partition, 1.0..=1e7, " RU/s", tip);
+    });
+    let tip = "Hard cap of write units per second per partition (DynamoDB: 1,000; a write unit is one write of up \
+               to 1 KB).";
+    row_ui(ui, ("Writes / partition", tip), errors, "layers.database.write_units_per_partition", |ui| {
+        form::number_ui(ui, &mut database.write_units_per_partition, 1.0..=1e7, " WU/s", tip);
+    });
+    pricing_rows(ui, &mut database.pricing, errors);
+    let tip = "USD per GB-month stored, applied to the tenants' data size.";
+    row_ui(ui, ("Storage", tip), errors, "layers.database.storage_per_gb_month", |ui| {
+        form::money_ui(ui, &mut database.storage_per_gb_month, 100.0, " / GB-month", tip);
+    });
+}
+
+fn pricing_rows(ui: &mut Ui, pricing: &mut DbPricingFile, errors: Option<&FieldErrors>) {
+    let tip = "On demand: pay per unit consumed, limited only by the partition caps. Provisioned: every table gets \
+               fixed read and write units, spread evenly over its partitions (plus up to 300 s of banked burst), \
+               paid for the whole run whether used or not.";
+    row_ui(ui, ("Pricing", tip), errors, "layers.database.pricing", |ui| {
+        let on_demand = matches!(pricing, DbPricingFile::OnDemand { .. });
+        if ui.radio(on_demand, "On demand").on_hover_text(tip).clicked() && !on_demand {
+            *pricing = DbPricingFile::default();
+        }
+        if ui.radio(!on_demand, "Provisioned").on_hover_text(tip).clicked() && on_demand {
+            *pricing = DbPricingFile::Provisioned {
+                read_units: 1000.0,
+                write_units: 500.0,
+                read_unit_per_hour: 0.000_13,
+                write_unit_per_hour: 0.000_65,
+            };
+        }
+    });
+    let p = "layers.database.pricing";
+    let rows: [(&str, &str, &str, &mut f64, &str); 2] = match pricing {
+        DbPricingFile::OnDemand { read_per_million, write_per_million } => [
+            ("  Read price", "USD per million read units consumed", "read_per_million", read_per_million, " / M RU"),
+            (
+                "  Write price",
+                "USD per million write units consumed",
+                "write_per_million",
+                write_per_million,
+                " / M WU",
+            ),
+        ],
+        DbPricingFile::Provisioned { read_units, write_units, read_unit_per_hour, write_unit_per_hour } => {
+            let tip_r = "Read units per second provisioned for every table (pool, each cell, each silo)";
+            let tip_w = "Write units per second provisioned for every table (pool, each cell, each silo)";
+            row_ui(ui, ("  Read units", tip_r), errors, &format!("{p}.read_units"), |ui| {
+                form::number_ui(ui, read_units, 1.0..=1e8, " RU/s", tip_r);
+            });
+            row_ui(ui, ("  Write units", tip_w), errors, &format!("{p}.write_units"), |ui| {
+                form::number_ui(ui, write_units, 1.0..=1e8, " WU/s", tip_w);
+            });
+            [
+                (
+                    "  Read unit price",
+                    "USD per provisioned read-unit-hour",
+                    "read_unit_per_hour",
+                    read_unit_per_hour,
+                    " / RU-h",
+                ),
+                (
+                    "  Write unit price",
+                    "USD per provisioned write-unit-hour",
+                    "write_unit_per_hour",
+                    write_unit_per_hour,
+                    " / WU-h",
+                ),
+            ]
+        }
+    };
+    for (label, tip, field, value, suffix) in rows {
+        row_ui(ui, (label, tip), errors, &format!("{p}.{field}"), |ui| {
+            form::money_ui(ui, value, 1000.0, suffix, tip);
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use egui_kittest::kittest::Queryable;
+
+    use super::super::form::testing;
+    use super::*;
+    use crate::scenario::file::PlacementFile;
+
+    fn harness(file: ScenarioFile) -> egui_kittest::Harness<'static, ScenarioFile> {
+        testing::harness([700.0, 1100.0], |ui, file: &mut ScenarioFile| layers_ui(ui, file, None), file)
+    }
+
+    #[test]
+    fn switching_the_gateway_off_and_on_restores_it_and_drops_its_overrides() {
+        let mut file = crate::app::empty_scenario();
+        file.designs[0].layers.gateway = Some([("*".to_owned(), PlacementFile::Silo)].into());
+        file.layers.gateway = Some(GatewayFile { account_rate: 123.0, ..GatewayFile::default() });
+        let mut harness = harness(file);
+        harness.run();
+        harness.get_by_label("Gateway").click();
+        harness.run();
+        assert_eq!(harness.state().layers.gateway, None);
+        assert_eq!(harness.state().designs[0].layers.gateway, None, "override of a missing layer dropped");
+        harness.get_by_label("Gateway").click();
+        harness.run();
+        assert_eq!(harness.state().layers.gateway.as_ref().map(|g| g.account_rate), Some(123.0));
+    }
+
+    #[test]
+    fn database_can_be_added_and_priced_provisioned() {
+        let mut harness = harness(crate::app::empty_scenario());
+        harness.run();
+        harness.get_by_label("Database").click();
+        harness.run();
+        assert_eq!(harness.state().layers.database, Some(DatabaseFile::default()));
+        harness.get_by_label("Provisioned").click();
+        harness.run();
+        let pricing = harness.state().layers.database.as_ref().map(|d| d.pricing.clone());
+        assert!(matches!(pricing, Some(DbPricingFile::Provisioned { .. })));
+    }
+
+    #[test]
+    fn switching_service_time_keeps_the_mean() {
+        let mut harness = harness(crate::app::empty_scenario());
+        harness.run();
+        harness.get_by_label_contains("How long one request occupies").click();
+        harness.run();
+        harness.get_by_label("LogNormal").click();
+        harness.run();
+        assert_eq!(harness.state().layers.compute.service_time, ServiceTimeFile::LogNormal { mean_ms: 20.0, cv: 1.0 });
+    }
 }

@@ -1,7 +1,7 @@
 //! The menu bar: files, edit history, view options, examples.
 
+use crate::app::panels::start_page;
 use crate::app::{Command, ResultsTab, TenantsimApp, Theme};
-use crate::bundled;
 
 /// Draws the menu bar.
 pub fn menu_bar_ui(ui: &mut egui::Ui, app: &mut TenantsimApp, commands: &mut Vec<Command>) {
@@ -13,10 +13,15 @@ pub fn menu_bar_ui(ui: &mut egui::Ui, app: &mut TenantsimApp, commands: &mut Vec
             if ui.add(egui::Button::new("Open…").shortcut_text("Ctrl+O")).clicked() {
                 commands.push(Command::OpenDialog);
             }
-            ui.menu_button("Open example", |ui| {
-                for b in bundled::BUNDLED {
-                    if ui.button(b.file_name).clicked() {
-                        commands.push(Command::OpenBundled(b.file_name));
+            ui.menu_button("Open lesson", |ui| {
+                for entry in start_page::entries() {
+                    let label = if entry.level.is_empty() {
+                        entry.title.clone()
+                    } else {
+                        format!("{} ({})", entry.title, entry.level)
+                    };
+                    if ui.button(label).on_hover_text(&entry.summary).clicked() {
+                        commands.push(Command::OpenBundled(entry.file_name));
                     }
                 }
             });
@@ -41,7 +46,11 @@ pub fn menu_bar_ui(ui: &mut egui::Ui, app: &mut TenantsimApp, commands: &mut Vec
             if ui.button("Copy scenario as text").on_hover_text("Copy the RON text, to share it in a chat").clicked() {
                 commands.push(Command::CopyScenario);
             }
-            if ui.button("Paste scenario").on_hover_text("Paste RON text copied from a chat or a file (Ctrl+V in this window)").clicked() {
+            if ui
+                .button("Paste scenario")
+                .on_hover_text("Paste RON text copied from a chat or a file (Ctrl+V in this window)")
+                .clicked()
+            {
                 ui.ctx().send_viewport_cmd(egui::ViewportCommand::RequestPaste);
                 app.view.paste_armed = true;
             }
@@ -62,11 +71,15 @@ pub fn menu_bar_ui(ui: &mut egui::Ui, app: &mut TenantsimApp, commands: &mut Vec
         });
         ui.menu_button("Edit", |ui| {
             let undo = app.doc.undo_label().map_or_else(|| "Undo".to_owned(), |l| format!("Undo {l}"));
-            if ui.add_enabled(app.doc.undo_label().is_some(), egui::Button::new(undo).shortcut_text("Ctrl+Z")).clicked() {
+            if ui.add_enabled(app.doc.undo_label().is_some(), egui::Button::new(undo).shortcut_text("Ctrl+Z")).clicked()
+            {
                 commands.push(Command::Undo);
             }
             let redo = app.doc.redo_label().map_or_else(|| "Redo".to_owned(), |l| format!("Redo {l}"));
-            if ui.add_enabled(app.doc.redo_label().is_some(), egui::Button::new(redo).shortcut_text("Ctrl+Shift+Z")).clicked() {
+            if ui
+                .add_enabled(app.doc.redo_label().is_some(), egui::Button::new(redo).shortcut_text("Ctrl+Shift+Z"))
+                .clicked()
+            {
                 commands.push(Command::Redo);
             }
         });
@@ -80,27 +93,39 @@ pub fn menu_bar_ui(ui: &mut egui::Ui, app: &mut TenantsimApp, commands: &mut Vec
                 ui.radio_value(&mut app.view.results_tab, tab, label);
             }
             ui.separator();
+            if app.doc.file.lesson.is_some() && ui.selectable_label(!app.view.hide_lesson, "Lesson panel").clicked() {
+                commands.push(Command::ToggleLesson);
+            }
             let theme = if app.prefs.theme == Theme::Dark { "Light theme" } else { "Dark theme" };
             if ui.button(theme).clicked() {
                 commands.push(Command::ToggleTheme);
             }
-            if ui.add(egui::Button::new("Presenter mode").shortcut_text("F11")).on_hover_text("Large text, high-contrast plots, results fill the window").clicked() {
+            if ui
+                .add(egui::Button::new("Presenter mode").shortcut_text("F11"))
+                .on_hover_text("Large text, high-contrast plots, results fill the window")
+                .clicked()
+            {
                 commands.push(Command::TogglePresenter);
             }
             ui.horizontal(|ui| {
                 ui.label("UI scale");
                 for scale in [1.0f32, 1.25, 1.5, 2.0] {
-                    if ui.selectable_label((app.prefs.ui_scale - scale).abs() < 0.01, format!("{:.0}%", scale * 100.0)).clicked() {
+                    if ui
+                        .selectable_label((app.prefs.ui_scale - scale).abs() < 0.01, format!("{:.0}%", scale * 100.0))
+                        .clicked()
+                    {
                         commands.push(Command::SetScale(scale));
                     }
                 }
             });
         });
         ui.menu_button("Help", |ui| {
-            if ui.button("Start page").clicked() {
+            if ui.button("Start page and lessons").clicked() {
                 commands.push(Command::ShowStart(true));
             }
-            ui.label("Keyboard: Ctrl+N/O/S, Ctrl+Shift+S, Ctrl+Z / Ctrl+Shift+Z, F5 re-run, F11 presenter, Ctrl +/- zoom");
+            ui.label(
+                "Keyboard: Ctrl+N/O/S, Ctrl+Shift+S, Ctrl+Z / Ctrl+Shift+Z, F5 re-run, F11 presenter, Ctrl +/- zoom",
+            );
         });
     });
 }

@@ -6,7 +6,9 @@ pub mod compare;
 pub mod costs;
 pub mod designs_editor;
 pub mod events_editor;
+pub mod form;
 pub mod layers_editor;
+pub mod lesson;
 pub mod menu_bar;
 pub mod ron_editor;
 pub mod scenario_editor;
@@ -26,6 +28,21 @@ pub fn draw(ui: &mut egui::Ui, app: &mut TenantsimApp, commands: &mut Vec<Comman
     egui::Panel::top("menu_bar").show(ui, |ui| menu_bar::menu_bar_ui(ui, app, commands));
     egui::Panel::top("toolbar").show(ui, |ui| toolbar::toolbar_ui(ui, app, commands));
     egui::Panel::bottom("status_bar").show(ui, |ui| status_bar::status_bar_ui(ui, app));
+    if let Some(lesson) = app.doc.file.lesson.clone()
+        && !app.view.hide_lesson
+    {
+        let width = if app.prefs.presenter { 420.0 } else { 340.0 };
+        egui::Panel::right("lesson").resizable(true).default_size(width).min_size(240.0).show(ui, |ui| {
+            lesson::lesson_ui(
+                ui,
+                &lesson,
+                app.results.as_deref(),
+                &app.view.tried,
+                app.doc.bundled.is_some(),
+                commands,
+            );
+        });
+    }
     if !app.prefs.presenter {
         let panel = egui::Panel::left("editor").resizable(true).default_size(app.prefs.editor_width).min_size(320.0);
         let response = panel.show(ui, |ui| editor_ui(ui, app, commands));
@@ -58,21 +75,19 @@ fn editor_ui(ui: &mut egui::Ui, app: &mut TenantsimApp, commands: &mut Vec<Comma
     });
     ui.separator();
     if let Some(errors) = app.doc.errors() {
-        egui::Frame::new().fill(ui.visuals().error_fg_color.gamma_multiply(0.15)).inner_margin(6.0).corner_radius(4.0).show(
-            ui,
-            |ui| {
+        egui::Frame::new()
+            .fill(ui.visuals().error_fg_color.gamma_multiply(0.15))
+            .inner_margin(6.0)
+            .corner_radius(4.0)
+            .show(ui, |ui| {
                 ui.colored_label(
                     ui.visuals().error_fg_color,
-                    format!(
-                        "{} problem(s) — results show the last valid scenario",
-                        errors.0.len()
-                    ),
+                    format!("{} problem(s) — results show the last valid scenario", errors.0.len()),
                 );
                 for e in errors.0.iter().take(6) {
                     ui.label(egui::RichText::new(e.to_string()).small());
                 }
-            },
-        );
+            });
         ui.add_space(4.0);
     }
     let errors = app.doc.errors().cloned();
@@ -111,10 +126,14 @@ fn editor_ui(ui: &mut egui::Ui, app: &mut TenantsimApp, commands: &mut Vec<Comma
 fn results_ui(ui: &mut egui::Ui, app: &mut TenantsimApp, commands: &mut Vec<Command>) {
     ui.horizontal(|ui| {
         for (tab, label, tip) in [
-            (ResultsTab::Compare, "Compare", "Every design side by side: cost, margin, SLOs, throttling, noisy-neighbour blast radius"),
+            (
+                ResultsTab::Compare,
+                "Compare",
+                "Every design side by side: cost, margin, SLOs, throttling, noisy-neighbour blast radius",
+            ),
             (ResultsTab::Timelines, "Timelines", "Requests, throttling, p99 latency and capacity over the run"),
             (ResultsTab::Costs, "Costs", "Cost per tenant by layer, and margin per tier"),
-            (ResultsTab::Tenants, "Tenants", "Per-tenant results: throttles by cause, latency, SLO, cost, margin"),
+            (ResultsTab::Tenants, "Tenant table", "Per-tenant results: throttles by cause, latency, SLO, cost, margin"),
         ] {
             ui.selectable_value(&mut app.view.results_tab, tab, egui::RichText::new(label).strong()).on_hover_text(tip);
         }

@@ -1,8 +1,227 @@
-//! TODO(helper): raw RON editor.
+//! The "RON" editor tab: the scenario as RON text, validated at every
+//! change (syntax with line:col, then every field error), with each text
+//! that parses to a different scenario pushed as one `Edit RON` command.
+//!
+//! The app clears the text after any edit so that undo and the form tabs
+//! show through; to keep what the user is typing (layout, comments, the
+//! cursor), the last text this tab sent is remembered with the scenario it
+//! parsed to and brought back while the document still equals it.
 
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::sync::Arc;
+
+use egui::{RichText, Ui};
+
+use super::style;
 use crate::app::{Command, Document};
+use crate::scenario::{self, Limits, LoadError, ScenarioFile};
 
-/// Draws the editor.
-pub fn ron_ui(ui: &mut egui::Ui, doc: &Document, text: &mut Option<String>, commands: &mut Vec<Command>) {
-    let _ = (ui, doc, text, commands);
+/// The verdict on one text.
+#[derive(Debug, Clone, PartialEq)]
+enum Verdict {
+    /// Parses and resolves.
+    Valid,
+    /// Not RON, or not the shape of a scenario: `line:col: message`.
+    Syntax(String),
+    /// Parses, but these fields are wrong (`path: message` each).
+    Invalid(Vec<String>),
+}
+
+/// Draws the RON editor. `text` is the text being edited (`None`: show the
+/// current scenario).
+pub fn ron_ui(ui: &mut Ui, doc: &Document, text: &mut Option<String>, commands: &mut Vec<Command>) {
+    let typed_id = ui.make_persistent_id("ron_editor_typed");
+    let verdict_id = ui.make_persistent_id("ron_editor_verdict");
+    let current = text.get_or_insert_with(|| {
+        let typed = ui.data(|d| d.get_temp::<Arc<(String, ScenarioFile)>>(typed_id));
+        match typed {
+            Some(typed) if typed.1 == doc.file => typed.0.clone(),
+            _ => fresh_text(&doc.file),
+        }
+    });
+    ui.horizontal(|ui| {
+        if ui
+            .button("Reset to current")
+            .on_hover_text("Throw away the text typed here and show the scenario as it is now")
+            .clicked()
+        {
+            *current = fresh_text(&doc.file);
+            ui.data_mut(|d| d.remove::<Arc<(String, ScenarioFile)>>(typed_id));
+        }
+        ui.weak("Edits apply as you type; Ctrl+Z undoes them.");
+    });
+    let hash = text_hash(current);
+    let verdict = match ui.data(|d| d.get_temp::<Arc<(u64, Verdict)>>(verdict_id)) {
+        Some(cached) if cached.0 == hash => cached.1.clone(),
+        _ => {
+            let (verdict, _) = check(current);
+            ui.data_mut(|d| d.insert_temp(verdict_id, Arc::new((hash, verdict.clone()))));
+            verdict
+        }
+    };
+    verdict_ui(ui, &verdict);
+    ui.separator();
+    let response = egui::ScrollArea::both()
+        .id_salt("ron_scroll")
+        .auto_shrink([false, false])
+        .show(ui, |ui| {
+            // Code is not wrapped: the structure stays readable, long lines scroll.
+            let mut layouter = |ui: &Ui, buffer: &dyn egui::TextBuffer, _wrap_width: f32| {
+                let font = egui::TextStyle::Monospace.resolve(ui.style());
+                let job = egui::text::LayoutJob::simple(
+                    buffer.as_str().to_owned(),
+                    font,
+                    ui.visuals().text_color(),
+                    f32::INFINITY,
+                );
+                ui.fonts_mut(|f| f.layout_job(job))
+            };
+            ui.add(
+                egui::TextEdit::multiline(current)
+                    .code_editor()
+                    .desired_width(f32::INFINITY)
+                    .desired_rows(30)
+                    .lock_focus(true)
+                    .layouter(&mut layouter),
+            )
+            .on_hover_text("The scenario file as RON text; see docs/scenario-format.md for every field")
+        })
+        .inner;
+    if response.changed() {
+        let (verdict, parsed) = check(current);
+        ui.data_mut(|d| d.insert_temp(verdict_id, Arc::new((text_hash(current), verdict))));
+        if let Some(parsed) = parsed.filter(|p| *p != doc.file) {
+            ui.data_mut(|d| d.insert_temp(typed_id, Arc::new((current.clone(), parsed.clone()))));
+            commands.push(Command::Edit { file: Box::new(parsed), label: "Edit RON".into() });
+        }
+    }
+}
+
+fn fresh_text(file: &ScenarioFile) -> String {
+    scenario::to_ron_string(file).unwrap_or_else(|e| format!("// cannot write this scenario as RON: {e}\n"))
+}
+
+fn text_hash(text: &str) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    text.hash(&mut hasher);
+    hasher.finish()
+}
+
+/// Parses and resolves `text`; the parsed file comes back even when it
+/// does not resolve (the app keeps the last good results meanwhile).
+fn check(text: &str) -> (Verdict, Option<ScenarioFile>) {
+    let limits = Limits::default();
+    match scenario::parse_str(text, &limits) {
+        Ok(file) => {
+            let verdict = match scenario::resolve::resolve(&file, &limits) {
+                Ok(_) => Verdict::Valid,
+                Err(errors) => Verdict::Invalid(errors.0.iter().map(ToString::to_string).collect()),
+            };
+            (verdict, Some(file))
+        }
+        Err(LoadError::Syntax { line, col, message }) => (Verdict::Syntax(format!("{line}:{col}: {message}")), None),
+        Err(LoadError::Invalid(errors)) => (Verdict::Invalid(errors.0.iter().map(ToString::to_string).collect()), None),
+    }
+}
+
+fn verdict_ui(ui: &mut Ui, verdict: &Verdict) {
+    match verdict {
+        Verdict::Valid => {
+            ui.colored_label(style::GOOD, "√ valid").on_hover_text("The text parses and every field is in range");
+        }
+        Verdict::Syntax(message) => {
+            ui.colored_label(style::BAD, RichText::new(format!("Syntax error at {message}")).strong())
+                .on_hover_text("line:column where the parser stopped; nothing is applied until the text parses");
+        }
+        Verdict::Invalid(errors) => {
+            ui.colored_label(style::BAD, RichText::new(format!("{} problem(s):", errors.len())).strong())
+                .on_hover_text(
+                    "The text parses and is applied, but these fields are wrong: results show the last \
+                                valid scenario until they are fixed",
+                );
+            egui::ScrollArea::vertical().id_salt("ron_errors").max_height(120.0).show(ui, |ui| {
+                for error in errors {
+                    ui.add(egui::Label::new(RichText::new(error).color(style::BAD).small()).wrap());
+                }
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use egui_kittest::kittest::Queryable;
+
+    use super::super::form::testing;
+    use super::*;
+
+    type State = (Document, Option<String>, Vec<Command>);
+
+    fn harness() -> egui_kittest::Harness<'static, State> {
+        let doc = Document::new(crate::app::empty_scenario(), None, None);
+        testing::harness(
+            [700.0, 900.0],
+            |ui, (doc, text, commands): &mut State| ron_ui(ui, doc, text, commands),
+            (doc, None, Vec::new()),
+        )
+    }
+
+    fn replace_text(harness: &mut egui_kittest::Harness<'static, State>, new: &str) {
+        let old = harness.state().1.clone().unwrap_or_default();
+        testing::retype(harness, &old, new);
+    }
+
+    #[test]
+    fn valid_text_pushes_one_edit() {
+        let mut harness = harness();
+        harness.run();
+        assert!(harness.query_by_label("√ valid").is_some());
+        let text = harness.state().1.clone().unwrap_or_default().replace("New scenario", "Renamed");
+        replace_text(&mut harness, &text);
+        let edits: Vec<&Command> = harness.state().2.iter().collect();
+        assert_eq!(edits.len(), 1, "{edits:?}");
+        let Command::Edit { file, label } = edits[0] else { panic!("not an edit: {:?}", edits[0]) };
+        assert_eq!((file.name.as_str(), label.as_str()), ("Renamed", "Edit RON"));
+    }
+
+    #[test]
+    fn syntax_errors_show_line_and_column_and_push_nothing() {
+        let mut harness = harness();
+        harness.run();
+        replace_text(&mut harness, "Scenario(\n    version: 1,\n    name: oops\n)");
+        assert!(harness.query_by_label_contains("Syntax error at 3:").is_some(), "line:col shown");
+        assert!(harness.state().2.is_empty());
+    }
+
+    #[test]
+    fn field_errors_are_listed_and_the_file_still_applies() {
+        let mut harness = harness();
+        harness.run();
+        let text = harness.state().1.clone().unwrap_or_default().replace("replications: 4", "replications: 0");
+        replace_text(&mut harness, &text);
+        assert!(harness.query_by_label_contains("clock.replications").is_some());
+        assert!(matches!(&harness.state().2[..], [Command::Edit { file, .. }] if file.clock.replications == 0));
+    }
+
+    #[test]
+    fn the_typed_text_survives_the_apps_reset_and_reset_to_current_restores() {
+        let mut harness = harness();
+        harness.run();
+        let typed = "// my comment\n".to_owned() + &harness.state().1.clone().unwrap_or_default().replace("4", "3");
+        replace_text(&mut harness, &typed);
+        // What the app does with the edit: apply it and clear the text.
+        let commands = std::mem::take(&mut harness.state_mut().2);
+        for command in commands {
+            if let Command::Edit { file, label } = command {
+                harness.state_mut().0.edit(*file, &label);
+            }
+        }
+        harness.state_mut().1 = None;
+        harness.run();
+        assert_eq!(harness.state().1.as_deref(), Some(typed.as_str()));
+        harness.get_by_label("Reset to current").click();
+        harness.run();
+        let fresh = scenario::to_ron_string(&harness.state().0.file).ok();
+        assert_eq!(harness.state().1, fresh);
+    }
 }

@@ -1,9 +1,48 @@
-//! The start page: the bundled scenarios with their descriptions, and the
-//! recent files.
+//! The start page and lesson browser: the bundled scenarios with their
+//! titles, one-line summaries and levels, and the recent files.
+
+use std::sync::OnceLock;
 
 use crate::app::{Command, TenantsimApp};
 use crate::bundled;
 use crate::scenario::{self, Limits};
+
+/// A bundled scenario as listed: file name, title, summary, level.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    /// File name in `scenarios/`.
+    pub file_name: &'static str,
+    /// Scenario name.
+    pub title: String,
+    /// One-line description.
+    pub summary: String,
+    /// Lesson level, empty when not a lesson.
+    pub level: String,
+}
+
+/// The bundled scenarios, parsed once.
+pub fn entries() -> &'static [Entry] {
+    static ENTRIES: OnceLock<Vec<Entry>> = OnceLock::new();
+    ENTRIES.get_or_init(|| {
+        bundled::BUNDLED
+            .iter()
+            .map(|b| match scenario::parse_str(b.text, &Limits::default()) {
+                Ok(f) => Entry {
+                    file_name: b.file_name,
+                    title: f.name,
+                    summary: f.description,
+                    level: f.lesson.map(|l| l.level).unwrap_or_default(),
+                },
+                Err(_) => Entry {
+                    file_name: b.file_name,
+                    title: b.file_name.to_owned(),
+                    summary: String::new(),
+                    level: String::new(),
+                },
+            })
+            .collect()
+    })
+}
 
 /// Draws the start page window when it is open.
 pub fn start_page_ui(ui: &mut egui::Ui, app: &mut TenantsimApp, commands: &mut Vec<Command>) {
@@ -15,25 +54,23 @@ pub fn start_page_ui(ui: &mut egui::Ui, app: &mut TenantsimApp, commands: &mut V
         .open(&mut open)
         .collapsible(false)
         .resizable(true)
-        .default_width(560.0)
+        .default_width(720.0)
         .anchor(egui::Align2::CENTER_CENTER, egui::vec2(0.0, 0.0))
         .show(ui.ctx(), |ui| {
             ui.heading("tenantsim");
             ui.label("Simulate silo, pool, bridge and cell designs of a multi-tenant SaaS on the same random traffic.");
             ui.add_space(8.0);
-            ui.strong("Examples");
-            for b in bundled::BUNDLED {
-                let (name, description) = match scenario::parse_str(b.text, &Limits::default()) {
-                    Ok(f) => (f.name, f.description),
-                    Err(_) => (b.file_name.to_owned(), String::new()),
-                };
-                ui.horizontal(|ui| {
-                    if ui.button(&name).clicked() {
-                        commands.push(Command::OpenBundled(b.file_name));
+            ui.strong("Lessons and examples");
+            egui::Grid::new("lessons").striped(true).num_columns(3).spacing([12.0, 6.0]).show(ui, |ui| {
+                for entry in entries() {
+                    if ui.button(&entry.title).on_hover_text(entry.file_name).clicked() {
+                        commands.push(Command::OpenBundled(entry.file_name));
                     }
-                    ui.label(egui::RichText::new(description).weak());
-                });
-            }
+                    ui.label(egui::RichText::new(&entry.level).weak());
+                    ui.add(egui::Label::new(&entry.summary).wrap());
+                    ui.end_row();
+                }
+            });
             if !app.prefs.recent.is_empty() {
                 ui.add_space(8.0);
                 ui.strong("Recent files");

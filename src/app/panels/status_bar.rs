@@ -8,10 +8,10 @@ pub fn status_bar_ui(ui: &mut egui::Ui, app: &TenantsimApp) {
     ui.horizontal(|ui| {
         match app.doc.errors() {
             Some(errors) => {
-                ui.colored_label(style::BAD, format!("✖ {} problem(s)", errors.0.len()));
+                ui.colored_label(style::BAD, format!("{} problem(s) in the scenario", errors.0.len()));
             }
             None => {
-                ui.colored_label(style::GOOD, "✔ valid");
+                ui.colored_label(style::GOOD, "scenario valid");
             }
         }
         ui.separator();

@@ -66,5 +66,24 @@ pub const GOOD: Color32 = Color32::from_rgb(76, 175, 80);
 pub const BAD: Color32 = Color32::from_rgb(239, 83, 80);
 /// Colour for event windows on timelines.
 pub fn event_color(spike: bool) -> Color32 {
-    if spike { Color32::from_rgba_unmultiplied(239, 83, 80, 40) } else { Color32::from_rgba_unmultiplied(120, 144, 156, 40) }
+    if spike {
+        Color32::from_rgba_unmultiplied(239, 83, 80, 40)
+    } else {
+        Color32::from_rgba_unmultiplied(120, 144, 156, 40)
+    }
+}
+
+/// Adds the bundled monospace font as a fallback for proportional text, so
+/// arrows and shapes (▲ ▼ ↑ ↓ ● ■) render; call once per context.
+pub fn install_fonts(ctx: &egui::Context) {
+    let mut fonts = egui::FontDefinitions::default();
+    let monospace = fonts.families.get(&egui::FontFamily::Monospace).cloned().unwrap_or_default();
+    if let Some(proportional) = fonts.families.get_mut(&egui::FontFamily::Proportional) {
+        for name in monospace {
+            if !proportional.contains(&name) {
+                proportional.push(name);
+            }
+        }
+    }
+    ctx.set_fonts(fonts);
 }

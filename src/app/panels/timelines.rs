@@ -1,8 +1,559 @@
-//! TODO(helper): timelines.
+//! Timelines: requests per second, p99 latency against the SLO, and compute
+//! capacity over the run, stacked and linked on one minutes axis, with the
+//! event windows shaded and 95 % bands around every line. Controls pick
+//! the design (one or all overlaid) and the scope (all tenants, a tier or
+//! the selected tenant). The points come ready-made from
+//! [`crate::app::plot_data`]; drawing only copies them.
 
-use crate::app::{Command, Prepared, ViewState};
+use egui::{Color32, RichText};
+use egui_plot::{
+    AxisHints, ColorConflictHandling, Corner, FilledArea, HLine, HPlacement, HoverPosition, Legend, LegendGrouping,
+    Line, LineStyle, Plot, PlotUi, Span,
+};
+
+use crate::app::panels::style;
+use crate::app::plot_data::{BandLine, DesignLines, FlowLines};
+use crate::app::{Command, Prepared, Scope, ViewState};
+
+/// Height of a plot's title row.
+const TITLE_HEIGHT: f32 = 22.0;
+/// Smallest plot height before the panel scrolls.
+const MIN_PLOT_HEIGHT: f32 = 140.0;
+
+/// Which single plot presenter mode shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+enum PresenterPlot {
+    #[default]
+    Latency,
+    Requests,
+    Capacity,
+}
+
+/// Remembers whether this frame is in presenter mode, for panels that are
+/// not told (the comparison picks its palette from it).
+fn remember_presenter(ctx: &egui::Context, presenter: bool) {
+    let frame = ctx.cumulative_frame_nr();
+    ctx.data_mut(|d| d.insert_temp(egui::Id::unique("tenantsim_presenter"), (presenter, frame)));
+}
+
+/// True when the timelines were drawn in presenter mode this frame or the
+/// last one (presenter mode draws them every frame; normal mode only on
+/// their tab, where they say `false`).
+pub(crate) fn presenter_hint(ctx: &egui::Context) -> bool {
+    let frame = ctx.cumulative_frame_nr();
+    let seen: Option<(bool, u64)> = ctx.data(|d| d.get_temp(egui::Id::unique("tenantsim_presenter")));
+    seen.is_some_and(|(presenter, at)| presenter && at + 1 >= frame)
+}
+
+/// One design's flows for the chosen scope.
+struct Shown<'a> {
+    /// Design index (for its colour).
+    index: usize,
+    /// The design's plot data.
+    design: &'a DesignLines,
+    /// The flows of the scope.
+    flow: &'a FlowLines,
+}
 
 /// Draws the timelines.
-pub fn timelines_ui(ui: &mut egui::Ui, prepared: &Prepared, view: &mut ViewState, presenter: bool, commands: &mut Vec<Command>) {
-    let _ = (ui, prepared, view, presenter, commands);
+pub fn timelines_ui(
+    ui: &mut egui::Ui,
+    prepared: &Prepared,
+    view: &mut ViewState,
+    presenter: bool,
+    commands: &mut Vec<Command>,
+) {
+    let _ = commands;
+    remember_presenter(ui.ctx(), presenter);
+    let choice_id = egui::Id::unique("tenantsim_presenter_plot");
+    let mut choice: PresenterPlot = ui.data(|d| d.get_temp(choice_id)).unwrap_or_default();
+    let mut reset = controls_ui(ui, prepared, view, presenter.then_some(&mut choice));
+    ui.data_mut(|d| d.insert_temp(choice_id, choice));
+    // A new selection starts from the whole run, not the old zoom.
+    let key_id = egui::Id::unique("tenantsim_timeline_key");
+    let key = (view.timeline.design, format!("{:?}", view.timeline.scope), view.selected_tenant.clone(), presenter);
+    let old: Option<(Option<usize>, String, Option<String>, bool)> = ui.data(|d| d.get_temp(key_id));
+    if old.as_ref().is_some_and(|old| *old != key) {
+        reset = true;
+    }
+    ui.data_mut(|d| d.insert_temp(key_id, key));
+    let shown = match shown(prepared, view) {
+        Ok(shown) => shown,
+        Err(message) => {
+            ui.add_space(24.0);
+            ui.vertical_centered(|ui| ui.label(RichText::new(message).size(16.0).weak()));
+            return;
+        }
+    };
+    let link = ui.scope_id().with("timeline_link");
+    let overlaid = view.timeline.design.is_none();
+    let scope_all = view.timeline.scope == Scope::All;
+    let ctx = PlotCtx { prepared, shown: &shown, link, reset, presenter, overlaid, scope_all };
+    let slo = prepared.slo_for(&view.timeline.scope, view.selected_tenant.as_deref());
+    if presenter {
+        let height = (ui.available_height() - TITLE_HEIGHT - 8.0).max(MIN_PLOT_HEIGHT);
+        match choice {
+            PresenterPlot::Latency => latency_ui(ui, &ctx, slo.as_ref(), height),
+            PresenterPlot::Requests => requests_ui(ui, &ctx, height),
+            PresenterPlot::Capacity => capacity_ui(ui, &ctx, height),
+        }
+        return;
+    }
+    let height = ((ui.available_height() - 3.0 * (TITLE_HEIGHT + 8.0)) / 3.0).max(MIN_PLOT_HEIGHT);
+    egui::ScrollArea::vertical().auto_shrink([false, false]).show(ui, |ui| {
+        requests_ui(ui, &ctx, height);
+        latency_ui(ui, &ctx, slo.as_ref(), height);
+        capacity_ui(ui, &ctx, height);
+    });
+}
+
+/// Design, scope and reset controls. Returns true when the view should
+/// be reset.
+fn controls_ui(
+    ui: &mut egui::Ui,
+    prepared: &Prepared,
+    view: &mut ViewState,
+    choice: Option<&mut PresenterPlot>,
+) -> bool {
+    let report = &prepared.report;
+    let mut reset = false;
+    ui.horizontal_wrapped(|ui| {
+        let label = ui.label("Design");
+        let design_text = match view.timeline.design.and_then(|d| report.designs.get(d)) {
+            Some(d) => d.name.clone(),
+            None => "all, overlaid".to_owned(),
+        };
+        let combo = egui::ComboBox::from_id_salt("timeline_design").selected_text(design_text).show_ui(ui, |ui| {
+            ui.selectable_value(&mut view.timeline.design, None, "all, overlaid");
+            for (d, design) in report.designs.iter().enumerate() {
+                ui.selectable_value(&mut view.timeline.design, Some(d), &design.name);
+            }
+        });
+        combo.response.labelled_by(label.id);
+        let label = ui.label("Scope");
+        let tenant = view.selected_tenant.clone();
+        let scope_text = scope_label(&view.timeline.scope, report, tenant.as_deref());
+        let combo = egui::ComboBox::from_id_salt("timeline_scope").selected_text(scope_text).show_ui(ui, |ui| {
+            ui.selectable_value(&mut view.timeline.scope, Scope::All, "all tenants");
+            for (k, tier) in report.tiers.iter().enumerate() {
+                ui.selectable_value(&mut view.timeline.scope, Scope::Tier(k), format!("tier {tier}"));
+            }
+            let tenant_label = scope_label(&Scope::Tenant, report, tenant.as_deref());
+            ui.selectable_value(&mut view.timeline.scope, Scope::Tenant, tenant_label);
+        });
+        combo.response.labelled_by(label.id);
+        if let Some(choice) = choice {
+            ui.separator();
+            ui.label("Plot");
+            ui.selectable_value(choice, PresenterPlot::Latency, "latency");
+            ui.selectable_value(choice, PresenterPlot::Requests, "requests");
+            ui.selectable_value(choice, PresenterPlot::Capacity, "capacity");
+        }
+        ui.separator();
+        if ui.button("Reset view").on_hover_text("Show the whole run again (or double-click a plot)").clicked() {
+            reset = true;
+        }
+        ui.label(RichText::new("bands: 95 % CI · drag to pan, Ctrl+scroll to zoom").weak());
+    });
+    reset
+}
+
+fn scope_label(scope: &Scope, report: &crate::report::RunReport, tenant: Option<&str>) -> String {
+    match scope {
+        Scope::All => "all tenants".to_owned(),
+        Scope::Tier(k) => format!("tier {}", report.tiers.get(*k).map_or("?", String::as_str)),
+        Scope::Tenant => match tenant {
+            Some(id) => format!("tenant {id}"),
+            None => "selected tenant (none)".to_owned(),
+        },
+    }
+}
+
+/// The flows to draw, or why there are none.
+fn shown<'a>(prepared: &'a Prepared, view: &ViewState) -> Result<Vec<Shown<'a>>, String> {
+    let designs: Vec<(usize, &DesignLines)> = match view.timeline.design {
+        Some(d) => prepared.designs.get(d).map(|lines| vec![(d, lines)]).unwrap_or_default(),
+        None => prepared.designs.iter().enumerate().collect(),
+    };
+    if designs.is_empty() {
+        return Err("No design to show.".to_owned());
+    }
+    designs
+        .into_iter()
+        .map(|(index, design)| {
+            let flow = match &view.timeline.scope {
+                Scope::All => Some(&design.total),
+                Scope::Tier(k) => design.tiers.get(*k),
+                Scope::Tenant => {
+                    let Some(id) = view.selected_tenant.as_deref() else {
+                        return Err("Select a tenant (click it in the Costs or Tenant table tab) to see its own \
+                                    timeline."
+                            .to_owned());
+                    };
+                    let flow = design.tenants.iter().find(|f| f.name == id);
+                    if flow.is_none() {
+                        return Err(format!(
+                            "No time series for tenant {id}: runs record per-tenant series only for small \
+                             scenarios (up to {} tenants). Choose all tenants or its tier instead.",
+                            crate::sim::FOCUS_ALL_MAX
+                        ));
+                    }
+                    flow
+                }
+            };
+            flow.map(|flow| Shown { index, design, flow }).ok_or_else(|| "Unknown tier.".to_owned())
+        })
+        .collect()
+}
+
+/// What every plot needs.
+struct PlotCtx<'a> {
+    prepared: &'a Prepared,
+    shown: &'a [Shown<'a>],
+    link: egui::Id,
+    reset: bool,
+    presenter: bool,
+    overlaid: bool,
+    /// The scope is all tenants (the SLO shown is the strictest).
+    scope_all: bool,
+}
+
+/// Width of every plot's left and right axis, so that the stacked plots'
+/// minutes line up.
+const AXIS_WIDTH: f32 = 64.0;
+
+impl PlotCtx<'_> {
+    fn color(&self, design: usize) -> Color32 {
+        style::design_color(design, self.presenter)
+    }
+
+    /// True when each design gets its own colour (several designs shown).
+    fn several(&self) -> bool {
+        self.overlaid && self.shown.len() > 1
+    }
+
+    /// A plot with the shared x axis, legend, hover and reset. `right` is
+    /// the right-hand axis (an empty one keeps the plots aligned).
+    fn plot<'p>(
+        &self,
+        id: &str,
+        height: f32,
+        corner: Corner,
+        left: AxisHints<'p>,
+        right: Option<AxisHints<'p>>,
+    ) -> Plot<'p> {
+        let legend = Legend::default()
+            .position(corner)
+            .grouping(LegendGrouping::ById)
+            .follow_insertion_order(true)
+            .color_conflict_handling(ColorConflictHandling::PickLast)
+            .background_alpha(0.85);
+        let right = right.unwrap_or_else(|| AxisHints::new_y().formatter(|_, _| String::new()));
+        let mut plot = Plot::new(id)
+            .height(height)
+            .legend(legend)
+            .x_axis_label("minutes")
+            .custom_y_axes(vec![
+                left.min_thickness(AXIS_WIDTH),
+                right.placement(HPlacement::Right).min_thickness(AXIS_WIDTH),
+            ])
+            .link_axis(self.link, [true, false])
+            .link_cursor(self.link, [true, false])
+            .include_x(0.0)
+            .include_x(self.prepared.duration_minutes())
+            .include_y(0.0)
+            .allow_scroll(false)
+            .set_margin_fraction(egui::vec2(0.01, 0.03));
+        if self.reset {
+            plot = plot.reset();
+        }
+        plot
+    }
+
+    fn events(&self, plot_ui: &mut PlotUi<'_>) {
+        for (label, start, end, spike) in &self.prepared.events {
+            let fill = style::event_color(*spike);
+            let border = fill.to_opaque().gamma_multiply(0.6);
+            plot_ui.span(Span::new(label.clone(), *start..=*end).fill(fill).border_color(border).border_width(1.0));
+        }
+    }
+
+    /// Where the legend of `entries` lines goes and how high the y axis
+    /// must reach so that it hides no data: the top corner over the
+    /// quieter third of the run. `level` is a constant line (an SLO).
+    fn legend_fit(&self, lines: &[&BandLine], level: f64, entries: usize, height: f32) -> (Corner, f64) {
+        let legend = entries as f32 * 20.5 + 16.0;
+        let plot = (height - 36.0).max(40.0);
+        let free = f64::from((1.0 - legend / plot).clamp(0.3, 1.0));
+        let end = self.prepared.duration_minutes();
+        let local = |from: f64, to: f64| {
+            lines
+                .iter()
+                .flat_map(|l| l.x.iter().zip(&l.upper))
+                .filter(|(x, _)| **x >= from && **x <= to)
+                .map(|(_, y)| *y)
+                .fold(level, f64::max)
+        };
+        let global = lines.iter().map(|l| l.max()).fold(level, f64::max) * 1.05;
+        let left = global.max(local(0.0, 0.35 * end) / free);
+        let right = global.max(local(0.65 * end, end) / free);
+        if right < left { (Corner::RightTop, right) } else { (Corner::LeftTop, left) }
+    }
+}
+
+/// Names and id of one line: the legend groups lines by id under the
+/// name of the band drawn first, hover shows the line's own name.
+struct Series<'n> {
+    legend: &'n str,
+    hover: &'n str,
+    id: (&'static str, usize),
+}
+
+/// A line with its translucent 95 % band (band first, so the line is on
+/// top and gives the legend its colour).
+fn band_line(plot_ui: &mut PlotUi<'_>, series: &Series<'_>, line: &BandLine, color: Color32, style: LineStyle) {
+    if line.x.len() >= 2 && line.lower.len() == line.x.len() && line.upper.len() == line.x.len() {
+        let fill = color.gamma_multiply(0.22);
+        let band = FilledArea::new(series.legend, &line.x, &line.lower, &line.upper);
+        plot_ui.add(band.fill_color(fill).allow_hover(false).id(series.id));
+    }
+    let width = if matches!(style, LineStyle::Dotted { .. }) { 2.5 } else { 2.0 };
+    plot_ui.line(Line::new(series.hover, line.mean.clone()).color(color).style(style).width(width).id(series.id));
+}
+
+fn title_ui(ui: &mut egui::Ui, title: &str, caption: &str) {
+    ui.horizontal(|ui| {
+        ui.set_min_height(TITLE_HEIGHT);
+        ui.label(RichText::new(title).strong().size(15.0));
+        if !caption.is_empty() {
+            ui.label(RichText::new(caption).weak());
+        }
+    });
+}
+
+fn hover(unit: &'static str, decimals: usize) -> impl Fn(&HoverPosition<'_>) -> Option<String> {
+    move |pos| match pos {
+        HoverPosition::NearDataPoint { plot_name, position, .. } => {
+            Some(format!("{plot_name}\n{:.1} min: {:.*} {unit}", position.x, decimals, position.y))
+        }
+        HoverPosition::Elsewhere { position } => {
+            Some(format!("{:.1} min\n{:.*} {unit}", position.x, decimals, position.y))
+        }
+    }
+}
+
+const OFFERED: LineStyle = LineStyle::Solid;
+const ADMITTED: LineStyle = LineStyle::Dashed { length: 10.0 };
+const THROTTLED: LineStyle = LineStyle::Dotted { spacing: 6.0 };
+const DROPPED: LineStyle = LineStyle::Dashed { length: 4.0 };
+/// Throttled requests when one design is shown (its own colour).
+const THROTTLED_COLOR: Color32 = Color32::from_rgb(255, 152, 0);
+
+fn requests_ui(ui: &mut egui::Ui, ctx: &PlotCtx<'_>, height: f32) {
+    let throttled = ctx.shown.iter().any(|s| !s.flow.throttled.is_all_zero());
+    let dropped = ctx.shown.iter().any(|s| !s.flow.dropped.is_all_zero());
+    let caption = match (throttled, dropped) {
+        (false, false) => "solid offered · nothing throttled or dropped",
+        (true, false) => "solid offered · dashed admitted · dotted throttled · nothing dropped",
+        (false, true) => "solid offered · short dashes dropped · nothing throttled",
+        (true, true) => "solid offered · dashed admitted · dotted throttled · short dashes dropped",
+    };
+    title_ui(ui, "Requests per second", caption);
+    let neutral = ui.visuals().text_color().gamma_multiply(0.75);
+    let several = ctx.several();
+    let shared = ctx.prepared.offered_shared && several;
+    // Legend entries: events, offered (once or per design), then designs
+    // (overlaid) or series (one design).
+    let mut entries = ctx.prepared.events.len() + if shared { 1 } else { ctx.shown.len() };
+    if several {
+        entries +=
+            ctx.shown.iter().filter(|s| !s.flow.throttled.is_all_zero() || !s.flow.dropped.is_all_zero()).count();
+    } else {
+        entries += usize::from(throttled) * 2 + usize::from(dropped);
+    }
+    let lines: Vec<&BandLine> = ctx.shown.iter().map(|s| &s.flow.offered).collect();
+    let (corner, top) = ctx.legend_fit(&lines, 0.0, entries, height);
+    let plot = ctx.plot("timeline_requests", height, corner, AxisHints::new_y().label("requests/s"), None);
+    let plot = plot.include_y(top).label_formatter(hover("req/s", 1));
+    plot.show(ui, |plot_ui| {
+        ctx.events(plot_ui);
+        if shared && let Some(first) = ctx.shown.first() {
+            let series = Series { legend: "offered", hover: "offered", id: ("offered", 0) };
+            band_line(plot_ui, &series, &first.flow.offered, neutral, OFFERED);
+        }
+        for s in ctx.shown {
+            let color = ctx.color(s.index);
+            let hover_name =
+                |series: &str| if several { format!("{} {series}", s.design.name) } else { series.to_owned() };
+            let draw = |plot_ui: &mut PlotUi<'_>, series: &str, line: &BandLine, color: Color32, style: LineStyle| {
+                let hover = hover_name(series);
+                let (legend, id) = if several {
+                    (s.design.name.as_str(), ("design", s.index))
+                } else {
+                    (series, (series_id(series), 0))
+                };
+                band_line(plot_ui, &Series { legend, hover: &hover, id }, line, color, style);
+            };
+            if !shared {
+                draw(plot_ui, "offered", &s.flow.offered, if several { color } else { neutral }, OFFERED);
+            }
+            if !s.flow.throttled.is_all_zero() {
+                draw(plot_ui, "admitted", &s.flow.admitted, color, ADMITTED);
+                draw(plot_ui, "throttled", &s.flow.throttled, if several { color } else { THROTTLED_COLOR }, THROTTLED);
+            }
+            if !s.flow.dropped.is_all_zero() {
+                draw(plot_ui, "dropped", &s.flow.dropped, if several { color } else { style::BAD }, DROPPED);
+            }
+        }
+    });
+}
+
+/// A static id for a series name (legend grouping of one design's lines).
+fn series_id(series: &str) -> &'static str {
+    match series {
+        "offered" => "offered",
+        "admitted" => "admitted",
+        "throttled" => "throttled",
+        _ => "dropped",
+    }
+}
+
+fn latency_ui(ui: &mut egui::Ui, ctx: &PlotCtx<'_>, slo: Option<&(String, f64)>, height: f32) {
+    let strictest = if ctx.scope_all && ctx.prepared.report.tiers.len() > 1 { ", the strictest tier's" } else { "" };
+    let caption = match slo {
+        Some((tier, ms)) => format!("of requests served in each interval · dashed: {tier} SLO {ms:.0} ms{strictest}"),
+        None => "of requests served in each interval".to_owned(),
+    };
+    title_ui(ui, "p99 latency", &caption);
+    let entries = ctx.prepared.events.len() + ctx.shown.len() + usize::from(slo.is_some());
+    let lines: Vec<&BandLine> = ctx.shown.iter().map(|s| &s.flow.p99_ms).collect();
+    let (corner, top) = ctx.legend_fit(&lines, slo.map_or(0.0, |s| s.1), entries, height);
+    let plot = ctx.plot("timeline_latency", height, corner, AxisHints::new_y().label("p99 ms"), None);
+    let plot = plot.include_y(top).label_formatter(hover("ms", 1));
+    plot.show(ui, |plot_ui| {
+        ctx.events(plot_ui);
+        if let Some((tier, ms)) = slo {
+            let name = format!("SLO {tier} {ms:.0} ms");
+            plot_ui.hline(HLine::new(name, *ms).color(style::BAD).style(LineStyle::dashed_dense()).width(1.5));
+        }
+        for s in ctx.shown {
+            let hover = format!("{} p99", s.design.name);
+            let series = Series { legend: &s.design.name, hover: &hover, id: ("design", s.index) };
+            band_line(plot_ui, &series, &s.flow.p99_ms, ctx.color(s.index), LineStyle::Solid);
+        }
+    });
+}
+
+/// Instances (left axis, solid) and utilisation (right axis, dashed) in
+/// one plot: utilisation is drawn scaled so that 100 % is the top of the
+/// instances axis, a round number so the percentages are round too.
+fn capacity_ui(ui: &mut egui::Ui, ctx: &PlotCtx<'_>, height: f32) {
+    let scope = if ctx.shown.iter().any(|s| s.flow.name != "all") { ", whatever the scope" } else { "" };
+    let caption = format!("solid: instances (left) · dashed: utilisation % (right) · all compute stacks{scope}");
+    title_ui(ui, "Compute capacity", &caption);
+    let entries = ctx.prepared.events.len() + ctx.shown.len();
+    let lines: Vec<&BandLine> = ctx.shown.iter().map(|s| &s.design.instances).collect();
+    let (corner, top) = ctx.legend_fit(&lines, 1.0, entries, height);
+    let top = crate::app::plot_data::nice_axis_top(top);
+    let right =
+        AxisHints::new_y().label("utilisation %").formatter(move |mark, _| format!("{:.0}", mark.value / top * 100.0));
+    let plot = ctx.plot("timeline_capacity", height, corner, AxisHints::new_y().label("instances"), Some(right));
+    let plot = plot.include_y(top).label_formatter(move |pos| {
+        let (name, x, y) = match pos {
+            HoverPosition::NearDataPoint { plot_name, position, .. } => (*plot_name, position.x, position.y),
+            HoverPosition::Elsewhere { position } => ("", position.x, position.y),
+        };
+        let value = if name.ends_with("utilisation") {
+            format!("{:.1} % busy", y / top * 100.0)
+        } else if name.is_empty() {
+            format!("{y:.1} instances · {:.0} %", y / top * 100.0)
+        } else {
+            format!("{y:.1} instances")
+        };
+        Some(format!("{name}\n{x:.1} min: {value}").trim_start().to_owned())
+    });
+    plot.show(ui, |plot_ui| {
+        ctx.events(plot_ui);
+        for s in ctx.shown {
+            let color = ctx.color(s.index);
+            let hover = format!("{} instances", s.design.name);
+            let series = Series { legend: &s.design.name, hover: &hover, id: ("design", s.index) };
+            band_line(plot_ui, &series, &s.design.instances, color, LineStyle::Solid);
+            let hover = format!("{} utilisation", s.design.name);
+            let series = Series { legend: &s.design.name, hover: &hover, id: ("design", s.index) };
+            band_line(plot_ui, &series, &s.design.utilisation.scaled(top), color, LineStyle::Dashed { length: 6.0 });
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use egui_kittest::Harness;
+    use egui_kittest::kittest::Queryable;
+
+    use super::*;
+    use crate::app::plot_data::tests::noisy_prepared;
+
+    type State = (Prepared, ViewState, Vec<Command>);
+
+    fn harness(view: ViewState, presenter: bool) -> Harness<'static, State> {
+        Harness::builder()
+            .with_size(egui::vec2(1100.0, 800.0))
+            .with_context_setup(crate::app::panels::style::install_fonts)
+            .build_ui_state(
+                move |ui, (p, view, cmds): &mut State| timelines_ui(ui, p, view, presenter, cmds),
+                (noisy_prepared(), view, Vec::new()),
+            )
+    }
+
+    #[test]
+    fn the_three_plots_and_the_slo_are_shown() {
+        let mut harness = harness(ViewState::default(), false);
+        harness.run_steps(3);
+        for title in ["Requests per second", "p99 latency", "Compute capacity"] {
+            assert!(harness.query_by_label(title).is_some(), "{title}");
+        }
+        assert!(harness.query_by_label_contains("premium SLO 150 ms").is_some(), "strictest SLO for all tenants");
+        assert!(harness.query_by_label_contains("nothing throttled or dropped").is_some());
+    }
+
+    #[test]
+    fn tenant_scope_without_a_selection_says_what_to_do() {
+        let mut view = ViewState::default();
+        view.timeline.scope = Scope::Tenant;
+        let mut harness = harness(view, false);
+        harness.run_steps(2);
+        assert!(harness.query_by_label_contains("Select a tenant").is_some());
+        harness.state_mut().1.selected_tenant = Some("smb-03".into());
+        harness.run_steps(2);
+        assert!(harness.query_by_label_contains("Select a tenant").is_none());
+        assert!(harness.query_by_label_contains("basic SLO 300 ms").is_some(), "the tenant's own tier's SLO");
+        harness.state_mut().1.selected_tenant = Some("nobody".into());
+        harness.run_steps(2);
+        assert!(harness.query_by_label_contains("No time series for tenant nobody").is_some());
+    }
+
+    #[test]
+    fn presenter_mode_shows_one_plot_and_is_remembered() {
+        let mut harness = harness(ViewState::default(), true);
+        harness.run_steps(3);
+        assert!(harness.query_by_label("p99 latency").is_some());
+        assert!(harness.query_by_label("Requests per second").is_none());
+        assert!(presenter_hint(&harness.ctx));
+        harness.get_by_label("requests").click();
+        harness.run_steps(2);
+        assert!(harness.query_by_label("Requests per second").is_some());
+    }
+
+    #[test]
+    fn choosing_a_design_and_resetting_keep_working() {
+        let mut harness = harness(ViewState::default(), false);
+        harness.run_steps(2);
+        harness.state_mut().1.timeline.design = Some(1);
+        harness.run_steps(2);
+        harness.get_by_label("Reset view").click();
+        harness.run_steps(2);
+        assert!(harness.query_by_label("Requests per second").is_some());
+        assert!(!presenter_hint(&harness.ctx));
+    }
 }

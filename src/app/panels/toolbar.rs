@@ -13,7 +13,7 @@ pub fn toolbar_ui(ui: &mut egui::Ui, app: &mut TenantsimApp, commands: &mut Vec<
              (common random numbers) and the same results on every machine.",
         );
         ui.add(egui::DragValue::new(&mut file.clock.seed).speed(1.0));
-        if ui.button("🎲 Re-roll").on_hover_text("Draw a new seed: new random traffic, same scenario").clicked() {
+        if ui.button("Re-roll seed").on_hover_text("Draw a new seed: new random traffic, same scenario").clicked() {
             commands.push(Command::Reroll);
         }
         ui.label("Replications").on_hover_text(
@@ -35,7 +35,7 @@ pub fn toolbar_ui(ui: &mut egui::Ui, app: &mut TenantsimApp, commands: &mut Vec<
                 ui.spinner();
             }
             None => {
-                if ui.button("⟳ Re-run").on_hover_text("Simulate again now (F5)").clicked() {
+                if ui.button("Re-run").on_hover_text("Simulate again now (F5)").clicked() {
                     commands.push(Command::Rerun);
                 }
             }

@@ -1,0 +1,87 @@
+//! The lesson panel (workshop mode): the lesson's text, its "try this"
+//! steps as buttons that apply their changes, and the outcomes it promises
+//! as a checklist evaluated on the current results.
+
+use crate::app::panels::style;
+use crate::app::{Command, Prepared};
+use crate::lesson;
+use crate::scenario::file::LessonFile;
+
+/// Draws the lesson panel.
+pub fn lesson_ui(
+    ui: &mut egui::Ui,
+    lesson: &LessonFile,
+    results: Option<&Prepared>,
+    tried: &[usize],
+    can_reset: bool,
+    commands: &mut Vec<Command>,
+) {
+    ui.horizontal(|ui| {
+        ui.heading("Lesson");
+        if !lesson.level.is_empty() {
+            ui.label(egui::RichText::new(&lesson.level).weak());
+        }
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            if ui.small_button("Hide").on_hover_text("Hide the lesson panel (View ▸ Lesson shows it again)").clicked()
+            {
+                commands.push(Command::ToggleLesson);
+            }
+        });
+    });
+    egui::ScrollArea::vertical().auto_shrink([false, false]).show(ui, |ui| {
+        ui.label(&lesson.text);
+        if !lesson.try_this.is_empty() {
+            ui.add_space(8.0);
+            ui.strong("Try this");
+            for (i, step) in lesson.try_this.iter().enumerate() {
+                ui.horizontal_wrapped(|ui| {
+                    let done = tried.contains(&i);
+                    let label = if done { format!("{} (applied)", step.label) } else { step.label.clone() };
+                    if ui.button(label).on_hover_text(&step.explain).clicked() {
+                        commands.push(Command::TryThis(i));
+                    }
+                });
+                if !step.explain.is_empty() {
+                    ui.label(egui::RichText::new(&step.explain).small().weak());
+                }
+                ui.add_space(4.0);
+            }
+        }
+        if can_reset
+            && ui.button("Reset lesson").on_hover_text("Return to the file as shipped (can be undone)").clicked()
+        {
+            commands.push(Command::ResetLesson);
+        }
+        if !lesson.expect.is_empty() {
+            ui.add_space(8.0);
+            ui.strong("What the results should show").on_hover_text(
+                "Claims the lesson makes about the shipped scenario, checked live on the current results. \
+                 After you change the scenario some may no longer hold — that is the point.",
+            );
+            for e in &lesson.expect {
+                checklist_row(ui, e, results);
+            }
+        }
+    });
+}
+
+fn checklist_row(ui: &mut egui::Ui, e: &crate::scenario::file::ExpectFile, results: Option<&Prepared>) {
+    let check = results.map(|r| lesson::check(&r.report, e));
+    let (mark, color) = match &check {
+        Some(Ok(c)) if c.passed => ("holds", style::GOOD),
+        Some(Ok(_)) => ("does not hold", style::BAD),
+        Some(Err(_)) => ("n/a", ui.visuals().weak_text_color()),
+        None => ("…", ui.visuals().weak_text_color()),
+    };
+    ui.horizontal_wrapped(|ui| {
+        ui.colored_label(color, format!("[{mark}]"));
+        let text = if e.why.is_empty() { lesson::describe(e) } else { e.why.clone() };
+        let response = ui.label(text);
+        let detail = match &check {
+            Some(Ok(c)) => format!("{}\nleft {:.3}, right {:.3}", c.claim, c.left, c.right),
+            Some(Err(err)) => err.clone(),
+            None => lesson::describe(e),
+        };
+        response.on_hover_text(detail);
+    });
+}

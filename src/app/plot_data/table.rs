@@ -1,0 +1,318 @@
+//! The per-tenant results table: its columns and the filtered, sorted row
+//! order. Pure functions, no egui; the panel asks for the order only when
+//! the design, filter or sort changes.
+
+use std::cmp::Ordering;
+
+use crate::report::{DesignReport, TenantReport};
+
+/// A column of the tenant table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Column {
+    /// Tenant id.
+    Id,
+    /// Tier name.
+    Tier,
+    /// Requests offered.
+    Offered,
+    /// Requests throttled, all causes.
+    Throttled,
+    /// Throttled by the tenant's usage plan.
+    ThrottledPlan,
+    /// Throttled by a quota.
+    ThrottledQuota,
+    /// Throttled by the shared account limit.
+    ThrottledAccount,
+    /// Requests dropped, all causes.
+    Dropped,
+    /// Dropped after a queue timeout.
+    DroppedTimeout,
+    /// Dropped by a saturated partition.
+    DroppedPartition,
+    /// Median latency.
+    P50,
+    /// 99th percentile latency.
+    P99,
+    /// Share of replications meeting the SLO.
+    SloMet,
+    /// Attributed cost per month.
+    Cost,
+    /// Tier price per month.
+    Revenue,
+    /// Revenue minus cost.
+    Margin,
+    /// p99 increase during others' spikes.
+    Impact,
+    /// Spiking neighbours blamed.
+    Blamed,
+}
+
+/// Every column, in display order (the index is `TableView::sort_column`).
+pub const COLUMNS: [Column; 18] = [
+    Column::Id,
+    Column::Tier,
+    Column::Offered,
+    Column::Throttled,
+    Column::ThrottledPlan,
+    Column::ThrottledQuota,
+    Column::ThrottledAccount,
+    Column::Dropped,
+    Column::DroppedTimeout,
+    Column::DroppedPartition,
+    Column::P50,
+    Column::P99,
+    Column::SloMet,
+    Column::Cost,
+    Column::Revenue,
+    Column::Margin,
+    Column::Impact,
+    Column::Blamed,
+];
+
+impl Column {
+    /// Header text.
+    pub fn title(self) -> &'static str {
+        match self {
+            Column::Id => "tenant",
+            Column::Tier => "tier",
+            Column::Offered => "offered",
+            Column::Throttled => "throttled",
+            Column::ThrottledPlan => "plan",
+            Column::ThrottledQuota => "quota",
+            Column::ThrottledAccount => "account",
+            Column::Dropped => "dropped",
+            Column::DroppedTimeout => "timeout",
+            Column::DroppedPartition => "partition",
+            Column::P50 => "p50 ms",
+            Column::P99 => "p99 ms",
+            Column::SloMet => "SLO met",
+            Column::Cost => "cost/mo",
+            Column::Revenue => "revenue/mo",
+            Column::Margin => "margin/mo",
+            Column::Impact => "impact p99",
+            Column::Blamed => "blamed",
+        }
+    }
+
+    /// What the column means (header hover text).
+    pub fn help(self) -> &'static str {
+        match self {
+            Column::Id => "Tenant id",
+            Column::Tier => "The tenant's commercial plan",
+            Column::Offered => "Requests the tenant sent during the run (mean over replications)",
+            Column::Throttled => "Requests rejected at the gateway, all causes",
+            Column::ThrottledPlan => "Throttled by the tenant's own usage-plan token bucket",
+            Column::ThrottledQuota => "Throttled because the usage-plan quota (per day/week/month) ran out",
+            Column::ThrottledAccount => {
+                "Throttled by the stage/account bucket shared by every tenant of the gateway stack (the gateway \
+                 form of the noisy neighbour)"
+            }
+            Column::Dropped => "Admitted but not served, all causes",
+            Column::DroppedTimeout => "Waited in a compute queue longer than the timeout",
+            Column::DroppedPartition => "Rejected by a saturated database partition (hot partition)",
+            Column::P50 => "Median latency of served requests, ms",
+            Column::P99 => "99th-percentile latency of served requests, ms",
+            Column::SloMet => "Share of replications in which the tenant met its tier's SLO",
+            Column::Cost => "Attributed cost per month, USD",
+            Column::Revenue => "Tier price per month, USD",
+            Column::Margin => "Revenue minus attributed cost, per month, USD",
+            Column::Impact => {
+                "Rise of the tenant's p99 inside other tenants' spike windows against the same run without them, \
+                 ms (shown when material)"
+            }
+            Column::Blamed => "Spiking tenants sharing a stack with this tenant (the likely culprits)",
+        }
+    }
+
+    /// True for numeric columns (right-aligned, sorted descending first).
+    pub fn numeric(self) -> bool {
+        !matches!(self, Column::Id | Column::Tier | Column::Blamed)
+    }
+
+    fn number(self, t: &TenantReport) -> f64 {
+        match self {
+            Column::Offered => t.offered.mean,
+            Column::Throttled => t.throttled.total.mean,
+            Column::ThrottledPlan => t.throttled.plan.mean,
+            Column::ThrottledQuota => t.throttled.quota.mean,
+            Column::ThrottledAccount => t.throttled.account.mean,
+            Column::Dropped => t.dropped.total.mean,
+            Column::DroppedTimeout => t.dropped.timeout.mean,
+            Column::DroppedPartition => t.dropped.partition.mean,
+            Column::P50 => t.latency.p50_ms.mean,
+            Column::P99 => t.latency.p99_ms.mean,
+            Column::SloMet => t.slo_met.mean,
+            Column::Cost => t.cost_usd_per_month.mean,
+            Column::Revenue => t.revenue_usd_per_month,
+            Column::Margin => t.margin_usd_per_month.mean,
+            // Tenants not hurt sort below every hurt one.
+            Column::Impact if t.impact.hurt => t.impact.p99_increase_ms.mean,
+            Column::Impact => f64::NEG_INFINITY,
+            Column::Id | Column::Tier | Column::Blamed => 0.0,
+        }
+    }
+
+    /// Orders two tenants by this column (ascending).
+    pub fn compare(self, a: &TenantReport, b: &TenantReport, tiers: &[String]) -> Ordering {
+        let tier = |t: &TenantReport| tiers.iter().position(|n| *n == t.tier).unwrap_or(tiers.len());
+        match self {
+            Column::Id => natural_cmp(&a.id, &b.id),
+            Column::Tier => tier(a).cmp(&tier(b)),
+            Column::Blamed => a.impact.blamed.cmp(&b.impact.blamed),
+            _ => self.number(a).total_cmp(&self.number(b)),
+        }
+    }
+}
+
+/// Compares ids so that `t-2` comes before `t-10` (case-insensitive, case
+/// only breaks ties).
+pub fn natural_cmp(a: &str, b: &str) -> Ordering {
+    natural_cmp_bytes(a.to_ascii_lowercase().as_bytes(), b.to_ascii_lowercase().as_bytes()).then_with(|| a.cmp(b))
+}
+
+fn natural_cmp_bytes(mut a: &[u8], mut b: &[u8]) -> Ordering {
+    loop {
+        match (a.first(), b.first()) {
+            (None, None) => return Ordering::Equal,
+            (None, Some(_)) => return Ordering::Less,
+            (Some(_), None) => return Ordering::Greater,
+            (Some(x), Some(y)) if x.is_ascii_digit() && y.is_ascii_digit() => {
+                let da = a.iter().take_while(|c| c.is_ascii_digit()).count();
+                let db = b.iter().take_while(|c| c.is_ascii_digit()).count();
+                let za = a[..da].iter().take_while(|&&c| c == b'0').count();
+                let zb = b[..db].iter().take_while(|&&c| c == b'0').count();
+                let (na, nb) = (&a[za..da], &b[zb..db]);
+                let order = na.len().cmp(&nb.len()).then_with(|| na.cmp(nb)).then_with(|| da.cmp(&db));
+                if order != Ordering::Equal {
+                    return order;
+                }
+                a = &a[da..];
+                b = &b[db..];
+            }
+            (Some(x), Some(y)) => {
+                if x != y {
+                    return x.cmp(y);
+                }
+                a = &a[1..];
+                b = &b[1..];
+            }
+        }
+    }
+}
+
+/// Columns worth showing for `design`: every column except the throttle
+/// and drop causes that never happened (a cause column of zeros only
+/// pushes the interesting ones off screen). Indices into [`COLUMNS`].
+pub fn shown_columns(design: &DesignReport) -> Vec<usize> {
+    let any = |column: Column| design.tenants.iter().any(|t| column.number(t).abs() >= 0.5);
+    COLUMNS
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| match c {
+            Column::ThrottledPlan
+            | Column::ThrottledQuota
+            | Column::ThrottledAccount
+            | Column::DroppedTimeout
+            | Column::DroppedPartition => any(**c),
+            _ => true,
+        })
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// What the table shows.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct TableQuery {
+    /// Only this tier.
+    pub tier: Option<String>,
+    /// Only ids containing this text (case-insensitive).
+    pub search: String,
+    /// Index into [`COLUMNS`].
+    pub sort_column: usize,
+    /// Largest first.
+    pub descending: bool,
+}
+
+/// Indices of `design.tenants` to show, filtered and sorted (ties keep
+/// file order in both directions).
+pub fn table_rows(design: &DesignReport, tiers: &[String], query: &TableQuery) -> Vec<usize> {
+    let needle = query.search.trim().to_lowercase();
+    let mut rows: Vec<usize> = design
+        .tenants
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| query.tier.as_ref().is_none_or(|tier| t.tier == *tier))
+        .filter(|(_, t)| needle.is_empty() || t.id.to_lowercase().contains(&needle))
+        .map(|(i, _)| i)
+        .collect();
+    let column = COLUMNS.get(query.sort_column).copied().unwrap_or(Column::Id);
+    rows.sort_by(|&a, &b| {
+        let order = column.compare(&design.tenants[a], &design.tenants[b], tiers);
+        if query.descending { order.reverse() } else { order }
+    });
+    rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn query(column: Column, descending: bool) -> TableQuery {
+        let sort_column = COLUMNS.iter().position(|c| *c == column).unwrap_or(0);
+        TableQuery { tier: None, search: String::new(), sort_column, descending }
+    }
+
+    #[test]
+    fn ids_sort_naturally() {
+        let mut ids = vec!["t-10", "t-2", "T-3", "acme", "t-02"];
+        ids.sort_by(|a, b| natural_cmp(a, b));
+        assert_eq!(ids, vec!["acme", "t-2", "t-02", "T-3", "t-10"]);
+    }
+
+    #[test]
+    fn rows_sort_by_a_column_both_ways_and_filter() {
+        let report = crate::app::plot_data::tests::noisy_report();
+        let pool = report.design("pool").unwrap_or_else(|| panic!("pool"));
+        let rows = table_rows(pool, &report.tiers, &query(Column::P99, true));
+        assert_eq!(rows.len(), pool.tenants.len());
+        let p99: Vec<f64> = rows.iter().map(|&i| pool.tenants[i].latency.p99_ms.mean).collect();
+        assert!(p99.windows(2).all(|w| w[0] >= w[1]), "{p99:?}");
+        assert_eq!(pool.tenants[rows[0]].id, "smb-00", "the spiking tenant has the worst p99 in the pool");
+        let up = table_rows(pool, &report.tiers, &query(Column::Cost, false));
+        let cost: Vec<f64> = up.iter().map(|&i| pool.tenants[i].cost_usd_per_month.mean).collect();
+        assert!(cost.windows(2).all(|w| w[0] <= w[1]));
+        let by_tier = table_rows(pool, &report.tiers, &query(Column::Tier, false));
+        assert_eq!(pool.tenants[by_tier[0]].tier, report.tiers[0]);
+        let premium = TableQuery { tier: Some("premium".into()), ..query(Column::Id, false) };
+        let ids: Vec<&str> =
+            table_rows(pool, &report.tiers, &premium).iter().map(|&i| pool.tenants[i].id.as_str()).collect();
+        assert_eq!(ids, vec!["acme", "globex"]);
+        let search = TableQuery { search: " SMB-1".into(), ..query(Column::Id, true) };
+        let ids: Vec<&str> =
+            table_rows(pool, &report.tiers, &search).iter().map(|&i| pool.tenants[i].id.as_str()).collect();
+        assert_eq!(ids, vec!["smb-14", "smb-13", "smb-12", "smb-11", "smb-10"]);
+    }
+
+    #[test]
+    fn cause_columns_show_only_when_something_happened() {
+        let mut report = crate::app::plot_data::tests::noisy_report();
+        let pool = &mut report.designs[0];
+        let shown = shown_columns(pool);
+        assert_eq!(shown.len(), COLUMNS.len() - 5, "nothing throttled or dropped in the example");
+        assert!(shown.contains(&COLUMNS.iter().position(|c| *c == Column::Throttled).unwrap_or(99)));
+        pool.tenants[3].throttled.quota.mean = 12.0;
+        let quota = COLUMNS.iter().position(|c| *c == Column::ThrottledQuota).unwrap_or(99);
+        assert!(shown_columns(pool).contains(&quota));
+    }
+
+    #[test]
+    fn ties_keep_file_order_in_both_directions() {
+        let report = crate::app::plot_data::tests::noisy_report();
+        let pool = report.design("pool").unwrap_or_else(|| panic!("pool"));
+        for descending in [false, true] {
+            let rows = table_rows(pool, &report.tiers, &query(Column::Revenue, descending));
+            let basic: Vec<usize> = rows.iter().copied().filter(|&i| pool.tenants[i].tier == "basic").collect();
+            assert!(basic.windows(2).all(|w| w[0] < w[1]), "{basic:?}");
+        }
+    }
+}

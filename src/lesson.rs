@@ -1,0 +1,215 @@
+//! Lessons: the "try this" changes a lesson offers and the outcomes it
+//! promises (`expect`), checked against a [`RunReport`]. Pure functions of
+//! a scenario file or a report; the app turns them into buttons and a
+//! checklist, the tests into assertions.
+
+use crate::report::{DesignReport, RunReport};
+use crate::scenario::ScenarioFile;
+use crate::scenario::file::{ChangeFile, ExpectFile, FigureFile, MetricFile, OpFile, PlanFile, TenantEntryFile};
+
+/// Applies one "try this" change to a scenario file.
+///
+/// # Errors
+/// Occurs when the change names a tenant, tier, design or event the file
+/// does not have.
+pub fn apply_change(file: &mut ScenarioFile, change: &ChangeFile) -> Result<(), String> {
+    match change {
+        ChangeFile::TenantRate { tenant, rate } => {
+            let load = tenant_load(file, tenant)?;
+            load.rate = *rate;
+        }
+        ChangeFile::KeyShards { tenant, shards } => {
+            let load = tenant_load(file, tenant)?;
+            load.key_shards = *shards;
+            load.hot_key_share = None;
+        }
+        ChangeFile::GroupCount { prefix, count: new } => {
+            let count = file
+                .tenants
+                .iter_mut()
+                .find_map(|e| match e {
+                    TenantEntryFile::Group { prefix: p, count, .. } if p == prefix => Some(count),
+                    _ => None,
+                })
+                .ok_or_else(|| format!("no group \"{prefix}\""))?;
+            *count = *new;
+        }
+        ChangeFile::TierPlan { tier, rate, burst } => {
+            let t = file.tiers.get_mut(tier).ok_or_else(|| format!("no tier \"{tier}\""))?;
+            let quotas = t.plan.take();
+            t.plan = Some(PlanFile {
+                rate: *rate,
+                burst: *burst,
+                quota_per_day: quotas.as_ref().and_then(|p| p.quota_per_day),
+                quota_per_week: quotas.as_ref().and_then(|p| p.quota_per_week),
+                quota_per_month: quotas.as_ref().and_then(|p| p.quota_per_month),
+            });
+        }
+        ChangeFile::NoTierPlan { tier } => {
+            file.tiers.get_mut(tier).ok_or_else(|| format!("no tier \"{tier}\""))?.plan = None;
+        }
+        ChangeFile::Placement { design, key, placement, layer } => {
+            let d =
+                file.designs.iter_mut().find(|d| &d.name == design).ok_or_else(|| format!("no design \"{design}\""))?;
+            let map = match layer {
+                None => &mut d.placement,
+                Some(crate::scenario::file::LayerName::Gateway) => {
+                    d.layers.gateway.get_or_insert_with(Default::default)
+                }
+                Some(crate::scenario::file::LayerName::Compute) => {
+                    d.layers.compute.get_or_insert_with(Default::default)
+                }
+                Some(crate::scenario::file::LayerName::Database) => {
+                    d.layers.database.get_or_insert_with(Default::default)
+                }
+            };
+            map.insert(key.clone(), *placement);
+        }
+        ChangeFile::Instances { min, max } => {
+            file.layers.compute.instances.min = *min;
+            file.layers.compute.instances.max = *max;
+        }
+        ChangeFile::Warmup { warmup } => {
+            let a = file.layers.compute.autoscale.as_mut().ok_or("the scenario has no autoscaling")?;
+            a.warmup = warmup.clone();
+        }
+        ChangeFile::AccountLimit { rate, burst } => {
+            let g = file.layers.gateway.as_mut().ok_or("the scenario has no gateway")?;
+            g.account_rate = *rate;
+            g.account_burst = *burst;
+        }
+        ChangeFile::Attribution { method } => file.cost.attribution = *method,
+        ChangeFile::Idle { idle } => file.cost.idle = *idle,
+        ChangeFile::SpikeFactor { index, factor: new } => match file.events.get_mut(*index) {
+            Some(crate::scenario::file::EventFile::Spike { factor, .. }) => *factor = *new,
+            _ => return Err(format!("event {index} is not a spike")),
+        },
+    }
+    Ok(())
+}
+
+fn tenant_load<'a>(file: &'a mut ScenarioFile, name: &str) -> Result<&'a mut crate::scenario::file::LoadFile, String> {
+    file.tenants
+        .iter_mut()
+        .find_map(|e| match e {
+            TenantEntryFile::Tenant { id, load, .. } if id == name => Some(load),
+            TenantEntryFile::Group { prefix, load, .. } if prefix == name => Some(load),
+            _ => None,
+        })
+        .ok_or_else(|| format!("no tenant or group \"{name}\""))
+}
+
+/// The result of checking one expectation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Check {
+    /// The claim, in words.
+    pub claim: String,
+    /// Left-hand value.
+    pub left: f64,
+    /// Right-hand value (after the factor).
+    pub right: f64,
+    /// True when the claim holds.
+    pub passed: bool,
+}
+
+fn design<'a>(report: &'a RunReport, name: &str) -> Result<&'a DesignReport, String> {
+    report.design(name).ok_or_else(|| format!("no design \"{name}\""))
+}
+
+/// The value of a figure in a report (means over replications).
+///
+/// # Errors
+/// Occurs when the design, tier or tenant does not exist, or the metric
+/// needs a tenant or tier that was not given.
+pub fn figure(report: &RunReport, f: &FigureFile) -> Result<f64, String> {
+    let d = design(report, &f.design)?;
+    if let Some(id) = &f.tenant {
+        let t = d.tenant(id).ok_or_else(|| format!("no tenant \"{id}\""))?;
+        return Ok(match f.metric {
+            MetricFile::P99 => t.latency.p99_ms.mean,
+            MetricFile::ImpactP99 => t.impact.p99_increase_ms.mean,
+            MetricFile::Unserved => t.unserved_fraction.mean,
+            MetricFile::Dropped => t.dropped.total.mean,
+            MetricFile::DroppedPartition => t.dropped.partition.mean,
+            MetricFile::ThrottledAccount => t.throttled.account.mean,
+            MetricFile::ThrottledPlan => t.throttled.plan.mean,
+            MetricFile::Cost | MetricFile::CostPerTenant => t.cost_usd_per_month.mean,
+            MetricFile::Margin => t.margin_usd_per_month.mean,
+            MetricFile::SloMet => t.slo_met.mean,
+            other => return Err(format!("{other:?} is not a tenant figure")),
+        });
+    }
+    if let Some(name) = &f.tier {
+        let t = d.tiers.iter().find(|t| &t.name == name).ok_or_else(|| format!("no tier \"{name}\""))?;
+        return Ok(match f.metric {
+            MetricFile::P99 => t.p99_ms.mean,
+            MetricFile::Margin => t.margin_usd_per_month.mean,
+            MetricFile::SloMet => t.slo_met_fraction.mean,
+            MetricFile::Unserved => t.unserved_fraction.mean,
+            MetricFile::Cost => t.cost_usd_per_month.mean,
+            MetricFile::CostPerTenant => t.cost_usd_per_month.mean / t.tenants.max(1) as f64,
+            other => return Err(format!("{other:?} is not a tier figure")),
+        });
+    }
+    let totals = &d.totals;
+    Ok(match f.metric {
+        MetricFile::TotalCost => totals.cost_usd_per_month.mean,
+        MetricFile::CostPerTenant => totals.mean_cost_per_tenant_usd_per_month.mean,
+        MetricFile::Margin => totals.margin_usd_per_month.mean,
+        MetricFile::SloMet => totals.slo_met_fraction.mean,
+        MetricFile::Unserved => totals.unserved_fraction.mean,
+        MetricFile::Throttled => totals.throttled_fraction.mean,
+        MetricFile::P99 => totals.worst_p99_ms.mean,
+        MetricFile::TenantsHurt => totals.tenants_hurt.mean,
+        MetricFile::ImpactP99 => totals.worst_impact_p99_increase_ms.mean,
+        MetricFile::Unallocated => totals.unallocated_usd_per_month.mean,
+        MetricFile::Dropped => totals.dropped.mean,
+        other => return Err(format!("{other:?} needs a tenant or a tier")),
+    })
+}
+
+/// Words for a figure, e.g. `pool: p99 of acme`.
+pub fn describe_figure(f: &FigureFile) -> String {
+    let scope = match (&f.tenant, &f.tier) {
+        (Some(t), _) => format!(" of {t}"),
+        (None, Some(t)) => format!(" of tier {t}"),
+        (None, None) => String::new(),
+    };
+    format!("{}: {:?}{scope}", f.design, f.metric)
+}
+
+/// Words for a claim, e.g. `silo: CostPerTenant > 2 × pool: CostPerTenant`.
+pub fn describe(e: &ExpectFile) -> String {
+    let op = match e.op {
+        OpFile::Gt => ">",
+        OpFile::Ge => "≥",
+        OpFile::Lt => "<",
+        OpFile::Le => "≤",
+    };
+    match &e.right {
+        Some(right) if (e.factor - 1.0).abs() < 1e-12 => {
+            format!("{} {op} {}", describe_figure(&e.left), describe_figure(right))
+        }
+        Some(right) => format!("{} {op} {} × {}", describe_figure(&e.left), e.factor, describe_figure(right)),
+        None => format!("{} {op} {}", describe_figure(&e.left), e.value),
+    }
+}
+
+/// Checks one expectation against a report.
+///
+/// # Errors
+/// Occurs when a figure cannot be found (see [`figure`]).
+pub fn check(report: &RunReport, e: &ExpectFile) -> Result<Check, String> {
+    let left = figure(report, &e.left)?;
+    let right = match &e.right {
+        Some(r) => e.factor * figure(report, r)?,
+        None => e.value,
+    };
+    let passed = match e.op {
+        OpFile::Gt => left > right,
+        OpFile::Ge => left >= right,
+        OpFile::Lt => left < right,
+        OpFile::Le => left <= right,
+    };
+    Ok(Check { claim: describe(e), left, right, passed })
+}
