@@ -32,3 +32,6 @@ shot noisy-neighbour-timelines noisy-neighbour.ron timelines --select acme
 shot noisy-neighbour-costs noisy-neighbour.ron costs
 shot noisy-neighbour-tenants noisy-neighbour.ron tenants
 shot noisy-neighbour-presenter noisy-neighbour.ron timelines --presenter
+shot lesson-cells-presenter cells.ron timelines --presenter
+shot lesson-hot-partition-presenter hot-partition.ron compare --presenter
+shot lesson-silo-vs-pool-costs silo-vs-pool-cost.ron costs

@@ -125,10 +125,21 @@ pub fn money_ui(ui: &mut Ui, value: &mut f64, max: f64, unit: &str, tip: &str) -
             .prefix("$")
             .suffix(unit)
             .speed(speed)
-            .min_decimals(2)
-            .max_decimals(6),
+            .custom_formatter(|v, _| money_text(v)),
     )
     .on_hover_text(tip)
+}
+
+/// Cents for prices of a dollar or more; small unit prices keep up to six
+/// decimals (`0.00013`), without trailing zeros beyond the cents.
+pub fn money_text(value: f64) -> String {
+    if value == 0.0 || value.abs() >= 1.0 {
+        return format!("{value:.2}");
+    }
+    let text = format!("{value:.6}");
+    let trimmed = text.trim_end_matches('0');
+    let decimals = trimmed.split('.').nth(1).map_or(0, str::len);
+    if decimals < 2 { format!("{value:.2}") } else { trimmed.to_owned() }
 }
 
 /// A table wider than the editor panel: scrolls sideways, with a solid
@@ -227,7 +238,9 @@ pub fn commit_text_ui(
 ) -> (Response, Option<String>) {
     let buffer_id = id.with("buffer");
     let mut buffer = ui.data(|d| d.get_temp::<String>(buffer_id)).unwrap_or_else(|| current.to_owned());
-    let response = ui.add(egui::TextEdit::singleline(&mut buffer).id(id).desired_width(width).min_size(egui::vec2(width, 0.0))).on_hover_text(tip);
+    let response = ui
+        .add(egui::TextEdit::singleline(&mut buffer).id(id).desired_width(width).min_size(egui::vec2(width, 0.0)))
+        .on_hover_text(tip);
     let verdict = if buffer == current { Ok(()) } else { validate(&buffer) };
     let mut committed = None;
     if response.has_focus() {
@@ -517,6 +530,16 @@ mod tests {
         assert_eq!(lesson.expect[0].left, figure("gold", "basic"));
         rename_in_lesson(Some(&mut lesson), NameKind::Design, &HashMap::from([("pool".into(), "shared".into())]));
         assert_eq!(lesson.expect[0].left.design, "shared");
+    }
+
+    #[test]
+    fn money_keeps_cents_and_small_unit_prices() {
+        assert_eq!(money_text(0.0), "0.00");
+        assert_eq!(money_text(99.0), "99.00");
+        assert_eq!(money_text(3.5), "3.50");
+        assert_eq!(money_text(0.096), "0.096");
+        assert_eq!(money_text(0.1), "0.10");
+        assert_eq!(money_text(0.000_13), "0.00013");
     }
 
     #[test]
