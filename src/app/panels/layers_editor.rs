@@ -286,6 +286,18 @@ fn database_rows(ui: &mut Ui, database: &mut DatabaseFile, errors: Option<&Field
     });
 }
 
+fn provisioned_rows(ui: &mut Ui, (read_units, write_units): (&mut f64, &mut f64), errors: Option<&FieldErrors>) {
+    let p = "layers.database.pricing";
+    let tip = "Read units per second provisioned for every table (pool, each cell, each silo)";
+    row_ui(ui, ("  Read units", tip), errors, &format!("{p}.read_units"), |ui| {
+        form::number_ui(ui, read_units, 1.0..=1e8, " RU/s", tip);
+    });
+    let tip = "Write units per second provisioned for every table (pool, each cell, each silo)";
+    row_ui(ui, ("  Write units", tip), errors, &format!("{p}.write_units"), |ui| {
+        form::number_ui(ui, write_units, 1.0..=1e8, " WU/s", tip);
+    });
+}
+
 fn pricing_rows(ui: &mut Ui, pricing: &mut DbPricingFile, errors: Option<&FieldErrors>) {
     let tip = "On demand: pay per unit consumed, limited only by the partition caps. Provisioned: every table gets \
                fixed read and write units, spread evenly over its partitions (plus up to 300 s of banked burst), \
@@ -317,14 +329,7 @@ fn pricing_rows(ui: &mut Ui, pricing: &mut DbPricingFile, errors: Option<&FieldE
             ),
         ],
         DbPricingFile::Provisioned { read_units, write_units, read_unit_per_hour, write_unit_per_hour } => {
-            let tip_r = "Read units per second provisioned for every table (pool, each cell, each silo)";
-            let tip_w = "Write units per second provisioned for every table (pool, each cell, each silo)";
-            row_ui(ui, ("  Read units", tip_r), errors, &format!("{p}.read_units"), |ui| {
-                form::number_ui(ui, read_units, 1.0..=1e8, " RU/s", tip_r);
-            });
-            row_ui(ui, ("  Write units", tip_w), errors, &format!("{p}.write_units"), |ui| {
-                form::number_ui(ui, write_units, 1.0..=1e8, " WU/s", tip_w);
-            });
+            provisioned_rows(ui, (read_units, write_units), errors);
             [
                 (
                     "  Read unit price",

@@ -39,17 +39,19 @@ pub fn ron_ui(ui: &mut Ui, doc: &Document, text: &mut Option<String>, commands: 
             _ => fresh_text(&doc.file),
         }
     });
-    ui.horizontal(|ui| {
-        if ui
-            .button("Reset to current")
-            .on_hover_text("Throw away the text typed here and show the scenario as it is now")
-            .clicked()
-        {
-            *current = fresh_text(&doc.file);
-            ui.data_mut(|d| d.remove::<Arc<(String, ScenarioFile)>>(typed_id));
-        }
-        ui.weak("Edits apply as you type; Ctrl+Z undoes them.");
-    });
+    let caption = ui
+        .horizontal(|ui| {
+            if ui
+                .button("Reset to current")
+                .on_hover_text("Throw away the text typed here and show the scenario as it is now")
+                .clicked()
+            {
+                *current = fresh_text(&doc.file);
+                ui.data_mut(|d| d.remove::<Arc<(String, ScenarioFile)>>(typed_id));
+            }
+            ui.weak("The scenario file as RON (docs/scenario-format.md). Edits apply as you type; Ctrl+Z undoes them.")
+        })
+        .inner;
     let hash = text_hash(current);
     let verdict = match ui.data(|d| d.get_temp::<Arc<(u64, Verdict)>>(verdict_id)) {
         Some(cached) if cached.0 == hash => cached.1.clone(),
@@ -61,33 +63,7 @@ pub fn ron_ui(ui: &mut Ui, doc: &Document, text: &mut Option<String>, commands: 
     };
     verdict_ui(ui, &verdict);
     ui.separator();
-    let response = egui::ScrollArea::both()
-        .id_salt("ron_scroll")
-        .auto_shrink([false, false])
-        .show(ui, |ui| {
-            // Code is not wrapped: the structure stays readable, long lines scroll.
-            let mut layouter = |ui: &Ui, buffer: &dyn egui::TextBuffer, _wrap_width: f32| {
-                let font = egui::TextStyle::Monospace.resolve(ui.style());
-                let job = egui::text::LayoutJob::simple(
-                    buffer.as_str().to_owned(),
-                    font,
-                    ui.visuals().text_color(),
-                    f32::INFINITY,
-                );
-                ui.fonts_mut(|f| f.layout_job(job))
-            };
-            ui.add(
-                egui::TextEdit::multiline(current)
-                    .code_editor()
-                    .desired_width(f32::INFINITY)
-                    .desired_rows(30)
-                    .lock_focus(true)
-                    .layouter(&mut layouter),
-            )
-            .on_hover_text("The scenario file as RON text; see docs/scenario-format.md for every field")
-        })
-        .inner;
-    if response.changed() {
+    if text_area_ui(ui, current, caption.id).changed() {
         let (verdict, parsed) = check(current);
         ui.data_mut(|d| d.insert_temp(verdict_id, Arc::new((text_hash(current), verdict))));
         if let Some(parsed) = parsed.filter(|p| *p != doc.file) {
@@ -95,6 +71,32 @@ pub fn ron_ui(ui: &mut Ui, doc: &Document, text: &mut Option<String>, commands: 
             commands.push(Command::Edit { file: Box::new(parsed), label: "Edit RON".into() });
         }
     }
+}
+
+/// The code editor itself: monospace, not wrapped (the structure stays
+/// readable; long lines scroll), labelled by the caption for screen readers.
+fn text_area_ui(ui: &mut Ui, text: &mut String, caption: egui::Id) -> egui::Response {
+    let mut layouter = |ui: &Ui, buffer: &dyn egui::TextBuffer, _wrap_width: f32| {
+        let font = egui::TextStyle::Monospace.resolve(ui.style());
+        let job =
+            egui::text::LayoutJob::simple(buffer.as_str().to_owned(), font, ui.visuals().text_color(), f32::INFINITY);
+        ui.fonts_mut(|f| f.layout_job(job))
+    };
+    egui::ScrollArea::both()
+        .id_salt("ron_scroll")
+        .auto_shrink([false, false])
+        .show(ui, |ui| {
+            ui.add(
+                egui::TextEdit::multiline(text)
+                    .code_editor()
+                    .desired_width(f32::INFINITY)
+                    .desired_rows(30)
+                    .lock_focus(true)
+                    .layouter(&mut layouter),
+            )
+            .labelled_by(caption)
+        })
+        .inner
 }
 
 fn fresh_text(file: &ScenarioFile) -> String {

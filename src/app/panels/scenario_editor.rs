@@ -187,7 +187,15 @@ mod tests {
 
     #[test]
     fn a_bad_duration_is_kept_and_explained() {
-        let mut harness = harness(crate::app::empty_scenario());
+        // As in the app: the resolver's errors of the current file, every frame.
+        let mut harness = testing::harness(
+            [600.0, 900.0],
+            |ui, file: &mut ScenarioFile| {
+                let errors = crate::scenario::resolve::resolve(file, &crate::scenario::Limits::default()).err();
+                scenario_ui(ui, file, errors.as_ref());
+            },
+            crate::app::empty_scenario(),
+        );
         harness.run();
         testing::retype(&mut harness, "1h", "10 parsecs");
         assert_eq!(harness.state().clock.duration.text(), "10 parsecs");

@@ -6,7 +6,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use egui::Ui;
+use egui::{RichText, Ui};
 
 use super::form;
 use crate::app::Command;
@@ -233,9 +233,15 @@ fn id_cell(
     action
 }
 
-fn tier_combo_ui<'a>(ui: &mut Ui, tier: &mut String, names: impl Iterator<Item = &'a String>, i: usize) {
+fn tier_combo_ui<'a>(ui: &mut Ui, tier: &mut String, names: impl Iterator<Item = &'a String> + Clone, i: usize) {
+    let known = names.clone().any(|n| n == tier);
+    let shown = if known {
+        RichText::new(tier.as_str())
+    } else {
+        RichText::new(tier.as_str()).color(ui.visuals().error_fg_color)
+    };
     egui::ComboBox::from_id_salt(("tenant_tier", i))
-        .selected_text(tier.as_str())
+        .selected_text(shown)
         .width(84.0)
         .show_ui(ui, |ui| {
             for name in names {
