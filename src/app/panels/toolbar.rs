@@ -20,7 +20,7 @@ pub fn toolbar_ui(ui: &mut egui::Ui, app: &mut TenantsimApp, commands: &mut Vec<
             "Independent runs with different random streams. More replications give tighter 95 % confidence \
              intervals (the ± figures) but take longer.",
         );
-        ui.add(egui::DragValue::new(&mut file.clock.replications).range(1..=200));
+        ui.add(egui::DragValue::new(&mut file.clock.replications).range(1..=200).clamp_existing_to_range(false));
         if file != app.doc.file {
             commands.push(Command::Edit { file: Box::new(file), label: "Edit seed/replications".into() });
         }
