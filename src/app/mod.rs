@@ -350,14 +350,7 @@ impl TenantsimApp {
         } else {
             let close = ctx.clone();
             let callback = egui::ScreenshotCallback::new(move |image| {
-                let result = image::save_buffer(
-                    &path,
-                    image.as_raw(),
-                    image.width() as u32,
-                    image.height() as u32,
-                    image::ExtendedColorType::Rgba8,
-                );
-                if let Err(e) = result {
+                if let Err(e) = save_png(&path, &image) {
                     eprintln!("{}: {e}", path.display());
                 }
                 close.send_viewport_cmd(egui::ViewportCommand::Close);
@@ -532,14 +525,7 @@ impl TenantsimApp {
                 let tx = self.dialog_tx.clone();
                 let repaint = ctx.clone();
                 let callback = egui::ScreenshotCallback::new(move |image| {
-                    let result = image::save_buffer(
-                        &path,
-                        image.as_raw(),
-                        image.width() as u32,
-                        image.height() as u32,
-                        image::ExtendedColorType::Rgba8,
-                    );
-                    let (text, is_error) = match result {
+                    let (text, is_error) = match save_png(&path, &image) {
                         Ok(()) => (format!("Screenshot saved to {}", path.display()), false),
                         Err(e) => (format!("{}: {e}", path.display()), true),
                     };
@@ -818,6 +804,17 @@ enum DialogKind {
     ExportCsv,
     ExportJson,
     Screenshot,
+}
+
+/// Writes a window screenshot as PNG.
+fn save_png(path: &Path, image: &egui::ColorImage) -> image::ImageResult<()> {
+    image::save_buffer(
+        path,
+        image.as_raw(),
+        image.width() as u32,
+        image.height() as u32,
+        image::ExtendedColorType::Rgba8,
+    )
 }
 
 fn percentile(values: &[f64], q: f64) -> f64 {
