@@ -29,7 +29,8 @@ pub fn erlang_c(servers: u32, offered_load: f64) -> f64 {
     // recursion contracts errors by k/a per step, so the start-up error
     // vanishes long before k = c.
     let inv_a = 1.0 / offered_load;
-    let start = (offered_load - spread).floor().max(0.0) as u32;
+    // Truncation of a non-negative value is its floor.
+    let start = (offered_load - spread).max(0.0) as u32;
     let mut inv_b = if start == 0 { 1.0 } else { 1.0 / (1.0 - f64::from(start) * inv_a) };
     for k in start + 1..=servers {
         inv_b = 1.0 + f64::from(k) * inv_a * inv_b;

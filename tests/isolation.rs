@@ -65,3 +65,36 @@ fn cells_limit_the_blast_radius() {
         assert!(!hurt.contains(&quiet), "{quiet} is in another cell: {hurt:?}");
     }
 }
+
+#[test]
+fn a_tenant_out_of_its_own_quota_is_not_hurt_by_a_later_spike() {
+    // "a" burns its daily quota in its own spike; "b" spikes later. During
+    // b's spike, a is refused by its own quota in the spiked run but not in
+    // the no-spike baseline: that is a's doing, not b's. Compute is ample,
+    // so nobody's latency moves either.
+    let text = r#"Scenario(version: 1, name: "quota", clock: (duration: "40m", seed: 4, replications: 3),
+        tiers: { "basic": (price_per_month: 49.0, plan: (rate: 1000.0, burst: 1000.0, quota_per_day: 20000)) },
+        tenants: [
+            Tenant(id: "a", tier: "basic", load: (rate: 5.0)),
+            Tenant(id: "b", tier: "basic", load: (rate: 5.0)),
+            Tenant(id: "c", tier: "basic", load: (rate: 5.0)),
+        ],
+        layers: (
+            gateway: (account_rate: 100000.0, account_burst: 100000.0),
+            compute: (service_time: Exponential(mean_ms: 10.0), concurrency: 64, instances: (min: 20, max: 20)),
+        ),
+        designs: [ (name: "pool", placement: { "*": Pool }) ],
+        events: [
+            Spike(tenant: "a", at: "2m", duration: "10m", factor: 20.0),
+            Spike(tenant: "b", at: "20m", duration: "10m", factor: 3.0),
+        ],
+    )"#;
+    let report = run(&load(text));
+    let design = &report.designs[0];
+    let a = &design.tenants[0];
+    assert!(a.throttled.quota.mean > 1000.0, "a must exhaust its quota: {:?}", a.throttled);
+    assert!(a.impact.unserved_increase.mean.abs() < 1e-9, "a's own quota counted: {:?}", a.impact);
+    assert!(!a.impact.hurt);
+    assert!(design.tenants.iter().all(|t| !t.impact.hurt), "nobody is hurt with ample shared capacity");
+    assert_eq!(design.totals.tenants_hurt.mean, 0.0);
+}

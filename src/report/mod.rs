@@ -213,7 +213,9 @@ pub struct LayerCosts {
 pub struct Impact {
     /// Increase of its p99 inside other tenants' spike windows, ms.
     pub p99_increase_ms: Estimate,
-    /// Increase of its unserved fraction inside those windows.
+    /// Increase of its unserved fraction inside those windows, counting
+    /// only losses at shared resources (account throttles, timeouts,
+    /// partition throttles), not its own usage plan or quotas.
     pub unserved_increase: Estimate,
     /// True when the increase is material (p99 up > 10 % and > 1 ms, or
     /// unserved up > 0.5 percentage points).

@@ -9,15 +9,13 @@
 //! weighted-fair service, autoscaling) → database (per-partition caps) →
 //! latency recording and series.
 
-use rand_distr::{Distribution, Poisson};
-use rand_xoshiro::Xoshiro256PlusPlus;
-
 use crate::queueing::WaitState;
 use crate::scenario::file::{FairnessFile, LayerName};
 use crate::scenario::model::{DB_BURST_BANK_SECS, DbPricing, Design, Event, Scenario, ServiceTime, StackKind};
 use crate::sim::RunControl;
+use crate::sim::arrivals::ArrivalStream;
 use crate::sim::histogram::Histogram;
-use crate::sim::latency::{Key, PmfCache, SLOTS, SharedPmfs, Sinks, Slot, key_of};
+use crate::sim::latency::{Key, PmfCache, SLOTS, SharedPmfs, Sinks, Slot, add_to_slot, key_of};
 use crate::sim::rng::{StreamPurpose, stream, stream_seed};
 
 /// Most points in a time series.
@@ -130,6 +128,44 @@ struct ComputeStack {
     fluid_backlog: f64,
 }
 
+/// Whole-request counters of every tenant over the run.
+struct Counts {
+    offered: Vec<i64>,
+    admitted: Vec<i64>,
+    throttled_plan: Vec<i64>,
+    throttled_quota: Vec<i64>,
+    throttled_account: Vec<i64>,
+}
+
+impl Counts {
+    fn new(n: usize) -> Self {
+        Self {
+            offered: vec![0; n],
+            admitted: vec![0; n],
+            throttled_plan: vec![0; n],
+            throttled_quota: vec![0; n],
+            throttled_account: vec![0; n],
+        }
+    }
+}
+
+/// A tenant's running totals when the current series point began.
+#[derive(Debug, Clone, Copy, Default)]
+struct PointStart {
+    offered: i64,
+    admitted: i64,
+    served: f64,
+    dropped: f64,
+}
+
+/// A tenant's usage plan in per-tick terms (only when a gateway applies it).
+#[derive(Debug, Clone, Copy)]
+struct PlanRates {
+    refill: f64,
+    burst: f64,
+    has_quotas: bool,
+}
+
 struct DbStack {
     partitions: usize,
     first_partition: usize,
@@ -137,11 +173,11 @@ struct DbStack {
 
 /// Splits `allowed` whole requests among `demand` proportionally; the
 /// remainder goes round-robin from `cursor` so no tenant is favoured.
-fn share_out(members: &[u32], demand: &[u64], allowed: u64, total: u64, cursor: &mut usize, out: &mut [u64]) {
+fn share_out(members: &[u32], demand: &[i64], allowed: i64, total: i64, cursor: &mut usize, out: &mut [i64]) {
     let mut given = 0;
     for &t in members {
         let d = demand[t as usize];
-        let share = ((u128::from(allowed) * u128::from(d)) / u128::from(total.max(1))) as u64;
+        let share = ((i128::from(allowed) * i128::from(d)) / i128::from(total.max(1))) as i64;
         out[t as usize] = share;
         given += share;
     }
@@ -216,18 +252,37 @@ pub fn simulate(
     let track_window = !spikes_in_scenario.is_empty();
 
     // Tenant state.
-    let mut rngs: Vec<Xoshiro256PlusPlus> =
-        (0..n).map(|t| stream(sc.clock.seed, u64::from(replication), t as u64, StreamPurpose::Arrivals)).collect();
-    let mut poisson: Vec<Option<(f64, Poisson<f64>)>> = vec![None; n];
+    let mut streams: Vec<ArrivalStream> = (0..n)
+        .map(|t| ArrivalStream::new(stream(sc.clock.seed, u64::from(replication), t as u64, StreamPurpose::Arrivals)))
+        .collect();
     let mut tokens: Vec<f64> =
         sc.tenants.iter().map(|t| sc.tiers[t.tier].plan.as_ref().map_or(0.0, |p| p.burst)).collect();
     let mut quota_used = vec![[0u64; 3]; n];
     let mut quota_period = [0u64; 3];
     let mut spike_factor = vec![1.0; n];
     let mut own_active = vec![0u32; n];
-    let mut arrivals = vec![0u64; n];
-    let mut plan_admitted = vec![0u64; n];
-    let mut admitted = vec![0u64; n];
+    // Per-tick counts are i64 (exact, and cheap to convert to f64);
+    // per-run counts accumulate as integers in `counts`.
+    let mut arrivals = vec![0i64; n];
+    let mut plan_admitted = vec![0i64; n];
+    let mut admitted = vec![0i64; n];
+    let mut counts = Counts::new(n);
+    // What each tenant had counted at the start of the current series
+    // point (offered, admitted, served, dropped).
+    let mut point_start = vec![PointStart::default(); n];
+    let rate_per_sec: Vec<f64> = sc.tenants.iter().map(|t| t.load.rate_per_sec).collect();
+    let tier_of: Vec<usize> = sc.tenants.iter().map(|t| t.tier).collect();
+    let plan_of: Vec<Option<PlanRates>> = sc
+        .tenants
+        .iter()
+        .map(|t| {
+            sc.tiers[t.tier].plan.as_ref().filter(|_| sc.gateway.is_some()).map(|p| PlanRates {
+                refill: p.rate_per_sec * dt,
+                burst: p.burst,
+                has_quotas: !p.quotas.is_empty(),
+            })
+        })
+        .collect();
     let mut intensity = vec![0.0; n];
     let mut backlog = vec![0.0; n];
     let mut backlog_start = vec![0.0; n];
@@ -297,6 +352,9 @@ pub fn simulate(
     let timeout = sc.compute.queue_timeout_secs;
     let mut stack_state: Vec<WaitState> = vec![tenant_state[0]; c_topology.stacks.len()];
     let mut stack_key: Vec<Key> = vec![key_of(&tenant_state[0]); c_topology.stacks.len()];
+    let mut stack_mean_latency_secs: Vec<f64> =
+        vec![tenant_state[0].mean_latency_secs(&service); c_topology.stacks.len()];
+    let weighted_fair = sc.compute.fairness == FairnessFile::WeightedFair;
 
     // Database stacks and key shards.
     let db_topology = &design.layers[LayerName::Database.index()];
@@ -372,6 +430,7 @@ pub fn simulate(
     let db = sc.database.as_ref();
     let gateway = sc.gateway.as_ref();
 
+    let mut db_kept_secs = 0.0;
     let mut next_point_tick = ticks_per_point;
     let mut next_eval_tick = eval_ticks;
     for tick in 0..ticks {
@@ -430,48 +489,36 @@ pub fn simulate(
             if !active[t] {
                 continue;
             }
-            let tenant = &sc.tenants[t];
-            let lambda = tenant.load.rate_per_sec * pattern_factor[pattern_of[t]] * spike_factor[t];
+            let lambda = rate_per_sec[t] * pattern_factor[pattern_of[t]] * spike_factor[t];
             intensity[t] = lambda;
-            let mean = lambda * dt;
-            let count = if mean > 0.0 {
-                let dist = match &poisson[t] {
-                    Some((m, d)) if *m == mean => Some(*d),
-                    _ => {
-                        let d = Poisson::new(mean).ok();
-                        poisson[t] = d.map(|d| (mean, d));
-                        d
-                    }
-                };
-                dist.map_or(0, |d| d.sample(&mut rngs[t]) as u64)
-            } else {
-                0
-            };
+            let count = streams[t].draw(lambda * dt) as i64;
             arrivals[t] = count;
-            let r = &mut raw[t];
-            r.offered += count as f64;
-            let tier = &sc.tiers[tenant.tier];
+            counts.offered[t] += count;
             let mut allowed = count;
-            if gateway.is_some()
-                && let Some(plan) = &tier.plan
-            {
-                let available = tokens[t] + plan.rate_per_sec * dt;
-                let by_plan = allowed.min(available.floor() as u64);
+            if let Some(plan) = &plan_of[t] {
+                let available = tokens[t] + plan.refill;
+                // `available` is never negative, so truncation is floor.
+                let by_plan = allowed.min(available as i64);
                 tokens[t] = (available - by_plan as f64).min(plan.burst);
-                r.throttled_plan += (allowed - by_plan) as f64;
+                counts.throttled_plan[t] += allowed - by_plan;
                 allowed = by_plan;
-                let mut by_quota = allowed;
-                for quota in &plan.quotas {
-                    let k = quota_kind(quota.period_secs);
-                    by_quota = by_quota.min(quota.limit.saturating_sub(quota_used[t][k]));
+                if plan.has_quotas
+                    && let Some(tier_plan) = &sc.tiers[tier_of[t]].plan
+                {
+                    let mut by_quota = allowed as u64;
+                    for quota in &tier_plan.quotas {
+                        let k = quota_kind(quota.period_secs);
+                        by_quota = by_quota.min(quota.limit.saturating_sub(quota_used[t][k]));
+                    }
+                    for quota in &tier_plan.quotas {
+                        quota_used[t][quota_kind(quota.period_secs)] += by_quota;
+                    }
+                    counts.throttled_quota[t] += allowed - by_quota as i64;
+                    allowed = by_quota as i64;
                 }
-                for quota in &plan.quotas {
-                    quota_used[t][quota_kind(quota.period_secs)] += by_quota;
-                }
-                r.throttled_quota += (allowed - by_quota) as f64;
-                allowed = by_quota;
             }
             plan_admitted[t] = allowed;
+            admitted[t] = allowed;
         }
 
         // Shared account buckets.
@@ -481,35 +528,16 @@ pub fn simulate(
                 if !gw_active[s] {
                     continue;
                 }
-                let demand: u64 = stack.tenants.iter().map(|&t| plan_admitted[t as usize]).sum();
+                let demand: i64 = stack.tenants.iter().map(|&t| plan_admitted[t as usize]).sum();
                 let available = gw_tokens[s] + g.account_rate_per_sec * keep * dt;
-                let allowed = demand.min(available.floor() as u64);
+                let allowed = demand.min(available as i64);
                 gw_tokens[s] = (available - allowed as f64).min(g.account_burst);
-                if allowed == demand {
-                    for &t in &stack.tenants {
-                        admitted[t as usize] = plan_admitted[t as usize];
-                    }
-                } else {
+                // `admitted` already equals `plan_admitted` for every tenant.
+                if allowed != demand {
                     share_out(&stack.tenants, &plan_admitted, allowed, demand, &mut gw_cursor[s], &mut admitted);
                 }
                 gw_stacks_raw[s].requests += allowed as f64;
                 gw_stacks_raw[s].capacity_secs += g.account_rate_per_sec * keep * dt;
-            }
-        } else {
-            admitted.copy_from_slice(&plan_admitted);
-        }
-
-        // Tenant counters after the gateway; intensity into compute.
-        for t in 0..n {
-            if !active[t] {
-                continue;
-            }
-            let r = &mut raw[t];
-            let a = admitted[t];
-            r.throttled_account += (plan_admitted[t] - a) as f64;
-            r.admitted += a as f64;
-            if arrivals[t] > 0 {
-                intensity[t] *= a as f64 / arrivals[t] as f64;
             }
         }
 
@@ -525,7 +553,8 @@ pub fn simulate(
                 cs.pending.swap_remove(i);
             }
             let servers_total = cs.active * concurrency;
-            let servers = (f64::from(servers_total) * keep).floor() as u32;
+            // Non-negative, so truncation is floor (and avoids a libm call).
+            let servers = (f64::from(servers_total) * keep) as u32;
             let drain_per_sec = f64::from(servers) * mu;
             let capacity = drain_per_sec * dt;
             let mut lambda: f64 = 0.0;
@@ -533,13 +562,23 @@ pub fn simulate(
             let mut arrived: f64 = 0.0;
             for &t in &stack.tenants {
                 let t = t as usize;
+                // Counters after the gateway; admitted intensity.
+                let a = admitted[t];
+                counts.throttled_account[t] += plan_admitted[t] - a;
+                counts.admitted[t] += a;
+                if a != arrivals[t] {
+                    intensity[t] *= a as f64 / arrivals[t] as f64;
+                }
                 timeout_drops[t] = 0.0;
                 lambda += intensity[t];
-                backlog_start[t] = backlog[t];
+                if weighted_fair {
+                    backlog_start[t] = backlog[t];
+                }
                 backlog_total += backlog[t];
                 arrived += admitted[t] as f64;
             }
             let mut served_total = 0.0;
+            let mut fifo_backlog_end = 0.0;
             match sc.compute.fairness {
                 FairnessFile::Fifo => {
                     let from_backlog = backlog_total.min(capacity);
@@ -552,7 +591,9 @@ pub fn simulate(
                         let old = backlog[t] * old_ratio;
                         let new = a * new_ratio;
                         compute_served[t] = old + new;
+                        raw[t].compute_requests += old + new;
                         backlog[t] = backlog[t] - old + (a - new);
+                        fifo_backlog_end += backlog[t];
                         served_total += old + new;
                     }
                 }
@@ -595,6 +636,7 @@ pub fn simulate(
                             compute_served[t] += backlog[t];
                             backlog[t] = 0.0;
                         }
+                        raw[t].compute_requests += compute_served[t];
                         served_total += compute_served[t];
                     }
                 }
@@ -604,19 +646,19 @@ pub fn simulate(
             let mut backlog_end = 0.0;
             match sc.compute.fairness {
                 FairnessFile::Fifo => {
-                    let total: f64 = stack.tenants.iter().map(|&t| backlog[t as usize]).sum();
+                    let total = fifo_backlog_end;
+                    backlog_end = total;
                     if total > max_backlog {
                         let keep_ratio = if total > 0.0 { max_backlog / total } else { 0.0 };
+                        backlog_end = 0.0;
                         for &t in &stack.tenants {
                             let t = t as usize;
                             let drop = backlog[t] * (1.0 - keep_ratio);
                             backlog[t] -= drop;
                             timeout_drops[t] = drop;
                             raw[t].dropped_timeout += drop;
+                            backlog_end += backlog[t];
                         }
-                    }
-                    for &t in &stack.tenants {
-                        backlog_end += backlog[t as usize];
                     }
                     let fluid_start = cs.fluid_backlog;
                     cs.fluid_backlog = (fluid_start + (lambda - drain_per_sec) * dt).clamp(0.0, max_backlog);
@@ -629,6 +671,7 @@ pub fn simulate(
                     if state != stack_state[s] {
                         stack_state[s] = state;
                         stack_key[s] = key_of(&state);
+                        stack_mean_latency_secs[s] = state.mean_latency_secs(&service);
                     }
                 }
                 FairnessFile::WeightedFair => {
@@ -693,11 +736,6 @@ pub fn simulate(
                 cs.eval_busy_secs = 0.0;
                 cs.eval_capacity_secs = 0.0;
             }
-            for &t in &stack.tenants {
-                let t = t as usize;
-                raw[t].compute_requests += compute_served[t];
-                raw[t].compute_busy_secs += compute_served[t] * mean_service;
-            }
         }
 
         if tick + 1 == next_eval_tick {
@@ -729,14 +767,9 @@ pub fn simulate(
                 }
             }
             let keep = 1.0 - loss[LayerName::Database.index()];
-            for (s, stack) in db_stacks.iter().enumerate() {
-                let raw_s = &mut db_stacks_raw[s];
-                let partitions = stack.partitions as f64;
-                raw_s.capacity_secs += partitions
-                    * (db.read_units_per_partition_per_sec + db.write_units_per_partition_per_sec)
-                    * keep
-                    * dt;
-            }
+            // Every partition's capacity scales with the same factor: the
+            // stacks' capacity seconds are filled in after the loop.
+            db_kept_secs += keep * dt;
             for &p in &touched {
                 partition_touched[p] = false;
                 let stack = partition_stack[p];
@@ -809,47 +842,41 @@ pub fn simulate(
             final_served.copy_from_slice(&compute_served);
         }
 
-        // Latency, window and series.
+        // Latency, window and served counts (series are taken from the
+        // counters at the end of each point).
         for t in 0..n {
             if !active[t] {
                 continue;
             }
-            let r = &mut raw[t];
             let served = final_served[t];
+            if served <= 0.0 && !track_window {
+                continue;
+            }
+            let r = &mut raw[t];
             r.served += served;
             let in_window = track_window && active_spikes > own_active[t];
-            let dropped_now = compute_served[t] - served + timeout_drops[t];
-            let tier = sc.tenants[t].tier;
-            let flow = &mut tier_flow[tier];
-            let throttled_now = (arrivals[t] - admitted[t]) as f64;
-            flow.offered[point] += arrivals[t] as f64;
-            flow.admitted[point] += admitted[t] as f64;
-            flow.throttled[point] += throttled_now;
-            flow.served[point] += served;
-            flow.dropped[point] += dropped_now;
-            if let Some(k) = focus_of[t] {
-                let f = &mut focus_flow[k];
-                f.offered[point] += arrivals[t] as f64;
-                f.admitted[point] += admitted[t] as f64;
-                f.throttled[point] += throttled_now;
-                f.served[point] += served;
-                f.dropped[point] += dropped_now;
-            }
             if in_window {
+                let dropped_now = compute_served[t] - served + timeout_drops[t];
                 r.window_offered += arrivals[t] as f64;
-                r.window_unserved += throttled_now + dropped_now;
+                // Only losses at shared resources: a tenant's own usage plan
+                // and quotas cannot be exhausted by its neighbours (but by
+                // its own earlier spike, which the no-spike baseline lacks).
+                r.window_unserved += (plan_admitted[t] - admitted[t]) as f64 + dropped_now;
             }
             if served > 0.0 {
-                let (state, key) = if sc.compute.fairness == FairnessFile::WeightedFair {
-                    (tenant_state[t], key_of(&tenant_state[t]))
+                let (key, mean_latency_secs) = if weighted_fair {
+                    (key_of(&tenant_state[t]), tenant_state[t].mean_latency_secs(&service))
                 } else {
                     let s = c_topology.stack_of_tenant[t] as usize;
-                    (stack_state[s], stack_key[s])
+                    (stack_key[s], stack_mean_latency_secs[s])
                 };
-                r.latency_sum_secs += served * state.mean_latency_secs(&service);
+                r.latency_sum_secs += served * mean_latency_secs;
+                if add_to_slot(&mut slots[t], key, served, in_window, tick) {
+                    continue;
+                }
                 let series = match focus_of[t] {
                     Some(k) => &mut focus_hist[k],
-                    None => &mut tier_series_hist[tier],
+                    None => &mut tier_series_hist[tier_of[t]],
                 };
                 let mut sinks = Sinks { run: &mut run_hist[t], window: window_hist.get_mut(t), series };
                 cache.record(&mut slots[t], key, served, in_window, tick, &mut sinks);
@@ -859,7 +886,28 @@ pub fn simulate(
         if tick + 1 == ticks || tick + 1 == next_point_tick {
             next_point_tick += ticks_per_point;
             for t in 0..n {
-                let tier = sc.tenants[t].tier;
+                let tier = tier_of[t];
+                if active[t] {
+                    let now = PointStart {
+                        offered: counts.offered[t],
+                        admitted: counts.admitted[t],
+                        served: raw[t].served,
+                        dropped: raw[t].dropped_timeout + raw[t].dropped_partition,
+                    };
+                    let start = std::mem::replace(&mut point_start[t], now);
+                    let offered = (now.offered - start.offered) as f64;
+                    let admitted = (now.admitted - start.admitted) as f64;
+                    let served = now.served - start.served;
+                    let dropped = now.dropped - start.dropped;
+                    let flows = [Some(&mut tier_flow[tier]), focus_of[t].map(|k| &mut focus_flow[k])];
+                    for flow in flows.into_iter().flatten() {
+                        flow.offered[point] += offered;
+                        flow.admitted[point] += admitted;
+                        flow.throttled[point] += offered - admitted;
+                        flow.served[point] += served;
+                        flow.dropped[point] += dropped;
+                    }
+                }
                 match focus_of[t] {
                     Some(k) => {
                         cache.flush_series(&mut slots[t], &mut focus_hist[k]);
@@ -880,6 +928,21 @@ pub fn simulate(
         }
     }
     control.add_progress(ticks % PROGRESS_STRIDE);
+    if let Some(db) = db {
+        for (raw_s, stack) in db_stacks_raw.iter_mut().zip(&db_stacks) {
+            raw_s.capacity_secs = stack.partitions as f64
+                * (db.read_units_per_partition_per_sec + db.write_units_per_partition_per_sec)
+                * db_kept_secs;
+        }
+    }
+    for (t, r) in raw.iter_mut().enumerate() {
+        r.compute_busy_secs = r.compute_requests * mean_service;
+        r.offered = counts.offered[t] as f64;
+        r.admitted = counts.admitted[t] as f64;
+        r.throttled_plan = counts.throttled_plan[t] as f64;
+        r.throttled_quota = counts.throttled_quota[t] as f64;
+        r.throttled_account = counts.throttled_account[t] as f64;
+    }
 
     flush_everything(&mut cache, &mut slots, &mut run_hist, &mut window_hist, &mut tier_series_hist, sc);
     let mut tier_hist: Vec<Histogram> = (0..tiers).map(|_| Histogram::fine()).collect();

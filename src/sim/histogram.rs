@@ -41,44 +41,85 @@ pub fn edges_ms() -> &'static [f64] {
 }
 
 /// A latency distribution over a grid of bins, with merging and quantiles.
+///
+/// It remembers the range of bins that may hold mass, so clearing,
+/// merging and reading quantiles cost the width of the distribution, not
+/// of the whole grid.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Histogram {
     group: usize,
     mass: Vec<f64>,
+    /// Bins outside `lo..hi` hold no mass (empty when `lo >= hi`).
+    lo: usize,
+    hi: usize,
 }
 
 impl Histogram {
+    fn empty(group: usize, bins: usize) -> Self {
+        Self { group, mass: vec![0.0; bins], lo: bins, hi: 0 }
+    }
+
     /// An empty fine histogram.
     pub fn fine() -> Self {
-        Self { group: 1, mass: vec![0.0; fine_bins()] }
+        Self::empty(1, fine_bins())
     }
 
     /// An empty coarse histogram.
     pub fn coarse() -> Self {
-        Self { group: COARSE_GROUP, mass: vec![0.0; coarse_bins()] }
+        Self::empty(COARSE_GROUP, coarse_bins())
+    }
+
+    fn used(&self) -> &[f64] {
+        self.mass.get(self.lo..self.hi).unwrap_or(&[])
+    }
+
+    fn widen(&mut self, first: usize, end: usize) {
+        let end = end.min(self.mass.len());
+        if first < end {
+            self.lo = self.lo.min(first);
+            self.hi = self.hi.max(end);
+        }
     }
 
     /// Total weight held.
     pub fn total(&self) -> f64 {
-        self.mass.iter().sum()
+        self.used().iter().sum()
     }
 
     /// Adds `weight` times a probability mass function on the same grid.
     pub fn add_pmf(&mut self, pmf: &[f64], weight: f64) {
-        for (m, p) in self.mass.iter_mut().zip(pmf) {
-            *m += weight * p;
+        self.add_at(0, pmf, weight);
+    }
+
+    fn add_at(&mut self, first: usize, pmf: &[f64], weight: f64) {
+        let end = (first + pmf.len()).min(self.mass.len());
+        if let Some(bins) = self.mass.get_mut(first..end) {
+            for (m, p) in bins.iter_mut().zip(pmf) {
+                *m += weight * p;
+            }
+            self.widen(first, end);
         }
+    }
+
+    /// Adds `weight` times a sparse probability mass function: `pmf[i]` is
+    /// the mass of bin `first + i` (bins outside it hold none).
+    pub fn add_sparse(&mut self, sparse: &SparsePmf, weight: f64) {
+        self.add_at(sparse.first, &sparse.mass, weight);
     }
 
     /// Adds another histogram of the same grid.
     pub fn merge(&mut self, other: &Histogram) {
         debug_assert_eq!(self.group, other.group);
-        self.add_pmf(&other.mass, 1.0);
+        self.add_at(other.lo, other.used(), 1.0);
     }
 
     /// Empties the histogram.
     pub fn clear(&mut self) {
-        self.mass.iter_mut().for_each(|m| *m = 0.0);
+        if let Some(bins) = self.mass.get_mut(self.lo..self.hi) {
+            bins.iter_mut().for_each(|m| *m = 0.0);
+        }
+        self.lo = self.mass.len();
+        self.hi = 0;
     }
 
     fn lower_edge_ms(&self, bin: usize) -> f64 {
@@ -99,8 +140,9 @@ impl Histogram {
         }
         let target = q.clamp(0.0, 1.0) * total;
         let mut cumulative = 0.0;
-        let last = self.mass.iter().rposition(|&m| m > 0.0).unwrap_or(0);
-        for (bin, &m) in self.mass.iter().enumerate() {
+        let used = self.used();
+        let last = self.lo + used.iter().rposition(|&m| m > 0.0).unwrap_or(0);
+        for (bin, &m) in (self.lo..).zip(used) {
             if m > 0.0 && (cumulative + m >= target || bin == last) {
                 let fraction = ((target - cumulative) / m).clamp(0.0, 1.0);
                 let lo = self.lower_edge_ms(bin);
@@ -113,6 +155,42 @@ impl Histogram {
             cumulative += m;
         }
         0.0
+    }
+}
+
+/// A probability mass function stored only over the bins that hold mass.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SparsePmf {
+    /// Index of the first stored bin.
+    pub first: usize,
+    /// Mass of bins `first..first + mass.len()`.
+    pub mass: Vec<f64>,
+}
+
+/// Mass below which an outermost bin of a pmf is folded into its
+/// neighbour: latency tails fall off exponentially, so trimming them
+/// leaves every quantile unchanged while adding a pmf touches only the
+/// bins that matter (a few dozen of the grid's hundreds).
+pub const TRIM_MASS: f64 = 1e-13;
+
+impl SparsePmf {
+    /// `pmf` without its negligible leading and trailing bins; the mass
+    /// they held moves to the nearest kept bin, so the total is unchanged.
+    pub fn trimmed(pmf: &[f64]) -> Self {
+        let Some(last_big) = pmf.iter().rposition(|&m| m >= TRIM_MASS) else {
+            return Self { first: 0, mass: pmf.to_vec() };
+        };
+        let first_big = pmf.iter().position(|&m| m >= TRIM_MASS).unwrap_or(0);
+        let mut mass = pmf[first_big..=last_big].to_vec();
+        let head: f64 = pmf[..first_big].iter().sum();
+        let tail: f64 = pmf[last_big + 1..].iter().sum();
+        if let Some(m) = mass.first_mut() {
+            *m += head;
+        }
+        if let Some(m) = mass.last_mut() {
+            *m += tail;
+        }
+        Self { first: first_big, mass }
     }
 }
 
@@ -170,5 +248,33 @@ mod tests {
         assert!((a.total() - 5.0).abs() < 1e-12);
         let q = a.quantile_ms(0.5);
         assert!(q >= edges_ms()[99] && q <= edges_ms()[100]);
+    }
+
+    #[test]
+    fn sparse_pmfs_keep_mass_and_quantiles_and_clearing_empties_only_the_used_range() {
+        let service = ServiceTime::Exponential { mean_secs: 0.02 };
+        let state = WaitState { delay_secs: 0.003, wait_probability: 0.4, wait_rate_per_sec: 30.0 };
+        let dense = latency_pmf(&state, &service);
+        let sparse = SparsePmf::trimmed(&dense);
+        assert!(sparse.mass.len() < dense.len() / 2, "{} of {} bins kept", sparse.mass.len(), dense.len());
+        assert!((sparse.mass.iter().sum::<f64>() - dense.iter().sum::<f64>()).abs() < 1e-12);
+        let (mut a, mut b) = (Histogram::fine(), Histogram::fine());
+        a.add_pmf(&dense, 7.0);
+        b.add_sparse(&sparse, 7.0);
+        for q in [0.5, 0.95, 0.99, 0.999] {
+            assert!((a.quantile_ms(q) - b.quantile_ms(q)).abs() < 1e-9 * a.quantile_ms(q), "q {q}");
+        }
+        // Clear, then reuse at another place of the grid: nothing stale.
+        b.clear();
+        assert_eq!(b.total(), 0.0);
+        assert_eq!(b, Histogram::fine());
+        let far = WaitState { delay_secs: 2.0, wait_probability: 0.0, wait_rate_per_sec: 1.0 };
+        b.add_sparse(&SparsePmf::trimmed(&latency_pmf(&far, &service)), 1.0);
+        let mut merged = Histogram::fine();
+        merged.merge(&b);
+        merged.merge(&a);
+        assert!((merged.total() - 8.0).abs() < 1e-9);
+        assert!(merged.quantile_ms(0.99) > 2000.0);
+        assert!((merged.quantile_ms(0.5) - a.quantile_ms(0.57)).abs() < 0.05 * a.quantile_ms(0.57));
     }
 }

@@ -15,7 +15,7 @@ use std::sync::{Arc, RwLock};
 
 use crate::queueing::WaitState;
 use crate::scenario::model::ServiceTime;
-use crate::sim::histogram::{Histogram, coarsen, latency_pmf};
+use crate::sim::histogram::{Histogram, SparsePmf, coarsen, latency_pmf};
 
 /// Slots per tenant: enough for on/off patterns to alternate between keys
 /// without flushing.
@@ -68,8 +68,8 @@ pub fn state_of_key(key: Key) -> WaitState {
 
 /// A key's distribution on the fine and coarse grids.
 pub struct Cached {
-    fine: Vec<f64>,
-    coarse: Vec<f64>,
+    fine: SparsePmf,
+    coarse: SparsePmf,
 }
 
 /// Distributions by key, shared by all tasks of a run.
@@ -92,7 +92,7 @@ impl SharedPmfs {
         }
         let fine = latency_pmf(&state_of_key(key), &self.service);
         let coarse = coarsen(&fine);
-        let cached = Arc::new(Cached { fine, coarse });
+        let cached = Arc::new(Cached { fine: SparsePmf::trimmed(&fine), coarse: SparsePmf::trimmed(&coarse) });
         if let Ok(mut map) = self.map.write()
             && map.len() < SHARED_CAPACITY
         {
@@ -111,6 +111,23 @@ pub struct Slot {
     run: f64,
     window: f64,
     series: f64,
+}
+
+/// Adds `weight` requests to the slot that already holds `key`, the usual
+/// case under steady load; false (and nothing added) when no slot holds it,
+/// and the caller must go through [`PmfCache::record`].
+#[inline]
+pub fn add_to_slot(slots: &mut [Slot; SLOTS], key: Key, weight: f64, in_window: bool, tick: u64) -> bool {
+    let Some(slot) = slots.iter_mut().find(|s| s.used && s.key == key) else {
+        return false;
+    };
+    slot.last_tick = tick;
+    slot.run += weight;
+    if in_window {
+        slot.window += weight;
+    }
+    slot.series += weight;
+    true
 }
 
 /// Where a tenant's evicted weight goes.
@@ -156,15 +173,15 @@ impl<'a> PmfCache<'a> {
         }
         let cached = self.get(slot.key);
         if slot.run > 0.0 {
-            sinks.run.add_pmf(&cached.fine, slot.run);
+            sinks.run.add_sparse(&cached.fine, slot.run);
         }
         if slot.window > 0.0
             && let Some(window) = sinks.window.as_deref_mut()
         {
-            window.add_pmf(&cached.coarse, slot.window);
+            window.add_sparse(&cached.coarse, slot.window);
         }
         if slot.series > 0.0 {
-            sinks.series.add_pmf(&cached.coarse, slot.series);
+            sinks.series.add_sparse(&cached.coarse, slot.series);
         }
         slot.run = 0.0;
         slot.window = 0.0;
@@ -208,7 +225,7 @@ impl<'a> PmfCache<'a> {
     pub fn flush_series(&mut self, slots: &mut [Slot; SLOTS], series: &mut Histogram) {
         for slot in slots.iter_mut().filter(|s| s.used && s.series > 0.0) {
             let cached = self.get(slot.key);
-            series.add_pmf(&cached.coarse, slot.series);
+            series.add_sparse(&cached.coarse, slot.series);
             slot.series = 0.0;
         }
     }

@@ -6,6 +6,7 @@
 //! scenario and seed give a bit-identical report for any thread count.
 //! Progress and cancellation go through a [`RunControl`] the caller owns.
 
+pub mod arrivals;
 pub(crate) mod cost;
 pub(crate) mod engine;
 pub mod histogram;
