@@ -128,25 +128,63 @@ struct ComputeStack {
     fluid_backlog: f64,
 }
 
-/// Whole-request counters of every tenant over the run.
+/// Whole-request counters of every tenant over the run, after the
+/// gateway (those before it live in [`Inflow`]).
 struct Counts {
-    offered: Vec<i64>,
     admitted: Vec<i64>,
-    throttled_plan: Vec<i64>,
-    throttled_quota: Vec<i64>,
     throttled_account: Vec<i64>,
 }
 
 impl Counts {
     fn new(n: usize) -> Self {
-        Self {
-            offered: vec![0; n],
-            admitted: vec![0; n],
-            throttled_plan: vec![0; n],
-            throttled_quota: vec![0; n],
-            throttled_account: vec![0; n],
-        }
+        Self { admitted: vec![0; n], throttled_account: vec![0; n] }
     }
+}
+
+/// A tenant's arrivals and the per-tenant part of the gateway: its
+/// stream, load, usage plan and their counters.
+#[derive(Debug, Clone)]
+struct Inflow {
+    stream: ArrivalStream,
+    /// Simulated in this task (all but in a no-spike baseline).
+    active: bool,
+    tier: usize,
+    rate_per_sec: f64,
+    pattern: usize,
+    /// Product of the tenant's spikes active this tick.
+    spike_factor: f64,
+    plan: Option<PlanRates>,
+    tokens: f64,
+    quota_used: [u64; 3],
+    offered: i64,
+    throttled_plan: i64,
+    throttled_quota: i64,
+}
+
+impl Inflow {
+    /// Of `allowed` requests, those the tier's quotas still admit (and
+    /// counts them against every quota).
+    fn take_quota(&mut self, sc: &Scenario, allowed: i64) -> i64 {
+        let Some(plan) = &sc.tiers[self.tier].plan else { return allowed };
+        let mut by_quota = allowed as u64;
+        for quota in &plan.quotas {
+            by_quota = by_quota.min(quota.limit.saturating_sub(self.quota_used[quota_kind(quota.period_secs)]));
+        }
+        for quota in &plan.quotas {
+            self.quota_used[quota_kind(quota.period_secs)] += by_quota;
+        }
+        by_quota as i64
+    }
+}
+
+/// One tenant's requests in the current tick, stage by stage.
+#[derive(Debug, Clone, Copy, Default)]
+struct TickFlow {
+    /// Arrival intensity, per second (after the gateway: admitted only).
+    intensity: f64,
+    arrivals: i64,
+    plan_admitted: i64,
+    admitted: i64,
 }
 
 /// A tenant's running totals when the current series point began.
@@ -171,23 +209,24 @@ struct DbStack {
     first_partition: usize,
 }
 
-/// Splits `allowed` whole requests among `demand` proportionally; the
-/// remainder goes round-robin from `cursor` so no tenant is favoured.
-fn share_out(members: &[u32], demand: &[i64], allowed: i64, total: i64, cursor: &mut usize, out: &mut [i64]) {
+/// Splits `allowed` whole requests among the members' `plan_admitted`
+/// proportionally into their `admitted`; the remainder goes round-robin
+/// from `cursor` so no tenant is favoured.
+fn share_out(members: &[u32], allowed: i64, total: i64, cursor: &mut usize, flows: &mut [TickFlow]) {
     let mut given = 0;
     for &t in members {
-        let d = demand[t as usize];
-        let share = ((i128::from(allowed) * i128::from(d)) / i128::from(total.max(1))) as i64;
-        out[t as usize] = share;
+        let flow = &mut flows[t as usize];
+        let share = ((i128::from(allowed) * i128::from(flow.plan_admitted)) / i128::from(total.max(1))) as i64;
+        flow.admitted = share;
         given += share;
     }
     let n = members.len();
     let mut left = allowed - given;
     let mut i = 0;
     while left > 0 && i < n {
-        let t = members[(*cursor + i) % n] as usize;
-        if out[t] < demand[t] {
-            out[t] += 1;
+        let flow = &mut flows[members[(*cursor + i) % n] as usize];
+        if flow.admitted < flow.plan_admitted {
+            flow.admitted += 1;
             left -= 1;
         }
         i += 1;
@@ -251,39 +290,49 @@ pub fn simulate(
         .collect();
     let track_window = !spikes_in_scenario.is_empty();
 
-    // Tenant state.
-    let mut streams: Vec<ArrivalStream> = (0..n)
-        .map(|t| ArrivalStream::new(stream(sc.clock.seed, u64::from(replication), t as u64, StreamPurpose::Arrivals)))
+    // Tenant state: what the arrival pass reads and writes, one record
+    // per tenant (one bounds check, one cache line or two).
+    let mut inflows: Vec<Inflow> = sc
+        .tenants
+        .iter()
+        .enumerate()
+        .map(|(t, tenant)| {
+            let tier_plan = sc.tiers[tenant.tier].plan.as_ref();
+            Inflow {
+                stream: ArrivalStream::new(stream(
+                    sc.clock.seed,
+                    u64::from(replication),
+                    t as u64,
+                    StreamPurpose::Arrivals,
+                )),
+                active: active[t],
+                tier: tenant.tier,
+                rate_per_sec: tenant.load.rate_per_sec,
+                pattern: pattern_of[t],
+                spike_factor: 1.0,
+                plan: tier_plan.filter(|_| sc.gateway.is_some()).map(|p| PlanRates {
+                    refill: p.rate_per_sec * dt,
+                    burst: p.burst,
+                    has_quotas: !p.quotas.is_empty(),
+                }),
+                tokens: tier_plan.map_or(0.0, |p| p.burst),
+                quota_used: [0; 3],
+                offered: 0,
+                throttled_plan: 0,
+                throttled_quota: 0,
+            }
+        })
         .collect();
-    let mut tokens: Vec<f64> =
-        sc.tenants.iter().map(|t| sc.tiers[t.tier].plan.as_ref().map_or(0.0, |p| p.burst)).collect();
-    let mut quota_used = vec![[0u64; 3]; n];
     let mut quota_period = [0u64; 3];
-    let mut spike_factor = vec![1.0; n];
     let mut own_active = vec![0u32; n];
     // Per-tick counts are i64 (exact, and cheap to convert to f64);
-    // per-run counts accumulate as integers in `counts`.
-    let mut arrivals = vec![0i64; n];
-    let mut plan_admitted = vec![0i64; n];
-    let mut admitted = vec![0i64; n];
+    // per-run counts accumulate as integers.
+    let mut now = vec![TickFlow::default(); n];
     let mut counts = Counts::new(n);
     // What each tenant had counted at the start of the current series
     // point (offered, admitted, served, dropped).
     let mut point_start = vec![PointStart::default(); n];
-    let rate_per_sec: Vec<f64> = sc.tenants.iter().map(|t| t.load.rate_per_sec).collect();
     let tier_of: Vec<usize> = sc.tenants.iter().map(|t| t.tier).collect();
-    let plan_of: Vec<Option<PlanRates>> = sc
-        .tenants
-        .iter()
-        .map(|t| {
-            sc.tiers[t.tier].plan.as_ref().filter(|_| sc.gateway.is_some()).map(|p| PlanRates {
-                refill: p.rate_per_sec * dt,
-                burst: p.burst,
-                has_quotas: !p.quotas.is_empty(),
-            })
-        })
-        .collect();
-    let mut intensity = vec![0.0; n];
     let mut backlog = vec![0.0; n];
     let mut backlog_start = vec![0.0; n];
     let mut compute_served = vec![0.0; n];
@@ -447,7 +496,7 @@ pub fn simulate(
         // Events active now.
         let mut loss = [0.0f64; 3];
         for &t in spikes_in_scenario.iter().map(|(t, _, _)| t) {
-            spike_factor[t] = 1.0;
+            inflows[t].spike_factor = 1.0;
             own_active[t] = 0;
         }
         let mut active_spikes = 0u32;
@@ -461,7 +510,7 @@ pub fn simulate(
             match *e {
                 Event::Spike { tenant, start_secs, end_secs, factor } => {
                     if t_secs >= start_secs && t_secs < end_secs {
-                        spike_factor[tenant] *= factor;
+                        inflows[tenant].spike_factor *= factor;
                     }
                 }
                 Event::CapacityLoss { layer, start_secs, end_secs, fraction } => {
@@ -480,45 +529,33 @@ pub fn simulate(
             let now = (t_secs / length) as u64;
             if now != *period {
                 *period = now;
-                quota_used.iter_mut().for_each(|q| q[k] = 0);
+                inflows.iter_mut().for_each(|f| f.quota_used[k] = 0);
             }
         }
 
         // Arrivals and the per-tenant part of the gateway.
-        for t in 0..n {
-            if !active[t] {
+        for (f, flow) in inflows.iter_mut().zip(now.iter_mut()) {
+            if !f.active {
                 continue;
             }
-            let lambda = rate_per_sec[t] * pattern_factor[pattern_of[t]] * spike_factor[t];
-            intensity[t] = lambda;
-            let count = streams[t].draw(lambda * dt) as i64;
-            arrivals[t] = count;
-            counts.offered[t] += count;
+            let lambda = f.rate_per_sec * pattern_factor[f.pattern] * f.spike_factor;
+            let count = f.stream.draw(lambda * dt) as i64;
+            f.offered += count;
             let mut allowed = count;
-            if let Some(plan) = &plan_of[t] {
-                let available = tokens[t] + plan.refill;
+            if let Some(plan) = &f.plan {
+                let available = f.tokens + plan.refill;
                 // `available` is never negative, so truncation is floor.
                 let by_plan = allowed.min(available as i64);
-                tokens[t] = (available - by_plan as f64).min(plan.burst);
-                counts.throttled_plan[t] += allowed - by_plan;
+                f.tokens = (available - by_plan as f64).min(plan.burst);
+                f.throttled_plan += allowed - by_plan;
                 allowed = by_plan;
-                if plan.has_quotas
-                    && let Some(tier_plan) = &sc.tiers[tier_of[t]].plan
-                {
-                    let mut by_quota = allowed as u64;
-                    for quota in &tier_plan.quotas {
-                        let k = quota_kind(quota.period_secs);
-                        by_quota = by_quota.min(quota.limit.saturating_sub(quota_used[t][k]));
-                    }
-                    for quota in &tier_plan.quotas {
-                        quota_used[t][quota_kind(quota.period_secs)] += by_quota;
-                    }
-                    counts.throttled_quota[t] += allowed - by_quota as i64;
-                    allowed = by_quota as i64;
+                if plan.has_quotas {
+                    let by_quota = f.take_quota(sc, allowed);
+                    f.throttled_quota += allowed - by_quota;
+                    allowed = by_quota;
                 }
             }
-            plan_admitted[t] = allowed;
-            admitted[t] = allowed;
+            *flow = TickFlow { intensity: lambda, arrivals: count, plan_admitted: allowed, admitted: allowed };
         }
 
         // Shared account buckets.
@@ -528,13 +565,13 @@ pub fn simulate(
                 if !gw_active[s] {
                     continue;
                 }
-                let demand: i64 = stack.tenants.iter().map(|&t| plan_admitted[t as usize]).sum();
+                let demand: i64 = stack.tenants.iter().map(|&t| now[t as usize].plan_admitted).sum();
                 let available = gw_tokens[s] + g.account_rate_per_sec * keep * dt;
                 let allowed = demand.min(available as i64);
                 gw_tokens[s] = (available - allowed as f64).min(g.account_burst);
                 // `admitted` already equals `plan_admitted` for every tenant.
                 if allowed != demand {
-                    share_out(&stack.tenants, &plan_admitted, allowed, demand, &mut gw_cursor[s], &mut admitted);
+                    share_out(&stack.tenants, allowed, demand, &mut gw_cursor[s], &mut now);
                 }
                 gw_stacks_raw[s].requests += allowed as f64;
                 gw_stacks_raw[s].capacity_secs += g.account_rate_per_sec * keep * dt;
@@ -563,19 +600,20 @@ pub fn simulate(
             for &t in &stack.tenants {
                 let t = t as usize;
                 // Counters after the gateway; admitted intensity.
-                let a = admitted[t];
-                counts.throttled_account[t] += plan_admitted[t] - a;
+                let flow = &mut now[t];
+                let a = flow.admitted;
+                counts.throttled_account[t] += flow.plan_admitted - a;
                 counts.admitted[t] += a;
-                if a != arrivals[t] {
-                    intensity[t] *= a as f64 / arrivals[t] as f64;
+                if a != flow.arrivals {
+                    flow.intensity *= a as f64 / flow.arrivals as f64;
                 }
                 timeout_drops[t] = 0.0;
-                lambda += intensity[t];
+                lambda += flow.intensity;
                 if weighted_fair {
                     backlog_start[t] = backlog[t];
                 }
                 backlog_total += backlog[t];
-                arrived += admitted[t] as f64;
+                arrived += now[t].admitted as f64;
             }
             let mut served_total = 0.0;
             let mut fifo_backlog_end = 0.0;
@@ -587,7 +625,7 @@ pub fn simulate(
                     let new_ratio = if arrived > 0.0 { from_new / arrived } else { 0.0 };
                     for &t in &stack.tenants {
                         let t = t as usize;
-                        let a = admitted[t] as f64;
+                        let a = now[t].admitted as f64;
                         let old = backlog[t] * old_ratio;
                         let new = a * new_ratio;
                         compute_served[t] = old + new;
@@ -600,7 +638,7 @@ pub fn simulate(
                 FairnessFile::WeightedFair => {
                     for &t in &stack.tenants {
                         let t = t as usize;
-                        backlog[t] += admitted[t] as f64;
+                        backlog[t] += now[t].admitted as f64;
                         compute_served[t] = 0.0;
                     }
                     let mut remaining = capacity;
@@ -857,11 +895,11 @@ pub fn simulate(
             let in_window = track_window && active_spikes > own_active[t];
             if in_window {
                 let dropped_now = compute_served[t] - served + timeout_drops[t];
-                r.window_offered += arrivals[t] as f64;
+                r.window_offered += now[t].arrivals as f64;
                 // Only losses at shared resources: a tenant's own usage plan
                 // and quotas cannot be exhausted by its neighbours (but by
                 // its own earlier spike, which the no-spike baseline lacks).
-                r.window_unserved += (plan_admitted[t] - admitted[t]) as f64 + dropped_now;
+                r.window_unserved += (now[t].plan_admitted - now[t].admitted) as f64 + dropped_now;
             }
             if served > 0.0 {
                 let (key, mean_latency_secs) = if weighted_fair {
@@ -889,7 +927,7 @@ pub fn simulate(
                 let tier = tier_of[t];
                 if active[t] {
                     let now = PointStart {
-                        offered: counts.offered[t],
+                        offered: inflows[t].offered,
                         admitted: counts.admitted[t],
                         served: raw[t].served,
                         dropped: raw[t].dropped_timeout + raw[t].dropped_partition,
@@ -937,10 +975,10 @@ pub fn simulate(
     }
     for (t, r) in raw.iter_mut().enumerate() {
         r.compute_busy_secs = r.compute_requests * mean_service;
-        r.offered = counts.offered[t] as f64;
+        r.offered = inflows[t].offered as f64;
         r.admitted = counts.admitted[t] as f64;
-        r.throttled_plan = counts.throttled_plan[t] as f64;
-        r.throttled_quota = counts.throttled_quota[t] as f64;
+        r.throttled_plan = inflows[t].throttled_plan as f64;
+        r.throttled_quota = inflows[t].throttled_quota as f64;
         r.throttled_account = counts.throttled_account[t] as f64;
     }
 
