@@ -8,7 +8,7 @@
 
 use egui::{Align, Color32, FontId, Layout, RichText};
 
-use crate::app::panels::{style, timelines};
+use crate::app::panels::style;
 use crate::app::plot_data::compare::{Better, CompareRow, SECTIONS};
 use crate::app::{Command, Prepared, ViewState};
 
@@ -29,15 +29,21 @@ struct Fit {
     two_up: bool,
 }
 
-/// Draws the comparison.
-pub fn compare_ui(ui: &mut egui::Ui, prepared: &Prepared, view: &ViewState, commands: &mut Vec<Command>) {
+/// Draws the comparison. `presenter` picks the projector palette for the
+/// design headers, the same one the timelines use.
+pub fn compare_ui(
+    ui: &mut egui::Ui,
+    prepared: &Prepared,
+    view: &ViewState,
+    presenter: bool,
+    commands: &mut Vec<Command>,
+) {
     let _ = view;
     let report = &prepared.report;
     if report.designs.is_empty() {
         ui.label("The scenario has no designs to compare.");
         return;
     }
-    let presenter = timelines::presenter_hint(ui.ctx());
     let all_id = ui.scope_id().with("compare_all_rows");
     let mut all_rows: bool = ui.data(|d| d.get_temp(all_id)).unwrap_or(false);
     let caption = if report.replications > 1 {
@@ -278,11 +284,27 @@ mod tests {
     type State = (Prepared, ViewState, Vec<Command>);
 
     fn harness(width: f32) -> Harness<'static, State> {
+        harness_presenter(width, false)
+    }
+
+    fn harness_presenter(width: f32, presenter: bool) -> Harness<'static, State> {
         let state = (noisy_prepared(), ViewState::default(), Vec::new());
         Harness::builder()
             .with_size(egui::vec2(width, 700.0))
             .with_context_setup(style::install_fonts)
-            .build_ui_state(|ui, (p, view, cmds): &mut State| compare_ui(ui, p, view, cmds), state)
+            .build_ui_state(move |ui, (p, view, cmds): &mut State| compare_ui(ui, p, view, presenter, cmds), state)
+    }
+
+    #[test]
+    fn presenter_mode_is_a_parameter_and_picks_the_projector_palette() {
+        for presenter in [false, true] {
+            let mut harness = harness_presenter(1400.0, presenter);
+            harness.run_steps(3);
+            let colors = crate::app::panels::testing::text_colors(harness.output(), "pool");
+            assert!(!colors.is_empty(), "the pool header is painted");
+            let expected = style::design_color(0, presenter);
+            assert!(colors.iter().all(|c| *c == expected), "presenter {presenter}: {colors:?} vs {expected:?}");
+        }
     }
 
     #[test]
@@ -334,7 +356,7 @@ mod tests {
         let mut harness = Harness::builder()
             .with_size(egui::vec2(700.0, 280.0))
             .with_context_setup(style::install_fonts)
-            .build_ui_state(|ui, (p, view, cmds): &mut State| compare_ui(ui, p, view, cmds), state);
+            .build_ui_state(|ui, (p, view, cmds): &mut State| compare_ui(ui, p, view, false, cmds), state);
         harness.run_steps(3);
         for label in ["Total cost / month", "Margin / month", "SLO met (tenants)", "Worst p99 latency", "Who hurt whom"]
         {

@@ -17,6 +17,8 @@ pub mod status_bar;
 pub mod style;
 pub mod tenants_editor;
 pub mod tenants_table;
+#[cfg(test)]
+pub(crate) mod testing;
 pub mod tiers_editor;
 pub mod timelines;
 pub mod toolbar;
@@ -152,7 +154,7 @@ fn results_ui(ui: &mut egui::Ui, app: &mut TenantsimApp, commands: &mut Vec<Comm
         return;
     };
     match app.view.results_tab {
-        ResultsTab::Compare => compare::compare_ui(ui, &prepared, &app.view, commands),
+        ResultsTab::Compare => compare::compare_ui(ui, &prepared, &app.view, app.prefs.presenter, commands),
         ResultsTab::Timelines => timelines::timelines_ui(ui, &prepared, &mut app.view, app.prefs.presenter, commands),
         ResultsTab::Costs => costs::costs_ui(ui, &prepared, &mut app.view, app.prefs.presenter, commands),
         ResultsTab::Tenants => tenants_table::tenants_table_ui(ui, &prepared, &mut app.view, commands),
@@ -167,7 +169,7 @@ fn presenter_ui(ui: &mut egui::Ui, app: &mut TenantsimApp, commands: &mut Vec<Co
     };
     let height = ui.available_height();
     ui.allocate_ui(egui::vec2(ui.available_width(), height * 0.48), |ui| {
-        compare::compare_ui(ui, &prepared, &app.view, commands);
+        compare::compare_ui(ui, &prepared, &app.view, true, commands);
     });
     ui.separator();
     timelines::timelines_ui(ui, &prepared, &mut app.view, true, commands);

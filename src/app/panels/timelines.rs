@@ -29,22 +29,6 @@ enum PresenterPlot {
     Capacity,
 }
 
-/// Remembers whether this frame is in presenter mode, for panels that are
-/// not told (the comparison picks its palette from it).
-fn remember_presenter(ctx: &egui::Context, presenter: bool) {
-    let frame = ctx.cumulative_frame_nr();
-    ctx.data_mut(|d| d.insert_temp(egui::Id::unique("tenantsim_presenter"), (presenter, frame)));
-}
-
-/// True when the timelines were drawn in presenter mode this frame or the
-/// last one (presenter mode draws them every frame; normal mode only on
-/// their tab, where they say `false`).
-pub(crate) fn presenter_hint(ctx: &egui::Context) -> bool {
-    let frame = ctx.cumulative_frame_nr();
-    let seen: Option<(bool, u64)> = ctx.data(|d| d.get_temp(egui::Id::unique("tenantsim_presenter")));
-    seen.is_some_and(|(presenter, at)| presenter && at + 1 >= frame)
-}
-
 /// One design's flows for the chosen scope.
 struct Shown<'a> {
     /// Design index (for its colour).
@@ -64,7 +48,6 @@ pub fn timelines_ui(
     commands: &mut Vec<Command>,
 ) {
     let _ = commands;
-    remember_presenter(ui.ctx(), presenter);
     let choice_id = egui::Id::unique("tenantsim_presenter_plot");
     let mut choice: PresenterPlot = ui.data(|d| d.get_temp(choice_id)).unwrap_or_default();
     let mut reset = controls_ui(ui, prepared, view, presenter.then_some(&mut choice));
@@ -534,12 +517,11 @@ mod tests {
     }
 
     #[test]
-    fn presenter_mode_shows_one_plot_and_is_remembered() {
+    fn presenter_mode_shows_one_plot() {
         let mut harness = harness(ViewState::default(), true);
         harness.run_steps(3);
         assert!(harness.query_by_label("p99 latency").is_some());
         assert!(harness.query_by_label("Requests per second").is_none());
-        assert!(presenter_hint(&harness.ctx));
         harness.get_by_label("requests").click();
         harness.run_steps(2);
         assert!(harness.query_by_label("Requests per second").is_some());
@@ -554,6 +536,5 @@ mod tests {
         harness.get_by_label("Reset view").click();
         harness.run_steps(2);
         assert!(harness.query_by_label("Requests per second").is_some());
-        assert!(!presenter_hint(&harness.ctx));
     }
 }
