@@ -154,7 +154,7 @@ fn results_ui(ui: &mut egui::Ui, app: &mut TenantsimApp, commands: &mut Vec<Comm
         return;
     };
     match app.view.results_tab {
-        ResultsTab::Compare => compare::compare_ui(ui, &prepared, &app.view, app.prefs.presenter, commands),
+        ResultsTab::Compare => compare::compare_ui(ui, &prepared, &mut app.view, app.prefs.presenter, commands),
         ResultsTab::Timelines => timelines::timelines_ui(ui, &prepared, &mut app.view, app.prefs.presenter, commands),
         ResultsTab::Costs => costs::costs_ui(ui, &prepared, &mut app.view, app.prefs.presenter, commands),
         ResultsTab::Tenants => tenants_table::tenants_table_ui(ui, &prepared, &mut app.view, commands),
@@ -169,7 +169,7 @@ fn presenter_ui(ui: &mut egui::Ui, app: &mut TenantsimApp, commands: &mut Vec<Co
     };
     let height = ui.available_height();
     ui.allocate_ui(egui::vec2(ui.available_width(), height * 0.48), |ui| {
-        compare::compare_ui(ui, &prepared, &app.view, true, commands);
+        compare::compare_ui(ui, &prepared, &mut app.view, true, commands);
     });
     ui.separator();
     timelines::timelines_ui(ui, &prepared, &mut app.view, true, commands);
