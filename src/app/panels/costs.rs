@@ -14,6 +14,7 @@ mod margin;
 use bar_plot::usd_bar_plot;
 use margin::margin_ui;
 
+use crate::app::panels::plot_axis;
 use crate::app::panels::style::{self, LAYER_NAMES};
 use crate::app::plot_data::compare::usd;
 use crate::app::plot_data::costs::{CostBars, MAX_TENANT_BARS, TierSlots};
@@ -203,7 +204,8 @@ fn design_costs_ui(
         bars.tiers.iter().filter(|g| g.first <= g.last).map(|g| (g.name.clone(), g.first, g.last)).collect()
     };
     let x_label = if aggregate { "tiers (mean tenant)" } else { "tenants, by tier" };
-    let plot = usd_bar_plot(("cost_bars", d), height, x_label, names, groups, 0.6).include_y(bars.y_top_usd);
+    let plot = usd_bar_plot(("cost_bars", d), height, plot_axis::tick_spacing_points(ui), x_label, names, groups, 0.6)
+        .include_y(bars.y_top_usd);
     let response = plot.show(ui, |plot_ui| {
         if aggregate {
             tier_bars(plot_ui, prepared, d, highlight);

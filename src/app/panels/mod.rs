@@ -10,6 +10,7 @@ pub mod form;
 pub mod layers_editor;
 pub mod lesson;
 pub mod menu_bar;
+pub mod plot_axis;
 pub mod ron_editor;
 pub mod scenario_editor;
 pub mod start_page;

@@ -1,14 +1,16 @@
-//! Helpers for the panels' tests: the text a frame painted and its
-//! colours, for what accessibility labels cannot tell (a header's
+//! Helpers for the panels' tests: the text a frame painted, its
+//! place and colours, for what accessibility labels cannot tell (a header's
 //! colour, the tick labels of a plot axis). Test builds only.
 
-use egui::{Color32, Shape};
+use egui::{Color32, Rect, Shape};
 
 /// One piece of painted text.
 #[derive(Debug, Clone)]
 pub(crate) struct PaintedText {
     /// The text as laid out.
     pub text: String,
+    /// Where it was painted, points.
+    pub rect: Rect,
     /// Its colours: the override, if any, then each section's.
     pub colors: Vec<Color32>,
 }
@@ -21,7 +23,8 @@ pub(crate) fn painted_texts(output: &egui::FullOutput) -> Vec<PaintedText> {
             Shape::Text(t) => {
                 let mut colors: Vec<Color32> = t.override_text_color.into_iter().collect();
                 colors.extend(t.galley.job.sections.iter().map(|s| s.format.color));
-                out.push(PaintedText { text: t.galley.job.text.clone(), colors });
+                let rect = Rect::from_min_size(t.pos, t.galley.size());
+                out.push(PaintedText { text: t.galley.job.text.clone(), rect, colors });
             }
             _ => {}
         }

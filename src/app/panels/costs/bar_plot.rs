@@ -8,16 +8,22 @@ use std::rc::Rc;
 
 use egui_plot::{AxisHints, GridInput, GridMark, Plot};
 
+use crate::app::panels::plot_axis;
+use crate::app::plot_data::is_round_step;
+
 /// Points reserved for the dollar labels of the y axis.
 const Y_AXIS_WIDTH: f32 = 44.0;
 
 /// A bar plot with one slot per entry of `names` (labelled as
 /// [`slot_axis`] does, the x axis titled `x_label`) and USD per month up the
 /// y axis, starting at zero. `x_margin_slots` is the room left of the first
-/// slot's centre and right of the last's. Fixed: no drag, zoom or reset.
+/// slot's centre and right of the last's. Dollar ticks are round and at
+/// least `tick_points` apart (see [`plot_axis::y_grid`]). Fixed: no drag,
+/// zoom or reset.
 pub(super) fn usd_bar_plot<'a>(
     id: impl egui::AsIdSalt,
     height: f32,
+    tick_points: f64,
     x_label: &str,
     names: Vec<String>,
     groups: Vec<(String, usize, usize)>,
@@ -31,6 +37,7 @@ pub(super) fn usd_bar_plot<'a>(
         .x_grid_spacer(spacer)
         .y_axis_label("USD / month")
         .y_axis_formatter(|mark, _| usd_short(mark.value))
+        .y_grid_spacer(plot_axis::y_grid(tick_points, is_round_step))
         .y_axis_min_width(Y_AXIS_WIDTH)
         .include_x(-x_margin_slots)
         .include_x(slots - 1.0 + x_margin_slots)
@@ -100,7 +107,7 @@ mod tests {
     fn the_shared_frame_names_the_slots_and_counts_dollars_from_zero() {
         let names = vec!["acme".to_owned(), "globex".to_owned(), "initech".to_owned()];
         let mut harness = egui_kittest::Harness::builder().with_size(egui::vec2(600.0, 300.0)).build_ui(move |ui| {
-            usd_bar_plot("test_bars", 260.0, "tenants", names.clone(), Vec::new(), 0.6)
+            usd_bar_plot("test_bars", 260.0, 30.0, "tenants", names.clone(), Vec::new(), 0.6)
                 .include_y(40_000.0)
                 .show(ui, |_| {});
         });

@@ -6,7 +6,7 @@ use egui_plot::{Bar, BarChart, HLine, Legend};
 
 use super::bar_plot::usd_bar_plot;
 use crate::app::Prepared;
-use crate::app::panels::style;
+use crate::app::panels::{plot_axis, style};
 use crate::app::plot_data::compare::usd;
 
 /// Margin per tier (and over all tiers) for every design, as grouped bars.
@@ -25,7 +25,7 @@ pub(super) fn margin_ui(ui: &mut egui::Ui, prepared: &Prepared, presenter: bool,
         names.push("all tiers".to_owned());
     }
     let groups = names.len();
-    let plot = usd_bar_plot("margin_bars", height, "", names, Vec::new(), 0.5)
+    let plot = usd_bar_plot("margin_bars", height, plot_axis::tick_spacing_points(ui), "", names, Vec::new(), 0.5)
         .legend(Legend::default().position(egui_plot::Corner::RightTop).follow_insertion_order(true));
     let zero = ui.visuals().weak_text_color();
     let margins = report
