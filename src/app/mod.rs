@@ -78,6 +78,8 @@ pub enum EditorTab {
     Designs,
     /// Event list.
     Events,
+    /// The lesson's "try this" steps and claims.
+    Lesson,
     /// Raw RON with live validation.
     Ron,
 }

@@ -9,6 +9,7 @@ pub mod events_editor;
 pub mod form;
 pub mod layers_editor;
 pub mod lesson;
+pub mod lesson_editor;
 pub mod menu_bar;
 pub mod plot_axis;
 pub mod ron_editor;
@@ -71,6 +72,7 @@ fn editor_ui(ui: &mut egui::Ui, app: &mut TenantsimApp, commands: &mut Vec<Comma
             (EditorTab::Layers, "Layers", "Gateway, compute and database: limits, sizing, prices"),
             (EditorTab::Designs, "Designs", "Where each tier's traffic lands in each layer: silo, pool or cells"),
             (EditorTab::Events, "Events", "Spikes and capacity losses during the run"),
+            (EditorTab::Lesson, "Lesson", "Workshop steps (\"try this\") and the claims the results must bear out"),
             (EditorTab::Ron, "RON", "The scenario file as text, with live validation"),
         ] {
             ui.selectable_value(&mut app.view.editor_tab, tab, label).on_hover_text(tip);
@@ -110,6 +112,7 @@ fn editor_ui(ui: &mut egui::Ui, app: &mut TenantsimApp, commands: &mut Vec<Comma
         EditorTab::Layers => layers_editor::layers_ui(ui, &mut draft, errors),
         EditorTab::Designs => designs_editor::designs_ui(ui, &mut draft, errors),
         EditorTab::Events => events_editor::events_ui(ui, &mut draft, errors),
+        EditorTab::Lesson => lesson_editor::lesson_editor_ui(ui, &mut draft),
         EditorTab::Ron => {}
     });
     if draft != app.doc.file {
@@ -120,6 +123,7 @@ fn editor_ui(ui: &mut egui::Ui, app: &mut TenantsimApp, commands: &mut Vec<Comma
             EditorTab::Layers => "Edit layers",
             EditorTab::Designs => "Edit designs",
             EditorTab::Events => "Edit events",
+            EditorTab::Lesson => "Edit lesson",
             EditorTab::Ron => "Edit RON",
         };
         commands.push(Command::Edit { file: Box::new(draft), label: label.to_owned() });
