@@ -268,3 +268,30 @@ fn a_lesson_step_applies_its_change_and_reset_returns_to_the_shipped_file() {
     assert_eq!(harness.state().doc.file, shipped);
     assert!(hurt(harness.state()) >= 10.0);
 }
+
+#[test]
+fn a_lesson_step_added_in_the_lesson_form_is_in_the_scenario_and_undo_removes_it() {
+    let mut harness = app_harness();
+    harness.run_steps(2);
+    let steps = |app: &TenantsimApp| app.doc.file.lesson.as_ref().map_or(0, |l| l.try_this.len());
+    let before = steps(harness.state());
+    // The editor tab (the lesson side panel has a "Lesson" heading too).
+    harness.get_by_role_and_label(egui::accesskit::Role::Button, "Lesson").click();
+    harness.run_steps(2);
+    assert_eq!(harness.state().view.editor_tab, EditorTab::Lesson);
+    harness.get_by_label("Add step").click();
+    harness.run_steps(2);
+    assert_eq!(steps(harness.state()), before + 1);
+    assert_eq!(harness.state().doc.undo_label(), Some("Edit lesson"));
+    let added = harness.state().doc.file.lesson.as_ref().and_then(|l| l.try_this.last()).map(|s| s.label.clone());
+    assert_eq!(added, Some(format!("Step {}", before + 1)));
+    let button = format!("Step {}", before + 1);
+    assert!(
+        harness.query_by_role_and_label(egui::accesskit::Role::Button, &button).is_some(),
+        "the lesson panel offers it"
+    );
+    harness.state_mut().push(Command::Undo);
+    harness.run_steps(2);
+    assert_eq!(steps(harness.state()), before);
+    assert!(!harness.state().doc.is_dirty());
+}

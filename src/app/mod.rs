@@ -78,6 +78,8 @@ pub enum EditorTab {
     Designs,
     /// Event list.
     Events,
+    /// The lesson's "try this" steps and claims.
+    Lesson,
     /// Raw RON with live validation.
     Ron,
 }
@@ -132,9 +134,21 @@ pub struct TableView {
     pub descending: bool,
 }
 
+/// Design comparison controls.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CompareView {
+    /// Label of the row whose figures order the design columns; `None`
+    /// keeps the scenario's design order.
+    pub sort_row: Option<String>,
+    /// Largest figure first.
+    pub descending: bool,
+}
+
 /// What the user is looking at (not persisted).
 #[derive(Debug, Clone, Default)]
 pub struct ViewState {
+    /// Design comparison controls.
+    pub compare: CompareView,
     /// Timeline controls.
     pub timeline: TimelineView,
     /// Tenant table controls.

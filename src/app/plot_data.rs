@@ -205,6 +205,59 @@ pub fn nice_axis_top(value: f64) -> f64 {
         .unwrap_or(10.0 * decade)
 }
 
+/// The step between labelled ticks of a value axis: the smallest 1, 2,
+/// 2.5 or 5 × 10^k that is at least `min_step` and that `accept` takes
+/// (egui_plot's own grid steps only by powers of ten, which on a short
+/// plot can leave a lone "0": the next power of ten is already past the
+/// top while the one below packs the labels too close to draw).
+pub fn tick_step(min_step: f64, accept: impl Fn(f64) -> bool) -> f64 {
+    if !(min_step.is_finite() && min_step > 0.0) {
+        return 1.0;
+    }
+    let mut decade = 10f64.powf(min_step.log10().floor());
+    for _ in 0..40 {
+        for mantissa in [1.0, 2.0, 2.5, 5.0] {
+            let step = mantissa * decade;
+            if step >= min_step * (1.0 - 1e-9) && accept(step) {
+                return step;
+            }
+        }
+        decade *= 10.0;
+    }
+    decade
+}
+
+/// `step` divided by its power of ten: 1 ≤ mantissa < 10.
+fn mantissa(step: f64) -> f64 {
+    step / 10f64.powf(step.log10().floor())
+}
+
+/// True for steps of 1, 2 or 5 × 10^k, the usual round ticks.
+pub fn is_round_step(step: f64) -> bool {
+    let m = mantissa(step);
+    [1.0, 2.0, 5.0, 10.0].iter().any(|r| (m - r).abs() < 1e-6)
+}
+
+/// Grid lines from `low` to `high`: every multiple of `step` (the labelled
+/// ticks) and the finer lines between them (a fifth of a step, a quarter
+/// for steps of 2 × 10^k), each with the step it belongs to. Empty for an
+/// unusable range.
+pub fn tick_marks(low: f64, high: f64, step: f64) -> Vec<(f64, f64)> {
+    let minor = if (mantissa(step) - 2.0).abs() < 1e-6 { step / 4.0 } else { step / 5.0 };
+    if !(low.is_finite() && high.is_finite() && step > 0.0) || high < low || (high - low) / minor > 10_000.0 {
+        return Vec::new();
+    }
+    let (first, last) = ((low / minor).ceil() as i64, (high / minor).floor() as i64);
+    (first..=last)
+        .map(|k| {
+            let value = k as f64 * minor;
+            let steps = value / step;
+            let major = (steps - steps.round()).abs() < 1e-6;
+            (value, if major { step } else { minor })
+        })
+        .collect()
+}
+
 /// True when every design's offered load matches the first design's.
 fn offered_shared(designs: &[DesignLines]) -> bool {
     designs.split_first().is_some_and(|(first, rest)| {
@@ -298,6 +351,28 @@ pub(crate) mod tests {
         assert_eq!(nice_axis_top(51.0), 100.0);
         assert_eq!(nice_axis_top(0.0), 1.0);
         assert_eq!(nice_axis_top(f64::NAN), 1.0);
+    }
+
+    #[test]
+    fn ticks_step_by_round_numbers_far_enough_apart() {
+        // The hot-partition latency plot in presenter mode: about 750 ms in
+        // 150 points; labels at least 30 points apart need 150 ms steps.
+        let step = tick_step(750.0 / 150.0 * 30.0, is_round_step);
+        assert_eq!(step, 200.0);
+        let majors: Vec<f64> =
+            tick_marks(-20.0, 760.0, step).into_iter().filter(|(_, s)| *s == step).map(|(v, _)| v).collect();
+        assert_eq!(majors, vec![0.0, 200.0, 400.0, 600.0]);
+        assert_eq!(tick_marks(0.0, 100.0, 20.0).len(), 21, "quarters of a 2 × 10^k step");
+        assert_eq!(tick_step(0.3, is_round_step), 0.5);
+        assert_eq!(tick_step(3.0, is_round_step), 5.0);
+        assert_eq!(tick_step(0.0, is_round_step), 1.0);
+        assert!(is_round_step(0.02) && is_round_step(5000.0) && !is_round_step(25.0));
+        // Round percentages of a 40-instance axis: 2 (5 %), not 1 (2.5 %).
+        let top = 40.0;
+        let percent = |s: f64| (s / top * 100.0 - (s / top * 100.0).round()).abs() < 1e-6;
+        assert_eq!(tick_step(0.9, percent), 2.0);
+        assert_eq!(tick_step(4.1, percent), 10.0);
+        assert!(tick_marks(0.0, f64::NAN, 1.0).is_empty());
     }
 
     #[test]

@@ -8,9 +8,9 @@
 
 use egui::{Align, Color32, FontId, Layout, RichText};
 
-use crate::app::panels::{style, timelines};
-use crate::app::plot_data::compare::{Better, CompareRow, SECTIONS};
-use crate::app::{Command, Prepared, ViewState};
+use crate::app::panels::style;
+use crate::app::plot_data::compare::{Better, CompareRow, SECTIONS, best_first_descending, design_order};
+use crate::app::{Command, CompareView, Prepared, ViewState};
 
 /// Font sizes tried, largest first, when fitting two tables side by side.
 const SIZES: [f32; 3] = [16.0, 14.0, 12.5];
@@ -29,57 +29,98 @@ struct Fit {
     two_up: bool,
 }
 
-/// Draws the comparison.
-pub fn compare_ui(ui: &mut egui::Ui, prepared: &Prepared, view: &ViewState, commands: &mut Vec<Command>) {
-    let _ = view;
+/// Draws the comparison. `presenter` picks the projector palette for the
+/// design headers, the same one the timelines use. Clicking a row's label
+/// orders the design columns by that row (best first; again to reverse),
+/// kept in `view.compare`.
+pub fn compare_ui(
+    ui: &mut egui::Ui,
+    prepared: &Prepared,
+    view: &mut ViewState,
+    presenter: bool,
+    commands: &mut Vec<Command>,
+) {
     let report = &prepared.report;
     if report.designs.is_empty() {
         ui.label("The scenario has no designs to compare.");
         return;
     }
-    let presenter = timelines::presenter_hint(ui.ctx());
     let all_id = ui.scope_id().with("compare_all_rows");
     let mut all_rows: bool = ui.data(|d| d.get_temp(all_id)).unwrap_or(false);
+    let fit = fit(ui, prepared, ui.available_width(), ui.available_height() - 2.0 * TITLE_HEIGHT);
+    caption_ui(ui, prepared, &fit, &mut all_rows, &mut view.compare);
+    ui.data_mut(|d| d.insert_temp(all_id, all_rows));
+    ui.add_space(4.0);
+    let fit = if all_rows { Fit { max_priority: 2, ..fit } } else { fit };
+    let rows: Vec<&CompareRow> = prepared.compare.iter().filter(|r| r.priority <= fit.max_priority).collect();
+    let sort = &mut view.compare;
+    let order = design_order(&prepared.compare, report.designs.len(), sort.sort_row.as_deref(), sort.descending);
+    let table = Table { prepared, order: &order, size: fit.size, presenter, sections: fit.max_priority > 0 };
+    egui::ScrollArea::vertical().auto_shrink([false, true]).show(ui, |ui| {
+        if fit.two_up {
+            let (left, right) = split(&rows);
+            ui.horizontal_top(|ui| {
+                table_ui(ui, "compare_left", &table, &left, true, sort, commands);
+                ui.add_space(TABLE_GAP);
+                table_ui(ui, "compare_right", &table, &right, false, sort, commands);
+            });
+        } else {
+            egui::ScrollArea::horizontal().show(ui, |ui| {
+                table_ui(ui, "compare_all", &table, &rows, true, sort, commands);
+            });
+        }
+    });
+}
+
+/// The line above the tables: what the figures are, the star, the rows
+/// toggle and, when the designs are sorted, by what (with a way back).
+fn caption_ui(ui: &mut egui::Ui, prepared: &Prepared, fit: &Fit, all_rows: &mut bool, sort: &mut CompareView) {
+    let report = &prepared.report;
     let caption = if report.replications > 1 {
         format!("Mean of {} replications, ± 95 % confidence interval where it matters ·", report.replications)
     } else {
         "One replication (no confidence intervals) ·".to_owned()
     };
-    let fit = fit(ui, prepared, ui.available_width(), ui.available_height() - 2.0 * TITLE_HEIGHT);
     ui.horizontal_wrapped(|ui| {
         ui.label(RichText::new(caption).weak());
         star_ui(ui, 13.0, style::GOOD, "star".to_owned());
         ui.label(RichText::new("best of the row · hover a figure for how it is computed").weak());
-        if fit.max_priority < 2 || all_rows {
-            let (text, tip) = if all_rows {
+        if fit.max_priority < 2 || *all_rows {
+            let (text, tip) = if *all_rows {
                 ("Headline rows", "Show only the rows that fit without scrolling")
             } else {
                 ("Show all rows", "Only the headline rows fit here; show every row, scrolling if needed")
             };
             if ui.small_button(text).on_hover_text(tip).clicked() {
-                all_rows = !all_rows;
+                *all_rows = !*all_rows;
+            }
+        }
+        match &sort.sort_row {
+            Some(row) => {
+                let direction = if sort.descending { "largest" } else { "smallest" };
+                ui.label(RichText::new(format!("· designs by {}, {direction} first", row.trim())).weak());
+                let tip = "Put the designs back in the scenario's order";
+                if ui.small_button("Scenario order").on_hover_text(tip).clicked() {
+                    sort.sort_row = None;
+                }
+            }
+            None => {
+                ui.label(RichText::new("· click a row's name to order the designs by it").weak());
             }
         }
     });
-    ui.data_mut(|d| d.insert_temp(all_id, all_rows));
-    ui.add_space(4.0);
-    let fit = if all_rows { Fit { max_priority: 2, ..fit } } else { fit };
-    let rows: Vec<&CompareRow> = prepared.compare.iter().filter(|r| r.priority <= fit.max_priority).collect();
-    let sections = fit.max_priority > 0;
-    egui::ScrollArea::vertical().auto_shrink([false, true]).show(ui, |ui| {
-        if fit.two_up {
-            let (left, right) = split(&rows);
-            ui.horizontal_top(|ui| {
-                table_ui(ui, "compare_left", prepared, &left, fit.size, presenter, true, sections, commands);
-                ui.add_space(TABLE_GAP);
-                table_ui(ui, "compare_right", prepared, &right, fit.size, presenter, false, sections, commands);
-            });
-        } else {
-            egui::ScrollArea::horizontal().show(ui, |ui| {
-                table_ui(ui, "compare_all", prepared, &rows, fit.size, presenter, true, sections, commands);
-            });
-        }
-    });
+}
+
+/// What every table of one frame shares.
+struct Table<'a> {
+    prepared: &'a Prepared,
+    /// Design indices, left to right.
+    order: &'a [usize],
+    /// Font size.
+    size: f32,
+    presenter: bool,
+    /// Section headings shown.
+    sections: bool,
 }
 
 /// Height of the caption row (and a little room).
@@ -137,7 +178,9 @@ fn text_width(ui: &egui::Ui, text: &str, size: f32) -> f32 {
 
 /// Width a table of `rows` needs at font `size`.
 fn table_width(ui: &egui::Ui, prepared: &Prepared, rows: &[&CompareRow], size: f32) -> f32 {
-    let label = rows.iter().map(|r| text_width(ui, &label_text(r), size)).fold(0.0, f32::max);
+    // Room for the sort marker, whichever row carries it.
+    let marker = (size * 0.6).round() + ui.spacing().item_spacing.x;
+    let label = rows.iter().map(|r| text_width(ui, &label_text(r), size)).fold(0.0, f32::max) + marker;
     let columns: f32 = prepared
         .report
         .designs
@@ -186,28 +229,28 @@ fn star_ui(ui: &mut egui::Ui, size: f32, color: Color32, name: String) -> egui::
     response
 }
 
-/// One table of rows under the design headers. The second of two tables
-/// paints its headers without naming them again for screen readers.
-#[allow(clippy::too_many_arguments)]
+/// One table of rows under the design headers, in `table.order`. The
+/// second of two tables paints its headers without naming them again for
+/// screen readers.
 fn table_ui(
     ui: &mut egui::Ui,
     id: &str,
-    prepared: &Prepared,
+    table: &Table<'_>,
     rows: &[&CompareRow],
-    size: f32,
-    presenter: bool,
     named_headers: bool,
-    sections: bool,
+    sort: &mut CompareView,
     commands: &mut Vec<Command>,
 ) {
-    let designs = &prepared.report.designs;
+    let designs = &table.prepared.report.designs;
+    let size = table.size;
     egui::Grid::new(ui.scope_id().with(id)).striped(true).spacing([COLUMN_GAP, ROW_GAP]).min_col_width(40.0).show(
         ui,
         |ui| {
             ui.label("");
-            for (d, design) in designs.iter().enumerate() {
+            for &d in table.order {
+                let Some(design) = designs.get(d) else { continue };
                 ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
-                    let color = style::design_color(d, presenter);
+                    let color = style::design_color(d, table.presenter);
                     if named_headers {
                         let header = RichText::new(&design.name).size(size + 2.0).strong().color(color);
                         ui.label(header).on_hover_text(format!("Design {}: figures of this column", design.name));
@@ -222,28 +265,70 @@ fn table_ui(
             ui.end_row();
             let mut section = "";
             for row in rows {
-                if sections && row.section != section {
+                if table.sections && row.section != section {
                     section = row.section;
                     ui.label(RichText::new(section.to_uppercase()).size(size - 3.0).strong().weak());
                     ui.end_row();
                 }
-                row_ui(ui, designs, row, size, commands);
+                row_label_ui(ui, row, size, sort);
+                row_ui(ui, table, row, commands);
                 ui.end_row();
             }
         },
     );
 }
 
-fn row_ui(
-    ui: &mut egui::Ui,
-    designs: &[crate::report::DesignReport],
-    row: &CompareRow,
-    size: f32,
-    commands: &mut Vec<Command>,
-) {
-    ui.label(RichText::new(label_text(row)).size(size)).on_hover_text(&row.help);
+/// A row's name: click to order the designs by it, again to reverse; the
+/// row the designs are ordered by carries a triangle pointing the way.
+fn row_label_ui(ui: &mut egui::Ui, row: &CompareRow, size: f32, sort: &mut CompareView) {
+    let sorted = sort.sort_row.as_deref() == Some(row.label.as_str());
+    ui.horizontal(|ui| {
+        let label = egui::Label::new(RichText::new(label_text(row)).size(size)).selectable(false);
+        let again = if sorted { "; click again to reverse" } else { "" };
+        let response = ui
+            .add(label.sense(egui::Sense::click()))
+            .on_hover_text(format!("{}\n\nClick to order the designs by this row{again}", row.help));
+        if sorted {
+            sort_marker_ui(ui, size, sort.descending);
+        }
+        if response.clicked() {
+            if sorted {
+                sort.descending = !sort.descending;
+            } else {
+                sort.sort_row = Some(row.label.clone());
+                sort.descending = best_first_descending(row.better);
+            }
+        }
+    });
+}
+
+/// A small triangle, pointing down when the largest figure comes first
+/// (as in the tenant table), named for screen readers and tests.
+fn sort_marker_ui(ui: &mut egui::Ui, size: f32, descending: bool) {
+    let side = (size * 0.6).round();
+    let (rect, response) = ui.allocate_exact_size(egui::vec2(side, side), egui::Sense::hover());
+    let name = if descending { "sorted largest first" } else { "sorted smallest first" };
+    response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Image, true, name));
+    let (c, w, h) = (rect.center(), side * 0.45, side * 0.38);
+    let points = if descending {
+        vec![c + egui::vec2(-w, -h), c + egui::vec2(w, -h), c + egui::vec2(0.0, h)]
+    } else {
+        vec![c + egui::vec2(-w, h), c + egui::vec2(w, h), c + egui::vec2(0.0, -h)]
+    };
+    let color = ui.visuals().strong_text_color();
+    ui.painter().add(egui::Shape::convex_polygon(points, color, egui::Stroke::NONE));
+}
+
+/// A row's figures, one cell per design in `table.order`.
+fn row_ui(ui: &mut egui::Ui, table: &Table<'_>, row: &CompareRow, commands: &mut Vec<Command>) {
+    let designs = &table.prepared.report.designs;
+    let size = table.size;
     let money_row = row.label.starts_with("Margin");
-    for (cell, design) in row.cells.iter().zip(designs) {
+    for &d in table.order {
+        let (Some(cell), Some(design)) = (row.cells.get(d), designs.get(d)) else {
+            ui.label("");
+            continue;
+        };
         ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
             let mut text = RichText::new(&cell.text).size(size);
             if cell.best {
@@ -278,11 +363,27 @@ mod tests {
     type State = (Prepared, ViewState, Vec<Command>);
 
     fn harness(width: f32) -> Harness<'static, State> {
+        harness_presenter(width, false)
+    }
+
+    fn harness_presenter(width: f32, presenter: bool) -> Harness<'static, State> {
         let state = (noisy_prepared(), ViewState::default(), Vec::new());
         Harness::builder()
             .with_size(egui::vec2(width, 700.0))
             .with_context_setup(style::install_fonts)
-            .build_ui_state(|ui, (p, view, cmds): &mut State| compare_ui(ui, p, view, cmds), state)
+            .build_ui_state(move |ui, (p, view, cmds): &mut State| compare_ui(ui, p, view, presenter, cmds), state)
+    }
+
+    #[test]
+    fn presenter_mode_is_a_parameter_and_picks_the_projector_palette() {
+        for presenter in [false, true] {
+            let mut harness = harness_presenter(1400.0, presenter);
+            harness.run_steps(3);
+            let colors = crate::app::panels::testing::text_colors(harness.output(), "pool");
+            assert!(!colors.is_empty(), "the pool header is painted");
+            let expected = style::design_color(0, presenter);
+            assert!(colors.iter().all(|c| *c == expected), "presenter {presenter}: {colors:?} vs {expected:?}");
+        }
     }
 
     #[test]
@@ -334,7 +435,7 @@ mod tests {
         let mut harness = Harness::builder()
             .with_size(egui::vec2(700.0, 280.0))
             .with_context_setup(style::install_fonts)
-            .build_ui_state(|ui, (p, view, cmds): &mut State| compare_ui(ui, p, view, cmds), state);
+            .build_ui_state(|ui, (p, view, cmds): &mut State| compare_ui(ui, p, view, false, cmds), state);
         harness.run_steps(3);
         for label in ["Total cost / month", "Margin / month", "SLO met (tenants)", "Worst p99 latency", "Who hurt whom"]
         {
@@ -344,6 +445,64 @@ mod tests {
         harness.get_by_label("Show all rows").click();
         harness.run_steps(3);
         assert!(harness.query_by_label("    Margin basic").is_some(), "all rows on request");
+    }
+
+    /// Design names in header order, left to right.
+    fn header_order(harness: &Harness<'_, State>) -> Vec<String> {
+        let mut headers: Vec<(f32, String)> = ["pool", "silo", "bridge"]
+            .iter()
+            .map(|name| (harness.get_by_label(name).rect().left(), (*name).to_owned()))
+            .collect();
+        headers.sort_by(|a, b| a.0.total_cmp(&b.0));
+        headers.into_iter().map(|(_, name)| name).collect()
+    }
+
+    #[test]
+    fn clicking_a_row_name_orders_the_designs_and_again_reverses() {
+        let mut harness = harness(1400.0);
+        harness.run_steps(3);
+        assert_eq!(header_order(&harness), ["pool", "silo", "bridge"], "the scenario's order by default");
+        assert!(harness.query_by_label_contains("sorted").is_none());
+        let report = &harness.state().0.report;
+        let mut by_cost: Vec<(f64, String)> =
+            report.designs.iter().map(|d| (d.totals.cost_usd_per_month.mean, d.name.clone())).collect();
+        by_cost.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let cheapest_first: Vec<String> = by_cost.into_iter().map(|(_, n)| n).collect();
+        harness.get_by_label("Total cost / month").click();
+        harness.run_steps(3);
+        assert_eq!(header_order(&harness), cheapest_first, "lower is better: cheapest first");
+        assert!(harness.query_by_label("sorted smallest first").is_some());
+        assert_eq!(harness.state().1.compare.sort_row.as_deref(), Some("Total cost / month"));
+        // The star follows its design.
+        let star = format!("best Total cost / month: {}", cheapest_first[0]);
+        assert!(harness.query_by_label(&star).is_some(), "{star}");
+        harness.get_by_label("Total cost / month").click();
+        harness.run_steps(3);
+        let mut reversed = cheapest_first.clone();
+        reversed.reverse();
+        assert_eq!(header_order(&harness), reversed);
+        assert!(harness.query_by_label("sorted largest first").is_some());
+        assert!(harness.query_by_label(&star).is_some(), "best is still marked");
+        harness.get_by_label("Scenario order").click();
+        harness.run_steps(3);
+        assert_eq!(header_order(&harness), ["pool", "silo", "bridge"]);
+        assert_eq!(harness.state().1.compare.sort_row, None);
+    }
+
+    #[test]
+    fn a_higher_is_better_row_sorts_best_first() {
+        let mut harness = harness(1400.0);
+        harness.run_steps(3);
+        harness.get_by_label("Margin / month").click();
+        harness.run_steps(3);
+        assert!(harness.state().1.compare.descending, "largest margin first");
+        let report = &harness.state().0.report;
+        let best = report
+            .designs
+            .iter()
+            .max_by(|a, b| a.totals.margin_usd_per_month.mean.total_cmp(&b.totals.margin_usd_per_month.mean))
+            .map(|d| d.name.clone());
+        assert_eq!(header_order(&harness).first(), best.as_ref());
     }
 
     #[test]

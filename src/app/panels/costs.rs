@@ -5,16 +5,16 @@
 //! [`MAX_TENANT_BARS`] tenants show each tier's mean tenant instead. The
 //! bars come ready-made from [`crate::app::plot_data::costs`].
 
-use std::cell::Cell;
-use std::rc::Rc;
-
 use egui::{Align2, Color32, RichText, Stroke};
-use egui_plot::{AxisHints, Bar, BarChart, GridMark, Line, LineStyle, Plot, PlotPoint, Span, Text};
+use egui_plot::{Bar, BarChart, Line, LineStyle, PlotPoint, Span, Text};
 
+mod bar_plot;
 mod margin;
 
+use bar_plot::usd_bar_plot;
 use margin::margin_ui;
 
+use crate::app::panels::plot_axis;
 use crate::app::panels::style::{self, LAYER_NAMES};
 use crate::app::plot_data::compare::usd;
 use crate::app::plot_data::costs::{CostBars, MAX_TENANT_BARS, TierSlots};
@@ -175,45 +175,6 @@ fn chip(ui: &mut egui::Ui, mark: Chip, text: &str) {
     ui.painter().galley(egui::pos2(rect.left() + mark_width + 5.0, y - galley.size().y / 2.0), galley, color);
 }
 
-/// X axis labelling every bar when the labels fit, else each tier group
-/// at its centre (`groups`: name, first and last slot).
-fn slot_axis<'a>(
-    label: &str,
-    names: Vec<String>,
-    groups: Vec<(String, usize, usize)>,
-) -> (AxisHints<'a>, impl Fn(egui_plot::GridInput) -> Vec<GridMark> + 'a) {
-    let widest = names.iter().map(|n| n.chars().count()).max().unwrap_or(4) as f64;
-    let n = names.len();
-    let by_group = Rc::new(Cell::new(false));
-    let centres: Vec<f64> = groups.iter().map(|(_, first, last)| (*first + *last) as f64 / 2.0).collect();
-    let mode = Rc::clone(&by_group);
-    let marks = centres.clone();
-    let hints = AxisHints::new_x().label(label.to_owned()).label_spacing(10.0..=12.0).formatter(move |mark, _| {
-        if mode.get() {
-            let k = centres.iter().position(|c| (c - mark.value).abs() < 1e-6);
-            return k.map_or_else(String::new, |k| groups[k].0.clone());
-        }
-        let k = mark.value.round();
-        if (mark.value - k).abs() < 1e-6 && k >= 0.0 && (k as usize) < names.len() {
-            names[k as usize].clone()
-        } else {
-            String::new()
-        }
-    });
-    let spacer = move |input: egui_plot::GridInput| {
-        // base_step_size is 8 points' worth of plot units.
-        let points_per_slot = 8.0 / input.base_step_size.max(1e-9);
-        let stride = ((widest * 7.5 + 12.0) / points_per_slot).ceil().max(1.0) as usize;
-        by_group.set(stride > 1 && !marks.is_empty());
-        if by_group.get() {
-            marks.iter().map(|&value| GridMark { value, step_size: n as f64 }).collect()
-        } else {
-            (0..n).map(|k| GridMark { value: k as f64, step_size: 1.0 }).collect()
-        }
-    };
-    (hints, spacer)
-}
-
 /// One design's cost bars; a click on a bar selects its tenant.
 fn design_costs_ui(
     ui: &mut egui::Ui,
@@ -237,32 +198,14 @@ fn design_costs_ui(
     } else {
         bars.order.iter().map(|&i| design.tenants.get(i).map_or_else(String::new, |t| t.id.clone())).collect()
     };
-    let slots = names.len();
     let groups = if aggregate {
         Vec::new()
     } else {
         bars.tiers.iter().filter(|g| g.first <= g.last).map(|g| (g.name.clone(), g.first, g.last)).collect()
     };
-    let (axis, spacer) = slot_axis(if aggregate { "tiers (mean tenant)" } else { "tenants, by tier" }, names, groups);
-    let plot = Plot::new(("cost_bars", d))
-        .height(height)
-        .custom_x_axes(vec![axis])
-        .x_grid_spacer(spacer)
-        .y_axis_label("USD / month")
-        .y_axis_formatter(|mark, _| usd_short(mark.value))
-        .y_axis_min_width(44.0)
-        .include_x(-0.6)
-        .include_x(slots as f64 - 0.4)
-        .include_y(0.0)
-        .include_y(bars.y_top_usd)
-        .show_grid([false, true])
-        .allow_drag(false)
-        .allow_zoom(false)
-        .allow_scroll(false)
-        .allow_boxed_zoom(false)
-        .allow_double_click_reset(false)
-        .show_x(false)
-        .show_y(false);
+    let x_label = if aggregate { "tiers (mean tenant)" } else { "tenants, by tier" };
+    let plot = usd_bar_plot(("cost_bars", d), height, plot_axis::tick_spacing_points(ui), x_label, names, groups, 0.6)
+        .include_y(bars.y_top_usd);
     let response = plot.show(ui, |plot_ui| {
         if aggregate {
             tier_bars(plot_ui, prepared, d, highlight);
@@ -356,12 +299,6 @@ fn bar_tooltip_ui(ui: &mut egui::Ui, prepared: &Prepared, d: usize, slot: usize,
     if !footer.is_empty() {
         ui.label(RichText::new(footer).weak());
     }
-}
-
-fn usd_short(value: f64) -> String {
-    let sign = if value < -0.5 { "−" } else { "" };
-    let value = value.abs();
-    if value >= 10_000.0 { format!("{sign}${:.0}k", value / 1000.0) } else { format!("{sign}${value:.0}") }
 }
 
 /// Per-tenant bars stacked by layer, tier backgrounds and price lines.

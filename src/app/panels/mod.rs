@@ -9,7 +9,9 @@ pub mod events_editor;
 pub mod form;
 pub mod layers_editor;
 pub mod lesson;
+pub mod lesson_editor;
 pub mod menu_bar;
+pub mod plot_axis;
 pub mod ron_editor;
 pub mod scenario_editor;
 pub mod start_page;
@@ -17,6 +19,8 @@ pub mod status_bar;
 pub mod style;
 pub mod tenants_editor;
 pub mod tenants_table;
+#[cfg(test)]
+pub(crate) mod testing;
 pub mod tiers_editor;
 pub mod timelines;
 pub mod toolbar;
@@ -68,6 +72,7 @@ fn editor_ui(ui: &mut egui::Ui, app: &mut TenantsimApp, commands: &mut Vec<Comma
             (EditorTab::Layers, "Layers", "Gateway, compute and database: limits, sizing, prices"),
             (EditorTab::Designs, "Designs", "Where each tier's traffic lands in each layer: silo, pool or cells"),
             (EditorTab::Events, "Events", "Spikes and capacity losses during the run"),
+            (EditorTab::Lesson, "Lesson", "Workshop steps (\"try this\") and the claims the results must bear out"),
             (EditorTab::Ron, "RON", "The scenario file as text, with live validation"),
         ] {
             ui.selectable_value(&mut app.view.editor_tab, tab, label).on_hover_text(tip);
@@ -107,6 +112,7 @@ fn editor_ui(ui: &mut egui::Ui, app: &mut TenantsimApp, commands: &mut Vec<Comma
         EditorTab::Layers => layers_editor::layers_ui(ui, &mut draft, errors),
         EditorTab::Designs => designs_editor::designs_ui(ui, &mut draft, errors),
         EditorTab::Events => events_editor::events_ui(ui, &mut draft, errors),
+        EditorTab::Lesson => lesson_editor::lesson_editor_ui(ui, &mut draft),
         EditorTab::Ron => {}
     });
     if draft != app.doc.file {
@@ -117,6 +123,7 @@ fn editor_ui(ui: &mut egui::Ui, app: &mut TenantsimApp, commands: &mut Vec<Comma
             EditorTab::Layers => "Edit layers",
             EditorTab::Designs => "Edit designs",
             EditorTab::Events => "Edit events",
+            EditorTab::Lesson => "Edit lesson",
             EditorTab::Ron => "Edit RON",
         };
         commands.push(Command::Edit { file: Box::new(draft), label: label.to_owned() });
@@ -152,7 +159,7 @@ fn results_ui(ui: &mut egui::Ui, app: &mut TenantsimApp, commands: &mut Vec<Comm
         return;
     };
     match app.view.results_tab {
-        ResultsTab::Compare => compare::compare_ui(ui, &prepared, &app.view, commands),
+        ResultsTab::Compare => compare::compare_ui(ui, &prepared, &mut app.view, app.prefs.presenter, commands),
         ResultsTab::Timelines => timelines::timelines_ui(ui, &prepared, &mut app.view, app.prefs.presenter, commands),
         ResultsTab::Costs => costs::costs_ui(ui, &prepared, &mut app.view, app.prefs.presenter, commands),
         ResultsTab::Tenants => tenants_table::tenants_table_ui(ui, &prepared, &mut app.view, commands),
@@ -167,7 +174,7 @@ fn presenter_ui(ui: &mut egui::Ui, app: &mut TenantsimApp, commands: &mut Vec<Co
     };
     let height = ui.available_height();
     ui.allocate_ui(egui::vec2(ui.available_width(), height * 0.48), |ui| {
-        compare::compare_ui(ui, &prepared, &app.view, commands);
+        compare::compare_ui(ui, &prepared, &mut app.view, true, commands);
     });
     ui.separator();
     timelines::timelines_ui(ui, &prepared, &mut app.view, true, commands);

@@ -69,7 +69,7 @@ fn lesson_ui(ui: &mut Ui, lesson: &mut Option<LessonFile>) {
         .on_hover_text("What to look at and why, as plain text");
         if !lesson.try_this.is_empty() || !lesson.expect.is_empty() {
             ui.weak(format!(
-                "{} \"try this\" step(s) and {} expected outcome(s): edit them in the RON tab.",
+                "{} \"try this\" step(s) and {} expected outcome(s): edit them in the Lesson tab.",
                 lesson.try_this.len(),
                 lesson.expect.len()
             ));

@@ -11,8 +11,8 @@ use egui_plot::{
     Line, LineStyle, Plot, PlotUi, Span,
 };
 
-use crate::app::panels::style;
-use crate::app::plot_data::{BandLine, DesignLines, FlowLines};
+use crate::app::panels::{plot_axis, style};
+use crate::app::plot_data::{BandLine, DesignLines, FlowLines, is_round_step};
 use crate::app::{Command, Prepared, Scope, ViewState};
 
 /// Height of a plot's title row.
@@ -27,22 +27,6 @@ enum PresenterPlot {
     Latency,
     Requests,
     Capacity,
-}
-
-/// Remembers whether this frame is in presenter mode, for panels that are
-/// not told (the comparison picks its palette from it).
-fn remember_presenter(ctx: &egui::Context, presenter: bool) {
-    let frame = ctx.cumulative_frame_nr();
-    ctx.data_mut(|d| d.insert_temp(egui::Id::unique("tenantsim_presenter"), (presenter, frame)));
-}
-
-/// True when the timelines were drawn in presenter mode this frame or the
-/// last one (presenter mode draws them every frame; normal mode only on
-/// their tab, where they say `false`).
-pub(crate) fn presenter_hint(ctx: &egui::Context) -> bool {
-    let frame = ctx.cumulative_frame_nr();
-    let seen: Option<(bool, u64)> = ctx.data(|d| d.get_temp(egui::Id::unique("tenantsim_presenter")));
-    seen.is_some_and(|(presenter, at)| presenter && at + 1 >= frame)
 }
 
 /// One design's flows for the chosen scope.
@@ -64,7 +48,6 @@ pub fn timelines_ui(
     commands: &mut Vec<Command>,
 ) {
     let _ = commands;
-    remember_presenter(ui.ctx(), presenter);
     let choice_id = egui::Id::unique("tenantsim_presenter_plot");
     let mut choice: PresenterPlot = ui.data(|d| d.get_temp(choice_id)).unwrap_or_default();
     let mut reset = controls_ui(ui, prepared, view, presenter.then_some(&mut choice));
@@ -88,7 +71,8 @@ pub fn timelines_ui(
     let link = ui.scope_id().with("timeline_link");
     let overlaid = view.timeline.design.is_none();
     let scope_all = view.timeline.scope == Scope::All;
-    let ctx = PlotCtx { prepared, shown: &shown, link, reset, presenter, overlaid, scope_all };
+    let tick_points = plot_axis::tick_spacing_points(ui);
+    let ctx = PlotCtx { prepared, shown: &shown, link, reset, presenter, overlaid, scope_all, tick_points };
     let slo = prepared.slo_for(&view.timeline.scope, view.selected_tenant.as_deref());
     if presenter {
         let height = (ui.available_height() - TITLE_HEIGHT - 8.0).max(MIN_PLOT_HEIGHT);
@@ -216,6 +200,8 @@ struct PlotCtx<'a> {
     overlaid: bool,
     /// The scope is all tenants (the SLO shown is the strictest).
     scope_all: bool,
+    /// Least room between y tick labels, points.
+    tick_points: f64,
 }
 
 /// Width of every plot's left and right axis, so that the stacked plots'
@@ -262,6 +248,7 @@ impl PlotCtx<'_> {
             .include_x(0.0)
             .include_x(self.prepared.duration_minutes())
             .include_y(0.0)
+            .y_grid_spacer(plot_axis::y_grid(self.tick_points, is_round_step))
             .allow_scroll(false)
             .set_margin_fraction(egui::vec2(0.01, 0.03));
         if self.reset {
@@ -458,6 +445,12 @@ fn capacity_ui(ui: &mut egui::Ui, ctx: &PlotCtx<'_>, height: f32) {
     let right =
         AxisHints::new_y().label("utilisation %").formatter(move |mark, _| format!("{:.0}", mark.value / top * 100.0));
     let plot = ctx.plot("timeline_capacity", height, corner, AxisHints::new_y().label("instances"), Some(right));
+    // Ticks where the utilisation axis reads whole percentages.
+    let whole_percent = move |step: f64| {
+        let percent = step / top * 100.0;
+        (percent - percent.round()).abs() < 1e-6
+    };
+    let plot = plot.y_grid_spacer(plot_axis::y_grid(ctx.tick_points, whole_percent));
     let plot = plot.include_y(top).label_formatter(move |pos| {
         let (name, x, y) = match pos {
             HoverPosition::NearDataPoint { plot_name, position, .. } => (*plot_name, position.x, position.y),
@@ -534,15 +527,63 @@ mod tests {
     }
 
     #[test]
-    fn presenter_mode_shows_one_plot_and_is_remembered() {
+    fn presenter_mode_shows_one_plot() {
         let mut harness = harness(ViewState::default(), true);
         harness.run_steps(3);
         assert!(harness.query_by_label("p99 latency").is_some());
         assert!(harness.query_by_label("Requests per second").is_none());
-        assert!(presenter_hint(&harness.ctx));
         harness.get_by_label("requests").click();
         harness.run_steps(2);
         assert!(harness.query_by_label("Requests per second").is_some());
+    }
+
+    /// The bundled hot-partition lesson's results (run once per test binary).
+    fn hot_partition() -> Prepared {
+        static REPORT: std::sync::OnceLock<crate::report::RunReport> = std::sync::OnceLock::new();
+        let report = REPORT.get_or_init(|| {
+            let bundled = crate::bundled::by_file_name("hot-partition.ron").unwrap_or_else(|| panic!("bundled"));
+            let (_, scenario) = crate::scenario::load_str(bundled.text, &crate::scenario::Limits::default())
+                .unwrap_or_else(|e| panic!("{e}"));
+            let options = crate::sim::RunOptions { threads: Some(2), designs: None, focus: None };
+            crate::sim::run(&scenario, &options, &crate::sim::RunControl::new()).unwrap_or_else(|e| panic!("{e}"))
+        });
+        Prepared::new(report.clone())
+    }
+
+    /// The numbers painted left of the plots (the y axis tick labels), top
+    /// to bottom.
+    fn y_tick_labels(output: &egui::FullOutput) -> Vec<String> {
+        let mut ticks: Vec<(f32, String)> = crate::app::panels::testing::painted_texts(output)
+            .into_iter()
+            .filter(|t| t.rect.right() <= AXIS_WIDTH + 12.0 && t.text.parse::<f64>().is_ok())
+            .map(|t| (t.rect.top(), t.text))
+            .collect();
+        ticks.sort_by(|a, b| a.0.total_cmp(&b.0));
+        ticks.into_iter().map(|(_, t)| t).collect()
+    }
+
+    #[test]
+    fn hot_partition_latency_in_presenter_mode_has_several_y_ticks() {
+        // At 260 points egui_plot's powers-of-ten grid labelled only "0".
+        for height in [260.0, 300.0, 420.0, 700.0] {
+            let mut harness = Harness::builder()
+                .with_size(egui::vec2(1100.0, height))
+                .with_context_setup(crate::app::panels::style::install_fonts)
+                .build_ui_state(
+                    |ui, (p, view, cmds): &mut State| timelines_ui(ui, p, view, true, cmds),
+                    (hot_partition(), ViewState::default(), Vec::new()),
+                );
+            harness.run_steps(3);
+            for plot in ["latency", "requests", "capacity"] {
+                if plot != "latency" {
+                    harness.get_by_label(plot).click();
+                    harness.run_steps(3);
+                }
+                let ticks = y_tick_labels(harness.output());
+                assert!(ticks.len() >= 3, "{plot} at {height} points: {ticks:?}");
+                assert_eq!(ticks.last().map(String::as_str), Some("0"), "{plot} at {height} points: {ticks:?}");
+            }
+        }
     }
 
     #[test]
@@ -554,6 +595,5 @@ mod tests {
         harness.get_by_label("Reset view").click();
         harness.run_steps(2);
         assert!(harness.query_by_label("Requests per second").is_some());
-        assert!(!presenter_hint(&harness.ctx));
     }
 }

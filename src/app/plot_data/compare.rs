@@ -138,6 +138,35 @@ pub fn best_of(means: &[f64], better: Better) -> Vec<bool> {
     means.iter().map(|m| m.is_finite() && (m - best).abs() <= tolerance).collect()
 }
 
+/// The order of the design columns: by the figures (means) of the row
+/// labelled `sort_row`, smallest first unless `descending`; ties and
+/// figures that are not numbers keep the scenario's order (the latter
+/// last). Without such a row, the scenario's order.
+pub fn design_order(rows: &[CompareRow], designs: usize, sort_row: Option<&str>, descending: bool) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..designs).collect();
+    let Some(row) = sort_row.and_then(|label| rows.iter().find(|r| r.label == label)) else {
+        return order;
+    };
+    let key = |d: usize| row.cells.get(d).map_or(f64::NAN, |c| c.mean);
+    order.sort_by(|&a, &b| {
+        let (x, y) = (key(a), key(b));
+        match (x.is_nan(), y.is_nan()) {
+            (true, true) => std::cmp::Ordering::Equal,
+            (true, false) => std::cmp::Ordering::Greater,
+            (false, true) => std::cmp::Ordering::Less,
+            (false, false) if descending => y.total_cmp(&x),
+            (false, false) => x.total_cmp(&y),
+        }
+    });
+    order
+}
+
+/// The direction a first click on a row sorts in: best first (largest
+/// first when no direction is better).
+pub fn best_first_descending(better: Better) -> bool {
+    better != Better::Lower
+}
+
 /// Who hurt whom in one design: each spiking tenant with the tenants it
 /// hurt (file order), culprits in order of first appearance.
 pub fn blame(design: &DesignReport) -> Vec<(String, Vec<String>)> {
@@ -500,6 +529,29 @@ mod tests {
         assert_eq!(best_of(&[1.0, 0.5, 1.0], Better::Higher), vec![true, false, true], "ties share the star");
         assert_eq!(best_of(&[3483.0, 1.0], Better::Neither), vec![false; 2]);
         assert_eq!(best_of(&[5.0], Better::Lower), vec![false], "one design: no contest");
+    }
+
+    #[test]
+    fn designs_are_ordered_by_a_row_and_ties_keep_the_scenario_order() {
+        let row = |means: &[f64]| CompareRow {
+            section: SECTIONS[0],
+            label: "Cost".into(),
+            indent: false,
+            priority: 0,
+            help: String::new(),
+            better: Better::Lower,
+            cells: means
+                .iter()
+                .map(|&mean| CompareCell { text: String::new(), mean, best: false, tooltip: String::new() })
+                .collect(),
+        };
+        let rows = vec![row(&[30.0, 10.0, f64::NAN, 10.0, 20.0])];
+        assert_eq!(design_order(&rows, 5, None, false), vec![0, 1, 2, 3, 4]);
+        assert_eq!(design_order(&rows, 5, Some("Cost"), false), vec![1, 3, 4, 0, 2]);
+        assert_eq!(design_order(&rows, 5, Some("Cost"), true), vec![0, 4, 1, 3, 2]);
+        assert_eq!(design_order(&rows, 5, Some("No such row"), true), vec![0, 1, 2, 3, 4]);
+        assert!(!best_first_descending(Better::Lower));
+        assert!(best_first_descending(Better::Higher));
     }
 
     #[test]

@@ -2,11 +2,11 @@
 //! tiers') under every design, as grouped bars, losses in red.
 
 use egui::{RichText, Stroke};
-use egui_plot::{Bar, BarChart, HLine, Legend, Plot};
+use egui_plot::{Bar, BarChart, HLine, Legend};
 
-use super::{slot_axis, usd_short};
+use super::bar_plot::usd_bar_plot;
 use crate::app::Prepared;
-use crate::app::panels::style;
+use crate::app::panels::{plot_axis, style};
 use crate::app::plot_data::compare::usd;
 
 /// Margin per tier (and over all tiers) for every design, as grouped bars.
@@ -25,25 +25,7 @@ pub(super) fn margin_ui(ui: &mut egui::Ui, prepared: &Prepared, presenter: bool,
         names.push("all tiers".to_owned());
     }
     let groups = names.len();
-    let (axis, spacer) = slot_axis("", names, Vec::new());
-    let plot = Plot::new("margin_bars")
-        .height(height)
-        .custom_x_axes(vec![axis])
-        .x_grid_spacer(spacer)
-        .y_axis_label("USD / month")
-        .y_axis_formatter(|mark, _| usd_short(mark.value))
-        .y_axis_min_width(44.0)
-        .include_x(-0.5)
-        .include_x(groups as f64 - 0.5)
-        .include_y(0.0)
-        .show_grid([false, true])
-        .allow_drag(false)
-        .allow_zoom(false)
-        .allow_scroll(false)
-        .allow_boxed_zoom(false)
-        .allow_double_click_reset(false)
-        .show_x(false)
-        .show_y(false)
+    let plot = usd_bar_plot("margin_bars", height, plot_axis::tick_spacing_points(ui), "", names, Vec::new(), 0.5)
         .legend(Legend::default().position(egui_plot::Corner::RightTop).follow_insertion_order(true));
     let zero = ui.visuals().weak_text_color();
     let margins = report
