@@ -108,6 +108,8 @@ pub enum Scope {
     Tier(usize),
     /// The selected tenant.
     Tenant,
+    /// Every tenant's own series overlaid, the selected tenant emphasised.
+    EachTenant,
 }
 
 /// Timeline controls.

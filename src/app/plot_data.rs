@@ -171,8 +171,8 @@ impl Prepared {
     }
 
     /// The p99 objective a timeline of `scope` is held to: the tier's, the
-    /// selected tenant's tier's, or for all tenants the strictest (with
-    /// the tier's name).
+    /// selected tenant's tier's, or for all tenants (and every tenant
+    /// overlaid with none selected) the strictest (with the tier's name).
     pub fn slo_for(&self, scope: &crate::app::Scope, tenant: Option<&str>) -> Option<(String, f64)> {
         let tiers = &self.report.tiers;
         let slo = |k: usize| self.report.tier_slo_p99_ms.get(k).map(|ms| (tiers[k].clone(), *ms));
@@ -186,6 +186,11 @@ impl Prepared {
                 let tier = self.report.designs.first()?.tenant(tenant?)?.tier.clone();
                 slo(tiers.iter().position(|t| *t == tier)?)
             }
+            // The selected tenant's objective, else the strictest.
+            crate::app::Scope::EachTenant => match tenant {
+                Some(_) => self.slo_for(&crate::app::Scope::Tenant, tenant),
+                None => self.slo_for(&crate::app::Scope::All, None),
+            },
         }
     }
 }
@@ -393,6 +398,8 @@ pub(crate) mod tests {
         assert_eq!(p.slo_for(&crate::app::Scope::Tier(premium), None).map(|s| s.1), Some(150.0));
         assert_eq!(p.slo_for(&crate::app::Scope::Tenant, Some("smb-03")).map(|s| s.1), Some(300.0));
         assert_eq!(p.slo_for(&crate::app::Scope::Tenant, None), None);
+        assert_eq!(p.slo_for(&crate::app::Scope::EachTenant, Some("smb-03")).map(|s| s.1), Some(300.0));
+        assert_eq!(p.slo_for(&crate::app::Scope::EachTenant, None).map(|s| s.1), Some(150.0));
         let pool = &p.designs[0];
         assert!(pool.total.throttled.is_all_zero() || !pool.total.throttled.mean.is_empty());
         assert!(!pool.total.offered.is_all_zero());

@@ -1,8 +1,9 @@
 //! Timelines: requests per second, p99 latency against the SLO, and compute
 //! capacity over the run, stacked and linked on one minutes axis, with the
 //! event windows shaded and 95 % bands around every line. Controls pick
-//! the design (one or all overlaid) and the scope (all tenants, a tier or
-//! the selected tenant). The points come ready-made from
+//! the design (one or all overlaid) and the scope (all tenants, a tier,
+//! the selected tenant, or every tenant's own line overlaid with the
+//! selected one emphasised). The points come ready-made from
 //! [`crate::app::plot_data`]; drawing only copies them.
 
 use egui::{Color32, RichText};
@@ -10,6 +11,10 @@ use egui_plot::{
     AxisHints, ColorConflictHandling, Corner, FilledArea, HLine, HPlacement, HoverPosition, Legend, LegendGrouping,
     Line, LineStyle, Plot, PlotUi, Span,
 };
+
+mod each_tenant;
+
+use each_tenant::{each_tenant_requests_ui, tenant_fit, tenant_lines};
 
 use crate::app::panels::{plot_axis, style};
 use crate::app::plot_data::{BandLine, DesignLines, FlowLines, is_round_step};
@@ -70,9 +75,13 @@ pub fn timelines_ui(
     };
     let link = ui.scope_id().with("timeline_link");
     let overlaid = view.timeline.design.is_none();
-    let scope_all = view.timeline.scope == Scope::All;
+    // The SLO shown is the strictest tier's (see `Prepared::slo_for`).
+    let scope_all = view.timeline.scope == Scope::All
+        || (view.timeline.scope == Scope::EachTenant && view.selected_tenant.is_none());
     let tick_points = plot_axis::tick_spacing_points(ui);
-    let ctx = PlotCtx { prepared, shown: &shown, link, reset, presenter, overlaid, scope_all, tick_points };
+    let each_tenant = (view.timeline.scope == Scope::EachTenant).then_some(view.selected_tenant.as_deref());
+    let ctx =
+        PlotCtx { prepared, shown: &shown, link, reset, presenter, overlaid, scope_all, tick_points, each_tenant };
     let slo = prepared.slo_for(&view.timeline.scope, view.selected_tenant.as_deref());
     if presenter {
         let height = (ui.available_height() - TITLE_HEIGHT - 8.0).max(MIN_PLOT_HEIGHT);
@@ -124,6 +133,12 @@ fn controls_ui(
             }
             let tenant_label = scope_label(&Scope::Tenant, report, tenant.as_deref());
             ui.selectable_value(&mut view.timeline.scope, Scope::Tenant, tenant_label);
+            ui.selectable_value(
+                &mut view.timeline.scope,
+                Scope::EachTenant,
+                scope_label(&Scope::EachTenant, report, None),
+            )
+            .on_hover_text("One line per tenant; select a tenant (tenant table, costs) to pick it out");
         });
         combo.response.labelled_by(label.id);
         if let Some(choice) = choice {
@@ -150,6 +165,7 @@ fn scope_label(scope: &Scope, report: &crate::report::RunReport, tenant: Option<
             Some(id) => format!("tenant {id}"),
             None => "selected tenant (none)".to_owned(),
         },
+        Scope::EachTenant => "each tenant, overlaid".to_owned(),
     }
 }
 
@@ -184,6 +200,15 @@ fn shown<'a>(prepared: &'a Prepared, view: &ViewState) -> Result<Vec<Shown<'a>>,
                     }
                     flow
                 }
+                Scope::EachTenant if design.tenants.is_empty() => {
+                    return Err(format!(
+                        "No per-tenant time series: runs record them only for small scenarios (up to {} \
+                         tenants). Choose all tenants or a tier instead.",
+                        crate::sim::FOCUS_ALL_MAX
+                    ));
+                }
+                // The total stands in for captions; the lines are the tenants'.
+                Scope::EachTenant => Some(&design.total),
             };
             flow.map(|flow| Shown { index, design, flow }).ok_or_else(|| "Unknown tier.".to_owned())
         })
@@ -202,6 +227,8 @@ struct PlotCtx<'a> {
     scope_all: bool,
     /// Least room between y tick labels, points.
     tick_points: f64,
+    /// Every tenant overlaid: `Some`, with the selected tenant if any.
+    each_tenant: Option<Option<&'a str>>,
 }
 
 /// Width of every plot's left and right axis, so that the stacked plots'
@@ -299,12 +326,24 @@ struct Series<'n> {
 /// A line with its translucent 95 % band (band first, so the line is on
 /// top and gives the legend its colour).
 fn band_line(plot_ui: &mut PlotUi<'_>, series: &Series<'_>, line: &BandLine, color: Color32, style: LineStyle) {
+    let width = if matches!(style, LineStyle::Dotted { .. }) { 2.5 } else { 2.0 };
+    band_line_width(plot_ui, series, line, color, style, width);
+}
+
+/// [`band_line`] with a chosen line width.
+fn band_line_width(
+    plot_ui: &mut PlotUi<'_>,
+    series: &Series<'_>,
+    line: &BandLine,
+    color: Color32,
+    style: LineStyle,
+    width: f32,
+) {
     if line.x.len() >= 2 && line.lower.len() == line.x.len() && line.upper.len() == line.x.len() {
         let fill = color.gamma_multiply(0.22);
         let band = FilledArea::new(series.legend, &line.x, &line.lower, &line.upper);
         plot_ui.add(band.fill_color(fill).allow_hover(false).id(series.id));
     }
-    let width = if matches!(style, LineStyle::Dotted { .. }) { 2.5 } else { 2.0 };
     plot_ui.line(Line::new(series.hover, line.mean.clone()).color(color).style(style).width(width).id(series.id));
 }
 
@@ -337,6 +376,9 @@ const DROPPED: LineStyle = LineStyle::Dashed { length: 4.0 };
 const THROTTLED_COLOR: Color32 = Color32::from_rgb(255, 152, 0);
 
 fn requests_ui(ui: &mut egui::Ui, ctx: &PlotCtx<'_>, height: f32) {
+    if let Some(selected) = ctx.each_tenant {
+        return each_tenant_requests_ui(ui, ctx, selected, height);
+    }
     let throttled = ctx.shown.iter().any(|s| !s.flow.throttled.is_all_zero());
     let dropped = ctx.shown.iter().any(|s| !s.flow.dropped.is_all_zero());
     let caption = match (throttled, dropped) {
@@ -412,8 +454,11 @@ fn latency_ui(ui: &mut egui::Ui, ctx: &PlotCtx<'_>, slo: Option<&(String, f64)>,
         None => "of requests served in each interval".to_owned(),
     };
     title_ui(ui, "p99 latency", &caption);
-    let entries = ctx.prepared.events.len() + ctx.shown.len() + usize::from(slo.is_some());
-    let lines: Vec<&BandLine> = ctx.shown.iter().map(|s| &s.flow.p99_ms).collect();
+    let (entries, lines) = match ctx.each_tenant {
+        Some(_) => tenant_fit(ctx, |f| &f.p99_ms),
+        None => (ctx.prepared.events.len() + ctx.shown.len(), ctx.shown.iter().map(|s| &s.flow.p99_ms).collect()),
+    };
+    let entries = entries + usize::from(slo.is_some());
     let (corner, top) = ctx.legend_fit(&lines, slo.map_or(0.0, |s| s.1), entries, height);
     let plot = ctx.plot("timeline_latency", height, corner, AxisHints::new_y().label("p99 ms"), None);
     let plot = plot.include_y(top).label_formatter(hover("ms", 1));
@@ -422,6 +467,10 @@ fn latency_ui(ui: &mut egui::Ui, ctx: &PlotCtx<'_>, slo: Option<&(String, f64)>,
         if let Some((tier, ms)) = slo {
             let name = format!("SLO {tier} {ms:.0} ms");
             plot_ui.hline(HLine::new(name, *ms).color(style::BAD).style(LineStyle::dashed_dense()).width(1.5));
+        }
+        if let Some(selected) = ctx.each_tenant {
+            tenant_lines(plot_ui, ctx, selected, "p99", |f| &f.p99_ms);
+            return;
         }
         for s in ctx.shown {
             let hover = format!("{} p99", s.design.name);
@@ -584,6 +633,56 @@ mod tests {
                 assert_eq!(ticks.last().map(String::as_str), Some("0"), "{plot} at {height} points: {ticks:?}");
             }
         }
+    }
+
+    #[test]
+    fn each_tenant_overlaid_highlights_the_selection_in_lines_and_legend() {
+        let mut view = ViewState::default();
+        view.timeline.scope = Scope::EachTenant;
+        view.timeline.design = Some(0);
+        let mut harness = harness(view, false);
+        harness.run_steps(3);
+        assert_eq!(harness.query_all_by_label("every tenant").count(), 2, "one legend entry in requests and p99");
+        assert!(harness.query_by_label("smb-00").is_none(), "no tenant of its own in the legend");
+        let base = style::design_color(0, false);
+        let widths = |harness: &Harness<'_, State>, color: Color32| {
+            let lines = crate::app::panels::testing::painted_lines(harness.output());
+            lines.iter().filter(|(_, c)| *c == color).map(|(w, _)| *w).collect::<Vec<f32>>()
+        };
+        let alone = each_tenant::tenant_line_style(false, false, base);
+        let chosen = each_tenant::tenant_line_style(true, true, base);
+        assert!(widths(&harness, alone.color).len() >= 2 * 17, "17 tenants in two plots, drawn alike");
+        // (The capacity plot below draws the design's instances in its colour.)
+        assert!(!widths(&harness, base).contains(&chosen.width), "nobody is emphasised");
+
+        harness.state_mut().1.selected_tenant = Some("smb-00".into());
+        harness.run_steps(3);
+        assert_eq!(harness.query_all_by_label("smb-00").count(), 2, "the selected tenant is named in both legends");
+        assert_eq!(harness.query_all_by_label("other tenants").count(), 2);
+        let others = each_tenant::tenant_line_style(false, true, base);
+        let thick = widths(&harness, chosen.color).into_iter().filter(|w| *w == chosen.width).count();
+        assert_eq!(thick, 2, "one thick line in full colour in requests and in p99");
+        let dimmed = widths(&harness, others.color);
+        assert!(dimmed.len() >= 2 * 16 && dimmed.iter().all(|w| *w == others.width), "{dimmed:?}");
+    }
+
+    #[test]
+    fn each_tenant_needs_per_tenant_series() {
+        let mut report = crate::app::plot_data::tests::noisy_report();
+        for design in &mut report.designs {
+            design.series.tenants.clear();
+        }
+        let mut view = ViewState::default();
+        view.timeline.scope = Scope::EachTenant;
+        let mut harness = Harness::builder()
+            .with_size(egui::vec2(1100.0, 800.0))
+            .with_context_setup(crate::app::panels::style::install_fonts)
+            .build_ui_state(
+                |ui, (p, view, cmds): &mut State| timelines_ui(ui, p, view, false, cmds),
+                (Prepared::new(report), view, Vec::new()),
+            );
+        harness.run_steps(2);
+        assert!(harness.query_by_label_contains("No per-tenant time series").is_some());
     }
 
     #[test]
