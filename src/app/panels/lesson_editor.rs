@@ -308,7 +308,7 @@ mod tests {
         assert_eq!(step.label, format!("Step {}", new + 1));
         assert!(matches!(&step.changes[..], [ChangeFile::TenantRate { tenant, .. }] if tenant == "acme"));
         // The kind's pick list turns the change into another kind.
-        harness.get_by_label("Tenant rate").click();
+        harness.get_by(|n| n.role() == egui::Role::ComboBox && n.value().as_deref() == Some("Tenant rate")).click();
         harness.run();
         harness.get_by_label("Group count").click();
         harness.run();

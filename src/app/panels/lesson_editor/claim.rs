@@ -66,7 +66,9 @@ pub(super) fn claim_ui(
         .horizontal(|ui| {
             let tip = "Why it holds, shown next to the tick or cross in the lesson panel";
             form::label_ui(ui, "Why", tip);
-            ui.add(egui::TextEdit::singleline(&mut claim.why).desired_width(240.0)).on_hover_text(tip);
+            // The rest of the line, less room for the three list buttons.
+            let width = (ui.available_width() - 90.0).clamp(160.0, 480.0);
+            ui.add(egui::TextEdit::singleline(&mut claim.why).desired_width(width)).on_hover_text(tip);
             buttons(ui)
         })
         .inner;
