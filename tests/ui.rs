@@ -295,3 +295,16 @@ fn a_lesson_step_added_in_the_lesson_form_is_in_the_scenario_and_undo_removes_it
     assert_eq!(steps(harness.state()), before);
     assert!(!harness.state().doc.is_dirty());
 }
+
+#[test]
+fn an_idle_window_stops_asking_for_frames() {
+    // Once results are shown and nothing changes, the app must not request
+    // another frame (sending the window title every frame used to keep an
+    // idle window repainting at full speed).
+    let mut harness = app_harness();
+    wait_for_results(&mut harness);
+    for _ in 0..3 {
+        harness.step();
+    }
+    assert!(!harness.ctx.has_requested_repaint(), "idle app requested a repaint: {:?}", harness.ctx.repaint_causes());
+}

@@ -246,6 +246,8 @@ pub struct TenantsimApp {
     /// Frame-time statistics.
     pub frames: FrameStats,
     quit_confirmed: bool,
+    /// Title last sent to the window.
+    window_title: String,
     fonts_installed: bool,
     /// Automatic screenshot: target and frames still to wait.
     auto_screenshot: Option<(std::path::PathBuf, u32)>,
@@ -280,6 +282,7 @@ impl TenantsimApp {
             dialog_rx,
             frames: FrameStats::default(),
             quit_confirmed: false,
+            window_title: String::new(),
             fonts_installed: false,
             auto_screenshot: None,
             measure: None,
@@ -346,6 +349,8 @@ impl TenantsimApp {
                 let report = measure_report(m);
                 println!("{report}");
                 self.measure = None;
+                // The re-rolls were the benchmark's, not the user's edits.
+                self.quit_confirmed = true;
                 ctx.send_viewport_cmd(egui::ViewportCommand::Close);
                 return;
             }
@@ -793,8 +798,13 @@ impl TenantsimApp {
                 self.apply(command, &ctx);
             }
         }
+        // Every viewport command asks for another frame: sending the title
+        // each frame would keep an idle window repainting forever.
         let title = format!("tenantsim — {}", self.doc.title());
-        ctx.send_viewport_cmd(egui::ViewportCommand::Title(title));
+        if self.window_title != title {
+            self.window_title.clone_from(&title);
+            ctx.send_viewport_cmd(egui::ViewportCommand::Title(title));
+        }
         self.tick_auto_screenshot(&ctx);
         let running = self.runner.is_busy();
         let frame_ms = started.elapsed().as_secs_f64() * 1000.0;
@@ -849,9 +859,12 @@ fn measure_report(m: &Measure) -> String {
             v.iter().copied().fold(0.0, f64::max)
         )
     };
+    let slowest = m.frame_ms.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).map_or(0, |(i, _)| i);
+    let after_first = m.frame_ms.get(1..).unwrap_or(&[]);
     format!(
-        "frame build time (all frames): {}\nframe build time while simulating: {}\nedit to updated results: {}",
+        "frame build time (all frames): {}\n  slowest is frame #{slowest} (#0 is the first frame)\nframe build time after the first frame: {}\nframe build time while simulating: {}\nedit to updated results: {}",
         describe(&m.frame_ms),
+        describe(after_first),
         describe(&m.frame_ms_while_running),
         describe(&m.edit_to_results_ms)
     )

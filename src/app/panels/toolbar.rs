@@ -8,19 +8,20 @@ pub fn toolbar_ui(ui: &mut egui::Ui, app: &mut TenantsimApp, commands: &mut Vec<
         ui.heading(&app.doc.file.name).on_hover_text(&app.doc.file.description);
         ui.separator();
         let mut file = app.doc.file.clone();
-        ui.label("Seed").on_hover_text(
+        let seed_label = ui.label("Seed").on_hover_text(
             "Every random arrival derives from this number. The same seed gives the same traffic in every design \
              (common random numbers) and the same results on every machine.",
         );
-        ui.add(egui::DragValue::new(&mut file.clock.seed).speed(1.0));
+        ui.add(egui::DragValue::new(&mut file.clock.seed).speed(1.0)).labelled_by(seed_label.id);
         if ui.button("Re-roll seed").on_hover_text("Draw a new seed: new random traffic, same scenario").clicked() {
             commands.push(Command::Reroll);
         }
-        ui.label("Replications").on_hover_text(
+        let replications_label = ui.label("Replications").on_hover_text(
             "Independent runs with different random streams. More replications give tighter 95 % confidence \
              intervals (the ± figures) but take longer.",
         );
-        ui.add(egui::DragValue::new(&mut file.clock.replications).range(1..=200).clamp_existing_to_range(false));
+        ui.add(egui::DragValue::new(&mut file.clock.replications).range(1..=200).clamp_existing_to_range(false))
+            .labelled_by(replications_label.id);
         if file != app.doc.file {
             commands.push(Command::Edit { file: Box::new(file), label: "Edit seed/replications".into() });
         }
