@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Writes PNGs of the app (release build) under Xvfb to docs/screenshots/.
-# Needs: xvfb (xvfb-run) and xdotool. Usage: scripts/screenshots.sh [--install]
+# Needs: xvfb (xvfb-run). Usage: scripts/screenshots.sh [--install]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if [[ "${1:-}" == "--install" ]] || ! command -v xvfb-run > /dev/null; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq xvfb xdotool libgl1-mesa-dri > /dev/null
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq xvfb libgl1-mesa-dri > /dev/null
 fi
 
 cargo build --release
@@ -17,10 +17,7 @@ shot() {
     local name=$1 scenario=$2 view=$3
     shift 3
     rm -f "$out/$name.png"
-    # The pointer starts in the middle of the screen, where it would leave a
-    # hover tooltip in the picture: park it in the corner first (xdotool).
     xvfb-run -a -s "-screen 0 1600x1000x24" \
-        sh -c 'command -v xdotool > /dev/null && xdotool mousemove 1599 999; exec "$@"' sh \
         timeout 120 ./target/release/tenantsim gui "$scenario" --view "$view" --screenshot "$out/$name.png" "$@"
     if [[ -s "$out/$name.png" ]]; then
         echo "wrote $out/$name.png"
