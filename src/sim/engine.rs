@@ -15,7 +15,7 @@ use crate::scenario::model::{DB_BURST_BANK_SECS, DbPricing, Design, Event, Scena
 use crate::sim::RunControl;
 use crate::sim::arrivals::ArrivalStream;
 use crate::sim::histogram::Histogram;
-use crate::sim::latency::{Key, PmfCache, SLOTS, SharedPmfs, Sinks, Slot, add_to_slot, key_of};
+use crate::sim::latency::{Key, LatencyBook, SharedPmfs, key_of};
 use crate::sim::rng::{StreamPurpose, stream, stream_seed};
 
 /// Most points in a time series.
@@ -120,29 +120,36 @@ struct ComputeStack {
     eval_busy_secs: f64,
     eval_capacity_secs: f64,
     /// Last stationary wait computed, with its inputs (servers, load):
-    /// reused while they are unchanged.
+    /// reused while the servers are unchanged and the load is within
+    /// [`LOAD_TOLERANCE`] of it.
     memo: (u32, f64, WaitState),
     /// Backlog driven by intensity rather than counts, for the delay term:
     /// zero whenever the stack is stable (the stationary wait already
     /// covers Poisson noise), equal to the real backlog in overload.
     fluid_backlog: f64,
+    /// Requests queued at the end of the last tick (sum over members).
+    backlog: f64,
+    /// Whole requests admitted to the stack this tick, and their intensity
+    /// (per second), gathered as tenants arrive.
+    arrived: i64,
+    lambda: f64,
+    /// The stack was saturated or had a backlog this tick, so its members
+    /// were simulated one by one.
+    slow: bool,
+    /// The latency distribution its requests see (quantised) and its mean.
+    state: WaitState,
+    key: Key,
+    mean_latency_secs: f64,
 }
 
-/// Whole-request counters of every tenant over the run, after the
-/// gateway (those before it live in [`Inflow`]).
-struct Counts {
-    admitted: Vec<i64>,
-    throttled_account: Vec<i64>,
-}
-
-impl Counts {
-    fn new(n: usize) -> Self {
-        Self { admitted: vec![0; n], throttled_account: vec![0; n] }
-    }
-}
+/// Relative change of a stack's load below which its stationary wait is
+/// not recomputed: far finer than the latency key's quantisation (0.4 %
+/// of P(wait), 1 % of the wait rate).
+const LOAD_TOLERANCE: f64 = 1e-4;
 
 /// A tenant's arrivals and the per-tenant part of the gateway: its
-/// stream, load, usage plan and their counters.
+/// stream, load, usage plan, the stacks it is routed to, and the counters
+/// the arrival pass keeps.
 #[derive(Debug, Clone)]
 struct Inflow {
     stream: ArrivalStream,
@@ -156,7 +163,16 @@ struct Inflow {
     plan: Option<PlanRates>,
     tokens: f64,
     quota_used: [u64; 3],
+    /// Its gateway, compute and database stacks (0 for a missing layer).
+    gw: u32,
+    compute: u32,
+    db: u32,
+    /// Most read and write units one request can put on one partition
+    /// (for the database's no-throttling test).
+    db_read_bound: f64,
+    db_write_bound: f64,
     offered: i64,
+    plan_admitted: i64,
     throttled_plan: i64,
     throttled_quota: i64,
 }
@@ -177,12 +193,40 @@ impl Inflow {
     }
 }
 
+/// A tenant's whole-request totals kept outside the arrival pass.
+///
+/// Most ticks are *fast* for a tenant: nothing throttles or queues it
+/// after its usage plan, so each of its admitted requests is served at its
+/// compute stack's latency. Those ticks cost nothing per tenant; their
+/// totals follow from the counters ([`Totals::fast`]) and their latency
+/// weight is recorded per epoch of the stack's latency state.
+#[derive(Debug, Clone, Copy, Default)]
+struct Totals {
+    throttled_account: i64,
+    /// Admitted requests in slow ticks (simulated one by one).
+    slow_admitted: i64,
+    /// Fast requests already recorded in the latency histograms.
+    latency_mark: i64,
+    /// Fast requests already counted in the latency sum (whose mean only
+    /// changes with the stack's state, so splitting an epoch for a window
+    /// or a series point does not change how the sum rounds).
+    mean_mark: i64,
+    /// Offered requests counted when the event window last changed.
+    window_mark: i64,
+}
+
+impl Totals {
+    /// Requests admitted and served in fast ticks so far.
+    fn fast(&self, inflow: &Inflow) -> i64 {
+        inflow.plan_admitted - self.throttled_account - self.slow_admitted
+    }
+}
+
 /// One tenant's requests in the current tick, stage by stage.
 #[derive(Debug, Clone, Copy, Default)]
 struct TickFlow {
-    /// Arrival intensity, per second (after the gateway: admitted only).
+    /// Arrival intensity after the gateway, per second.
     intensity: f64,
-    arrivals: i64,
     plan_admitted: i64,
     admitted: i64,
 }
@@ -207,6 +251,14 @@ struct PlanRates {
 struct DbStack {
     partitions: usize,
     first_partition: usize,
+    /// Upper bounds on the read and write units any one partition of the
+    /// stack receives this tick, gathered as tenants arrive.
+    read_bound: f64,
+    write_bound: f64,
+    /// Simulated partition by partition this tick.
+    slow: bool,
+    /// Every partition's provisioned burst bank is full.
+    banks_full: bool,
 }
 
 /// Splits `allowed` whole requests among the members' `plan_admitted`
@@ -238,6 +290,60 @@ fn share_out(members: &[u32], allowed: i64, total: i64, cursor: &mut usize, flow
 /// (tenant, shard), the same in every design.
 fn partition_of(tenant: usize, shard: u32, partitions: usize) -> usize {
     (stream_seed(tenant as u64, 0, u64::from(shard), StreamPurpose::GroupRates) % partitions as u64) as usize
+}
+
+/// Whether tenant `t` is inside another tenant's event window this tick.
+struct WindowFlags<'a> {
+    track: bool,
+    active_spikes: u32,
+    own_active: &'a [u32],
+}
+
+impl WindowFlags<'_> {
+    #[inline]
+    fn of(&self, t: usize) -> bool {
+        self.track && self.active_spikes > self.own_active[t]
+    }
+}
+
+/// Records the fast-tick weight the members of a compute stack gathered
+/// since their last flush under the stack's current latency state. With
+/// `open_tick`, the current tick's admitted requests are left for the
+/// next epoch (the stack's state is about to change); with `close_mean`,
+/// their latency sum is brought up to date too.
+#[allow(clippy::too_many_arguments)]
+fn flush_epoch(
+    members: &[u32],
+    cs: &ComputeStack,
+    open_tick: bool,
+    close_mean: bool,
+    tick: u64,
+    inflows: &[Inflow],
+    totals: &mut [Totals],
+    now: &[TickFlow],
+    raw: &mut [TenantRaw],
+    book: &mut LatencyBook<'_>,
+    window: &WindowFlags<'_>,
+) {
+    for &t in members {
+        let t = t as usize;
+        if !inflows[t].active {
+            continue;
+        }
+        let mut fast = totals[t].fast(&inflows[t]);
+        if open_tick {
+            fast -= now[t].admitted;
+        }
+        let weight = fast - totals[t].latency_mark;
+        if weight > 0 {
+            book.record(t, cs.key, weight as f64, window.of(t), tick);
+        }
+        totals[t].latency_mark = fast;
+        if close_mean {
+            raw[t].latency_sum_secs += (fast - totals[t].mean_mark) as f64 * cs.mean_latency_secs;
+            totals[t].mean_mark = fast;
+        }
+    }
 }
 
 /// Runs one task. Returns `None` when cancelled.
@@ -289,6 +395,58 @@ pub fn simulate(
         })
         .collect();
     let track_window = !spikes_in_scenario.is_empty();
+    let mut spike_on = vec![false; spikes_in_scenario.len()];
+
+    let gw_topology = &design.layers[LayerName::Gateway.index()];
+    let c_topology = &design.layers[LayerName::Compute.index()];
+    let db_topology = &design.layers[LayerName::Database.index()];
+
+    // Database stacks and key shards.
+    let mut db_stacks = Vec::with_capacity(db_topology.stacks.len());
+    let mut total_partitions = 0usize;
+    if let Some(db) = &sc.database {
+        for s in &db_topology.stacks {
+            let partitions = if s.kind == StackKind::Silo { db.silo_partitions } else { db.pool_partitions } as usize;
+            db_stacks.push(DbStack {
+                partitions,
+                first_partition: total_partitions,
+                read_bound: 0.0,
+                write_bound: 0.0,
+                slow: false,
+                banks_full: false,
+            });
+            total_partitions += partitions;
+        }
+    }
+    let mut shard_start = Vec::with_capacity(n + 1);
+    let mut shard_partition: Vec<usize> = Vec::new();
+    let mut shard_share: Vec<f64> = Vec::new();
+    // Largest share of a tenant's requests that lands on one partition.
+    let mut hottest_share = vec![0.0; n];
+    if sc.database.is_some() {
+        let mut on_partition = vec![0.0; total_partitions];
+        for (t, tenant) in sc.tenants.iter().enumerate() {
+            shard_start.push(shard_partition.len());
+            let stack = &db_stacks[db_topology.stack_of_tenant[t] as usize];
+            let shards = tenant.load.key_shards;
+            for shard in 0..shards {
+                let p = stack.first_partition + partition_of(t, shard, stack.partitions);
+                shard_partition.push(p);
+                let share = if shard == 0 {
+                    tenant.load.hot_key_share
+                } else {
+                    (1.0 - tenant.load.hot_key_share) / f64::from(shards - 1)
+                };
+                shard_share.push(share);
+                on_partition[p] += share;
+                hottest_share[t] = f64::max(hottest_share[t], on_partition[p]);
+            }
+            for &p in &shard_partition[shard_start[t]..] {
+                on_partition[p] = 0.0;
+            }
+        }
+        shard_start.push(shard_partition.len());
+    }
 
     // Tenant state: what the arrival pass reads and writes, one record
     // per tenant (one bounds check, one cache line or two).
@@ -298,6 +456,7 @@ pub fn simulate(
         .enumerate()
         .map(|(t, tenant)| {
             let tier_plan = sc.tiers[tenant.tier].plan.as_ref();
+            let load = &tenant.load;
             Inflow {
                 stream: ArrivalStream::new(stream(
                     sc.clock.seed,
@@ -307,7 +466,7 @@ pub fn simulate(
                 )),
                 active: active[t],
                 tier: tenant.tier,
-                rate_per_sec: tenant.load.rate_per_sec,
+                rate_per_sec: load.rate_per_sec,
                 pattern: pattern_of[t],
                 spike_factor: 1.0,
                 plan: tier_plan.filter(|_| sc.gateway.is_some()).map(|p| PlanRates {
@@ -317,7 +476,13 @@ pub fn simulate(
                 }),
                 tokens: tier_plan.map_or(0.0, |p| p.burst),
                 quota_used: [0; 3],
+                gw: gw_topology.stack_of_tenant.get(t).copied().unwrap_or(0),
+                compute: c_topology.stack_of_tenant[t],
+                db: db_topology.stack_of_tenant.get(t).copied().unwrap_or(0),
+                db_read_bound: load.read_fraction * load.read_units_per_read * hottest_share[t],
+                db_write_bound: (1.0 - load.read_fraction) * load.write_units_per_write * hottest_share[t],
                 offered: 0,
+                plan_admitted: 0,
                 throttled_plan: 0,
                 throttled_quota: 0,
             }
@@ -325,10 +490,9 @@ pub fn simulate(
         .collect();
     let mut quota_period = [0u64; 3];
     let mut own_active = vec![0u32; n];
-    // Per-tick counts are i64 (exact, and cheap to convert to f64);
-    // per-run counts accumulate as integers.
+    let mut active_spikes = 0u32;
     let mut now = vec![TickFlow::default(); n];
-    let mut counts = Counts::new(n);
+    let mut totals = vec![Totals::default(); n];
     // What each tenant had counted at the start of the current series
     // point (offered, admitted, served, dropped).
     let mut point_start = vec![PointStart::default(); n];
@@ -341,23 +505,23 @@ pub fn simulate(
     let mut tenant_state: Vec<WaitState> =
         vec![WaitState { delay_secs: 0.0, wait_probability: 0.0, wait_rate_per_sec: 1.0 }; n];
     let mut raw: Vec<TenantRaw> = vec![TenantRaw::default(); n];
-    let mut slots: Vec<[Slot; SLOTS]> = vec![[Slot::default(); SLOTS]; n];
-    let mut run_hist: Vec<Histogram> = (0..n).map(|_| Histogram::fine()).collect();
-    let mut window_hist: Vec<Histogram> =
-        if track_window { (0..n).map(|_| Histogram::coarse()).collect() } else { Vec::new() };
-    let mut cache = PmfCache::new(shared);
+    let tiers = sc.tiers.len();
+    let mut book = LatencyBook::new(shared, tier_of.clone(), tiers, focus, track_window);
     let weights: Vec<f64> = sc.tenants.iter().map(|t| sc.tiers[t.tier].weight).collect();
+    // Tenants simulated one by one this tick, each once.
+    let mut slow_tenants: Vec<u32> = Vec::with_capacity(n);
+    let mut slow_mark = vec![0u64; n];
 
     // Gateway stacks.
-    let gw_topology = &design.layers[LayerName::Gateway.index()];
     let mut gw_tokens: Vec<f64> = vec![sc.gateway.as_ref().map_or(0.0, |g| g.account_burst); gw_topology.stacks.len()];
+    let mut gw_demand = vec![0i64; gw_topology.stacks.len().max(1)];
     let mut gw_cursor = vec![0usize; gw_topology.stacks.len()];
     let mut gw_stacks_raw = vec![StackRaw::default(); gw_topology.stacks.len()];
     let gw_active = stack_active(gw_topology);
 
     // Compute stacks, pre-sized for the load at t = 0 when autoscaled.
-    let c_topology = &design.layers[LayerName::Compute.index()];
     let concurrency = sc.compute.concurrency;
+    let idle = WaitState { delay_secs: 0.0, wait_probability: 0.0, wait_rate_per_sec: 1.0 };
     let mut compute: Vec<ComputeStack> = c_topology
         .stacks
         .iter()
@@ -385,12 +549,15 @@ pub fn simulate(
                 max: bounds.max,
                 eval_busy_secs: 0.0,
                 eval_capacity_secs: 0.0,
-                memo: (
-                    u32::MAX,
-                    f64::NAN,
-                    WaitState { delay_secs: 0.0, wait_probability: 0.0, wait_rate_per_sec: 1.0 },
-                ),
+                memo: (u32::MAX, f64::NAN, idle),
                 fluid_backlog: 0.0,
+                backlog: 0.0,
+                arrived: 0,
+                lambda: 0.0,
+                slow: false,
+                state: idle,
+                key: key_of(&idle),
+                mean_latency_secs: idle.mean_latency_secs(&service),
             }
         })
         .collect();
@@ -399,43 +566,8 @@ pub fn simulate(
     let eval_ticks = sc.compute.autoscale.map_or(u64::MAX, |a| ((a.evaluation_secs / dt).round() as u64).max(1));
     let warmup_ticks = sc.compute.autoscale.map_or(0, |a| (a.warmup_secs / dt).round() as u64);
     let timeout = sc.compute.queue_timeout_secs;
-    let mut stack_state: Vec<WaitState> = vec![tenant_state[0]; c_topology.stacks.len()];
-    let mut stack_key: Vec<Key> = vec![key_of(&tenant_state[0]); c_topology.stacks.len()];
-    let mut stack_mean_latency_secs: Vec<f64> =
-        vec![tenant_state[0].mean_latency_secs(&service); c_topology.stacks.len()];
     let weighted_fair = sc.compute.fairness == FairnessFile::WeightedFair;
 
-    // Database stacks and key shards.
-    let db_topology = &design.layers[LayerName::Database.index()];
-    let mut db_stacks = Vec::with_capacity(db_topology.stacks.len());
-    let mut total_partitions = 0usize;
-    if let Some(db) = &sc.database {
-        for s in &db_topology.stacks {
-            let partitions = if s.kind == StackKind::Silo { db.silo_partitions } else { db.pool_partitions } as usize;
-            db_stacks.push(DbStack { partitions, first_partition: total_partitions });
-            total_partitions += partitions;
-        }
-    }
-    let mut shard_start = Vec::with_capacity(n + 1);
-    let mut shard_partition: Vec<usize> = Vec::new();
-    let mut shard_share: Vec<f64> = Vec::new();
-    if sc.database.is_some() {
-        for (t, tenant) in sc.tenants.iter().enumerate() {
-            shard_start.push(shard_partition.len());
-            let stack = &db_stacks[db_topology.stack_of_tenant[t] as usize];
-            let shards = tenant.load.key_shards;
-            for shard in 0..shards {
-                shard_partition.push(stack.first_partition + partition_of(t, shard, stack.partitions));
-                let share = if shard == 0 {
-                    tenant.load.hot_key_share
-                } else {
-                    (1.0 - tenant.load.hot_key_share) / f64::from(shards - 1)
-                };
-                shard_share.push(share);
-            }
-        }
-        shard_start.push(shard_partition.len());
-    }
     let mut read_demand = vec![0.0; total_partitions];
     let mut write_demand = vec![0.0; total_partitions];
     let mut read_ok = vec![1.0; total_partitions];
@@ -446,26 +578,20 @@ pub fn simulate(
         }
         _ => (None, None),
     };
-    let mut partition_touched = vec![false; total_partitions];
-    let mut partition_last_tick = vec![0u64; total_partitions];
-    let mut touched: Vec<usize> = Vec::with_capacity(total_partitions);
-    let partition_stack: Vec<usize> =
-        db_stacks.iter().enumerate().flat_map(|(s, st)| std::iter::repeat_n(s, st.partitions)).collect();
     let mut read_bank = vec![0.0; total_partitions];
     let mut write_bank = vec![0.0; total_partitions];
     let mut db_stacks_raw = vec![StackRaw::default(); db_stacks.len()];
+    let db_active = stack_active(db_topology);
 
     // Series.
     let ticks_per_point = ticks.div_ceil(MAX_SERIES_POINTS.min(ticks).max(1));
     let points = ticks.div_ceil(ticks_per_point) as usize;
-    let tiers = sc.tiers.len();
     let mut tier_flow: Vec<FlowRaw> = (0..tiers).map(|_| FlowRaw::new(points)).collect();
     let mut total_flow = FlowRaw::new(points);
     let mut series_instances = vec![0.0; points];
     let mut series_busy = vec![0.0; points];
     let mut series_capacity = vec![0.0; points];
     let mut point_ticks = vec![0u64; points];
-    let mut tier_series_hist: Vec<Histogram> = (0..tiers).map(|_| Histogram::coarse()).collect();
     let mut focus_of: Vec<Option<usize>> = vec![None; n];
     for (k, &t) in focus.iter().enumerate() {
         if t < n {
@@ -473,7 +599,6 @@ pub fn simulate(
         }
     }
     let mut focus_flow: Vec<FlowRaw> = focus.iter().map(|_| FlowRaw::new(points)).collect();
-    let mut focus_hist: Vec<Histogram> = focus.iter().map(|_| Histogram::coarse()).collect();
     let mut total_series_hist = Histogram::coarse();
 
     let db = sc.database.as_ref();
@@ -493,18 +618,46 @@ pub fn simulate(
         let point = (next_point_tick / ticks_per_point - 1) as usize;
         point_ticks[point] += 1;
 
-        // Events active now.
-        let mut loss = [0.0f64; 3];
-        for &t in spikes_in_scenario.iter().map(|(t, _, _)| t) {
-            inflows[t].spike_factor = 1.0;
-            own_active[t] = 0;
+        // Events active now. When the set of running spikes changes, so
+        // does who is inside another tenant's window: close the epochs.
+        let mut window_changed = false;
+        for (on, &(_, start, end)) in spike_on.iter_mut().zip(&spikes_in_scenario) {
+            let running = t_secs >= start && t_secs < end;
+            window_changed |= running != *on;
+            *on = running;
         }
-        let mut active_spikes = 0u32;
-        for &(t, start, end) in &spikes_in_scenario {
-            if t_secs >= start && t_secs < end {
-                active_spikes += 1;
-                own_active[t] += 1;
+        if window_changed {
+            let window = WindowFlags { track: track_window, active_spikes, own_active: &own_active };
+            for (s, stack) in c_topology.stacks.iter().enumerate() {
+                if c_active[s] {
+                    flush_epoch(
+                        &stack.tenants,
+                        &compute[s],
+                        false,
+                        false,
+                        tick,
+                        &inflows,
+                        &mut totals,
+                        &now,
+                        &mut raw,
+                        &mut book,
+                        &window,
+                    );
+                }
             }
+            close_window(&inflows, &mut totals, &mut raw, &window);
+            own_active.iter_mut().for_each(|a| *a = 0);
+            active_spikes = 0;
+            for (&(t, _, _), &on) in spikes_in_scenario.iter().zip(&spike_on) {
+                if on {
+                    active_spikes += 1;
+                    own_active[t] += 1;
+                }
+            }
+        }
+        let mut loss = [0.0f64; 3];
+        for &(t, _, _) in &spikes_in_scenario {
+            inflows[t].spike_factor = 1.0;
         }
         for e in &events {
             match *e {
@@ -521,6 +674,7 @@ pub fn simulate(
                 }
             }
         }
+        let window = WindowFlags { track: track_window, active_spikes, own_active: &own_active };
         for (f, p) in pattern_factor.iter_mut().zip(&patterns) {
             *f = p.factor_at(t_secs, sc.clock.start_hour);
         }
@@ -533,7 +687,8 @@ pub fn simulate(
             }
         }
 
-        // Arrivals and the per-tenant part of the gateway.
+        // Arrivals and the per-tenant part of the gateway; each tenant's
+        // admitted requests are added to its stacks' totals.
         for (f, flow) in inflows.iter_mut().zip(now.iter_mut()) {
             if !f.active {
                 continue;
@@ -555,36 +710,75 @@ pub fn simulate(
                     allowed = by_quota;
                 }
             }
-            *flow = TickFlow { intensity: lambda, arrivals: count, plan_admitted: allowed, admitted: allowed };
+            let intensity = if allowed == count { lambda } else { lambda * allowed as f64 / count as f64 };
+            f.plan_admitted += allowed;
+            *flow = TickFlow { intensity, plan_admitted: allowed, admitted: allowed };
+            gw_demand[f.gw as usize] += allowed;
+            let cs = &mut compute[f.compute as usize];
+            cs.arrived += allowed;
+            cs.lambda += intensity;
+            if let Some(d) = db_stacks.get_mut(f.db as usize) {
+                d.read_bound += allowed as f64 * f.db_read_bound;
+                d.write_bound += allowed as f64 * f.db_write_bound;
+            }
         }
 
-        // Shared account buckets.
+        // Shared account buckets: when one binds, its members' admitted
+        // requests (and their stacks' totals) shrink.
         if let Some(g) = gateway {
             let keep = 1.0 - loss[LayerName::Gateway.index()];
             for (s, stack) in gw_topology.stacks.iter().enumerate() {
+                let demand = std::mem::take(&mut gw_demand[s]);
                 if !gw_active[s] {
                     continue;
                 }
-                let demand: i64 = stack.tenants.iter().map(|&t| now[t as usize].plan_admitted).sum();
                 let available = gw_tokens[s] + g.account_rate_per_sec * keep * dt;
                 let allowed = demand.min(available as i64);
                 gw_tokens[s] = (available - allowed as f64).min(g.account_burst);
-                // `admitted` already equals `plan_admitted` for every tenant.
                 if allowed != demand {
                     share_out(&stack.tenants, allowed, demand, &mut gw_cursor[s], &mut now);
+                    for &t in &stack.tenants {
+                        let t = t as usize;
+                        let flow = &mut now[t];
+                        let cut = flow.plan_admitted - flow.admitted;
+                        if cut == 0 {
+                            continue;
+                        }
+                        let f = &inflows[t];
+                        totals[t].throttled_account += cut;
+                        if window.of(t) {
+                            raw[t].window_unserved += cut as f64;
+                        }
+                        let lambda_cut = flow.intensity * cut as f64 / flow.plan_admitted as f64;
+                        flow.intensity -= lambda_cut;
+                        let cs = &mut compute[f.compute as usize];
+                        cs.arrived -= cut;
+                        cs.lambda -= lambda_cut;
+                        if let Some(d) = db_stacks.get_mut(f.db as usize) {
+                            d.read_bound -= cut as f64 * f.db_read_bound;
+                            d.write_bound -= cut as f64 * f.db_write_bound;
+                        }
+                    }
                 }
                 gw_stacks_raw[s].requests += allowed as f64;
                 gw_stacks_raw[s].capacity_secs += g.account_rate_per_sec * keep * dt;
             }
+        } else {
+            gw_demand.iter_mut().for_each(|d| *d = 0);
         }
 
-        // Compute stacks.
+        // Compute stacks. A stack with no backlog whose arrivals fit its
+        // capacity serves every request this tick (fast); otherwise its
+        // members are simulated one by one (slow).
+        slow_tenants.clear();
         let keep = 1.0 - loss[LayerName::Compute.index()];
         for (s, stack) in c_topology.stacks.iter().enumerate() {
             if !c_active[s] {
                 continue;
             }
             let cs = &mut compute[s];
+            let arrived = std::mem::take(&mut cs.arrived) as f64;
+            let lambda = std::mem::take(&mut cs.lambda).max(0.0);
             while let Some(i) = cs.pending.iter().position(|&(ready, _)| ready <= tick) {
                 cs.active += cs.pending[i].1;
                 cs.pending.swap_remove(i);
@@ -594,153 +788,96 @@ pub fn simulate(
             let servers = (f64::from(servers_total) * keep) as u32;
             let drain_per_sec = f64::from(servers) * mu;
             let capacity = drain_per_sec * dt;
-            let mut lambda: f64 = 0.0;
-            let mut backlog_total: f64 = 0.0;
-            let mut arrived: f64 = 0.0;
-            for &t in &stack.tenants {
-                let t = t as usize;
-                // Counters after the gateway; admitted intensity.
-                let flow = &mut now[t];
-                let a = flow.admitted;
-                counts.throttled_account[t] += flow.plan_admitted - a;
-                counts.admitted[t] += a;
-                if a != flow.arrivals {
-                    flow.intensity *= a as f64 / flow.arrivals as f64;
-                }
-                timeout_drops[t] = 0.0;
-                lambda += flow.intensity;
-                if weighted_fair {
-                    backlog_start[t] = backlog[t];
-                }
-                backlog_total += backlog[t];
-                arrived += now[t].admitted as f64;
-            }
-            let mut served_total = 0.0;
-            let mut fifo_backlog_end = 0.0;
-            match sc.compute.fairness {
-                FairnessFile::Fifo => {
-                    let from_backlog = backlog_total.min(capacity);
-                    let old_ratio = if backlog_total > 0.0 { from_backlog / backlog_total } else { 0.0 };
-                    let from_new = arrived.min(capacity - from_backlog);
-                    let new_ratio = if arrived > 0.0 { from_new / arrived } else { 0.0 };
-                    for &t in &stack.tenants {
-                        let t = t as usize;
-                        let a = now[t].admitted as f64;
-                        let old = backlog[t] * old_ratio;
-                        let new = a * new_ratio;
-                        compute_served[t] = old + new;
-                        raw[t].compute_requests += old + new;
-                        backlog[t] = backlog[t] - old + (a - new);
-                        fifo_backlog_end += backlog[t];
-                        served_total += old + new;
-                    }
-                }
-                FairnessFile::WeightedFair => {
-                    for &t in &stack.tenants {
-                        let t = t as usize;
-                        backlog[t] += now[t].admitted as f64;
-                        compute_served[t] = 0.0;
-                    }
-                    let mut remaining = capacity;
-                    for _round in 0..64 {
-                        let weight_sum: f64 = stack
-                            .tenants
-                            .iter()
-                            .filter(|&&t| backlog[t as usize] - compute_served[t as usize] > 1e-12)
-                            .map(|&t| weights[t as usize])
-                            .sum();
-                        if weight_sum <= 0.0 || remaining <= 1e-12 {
-                            break;
-                        }
-                        let mut used = 0.0;
-                        for &t in &stack.tenants {
-                            let t = t as usize;
-                            let want = backlog[t] - compute_served[t];
-                            if want > 1e-12 {
-                                let give = (remaining * weights[t] / weight_sum).min(want);
-                                compute_served[t] += give;
-                                used += give;
-                            }
-                        }
-                        remaining -= used;
-                        if used <= 1e-12 {
-                            break;
-                        }
-                    }
-                    for &t in &stack.tenants {
-                        let t = t as usize;
-                        backlog[t] -= compute_served[t];
-                        if backlog[t] < 1e-9 {
-                            compute_served[t] += backlog[t];
-                            backlog[t] = 0.0;
-                        }
-                        raw[t].compute_requests += compute_served[t];
-                        served_total += compute_served[t];
-                    }
-                }
-            }
-            // Timeouts: what would wait longer than the timeout is dropped.
             let max_backlog = drain_per_sec * timeout;
+            cs.slow = cs.backlog > 0.0 || arrived > capacity;
+            let mut served_total = arrived;
             let mut backlog_end = 0.0;
-            match sc.compute.fairness {
-                FairnessFile::Fifo => {
-                    let total = fifo_backlog_end;
-                    backlog_end = total;
-                    if total > max_backlog {
-                        let keep_ratio = if total > 0.0 { max_backlog / total } else { 0.0 };
-                        backlog_end = 0.0;
-                        for &t in &stack.tenants {
-                            let t = t as usize;
-                            let drop = backlog[t] * (1.0 - keep_ratio);
-                            backlog[t] -= drop;
-                            timeout_drops[t] = drop;
-                            raw[t].dropped_timeout += drop;
-                            backlog_end += backlog[t];
-                        }
+            if cs.slow {
+                (served_total, backlog_end) = serve_slowly(
+                    &stack.tenants,
+                    sc.compute.fairness,
+                    capacity,
+                    max_backlog,
+                    dt,
+                    timeout,
+                    &weights,
+                    &now,
+                    &mut backlog,
+                    &mut backlog_start,
+                    &mut compute_served,
+                    &mut timeout_drops,
+                    &mut raw,
+                );
+                for &t in &stack.tenants {
+                    let tu = t as usize;
+                    if slow_mark[tu] != tick + 1 {
+                        slow_mark[tu] = tick + 1;
+                        slow_tenants.push(t);
                     }
-                    let fluid_start = cs.fluid_backlog;
-                    cs.fluid_backlog = (fluid_start + (lambda - drain_per_sec) * dt).clamp(0.0, max_backlog);
-                    let delay = if drain_per_sec > 0.0 {
-                        (0.5 * (fluid_start + cs.fluid_backlog) / drain_per_sec).min(timeout)
+                    // The database test assumed the admitted requests.
+                    let f = &inflows[tu];
+                    if let Some(d) = db_stacks.get_mut(f.db as usize) {
+                        let extra = compute_served[tu] - now[tu].admitted as f64;
+                        d.read_bound += extra * f.db_read_bound;
+                        d.write_bound += extra * f.db_write_bound;
+                    }
+                }
+            }
+            cs.backlog = backlog_end;
+            let shared = stationary(cs, servers, lambda, &service);
+            if weighted_fair && cs.slow {
+                for &t in &stack.tenants {
+                    let t = t as usize;
+                    let rate = compute_served[t] / dt;
+                    let delay = if backlog_start[t] + backlog[t] <= 0.0 {
+                        0.0
+                    } else if rate > 0.0 {
+                        (0.5 * (backlog_start[t] + backlog[t]) / rate).min(timeout)
                     } else {
                         timeout
                     };
-                    let state = WaitState { delay_secs: delay, ..stationary(cs, servers, lambda, &service) };
-                    if state != stack_state[s] {
-                        stack_state[s] = state;
-                        stack_key[s] = key_of(&state);
-                        stack_mean_latency_secs[s] = state.mean_latency_secs(&service);
-                    }
+                    tenant_state[t] = WaitState { delay_secs: delay, ..shared };
                 }
-                FairnessFile::WeightedFair => {
-                    let shared = stationary(cs, servers, lambda, &service);
-                    for &t in &stack.tenants {
-                        let t = t as usize;
-                        let rate = compute_served[t] / dt;
-                        let limit = rate * timeout;
-                        if backlog[t] > limit {
-                            timeout_drops[t] = backlog[t] - limit;
-                            raw[t].dropped_timeout += backlog[t] - limit;
-                            backlog[t] = limit;
-                        }
-                        backlog_end += backlog[t];
-                        let delay = if backlog_start[t] + backlog[t] <= 0.0 {
-                            0.0
-                        } else if rate > 0.0 {
-                            (0.5 * (backlog_start[t] + backlog[t]) / rate).min(timeout)
-                        } else {
-                            timeout
-                        };
-                        tenant_state[t] = WaitState { delay_secs: delay, ..shared };
-                    }
-                    stack_state[s] = shared;
+            }
+            let state = if weighted_fair {
+                shared
+            } else {
+                let fluid_start = cs.fluid_backlog;
+                cs.fluid_backlog = (fluid_start + (lambda - drain_per_sec) * dt).clamp(0.0, max_backlog);
+                let delay = if drain_per_sec > 0.0 {
+                    (0.5 * (fluid_start + cs.fluid_backlog) / drain_per_sec).min(timeout)
+                } else {
+                    timeout
+                };
+                WaitState { delay_secs: delay, ..shared }
+            };
+            if state != cs.state {
+                let key = key_of(&state);
+                let mean = state.mean_latency_secs(&service);
+                if key != cs.key || mean != cs.mean_latency_secs {
+                    flush_epoch(
+                        &stack.tenants,
+                        cs,
+                        true,
+                        true,
+                        tick,
+                        &inflows,
+                        &mut totals,
+                        &now,
+                        &mut raw,
+                        &mut book,
+                        &window,
+                    );
                 }
+                cs.state = state;
+                cs.key = key;
+                cs.mean_latency_secs = mean;
             }
             let busy = served_total * mean_service;
             let capacity_secs = f64::from(servers) * dt;
             let raw_s = &mut c_stacks_raw[s];
-            let billed: u32 = cs.active + cs.pending.iter().map(|p| p.1).sum::<u32>();
-            raw_s.instance_secs += f64::from(billed) * dt;
+            let pending: u32 = cs.pending.iter().map(|p| p.1).sum();
+            raw_s.instance_secs += f64::from(cs.active + pending) * dt;
             raw_s.active_instance_secs += f64::from(cs.active) * dt;
             raw_s.busy_secs += busy;
             raw_s.capacity_secs += capacity_secs;
@@ -764,7 +901,6 @@ pub fn simulate(
                 };
                 let active = f64::from(cs.active.max(1));
                 let desired = ((active * utilisation / policy.target_utilisation).ceil() as u32).clamp(cs.min, cs.max);
-                let pending: u32 = cs.pending.iter().map(|p| p.1).sum();
                 let current = cs.active + pending;
                 if desired > current {
                     cs.pending.push((tick + 1 + warmup_ticks, desired - current));
@@ -780,156 +916,200 @@ pub fn simulate(
             next_eval_tick = next_eval_tick.saturating_add(eval_ticks);
         }
 
-        // Database partitions: only partitions with demand this tick are
-        // visited; provisioned burst banks catch up lazily on idle ticks.
+        // Database stacks: a stack whose partitions cannot reach a cap
+        // this tick serves everything (fast); otherwise it is simulated
+        // partition by partition and its members one by one.
         if let Some(db) = db {
-            touched.clear();
-            for t in 0..n {
-                let ops = compute_served[t];
-                if ops <= 0.0 {
-                    continue;
-                }
-                let load = &sc.tenants[t].load;
-                let reads = ops * load.read_fraction * load.read_units_per_read;
-                let writes = ops * (1.0 - load.read_fraction) * load.write_units_per_write;
-                for k in shard_start[t]..shard_start[t + 1] {
-                    let p = shard_partition[k];
-                    if !partition_touched[p] {
-                        partition_touched[p] = true;
-                        touched.push(p);
-                        read_demand[p] = 0.0;
-                        write_demand[p] = 0.0;
-                    }
-                    read_demand[p] += reads * shard_share[k];
-                    write_demand[p] += writes * shard_share[k];
-                }
-            }
             let keep = 1.0 - loss[LayerName::Database.index()];
             // Every partition's capacity scales with the same factor: the
             // stacks' capacity seconds are filled in after the loop.
             db_kept_secs += keep * dt;
-            for &p in &touched {
-                partition_touched[p] = false;
-                let stack = partition_stack[p];
-                let partitions = db_stacks[stack].partitions as f64;
-                let idle_ticks = (tick - partition_last_tick[p].min(tick)) as f64;
-                partition_last_tick[p] = tick + 1;
-                let raw_s = &mut db_stacks_raw[stack];
-                for (demand, ok, bank, hard, provisioned, used) in [
-                    (
-                        read_demand[p],
-                        &mut read_ok[p],
-                        &mut read_bank[p],
-                        db.read_units_per_partition_per_sec,
-                        prov_read,
-                        &mut raw_s.read_units,
-                    ),
-                    (
-                        write_demand[p],
-                        &mut write_ok[p],
-                        &mut write_bank[p],
-                        db.write_units_per_partition_per_sec,
-                        prov_write,
-                        &mut raw_s.write_units,
-                    ),
-                ] {
-                    let hard_cap = hard * keep * dt;
-                    let cap = match provisioned {
-                        Some(table) => {
-                            let share_per_sec = table / partitions;
-                            let max_bank = share_per_sec * DB_BURST_BANK_SECS;
-                            *bank = (*bank + share_per_sec * dt * idle_ticks).min(max_bank);
-                            let share = share_per_sec * keep * dt;
-                            let cap = (share + *bank).min(hard_cap);
-                            let served = demand.min(cap);
-                            *bank = (*bank + share - served).clamp(0.0, max_bank);
-                            cap
-                        }
-                        None => hard_cap,
-                    };
-                    let served = demand.min(cap);
-                    *ok = if demand > 0.0 { served / demand } else { 1.0 };
-                    *used += served;
-                }
-            }
-            for t in 0..n {
-                let ops = compute_served[t];
-                if ops <= 0.0 {
-                    final_served[t] = 0.0;
+            for (s, stack) in db_topology.stacks.iter().enumerate() {
+                let d = &mut db_stacks[s];
+                let (read_bound, write_bound) = (std::mem::take(&mut d.read_bound), std::mem::take(&mut d.write_bound));
+                if !db_active[s] {
                     continue;
                 }
-                let load = &sc.tenants[t].load;
-                let mut ok_reads = 0.0;
-                let mut ok_writes = 0.0;
-                for k in shard_start[t]..shard_start[t + 1] {
-                    ok_reads += shard_share[k] * read_ok[shard_partition[k]];
-                    ok_writes += shard_share[k] * write_ok[shard_partition[k]];
+                let partitions = d.partitions as f64;
+                let cap = |hard: f64, provisioned: Option<f64>| match provisioned {
+                    Some(table) if d.banks_full => (table / partitions * keep * dt).min(hard * keep * dt),
+                    Some(_) => -1.0,
+                    None => hard * keep * dt,
+                };
+                d.slow = read_bound > cap(db.read_units_per_partition_per_sec, prov_read)
+                    || write_bound > cap(db.write_units_per_partition_per_sec, prov_write);
+                if !d.slow {
+                    continue;
                 }
-                let reads = ops * load.read_fraction;
-                let writes = ops - reads;
-                let good = reads * ok_reads + writes * ok_writes;
-                final_served[t] = good;
-                raw[t].dropped_partition += ops - good;
-                raw[t].db_ops += good;
-                raw[t].db_units +=
-                    reads * ok_reads * load.read_units_per_read + writes * ok_writes * load.write_units_per_write;
-                let stack = db_topology.stack_of_tenant[t] as usize;
-                db_stacks_raw[stack].requests += good;
+                let ops_of = |t: usize| {
+                    if compute[inflows[t].compute as usize].slow { compute_served[t] } else { now[t].admitted as f64 }
+                };
+                let partition_range = d.first_partition..d.first_partition + d.partitions;
+                read_demand[partition_range.clone()].iter_mut().for_each(|x| *x = 0.0);
+                write_demand[partition_range.clone()].iter_mut().for_each(|x| *x = 0.0);
+                for &t in &stack.tenants {
+                    let t = t as usize;
+                    let ops = ops_of(t);
+                    if ops <= 0.0 {
+                        continue;
+                    }
+                    let load = &sc.tenants[t].load;
+                    let reads = ops * load.read_fraction * load.read_units_per_read;
+                    let writes = ops * (1.0 - load.read_fraction) * load.write_units_per_write;
+                    for k in shard_start[t]..shard_start[t + 1] {
+                        let p = shard_partition[k];
+                        read_demand[p] += reads * shard_share[k];
+                        write_demand[p] += writes * shard_share[k];
+                    }
+                }
+                let raw_s = &mut db_stacks_raw[s];
+                let mut full = true;
+                for p in partition_range {
+                    for (demand, ok, bank, hard, provisioned, used) in [
+                        (
+                            read_demand[p],
+                            &mut read_ok[p],
+                            &mut read_bank[p],
+                            db.read_units_per_partition_per_sec,
+                            prov_read,
+                            &mut raw_s.read_units,
+                        ),
+                        (
+                            write_demand[p],
+                            &mut write_ok[p],
+                            &mut write_bank[p],
+                            db.write_units_per_partition_per_sec,
+                            prov_write,
+                            &mut raw_s.write_units,
+                        ),
+                    ] {
+                        let hard_cap = hard * keep * dt;
+                        let cap = match provisioned {
+                            Some(table) => {
+                                let share_per_sec = table / partitions;
+                                let max_bank = share_per_sec * DB_BURST_BANK_SECS;
+                                let share = share_per_sec * keep * dt;
+                                let cap = (share + *bank).min(hard_cap);
+                                let served = demand.min(cap);
+                                *bank = (*bank + share - served).clamp(0.0, max_bank);
+                                full &= *bank >= max_bank;
+                                cap
+                            }
+                            None => hard_cap,
+                        };
+                        let served = demand.min(cap);
+                        *ok = if demand > 0.0 { served / demand } else { 1.0 };
+                        *used += served;
+                    }
+                }
+                d.banks_full = full;
+                for &t in &stack.tenants {
+                    let tu = t as usize;
+                    let ops = ops_of(tu);
+                    if slow_mark[tu] != tick + 1 {
+                        slow_mark[tu] = tick + 1;
+                        slow_tenants.push(t);
+                    }
+                    if ops <= 0.0 {
+                        final_served[tu] = 0.0;
+                        continue;
+                    }
+                    let load = &sc.tenants[tu].load;
+                    let mut ok_reads = 0.0;
+                    let mut ok_writes = 0.0;
+                    for k in shard_start[tu]..shard_start[tu + 1] {
+                        ok_reads += shard_share[k] * read_ok[shard_partition[k]];
+                        ok_writes += shard_share[k] * write_ok[shard_partition[k]];
+                    }
+                    let reads = ops * load.read_fraction;
+                    let writes = ops - reads;
+                    let good = reads * ok_reads + writes * ok_writes;
+                    final_served[tu] = good;
+                    raw[tu].dropped_partition += ops - good;
+                    raw[tu].db_ops += good;
+                    raw[tu].db_units +=
+                        reads * ok_reads * load.read_units_per_read + writes * ok_writes * load.write_units_per_write;
+                    raw_s.requests += good;
+                }
             }
-        } else {
-            final_served.copy_from_slice(&compute_served);
         }
 
-        // Latency, window and served counts (series are taken from the
-        // counters at the end of each point).
-        for t in 0..n {
-            if !active[t] {
-                continue;
-            }
-            let served = final_served[t];
-            if served <= 0.0 && !track_window {
-                continue;
-            }
+        // Tenants simulated one by one: served counts, losses inside
+        // others' windows, and latency at their own tick's state.
+        for &t in &slow_tenants {
+            let t = t as usize;
+            let flow = now[t];
+            totals[t].slow_admitted += flow.admitted;
+            let cs = &compute[inflows[t].compute as usize];
+            let (ops, dropped_in_queue) = if cs.slow {
+                (compute_served[t], timeout_drops[t])
+            } else {
+                raw[t].compute_requests += flow.admitted as f64;
+                (flow.admitted as f64, 0.0)
+            };
+            let served = match db {
+                Some(_) if !db_stacks[inflows[t].db as usize].slow => {
+                    let load = &sc.tenants[t].load;
+                    let reads = ops * load.read_fraction;
+                    let writes = ops - reads;
+                    raw[t].db_ops += ops;
+                    raw[t].db_units += reads * load.read_units_per_read + writes * load.write_units_per_write;
+                    let raw_s = &mut db_stacks_raw[inflows[t].db as usize];
+                    raw_s.requests += ops;
+                    raw_s.read_units += reads * load.read_units_per_read;
+                    raw_s.write_units += writes * load.write_units_per_write;
+                    ops
+                }
+                Some(_) => final_served[t],
+                None => ops,
+            };
             let r = &mut raw[t];
             r.served += served;
-            let in_window = track_window && active_spikes > own_active[t];
+            let in_window = window.of(t);
             if in_window {
-                let dropped_now = compute_served[t] - served + timeout_drops[t];
-                r.window_offered += now[t].arrivals as f64;
                 // Only losses at shared resources: a tenant's own usage plan
                 // and quotas cannot be exhausted by its neighbours (but by
                 // its own earlier spike, which the no-spike baseline lacks).
-                r.window_unserved += (now[t].plan_admitted - now[t].admitted) as f64 + dropped_now;
+                r.window_unserved += ops - served + dropped_in_queue;
             }
             if served > 0.0 {
-                let (key, mean_latency_secs) = if weighted_fair {
+                let (key, mean_latency_secs) = if weighted_fair && cs.slow {
                     (key_of(&tenant_state[t]), tenant_state[t].mean_latency_secs(&service))
                 } else {
-                    let s = c_topology.stack_of_tenant[t] as usize;
-                    (stack_key[s], stack_mean_latency_secs[s])
+                    (cs.key, cs.mean_latency_secs)
                 };
                 r.latency_sum_secs += served * mean_latency_secs;
-                if add_to_slot(&mut slots[t], key, served, in_window, tick) {
-                    continue;
-                }
-                let series = match focus_of[t] {
-                    Some(k) => &mut focus_hist[k],
-                    None => &mut tier_series_hist[tier_of[t]],
-                };
-                let mut sinks = Sinks { run: &mut run_hist[t], window: window_hist.get_mut(t), series };
-                cache.record(&mut slots[t], key, served, in_window, tick, &mut sinks);
+                book.record(t, key, served, in_window, tick);
             }
         }
 
         if tick + 1 == ticks || tick + 1 == next_point_tick {
             next_point_tick += ticks_per_point;
+            for (s, stack) in c_topology.stacks.iter().enumerate() {
+                if c_active[s] {
+                    flush_epoch(
+                        &stack.tenants,
+                        &compute[s],
+                        false,
+                        tick + 1 == ticks,
+                        tick,
+                        &inflows,
+                        &mut totals,
+                        &now,
+                        &mut raw,
+                        &mut book,
+                        &window,
+                    );
+                }
+            }
             for t in 0..n {
                 let tier = tier_of[t];
                 if active[t] {
+                    let fast = totals[t].fast(&inflows[t]);
                     let now = PointStart {
                         offered: inflows[t].offered,
-                        admitted: counts.admitted[t],
-                        served: raw[t].served,
+                        admitted: inflows[t].plan_admitted - totals[t].throttled_account,
+                        served: raw[t].served + fast as f64,
                         dropped: raw[t].dropped_timeout + raw[t].dropped_partition,
                     };
                     let start = std::mem::replace(&mut point_start[t], now);
@@ -946,18 +1126,12 @@ pub fn simulate(
                         flow.dropped[point] += dropped;
                     }
                 }
-                match focus_of[t] {
-                    Some(k) => {
-                        cache.flush_series(&mut slots[t], &mut focus_hist[k]);
-                        focus_flow[k].p99_ms[point] = focus_hist[k].quantile_ms(0.99);
-                        tier_series_hist[tier].merge(&focus_hist[k]);
-                        focus_hist[k].clear();
-                    }
-                    None => cache.flush_series(&mut slots[t], &mut tier_series_hist[tier]),
+                if let Some((k, p99)) = book.end_point(t) {
+                    focus_flow[k].p99_ms[point] = p99;
                 }
             }
             total_series_hist.clear();
-            for (tier, hist) in tier_series_hist.iter_mut().enumerate() {
+            for (tier, hist) in book.tier_series.iter_mut().enumerate() {
                 tier_flow[tier].p99_ms[point] = hist.quantile_ms(0.99);
                 total_series_hist.merge(hist);
                 hist.clear();
@@ -966,6 +1140,14 @@ pub fn simulate(
         }
     }
     control.add_progress(ticks % PROGRESS_STRIDE);
+    // The last point flushed every epoch; what is left are the window
+    // counts and the totals of fast ticks.
+    close_window(
+        &inflows,
+        &mut totals,
+        &mut raw,
+        &WindowFlags { track: track_window, active_spikes, own_active: &own_active },
+    );
     if let Some(db) = db {
         for (raw_s, stack) in db_stacks_raw.iter_mut().zip(&db_stacks) {
             raw_s.capacity_secs = stack.partitions as f64
@@ -974,24 +1156,39 @@ pub fn simulate(
         }
     }
     for (t, r) in raw.iter_mut().enumerate() {
+        let f = &inflows[t];
+        let fast = totals[t].fast(f) as f64;
+        r.served += fast;
+        r.compute_requests += fast;
+        if db.is_some() && f.active {
+            let load = &sc.tenants[t].load;
+            let reads = fast * load.read_fraction;
+            let writes = fast - reads;
+            r.db_ops += fast;
+            r.db_units += reads * load.read_units_per_read + writes * load.write_units_per_write;
+            let raw_s = &mut db_stacks_raw[f.db as usize];
+            raw_s.requests += fast;
+            raw_s.read_units += reads * load.read_units_per_read;
+            raw_s.write_units += writes * load.write_units_per_write;
+        }
         r.compute_busy_secs = r.compute_requests * mean_service;
-        r.offered = inflows[t].offered as f64;
-        r.admitted = counts.admitted[t] as f64;
-        r.throttled_plan = inflows[t].throttled_plan as f64;
-        r.throttled_quota = inflows[t].throttled_quota as f64;
-        r.throttled_account = counts.throttled_account[t] as f64;
+        r.offered = f.offered as f64;
+        r.admitted = (f.plan_admitted - totals[t].throttled_account) as f64;
+        r.throttled_plan = f.throttled_plan as f64;
+        r.throttled_quota = f.throttled_quota as f64;
+        r.throttled_account = totals[t].throttled_account as f64;
     }
 
-    flush_everything(&mut cache, &mut slots, &mut run_hist, &mut window_hist, &mut tier_series_hist, sc);
+    book.flush_all();
     let mut tier_hist: Vec<Histogram> = (0..tiers).map(|_| Histogram::fine()).collect();
     for t in 0..n {
         let r = &mut raw[t];
         r.in_flight = backlog[t];
-        let h = &run_hist[t];
+        let h = &book.run[t];
         r.p50_ms = h.quantile_ms(0.5);
         r.p95_ms = h.quantile_ms(0.95);
         r.p99_ms = h.quantile_ms(0.99);
-        if let Some(w) = window_hist.get(t) {
+        if let Some(w) = book.window.get(t) {
             r.window_p99_ms = w.quantile_ms(0.99);
         }
         tier_hist[sc.tenants[t].tier].merge(h);
@@ -1038,6 +1235,136 @@ pub fn simulate(
     })
 }
 
+/// Counts the requests each tenant offered while inside another tenant's
+/// window since the window last changed.
+fn close_window(inflows: &[Inflow], totals: &mut [Totals], raw: &mut [TenantRaw], window: &WindowFlags<'_>) {
+    if !window.track {
+        return;
+    }
+    for (t, (f, total)) in inflows.iter().zip(totals.iter_mut()).enumerate() {
+        if f.active && window.of(t) {
+            raw[t].window_offered += (f.offered - total.window_mark) as f64;
+        }
+        total.window_mark = f.offered;
+    }
+}
+
+/// One slow tick of a compute stack: its members' backlog and admitted
+/// requests are served FIFO or weighted-fair within `capacity`, and what
+/// would wait longer than the timeout is dropped. Returns the requests
+/// served and the backlog left.
+#[allow(clippy::too_many_arguments)]
+fn serve_slowly(
+    members: &[u32],
+    fairness: FairnessFile,
+    capacity: f64,
+    max_backlog: f64,
+    dt: f64,
+    timeout: f64,
+    weights: &[f64],
+    now: &[TickFlow],
+    backlog: &mut [f64],
+    backlog_start: &mut [f64],
+    compute_served: &mut [f64],
+    timeout_drops: &mut [f64],
+    raw: &mut [TenantRaw],
+) -> (f64, f64) {
+    let mut backlog_total: f64 = 0.0;
+    let mut arrived: f64 = 0.0;
+    for &t in members {
+        let t = t as usize;
+        timeout_drops[t] = 0.0;
+        backlog_start[t] = backlog[t];
+        backlog_total += backlog[t];
+        arrived += now[t].admitted as f64;
+    }
+    let mut served_total = 0.0;
+    let mut backlog_end = 0.0;
+    match fairness {
+        FairnessFile::Fifo => {
+            let from_backlog = backlog_total.min(capacity);
+            let old_ratio = if backlog_total > 0.0 { from_backlog / backlog_total } else { 0.0 };
+            let from_new = arrived.min(capacity - from_backlog);
+            let new_ratio = if arrived > 0.0 { from_new / arrived } else { 0.0 };
+            for &t in members {
+                let t = t as usize;
+                let a = now[t].admitted as f64;
+                let old = backlog[t] * old_ratio;
+                let new = a * new_ratio;
+                compute_served[t] = old + new;
+                raw[t].compute_requests += old + new;
+                backlog[t] = backlog[t] - old + (a - new);
+                backlog_end += backlog[t];
+                served_total += old + new;
+            }
+            // Timeouts: what would wait longer than the timeout is dropped.
+            if backlog_end > max_backlog {
+                let keep_ratio = if backlog_end > 0.0 { max_backlog / backlog_end } else { 0.0 };
+                backlog_end = 0.0;
+                for &t in members {
+                    let t = t as usize;
+                    let drop = backlog[t] * (1.0 - keep_ratio);
+                    backlog[t] -= drop;
+                    timeout_drops[t] = drop;
+                    raw[t].dropped_timeout += drop;
+                    backlog_end += backlog[t];
+                }
+            }
+        }
+        FairnessFile::WeightedFair => {
+            for &t in members {
+                let t = t as usize;
+                backlog[t] += now[t].admitted as f64;
+                compute_served[t] = 0.0;
+            }
+            let mut remaining = capacity;
+            for _round in 0..64 {
+                let weight_sum: f64 = members
+                    .iter()
+                    .filter(|&&t| backlog[t as usize] - compute_served[t as usize] > 1e-12)
+                    .map(|&t| weights[t as usize])
+                    .sum();
+                if weight_sum <= 0.0 || remaining <= 1e-12 {
+                    break;
+                }
+                let mut used = 0.0;
+                for &t in members {
+                    let t = t as usize;
+                    let want = backlog[t] - compute_served[t];
+                    if want > 1e-12 {
+                        let give = (remaining * weights[t] / weight_sum).min(want);
+                        compute_served[t] += give;
+                        used += give;
+                    }
+                }
+                remaining -= used;
+                if used <= 1e-12 {
+                    break;
+                }
+            }
+            for &t in members {
+                let t = t as usize;
+                backlog[t] -= compute_served[t];
+                if backlog[t] < 1e-9 {
+                    compute_served[t] += backlog[t];
+                    backlog[t] = 0.0;
+                }
+                raw[t].compute_requests += compute_served[t];
+                served_total += compute_served[t];
+                // Timeouts: each tenant's queue drains at its own rate.
+                let limit = compute_served[t] / dt * timeout;
+                if backlog[t] > limit {
+                    timeout_drops[t] = backlog[t] - limit;
+                    raw[t].dropped_timeout += backlog[t] - limit;
+                    backlog[t] = limit;
+                }
+                backlog_end += backlog[t];
+            }
+        }
+    }
+    (served_total, backlog_end)
+}
+
 /// Tenants connected to a spiking tenant through shared stacks (in any
 /// layer, transitively): the only ones whose results a spike can change.
 pub fn spike_component(sc: &Scenario, design: &Design) -> Vec<bool> {
@@ -1070,9 +1397,11 @@ pub fn spike_component(sc: &Scenario, design: &Design) -> Vec<bool> {
 }
 
 /// The stationary wait of a compute stack, recomputed only when its
-/// servers or load changed since the last tick.
+/// servers changed or its load moved by more than [`LOAD_TOLERANCE`]
+/// since it was last computed.
 fn stationary(cs: &mut ComputeStack, servers: u32, lambda: f64, service: &ServiceTime) -> WaitState {
-    if cs.memo.0 != servers || cs.memo.1 != lambda {
+    let (memo_servers, memo_lambda, _) = cs.memo;
+    if memo_servers != servers || memo_lambda.is_nan() || (lambda - memo_lambda).abs() > LOAD_TOLERANCE * memo_lambda {
         cs.memo = (servers, lambda, WaitState::stationary(servers, lambda, service, 0.0));
     }
     cs.memo.2
@@ -1086,23 +1415,5 @@ fn quota_kind(period_secs: f64) -> usize {
         1
     } else {
         2
-    }
-}
-
-fn flush_everything(
-    cache: &mut PmfCache<'_>,
-    slots: &mut [[Slot; SLOTS]],
-    run_hist: &mut [Histogram],
-    window_hist: &mut [Histogram],
-    tier_series_hist: &mut [Histogram],
-    sc: &Scenario,
-) {
-    for (t, tenant_slots) in slots.iter_mut().enumerate() {
-        let mut sinks = Sinks {
-            run: &mut run_hist[t],
-            window: window_hist.get_mut(t),
-            series: &mut tier_series_hist[sc.tenants[t].tier],
-        };
-        cache.flush_all(tenant_slots, &mut sinks);
     }
 }

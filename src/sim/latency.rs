@@ -238,3 +238,93 @@ impl<'a> PmfCache<'a> {
         }
     }
 }
+
+/// Every latency sink of one task: each tenant's slots, run and window
+/// histograms, and the series histograms of tiers and focus tenants.
+pub struct LatencyBook<'a> {
+    cache: PmfCache<'a>,
+    slots: Vec<[Slot; SLOTS]>,
+    /// Each tenant's run histogram (fine).
+    pub run: Vec<Histogram>,
+    /// Each tenant's event-window histogram (coarse); empty when no event
+    /// window is tracked.
+    pub window: Vec<Histogram>,
+    /// Each tier's histogram for the current series point (coarse).
+    pub tier_series: Vec<Histogram>,
+    /// Each focus tenant's histogram for the current series point.
+    pub focus_series: Vec<Histogram>,
+    focus_of: Vec<Option<usize>>,
+    tier_of: Vec<usize>,
+}
+
+impl<'a> LatencyBook<'a> {
+    /// Empty sinks for tenants of the given tiers; `focus[k]` is the
+    /// tenant whose own series is `focus_series[k]`.
+    pub fn new(shared: &'a SharedPmfs, tier_of: Vec<usize>, tiers: usize, focus: &[usize], track_window: bool) -> Self {
+        let n = tier_of.len();
+        let mut focus_of = vec![None; n];
+        for (k, &t) in focus.iter().enumerate() {
+            if t < n {
+                focus_of[t] = Some(k);
+            }
+        }
+        Self {
+            cache: PmfCache::new(shared),
+            slots: vec![[Slot::default(); SLOTS]; n],
+            run: (0..n).map(|_| Histogram::fine()).collect(),
+            window: if track_window { (0..n).map(|_| Histogram::coarse()).collect() } else { Vec::new() },
+            tier_series: (0..tiers).map(|_| Histogram::coarse()).collect(),
+            focus_series: focus.iter().map(|_| Histogram::coarse()).collect(),
+            focus_of,
+            tier_of,
+        }
+    }
+
+    /// Records `weight` of tenant `t`'s requests with the distribution of
+    /// `key`.
+    #[inline]
+    pub fn record(&mut self, t: usize, key: Key, weight: f64, in_window: bool, tick: u64) {
+        if add_to_slot(&mut self.slots[t], key, weight, in_window, tick) {
+            return;
+        }
+        let series = match self.focus_of[t] {
+            Some(k) => &mut self.focus_series[k],
+            None => &mut self.tier_series[self.tier_of[t]],
+        };
+        let mut sinks = Sinks { run: &mut self.run[t], window: self.window.get_mut(t), series };
+        self.cache.record(&mut self.slots[t], key, weight, in_window, tick, &mut sinks);
+    }
+
+    /// Ends a series point for tenant `t`: its series weight goes to its
+    /// own series histogram (when it is a focus tenant, whose p99 is
+    /// returned with its index, and which is then merged into its tier's)
+    /// or its tier's.
+    pub fn end_point(&mut self, t: usize) -> Option<(usize, f64)> {
+        let tier = self.tier_of[t];
+        match self.focus_of[t] {
+            Some(k) => {
+                self.cache.flush_series(&mut self.slots[t], &mut self.focus_series[k]);
+                let p99 = self.focus_series[k].quantile_ms(0.99);
+                self.tier_series[tier].merge(&self.focus_series[k]);
+                self.focus_series[k].clear();
+                Some((k, p99))
+            }
+            None => {
+                self.cache.flush_series(&mut self.slots[t], &mut self.tier_series[tier]);
+                None
+            }
+        }
+    }
+
+    /// Flushes every slot of every tenant (end of the run).
+    pub fn flush_all(&mut self) {
+        for (t, tenant_slots) in self.slots.iter_mut().enumerate() {
+            let mut sinks = Sinks {
+                run: &mut self.run[t],
+                window: self.window.get_mut(t),
+                series: &mut self.tier_series[self.tier_of[t]],
+            };
+            self.cache.flush_all(tenant_slots, &mut sinks);
+        }
+    }
+}
