@@ -599,7 +599,6 @@ pub fn simulate(
         }
     }
     let mut focus_flow: Vec<FlowRaw> = focus.iter().map(|_| FlowRaw::new(points)).collect();
-    let mut total_series_hist = Histogram::coarse();
 
     let db = sc.database.as_ref();
     let gateway = sc.gateway.as_ref();
@@ -1130,13 +1129,7 @@ pub fn simulate(
                     focus_flow[k].p99_ms[point] = p99;
                 }
             }
-            total_series_hist.clear();
-            for (tier, hist) in book.tier_series.iter_mut().enumerate() {
-                tier_flow[tier].p99_ms[point] = hist.quantile_ms(0.99);
-                total_series_hist.merge(hist);
-                hist.clear();
-            }
-            total_flow.p99_ms[point] = total_series_hist.quantile_ms(0.99);
+            total_flow.p99_ms[point] = book.end_point_of_tiers(|tier, p99| tier_flow[tier].p99_ms[point] = p99);
         }
     }
     control.add_progress(ticks % PROGRESS_STRIDE);

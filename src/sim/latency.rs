@@ -66,10 +66,12 @@ pub fn state_of_key(key: Key) -> WaitState {
     }
 }
 
-/// A key's distribution on the fine and coarse grids.
+/// A key's distribution on the fine and coarse grids, and its p99 on
+/// the coarse grid (what a series point with only this key shows).
 pub struct Cached {
     fine: SparsePmf,
     coarse: SparsePmf,
+    coarse_p99_ms: f64,
 }
 
 /// Distributions by key, shared by all tasks of a run.
@@ -92,7 +94,11 @@ impl SharedPmfs {
         }
         let fine = latency_pmf(&state_of_key(key), &self.service);
         let coarse = coarsen(&fine);
-        let cached = Arc::new(Cached { fine: SparsePmf::trimmed(&fine), coarse: SparsePmf::trimmed(&coarse) });
+        let coarse = SparsePmf::trimmed(&coarse);
+        let mut alone = Histogram::coarse();
+        alone.add_sparse(&coarse, 1.0);
+        let coarse_p99_ms = alone.quantile_ms(0.99);
+        let cached = Arc::new(Cached { fine: SparsePmf::trimmed(&fine), coarse, coarse_p99_ms });
         if let Ok(mut map) = self.map.write()
             && map.len() < SHARED_CAPACITY
         {
@@ -136,8 +142,8 @@ pub struct Sinks<'a> {
     pub run: &'a mut Histogram,
     /// The tenant's event-window histogram (coarse), if tracked.
     pub window: Option<&'a mut Histogram>,
-    /// Its tier's histogram for the current series point (coarse).
-    pub series: &'a mut Histogram,
+    /// Its tier's (or its own) mixture for the current series point.
+    pub series: &'a mut Mixture,
 }
 
 /// A task's view of the shared cache (no locking on hits).
@@ -181,7 +187,7 @@ impl<'a> PmfCache<'a> {
             window.add_sparse(&cached.coarse, slot.window);
         }
         if slot.series > 0.0 {
-            sinks.series.add_sparse(&cached.coarse, slot.series);
+            sinks.series.add(slot.key, slot.series, &cached);
         }
         slot.run = 0.0;
         slot.window = 0.0;
@@ -222,10 +228,12 @@ impl<'a> PmfCache<'a> {
     }
 
     /// Moves every slot's series weight into `series` (end of a point).
-    pub fn flush_series(&mut self, slots: &mut [Slot; SLOTS], series: &mut Histogram) {
+    pub fn flush_series(&mut self, slots: &mut [Slot; SLOTS], series: &mut Mixture) {
         for slot in slots.iter_mut().filter(|s| s.used && s.series > 0.0) {
-            let cached = self.get(slot.key);
-            series.add_sparse(&cached.coarse, slot.series);
+            if !series.try_add(slot.key, slot.series) {
+                let cached = self.get(slot.key);
+                series.spill(&cached, slot.series);
+            }
             slot.series = 0.0;
         }
     }
@@ -236,6 +244,102 @@ impl<'a> PmfCache<'a> {
             self.flush(slot, sinks);
             slot.used = false;
         }
+    }
+
+    /// Adds `from` to `into`.
+    fn merge_mixture(&mut self, into: &mut Mixture, from: &Mixture) {
+        for &(key, weight) in &from.keys {
+            if !into.try_add(key, weight) {
+                let cached = self.get(key);
+                into.spill(&cached, weight);
+            }
+        }
+        if from.spilled {
+            into.spilled_mass.merge(&from.spilled_mass);
+            into.spilled = true;
+        }
+    }
+
+    /// The p99 of a mixture, ms (0 when empty): the cached value when it
+    /// holds one key, else read from `scratch`.
+    fn p99_ms(&mut self, mixture: &Mixture, scratch: &mut Histogram) -> f64 {
+        match (mixture.keys.as_slice(), mixture.spilled) {
+            ([], false) => 0.0,
+            ([(key, _)], false) => self.get(*key).coarse_p99_ms,
+            (keys, _) => {
+                scratch.clear();
+                if mixture.spilled {
+                    scratch.merge(&mixture.spilled_mass);
+                }
+                for &(key, weight) in keys {
+                    let cached = self.get(key);
+                    scratch.add_sparse(&cached.coarse, weight);
+                }
+                scratch.quantile_ms(0.99)
+            }
+        }
+    }
+}
+
+/// Most distinct keys a [`Mixture`] lists before it adds the rest to a
+/// histogram.
+const MIXTURE_KEYS: usize = 16;
+
+/// The latency weight of one series point (a tier, a focus tenant or the
+/// total) as weights per key. A point usually sees a handful of keys, and
+/// one key's p99 is cached, so most points need no histogram at all.
+#[derive(Debug, Clone)]
+pub struct Mixture {
+    keys: Vec<(Key, f64)>,
+    /// Weight of keys beyond [`MIXTURE_KEYS`], as coarse mass.
+    spilled_mass: Histogram,
+    spilled: bool,
+}
+
+impl Mixture {
+    /// An empty mixture.
+    pub fn new() -> Self {
+        Self { keys: Vec::with_capacity(MIXTURE_KEYS), spilled_mass: Histogram::coarse(), spilled: false }
+    }
+
+    /// Adds `weight` to a listed key or lists it; false when the list is
+    /// full and the key is not on it.
+    fn try_add(&mut self, key: Key, weight: f64) -> bool {
+        if let Some(entry) = self.keys.iter_mut().find(|(k, _)| *k == key) {
+            entry.1 += weight;
+            true
+        } else if self.keys.len() < MIXTURE_KEYS {
+            self.keys.push((key, weight));
+            true
+        } else {
+            false
+        }
+    }
+
+    fn spill(&mut self, cached: &Cached, weight: f64) {
+        self.spilled_mass.add_sparse(&cached.coarse, weight);
+        self.spilled = true;
+    }
+
+    fn add(&mut self, key: Key, weight: f64, cached: &Cached) {
+        if !self.try_add(key, weight) {
+            self.spill(cached, weight);
+        }
+    }
+
+    /// Empties the mixture.
+    pub fn clear(&mut self) {
+        self.keys.clear();
+        if self.spilled {
+            self.spilled_mass.clear();
+            self.spilled = false;
+        }
+    }
+}
+
+impl Default for Mixture {
+    fn default() -> Self {
+        Self::new()
     }
 }
 
@@ -249,10 +353,12 @@ pub struct LatencyBook<'a> {
     /// Each tenant's event-window histogram (coarse); empty when no event
     /// window is tracked.
     pub window: Vec<Histogram>,
-    /// Each tier's histogram for the current series point (coarse).
-    pub tier_series: Vec<Histogram>,
-    /// Each focus tenant's histogram for the current series point.
-    pub focus_series: Vec<Histogram>,
+    /// Each tier's mixture for the current series point.
+    tier_series: Vec<Mixture>,
+    /// Each focus tenant's mixture for the current series point.
+    focus_series: Vec<Mixture>,
+    total_series: Mixture,
+    scratch: Histogram,
     focus_of: Vec<Option<usize>>,
     tier_of: Vec<usize>,
 }
@@ -273,8 +379,10 @@ impl<'a> LatencyBook<'a> {
             slots: vec![[Slot::default(); SLOTS]; n],
             run: (0..n).map(|_| Histogram::fine()).collect(),
             window: if track_window { (0..n).map(|_| Histogram::coarse()).collect() } else { Vec::new() },
-            tier_series: (0..tiers).map(|_| Histogram::coarse()).collect(),
-            focus_series: focus.iter().map(|_| Histogram::coarse()).collect(),
+            tier_series: (0..tiers).map(|_| Mixture::new()).collect(),
+            focus_series: focus.iter().map(|_| Mixture::new()).collect(),
+            total_series: Mixture::new(),
+            scratch: Histogram::coarse(),
             focus_of,
             tier_of,
         }
@@ -296,7 +404,7 @@ impl<'a> LatencyBook<'a> {
     }
 
     /// Ends a series point for tenant `t`: its series weight goes to its
-    /// own series histogram (when it is a focus tenant, whose p99 is
+    /// own series mixture (when it is a focus tenant, whose p99 is
     /// returned with its index, and which is then merged into its tier's)
     /// or its tier's.
     pub fn end_point(&mut self, t: usize) -> Option<(usize, f64)> {
@@ -304,8 +412,8 @@ impl<'a> LatencyBook<'a> {
         match self.focus_of[t] {
             Some(k) => {
                 self.cache.flush_series(&mut self.slots[t], &mut self.focus_series[k]);
-                let p99 = self.focus_series[k].quantile_ms(0.99);
-                self.tier_series[tier].merge(&self.focus_series[k]);
+                let p99 = self.cache.p99_ms(&self.focus_series[k], &mut self.scratch);
+                self.cache.merge_mixture(&mut self.tier_series[tier], &self.focus_series[k]);
                 self.focus_series[k].clear();
                 Some((k, p99))
             }
@@ -314,6 +422,19 @@ impl<'a> LatencyBook<'a> {
                 None
             }
         }
+    }
+
+    /// Ends a series point for the tiers and the total (after every
+    /// tenant's [`LatencyBook::end_point`]): writes each tier's p99 into
+    /// `tier_p99_ms` and returns the total's, ms.
+    pub fn end_point_of_tiers(&mut self, mut tier_p99_ms: impl FnMut(usize, f64)) -> f64 {
+        self.total_series.clear();
+        for (tier, mixture) in self.tier_series.iter_mut().enumerate() {
+            tier_p99_ms(tier, self.cache.p99_ms(mixture, &mut self.scratch));
+            self.cache.merge_mixture(&mut self.total_series, mixture);
+            mixture.clear();
+        }
+        self.cache.p99_ms(&self.total_series, &mut self.scratch)
     }
 
     /// Flushes every slot of every tenant (end of the run).
