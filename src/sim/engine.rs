@@ -140,12 +140,86 @@ struct ComputeStack {
     state: WaitState,
     key: Key,
     mean_latency_secs: f64,
+    /// Fraction of its capacity kept (capacity-loss events) and what
+    /// follows from `active` and it; constant over a segment of ticks.
+    keep: f64,
+    servers_total: u32,
+    servers: u32,
+    drain_per_sec: f64,
+    /// Instances still warming up, and the first tick one is ready.
+    pending_total: u32,
+    next_ready: u64,
+    /// First tick of the current segment, and requests served since.
+    segment_start: u64,
+    served_since: f64,
+}
+
+/// A task's per-point compute series, summed over stacks.
+struct StackSeries {
+    instances: Vec<f64>,
+    busy: Vec<f64>,
+    capacity: Vec<f64>,
+}
+
+impl ComputeStack {
+    /// Recomputes the servers and drain rate from `active` and `keep`.
+    fn resize(&mut self, concurrency: u32, mu: f64) {
+        self.servers_total = self.active * concurrency;
+        // Non-negative, so truncation is floor (and avoids a libm call).
+        self.servers = (f64::from(self.servers_total) * self.keep) as u32;
+        self.drain_per_sec = f64::from(self.servers) * mu;
+        self.pending_total = self.pending.iter().map(|p| p.1).sum();
+        self.next_ready = self.pending.iter().map(|p| p.0).min().unwrap_or(u64::MAX);
+    }
+
+    /// Adds the segment that ends before tick `end` to the stack's totals,
+    /// the series point `point` and the autoscaler's window: the sizing
+    /// was constant over it, so its sums are products.
+    fn close_segment(
+        &mut self,
+        end: u64,
+        raw: &mut StackRaw,
+        series: &mut StackSeries,
+        point: usize,
+        dt: f64,
+        mean_service: f64,
+    ) {
+        let ticks = end.saturating_sub(self.segment_start) as f64;
+        if ticks > 0.0 {
+            let active = f64::from(self.active);
+            let capacity_secs = f64::from(self.servers) * dt * ticks;
+            raw.instance_secs += f64::from(self.active + self.pending_total) * dt * ticks;
+            raw.active_instance_secs += active * dt * ticks;
+            raw.capacity_secs += capacity_secs;
+            raw.peak_instances = raw.peak_instances.max(active);
+            series.instances[point] += active * ticks;
+            series.capacity[point] += capacity_secs;
+            self.eval_capacity_secs += f64::from(self.servers_total) * dt * ticks;
+        }
+        let busy = self.served_since * mean_service;
+        raw.busy_secs += busy;
+        raw.requests += self.served_since;
+        series.busy[point] += busy;
+        self.eval_busy_secs += busy;
+        self.served_since = 0.0;
+        self.segment_start = end;
+    }
 }
 
 /// Relative change of a stack's load below which its stationary wait is
 /// not recomputed: far finer than the latency key's quantisation (0.4 %
 /// of P(wait), 1 % of the wait rate).
 const LOAD_TOLERANCE: f64 = 1e-4;
+
+/// Largest tolerance while P(wait) is below [`NEGLIGIBLE_WAIT`]. There
+/// the tolerance is `ln 2 / (c + 1)` for `c` servers: Erlang C grows at
+/// most about like the load to the power `c + 1` while it is that small,
+/// so it stays below twice [`NEGLIGIBLE_WAIT`] (it quantises to zero and
+/// adds under 1e-9 of a wait to the mean latency).
+const LOAD_TOLERANCE_NO_WAIT: f64 = 1e-2;
+
+/// P(wait) below which the wait is negligible.
+const NEGLIGIBLE_WAIT: f64 = 1e-9;
 
 /// A tenant's arrivals and the per-tenant part of the gateway: its
 /// stream, load, usage plan, the stacks it is routed to, and the counters
@@ -558,9 +632,20 @@ pub fn simulate(
                 state: idle,
                 key: key_of(&idle),
                 mean_latency_secs: idle.mean_latency_secs(&service),
+                keep: 1.0,
+                servers_total: 0,
+                servers: 0,
+                drain_per_sec: 0.0,
+                pending_total: 0,
+                next_ready: u64::MAX,
+                segment_start: 0,
+                served_since: 0.0,
             }
         })
         .collect();
+    for cs in &mut compute {
+        cs.resize(concurrency, mu);
+    }
     let mut c_stacks_raw = vec![StackRaw::default(); c_topology.stacks.len()];
     let c_active = stack_active(c_topology);
     let eval_ticks = sc.compute.autoscale.map_or(u64::MAX, |a| ((a.evaluation_secs / dt).round() as u64).max(1));
@@ -588,9 +673,8 @@ pub fn simulate(
     let points = ticks.div_ceil(ticks_per_point) as usize;
     let mut tier_flow: Vec<FlowRaw> = (0..tiers).map(|_| FlowRaw::new(points)).collect();
     let mut total_flow = FlowRaw::new(points);
-    let mut series_instances = vec![0.0; points];
-    let mut series_busy = vec![0.0; points];
-    let mut series_capacity = vec![0.0; points];
+    let mut stack_series =
+        StackSeries { instances: vec![0.0; points], busy: vec![0.0; points], capacity: vec![0.0; points] };
     let mut point_ticks = vec![0u64; points];
     let mut focus_of: Vec<Option<usize>> = vec![None; n];
     for (k, &t) in focus.iter().enumerate() {
@@ -604,6 +688,7 @@ pub fn simulate(
     let gateway = sc.gateway.as_ref();
 
     let mut db_kept_secs = 0.0;
+    let mut gw_kept_secs = 0.0;
     let mut next_point_tick = ticks_per_point;
     let mut next_eval_tick = eval_ticks;
     for tick in 0..ticks {
@@ -726,12 +811,21 @@ pub fn simulate(
         // requests (and their stacks' totals) shrink.
         if let Some(g) = gateway {
             let keep = 1.0 - loss[LayerName::Gateway.index()];
+            let refill = g.account_rate_per_sec * keep * dt;
+            // Every stack's capacity scales with the same factor: filled
+            // in after the loop.
+            gw_kept_secs += keep * dt;
             for (s, stack) in gw_topology.stacks.iter().enumerate() {
                 let demand = std::mem::take(&mut gw_demand[s]);
                 if !gw_active[s] {
                     continue;
                 }
-                let available = gw_tokens[s] + g.account_rate_per_sec * keep * dt;
+                // A full bucket that this tick's refill covers stays full.
+                if gw_tokens[s] == g.account_burst && demand as f64 <= refill {
+                    gw_stacks_raw[s].requests += demand as f64;
+                    continue;
+                }
+                let available = gw_tokens[s] + refill;
                 let allowed = demand.min(available as i64);
                 gw_tokens[s] = (available - allowed as f64).min(g.account_burst);
                 if allowed != demand {
@@ -760,7 +854,6 @@ pub fn simulate(
                     }
                 }
                 gw_stacks_raw[s].requests += allowed as f64;
-                gw_stacks_raw[s].capacity_secs += g.account_rate_per_sec * keep * dt;
             }
         } else {
             gw_demand.iter_mut().for_each(|d| *d = 0);
@@ -778,14 +871,17 @@ pub fn simulate(
             let cs = &mut compute[s];
             let arrived = std::mem::take(&mut cs.arrived) as f64;
             let lambda = std::mem::take(&mut cs.lambda).max(0.0);
-            while let Some(i) = cs.pending.iter().position(|&(ready, _)| ready <= tick) {
-                cs.active += cs.pending[i].1;
-                cs.pending.swap_remove(i);
+            if cs.next_ready <= tick || cs.keep != keep {
+                cs.close_segment(tick, &mut c_stacks_raw[s], &mut stack_series, point, dt, mean_service);
+                while let Some(i) = cs.pending.iter().position(|&(ready, _)| ready <= tick) {
+                    cs.active += cs.pending[i].1;
+                    cs.pending.swap_remove(i);
+                }
+                cs.keep = keep;
+                cs.resize(concurrency, mu);
             }
-            let servers_total = cs.active * concurrency;
-            // Non-negative, so truncation is floor (and avoids a libm call).
-            let servers = (f64::from(servers_total) * keep) as u32;
-            let drain_per_sec = f64::from(servers) * mu;
+            let servers = cs.servers;
+            let drain_per_sec = cs.drain_per_sec;
             let capacity = drain_per_sec * dt;
             let max_backlog = drain_per_sec * timeout;
             cs.slow = cs.backlog > 0.0 || arrived > capacity;
@@ -872,25 +968,13 @@ pub fn simulate(
                 cs.key = key;
                 cs.mean_latency_secs = mean;
             }
-            let busy = served_total * mean_service;
-            let capacity_secs = f64::from(servers) * dt;
-            let raw_s = &mut c_stacks_raw[s];
-            let pending: u32 = cs.pending.iter().map(|p| p.1).sum();
-            raw_s.instance_secs += f64::from(cs.active + pending) * dt;
-            raw_s.active_instance_secs += f64::from(cs.active) * dt;
-            raw_s.busy_secs += busy;
-            raw_s.capacity_secs += capacity_secs;
-            raw_s.requests += served_total;
-            raw_s.peak_instances = raw_s.peak_instances.max(f64::from(cs.active));
-            series_instances[point] += f64::from(cs.active);
-            series_busy[point] += busy;
-            series_capacity[point] += capacity_secs;
-            cs.eval_busy_secs += busy;
-            cs.eval_capacity_secs += f64::from(servers_total) * dt;
+            cs.served_since += served_total;
 
             if let Some(policy) = &sc.compute.autoscale
                 && tick + 1 == next_eval_tick
             {
+                cs.close_segment(tick + 1, &mut c_stacks_raw[s], &mut stack_series, point, dt, mean_service);
+                let pending = cs.pending_total;
                 let utilisation = if cs.eval_capacity_secs > 0.0 {
                     cs.eval_busy_secs / cs.eval_capacity_secs
                 } else if cs.eval_busy_secs > 0.0 || backlog_end > 0.0 {
@@ -906,6 +990,7 @@ pub fn simulate(
                 } else if desired < cs.active && pending == 0 {
                     cs.active = desired;
                 }
+                cs.resize(concurrency, mu);
                 cs.eval_busy_secs = 0.0;
                 cs.eval_capacity_secs = 0.0;
             }
@@ -923,6 +1008,8 @@ pub fn simulate(
             // Every partition's capacity scales with the same factor: the
             // stacks' capacity seconds are filled in after the loop.
             db_kept_secs += keep * dt;
+            let hard_read = db.read_units_per_partition_per_sec * keep * dt;
+            let hard_write = db.write_units_per_partition_per_sec * keep * dt;
             for (s, stack) in db_topology.stacks.iter().enumerate() {
                 let d = &mut db_stacks[s];
                 let (read_bound, write_bound) = (std::mem::take(&mut d.read_bound), std::mem::take(&mut d.write_bound));
@@ -930,13 +1017,14 @@ pub fn simulate(
                     continue;
                 }
                 let partitions = d.partitions as f64;
+                // The most one partition can serve this tick without
+                // touching its burst bank (provisioned) or at all.
                 let cap = |hard: f64, provisioned: Option<f64>| match provisioned {
-                    Some(table) if d.banks_full => (table / partitions * keep * dt).min(hard * keep * dt),
+                    Some(table) if d.banks_full => (table / partitions * keep * dt).min(hard),
                     Some(_) => -1.0,
-                    None => hard * keep * dt,
+                    None => hard,
                 };
-                d.slow = read_bound > cap(db.read_units_per_partition_per_sec, prov_read)
-                    || write_bound > cap(db.write_units_per_partition_per_sec, prov_write);
+                d.slow = read_bound > cap(hard_read, prov_read) || write_bound > cap(hard_write, prov_write);
                 if !d.slow {
                     continue;
                 }
@@ -1086,6 +1174,14 @@ pub fn simulate(
             next_point_tick += ticks_per_point;
             for (s, stack) in c_topology.stacks.iter().enumerate() {
                 if c_active[s] {
+                    compute[s].close_segment(
+                        tick + 1,
+                        &mut c_stacks_raw[s],
+                        &mut stack_series,
+                        point,
+                        dt,
+                        mean_service,
+                    );
                     flush_epoch(
                         &stack.tenants,
                         &compute[s],
@@ -1141,6 +1237,11 @@ pub fn simulate(
         &mut raw,
         &WindowFlags { track: track_window, active_spikes, own_active: &own_active },
     );
+    if let Some(g) = gateway {
+        for raw_s in &mut gw_stacks_raw {
+            raw_s.capacity_secs = g.account_rate_per_sec * gw_kept_secs;
+        }
+    }
     if let Some(db) = db {
         for (raw_s, stack) in db_stacks_raw.iter_mut().zip(&db_stacks) {
             raw_s.capacity_secs = stack.partitions as f64
@@ -1210,8 +1311,9 @@ pub fn simulate(
             total_flow.dropped[p] += flow.dropped[p];
             total_flow.served[p] += flow.served[p];
         }
-        series_instances[p] /= point_ticks[p] as f64;
-        series_busy[p] = if series_capacity[p] > 0.0 { series_busy[p] / series_capacity[p] } else { 0.0 };
+        stack_series.instances[p] /= point_ticks[p] as f64;
+        let capacity = stack_series.capacity[p];
+        stack_series.busy[p] = if capacity > 0.0 { stack_series.busy[p] / capacity } else { 0.0 };
     }
     Some(TaskRaw {
         active,
@@ -1223,8 +1325,8 @@ pub fn simulate(
         tiers: tier_flow,
         total: total_flow,
         focus: focus.iter().copied().zip(focus_flow).collect(),
-        instances: series_instances,
-        utilisation: series_busy,
+        instances: stack_series.instances,
+        utilisation: stack_series.busy,
     })
 }
 
@@ -1391,10 +1493,15 @@ pub fn spike_component(sc: &Scenario, design: &Design) -> Vec<bool> {
 
 /// The stationary wait of a compute stack, recomputed only when its
 /// servers changed or its load moved by more than [`LOAD_TOLERANCE`]
-/// since it was last computed.
+/// (or [`LOAD_TOLERANCE_NO_WAIT`]) since it was last computed.
 fn stationary(cs: &mut ComputeStack, servers: u32, lambda: f64, service: &ServiceTime) -> WaitState {
-    let (memo_servers, memo_lambda, _) = cs.memo;
-    if memo_servers != servers || memo_lambda.is_nan() || (lambda - memo_lambda).abs() > LOAD_TOLERANCE * memo_lambda {
+    let (memo_servers, memo_lambda, memo) = cs.memo;
+    let tolerance = if memo.wait_probability < NEGLIGIBLE_WAIT {
+        (std::f64::consts::LN_2 / f64::from(servers + 1)).min(LOAD_TOLERANCE_NO_WAIT)
+    } else {
+        LOAD_TOLERANCE
+    };
+    if memo_servers != servers || memo_lambda.is_nan() || (lambda - memo_lambda).abs() > tolerance * memo_lambda {
         cs.memo = (servers, lambda, WaitState::stationary(servers, lambda, service, 0.0));
     }
     cs.memo.2
