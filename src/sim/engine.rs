@@ -691,7 +691,10 @@ pub fn simulate(
     let mut gw_kept_secs = 0.0;
     let mut next_point_tick = ticks_per_point;
     let mut next_eval_tick = eval_ticks;
-    for tick in 0..ticks {
+    // A no-spike baseline only serves the window figures: it stops when
+    // the last spike ends.
+    let end_tick = if with_spikes { ticks } else { baseline_ticks(sc) };
+    for tick in 0..end_tick {
         if tick % PROGRESS_STRIDE == 0 && tick > 0 {
             if control.is_cancelled() {
                 return None;
@@ -1228,7 +1231,27 @@ pub fn simulate(
             total_flow.p99_ms[point] = book.end_point_of_tiers(|tier, p99| tier_flow[tier].p99_ms[point] = p99);
         }
     }
-    control.add_progress(ticks % PROGRESS_STRIDE);
+    control.add_progress(end_tick % PROGRESS_STRIDE);
+    if end_tick < ticks {
+        let window = WindowFlags { track: track_window, active_spikes, own_active: &own_active };
+        for (s, stack) in c_topology.stacks.iter().enumerate() {
+            if c_active[s] {
+                flush_epoch(
+                    &stack.tenants,
+                    &compute[s],
+                    false,
+                    true,
+                    end_tick,
+                    &inflows,
+                    &mut totals,
+                    &now,
+                    &mut raw,
+                    &mut book,
+                    &window,
+                );
+            }
+        }
+    }
     // The last point flushed every epoch; what is left are the window
     // counts and the totals of fast ticks.
     close_window(
@@ -1458,6 +1481,20 @@ fn serve_slowly(
         }
     }
     (served_total, backlog_end)
+}
+
+/// Ticks a no-spike baseline simulates: up to the end of the last spike
+/// (its results are only read inside spike windows).
+pub fn baseline_ticks(sc: &Scenario) -> u64 {
+    let last_end_secs = sc
+        .events
+        .iter()
+        .filter_map(|e| match *e {
+            Event::Spike { end_secs, .. } => Some(end_secs),
+            Event::CapacityLoss { .. } => None,
+        })
+        .fold(0.0, f64::max);
+    ((last_end_secs / sc.clock.tick_secs).ceil() as u64).min(sc.clock.ticks)
 }
 
 /// Tenants connected to a spiking tenant through shared stacks (in any

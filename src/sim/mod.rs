@@ -89,11 +89,12 @@ pub enum RunError {
     NoSuchDesign(usize),
 }
 
-/// Total ticks a run will simulate (for progress bars): ticks × tasks.
+/// Total ticks a run will simulate (for progress bars): every task's ticks
+/// (a no-spike baseline stops when the last spike ends).
 pub fn total_ticks(scenario: &Scenario, options: &RunOptions) -> u64 {
     let designs = options.designs.as_ref().map_or(scenario.designs.len(), Vec::len) as u64;
-    let baseline = if scenario.has_spikes() { 2 } else { 1 };
-    scenario.clock.ticks * designs * u64::from(scenario.clock.replications) * baseline
+    let baseline = if scenario.has_spikes() { engine::baseline_ticks(scenario) } else { 0 };
+    (scenario.clock.ticks + baseline) * designs * u64::from(scenario.clock.replications)
 }
 
 /// Simulates the scenario and returns its report.
