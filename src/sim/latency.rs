@@ -10,8 +10,9 @@
 //! the key's representative parameters), so one cache can be shared by
 //! every task of a run without making results depend on thread timing.
 
-use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
+
+use rustc_hash::FxHashMap;
 
 use crate::queueing::WaitState;
 use crate::scenario::model::ServiceTime;
@@ -77,13 +78,13 @@ pub struct Cached {
 /// Distributions by key, shared by all tasks of a run.
 pub struct SharedPmfs {
     service: ServiceTime,
-    map: RwLock<HashMap<Key, Arc<Cached>>>,
+    map: RwLock<FxHashMap<Key, Arc<Cached>>>,
 }
 
 impl SharedPmfs {
     /// An empty cache for one service-time distribution.
     pub fn new(service: ServiceTime) -> Self {
-        Self { service, map: RwLock::new(HashMap::new()) }
+        Self { service, map: RwLock::new(FxHashMap::default()) }
     }
 
     fn get(&self, key: Key) -> Arc<Cached> {
@@ -149,13 +150,13 @@ pub struct Sinks<'a> {
 /// A task's view of the shared cache (no locking on hits).
 pub struct PmfCache<'a> {
     shared: &'a SharedPmfs,
-    entries: HashMap<Key, Arc<Cached>>,
+    entries: FxHashMap<Key, Arc<Cached>>,
 }
 
 impl<'a> PmfCache<'a> {
     /// An empty local cache over `shared`.
     pub fn new(shared: &'a SharedPmfs) -> Self {
-        Self { shared, entries: HashMap::new() }
+        Self { shared, entries: FxHashMap::default() }
     }
 
     /// The distribution of `key`: from the local memo, else the shared

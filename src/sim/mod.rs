@@ -123,8 +123,9 @@ pub fn run(scenario: &Scenario, options: &RunOptions, control: &RunControl) -> R
         None if scenario.tenants.len() <= FOCUS_ALL_MAX => (0..scenario.tenants.len()).collect(),
         None => Vec::new(),
     };
-    let work = || -> Vec<Option<engine::TaskRaw>> {
-        tasks
+    // Tasks and the reduction both run on the requested pool.
+    let work = || -> Result<RunReport, RunError> {
+        let results: Vec<Option<engine::TaskRaw>> = tasks
             .par_iter()
             .map(|&(d, r, with_spikes)| {
                 let design = &scenario.designs[d];
@@ -132,16 +133,16 @@ pub fn run(scenario: &Scenario, options: &RunOptions, control: &RunControl) -> R
                 cost::attribute(scenario, design, &mut raw);
                 Some(raw)
             })
-            .collect()
+            .collect();
+        let results: Vec<engine::TaskRaw> = results.into_iter().collect::<Option<_>>().ok_or(RunError::Cancelled)?;
+        Ok(reduce::report(scenario, &designs, &tasks, results))
     };
-    let results = match options.threads {
+    match options.threads {
         Some(threads) => rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
             .build()
             .map_err(|e| RunError::ThreadPool { threads, message: e.to_string() })?
             .install(work),
         None => work(),
-    };
-    let results: Vec<engine::TaskRaw> = results.into_iter().collect::<Option<_>>().ok_or(RunError::Cancelled)?;
-    Ok(reduce::report(scenario, &designs, &tasks, results))
+    }
 }

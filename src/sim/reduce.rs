@@ -9,6 +9,8 @@ use crate::report::{
 use crate::scenario::Scenario;
 use crate::scenario::model::{Event, LAYERS};
 use crate::sim::cost::{OVERHEAD, months_per_run};
+use rayon::prelude::*;
+
 use crate::sim::engine::{FlowRaw, TaskRaw, TenantRaw};
 
 fn est(values: impl Iterator<Item = f64>) -> Estimate {
@@ -77,7 +79,11 @@ pub(crate) fn report(
         tiers: sc.tiers.iter().map(|t| t.name.clone()).collect(),
         tier_slo_p99_ms: sc.tiers.iter().map(|t| t.slo.p99_ms).collect(),
         events: event_windows(sc),
-        designs: designs.iter().zip(by_design).map(|(&d, (main, base))| design_report(sc, d, &main, &base)).collect(),
+        designs: designs
+            .par_iter()
+            .zip(by_design)
+            .map(|(&d, (main, base))| design_report(sc, d, &main, &base))
+            .collect(),
     }
 }
 
@@ -295,8 +301,11 @@ fn design_report(sc: &Scenario, d: usize, main: &[TaskRaw], base: &[TaskRaw]) ->
 fn band(main: &[TaskRaw], f: &dyn Fn(&TaskRaw) -> &Vec<f64>) -> Band {
     let points = main.first().map_or(0, |m| f(m).len());
     let mut band = Band { mean: Vec::with_capacity(points), ci95: Vec::with_capacity(points) };
+    let mut samples = Vec::with_capacity(main.len());
     for p in 0..points {
-        let e = est(main.iter().map(|m| f(m)[p]));
+        samples.clear();
+        samples.extend(main.iter().map(|m| f(m)[p]));
+        let e = Estimate::from_samples(&samples);
         band.mean.push(e.mean);
         band.ci95.push(e.ci95);
     }
