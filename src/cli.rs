@@ -16,7 +16,7 @@ use crate::report::format::{self, Format};
 use crate::scenario::{Limits, Scenario};
 use crate::sim::{self, RunControl, RunOptions};
 
-mod bench;
+pub(crate) mod bench;
 
 /// Exit code for success.
 pub const EXIT_OK: u8 = 0;

@@ -15,7 +15,7 @@ use crate::scenario::model::{DB_BURST_BANK_SECS, DbPricing, Design, Event, Scena
 use crate::sim::RunControl;
 use crate::sim::arrivals::ArrivalStream;
 use crate::sim::histogram::Histogram;
-use crate::sim::latency::{Key, LatencyBook, SharedPmfs, key_of};
+use crate::sim::latency::{Key, LatencyBook, Mixture, SharedPmfs, key_of};
 use crate::sim::rng::{StreamPurpose, stream, stream_seed};
 
 /// Most points in a time series.
@@ -110,6 +110,25 @@ pub struct TaskRaw {
     pub focus: Vec<(usize, FlowRaw)>,
     pub instances: Vec<f64>,
     pub utilisation: Vec<f64>,
+    /// Busy and capacity seconds of the compute stacks per point (the
+    /// utilisation's parts, for merging).
+    pub busy_secs: Vec<f64>,
+    pub capacity_secs: Vec<f64>,
+    /// Each tier's run latency histogram.
+    pub tier_hist: Vec<Histogram>,
+    /// Each point's latency weights per tier, `[point][tier]`; kept only
+    /// for a part of a design, whose p99 series are read after merging.
+    pub tier_mixtures: Vec<Vec<Mixture>>,
+}
+
+/// The tenants one task simulates: a design whose stacks fall into
+/// independent groups runs as several parts (see [`crate::sim::parts`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Part<'a> {
+    /// Tenants of this part; `None` for the whole design.
+    pub members: Option<&'a [bool]>,
+    /// This part simulates the stacks with no tenants (one part does).
+    pub first: bool,
 }
 
 struct ComputeStack {
@@ -422,19 +441,29 @@ fn flush_epoch(
 
 /// Runs one task. Returns `None` when cancelled.
 #[allow(clippy::too_many_lines)]
+#[allow(clippy::too_many_arguments)]
 pub fn simulate(
     sc: &Scenario,
     design: &Design,
     replication: u32,
     with_spikes: bool,
+    part: Part<'_>,
     shared: &SharedPmfs,
     focus: &[usize],
     control: &RunControl,
 ) -> Option<TaskRaw> {
     let n = sc.tenants.len();
-    let active: Vec<bool> = if with_spikes { vec![true; n] } else { spike_component(sc, design) };
+    let mut active: Vec<bool> = if with_spikes { vec![true; n] } else { spike_component(sc, design) };
+    if let Some(members) = part.members {
+        active.iter_mut().zip(members).for_each(|(a, &m)| *a &= m);
+    }
+    let keep_mixtures = part.members.is_some();
     let stack_active = |topology: &crate::scenario::model::Topology| -> Vec<bool> {
-        topology.stacks.iter().map(|s| s.tenants.is_empty() || s.tenants.iter().any(|&t| active[t as usize])).collect()
+        topology
+            .stacks
+            .iter()
+            .map(|s| if s.tenants.is_empty() { part.first } else { s.tenants.iter().any(|&t| active[t as usize]) })
+            .collect()
     };
     let dt = sc.clock.tick_secs;
     let ticks = sc.clock.ticks;
@@ -667,6 +696,11 @@ pub fn simulate(
     let mut write_bank = vec![0.0; total_partitions];
     let mut db_stacks_raw = vec![StackRaw::default(); db_stacks.len()];
     let db_active = stack_active(db_topology);
+    // What this task simulates, as index lists (a part of a design skips
+    // the rest without looking at it).
+    let live = |flags: &[bool]| -> Vec<usize> { (0..flags.len()).filter(|&i| flags[i]).collect() };
+    let (gw_live, c_live, db_live) = (live(&gw_active), live(&c_active), live(&db_active));
+    let active_tenants = live(&active);
 
     // Series.
     let ticks_per_point = ticks.div_ceil(MAX_SERIES_POINTS.min(ticks).max(1));
@@ -689,6 +723,7 @@ pub fn simulate(
 
     let mut db_kept_secs = 0.0;
     let mut gw_kept_secs = 0.0;
+    let mut tier_mixtures: Vec<Vec<Mixture>> = Vec::new();
     let mut next_point_tick = ticks_per_point;
     let mut next_eval_tick = eval_ticks;
     // A no-spike baseline only serves the window figures: it stops when
@@ -715,22 +750,21 @@ pub fn simulate(
         }
         if window_changed {
             let window = WindowFlags { track: track_window, active_spikes, own_active: &own_active };
-            for (s, stack) in c_topology.stacks.iter().enumerate() {
-                if c_active[s] {
-                    flush_epoch(
-                        &stack.tenants,
-                        &compute[s],
-                        false,
-                        false,
-                        tick,
-                        &inflows,
-                        &mut totals,
-                        &now,
-                        &mut raw,
-                        &mut book,
-                        &window,
-                    );
-                }
+            for &s in &c_live {
+                let stack = &c_topology.stacks[s];
+                flush_epoch(
+                    &stack.tenants,
+                    &compute[s],
+                    false,
+                    false,
+                    tick,
+                    &inflows,
+                    &mut totals,
+                    &now,
+                    &mut raw,
+                    &mut book,
+                    &window,
+                );
             }
             close_window(&inflows, &mut totals, &mut raw, &window);
             own_active.iter_mut().for_each(|a| *a = 0);
@@ -776,10 +810,8 @@ pub fn simulate(
 
         // Arrivals and the per-tenant part of the gateway; each tenant's
         // admitted requests are added to its stacks' totals.
-        for (f, flow) in inflows.iter_mut().zip(now.iter_mut()) {
-            if !f.active {
-                continue;
-            }
+        for &t in &active_tenants {
+            let (f, flow) = (&mut inflows[t], &mut now[t]);
             let lambda = f.rate_per_sec * pattern_factor[f.pattern] * f.spike_factor;
             let count = f.stream.draw(lambda * dt) as i64;
             f.offered += count;
@@ -818,11 +850,9 @@ pub fn simulate(
             // Every stack's capacity scales with the same factor: filled
             // in after the loop.
             gw_kept_secs += keep * dt;
-            for (s, stack) in gw_topology.stacks.iter().enumerate() {
+            for &s in &gw_live {
+                let stack = &gw_topology.stacks[s];
                 let demand = std::mem::take(&mut gw_demand[s]);
-                if !gw_active[s] {
-                    continue;
-                }
                 // A full bucket that this tick's refill covers stays full.
                 if gw_tokens[s] == g.account_burst && demand as f64 <= refill {
                     gw_stacks_raw[s].requests += demand as f64;
@@ -867,10 +897,8 @@ pub fn simulate(
         // members are simulated one by one (slow).
         slow_tenants.clear();
         let keep = 1.0 - loss[LayerName::Compute.index()];
-        for (s, stack) in c_topology.stacks.iter().enumerate() {
-            if !c_active[s] {
-                continue;
-            }
+        for &s in &c_live {
+            let stack = &c_topology.stacks[s];
             let cs = &mut compute[s];
             let arrived = std::mem::take(&mut cs.arrived) as f64;
             let lambda = std::mem::take(&mut cs.lambda).max(0.0);
@@ -1013,12 +1041,10 @@ pub fn simulate(
             db_kept_secs += keep * dt;
             let hard_read = db.read_units_per_partition_per_sec * keep * dt;
             let hard_write = db.write_units_per_partition_per_sec * keep * dt;
-            for (s, stack) in db_topology.stacks.iter().enumerate() {
+            for &s in &db_live {
+                let stack = &db_topology.stacks[s];
                 let d = &mut db_stacks[s];
                 let (read_bound, write_bound) = (std::mem::take(&mut d.read_bound), std::mem::take(&mut d.write_bound));
-                if !db_active[s] {
-                    continue;
-                }
                 let partitions = d.partitions as f64;
                 // The most one partition can serve this tick without
                 // touching its burst bank (provisioned) or at all.
@@ -1175,73 +1201,15 @@ pub fn simulate(
 
         if tick + 1 == ticks || tick + 1 == next_point_tick {
             next_point_tick += ticks_per_point;
-            for (s, stack) in c_topology.stacks.iter().enumerate() {
-                if c_active[s] {
-                    compute[s].close_segment(
-                        tick + 1,
-                        &mut c_stacks_raw[s],
-                        &mut stack_series,
-                        point,
-                        dt,
-                        mean_service,
-                    );
-                    flush_epoch(
-                        &stack.tenants,
-                        &compute[s],
-                        false,
-                        tick + 1 == ticks,
-                        tick,
-                        &inflows,
-                        &mut totals,
-                        &now,
-                        &mut raw,
-                        &mut book,
-                        &window,
-                    );
-                }
-            }
-            for t in 0..n {
-                let tier = tier_of[t];
-                if active[t] {
-                    let fast = totals[t].fast(&inflows[t]);
-                    let now = PointStart {
-                        offered: inflows[t].offered,
-                        admitted: inflows[t].plan_admitted - totals[t].throttled_account,
-                        served: raw[t].served + fast as f64,
-                        dropped: raw[t].dropped_timeout + raw[t].dropped_partition,
-                    };
-                    let start = std::mem::replace(&mut point_start[t], now);
-                    let offered = (now.offered - start.offered) as f64;
-                    let admitted = (now.admitted - start.admitted) as f64;
-                    let served = now.served - start.served;
-                    let dropped = now.dropped - start.dropped;
-                    let flows = [Some(&mut tier_flow[tier]), focus_of[t].map(|k| &mut focus_flow[k])];
-                    for flow in flows.into_iter().flatten() {
-                        flow.offered[point] += offered;
-                        flow.admitted[point] += admitted;
-                        flow.throttled[point] += offered - admitted;
-                        flow.served[point] += served;
-                        flow.dropped[point] += dropped;
-                    }
-                }
-                if let Some((k, p99)) = book.end_point(t) {
-                    focus_flow[k].p99_ms[point] = p99;
-                }
-            }
-            total_flow.p99_ms[point] = book.end_point_of_tiers(|tier, p99| tier_flow[tier].p99_ms[point] = p99);
-        }
-    }
-    control.add_progress(end_tick % PROGRESS_STRIDE);
-    if end_tick < ticks {
-        let window = WindowFlags { track: track_window, active_spikes, own_active: &own_active };
-        for (s, stack) in c_topology.stacks.iter().enumerate() {
-            if c_active[s] {
+            for &s in &c_live {
+                let stack = &c_topology.stacks[s];
+                compute[s].close_segment(tick + 1, &mut c_stacks_raw[s], &mut stack_series, point, dt, mean_service);
                 flush_epoch(
                     &stack.tenants,
                     &compute[s],
                     false,
-                    true,
-                    end_tick,
+                    tick + 1 == ticks,
+                    tick,
                     &inflows,
                     &mut totals,
                     &now,
@@ -1250,6 +1218,56 @@ pub fn simulate(
                     &window,
                 );
             }
+            for &t in &active_tenants {
+                let tier = tier_of[t];
+                let fast = totals[t].fast(&inflows[t]);
+                let now = PointStart {
+                    offered: inflows[t].offered,
+                    admitted: inflows[t].plan_admitted - totals[t].throttled_account,
+                    served: raw[t].served + fast as f64,
+                    dropped: raw[t].dropped_timeout + raw[t].dropped_partition,
+                };
+                let start = std::mem::replace(&mut point_start[t], now);
+                let offered = (now.offered - start.offered) as f64;
+                let admitted = (now.admitted - start.admitted) as f64;
+                let served = now.served - start.served;
+                let dropped = now.dropped - start.dropped;
+                let flows = [Some(&mut tier_flow[tier]), focus_of[t].map(|k| &mut focus_flow[k])];
+                for flow in flows.into_iter().flatten() {
+                    flow.offered[point] += offered;
+                    flow.admitted[point] += admitted;
+                    flow.throttled[point] += offered - admitted;
+                    flow.served[point] += served;
+                    flow.dropped[point] += dropped;
+                }
+                if let Some((k, p99)) = book.end_point(t) {
+                    focus_flow[k].p99_ms[point] = p99;
+                }
+            }
+            if keep_mixtures {
+                tier_mixtures.push(book.tier_mixtures());
+            }
+            total_flow.p99_ms[point] = book.end_point_of_tiers(|tier, p99| tier_flow[tier].p99_ms[point] = p99);
+        }
+    }
+    control.add_progress(end_tick % PROGRESS_STRIDE);
+    if end_tick < ticks {
+        let window = WindowFlags { track: track_window, active_spikes, own_active: &own_active };
+        for &s in &c_live {
+            let stack = &c_topology.stacks[s];
+            flush_epoch(
+                &stack.tenants,
+                &compute[s],
+                false,
+                true,
+                end_tick,
+                &inflows,
+                &mut totals,
+                &now,
+                &mut raw,
+                &mut book,
+                &window,
+            );
         }
     }
     // The last point flushed every epoch; what is left are the window
@@ -1335,13 +1353,18 @@ pub fn simulate(
             total_flow.served[p] += flow.served[p];
         }
         stack_series.instances[p] /= point_ticks[p] as f64;
-        let capacity = stack_series.capacity[p];
-        stack_series.busy[p] = if capacity > 0.0 { stack_series.busy[p] / capacity } else { 0.0 };
     }
+    let utilisation = stack_series
+        .busy
+        .iter()
+        .zip(&stack_series.capacity)
+        .map(|(&busy, &capacity)| if capacity > 0.0 { busy / capacity } else { 0.0 })
+        .collect();
     Some(TaskRaw {
         active,
         tenants: raw,
         tier_p99_ms: tier_hist.iter().map(|h| h.quantile_ms(0.99)).collect(),
+        tier_hist,
         stacks: [gw_stacks_raw, c_stacks_raw, db_stacks_raw],
         ticks_per_point,
         point_ticks,
@@ -1349,7 +1372,10 @@ pub fn simulate(
         total: total_flow,
         focus: focus.iter().copied().zip(focus_flow).collect(),
         instances: stack_series.instances,
-        utilisation: stack_series.busy,
+        utilisation,
+        busy_secs: stack_series.busy,
+        capacity_secs: stack_series.capacity,
+        tier_mixtures,
     })
 }
 

@@ -248,7 +248,7 @@ impl<'a> PmfCache<'a> {
     }
 
     /// Adds `from` to `into`.
-    fn merge_mixture(&mut self, into: &mut Mixture, from: &Mixture) {
+    pub fn merge_mixture(&mut self, into: &mut Mixture, from: &Mixture) {
         for &(key, weight) in &from.keys {
             if !into.try_add(key, weight) {
                 let cached = self.get(key);
@@ -263,7 +263,7 @@ impl<'a> PmfCache<'a> {
 
     /// The p99 of a mixture, ms (0 when empty): the cached value when it
     /// holds one key, else read from `scratch`.
-    fn p99_ms(&mut self, mixture: &Mixture, scratch: &mut Histogram) -> f64 {
+    pub fn p99_ms(&mut self, mixture: &Mixture, scratch: &mut Histogram) -> f64 {
         match (mixture.keys.as_slice(), mixture.spilled) {
             ([], false) => 0.0,
             ([(key, _)], false) => self.get(*key).coarse_p99_ms,
@@ -423,6 +423,11 @@ impl<'a> LatencyBook<'a> {
                 None
             }
         }
+    }
+
+    /// A copy of each tier's mixture of the current point.
+    pub fn tier_mixtures(&self) -> Vec<Mixture> {
+        self.tier_series.clone()
     }
 
     /// Ends a series point for the tiers and the total (after every

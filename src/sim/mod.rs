@@ -11,6 +11,7 @@ pub(crate) mod cost;
 pub(crate) mod engine;
 pub mod histogram;
 pub(crate) mod latency;
+pub mod parts;
 mod reduce;
 pub mod rng;
 
@@ -92,9 +93,57 @@ pub enum RunError {
 /// Total ticks a run will simulate (for progress bars): every task's ticks
 /// (a no-spike baseline stops when the last spike ends).
 pub fn total_ticks(scenario: &Scenario, options: &RunOptions) -> u64 {
-    let designs = options.designs.as_ref().map_or(scenario.designs.len(), Vec::len) as u64;
-    let baseline = if scenario.has_spikes() { engine::baseline_ticks(scenario) } else { 0 };
-    (scenario.clock.ticks + baseline) * designs * u64::from(scenario.clock.replications)
+    let designs: Vec<usize> = options.designs.clone().unwrap_or_else(|| (0..scenario.designs.len()).collect());
+    let Ok(plan) = Plan::new(scenario, &designs) else { return 0 };
+    let baseline = engine::baseline_ticks(scenario);
+    plan.subtasks.iter().map(|&(task, _)| if plan.tasks[task].2 { scenario.clock.ticks } else { baseline }).sum()
+}
+
+/// What a run simulates: tasks (design, replication, with spikes), each
+/// as one subtask per part of its design (see [`parts`]); a baseline only
+/// runs the parts that hold a spiking tenant.
+struct Plan {
+    tasks: Vec<(usize, u32, bool)>,
+    /// Part masks of each design, by design index (empty when not run).
+    splits: Vec<Vec<Vec<bool>>>,
+    /// (task, part) pairs, in task order.
+    subtasks: Vec<(usize, usize)>,
+}
+
+impl Plan {
+    fn new(scenario: &Scenario, designs: &[usize]) -> Result<Self, RunError> {
+        if let Some(&bad) = designs.iter().find(|&&d| d >= scenario.designs.len()) {
+            return Err(RunError::NoSuchDesign(bad));
+        }
+        let baselines: &[bool] = if scenario.has_spikes() { &[true, false] } else { &[true] };
+        let tasks: Vec<(usize, u32, bool)> = designs
+            .iter()
+            .flat_map(|&d| {
+                (0..scenario.clock.replications).flat_map(move |r| baselines.iter().map(move |&w| (d, r, w)))
+            })
+            .collect();
+        let mut splits = vec![Vec::new(); scenario.designs.len()];
+        let mut components = vec![Vec::new(); scenario.designs.len()];
+        for &d in designs {
+            splits[d] = parts::split(scenario, &scenario.designs[d]);
+            if scenario.has_spikes() {
+                components[d] = engine::spike_component(scenario, &scenario.designs[d]);
+            }
+        }
+        let mut subtasks = Vec::new();
+        for (i, &(d, _, with_spikes)) in tasks.iter().enumerate() {
+            let before = subtasks.len();
+            for (p, mask) in splits[d].iter().enumerate() {
+                if with_spikes || mask.iter().zip(&components[d]).any(|(&m, &c)| m && c) {
+                    subtasks.push((i, p));
+                }
+            }
+            if subtasks.len() == before {
+                subtasks.push((i, 0));
+            }
+        }
+        Ok(Self { tasks, splits, subtasks })
+    }
 }
 
 /// Simulates the scenario and returns its report.
@@ -103,20 +152,8 @@ pub fn total_ticks(scenario: &Scenario, options: &RunOptions) -> u64 {
 /// Occurs when cancelled, when the thread pool cannot be built, or when
 /// `options.designs` names a design that does not exist.
 pub fn run(scenario: &Scenario, options: &RunOptions, control: &RunControl) -> Result<RunReport, RunError> {
-    let designs: Vec<usize> = match &options.designs {
-        Some(list) => {
-            if let Some(&bad) = list.iter().find(|&&d| d >= scenario.designs.len()) {
-                return Err(RunError::NoSuchDesign(bad));
-            }
-            list.clone()
-        }
-        None => (0..scenario.designs.len()).collect(),
-    };
-    let baselines: &[bool] = if scenario.has_spikes() { &[true, false] } else { &[true] };
-    let tasks: Vec<(usize, u32, bool)> = designs
-        .iter()
-        .flat_map(|&d| (0..scenario.clock.replications).flat_map(move |r| baselines.iter().map(move |&w| (d, r, w))))
-        .collect();
+    let designs: Vec<usize> = options.designs.clone().unwrap_or_else(|| (0..scenario.designs.len()).collect());
+    let plan = Plan::new(scenario, &designs)?;
     let shared = latency::SharedPmfs::new(scenario.compute.service);
     let focus: Vec<usize> = match &options.focus {
         Some(list) => list.iter().copied().filter(|&t| t < scenario.tenants.len()).collect(),
@@ -125,17 +162,29 @@ pub fn run(scenario: &Scenario, options: &RunOptions, control: &RunControl) -> R
     };
     // Tasks and the reduction both run on the requested pool.
     let work = || -> Result<RunReport, RunError> {
-        let results: Vec<Option<engine::TaskRaw>> = tasks
+        let parts: Vec<Option<engine::TaskRaw>> = plan
+            .subtasks
             .par_iter()
-            .map(|&(d, r, with_spikes)| {
-                let design = &scenario.designs[d];
-                let mut raw = engine::simulate(scenario, design, r, with_spikes, &shared, &focus, control)?;
-                cost::attribute(scenario, design, &mut raw);
-                Some(raw)
+            .map(|&(task, p)| {
+                let (d, r, with_spikes) = plan.tasks[task];
+                let masks = &plan.splits[d];
+                let part = engine::Part { members: (masks.len() > 1).then(|| masks[p].as_slice()), first: p == 0 };
+                engine::simulate(scenario, &scenario.designs[d], r, with_spikes, part, &shared, &focus, control)
             })
             .collect();
-        let results: Vec<engine::TaskRaw> = results.into_iter().collect::<Option<_>>().ok_or(RunError::Cancelled)?;
-        Ok(reduce::report(scenario, &designs, &tasks, results))
+        let mut parts: Vec<engine::TaskRaw> = parts.into_iter().collect::<Option<_>>().ok_or(RunError::Cancelled)?;
+        // Merge each task's parts (subtasks are in task order).
+        let mut results = Vec::with_capacity(plan.tasks.len());
+        for (i, &(d, _, _)) in plan.tasks.iter().enumerate().rev() {
+            let count = plan.subtasks.iter().filter(|&&(task, _)| task == i).count();
+            let own = parts.split_off(parts.len() - count);
+            let design = &scenario.designs[d];
+            let mut raw = parts::merge(scenario, design, own, &shared);
+            cost::attribute(scenario, design, &mut raw);
+            results.push(raw);
+        }
+        results.reverse();
+        Ok(reduce::report(scenario, &designs, &plan.tasks, results))
     };
     match options.threads {
         Some(threads) => rayon::ThreadPoolBuilder::new()
