@@ -11,7 +11,7 @@
 
 use crate::queueing::WaitState;
 use crate::scenario::file::{FairnessFile, LayerName};
-use crate::scenario::model::{DB_BURST_BANK_SECS, DbPricing, Design, Event, Scenario, ServiceTime, StackKind};
+use crate::scenario::model::{DB_BURST_BANK_SECS, DbPricing, Design, Event, Pattern, Scenario, ServiceTime, StackKind};
 use crate::sim::RunControl;
 use crate::sim::arrivals::ArrivalStream;
 use crate::sim::histogram::Histogram;
@@ -268,9 +268,73 @@ struct Inflow {
     plan_admitted: i64,
     throttled_plan: i64,
     throttled_quota: i64,
+    /// Its arrivals are read from the replication's [`ArrivalTable`].
+    from_table: bool,
 }
 
 impl Inflow {
+    /// Tenant `t`'s arrival state at the start of a replication (routed to
+    /// stack 0 of every layer until the caller says otherwise).
+    fn new(sc: &Scenario, t: usize, replication: u32, pattern: usize) -> Self {
+        let tenant = &sc.tenants[t];
+        let tier_plan = sc.tiers[tenant.tier].plan.as_ref();
+        Self {
+            stream: ArrivalStream::new(stream(
+                sc.clock.seed,
+                u64::from(replication),
+                t as u64,
+                StreamPurpose::Arrivals,
+            )),
+            active: true,
+            tier: tenant.tier,
+            rate_per_sec: tenant.load.rate_per_sec,
+            pattern,
+            spike_factor: 1.0,
+            plan: tier_plan.filter(|_| sc.gateway.is_some()).map(|p| PlanRates {
+                refill: p.rate_per_sec * sc.clock.tick_secs,
+                burst: p.burst,
+                has_quotas: !p.quotas.is_empty(),
+            }),
+            tokens: tier_plan.map_or(0.0, |p| p.burst),
+            quota_used: [0; 3],
+            gw: 0,
+            compute: 0,
+            db: 0,
+            db_read_bound: 0.0,
+            db_write_bound: 0.0,
+            offered: 0,
+            plan_admitted: 0,
+            throttled_plan: 0,
+            throttled_quota: 0,
+            from_table: false,
+        }
+    }
+
+    /// One tick's arrivals at `lambda` per second and what the tenant's
+    /// usage plan and quotas admit: (arrivals, admitted, admitted
+    /// intensity per second). Counts them in the tenant's totals.
+    #[inline]
+    fn arrive(&mut self, sc: &Scenario, lambda: f64, dt: f64) -> (i64, i64, f64) {
+        let count = self.stream.draw(lambda * dt) as i64;
+        self.offered += count;
+        let mut allowed = count;
+        if let Some(plan) = &self.plan {
+            let available = self.tokens + plan.refill;
+            // `available` is never negative, so truncation is floor.
+            let by_plan = allowed.min(available as i64);
+            self.tokens = (available - by_plan as f64).min(plan.burst);
+            self.throttled_plan += allowed - by_plan;
+            allowed = by_plan;
+            if plan.has_quotas {
+                let by_quota = self.take_quota(sc, allowed);
+                self.throttled_quota += allowed - by_quota;
+                allowed = by_quota;
+            }
+        }
+        let intensity = if allowed == count { lambda } else { lambda * allowed as f64 / count as f64 };
+        (count, allowed, intensity)
+    }
+
     /// Of `allowed` requests, those the tier's quotas still admit (and
     /// counts them against every quota).
     fn take_quota(&mut self, sc: &Scenario, allowed: i64) -> i64 {
@@ -448,6 +512,7 @@ pub fn simulate(
     replication: u32,
     with_spikes: bool,
     part: Part<'_>,
+    table: Option<&ArrivalTable>,
     shared: &SharedPmfs,
     focus: &[usize],
     control: &RunControl,
@@ -471,24 +536,12 @@ pub fn simulate(
     let mean_service = service.mean_secs();
     let mu = 1.0 / mean_service;
 
-    // Distinct load patterns, so each is evaluated once per tick.
-    let mut patterns = Vec::new();
-    let pattern_of: Vec<usize> = sc
-        .tenants
-        .iter()
-        .map(|t| {
-            if let Some(i) = patterns.iter().position(|p| *p == t.load.pattern) {
-                i
-            } else {
-                patterns.push(t.load.pattern);
-                patterns.len() - 1
-            }
-        })
-        .collect();
+    let (patterns, pattern_of) = distinct_patterns(sc);
     let mut pattern_factor = vec![1.0; patterns.len()];
 
     let events: Vec<Event> =
         sc.events.iter().copied().filter(|e| with_spikes || !matches!(e, Event::Spike { .. })).collect();
+    let mut spiking = vec![false; n];
     let spikes_in_scenario: Vec<(usize, f64, f64)> = sc
         .events
         .iter()
@@ -498,6 +551,9 @@ pub fn simulate(
         })
         .collect();
     let track_window = !spikes_in_scenario.is_empty();
+    for &(t, _, _) in &spikes_in_scenario {
+        spiking[t] = true;
+    }
     let mut spike_on = vec![false; spikes_in_scenario.len()];
 
     let gw_topology = &design.layers[LayerName::Gateway.index()];
@@ -553,41 +609,19 @@ pub fn simulate(
 
     // Tenant state: what the arrival pass reads and writes, one record
     // per tenant (one bounds check, one cache line or two).
-    let mut inflows: Vec<Inflow> = sc
-        .tenants
-        .iter()
-        .enumerate()
-        .map(|(t, tenant)| {
-            let tier_plan = sc.tiers[tenant.tier].plan.as_ref();
-            let load = &tenant.load;
+    let mut inflows: Vec<Inflow> = (0..n)
+        .map(|t| {
+            let load = &sc.tenants[t].load;
             Inflow {
-                stream: ArrivalStream::new(stream(
-                    sc.clock.seed,
-                    u64::from(replication),
-                    t as u64,
-                    StreamPurpose::Arrivals,
-                )),
                 active: active[t],
-                tier: tenant.tier,
-                rate_per_sec: load.rate_per_sec,
-                pattern: pattern_of[t],
-                spike_factor: 1.0,
-                plan: tier_plan.filter(|_| sc.gateway.is_some()).map(|p| PlanRates {
-                    refill: p.rate_per_sec * dt,
-                    burst: p.burst,
-                    has_quotas: !p.quotas.is_empty(),
-                }),
-                tokens: tier_plan.map_or(0.0, |p| p.burst),
-                quota_used: [0; 3],
                 gw: gw_topology.stack_of_tenant.get(t).copied().unwrap_or(0),
                 compute: c_topology.stack_of_tenant[t],
                 db: db_topology.stack_of_tenant.get(t).copied().unwrap_or(0),
                 db_read_bound: load.read_fraction * load.read_units_per_read * hottest_share[t],
                 db_write_bound: (1.0 - load.read_fraction) * load.write_units_per_write * hottest_share[t],
-                offered: 0,
-                plan_admitted: 0,
-                throttled_plan: 0,
-                throttled_quota: 0,
+                // A baseline draws its spiking tenants' unspiked arrivals.
+                from_table: table.is_some() && (with_spikes || !spiking[t]),
+                ..Inflow::new(sc, t, replication, pattern_of[t])
             }
         })
         .collect();
@@ -799,37 +833,24 @@ pub fn simulate(
         for (f, p) in pattern_factor.iter_mut().zip(&patterns) {
             *f = p.factor_at(t_secs, sc.clock.start_hour);
         }
-        for (k, period) in quota_period.iter_mut().enumerate() {
-            let length = [86_400.0, 7.0 * 86_400.0, 30.0 * 86_400.0][k];
-            let now = (t_secs / length) as u64;
-            if now != *period {
-                *period = now;
-                inflows.iter_mut().for_each(|f| f.quota_used[k] = 0);
-            }
-        }
+        reset_quotas(&mut inflows, &mut quota_period, t_secs);
 
         // Arrivals and the per-tenant part of the gateway; each tenant's
         // admitted requests are added to its stacks' totals.
         for &t in &active_tenants {
             let (f, flow) = (&mut inflows[t], &mut now[t]);
-            let lambda = f.rate_per_sec * pattern_factor[f.pattern] * f.spike_factor;
-            let count = f.stream.draw(lambda * dt) as i64;
-            f.offered += count;
-            let mut allowed = count;
-            if let Some(plan) = &f.plan {
-                let available = f.tokens + plan.refill;
-                // `available` is never negative, so truncation is floor.
-                let by_plan = allowed.min(available as i64);
-                f.tokens = (available - by_plan as f64).min(plan.burst);
-                f.throttled_plan += allowed - by_plan;
-                allowed = by_plan;
-                if plan.has_quotas {
-                    let by_quota = f.take_quota(sc, allowed);
-                    f.throttled_quota += allowed - by_quota;
-                    allowed = by_quota;
+            let (allowed, intensity) = match table {
+                Some(table) if f.from_table => {
+                    let drawn = table.get(tick, t);
+                    f.offered += i64::from(drawn.offered);
+                    (i64::from(drawn.admitted), drawn.intensity)
                 }
-            }
-            let intensity = if allowed == count { lambda } else { lambda * allowed as f64 / count as f64 };
+                _ => {
+                    let lambda = f.rate_per_sec * pattern_factor[f.pattern] * f.spike_factor;
+                    let (_, allowed, intensity) = f.arrive(sc, lambda, dt);
+                    (allowed, intensity)
+                }
+            };
             f.plan_admitted += allowed;
             *flow = TickFlow { intensity, plan_admitted: allowed, admitted: allowed };
             gw_demand[f.gw as usize] += allowed;
@@ -1309,8 +1330,13 @@ pub fn simulate(
         r.compute_busy_secs = r.compute_requests * mean_service;
         r.offered = f.offered as f64;
         r.admitted = (f.plan_admitted - totals[t].throttled_account) as f64;
-        r.throttled_plan = f.throttled_plan as f64;
-        r.throttled_quota = f.throttled_quota as f64;
+        let (throttled_plan, throttled_quota) = match table {
+            Some(table) if f.from_table && end_tick < ticks => table.throttled_in_baseline[t],
+            Some(table) if f.from_table => table.throttled[t],
+            _ => (f.throttled_plan, f.throttled_quota),
+        };
+        r.throttled_plan = throttled_plan as f64;
+        r.throttled_quota = throttled_quota as f64;
         r.throttled_account = totals[t].throttled_account as f64;
     }
 
@@ -1330,6 +1356,10 @@ pub fn simulate(
     }
     // Series rates and totals.
     for p in 0..points {
+        if point_ticks[p] == 0 {
+            // Past the end of a baseline: nothing was simulated.
+            continue;
+        }
         let secs = point_ticks[p] as f64 * dt;
         for flow in &mut tier_flow {
             for series in
@@ -1578,5 +1608,173 @@ fn quota_kind(period_secs: f64) -> usize {
         1
     } else {
         2
+    }
+}
+
+/// The distinct load patterns of a scenario and each tenant's index into
+/// them, so each pattern is evaluated once per tick.
+fn distinct_patterns(sc: &Scenario) -> (Vec<Pattern>, Vec<usize>) {
+    let mut patterns: Vec<Pattern> = Vec::new();
+    let pattern_of = sc
+        .tenants
+        .iter()
+        .map(|t| {
+            if let Some(i) = patterns.iter().position(|p| *p == t.load.pattern) {
+                i
+            } else {
+                patterns.push(t.load.pattern);
+                patterns.len() - 1
+            }
+        })
+        .collect();
+    (patterns, pattern_of)
+}
+
+/// Starts a new quota period (day, week, month) when `t_secs` enters one.
+fn reset_quotas(inflows: &mut [Inflow], quota_period: &mut [u64; 3], t_secs: f64) {
+    for (k, period) in quota_period.iter_mut().enumerate() {
+        let length = [86_400.0, 7.0 * 86_400.0, 30.0 * 86_400.0][k];
+        let now = (t_secs / length) as u64;
+        if now != *period {
+            *period = now;
+            inflows.iter_mut().for_each(|f| f.quota_used[k] = 0);
+        }
+    }
+}
+
+/// One tenant's arrivals in one tick, after its usage plan.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Drawn {
+    offered: u32,
+    admitted: u32,
+    intensity: f64,
+}
+
+/// Every tenant's arrivals and usage-plan results in one replication,
+/// with spikes. Common random numbers make them the same in every design,
+/// so a run with several designs draws them once per replication and
+/// every task reads them (a baseline draws its spiking tenants' own).
+#[derive(Debug, Clone)]
+pub struct ArrivalTable {
+    tenants: usize,
+    /// `[tick * tenants + tenant]`.
+    drawn: Vec<Drawn>,
+    /// Each tenant's requests throttled by its plan and by its quotas over
+    /// the run, and until a no-spike baseline stops.
+    throttled: Vec<(i64, i64)>,
+    throttled_in_baseline: Vec<(i64, i64)>,
+}
+
+impl ArrivalTable {
+    #[inline]
+    fn get(&self, tick: u64, tenant: usize) -> Drawn {
+        self.drawn[tick as usize * self.tenants + tenant]
+    }
+
+    /// Draws replication `replication`'s table; `None` when cancelled or
+    /// when a count does not fit the table.
+    pub fn draw(sc: &Scenario, replication: u32, control: &RunControl) -> Option<Self> {
+        let n = sc.tenants.len();
+        let dt = sc.clock.tick_secs;
+        let (patterns, pattern_of) = distinct_patterns(sc);
+        let mut inflows: Vec<Inflow> = (0..n).map(|t| Inflow::new(sc, t, replication, pattern_of[t])).collect();
+        let mut pattern_factor = vec![1.0; patterns.len()];
+        let mut quota_period = [0u64; 3];
+        let spikes: Vec<(usize, f64, f64, f64)> = sc
+            .events
+            .iter()
+            .filter_map(|e| match *e {
+                Event::Spike { tenant, start_secs, end_secs, factor } => Some((tenant, start_secs, end_secs, factor)),
+                Event::CapacityLoss { .. } => None,
+            })
+            .collect();
+        let mut drawn = Vec::with_capacity(n * sc.clock.ticks as usize);
+        let throttled = |inflows: &[Inflow]| inflows.iter().map(|f| (f.throttled_plan, f.throttled_quota)).collect();
+        let baseline_end = baseline_ticks(sc);
+        let mut throttled_in_baseline = Vec::new();
+        for tick in 0..sc.clock.ticks {
+            if tick == baseline_end {
+                throttled_in_baseline = throttled(&inflows);
+            }
+            if tick % PROGRESS_STRIDE == 0 && control.is_cancelled() {
+                return None;
+            }
+            let t_secs = tick as f64 * dt;
+            for &(t, _, _, _) in &spikes {
+                inflows[t].spike_factor = 1.0;
+            }
+            for &(t, start, end, factor) in &spikes {
+                if t_secs >= start && t_secs < end {
+                    inflows[t].spike_factor *= factor;
+                }
+            }
+            for (f, p) in pattern_factor.iter_mut().zip(&patterns) {
+                *f = p.factor_at(t_secs, sc.clock.start_hour);
+            }
+            reset_quotas(&mut inflows, &mut quota_period, t_secs);
+            for f in &mut inflows {
+                let lambda = f.rate_per_sec * pattern_factor[f.pattern] * f.spike_factor;
+                let (count, admitted, intensity) = f.arrive(sc, lambda, dt);
+                drawn.push(Drawn {
+                    offered: u32::try_from(count).ok()?,
+                    admitted: u32::try_from(admitted).ok()?,
+                    intensity,
+                });
+            }
+        }
+        let throttled = throttled(&inflows);
+        if throttled_in_baseline.is_empty() {
+            throttled_in_baseline.clone_from(&throttled);
+        }
+        Some(Self { tenants: n, drawn, throttled, throttled_in_baseline })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::{Limits, load_str};
+
+    fn scenario() -> Scenario {
+        let text = r#"Scenario(version: 1, name: "table", clock: (duration: "20m", seed: 3, replications: 1),
+            tiers: {
+                "basic": (price_per_month: 49.0, plan: (rate: 12.0, burst: 12.0, quota_per_day: 9000)),
+                "pro": (price_per_month: 299.0, plan: (rate: 100.0, burst: 100.0)),
+            },
+            tenants: [
+                Group(prefix: "b", count: 12, tier: "basic", load: (rate: 8.0, pattern: Diurnal(peak_hour: 0.0, amplitude: 0.5)), spread: LogNormal(sigma: 0.5)),
+                Tenant(id: "p", tier: "pro", load: (rate: 60.0)),
+            ],
+            layers: (
+                gateway: (account_rate: 150.0, account_burst: 150.0),
+                compute: (service_time: Exponential(mean_ms: 20.0), concurrency: 4, instances: (min: 1, max: 4),
+                          autoscale: (target_utilisation: 0.6)),
+                database: (partitions: 2),
+            ),
+            designs: [ (name: "pool", placement: { "*": Pool }) ],
+            events: [ Spike(tenant: "b-00", at: "5m", duration: "5m", factor: 6.0) ],
+        )"#;
+        match load_str(text, &Limits::default()) {
+            Ok((_, sc)) => sc,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    #[test]
+    fn reading_the_arrival_table_gives_what_drawing_gives() {
+        let sc = scenario();
+        let control = RunControl::new();
+        let Some(table) = ArrivalTable::draw(&sc, 0, &control) else { panic!("the table draws") };
+        let shared = SharedPmfs::new(sc.compute.service);
+        let whole = Part { members: None, first: true };
+        let focus = [0, 12];
+        // With spikes every tenant reads the table; the baseline draws the
+        // spiking tenant's unspiked arrivals itself and reads the others.
+        for with_spikes in [true, false] {
+            let run = |table| simulate(&sc, &sc.designs[0], 0, with_spikes, whole, table, &shared, &focus, &control);
+            let (Some(drawn), Some(read)) = (run(None), run(Some(&table))) else { panic!("runs") };
+            assert_eq!(format!("{drawn:?}"), format!("{read:?}"), "with spikes: {with_spikes}");
+            assert!(drawn.tenants.iter().any(|t| t.throttled_quota > 0.0 || t.throttled_plan > 0.0));
+        }
     }
 }

@@ -146,6 +146,33 @@ impl Plan {
     }
 }
 
+/// Most table entries (tenants × ticks × replications, 16 bytes each) a
+/// run keeps to share arrivals between its tasks.
+pub const ARRIVAL_TABLE_ENTRIES: u64 = 1 << 22;
+
+/// Each replication's arrivals, drawn once when several tasks of a
+/// replication would draw them and they fit [`ARRIVAL_TABLE_ENTRIES`];
+/// empty otherwise (every task then draws its own).
+fn arrival_tables(
+    scenario: &Scenario,
+    plan: &Plan,
+    control: &RunControl,
+) -> Result<Vec<engine::ArrivalTable>, RunError> {
+    let replications = scenario.clock.replications;
+    let entries = scenario.tenants.len() as u64 * scenario.clock.ticks * u64::from(replications);
+    let subtasks_per_replication = plan.subtasks.len() / replications.max(1) as usize;
+    if subtasks_per_replication < 2 || entries > ARRIVAL_TABLE_ENTRIES {
+        return Ok(Vec::new());
+    }
+    let tables: Vec<Option<engine::ArrivalTable>> =
+        (0..replications).into_par_iter().map(|r| engine::ArrivalTable::draw(scenario, r, control)).collect();
+    if control.is_cancelled() {
+        return Err(RunError::Cancelled);
+    }
+    // A count too large for the table: every task draws its own.
+    Ok(tables.into_iter().collect::<Option<Vec<_>>>().unwrap_or_default())
+}
+
 /// Simulates the scenario and returns its report.
 ///
 /// # Errors
@@ -162,6 +189,7 @@ pub fn run(scenario: &Scenario, options: &RunOptions, control: &RunControl) -> R
     };
     // Tasks and the reduction both run on the requested pool.
     let work = || -> Result<RunReport, RunError> {
+        let tables = arrival_tables(scenario, &plan, control)?;
         let parts: Vec<Option<engine::TaskRaw>> = plan
             .subtasks
             .par_iter()
@@ -169,7 +197,8 @@ pub fn run(scenario: &Scenario, options: &RunOptions, control: &RunControl) -> R
                 let (d, r, with_spikes) = plan.tasks[task];
                 let masks = &plan.splits[d];
                 let part = engine::Part { members: (masks.len() > 1).then(|| masks[p].as_slice()), first: p == 0 };
-                engine::simulate(scenario, &scenario.designs[d], r, with_spikes, part, &shared, &focus, control)
+                let table = tables.get(r as usize);
+                engine::simulate(scenario, &scenario.designs[d], r, with_spikes, part, table, &shared, &focus, control)
             })
             .collect();
         let mut parts: Vec<engine::TaskRaw> = parts.into_iter().collect::<Option<_>>().ok_or(RunError::Cancelled)?;

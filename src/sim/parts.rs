@@ -259,7 +259,7 @@ mod tests {
         let shared = SharedPmfs::new(sc.compute.service);
         let control = crate::sim::RunControl::new();
         let focus = [0, 260];
-        let run = |part: Part<'_>| match simulate(&sc, design, 0, true, part, &shared, &focus, &control) {
+        let run = |part: Part<'_>| match simulate(&sc, design, 0, true, part, None, &shared, &focus, &control) {
             Some(raw) => raw,
             None => panic!("cancelled"),
         };
