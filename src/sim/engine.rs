@@ -24,6 +24,9 @@ pub const MAX_SERIES_POINTS: u64 = 360;
 /// Ticks between progress updates and cancellation checks.
 const PROGRESS_STRIDE: u64 = 256;
 
+/// Ticks per block drawn ahead (see [`Arrivals::Ahead`]).
+const PIPELINE_BLOCK_TICKS: u64 = 16;
+
 /// Raw results of one tenant in one task.
 #[derive(Debug, Clone, Default)]
 pub struct TenantRaw {
@@ -503,6 +506,20 @@ fn flush_epoch(
     }
 }
 
+/// Where a task's arrivals (and usage-plan results) come from. All three
+/// give the same numbers; they differ in who draws them and when.
+#[derive(Debug, Clone, Copy)]
+pub enum Arrivals<'a> {
+    /// Drawn tick by tick inside the task.
+    Inline,
+    /// Drawn a block of ticks ahead, on another thread when one is free
+    /// (`rayon::join`): a large task then uses two cores.
+    Ahead,
+    /// Read from the replication's table, drawn once for all its tasks (a
+    /// baseline still draws its spiking tenants' own).
+    Table(&'a ArrivalTable),
+}
+
 /// Runs one task. Returns `None` when cancelled.
 #[allow(clippy::too_many_lines)]
 #[allow(clippy::too_many_arguments)]
@@ -512,12 +529,16 @@ pub fn simulate(
     replication: u32,
     with_spikes: bool,
     part: Part<'_>,
-    table: Option<&ArrivalTable>,
+    arrivals: Arrivals<'_>,
     shared: &SharedPmfs,
     focus: &[usize],
     control: &RunControl,
 ) -> Option<TaskRaw> {
     let n = sc.tenants.len();
+    let table = match arrivals {
+        Arrivals::Table(table) => Some(table),
+        Arrivals::Inline | Arrivals::Ahead => None,
+    };
     let mut active: Vec<bool> = if with_spikes { vec![true; n] } else { spike_component(sc, design) };
     if let Some(members) = part.members {
         active.iter_mut().zip(members).for_each(|(a, &m)| *a &= m);
@@ -763,10 +784,16 @@ pub fn simulate(
     // A no-spike baseline only serves the window figures: it stops when
     // the last spike ends.
     let end_tick = if with_spikes { ticks } else { baseline_ticks(sc) };
-    for tick in 0..end_tick {
+    let mut drawer = matches!(arrivals, Arrivals::Ahead).then(|| Drawer::new(sc, replication, with_spikes, &active));
+    if drawer.is_some() {
+        inflows.iter_mut().for_each(|f| f.from_table = true);
+    }
+    // One tick, with its row of drawn arrivals (empty when the tick draws
+    // its own); false when the run was cancelled.
+    let mut step = |tick: u64, row: &[Drawn]| -> bool {
         if tick % PROGRESS_STRIDE == 0 && tick > 0 {
             if control.is_cancelled() {
-                return None;
+                return false;
             }
             control.add_progress(PROGRESS_STRIDE);
         }
@@ -839,17 +866,14 @@ pub fn simulate(
         // admitted requests are added to its stacks' totals.
         for &t in &active_tenants {
             let (f, flow) = (&mut inflows[t], &mut now[t]);
-            let (allowed, intensity) = match table {
-                Some(table) if f.from_table => {
-                    let drawn = table.get(tick, t);
-                    f.offered += i64::from(drawn.offered);
-                    (i64::from(drawn.admitted), drawn.intensity)
-                }
-                _ => {
-                    let lambda = f.rate_per_sec * pattern_factor[f.pattern] * f.spike_factor;
-                    let (_, allowed, intensity) = f.arrive(sc, lambda, dt);
-                    (allowed, intensity)
-                }
+            let (allowed, intensity) = if f.from_table {
+                let drawn = row[t];
+                f.offered += drawn.offered;
+                (drawn.admitted, drawn.intensity)
+            } else {
+                let lambda = f.rate_per_sec * pattern_factor[f.pattern] * f.spike_factor;
+                let (_, allowed, intensity) = f.arrive(sc, lambda, dt);
+                (allowed, intensity)
             };
             f.plan_admitted += allowed;
             *flow = TickFlow { intensity, plan_admitted: allowed, admitted: allowed };
@@ -1270,7 +1294,34 @@ pub fn simulate(
             }
             total_flow.p99_ms[point] = book.end_point_of_tiers(|tier, p99| tier_flow[tier].p99_ms[point] = p99);
         }
+        true
+    };
+    let finished = match (&mut drawer, table) {
+        (Some(drawer), _) => {
+            let (mut current, mut next) = (Vec::new(), Vec::new());
+            drawer.fill(sc, 0..PIPELINE_BLOCK_TICKS.min(end_tick), &mut current);
+            let mut start = 0;
+            let mut going = true;
+            while going && start < end_tick {
+                let stop = (start + PIPELINE_BLOCK_TICKS).min(end_tick);
+                let following = stop..(stop + PIPELINE_BLOCK_TICKS).min(end_tick);
+                let rows = &current;
+                (going, ()) = rayon::join(
+                    || (start..stop).zip(rows.chunks_exact(n)).all(|(tick, row)| step(tick, row)),
+                    || drawer.fill(sc, following, &mut next),
+                );
+                std::mem::swap(&mut current, &mut next);
+                start = stop;
+            }
+            going
+        }
+        (None, Some(table)) => (0..end_tick).zip(table.drawn.chunks_exact(n)).all(|(tick, row)| step(tick, row)),
+        (None, None) => (0..end_tick).all(|tick| step(tick, &[])),
+    };
+    if !finished {
+        return None;
     }
+    let drawn_throttled = drawer.as_ref().map(Drawer::throttled);
     control.add_progress(end_tick % PROGRESS_STRIDE);
     if end_tick < ticks {
         let window = WindowFlags { track: track_window, active_spikes, own_active: &own_active };
@@ -1330,9 +1381,10 @@ pub fn simulate(
         r.compute_busy_secs = r.compute_requests * mean_service;
         r.offered = f.offered as f64;
         r.admitted = (f.plan_admitted - totals[t].throttled_account) as f64;
-        let (throttled_plan, throttled_quota) = match table {
-            Some(table) if f.from_table && end_tick < ticks => table.throttled_in_baseline[t],
-            Some(table) if f.from_table => table.throttled[t],
+        let (throttled_plan, throttled_quota) = match (&drawn_throttled, table) {
+            (Some(drawn), _) => drawn[t],
+            (None, Some(table)) if f.from_table && end_tick < ticks => table.throttled_in_baseline[t],
+            (None, Some(table)) if f.from_table => table.throttled[t],
             _ => (f.throttled_plan, f.throttled_quota),
         };
         r.throttled_plan = throttled_plan as f64;
@@ -1645,9 +1697,85 @@ fn reset_quotas(inflows: &mut [Inflow], quota_period: &mut [u64; 3], t_secs: f64
 /// One tenant's arrivals in one tick, after its usage plan.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Drawn {
-    offered: u32,
-    admitted: u32,
+    offered: i64,
+    admitted: i64,
     intensity: f64,
+}
+
+/// Draws tenants' arrivals and usage-plan results tick after tick, apart
+/// from the rest of the simulation (they depend on nothing else): ahead of
+/// a task on another thread, or for a whole replication at once.
+#[derive(Debug, Clone)]
+struct Drawer {
+    inflows: Vec<Inflow>,
+    patterns: Vec<Pattern>,
+    pattern_factor: Vec<f64>,
+    quota_period: [u64; 3],
+    /// (tenant, start, end, factor) of the spikes drawn.
+    spikes: Vec<(usize, f64, f64, f64)>,
+    /// Tenants drawn (the others' entries stay empty).
+    drawn: Vec<usize>,
+}
+
+impl Drawer {
+    fn new(sc: &Scenario, replication: u32, with_spikes: bool, active: &[bool]) -> Self {
+        let (patterns, pattern_of) = distinct_patterns(sc);
+        let inflows = (0..sc.tenants.len()).map(|t| Inflow::new(sc, t, replication, pattern_of[t])).collect();
+        let spikes = sc
+            .events
+            .iter()
+            .filter_map(|e| match *e {
+                Event::Spike { tenant, start_secs, end_secs, factor } if with_spikes => {
+                    Some((tenant, start_secs, end_secs, factor))
+                }
+                _ => None,
+            })
+            .collect();
+        Self {
+            inflows,
+            pattern_factor: vec![1.0; patterns.len()],
+            patterns,
+            quota_period: [0; 3],
+            spikes,
+            drawn: (0..active.len()).filter(|&t| active[t]).collect(),
+        }
+    }
+
+    /// Draws ticks `ticks` (which follow the last ones drawn) into `out`,
+    /// one row of every tenant per tick.
+    fn fill(&mut self, sc: &Scenario, ticks: std::ops::Range<u64>, out: &mut Vec<Drawn>) {
+        let n = self.inflows.len();
+        let dt = sc.clock.tick_secs;
+        out.clear();
+        out.resize(n * (ticks.end - ticks.start) as usize, Drawn::default());
+        for (row, tick) in out.chunks_exact_mut(n).zip(ticks) {
+            let t_secs = tick as f64 * dt;
+            for &(t, _, _, _) in &self.spikes {
+                self.inflows[t].spike_factor = 1.0;
+            }
+            for &(t, start, end, factor) in &self.spikes {
+                if t_secs >= start && t_secs < end {
+                    self.inflows[t].spike_factor *= factor;
+                }
+            }
+            for (f, p) in self.pattern_factor.iter_mut().zip(&self.patterns) {
+                *f = p.factor_at(t_secs, sc.clock.start_hour);
+            }
+            reset_quotas(&mut self.inflows, &mut self.quota_period, t_secs);
+            for &t in &self.drawn {
+                let f = &mut self.inflows[t];
+                let lambda = f.rate_per_sec * self.pattern_factor[f.pattern] * f.spike_factor;
+                let (offered, admitted, intensity) = f.arrive(sc, lambda, dt);
+                row[t] = Drawn { offered, admitted, intensity };
+            }
+        }
+    }
+
+    /// Each tenant's requests throttled by its plan and by its quotas so
+    /// far.
+    fn throttled(&self) -> Vec<(i64, i64)> {
+        self.inflows.iter().map(|f| (f.throttled_plan, f.throttled_quota)).collect()
+    }
 }
 
 /// Every tenant's arrivals and usage-plan results in one replication,
@@ -1656,7 +1784,6 @@ pub struct Drawn {
 /// every task reads them (a baseline draws its spiking tenants' own).
 #[derive(Debug, Clone)]
 pub struct ArrivalTable {
-    tenants: usize,
     /// `[tick * tenants + tenant]`.
     drawn: Vec<Drawn>,
     /// Each tenant's requests throttled by its plan and by its quotas over
@@ -1666,67 +1793,35 @@ pub struct ArrivalTable {
 }
 
 impl ArrivalTable {
-    #[inline]
-    fn get(&self, tick: u64, tenant: usize) -> Drawn {
-        self.drawn[tick as usize * self.tenants + tenant]
-    }
-
-    /// Draws replication `replication`'s table; `None` when cancelled or
-    /// when a count does not fit the table.
+    /// Draws replication `replication`'s table; `None` when cancelled.
     pub fn draw(sc: &Scenario, replication: u32, control: &RunControl) -> Option<Self> {
         let n = sc.tenants.len();
-        let dt = sc.clock.tick_secs;
-        let (patterns, pattern_of) = distinct_patterns(sc);
-        let mut inflows: Vec<Inflow> = (0..n).map(|t| Inflow::new(sc, t, replication, pattern_of[t])).collect();
-        let mut pattern_factor = vec![1.0; patterns.len()];
-        let mut quota_period = [0u64; 3];
-        let spikes: Vec<(usize, f64, f64, f64)> = sc
-            .events
-            .iter()
-            .filter_map(|e| match *e {
-                Event::Spike { tenant, start_secs, end_secs, factor } => Some((tenant, start_secs, end_secs, factor)),
-                Event::CapacityLoss { .. } => None,
-            })
-            .collect();
-        let mut drawn = Vec::with_capacity(n * sc.clock.ticks as usize);
-        let throttled = |inflows: &[Inflow]| inflows.iter().map(|f| (f.throttled_plan, f.throttled_quota)).collect();
+        let mut drawer = Drawer::new(sc, replication, true, &vec![true; n]);
+        let ticks = sc.clock.ticks;
         let baseline_end = baseline_ticks(sc);
+        let mut drawn = Vec::with_capacity(n * ticks as usize);
+        let mut block = Vec::new();
         let mut throttled_in_baseline = Vec::new();
-        for tick in 0..sc.clock.ticks {
-            if tick == baseline_end {
-                throttled_in_baseline = throttled(&inflows);
-            }
-            if tick % PROGRESS_STRIDE == 0 && control.is_cancelled() {
+        let mut start = 0;
+        while start < ticks {
+            if control.is_cancelled() {
                 return None;
             }
-            let t_secs = tick as f64 * dt;
-            for &(t, _, _, _) in &spikes {
-                inflows[t].spike_factor = 1.0;
+            if start == baseline_end {
+                throttled_in_baseline = drawer.throttled();
             }
-            for &(t, start, end, factor) in &spikes {
-                if t_secs >= start && t_secs < end {
-                    inflows[t].spike_factor *= factor;
-                }
-            }
-            for (f, p) in pattern_factor.iter_mut().zip(&patterns) {
-                *f = p.factor_at(t_secs, sc.clock.start_hour);
-            }
-            reset_quotas(&mut inflows, &mut quota_period, t_secs);
-            for f in &mut inflows {
-                let lambda = f.rate_per_sec * pattern_factor[f.pattern] * f.spike_factor;
-                let (count, admitted, intensity) = f.arrive(sc, lambda, dt);
-                drawn.push(Drawn {
-                    offered: u32::try_from(count).ok()?,
-                    admitted: u32::try_from(admitted).ok()?,
-                    intensity,
-                });
-            }
+            // Blocks end where the baseline does, to note its totals.
+            let end = if start < baseline_end { baseline_end.min(start + PROGRESS_STRIDE) } else { start + PROGRESS_STRIDE };
+            let end = end.min(ticks);
+            drawer.fill(sc, start..end, &mut block);
+            drawn.extend_from_slice(&block);
+            start = end;
         }
-        let throttled = throttled(&inflows);
+        let throttled = drawer.throttled();
         if throttled_in_baseline.is_empty() {
             throttled_in_baseline.clone_from(&throttled);
         }
-        Some(Self { tenants: n, drawn, throttled, throttled_in_baseline })
+        Some(Self { drawn, throttled, throttled_in_baseline })
     }
 }
 
@@ -1771,9 +1866,14 @@ mod tests {
         // With spikes every tenant reads the table; the baseline draws the
         // spiking tenant's unspiked arrivals itself and reads the others.
         for with_spikes in [true, false] {
-            let run = |table| simulate(&sc, &sc.designs[0], 0, with_spikes, whole, table, &shared, &focus, &control);
-            let (Some(drawn), Some(read)) = (run(None), run(Some(&table))) else { panic!("runs") };
-            assert_eq!(format!("{drawn:?}"), format!("{read:?}"), "with spikes: {with_spikes}");
+            let run = |arrivals| simulate(&sc, &sc.designs[0], 0, with_spikes, whole, arrivals, &shared, &focus, &control);
+            let (Some(drawn), Some(read), Some(ahead)) =
+                (run(Arrivals::Inline), run(Arrivals::Table(&table)), run(Arrivals::Ahead))
+            else {
+                panic!("runs")
+            };
+            assert_eq!(format!("{drawn:?}"), format!("{read:?}"), "table, with spikes: {with_spikes}");
+            assert_eq!(format!("{drawn:?}"), format!("{ahead:?}"), "drawn ahead, with spikes: {with_spikes}");
             assert!(drawn.tenants.iter().any(|t| t.throttled_quota > 0.0 || t.throttled_plan > 0.0));
         }
     }

@@ -146,9 +146,14 @@ impl Plan {
     }
 }
 
-/// Most table entries (tenants × ticks × replications, 16 bytes each) a
+/// Smallest task (tenant-ticks) that draws its arrivals a block ahead on
+/// another thread, when no table is shared and the run has no more tasks
+/// than threads.
+pub const AHEAD_TENANT_TICKS: u64 = 1 << 22;
+
+/// Most table entries (tenants × ticks × replications, 24 bytes each) a
 /// run keeps to share arrivals between its tasks.
-pub const ARRIVAL_TABLE_ENTRIES: u64 = 1 << 22;
+pub const ARRIVAL_TABLE_ENTRIES: u64 = 1 << 21;
 
 /// Each replication's arrivals, drawn once when several tasks of a
 /// replication would draw them and they fit [`ARRIVAL_TABLE_ENTRIES`];
@@ -169,8 +174,7 @@ fn arrival_tables(
     if control.is_cancelled() {
         return Err(RunError::Cancelled);
     }
-    // A count too large for the table: every task draws its own.
-    Ok(tables.into_iter().collect::<Option<Vec<_>>>().unwrap_or_default())
+    Ok(tables.into_iter().flatten().collect())
 }
 
 /// Simulates the scenario and returns its report.
@@ -190,6 +194,9 @@ pub fn run(scenario: &Scenario, options: &RunOptions, control: &RunControl) -> R
     // Tasks and the reduction both run on the requested pool.
     let work = || -> Result<RunReport, RunError> {
         let tables = arrival_tables(scenario, &plan, control)?;
+        // Drawing ahead only pays when the tasks leave a thread idle (every
+        // way of getting arrivals gives the same numbers).
+        let ahead = plan.subtasks.len() <= rayon::current_num_threads();
         let parts: Vec<Option<engine::TaskRaw>> = plan
             .subtasks
             .par_iter()
@@ -197,8 +204,15 @@ pub fn run(scenario: &Scenario, options: &RunOptions, control: &RunControl) -> R
                 let (d, r, with_spikes) = plan.tasks[task];
                 let masks = &plan.splits[d];
                 let part = engine::Part { members: (masks.len() > 1).then(|| masks[p].as_slice()), first: p == 0 };
-                let table = tables.get(r as usize);
-                engine::simulate(scenario, &scenario.designs[d], r, with_spikes, part, table, &shared, &focus, control)
+                let tenants = part.members.map_or(scenario.tenants.len(), |m| m.iter().filter(|&&x| x).count());
+                let arrivals = match tables.get(r as usize) {
+                    Some(table) => engine::Arrivals::Table(table),
+                    None if ahead && tenants as u64 * scenario.clock.ticks >= AHEAD_TENANT_TICKS => {
+                        engine::Arrivals::Ahead
+                    }
+                    None => engine::Arrivals::Inline,
+                };
+                engine::simulate(scenario, &scenario.designs[d], r, with_spikes, part, arrivals, &shared, &focus, control)
             })
             .collect();
         let mut parts: Vec<engine::TaskRaw> = parts.into_iter().collect::<Option<_>>().ok_or(RunError::Cancelled)?;

@@ -195,7 +195,7 @@ mod tests {
     use super::*;
     use crate::bundled;
     use crate::scenario::{Limits, load_str};
-    use crate::sim::engine::{Part, simulate};
+    use crate::sim::engine::{Arrivals, Part, simulate};
 
     fn day() -> Scenario {
         match load_str(&crate::cli::bench::reference_day(1), &Limits::default()) {
@@ -259,7 +259,7 @@ mod tests {
         let shared = SharedPmfs::new(sc.compute.service);
         let control = crate::sim::RunControl::new();
         let focus = [0, 260];
-        let run = |part: Part<'_>| match simulate(&sc, design, 0, true, part, None, &shared, &focus, &control) {
+        let run = |part: Part<'_>| match simulate(&sc, design, 0, true, part, Arrivals::Inline, &shared, &focus, &control) {
             Some(raw) => raw,
             None => panic!("cancelled"),
         };
