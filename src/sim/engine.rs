@@ -513,8 +513,14 @@ pub enum Arrivals<'a> {
     /// Drawn tick by tick inside the task.
     Inline,
     /// Drawn a block of ticks ahead, on another thread when one is free
-    /// (`rayon::join`): a large task then uses two cores.
-    Ahead,
+    /// (`rayon::join`): a large task then uses two cores. With `balanced`,
+    /// the thread that simulates also draws two fifths of the tenants,
+    /// which suits a task that has the machine to itself; otherwise the
+    /// other thread draws them all, which suits tasks that share it.
+    Ahead {
+        /// Share the drawing between both threads.
+        balanced: bool,
+    },
     /// Read from the replication's table, drawn once for all its tasks (a
     /// baseline still draws its spiking tenants' own).
     Table(&'a ArrivalTable),
@@ -537,7 +543,7 @@ pub fn simulate(
     let n = sc.tenants.len();
     let table = match arrivals {
         Arrivals::Table(table) => Some(table),
-        Arrivals::Inline | Arrivals::Ahead => None,
+        Arrivals::Inline | Arrivals::Ahead { .. } => None,
     };
     let mut active: Vec<bool> = if with_spikes { vec![true; n] } else { spike_component(sc, design) };
     if let Some(members) = part.members {
@@ -784,13 +790,23 @@ pub fn simulate(
     // A no-spike baseline only serves the window figures: it stops when
     // the last spike ends.
     let end_tick = if with_spikes { ticks } else { baseline_ticks(sc) };
-    let mut drawer = matches!(arrivals, Arrivals::Ahead).then(|| Drawer::new(sc, replication, with_spikes, &active));
-    if drawer.is_some() {
+    let ahead = match arrivals {
+        Arrivals::Ahead { balanced } => Some(balanced),
+        Arrivals::Inline | Arrivals::Table(_) => None,
+    };
+    let mut drawers = ahead.map(|balanced| {
+        let split = if balanced { active_tenants.get(active_tenants.len() * 3 / 5).copied().unwrap_or(n) } else { n };
+        (
+            Drawer::new(sc, replication, with_spikes, &active, 0..split),
+            Drawer::new(sc, replication, with_spikes, &active, split..n),
+        )
+    });
+    if drawers.is_some() {
         inflows.iter_mut().for_each(|f| f.from_table = true);
     }
-    // One tick, with its row of drawn arrivals (empty when the tick draws
-    // its own); false when the run was cancelled.
-    let mut step = |tick: u64, row: &[Drawn]| -> bool {
+    // One tick, with its drawn arrivals (empty when the tick draws its
+    // own); false when the run was cancelled.
+    let mut step = |tick: u64, row: Row<'_>| -> bool {
         if tick % PROGRESS_STRIDE == 0 && tick > 0 {
             if control.is_cancelled() {
                 return false;
@@ -867,7 +883,7 @@ pub fn simulate(
         for &t in &active_tenants {
             let (f, flow) = (&mut inflows[t], &mut now[t]);
             let (allowed, intensity) = if f.from_table {
-                let drawn = row[t];
+                let drawn = row.of(t);
                 f.offered += drawn.offered;
                 (drawn.admitted, drawn.intensity)
             } else {
@@ -1296,32 +1312,54 @@ pub fn simulate(
         }
         true
     };
-    let finished = match (&mut drawer, table) {
-        (Some(drawer), _) => {
-            let (mut current, mut next) = (Vec::new(), Vec::new());
-            drawer.fill(sc, 0..PIPELINE_BLOCK_TICKS.min(end_tick), &mut current);
+    let finished = match (&mut drawers, table) {
+        (Some((first, second)), _) => {
+            // Per block: one thread draws the first tenants of the next
+            // block while the other simulates this one and then draws the
+            // rest of the next.
+            let stride = PIPELINE_BLOCK_TICKS as usize;
+            let (mut current, mut next) = (vec![Drawn::default(); n * stride], vec![Drawn::default(); n * stride]);
+            let split = second.first;
+            let opening = 0..PIPELINE_BLOCK_TICKS.min(end_tick);
+            {
+                let (a, b) = current.split_at_mut(split * stride);
+                first.fill(sc, opening.clone(), a, stride);
+                second.fill(sc, opening, b, stride);
+            }
             let mut start = 0;
             let mut going = true;
             while going && start < end_tick {
                 let stop = (start + PIPELINE_BLOCK_TICKS).min(end_tick);
                 let following = stop..(stop + PIPELINE_BLOCK_TICKS).min(end_tick);
                 let rows = &current;
-                (going, ()) = rayon::join(
-                    || (start..stop).zip(rows.chunks_exact(n)).all(|(tick, row)| step(tick, row)),
-                    || drawer.fill(sc, following, &mut next),
+                let (a, b) = next.split_at_mut(split * stride);
+                ((), going) = rayon::join(
+                    || first.fill(sc, following.clone(), a, stride),
+                    || {
+                        let went_on = (start..stop)
+                            .all(|tick| step(tick, Row { drawn: rows, offset: (tick - start) as usize, stride }));
+                        second.fill(sc, following.clone(), b, stride);
+                        went_on
+                    },
                 );
                 std::mem::swap(&mut current, &mut next);
                 start = stop;
             }
             going
         }
-        (None, Some(table)) => (0..end_tick).zip(table.drawn.chunks_exact(n)).all(|(tick, row)| step(tick, row)),
-        (None, None) => (0..end_tick).all(|tick| step(tick, &[])),
+        (None, Some(table)) => {
+            (0..end_tick).all(|tick| step(tick, Row { drawn: &table.drawn, offset: tick as usize * n, stride: 1 }))
+        }
+        (None, None) => (0..end_tick).all(|tick| step(tick, Row { drawn: &[], offset: 0, stride: 0 })),
     };
     if !finished {
         return None;
     }
-    let drawn_throttled = drawer.as_ref().map(Drawer::throttled);
+    let drawn_throttled = drawers.as_ref().map(|(first, second)| {
+        let split = second.first;
+        let (a, b) = (first.throttled(), second.throttled());
+        a.into_iter().take(split).chain(b.into_iter().skip(split)).collect::<Vec<_>>()
+    });
     control.add_progress(end_tick % PROGRESS_STRIDE);
     if end_tick < ticks {
         let window = WindowFlags { track: track_window, active_spikes, own_active: &own_active };
@@ -1713,12 +1751,21 @@ struct Drawer {
     quota_period: [u64; 3],
     /// (tenant, start, end, factor) of the spikes drawn.
     spikes: Vec<(usize, f64, f64, f64)>,
-    /// Tenants drawn (the others' entries stay empty).
+    /// Tenants drawn (the others' entries stay empty), all within
+    /// `first..` of the block it fills.
     drawn: Vec<usize>,
+    first: usize,
 }
 
 impl Drawer {
-    fn new(sc: &Scenario, replication: u32, with_spikes: bool, active: &[bool]) -> Self {
+    /// A drawer of the active tenants in `tenants`.
+    fn new(
+        sc: &Scenario,
+        replication: u32,
+        with_spikes: bool,
+        active: &[bool],
+        tenants: std::ops::Range<usize>,
+    ) -> Self {
         let (patterns, pattern_of) = distinct_patterns(sc);
         let inflows = (0..sc.tenants.len()).map(|t| Inflow::new(sc, t, replication, pattern_of[t])).collect();
         let spikes = sc
@@ -1737,18 +1784,17 @@ impl Drawer {
             patterns,
             quota_period: [0; 3],
             spikes,
-            drawn: (0..active.len()).filter(|&t| active[t]).collect(),
+            drawn: tenants.clone().filter(|&t| active[t]).collect(),
+            first: tenants.start,
         }
     }
 
     /// Draws ticks `ticks` (which follow the last ones drawn) into `out`,
-    /// one row of every tenant per tick.
-    fn fill(&mut self, sc: &Scenario, ticks: std::ops::Range<u64>, out: &mut Vec<Drawn>) {
-        let n = self.inflows.len();
+    /// tenant by tenant: tick `k` of tenant `t` goes to
+    /// `out[(t - first) * stride + k]`.
+    fn fill(&mut self, sc: &Scenario, ticks: std::ops::Range<u64>, out: &mut [Drawn], stride: usize) {
         let dt = sc.clock.tick_secs;
-        out.clear();
-        out.resize(n * (ticks.end - ticks.start) as usize, Drawn::default());
-        for (row, tick) in out.chunks_exact_mut(n).zip(ticks) {
+        for (k, tick) in ticks.enumerate() {
             let t_secs = tick as f64 * dt;
             for &(t, _, _, _) in &self.spikes {
                 self.inflows[t].spike_factor = 1.0;
@@ -1766,7 +1812,7 @@ impl Drawer {
                 let f = &mut self.inflows[t];
                 let lambda = f.rate_per_sec * self.pattern_factor[f.pattern] * f.spike_factor;
                 let (offered, admitted, intensity) = f.arrive(sc, lambda, dt);
-                row[t] = Drawn { offered, admitted, intensity };
+                out[(t - self.first) * stride + k] = Drawn { offered, admitted, intensity };
             }
         }
     }
@@ -1775,6 +1821,22 @@ impl Drawer {
     /// far.
     fn throttled(&self) -> Vec<(i64, i64)> {
         self.inflows.iter().map(|f| (f.throttled_plan, f.throttled_quota)).collect()
+    }
+}
+
+/// A tick's drawn arrivals: tenant `t`'s entry is
+/// `drawn[offset + t * stride]`.
+#[derive(Clone, Copy)]
+struct Row<'a> {
+    drawn: &'a [Drawn],
+    offset: usize,
+    stride: usize,
+}
+
+impl Row<'_> {
+    #[inline]
+    fn of(&self, t: usize) -> Drawn {
+        self.drawn[self.offset + t * self.stride]
     }
 }
 
@@ -1796,7 +1858,7 @@ impl ArrivalTable {
     /// Draws replication `replication`'s table; `None` when cancelled.
     pub fn draw(sc: &Scenario, replication: u32, control: &RunControl) -> Option<Self> {
         let n = sc.tenants.len();
-        let mut drawer = Drawer::new(sc, replication, true, &vec![true; n]);
+        let mut drawer = Drawer::new(sc, replication, true, &vec![true; n], 0..n);
         let ticks = sc.clock.ticks;
         let baseline_end = baseline_ticks(sc);
         let mut drawn = Vec::with_capacity(n * ticks as usize);
@@ -1811,10 +1873,17 @@ impl ArrivalTable {
                 throttled_in_baseline = drawer.throttled();
             }
             // Blocks end where the baseline does, to note its totals.
-            let end = if start < baseline_end { baseline_end.min(start + PROGRESS_STRIDE) } else { start + PROGRESS_STRIDE };
+            let end =
+                if start < baseline_end { baseline_end.min(start + PROGRESS_STRIDE) } else { start + PROGRESS_STRIDE };
             let end = end.min(ticks);
-            drawer.fill(sc, start..end, &mut block);
-            drawn.extend_from_slice(&block);
+            let len = (end - start) as usize;
+            block.clear();
+            block.resize(n * len, Drawn::default());
+            drawer.fill(sc, start..end, &mut block, len);
+            // The table is tick-major.
+            for k in 0..len {
+                drawn.extend((0..n).map(|t| block[t * len + k]));
+            }
             start = end;
         }
         let throttled = drawer.throttled();
@@ -1866,14 +1935,15 @@ mod tests {
         // With spikes every tenant reads the table; the baseline draws the
         // spiking tenant's unspiked arrivals itself and reads the others.
         for with_spikes in [true, false] {
-            let run = |arrivals| simulate(&sc, &sc.designs[0], 0, with_spikes, whole, arrivals, &shared, &focus, &control);
-            let (Some(drawn), Some(read), Some(ahead)) =
-                (run(Arrivals::Inline), run(Arrivals::Table(&table)), run(Arrivals::Ahead))
-            else {
-                panic!("runs")
-            };
-            assert_eq!(format!("{drawn:?}"), format!("{read:?}"), "table, with spikes: {with_spikes}");
-            assert_eq!(format!("{drawn:?}"), format!("{ahead:?}"), "drawn ahead, with spikes: {with_spikes}");
+            let run =
+                |arrivals| simulate(&sc, &sc.designs[0], 0, with_spikes, whole, arrivals, &shared, &focus, &control);
+            let Some(drawn) = run(Arrivals::Inline) else { panic!("runs") };
+            for arrivals in
+                [Arrivals::Table(&table), Arrivals::Ahead { balanced: false }, Arrivals::Ahead { balanced: true }]
+            {
+                let Some(other) = run(arrivals) else { panic!("runs") };
+                assert_eq!(format!("{drawn:?}"), format!("{other:?}"), "{arrivals:?}, with spikes: {with_spikes}");
+            }
             assert!(drawn.tenants.iter().any(|t| t.throttled_quota > 0.0 || t.throttled_plan > 0.0));
         }
     }

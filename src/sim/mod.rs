@@ -197,6 +197,7 @@ pub fn run(scenario: &Scenario, options: &RunOptions, control: &RunControl) -> R
         // Drawing ahead only pays when the tasks leave a thread idle (every
         // way of getting arrivals gives the same numbers).
         let ahead = plan.subtasks.len() <= rayon::current_num_threads();
+        let alone = plan.subtasks.len() < rayon::current_num_threads();
         let parts: Vec<Option<engine::TaskRaw>> = plan
             .subtasks
             .par_iter()
@@ -208,11 +209,21 @@ pub fn run(scenario: &Scenario, options: &RunOptions, control: &RunControl) -> R
                 let arrivals = match tables.get(r as usize) {
                     Some(table) => engine::Arrivals::Table(table),
                     None if ahead && tenants as u64 * scenario.clock.ticks >= AHEAD_TENANT_TICKS => {
-                        engine::Arrivals::Ahead
+                        engine::Arrivals::Ahead { balanced: alone }
                     }
                     None => engine::Arrivals::Inline,
                 };
-                engine::simulate(scenario, &scenario.designs[d], r, with_spikes, part, arrivals, &shared, &focus, control)
+                engine::simulate(
+                    scenario,
+                    &scenario.designs[d],
+                    r,
+                    with_spikes,
+                    part,
+                    arrivals,
+                    &shared,
+                    &focus,
+                    control,
+                )
             })
             .collect();
         let mut parts: Vec<engine::TaskRaw> = parts.into_iter().collect::<Option<_>>().ok_or(RunError::Cancelled)?;

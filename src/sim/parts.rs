@@ -259,10 +259,11 @@ mod tests {
         let shared = SharedPmfs::new(sc.compute.service);
         let control = crate::sim::RunControl::new();
         let focus = [0, 260];
-        let run = |part: Part<'_>| match simulate(&sc, design, 0, true, part, Arrivals::Inline, &shared, &focus, &control) {
-            Some(raw) => raw,
-            None => panic!("cancelled"),
-        };
+        let run =
+            |part: Part<'_>| match simulate(&sc, design, 0, true, part, Arrivals::Inline, &shared, &focus, &control) {
+                Some(raw) => raw,
+                None => panic!("cancelled"),
+            };
         let whole = run(Part { members: None, first: true });
         let parts: Vec<TaskRaw> =
             masks.iter().enumerate().map(|(p, mask)| run(Part { members: Some(mask), first: p == 0 })).collect();
