@@ -807,7 +807,7 @@ pub fn simulate(
     // One tick, with its drawn arrivals (empty when the tick draws its
     // own); false when the run was cancelled.
     let mut step = |tick: u64, row: Row<'_>| -> bool {
-        if tick % PROGRESS_STRIDE == 0 && tick > 0 {
+        if tick.is_multiple_of(PROGRESS_STRIDE) && tick > 0 {
             if control.is_cancelled() {
                 return false;
             }
