@@ -13,8 +13,11 @@
 //! Ticks with a larger mean would need many draws, so above
 //! [`COUNTING_MEAN`] the count is drawn directly from Poisson(m): by
 //! inversion of its distribution function (one uniform and one `exp`) up
-//! to [`DIRECT_MEAN`], and by `rand_distr`'s rejection sampler above it.
-//! All three methods are exact. Mixing them is too: the counts of disjoint
+//! to [`DIRECT_MEAN`] and by `rand_distr`'s rejection sampler above it.
+//! When the mean repeats from one tick to the next (constant load) and is
+//! at most [`TABLE_MEAN`], inversion runs against the distribution
+//! function tabulated once, with a guide table that starts the search near
+//! the answer. All these methods are exact. Mixing them is too: the counts of disjoint
 //! intervals of a Poisson process are independent, and by memorylessness
 //! the distance from the end of a directly drawn tick to the next arrival
 //! is a fresh Exp(1).
@@ -29,6 +32,73 @@ pub const COUNTING_MEAN: f64 = 2.0;
 /// Largest mean count per tick sampled by inversion.
 pub const DIRECT_MEAN: f64 = 16.0;
 
+/// Largest mean count per tick sampled from a tabulated distribution
+/// function (`exp(-mean)` is still far from underflow there).
+pub const TABLE_MEAN: f64 = 500.0;
+
+/// Poisson(mean)'s distribution function, tabulated until the remaining
+/// mass is negligible, with a guide table: `guide[j]` is the first count
+/// whose distribution function reaches `j / guide.len()`.
+#[derive(Debug, Clone)]
+struct Tabulated {
+    mean: f64,
+    cdf: Vec<f64>,
+    guide: Vec<u32>,
+}
+
+impl Tabulated {
+    fn new(mean: f64) -> Self {
+        let mut cdf = Vec::new();
+        let mut p = (-mean).exp();
+        let mut sum = p;
+        cdf.push(sum);
+        let mut k = 0.0;
+        // Past the mode, stop once the next terms cannot move the sum.
+        while k < mean || p > sum * f64::EPSILON * 0.25 {
+            k += 1.0;
+            p *= mean / k;
+            sum += p;
+            cdf.push(sum);
+        }
+        let buckets = cdf.len();
+        let mut guide = Vec::with_capacity(buckets);
+        let mut at = 0usize;
+        for j in 0..buckets {
+            let level = j as f64 / buckets as f64;
+            while at + 1 < cdf.len() && cdf[at] < level {
+                at += 1;
+            }
+            guide.push(at as u32);
+        }
+        Self { mean, cdf, guide }
+    }
+
+    /// The smallest count whose distribution function reaches `u`; past
+    /// the table, the sequential search goes on from its last term.
+    fn invert(&self, u: f64) -> u64 {
+        let bucket = ((u * self.guide.len() as f64) as usize).min(self.guide.len() - 1);
+        let mut k = self.guide[bucket] as usize;
+        while k < self.cdf.len() && self.cdf[k] < u {
+            k += 1;
+        }
+        if k < self.cdf.len() {
+            return k as u64;
+        }
+        // u beyond the tabulated mass: continue the series (as the plain
+        // inversion would), bounded far past any mass that matters.
+        let last = self.cdf.len() - 1;
+        let mut p = self.cdf[last] - self.cdf[last - 1];
+        let mut sum = self.cdf[last];
+        let mut k = last as f64;
+        while sum < u && k < last as f64 + 1000.0 {
+            k += 1.0;
+            p *= self.mean / k;
+            sum += p;
+        }
+        k as u64
+    }
+}
+
 /// One tenant's arrival sampler.
 #[derive(Debug, Clone)]
 pub struct ArrivalStream {
@@ -41,12 +111,16 @@ pub struct ArrivalStream {
     direct: Option<(f64, Poisson<f64>)>,
     /// The last mean sampled by inversion and its `exp(-mean)`.
     inversion: (f64, f64),
+    /// The last large mean seen, and its tabulated distribution once it
+    /// repeated.
+    last_large_mean: f64,
+    table: Option<Box<Tabulated>>,
 }
 
 impl ArrivalStream {
     /// A sampler drawing from `rng`.
     pub fn new(rng: Xoshiro256PlusPlus) -> Self {
-        Self { rng, to_next: -1.0, direct: None, inversion: (f64::NAN, 0.0) }
+        Self { rng, to_next: -1.0, direct: None, inversion: (f64::NAN, 0.0), last_large_mean: f64::NAN, table: None }
     }
 
     /// Arrivals in a tick whose mean count is `mean` (0 for a mean that is
@@ -57,7 +131,15 @@ impl ArrivalStream {
             return 0;
         }
         if mean > COUNTING_MEAN {
-            return if mean > DIRECT_MEAN { self.draw_direct(mean) } else { self.draw_inversion(mean) };
+            let repeated = mean == self.last_large_mean;
+            self.last_large_mean = mean;
+            return if repeated && mean <= TABLE_MEAN {
+                self.draw_tabulated(mean)
+            } else if mean > DIRECT_MEAN {
+                self.draw_direct(mean)
+            } else {
+                self.draw_inversion(mean)
+            };
         }
         if self.to_next < 0.0 {
             self.to_next = Exp1.sample(&mut self.rng);
@@ -92,6 +174,18 @@ impl ArrivalStream {
             cdf += p;
         }
         k
+    }
+
+    /// Poisson(mean) by inversion against its tabulated distribution
+    /// function (tabulated when the mean first repeats).
+    fn draw_tabulated(&mut self, mean: f64) -> u64 {
+        // The next tick starts a fresh unit-rate clock.
+        self.to_next = -1.0;
+        if self.table.as_ref().is_none_or(|t| t.mean != mean) {
+            self.table = Some(Box::new(Tabulated::new(mean)));
+        }
+        let u: f64 = self.rng.random();
+        self.table.as_ref().map_or(0, |t| t.invert(u))
     }
 
     #[cold]
@@ -142,6 +236,40 @@ mod tests {
     }
 
     #[test]
+    fn a_constant_mean_drawn_from_its_table_is_poisson() {
+        // Means that repeat tick after tick come from the tabulated
+        // distribution function: check P(N = k) across its bulk and the
+        // first two moments.
+        for m in [3.5, 12.0, 40.0, 250.0] {
+            let mut s = ArrivalStream::new(stream(11, 0, 0, StreamPurpose::Arrivals));
+            let n = 200_000;
+            let mut freq = vec![0u32; 1200];
+            let (mut sum, mut sum_sq) = (0.0, 0.0);
+            for _ in 0..n {
+                let k = s.draw(m);
+                let last = freq.len() - 1;
+                freq[(k as usize).min(last)] += 1;
+                sum += k as f64;
+                sum_sq += (k * k) as f64;
+            }
+            let mean = sum / f64::from(n);
+            let var = sum_sq / f64::from(n) - mean * mean;
+            assert!((mean - m).abs() < 4.0 * (m / f64::from(n)).sqrt(), "mean {mean} for {m}");
+            assert!((var - m).abs() < 0.03 * m, "variance {var} for {m}");
+            let spread = 3.0 * f64::sqrt(m);
+            let (lo, hi) = ((m - spread) as usize, (m + spread) as usize);
+            // log P(N = k) = k ln m - m - ln k!, summed in logs.
+            let ln_fact = |k: usize| (1..=k).map(|i| (i as f64).ln()).sum::<f64>();
+            for k in lo..=hi {
+                let p = (k as f64 * m.ln() - m - ln_fact(k)).exp();
+                let observed = f64::from(freq[k]) / f64::from(n);
+                let sigma = (p * (1.0 - p) / f64::from(n)).sqrt();
+                assert!((observed - p).abs() < 5.0 * sigma + 1e-4, "m {m}, P({k}) = {observed}, expected {p}");
+            }
+        }
+    }
+
+    #[test]
     fn zero_negative_and_non_finite_means_give_no_arrivals() {
         let mut s = ArrivalStream::new(stream(1, 0, 0, StreamPurpose::Arrivals));
         for m in [0.0, -1.0, f64::NAN, f64::INFINITY] {
@@ -153,7 +281,7 @@ mod tests {
     fn point_probabilities_match_poisson_in_every_regime() {
         // P(N = k) = e^-m m^k / k! for ticks of mean m, interleaved with
         // ticks of another mean, for the counting and inversion methods.
-        for (m, other) in [(1.3, 0.4), (5.0, 1.0), (14.0, 30.0)] {
+        for (m, other) in [(1.3, 0.4), (5.0, 1.0), (14.0, 30.0), (40.0, 40.0), (6.0, 6.0)] {
             let mut s = ArrivalStream::new(stream(9, 0, 0, StreamPurpose::Arrivals));
             let n = 200_000;
             let mut freq = [0u32; 64];
