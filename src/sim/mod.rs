@@ -213,6 +213,8 @@ pub fn run(scenario: &Scenario, options: &RunOptions, control: &RunControl) -> R
                     }
                     None => engine::Arrivals::Inline,
                 };
+                // A baseline is only read for its window figures.
+                let focus: &[usize] = if with_spikes { &focus } else { &[] };
                 engine::simulate(
                     scenario,
                     &scenario.designs[d],
@@ -221,7 +223,7 @@ pub fn run(scenario: &Scenario, options: &RunOptions, control: &RunControl) -> R
                     part,
                     arrivals,
                     &shared,
-                    &focus,
+                    focus,
                     control,
                 )
             })
