@@ -301,7 +301,7 @@ fn design_report(sc: &Scenario, d: usize, main: &[TaskRaw], base: &[TaskRaw]) ->
 fn band(main: &[TaskRaw], f: &dyn Fn(&TaskRaw) -> &Vec<f64>) -> Band {
     let points = main.first().map_or(0, |m| f(m).len());
     let mut band = Band { mean: Vec::with_capacity(points), ci95: Vec::with_capacity(points) };
-    let columns: Vec<&Vec<f64>> = main.iter().map(|m| f(m)).collect();
+    let columns: Vec<&Vec<f64>> = main.iter().map(f).collect();
     let mut samples = Vec::with_capacity(main.len());
     for p in 0..points {
         samples.clear();
