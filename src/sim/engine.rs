@@ -316,7 +316,7 @@ impl Inflow {
     /// One tick's arrivals at `lambda` per second and what the tenant's
     /// usage plan and quotas admit: (arrivals, admitted, admitted
     /// intensity per second). Counts them in the tenant's totals.
-    #[inline]
+    #[inline(always)]
     fn arrive(&mut self, sc: &Scenario, lambda: f64, dt: f64) -> (i64, i64, f64) {
         let count = self.stream.draw(lambda * dt) as i64;
         self.offered += count;

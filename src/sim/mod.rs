@@ -196,8 +196,9 @@ pub fn run(scenario: &Scenario, options: &RunOptions, control: &RunControl) -> R
         let tables = arrival_tables(scenario, &plan, control)?;
         // Drawing ahead only pays when the tasks leave a thread idle (every
         // way of getting arrivals gives the same numbers).
-        let ahead = plan.subtasks.len() <= rayon::current_num_threads();
-        let alone = plan.subtasks.len() < rayon::current_num_threads();
+        let threads = rayon::current_num_threads();
+        let ahead = threads > 1 && plan.subtasks.len() <= threads;
+        let alone = plan.subtasks.len() < threads;
         let parts: Vec<Option<engine::TaskRaw>> = plan
             .subtasks
             .par_iter()
