@@ -11,11 +11,14 @@
 
 use crate::queueing::WaitState;
 use crate::scenario::file::{FairnessFile, LayerName};
-use crate::scenario::model::{DB_BURST_BANK_SECS, DbPricing, Design, Event, Pattern, Scenario, ServiceTime, StackKind};
+use crate::scenario::model::{
+    DB_BURST_BANK_SECS, DbPricing, Design, Event, Load, Pattern, Scenario, ServiceTime, StackKind, Topology,
+};
 use crate::sim::RunControl;
 use crate::sim::arrivals::ArrivalStream;
 use crate::sim::histogram::Histogram;
 use crate::sim::latency::{Key, LatencyBook, Mixture, SharedPmfs, key_of};
+use crate::sim::parts::connected_groups;
 use crate::sim::rng::{StreamPurpose, stream, stream_seed};
 
 /// Most points in a time series.
@@ -506,6 +509,37 @@ fn flush_epoch(
     }
 }
 
+/// [`flush_epoch`] for every stack in `live`, between ticks.
+#[allow(clippy::too_many_arguments)]
+fn flush_epochs(
+    live: &[usize],
+    topology: &Topology,
+    compute: &[ComputeStack],
+    close_mean: bool,
+    tick: u64,
+    inflows: &[Inflow],
+    totals: &mut [Totals],
+    raw: &mut [TenantRaw],
+    book: &mut LatencyBook<'_>,
+    window: &WindowFlags<'_>,
+) {
+    for &s in live {
+        flush_epoch(
+            &topology.stacks[s].tenants,
+            &compute[s],
+            false,
+            close_mean,
+            tick,
+            inflows,
+            totals,
+            &[],
+            raw,
+            book,
+            window,
+        );
+    }
+}
+
 /// Where a task's arrivals (and usage-plan results) come from. All three
 /// give the same numbers; they differ in who draws them and when.
 #[derive(Debug, Clone, Copy)]
@@ -550,7 +584,7 @@ pub fn simulate(
         active.iter_mut().zip(members).for_each(|(a, &m)| *a &= m);
     }
     let keep_mixtures = part.members.is_some();
-    let stack_active = |topology: &crate::scenario::model::Topology| -> Vec<bool> {
+    let stack_active = |topology: &Topology| -> Vec<bool> {
         topology
             .stacks
             .iter()
@@ -566,19 +600,12 @@ pub fn simulate(
     let (patterns, pattern_of) = distinct_patterns(sc);
     let mut pattern_factor = vec![1.0; patterns.len()];
 
-    let events: Vec<Event> =
-        sc.events.iter().copied().filter(|e| with_spikes || !matches!(e, Event::Spike { .. })).collect();
+    let spikes_drawn = spikes_of(sc, with_spikes);
     let mut spiking = vec![false; n];
-    let spikes_in_scenario: Vec<(usize, f64, f64)> = sc
-        .events
-        .iter()
-        .filter_map(|e| match *e {
-            Event::Spike { tenant, start_secs, end_secs, .. } => Some((tenant, start_secs, end_secs)),
-            Event::CapacityLoss { .. } => None,
-        })
-        .collect();
+    // Every spike defines a window, whether this task applies it or not.
+    let spikes_in_scenario = spikes_of(sc, true);
     let track_window = !spikes_in_scenario.is_empty();
-    for &(t, _, _) in &spikes_in_scenario {
+    for &(t, _, _, _) in &spikes_in_scenario {
         spiking[t] = true;
     }
     let mut spike_on = vec![false; spikes_in_scenario.len()];
@@ -820,33 +847,29 @@ pub fn simulate(
         // Events active now. When the set of running spikes changes, so
         // does who is inside another tenant's window: close the epochs.
         let mut window_changed = false;
-        for (on, &(_, start, end)) in spike_on.iter_mut().zip(&spikes_in_scenario) {
+        for (on, &(_, start, end, _)) in spike_on.iter_mut().zip(&spikes_in_scenario) {
             let running = t_secs >= start && t_secs < end;
             window_changed |= running != *on;
             *on = running;
         }
         if window_changed {
             let window = WindowFlags { track: track_window, active_spikes, own_active: &own_active };
-            for &s in &c_live {
-                let stack = &c_topology.stacks[s];
-                flush_epoch(
-                    &stack.tenants,
-                    &compute[s],
-                    false,
-                    false,
-                    tick,
-                    &inflows,
-                    &mut totals,
-                    &now,
-                    &mut raw,
-                    &mut book,
-                    &window,
-                );
-            }
+            flush_epochs(
+                &c_live,
+                c_topology,
+                &compute,
+                false,
+                tick,
+                &inflows,
+                &mut totals,
+                &mut raw,
+                &mut book,
+                &window,
+            );
             close_window(&inflows, &mut totals, &mut raw, &window);
             own_active.iter_mut().for_each(|a| *a = 0);
             active_spikes = 0;
-            for (&(t, _, _), &on) in spikes_in_scenario.iter().zip(&spike_on) {
+            for (&(t, _, _, _), &on) in spikes_in_scenario.iter().zip(&spike_on) {
                 if on {
                     active_spikes += 1;
                     own_active[t] += 1;
@@ -854,22 +877,14 @@ pub fn simulate(
             }
         }
         let mut loss = [0.0f64; 3];
-        for &(t, _, _) in &spikes_in_scenario {
-            inflows[t].spike_factor = 1.0;
-        }
-        for e in &events {
-            match *e {
-                Event::Spike { tenant, start_secs, end_secs, factor } => {
-                    if t_secs >= start_secs && t_secs < end_secs {
-                        inflows[tenant].spike_factor *= factor;
-                    }
-                }
-                Event::CapacityLoss { layer, start_secs, end_secs, fraction } => {
-                    if t_secs >= start_secs && t_secs < end_secs {
-                        let kept = 1.0 - loss[layer.index()];
-                        loss[layer.index()] = 1.0 - kept * (1.0 - fraction);
-                    }
-                }
+        set_spike_factors(&mut inflows, &spikes_drawn, t_secs);
+        for e in &sc.events {
+            if let Event::CapacityLoss { layer, start_secs, end_secs, fraction } = *e
+                && t_secs >= start_secs
+                && t_secs < end_secs
+            {
+                let kept = 1.0 - loss[layer.index()];
+                loss[layer.index()] = 1.0 - kept * (1.0 - fraction);
             }
         }
         let window = WindowFlags { track: track_window, active_spikes, own_active: &own_active };
@@ -1226,15 +1241,7 @@ pub fn simulate(
             };
             let served = match db {
                 Some(_) if !db_stacks[inflows[t].db as usize].slow => {
-                    let load = &sc.tenants[t].load;
-                    let reads = ops * load.read_fraction;
-                    let writes = ops - reads;
-                    raw[t].db_ops += ops;
-                    raw[t].db_units += reads * load.read_units_per_read + writes * load.write_units_per_write;
-                    let raw_s = &mut db_stacks_raw[inflows[t].db as usize];
-                    raw_s.requests += ops;
-                    raw_s.read_units += reads * load.read_units_per_read;
-                    raw_s.write_units += writes * load.write_units_per_write;
+                    serve_all_in_db(&sc.tenants[t].load, ops, &mut raw[t], &mut db_stacks_raw[inflows[t].db as usize]);
                     ops
                 }
                 Some(_) => final_served[t],
@@ -1263,22 +1270,20 @@ pub fn simulate(
         if tick + 1 == ticks || tick + 1 == next_point_tick {
             next_point_tick += ticks_per_point;
             for &s in &c_live {
-                let stack = &c_topology.stacks[s];
                 compute[s].close_segment(tick + 1, &mut c_stacks_raw[s], &mut stack_series, point, dt, mean_service);
-                flush_epoch(
-                    &stack.tenants,
-                    &compute[s],
-                    false,
-                    tick + 1 == ticks,
-                    tick,
-                    &inflows,
-                    &mut totals,
-                    &now,
-                    &mut raw,
-                    &mut book,
-                    &window,
-                );
             }
+            flush_epochs(
+                &c_live,
+                c_topology,
+                &compute,
+                tick + 1 == ticks,
+                tick,
+                &inflows,
+                &mut totals,
+                &mut raw,
+                &mut book,
+                &window,
+            );
             for &t in &active_tenants {
                 let tier = tier_of[t];
                 let fast = totals[t].fast(&inflows[t]);
@@ -1363,22 +1368,18 @@ pub fn simulate(
     control.add_progress(end_tick % PROGRESS_STRIDE);
     if end_tick < ticks {
         let window = WindowFlags { track: track_window, active_spikes, own_active: &own_active };
-        for &s in &c_live {
-            let stack = &c_topology.stacks[s];
-            flush_epoch(
-                &stack.tenants,
-                &compute[s],
-                false,
-                true,
-                end_tick,
-                &inflows,
-                &mut totals,
-                &now,
-                &mut raw,
-                &mut book,
-                &window,
-            );
-        }
+        flush_epochs(
+            &c_live,
+            c_topology,
+            &compute,
+            true,
+            end_tick,
+            &inflows,
+            &mut totals,
+            &mut raw,
+            &mut book,
+            &window,
+        );
     }
     // The last point flushed every epoch; what is left are the window
     // counts and the totals of fast ticks.
@@ -1406,15 +1407,7 @@ pub fn simulate(
         r.served += fast;
         r.compute_requests += fast;
         if db.is_some() && f.active {
-            let load = &sc.tenants[t].load;
-            let reads = fast * load.read_fraction;
-            let writes = fast - reads;
-            r.db_ops += fast;
-            r.db_units += reads * load.read_units_per_read + writes * load.write_units_per_write;
-            let raw_s = &mut db_stacks_raw[f.db as usize];
-            raw_s.requests += fast;
-            raw_s.read_units += reads * load.read_units_per_read;
-            raw_s.write_units += writes * load.write_units_per_write;
+            serve_all_in_db(&sc.tenants[t].load, fast, r, &mut db_stacks_raw[f.db as usize]);
         }
         r.compute_busy_secs = r.compute_requests * mean_service;
         r.offered = f.offered as f64;
@@ -1632,46 +1625,20 @@ fn serve_slowly(
 /// Ticks a no-spike baseline simulates: up to the end of the last spike
 /// (its results are only read inside spike windows).
 pub fn baseline_ticks(sc: &Scenario) -> u64 {
-    let last_end_secs = sc
-        .events
-        .iter()
-        .filter_map(|e| match *e {
-            Event::Spike { end_secs, .. } => Some(end_secs),
-            Event::CapacityLoss { .. } => None,
-        })
-        .fold(0.0, f64::max);
+    let last_end_secs = spikes_of(sc, true).iter().map(|&(_, _, end, _)| end).fold(0.0, f64::max);
     ((last_end_secs / sc.clock.tick_secs).ceil() as u64).min(sc.clock.ticks)
 }
 
 /// Tenants connected to a spiking tenant through shared stacks (in any
 /// layer, transitively): the only ones whose results a spike can change.
 pub fn spike_component(sc: &Scenario, design: &Design) -> Vec<bool> {
-    let n = sc.tenants.len();
-    let mut parent: Vec<usize> = (0..n).collect();
-    fn find(parent: &mut [usize], mut x: usize) -> usize {
-        while parent[x] != x {
-            parent[x] = parent[parent[x]];
-            x = parent[x];
-        }
-        x
-    }
-    for topology in &design.layers {
-        for stack in &topology.stacks {
-            if let Some((&first, rest)) = stack.tenants.split_first() {
-                for &t in rest {
-                    let (a, b) = (find(&mut parent, first as usize), find(&mut parent, t as usize));
-                    parent[a] = b;
-                }
-            }
+    let mut component = vec![false; sc.tenants.len()];
+    for group in connected_groups(sc, design) {
+        if sc.events.iter().any(|e| matches!(*e, Event::Spike { tenant, .. } if group.binary_search(&tenant).is_ok())) {
+            group.iter().for_each(|&t| component[t] = true);
         }
     }
-    let mut spiking_roots = Vec::new();
-    for e in &sc.events {
-        if let Event::Spike { tenant, .. } = *e {
-            spiking_roots.push(find(&mut parent, tenant));
-        }
-    }
-    (0..n).map(|t| spiking_roots.contains(&find(&mut parent, t))).collect()
+    component
 }
 
 /// The stationary wait of a compute stack, recomputed only when its
@@ -1718,6 +1685,46 @@ fn distinct_patterns(sc: &Scenario) -> (Vec<Pattern>, Vec<usize>) {
         })
         .collect();
     (patterns, pattern_of)
+}
+
+/// Counts `ops` requests of a tenant with `load` that its database stack
+/// served in full (no partition reached its cap).
+fn serve_all_in_db(load: &Load, ops: f64, tenant: &mut TenantRaw, stack: &mut StackRaw) {
+    let reads = ops * load.read_fraction;
+    let writes = ops - reads;
+    let (read_units, write_units) = (reads * load.read_units_per_read, writes * load.write_units_per_write);
+    tenant.db_ops += ops;
+    tenant.db_units += read_units + write_units;
+    stack.requests += ops;
+    stack.read_units += read_units;
+    stack.write_units += write_units;
+}
+
+/// The spikes (tenant, start, end, factor) a task applies: none in a
+/// no-spike baseline.
+fn spikes_of(sc: &Scenario, with_spikes: bool) -> Vec<(usize, f64, f64, f64)> {
+    sc.events
+        .iter()
+        .filter_map(|e| match *e {
+            Event::Spike { tenant, start_secs, end_secs, factor } if with_spikes => {
+                Some((tenant, start_secs, end_secs, factor))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// Sets each spiking tenant's rate factor at `t_secs`: the product of its
+/// spikes running then.
+fn set_spike_factors(inflows: &mut [Inflow], spikes: &[(usize, f64, f64, f64)], t_secs: f64) {
+    for &(t, _, _, _) in spikes {
+        inflows[t].spike_factor = 1.0;
+    }
+    for &(t, start, end, factor) in spikes {
+        if t_secs >= start && t_secs < end {
+            inflows[t].spike_factor *= factor;
+        }
+    }
 }
 
 /// Starts a new quota period (day, week, month) when `t_secs` enters one.
@@ -1768,16 +1775,7 @@ impl Drawer {
     ) -> Self {
         let (patterns, pattern_of) = distinct_patterns(sc);
         let inflows = (0..sc.tenants.len()).map(|t| Inflow::new(sc, t, replication, pattern_of[t])).collect();
-        let spikes = sc
-            .events
-            .iter()
-            .filter_map(|e| match *e {
-                Event::Spike { tenant, start_secs, end_secs, factor } if with_spikes => {
-                    Some((tenant, start_secs, end_secs, factor))
-                }
-                _ => None,
-            })
-            .collect();
+        let spikes = spikes_of(sc, with_spikes);
         Self {
             inflows,
             pattern_factor: vec![1.0; patterns.len()],
@@ -1796,14 +1794,7 @@ impl Drawer {
         let dt = sc.clock.tick_secs;
         for (k, tick) in ticks.enumerate() {
             let t_secs = tick as f64 * dt;
-            for &(t, _, _, _) in &self.spikes {
-                self.inflows[t].spike_factor = 1.0;
-            }
-            for &(t, start, end, factor) in &self.spikes {
-                if t_secs >= start && t_secs < end {
-                    self.inflows[t].spike_factor *= factor;
-                }
-            }
+            set_spike_factors(&mut self.inflows, &self.spikes, t_secs);
             for (f, p) in self.pattern_factor.iter_mut().zip(&self.patterns) {
                 *f = p.factor_at(t_secs, sc.clock.start_hour);
             }

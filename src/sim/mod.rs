@@ -229,18 +229,20 @@ pub fn run(scenario: &Scenario, options: &RunOptions, control: &RunControl) -> R
                 )
             })
             .collect();
-        let mut parts: Vec<engine::TaskRaw> = parts.into_iter().collect::<Option<_>>().ok_or(RunError::Cancelled)?;
+        let parts: Vec<engine::TaskRaw> = parts.into_iter().collect::<Option<_>>().ok_or(RunError::Cancelled)?;
         // Merge each task's parts (subtasks are in task order).
+        let mut parts = parts.into_iter().zip(&plan.subtasks).peekable();
         let mut results = Vec::with_capacity(plan.tasks.len());
-        for (i, &(d, _, _)) in plan.tasks.iter().enumerate().rev() {
-            let count = plan.subtasks.iter().filter(|&&(task, _)| task == i).count();
-            let own = parts.split_off(parts.len() - count);
+        for (i, &(d, _, _)) in plan.tasks.iter().enumerate() {
+            let mut own = Vec::new();
+            while let Some((raw, _)) = parts.next_if(|&(_, &(task, _))| task == i) {
+                own.push(raw);
+            }
             let design = &scenario.designs[d];
             let mut raw = parts::merge(scenario, design, own, &shared);
             cost::attribute(scenario, design, &mut raw);
             results.push(raw);
         }
-        results.reverse();
         Ok(reduce::report(scenario, &designs, &plan.tasks, results))
     };
     match options.threads {
