@@ -1,101 +1,177 @@
 //! Poisson arrival counts per tick from one tenant's random stream.
 //!
 //! A tenant's arrivals are a Poisson process whose intensity changes from
-//! tick to tick (load pattern, spikes). By the time-change theorem, such a
-//! process is a unit-rate Poisson process run on the clock of integrated
-//! intensity: a tick whose mean count is `m` covers `m` units of that
-//! clock. The sampler keeps the distance to the next unit-rate arrival and
-//! counts how many arrivals fit into each tick. That costs one Exp(1) draw
-//! per arrival and no `exp`, `ln` or distribution set-up per tick, which
-//! matters because a diurnal pattern changes every tenant's mean on every
-//! tick.
+//! tick to tick (load pattern, spikes); a tick whose mean count is `m`
+//! needs one Poisson(`m`) draw. A diurnal pattern changes every tenant's
+//! mean on every tick, so the sampler must not pay for a new distribution
+//! each tick. It splits the mean in two:
 //!
-//! Ticks with a larger mean would need many draws, so above
-//! [`COUNTING_MEAN`] the count is drawn directly from Poisson(m): by
-//! inversion of its distribution function (one uniform and one `exp`) up
-//! to [`DIRECT_MEAN`] and by `rand_distr`'s rejection sampler above it.
-//! When the mean repeats from one tick to the next (constant load) and is
-//! at most [`TABLE_MEAN`], inversion runs against the distribution
-//! function tabulated once, with a guide table that starts the search near
-//! the answer. All these methods are exact. Mixing them is too: the counts of disjoint
-//! intervals of a Poisson process are independent, and by memorylessness
-//! the distance from the end of a directly drawn tick to the next arrival
-//! is a fresh Exp(1).
+//! - a *floor*: `m` with its mantissa cut to 6 bits, so at
+//!   most 1.6 % below `m`. There are 64 floors per octave, and every
+//!   floor in `COUNTING_MEAN..TABLE_MEAN` has an alias table (Walker's
+//!   method) built once per process and shared by all tenants: drawing
+//!   from it costs one uniform, one table read and no branch on the
+//!   outcome;
+//! - the *rest*, `m - floor`, which is small: its arrivals are counted on
+//!   a unit-rate Poisson process run on the clock of integrated intensity
+//!   (the time-change theorem). The sampler keeps the distance to that
+//!   process's next arrival, so a tick costs one comparison, and an Exp(1)
+//!   draw only when an arrival falls in it.
+//!
+//! The sum of independent Poisson counts is Poisson, so the tick's count
+//! is exactly Poisson(`m`) (to the rounding of the tables, below 1e-15).
+//! Means up to [`COUNTING_MEAN`] are counted on the unit-rate process
+//! alone; means from [`TABLE_MEAN`] on (far beyond any usage plan we
+//! expect per tick) are drawn by `rand_distr`'s rejection sampler. The
+//! unit-rate process runs on across ticks of every kind: by
+//! memorylessness, the distance to its next arrival is a fresh Exp(1)
+//! whatever was drawn in between.
 
-use rand::RngExt;
+use std::sync::LazyLock;
+
+use rand::Rng;
 use rand_distr::{Distribution, Exp1, Poisson};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
-/// Largest mean count per tick sampled by counting unit-rate arrivals.
-pub const COUNTING_MEAN: f64 = 2.0;
+/// Largest mean count per tick sampled by counting unit-rate arrivals
+/// alone (a power of two: the tables start there).
+pub const COUNTING_MEAN: f64 = 0.25;
 
-/// Largest mean count per tick sampled by inversion.
-pub const DIRECT_MEAN: f64 = 16.0;
+/// Means from here on are drawn by `rand_distr`'s rejection sampler (a
+/// power of two: the tables end there; `exp(-mean)` is still far from
+/// underflow).
+pub const TABLE_MEAN: f64 = 512.0;
 
-/// Largest mean count per tick sampled from a tabulated distribution
-/// function (`exp(-mean)` is still far from underflow there).
-pub const TABLE_MEAN: f64 = 500.0;
+/// Mantissa bits kept in a floor: the rest is below `2^-FLOOR_BITS`
+/// of the mean.
+const FLOOR_BITS: u32 = 6;
 
-/// Poisson(mean)'s distribution function, tabulated until the remaining
-/// mass is negligible, with a guide table: `guide[j]` is the first count
-/// whose distribution function reaches `j / guide.len()`.
-#[derive(Debug, Clone)]
-struct Tabulated {
-    mean: f64,
-    cdf: Vec<f64>,
-    guide: Vec<u32>,
+/// Bits of an `f64` below those a floor keeps.
+const DROPPED_BITS: u32 = f64::MANTISSA_DIGITS - 1 - FLOOR_BITS;
+
+/// `mean` with its mantissa cut to [`FLOOR_BITS`] bits: at most `mean`
+/// and more than `mean * (1 - 2^-FLOOR_BITS)` (for a positive, normal
+/// `mean`).
+fn floor_of(mean: f64) -> f64 {
+    f64::from_bits(mean.to_bits() >> DROPPED_BITS << DROPPED_BITS)
 }
 
-impl Tabulated {
-    fn new(mean: f64) -> Self {
-        let mut cdf = Vec::new();
-        let mut p = (-mean).exp();
-        let mut sum = p;
-        cdf.push(sum);
-        let mut k = 0.0;
-        // Past the mode, stop once the next terms cannot move the sum.
-        while k < mean || p > sum * f64::EPSILON * 0.25 {
-            k += 1.0;
-            p *= mean / k;
-            sum += p;
-            cdf.push(sum);
-        }
-        let buckets = cdf.len();
-        let mut guide = Vec::with_capacity(buckets);
-        let mut at = 0usize;
-        for j in 0..buckets {
-            let level = j as f64 / buckets as f64;
-            while at + 1 < cdf.len() && cdf[at] < level {
-                at += 1;
-            }
-            guide.push(at as u32);
-        }
-        Self { mean, cdf, guide }
+/// The index of `floor_of(mean)` among the tabulated floors (for `mean`
+/// in `COUNTING_MEAN..TABLE_MEAN`).
+fn table_index(mean: f64) -> usize {
+    ((mean.to_bits() >> DROPPED_BITS) - (COUNTING_MEAN.to_bits() >> DROPPED_BITS)) as usize
+}
+
+/// Where one floor's table lies in [`Tables`].
+#[derive(Debug, Clone, Copy)]
+struct Span {
+    start: u32,
+    len: u32,
+}
+
+/// One column of an alias table, packed in 8 bytes to keep the tables
+/// small in cache: count `k` (the column's index) is drawn when the
+/// uniform's fraction within the column is below `keep`, else `other`.
+/// `keep` is held in 48 bits of fixed point (so to 4e-15); a column that
+/// keeps everything names itself as `other`.
+#[derive(Debug, Clone, Copy)]
+struct Alias(u64);
+
+/// Fixed-point bits of [`Alias`]'s `keep`.
+const KEEP_BITS: u32 = 48;
+
+impl Alias {
+    fn new(keep: f64, other: usize) -> Self {
+        debug_assert!(other < 1 << (64 - KEEP_BITS), "tables end far below 65,536 counts");
+        let scale = (1u64 << KEEP_BITS) as f64;
+        let keep = ((keep * scale) as u64).min((1 << KEEP_BITS) - 1);
+        Self(keep << (64 - KEEP_BITS) | other as u64)
     }
 
-    /// The smallest count whose distribution function reaches `u`; past
-    /// the table, the sequential search goes on from its last term.
-    fn invert(&self, u: f64) -> u64 {
-        let bucket = ((u * self.guide.len() as f64) as usize).min(self.guide.len() - 1);
-        let mut k = self.guide[bucket] as usize;
-        while k < self.cdf.len() && self.cdf[k] < u {
-            k += 1;
+    /// `keep` in fixed point.
+    fn keep(self) -> u64 {
+        self.0 >> (64 - KEEP_BITS)
+    }
+
+    fn other(self) -> u32 {
+        (self.0 & ((1 << (64 - KEEP_BITS)) - 1)) as u32
+    }
+}
+
+/// Poisson(floor) for every floor in `COUNTING_MEAN..TABLE_MEAN` as an
+/// alias table (Walker's method, built by Vose's algorithm): the counts
+/// up to where the remaining mass is below the resolution of an `f64`,
+/// each column holding its own count and one other, so a draw costs one
+/// uniform, one table read and no branch on the outcome. Built once per
+/// process and shared by every tenant and thread: tenants with similar
+/// means share tables, which keeps them in cache.
+#[derive(Debug)]
+struct Tables {
+    spans: Vec<Span>,
+    columns: Vec<Alias>,
+}
+
+static TABLES: LazyLock<Tables> = LazyLock::new(Tables::build);
+
+impl Tables {
+    fn build() -> Self {
+        let count = table_index(TABLE_MEAN);
+        let mut tables = Self { spans: Vec::with_capacity(count), columns: Vec::new() };
+        let first = COUNTING_MEAN.to_bits() >> DROPPED_BITS;
+        let (mut pmf, mut small, mut large) = (Vec::new(), Vec::new(), Vec::new());
+        for i in 0..count as u64 {
+            let mean = f64::from_bits((first + i) << DROPPED_BITS);
+            pmf.clear();
+            let mut p = (-mean).exp();
+            let mut sum = p;
+            pmf.push(p);
+            let mut k = 0.0;
+            // Past the mode, stop once the next terms cannot move the sum.
+            while k < mean || p > sum * f64::EPSILON * 0.25 {
+                k += 1.0;
+                p *= mean / k;
+                sum += p;
+                pmf.push(p);
+            }
+            let n = pmf.len();
+            let start = tables.columns.len();
+            // Scaled so that the average column holds 1.
+            let scale = n as f64 / sum;
+            for (k, p) in pmf.iter_mut().enumerate() {
+                *p *= scale;
+                tables.columns.push(Alias::new(1.0, k));
+                if *p < 1.0 { &mut small } else { &mut large }.push(k);
+            }
+            while let (Some(&s), Some(&l)) = (small.last(), large.last()) {
+                small.pop();
+                tables.columns[start + s] = Alias::new(pmf[s], l);
+                pmf[l] -= 1.0 - pmf[s];
+                if pmf[l] < 1.0 {
+                    large.pop();
+                    small.push(l);
+                }
+            }
+            // Whatever is left holds 1 up to rounding: it keeps itself.
+            small.clear();
+            large.clear();
+            tables.spans.push(Span { start: start as u32, len: n as u32 });
         }
-        if k < self.cdf.len() {
-            return k as u64;
-        }
-        // u beyond the tabulated mass: continue the series (as the plain
-        // inversion would), bounded far past any mass that matters.
-        let last = self.cdf.len() - 1;
-        let mut p = self.cdf[last] - self.cdf[last - 1];
-        let mut sum = self.cdf[last];
-        let mut k = last as f64;
-        while sum < u && k < last as f64 + 1000.0 {
-            k += 1.0;
-            p *= self.mean / k;
-            sum += p;
-        }
-        k as u64
+        tables
+    }
+
+    /// A count from table `index` for the uniform 64-bit word `r`.
+    #[inline]
+    fn draw(&self, index: usize, r: u64) -> u64 {
+        let span = self.spans[index];
+        // r / 2^64 * len: the high word is the column (uniform to
+        // len / 2^64), the low word the fraction within it.
+        let wide = u128::from(r) * u128::from(span.len);
+        let column = (wide >> 64) as u32;
+        let fraction = (wide as u64) >> (64 - KEEP_BITS);
+        let alias = self.columns[(span.start + column) as usize];
+        // Select without a branch: the outcome is unpredictable.
+        let other = u32::from(fraction >= alias.keep()).wrapping_neg();
+        u64::from(column ^ ((column ^ alias.other()) & other))
     }
 }
 
@@ -103,24 +179,18 @@ impl Tabulated {
 #[derive(Debug, Clone)]
 pub struct ArrivalStream {
     rng: Xoshiro256PlusPlus,
-    /// Distance (in units of integrated intensity) to the next arrival;
-    /// negative when it must be drawn afresh.
+    /// Distance (in units of integrated intensity) to the next arrival of
+    /// the unit-rate process; negative before the first draw.
     to_next: f64,
-    /// The last direct distribution with its mean, reused while the mean
-    /// is unchanged (constant load).
-    direct: Option<(f64, Poisson<f64>)>,
-    /// The last mean sampled by inversion and its `exp(-mean)`.
-    inversion: (f64, f64),
-    /// The last large mean seen, and its tabulated distribution once it
-    /// repeated.
-    last_large_mean: f64,
-    table: Option<Box<Tabulated>>,
+    /// The last rejection sampler with its mean, reused while the mean
+    /// is unchanged (boxed: rarely needed, and the stream stays small).
+    direct: Option<Box<(f64, Poisson<f64>)>>,
 }
 
 impl ArrivalStream {
     /// A sampler drawing from `rng`.
     pub fn new(rng: Xoshiro256PlusPlus) -> Self {
-        Self { rng, to_next: -1.0, direct: None, inversion: (f64::NAN, 0.0), last_large_mean: f64::NAN, table: None }
+        Self { rng, to_next: -1.0, direct: None }
     }
 
     /// Arrivals in a tick whose mean count is `mean` (0 for a mean that is
@@ -130,17 +200,26 @@ impl ArrivalStream {
         if mean <= 0.0 || !mean.is_finite() {
             return 0;
         }
-        if mean > COUNTING_MEAN {
-            let repeated = mean == self.last_large_mean;
-            self.last_large_mean = mean;
-            return if repeated && mean <= TABLE_MEAN {
-                self.draw_tabulated(mean)
-            } else if mean > DIRECT_MEAN {
-                self.draw_direct(mean)
-            } else {
-                self.draw_inversion(mean)
-            };
+        if mean <= COUNTING_MEAN {
+            return self.count(mean);
         }
+        if mean >= TABLE_MEAN {
+            return self.draw_direct(mean);
+        }
+        let bulk = TABLES.draw(table_index(mean), self.rng.next_u64());
+        let rest = mean - floor_of(mean);
+        // The rest is small: its process rarely has an arrival this tick.
+        if self.to_next > rest {
+            self.to_next -= rest;
+            bulk
+        } else {
+            bulk + self.count(rest)
+        }
+    }
+
+    /// Arrivals of the unit-rate process in the next `mean` units of its
+    /// clock.
+    fn count(&mut self, mean: f64) -> u64 {
         if self.to_next < 0.0 {
             self.to_next = Exp1.sample(&mut self.rng);
         }
@@ -155,53 +234,19 @@ impl ArrivalStream {
         count
     }
 
-    /// Poisson(mean) by sequential search of its distribution function.
-    fn draw_inversion(&mut self, mean: f64) -> u64 {
-        // The next tick starts a fresh unit-rate clock.
-        self.to_next = -1.0;
-        let u: f64 = self.rng.random();
-        if self.inversion.0 != mean {
-            self.inversion = (mean, (-mean).exp());
-        }
-        let mut p = self.inversion.1;
-        let mut cdf = p;
-        let mut k = 0u64;
-        // Rounding can leave the sum a hair below 1; the bound stops the
-        // search far beyond any mass that matters (mean ≤ 16).
-        while u > cdf && k < 200 {
-            k += 1;
-            p *= mean / k as f64;
-            cdf += p;
-        }
-        k
-    }
-
-    /// Poisson(mean) by inversion against its tabulated distribution
-    /// function (tabulated when the mean first repeats).
-    fn draw_tabulated(&mut self, mean: f64) -> u64 {
-        // The next tick starts a fresh unit-rate clock.
-        self.to_next = -1.0;
-        if self.table.as_ref().is_none_or(|t| t.mean != mean) {
-            self.table = Some(Box::new(Tabulated::new(mean)));
-        }
-        let u: f64 = self.rng.random();
-        self.table.as_ref().map_or(0, |t| t.invert(u))
-    }
-
+    /// Poisson(mean) by `rand_distr`'s rejection sampler.
     #[cold]
     fn draw_direct(&mut self, mean: f64) -> u64 {
-        let dist = match self.direct {
-            Some((m, d)) if m == mean => d,
+        let dist = match self.direct.as_deref() {
+            Some(&(m, d)) if m == mean => d,
             _ => match Poisson::new(mean) {
                 Ok(d) => {
-                    self.direct = Some((mean, d));
+                    self.direct = Some(Box::new((mean, d)));
                     d
                 }
                 Err(_) => return 0,
             },
         };
-        // The next tick starts a fresh unit-rate clock.
-        self.to_next = -1.0;
         dist.sample(&mut self.rng) as u64
     }
 }
@@ -266,6 +311,44 @@ mod tests {
                 let sigma = (p * (1.0 - p) / f64::from(n)).sqrt();
                 assert!((observed - p).abs() < 5.0 * sigma + 1e-4, "m {m}, P({k}) = {observed}, expected {p}");
             }
+        }
+    }
+
+    #[test]
+    fn every_alias_table_holds_the_poisson_distribution_of_its_floor() {
+        // Column k hands out `keep` of its 1/n to k and the rest to its
+        // alias; summed, each count must get P(N = k) = e^-m m^k / k!.
+        let tables = Tables::build();
+        assert_eq!(tables.spans.len(), 64 * 11, "64 floors per octave from 1/4 to 512");
+        for (i, span) in tables.spans.iter().enumerate() {
+            let mean = f64::from_bits(((COUNTING_MEAN.to_bits() >> DROPPED_BITS) + i as u64) << DROPPED_BITS);
+            assert_eq!(table_index(mean), i);
+            let n = span.len as usize;
+            let columns = &tables.columns[span.start as usize..][..n];
+            let mut got = vec![0.0; n];
+            let scale = (1u64 << KEEP_BITS) as f64;
+            for (k, c) in columns.iter().enumerate() {
+                let keep = c.keep() as f64 / scale;
+                got[k] += keep / n as f64;
+                got[c.other() as usize] += (1.0 - keep) / n as f64;
+            }
+            let mut p = (-mean).exp();
+            for (k, g) in got.iter().enumerate() {
+                if k > 0 {
+                    p *= mean / k as f64;
+                }
+                assert!((g - p).abs() < 1e-14, "mean {mean}: P({k}) = {g}, expected {p}");
+            }
+            // The table ends where the remaining mass is negligible.
+            assert!(p < 1e-15 && n as f64 > mean, "mean {mean} ends at {n}");
+        }
+    }
+
+    #[test]
+    fn a_floor_is_at_most_the_mean_and_within_its_64th() {
+        for mean in [0.26, 1.0, 1.999, 2.0, 3.3, 47.5, 255.9, 511.0] {
+            let floor = floor_of(mean);
+            assert!(floor <= mean && mean - floor < mean / 64.0, "{mean} -> {floor}");
         }
     }
 
