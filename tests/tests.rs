@@ -5,6 +5,7 @@ mod bad_input;
 mod cli;
 mod common;
 mod cost;
+mod database;
 mod determinism;
 mod fidelity;
 mod isolation;

@@ -1129,7 +1129,8 @@ pub fn simulate(
                     Some(_) => -1.0,
                     None => hard,
                 };
-                d.slow = read_bound > cap(hard_read, prov_read) || write_bound > cap(hard_write, prov_write);
+                let (read_cap, write_cap) = (cap(hard_read, prov_read), cap(hard_write, prov_write));
+                d.slow = read_bound > read_cap || write_bound > write_cap;
                 if !d.slow {
                     continue;
                 }
@@ -1153,6 +1154,13 @@ pub fn simulate(
                         read_demand[p] += reads * shard_share[k];
                         write_demand[p] += writes * shard_share[k];
                     }
+                }
+                // The bound assumes every member's hottest partition is
+                // the same one; the partitions' actual demands may still
+                // all be within their caps.
+                d.slow = partition_range.clone().any(|p| read_demand[p] > read_cap || write_demand[p] > write_cap);
+                if !d.slow {
+                    continue;
                 }
                 let raw_s = &mut db_stacks_raw[s];
                 let mut full = true;
