@@ -411,6 +411,19 @@ struct PlanRates {
     has_quotas: bool,
 }
 
+/// Where each tenant's requests land in its database stack: tenant `t`'s
+/// key shards are `start[t]..start[t + 1]`; shard `k` lies on partition
+/// `partition[k]` and takes `share[k]` of the tenant's requests, which
+/// put `read_units[k]` and `write_units[k]` on it per request.
+#[derive(Debug, Default)]
+struct Shards {
+    start: Vec<usize>,
+    partition: Vec<usize>,
+    share: Vec<f64>,
+    read_units: Vec<f64>,
+    write_units: Vec<f64>,
+}
+
 struct DbStack {
     partitions: usize,
     first_partition: usize,
@@ -631,34 +644,32 @@ pub fn simulate(
             total_partitions += partitions;
         }
     }
-    let mut shard_start = Vec::with_capacity(n + 1);
-    let mut shard_partition: Vec<usize> = Vec::new();
-    let mut shard_share: Vec<f64> = Vec::new();
+    let mut shards = Shards { start: Vec::with_capacity(n + 1), ..Shards::default() };
     // Largest share of a tenant's requests that lands on one partition.
     let mut hottest_share = vec![0.0; n];
     if sc.database.is_some() {
         let mut on_partition = vec![0.0; total_partitions];
         for (t, tenant) in sc.tenants.iter().enumerate() {
-            shard_start.push(shard_partition.len());
+            shards.start.push(shards.partition.len());
             let stack = &db_stacks[db_topology.stack_of_tenant[t] as usize];
-            let shards = tenant.load.key_shards;
-            for shard in 0..shards {
+            let load = &tenant.load;
+            let count = load.key_shards;
+            for shard in 0..count {
                 let p = stack.first_partition + partition_of(t, shard, stack.partitions);
-                shard_partition.push(p);
-                let share = if shard == 0 {
-                    tenant.load.hot_key_share
-                } else {
-                    (1.0 - tenant.load.hot_key_share) / f64::from(shards - 1)
-                };
-                shard_share.push(share);
+                let share =
+                    if shard == 0 { load.hot_key_share } else { (1.0 - load.hot_key_share) / f64::from(count - 1) };
+                shards.partition.push(p);
+                shards.share.push(share);
+                shards.read_units.push(load.read_fraction * load.read_units_per_read * share);
+                shards.write_units.push((1.0 - load.read_fraction) * load.write_units_per_write * share);
                 on_partition[p] += share;
                 hottest_share[t] = f64::max(hottest_share[t], on_partition[p]);
             }
-            for &p in &shard_partition[shard_start[t]..] {
+            for &p in &shards.partition[shards.start[t]..] {
                 on_partition[p] = 0.0;
             }
         }
-        shard_start.push(shard_partition.len());
+        shards.start.push(shards.partition.len());
     }
 
     // Tenant state: what the arrival pass reads and writes, one record
@@ -1117,6 +1128,9 @@ pub fn simulate(
             db_kept_secs += keep * dt;
             let hard_read = db.read_units_per_partition_per_sec * keep * dt;
             let hard_write = db.write_units_per_partition_per_sec * keep * dt;
+            // Whether any compute stack passed fewer requests on than
+            // were admitted (its tenants are the slow ones so far).
+            let compute_slow = !slow_tenants.is_empty();
             for &s in &db_live {
                 let stack = &db_topology.stacks[s];
                 let d = &mut db_stacks[s];
@@ -1135,7 +1149,11 @@ pub fn simulate(
                     continue;
                 }
                 let ops_of = |t: usize| {
-                    if compute[inflows[t].compute as usize].slow { compute_served[t] } else { now[t].admitted as f64 }
+                    if compute_slow && compute[inflows[t].compute as usize].slow {
+                        compute_served[t]
+                    } else {
+                        now[t].admitted as f64
+                    }
                 };
                 let partition_range = d.first_partition..d.first_partition + d.partitions;
                 read_demand[partition_range.clone()].iter_mut().for_each(|x| *x = 0.0);
@@ -1143,16 +1161,10 @@ pub fn simulate(
                 for &t in &stack.tenants {
                     let t = t as usize;
                     let ops = ops_of(t);
-                    if ops <= 0.0 {
-                        continue;
-                    }
-                    let load = &sc.tenants[t].load;
-                    let reads = ops * load.read_fraction * load.read_units_per_read;
-                    let writes = ops * (1.0 - load.read_fraction) * load.write_units_per_write;
-                    for k in shard_start[t]..shard_start[t + 1] {
-                        let p = shard_partition[k];
-                        read_demand[p] += reads * shard_share[k];
-                        write_demand[p] += writes * shard_share[k];
+                    for k in shards.start[t]..shards.start[t + 1] {
+                        let p = shards.partition[k];
+                        read_demand[p] += ops * shards.read_units[k];
+                        write_demand[p] += ops * shards.write_units[k];
                     }
                 }
                 // The bound assumes every member's hottest partition is
@@ -1217,9 +1229,9 @@ pub fn simulate(
                     let load = &sc.tenants[tu].load;
                     let mut ok_reads = 0.0;
                     let mut ok_writes = 0.0;
-                    for k in shard_start[tu]..shard_start[tu + 1] {
-                        ok_reads += shard_share[k] * read_ok[shard_partition[k]];
-                        ok_writes += shard_share[k] * write_ok[shard_partition[k]];
+                    for k in shards.start[tu]..shards.start[tu + 1] {
+                        ok_reads += shards.share[k] * read_ok[shards.partition[k]];
+                        ok_writes += shards.share[k] * write_ok[shards.partition[k]];
                     }
                     let reads = ops * load.read_fraction;
                     let writes = ops - reads;
