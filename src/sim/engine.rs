@@ -266,10 +266,12 @@ struct Inflow {
     gw: u32,
     compute: u32,
     db: u32,
-    /// Most read and write units one request can put on one partition
-    /// (for the database's no-throttling test).
-    db_read_bound: f64,
-    db_write_bound: f64,
+    /// The demand slot ([`Shards::slot`]) of its only key shard
+    /// ([`MANY_SHARDS`] when it has several) and the read and write units
+    /// one request puts on it.
+    db_slot: u32,
+    db_read_units: f64,
+    db_write_units: f64,
     offered: i64,
     plan_admitted: i64,
     throttled_plan: i64,
@@ -306,8 +308,9 @@ impl Inflow {
             gw: 0,
             compute: 0,
             db: 0,
-            db_read_bound: 0.0,
-            db_write_bound: 0.0,
+            db_slot: MANY_SHARDS,
+            db_read_units: 0.0,
+            db_write_units: 0.0,
             offered: 0,
             plan_admitted: 0,
             throttled_plan: 0,
@@ -317,10 +320,10 @@ impl Inflow {
     }
 
     /// One tick's arrivals at `lambda` per second and what the tenant's
-    /// usage plan and quotas admit: (arrivals, admitted, admitted
-    /// intensity per second). Counts them in the tenant's totals.
+    /// usage plan and quotas admit: (arrivals, admitted). Counts them in
+    /// the tenant's totals.
     #[inline(always)]
-    fn arrive(&mut self, sc: &Scenario, lambda: f64, dt: f64) -> (i64, i64, f64) {
+    fn arrive(&mut self, sc: &Scenario, lambda: f64, dt: f64) -> (i64, i64) {
         let count = self.stream.draw(lambda * dt) as i64;
         self.offered += count;
         let mut allowed = count;
@@ -337,8 +340,7 @@ impl Inflow {
                 allowed = by_quota;
             }
         }
-        let intensity = if allowed == count { lambda } else { lambda * allowed as f64 / count as f64 };
-        (count, allowed, intensity)
+        (count, allowed)
     }
 
     /// Of `allowed` requests, those the tier's quotas still admit (and
@@ -414,23 +416,58 @@ struct PlanRates {
 /// Where each tenant's requests land in its database stack: tenant `t`'s
 /// key shards are `start[t]..start[t + 1]`; shard `k` lies on partition
 /// `partition[k]` and takes `share[k]` of the tenant's requests, which
-/// put `read_units[k]` and `write_units[k]` on it per request.
+/// put `read_units[k]` and `write_units[k]` on it per request. Each
+/// (stack, partition) that some shard lies on has a demand slot, `slot[k]`
+/// for shard `k`; a stack's slots are consecutive.
 #[derive(Debug, Default)]
 struct Shards {
     start: Vec<usize>,
     partition: Vec<usize>,
+    slot: Vec<usize>,
     share: Vec<f64>,
     read_units: Vec<f64>,
     write_units: Vec<f64>,
 }
 
+/// [`Inflow::db_slot`] of a tenant with several key shards.
+const MANY_SHARDS: u32 = u32::MAX;
+
+/// Read and write units asked of every partition some tenant uses, by
+/// demand slot, this tick, gathered as requests move through the tick.
+struct PartitionDemand {
+    read: Vec<f64>,
+    write: Vec<f64>,
+}
+
+impl PartitionDemand {
+    /// Adds `ops` requests (negative to take them back) of tenant `t`.
+    #[inline(always)]
+    fn add(&mut self, shards: &Shards, f: &Inflow, t: usize, ops: f64) {
+        if f.db_slot == MANY_SHARDS {
+            self.add_shards(shards, t, ops);
+        } else {
+            let slot = f.db_slot as usize;
+            self.read[slot] += ops * f.db_read_units;
+            self.write[slot] += ops * f.db_write_units;
+        }
+    }
+
+    #[cold]
+    fn add_shards(&mut self, shards: &Shards, t: usize, ops: f64) {
+        for k in shards.start[t]..shards.start[t + 1] {
+            let slot = shards.slot[k];
+            self.read[slot] += ops * shards.read_units[k];
+            self.write[slot] += ops * shards.write_units[k];
+        }
+    }
+}
+
 struct DbStack {
     partitions: usize,
     first_partition: usize,
-    /// Upper bounds on the read and write units any one partition of the
-    /// stack receives this tick, gathered as tenants arrive.
-    read_bound: f64,
-    write_bound: f64,
+    /// The demand slots of the partitions its members' key shards are
+    /// on (the others never see a request).
+    slots: std::ops::Range<usize>,
     /// Simulated partition by partition this tick.
     slow: bool,
     /// Every partition's provisioned burst bank is full.
@@ -560,14 +597,9 @@ pub enum Arrivals<'a> {
     /// Drawn tick by tick inside the task.
     Inline,
     /// Drawn a block of ticks ahead, on another thread when one is free
-    /// (`rayon::join`): a large task then uses two cores. With `balanced`,
-    /// the thread that simulates also draws two fifths of the tenants,
-    /// which suits a task that has the machine to itself; otherwise the
-    /// other thread draws them all, which suits tasks that share it.
-    Ahead {
-        /// Share the drawing between both threads.
-        balanced: bool,
-    },
+    /// (`rayon::join`): a large task then uses two cores, one simulating
+    /// and one drawing (which costs less than simulating).
+    Ahead,
     /// Read from the replication's table, drawn once for all its tasks (a
     /// baseline still draws its spiking tenants' own).
     Table(&'a ArrivalTable),
@@ -590,7 +622,7 @@ pub fn simulate(
     let n = sc.tenants.len();
     let table = match arrivals {
         Arrivals::Table(table) => Some(table),
-        Arrivals::Inline | Arrivals::Ahead { .. } => None,
+        Arrivals::Inline | Arrivals::Ahead => None,
     };
     let mut active: Vec<bool> = if with_spikes { vec![true; n] } else { spike_component(sc, design) };
     if let Some(members) = part.members {
@@ -636,8 +668,7 @@ pub fn simulate(
             db_stacks.push(DbStack {
                 partitions,
                 first_partition: total_partitions,
-                read_bound: 0.0,
-                write_bound: 0.0,
+                slots: 0..0,
                 slow: false,
                 banks_full: false,
             });
@@ -645,10 +676,8 @@ pub fn simulate(
         }
     }
     let mut shards = Shards { start: Vec::with_capacity(n + 1), ..Shards::default() };
-    // Largest share of a tenant's requests that lands on one partition.
-    let mut hottest_share = vec![0.0; n];
+    let mut used_partitions = Vec::new();
     if sc.database.is_some() {
-        let mut on_partition = vec![0.0; total_partitions];
         for (t, tenant) in sc.tenants.iter().enumerate() {
             shards.start.push(shards.partition.len());
             let stack = &db_stacks[db_topology.stack_of_tenant[t] as usize];
@@ -662,28 +691,44 @@ pub fn simulate(
                 shards.share.push(share);
                 shards.read_units.push(load.read_fraction * load.read_units_per_read * share);
                 shards.write_units.push((1.0 - load.read_fraction) * load.write_units_per_write * share);
-                on_partition[p] += share;
-                hottest_share[t] = f64::max(hottest_share[t], on_partition[p]);
-            }
-            for &p in &shards.partition[shards.start[t]..] {
-                on_partition[p] = 0.0;
             }
         }
         shards.start.push(shards.partition.len());
+        shards.slot = vec![0; shards.partition.len()];
+        for (s, stack) in db_topology.stacks.iter().enumerate() {
+            let first = used_partitions.len();
+            for &t in &stack.tenants {
+                let t = t as usize;
+                for k in shards.start[t]..shards.start[t + 1] {
+                    let p = shards.partition[k];
+                    shards.slot[k] = match used_partitions[first..].iter().position(|&q| q == p) {
+                        Some(i) => first + i,
+                        None => {
+                            used_partitions.push(p);
+                            used_partitions.len() - 1
+                        }
+                    };
+                }
+            }
+            db_stacks[s].slots = first..used_partitions.len();
+        }
     }
 
     // Tenant state: what the arrival pass reads and writes, one record
     // per tenant (one bounds check, one cache line or two).
     let mut inflows: Vec<Inflow> = (0..n)
         .map(|t| {
-            let load = &sc.tenants[t].load;
             Inflow {
                 active: active[t],
                 gw: gw_topology.stack_of_tenant.get(t).copied().unwrap_or(0),
                 compute: c_topology.stack_of_tenant[t],
                 db: db_topology.stack_of_tenant.get(t).copied().unwrap_or(0),
-                db_read_bound: load.read_fraction * load.read_units_per_read * hottest_share[t],
-                db_write_bound: (1.0 - load.read_fraction) * load.write_units_per_write * hottest_share[t],
+                db_slot: match shards.start.get(t..t + 2) {
+                    Some(&[k, end]) if end == k + 1 => shards.slot[k] as u32,
+                    _ => MANY_SHARDS,
+                },
+                db_read_units: shards.start.get(t).and_then(|&k| shards.read_units.get(k)).copied().unwrap_or(0.0),
+                db_write_units: shards.start.get(t).and_then(|&k| shards.write_units.get(k)).copied().unwrap_or(0.0),
                 // A baseline draws its spiking tenants' unspiked arrivals.
                 from_table: table.is_some() && (with_spikes || !spiking[t]),
                 ..Inflow::new(sc, t, replication, pattern_of[t])
@@ -781,6 +826,11 @@ pub fn simulate(
     let timeout = sc.compute.queue_timeout_secs;
     let weighted_fair = sc.compute.fairness == FairnessFile::WeightedFair;
 
+    let has_db = sc.database.is_some();
+    // Gathered as requests move through the tick; the slow path recounts
+    // them from what reached the database.
+    let mut db_demand =
+        PartitionDemand { read: vec![0.0; used_partitions.len()], write: vec![0.0; used_partitions.len()] };
     let mut read_demand = vec![0.0; total_partitions];
     let mut write_demand = vec![0.0; total_partitions];
     let mut read_ok = vec![1.0; total_partitions];
@@ -828,18 +878,8 @@ pub fn simulate(
     // A no-spike baseline only serves the window figures: it stops when
     // the last spike ends.
     let end_tick = if with_spikes { ticks } else { baseline_ticks(sc) };
-    let ahead = match arrivals {
-        Arrivals::Ahead { balanced } => Some(balanced),
-        Arrivals::Inline | Arrivals::Table(_) => None,
-    };
-    let mut drawers = ahead.map(|balanced| {
-        let split = if balanced { active_tenants.get(active_tenants.len() * 3 / 5).copied().unwrap_or(n) } else { n };
-        (
-            Drawer::new(sc, replication, with_spikes, &active, 0..split),
-            Drawer::new(sc, replication, with_spikes, &active, split..n),
-        )
-    });
-    if drawers.is_some() {
+    let mut drawer = matches!(arrivals, Arrivals::Ahead).then(|| Drawer::new(sc, replication, with_spikes, &active));
+    if drawer.is_some() {
         inflows.iter_mut().for_each(|f| f.from_table = true);
     }
     // One tick, with its drawn arrivals (empty when the tick draws its
@@ -908,24 +948,23 @@ pub fn simulate(
         // admitted requests are added to its stacks' totals.
         for &t in &active_tenants {
             let (f, flow) = (&mut inflows[t], &mut now[t]);
-            let (allowed, intensity) = if f.from_table {
+            let lambda = f.rate_per_sec * pattern_factor[f.pattern] * f.spike_factor;
+            let (offered, allowed) = if f.from_table {
                 let drawn = row.of(t);
                 f.offered += drawn.offered;
-                (drawn.admitted, drawn.intensity)
+                (drawn.offered, drawn.admitted)
             } else {
-                let lambda = f.rate_per_sec * pattern_factor[f.pattern] * f.spike_factor;
-                let (_, allowed, intensity) = f.arrive(sc, lambda, dt);
-                (allowed, intensity)
+                f.arrive(sc, lambda, dt)
             };
+            let intensity = admitted_intensity(lambda, offered, allowed);
             f.plan_admitted += allowed;
             *flow = TickFlow { intensity, plan_admitted: allowed, admitted: allowed };
             gw_demand[f.gw as usize] += allowed;
             let cs = &mut compute[f.compute as usize];
             cs.arrived += allowed;
             cs.lambda += intensity;
-            if let Some(d) = db_stacks.get_mut(f.db as usize) {
-                d.read_bound += allowed as f64 * f.db_read_bound;
-                d.write_bound += allowed as f64 * f.db_write_bound;
+            if has_db {
+                db_demand.add(&shards, f, t, allowed as f64);
             }
         }
 
@@ -967,9 +1006,8 @@ pub fn simulate(
                         let cs = &mut compute[f.compute as usize];
                         cs.arrived -= cut;
                         cs.lambda -= lambda_cut;
-                        if let Some(d) = db_stacks.get_mut(f.db as usize) {
-                            d.read_bound -= cut as f64 * f.db_read_bound;
-                            d.write_bound -= cut as f64 * f.db_write_bound;
+                        if has_db {
+                            db_demand.add(&shards, f, t, -(cut as f64));
                         }
                     }
                 }
@@ -1027,12 +1065,9 @@ pub fn simulate(
                         slow_mark[tu] = tick + 1;
                         slow_tenants.push(t);
                     }
-                    // The database test assumed the admitted requests.
-                    let f = &inflows[tu];
-                    if let Some(d) = db_stacks.get_mut(f.db as usize) {
-                        let extra = compute_served[tu] - now[tu].admitted as f64;
-                        d.read_bound += extra * f.db_read_bound;
-                        d.write_bound += extra * f.db_write_bound;
+                    // The database's demand counted the admitted requests.
+                    if has_db {
+                        db_demand.add(&shards, &inflows[tu], tu, compute_served[tu] - now[tu].admitted as f64);
                     }
                 }
             }
@@ -1056,11 +1091,16 @@ pub fn simulate(
                 shared
             } else {
                 let fluid_start = cs.fluid_backlog;
-                cs.fluid_backlog = (fluid_start + (lambda - drain_per_sec) * dt).clamp(0.0, max_backlog);
-                let delay = if drain_per_sec > 0.0 {
-                    (0.5 * (fluid_start + cs.fluid_backlog) / drain_per_sec).min(timeout)
+                let delay = if fluid_start == 0.0 && lambda <= drain_per_sec && drain_per_sec > 0.0 {
+                    // No backlog, and none builds up.
+                    0.0
                 } else {
-                    timeout
+                    cs.fluid_backlog = (fluid_start + (lambda - drain_per_sec) * dt).clamp(0.0, max_backlog);
+                    if drain_per_sec > 0.0 {
+                        (0.5 * (fluid_start + cs.fluid_backlog) / drain_per_sec).min(timeout)
+                    } else {
+                        timeout
+                    }
                 };
                 WaitState { delay_secs: delay, ..shared }
             };
@@ -1128,13 +1168,9 @@ pub fn simulate(
             db_kept_secs += keep * dt;
             let hard_read = db.read_units_per_partition_per_sec * keep * dt;
             let hard_write = db.write_units_per_partition_per_sec * keep * dt;
-            // Whether any compute stack passed fewer requests on than
-            // were admitted (its tenants are the slow ones so far).
-            let compute_slow = !slow_tenants.is_empty();
             for &s in &db_live {
                 let stack = &db_topology.stacks[s];
                 let d = &mut db_stacks[s];
-                let (read_bound, write_bound) = (std::mem::take(&mut d.read_bound), std::mem::take(&mut d.write_bound));
                 let partitions = d.partitions as f64;
                 // The most one partition can serve this tick without
                 // touching its burst bank (provisioned) or at all.
@@ -1144,16 +1180,18 @@ pub fn simulate(
                     None => hard,
                 };
                 let (read_cap, write_cap) = (cap(hard_read, prov_read), cap(hard_write, prov_write));
-                d.slow = read_bound > read_cap || write_bound > write_cap;
+                let mut slow = false;
+                for slot in d.slots.clone() {
+                    let (read, write) = (&mut db_demand.read[slot], &mut db_demand.write[slot]);
+                    slow |= *read > read_cap || *write > write_cap;
+                    (*read, *write) = (0.0, 0.0);
+                }
+                d.slow = slow;
                 if !d.slow {
                     continue;
                 }
                 let ops_of = |t: usize| {
-                    if compute_slow && compute[inflows[t].compute as usize].slow {
-                        compute_served[t]
-                    } else {
-                        now[t].admitted as f64
-                    }
+                    if compute[inflows[t].compute as usize].slow { compute_served[t] } else { now[t].admitted as f64 }
                 };
                 let partition_range = d.first_partition..d.first_partition + d.partitions;
                 read_demand[partition_range.clone()].iter_mut().for_each(|x| *x = 0.0);
@@ -1166,13 +1204,6 @@ pub fn simulate(
                         read_demand[p] += ops * shards.read_units[k];
                         write_demand[p] += ops * shards.write_units[k];
                     }
-                }
-                // The bound assumes every member's hottest partition is
-                // the same one; the partitions' actual demands may still
-                // all be within their caps.
-                d.slow = partition_range.clone().any(|p| read_demand[p] > read_cap || write_demand[p] > write_cap);
-                if !d.slow {
-                    continue;
                 }
                 let raw_s = &mut db_stacks_raw[s];
                 let mut full = true;
@@ -1337,34 +1368,24 @@ pub fn simulate(
         }
         true
     };
-    let finished = match (&mut drawers, table) {
-        (Some((first, second)), _) => {
-            // Per block: one thread draws the first tenants of the next
-            // block while the other simulates this one and then draws the
-            // rest of the next.
+    let finished = match (&mut drawer, table) {
+        (Some(drawer), _) => {
+            // Per block: one thread draws the next block while the other
+            // simulates this one.
             let stride = PIPELINE_BLOCK_TICKS as usize;
             let (mut current, mut next) = (vec![Drawn::default(); n * stride], vec![Drawn::default(); n * stride]);
-            let split = second.first;
-            let opening = 0..PIPELINE_BLOCK_TICKS.min(end_tick);
-            {
-                let (a, b) = current.split_at_mut(split * stride);
-                first.fill(sc, opening.clone(), a, stride);
-                second.fill(sc, opening, b, stride);
-            }
+            drawer.fill(sc, 0..PIPELINE_BLOCK_TICKS.min(end_tick), &mut current, stride);
             let mut start = 0;
             let mut going = true;
             while going && start < end_tick {
                 let stop = (start + PIPELINE_BLOCK_TICKS).min(end_tick);
                 let following = stop..(stop + PIPELINE_BLOCK_TICKS).min(end_tick);
                 let rows = &current;
-                let (a, b) = next.split_at_mut(split * stride);
                 ((), going) = rayon::join(
-                    || first.fill(sc, following.clone(), a, stride),
+                    || drawer.fill(sc, following, &mut next, stride),
                     || {
-                        let went_on = (start..stop)
-                            .all(|tick| step(tick, Row { drawn: rows, offset: (tick - start) as usize, stride }));
-                        second.fill(sc, following.clone(), b, stride);
-                        went_on
+                        (start..stop)
+                            .all(|tick| step(tick, Row { drawn: rows, offset: (tick - start) as usize, stride }))
                     },
                 );
                 std::mem::swap(&mut current, &mut next);
@@ -1380,11 +1401,7 @@ pub fn simulate(
     if !finished {
         return None;
     }
-    let drawn_throttled = drawers.as_ref().map(|(first, second)| {
-        let split = second.first;
-        let (a, b) = (first.throttled(), second.throttled());
-        a.into_iter().take(split).chain(b.into_iter().skip(split)).collect::<Vec<_>>()
-    });
+    let drawn_throttled = drawer.as_ref().map(Drawer::throttled);
     control.add_progress(end_tick % PROGRESS_STRIDE);
     if end_tick < ticks {
         let window = WindowFlags { track: track_window, active_spikes, own_active: &own_active };
@@ -1764,7 +1781,13 @@ fn reset_quotas(inflows: &mut [Inflow], quota_period: &mut [u64; 3], t_secs: f64
 pub struct Drawn {
     offered: i64,
     admitted: i64,
-    intensity: f64,
+}
+
+/// The intensity per second of the requests a usage plan admitted, of
+/// `offered` arrivals at `lambda` per second.
+#[inline]
+fn admitted_intensity(lambda: f64, offered: i64, admitted: i64) -> f64 {
+    if admitted == offered { lambda } else { lambda * admitted as f64 / offered as f64 }
 }
 
 /// Draws tenants' arrivals and usage-plan results tick after tick, apart
@@ -1778,21 +1801,13 @@ struct Drawer {
     quota_period: [u64; 3],
     /// (tenant, start, end, factor) of the spikes drawn.
     spikes: Vec<(usize, f64, f64, f64)>,
-    /// Tenants drawn (the others' entries stay empty), all within
-    /// `first..` of the block it fills.
+    /// Tenants drawn (the others' entries stay empty).
     drawn: Vec<usize>,
-    first: usize,
 }
 
 impl Drawer {
-    /// A drawer of the active tenants in `tenants`.
-    fn new(
-        sc: &Scenario,
-        replication: u32,
-        with_spikes: bool,
-        active: &[bool],
-        tenants: std::ops::Range<usize>,
-    ) -> Self {
+    /// A drawer of the active tenants.
+    fn new(sc: &Scenario, replication: u32, with_spikes: bool, active: &[bool]) -> Self {
         let (patterns, pattern_of) = distinct_patterns(sc);
         let inflows = (0..sc.tenants.len()).map(|t| Inflow::new(sc, t, replication, pattern_of[t])).collect();
         let spikes = spikes_of(sc, with_spikes);
@@ -1802,14 +1817,13 @@ impl Drawer {
             patterns,
             quota_period: [0; 3],
             spikes,
-            drawn: tenants.clone().filter(|&t| active[t]).collect(),
-            first: tenants.start,
+            drawn: (0..sc.tenants.len()).filter(|&t| active[t]).collect(),
         }
     }
 
     /// Draws ticks `ticks` (which follow the last ones drawn) into `out`,
     /// tenant by tenant: tick `k` of tenant `t` goes to
-    /// `out[(t - first) * stride + k]`.
+    /// `out[t * stride + k]`.
     fn fill(&mut self, sc: &Scenario, ticks: std::ops::Range<u64>, out: &mut [Drawn], stride: usize) {
         let dt = sc.clock.tick_secs;
         for (k, tick) in ticks.enumerate() {
@@ -1822,8 +1836,8 @@ impl Drawer {
             for &t in &self.drawn {
                 let f = &mut self.inflows[t];
                 let lambda = f.rate_per_sec * self.pattern_factor[f.pattern] * f.spike_factor;
-                let (offered, admitted, intensity) = f.arrive(sc, lambda, dt);
-                out[(t - self.first) * stride + k] = Drawn { offered, admitted, intensity };
+                let (offered, admitted) = f.arrive(sc, lambda, dt);
+                out[t * stride + k] = Drawn { offered, admitted };
             }
         }
     }
@@ -1869,7 +1883,7 @@ impl ArrivalTable {
     /// Draws replication `replication`'s table; `None` when cancelled.
     pub fn draw(sc: &Scenario, replication: u32, control: &RunControl) -> Option<Self> {
         let n = sc.tenants.len();
-        let mut drawer = Drawer::new(sc, replication, true, &vec![true; n], 0..n);
+        let mut drawer = Drawer::new(sc, replication, true, &vec![true; n]);
         let ticks = sc.clock.ticks;
         let baseline_end = baseline_ticks(sc);
         let mut drawn = Vec::with_capacity(n * ticks as usize);
@@ -1949,9 +1963,7 @@ mod tests {
             let run =
                 |arrivals| simulate(&sc, &sc.designs[0], 0, with_spikes, whole, arrivals, &shared, &focus, &control);
             let Some(drawn) = run(Arrivals::Inline) else { panic!("runs") };
-            for arrivals in
-                [Arrivals::Table(&table), Arrivals::Ahead { balanced: false }, Arrivals::Ahead { balanced: true }]
-            {
+            for arrivals in [Arrivals::Table(&table), Arrivals::Ahead] {
                 let Some(other) = run(arrivals) else { panic!("runs") };
                 assert_eq!(format!("{drawn:?}"), format!("{other:?}"), "{arrivals:?}, with spikes: {with_spikes}");
             }

@@ -198,7 +198,6 @@ pub fn run(scenario: &Scenario, options: &RunOptions, control: &RunControl) -> R
         // way of getting arrivals gives the same numbers).
         let threads = rayon::current_num_threads();
         let ahead = threads > 1 && plan.subtasks.len() <= threads;
-        let alone = plan.subtasks.len() < threads;
         let parts: Vec<Option<engine::TaskRaw>> = plan
             .subtasks
             .par_iter()
@@ -210,7 +209,7 @@ pub fn run(scenario: &Scenario, options: &RunOptions, control: &RunControl) -> R
                 let arrivals = match tables.get(r as usize) {
                     Some(table) => engine::Arrivals::Table(table),
                     None if ahead && tenants as u64 * scenario.clock.ticks >= AHEAD_TENANT_TICKS => {
-                        engine::Arrivals::Ahead { balanced: alone }
+                        engine::Arrivals::Ahead
                     }
                     None => engine::Arrivals::Inline,
                 };

@@ -18,10 +18,18 @@ use crate::sim::latency::{Mixture, PmfCache, SharedPmfs};
 
 /// Fewest tenants a part is worth: below it, the per-task work (set-up,
 /// series points) outweighs what a second thread gains.
-pub const MIN_PART_TENANTS: usize = 128;
+pub const MIN_PART_TENANTS: usize = 64;
 
 /// Most parts one design is split into.
 pub const MAX_PARTS: usize = 8;
+
+/// How many parts `n` tenants in `groups` independent groups make: a power
+/// of two, so that equal parts share 1, 2, 4 or 8 threads evenly (7 parts
+/// on 2 threads would keep one thread busy for 4 while the other does 3).
+pub fn part_count(n: usize, groups: usize) -> usize {
+    let most = (n / MIN_PART_TENANTS).min(MAX_PARTS).min(groups);
+    if most == 0 { 0 } else { 1 << most.ilog2() }
+}
 
 /// Groups of tenants connected through a shared stack in any layer, each
 /// as its tenants in ascending order, ordered by their first tenant.
@@ -65,7 +73,7 @@ pub fn split(sc: &Scenario, design: &Design) -> Vec<Vec<bool>> {
     let n = sc.tenants.len();
     let groups = connected_groups(sc, design);
     let largest = groups.iter().map(Vec::len).max().unwrap_or(0);
-    let parts = (n / MIN_PART_TENANTS).min(MAX_PARTS).min(groups.len());
+    let parts = part_count(n, groups.len());
     // A group that holds most tenants leaves nothing to balance.
     if parts < 2 || largest * 2 > n {
         return vec![vec![true; n]];
@@ -205,6 +213,15 @@ mod tests {
     }
 
     #[test]
+    fn parts_come_in_powers_of_two() {
+        assert_eq!(part_count(1000, 1000), 8);
+        assert_eq!(part_count(1000, 6), 4);
+        assert_eq!(part_count(200, 200), 2);
+        assert_eq!(part_count(100, 100), 1);
+        assert_eq!(part_count(10, 10), 0);
+    }
+
+    #[test]
     fn a_pool_stays_whole_and_silos_split_into_balanced_parts() {
         let sc = day();
         let by_name = |name: &str| match sc.designs.iter().find(|d| d.name == name) {
@@ -215,7 +232,7 @@ mod tests {
         // The bridge's pool holds 950 of 1,000 tenants: nothing to balance.
         assert_eq!(split(&sc, by_name("bridge")).len(), 1);
         let silo = split(&sc, by_name("silo"));
-        assert_eq!(silo.len(), (1000 / MIN_PART_TENANTS).min(MAX_PARTS));
+        assert_eq!(silo.len(), MAX_PARTS);
         let sizes: Vec<usize> = silo.iter().map(|m| m.iter().filter(|&&x| x).count()).collect();
         assert_eq!(sizes.iter().sum::<usize>(), 1000);
         let (least, most) = (sizes.iter().min().copied(), sizes.iter().max().copied());
@@ -255,7 +272,8 @@ mod tests {
         };
         let design = &sc.designs[0];
         let masks = split(&sc, design);
-        assert_eq!(masks.len(), 290 / MIN_PART_TENANTS);
+        assert_eq!(masks.len(), part_count(290, 290));
+        assert_eq!(masks.len(), 4, "290 tenants make 4 parts of 64 or more");
         let shared = SharedPmfs::new(sc.compute.service);
         let control = crate::sim::RunControl::new();
         let focus = [0, 260];
