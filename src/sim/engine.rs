@@ -1371,7 +1371,7 @@ pub fn simulate(
     let finished = match (&mut drawer, table) {
         (Some(drawer), _) => {
             // Per block: one thread draws the next block while the other
-            // simulates this one.
+            // simulates this one (and then draws some of the next).
             let stride = PIPELINE_BLOCK_TICKS as usize;
             let (mut current, mut next) = (vec![Drawn::default(); n * stride], vec![Drawn::default(); n * stride]);
             drawer.fill(sc, 0..PIPELINE_BLOCK_TICKS.min(end_tick), &mut current, stride);
@@ -1381,13 +1381,9 @@ pub fn simulate(
                 let stop = (start + PIPELINE_BLOCK_TICKS).min(end_tick);
                 let following = stop..(stop + PIPELINE_BLOCK_TICKS).min(end_tick);
                 let rows = &current;
-                ((), going) = rayon::join(
-                    || drawer.fill(sc, following, &mut next, stride),
-                    || {
-                        (start..stop)
-                            .all(|tick| step(tick, Row { drawn: rows, offset: (tick - start) as usize, stride }))
-                    },
-                );
+                going = drawer.fill_alongside(sc, following, &mut next, stride, || {
+                    (start..stop).all(|tick| step(tick, Row { drawn: rows, offset: (tick - start) as usize, stride }))
+                });
                 std::mem::swap(&mut current, &mut next);
                 start = stop;
             }
@@ -1755,25 +1751,70 @@ fn spikes_of(sc: &Scenario, with_spikes: bool) -> Vec<(usize, f64, f64, f64)> {
 /// spikes running then.
 fn set_spike_factors(inflows: &mut [Inflow], spikes: &[(usize, f64, f64, f64)], t_secs: f64) {
     for &(t, _, _, _) in spikes {
-        inflows[t].spike_factor = 1.0;
-    }
-    for &(t, start, end, factor) in spikes {
-        if t_secs >= start && t_secs < end {
-            inflows[t].spike_factor *= factor;
-        }
+        inflows[t].spike_factor = spike_factor_at(spikes, t, t_secs);
     }
 }
 
 /// Starts a new quota period (day, week, month) when `t_secs` enters one.
 fn reset_quotas(inflows: &mut [Inflow], quota_period: &mut [u64; 3], t_secs: f64) {
     for (k, period) in quota_period.iter_mut().enumerate() {
-        let length = [86_400.0, 7.0 * 86_400.0, 30.0 * 86_400.0][k];
-        let now = (t_secs / length) as u64;
+        let now = (t_secs / QUOTA_PERIOD_SECS[k]) as u64;
         if now != *period {
             *period = now;
             inflows.iter_mut().for_each(|f| f.quota_used[k] = 0);
         }
     }
+}
+
+/// Length of the day, week and month quota periods.
+const QUOTA_PERIOD_SECS: [f64; 3] = [86_400.0, 7.0 * 86_400.0, 30.0 * 86_400.0];
+
+/// Draws the block of `clock` for tenants `drawn`, whose records start at
+/// tenant `first` in `inflows` and `out` (`out[(t - first) * stride + k]`
+/// for tick `k`).
+#[allow(clippy::too_many_arguments)]
+fn draw_block(
+    sc: &Scenario,
+    clock: &BlockClock,
+    inflows: &mut [Inflow],
+    first: usize,
+    drawn: &[usize],
+    spikes: &[(usize, f64, f64, f64)],
+    spiking: &[bool],
+    out: &mut [Drawn],
+    stride: usize,
+) {
+    let dt = sc.clock.tick_secs;
+    let len = clock.resets.len();
+    for &t in drawn {
+        let f = &mut inflows[t - first];
+        let factors = &clock.factors[f.pattern * len..][..len];
+        let row = &mut out[(t - first) * stride..][..len];
+        for (k, tick) in clock.ticks.clone().enumerate() {
+            for (used, &reset) in f.quota_used.iter_mut().zip(&clock.resets[k]) {
+                if reset {
+                    *used = 0;
+                }
+            }
+            if spiking[t] {
+                f.spike_factor = spike_factor_at(spikes, t, tick as f64 * dt);
+            }
+            let lambda = f.rate_per_sec * factors[k] * f.spike_factor;
+            let (offered, admitted) = f.arrive(sc, lambda, dt);
+            row[k] = Drawn { offered, admitted };
+        }
+    }
+}
+
+/// The product of tenant `t`'s spikes running at `t_secs`.
+fn spike_factor_at(spikes: &[(usize, f64, f64, f64)], t: usize, t_secs: f64) -> f64 {
+    let mut factor = 1.0;
+    for &(s, start, end, f) in spikes {
+        if s == t && t_secs >= start && t_secs < end {
+            factor *= f;
+        }
+    }
+    factor
 }
 
 /// One tenant's arrivals in one tick, after its usage plan.
@@ -1792,17 +1833,33 @@ fn admitted_intensity(lambda: f64, offered: i64, admitted: i64) -> f64 {
 
 /// Draws tenants' arrivals and usage-plan results tick after tick, apart
 /// from the rest of the simulation (they depend on nothing else): ahead of
-/// a task on another thread, or for a whole replication at once.
+/// a task on another thread, or for a whole replication at once. It draws
+/// a block of ticks tenant by tenant, so a block's tenants can be shared
+/// between two threads.
 #[derive(Debug, Clone)]
 struct Drawer {
     inflows: Vec<Inflow>,
     patterns: Vec<Pattern>,
-    pattern_factor: Vec<f64>,
     quota_period: [u64; 3],
     /// (tenant, start, end, factor) of the spikes drawn.
     spikes: Vec<(usize, f64, f64, f64)>,
+    spiking: Vec<bool>,
     /// Tenants drawn (the others' entries stay empty).
     drawn: Vec<usize>,
+    clock: BlockClock,
+    /// How many of the last tenants drawn the simulating thread draws
+    /// after its block (see [`Drawer::fill_alongside`]).
+    share: usize,
+}
+
+/// What every tenant's draws in one block of ticks share.
+#[derive(Debug, Clone, Default)]
+struct BlockClock {
+    ticks: std::ops::Range<u64>,
+    /// Pattern `p`'s factor at the block's tick `k`: `factors[p * len + k]`.
+    factors: Vec<f64>,
+    /// The quota periods (day, week, month) that start at tick `k`.
+    resets: Vec<[bool; 3]>,
 }
 
 impl Drawer {
@@ -1811,35 +1868,97 @@ impl Drawer {
         let (patterns, pattern_of) = distinct_patterns(sc);
         let inflows = (0..sc.tenants.len()).map(|t| Inflow::new(sc, t, replication, pattern_of[t])).collect();
         let spikes = spikes_of(sc, with_spikes);
+        let mut spiking = vec![false; sc.tenants.len()];
+        for &(t, ..) in &spikes {
+            spiking[t] = true;
+        }
         Self {
             inflows,
-            pattern_factor: vec![1.0; patterns.len()],
             patterns,
             quota_period: [0; 3],
             spikes,
+            spiking,
             drawn: (0..sc.tenants.len()).filter(|&t| active[t]).collect(),
+            clock: BlockClock::default(),
+            share: 0,
         }
     }
 
-    /// Draws ticks `ticks` (which follow the last ones drawn) into `out`,
-    /// tenant by tenant: tick `k` of tenant `t` goes to
-    /// `out[t * stride + k]`.
-    fn fill(&mut self, sc: &Scenario, ticks: std::ops::Range<u64>, out: &mut [Drawn], stride: usize) {
-        let dt = sc.clock.tick_secs;
-        for (k, tick) in ticks.enumerate() {
-            let t_secs = tick as f64 * dt;
-            set_spike_factors(&mut self.inflows, &self.spikes, t_secs);
-            for (f, p) in self.pattern_factor.iter_mut().zip(&self.patterns) {
-                *f = p.factor_at(t_secs, sc.clock.start_hour);
-            }
-            reset_quotas(&mut self.inflows, &mut self.quota_period, t_secs);
-            for &t in &self.drawn {
-                let f = &mut self.inflows[t];
-                let lambda = f.rate_per_sec * self.pattern_factor[f.pattern] * f.spike_factor;
-                let (offered, admitted) = f.arrive(sc, lambda, dt);
-                out[t * stride + k] = Drawn { offered, admitted };
-            }
+    /// Sets the clock for the block `ticks` (which follow the last ones
+    /// drawn).
+    fn start_block(&mut self, sc: &Scenario, ticks: std::ops::Range<u64>) {
+        let len = (ticks.end - ticks.start) as usize;
+        let clock = &mut self.clock;
+        clock.factors.clear();
+        for p in &self.patterns {
+            clock
+                .factors
+                .extend(ticks.clone().map(|tick| p.factor_at(tick as f64 * sc.clock.tick_secs, sc.clock.start_hour)));
         }
+        clock.resets.clear();
+        for tick in ticks.clone() {
+            let t_secs = tick as f64 * sc.clock.tick_secs;
+            let mut resets = [false; 3];
+            for (k, period) in self.quota_period.iter_mut().enumerate() {
+                let now = (t_secs / QUOTA_PERIOD_SECS[k]) as u64;
+                resets[k] = now != *period;
+                *period = now;
+            }
+            clock.resets.push(resets);
+        }
+        debug_assert_eq!(clock.resets.len(), len);
+        clock.ticks = ticks;
+    }
+
+    /// Draws ticks `ticks` (which follow the last ones drawn) into `out`:
+    /// tick `k` of tenant `t` goes to `out[t * stride + k]`.
+    fn fill(&mut self, sc: &Scenario, ticks: std::ops::Range<u64>, out: &mut [Drawn], stride: usize) {
+        self.start_block(sc, ticks);
+        draw_block(sc, &self.clock, &mut self.inflows, 0, &self.drawn, &self.spikes, &self.spiking, out, stride);
+    }
+
+    /// Draws the block `ticks` into `out` (as [`Drawer::fill`]) while
+    /// `work` runs, with `rayon::join`: one thread draws the first
+    /// tenants, the other runs `work` and then draws the rest. How many
+    /// each draws follows the last block's timings, so both finish
+    /// together; who draws which tenant does not change what is drawn.
+    fn fill_alongside<R: Send>(
+        &mut self,
+        sc: &Scenario,
+        ticks: std::ops::Range<u64>,
+        out: &mut [Drawn],
+        stride: usize,
+        work: impl FnOnce() -> R + Send,
+    ) -> R {
+        self.start_block(sc, ticks);
+        let count = self.drawn.len();
+        let share = self.share.min(count);
+        let (first, rest) = self.drawn.split_at(count - share);
+        let boundary = rest.first().copied().unwrap_or(self.inflows.len());
+        let (inflows_a, inflows_b) = self.inflows.split_at_mut(boundary);
+        let (out_a, out_b) = out.split_at_mut(boundary * stride);
+        let (clock, spikes, spiking) = (&self.clock, &self.spikes, &self.spiking);
+        let ((), (result, work_secs, b_secs)) = rayon::join(
+            || draw_block(sc, clock, inflows_a, 0, first, spikes, spiking, out_a, stride),
+            || {
+                let started = std::time::Instant::now();
+                let result = work();
+                let worked = started.elapsed().as_secs_f64();
+                draw_block(sc, clock, inflows_b, boundary, rest, spikes, spiking, out_b, stride);
+                (result, worked, started.elapsed().as_secs_f64() - worked)
+            },
+        );
+        // Balance: the drawing thread's part should take as long as the
+        // work plus the rest. Estimate a tenant's drawing from the rest
+        // (or assume the work costs as much as drawing everything).
+        let per_tenant = if share > 0 { b_secs / share as f64 } else { work_secs / count.max(1) as f64 };
+        let target = if per_tenant > 0.0 {
+            ((count as f64 - work_secs / per_tenant) / 2.0).clamp(0.0, count as f64)
+        } else {
+            0.0
+        };
+        self.share = ((self.share as f64 + target) / 2.0).round() as usize;
+        result
     }
 
     /// Each tenant's requests throttled by its plan and by its quotas so
@@ -1947,6 +2066,35 @@ mod tests {
             Ok((_, sc)) => sc,
             Err(e) => panic!("{e}"),
         }
+    }
+
+    #[test]
+    fn drawing_a_block_on_two_threads_gives_what_one_draws() {
+        // However the tenants of a block are shared between the drawing
+        // and the simulating thread, every tenant's draws are the same.
+        let sc = scenario();
+        let n = sc.tenants.len();
+        let stride = PIPELINE_BLOCK_TICKS as usize;
+        let mut alone = Drawer::new(&sc, 0, true, &vec![true; n]);
+        let mut shared = alone.clone();
+        let (mut a, mut b) = (vec![Drawn::default(); n * stride], vec![Drawn::default(); n * stride]);
+        let blocks = sc.clock.ticks.div_ceil(PIPELINE_BLOCK_TICKS);
+        for block in 0..blocks {
+            let ticks = block * PIPELINE_BLOCK_TICKS..((block + 1) * PIPELINE_BLOCK_TICKS).min(sc.clock.ticks);
+            alone.fill(&sc, ticks.clone(), &mut a, stride);
+            // From nothing to everything to the work's side, and beyond.
+            shared.share = block as usize % (n + 2);
+            let seen = shared.fill_alongside(&sc, ticks, &mut b, stride, || block);
+            assert_eq!(seen, block);
+            let len = (sc.clock.ticks - block * PIPELINE_BLOCK_TICKS).min(PIPELINE_BLOCK_TICKS) as usize;
+            for t in 0..n {
+                for k in 0..len {
+                    let (x, y) = (a[t * stride + k], b[t * stride + k]);
+                    assert_eq!((x.offered, x.admitted), (y.offered, y.admitted), "block {block}, tenant {t}, tick {k}");
+                }
+            }
+        }
+        assert_eq!(alone.throttled(), shared.throttled());
     }
 
     #[test]
