@@ -468,8 +468,10 @@ struct DbStack {
     /// The demand slots of the partitions its members' key shards are
     /// on (the others never see a request).
     slots: std::ops::Range<usize>,
-    /// Simulated partition by partition this tick.
-    slow: bool,
+    /// Tick + 1 of the last tick it was simulated partition by partition
+    /// (0: never), so that a tick with none to simulate need not visit
+    /// every stack.
+    slow_in: u64,
     /// Every partition's provisioned burst bank is full.
     banks_full: bool,
 }
@@ -669,7 +671,7 @@ pub fn simulate(
                 partitions,
                 first_partition: total_partitions,
                 slots: 0..0,
-                slow: false,
+                slow_in: 0,
                 banks_full: false,
             });
             total_partitions += partitions;
@@ -694,11 +696,16 @@ pub fn simulate(
             }
         }
         shards.start.push(shards.partition.len());
-        shards.slot = vec![0; shards.partition.len()];
+        // Slots for the partitions this task simulates, in stack order
+        // (a tenant it does not simulate never asks for one).
+        shards.slot = vec![usize::MAX; shards.partition.len()];
         for (s, stack) in db_topology.stacks.iter().enumerate() {
             let first = used_partitions.len();
             for &t in &stack.tenants {
                 let t = t as usize;
+                if !active[t] {
+                    continue;
+                }
                 for k in shards.start[t]..shards.start[t + 1] {
                     let p = shards.partition[k];
                     shards.slot[k] = match used_partitions[first..].iter().position(|&q| q == p) {
@@ -1168,7 +1175,21 @@ pub fn simulate(
             db_kept_secs += keep * dt;
             let hard_read = db.read_units_per_partition_per_sec * keep * dt;
             let hard_write = db.write_units_per_partition_per_sec * keep * dt;
-            for &s in &db_live {
+            // On demand, every partition has the same caps: one pass over
+            // the demands (without a branch per partition) tells whether
+            // any stack needs a closer look.
+            let on_demand = prov_read.is_none() && prov_write.is_none();
+            let any_over = !on_demand
+                || db_demand
+                    .read
+                    .iter()
+                    .zip(&db_demand.write)
+                    .fold(false, |over, (&read, &write)| over | (read > hard_read) | (write > hard_write));
+            if !any_over {
+                db_demand.read.fill(0.0);
+                db_demand.write.fill(0.0);
+            }
+            for &s in db_live.iter().filter(|_| any_over) {
                 let stack = &db_topology.stacks[s];
                 let d = &mut db_stacks[s];
                 let partitions = d.partitions as f64;
@@ -1186,10 +1207,10 @@ pub fn simulate(
                     slow |= *read > read_cap || *write > write_cap;
                     (*read, *write) = (0.0, 0.0);
                 }
-                d.slow = slow;
-                if !d.slow {
+                if !slow {
                     continue;
                 }
+                d.slow_in = tick + 1;
                 let ops_of = |t: usize| {
                     if compute[inflows[t].compute as usize].slow { compute_served[t] } else { now[t].admitted as f64 }
                 };
@@ -1291,7 +1312,7 @@ pub fn simulate(
                 (flow.admitted as f64, 0.0)
             };
             let served = match db {
-                Some(_) if !db_stacks[inflows[t].db as usize].slow => {
+                Some(_) if db_stacks[inflows[t].db as usize].slow_in != tick + 1 => {
                     serve_all_in_db(&sc.tenants[t].load, ops, &mut raw[t], &mut db_stacks_raw[inflows[t].db as usize]);
                     ops
                 }
