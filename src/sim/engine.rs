@@ -1072,9 +1072,11 @@ pub fn simulate(
                         slow_mark[tu] = tick + 1;
                         slow_tenants.push(t);
                     }
-                    // The database's demand counted the admitted requests.
-                    if has_db {
-                        db_demand.add(&shards, &inflows[tu], tu, compute_served[tu] - now[tu].admitted as f64);
+                    // The database's demand counted the admitted requests
+                    // (a tenant this task does not simulate has neither).
+                    let extra = compute_served[tu] - now[tu].admitted as f64;
+                    if has_db && extra != 0.0 {
+                        db_demand.add(&shards, &inflows[tu], tu, extra);
                     }
                 }
             }
