@@ -725,17 +725,19 @@ pub fn simulate(
     // per tenant (one bounds check, one cache line or two).
     let mut inflows: Vec<Inflow> = (0..n)
         .map(|t| {
+            // A tenant with one key shard adds its demand directly.
+            let (db_slot, db_read_units, db_write_units) = match shards.start.get(t..t + 2) {
+                Some(&[k, end]) if end == k + 1 => (shards.slot[k] as u32, shards.read_units[k], shards.write_units[k]),
+                _ => (MANY_SHARDS, 0.0, 0.0),
+            };
             Inflow {
                 active: active[t],
                 gw: gw_topology.stack_of_tenant.get(t).copied().unwrap_or(0),
                 compute: c_topology.stack_of_tenant[t],
                 db: db_topology.stack_of_tenant.get(t).copied().unwrap_or(0),
-                db_slot: match shards.start.get(t..t + 2) {
-                    Some(&[k, end]) if end == k + 1 => shards.slot[k] as u32,
-                    _ => MANY_SHARDS,
-                },
-                db_read_units: shards.start.get(t).and_then(|&k| shards.read_units.get(k)).copied().unwrap_or(0.0),
-                db_write_units: shards.start.get(t).and_then(|&k| shards.write_units.get(k)).copied().unwrap_or(0.0),
+                db_slot,
+                db_read_units,
+                db_write_units,
                 // A baseline draws its spiking tenants' unspiked arrivals.
                 from_table: table.is_some() && (with_spikes || !spiking[t]),
                 ..Inflow::new(sc, t, replication, pattern_of[t])
@@ -1780,13 +1782,23 @@ fn set_spike_factors(inflows: &mut [Inflow], spikes: &[(usize, f64, f64, f64)], 
 
 /// Starts a new quota period (day, week, month) when `t_secs` enters one.
 fn reset_quotas(inflows: &mut [Inflow], quota_period: &mut [u64; 3], t_secs: f64) {
-    for (k, period) in quota_period.iter_mut().enumerate() {
-        let now = (t_secs / QUOTA_PERIOD_SECS[k]) as u64;
-        if now != *period {
-            *period = now;
+    for (k, starts) in start_quota_periods(quota_period, t_secs).into_iter().enumerate() {
+        if starts {
             inflows.iter_mut().for_each(|f| f.quota_used[k] = 0);
         }
     }
+}
+
+/// Which quota periods (day, week, month) start at `t_secs`, given the
+/// current ones in `quota_period` (moved on to those of `t_secs`).
+fn start_quota_periods(quota_period: &mut [u64; 3], t_secs: f64) -> [bool; 3] {
+    let mut starts = [false; 3];
+    for (k, period) in quota_period.iter_mut().enumerate() {
+        let now = (t_secs / QUOTA_PERIOD_SECS[k]) as u64;
+        starts[k] = now != *period;
+        *period = now;
+    }
+    starts
 }
 
 /// Length of the day, week and month quota periods.
@@ -1910,7 +1922,6 @@ impl Drawer {
     /// Sets the clock for the block `ticks` (which follow the last ones
     /// drawn).
     fn start_block(&mut self, sc: &Scenario, ticks: std::ops::Range<u64>) {
-        let len = (ticks.end - ticks.start) as usize;
         let clock = &mut self.clock;
         clock.factors.clear();
         for p in &self.patterns {
@@ -1920,16 +1931,8 @@ impl Drawer {
         }
         clock.resets.clear();
         for tick in ticks.clone() {
-            let t_secs = tick as f64 * sc.clock.tick_secs;
-            let mut resets = [false; 3];
-            for (k, period) in self.quota_period.iter_mut().enumerate() {
-                let now = (t_secs / QUOTA_PERIOD_SECS[k]) as u64;
-                resets[k] = now != *period;
-                *period = now;
-            }
-            clock.resets.push(resets);
+            clock.resets.push(start_quota_periods(&mut self.quota_period, tick as f64 * sc.clock.tick_secs));
         }
-        debug_assert_eq!(clock.resets.len(), len);
         clock.ticks = ticks;
     }
 
