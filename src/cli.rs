@@ -232,7 +232,7 @@ fn run_command(args: &RunArgs, compare: bool) -> Result<(), Failure> {
     if args.threads == Some(0) {
         return Err(Failure::bad_input("--threads: must be at least 1"));
     }
-    let options = RunOptions { threads: args.threads, designs, focus: None };
+    let options = RunOptions { threads: args.threads, designs, ..crate::host::run_options() };
     let report = run_with_progress(&scenario, &options)?;
     let text = match args.format {
         Format::Table if compare => format::compare_table(&report),

@@ -5,7 +5,7 @@
 //! [`sim`] runs every design on the same random traffic (rayon-parallel,
 //! deterministic), and [`report`] is the one result type every front end
 //! reads. [`files`] does the little IO the front ends share (bounded reads,
-//! atomic saves); [`cli`] is the command-line front end; `app` (behind the
+//! atomic saves) and [`host`] hands them the machine's clock; [`cli`] is the command-line front end; `app` (behind the
 //! default `gui` feature) is the desktop app.
 
 #[cfg(feature = "gui")]
@@ -13,9 +13,11 @@ pub mod app;
 pub mod bundled;
 pub mod cli;
 pub mod files;
+pub mod host;
 pub mod lesson;
 pub mod presets;
 pub mod queueing;
+pub mod reference;
 pub mod report;
 pub mod scenario;
 pub mod sim;

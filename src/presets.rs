@@ -1,5 +1,5 @@
 //! Usage-plan presets as published in AWS's public SaaS reference code
-//! (MODEL.md §3): per tier, the API Gateway throttle `rate` (req/s),
+//! (docs/model.md, "Usage-plan presets"): per tier, the API Gateway throttle `rate` (req/s),
 //! `burst` (requests) and daily quota.
 //!
 //! Pure data for front ends to offer ("add tier from preset"); nothing
@@ -38,7 +38,7 @@ const fn tier(tier: &'static str, rate_per_sec: f64, burst: f64, quota_per_day: 
     TierPreset { tier, rate_per_sec, burst, quota_per_day }
 }
 
-/// Every preset source, in the order MODEL.md §3 lists them.
+/// Every preset source, in the order docs/model.md lists them.
 pub const SOURCES: &[PresetSource] = &[
     PresetSource {
         name: "Serverless SaaS reference",
@@ -77,7 +77,7 @@ pub const SOURCES: &[PresetSource] = &[
 mod tests {
     use super::*;
 
-    /// The table of MODEL.md §3, transcribed independently:
+    /// The table in docs/model.md, transcribed independently:
     /// (repository, tier, rate, burst, quota per day).
     const MODEL_TABLE: &[(&str, &str, f64, f64, u64)] = &[
         ("aws-samples/aws-saas-factory-ref-solution-serverless-saas", "basic", 50.0, 50.0, 1_000),

@@ -1,4 +1,4 @@
-//! Closed forms of queueing theory (MODEL.md §4): Erlang C, M/M/c waiting
+//! Closed forms of queueing theory (docs/model.md, "Latency"): Erlang C, M/M/c waiting
 //! and latency, and the latency distribution the engine records for one
 //! tick. Pure functions of numbers; the engine and the fidelity tests both
 //! use them, so the tests also check the engine's use of them.
@@ -224,7 +224,7 @@ mod tests {
 
     #[test]
     fn erlang_c_matches_model_worked_value() {
-        // MODEL.md §4: c = 8, μ = 50/s, λ = 350/s → C = 0.6353.
+        // Worked value in docs/model.md: c = 8, μ = 50/s, λ = 350/s → C = 0.6353.
         assert!(close(erlang_c(8, 7.0), 0.6353, 1e-4), "{}", erlang_c(8, 7.0));
         // M/M/1: C = ρ.
         assert!(close(erlang_c(1, 0.8), 0.8, 1e-12));

@@ -1,4 +1,4 @@
-//! Accounting identities (MODEL.md §4) in every run, as a property over
+//! Accounting identities (docs/model.md, "Invariants") in every run, as a property over
 //! generated valid scenarios; also proves that no valid scenario panics.
 
 use proptest::prelude::*;

@@ -22,7 +22,7 @@ pub fn parse(text: &str) -> ScenarioFile {
 
 /// Runs a scenario on `threads` worker threads.
 pub fn run_with(scenario: &Scenario, threads: usize) -> RunReport {
-    let options = RunOptions { threads: Some(threads), designs: None, focus: None };
+    let options = RunOptions { threads: Some(threads), ..RunOptions::default() };
     match sim::run(scenario, &options, &RunControl::new()) {
         Ok(r) => r,
         Err(e) => panic!("run failed: {e}"),

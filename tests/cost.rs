@@ -1,5 +1,5 @@
 //! Cost conservation: tenant costs plus unallocated equal the total, for
-//! every attribution method and idle handling (MODEL.md §2 Cost).
+//! every attribution method and idle handling (docs/model.md, "Cost").
 
 use crate::common::{load, run};
 use tenantsim::report::RunReport;

@@ -1,4 +1,4 @@
-//! Database partitions: caps bind per partition, not per stack (MODEL.md §2).
+//! Database partitions: caps bind per partition, not per stack (docs/model.md, "Database").
 
 use crate::common::{load, run};
 

@@ -1,4 +1,4 @@
-//! Fidelity: a steady pool agrees with Erlang C (MODEL.md §4) within 2 %.
+//! Fidelity: a steady pool agrees with Erlang C (docs/model.md, "Latency") within 2 %.
 
 use crate::common::{close, load, run};
 

@@ -1,4 +1,4 @@
-//! Silo isolation and the noisy neighbour (MODEL.md §2 and §4).
+//! Silo isolation and the noisy neighbour (docs/model.md).
 
 use crate::common::{load, run};
 

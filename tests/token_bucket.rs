@@ -1,5 +1,5 @@
 //! Token buckets: over any window of length T the admitted count is at most
-//! `burst + rate·T`, and within 1 % of it under saturation (MODEL.md §2).
+//! `burst + rate·T`, and within 1 % of it under saturation (docs/model.md, "Throttle chain").
 
 use crate::common::{load, run};
 

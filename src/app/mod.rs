@@ -23,7 +23,7 @@ use crate::bundled;
 use crate::files;
 use crate::report::format;
 use crate::scenario::{self, Limits, ScenarioFile};
-use crate::sim::{self, RunControl, RunOptions};
+use crate::sim::{self, RunControl};
 
 pub use command::Command;
 pub use document::Document;
@@ -387,7 +387,7 @@ impl TenantsimApp {
     fn run_now_blocking(&mut self) {
         if let Ok(scenario) = &self.doc.resolved {
             let started = Instant::now();
-            match sim::run(scenario, &RunOptions::default(), &RunControl::new()) {
+            match sim::run(scenario, &crate::host::run_options(), &RunControl::new()) {
                 Ok(report) => {
                     self.results = Some(Arc::new(Prepared::new(report)));
                     self.last_run = Some(started.elapsed());

@@ -335,7 +335,7 @@ pub(crate) mod tests {
             .get_or_init(|| {
                 let (_, scenario) = scenario::load_str(crate::bundled::DEFAULT.text, &Limits::default())
                     .unwrap_or_else(|e| panic!("{e}"));
-                let options = crate::sim::RunOptions { threads: Some(2), designs: None, focus: None };
+                let options = crate::sim::RunOptions { threads: Some(2), ..Default::default() };
                 crate::sim::run(&scenario, &options, &crate::sim::RunControl::new()).unwrap_or_else(|e| panic!("{e}"))
             })
             .clone()

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use crate::report::RunReport;
 use crate::scenario::Scenario;
-use crate::sim::{self, RunControl, RunError, RunOptions};
+use crate::sim::{self, RunControl, RunError};
 
 /// Delay between the last edit and the start of a run.
 pub const DEBOUNCE: Duration = Duration::from_millis(200);
@@ -94,7 +94,7 @@ impl Runner {
 
     fn start(&mut self, generation: u64, scenario: Scenario) {
         let control = Arc::new(RunControl::new());
-        let options = RunOptions::default();
+        let options = crate::host::run_options();
         let total_ticks = sim::total_ticks(&scenario, &options);
         self.active = Some(Active { generation, control: Arc::clone(&control), total_ticks, started: Instant::now() });
         let sender = self.sender.clone();

@@ -1,4 +1,4 @@
-//! Cost of every stack and its attribution to tenants (MODEL.md §2 Cost).
+//! Cost of every stack and its attribution to tenants (docs/model.md, "Cost").
 //!
 //! Silo stacks belong wholly to their tenant. Shared stacks are split by
 //! the scenario's attribution method; with `idle: Unallocated` the cost of
@@ -8,9 +8,9 @@
 
 use crate::scenario::file::{AttributionFile, IdleFile, LayerName};
 use crate::scenario::model::{DbPricing, Design, Scenario, StackKind};
-use crate::sim::engine::TaskRaw;
+use crate::sim::raw::TaskRaw;
 
-/// Index of the overhead bucket in [`crate::sim::engine::TenantRaw::cost_usd_per_month`].
+/// Index of the overhead bucket in [`crate::sim::raw::TenantRaw::cost_usd_per_month`].
 pub const OVERHEAD: usize = 3;
 
 /// Months one run represents (usage is scaled by its inverse).
@@ -125,7 +125,7 @@ fn stack_cost(
     design: &Design,
     layer: LayerName,
     members: &[u32],
-    raw: &crate::sim::engine::StackRaw,
+    raw: &crate::sim::raw::StackRaw,
     months: f64,
 ) -> StackCost {
     let overhead = design.overhead_usd_per_stack_month;

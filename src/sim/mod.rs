@@ -7,14 +7,23 @@
 //! Progress and cancellation go through a [`RunControl`] the caller owns.
 
 pub mod arrivals;
+pub(crate) mod compute;
 pub(crate) mod cost;
-pub(crate) mod engine;
+pub(crate) mod database;
+pub(crate) mod drawer;
+pub(crate) mod gateway;
 pub mod histogram;
 pub(crate) mod latency;
 pub mod parts;
+pub(crate) mod raw;
 mod reduce;
 pub mod rng;
+pub(crate) mod series;
+pub(crate) mod task;
+pub(crate) mod tenants;
+pub(crate) mod windows;
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use rayon::prelude::*;
@@ -55,6 +64,33 @@ impl RunControl {
     }
 }
 
+/// A monotonic clock, in seconds since an origin of the caller's choosing.
+///
+/// The core never reads the wall clock. A caller that passes one in
+/// [`RunOptions::clock`] lets a large task balance the drawing of its
+/// arrivals between two threads by their timings (results never depend on
+/// it; without one, the other thread draws all of them).
+#[derive(Clone)]
+pub struct WallClock(Arc<dyn Fn() -> f64 + Send + Sync>);
+
+impl WallClock {
+    /// A clock that reads `now_secs`.
+    pub fn new(now_secs: impl Fn() -> f64 + Send + Sync + 'static) -> Self {
+        Self(Arc::new(now_secs))
+    }
+
+    /// The time now, seconds.
+    pub fn now_secs(&self) -> f64 {
+        (self.0)()
+    }
+}
+
+impl std::fmt::Debug for WallClock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("WallClock")
+    }
+}
+
 /// How to run.
 #[derive(Debug, Clone, Default)]
 pub struct RunOptions {
@@ -65,6 +101,9 @@ pub struct RunOptions {
     /// Tenants whose own time series are recorded; `None` records every
     /// tenant of scenarios with at most [`FOCUS_ALL_MAX`] tenants.
     pub focus: Option<Vec<usize>>,
+    /// The caller's clock, for balancing work between threads; `None`
+    /// balances by a fixed rule.
+    pub clock: Option<WallClock>,
 }
 
 /// Scenarios with at most this many tenants get per-tenant time series
@@ -95,7 +134,7 @@ pub enum RunError {
 pub fn total_ticks(scenario: &Scenario, options: &RunOptions) -> u64 {
     let designs: Vec<usize> = options.designs.clone().unwrap_or_else(|| (0..scenario.designs.len()).collect());
     let Ok(plan) = Plan::new(scenario, &designs) else { return 0 };
-    let baseline = engine::baseline_ticks(scenario);
+    let baseline = windows::baseline_ticks(scenario);
     plan.subtasks.iter().map(|&(task, _)| if plan.tasks[task].2 { scenario.clock.ticks } else { baseline }).sum()
 }
 
@@ -127,7 +166,7 @@ impl Plan {
         for &d in designs {
             splits[d] = parts::split(scenario, &scenario.designs[d]);
             if scenario.has_spikes() {
-                components[d] = engine::spike_component(scenario, &scenario.designs[d]);
+                components[d] = windows::spike_component(scenario, &scenario.designs[d]);
             }
         }
         let mut subtasks = Vec::new();
@@ -162,15 +201,15 @@ fn arrival_tables(
     scenario: &Scenario,
     plan: &Plan,
     control: &RunControl,
-) -> Result<Vec<engine::ArrivalTable>, RunError> {
+) -> Result<Vec<drawer::ArrivalTable>, RunError> {
     let replications = scenario.clock.replications;
     let entries = scenario.tenants.len() as u64 * scenario.clock.ticks * u64::from(replications);
     let subtasks_per_replication = plan.subtasks.len() / replications.max(1) as usize;
     if subtasks_per_replication < 2 || entries > ARRIVAL_TABLE_ENTRIES {
         return Ok(Vec::new());
     }
-    let tables: Vec<Option<engine::ArrivalTable>> =
-        (0..replications).into_par_iter().map(|r| engine::ArrivalTable::draw(scenario, r, control)).collect();
+    let tables: Vec<Option<drawer::ArrivalTable>> =
+        (0..replications).into_par_iter().map(|r| drawer::ArrivalTable::draw(scenario, r, control)).collect();
     if control.is_cancelled() {
         return Err(RunError::Cancelled);
     }
@@ -198,24 +237,24 @@ pub fn run(scenario: &Scenario, options: &RunOptions, control: &RunControl) -> R
         // way of getting arrivals gives the same numbers).
         let threads = rayon::current_num_threads();
         let ahead = threads > 1 && plan.subtasks.len() <= threads;
-        let parts: Vec<Option<engine::TaskRaw>> = plan
+        let parts: Vec<Option<raw::TaskRaw>> = plan
             .subtasks
             .par_iter()
             .map(|&(task, p)| {
                 let (d, r, with_spikes) = plan.tasks[task];
                 let masks = &plan.splits[d];
-                let part = engine::Part { members: (masks.len() > 1).then(|| masks[p].as_slice()), first: p == 0 };
+                let part = task::Part { members: (masks.len() > 1).then(|| masks[p].as_slice()), first: p == 0 };
                 let tenants = part.members.map_or(scenario.tenants.len(), |m| m.iter().filter(|&&x| x).count());
                 let arrivals = match tables.get(r as usize) {
-                    Some(table) => engine::Arrivals::Table(table),
+                    Some(table) => drawer::Arrivals::Table(table),
                     None if ahead && tenants as u64 * scenario.clock.ticks >= AHEAD_TENANT_TICKS => {
-                        engine::Arrivals::Ahead
+                        drawer::Arrivals::Ahead
                     }
-                    None => engine::Arrivals::Inline,
+                    None => drawer::Arrivals::Inline,
                 };
                 // A baseline is only read for its window figures.
                 let focus: &[usize] = if with_spikes { &focus } else { &[] };
-                engine::simulate(
+                task::simulate(
                     scenario,
                     &scenario.designs[d],
                     r,
@@ -225,10 +264,11 @@ pub fn run(scenario: &Scenario, options: &RunOptions, control: &RunControl) -> R
                     &shared,
                     focus,
                     control,
+                    options.clock.as_ref(),
                 )
             })
             .collect();
-        let parts: Vec<engine::TaskRaw> = parts.into_iter().collect::<Option<_>>().ok_or(RunError::Cancelled)?;
+        let parts: Vec<raw::TaskRaw> = parts.into_iter().collect::<Option<_>>().ok_or(RunError::Cancelled)?;
         // Merge each task's parts (subtasks are in task order).
         let mut parts = parts.into_iter().zip(&plan.subtasks).peekable();
         let mut results = Vec::with_capacity(plan.tasks.len());

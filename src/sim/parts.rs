@@ -12,9 +12,9 @@
 //! of threads, so results stay bit-identical for any thread count.
 
 use crate::scenario::model::{Design, Scenario};
-use crate::sim::engine::{FlowRaw, TaskRaw, TenantRaw};
 use crate::sim::histogram::Histogram;
 use crate::sim::latency::{Mixture, PmfCache, SharedPmfs};
+use crate::sim::raw::{FlowRaw, TaskRaw, TenantRaw};
 
 /// Fewest tenants a part is worth: below it, the per-task work (set-up,
 /// series points) outweighs what a second thread gains.
@@ -203,10 +203,11 @@ mod tests {
     use super::*;
     use crate::bundled;
     use crate::scenario::{Limits, load_str};
-    use crate::sim::engine::{Arrivals, Part, simulate};
+    use crate::sim::drawer::Arrivals;
+    use crate::sim::task::{Part, simulate};
 
     fn day() -> Scenario {
-        match load_str(&crate::cli::bench::reference_day(1), &Limits::default()) {
+        match load_str(&crate::reference::reference_day(1), &Limits::default()) {
             Ok((_, sc)) => sc,
             Err(e) => panic!("reference day: {e}"),
         }
@@ -277,11 +278,21 @@ mod tests {
         let shared = SharedPmfs::new(sc.compute.service);
         let control = crate::sim::RunControl::new();
         let focus = [0, 260];
-        let run =
-            |part: Part<'_>| match simulate(&sc, design, 0, true, part, Arrivals::Inline, &shared, &focus, &control) {
-                Some(raw) => raw,
-                None => panic!("cancelled"),
-            };
+        let run = |part: Part<'_>| match simulate(
+            &sc,
+            design,
+            0,
+            true,
+            part,
+            Arrivals::Inline,
+            &shared,
+            &focus,
+            &control,
+            None,
+        ) {
+            Some(raw) => raw,
+            None => panic!("cancelled"),
+        };
         let whole = run(Part { members: None, first: true });
         let parts: Vec<TaskRaw> =
             masks.iter().enumerate().map(|(p, mask)| run(Part { members: Some(mask), first: p == 0 })).collect();

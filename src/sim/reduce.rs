@@ -11,7 +11,7 @@ use crate::scenario::model::{Event, LAYERS};
 use crate::sim::cost::{OVERHEAD, months_per_run};
 use rayon::prelude::*;
 
-use crate::sim::engine::{FlowRaw, TaskRaw, TenantRaw};
+use crate::sim::raw::{FlowRaw, TaskRaw, TenantRaw};
 
 fn est(values: impl Iterator<Item = f64>) -> Estimate {
     let v: Vec<f64> = values.collect();
@@ -273,7 +273,7 @@ fn design_report(sc: &Scenario, d: usize, main: &[TaskRaw], base: &[TaskRaw]) ->
         let li = layer.index();
         for (s, stack) in design.layers[li].stacks.iter().enumerate() {
             let per_stack =
-                |f: &dyn Fn(&crate::sim::engine::StackRaw) -> f64| est(main.iter().map(|m| f(&m.stacks[li][s])));
+                |f: &dyn Fn(&crate::sim::raw::StackRaw) -> f64| est(main.iter().map(|m| f(&m.stacks[li][s])));
             stacks.push(StackReport {
                 layer: layer.label().to_owned(),
                 label: stack.label.clone(),

@@ -593,7 +593,7 @@ mod tests {
             let bundled = crate::bundled::by_file_name("hot-partition.ron").unwrap_or_else(|| panic!("bundled"));
             let (_, scenario) = crate::scenario::load_str(bundled.text, &crate::scenario::Limits::default())
                 .unwrap_or_else(|e| panic!("{e}"));
-            let options = crate::sim::RunOptions { threads: Some(2), designs: None, focus: None };
+            let options = crate::sim::RunOptions { threads: Some(2), ..Default::default() };
             crate::sim::run(&scenario, &options, &crate::sim::RunControl::new()).unwrap_or_else(|e| panic!("{e}"))
         });
         Prepared::new(report.clone())

@@ -1,0 +1,18 @@
+//! What the front ends take from the machine they run on and hand to the
+//! core, which reads nothing of it itself: the wall clock.
+
+use std::sync::LazyLock;
+use std::time::Instant;
+
+use crate::sim::{RunOptions, WallClock};
+
+/// The process's monotonic clock, in seconds since its first reading.
+pub fn wall_clock() -> WallClock {
+    static ORIGIN: LazyLock<Instant> = LazyLock::new(Instant::now);
+    WallClock::new(|| ORIGIN.elapsed().as_secs_f64())
+}
+
+/// Run options with the machine's clock and everything else at default.
+pub fn run_options() -> RunOptions {
+    RunOptions { clock: Some(wall_clock()), ..RunOptions::default() }
+}

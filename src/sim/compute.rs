@@ -1,0 +1,609 @@
+//! The compute layer: instance stacks that queue and serve the requests
+//! the gateway admitted, drop what waits past the queue timeout, share
+//! capacity FIFO or weighted-fair, scale on utilisation, and give each
+//! tick a latency state (backlog delay plus stationary wait).
+//!
+//! A stack with no backlog whose arrivals fit its capacity serves every
+//! request this tick without looking at its members (*fast*); otherwise
+//! its members are served one by one (*slow*, [`serve_slowly`]).
+
+use crate::queueing::WaitState;
+use crate::scenario::file::FairnessFile;
+use crate::scenario::model::{Autoscale, Scenario, ServiceTime, StackKind, Topology};
+use crate::sim::latency::{Key, key_of};
+use crate::sim::raw::{StackRaw, TenantRaw};
+use crate::sim::tenants::TickFlow;
+use crate::sim::windows::EpochState;
+
+/// Relative change of a stack's load below which its stationary wait is
+/// not recomputed: far finer than the latency key's quantisation (0.4 %
+/// of P(wait), 1 % of the wait rate).
+const LOAD_TOLERANCE: f64 = 1e-4;
+
+/// Largest tolerance while P(wait) is below [`NEGLIGIBLE_WAIT`]. There
+/// the tolerance is `ln 2 / (c + 1)` for `c` servers: Erlang C grows at
+/// most about like the load to the power `c + 1` while it is that small,
+/// so it stays below twice [`NEGLIGIBLE_WAIT`] (it quantises to zero and
+/// adds under 1e-9 of a wait to the mean latency).
+const LOAD_TOLERANCE_NO_WAIT: f64 = 1e-2;
+
+/// P(wait) below which the wait is negligible.
+const NEGLIGIBLE_WAIT: f64 = 1e-9;
+
+/// No wait at all.
+const IDLE: WaitState = WaitState { delay_secs: 0.0, wait_probability: 0.0, wait_rate_per_sec: 1.0 };
+
+/// One compute stack: its instances, autoscaler window, queue and latency
+/// state.
+#[derive(Debug)]
+pub struct ComputeStack {
+    active: u32,
+    /// Instances warming up: (first tick ready, count).
+    pending: Vec<(u64, u32)>,
+    min: u32,
+    max: u32,
+    eval_busy_secs: f64,
+    eval_capacity_secs: f64,
+    /// Last stationary wait computed, with its inputs (servers, load):
+    /// reused while the servers are unchanged and the load is within
+    /// [`LOAD_TOLERANCE`] of it.
+    memo: (u32, f64, WaitState),
+    /// Backlog driven by intensity rather than counts, for the delay term:
+    /// zero whenever the stack is stable (the stationary wait already
+    /// covers Poisson noise), equal to the real backlog in overload.
+    fluid_backlog: f64,
+    /// Requests queued at the end of the last tick (sum over members).
+    backlog: f64,
+    /// Whole requests admitted to the stack this tick, and their intensity
+    /// (per second), gathered as tenants arrive.
+    arrived: i64,
+    lambda: f64,
+    /// The stack was saturated or had a backlog this tick, so its members
+    /// were simulated one by one.
+    pub slow: bool,
+    /// The latency distribution its requests see (quantised) and its mean.
+    state: WaitState,
+    key: Key,
+    mean_latency_secs: f64,
+    /// Fraction of its capacity kept (capacity-loss events) and what
+    /// follows from `active` and it; constant over a segment of ticks.
+    keep: f64,
+    servers_total: u32,
+    servers: u32,
+    drain_per_sec: f64,
+    /// Instances still warming up, and the first tick one is ready.
+    pending_total: u32,
+    next_ready: u64,
+    /// First tick of the current segment, and requests served since.
+    segment_start: u64,
+    served_since: f64,
+}
+
+impl ComputeStack {
+    /// Recomputes the servers and drain rate from `active` and `keep`.
+    fn resize(&mut self, concurrency: u32, mu: f64) {
+        self.servers_total = self.active * concurrency;
+        // Non-negative, so truncation is floor (and avoids a libm call).
+        self.servers = (f64::from(self.servers_total) * self.keep) as u32;
+        self.drain_per_sec = f64::from(self.servers) * mu;
+        self.pending_total = self.pending.iter().map(|p| p.1).sum();
+        self.next_ready = self.pending.iter().map(|p| p.0).min().unwrap_or(u64::MAX);
+    }
+
+    /// Adds the segment that ends before tick `end` to the stack's totals,
+    /// the series point `point` and the autoscaler's window: the sizing
+    /// was constant over it, so its sums are products.
+    fn close_segment(
+        &mut self,
+        end: u64,
+        raw: &mut StackRaw,
+        series: &mut StackSeries,
+        point: usize,
+        dt: f64,
+        mean_service: f64,
+    ) {
+        let ticks = end.saturating_sub(self.segment_start) as f64;
+        if ticks > 0.0 {
+            let active = f64::from(self.active);
+            let capacity_secs = f64::from(self.servers) * dt * ticks;
+            raw.instance_secs += f64::from(self.active + self.pending_total) * dt * ticks;
+            raw.active_instance_secs += active * dt * ticks;
+            raw.capacity_secs += capacity_secs;
+            raw.peak_instances = raw.peak_instances.max(active);
+            series.instances[point] += active * ticks;
+            series.capacity[point] += capacity_secs;
+            self.eval_capacity_secs += f64::from(self.servers_total) * dt * ticks;
+        }
+        let busy = self.served_since * mean_service;
+        raw.busy_secs += busy;
+        raw.requests += self.served_since;
+        series.busy[point] += busy;
+        self.eval_busy_secs += busy;
+        self.served_since = 0.0;
+        self.segment_start = end;
+    }
+
+    /// Adds a tenant's admitted requests (negative to take them back) and
+    /// their intensity per second to this tick's arrivals.
+    #[inline(always)]
+    pub fn add(&mut self, admitted: i64, intensity: f64) {
+        self.arrived += admitted;
+        self.lambda += intensity;
+    }
+
+    /// The latency state its fast requests are recorded under.
+    pub fn epoch(&self) -> EpochState {
+        EpochState { key: self.key, mean_latency_secs: self.mean_latency_secs }
+    }
+
+    /// The epoch `state` would start, when it differs from the current
+    /// state (`None` when it is the same).
+    pub fn next_epoch(&self, state: &WaitState, service: &ServiceTime) -> Option<EpochState> {
+        (*state != self.state)
+            .then(|| EpochState { key: key_of(state), mean_latency_secs: state.mean_latency_secs(service) })
+    }
+
+    /// True when `next` records latency differently from the current
+    /// epoch (so the current one must be flushed first).
+    pub fn epoch_changes(&self, next: &EpochState) -> bool {
+        next.key != self.key || next.mean_latency_secs != self.mean_latency_secs
+    }
+
+    /// Moves to latency state `state`, whose epoch is `next`.
+    pub fn enter(&mut self, state: WaitState, next: EpochState) {
+        self.state = state;
+        self.key = next.key;
+        self.mean_latency_secs = next.mean_latency_secs;
+    }
+
+    /// The stationary wait at `lambda`, recomputed only when the servers
+    /// changed or the load moved by more than [`LOAD_TOLERANCE`] (or
+    /// [`LOAD_TOLERANCE_NO_WAIT`]) since it was last computed.
+    fn stationary(&mut self, lambda: f64, service: &ServiceTime) -> WaitState {
+        let servers = self.servers;
+        let (memo_servers, memo_lambda, memo) = self.memo;
+        let tolerance = if memo.wait_probability < NEGLIGIBLE_WAIT {
+            (std::f64::consts::LN_2 / f64::from(servers + 1)).min(LOAD_TOLERANCE_NO_WAIT)
+        } else {
+            LOAD_TOLERANCE
+        };
+        if memo_servers != servers || memo_lambda.is_nan() || (lambda - memo_lambda).abs() > tolerance * memo_lambda {
+            self.memo = (servers, lambda, WaitState::stationary(servers, lambda, service, 0.0));
+        }
+        self.memo.2
+    }
+}
+
+/// A task's per-point compute series, summed over stacks.
+#[derive(Debug)]
+pub struct StackSeries {
+    /// Instance-ticks per point (divided by the point's ticks at the end).
+    pub instances: Vec<f64>,
+    /// Busy server-seconds per point.
+    pub busy: Vec<f64>,
+    /// Server-seconds of capacity per point.
+    pub capacity: Vec<f64>,
+}
+
+/// What one compute stack did in one tick.
+#[derive(Debug, Clone, Copy)]
+pub struct StackTick {
+    /// Its members were served one by one.
+    pub slow: bool,
+    /// Requests served.
+    pub served: f64,
+    /// Requests still queued.
+    pub backlog_end: f64,
+    /// Arrival intensity, per second.
+    pub lambda: f64,
+}
+
+/// Every compute stack of a task, and each tenant's queue in them.
+#[derive(Debug)]
+pub struct Compute {
+    /// The stacks, by index in the design's compute topology.
+    pub stacks: Vec<ComputeStack>,
+    /// Per-stack results.
+    pub raw: Vec<StackRaw>,
+    /// Per-point series over every stack.
+    pub series: StackSeries,
+    /// Each tenant's requests queued at the end of the tick, and at its
+    /// start.
+    pub backlog: Vec<f64>,
+    backlog_start: Vec<f64>,
+    /// Each tenant's requests served this tick by a slow stack.
+    pub served: Vec<f64>,
+    /// Each tenant's requests dropped this tick for waiting too long.
+    pub timeout_drops: Vec<f64>,
+    /// Each tenant's own latency state in a slow weighted-fair stack.
+    pub tenant_state: Vec<WaitState>,
+    service: ServiceTime,
+    mean_service: f64,
+    mu: f64,
+    concurrency: u32,
+    timeout_secs: f64,
+    fairness: FairnessFile,
+    /// Each tenant's weighted-fair weight.
+    weights: Vec<f64>,
+    autoscale: Option<Autoscale>,
+    eval_ticks: u64,
+    warmup_ticks: u64,
+    next_eval_tick: u64,
+}
+
+impl Compute {
+    /// The stacks of `topology`, pre-sized for the load at t = 0 when
+    /// autoscaled, with `points` series points.
+    pub fn new(sc: &Scenario, topology: &Topology, points: usize) -> Self {
+        let n = sc.tenants.len();
+        let dt = sc.clock.tick_secs;
+        let service = sc.compute.service;
+        let mean_service = service.mean_secs();
+        let mu = 1.0 / mean_service;
+        let concurrency = sc.compute.concurrency;
+        let mut stacks: Vec<ComputeStack> = topology
+            .stacks
+            .iter()
+            .map(|s| {
+                let bounds =
+                    if s.kind == StackKind::Silo { sc.compute.silo_instances } else { sc.compute.pool_instances };
+                let active = match &sc.compute.autoscale {
+                    Some(a) => {
+                        let load: f64 = s
+                            .tenants
+                            .iter()
+                            .map(|&t| {
+                                let t = &sc.tenants[t as usize];
+                                t.load.rate_per_sec * t.load.pattern.factor_at(0.0, sc.clock.start_hour)
+                            })
+                            .sum();
+                        let needed = (load * mean_service / (f64::from(concurrency) * a.target_utilisation)).ceil();
+                        (needed.min(f64::from(bounds.max)) as u32).clamp(bounds.min, bounds.max)
+                    }
+                    None => bounds.min,
+                };
+                ComputeStack {
+                    active,
+                    pending: Vec::with_capacity(8),
+                    min: bounds.min,
+                    max: bounds.max,
+                    eval_busy_secs: 0.0,
+                    eval_capacity_secs: 0.0,
+                    memo: (u32::MAX, f64::NAN, IDLE),
+                    fluid_backlog: 0.0,
+                    backlog: 0.0,
+                    arrived: 0,
+                    lambda: 0.0,
+                    slow: false,
+                    state: IDLE,
+                    key: key_of(&IDLE),
+                    mean_latency_secs: IDLE.mean_latency_secs(&service),
+                    keep: 1.0,
+                    servers_total: 0,
+                    servers: 0,
+                    drain_per_sec: 0.0,
+                    pending_total: 0,
+                    next_ready: u64::MAX,
+                    segment_start: 0,
+                    served_since: 0.0,
+                }
+            })
+            .collect();
+        for cs in &mut stacks {
+            cs.resize(concurrency, mu);
+        }
+        let eval_ticks = sc.compute.autoscale.map_or(u64::MAX, |a| ((a.evaluation_secs / dt).round() as u64).max(1));
+        Self {
+            raw: vec![StackRaw::default(); stacks.len()],
+            stacks,
+            series: StackSeries { instances: vec![0.0; points], busy: vec![0.0; points], capacity: vec![0.0; points] },
+            backlog: vec![0.0; n],
+            backlog_start: vec![0.0; n],
+            served: vec![0.0; n],
+            timeout_drops: vec![0.0; n],
+            tenant_state: vec![IDLE; n],
+            service,
+            mean_service,
+            mu,
+            concurrency,
+            timeout_secs: sc.compute.queue_timeout_secs,
+            fairness: sc.compute.fairness,
+            weights: sc.tenants.iter().map(|t| sc.tiers[t.tier].weight).collect(),
+            autoscale: sc.compute.autoscale,
+            eval_ticks,
+            warmup_ticks: sc.compute.autoscale.map_or(0, |a| (a.warmup_secs / dt).round() as u64),
+            next_eval_tick: eval_ticks,
+        }
+    }
+
+    /// The service-time distribution.
+    pub fn service(&self) -> &ServiceTime {
+        &self.service
+    }
+
+    /// Mean service time, seconds.
+    pub fn mean_service_secs(&self) -> f64 {
+        self.mean_service
+    }
+
+    /// True when stacks share capacity by weights.
+    pub fn weighted_fair(&self) -> bool {
+        self.fairness == FairnessFile::WeightedFair
+    }
+
+    /// Serves stack `s`'s backlog and arrivals in tick `tick` (series
+    /// point `point`) with `keep` of its capacity: instances that finished
+    /// warming up join, and a saturated stack or one with a backlog serves
+    /// its `members` one by one.
+    #[allow(clippy::too_many_arguments)]
+    pub fn serve(
+        &mut self,
+        s: usize,
+        members: &[u32],
+        tick: u64,
+        point: usize,
+        keep: f64,
+        dt: f64,
+        now: &[TickFlow],
+        raw: &mut [TenantRaw],
+    ) -> StackTick {
+        let cs = &mut self.stacks[s];
+        let arrived = std::mem::take(&mut cs.arrived) as f64;
+        let lambda = std::mem::take(&mut cs.lambda).max(0.0);
+        if cs.next_ready <= tick || cs.keep != keep {
+            cs.close_segment(tick, &mut self.raw[s], &mut self.series, point, dt, self.mean_service);
+            while let Some(i) = cs.pending.iter().position(|&(ready, _)| ready <= tick) {
+                cs.active += cs.pending[i].1;
+                cs.pending.swap_remove(i);
+            }
+            cs.keep = keep;
+            cs.resize(self.concurrency, self.mu);
+        }
+        let capacity = cs.drain_per_sec * dt;
+        let max_backlog = cs.drain_per_sec * self.timeout_secs;
+        cs.slow = cs.backlog > 0.0 || arrived > capacity;
+        let mut served = arrived;
+        let mut backlog_end = 0.0;
+        if cs.slow {
+            let queues = Queues {
+                backlog: &mut self.backlog,
+                backlog_start: &mut self.backlog_start,
+                served: &mut self.served,
+                timeout_drops: &mut self.timeout_drops,
+            };
+            (served, backlog_end) = serve_slowly(
+                members,
+                self.fairness,
+                capacity,
+                max_backlog,
+                dt,
+                self.timeout_secs,
+                &self.weights,
+                now,
+                queues,
+                raw,
+            );
+        }
+        cs.backlog = backlog_end;
+        StackTick { slow: cs.slow, served, backlog_end, lambda }
+    }
+
+    /// The latency state of stack `s` this tick at arrival intensity
+    /// `lambda`: the stationary wait plus the delay of its backlog (the
+    /// fluid backlog under FIFO; each member's own queue, in
+    /// [`Compute::tenant_state`], under weighted-fair sharing).
+    pub fn wait_state(&mut self, s: usize, members: &[u32], lambda: f64, dt: f64) -> WaitState {
+        let timeout = self.timeout_secs;
+        let weighted_fair = self.weighted_fair();
+        let cs = &mut self.stacks[s];
+        let shared = cs.stationary(lambda, &self.service);
+        if weighted_fair && cs.slow {
+            for &t in members {
+                let t = t as usize;
+                let rate = self.served[t] / dt;
+                let (start, end) = (self.backlog_start[t], self.backlog[t]);
+                let delay = if start + end <= 0.0 {
+                    0.0
+                } else if rate > 0.0 {
+                    (0.5 * (start + end) / rate).min(timeout)
+                } else {
+                    timeout
+                };
+                self.tenant_state[t] = WaitState { delay_secs: delay, ..shared };
+            }
+        }
+        if weighted_fair {
+            return shared;
+        }
+        let drain_per_sec = cs.drain_per_sec;
+        let max_backlog = drain_per_sec * timeout;
+        let fluid_start = cs.fluid_backlog;
+        let delay = if fluid_start == 0.0 && lambda <= drain_per_sec && drain_per_sec > 0.0 {
+            // No backlog, and none builds up.
+            0.0
+        } else {
+            cs.fluid_backlog = (fluid_start + (lambda - drain_per_sec) * dt).clamp(0.0, max_backlog);
+            if drain_per_sec > 0.0 {
+                (0.5 * (fluid_start + cs.fluid_backlog) / drain_per_sec).min(timeout)
+            } else {
+                timeout
+            }
+        };
+        WaitState { delay_secs: delay, ..shared }
+    }
+
+    /// Counts `served` requests of stack `s` towards its busy time.
+    pub fn count_served(&mut self, s: usize, served: f64) {
+        self.stacks[s].served_since += served;
+    }
+
+    /// True when the autoscaler evaluates at the end of `tick`.
+    pub fn evaluates(&self, tick: u64) -> bool {
+        self.autoscale.is_some() && tick + 1 == self.next_eval_tick
+    }
+
+    /// Sizes stack `s` for its utilisation over the evaluation window that
+    /// ends with `tick`: scales out (after the warm-up) or in (when nothing
+    /// is warming up).
+    pub fn autoscale(&mut self, s: usize, tick: u64, point: usize, dt: f64, backlog_end: f64) {
+        let Some(policy) = self.autoscale else { return };
+        let cs = &mut self.stacks[s];
+        cs.close_segment(tick + 1, &mut self.raw[s], &mut self.series, point, dt, self.mean_service);
+        let pending = cs.pending_total;
+        let utilisation = if cs.eval_capacity_secs > 0.0 {
+            cs.eval_busy_secs / cs.eval_capacity_secs
+        } else if cs.eval_busy_secs > 0.0 || backlog_end > 0.0 {
+            1.0
+        } else {
+            0.0
+        };
+        let active = f64::from(cs.active.max(1));
+        let desired = ((active * utilisation / policy.target_utilisation).ceil() as u32).clamp(cs.min, cs.max);
+        let current = cs.active + pending;
+        if desired > current {
+            cs.pending.push((tick + 1 + self.warmup_ticks, desired - current));
+        } else if desired < cs.active && pending == 0 {
+            cs.active = desired;
+        }
+        cs.resize(self.concurrency, self.mu);
+        cs.eval_busy_secs = 0.0;
+        cs.eval_capacity_secs = 0.0;
+    }
+
+    /// Ends tick `tick` (after every stack was served).
+    pub fn end_tick(&mut self, tick: u64) {
+        if tick + 1 == self.next_eval_tick {
+            self.next_eval_tick = self.next_eval_tick.saturating_add(self.eval_ticks);
+        }
+    }
+
+    /// Closes the current segment of every stack in `live` before tick
+    /// `end` (the end of series point `point`).
+    pub fn close_segments(&mut self, live: &[usize], end: u64, point: usize, dt: f64) {
+        for &s in live {
+            self.stacks[s].close_segment(end, &mut self.raw[s], &mut self.series, point, dt, self.mean_service);
+        }
+    }
+}
+
+/// Each tenant's queue state that a slow tick reads and writes.
+struct Queues<'a> {
+    backlog: &'a mut [f64],
+    backlog_start: &'a mut [f64],
+    served: &'a mut [f64],
+    timeout_drops: &'a mut [f64],
+}
+
+/// One slow tick of a compute stack: its members' backlog and admitted
+/// requests are served FIFO or weighted-fair within `capacity`, and what
+/// would wait longer than the timeout is dropped. Returns the requests
+/// served and the backlog left.
+#[allow(clippy::too_many_arguments)]
+fn serve_slowly(
+    members: &[u32],
+    fairness: FairnessFile,
+    capacity: f64,
+    max_backlog: f64,
+    dt: f64,
+    timeout: f64,
+    weights: &[f64],
+    now: &[TickFlow],
+    queues: Queues<'_>,
+    raw: &mut [TenantRaw],
+) -> (f64, f64) {
+    let Queues { backlog, backlog_start, served: compute_served, timeout_drops } = queues;
+    let mut backlog_total: f64 = 0.0;
+    let mut arrived: f64 = 0.0;
+    for &t in members {
+        let t = t as usize;
+        timeout_drops[t] = 0.0;
+        backlog_start[t] = backlog[t];
+        backlog_total += backlog[t];
+        arrived += now[t].admitted as f64;
+    }
+    let mut served_total = 0.0;
+    let mut backlog_end = 0.0;
+    match fairness {
+        FairnessFile::Fifo => {
+            let from_backlog = backlog_total.min(capacity);
+            let old_ratio = if backlog_total > 0.0 { from_backlog / backlog_total } else { 0.0 };
+            let from_new = arrived.min(capacity - from_backlog);
+            let new_ratio = if arrived > 0.0 { from_new / arrived } else { 0.0 };
+            for &t in members {
+                let t = t as usize;
+                let a = now[t].admitted as f64;
+                let old = backlog[t] * old_ratio;
+                let new = a * new_ratio;
+                compute_served[t] = old + new;
+                raw[t].compute_requests += old + new;
+                backlog[t] = backlog[t] - old + (a - new);
+                backlog_end += backlog[t];
+                served_total += old + new;
+            }
+            // Timeouts: what would wait longer than the timeout is dropped.
+            if backlog_end > max_backlog {
+                let keep_ratio = if backlog_end > 0.0 { max_backlog / backlog_end } else { 0.0 };
+                backlog_end = 0.0;
+                for &t in members {
+                    let t = t as usize;
+                    let drop = backlog[t] * (1.0 - keep_ratio);
+                    backlog[t] -= drop;
+                    timeout_drops[t] = drop;
+                    raw[t].dropped_timeout += drop;
+                    backlog_end += backlog[t];
+                }
+            }
+        }
+        FairnessFile::WeightedFair => {
+            for &t in members {
+                let t = t as usize;
+                backlog[t] += now[t].admitted as f64;
+                compute_served[t] = 0.0;
+            }
+            let mut remaining = capacity;
+            for _round in 0..64 {
+                let weight_sum: f64 = members
+                    .iter()
+                    .filter(|&&t| backlog[t as usize] - compute_served[t as usize] > 1e-12)
+                    .map(|&t| weights[t as usize])
+                    .sum();
+                if weight_sum <= 0.0 || remaining <= 1e-12 {
+                    break;
+                }
+                let mut used = 0.0;
+                for &t in members {
+                    let t = t as usize;
+                    let want = backlog[t] - compute_served[t];
+                    if want > 1e-12 {
+                        let give = (remaining * weights[t] / weight_sum).min(want);
+                        compute_served[t] += give;
+                        used += give;
+                    }
+                }
+                remaining -= used;
+                if used <= 1e-12 {
+                    break;
+                }
+            }
+            for &t in members {
+                let t = t as usize;
+                backlog[t] -= compute_served[t];
+                if backlog[t] < 1e-9 {
+                    compute_served[t] += backlog[t];
+                    backlog[t] = 0.0;
+                }
+                raw[t].compute_requests += compute_served[t];
+                served_total += compute_served[t];
+                // Timeouts: each tenant's queue drains at its own rate.
+                let limit = compute_served[t] / dt * timeout;
+                if backlog[t] > limit {
+                    timeout_drops[t] = backlog[t] - limit;
+                    raw[t].dropped_timeout += backlog[t] - limit;
+                    backlog[t] = limit;
+                }
+                backlog_end += backlog[t];
+            }
+        }
+    }
+    (served_total, backlog_end)
+}

@@ -1,0 +1,152 @@
+//! Raw results of one task (one design, one replication, with or without
+//! spikes): per tenant, per stack and per series point, before cost
+//! attribution, merging of parts and reduction over replications.
+//!
+//! Plain data; the engine writes it, [`crate::sim::parts`],
+//! [`crate::sim::cost`] and the reduction read it.
+
+use crate::sim::histogram::Histogram;
+use crate::sim::latency::Mixture;
+
+/// Raw results of one tenant in one task.
+#[derive(Debug, Clone, Default)]
+pub struct TenantRaw {
+    /// Requests that arrived.
+    pub offered: f64,
+    /// Requests past every gateway throttle.
+    pub admitted: f64,
+    /// Requests refused by the tenant's usage-plan bucket.
+    pub throttled_plan: f64,
+    /// Requests refused by the tenant's quotas.
+    pub throttled_quota: f64,
+    /// Requests refused by the shared account bucket.
+    pub throttled_account: f64,
+    /// Requests served to the end.
+    pub served: f64,
+    /// Requests that waited longer than the queue timeout.
+    pub dropped_timeout: f64,
+    /// Requests refused by a database partition's cap.
+    pub dropped_partition: f64,
+    /// Requests still queued when the run ended.
+    pub in_flight: f64,
+    /// Sum of the served requests' mean latencies, seconds.
+    pub latency_sum_secs: f64,
+    /// Latency percentiles over the run, ms.
+    pub p50_ms: f64,
+    /// 95th percentile, ms.
+    pub p95_ms: f64,
+    /// 99th percentile, ms.
+    pub p99_ms: f64,
+    /// Requests its compute stack served.
+    pub compute_requests: f64,
+    /// Compute busy time those requests took, seconds.
+    pub compute_busy_secs: f64,
+    /// Database capacity units its requests consumed.
+    pub db_units: f64,
+    /// Database operations served.
+    pub db_ops: f64,
+    /// Requests offered while inside another tenant's spike window.
+    pub window_offered: f64,
+    /// Of those, requests lost at shared resources.
+    pub window_unserved: f64,
+    /// p99 latency inside other tenants' spike windows, ms.
+    pub window_p99_ms: f64,
+    /// Attributed cost per layer (gateway, compute, database) and overhead,
+    /// USD per month; filled by the cost module.
+    pub cost_usd_per_month: [f64; 4],
+}
+
+/// Raw results of one stack in one task.
+#[derive(Debug, Clone, Default)]
+pub struct StackRaw {
+    /// Instance-seconds paid for (active and warming up).
+    pub instance_secs: f64,
+    /// Instance-seconds of active instances.
+    pub active_instance_secs: f64,
+    /// Server-seconds spent serving.
+    pub busy_secs: f64,
+    /// Server-seconds available.
+    pub capacity_secs: f64,
+    /// Most active instances at once.
+    pub peak_instances: f64,
+    /// Requests the stack handled.
+    pub requests: f64,
+    /// Database read units served.
+    pub read_units: f64,
+    /// Database write units served.
+    pub write_units: f64,
+    /// Monthly cost of the stack (usage and overhead), filled by cost.
+    pub cost_usd_per_month: f64,
+    /// Part of it not attributed to any tenant.
+    pub unallocated_usd_per_month: f64,
+}
+
+/// Raw time series of one task, indexed `[point]`: rates per second once
+/// the task finishes (sums until then).
+#[derive(Debug, Clone, Default)]
+pub struct FlowRaw {
+    /// Requests arriving.
+    pub offered: Vec<f64>,
+    /// Requests past the gateway.
+    pub admitted: Vec<f64>,
+    /// Requests refused at the gateway.
+    pub throttled: Vec<f64>,
+    /// Requests dropped after admission.
+    pub dropped: Vec<f64>,
+    /// Requests served.
+    pub served: Vec<f64>,
+    /// p99 latency of the point, ms.
+    pub p99_ms: Vec<f64>,
+}
+
+impl FlowRaw {
+    /// Zeroed series of `points` points.
+    pub fn new(points: usize) -> Self {
+        Self {
+            offered: vec![0.0; points],
+            admitted: vec![0.0; points],
+            throttled: vec![0.0; points],
+            dropped: vec![0.0; points],
+            served: vec![0.0; points],
+            p99_ms: vec![0.0; points],
+        }
+    }
+}
+
+/// Raw results of one task.
+#[derive(Debug, Clone, Default)]
+pub struct TaskRaw {
+    /// Tenants this task simulated (all but in a no-spike baseline, which
+    /// only needs the tenants connected to a spiking tenant).
+    pub active: Vec<bool>,
+    /// Per tenant, in file order.
+    pub tenants: Vec<TenantRaw>,
+    /// Each tier's p99 over the run, ms.
+    pub tier_p99_ms: Vec<f64>,
+    /// Per stack, by layer.
+    pub stacks: [Vec<StackRaw>; 3],
+    /// Ticks per series point (the last point may have fewer).
+    pub ticks_per_point: u64,
+    /// Ticks simulated in each point.
+    pub point_ticks: Vec<u64>,
+    /// Each tier's flows.
+    pub tiers: Vec<FlowRaw>,
+    /// All tenants' flows.
+    pub total: FlowRaw,
+    /// Series of the focus tenants, in the order given.
+    pub focus: Vec<(usize, FlowRaw)>,
+    /// Mean active instances per point, over every compute stack.
+    pub instances: Vec<f64>,
+    /// Compute utilisation per point.
+    pub utilisation: Vec<f64>,
+    /// Busy and capacity seconds of the compute stacks per point (the
+    /// utilisation's parts, for merging).
+    pub busy_secs: Vec<f64>,
+    /// See [`TaskRaw::busy_secs`].
+    pub capacity_secs: Vec<f64>,
+    /// Each tier's run latency histogram.
+    pub tier_hist: Vec<Histogram>,
+    /// Each point's latency weights per tier, `[point][tier]`; kept only
+    /// for a part of a design, whose p99 series are read after merging.
+    pub tier_mixtures: Vec<Vec<Mixture>>,
+}

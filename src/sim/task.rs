@@ -1,0 +1,601 @@
+//! One simulation task: one design, one replication, with or without
+//! spikes. Time-stepped; each layer's state is a type of its own,
+//! allocated once before the loop, and nothing in the tick loop allocates
+//! (beyond the bounded latency cache).
+//!
+//! Per tick, in the model's order ([`Task::step`]): event windows →
+//! arrivals and usage plans → shared account buckets → compute stacks →
+//! database partitions → the tenants simulated one by one → series.
+//! The engine never reads the wall clock: the one that balances drawing
+//! between threads comes from the caller.
+
+use crate::scenario::file::LayerName;
+use crate::scenario::model::{Design, Pattern, Scenario, Topology};
+use crate::sim::compute::Compute;
+use crate::sim::database::{Database, MANY_SHARDS};
+use crate::sim::drawer::{Arrivals, Drawer, Row, distinct_patterns, empty_row};
+use crate::sim::gateway::{AccountBuckets, Inflow, admitted_intensity, reset_quotas};
+use crate::sim::histogram::Histogram;
+use crate::sim::latency::{LatencyBook, SharedPmfs, key_of};
+use crate::sim::raw::TaskRaw;
+use crate::sim::series::Series;
+use crate::sim::tenants::{SlowList, Tenants, TickFlow};
+use crate::sim::windows::{
+    EpochState, Spike, WindowFlags, Windows, capacity_lost_at, close_window, flush_epoch, spike_component,
+    spike_factor_at, spikes_of,
+};
+use crate::sim::{RunControl, WallClock};
+
+/// Ticks between progress updates and cancellation checks.
+const PROGRESS_STRIDE: u64 = 256;
+
+/// The tenants one task simulates: a design whose stacks fall into
+/// independent groups runs as several parts (see [`crate::sim::parts`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Part<'a> {
+    /// Tenants of this part; `None` for the whole design.
+    pub members: Option<&'a [bool]>,
+    /// This part simulates the stacks with no tenants (one part does).
+    pub first: bool,
+}
+
+/// What a task simulates, as index lists (a part of a design skips the
+/// rest without looking at it).
+#[derive(Debug)]
+struct Live {
+    tenants: Vec<usize>,
+    gateway: Vec<usize>,
+    compute: Vec<usize>,
+    database: Vec<usize>,
+}
+
+/// One task's whole state.
+struct Task<'a> {
+    sc: &'a Scenario,
+    design: &'a Design,
+    dt: f64,
+    /// The tick after the last one simulated (a no-spike baseline stops
+    /// when the last spike ends).
+    end_tick: u64,
+    active: Vec<bool>,
+    live: Live,
+    patterns: Vec<Pattern>,
+    pattern_factor: Vec<f64>,
+    /// The spikes this task applies.
+    spikes: Vec<Spike>,
+    quota_period: [u64; 3],
+    windows: Windows,
+    tenants: Tenants,
+    slow: SlowList,
+    accounts: AccountBuckets,
+    compute: Compute,
+    database: Option<Database>,
+    series: Series,
+    book: LatencyBook<'a>,
+    control: &'a RunControl,
+}
+
+/// The stacks of `topology` a task simulates: those with an active
+/// member, and those with none in the `first` part.
+fn live_stacks(topology: &Topology, active: &[bool], first: bool) -> Vec<usize> {
+    (0..topology.stacks.len())
+        .filter(|&s| {
+            let tenants = &topology.stacks[s].tenants;
+            if tenants.is_empty() { first } else { tenants.iter().any(|&t| active[t as usize]) }
+        })
+        .collect()
+}
+
+/// Runs one task. Returns `None` when cancelled.
+#[allow(clippy::too_many_arguments)]
+pub fn simulate(
+    sc: &Scenario,
+    design: &Design,
+    replication: u32,
+    with_spikes: bool,
+    part: Part<'_>,
+    arrivals: Arrivals<'_>,
+    shared: &SharedPmfs,
+    focus: &[usize],
+    control: &RunControl,
+    clock: Option<&WallClock>,
+) -> Option<TaskRaw> {
+    let table = match arrivals {
+        Arrivals::Table(table) => Some(table),
+        Arrivals::Inline | Arrivals::Ahead => None,
+    };
+    let mut task = Task::new(sc, design, replication, with_spikes, part, table.is_some(), shared, focus, control);
+    let mut drawer =
+        matches!(arrivals, Arrivals::Ahead).then(|| Drawer::new(sc, replication, with_spikes, &task.active));
+    if drawer.is_some() {
+        task.tenants.inflows.iter_mut().for_each(|f| f.from_table = true);
+    }
+    let end_tick = task.end_tick;
+    let n = sc.tenants.len();
+    let finished = match (&mut drawer, table) {
+        (Some(drawer), _) => drawer.drive(sc, end_tick, clock, |tick, row| task.step(tick, row)),
+        (None, Some(table)) => (0..end_tick).all(|tick| task.step(tick, table.row(tick, n))),
+        (None, None) => (0..end_tick).all(|tick| task.step(tick, empty_row())),
+    };
+    if !finished {
+        return None;
+    }
+    let throttled: Vec<(i64, i64)> = match (&drawer, table) {
+        (Some(drawer), _) => drawer.throttled(),
+        (None, Some(table)) => {
+            let in_baseline = end_tick < sc.clock.ticks;
+            (0..n)
+                .map(|t| {
+                    let f = &task.tenants.inflows[t];
+                    if f.from_table { table.throttled(t, in_baseline) } else { (f.throttled_plan, f.throttled_quota) }
+                })
+                .collect()
+        }
+        (None, None) => task.tenants.inflows.iter().map(|f| (f.throttled_plan, f.throttled_quota)).collect(),
+    };
+    Some(task.finish(&throttled))
+}
+
+impl<'a> Task<'a> {
+    /// The state at t = 0; `from_table` when arrivals are read from a
+    /// replication's table.
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        sc: &'a Scenario,
+        design: &'a Design,
+        replication: u32,
+        with_spikes: bool,
+        part: Part<'_>,
+        from_table: bool,
+        shared: &'a SharedPmfs,
+        focus: &[usize],
+        control: &'a RunControl,
+    ) -> Self {
+        let n = sc.tenants.len();
+        let mut active: Vec<bool> = if with_spikes { vec![true; n] } else { spike_component(sc, design) };
+        if let Some(members) = part.members {
+            active.iter_mut().zip(members).for_each(|(a, &m)| *a &= m);
+        }
+        let gw_topology = &design.layers[LayerName::Gateway.index()];
+        let c_topology = &design.layers[LayerName::Compute.index()];
+        let db_topology = &design.layers[LayerName::Database.index()];
+        let (patterns, pattern_of) = distinct_patterns(sc);
+        let windows = Windows::new(sc);
+        let spiking = windows.spiking(n);
+        let database = sc.database.as_ref().map(|layer| Database::new(sc, layer, db_topology, &active));
+        // One record per tenant for the arrival pass (one bounds check,
+        // one cache line or two).
+        let inflows: Vec<Inflow> = (0..n)
+            .map(|t| {
+                // A tenant with one key shard adds its demand directly.
+                let (db_slot, db_read_units, db_write_units) =
+                    database.as_ref().map_or((MANY_SHARDS, 0.0, 0.0), |db| db.single_slot(t));
+                Inflow {
+                    active: active[t],
+                    gw: gw_topology.stack_of_tenant.get(t).copied().unwrap_or(0),
+                    compute: c_topology.stack_of_tenant[t],
+                    db: db_topology.stack_of_tenant.get(t).copied().unwrap_or(0),
+                    db_slot,
+                    db_read_units,
+                    db_write_units,
+                    // A baseline draws its spiking tenants' unspiked arrivals.
+                    from_table: from_table && (with_spikes || !spiking[t]),
+                    ..Inflow::new(sc, t, replication, pattern_of[t])
+                }
+            })
+            .collect();
+        let live = Live {
+            tenants: (0..n).filter(|&t| active[t]).collect(),
+            gateway: live_stacks(gw_topology, &active, part.first),
+            compute: live_stacks(c_topology, &active, part.first),
+            database: live_stacks(db_topology, &active, part.first),
+        };
+        let tier_of: Vec<usize> = sc.tenants.iter().map(|t| t.tier).collect();
+        let series = Series::new(sc.clock.ticks, sc.tiers.len(), n, focus, part.members.is_some());
+        Self {
+            sc,
+            design,
+            dt: sc.clock.tick_secs,
+            end_tick: if with_spikes { sc.clock.ticks } else { crate::sim::windows::baseline_ticks(sc) },
+            live,
+            pattern_factor: vec![1.0; patterns.len()],
+            patterns,
+            spikes: spikes_of(sc, with_spikes),
+            quota_period: [0; 3],
+            book: LatencyBook::new(shared, tier_of, sc.tiers.len(), focus, windows.tracked()),
+            windows,
+            tenants: Tenants::new(inflows),
+            slow: SlowList::new(n),
+            accounts: AccountBuckets::new(sc.gateway.as_ref(), gw_topology),
+            compute: Compute::new(sc, c_topology, series.points),
+            database,
+            series,
+            active,
+            control,
+        }
+    }
+
+    /// Simulates tick `tick`, whose drawn arrivals are in `row` (empty
+    /// when the task draws its own); false when the run was cancelled.
+    fn step(&mut self, tick: u64, row: Row<'_>) -> bool {
+        if tick.is_multiple_of(PROGRESS_STRIDE) && tick > 0 {
+            if self.control.is_cancelled() {
+                return false;
+            }
+            self.control.add_progress(PROGRESS_STRIDE);
+        }
+        let t_secs = tick as f64 * self.dt;
+        let point = self.series.begin_tick();
+        self.move_windows(tick, t_secs);
+        let lost = capacity_lost_at(self.sc, t_secs);
+        self.arrive(t_secs, row);
+        self.apply_account_buckets(1.0 - lost[LayerName::Gateway.index()]);
+        self.serve_compute(tick, point, 1.0 - lost[LayerName::Compute.index()]);
+        self.serve_database(tick, 1.0 - lost[LayerName::Database.index()]);
+        self.record_slow_tenants(tick);
+        if self.series.ends_point(tick) {
+            self.end_point(tick, point);
+        }
+        true
+    }
+
+    /// Event windows at `t_secs`. When the set of running spikes changes,
+    /// so does who is inside another tenant's window: what was gathered
+    /// under the old flags is recorded first.
+    fn move_windows(&mut self, tick: u64, t_secs: f64) {
+        if self.windows.advance(t_secs) {
+            let window = self.windows.flags();
+            flush_epochs(
+                &self.live.compute,
+                self.compute_topology(),
+                &self.compute,
+                false,
+                tick,
+                &mut self.tenants,
+                &mut self.book,
+                &window,
+            );
+            close_window(&mut self.tenants, &window);
+            self.windows.recount();
+        }
+    }
+
+    /// The design's compute stacks.
+    fn compute_topology(&self) -> &'a Topology {
+        &self.design.layers[LayerName::Compute.index()]
+    }
+
+    /// Arrivals and the per-tenant part of the gateway (usage plans and
+    /// quotas); each tenant's admitted requests are added to its stacks'
+    /// demand.
+    fn arrive(&mut self, t_secs: f64, row: Row<'_>) {
+        let (sc, dt) = (self.sc, self.dt);
+        let inflows = &mut self.tenants.inflows;
+        for spike in &self.spikes {
+            inflows[spike.tenant].spike_factor = spike_factor_at(&self.spikes, spike.tenant, t_secs);
+        }
+        for (f, p) in self.pattern_factor.iter_mut().zip(&self.patterns) {
+            *f = p.factor_at(t_secs, sc.clock.start_hour);
+        }
+        reset_quotas(inflows, &mut self.quota_period, t_secs);
+        for &t in &self.live.tenants {
+            let (f, flow) = (&mut inflows[t], &mut self.tenants.now[t]);
+            let lambda = f.rate_per_sec * self.pattern_factor[f.pattern] * f.spike_factor;
+            let (offered, allowed) = if f.from_table {
+                let drawn = row.of(t);
+                f.offered += drawn.offered;
+                (drawn.offered, drawn.admitted)
+            } else {
+                f.arrive(sc, lambda, dt)
+            };
+            let intensity = admitted_intensity(lambda, offered, allowed);
+            f.plan_admitted += allowed;
+            *flow = TickFlow { intensity, plan_admitted: allowed, admitted: allowed };
+            self.accounts.add(f.gw, allowed);
+            self.compute.stacks[f.compute as usize].add(allowed, intensity);
+            if let Some(db) = &mut self.database {
+                db.add(f, t, allowed as f64);
+            }
+        }
+    }
+
+    /// Shared account buckets: when one binds, its members' admitted
+    /// requests (and their stacks' demand) shrink.
+    fn apply_account_buckets(&mut self, keep: f64) {
+        if self.sc.gateway.is_none() {
+            self.accounts.clear();
+            return;
+        }
+        let refill = self.accounts.refill(keep, self.dt);
+        let topology = &self.design.layers[LayerName::Gateway.index()];
+        let window = self.windows.flags();
+        for &s in &self.live.gateway {
+            let (demand, allowed) = self.accounts.take(s, refill);
+            if allowed == demand {
+                continue;
+            }
+            let members = &topology.stacks[s].tenants;
+            let Tenants { inflows, now, totals, raw } = &mut self.tenants;
+            self.accounts.share(s, members, allowed, demand, now);
+            for &t in members {
+                let t = t as usize;
+                let flow = &mut now[t];
+                let cut = flow.plan_admitted - flow.admitted;
+                if cut == 0 {
+                    continue;
+                }
+                let f = &inflows[t];
+                totals[t].throttled_account += cut;
+                if window.of(t) {
+                    raw[t].window_unserved += cut as f64;
+                }
+                let lambda_cut = flow.intensity * cut as f64 / flow.plan_admitted as f64;
+                flow.intensity -= lambda_cut;
+                self.compute.stacks[f.compute as usize].add(-cut, -lambda_cut);
+                if let Some(db) = &mut self.database {
+                    db.add(f, t, -(cut as f64));
+                }
+            }
+        }
+    }
+
+    /// Compute stacks serve their backlog and arrivals, move to this
+    /// tick's latency state and scale.
+    fn serve_compute(&mut self, tick: u64, point: usize, keep: f64) {
+        self.slow.tenants.clear();
+        let dt = self.dt;
+        let evaluates = self.compute.evaluates(tick);
+        let topology = self.compute_topology();
+        for &s in &self.live.compute {
+            let members = &topology.stacks[s].tenants;
+            let done = self.compute.serve(s, members, tick, point, keep, dt, &self.tenants.now, &mut self.tenants.raw);
+            if done.slow {
+                for &t in members {
+                    self.slow.mark(t, tick);
+                    // The database's demand counted the admitted requests
+                    // (a tenant this task does not simulate has neither).
+                    let tu = t as usize;
+                    let extra = self.compute.served[tu] - self.tenants.now[tu].admitted as f64;
+                    if let Some(db) = &mut self.database
+                        && extra != 0.0
+                    {
+                        db.add(&self.tenants.inflows[tu], tu, extra);
+                    }
+                }
+            }
+            let state = self.compute.wait_state(s, members, done.lambda, dt);
+            let stack = &self.compute.stacks[s];
+            if let Some(next) = stack.next_epoch(&state, self.compute.service()) {
+                if stack.epoch_changes(&next) {
+                    let window = self.windows.flags();
+                    flush_epoch(members, stack.epoch(), true, true, tick, &mut self.tenants, &mut self.book, &window);
+                }
+                self.compute.stacks[s].enter(state, next);
+            }
+            self.compute.count_served(s, done.served);
+            if evaluates {
+                self.compute.autoscale(s, tick, point, dt, done.backlog_end);
+            }
+        }
+        self.compute.end_tick(tick);
+    }
+
+    /// Database stacks: a stack whose partitions cannot reach a cap this
+    /// tick serves everything; otherwise it is simulated partition by
+    /// partition and its members one by one.
+    fn serve_database(&mut self, tick: u64, keep: f64) {
+        let Some(db) = &mut self.database else { return };
+        let Tenants { inflows, now, raw, .. } = &mut self.tenants;
+        let compute = &self.compute;
+        let ops_of = |t: usize| {
+            if compute.stacks[inflows[t].compute as usize].slow { compute.served[t] } else { now[t].admitted as f64 }
+        };
+        let topology = &self.design.layers[LayerName::Database.index()];
+        db.apply(self.sc, topology, &self.live.database, tick, keep, self.dt, ops_of, &mut self.slow, raw);
+    }
+
+    /// Tenants simulated one by one: served counts, losses inside others'
+    /// windows, and latency at their own tick's state.
+    fn record_slow_tenants(&mut self, tick: u64) {
+        let window = self.windows.flags();
+        let weighted_fair = self.compute.weighted_fair();
+        for &t in &self.slow.tenants {
+            let t = t as usize;
+            let flow = self.tenants.now[t];
+            self.tenants.totals[t].slow_admitted += flow.admitted;
+            let f = &self.tenants.inflows[t];
+            let r = &mut self.tenants.raw[t];
+            let stack = &self.compute.stacks[f.compute as usize];
+            let (ops, dropped_in_queue) = if stack.slow {
+                (self.compute.served[t], self.compute.timeout_drops[t])
+            } else {
+                r.compute_requests += flow.admitted as f64;
+                (flow.admitted as f64, 0.0)
+            };
+            let served = match &mut self.database {
+                Some(db) => db.served(t, f.db as usize, &self.sc.tenants[t].load, ops, tick, r),
+                None => ops,
+            };
+            r.served += served;
+            let in_window = window.of(t);
+            if in_window {
+                // Only losses at shared resources: a tenant's own usage plan
+                // and quotas cannot be exhausted by its neighbours (but by
+                // its own earlier spike, which the no-spike baseline lacks).
+                r.window_unserved += ops - served + dropped_in_queue;
+            }
+            if served > 0.0 {
+                let epoch = if weighted_fair && stack.slow {
+                    let state = &self.compute.tenant_state[t];
+                    EpochState {
+                        key: key_of(state),
+                        mean_latency_secs: state.mean_latency_secs(self.compute.service()),
+                    }
+                } else {
+                    stack.epoch()
+                };
+                r.latency_sum_secs += served * epoch.mean_latency_secs;
+                self.book.record(t, epoch.key, served, in_window, tick);
+            }
+        }
+    }
+
+    /// Ends series point `point` with tick `tick`.
+    fn end_point(&mut self, tick: u64, point: usize) {
+        let dt = self.dt;
+        self.compute.close_segments(&self.live.compute, tick + 1, point, dt);
+        let window = self.windows.flags();
+        flush_epochs(
+            &self.live.compute,
+            self.compute_topology(),
+            &self.compute,
+            tick + 1 == self.sc.clock.ticks,
+            tick,
+            &mut self.tenants,
+            &mut self.book,
+            &window,
+        );
+        self.series.end_point(point, &self.live.tenants, &self.tenants, &mut self.book);
+    }
+
+    /// The raw results, once every tick is simulated; `throttled` holds
+    /// each tenant's requests throttled by its plan and by its quotas.
+    fn finish(mut self, throttled: &[(i64, i64)]) -> TaskRaw {
+        let sc = self.sc;
+        let end_tick = self.end_tick;
+        self.control.add_progress(end_tick % PROGRESS_STRIDE);
+        let window = self.windows.flags();
+        if end_tick < sc.clock.ticks {
+            flush_epochs(
+                &self.live.compute,
+                self.compute_topology(),
+                &self.compute,
+                true,
+                end_tick,
+                &mut self.tenants,
+                &mut self.book,
+                &window,
+            );
+        }
+        // The last point flushed every epoch; what is left are the window
+        // counts and the totals of fast ticks.
+        close_window(&mut self.tenants, &window);
+        self.accounts.finish(sc.gateway.as_ref());
+        if let Some(db) = &mut self.database {
+            db.finish();
+        }
+        let mean_service = self.compute.mean_service_secs();
+        let Tenants { inflows, totals, raw, .. } = &mut self.tenants;
+        for (t, r) in raw.iter_mut().enumerate() {
+            let f = &inflows[t];
+            let fast = totals[t].fast(f) as f64;
+            r.served += fast;
+            r.compute_requests += fast;
+            if let Some(db) = &mut self.database
+                && f.active
+            {
+                db.serve_all(f.db as usize, &sc.tenants[t].load, fast, r);
+            }
+            r.compute_busy_secs = r.compute_requests * mean_service;
+            r.offered = f.offered as f64;
+            r.admitted = (f.plan_admitted - totals[t].throttled_account) as f64;
+            let (throttled_plan, throttled_quota) = throttled[t];
+            r.throttled_plan = throttled_plan as f64;
+            r.throttled_quota = throttled_quota as f64;
+            r.throttled_account = totals[t].throttled_account as f64;
+        }
+
+        self.book.flush_all();
+        let mut tier_hist: Vec<Histogram> = (0..sc.tiers.len()).map(|_| Histogram::fine()).collect();
+        for (t, r) in raw.iter_mut().enumerate() {
+            r.in_flight = self.compute.backlog[t];
+            let h = &self.book.run[t];
+            r.p50_ms = h.quantile_ms(0.5);
+            r.p95_ms = h.quantile_ms(0.95);
+            r.p99_ms = h.quantile_ms(0.99);
+            if let Some(w) = self.book.window.get(t) {
+                r.window_p99_ms = w.quantile_ms(0.99);
+            }
+            tier_hist[sc.tenants[t].tier].merge(h);
+        }
+        let Compute { raw: compute_raw, series: stack_series, .. } = self.compute;
+        let series = self.series.finish(self.dt, stack_series);
+        TaskRaw {
+            active: self.active,
+            tenants: std::mem::take(raw),
+            tier_p99_ms: tier_hist.iter().map(|h| h.quantile_ms(0.99)).collect(),
+            tier_hist,
+            stacks: [self.accounts.raw, compute_raw, self.database.map(|db| db.raw).unwrap_or_default()],
+            ticks_per_point: series.ticks_per_point,
+            point_ticks: series.point_ticks,
+            tiers: series.tiers,
+            total: series.total,
+            focus: series.focus,
+            instances: series.instances,
+            utilisation: series.utilisation,
+            busy_secs: series.busy_secs,
+            capacity_secs: series.capacity_secs,
+            tier_mixtures: series.tier_mixtures,
+        }
+    }
+}
+
+/// Records the epochs of every stack in `live` between ticks (see
+/// [`flush_epoch`]).
+#[allow(clippy::too_many_arguments)]
+fn flush_epochs(
+    live: &[usize],
+    topology: &Topology,
+    compute: &Compute,
+    close_mean: bool,
+    tick: u64,
+    tenants: &mut Tenants,
+    book: &mut LatencyBook<'_>,
+    window: &WindowFlags<'_>,
+) {
+    for &s in live {
+        flush_epoch(
+            &topology.stacks[s].tenants,
+            compute.stacks[s].epoch(),
+            false,
+            close_mean,
+            tick,
+            tenants,
+            book,
+            window,
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::drawer::ArrivalTable;
+    use crate::sim::drawer::tests::scenario;
+
+    #[test]
+    fn reading_the_arrival_table_gives_what_drawing_gives() {
+        let sc = scenario();
+        let control = RunControl::new();
+        let Some(table) = ArrivalTable::draw(&sc, 0, &control) else { panic!("the table draws") };
+        let shared = SharedPmfs::new(sc.compute.service);
+        let whole = Part { members: None, first: true };
+        let focus = [0, 12];
+        let clock = WallClock::new(|| 0.0);
+        // With spikes every tenant reads the table; the baseline draws the
+        // spiking tenant's unspiked arrivals itself and reads the others.
+        for with_spikes in [true, false] {
+            let run = |arrivals, clock| {
+                simulate(&sc, &sc.designs[0], 0, with_spikes, whole, arrivals, &shared, &focus, &control, clock)
+            };
+            let Some(drawn) = run(Arrivals::Inline, None) else { panic!("runs") };
+            for (arrivals, clock) in
+                [(Arrivals::Table(&table), None), (Arrivals::Ahead, None), (Arrivals::Ahead, Some(&clock))]
+            {
+                let Some(other) = run(arrivals, clock) else { panic!("runs") };
+                assert_eq!(format!("{drawn:?}"), format!("{other:?}"), "{arrivals:?}, with spikes: {with_spikes}");
+            }
+            assert!(drawn.tenants.iter().any(|t| t.throttled_quota > 0.0 || t.throttled_plan > 0.0));
+        }
+    }
+}

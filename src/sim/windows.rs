@@ -1,0 +1,239 @@
+//! Event windows and latency epochs.
+//!
+//! Spikes multiply a tenant's rate over a window; every other tenant is
+//! *inside* that window while it runs, and its latency and losses there
+//! feed the noisy-neighbour figures. Capacity losses scale a layer's
+//! capacity over theirs.
+//!
+//! A tenant's fast ticks (see [`crate::sim::tenants::Totals`]) are
+//! recorded in *epochs*: the weight gathered while its compute stack's
+//! latency state stays the same is recorded at once, when the state
+//! changes, a window opens or closes, or a series point ends.
+
+use crate::scenario::model::{Design, Event, Scenario};
+use crate::sim::latency::{Key, LatencyBook};
+use crate::sim::parts::connected_groups;
+use crate::sim::tenants::Tenants;
+
+/// A tenant's rate multiplied by `factor` over `[start_secs, end_secs)`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Spike {
+    /// The spiking tenant.
+    pub tenant: usize,
+    /// Window start, seconds.
+    pub start_secs: f64,
+    /// Window end, seconds.
+    pub end_secs: f64,
+    /// Rate multiplier.
+    pub factor: f64,
+}
+
+impl Spike {
+    /// True while the spike runs at `t_secs`.
+    #[inline]
+    pub fn runs_at(&self, t_secs: f64) -> bool {
+        t_secs >= self.start_secs && t_secs < self.end_secs
+    }
+}
+
+/// The spikes a task applies: none in a no-spike baseline.
+pub fn spikes_of(sc: &Scenario, with_spikes: bool) -> Vec<Spike> {
+    sc.events
+        .iter()
+        .filter_map(|e| match *e {
+            Event::Spike { tenant, start_secs, end_secs, factor } if with_spikes => {
+                Some(Spike { tenant, start_secs, end_secs, factor })
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// The product of tenant `t`'s spikes running at `t_secs`.
+pub fn spike_factor_at(spikes: &[Spike], t: usize, t_secs: f64) -> f64 {
+    let mut factor = 1.0;
+    for s in spikes {
+        if s.tenant == t && s.runs_at(t_secs) {
+            factor *= s.factor;
+        }
+    }
+    factor
+}
+
+/// Ticks a no-spike baseline simulates: up to the end of the last spike
+/// (its results are only read inside spike windows).
+pub fn baseline_ticks(sc: &Scenario) -> u64 {
+    let last_end_secs = spikes_of(sc, true).iter().map(|s| s.end_secs).fold(0.0, f64::max);
+    ((last_end_secs / sc.clock.tick_secs).ceil() as u64).min(sc.clock.ticks)
+}
+
+/// Tenants connected to a spiking tenant through shared stacks (in any
+/// layer, transitively): the only ones whose results a spike can change.
+pub fn spike_component(sc: &Scenario, design: &Design) -> Vec<bool> {
+    let mut component = vec![false; sc.tenants.len()];
+    for group in connected_groups(sc, design) {
+        if sc.events.iter().any(|e| matches!(*e, Event::Spike { tenant, .. } if group.binary_search(&tenant).is_ok())) {
+            group.iter().for_each(|&t| component[t] = true);
+        }
+    }
+    component
+}
+
+/// The fraction of each layer's capacity lost at `t_secs` (capacity-loss
+/// events running then; overlapping losses compound).
+pub fn capacity_lost_at(sc: &Scenario, t_secs: f64) -> [f64; 3] {
+    let mut loss = [0.0f64; 3];
+    for e in &sc.events {
+        if let Event::CapacityLoss { layer, start_secs, end_secs, fraction } = *e
+            && t_secs >= start_secs
+            && t_secs < end_secs
+        {
+            let kept = 1.0 - loss[layer.index()];
+            loss[layer.index()] = 1.0 - kept * (1.0 - fraction);
+        }
+    }
+    loss
+}
+
+/// Which spikes run now, and so who is inside another tenant's window.
+#[derive(Debug)]
+pub struct Windows {
+    /// Every spike of the scenario (each defines a window, whether the
+    /// task applies it or not).
+    spikes: Vec<Spike>,
+    running: Vec<bool>,
+    /// Spikes of each tenant running now.
+    own_running: Vec<u32>,
+    /// Spikes running now.
+    running_count: u32,
+}
+
+impl Windows {
+    /// No window open yet, for a scenario of `tenants` tenants.
+    pub fn new(sc: &Scenario) -> Self {
+        let spikes = spikes_of(sc, true);
+        Self { running: vec![false; spikes.len()], spikes, own_running: vec![0; sc.tenants.len()], running_count: 0 }
+    }
+
+    /// True when the scenario has windows to track.
+    pub fn tracked(&self) -> bool {
+        !self.spikes.is_empty()
+    }
+
+    /// The tenants that have a spike (and so a window of their own).
+    pub fn spiking(&self, n: usize) -> Vec<bool> {
+        let mut spiking = vec![false; n];
+        for s in &self.spikes {
+            spiking[s.tenant] = true;
+        }
+        spiking
+    }
+
+    /// Notes which spikes run at `t_secs`; true when that set changed.
+    /// The flags stay those of the last tick until [`Windows::recount`]:
+    /// what was gathered under them must be flushed first.
+    pub fn advance(&mut self, t_secs: f64) -> bool {
+        let mut changed = false;
+        for (on, spike) in self.running.iter_mut().zip(&self.spikes) {
+            let running = spike.runs_at(t_secs);
+            changed |= running != *on;
+            *on = running;
+        }
+        changed
+    }
+
+    /// Brings the flags up to the spikes noted by [`Windows::advance`].
+    pub fn recount(&mut self) {
+        self.own_running.iter_mut().for_each(|a| *a = 0);
+        self.running_count = 0;
+        for (spike, &on) in self.spikes.iter().zip(&self.running) {
+            if on {
+                self.running_count += 1;
+                self.own_running[spike.tenant] += 1;
+            }
+        }
+    }
+
+    /// Who is inside another tenant's window now.
+    pub fn flags(&self) -> WindowFlags<'_> {
+        WindowFlags { track: self.tracked(), running: self.running_count, own_running: &self.own_running }
+    }
+}
+
+/// Whether tenant `t` is inside another tenant's event window this tick.
+#[derive(Debug, Clone, Copy)]
+pub struct WindowFlags<'a> {
+    track: bool,
+    running: u32,
+    own_running: &'a [u32],
+}
+
+impl WindowFlags<'_> {
+    /// True when tenant `t` is inside another tenant's window.
+    #[inline]
+    pub fn of(&self, t: usize) -> bool {
+        self.track && self.running > self.own_running[t]
+    }
+}
+
+/// A compute stack's current latency state, as the epochs record it.
+#[derive(Debug, Clone, Copy)]
+pub struct EpochState {
+    /// The latency distribution's key.
+    pub key: Key,
+    /// Its mean, seconds.
+    pub mean_latency_secs: f64,
+}
+
+/// Records the fast-tick weight the members of a compute stack gathered
+/// since their last flush under the stack's current latency state. With
+/// `open_tick`, the current tick's admitted requests are left for
+/// the next epoch (the stack's state is about to change); with
+/// `close_mean`, their latency sum is brought up to date too.
+#[allow(clippy::too_many_arguments)]
+pub fn flush_epoch(
+    members: &[u32],
+    state: EpochState,
+    open_tick: bool,
+    close_mean: bool,
+    tick: u64,
+    tenants: &mut Tenants,
+    book: &mut LatencyBook<'_>,
+    window: &WindowFlags<'_>,
+) {
+    for &t in members {
+        let t = t as usize;
+        let inflow = &tenants.inflows[t];
+        if !inflow.active {
+            continue;
+        }
+        let totals = &mut tenants.totals[t];
+        let mut fast = totals.fast(inflow);
+        if open_tick {
+            fast -= tenants.now[t].admitted;
+        }
+        let weight = fast - totals.latency_mark;
+        if weight > 0 {
+            book.record(t, state.key, weight as f64, window.of(t), tick);
+        }
+        totals.latency_mark = fast;
+        if close_mean {
+            tenants.raw[t].latency_sum_secs += (fast - totals.mean_mark) as f64 * state.mean_latency_secs;
+            totals.mean_mark = fast;
+        }
+    }
+}
+
+/// Counts the requests each tenant offered while inside another tenant's
+/// window since the window last changed.
+pub fn close_window(tenants: &mut Tenants, window: &WindowFlags<'_>) {
+    if !window.track {
+        return;
+    }
+    for (t, (f, total)) in tenants.inflows.iter().zip(tenants.totals.iter_mut()).enumerate() {
+        if f.active && window.of(t) {
+            tenants.raw[t].window_offered += (f.offered - total.window_mark) as f64;
+        }
+        total.window_mark = f.offered;
+    }
+}
