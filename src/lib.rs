@@ -19,6 +19,7 @@ pub mod presets;
 pub mod queueing;
 pub mod reference;
 pub mod report;
+pub mod rng;
 pub mod scenario;
 pub mod sim;
 pub mod units;

@@ -1,9 +1,9 @@
-//! Closed forms of queueing theory (docs/model.md, "Latency"): Erlang C, M/M/c waiting
-//! and latency, and the latency distribution the engine records for one
-//! tick. Pure functions of numbers; the engine and the fidelity tests both
-//! use them, so the tests also check the engine's use of them.
-
-use crate::scenario::model::ServiceTime;
+//! Closed forms of queueing theory (docs/model.md, "Latency"): Erlang C,
+//! M/M/c waiting and latency, service-time distributions, and the latency
+//! distribution the engine records for one tick. Pure functions of
+//! numbers that import nothing else of this crate; the engine and the
+//! fidelity tests both use them, so the tests also check the engine's use
+//! of them.
 
 /// Probability that an arrival waits in an M/M/c queue with `servers`
 /// servers and offered load `a = λ/μ` (Erlang C). Returns 1 when `a ≥ c`.
@@ -57,6 +57,47 @@ pub fn mmc_mean_latency_secs(servers: u32, lambda_per_sec: f64, mu_per_sec: f64)
 /// Cap on utilisation in the stationary waiting term: above it the queue
 /// is treated as saturated and the fluid backlog carries the delay.
 pub const RHO_CAP: f64 = 0.98;
+
+/// Service-time distribution.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ServiceTime {
+    /// Exponential.
+    Exponential {
+        /// Mean in seconds.
+        mean_secs: f64,
+    },
+    /// Lognormal.
+    LogNormal {
+        /// Mean in seconds.
+        mean_secs: f64,
+        /// Coefficient of variation.
+        cv: f64,
+    },
+    /// Constant.
+    Deterministic {
+        /// Service time in seconds.
+        secs: f64,
+    },
+}
+
+impl ServiceTime {
+    /// Mean service time in seconds.
+    pub fn mean_secs(&self) -> f64 {
+        match *self {
+            ServiceTime::Exponential { mean_secs } | ServiceTime::LogNormal { mean_secs, .. } => mean_secs,
+            ServiceTime::Deterministic { secs } => secs,
+        }
+    }
+
+    /// Coefficient of variation (1 for exponential, 0 for deterministic).
+    pub fn cv(&self) -> f64 {
+        match *self {
+            ServiceTime::Exponential { .. } => 1.0,
+            ServiceTime::LogNormal { cv, .. } => cv,
+            ServiceTime::Deterministic { .. } => 0.0,
+        }
+    }
+}
 
 /// The waiting part of one tick's latency distribution: with probability
 /// `wait_probability` a request waits an exponential time of rate

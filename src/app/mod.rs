@@ -872,7 +872,7 @@ fn measure_report(m: &Measure) -> String {
 
 /// A new seed, derived from the old one (deterministic, never the same).
 fn reroll(seed: u64) -> u64 {
-    crate::sim::rng::stream_seed(seed, 0xdead_beef, 1, crate::sim::rng::StreamPurpose::GroupRates) % 1_000_000
+    crate::rng::stream_seed(seed, 0xdead_beef, 1, crate::rng::StreamPurpose::Reroll) % 1_000_000
 }
 
 fn slug(name: &str) -> String {

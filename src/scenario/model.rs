@@ -2,7 +2,7 @@
 //! every rule checked. The engine only ever sees these types, so it never
 //! re-checks what `resolve` has already proven.
 
-use crate::scenario::file::{AttributionFile, FairnessFile, IdleFile, LayerName};
+pub use crate::queueing::ServiceTime;
 
 /// Index of a tier in [`Scenario::tiers`].
 pub type TierId = usize;
@@ -46,6 +46,12 @@ impl Scenario {
     /// runs the no-spike baseline for the noisy-neighbour figures).
     pub fn has_spikes(&self) -> bool {
         self.events.iter().any(|e| matches!(e, Event::Spike { .. }))
+    }
+
+    /// Length of a month in seconds: the billing month (`hours_per_month`)
+    /// that monthly costs and monthly quotas both use.
+    pub fn month_secs(&self) -> f64 {
+        self.cost.hours_per_month * 3600.0
     }
 
     /// Simulation runs one full run needs: designs × replications, doubled
@@ -106,8 +112,46 @@ pub struct UsagePlan {
 pub struct Quota {
     /// Requests allowed per period.
     pub limit: u64,
-    /// Period length in seconds.
-    pub period_secs: f64,
+    /// Its period.
+    pub period: QuotaPeriod,
+}
+
+/// The period of a quota, counted from the start of the run (not
+/// calendar days).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QuotaPeriod {
+    /// 86,400 seconds.
+    Day,
+    /// Seven days.
+    Week,
+    /// The scenario's month ([`Scenario::month_secs`]).
+    Month,
+}
+
+/// Seconds in a day.
+pub const SECS_PER_DAY: f64 = 86_400.0;
+
+impl QuotaPeriod {
+    /// Every period, in [`QuotaPeriod::index`] order.
+    pub const ALL: [QuotaPeriod; 3] = [QuotaPeriod::Day, QuotaPeriod::Week, QuotaPeriod::Month];
+
+    /// Position in [`QuotaPeriod::ALL`].
+    pub fn index(self) -> usize {
+        match self {
+            QuotaPeriod::Day => 0,
+            QuotaPeriod::Week => 1,
+            QuotaPeriod::Month => 2,
+        }
+    }
+
+    /// Length in seconds, with months of `month_secs`.
+    pub fn secs(self, month_secs: f64) -> f64 {
+        match self {
+            QuotaPeriod::Day => SECS_PER_DAY,
+            QuotaPeriod::Week => 7.0 * SECS_PER_DAY,
+            QuotaPeriod::Month => month_secs,
+        }
+    }
 }
 
 /// A service-level objective.
@@ -233,7 +277,7 @@ pub struct Compute {
     /// USD per instance-hour.
     pub usd_per_instance_hour: f64,
     /// Sharing policy.
-    pub fairness: FairnessFile,
+    pub fairness: Fairness,
 }
 
 /// Instance count bounds.
@@ -254,47 +298,6 @@ pub struct Autoscale {
     pub evaluation_secs: f64,
     /// Warm-up delay in seconds.
     pub warmup_secs: f64,
-}
-
-/// Service-time distribution.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum ServiceTime {
-    /// Exponential.
-    Exponential {
-        /// Mean in seconds.
-        mean_secs: f64,
-    },
-    /// Lognormal.
-    LogNormal {
-        /// Mean in seconds.
-        mean_secs: f64,
-        /// Coefficient of variation.
-        cv: f64,
-    },
-    /// Constant.
-    Deterministic {
-        /// Service time in seconds.
-        secs: f64,
-    },
-}
-
-impl ServiceTime {
-    /// Mean service time in seconds.
-    pub fn mean_secs(&self) -> f64 {
-        match *self {
-            ServiceTime::Exponential { mean_secs } | ServiceTime::LogNormal { mean_secs, .. } => mean_secs,
-            ServiceTime::Deterministic { secs } => secs,
-        }
-    }
-
-    /// Coefficient of variation (1 for exponential, 0 for deterministic).
-    pub fn cv(&self) -> f64 {
-        match *self {
-            ServiceTime::Exponential { .. } => 1.0,
-            ServiceTime::LogNormal { cv, .. } => cv,
-            ServiceTime::Deterministic { .. } => 0.0,
-        }
-    }
 }
 
 /// Database layer.
@@ -340,27 +343,70 @@ pub enum DbPricing {
     },
 }
 
-/// The three layers, as indices into per-layer arrays.
-pub const LAYERS: [LayerName; 3] = [LayerName::Gateway, LayerName::Compute, LayerName::Database];
+/// A layer of the model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Layer {
+    /// The API gateway.
+    Gateway,
+    /// Compute.
+    Compute,
+    /// The database.
+    Database,
+}
 
-impl LayerName {
+/// The three layers, in request order (and as indices into per-layer
+/// arrays).
+pub const LAYERS: [Layer; 3] = [Layer::Gateway, Layer::Compute, Layer::Database];
+
+impl Layer {
     /// Position in [`LAYERS`].
     pub fn index(self) -> usize {
         match self {
-            LayerName::Gateway => 0,
-            LayerName::Compute => 1,
-            LayerName::Database => 2,
+            Layer::Gateway => 0,
+            Layer::Compute => 1,
+            Layer::Database => 2,
         }
     }
 
     /// Lower-case name used in reports.
     pub fn label(self) -> &'static str {
         match self {
-            LayerName::Gateway => "gateway",
-            LayerName::Compute => "compute",
-            LayerName::Database => "database",
+            Layer::Gateway => "gateway",
+            Layer::Compute => "compute",
+            Layer::Database => "database",
         }
     }
+}
+
+/// How a saturated compute stack shares its capacity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fairness {
+    /// First come, first served: capacity follows arrivals.
+    Fifo,
+    /// Capacity divided by tier weight among tenants with work.
+    WeightedFair,
+}
+
+/// How a shared stack's cost is divided among its tenants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Attribution {
+    /// By consumption: compute-seconds, capacity units, data stored, requests.
+    Proportional,
+    /// By request count in every layer.
+    Requests,
+    /// Equal share per tenant of the stack.
+    Even,
+    /// By the tiers' cost weights.
+    TierWeights,
+}
+
+/// What happens to the cost of capacity nobody used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Idle {
+    /// Divided like the rest.
+    Spread,
+    /// Reported on its own "unallocated" line.
+    Unallocated,
 }
 
 /// A design: for each layer, which stack serves each tenant.
@@ -428,7 +474,7 @@ pub enum Event {
     /// Capacity lost in every stack of a layer for a window.
     CapacityLoss {
         /// Affected layer.
-        layer: LayerName,
+        layer: Layer,
         /// Window start in seconds.
         start_secs: f64,
         /// Window end in seconds.
@@ -453,9 +499,9 @@ impl Event {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct CostSettings {
     /// Attribution method for shared stacks.
-    pub attribution: AttributionFile,
+    pub attribution: Attribution,
     /// Idle-capacity handling.
-    pub idle: IdleFile,
+    pub idle: Idle,
     /// Hours in a billing month.
     pub hours_per_month: f64,
 }

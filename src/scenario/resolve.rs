@@ -7,17 +7,18 @@ use rand::SeedableRng;
 use rand_distr::{Distribution, StandardNormal, Uniform};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
+use crate::rng::{StreamPurpose, stream_seed};
 use crate::scenario::error::{FieldError, FieldErrors};
 use crate::scenario::file::{
-    DbPricingFile, DesignFile, EventFile, FORMAT_VERSION, LayerName, LoadFile, PatternFile, PlacementFile,
-    PlacementMap, ScenarioFile, ServiceTimeFile, SpreadFile, TenantEntryFile, TierFile,
+    AttributionFile, DbPricingFile, DesignFile, EventFile, FORMAT_VERSION, FairnessFile, IdleFile, LayerName, LoadFile,
+    PatternFile, PlacementFile, PlacementMap, ScenarioFile, ServiceTimeFile, SpreadFile, TenantEntryFile, TierFile,
 };
 use crate::scenario::limits::Limits;
 use crate::scenario::model::{
-    Autoscale, Clock, Compute, CostSettings, Database, DbPricing, Design, Event, Gateway, InstanceBounds, LAYERS, Load,
-    Pattern, Quota, Scenario, ServiceTime, Slo, Stack, StackKind, Tenant, Tier, Topology, UsagePlan,
+    Attribution, Autoscale, Clock, Compute, CostSettings, Database, DbPricing, Design, Event, Fairness, Gateway, Idle,
+    InstanceBounds, LAYERS, Layer, Load, Pattern, Quota, QuotaPeriod, Scenario, ServiceTime, Slo, Stack, StackKind,
+    Tenant, Tier, Topology, UsagePlan,
 };
-use crate::sim::rng::{StreamPurpose, stream_seed};
 use crate::units::DurationText;
 
 /// Checks a parsed file and builds the scenario the engine runs.
@@ -47,8 +48,16 @@ pub fn resolve(file: &ScenarioFile, limits: &Limits) -> Result<Scenario, FieldEr
     let designs = r.designs(file, &tiers, &tenants, limits);
     let events = r.events(file, &tenants, clock.as_ref(), limits);
     let cost = CostSettings {
-        attribution: file.cost.attribution,
-        idle: file.cost.idle,
+        attribution: match file.cost.attribution {
+            AttributionFile::Proportional => Attribution::Proportional,
+            AttributionFile::Requests => Attribution::Requests,
+            AttributionFile::Even => Attribution::Even,
+            AttributionFile::TierWeights => Attribution::TierWeights,
+        },
+        idle: match file.cost.idle {
+            IdleFile::Spread => Idle::Spread,
+            IdleFile::Unallocated => Idle::Unallocated,
+        },
         hours_per_month: r.positive("cost.hours_per_month", file.cost.hours_per_month),
     };
     if let Some(clock) = &clock {
@@ -234,17 +243,17 @@ impl Resolver {
         }
         let plan = tier.plan.as_ref().map(|p| {
             let mut quotas = Vec::new();
-            for (field, limit, period_secs) in [
-                ("quota_per_day", p.quota_per_day, 86_400.0),
-                ("quota_per_week", p.quota_per_week, 7.0 * 86_400.0),
-                ("quota_per_month", p.quota_per_month, 30.0 * 86_400.0),
+            for (field, limit, period) in [
+                ("quota_per_day", p.quota_per_day, QuotaPeriod::Day),
+                ("quota_per_week", p.quota_per_week, QuotaPeriod::Week),
+                ("quota_per_month", p.quota_per_month, QuotaPeriod::Month),
             ] {
                 match limit {
                     Some(0) => self.error(
                         format!("{path}.plan.{field}"),
                         "a quota of 0 throttles everything; remove it or set a positive number",
                     ),
-                    Some(limit) => quotas.push(Quota { limit, period_secs }),
+                    Some(limit) => quotas.push(Quota { limit, period }),
                     None => {}
                 }
             }
@@ -544,7 +553,10 @@ impl Resolver {
             autoscale,
             queue_timeout_secs,
             usd_per_instance_hour: self.non_negative(&format!("{p}.price_per_hour"), c.price_per_hour),
-            fairness: c.fairness,
+            fairness: match c.fairness {
+                FairnessFile::Fifo => Fairness::Fifo,
+                FairnessFile::WeightedFair => Fairness::WeightedFair,
+            },
         })
     }
 
@@ -692,7 +704,7 @@ impl Resolver {
     fn topology(
         &mut self,
         path: &str,
-        layer: LayerName,
+        layer: Layer,
         (layer_map, general): (Option<&PlacementMap>, &PlacementMap),
         tiers: &[Tier],
         tenants: &[Tenant],
@@ -824,9 +836,17 @@ impl Resolver {
                         LayerName::Database => file.layers.database.is_some(),
                     };
                     if present {
-                        events.push(Event::CapacityLoss { layer: *layer, start_secs: start, end_secs: end, fraction });
+                        events.push(Event::CapacityLoss {
+                            layer: layer_of(*layer),
+                            start_secs: start,
+                            end_secs: end,
+                            fraction,
+                        });
                     } else {
-                        self.error(format!("{path}.layer"), format!("the scenario has no {} layer", layer.label()));
+                        self.error(
+                            format!("{path}.layer"),
+                            format!("the scenario has no {} layer", layer_of(*layer).label()),
+                        );
                     }
                 }
             }
@@ -876,5 +896,13 @@ impl Resolver {
                 break;
             }
         }
+    }
+}
+/// The model's layer a file names.
+fn layer_of(layer: LayerName) -> Layer {
+    match layer {
+        LayerName::Gateway => Layer::Gateway,
+        LayerName::Compute => Layer::Compute,
+        LayerName::Database => Layer::Database,
     }
 }

@@ -254,7 +254,7 @@ impl ArrivalStream {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::rng::{StreamPurpose, stream};
+    use crate::rng::{StreamPurpose, stream};
 
     fn moments(means: &[f64], ticks: usize) -> Vec<(f64, f64)> {
         let mut s = ArrivalStream::new(stream(5, 0, 0, StreamPurpose::Arrivals));

@@ -8,8 +8,7 @@
 //! its members are served one by one (*slow*, [`serve_slowly`]).
 
 use crate::queueing::WaitState;
-use crate::scenario::file::FairnessFile;
-use crate::scenario::model::{Autoscale, Scenario, ServiceTime, StackKind, Topology};
+use crate::scenario::model::{Autoscale, Fairness, Scenario, ServiceTime, StackKind, Topology};
 use crate::sim::latency::{Key, key_of};
 use crate::sim::raw::{StackRaw, TenantRaw};
 use crate::sim::tenants::TickFlow;
@@ -222,7 +221,7 @@ pub struct Compute {
     mu: f64,
     concurrency: u32,
     timeout_secs: f64,
-    fairness: FairnessFile,
+    fairness: Fairness,
     /// Each tenant's weighted-fair weight.
     weights: Vec<f64>,
     autoscale: Option<Autoscale>,
@@ -328,7 +327,7 @@ impl Compute {
 
     /// True when stacks share capacity by weights.
     pub fn weighted_fair(&self) -> bool {
-        self.fairness == FairnessFile::WeightedFair
+        self.fairness == Fairness::WeightedFair
     }
 
     /// Serves stack `s`'s backlog and arrivals in tick `tick` (series
@@ -501,7 +500,7 @@ struct Queues<'a> {
 #[allow(clippy::too_many_arguments)]
 fn serve_slowly(
     members: &[u32],
-    fairness: FairnessFile,
+    fairness: Fairness,
     capacity: f64,
     max_backlog: f64,
     dt: f64,
@@ -524,7 +523,7 @@ fn serve_slowly(
     let mut served_total = 0.0;
     let mut backlog_end = 0.0;
     match fairness {
-        FairnessFile::Fifo => {
+        Fairness::Fifo => {
             let from_backlog = backlog_total.min(capacity);
             let old_ratio = if backlog_total > 0.0 { from_backlog / backlog_total } else { 0.0 };
             let from_new = arrived.min(capacity - from_backlog);
@@ -554,7 +553,7 @@ fn serve_slowly(
                 }
             }
         }
-        FairnessFile::WeightedFair => {
+        Fairness::WeightedFair => {
             for &t in members {
                 let t = t as usize;
                 backlog[t] += now[t].admitted as f64;

@@ -6,8 +6,7 @@
 //! lands on exactly one tenant or on the unallocated line, so the sum of
 //! tenant costs plus unallocated equals the total (conservation).
 
-use crate::scenario::file::{AttributionFile, IdleFile, LayerName};
-use crate::scenario::model::{DbPricing, Design, Scenario, StackKind};
+use crate::scenario::model::{Attribution, DbPricing, Design, Idle, Layer, Scenario, StackKind};
 use crate::sim::raw::TaskRaw;
 
 /// Index of the overhead bucket in [`crate::sim::raw::TenantRaw::cost_usd_per_month`].
@@ -15,7 +14,7 @@ pub const OVERHEAD: usize = 3;
 
 /// Months one run represents (usage is scaled by its inverse).
 pub fn months_per_run(sc: &Scenario) -> f64 {
-    sc.clock.duration_secs / (sc.cost.hours_per_month * 3600.0)
+    sc.clock.duration_secs / sc.month_secs()
 }
 
 /// One stack's monthly cost split into the part that follows consumption
@@ -34,7 +33,7 @@ struct StackCost {
 /// Computes stack costs and attributes them to tenants, in place.
 pub fn attribute(sc: &Scenario, design: &Design, task: &mut TaskRaw) {
     let months = months_per_run(sc);
-    for layer in [LayerName::Gateway, LayerName::Compute, LayerName::Database] {
+    for layer in [Layer::Gateway, Layer::Compute, Layer::Database] {
         let li = layer.index();
         let topology = &design.layers[li];
         for (s, stack) in topology.stacks.iter().enumerate() {
@@ -55,34 +54,34 @@ pub fn attribute(sc: &Scenario, design: &Design, task: &mut TaskRaw) {
                         .map(|&t| {
                             let t = t as usize;
                             match sc.cost.attribution {
-                                AttributionFile::Even => 1.0,
-                                AttributionFile::TierWeights => sc.tiers[sc.tenants[t].tier].cost_weight,
-                                AttributionFile::Proportional | AttributionFile::Requests => measure(t),
+                                Attribution::Even => 1.0,
+                                Attribution::TierWeights => sc.tiers[sc.tenants[t].tier].cost_weight,
+                                Attribution::Proportional | Attribution::Requests => measure(t),
                             }
                         })
                         .collect()
                 };
                 let raw = &task.tenants;
-                let proportional = sc.cost.attribution == AttributionFile::Proportional;
+                let proportional = sc.cost.attribution == Attribution::Proportional;
                 let usage_weights = weights(&|t| match layer {
-                    LayerName::Gateway => raw[t].admitted,
-                    LayerName::Compute if proportional => raw[t].compute_busy_secs,
-                    LayerName::Compute => raw[t].compute_requests,
-                    LayerName::Database if proportional => raw[t].db_units,
-                    LayerName::Database => raw[t].db_ops,
+                    Layer::Gateway => raw[t].admitted,
+                    Layer::Compute if proportional => raw[t].compute_busy_secs,
+                    Layer::Compute => raw[t].compute_requests,
+                    Layer::Database if proportional => raw[t].db_units,
+                    Layer::Database => raw[t].db_ops,
                 });
                 let storage_weights = weights(&|t| {
                     if proportional { sc.tenants[t].load.data_gb } else { raw[t].db_ops }
                 });
                 let (spread_usage, idle_usage) = match sc.cost.idle {
-                    IdleFile::Spread => (cost.usage, 0.0),
-                    IdleFile::Unallocated => (cost.usage * cost.used_fraction, cost.usage * (1.0 - cost.used_fraction)),
+                    Idle::Spread => (cost.usage, 0.0),
+                    Idle::Unallocated => (cost.usage * cost.used_fraction, cost.usage * (1.0 - cost.used_fraction)),
                 };
                 unallocated += idle_usage;
                 let mut shares = vec![[0.0; 4]; members.len()];
                 unallocated += split(spread_usage, &usage_weights, &mut shares, li, sc.cost.idle);
                 unallocated += split(cost.storage, &storage_weights, &mut shares, li, sc.cost.idle);
-                unallocated += split(cost.overhead, &usage_weights, &mut shares, OVERHEAD, IdleFile::Spread);
+                unallocated += split(cost.overhead, &usage_weights, &mut shares, OVERHEAD, Idle::Spread);
                 for (k, &t) in members.iter().enumerate() {
                     for (bucket, value) in shares[k].iter().enumerate() {
                         task.tenants[t as usize].cost_usd_per_month[bucket] += value;
@@ -99,7 +98,7 @@ pub fn attribute(sc: &Scenario, design: &Design, task: &mut TaskRaw) {
 /// Splits `amount` over `weights` into `shares[..][bucket]`; returns what
 /// could not be split. With no weight at all the amount is split evenly
 /// (`Spread`) or left unallocated (`Unallocated`).
-fn split(amount: f64, weights: &[f64], shares: &mut [[f64; 4]], bucket: usize, idle: IdleFile) -> f64 {
+fn split(amount: f64, weights: &[f64], shares: &mut [[f64; 4]], bucket: usize, idle: Idle) -> f64 {
     if amount == 0.0 {
         return 0.0;
     }
@@ -109,7 +108,7 @@ fn split(amount: f64, weights: &[f64], shares: &mut [[f64; 4]], bucket: usize, i
             share[bucket] += amount * w / total;
         }
         0.0
-    } else if idle == IdleFile::Spread {
+    } else if idle == Idle::Spread {
         let each = amount / shares.len() as f64;
         for share in shares.iter_mut() {
             share[bucket] += each;
@@ -123,18 +122,18 @@ fn split(amount: f64, weights: &[f64], shares: &mut [[f64; 4]], bucket: usize, i
 fn stack_cost(
     sc: &Scenario,
     design: &Design,
-    layer: LayerName,
+    layer: Layer,
     members: &[u32],
     raw: &crate::sim::raw::StackRaw,
     months: f64,
 ) -> StackCost {
     let overhead = design.overhead_usd_per_stack_month;
     match layer {
-        LayerName::Gateway => {
+        Layer::Gateway => {
             let price = sc.gateway.as_ref().map_or(0.0, |g| g.usd_per_million_requests);
             StackCost { usage: raw.requests * price / 1e6 / months, used_fraction: 1.0, storage: 0.0, overhead }
         }
-        LayerName::Compute => {
+        Layer::Compute => {
             let server_secs = raw.instance_secs * f64::from(sc.compute.concurrency);
             StackCost {
                 usage: raw.instance_secs / 3600.0 * sc.compute.usd_per_instance_hour / months,
@@ -143,7 +142,7 @@ fn stack_cost(
                 overhead,
             }
         }
-        LayerName::Database => {
+        Layer::Database => {
             let Some(db) = &sc.database else {
                 return StackCost { usage: 0.0, used_fraction: 1.0, storage: 0.0, overhead: 0.0 };
             };

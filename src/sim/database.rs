@@ -8,11 +8,11 @@
 //! (fast), otherwise it is simulated partition by partition and its
 //! members one by one.
 
+use crate::rng::{StreamPurpose, stream_seed};
 use crate::scenario::model::Topology;
 use crate::scenario::model::{DB_BURST_BANK_SECS, Database as DatabaseLayer, DbPricing, Load, Scenario, StackKind};
 use crate::sim::gateway::Inflow;
 use crate::sim::raw::{StackRaw, TenantRaw};
-use crate::sim::rng::{StreamPurpose, stream_seed};
 use crate::sim::tenants::SlowList;
 
 /// Where each tenant's requests land in its database stack: tenant `t`'s

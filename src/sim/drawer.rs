@@ -7,7 +7,7 @@
 //! same numbers as drawing inside the tick loop ([`Arrivals::Inline`]).
 
 use crate::scenario::model::{Pattern, Scenario};
-use crate::sim::gateway::{Inflow, start_quota_periods};
+use crate::sim::gateway::{Inflow, QuotaClock};
 use crate::sim::windows::{Spike, baseline_ticks, spike_factor_at, spikes_of};
 use crate::sim::{RunControl, WallClock};
 
@@ -95,7 +95,7 @@ struct BlockClock {
 pub struct Drawer {
     inflows: Vec<Inflow>,
     patterns: Vec<Pattern>,
-    quota_period: [u64; 3],
+    quotas: QuotaClock,
     /// The spikes drawn.
     spikes: Vec<Spike>,
     spiking: Vec<bool>,
@@ -120,7 +120,7 @@ impl Drawer {
         Self {
             inflows,
             patterns,
-            quota_period: [0; 3],
+            quotas: QuotaClock::new(sc),
             spikes,
             spiking,
             drawn: (0..sc.tenants.len()).filter(|&t| active[t]).collect(),
@@ -141,7 +141,7 @@ impl Drawer {
         }
         clock.resets.clear();
         for tick in ticks.clone() {
-            clock.resets.push(start_quota_periods(&mut self.quota_period, tick as f64 * sc.clock.tick_secs));
+            clock.resets.push(self.quotas.starts(tick as f64 * sc.clock.tick_secs));
         }
         clock.ticks = ticks;
     }

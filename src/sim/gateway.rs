@@ -5,11 +5,11 @@
 //! A tenant's [`Inflow`] also holds its arrival stream and its routing, so
 //! that the arrival pass reads one record per tenant.
 
-use crate::scenario::model::{Gateway, Scenario, Topology};
+use crate::rng::{StreamPurpose, stream};
+use crate::scenario::model::{Gateway, QuotaPeriod, Scenario, Topology};
 use crate::sim::arrivals::ArrivalStream;
 use crate::sim::database::MANY_SHARDS;
 use crate::sim::raw::StackRaw;
-use crate::sim::rng::{StreamPurpose, stream};
 use crate::sim::tenants::TickFlow;
 
 /// A tenant's usage plan in per-tick terms (only when a gateway applies it).
@@ -141,10 +141,10 @@ impl Inflow {
         let Some(plan) = &sc.tiers[self.tier].plan else { return allowed };
         let mut by_quota = allowed as u64;
         for quota in &plan.quotas {
-            by_quota = by_quota.min(quota.limit.saturating_sub(self.quota_used[quota_kind(quota.period_secs)]));
+            by_quota = by_quota.min(quota.limit.saturating_sub(self.quota_used[quota.period.index()]));
         }
         for quota in &plan.quotas {
-            self.quota_used[quota_kind(quota.period_secs)] += by_quota;
+            self.quota_used[quota.period.index()] += by_quota;
         }
         by_quota as i64
     }
@@ -157,39 +157,39 @@ pub fn admitted_intensity(lambda: f64, offered: i64, admitted: i64) -> f64 {
     if admitted == offered { lambda } else { lambda * admitted as f64 / offered as f64 }
 }
 
-/// Index of a quota in a tenant's `quota_used` by its period.
-fn quota_kind(period_secs: f64) -> usize {
-    if period_secs <= 86_400.0 {
-        0
-    } else if period_secs <= 7.0 * 86_400.0 {
-        1
-    } else {
-        2
+/// Which quota period (day, week, month) the run is in.
+#[derive(Debug, Clone)]
+pub struct QuotaClock {
+    period_secs: [f64; 3],
+    current: [u64; 3],
+}
+
+impl QuotaClock {
+    /// The clock at t = 0 of a run of `sc`.
+    pub fn new(sc: &Scenario) -> Self {
+        Self { period_secs: QuotaPeriod::ALL.map(|p| p.secs(sc.month_secs())), current: [0; 3] }
+    }
+
+    /// Which periods, by [`QuotaPeriod::index`], start at `t_secs` (later
+    /// than the last time asked).
+    pub fn starts(&mut self, t_secs: f64) -> [bool; 3] {
+        let mut starts = [false; 3];
+        for ((current, &secs), start) in self.current.iter_mut().zip(&self.period_secs).zip(&mut starts) {
+            let now = (t_secs / secs) as u64;
+            *start = now != *current;
+            *current = now;
+        }
+        starts
     }
 }
 
-/// Length of the day, week and month quota periods.
-const QUOTA_PERIOD_SECS: [f64; 3] = [86_400.0, 7.0 * 86_400.0, 30.0 * 86_400.0];
-
-/// Starts a new quota period (day, week, month) when `t_secs` enters one.
-pub fn reset_quotas(inflows: &mut [Inflow], quota_period: &mut [u64; 3], t_secs: f64) {
-    for (k, starts) in start_quota_periods(quota_period, t_secs).into_iter().enumerate() {
+/// Starts a new quota period for every tenant when `t_secs` enters one.
+pub fn reset_quotas(inflows: &mut [Inflow], clock: &mut QuotaClock, t_secs: f64) {
+    for (k, starts) in clock.starts(t_secs).into_iter().enumerate() {
         if starts {
             inflows.iter_mut().for_each(|f| f.quota_used[k] = 0);
         }
     }
-}
-
-/// Which quota periods (day, week, month) start at `t_secs`, given the
-/// current ones in `quota_period` (moved on to those of `t_secs`).
-pub fn start_quota_periods(quota_period: &mut [u64; 3], t_secs: f64) -> [bool; 3] {
-    let mut starts = [false; 3];
-    for (k, period) in quota_period.iter_mut().enumerate() {
-        let now = (t_secs / QUOTA_PERIOD_SECS[k]) as u64;
-        starts[k] = now != *period;
-        *period = now;
-    }
-    starts
 }
 
 /// The shared account buckets of a design's gateway stacks: each refills

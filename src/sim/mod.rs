@@ -17,7 +17,6 @@ pub(crate) mod latency;
 pub mod parts;
 pub(crate) mod raw;
 mod reduce;
-pub mod rng;
 pub(crate) mod series;
 pub(crate) mod task;
 pub(crate) mod tenants;

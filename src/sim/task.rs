@@ -9,12 +9,11 @@
 //! The engine never reads the wall clock: the one that balances drawing
 //! between threads comes from the caller.
 
-use crate::scenario::file::LayerName;
-use crate::scenario::model::{Design, Pattern, Scenario, Topology};
+use crate::scenario::model::{Design, Layer, Pattern, Scenario, Topology};
 use crate::sim::compute::Compute;
 use crate::sim::database::{Database, MANY_SHARDS};
 use crate::sim::drawer::{Arrivals, Drawer, Row, distinct_patterns, empty_row};
-use crate::sim::gateway::{AccountBuckets, Inflow, admitted_intensity, reset_quotas};
+use crate::sim::gateway::{AccountBuckets, Inflow, QuotaClock, admitted_intensity, reset_quotas};
 use crate::sim::histogram::Histogram;
 use crate::sim::latency::{LatencyBook, SharedPmfs, key_of};
 use crate::sim::raw::TaskRaw;
@@ -63,7 +62,7 @@ struct Task<'a> {
     pattern_factor: Vec<f64>,
     /// The spikes this task applies.
     spikes: Vec<Spike>,
-    quota_period: [u64; 3],
+    quotas: QuotaClock,
     windows: Windows,
     tenants: Tenants,
     slow: SlowList,
@@ -156,9 +155,9 @@ impl<'a> Task<'a> {
         if let Some(members) = part.members {
             active.iter_mut().zip(members).for_each(|(a, &m)| *a &= m);
         }
-        let gw_topology = &design.layers[LayerName::Gateway.index()];
-        let c_topology = &design.layers[LayerName::Compute.index()];
-        let db_topology = &design.layers[LayerName::Database.index()];
+        let gw_topology = &design.layers[Layer::Gateway.index()];
+        let c_topology = &design.layers[Layer::Compute.index()];
+        let db_topology = &design.layers[Layer::Database.index()];
         let (patterns, pattern_of) = distinct_patterns(sc);
         let windows = Windows::new(sc);
         let spiking = windows.spiking(n);
@@ -201,7 +200,7 @@ impl<'a> Task<'a> {
             pattern_factor: vec![1.0; patterns.len()],
             patterns,
             spikes: spikes_of(sc, with_spikes),
-            quota_period: [0; 3],
+            quotas: QuotaClock::new(sc),
             book: LatencyBook::new(shared, tier_of, sc.tiers.len(), focus, windows.tracked()),
             windows,
             tenants: Tenants::new(inflows),
@@ -229,9 +228,9 @@ impl<'a> Task<'a> {
         self.move_windows(tick, t_secs);
         let lost = capacity_lost_at(self.sc, t_secs);
         self.arrive(t_secs, row);
-        self.apply_account_buckets(1.0 - lost[LayerName::Gateway.index()]);
-        self.serve_compute(tick, point, 1.0 - lost[LayerName::Compute.index()]);
-        self.serve_database(tick, 1.0 - lost[LayerName::Database.index()]);
+        self.apply_account_buckets(1.0 - lost[Layer::Gateway.index()]);
+        self.serve_compute(tick, point, 1.0 - lost[Layer::Compute.index()]);
+        self.serve_database(tick, 1.0 - lost[Layer::Database.index()]);
         self.record_slow_tenants(tick);
         if self.series.ends_point(tick) {
             self.end_point(tick, point);
@@ -262,7 +261,7 @@ impl<'a> Task<'a> {
 
     /// The design's compute stacks.
     fn compute_topology(&self) -> &'a Topology {
-        &self.design.layers[LayerName::Compute.index()]
+        &self.design.layers[Layer::Compute.index()]
     }
 
     /// Arrivals and the per-tenant part of the gateway (usage plans and
@@ -277,7 +276,7 @@ impl<'a> Task<'a> {
         for (f, p) in self.pattern_factor.iter_mut().zip(&self.patterns) {
             *f = p.factor_at(t_secs, sc.clock.start_hour);
         }
-        reset_quotas(inflows, &mut self.quota_period, t_secs);
+        reset_quotas(inflows, &mut self.quotas, t_secs);
         for &t in &self.live.tenants {
             let (f, flow) = (&mut inflows[t], &mut self.tenants.now[t]);
             let lambda = f.rate_per_sec * self.pattern_factor[f.pattern] * f.spike_factor;
@@ -307,7 +306,7 @@ impl<'a> Task<'a> {
             return;
         }
         let refill = self.accounts.refill(keep, self.dt);
-        let topology = &self.design.layers[LayerName::Gateway.index()];
+        let topology = &self.design.layers[Layer::Gateway.index()];
         let window = self.windows.flags();
         for &s in &self.live.gateway {
             let (demand, allowed) = self.accounts.take(s, refill);
@@ -390,7 +389,7 @@ impl<'a> Task<'a> {
         let ops_of = |t: usize| {
             if compute.stacks[inflows[t].compute as usize].slow { compute.served[t] } else { now[t].admitted as f64 }
         };
-        let topology = &self.design.layers[LayerName::Database.index()];
+        let topology = &self.design.layers[Layer::Database.index()];
         db.apply(self.sc, topology, &self.live.database, tick, keep, self.dt, ops_of, &mut self.slow, raw);
     }
 

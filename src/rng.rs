@@ -16,6 +16,8 @@ pub enum StreamPurpose {
     Arrivals = 1,
     /// A generated group's rate factors (drawn at resolution).
     GroupRates = 2,
+    /// The app's re-roll of a scenario's seed.
+    Reroll = 3,
 }
 
 /// SplitMix64's finaliser: a bijective 64-bit mix.
