@@ -12,11 +12,12 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::files::{self, FileError};
 use crate::report::RunReport;
-use crate::report::format::{self, Format};
+use crate::report::format;
 use crate::scenario::{Limits, Scenario};
 use crate::sim::{self, RunControl, RunOptions};
 
 pub(crate) mod bench;
+pub mod table;
 
 /// Exit code for success.
 pub const EXIT_OK: u8 = 0;
@@ -57,6 +58,17 @@ pub enum Command {
         #[arg(long)]
         quick: bool,
     },
+}
+
+/// Output format of `run` and `compare`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Human-readable tables.
+    Table,
+    /// The report as JSON (stable schema).
+    Json,
+    /// One row per design and tenant.
+    Csv,
 }
 
 /// Results view to open the app on.
@@ -235,8 +247,8 @@ fn run_command(args: &RunArgs, compare: bool) -> Result<(), Failure> {
     let options = RunOptions { threads: args.threads, designs, ..crate::host::run_options() };
     let report = run_with_progress(&scenario, &options)?;
     let text = match args.format {
-        Format::Table if compare => format::compare_table(&report),
-        Format::Table => format::table(&report),
+        Format::Table if compare => table::compare_table(&report),
+        Format::Table => table::table(&report),
         Format::Json => format::json(&report).map_err(|e| Failure::other(e.to_string()))?,
         Format::Csv => format::csv(&report).map_err(|e| Failure::other(e.to_string()))?,
     };

@@ -3,6 +3,7 @@
 //! a scenario file or a report; the app turns them into buttons and a
 //! checklist, the tests into assertions.
 
+use crate::report::figures::{self, FigureId, Scope};
 use crate::report::{DesignReport, RunReport};
 use crate::scenario::ScenarioFile;
 use crate::scenario::file::{ChangeFile, ExpectFile, FigureFile, MetricFile, OpFile, PlanFile, TenantEntryFile};
@@ -116,56 +117,42 @@ fn design<'a>(report: &'a RunReport, name: &str) -> Result<&'a DesignReport, Str
     report.design(name).ok_or_else(|| format!("no design \"{name}\""))
 }
 
-/// The value of a figure in a report (means over replications).
+/// The report figure a lesson's metric names.
+pub fn figure_of(metric: MetricFile) -> FigureId {
+    match metric {
+        MetricFile::TotalCost | MetricFile::Cost => FigureId::Cost,
+        MetricFile::CostPerTenant => FigureId::CostPerTenant,
+        MetricFile::Margin => FigureId::Margin,
+        MetricFile::SloMet => FigureId::SloMet,
+        MetricFile::Unserved => FigureId::Unserved,
+        MetricFile::Throttled => FigureId::Throttled,
+        MetricFile::P99 => FigureId::P99,
+        MetricFile::TenantsHurt => FigureId::TenantsHurt,
+        MetricFile::ImpactP99 => FigureId::ImpactP99,
+        MetricFile::Dropped => FigureId::Dropped,
+        MetricFile::DroppedPartition => FigureId::DroppedPartition,
+        MetricFile::ThrottledAccount => FigureId::ThrottledAccount,
+        MetricFile::ThrottledPlan => FigureId::ThrottledPlan,
+        MetricFile::Unallocated => FigureId::Unallocated,
+    }
+}
+
+/// The value of a figure in a report (means over replications), read
+/// through the table of figures.
 ///
 /// # Errors
 /// Occurs when the design, tier or tenant does not exist, or the metric
-/// needs a tenant or tier that was not given.
+/// does not exist for the scope given.
 pub fn figure(report: &RunReport, f: &FigureFile) -> Result<f64, String> {
     let d = design(report, &f.design)?;
-    if let Some(id) = &f.tenant {
-        let t = d.tenant(id).ok_or_else(|| format!("no tenant \"{id}\""))?;
-        return Ok(match f.metric {
-            MetricFile::P99 => t.latency.p99_ms.mean,
-            MetricFile::ImpactP99 => t.impact.p99_increase_ms.mean,
-            MetricFile::Unserved => t.unserved_fraction.mean,
-            MetricFile::Dropped => t.dropped.total.mean,
-            MetricFile::DroppedPartition => t.dropped.partition.mean,
-            MetricFile::ThrottledAccount => t.throttled.account.mean,
-            MetricFile::ThrottledPlan => t.throttled.plan.mean,
-            MetricFile::Cost | MetricFile::CostPerTenant => t.cost_usd_per_month.mean,
-            MetricFile::Margin => t.margin_usd_per_month.mean,
-            MetricFile::SloMet => t.slo_met.mean,
-            other => return Err(format!("{other:?} is not a tenant figure")),
-        });
-    }
-    if let Some(name) = &f.tier {
-        let t = d.tiers.iter().find(|t| &t.name == name).ok_or_else(|| format!("no tier \"{name}\""))?;
-        return Ok(match f.metric {
-            MetricFile::P99 => t.p99_ms.mean,
-            MetricFile::Margin => t.margin_usd_per_month.mean,
-            MetricFile::SloMet => t.slo_met_fraction.mean,
-            MetricFile::Unserved => t.unserved_fraction.mean,
-            MetricFile::Cost => t.cost_usd_per_month.mean,
-            MetricFile::CostPerTenant => t.cost_usd_per_month.mean / t.tenants.max(1) as f64,
-            other => return Err(format!("{other:?} is not a tier figure")),
-        });
-    }
-    let totals = &d.totals;
-    Ok(match f.metric {
-        MetricFile::TotalCost => totals.cost_usd_per_month.mean,
-        MetricFile::CostPerTenant => totals.mean_cost_per_tenant_usd_per_month.mean,
-        MetricFile::Margin => totals.margin_usd_per_month.mean,
-        MetricFile::SloMet => totals.slo_met_fraction.mean,
-        MetricFile::Unserved => totals.unserved_fraction.mean,
-        MetricFile::Throttled => totals.throttled_fraction.mean,
-        MetricFile::P99 => totals.worst_p99_ms.mean,
-        MetricFile::TenantsHurt => totals.tenants_hurt.mean,
-        MetricFile::ImpactP99 => totals.worst_impact_p99_increase_ms.mean,
-        MetricFile::Unallocated => totals.unallocated_usd_per_month.mean,
-        MetricFile::Dropped => totals.dropped.mean,
-        other => return Err(format!("{other:?} needs a tenant or a tier")),
-    })
+    let scope = match (&f.tenant, &f.tier) {
+        (Some(id), _) => Scope::Tenant(id),
+        (None, Some(name)) => {
+            Scope::Tier(report.tiers.iter().position(|t| t == name).ok_or_else(|| format!("no tier \"{name}\""))?)
+        }
+        (None, None) => Scope::Design,
+    };
+    figures::figure(figure_of(f.metric)).read(d, scope).map(|e| e.mean).map_err(|e| e.to_string())
 }
 
 /// Words for a figure, e.g. `pool: p99 of acme`.

@@ -11,6 +11,7 @@
 #[cfg(feature = "gui")]
 pub mod app;
 pub mod bundled;
+#[cfg(feature = "cli")]
 pub mod cli;
 pub mod files;
 pub mod host;

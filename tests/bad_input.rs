@@ -2,8 +2,6 @@
 //! and column for syntax, the field path for meaning), exit code 2 from the
 //! CLI, and no panic, hang or huge allocation.
 
-use std::process::Command;
-
 use tenantsim::scenario::{self, Limits, LoadError};
 
 /// A small valid scenario with one placeholder per section to break.
@@ -119,8 +117,11 @@ fn syntax_errors_carry_line_and_column() {
     assert!(col > 40, "column {col}");
 }
 
+#[cfg(feature = "cli")]
 #[test]
 fn the_cli_exits_with_2_and_names_the_file_for_every_bad_file() {
+    use std::process::Command;
+
     let dir = std::env::temp_dir().join(format!("tenantsim-bad-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
     for (i, (case, text, expected, _)) in cases().into_iter().enumerate() {

@@ -2,6 +2,7 @@
 
 mod accounting;
 mod bad_input;
+#[cfg(feature = "cli")]
 mod cli;
 mod common;
 mod cost;

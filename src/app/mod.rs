@@ -139,7 +139,7 @@ pub struct TableView {
 /// Design comparison controls.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CompareView {
-    /// Label of the row whose figures order the design columns; `None`
+    /// Key of the row whose figures order the design columns; `None`
     /// keeps the scenario's design order.
     pub sort_row: Option<String>,
     /// Largest figure first.

@@ -5,6 +5,8 @@
 //! The JSON form of [`RunReport`] is a documented, stable schema
 //! (`schema_version`); fields are only ever added.
 
+pub mod compare;
+pub mod figures;
 pub mod format;
 
 use serde::{Deserialize, Serialize};
@@ -313,6 +315,44 @@ pub struct Band {
     pub ci95: Vec<f64>,
 }
 
+/// The five flows of requests through the system, in order: every request
+/// offered is admitted or throttled at the gateway; every request admitted
+/// is served, dropped or still in flight at the end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Flow {
+    /// Requests arriving.
+    Offered,
+    /// Requests past the gateway.
+    Admitted,
+    /// Requests refused at the gateway (offered − admitted).
+    Throttled,
+    /// Requests dropped after admission (timeout, partition).
+    Dropped,
+    /// Requests served.
+    Served,
+}
+
+impl Flow {
+    /// Every flow, in order.
+    pub const ALL: [Flow; 5] = [Flow::Offered, Flow::Admitted, Flow::Throttled, Flow::Dropped, Flow::Served];
+
+    /// Position in [`Flow::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    /// Lower-case name, as in legends.
+    pub fn label(self) -> &'static str {
+        match self {
+            Flow::Offered => "offered",
+            Flow::Admitted => "admitted",
+            Flow::Throttled => "throttled",
+            Flow::Dropped => "dropped",
+            Flow::Served => "served",
+        }
+    }
+}
+
 /// Flow through the system over time for one tier (or all).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct FlowSeries {
@@ -351,6 +391,33 @@ pub struct SeriesReport {
     /// asked to follow (every tenant of small scenarios).
     #[serde(default)]
     pub tenants: Vec<FlowSeries>,
+}
+
+impl FlowSeries {
+    /// Series named `name` with one band per flow (in [`Flow::ALL`] order)
+    /// and the p99 band.
+    pub fn new(name: String, [offered, admitted, throttled, dropped, served]: [Band; 5], p99_ms: Band) -> Self {
+        Self {
+            name,
+            offered_per_sec: offered,
+            admitted_per_sec: admitted,
+            throttled_per_sec: throttled,
+            dropped_per_sec: dropped,
+            served_per_sec: served,
+            p99_ms,
+        }
+    }
+
+    /// The band of one flow, requests per second.
+    pub fn band(&self, flow: Flow) -> &Band {
+        match flow {
+            Flow::Offered => &self.offered_per_sec,
+            Flow::Admitted => &self.admitted_per_sec,
+            Flow::Throttled => &self.throttled_per_sec,
+            Flow::Dropped => &self.dropped_per_sec,
+            Flow::Served => &self.served_per_sec,
+        }
+    }
 }
 
 impl RunReport {

@@ -54,6 +54,19 @@ impl Scenario {
         self.cost.hours_per_month * 3600.0
     }
 
+    /// Every spike event, in file order.
+    pub fn spikes(&self) -> Vec<Spike> {
+        self.events
+            .iter()
+            .filter_map(|e| match *e {
+                Event::Spike { tenant, start_secs, end_secs, factor } => {
+                    Some(Spike { tenant, start_secs, end_secs, factor })
+                }
+                Event::CapacityLoss { .. } => None,
+            })
+            .collect()
+    }
+
     /// Simulation runs one full run needs: designs × replications, doubled
     /// when a no-spike baseline is needed.
     pub fn task_count(&self) -> u64 {
@@ -493,6 +506,38 @@ impl Event {
             }
         }
     }
+}
+
+/// A tenant's rate multiplied by `factor` over `[start_secs, end_secs)`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Spike {
+    /// The spiking tenant.
+    pub tenant: usize,
+    /// Window start, seconds.
+    pub start_secs: f64,
+    /// Window end, seconds.
+    pub end_secs: f64,
+    /// Rate multiplier.
+    pub factor: f64,
+}
+
+impl Spike {
+    /// True while the spike runs at `t_secs`.
+    #[inline]
+    pub fn runs_at(&self, t_secs: f64) -> bool {
+        t_secs >= self.start_secs && t_secs < self.end_secs
+    }
+}
+
+/// The product of tenant `t`'s spikes running at `t_secs`.
+pub fn spike_factor_at(spikes: &[Spike], t: usize, t_secs: f64) -> f64 {
+    let mut factor = 1.0;
+    for s in spikes {
+        if s.tenant == t && s.runs_at(t_secs) {
+            factor *= s.factor;
+        }
+    }
+    factor
 }
 
 /// Cost settings.

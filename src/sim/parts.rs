@@ -178,13 +178,7 @@ pub fn merge(sc: &Scenario, design: &Design, parts: Vec<TaskRaw>, shared: &Share
 fn sum_flows<'a>(flows: impl Iterator<Item = &'a FlowRaw>) -> FlowRaw {
     let mut sum = FlowRaw::default();
     for flow in flows {
-        for (into, from) in [
-            (&mut sum.offered, &flow.offered),
-            (&mut sum.admitted, &flow.admitted),
-            (&mut sum.throttled, &flow.throttled),
-            (&mut sum.dropped, &flow.dropped),
-            (&mut sum.served, &flow.served),
-        ] {
+        for (into, from) in sum.flows.iter_mut().zip(&flow.flows) {
             if into.is_empty() {
                 into.clone_from(from);
             } else {
@@ -303,13 +297,7 @@ mod tests {
         assert_eq!(format!("{:?}", whole.focus), format!("{:?}", merged.focus));
         // Sums over tenants only differ in the order they were added.
         for (a, b) in whole.tiers.iter().chain([&whole.total]).zip(merged.tiers.iter().chain([&merged.total])) {
-            for (x, y) in [
-                (&a.offered, &b.offered),
-                (&a.served, &b.served),
-                (&a.throttled, &b.throttled),
-                (&a.dropped, &b.dropped),
-                (&a.p99_ms, &b.p99_ms),
-            ] {
+            for (x, y) in a.flows.iter().zip(&b.flows).chain([(&a.p99_ms, &b.p99_ms)]) {
                 assert!(x.iter().zip(y).all(|(&x, &y)| close(x, y)), "{x:?} vs {y:?}");
             }
         }

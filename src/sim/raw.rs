@@ -5,6 +5,7 @@
 //! Plain data; the engine writes it, [`crate::sim::parts`],
 //! [`crate::sim::cost`] and the reduction read it.
 
+use crate::report::Flow;
 use crate::sim::histogram::Histogram;
 use crate::sim::latency::Mixture;
 
@@ -81,20 +82,12 @@ pub struct StackRaw {
     pub unallocated_usd_per_month: f64,
 }
 
-/// Raw time series of one task, indexed `[point]`: rates per second once
-/// the task finishes (sums until then).
+/// Raw time series of one task, indexed `[point]`: each flow's rate per
+/// second once the task finishes (sums until then), and the p99.
 #[derive(Debug, Clone, Default)]
 pub struct FlowRaw {
-    /// Requests arriving.
-    pub offered: Vec<f64>,
-    /// Requests past the gateway.
-    pub admitted: Vec<f64>,
-    /// Requests refused at the gateway.
-    pub throttled: Vec<f64>,
-    /// Requests dropped after admission.
-    pub dropped: Vec<f64>,
-    /// Requests served.
-    pub served: Vec<f64>,
+    /// Each flow's series, by [`Flow::index`].
+    pub flows: [Vec<f64>; 5],
     /// p99 latency of the point, ms.
     pub p99_ms: Vec<f64>,
 }
@@ -102,14 +95,23 @@ pub struct FlowRaw {
 impl FlowRaw {
     /// Zeroed series of `points` points.
     pub fn new(points: usize) -> Self {
-        Self {
-            offered: vec![0.0; points],
-            admitted: vec![0.0; points],
-            throttled: vec![0.0; points],
-            dropped: vec![0.0; points],
-            served: vec![0.0; points],
-            p99_ms: vec![0.0; points],
-        }
+        Self { flows: std::array::from_fn(|_| vec![0.0; points]), p99_ms: vec![0.0; points] }
+    }
+
+    /// One flow's series.
+    pub fn flow(&self, flow: Flow) -> &Vec<f64> {
+        &self.flows[flow.index()]
+    }
+
+    /// Adds one point's requests: `offered` and `admitted` (whose
+    /// difference was throttled), `served` and `dropped`.
+    pub fn add(&mut self, point: usize, offered: f64, admitted: f64, served: f64, dropped: f64) {
+        let [o, a, t, d, s] = &mut self.flows;
+        o[point] += offered;
+        a[point] += admitted;
+        t[point] += offered - admitted;
+        s[point] += served;
+        d[point] += dropped;
     }
 }
 

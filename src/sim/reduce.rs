@@ -3,7 +3,7 @@
 //! so the report does not depend on which thread ran what.
 
 use crate::report::{
-    Band, DesignReport, DesignTotals, Drops, Estimate, EventWindow, FlowSeries, Impact, Latency, LayerCosts,
+    Band, DesignReport, DesignTotals, Drops, Estimate, EventWindow, Flow, FlowSeries, Impact, Latency, LayerCosts,
     REPORT_SCHEMA_VERSION, RunReport, SeriesReport, StackReport, TenantReport, Throttles, TierReport,
 };
 use crate::scenario::Scenario;
@@ -314,15 +314,11 @@ fn band(main: &[TaskRaw], f: &dyn Fn(&TaskRaw) -> &Vec<f64>) -> Band {
 }
 
 fn flow(name: &str, main: &[TaskRaw], pick: &dyn Fn(&TaskRaw) -> &FlowRaw) -> FlowSeries {
-    FlowSeries {
-        name: name.to_owned(),
-        offered_per_sec: band(main, &|m| &pick(m).offered),
-        admitted_per_sec: band(main, &|m| &pick(m).admitted),
-        throttled_per_sec: band(main, &|m| &pick(m).throttled),
-        dropped_per_sec: band(main, &|m| &pick(m).dropped),
-        served_per_sec: band(main, &|m| &pick(m).served),
-        p99_ms: band(main, &|m| &pick(m).p99_ms),
-    }
+    FlowSeries::new(
+        name.to_owned(),
+        Flow::ALL.map(|f| band(main, &|m| pick(m).flow(f))),
+        band(main, &|m| &pick(m).p99_ms),
+    )
 }
 
 fn series(sc: &Scenario, main: &[TaskRaw]) -> SeriesReport {

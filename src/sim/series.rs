@@ -136,11 +136,7 @@ impl Series {
             let dropped = now.dropped - start.dropped;
             let flows = [Some(&mut self.tiers[tier]), self.focus_of[t].map(|k| &mut self.focus_flows[k])];
             for flow in flows.into_iter().flatten() {
-                flow.offered[point] += offered;
-                flow.admitted[point] += admitted;
-                flow.throttled[point] += offered - admitted;
-                flow.served[point] += served;
-                flow.dropped[point] += dropped;
+                flow.add(point, offered, admitted, served, dropped);
             }
             if let Some((k, p99)) = book.end_point(t) {
                 self.focus_flows[k].p99_ms[point] = p99;
@@ -164,18 +160,14 @@ impl Series {
             }
             let secs = point_ticks[p] as f64 * dt;
             for flow in tiers.iter_mut().chain(focus_flows.iter_mut()) {
-                for series in
-                    [&mut flow.offered, &mut flow.admitted, &mut flow.throttled, &mut flow.dropped, &mut flow.served]
-                {
+                for series in &mut flow.flows {
                     series[p] /= secs;
                 }
             }
             for flow in &tiers {
-                total.offered[p] += flow.offered[p];
-                total.admitted[p] += flow.admitted[p];
-                total.throttled[p] += flow.throttled[p];
-                total.dropped[p] += flow.dropped[p];
-                total.served[p] += flow.served[p];
+                for (sum, series) in total.flows.iter_mut().zip(&flow.flows) {
+                    sum[p] += series[p];
+                }
             }
             stacks.instances[p] /= point_ticks[p] as f64;
         }

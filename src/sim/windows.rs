@@ -11,53 +11,14 @@
 //! changes, a window opens or closes, or a series point ends.
 
 use crate::scenario::model::{Design, Event, Scenario};
+pub use crate::scenario::model::{Spike, spike_factor_at};
 use crate::sim::latency::{Key, LatencyBook};
 use crate::sim::parts::connected_groups;
 use crate::sim::tenants::Tenants;
 
-/// A tenant's rate multiplied by `factor` over `[start_secs, end_secs)`.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Spike {
-    /// The spiking tenant.
-    pub tenant: usize,
-    /// Window start, seconds.
-    pub start_secs: f64,
-    /// Window end, seconds.
-    pub end_secs: f64,
-    /// Rate multiplier.
-    pub factor: f64,
-}
-
-impl Spike {
-    /// True while the spike runs at `t_secs`.
-    #[inline]
-    pub fn runs_at(&self, t_secs: f64) -> bool {
-        t_secs >= self.start_secs && t_secs < self.end_secs
-    }
-}
-
 /// The spikes a task applies: none in a no-spike baseline.
 pub fn spikes_of(sc: &Scenario, with_spikes: bool) -> Vec<Spike> {
-    sc.events
-        .iter()
-        .filter_map(|e| match *e {
-            Event::Spike { tenant, start_secs, end_secs, factor } if with_spikes => {
-                Some(Spike { tenant, start_secs, end_secs, factor })
-            }
-            _ => None,
-        })
-        .collect()
-}
-
-/// The product of tenant `t`'s spikes running at `t_secs`.
-pub fn spike_factor_at(spikes: &[Spike], t: usize, t_secs: f64) -> f64 {
-    let mut factor = 1.0;
-    for s in spikes {
-        if s.tenant == t && s.runs_at(t_secs) {
-            factor *= s.factor;
-        }
-    }
-    factor
+    if with_spikes { sc.spikes() } else { Vec::new() }
 }
 
 /// Ticks a no-spike baseline simulates: up to the end of the last spike

@@ -96,9 +96,10 @@ fn caption_ui(ui: &mut egui::Ui, prepared: &Prepared, fit: &Fit, all_rows: &mut 
             }
         }
         match &sort.sort_row {
-            Some(row) => {
+            Some(key) => {
                 let direction = if sort.descending { "largest" } else { "smallest" };
-                ui.label(RichText::new(format!("· designs by {}, {direction} first", row.trim())).weak());
+                let label = prepared.compare.iter().find(|r| r.key == *key).map_or(key.as_str(), |r| r.label.as_str());
+                ui.label(RichText::new(format!("· designs by {label}, {direction} first")).weak());
                 let tip = "Put the designs back in the scenario's order";
                 if ui.small_button("Scenario order").on_hover_text(tip).clicked() {
                     sort.sort_row = None;
@@ -281,7 +282,7 @@ fn table_ui(
 /// A row's name: click to order the designs by it, again to reverse; the
 /// row the designs are ordered by carries a triangle pointing the way.
 fn row_label_ui(ui: &mut egui::Ui, row: &CompareRow, size: f32, sort: &mut CompareView) {
-    let sorted = sort.sort_row.as_deref() == Some(row.label.as_str());
+    let sorted = sort.sort_row.as_deref() == Some(row.key.as_str());
     ui.horizontal(|ui| {
         let label = egui::Label::new(RichText::new(label_text(row)).size(size)).selectable(false);
         let again = if sorted { "; click again to reverse" } else { "" };
@@ -295,7 +296,7 @@ fn row_label_ui(ui: &mut egui::Ui, row: &CompareRow, size: f32, sort: &mut Compa
             if sorted {
                 sort.descending = !sort.descending;
             } else {
-                sort.sort_row = Some(row.label.clone());
+                sort.sort_row = Some(row.key.clone());
                 sort.descending = best_first_descending(row.better);
             }
         }
@@ -472,7 +473,7 @@ mod tests {
         harness.run_steps(3);
         assert_eq!(header_order(&harness), cheapest_first, "lower is better: cheapest first");
         assert!(harness.query_by_label("sorted smallest first").is_some());
-        assert_eq!(harness.state().1.compare.sort_row.as_deref(), Some("Total cost / month"));
+        assert_eq!(harness.state().1.compare.sort_row.as_deref(), Some("cost"));
         // The star follows its design.
         let star = format!("best Total cost / month: {}", cheapest_first[0]);
         assert!(harness.query_by_label(&star).is_some(), "{star}");

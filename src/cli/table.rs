@@ -1,0 +1,112 @@
+//! The CLI's human tables: the design comparison (the shared rows of
+//! [`crate::report::compare`]) and each design's tenants and stacks.
+
+use comfy_table::presets::UTF8_FULL_CONDENSED;
+use comfy_table::{Cell, CellAlignment, Table};
+
+use crate::report::compare::compare_rows;
+use crate::report::figures::Unit;
+use crate::report::{DesignReport, RunReport};
+
+fn new_table(header: &[&str]) -> Table {
+    let mut table = Table::new();
+    table.load_style(UTF8_FULL_CONDENSED);
+    table.set_header(header.iter().map(Cell::new));
+    table
+}
+
+fn right_align(table: &mut Table, from: usize) {
+    let columns = table.column_count();
+    for c in from..columns {
+        if let Some(col) = table.column_mut(c) {
+            col.set_cell_alignment(CellAlignment::Right);
+        }
+    }
+}
+
+/// All designs side by side.
+pub fn compare_table(report: &RunReport) -> String {
+    let mut header = vec!["".to_owned()];
+    header.extend(report.designs.iter().map(|d| d.name.clone()));
+    let header: Vec<&str> = header.iter().map(String::as_str).collect();
+    let mut table = new_table(&header);
+    for row in compare_rows(report) {
+        let label = if row.indent { format!("  {}", row.label) } else { row.label };
+        let mut cells = vec![Cell::new(label)];
+        cells.extend(row.cells.into_iter().map(|c| Cell::new(if c.best { format!("★ {}", c.text) } else { c.text })));
+        table.add_row(cells);
+    }
+    right_align(&mut table, 1);
+    format!(
+        "{} — seed {}, {} replication(s), {} s simulated (± is the 95 % CI, ★ the best of a row)\n{table}\n",
+        report.scenario, report.seed, report.replications, report.duration_secs
+    )
+}
+
+/// One design's tenants and stacks.
+pub fn design_table(design: &DesignReport) -> String {
+    let tenants = design.tenants.len();
+    let mut table = new_table(&[
+        "tenant",
+        "tier",
+        "offered",
+        "throttled",
+        "by plan",
+        "by quota",
+        "by account",
+        "dropped",
+        "p50",
+        "p99",
+        "SLO met",
+        "cost / month",
+        "margin / month",
+        "p99 increase",
+        "blamed",
+    ]);
+    for t in &design.tenants {
+        let requests = |e| Unit::Requests.format(e, tenants);
+        table.add_row(vec![
+            Cell::new(&t.id),
+            Cell::new(&t.tier),
+            Cell::new(requests(t.offered)),
+            Cell::new(requests(t.throttled.total)),
+            Cell::new(requests(t.throttled.plan)),
+            Cell::new(requests(t.throttled.quota)),
+            Cell::new(requests(t.throttled.account)),
+            Cell::new(requests(t.dropped.total)),
+            Cell::new(Unit::Ms.format(t.latency.p50_ms, tenants)),
+            Cell::new(Unit::Ms.format(t.latency.p99_ms, tenants)),
+            Cell::new(Unit::Percent.format(t.slo_met, tenants)),
+            Cell::new(Unit::Usd.format(t.cost_usd_per_month, tenants)),
+            Cell::new(Unit::Usd.format(t.margin_usd_per_month, tenants)),
+            Cell::new(if t.impact.hurt { Unit::Ms.format(t.impact.p99_increase_ms, tenants) } else { "-".into() }),
+            Cell::new(t.impact.blamed.join(", ")),
+        ]);
+    }
+    right_align(&mut table, 2);
+    let mut stacks =
+        new_table(&["layer", "stack", "tenants", "utilisation", "mean instances", "peak instances", "cost / month"]);
+    for s in &design.stacks {
+        stacks.add_row(vec![
+            Cell::new(&s.layer),
+            Cell::new(&s.label),
+            Cell::new(s.tenants),
+            Cell::new(Unit::Percent.format(s.utilisation, tenants)),
+            Cell::new(format!("{:.1}", s.mean_instances.mean)),
+            Cell::new(format!("{:.0}", s.peak_instances.mean)),
+            Cell::new(Unit::Usd.format(s.cost_usd_per_month, tenants)),
+        ]);
+    }
+    right_align(&mut stacks, 2);
+    format!("design {}\n{table}\n{stacks}\n", design.name)
+}
+
+/// The report as tables: the comparison, then each design's tenants.
+pub fn table(report: &RunReport) -> String {
+    let mut out = compare_table(report);
+    for design in &report.designs {
+        out.push('\n');
+        out.push_str(&design_table(design));
+    }
+    out
+}

@@ -1,0 +1,230 @@
+//! The design comparison, built from the table of figures: one row per
+//! compared figure (and per tier where the figure has tier rows), every
+//! design's value formatted and explained, the best of each row marked,
+//! and who hurt whom. The CLI prints it; the app draws it.
+
+use std::fmt::Write as _;
+
+use crate::report::figures::{Better, FIGURES, Figure, SECTIONS, Scope};
+use crate::report::{DesignReport, RunReport};
+
+/// One design's figure in a row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompareCell {
+    /// The figure as shown, with its ± when the interval is material.
+    pub text: String,
+    /// Mean over replications (for ranking and tests).
+    pub mean: f64,
+    /// True when this is the best figure of the row.
+    pub best: bool,
+    /// What the figure is and how it was computed (hover text).
+    pub tooltip: String,
+}
+
+/// One row of the comparison.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompareRow {
+    /// Stable key: the figure's key, `.` and the tier for a tier's row.
+    pub key: String,
+    /// Section heading the row belongs to (one of [`SECTIONS`]).
+    pub section: &'static str,
+    /// Row label.
+    pub label: String,
+    /// A sub-row (per tier, or a detail), drawn indented.
+    pub indent: bool,
+    /// 0 for the headline rows kept when space is short, 1 for the main
+    /// rows, 2 for details (per-tier margins, unallocated cost).
+    pub priority: u8,
+    /// What the row means (hover text of the label).
+    pub help: String,
+    /// Which way is better.
+    pub better: Better,
+    /// One cell per design, in report order.
+    pub cells: Vec<CompareCell>,
+}
+
+/// Which of `means` are best (all tied best are marked; nothing is marked
+/// when every design has the same figure, or when there is only one).
+pub fn best_of(means: &[f64], better: Better) -> Vec<bool> {
+    let finite: Vec<f64> = means.iter().copied().filter(|m| m.is_finite()).collect();
+    if better == Better::Neither || means.len() < 2 || finite.is_empty() {
+        return vec![false; means.len()];
+    }
+    let best = match better {
+        Better::Lower => finite.iter().copied().fold(f64::INFINITY, f64::min),
+        _ => finite.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+    };
+    let worst = match better {
+        Better::Lower => finite.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+        _ => finite.iter().copied().fold(f64::INFINITY, f64::min),
+    };
+    let tolerance = 1e-9 * best.abs().max(1e-9);
+    if (worst - best).abs() <= tolerance {
+        return vec![false; means.len()];
+    }
+    means.iter().map(|m| m.is_finite() && (m - best).abs() <= tolerance).collect()
+}
+
+/// Hours in the run's billing month.
+fn hours_per_month(report: &RunReport) -> f64 {
+    if report.months_per_run > 0.0 { report.duration_secs / 3600.0 / report.months_per_run } else { 730.0 }
+}
+
+/// The row of `figure` at `scope` (the whole design or one tier).
+fn row(report: &RunReport, figure: &Figure, scope: Scope<'_>) -> CompareRow {
+    let Some(slot) = figure.compare else { unreachable!("only compared figures get rows") };
+    let (key, label, help, indent, priority) = match scope {
+        Scope::Tier(k) => {
+            let tier = report.tiers.get(k).map_or("", String::as_str);
+            let slo = report.tier_slo_p99_ms.get(k).map_or_else(String::new, |ms| format!(" (p99 ≤ {ms:.0} ms)"));
+            (
+                format!("{}.{tier}", figure.key),
+                figure.tier_label.replace("{tier}", tier),
+                figure.tier_help.replace("{tier}", tier).replace("{slo}", &slo),
+                true,
+                slot.tier_rows.unwrap_or(slot.priority),
+            )
+        }
+        _ => (
+            figure.key.to_owned(),
+            figure.label.to_owned(),
+            figure.help_text(hours_per_month(report)),
+            slot.indent,
+            slot.priority,
+        ),
+    };
+    let tenants = report.designs.first().map_or(0, |d| d.tenants.len());
+    let values: Vec<_> = report.designs.iter().map(|d| figure.read(d, scope).unwrap_or_default()).collect();
+    let means: Vec<f64> = values.iter().map(|v| v.mean).collect();
+    let best = best_of(&means, figure.better);
+    let reps = report.replications;
+    let cells = report
+        .designs
+        .iter()
+        .zip(&values)
+        .zip(best)
+        .map(|((design, value), best)| {
+            let text = figure.unit.format(*value, tenants);
+            let mut tooltip = format!("{help}\n\n{}: {text}", design.name);
+            if reps > 1 {
+                let ci = figure.unit.format_ci(value.ci95);
+                let _ = write!(tooltip, "\nMean of {reps} replications; 95 % confidence interval ± {ci}.");
+            } else {
+                tooltip.push_str("\nOne replication: no confidence interval (add replications for ±).");
+            }
+            if best {
+                tooltip.push_str(match figure.better {
+                    Better::Lower => "\nBest of the designs (lower is better).",
+                    _ => "\nBest of the designs (higher is better).",
+                });
+            }
+            CompareCell { text, mean: value.mean, best, tooltip }
+        })
+        .collect();
+    CompareRow { key, section: SECTIONS[slot.section], label, indent, priority, help, better: figure.better, cells }
+}
+
+/// Every row of the comparison, in display order, ending with who hurt
+/// whom.
+pub fn compare_rows(report: &RunReport) -> Vec<CompareRow> {
+    let mut rows = Vec::new();
+    for figure in FIGURES.iter().filter(|f| f.compare.is_some()) {
+        rows.push(row(report, figure, Scope::Design));
+        if figure.compare.is_some_and(|s| s.tier_rows.is_some()) {
+            rows.extend((0..report.tiers.len()).map(|k| row(report, figure, Scope::Tier(k))));
+        }
+    }
+    rows.push(blame_row(report));
+    rows
+}
+
+/// Who hurt whom in one design: each spiking tenant with the tenants it
+/// hurt (file order), culprits in order of first appearance.
+pub fn blame(design: &DesignReport) -> Vec<(String, Vec<String>)> {
+    let mut out: Vec<(String, Vec<String>)> = Vec::new();
+    for tenant in design.tenants.iter().filter(|t| t.impact.hurt) {
+        for culprit in &tenant.impact.blamed {
+            match out.iter_mut().find(|(c, _)| c == culprit) {
+                Some((_, victims)) => victims.push(tenant.id.clone()),
+                None => out.push((culprit.clone(), vec![tenant.id.clone()])),
+            }
+        }
+    }
+    out
+}
+
+/// Short text of a blame list: `smb-00 → 16 tenants`, `nobody hurt`.
+fn blame_text(blame: &[(String, Vec<String>)]) -> String {
+    if blame.is_empty() {
+        return "nobody hurt".to_owned();
+    }
+    blame
+        .iter()
+        .map(|(culprit, victims)| match victims.len() {
+            1 => format!("{culprit} → {}", victims[0]),
+            n => format!("{culprit} → {n} tenants"),
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Long text of a blame list, every victim named (up to 40 per culprit).
+fn blame_tooltip(design: &str, blame: &[(String, Vec<String>)]) -> String {
+    let mut text = format!("{design}: ");
+    if blame.is_empty() {
+        text.push_str("no tenant was measurably hurt by another tenant's spike.");
+        return text;
+    }
+    for (culprit, victims) in blame {
+        let shown: Vec<&str> = victims.iter().take(40).map(String::as_str).collect();
+        let _ = write!(text, "\n• {culprit} hurt {} tenant(s): {}", victims.len(), shown.join(", "));
+        if victims.len() > shown.len() {
+            let _ = write!(text, " and {} more", victims.len() - shown.len());
+        }
+    }
+    text
+}
+
+/// The last row: who hurt whom in each design.
+fn blame_row(report: &RunReport) -> CompareRow {
+    let help = "Who hurt whom: for every hurt tenant, the spiking tenants that share a stack with it (the likely \
+                culprits).";
+    CompareRow {
+        key: "blame".to_owned(),
+        section: SECTIONS[3],
+        label: "Who hurt whom".to_owned(),
+        indent: false,
+        priority: 0,
+        help: help.to_owned(),
+        better: Better::Neither,
+        cells: report
+            .designs
+            .iter()
+            .map(|d| {
+                let blame = blame(d);
+                let victims: usize = blame.iter().map(|(_, v)| v.len()).sum();
+                CompareCell {
+                    text: blame_text(&blame),
+                    mean: victims as f64,
+                    best: false,
+                    tooltip: format!("{help}\n\n{}", blame_tooltip(&d.name, &blame)),
+                }
+            })
+            .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn best_is_marked_by_direction_and_ties_are_not_noise() {
+        assert_eq!(best_of(&[763.0, 5882.0, 1131.0], Better::Lower), vec![true, false, false]);
+        assert_eq!(best_of(&[2719.0, -2399.0, 2351.0], Better::Higher), vec![true, false, false]);
+        assert_eq!(best_of(&[0.0, 0.0, 0.0], Better::Lower), vec![false; 3], "all equal: nothing to mark");
+        assert_eq!(best_of(&[1.0, 0.5, 1.0], Better::Higher), vec![true, false, true], "ties share the star");
+        assert_eq!(best_of(&[3483.0, 1.0], Better::Neither), vec![false; 2]);
+        assert_eq!(best_of(&[5.0], Better::Lower), vec![false], "one design: no contest");
+    }
+}
