@@ -18,6 +18,9 @@ pub enum StreamPurpose {
     GroupRates = 2,
     /// The app's re-roll of a scenario's seed.
     Reroll = 3,
+    /// Which partition a tenant's key shard hashes to (a fixed hash of
+    /// tenant and shard, the same for every seed and design).
+    PartitionKeys = 4,
 }
 
 /// SplitMix64's finaliser: a bijective 64-bit mix.
@@ -52,6 +55,8 @@ mod tests {
         assert_ne!(base, stream_seed(42, 1, 0, StreamPurpose::Arrivals));
         assert_ne!(base, stream_seed(42, 0, 1, StreamPurpose::Arrivals));
         assert_ne!(base, stream_seed(42, 0, 0, StreamPurpose::GroupRates));
+        assert_ne!(base, stream_seed(42, 0, 0, StreamPurpose::Reroll));
+        assert_ne!(base, stream_seed(42, 0, 0, StreamPurpose::PartitionKeys));
         assert_eq!(base, stream_seed(42, 0, 0, StreamPurpose::Arrivals));
     }
 }
