@@ -105,7 +105,7 @@ mod tests {
     ];
 
     #[test]
-    fn presets_match_model_section_3() {
+    fn presets_match_the_table_in_the_model_document() {
         let flat: Vec<(&str, &str, f64, f64, u64)> = SOURCES
             .iter()
             .flat_map(|s| s.tiers.iter().map(|t| (s.repository, t.tier, t.rate_per_sec, t.burst, t.quota_per_day)))

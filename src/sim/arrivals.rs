@@ -363,7 +363,8 @@ mod tests {
     #[test]
     fn point_probabilities_match_poisson_in_every_regime() {
         // P(N = k) = e^-m m^k / k! for ticks of mean m, interleaved with
-        // ticks of another mean, for the counting and inversion methods.
+        // ticks of another mean: small means (the unit-rate process alone),
+        // means on an alias table's floor, and floors plus a small rest.
         for (m, other) in [(1.3, 0.4), (5.0, 1.0), (14.0, 30.0), (40.0, 40.0), (6.0, 6.0)] {
             let mut s = ArrivalStream::new(stream(9, 0, 0, StreamPurpose::Arrivals));
             let n = 200_000;

@@ -37,8 +37,9 @@ const THETA_OFFSET: i64 = 8192;
 const DELAY_STEPS: f64 = 50.0;
 const DELAY_FLOOR_SECS: f64 = 1e-5;
 
-/// The key of a wait state: P(wait) in 0.1 % steps, wait rate in 0.5 %
-/// steps, backlog delay in 1 % steps (above 10 µs).
+/// The key of a wait state: P(wait) in steps of 1/250, the wait rate in
+/// steps of 1 % (of its logarithm's scale), the backlog delay in steps of
+/// 2 % (above 10 µs).
 pub fn key_of(state: &WaitState) -> Key {
     let c = (state.wait_probability.clamp(0.0, 1.0) * C_STEPS).round() as u64;
     let theta = if c == 0 {

@@ -189,7 +189,7 @@ impl Plan {
 /// than threads.
 pub const AHEAD_TENANT_TICKS: u64 = 1 << 22;
 
-/// Most table entries (tenants × ticks × replications, 24 bytes each) a
+/// Most table entries (tenants × ticks × replications, 16 bytes each) a
 /// run keeps to share arrivals between its tasks.
 pub const ARRIVAL_TABLE_ENTRIES: u64 = 1 << 21;
 
