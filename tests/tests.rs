@@ -2,14 +2,17 @@
 
 mod accounting;
 mod bad_input;
+mod capacity_loss;
 mod cli;
 mod common;
 mod cost;
 mod database;
 mod determinism;
+mod fairness;
 mod fidelity;
 mod isolation;
 mod lessons;
+mod quotas;
 mod scenarios;
 mod token_bucket;
 #[cfg(feature = "gui")]
