@@ -302,24 +302,77 @@ mod tests {
         }
     }
 
+    /// P(Z ≤ 2.326348) = 0.99 for a standard normal Z.
+    const Z_99: f64 = 2.326_347_874;
+
+    /// The mean of a latency distribution read from its CDF alone,
+    /// ∫₀^∞ (1 − F(x)) dx by Simpson's rule up to `upper_secs`.
+    fn mean_from_cdf(state: &WaitState, service: &ServiceTime, upper_secs: f64) -> f64 {
+        let steps = 40_000;
+        let h = upper_secs / f64::from(steps);
+        let tail = |k: u32| 1.0 - state.latency_cdf(service, f64::from(k) * h);
+        let mut sum = tail(0) + tail(steps);
+        for k in 1..steps {
+            sum += if k % 2 == 1 { 4.0 } else { 2.0 } * tail(k);
+        }
+        sum * h / 3.0
+    }
+
     #[test]
-    fn lognormal_with_cv_one_is_close_to_exponential_shape() {
-        let ln = ServiceTime::LogNormal { mean_secs: 0.02, cv: 1.0 };
-        let state = WaitState::stationary(4, 150.0, &ln, 0.0);
-        // CDF is monotone and reaches 1.
-        let mut last = 0.0;
-        for k in 1..200 {
-            let f = state.latency_cdf(&ln, f64::from(k) * 0.005);
-            assert!(f + 1e-12 >= last);
-            last = f;
+    fn lognormal_service_alone_has_its_closed_form_median_and_p99() {
+        // 1,000 servers at λ = 1/s: nobody waits, so latency is the service
+        // time. A lognormal of mean m and coefficient of variation cv has
+        // σ² = ln(1 + cv²), median m/√(1 + cv²) and p99 median·e^(2.326348σ);
+        // an exponential of mean m has median m·ln 2 and p99 m·ln 100.
+        let m = 0.02;
+        for cv in [0.5, 1.0, 2.0] {
+            let service = ServiceTime::LogNormal { mean_secs: m, cv };
+            let state = WaitState::stationary(1000, 1.0, &service, 0.0);
+            assert_eq!(state.wait_probability, 0.0);
+            let sigma = (1.0 + cv * cv).ln().sqrt();
+            let median = m / (1.0 + cv * cv).sqrt();
+            let p99 = median * (Z_99 * sigma).exp();
+            assert!(close(state.latency_quantile_secs(&service, 0.5), median, 1e-6), "cv {cv}: median");
+            assert!(close(state.latency_quantile_secs(&service, 0.99), p99, 1e-6), "cv {cv}: p99");
         }
-        assert!(last > 0.999);
-        // The mean from the CDF matches the closed-form mean.
-        let mut mean = 0.0;
-        let dx = 1e-4;
-        for k in 0..20_000 {
-            mean += (1.0 - state.latency_cdf(&ln, f64::from(k) * dx)) * dx;
+        let exp = ServiceTime::Exponential { mean_secs: m };
+        let state = WaitState::stationary(1000, 1.0, &exp, 0.0);
+        assert!(close(state.latency_quantile_secs(&exp, 0.5), m * 2f64.ln(), 1e-6));
+        assert!(close(state.latency_quantile_secs(&exp, 0.99), m * 100f64.ln(), 1e-6));
+    }
+
+    #[test]
+    fn lognormal_wait_follows_pollaczek_khinchine_and_orders_against_exponential() {
+        // M/G/1 at ρ = 0.8 (S = 20 ms, λ = 40/s). Pollaczek–Khinchine:
+        // mean latency S + ρ·S·(1 + cv²) / (2(1 − ρ)); the exponential
+        // (cv = 1) gives the M/M/1 value S/(1 − ρ) = 100 ms.
+        let (s, lambda) = (0.02, 40.0);
+        let rho: f64 = lambda * s;
+        let pk = |cv: f64| s + rho * s * (1.0 + cv * cv) / (2.0 * (1.0 - rho));
+        let exp = ServiceTime::Exponential { mean_secs: s };
+        let exp_state = WaitState::stationary(1, lambda, &exp, 0.0);
+        assert!(close(exp_state.mean_latency_secs(&exp), 0.1, 1e-9));
+        assert!(close(pk(1.0), 0.1, 1e-12));
+        let exp_p99 = exp_state.latency_quantile_secs(&exp, 0.99);
+        // M/M/1 latency is exponential of rate μ − λ = 10/s: p99 = ln 100 / 10.
+        assert!(close(exp_p99, 100f64.ln() / 10.0, 1e-6), "{exp_p99}");
+        for (cv, want_ms) in [(0.5, 70.0), (1.0, 100.0), (2.0, 220.0)] {
+            let ln = ServiceTime::LogNormal { mean_secs: s, cv };
+            let state = WaitState::stationary(1, lambda, &ln, 0.0);
+            let mean = state.mean_latency_secs(&ln);
+            assert!(close(pk(cv) * 1e3, want_ms, 1e-12), "worked value for cv {cv}");
+            assert!(close(mean, pk(cv), 1e-9), "cv {cv}: mean {mean} vs P-K {}", pk(cv));
+            // The distribution the histogram records has that mean too.
+            let from_cdf = mean_from_cdf(&state, &ln, 20.0);
+            assert!(close(from_cdf, pk(cv), 0.01), "cv {cv}: mean from the CDF {from_cdf} vs {}", pk(cv));
+            let p99 = state.latency_quantile_secs(&ln, 0.99);
+            if cv < 1.0 {
+                assert!(mean < exp_state.mean_latency_secs(&exp) && p99 < exp_p99, "cv {cv}: {mean} {p99}");
+            } else if cv > 1.0 {
+                assert!(mean > exp_state.mean_latency_secs(&exp) && p99 > exp_p99, "cv {cv}: {mean} {p99}");
+            } else {
+                assert!(close(mean, exp_state.mean_latency_secs(&exp), 1e-9), "cv 1: same mean as exponential");
+            }
         }
-        assert!(close(mean, state.mean_latency_secs(&ln), 0.01), "{mean}");
     }
 }

@@ -169,16 +169,20 @@ fn check_identities(report: &RunReport) {
         let mut tenant_costs = 0.0;
         for t in &design.tenants {
             let id = format!("{}/{}", design.name, t.id);
-            // offered = admitted + throttled, exactly (whole requests).
-            // (Exact in every replication; the means carry rounding.)
-            let sum = t.admitted.mean + t.throttled.total.mean;
+            // offered = admitted + plan + quota + account throttles, exactly
+            // (whole requests; exact in every replication, the means carry
+            // rounding). Arrivals, the plan's and quotas' refusals and what
+            // the plan let through are counted as they happen, by whichever
+            // arrival path ran; admitted is what the plan let through less
+            // the account's refusals, so the account term itself cancels.
+            // (The report's `throttled.total` is the sum of the three causes
+            // by definition, so checking it against them would prove nothing.)
+            let sum = t.admitted.mean + t.throttled.plan.mean + t.throttled.quota.mean + t.throttled.account.mean;
             assert!(
                 (t.offered.mean - sum).abs() <= 1e-12 * t.offered.mean.max(1.0),
                 "{id}: {} vs {sum}",
                 t.offered.mean
             );
-            let causes = t.throttled.plan.mean + t.throttled.quota.mean + t.throttled.account.mean;
-            assert!((causes - t.throttled.total.mean).abs() <= 1e-9 * t.offered.mean.max(1.0), "{id}");
             // admitted = served + dropped + in flight at the end.
             let out = t.served.mean + t.dropped.total.mean + t.in_flight.mean;
             assert!(
@@ -201,7 +205,6 @@ fn check_identities(report: &RunReport) {
             "{}: {tenant_costs} + {unallocated} != {total}",
             design.name
         );
-        assert!((0.0..=1.0).contains(&design.totals.slo_met_fraction.mean));
     }
     // No NaN or infinity anywhere: serde_json writes them as null, and
     // the only field that may be null is an event's tenant.

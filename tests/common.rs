@@ -29,6 +29,15 @@ pub fn run_with(scenario: &Scenario, threads: usize) -> RunReport {
     }
 }
 
+/// Runs a scenario on 1 and on 2 worker threads, checks that both give
+/// the same report, and returns it.
+pub fn run_1_and_2_threads(scenario: &Scenario) -> RunReport {
+    let one = run_with(scenario, 1);
+    let two = run_with(scenario, 2);
+    assert_eq!(one, two, "{}: reports differ between 1 and 2 threads", scenario.name);
+    two
+}
+
 /// Runs a scenario on the global pool.
 pub fn run(scenario: &Scenario) -> RunReport {
     run_with(scenario, 2)

@@ -2,15 +2,18 @@
 
 mod accounting;
 mod bad_input;
+mod capacity_loss;
 #[cfg(feature = "cli")]
 mod cli;
 mod common;
 mod cost;
 mod database;
 mod determinism;
+mod fairness;
 mod fidelity;
 mod isolation;
 mod lessons;
+mod quotas;
 mod scenarios;
 mod token_bucket;
 #[cfg(feature = "gui")]

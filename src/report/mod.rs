@@ -433,3 +433,69 @@ impl DesignReport {
         self.tenants.iter().find(|t| t.id == id)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two-sided 95 % Student t quantiles, t(0.975; dof), as printed in
+    /// the standard tables (e.g. NIST/SEMATECH e-Handbook, table 1.3.6.7.2).
+    const PUBLISHED: [(usize, f64); 12] = [
+        (1, 12.706),
+        (2, 4.303),
+        (3, 3.182),
+        (4, 2.776),
+        (5, 2.571),
+        (10, 2.228),
+        (20, 2.086),
+        (30, 2.042),
+        (40, 2.021),
+        (60, 2.000),
+        (100, 1.984),
+        (120, 1.980),
+    ];
+
+    #[test]
+    fn t_quantile_975_matches_published_values() {
+        for (dof, want) in PUBLISHED {
+            let got = t_quantile_975(dof);
+            // Tabulated degrees of freedom to the table's three decimals;
+            // interpolated ones (40, 100) within 0.5 % of the true value.
+            let tol = if dof <= 30 || dof == 60 || dof == 120 { 5e-4 } else { 5e-3 * want };
+            assert!((got - want).abs() <= tol, "t(0.975; {dof}) = {got}, published {want}");
+        }
+        // The normal quantile z(0.975) = 1.95996 for large samples.
+        for dof in [1000, 100_000] {
+            assert!((t_quantile_975(dof) - 1.959_96).abs() < 3e-3, "dof {dof}: {}", t_quantile_975(dof));
+        }
+        // Zero degrees of freedom has no interval.
+        assert_eq!(t_quantile_975(0), 0.0);
+        // The quantile never rises with more degrees of freedom.
+        for dof in 1..500 {
+            assert!(t_quantile_975(dof + 1) <= t_quantile_975(dof), "dof {dof}");
+        }
+    }
+
+    #[test]
+    fn estimate_of_known_samples() {
+        // 1..5: mean 3, sample variance 10/4 = 2.5, standard error
+        // √(2.5/5) = 0.707107, t(0.975; 4) = 2.776 → half-width 1.962929.
+        let e = Estimate::from_samples(&[1.0, 2.0, 3.0, 4.0, 5.0]);
+        assert!((e.mean - 3.0).abs() < 1e-12);
+        assert!((e.ci95 - 1.962_929).abs() < 1e-6, "{}", e.ci95);
+        // 10 and 14: mean 12, variance 8, standard error 2, t(0.975; 1) =
+        // 12.706 → half-width 25.412.
+        let e = Estimate::from_samples(&[10.0, 14.0]);
+        assert!((e.mean - 12.0).abs() < 1e-12);
+        assert!((e.ci95 - 25.412).abs() < 1e-9, "{}", e.ci95);
+        // Order does not change the figure's meaning.
+        let e = Estimate::from_samples(&[14.0, 10.0]);
+        assert!((e.ci95 - 25.412).abs() < 1e-9);
+        // Identical samples: no spread.
+        let e = Estimate::from_samples(&[7.5; 4]);
+        assert_eq!((e.mean, e.ci95), (7.5, 0.0));
+        // One sample: its value, no interval; none: zero.
+        assert_eq!(Estimate::from_samples(&[42.0]), Estimate { mean: 42.0, ci95: 0.0 });
+        assert_eq!(Estimate::from_samples(&[]), Estimate::default());
+    }
+}

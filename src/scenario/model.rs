@@ -550,3 +550,101 @@ pub struct CostSettings {
     /// Hours in a billing month.
     pub hours_per_month: f64,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HOUR: f64 = 3600.0;
+
+    fn close(a: f64, b: f64) -> bool {
+        (a - b).abs() <= 1e-12 * b.abs().max(1.0)
+    }
+
+    #[test]
+    fn constant_is_one_at_every_time_and_start_hour() {
+        for t in [0.0, 1.0, 12.5 * HOUR, 1e7] {
+            for start in [0.0, 9.0, 23.5] {
+                assert_eq!(Pattern::Constant.factor_at(t, start), 1.0);
+            }
+        }
+    }
+
+    #[test]
+    fn diurnal_peaks_at_peak_hour_and_bottoms_out_twelve_hours_later() {
+        let p = Pattern::Diurnal { peak_hour: 14.0, amplitude: 0.4 };
+        // Run starting at midnight: peak 14 h in, trough at 02:00 (2 h in
+        // and 26 h in), mean level 1 at the quarter days 08:00 and 20:00.
+        assert!(close(p.factor_at(14.0 * HOUR, 0.0), 1.4));
+        assert!(close(p.factor_at(38.0 * HOUR, 0.0), 1.4), "a day later, the same peak");
+        assert!(close(p.factor_at(2.0 * HOUR, 0.0), 0.6));
+        assert!(close(p.factor_at(26.0 * HOUR, 0.0), 0.6));
+        assert!((p.factor_at(8.0 * HOUR, 0.0) - 1.0).abs() < 1e-12);
+        assert!((p.factor_at(20.0 * HOUR, 0.0) - 1.0).abs() < 1e-12);
+        // 1 + a·cos(2π·3/24) three hours off the peak, either side.
+        let three_off = 1.0 + 0.4 * (std::f64::consts::PI / 4.0).cos();
+        assert!(close(p.factor_at(11.0 * HOUR, 0.0), three_off));
+        assert!(close(p.factor_at(17.0 * HOUR, 0.0), three_off));
+        // The start hour shifts the clock: starting at 09:00, the peak is
+        // 5 h into the run and the trough 17 h in.
+        assert!(close(p.factor_at(5.0 * HOUR, 9.0), 1.4));
+        assert!(close(p.factor_at(17.0 * HOUR, 9.0), 0.6));
+        assert!(close(p.factor_at(0.0, 9.0), p.factor_at(9.0 * HOUR, 0.0)));
+        // Never above 1 + a nor below 1 − a, sampled every minute of a day.
+        for minute in 0..24 * 60 {
+            let f = p.factor_at(f64::from(minute) * 60.0, 0.0);
+            assert!((0.6 - 1e-12..=1.4 + 1e-12).contains(&f), "minute {minute}: {f}");
+        }
+    }
+
+    #[test]
+    fn diurnal_of_full_amplitude_touches_zero_and_is_never_negative() {
+        let p = Pattern::Diurnal { peak_hour: 0.0, amplitude: 1.0 };
+        assert!(close(p.factor_at(0.0, 0.0), 2.0));
+        assert!(p.factor_at(12.0 * HOUR, 0.0).abs() < 1e-12);
+        for second in (0..86_400).step_by(7) {
+            assert!(p.factor_at(f64::from(second), 0.0) >= 0.0, "negative at {second} s");
+        }
+    }
+
+    #[test]
+    fn bursty_starts_on_and_switches_at_the_boundaries() {
+        let p = Pattern::Bursty { on_secs: 20.0, off_secs: 40.0, factor: 6.0 };
+        // On over [0, 20), off over [20, 60), on again over [60, 80) …
+        for (t, want) in [
+            (0.0, 6.0),
+            (19.999, 6.0),
+            (20.0, 1.0),
+            (59.999, 1.0),
+            (60.0, 6.0),
+            (79.0, 6.0),
+            (80.0, 1.0),
+            (6000.0, 6.0),
+            (6030.0, 1.0),
+        ] {
+            assert_eq!(p.factor_at(t, 0.0), want, "t = {t}");
+        }
+        // The start hour plays no part.
+        assert_eq!(p.factor_at(10.0, 13.0), 6.0);
+        // A factor below 1 is a dip: 0 while "on".
+        let dip = Pattern::Bursty { on_secs: 5.0, off_secs: 5.0, factor: 0.0 };
+        assert_eq!((dip.factor_at(4.0, 0.0), dip.factor_at(5.0, 0.0)), (0.0, 1.0));
+    }
+
+    #[test]
+    fn ramp_starts_at_one_reaches_its_factor_and_stays() {
+        let up = Pattern::Ramp { to_factor: 4.0, over_secs: 180.0 };
+        assert!(close(up.factor_at(0.0, 0.0), 1.0));
+        assert!(close(up.factor_at(90.0, 0.0), 2.5), "midpoint (1 + 4) / 2");
+        assert!(close(up.factor_at(60.0, 0.0), 2.0), "a third of the way: 1 + 3/3");
+        assert!(close(up.factor_at(180.0, 0.0), 4.0));
+        assert!(close(up.factor_at(1e6, 0.0), 4.0), "stays after the ramp");
+        let down = Pattern::Ramp { to_factor: 0.0, over_secs: 100.0 };
+        assert!(close(down.factor_at(25.0, 0.0), 0.75));
+        assert!(close(down.factor_at(100.0, 0.0), 0.0));
+        // Over 0 s it jumps at once.
+        let jump = Pattern::Ramp { to_factor: 3.0, over_secs: 0.0 };
+        assert!(close(jump.factor_at(0.0, 0.0), 3.0));
+        assert!(close(jump.factor_at(10.0, 0.0), 3.0));
+    }
+}
