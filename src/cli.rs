@@ -13,6 +13,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::files::{self, FileError};
 use crate::report::RunReport;
 use crate::report::format;
+use crate::scenario::file::EngineFile;
 use crate::scenario::{Limits, Scenario};
 use crate::sim::{self, RunControl, RunOptions};
 
@@ -71,6 +72,15 @@ pub enum Format {
     Csv,
 }
 
+/// Engine named on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum EngineArg {
+    /// Time-stepped, fluid queues.
+    Fast,
+    /// Every request an event.
+    Exact,
+}
+
 /// Results view to open the app on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum View {
@@ -124,6 +134,10 @@ pub struct RunArgs {
     /// Worker threads (default: all cores).
     #[arg(long)]
     pub threads: Option<usize>,
+    /// Override the scenario's engine: `fast` (time-stepped) or `exact`
+    /// (every request an event).
+    #[arg(long, value_enum)]
+    pub engine: Option<EngineArg>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
@@ -184,18 +198,35 @@ pub fn execute(cli: Cli) -> u8 {
     }
 }
 
+/// Settings the command line overrides in a scenario file.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Overrides {
+    /// The master seed.
+    pub seed: Option<u64>,
+    /// Replications.
+    pub replications: Option<u32>,
+    /// The engine.
+    pub engine: Option<EngineArg>,
+}
+
 /// Loads a scenario with command-line overrides applied before resolution.
 ///
 /// # Errors
 /// Occurs when the file cannot be read or is invalid (exit code 2).
-pub fn load(path: &Path, seed: Option<u64>, replications: Option<u32>) -> Result<Scenario, Failure> {
+pub fn load(path: &Path, overrides: &Overrides) -> Result<Scenario, Failure> {
     let limits = Limits::default();
     let mut file = files::parse_file(path, &limits)?;
-    if let Some(seed) = seed {
+    if let Some(seed) = overrides.seed {
         file.clock.seed = seed;
     }
-    if let Some(replications) = replications {
+    if let Some(replications) = overrides.replications {
         file.clock.replications = replications;
+    }
+    if let Some(engine) = overrides.engine {
+        file.clock.engine = match engine {
+            EngineArg::Fast => EngineFile::Fast,
+            EngineArg::Exact => EngineFile::Exact,
+        };
     }
     Ok(files::resolve_file(path, &file, &limits)?)
 }
@@ -203,7 +234,7 @@ pub fn load(path: &Path, seed: Option<u64>, replications: Option<u32>) -> Result
 fn validate(paths: &[PathBuf]) -> Result<(), Failure> {
     let mut failures = Vec::new();
     for path in paths {
-        match load(path, None, None) {
+        match load(path, &Overrides::default()) {
             Ok(scenario) => println!(
                 "{}: ok — \"{}\", {} tenants, {} tiers, {} designs, {} ticks × {} replications",
                 path.display(),
@@ -221,7 +252,8 @@ fn validate(paths: &[PathBuf]) -> Result<(), Failure> {
 }
 
 fn run_command(args: &RunArgs, compare: bool) -> Result<(), Failure> {
-    let scenario = load(&args.file, args.seed, args.replications)?;
+    let overrides = Overrides { seed: args.seed, replications: args.replications, engine: args.engine };
+    let scenario = load(&args.file, &overrides)?;
     let designs = if args.designs.is_empty() {
         None
     } else {

@@ -21,6 +21,11 @@ pub enum StreamPurpose {
     /// Which partition a tenant's key shard hashes to (a fixed hash of
     /// tenant and shard, the same for every seed and design).
     PartitionKeys = 4,
+    /// A tenant's arrival times in the per-request engine.
+    ExactArrivals = 5,
+    /// A tenant's requests' own draws (service time, read or write, key
+    /// shard) in the per-request engine.
+    ExactRequests = 6,
 }
 
 /// SplitMix64's finaliser: a bijective 64-bit mix.

@@ -4,7 +4,7 @@ use crate::common::{close, load, run};
 
 /// Erlang C by its textbook definition (independent of the library's
 /// recursion).
-fn erlang_c_textbook(c: u32, a: f64) -> f64 {
+pub fn erlang_c_textbook(c: u32, a: f64) -> f64 {
     let mut sum = 0.0;
     let mut term = 1.0; // a^k / k!
     for k in 0..c {
@@ -18,7 +18,7 @@ fn erlang_c_textbook(c: u32, a: f64) -> f64 {
 }
 
 /// P(latency > t) for M/M/c with exponential service, closed form.
-fn tail(c: u32, lambda: f64, mu: f64, t: f64) -> f64 {
+pub fn tail(c: u32, lambda: f64, mu: f64, t: f64) -> f64 {
     let erl = erlang_c_textbook(c, lambda / mu);
     let theta = f64::from(c) * mu - lambda;
     let no_wait = (-mu * t).exp();
@@ -30,7 +30,7 @@ fn tail(c: u32, lambda: f64, mu: f64, t: f64) -> f64 {
     (1.0 - erl) * no_wait + erl * wait
 }
 
-fn exact_quantile_ms(c: u32, lambda: f64, mu: f64, q: f64) -> f64 {
+pub fn exact_quantile_ms(c: u32, lambda: f64, mu: f64, q: f64) -> f64 {
     let (mut lo, mut hi) = (0.0, 100.0);
     for _ in 0..200 {
         let mid = 0.5 * (lo + hi);
@@ -43,7 +43,7 @@ fn exact_quantile_ms(c: u32, lambda: f64, mu: f64, q: f64) -> f64 {
     0.5 * (lo + hi) * 1e3
 }
 
-fn exact_mean_ms(c: u32, lambda: f64, mu: f64) -> f64 {
+pub fn exact_mean_ms(c: u32, lambda: f64, mu: f64) -> f64 {
     (erlang_c_textbook(c, lambda / mu) / (f64::from(c) * mu - lambda) + 1.0 / mu) * 1e3
 }
 
@@ -138,7 +138,7 @@ fn single_server(lambda: f64, service: &str, seed: u64) -> String {
 }
 
 /// Pollaczek–Khinchine mean latency of M/G/1, ms: S + ρ·S·(1 + cv²) / (2(1 − ρ)).
-fn pollaczek_khinchine_mean_ms(service_ms: f64, rho: f64, cv: f64) -> f64 {
+pub fn pollaczek_khinchine_mean_ms(service_ms: f64, rho: f64, cv: f64) -> f64 {
     service_ms + rho * service_ms * (1.0 + cv * cv) / (2.0 * (1.0 - rho))
 }
 
@@ -175,7 +175,7 @@ fn single_server_mean_latency_matches_pollaczek_khinchine() {
 /// Crommelin's closed form: (1 − ρ) Σ_{k=0}^{⌊t/d⌋} (λ(kd − t))^k / k! ·
 /// e^{−λ(kd − t)}. The sum alternates; in f64 it is accurate to about
 /// 1e-9 while λt stays under about 20, enough for the p99 at ρ ≤ 0.8.
-fn md1_wait_cdf(lambda: f64, d: f64, t: f64) -> f64 {
+pub fn md1_wait_cdf(lambda: f64, d: f64, t: f64) -> f64 {
     let rho = lambda * d;
     let mut sum = 0.0;
     let mut k = 0u32;
@@ -189,7 +189,7 @@ fn md1_wait_cdf(lambda: f64, d: f64, t: f64) -> f64 {
 }
 
 #[test]
-fn md1_wait_cdf_matches_known_values() {
+pub fn md1_wait_cdf_matches_known_values() {
     // No wait with probability 1 − ρ; the mean from the CDF is P-K's
     // ρd / (2(1 − ρ)): 10 ms at ρ = 0.5 and 40 ms at ρ = 0.8 for d = 20 ms.
     for (rho, want_wait_ms) in [(0.5, 10.0), (0.8, 40.0)] {

@@ -9,6 +9,7 @@ mod common;
 mod cost;
 mod database;
 mod determinism;
+mod exact;
 mod fairness;
 mod fidelity;
 mod isolation;

@@ -274,6 +274,25 @@ pub struct ClockFile {
     /// Hour of day at which the run starts (0–24), for diurnal profiles.
     #[serde(default)]
     pub start_hour: f64,
+    /// Which engine simulates the run.
+    #[serde(default, skip_serializing_if = "EngineFile::is_fast")]
+    pub engine: EngineFile,
+}
+
+/// Which engine simulates a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum EngineFile {
+    /// Time-stepped: queues as fluids with stationary latency per tick.
+    #[default]
+    Fast,
+    /// Every request an event (slower, exact up to sampling).
+    Exact,
+}
+
+impl EngineFile {
+    fn is_fast(&self) -> bool {
+        *self == EngineFile::Fast
+    }
 }
 
 fn default_tick() -> DurationText {

@@ -90,6 +90,17 @@ pub struct Clock {
     pub replications: u32,
     /// Hour of day at t = 0.
     pub start_hour: f64,
+    /// Which engine simulates the run.
+    pub engine: Engine,
+}
+
+/// Which engine simulates a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    /// Time-stepped, fluid queues with a stationary latency per tick.
+    Fast,
+    /// Per request: every arrival, queueing, service and drop an event.
+    Exact,
 }
 
 /// A commercial tier.
@@ -239,6 +250,16 @@ pub enum Pattern {
 }
 
 impl Pattern {
+    /// The largest multiplier the pattern reaches.
+    pub fn peak(&self) -> f64 {
+        match *self {
+            Pattern::Constant => 1.0,
+            Pattern::Diurnal { amplitude, .. } => 1.0 + amplitude.max(0.0),
+            Pattern::Bursty { factor, .. } => factor.max(1.0),
+            Pattern::Ramp { to_factor, .. } => to_factor.max(1.0),
+        }
+    }
+
     /// The multiplier at `t_secs` into the run, with the run starting at
     /// `start_hour` of the day.
     pub fn factor_at(&self, t_secs: f64, start_hour: f64) -> f64 {

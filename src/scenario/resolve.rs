@@ -10,14 +10,15 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use crate::rng::{StreamPurpose, stream_seed};
 use crate::scenario::error::{FieldError, FieldErrors};
 use crate::scenario::file::{
-    AttributionFile, DbPricingFile, DesignFile, EventFile, FORMAT_VERSION, FairnessFile, IdleFile, LayerName, LoadFile,
-    PatternFile, PlacementFile, PlacementMap, ScenarioFile, ServiceTimeFile, SpreadFile, TenantEntryFile, TierFile,
+    AttributionFile, DbPricingFile, DesignFile, EngineFile, EventFile, FORMAT_VERSION, FairnessFile, IdleFile,
+    LayerName, LoadFile, PatternFile, PlacementFile, PlacementMap, ScenarioFile, ServiceTimeFile, SpreadFile,
+    TenantEntryFile, TierFile,
 };
 use crate::scenario::limits::Limits;
 use crate::scenario::model::{
-    Attribution, Autoscale, Clock, Compute, CostSettings, Database, DbPricing, Design, Event, Fairness, Gateway, Idle,
-    InstanceBounds, LAYERS, Layer, Load, Pattern, Quota, QuotaPeriod, Scenario, ServiceTime, Slo, Stack, StackKind,
-    Tenant, Tier, Topology, UsagePlan,
+    Attribution, Autoscale, Clock, Compute, CostSettings, Database, DbPricing, Design, Engine, Event, Fairness,
+    Gateway, Idle, InstanceBounds, LAYERS, Layer, Load, Pattern, Quota, QuotaPeriod, Scenario, ServiceTime, Slo, Stack,
+    StackKind, Tenant, Tier, Topology, UsagePlan,
 };
 use crate::units::DurationText;
 
@@ -223,6 +224,10 @@ impl Resolver {
             seed: c.seed,
             replications: c.replications.max(1),
             start_hour,
+            engine: match c.engine {
+                EngineFile::Fast => Engine::Fast,
+                EngineFile::Exact => Engine::Exact,
+            },
         })
     }
 
@@ -871,12 +876,7 @@ impl Resolver {
 
     fn check_peak_rates(&mut self, tenants: &[Tenant], events: &[Event], limits: &Limits) {
         for (t, tenant) in tenants.iter().enumerate() {
-            let pattern_peak = match tenant.load.pattern {
-                Pattern::Constant => 1.0,
-                Pattern::Diurnal { amplitude, .. } => 1.0 + amplitude,
-                Pattern::Bursty { factor, .. } => factor.max(1.0),
-                Pattern::Ramp { to_factor, .. } => to_factor.max(1.0),
-            };
+            let pattern_peak = tenant.load.pattern.peak();
             let spike_peak: f64 = events
                 .iter()
                 .filter_map(|e| match e {

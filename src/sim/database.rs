@@ -401,7 +401,7 @@ fn serve_partition(side: PartitionSide<'_>, partitions: f64, keep: f64, dt: f64)
 
 /// Partition (within its stack) of a tenant's key shard: a fixed hash of
 /// (tenant, shard), the same in every design.
-fn partition_of(tenant: usize, shard: u32, partitions: usize) -> usize {
+pub fn partition_of(tenant: usize, shard: u32, partitions: usize) -> usize {
     (stream_seed(tenant as u64, 0, u64::from(shard), StreamPurpose::PartitionKeys) % partitions as u64) as usize
 }
 

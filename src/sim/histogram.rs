@@ -107,6 +107,20 @@ impl Histogram {
         self.add_at(sparse.first, &sparse.mass, weight);
     }
 
+    /// Adds `weight` at one latency of `ms` milliseconds (a sample).
+    #[inline]
+    pub fn add_value(&mut self, ms: f64, weight: f64) {
+        let fine = if ms < MIN_MS {
+            0
+        } else {
+            // Bin k >= 1 holds [edge k-1, edge k).
+            (((ms / MIN_MS).ln() / BIN_RATIO.ln()) as usize + 1).min(fine_bins() - 1)
+        };
+        let bin = (fine / self.group).min(self.mass.len() - 1);
+        self.mass[bin] += weight;
+        self.widen(bin, bin + 1);
+    }
+
     /// Adds another histogram of the same grid.
     pub fn merge(&mut self, other: &Histogram) {
         debug_assert_eq!(self.group, other.group);

@@ -11,6 +11,7 @@ pub(crate) mod compute;
 pub(crate) mod cost;
 pub(crate) mod database;
 pub(crate) mod drawer;
+pub(crate) mod exact;
 pub(crate) mod gateway;
 pub mod histogram;
 pub(crate) mod latency;
@@ -29,6 +30,7 @@ use rayon::prelude::*;
 
 use crate::report::RunReport;
 use crate::scenario::Scenario;
+use crate::scenario::model::Engine;
 
 /// Progress and cancellation shared between a run and its caller.
 #[derive(Debug, Default)]
@@ -163,7 +165,11 @@ impl Plan {
         let mut splits = vec![Vec::new(); scenario.designs.len()];
         let mut components = vec![Vec::new(); scenario.designs.len()];
         for &d in designs {
-            splits[d] = parts::split(scenario, &scenario.designs[d]);
+            // The per-request engine runs whole designs.
+            splits[d] = match scenario.clock.engine {
+                Engine::Fast => parts::split(scenario, &scenario.designs[d]),
+                Engine::Exact => vec![vec![true; scenario.tenants.len()]],
+            };
             if scenario.has_spikes() {
                 components[d] = windows::spike_component(scenario, &scenario.designs[d]);
             }
@@ -204,7 +210,7 @@ fn arrival_tables(
     let replications = scenario.clock.replications;
     let entries = scenario.tenants.len() as u64 * scenario.clock.ticks * u64::from(replications);
     let subtasks_per_replication = plan.subtasks.len() / replications.max(1) as usize;
-    if subtasks_per_replication < 2 || entries > ARRIVAL_TABLE_ENTRIES {
+    if subtasks_per_replication < 2 || entries > ARRIVAL_TABLE_ENTRIES || scenario.clock.engine == Engine::Exact {
         return Ok(Vec::new());
     }
     let tables: Vec<Option<drawer::ArrivalTable>> =
@@ -253,6 +259,9 @@ pub fn run(scenario: &Scenario, options: &RunOptions, control: &RunControl) -> R
                 };
                 // A baseline is only read for its window figures.
                 let focus: &[usize] = if with_spikes { &focus } else { &[] };
+                if scenario.clock.engine == Engine::Exact {
+                    return exact::simulate(scenario, &scenario.designs[d], r, with_spikes, focus, control);
+                }
                 task::simulate(
                     scenario,
                     &scenario.designs[d],

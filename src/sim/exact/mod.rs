@@ -1,0 +1,789 @@
+//! The per-request engine: every request is an event. It arrives (a
+//! Poisson process following its tenant's pattern and spikes in continuous
+//! time), passes its usage plan's token bucket, its quotas and its gateway
+//! stack's account bucket (refilled continuously), waits in its compute
+//! stack's queue (FIFO or weighted-fair) for a server, is dropped if it
+//! waits longer than the timeout, is served for its own service time, and
+//! takes read or write units from its key shard's partition (dropped when
+//! the partition is over its cap). Capacity losses, autoscaling with
+//! warm-up and event windows happen at their exact times.
+//!
+//! It shares the scenario, the random streams' scheme and the raw results
+//! with the fast engine, which it checks: nothing here approximates a
+//! queue, so its figures are exact up to sampling error. It runs whole
+//! designs (no parts) and reads no wall clock.
+
+mod bucket;
+mod queue;
+mod source;
+mod stack;
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+use crate::scenario::model::{DbPricing, Design, Fairness, Layer, QuotaPeriod, Scenario, StackKind};
+use crate::sim::RunControl;
+use crate::sim::database::partition_of;
+use crate::sim::histogram::Histogram;
+use crate::sim::raw::{FlowRaw, StackRaw, TaskRaw, TenantRaw};
+use crate::sim::series::MAX_SERIES_POINTS;
+use crate::sim::windows::{Windows, baseline_ticks, capacity_lost_at, spike_component, spikes_of};
+
+use bucket::Bucket;
+use queue::{Queue, Req};
+use source::Source;
+use stack::Stack;
+
+/// Seconds of a partition's hard cap it may use at once (its burst).
+pub const PARTITION_BURST_SECS: f64 = 1.0;
+
+/// Events between progress updates and cancellation checks.
+const PROGRESS_EVENTS: u64 = 1 << 16;
+
+/// What an event in the queue is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Kind {
+    /// A tenant's next request arrives.
+    Arrival,
+    /// A request in service finishes.
+    Completion,
+    /// A stack's warming instances may be ready.
+    Ready,
+}
+
+/// A request in service.
+#[derive(Debug, Clone, Copy)]
+struct Job {
+    req: Req,
+    stack: u32,
+}
+
+/// One partition's caps: the hard cap (reads, writes) and, when
+/// provisioned, the table's share with its burst bank.
+#[derive(Debug, Clone)]
+struct Partition {
+    hard: [Bucket; 2],
+    provisioned: Option<[Bucket; 2]>,
+}
+
+/// Each series point's figures, gathered as time passes.
+#[derive(Debug)]
+struct Points {
+    secs: f64,
+    count: usize,
+    current: usize,
+    tiers: Vec<FlowRaw>,
+    focus: Vec<FlowRaw>,
+    total: FlowRaw,
+    /// Latency of the current point's requests, per tier and focus tenant.
+    tier_latency: Vec<Histogram>,
+    focus_latency: Vec<Histogram>,
+    instances_secs: Vec<f64>,
+    busy_secs: Vec<f64>,
+    capacity_secs: Vec<f64>,
+}
+
+impl Points {
+    #[inline]
+    fn of(&self, t_secs: f64) -> usize {
+        ((t_secs / self.secs) as usize).min(self.count - 1)
+    }
+}
+
+/// One task's state in the per-request engine.
+struct Exact<'a> {
+    sc: &'a Scenario,
+    design: &'a Design,
+    end_secs: f64,
+    timeout_secs: f64,
+    sources: Vec<Option<Source>>,
+    plans: Vec<Option<Bucket>>,
+    quota_used: Vec<[u64; 3]>,
+    quota_period: Vec<[u64; 3]>,
+    quota_secs: [f64; 3],
+    accounts: Vec<Bucket>,
+    gw_raw: Vec<StackRaw>,
+    stacks: Vec<Stack>,
+    /// Each tenant's place among its compute stack's tenants.
+    flow_of: Vec<usize>,
+    partitions: Vec<Partition>,
+    /// Each tenant's key shards' partitions (global index).
+    shard_partitions: Vec<Vec<usize>>,
+    db_raw: Vec<StackRaw>,
+    kept_secs: [f64; 3],
+    keep: [f64; 3],
+    last_change_secs: f64,
+    jobs: Vec<Job>,
+    free_jobs: Vec<u32>,
+    events: BinaryHeap<Reverse<(u64, u64, Kind, u32)>>,
+    seq: u64,
+    raw: Vec<TenantRaw>,
+    latency: Vec<Histogram>,
+    window_latency: Vec<Histogram>,
+    windows: Windows,
+    focus_of: Vec<Option<usize>>,
+    focus: Vec<usize>,
+    points: Points,
+    control: &'a RunControl,
+    ticks_reported: u64,
+}
+
+/// Runs one task per request. Returns `None` when cancelled.
+pub fn simulate(
+    sc: &Scenario,
+    design: &Design,
+    replication: u32,
+    with_spikes: bool,
+    focus: &[usize],
+    control: &RunControl,
+) -> Option<TaskRaw> {
+    let mut task = Exact::new(sc, design, replication, with_spikes, focus, control);
+    if task.run() { Some(task.finish()) } else { None }
+}
+
+impl<'a> Exact<'a> {
+    fn new(
+        sc: &'a Scenario,
+        design: &'a Design,
+        replication: u32,
+        with_spikes: bool,
+        focus: &[usize],
+        control: &'a RunControl,
+    ) -> Self {
+        let n = sc.tenants.len();
+        let dt = sc.clock.tick_secs;
+        let active: Vec<bool> = if with_spikes { vec![true; n] } else { spike_component(sc, design) };
+        let end_tick = if with_spikes { sc.clock.ticks } else { baseline_ticks(sc) };
+        let end_secs = end_tick as f64 * dt;
+        let spikes = spikes_of(sc, with_spikes);
+        let sources: Vec<Option<Source>> =
+            (0..n).map(|t| active[t].then(|| Source::new(sc, t, replication, &spikes))).collect();
+        let plans = sc
+            .tenants
+            .iter()
+            .map(|tenant| {
+                let plan = sc.tiers[tenant.tier].plan.as_ref().filter(|_| sc.gateway.is_some())?;
+                Some(Bucket::new(plan.rate_per_sec, plan.burst, true))
+            })
+            .collect();
+        let [gw, compute, db] = &design.layers;
+        let accounts = match &sc.gateway {
+            Some(g) => vec![Bucket::new(g.account_rate_per_sec, g.account_burst, true); gw.stacks.len()],
+            None => Vec::new(),
+        };
+        let weights: Vec<f64> = sc.tenants.iter().map(|t| sc.tiers[t.tier].weight).collect();
+        let mut flow_of = vec![0; n];
+        let stacks = compute
+            .stacks
+            .iter()
+            .map(|s| {
+                for (k, &t) in s.tenants.iter().enumerate() {
+                    flow_of[t as usize] = k;
+                }
+                let bounds =
+                    if s.kind == StackKind::Silo { sc.compute.silo_instances } else { sc.compute.pool_instances };
+                let active = match &sc.compute.autoscale {
+                    Some(a) => {
+                        let load: f64 = s
+                            .tenants
+                            .iter()
+                            .map(|&t| {
+                                let t = &sc.tenants[t as usize];
+                                t.load.rate_per_sec * t.load.pattern.factor_at(0.0, sc.clock.start_hour)
+                            })
+                            .sum();
+                        let c = f64::from(sc.compute.concurrency);
+                        let needed = (load * sc.compute.service.mean_secs() / (c * a.target_utilisation)).ceil();
+                        (needed.min(f64::from(bounds.max)) as u32).clamp(bounds.min, bounds.max)
+                    }
+                    None => bounds.min,
+                };
+                let queue = match sc.compute.fairness {
+                    Fairness::Fifo => Queue::fifo(),
+                    Fairness::WeightedFair => {
+                        Queue::fair(&s.tenants.iter().map(|&t| weights[t as usize]).collect::<Vec<_>>())
+                    }
+                };
+                Stack::new(queue, active, bounds, sc.compute.concurrency)
+            })
+            .collect();
+        let mut partitions = Vec::new();
+        let mut shard_partitions = vec![Vec::new(); n];
+        if let Some(layer) = &sc.database {
+            for s in &db.stacks {
+                let count = if s.kind == StackKind::Silo { layer.silo_partitions } else { layer.pool_partitions };
+                let first = partitions.len();
+                for &t in &s.tenants {
+                    let t = t as usize;
+                    shard_partitions[t] = (0..sc.tenants[t].load.key_shards.max(1))
+                        .map(|k| first + partition_of(t, k, count as usize))
+                        .collect();
+                }
+                let caps = [layer.read_units_per_partition_per_sec, layer.write_units_per_partition_per_sec];
+                for _ in 0..count {
+                    let provisioned = match layer.pricing {
+                        DbPricing::Provisioned { read_units_per_sec, write_units_per_sec, .. } => {
+                            Some([read_units_per_sec, write_units_per_sec].map(|table| {
+                                let share = table / f64::from(count);
+                                Bucket::new(share, share * crate::scenario::model::DB_BURST_BANK_SECS, false)
+                            }))
+                        }
+                        DbPricing::OnDemand { .. } => None,
+                    };
+                    partitions.push(Partition {
+                        hard: caps.map(|cap| Bucket::new(cap, cap * PARTITION_BURST_SECS, true)),
+                        provisioned,
+                    });
+                }
+            }
+        }
+        let ticks = sc.clock.ticks;
+        let ticks_per_point = ticks.div_ceil(MAX_SERIES_POINTS.min(ticks).max(1));
+        let count = ticks.div_ceil(ticks_per_point) as usize;
+        let tiers = sc.tiers.len();
+        let mut focus_of = vec![None; n];
+        for (k, &t) in focus.iter().enumerate() {
+            focus_of[t] = Some(k);
+        }
+        let windows = Windows::new(sc);
+        let tracked = windows.tracked();
+        let month = sc.month_secs();
+        let mut task = Self {
+            sc,
+            design,
+            end_secs,
+            timeout_secs: sc.compute.queue_timeout_secs,
+            sources,
+            plans,
+            quota_used: vec![[0; 3]; n],
+            quota_period: vec![[0; 3]; n],
+            quota_secs: QuotaPeriod::ALL.map(|p| p.secs(month)),
+            accounts,
+            gw_raw: vec![StackRaw::default(); gw.stacks.len()],
+            stacks,
+            flow_of,
+            partitions,
+            shard_partitions,
+            db_raw: vec![StackRaw::default(); db.stacks.len()],
+            kept_secs: [0.0; 3],
+            keep: [1.0; 3],
+            last_change_secs: 0.0,
+            jobs: Vec::new(),
+            free_jobs: Vec::new(),
+            events: BinaryHeap::new(),
+            seq: 0,
+            raw: vec![TenantRaw::default(); n],
+            latency: (0..n).map(|_| Histogram::fine()).collect(),
+            window_latency: if tracked { (0..n).map(|_| Histogram::coarse()).collect() } else { Vec::new() },
+            windows,
+            focus_of,
+            focus: focus.to_vec(),
+            points: Points {
+                secs: ticks_per_point as f64 * dt,
+                count,
+                current: 0,
+                tiers: (0..tiers).map(|_| FlowRaw::new(count)).collect(),
+                focus: focus.iter().map(|_| FlowRaw::new(count)).collect(),
+                total: FlowRaw::new(count),
+                tier_latency: (0..tiers).map(|_| Histogram::coarse()).collect(),
+                focus_latency: focus.iter().map(|_| Histogram::coarse()).collect(),
+                instances_secs: vec![0.0; count],
+                busy_secs: vec![0.0; count],
+                capacity_secs: vec![0.0; count],
+            },
+            control,
+            ticks_reported: 0,
+        };
+        for t in 0..n {
+            if let Some(source) = &mut task.sources[t] {
+                let first = source.next_arrival(0.0, end_secs);
+                task.push(first, Kind::Arrival, t as u32);
+            }
+        }
+        task
+    }
+
+    #[inline]
+    fn push(&mut self, t_secs: f64, kind: Kind, index: u32) {
+        if t_secs.is_finite() {
+            self.seq += 1;
+            self.events.push(Reverse((t_secs.max(0.0).to_bits(), self.seq, kind, index)));
+        }
+    }
+
+    /// The times at which capacity or event windows change, in order.
+    fn changes(&self) -> Vec<f64> {
+        let mut times: Vec<f64> = self
+            .sc
+            .events
+            .iter()
+            .flat_map(|e| {
+                let (start, end) = e.window_secs();
+                [start, end]
+            })
+            .filter(|&t| t > 0.0 && t < self.end_secs)
+            .collect();
+        times.sort_by(f64::total_cmp);
+        times.dedup();
+        times
+    }
+
+    /// Runs every event up to the end; false when cancelled.
+    fn run(&mut self) -> bool {
+        let changes = self.changes();
+        let mut next_change = 0;
+        let dt = self.sc.clock.tick_secs;
+        let eval_secs = self.sc.compute.autoscale.map(|a| ((a.evaluation_secs / dt).round().max(1.0)) * dt);
+        let warmup_secs = self.sc.compute.autoscale.map_or(0.0, |a| (a.warmup_secs / dt).round() * dt);
+        let mut next_eval = eval_secs.unwrap_or(f64::INFINITY);
+        let mut next_point = self.points.secs;
+        self.apply_changes(0.0);
+        let mut handled = 0u64;
+        loop {
+            let event_secs = self.events.peek().map_or(f64::INFINITY, |Reverse((bits, ..))| f64::from_bits(*bits));
+            let change_secs = changes.get(next_change).copied().unwrap_or(f64::INFINITY);
+            let boundary = next_point.min(change_secs).min(next_eval);
+            if boundary <= event_secs && boundary < self.end_secs {
+                if next_point == boundary {
+                    self.end_point(boundary);
+                    next_point += self.points.secs;
+                } else if change_secs == boundary {
+                    self.apply_changes(boundary);
+                    next_change += 1;
+                } else if let Some(policy) = self.sc.compute.autoscale {
+                    for s in 0..self.stacks.len() {
+                        if let Some(ready) = self.stacks[s].autoscale(boundary, &policy, warmup_secs) {
+                            self.push(ready, Kind::Ready, s as u32);
+                        }
+                    }
+                    next_eval += eval_secs.unwrap_or(f64::INFINITY);
+                }
+                continue;
+            }
+            if event_secs >= self.end_secs {
+                break;
+            }
+            let Some(Reverse((_, _, kind, index))) = self.events.pop() else { break };
+            match kind {
+                Kind::Arrival => self.arrive(index as usize, event_secs),
+                Kind::Completion => self.complete(index, event_secs),
+                Kind::Ready => {
+                    let s = index as usize;
+                    self.stacks[s].ready(event_secs);
+                    self.start_waiting(s, event_secs);
+                }
+            }
+            handled += 1;
+            if handled.is_multiple_of(PROGRESS_EVENTS) && !self.progress(event_secs) {
+                return false;
+            }
+        }
+        self.progress(self.end_secs)
+    }
+
+    /// Reports the ticks simulated up to `t_secs`; false when cancelled.
+    fn progress(&mut self, t_secs: f64) -> bool {
+        if self.control.is_cancelled() {
+            return false;
+        }
+        let ticks = ((t_secs / self.sc.clock.tick_secs) as u64).min(self.sc.clock.ticks);
+        if ticks > self.ticks_reported {
+            self.control.add_progress(ticks - self.ticks_reported);
+            self.ticks_reported = ticks;
+        }
+        true
+    }
+
+    /// Capacity and event windows at `t_secs`.
+    fn apply_changes(&mut self, t_secs: f64) {
+        for layer in 0..3 {
+            self.kept_secs[layer] += self.keep[layer] * (t_secs - self.last_change_secs);
+        }
+        self.last_change_secs = t_secs;
+        let lost = capacity_lost_at(self.sc, t_secs);
+        let keep = lost.map(|l| 1.0 - l);
+        if let Some(g) = &self.sc.gateway {
+            for bucket in &mut self.accounts {
+                bucket.set_rate(t_secs, g.account_rate_per_sec * keep[Layer::Gateway.index()]);
+            }
+        }
+        let c = keep[Layer::Compute.index()];
+        for s in 0..self.stacks.len() {
+            self.stacks[s].set_keep(t_secs, c);
+            self.start_waiting(s, t_secs);
+        }
+        if let Some(layer) = &self.sc.database {
+            let d = keep[Layer::Database.index()];
+            let caps = [layer.read_units_per_partition_per_sec, layer.write_units_per_partition_per_sec];
+            let table = match layer.pricing {
+                DbPricing::Provisioned { read_units_per_sec, write_units_per_sec, .. } => {
+                    [read_units_per_sec, write_units_per_sec]
+                }
+                DbPricing::OnDemand { .. } => [0.0; 2],
+            };
+            let mut index = 0;
+            for s in &self.design.layers[Layer::Database.index()].stacks {
+                let count = if s.kind == StackKind::Silo { layer.silo_partitions } else { layer.pool_partitions };
+                for p in &mut self.partitions[index..index + count as usize] {
+                    for side in 0..2 {
+                        p.hard[side].set_rate(t_secs, caps[side] * d);
+                        if let Some(prov) = &mut p.provisioned {
+                            prov[side].set_rate(t_secs, table[side] / f64::from(count) * d);
+                        }
+                    }
+                }
+                index += count as usize;
+            }
+        }
+        self.keep = keep;
+        if self.windows.advance(t_secs) {
+            self.windows.recount();
+        }
+    }
+
+    /// Counts one request's part of a series point for tenant `t`.
+    #[inline]
+    fn count(&mut self, t: usize, t_secs: f64, offered: f64, admitted: f64, served: f64, dropped: f64) {
+        let point = self.points.of(t_secs);
+        let tier = self.sc.tenants[t].tier;
+        self.points.tiers[tier].add(point, offered, admitted, served, dropped);
+        if let Some(k) = self.focus_of[t] {
+            self.points.focus[k].add(point, offered, admitted, served, dropped);
+        }
+    }
+
+    /// Tenant `t`'s request arriving at `t_secs`.
+    fn arrive(&mut self, t: usize, t_secs: f64) {
+        let Some(source) = &mut self.sources[t] else { return };
+        let next = source.next_arrival(t_secs, self.end_secs);
+        let attributes = source.attributes();
+        self.push(next, Kind::Arrival, t as u32);
+        let in_window = self.windows.flags().of(t);
+        let raw = &mut self.raw[t];
+        raw.offered += 1.0;
+        if in_window {
+            raw.window_offered += 1.0;
+        }
+        if let Some(plan) = &mut self.plans[t]
+            && !plan.take(t_secs, 1.0)
+        {
+            raw.throttled_plan += 1.0;
+            self.count(t, t_secs, 1.0, 0.0, 0.0, 0.0);
+            return;
+        }
+        if !self.take_quota(t, t_secs) {
+            self.raw[t].throttled_quota += 1.0;
+            self.count(t, t_secs, 1.0, 0.0, 0.0, 0.0);
+            return;
+        }
+        if self.sc.gateway.is_some() {
+            let gw = self.design.layers[Layer::Gateway.index()].stack_of_tenant[t] as usize;
+            if !self.accounts[gw].take(t_secs, 1.0) {
+                let raw = &mut self.raw[t];
+                raw.throttled_account += 1.0;
+                if in_window {
+                    raw.window_unserved += 1.0;
+                }
+                self.count(t, t_secs, 1.0, 0.0, 0.0, 0.0);
+                return;
+            }
+            self.gw_raw[gw].requests += 1.0;
+        }
+        self.raw[t].admitted += 1.0;
+        self.count(t, t_secs, 1.0, 1.0, 0.0, 0.0);
+        let req = Req {
+            arrival_secs: t_secs,
+            service_secs: attributes.service_secs,
+            tenant: t as u32,
+            shard: attributes.shard,
+            read: attributes.read,
+            in_window,
+        };
+        let s = self.design.layers[Layer::Compute.index()].stack_of_tenant[t] as usize;
+        let stack = &mut self.stacks[s];
+        if stack.busy < stack.servers && stack.queue.is_empty() {
+            self.start(s, req, t_secs);
+        } else {
+            stack.queue.push(self.flow_of[t], req);
+        }
+    }
+
+    /// Counts a request against tenant `t`'s quotas; false when one is
+    /// used up.
+    fn take_quota(&mut self, t: usize, t_secs: f64) -> bool {
+        let Some(plan) = &self.sc.tiers[self.sc.tenants[t].tier].plan else { return true };
+        if plan.quotas.is_empty() || self.sc.gateway.is_none() {
+            return true;
+        }
+        for k in 0..3 {
+            let period = (t_secs / self.quota_secs[k]) as u64;
+            if period != self.quota_period[t][k] {
+                self.quota_period[t][k] = period;
+                self.quota_used[t][k] = 0;
+            }
+        }
+        if plan.quotas.iter().any(|q| self.quota_used[t][q.period.index()] >= q.limit) {
+            return false;
+        }
+        for q in &plan.quotas {
+            self.quota_used[t][q.period.index()] += 1;
+        }
+        true
+    }
+
+    /// Starts serving `req` on stack `s` at `t_secs`.
+    #[inline]
+    fn start(&mut self, s: usize, req: Req, t_secs: f64) {
+        let stack = &mut self.stacks[s];
+        stack.advance(t_secs);
+        stack.busy += 1;
+        let job = Job { req, stack: s as u32 };
+        let index = match self.free_jobs.pop() {
+            Some(i) => {
+                self.jobs[i as usize] = job;
+                i
+            }
+            None => {
+                self.jobs.push(job);
+                (self.jobs.len() - 1) as u32
+            }
+        };
+        self.push(t_secs + req.service_secs, Kind::Completion, index);
+    }
+
+    /// Starts waiting requests on stack `s` while servers are free.
+    fn start_waiting(&mut self, s: usize, t_secs: f64) {
+        let timeout = self.timeout_secs;
+        while self.stacks[s].busy < self.stacks[s].servers {
+            let mut expired = Vec::new();
+            let next = self.stacks[s].queue.next(t_secs, timeout, |req| expired.push(req));
+            for req in expired {
+                self.drop_timed_out(req);
+            }
+            match next {
+                Some(req) => self.start(s, req, t_secs),
+                None => break,
+            }
+        }
+    }
+
+    /// A request that waited longer than the timeout.
+    fn drop_timed_out(&mut self, req: Req) {
+        let t = req.tenant as usize;
+        let raw = &mut self.raw[t];
+        raw.dropped_timeout += 1.0;
+        if req.in_window {
+            raw.window_unserved += 1.0;
+        }
+        let at = (req.arrival_secs + self.timeout_secs).min(self.end_secs);
+        self.count(t, at, 0.0, 0.0, 0.0, 1.0);
+    }
+
+    /// A request's service ends at `t_secs`: the database, then the
+    /// tenant's figures; the server takes the next request.
+    fn complete(&mut self, job: u32, t_secs: f64) {
+        let Job { req, stack: s } = self.jobs[job as usize];
+        self.free_jobs.push(job);
+        let s = s as usize;
+        let stack = &mut self.stacks[s];
+        stack.advance(t_secs);
+        stack.busy -= 1;
+        stack.raw.requests += 1.0;
+        let t = req.tenant as usize;
+        let raw = &mut self.raw[t];
+        raw.compute_requests += 1.0;
+        raw.compute_busy_secs += req.service_secs;
+        if self.sc.database.is_some() && !self.store(&req, t_secs) {
+            let raw = &mut self.raw[t];
+            raw.dropped_partition += 1.0;
+            if req.in_window {
+                raw.window_unserved += 1.0;
+            }
+            self.count(t, t_secs, 0.0, 0.0, 0.0, 1.0);
+        } else {
+            let latency_secs = t_secs - req.arrival_secs;
+            let ms = latency_secs * 1e3;
+            let raw = &mut self.raw[t];
+            raw.served += 1.0;
+            raw.latency_sum_secs += latency_secs;
+            self.latency[t].add_value(ms, 1.0);
+            if req.in_window
+                && let Some(h) = self.window_latency.get_mut(t)
+            {
+                h.add_value(ms, 1.0);
+            }
+            self.points.tier_latency[self.sc.tenants[t].tier].add_value(ms, 1.0);
+            if let Some(k) = self.focus_of[t] {
+                self.points.focus_latency[k].add_value(ms, 1.0);
+            }
+            self.count(t, t_secs, 0.0, 0.0, 1.0, 0.0);
+        }
+        self.start_waiting(s, t_secs);
+    }
+
+    /// Takes the request's units from its partition at `t_secs`; false
+    /// when the partition is over a cap.
+    fn store(&mut self, req: &Req, t_secs: f64) -> bool {
+        let t = req.tenant as usize;
+        let load = &self.sc.tenants[t].load;
+        let p = self.shard_partitions[t][req.shard as usize];
+        let (side, units) = if req.read { (0, load.read_units_per_read) } else { (1, load.write_units_per_write) };
+        let partition = &mut self.partitions[p];
+        let provisioned_ok = match &mut partition.provisioned {
+            Some(prov) => prov[side].has(t_secs, units),
+            None => true,
+        };
+        if !provisioned_ok || !partition.hard[side].take(t_secs, units) {
+            return false;
+        }
+        if let Some(prov) = &mut partition.provisioned {
+            prov[side].take(t_secs, units);
+        }
+        let db = self.design.layers[Layer::Database.index()].stack_of_tenant[t] as usize;
+        let raw = &mut self.raw[t];
+        raw.db_ops += 1.0;
+        raw.db_units += units;
+        let stack = &mut self.db_raw[db];
+        stack.requests += 1.0;
+        if req.read {
+            stack.read_units += units;
+        } else {
+            stack.write_units += units;
+        }
+        true
+    }
+
+    /// Closes the series point that ends at `t_secs`.
+    fn end_point(&mut self, t_secs: f64) {
+        let p = self.points.current;
+        for stack in &mut self.stacks {
+            stack.advance(t_secs);
+            self.points.instances_secs[p] += stack.point.active_secs;
+            self.points.busy_secs[p] += stack.point.busy_secs;
+            self.points.capacity_secs[p] += stack.point.capacity_secs;
+            stack.point = stack::Integrals::default();
+        }
+        let mut total = Histogram::coarse();
+        for (tier, h) in self.points.tier_latency.iter_mut().enumerate() {
+            self.points.tiers[tier].p99_ms[p] = h.quantile_ms(0.99);
+            total.merge(h);
+            h.clear();
+        }
+        self.points.total.p99_ms[p] = total.quantile_ms(0.99);
+        for (k, h) in self.points.focus_latency.iter_mut().enumerate() {
+            self.points.focus[k].p99_ms[p] = h.quantile_ms(0.99);
+            h.clear();
+        }
+        self.points.current = (p + 1).min(self.points.count - 1);
+    }
+
+    /// The raw results at the end of the run.
+    fn finish(mut self) -> TaskRaw {
+        let end = self.end_secs;
+        // Requests still in service or waiting: in flight, unless they
+        // waited past the timeout.
+        for s in 0..self.stacks.len() {
+            self.stacks[s].advance(end);
+            let mut waiting = Vec::new();
+            self.stacks[s].queue.drain(|req| waiting.push(req));
+            for req in waiting {
+                if end - req.arrival_secs > self.timeout_secs {
+                    self.drop_timed_out(req);
+                } else {
+                    self.raw[req.tenant as usize].in_flight += 1.0;
+                }
+            }
+        }
+        let in_service: Vec<u32> = self.events.iter().filter(|e| e.0.2 == Kind::Completion).map(|e| e.0.3).collect();
+        for job in in_service {
+            self.raw[self.jobs[job as usize].req.tenant as usize].in_flight += 1.0;
+        }
+        if self.points.current < self.points.count && self.points.of(end) == self.points.current {
+            self.end_point(end);
+        }
+        self.apply_kept(end);
+        let sc = self.sc;
+        let dt = sc.clock.tick_secs;
+        let end_tick = (end / dt).round() as u64;
+        let tpp = (self.points.secs / dt).round() as u64;
+        let point_ticks: Vec<u64> =
+            (0..self.points.count as u64).map(|p| end_tick.saturating_sub(p * tpp).min(tpp)).collect();
+        let mut tier_hist: Vec<Histogram> = (0..sc.tiers.len()).map(|_| Histogram::fine()).collect();
+        for (t, r) in self.raw.iter_mut().enumerate() {
+            let h = &self.latency[t];
+            r.p50_ms = h.quantile_ms(0.5);
+            r.p95_ms = h.quantile_ms(0.95);
+            r.p99_ms = h.quantile_ms(0.99);
+            if let Some(w) = self.window_latency.get(t) {
+                r.window_p99_ms = w.quantile_ms(0.99);
+            }
+            tier_hist[sc.tenants[t].tier].merge(h);
+        }
+        let points = &mut self.points;
+        let mut instances = vec![0.0; points.count];
+        let mut utilisation = vec![0.0; points.count];
+        for p in 0..points.count {
+            if point_ticks[p] == 0 {
+                continue;
+            }
+            let secs = point_ticks[p] as f64 * dt;
+            for flow in points.tiers.iter_mut().chain(points.focus.iter_mut()) {
+                for series in &mut flow.flows {
+                    series[p] /= secs;
+                }
+            }
+            for flow in &points.tiers {
+                for (sum, series) in points.total.flows.iter_mut().zip(&flow.flows) {
+                    sum[p] += series[p];
+                }
+            }
+            instances[p] = points.instances_secs[p] / secs;
+            if points.capacity_secs[p] > 0.0 {
+                utilisation[p] = points.busy_secs[p] / points.capacity_secs[p];
+            }
+        }
+        if let Some(g) = &sc.gateway {
+            for raw in &mut self.gw_raw {
+                raw.capacity_secs = g.account_rate_per_sec * self.kept_secs[Layer::Gateway.index()];
+            }
+        }
+        if let Some(layer) = &sc.database {
+            let stacks = &self.design.layers[Layer::Database.index()].stacks;
+            for (raw, s) in self.db_raw.iter_mut().zip(stacks) {
+                let count = if s.kind == StackKind::Silo { layer.silo_partitions } else { layer.pool_partitions };
+                raw.capacity_secs = f64::from(count)
+                    * (layer.read_units_per_partition_per_sec + layer.write_units_per_partition_per_sec)
+                    * self.kept_secs[Layer::Database.index()];
+            }
+        }
+        let focus_flows = std::mem::take(&mut points.focus);
+        let n = sc.tenants.len();
+        let active = self.sources.iter().map(Option::is_some).collect::<Vec<bool>>();
+        debug_assert_eq!(active.len(), n);
+        TaskRaw {
+            active,
+            tier_p99_ms: tier_hist.iter().map(|h| h.quantile_ms(0.99)).collect(),
+            tier_hist,
+            stacks: [self.gw_raw, self.stacks.into_iter().map(|s| s.raw).collect(), self.db_raw],
+            ticks_per_point: tpp,
+            point_ticks,
+            tiers: std::mem::take(&mut points.tiers),
+            total: std::mem::take(&mut points.total),
+            focus: std::mem::take(&mut self.focus).into_iter().zip(focus_flows).collect(),
+            instances,
+            utilisation,
+            busy_secs: std::mem::take(&mut points.busy_secs),
+            capacity_secs: std::mem::take(&mut points.capacity_secs),
+            tenants: self.raw,
+            tier_mixtures: Vec::new(),
+        }
+    }
+
+    /// Brings the kept-capacity integrals up to `t_secs`.
+    fn apply_kept(&mut self, t_secs: f64) {
+        for layer in 0..3 {
+            self.kept_secs[layer] += self.keep[layer] * (t_secs - self.last_change_secs);
+        }
+        self.last_change_secs = t_secs;
+    }
+}

@@ -1,0 +1,203 @@
+//! The queue of one compute stack in the per-request engine: first come
+//! first served, or weighted-fair (start-time fair queueing with a unit
+//! cost per request: each tenant has a queue of its own and the head with
+//! the smallest start tag goes next, so backlogged tenants are served in
+//! proportion to their weights).
+//!
+//! A request waits at most the queue timeout: one whose wait would pass it
+//! is dropped when it reaches the head (it could not have been served
+//! before its deadline, as every queue is first in, first out per tenant).
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, VecDeque};
+
+/// A request admitted to compute.
+#[derive(Debug, Clone, Copy)]
+pub struct Req {
+    /// Arrival time, seconds.
+    pub arrival_secs: f64,
+    /// Service time it needs, seconds.
+    pub service_secs: f64,
+    /// Its tenant.
+    pub tenant: u32,
+    /// Its key shard.
+    pub shard: u32,
+    /// A read (else a write).
+    pub read: bool,
+    /// It arrived inside another tenant's spike window.
+    pub in_window: bool,
+}
+
+/// One tenant's queue in a weighted-fair stack.
+#[derive(Debug, Clone, Default)]
+struct Flow {
+    queue: VecDeque<Req>,
+    weight: f64,
+    /// Finish tag of its last request served.
+    finish: f64,
+}
+
+/// Start-time fair queueing over the stack's tenants.
+#[derive(Debug, Clone, Default)]
+pub struct FairQueue {
+    flows: Vec<Flow>,
+    /// Start tag of the request served last.
+    virtual_time: f64,
+    /// Each non-empty flow's head, by start tag (bits of a non-negative
+    /// f64 order as the number), then by order of tagging.
+    heads: BinaryHeap<Reverse<(u64, u64, u32)>>,
+    seq: u64,
+    len: usize,
+}
+
+impl FairQueue {
+    fn tag_head(&mut self, flow: usize) {
+        let start = self.virtual_time.max(self.flows[flow].finish);
+        self.seq += 1;
+        self.heads.push(Reverse((start.to_bits(), self.seq, flow as u32)));
+    }
+}
+
+/// A compute stack's waiting requests.
+#[derive(Debug, Clone)]
+pub enum Queue {
+    /// One queue in arrival order.
+    Fifo(VecDeque<Req>),
+    /// One queue per tenant, served by weight.
+    Fair(FairQueue),
+}
+
+impl Queue {
+    /// A FIFO queue.
+    pub fn fifo() -> Self {
+        Queue::Fifo(VecDeque::new())
+    }
+
+    /// A weighted-fair queue over flows of the given weights.
+    pub fn fair(weights: &[f64]) -> Self {
+        Queue::Fair(FairQueue {
+            flows: weights.iter().map(|&weight| Flow { weight: weight.max(1e-9), ..Flow::default() }).collect(),
+            ..FairQueue::default()
+        })
+    }
+
+    /// Requests waiting (including any past their deadline not yet seen).
+    pub fn len(&self) -> usize {
+        match self {
+            Queue::Fifo(q) => q.len(),
+            Queue::Fair(f) => f.len,
+        }
+    }
+
+    /// True when nothing waits.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Adds `req`, of flow `flow` (its tenant's place in the stack).
+    pub fn push(&mut self, flow: usize, req: Req) {
+        match self {
+            Queue::Fifo(q) => q.push_back(req),
+            Queue::Fair(f) => {
+                let was_empty = f.flows[flow].queue.is_empty();
+                f.flows[flow].queue.push_back(req);
+                f.len += 1;
+                if was_empty {
+                    f.tag_head(flow);
+                }
+            }
+        }
+    }
+
+    /// The next request to serve at `now_secs`; requests that waited more
+    /// than `timeout_secs` are handed to `drop` instead.
+    pub fn next(&mut self, now_secs: f64, timeout_secs: f64, mut drop: impl FnMut(Req)) -> Option<Req> {
+        match self {
+            Queue::Fifo(q) => {
+                while let Some(req) = q.pop_front() {
+                    if now_secs - req.arrival_secs > timeout_secs {
+                        drop(req);
+                    } else {
+                        return Some(req);
+                    }
+                }
+                None
+            }
+            Queue::Fair(f) => {
+                while let Some(Reverse((start_bits, _, flow))) = f.heads.pop() {
+                    let flow = flow as usize;
+                    let Some(req) = f.flows[flow].queue.pop_front() else { continue };
+                    f.len -= 1;
+                    if now_secs - req.arrival_secs > timeout_secs {
+                        // Dropped heads do not advance the flow's tags.
+                        drop(req);
+                        if !f.flows[flow].queue.is_empty() {
+                            f.tag_head(flow);
+                        }
+                        continue;
+                    }
+                    let start = f64::from_bits(start_bits);
+                    f.virtual_time = start;
+                    f.flows[flow].finish = start + 1.0 / f.flows[flow].weight;
+                    if !f.flows[flow].queue.is_empty() {
+                        f.tag_head(flow);
+                    }
+                    return Some(req);
+                }
+                None
+            }
+        }
+    }
+
+    /// Empties the queue, handing every request to `each`.
+    pub fn drain(&mut self, mut each: impl FnMut(Req)) {
+        match self {
+            Queue::Fifo(q) => q.drain(..).for_each(&mut each),
+            Queue::Fair(f) => {
+                for flow in &mut f.flows {
+                    flow.queue.drain(..).for_each(&mut each);
+                }
+                f.heads.clear();
+                f.len = 0;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn req(tenant: u32, arrival_secs: f64) -> Req {
+        Req { arrival_secs, service_secs: 1.0, tenant, shard: 0, read: true, in_window: false }
+    }
+
+    #[test]
+    fn fair_queue_serves_backlogged_flows_in_proportion_to_weight() {
+        let mut q = Queue::fair(&[1.0, 4.0]);
+        for k in 0..1000 {
+            q.push(0, req(0, f64::from(k) * 1e-3));
+            q.push(1, req(1, f64::from(k) * 1e-3));
+        }
+        let mut served = [0usize; 2];
+        for _ in 0..500 {
+            if let Some(r) = q.next(0.0, 10.0, |_| {}) {
+                served[r.tenant as usize] += 1;
+            }
+        }
+        assert_eq!(served[0] + served[1], 500);
+        assert!((served[1] as f64 / served[0] as f64 - 4.0).abs() < 0.05, "{served:?}");
+    }
+
+    #[test]
+    fn requests_past_their_timeout_are_dropped_at_the_head() {
+        let mut q = Queue::fifo();
+        q.push(0, req(0, 0.0));
+        q.push(0, req(0, 4.0));
+        let mut dropped = Vec::new();
+        let next = q.next(5.5, 5.0, |r| dropped.push(r.arrival_secs));
+        assert_eq!(dropped, vec![0.0]);
+        assert_eq!(next.map(|r| r.arrival_secs), Some(4.0));
+        assert!(q.is_empty());
+    }
+}
