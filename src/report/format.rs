@@ -14,7 +14,7 @@ pub fn json(report: &RunReport) -> Result<String, serde_json::Error> {
 }
 
 /// CSV columns, in order.
-pub const CSV_HEADER: [&str; 27] = [
+pub const CSV_HEADER: [&str; 35] = [
     "design",
     "tenant",
     "tier",
@@ -41,6 +41,14 @@ pub const CSV_HEADER: [&str; 27] = [
     "revenue_usd_per_month",
     "margin_usd_per_month",
     "impact_p99_increase_ms",
+    "window_offered",
+    "window_served",
+    "window_unserved",
+    "window_mean_ms",
+    "window_p99_ms",
+    "outside_mean_ms",
+    "outside_p99_ms",
+    "outside_unserved",
     "blamed",
 ];
 
@@ -77,6 +85,14 @@ pub fn csv(report: &RunReport) -> Result<String, csv::Error> {
                 t.revenue_usd_per_month,
                 t.margin_usd_per_month.mean,
                 t.impact.p99_increase_ms.mean,
+                t.windows.inside.offered.mean,
+                t.windows.inside.served.mean,
+                t.windows.inside.unserved.mean,
+                t.windows.inside.latency.mean_ms.mean,
+                t.windows.inside.latency.p99_ms.mean,
+                t.windows.outside.latency.mean_ms.mean,
+                t.windows.outside.latency.p99_ms.mean,
+                t.windows.outside.unserved.mean,
             ];
             let mut record = vec![design.name.clone(), t.id.clone(), t.tier.clone()];
             record.extend(numbers.iter().map(|v| format!("{v}")));

@@ -226,6 +226,33 @@ pub struct Impact {
     pub blamed: Vec<String>,
 }
 
+/// Requests inside (or outside) other tenants' spike windows.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct WindowSide {
+    /// Requests offered.
+    pub offered: Estimate,
+    /// Requests served.
+    pub served: Estimate,
+    /// Requests lost at shared resources (account throttles, queue
+    /// timeouts, partition caps); a tenant's own plan and quotas are not
+    /// counted.
+    pub unserved: Estimate,
+    /// `unserved / offered`.
+    pub unserved_fraction: Estimate,
+    /// Latency of the requests served.
+    pub latency: Latency,
+}
+
+/// A tenant's (or tier's) requests inside other tenants' spike windows
+/// and outside them; all zero inside when the scenario has no spikes.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct WindowFigures {
+    /// While another tenant's spike runs.
+    pub inside: WindowSide,
+    /// The rest of the run.
+    pub outside: WindowSide,
+}
+
 /// Results of one tenant under one design.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TenantReport {
@@ -264,6 +291,9 @@ pub struct TenantReport {
     pub margin_usd_per_month: Estimate,
     /// Noisy-neighbour impact.
     pub impact: Impact,
+    /// Inside and outside other tenants' spike windows.
+    #[serde(default)]
+    pub windows: WindowFigures,
 }
 
 /// Aggregates of one tier under one design.
@@ -285,6 +315,9 @@ pub struct TierReport {
     pub slo_met_fraction: Estimate,
     /// (Throttled + dropped) / offered over the tier.
     pub unserved_fraction: Estimate,
+    /// Inside and outside other tenants' spike windows.
+    #[serde(default)]
+    pub windows: WindowFigures,
 }
 
 /// One stack under one design.

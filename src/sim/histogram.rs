@@ -121,6 +121,42 @@ impl Histogram {
         self.widen(bin, bin + 1);
     }
 
+    /// The mean latency, ms (each bin at its geometric middle; 0 when
+    /// empty).
+    pub fn mean_ms(&self) -> f64 {
+        let total = self.total();
+        if total <= 0.0 {
+            return 0.0;
+        }
+        let sum: f64 = (self.lo..)
+            .zip(self.used())
+            .filter(|(_, m)| **m > 0.0)
+            .map(|(bin, m)| {
+                let lo = self.lower_edge_ms(bin);
+                let middle = match self.upper_edge_ms(bin) {
+                    Some(hi) if lo > 0.0 => (lo * hi).sqrt(),
+                    Some(hi) => hi / 2.0,
+                    None => lo,
+                };
+                m * middle
+            })
+            .sum();
+        sum / total
+    }
+
+    /// What `self` holds beyond `part` (a histogram of a subset of its
+    /// weight), bin by bin, never below zero.
+    pub fn without(&self, part: &Histogram) -> Histogram {
+        debug_assert_eq!(self.group, part.group);
+        let mut rest = self.clone();
+        for (bin, &m) in (part.lo..).zip(part.used()) {
+            if let Some(r) = rest.mass.get_mut(bin) {
+                *r = (*r - m).max(0.0);
+            }
+        }
+        rest
+    }
+
     /// Adds another histogram of the same grid.
     pub fn merge(&mut self, other: &Histogram) {
         debug_assert_eq!(self.group, other.group);

@@ -142,7 +142,7 @@ pub fn add_to_slot(slots: &mut [Slot; SLOTS], key: Key, weight: f64, in_window: 
 pub struct Sinks<'a> {
     /// The tenant's run histogram (fine).
     pub run: &'a mut Histogram,
-    /// The tenant's event-window histogram (coarse), if tracked.
+    /// The tenant's event-window histogram (fine), if tracked.
     pub window: Option<&'a mut Histogram>,
     /// Its tier's (or its own) mixture for the current series point.
     pub series: &'a mut Mixture,
@@ -186,7 +186,7 @@ impl<'a> PmfCache<'a> {
         if slot.window > 0.0
             && let Some(window) = sinks.window.as_deref_mut()
         {
-            window.add_sparse(&cached.coarse, slot.window);
+            window.add_sparse(&cached.fine, slot.window);
         }
         if slot.series > 0.0 {
             sinks.series.add(slot.key, slot.series, &cached);
@@ -352,7 +352,7 @@ pub struct LatencyBook<'a> {
     slots: Vec<[Slot; SLOTS]>,
     /// Each tenant's run histogram (fine).
     pub run: Vec<Histogram>,
-    /// Each tenant's event-window histogram (coarse); empty when no event
+    /// Each tenant's event-window histogram (fine); empty when no event
     /// window is tracked.
     pub window: Vec<Histogram>,
     /// Each tier's mixture for the current series point.
@@ -380,7 +380,7 @@ impl<'a> LatencyBook<'a> {
             cache: PmfCache::new(shared),
             slots: vec![[Slot::default(); SLOTS]; n],
             run: (0..n).map(|_| Histogram::fine()).collect(),
-            window: if track_window { (0..n).map(|_| Histogram::coarse()).collect() } else { Vec::new() },
+            window: if track_window { (0..n).map(|_| Histogram::fine()).collect() } else { Vec::new() },
             tier_series: (0..tiers).map(|_| Mixture::new()).collect(),
             focus_series: focus.iter().map(|_| Mixture::new()).collect(),
             total_series: Mixture::new(),

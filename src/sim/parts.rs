@@ -147,6 +147,13 @@ pub fn merge(sc: &Scenario, design: &Design, parts: Vec<TaskRaw>, shared: &Share
             into.merge(from);
         }
     }
+    let mut tier_window_hist: Vec<Histogram> =
+        if first.tier_window_hist.is_empty() { Vec::new() } else { (0..tiers).map(|_| Histogram::fine()).collect() };
+    for part in &all {
+        for (into, from) in tier_window_hist.iter_mut().zip(&part.tier_window_hist) {
+            into.merge(from);
+        }
+    }
     let sum_points = |pick: &dyn Fn(&TaskRaw) -> &Vec<f64>| -> Vec<f64> {
         (0..points).map(|p| all.iter().map(|part| pick(part).get(p).copied().unwrap_or(0.0)).sum()).collect()
     };
@@ -170,6 +177,7 @@ pub fn merge(sc: &Scenario, design: &Design, parts: Vec<TaskRaw>, shared: &Share
         busy_secs,
         capacity_secs,
         tier_hist,
+        tier_window_hist,
         tier_mixtures: Vec::new(),
     }
 }

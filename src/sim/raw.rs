@@ -50,11 +50,42 @@ pub struct TenantRaw {
     pub window_offered: f64,
     /// Of those, requests lost at shared resources.
     pub window_unserved: f64,
-    /// p99 latency inside other tenants' spike windows, ms.
+    /// Latency inside other tenants' spike windows, ms.
     pub window_p99_ms: f64,
+    /// Requests served inside other tenants' spike windows.
+    pub window_served: f64,
+    /// Latency inside and outside the windows: mean, p50, p95 (inside)
+    /// and mean, p50, p95, p99 (outside), ms.
+    pub window_latency_ms: WindowLatency,
     /// Attributed cost per layer (gateway, compute, database) and overhead,
     /// USD per month; filled by the cost module.
     pub cost_usd_per_month: [f64; 4],
+}
+
+/// A tenant's latency inside and outside other tenants' spike windows.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct WindowLatency {
+    /// Inside: mean, p50, p95, p99, ms.
+    pub inside: [f64; 4],
+    /// Outside: mean, p50, p95, p99, ms.
+    pub outside: [f64; 4],
+}
+
+impl WindowLatency {
+    /// Read from a tenant's whole-run histogram and its window part.
+    pub fn of(run: &Histogram, window: &Histogram) -> Self {
+        Self { inside: figures(window), outside: figures(&run.without(window)) }
+    }
+
+    /// A run without windows: all of it is outside.
+    pub fn outside_only(run: &Histogram) -> Self {
+        Self { inside: [0.0; 4], outside: figures(run) }
+    }
+}
+
+/// Mean, p50, p95 and p99 of a histogram, ms.
+pub fn figures(h: &Histogram) -> [f64; 4] {
+    [h.mean_ms(), h.quantile_ms(0.5), h.quantile_ms(0.95), h.quantile_ms(0.99)]
 }
 
 /// Raw results of one stack in one task.
@@ -148,6 +179,9 @@ pub struct TaskRaw {
     pub capacity_secs: Vec<f64>,
     /// Each tier's run latency histogram.
     pub tier_hist: Vec<Histogram>,
+    /// Each tier's latency inside other tenants' spike windows (empty
+    /// without spikes).
+    pub tier_window_hist: Vec<Histogram>,
     /// Each point's latency weights per tier, `[point][tier]`; kept only
     /// for a part of a design, whose p99 series are read after merging.
     pub tier_mixtures: Vec<Vec<Mixture>>,

@@ -4,14 +4,15 @@
 
 use crate::report::{
     Band, DesignReport, DesignTotals, Drops, Estimate, EventWindow, Flow, FlowSeries, Impact, Latency, LayerCosts,
-    REPORT_SCHEMA_VERSION, RunReport, SeriesReport, StackReport, TenantReport, Throttles, TierReport,
+    REPORT_SCHEMA_VERSION, RunReport, SeriesReport, StackReport, TenantReport, Throttles, TierReport, WindowFigures,
+    WindowSide,
 };
 use crate::scenario::Scenario;
 use crate::scenario::model::{Event, LAYERS};
 use crate::sim::cost::{OVERHEAD, months_per_run};
 use rayon::prelude::*;
 
-use crate::sim::raw::{FlowRaw, TaskRaw, TenantRaw};
+use crate::sim::raw::{FlowRaw, TaskRaw, TenantRaw, figures};
 
 fn est(values: impl Iterator<Item = f64>) -> Estimate {
     let v: Vec<f64> = values.collect();
@@ -36,6 +37,89 @@ fn unserved_fraction(r: &TenantRaw) -> f64 {
 
 fn window_unserved(r: &TenantRaw) -> f64 {
     ratio(r.window_unserved, r.window_offered)
+}
+
+/// Requests lost at shared resources (what a neighbour can cause).
+fn shared_losses(r: &TenantRaw) -> f64 {
+    r.throttled_account + r.dropped_timeout + r.dropped_partition
+}
+
+/// Counts inside (or, with `inside` false, outside) the windows:
+/// (offered, served, unserved).
+fn window_counts(r: &TenantRaw, inside: bool) -> [f64; 3] {
+    if inside {
+        [r.window_offered, r.window_served, r.window_unserved]
+    } else {
+        [
+            r.offered - r.window_offered,
+            (r.served - r.window_served).max(0.0),
+            (shared_losses(r) - r.window_unserved).max(0.0),
+        ]
+    }
+}
+
+/// One replication's counts (offered, served, unserved) and latencies
+/// (mean, p50, p95, p99) on one side of the windows.
+type WindowRep = ([f64; 3], [f64; 4]);
+
+/// One side of the window figures from per-replication counts and
+/// latencies (mean, p50, p95, p99).
+fn window_side(reps: &[WindowRep]) -> WindowSide {
+    let pick = |f: &dyn Fn(&WindowRep) -> f64| est(reps.iter().map(f));
+    WindowSide {
+        offered: pick(&|(c, _)| c[0]),
+        served: pick(&|(c, _)| c[1]),
+        unserved: pick(&|(c, _)| c[2]),
+        unserved_fraction: pick(&|(c, _)| ratio(c[2], c[0])),
+        latency: Latency {
+            mean_ms: pick(&|(_, l)| l[0]),
+            p50_ms: pick(&|(_, l)| l[1]),
+            p95_ms: pick(&|(_, l)| l[2]),
+            p99_ms: pick(&|(_, l)| l[3]),
+        },
+    }
+}
+
+/// A tenant's window figures over the replications.
+fn tenant_windows(main: &[TaskRaw], t: usize) -> WindowFigures {
+    let side = |inside: bool| {
+        let reps: Vec<WindowRep> = main
+            .iter()
+            .map(|m| {
+                let r = &m.tenants[t];
+                let latency = if inside { r.window_latency_ms.inside } else { r.window_latency_ms.outside };
+                (window_counts(r, inside), latency)
+            })
+            .collect();
+        window_side(&reps)
+    };
+    WindowFigures { inside: side(true), outside: side(false) }
+}
+
+/// A tier's window figures over the replications.
+fn tier_windows(main: &[TaskRaw], tier: usize, members: &[usize]) -> WindowFigures {
+    let side = |inside: bool| {
+        let reps: Vec<WindowRep> = main
+            .iter()
+            .map(|m| {
+                let mut counts = [0.0; 3];
+                for &t in members {
+                    for (sum, c) in counts.iter_mut().zip(window_counts(&m.tenants[t], inside)) {
+                        *sum += c;
+                    }
+                }
+                let latency = match m.tier_window_hist.get(tier) {
+                    Some(w) if inside => figures(w),
+                    Some(w) => figures(&m.tier_hist[tier].without(w)),
+                    None if inside => [0.0; 4],
+                    None => figures(&m.tier_hist[tier]),
+                };
+                (counts, latency)
+            })
+            .collect();
+        window_side(&reps)
+    };
+    WindowFigures { inside: side(true), outside: side(false) }
 }
 
 fn cost(r: &TenantRaw) -> f64 {
@@ -199,6 +283,7 @@ fn design_report(sc: &Scenario, d: usize, main: &[TaskRaw], base: &[TaskRaw]) ->
             revenue_usd_per_month: price,
             margin_usd_per_month: per(&|r| price - cost(r)),
             impact: Impact { p99_increase_ms: p99_increase, unserved_increase, hurt, blamed },
+            windows: tenant_windows(main, t),
         });
     }
 
@@ -264,6 +349,7 @@ fn design_report(sc: &Scenario, d: usize, main: &[TaskRaw], base: &[TaskRaw]) ->
                     let off: f64 = members.iter().map(|&t| m.tenants[t].offered).sum();
                     ratio(un, off)
                 }),
+                windows: tier_windows(main, k, &members),
             }
         })
         .collect();

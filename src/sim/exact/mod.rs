@@ -25,7 +25,7 @@ use crate::scenario::model::{DbPricing, Design, Fairness, Layer, QuotaPeriod, Sc
 use crate::sim::RunControl;
 use crate::sim::database::partition_of;
 use crate::sim::histogram::Histogram;
-use crate::sim::raw::{FlowRaw, StackRaw, TaskRaw, TenantRaw};
+use crate::sim::raw::{FlowRaw, StackRaw, TaskRaw, TenantRaw, WindowLatency};
 use crate::sim::series::MAX_SERIES_POINTS;
 use crate::sim::windows::{Windows, baseline_ticks, capacity_lost_at, spike_component, spikes_of};
 
@@ -274,7 +274,7 @@ impl<'a> Exact<'a> {
             seq: 0,
             raw: vec![TenantRaw::default(); n],
             latency: (0..n).map(|_| Histogram::fine()).collect(),
-            window_latency: if tracked { (0..n).map(|_| Histogram::coarse()).collect() } else { Vec::new() },
+            window_latency: if tracked { (0..n).map(|_| Histogram::fine()).collect() } else { Vec::new() },
             windows,
             focus_of,
             focus: focus.to_vec(),
@@ -709,15 +709,26 @@ impl<'a> Exact<'a> {
         let point_ticks: Vec<u64> =
             (0..self.points.count as u64).map(|p| end_tick.saturating_sub(p * tpp).min(tpp)).collect();
         let mut tier_hist: Vec<Histogram> = (0..sc.tiers.len()).map(|_| Histogram::fine()).collect();
+        let mut tier_window_hist: Vec<Histogram> = if self.window_latency.is_empty() {
+            Vec::new()
+        } else {
+            (0..sc.tiers.len()).map(|_| Histogram::fine()).collect()
+        };
         for (t, r) in self.raw.iter_mut().enumerate() {
             let h = &self.latency[t];
             r.p50_ms = h.quantile_ms(0.5);
             r.p95_ms = h.quantile_ms(0.95);
             r.p99_ms = h.quantile_ms(0.99);
+            let tier = sc.tenants[t].tier;
             if let Some(w) = self.window_latency.get(t) {
                 r.window_p99_ms = w.quantile_ms(0.99);
+                r.window_served = w.total();
+                r.window_latency_ms = WindowLatency::of(h, w);
+                tier_window_hist[tier].merge(w);
+            } else {
+                r.window_latency_ms = WindowLatency::outside_only(h);
             }
-            tier_hist[sc.tenants[t].tier].merge(h);
+            tier_hist[tier].merge(h);
         }
         let points = &mut self.points;
         let mut instances = vec![0.0; points.count];
@@ -764,6 +775,7 @@ impl<'a> Exact<'a> {
             active,
             tier_p99_ms: tier_hist.iter().map(|h| h.quantile_ms(0.99)).collect(),
             tier_hist,
+            tier_window_hist,
             stacks: [self.gw_raw, self.stacks.into_iter().map(|s| s.raw).collect(), self.db_raw],
             ticks_per_point: tpp,
             point_ticks,
