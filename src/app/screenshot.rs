@@ -48,7 +48,11 @@ impl TenantsimApp {
         let waiting = self.runner.is_busy();
         let Some(shot) = &mut self.auto_screenshot else { return };
         if !shot.tick(waiting) {
-            ctx.request_repaint();
+            // While the run is on, the runner wakes the UI when it is done;
+            // drawing meanwhile would only take the run's CPU.
+            if !waiting {
+                ctx.request_repaint();
+            }
             return;
         }
         let path = shot.path.clone();

@@ -148,6 +148,7 @@ pub struct TenantsimApp {
     pub(super) quit_confirmed: bool,
     /// Title last sent to the window.
     pub(super) window_title: String,
+    /// The bundled fonts are installed (done on the first frame).
     pub(super) fonts_installed: bool,
     /// Automatic screenshot (`--screenshot`), waiting for results.
     pub(super) auto_screenshot: Option<AutoScreenshot>,
