@@ -326,6 +326,29 @@ fn a_run_of_the_previous_document_never_lands_in_the_next() {
 }
 
 #[test]
+fn opening_an_invalid_file_while_a_run_is_in_flight_never_shows_the_old_scenarios_results() {
+    let mut harness = app_harness(); // the example's run is in flight
+    assert!(harness.state().runner.is_busy());
+    let mut file = tenantsim::app::empty_scenario();
+    if let Some(TenantEntryFile::Tenant { tier, .. }) = file.tenants.first_mut() {
+        *tier = "gold".into();
+    }
+    let text = tenantsim::scenario::to_ron_string(&file).unwrap_or_else(|e| panic!("{e}"));
+    let path = std::env::temp_dir().join("tenantsim-ui-invalid.ron");
+    harness.state_mut().push(Command::OpenText { text, path: Some(path) });
+    harness.step();
+    assert!(harness.state().doc.errors().is_some(), "opened, with its problems");
+    assert!(!harness.state().runner.is_busy(), "nothing to wait for");
+    // Long enough for the example's cancelled run to have ended.
+    let until = Instant::now() + Duration::from_secs(2);
+    while Instant::now() < until {
+        harness.step();
+        assert!(harness.state().doc.results.latest.is_none(), "the old scenario's results appeared");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
 fn reroll_draws_a_new_seed_and_new_traffic() {
     let mut harness = started();
     let seed = harness.state().doc.file.clock.seed;
