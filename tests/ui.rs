@@ -1,22 +1,38 @@
 //! The desktop app as a user drives it, with egui_kittest (no display):
-//! load an example, edit, undo, invalid input, save and reopen.
+//! start-up, load an example, edit, undo, invalid input, save and reopen,
+//! switch tabs, open another scenario. Every figure a test expects comes
+//! from a report the test ran itself on the same scenario (the engine is
+//! deterministic), never from a number typed into the test.
 
 use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use tenantsim::app::{Command, EditorTab, Prefs, ResultsTab, TenantsimApp};
+use tenantsim::app::plot_data::compare::usd;
+use tenantsim::app::{Command, EditorTab, Prefs, ResultsTab, Scope, TenantsimApp, ViewState};
+use tenantsim::report::RunReport;
 use tenantsim::scenario::file::TenantEntryFile;
+use tenantsim::scenario::{Limits, ScenarioFile};
 
+/// A new app with its first frame drawn (results may not be in yet).
 fn app_harness() -> Harness<'static, TenantsimApp> {
     let app = TenantsimApp::new(Prefs::default(), || {});
-    Harness::builder()
+    let mut harness = Harness::builder()
         .with_size(egui::vec2(1500.0, 950.0))
-        .build_ui_state(|ui, app: &mut TenantsimApp| app.ui_root(ui), app)
+        .build_ui_state(|ui, app: &mut TenantsimApp| app.ui_root(ui), app);
+    harness.step();
+    harness
 }
 
-/// Steps the UI until the background run requested by the last edit has
-/// delivered its results.
+/// A new app with the start-up results shown.
+fn started() -> Harness<'static, TenantsimApp> {
+    let mut harness = app_harness();
+    wait_for_results(&mut harness);
+    harness
+}
+
+/// Steps the UI until the run requested by the last change has delivered
+/// its results.
 fn wait_for_results(harness: &mut Harness<'_, TenantsimApp>) {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
@@ -30,25 +46,31 @@ fn wait_for_results(harness: &mut Harness<'_, TenantsimApp>) {
     }
 }
 
-fn edit(
-    harness: &mut Harness<'_, TenantsimApp>,
-    label: &str,
-    change: impl FnOnce(&mut tenantsim::scenario::ScenarioFile),
-) {
+/// What the engine reports for `file`, run here by the test.
+fn run(file: &ScenarioFile) -> RunReport {
+    let scenario = tenantsim::scenario::resolve::resolve(file, &Limits::default())
+        .unwrap_or_else(|e| panic!("the test's scenario is invalid: {e:?}"));
+    tenantsim::sim::run(&scenario, &tenantsim::host::run_options(), &tenantsim::sim::RunControl::new())
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The report the app shows.
+fn shown(app: &TenantsimApp) -> Option<RunReport> {
+    app.doc.results.latest.as_ref().map(|r| r.report.clone())
+}
+
+fn edit(harness: &mut Harness<'_, TenantsimApp>, label: &str, change: impl FnOnce(&mut ScenarioFile)) {
     let mut file = harness.state().doc.file.clone();
     change(&mut file);
     harness.state_mut().push(Command::Edit { file: Box::new(file), label: label.to_owned() });
     harness.step();
 }
 
-fn total_cost(app: &TenantsimApp, design: &str) -> f64 {
-    app.results
-        .as_ref()
-        .and_then(|r| r.report.design(design).map(|d| d.totals.cost_usd_per_month.mean))
-        .unwrap_or(f64::NAN)
+fn total_cost(report: &RunReport, design: &str) -> f64 {
+    report.design(design).map_or(f64::NAN, |d| d.totals.cost_usd_per_month.mean)
 }
 
-fn set_rate(file: &mut tenantsim::scenario::ScenarioFile, id_or_prefix: &str, rate: f64) {
+fn set_rate(file: &mut ScenarioFile, id_or_prefix: &str, rate: f64) {
     for entry in &mut file.tenants {
         match entry {
             TenantEntryFile::Tenant { id, load, .. } if id == id_or_prefix => load.rate = rate,
@@ -59,50 +81,57 @@ fn set_rate(file: &mut tenantsim::scenario::ScenarioFile, id_or_prefix: &str, ra
 }
 
 #[test]
-fn opens_on_an_example_with_results_already_shown() {
-    let mut harness = app_harness();
-    harness.run_steps(3);
+fn start_up_no_longer_simulates_before_the_first_frame() {
+    // The app used to simulate the example twice, blocking, before the
+    // window could show. Now it only asks the runner.
+    let app = TenantsimApp::new(Prefs::default(), || {});
+    assert!(app.doc.results.latest.is_none(), "nothing simulated while creating the app");
+    assert!(app.runner.is_busy(), "the first run is requested");
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1500.0, 950.0))
+        .build_ui_state(|ui, app: &mut TenantsimApp| app.ui_root(ui), app);
+    harness.step();
+    assert!(harness.query_by_label_contains("Noisy neighbour").is_some(), "the first frame shows the example");
+    wait_for_results(&mut harness);
     let app = harness.state();
-    let results = app.results.as_ref().unwrap_or_else(|| panic!("no results at start"));
-    assert_eq!(results.report.designs.len(), 3);
-    assert_eq!(app.view.results_tab, ResultsTab::Compare);
-    for design in ["pool", "silo", "bridge"] {
-        assert!(harness.query_all_by_label_contains(design).next().is_some(), "design {design} not shown");
+    assert_eq!(shown(app), Some(run(&app.doc.file)), "the results are the example's");
+    assert_eq!(app.window.results_tab, ResultsTab::Compare);
+}
+
+#[test]
+fn the_compare_tab_shows_each_designs_total_cost_as_the_app_formats_it() {
+    let harness = started();
+    let report = run(&harness.state().doc.file);
+    let costs: Vec<f64> = report.designs.iter().map(|d| d.totals.cost_usd_per_month.mean).collect();
+    assert!(costs.windows(2).all(|w| usd(w[0]) != usd(w[1])), "designs cost the same: the test would prove little");
+    for design in &report.designs {
+        assert!(harness.query_all_by_label_contains(&design.name).next().is_some(), "design {} not shown", design.name);
+        let cost = usd(design.totals.cost_usd_per_month.mean);
+        assert!(harness.query_all_by_label_contains(&cost).next().is_some(), "{}'s cost {cost} not shown", design.name);
     }
-    assert!(harness.query_all_by_label_contains("Noisy neighbour").next().is_some());
-    // The compare view shows the figures: the pool's total cost, as text.
-    let cost = results.report.design("pool").map_or(0.0, |d| d.totals.cost_usd_per_month.mean);
-    let shown = format!("{cost:.2}");
-    let shown = shown.split('.').next().unwrap_or_default().to_owned();
-    assert!(
-        harness.query_all_by_label_contains(&shown[shown.len().saturating_sub(3)..]).next().is_some(),
-        "cost {cost} shown"
-    );
 }
 
 #[test]
 fn changing_a_tenant_rate_changes_the_figures_and_undo_restores_them() {
-    let mut harness = app_harness();
-    harness.run_steps(2);
-    let before = total_cost(harness.state(), "pool");
+    let mut harness = started();
+    let before = shown(harness.state()).unwrap_or_else(|| panic!("no results"));
     edit(&mut harness, "Edit tenants", |f| set_rate(f, "smb", 40.0));
     wait_for_results(&mut harness);
-    let after = total_cost(harness.state(), "pool");
-    assert!(after > before * 1.1, "cost should grow with 4× the load: {before} → {after}");
+    let after = run(&harness.state().doc.file);
+    assert_eq!(shown(harness.state()).as_ref(), Some(&after), "the edited scenario's results");
+    assert!(total_cost(&after, "pool") > total_cost(&before, "pool"), "4× the load costs more");
     harness.state_mut().push(Command::Undo);
     wait_for_results(&mut harness);
-    let undone = total_cost(harness.state(), "pool");
-    assert_eq!(undone, before, "undo restores the scenario and the same seed gives the same figures");
+    assert_eq!(shown(harness.state()), Some(before), "undo restores the scenario, the same seed the same figures");
     assert!(!harness.state().doc.is_dirty());
     harness.state_mut().push(Command::Redo);
     wait_for_results(&mut harness);
-    assert_eq!(total_cost(harness.state(), "pool"), after);
+    assert_eq!(shown(harness.state()), Some(after));
 }
 
 #[test]
 fn undo_and_redo_work_from_the_keyboard() {
     let mut harness = app_harness();
-    harness.run_steps(2);
     let original = harness.state().doc.file.clone();
     edit(&mut harness, "Edit tiers", |f| {
         if let Some(t) = f.tiers.get_mut("basic") {
@@ -122,42 +151,33 @@ fn undo_and_redo_work_from_the_keyboard() {
 
 #[test]
 fn adding_and_removing_a_tenant_updates_the_results() {
-    let mut harness = app_harness();
-    harness.run_steps(2);
-    let tenants = |app: &TenantsimApp| app.results.as_ref().map_or(0, |r| r.report.designs[0].tenants.len());
-    assert_eq!(tenants(harness.state()), 17);
+    let mut harness = started();
+    let tenants = |app: &TenantsimApp| shown(app).map_or(0, |r| r.designs[0].tenants.len());
+    let before = tenants(harness.state());
+    assert!(before > 0);
     edit(&mut harness, "Edit tenants", |f| {
-        f.tenants.push(TenantEntryFile::Tenant {
-            id: "initech".into(),
-            tier: "premium".into(),
-            load: tenantsim::scenario::parse_str(
-                r#"Scenario(version: 1, name: "x", clock: (duration: "1h"), tiers: {"t": (price_per_month: 1.0)},
-                   tenants: [Tenant(id: "a", tier: "t", load: (rate: 12.0))],
-                   layers: (compute: (service_time: Exponential(mean_ms: 1.0))), designs: [(name: "p", placement: {"*": Pool})])"#,
-                &tenantsim::scenario::Limits::default(),
-            )
-            .map(|s| match &s.tenants[0] {
-                TenantEntryFile::Tenant { load, .. } => load.clone(),
-                TenantEntryFile::Group { load, .. } => load.clone(),
-            })
-            .unwrap_or_else(|e| panic!("{e}")),
-        });
+        let Some(load) = f.tenants.iter().find_map(|e| match e {
+            TenantEntryFile::Tenant { load, .. } => Some(load.clone()),
+            TenantEntryFile::Group { .. } => None,
+        }) else {
+            panic!("the example names a tenant")
+        };
+        f.tenants.push(TenantEntryFile::Tenant { id: "initech".into(), tier: "premium".into(), load });
     });
     wait_for_results(&mut harness);
-    assert_eq!(tenants(harness.state()), 18);
-    assert!(harness.state().results.as_ref().is_some_and(|r| r.report.designs[0].tenant("initech").is_some()));
+    assert_eq!(tenants(harness.state()), before + 1);
+    assert!(shown(harness.state()).is_some_and(|r| r.designs[0].tenant("initech").is_some()));
     edit(&mut harness, "Edit tenants", |f| {
         f.tenants.retain(|e| !matches!(e, TenantEntryFile::Tenant { id, .. } if id == "initech"));
     });
     wait_for_results(&mut harness);
-    assert_eq!(tenants(harness.state()), 17);
+    assert_eq!(tenants(harness.state()), before);
 }
 
 #[test]
 fn an_invalid_value_shows_its_message_and_keeps_the_last_good_results() {
-    let mut harness = app_harness();
-    harness.run_steps(2);
-    let good = harness.state().results.as_ref().map(|r| r.report.clone());
+    let mut harness = started();
+    let good = shown(harness.state());
     edit(&mut harness, "Edit tenants", |f| {
         if let Some(TenantEntryFile::Tenant { tier, .. }) = f.tenants.first_mut() {
             *tier = "gold".into();
@@ -167,7 +187,7 @@ fn an_invalid_value_shows_its_message_and_keeps_the_last_good_results() {
     let app = harness.state();
     let errors = app.doc.errors().unwrap_or_else(|| panic!("expected a resolve error"));
     assert_eq!(errors.for_path("tenants[0].tier"), Some("unknown tier \"gold\" (known: basic, premium)"));
-    assert_eq!(app.results.as_ref().map(|r| r.report.clone()), good, "last good results kept");
+    assert_eq!(shown(app), good, "last good results kept");
     assert!(!app.runner.is_busy(), "an invalid scenario is not simulated");
     assert!(harness.query_by_label_contains("unknown tier \"gold\"").is_some(), "the message is shown");
 }
@@ -175,7 +195,6 @@ fn an_invalid_value_shows_its_message_and_keeps_the_last_good_results() {
 #[test]
 fn save_then_open_round_trips_the_scenario_exactly() {
     let mut harness = app_harness();
-    harness.run_steps(2);
     edit(&mut harness, "Edit tenants", |f| set_rate(f, "acme", 33.0));
     let path = std::env::temp_dir().join(format!("tenantsim-ui-{}.ron", std::process::id()));
     harness.state_mut().push(Command::SaveTo(path.clone()));
@@ -196,7 +215,6 @@ fn save_then_open_round_trips_the_scenario_exactly() {
 #[test]
 fn unsaved_edits_are_guarded_before_opening_another_scenario() {
     let mut harness = app_harness();
-    harness.run_steps(2);
     edit(&mut harness, "Edit tenants", |f| set_rate(f, "acme", 35.0));
     harness.state_mut().push(Command::New);
     // The modal fades in over a few frames.
@@ -215,70 +233,177 @@ fn unsaved_edits_are_guarded_before_opening_another_scenario() {
 }
 
 #[test]
-fn switching_tabs_and_selecting_a_tenant() {
-    let mut harness = app_harness();
-    harness.run_steps(2);
-    for tab in ["Timelines", "Costs", "Tenant table", "Compare"] {
+fn each_results_tab_shows_its_own_content_and_the_last_one_clicked_stays() {
+    // The old test clicked through the tabs and ended on the default one,
+    // so it passed whether or not a click did anything.
+    let mut harness = started();
+    let report = shown(harness.state()).unwrap_or_else(|| panic!("no results"));
+    let first_tenant = format!("tenant {}", report.designs[0].tenants[0].id);
+    let caption = format!("Mean of {} replications", report.replications);
+    let markers: [(&str, ResultsTab, &str); 4] = [
+        ("Timelines", ResultsTab::Timelines, "Requests per second"),
+        ("Costs", ResultsTab::Costs, "Margin per tier"),
+        ("Compare", ResultsTab::Compare, &caption),
+        ("Tenant table", ResultsTab::Tenants, &first_tenant),
+    ];
+    for (tab, state, content) in markers {
         harness.get_by_label(tab).click();
         harness.run_steps(2);
+        assert_eq!(harness.state().window.results_tab, state);
+        assert!(harness.query_all_by_label_contains(content).next().is_some(), "{tab} shows {content}");
+        for (other, _, other_content) in markers.iter().filter(|m| m.0 != tab) {
+            assert!(
+                harness.query_all_by_label_contains(other_content).next().is_none(),
+                "{tab} does not show {other}'s {other_content}"
+            );
+        }
     }
-    assert_eq!(harness.state().view.results_tab, ResultsTab::Compare);
+    assert_eq!(harness.state().window.results_tab, ResultsTab::Tenants, "not the default tab");
+    // Clicking a row selects its tenant everywhere.
+    harness.get_by_label(&first_tenant).click();
+    harness.run_steps(2);
+    assert_eq!(harness.state().doc.view.selected_tenant.as_deref(), Some(report.designs[0].tenants[0].id.as_str()));
     harness.get_by_label("Designs").click();
     harness.run_steps(2);
-    assert_eq!(harness.state().view.editor_tab, EditorTab::Designs);
-    harness.state_mut().push(Command::SelectTenant(Some("acme".into())));
+    assert_eq!(harness.state().window.editor_tab, EditorTab::Designs);
+}
+
+#[test]
+fn the_view_menu_switches_the_results_tab() {
+    let mut harness = started();
+    harness.get_by_label("View").click();
     harness.run_steps(2);
-    assert_eq!(harness.state().view.selected_tenant.as_deref(), Some("acme"));
+    harness.get_by_role_and_label(egui::accesskit::Role::RadioButton, "Costs").click();
+    harness.run_steps(2);
+    assert_eq!(harness.state().window.results_tab, ResultsTab::Costs);
+    assert!(harness.query_by_label("Margin per tier").is_some());
+}
+
+#[test]
+fn opening_another_scenario_resets_what_was_selected_filtered_and_sorted_in_the_old_one() {
+    // Selection, timeline scope, table filters, the compare sort and lesson
+    // progress used to survive opening a file (indices and names of the old
+    // scenario applied to the new one).
+    let mut harness = started();
+    {
+        let app = harness.state_mut();
+        let view = &mut app.doc.view;
+        view.selected_tenant = Some("acme".into());
+        view.timeline.design = Some(2);
+        view.timeline.scope = Scope::Tier(1);
+        view.table.tier = Some("premium".into());
+        view.table.search = "smb".into();
+        view.table.sort_column = 3;
+        view.compare.sort_row = Some("Total cost / month".into());
+        view.cost_design = Some(1);
+        view.tried.push(0);
+        view.hide_lesson = true;
+        app.window.results_tab = ResultsTab::Timelines;
+        app.prefs.recent.push("/tmp/kept.ron".into());
+    }
+    harness.state_mut().push(Command::OpenBundled("hot-partition.ron"));
+    harness.step();
+    let app = harness.state();
+    assert_eq!(app.doc.view, ViewState::default(), "the new document starts from the default view");
+    assert!(app.doc.results.latest.is_none(), "the old document's results went with it");
+    assert_eq!(app.window.results_tab, ResultsTab::Timelines, "the window's layout is kept");
+    assert!(app.prefs.recent.iter().any(|p| p.ends_with("kept.ron")), "preferences are app-wide");
+    wait_for_results(&mut harness);
+    let app = harness.state();
+    assert_eq!(shown(app), Some(run(&app.doc.file)), "the new scenario's results");
+    assert!(harness.query_by_label("Requests per second").is_some(), "timelines drawn from the default view");
+}
+
+#[test]
+fn a_run_of_the_previous_document_never_lands_in_the_next() {
+    let mut harness = app_harness(); // the example's run is in flight
+    assert!(harness.state().runner.is_busy());
+    harness.state_mut().push(Command::OpenBundled("cells.ron"));
+    wait_for_results(&mut harness);
+    let app = harness.state();
+    assert_eq!(app.doc.file.name, run(&app.doc.file).scenario);
+    assert_eq!(shown(app), Some(run(&app.doc.file)));
+}
+
+#[test]
+fn opening_an_invalid_file_while_a_run_is_in_flight_never_shows_the_old_scenarios_results() {
+    let mut harness = app_harness(); // the example's run is in flight
+    assert!(harness.state().runner.is_busy());
+    let mut file = tenantsim::app::empty_scenario();
+    if let Some(TenantEntryFile::Tenant { tier, .. }) = file.tenants.first_mut() {
+        *tier = "gold".into();
+    }
+    let text = tenantsim::scenario::to_ron_string(&file).unwrap_or_else(|e| panic!("{e}"));
+    let path = std::env::temp_dir().join("tenantsim-ui-invalid.ron");
+    harness.state_mut().push(Command::OpenText { text, path: Some(path) });
+    harness.step();
+    assert!(harness.state().doc.errors().is_some(), "opened, with its problems");
+    assert!(!harness.state().runner.is_busy(), "nothing to wait for");
+    // Long enough for the example's cancelled run to have ended.
+    let until = Instant::now() + Duration::from_secs(2);
+    while Instant::now() < until {
+        harness.step();
+        assert!(harness.state().doc.results.latest.is_none(), "the old scenario's results appeared");
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }
 
 #[test]
 fn reroll_draws_a_new_seed_and_new_traffic() {
-    let mut harness = app_harness();
-    harness.run_steps(2);
+    let mut harness = started();
     let seed = harness.state().doc.file.clock.seed;
-    let offered = |app: &TenantsimApp| app.results.as_ref().map(|r| r.report.designs[0].totals.offered.mean);
+    let offered = |app: &TenantsimApp| shown(app).map(|r| r.designs[0].totals.offered.mean);
     let before = offered(harness.state());
     harness.get_by_label_contains("Re-roll").click();
     harness.run_steps(2);
     wait_for_results(&mut harness);
     assert_ne!(harness.state().doc.file.clock.seed, seed);
     assert_ne!(offered(harness.state()), before);
+    assert_eq!(shown(harness.state()), Some(run(&harness.state().doc.file)));
 }
 
 #[test]
 fn a_lesson_step_applies_its_change_and_reset_returns_to_the_shipped_file() {
-    let mut harness = app_harness();
-    harness.run_steps(2);
+    let mut harness = started();
     let shipped = harness.state().doc.file.clone();
-    let hurt = |app: &TenantsimApp| {
-        app.results
-            .as_ref()
-            .map_or(f64::NAN, |r| r.report.design("pool").map_or(f64::NAN, |d| d.totals.tenants_hurt.mean))
-    };
-    assert!(hurt(harness.state()) >= 10.0);
-    assert!(harness.query_by_label_contains("What the results should show").is_some());
-    harness.get_by_label("Throttle basic at 20 req/s").click();
+    let shipped_report = run(&shipped);
+    assert_eq!(shown(harness.state()).as_ref(), Some(&shipped_report));
+    let lesson = shipped.lesson.clone().unwrap_or_else(|| panic!("the example is a lesson"));
+    // The checklist marks what the test's own report bears out.
+    let holds =
+        lesson.expect.iter().filter(|e| tenantsim::lesson::check(&shipped_report, e).is_ok_and(|c| c.passed)).count();
+    assert_eq!(harness.query_all_by_label("[holds]").count(), holds);
+    let step = &lesson.try_this[0];
+    let mut expected = shipped.clone();
+    for change in &step.changes {
+        tenantsim::lesson::apply_change(&mut expected, change).unwrap_or_else(|e| panic!("{e}"));
+    }
+    harness.get_by_label(&step.label).click();
     harness.run_steps(2);
     wait_for_results(&mut harness);
-    assert_eq!(hurt(harness.state()), 0.0, "the usage plan stops the noisy neighbour");
+    assert_eq!(harness.state().doc.file, expected, "the step's changes, nothing else");
+    let stepped = run(&expected);
+    assert_eq!(shown(harness.state()).as_ref(), Some(&stepped));
+    let hurt = |r: &RunReport| r.design("pool").map_or(f64::NAN, |d| d.totals.tenants_hurt.mean);
+    assert!(hurt(&stepped) < hurt(&shipped_report), "the step helps the pool's neighbours");
     assert!(harness.query_by_label_contains("(applied)").is_some());
     harness.get_by_label("Reset lesson").click();
     harness.run_steps(2);
     wait_for_results(&mut harness);
     assert_eq!(harness.state().doc.file, shipped);
-    assert!(hurt(harness.state()) >= 10.0);
+    assert_eq!(shown(harness.state()), Some(shipped_report));
+    assert!(harness.query_by_label_contains("(applied)").is_none(), "lesson progress reset");
 }
 
 #[test]
 fn a_lesson_step_added_in_the_lesson_form_is_in_the_scenario_and_undo_removes_it() {
     let mut harness = app_harness();
-    harness.run_steps(2);
     let steps = |app: &TenantsimApp| app.doc.file.lesson.as_ref().map_or(0, |l| l.try_this.len());
     let before = steps(harness.state());
     // The editor tab (the lesson side panel has a "Lesson" heading too).
     harness.get_by_role_and_label(egui::accesskit::Role::Button, "Lesson").click();
     harness.run_steps(2);
-    assert_eq!(harness.state().view.editor_tab, EditorTab::Lesson);
+    assert_eq!(harness.state().window.editor_tab, EditorTab::Lesson);
     harness.get_by_label("Add step").click();
     harness.run_steps(2);
     assert_eq!(steps(harness.state()), before + 1);
@@ -301,8 +426,7 @@ fn an_idle_window_stops_asking_for_frames() {
     // Once results are shown and nothing changes, the app must not request
     // another frame (sending the window title every frame used to keep an
     // idle window repainting at full speed).
-    let mut harness = app_harness();
-    wait_for_results(&mut harness);
+    let mut harness = started();
     for _ in 0..3 {
         harness.step();
     }

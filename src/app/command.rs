@@ -4,6 +4,7 @@
 
 use std::path::PathBuf;
 
+use crate::app::ResultsTab;
 use crate::scenario::ScenarioFile;
 
 /// One user action.
@@ -25,6 +26,8 @@ pub enum Command {
     SaveTo(PathBuf),
     /// Copy the scenario's RON text to the clipboard.
     CopyScenario,
+    /// Ask for the clipboard; the next paste is opened as a scenario.
+    PasteScenario,
     /// Replace the scenario with RON text (from the clipboard, a drop or
     /// the raw view).
     OpenText {
@@ -79,6 +82,10 @@ pub enum Command {
     TogglePresenter,
     /// Show or hide the start page.
     ShowStart(bool),
+    /// Show a results tab.
+    ShowResults(ResultsTab),
+    /// Remember the editor panel's width, points.
+    SetEditorWidth(f32),
     /// Discard unsaved edits and run the held command.
     ConfirmDiscard,
     /// Keep the edits; forget the held command.

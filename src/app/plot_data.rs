@@ -401,7 +401,21 @@ pub(crate) mod tests {
         assert_eq!(p.slo_for(&crate::app::Scope::EachTenant, Some("smb-03")).map(|s| s.1), Some(300.0));
         assert_eq!(p.slo_for(&crate::app::Scope::EachTenant, None).map(|s| s.1), Some(150.0));
         let pool = &p.designs[0];
-        assert!(pool.total.throttled.is_all_zero() || !pool.total.throttled.mean.is_empty());
+        // Each line carries the report's per-second rates: summed over the
+        // intervals they give the report's totals, and a line is "all zero"
+        // exactly when nothing of that flow happened in the run.
+        let design = &p.report.designs[0];
+        let interval_secs = design.series.interval_secs;
+        let count = |line: &BandLine| line.mean.iter().map(|q| q[1] * interval_secs).sum::<f64>();
+        for (line, total, flow) in [
+            (&pool.total.offered, design.totals.offered.mean, "offered"),
+            (&pool.total.throttled, design.totals.throttled.mean, "throttled"),
+            (&pool.total.served, design.totals.served.mean, "served"),
+        ] {
+            assert_eq!(line.mean.len(), design.series.t_secs.len(), "{flow}: one point per interval");
+            assert!((count(line) - total).abs() <= 1e-6 * total.max(1.0), "{flow}: {} vs {total}", count(line));
+            assert_eq!(line.is_all_zero(), total == 0.0, "{flow}");
+        }
         assert!(!pool.total.offered.is_all_zero());
         assert_eq!(pool.tenants.len(), 17, "small scenarios follow every tenant");
         // The spike window is in minutes and the pool's p99 rises inside it.

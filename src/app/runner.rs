@@ -1,115 +1,183 @@
-//! Background simulation: every edit re-simulates on a worker thread after
-//! a short debounce; a newer request cancels a stale run. The UI only polls
-//! for finished results and reads progress, so it never blocks a frame.
+//! Background runs: every edit re-simulates on a worker thread after a
+//! short debounce, and only the newest request's results are ever
+//! delivered. A newer request (or [`Runner::cancel`], when another
+//! document is opened) cancels the run in flight and makes whatever it
+//! still sends stale, so results of an older document revision can never
+//! be shown. The UI only polls for finished results and reads progress: it
+//! never waits for a run.
+//!
+//! What a run does is a [`Job`]; the app's job simulates a [`Scenario`]
+//! and prepares its plot data on the worker thread. Tests drive the
+//! runner with jobs of their own and with their own clock
+//! ([`Runner::request_at`], [`Runner::poll_at`]).
 
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::time::{Duration, Instant};
 
-use crate::report::RunReport;
+use crate::app::Prepared;
 use crate::scenario::Scenario;
 use crate::sim::{self, RunControl, RunError};
 
 /// Delay between the last edit and the start of a run.
 pub const DEBOUNCE: Duration = Duration::from_millis(200);
 
-/// A finished run.
-pub struct Finished {
-    /// Which request it answers.
-    pub generation: u64,
-    /// The report, or why there is none.
-    pub result: Result<RunReport, RunError>,
-    /// Wall time of the run.
-    pub elapsed: Duration,
+/// Work the runner does on a worker thread.
+pub trait Job: Send + 'static {
+    /// What a finished run delivers.
+    type Output: Send + 'static;
+    /// Ticks the run will take, for its progress bar (0 when unknown).
+    fn total_ticks(&self) -> u64;
+    /// Does the work; should stop early with [`RunError::Cancelled`] once
+    /// `control` is cancelled (a result it returns anyway is dropped).
+    ///
+    /// # Errors
+    /// Occurs when the run fails or is cancelled.
+    fn run(self, control: &RunControl) -> Result<Self::Output, RunError>;
 }
 
+/// The app's job: simulate the scenario, then prepare its plot data (both
+/// off the UI thread).
+impl Job for Scenario {
+    type Output = Prepared;
+
+    fn total_ticks(&self) -> u64 {
+        sim::total_ticks(self, &crate::host::run_options())
+    }
+
+    fn run(self, control: &RunControl) -> Result<Prepared, RunError> {
+        sim::run(&self, &crate::host::run_options(), control).map(Prepared::new)
+    }
+}
+
+/// A finished run of the newest request.
+#[derive(Debug)]
+pub struct Finished<T> {
+    /// The output, or why there is none.
+    pub result: Result<T, RunError>,
+    /// Wall time of the run.
+    pub run_time: Duration,
+}
+
+/// What the toolbar shows about runs.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct RunStatus {
+    /// A run is waiting for its debounce or running.
+    pub busy: bool,
+    /// Progress of the run in flight (0–1), if one is running.
+    pub progress: Option<f32>,
+}
+
+/// A request waiting for its start time.
+struct Pending<J> {
+    generation: u64,
+    job: J,
+    start_at: Instant,
+}
+
+/// The run in flight for the newest request.
 struct Active {
     generation: u64,
     control: Arc<RunControl>,
     total_ticks: u64,
-    started: Instant,
 }
 
-/// Runs scenarios in the background, newest request first.
-pub struct Runner {
-    pending: Option<(u64, Scenario, Instant)>,
+/// What a worker thread sends back: the request it answers, its result
+/// and how long it took.
+type Sent<T> = (u64, Result<T, RunError>, Duration);
+
+/// Runs jobs in the background, newest request only.
+pub struct Runner<J: Job = Scenario> {
+    pending: Option<Pending<J>>,
     active: Option<Active>,
-    sender: Sender<Finished>,
-    receiver: Receiver<Finished>,
-    next_generation: u64,
-    repaint: Option<Arc<dyn Fn() + Send + Sync>>,
+    sender: Sender<Sent<J::Output>>,
+    receiver: Receiver<Sent<J::Output>>,
+    /// Generation of the newest request (or cancel); results of any other
+    /// generation are stale.
+    newest: u64,
+    repaint: Arc<dyn Fn() + Send + Sync>,
 }
 
-impl Default for Runner {
-    fn default() -> Self {
-        let (sender, receiver) = channel();
-        Self { pending: None, active: None, sender, receiver, next_generation: 1, repaint: None }
-    }
-}
-
-impl Runner {
-    /// A runner that calls `repaint` when a run finishes (to wake the UI).
+impl<J: Job> Runner<J> {
+    /// A runner that calls `repaint` whenever a worker thread has sent its
+    /// result (to wake the UI).
     pub fn new(repaint: impl Fn() + Send + Sync + 'static) -> Self {
-        Self { repaint: Some(Arc::new(repaint)), ..Self::default() }
+        let (sender, receiver) = channel();
+        Self { pending: None, active: None, sender, receiver, newest: 0, repaint: Arc::new(repaint) }
     }
 
-    /// Asks for a run of `scenario`; cancels the active run, if any, and
-    /// starts after the debounce delay. Returns the request's generation.
-    pub fn request(&mut self, scenario: Scenario, debounce: bool) -> u64 {
-        let generation = self.next_generation;
-        self.next_generation += 1;
-        if let Some(active) = &self.active {
+    /// Asks for a run of `job`, now or after the debounce delay; cancels
+    /// the run in flight and replaces any request still waiting.
+    pub fn request(&mut self, job: J, debounce: bool) {
+        self.request_at(job, debounce, Instant::now());
+    }
+
+    /// [`Runner::request`] as if made at `now`.
+    pub fn request_at(&mut self, job: J, debounce: bool, now: Instant) {
+        self.cancel();
+        let start_at = if debounce { now + DEBOUNCE } else { now };
+        self.pending = Some(Pending { generation: self.newest, job, start_at });
+    }
+
+    /// Forgets the waiting request and cancels the run in flight: nothing
+    /// requested so far will be delivered.
+    pub fn cancel(&mut self) {
+        self.newest += 1;
+        self.pending = None;
+        if let Some(active) = self.active.take() {
             active.control.cancel();
         }
-        let start = if debounce { Instant::now() + DEBOUNCE } else { Instant::now() };
-        self.pending = Some((generation, scenario, start));
-        generation
     }
 
-    /// Starts a due request and returns a finished run, if any. Call once a
-    /// frame; returns the time until the next due request, for repaints.
-    pub fn poll(&mut self) -> (Option<Finished>, Option<Duration>) {
+    /// Starts a request whose time has come and returns the newest
+    /// request's result once it has arrived. Call once a frame. Also
+    /// returns how long until a waiting request is due, for a repaint.
+    pub fn poll(&mut self) -> (Option<Finished<J::Output>>, Option<Duration>) {
+        self.poll_at(Instant::now())
+    }
+
+    /// [`Runner::poll`] as if called at `now`.
+    pub fn poll_at(&mut self, now: Instant) -> (Option<Finished<J::Output>>, Option<Duration>) {
         let mut wake = None;
-        if let Some((_, _, start)) = &self.pending {
-            let now = Instant::now();
-            if *start <= now {
-                if let Some((generation, scenario, _)) = self.pending.take() {
-                    self.start(generation, scenario);
+        if let Some(pending) = &self.pending {
+            if pending.start_at <= now {
+                if let Some(pending) = self.pending.take() {
+                    self.start(pending);
                 }
             } else {
-                wake = Some(*start - now);
+                wake = Some(pending.start_at - now);
             }
         }
         let mut latest = None;
-        while let Ok(finished) = self.receiver.try_recv() {
-            if self.active.as_ref().is_some_and(|a| a.generation == finished.generation) {
-                self.active = None;
+        while let Ok((generation, result, run_time)) = self.receiver.try_recv() {
+            let wanted = self.active.as_ref().is_some_and(|a| a.generation == generation);
+            if !wanted {
+                continue; // cancelled or superseded: stale
             }
-            if !matches!(finished.result, Err(RunError::Cancelled)) {
-                latest = Some(finished);
+            self.active = None;
+            if !matches!(result, Err(RunError::Cancelled)) {
+                latest = Some(Finished { result, run_time });
             }
         }
         (latest, wake)
     }
 
-    fn start(&mut self, generation: u64, scenario: Scenario) {
+    fn start(&mut self, pending: Pending<J>) {
+        let Pending { generation, job, .. } = pending;
         let control = Arc::new(RunControl::new());
-        let options = crate::host::run_options();
-        let total_ticks = sim::total_ticks(&scenario, &options);
-        self.active = Some(Active { generation, control: Arc::clone(&control), total_ticks, started: Instant::now() });
+        self.active = Some(Active { generation, control: Arc::clone(&control), total_ticks: job.total_ticks() });
         let sender = self.sender.clone();
-        let repaint = self.repaint.clone();
+        let repaint = Arc::clone(&self.repaint);
         std::thread::spawn(move || {
             let started = Instant::now();
-            let result = sim::run(&scenario, &options, &control);
-            let _ = sender.send(Finished { generation, result, elapsed: started.elapsed() });
-            if let Some(repaint) = repaint {
-                repaint();
-            }
+            let result = job.run(&control);
+            // The receiver is gone only when the app is: nobody to tell.
+            let _ = sender.send((generation, result, started.elapsed()));
+            repaint();
         });
     }
 
-    /// Progress of the active run (0–1), if one is running.
+    /// Progress of the run in flight (0–1), if one is running.
     pub fn progress(&self) -> Option<f32> {
         self.active.as_ref().map(|a| {
             if a.total_ticks == 0 {
@@ -120,13 +188,187 @@ impl Runner {
         })
     }
 
-    /// True while a run is pending or active.
+    /// True while a request is waiting or its run is in flight.
     pub fn is_busy(&self) -> bool {
         self.pending.is_some() || self.active.is_some()
     }
 
-    /// How long the active run has been going.
-    pub fn running_for(&self) -> Option<Duration> {
-        self.active.as_ref().map(|a| a.started.elapsed())
+    /// Busy and progress together, for the toolbar.
+    pub fn status(&self) -> RunStatus {
+        RunStatus { busy: self.is_busy(), progress: self.progress() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::mpsc::{Receiver, Sender, channel};
+
+    use super::*;
+
+    /// A job that counts its starts, waits until the test lets it go, and
+    /// then returns its id, cancelled or not (a run that finished before
+    /// it noticed the cancel: the worst case for staleness).
+    struct Gate {
+        id: u32,
+        starts: Arc<AtomicUsize>,
+        release: Option<Receiver<()>>,
+    }
+
+    impl Job for Gate {
+        type Output = u32;
+
+        fn total_ticks(&self) -> u64 {
+            1
+        }
+
+        fn run(self, _control: &RunControl) -> Result<u32, RunError> {
+            self.starts.fetch_add(1, Ordering::SeqCst);
+            if let Some(release) = self.release {
+                let _ = release.recv();
+            }
+            Ok(self.id)
+        }
+    }
+
+    /// A runner of gates whose repaint signal says "a worker has sent".
+    struct Rig {
+        runner: Runner<Gate>,
+        starts: Arc<AtomicUsize>,
+        sent: Receiver<()>,
+    }
+
+    impl Rig {
+        fn new() -> Self {
+            let (tx, sent) = channel();
+            let runner = Runner::new(move || {
+                let _ = tx.send(());
+            });
+            Self { runner, starts: Arc::new(AtomicUsize::new(0)), sent }
+        }
+
+        /// A gate with `id` and the sender that releases it.
+        fn gate(&self, id: u32) -> (Gate, Sender<()>) {
+            let (release, wait) = channel();
+            (Gate { id, starts: Arc::clone(&self.starts), release: Some(wait) }, release)
+        }
+
+        /// A gate that returns at once.
+        fn open_gate(&self, id: u32) -> Gate {
+            Gate { id, starts: Arc::clone(&self.starts), release: None }
+        }
+
+        /// Waits until some worker has sent its result.
+        fn wait_sent(&self) {
+            self.sent.recv_timeout(Duration::from_secs(10)).unwrap_or_else(|e| panic!("no worker finished: {e}"));
+        }
+
+        fn poll(&mut self) -> Option<u32> {
+            self.runner.poll().0.map(|f| f.result.unwrap_or_else(|e| panic!("{e}")))
+        }
+    }
+
+    #[test]
+    fn a_request_without_debounce_starts_at_the_next_poll_and_delivers() {
+        let mut rig = Rig::new();
+        let (job, release) = rig.gate(1);
+        rig.runner.request(job, false);
+        assert!(rig.runner.is_busy());
+        assert_eq!(rig.starts.load(Ordering::SeqCst), 0, "nothing runs inside request()");
+        assert_eq!(rig.poll(), None);
+        assert_eq!(rig.runner.progress(), Some(0.0), "running");
+        let _ = release.send(());
+        rig.wait_sent();
+        assert_eq!(rig.poll(), Some(1));
+        assert!(!rig.runner.is_busy());
+        assert_eq!(rig.poll(), None, "delivered once");
+    }
+
+    #[test]
+    fn a_cancelled_run_never_delivers() {
+        let mut rig = Rig::new();
+        let (job, release) = rig.gate(1);
+        rig.runner.request(job, false);
+        assert_eq!(rig.poll(), None);
+        rig.runner.cancel();
+        assert!(!rig.runner.is_busy(), "a cancelled run is not waited for");
+        assert_eq!(rig.runner.progress(), None);
+        // The run ignores the cancel and finishes with a result anyway.
+        let _ = release.send(());
+        rig.wait_sent();
+        assert_eq!(rig.starts.load(Ordering::SeqCst), 1);
+        assert_eq!(rig.poll(), None, "the cancelled run's result is dropped");
+    }
+
+    #[test]
+    fn a_cancelled_request_never_starts() {
+        let mut rig = Rig::new();
+        let job = rig.open_gate(1);
+        rig.runner.request(job, true);
+        rig.runner.cancel();
+        let (result, wake) = rig.runner.poll_at(Instant::now() + 2 * DEBOUNCE);
+        assert!(result.is_none() && wake.is_none());
+        assert_eq!(rig.starts.load(Ordering::SeqCst), 0);
+    }
+
+    #[test]
+    fn several_edits_within_the_debounce_window_start_one_run() {
+        let mut rig = Rig::new();
+        let t0 = Instant::now();
+        let mut releases = Vec::new();
+        for (k, id) in [1, 2, 3].into_iter().enumerate() {
+            let (job, release) = rig.gate(id);
+            releases.push(release);
+            rig.runner.request_at(job, true, t0 + DEBOUNCE / 4 * k as u32);
+            let (_, wake) = rig.runner.poll_at(t0 + DEBOUNCE / 4 * k as u32);
+            assert_eq!(wake, Some(DEBOUNCE), "each edit restarts the wait");
+        }
+        // Just before the last edit's debounce ends: still waiting.
+        let last = t0 + DEBOUNCE / 2;
+        assert!(rig.runner.poll_at(last + DEBOUNCE - Duration::from_millis(1)).1.is_some());
+        assert_eq!(rig.starts.load(Ordering::SeqCst), 0);
+        assert!(rig.runner.poll_at(last + DEBOUNCE).1.is_none());
+        for release in &releases {
+            let _ = release.send(());
+        }
+        rig.wait_sent();
+        assert_eq!(rig.poll(), Some(3), "the last edit's run");
+        assert_eq!(rig.starts.load(Ordering::SeqCst), 1, "one run for three edits");
+    }
+
+    #[test]
+    fn a_stale_result_that_arrives_after_the_newest_is_dropped() {
+        let mut rig = Rig::new();
+        let (old, release_old) = rig.gate(1);
+        rig.runner.request(old, false);
+        assert_eq!(rig.poll(), None);
+        let (new, release_new) = rig.gate(2);
+        rig.runner.request(new, false);
+        assert_eq!(rig.poll(), None); // starts the new run
+        let _ = release_new.send(());
+        rig.wait_sent();
+        assert_eq!(rig.poll(), Some(2));
+        let _ = release_old.send(());
+        rig.wait_sent();
+        assert_eq!(rig.poll(), None, "the older revision's result is never shown");
+    }
+
+    #[test]
+    fn a_stale_result_that_arrives_before_the_newest_is_dropped() {
+        let mut rig = Rig::new();
+        let (old, release_old) = rig.gate(1);
+        rig.runner.request(old, false);
+        assert_eq!(rig.poll(), None);
+        let (new, release_new) = rig.gate(2);
+        rig.runner.request(new, false);
+        assert_eq!(rig.poll(), None);
+        let _ = release_old.send(());
+        rig.wait_sent();
+        assert_eq!(rig.poll(), None, "the older revision's result is never shown");
+        assert!(rig.runner.is_busy(), "still waiting for the newest");
+        let _ = release_new.send(());
+        rig.wait_sent();
+        assert_eq!(rig.poll(), Some(2));
+        assert!(!rig.runner.is_busy());
     }
 }

@@ -18,18 +18,20 @@ use crate::app::panels::plot_axis;
 use crate::app::panels::style::{self, LAYER_NAMES};
 use crate::app::plot_data::compare::usd;
 use crate::app::plot_data::costs::{CostBars, MAX_TENANT_BARS, TierSlots};
-use crate::app::{Command, Prepared, ViewState};
+use crate::app::{Command, Prepared};
 
 /// Width of a tenant's bar, in slots.
 const BAR_WIDTH: f64 = 0.72;
 /// Width of a tier's bar (many tenants), in slots.
 const AGGREGATE_WIDTH: f64 = 0.6;
 
-/// Draws the cost plots.
+/// Draws the cost plots of the design `cost_design` (`None`: all side by
+/// side), `selected` the tenant highlighted.
 pub fn costs_ui(
     ui: &mut egui::Ui,
     prepared: &Prepared,
-    view: &mut ViewState,
+    cost_design: &mut Option<usize>,
+    selected: Option<&str>,
     presenter: bool,
     commands: &mut Vec<Command>,
 ) {
@@ -38,9 +40,9 @@ pub fn costs_ui(
         ui.label("No tenants to cost.");
         return;
     }
-    controls_ui(ui, prepared, view, commands);
+    controls_ui(ui, prepared, cost_design, selected, commands);
     legend_ui(ui, prepared);
-    let shown: Vec<usize> = match view.cost_design {
+    let shown: Vec<usize> = match *cost_design {
         Some(d) if d < report.designs.len() => vec![d],
         _ => (0..report.designs.len()).collect(),
     };
@@ -53,15 +55,7 @@ pub fn costs_ui(
         for chunk in shown.chunks(columns) {
             ui.columns(columns, |cols| {
                 for (col, &d) in cols.iter_mut().zip(chunk) {
-                    design_costs_ui(
-                        col,
-                        prepared,
-                        d,
-                        view.selected_tenant.as_deref(),
-                        presenter,
-                        cost_height,
-                        commands,
-                    );
+                    design_costs_ui(col, prepared, d, selected, presenter, cost_height, commands);
                 }
             });
         }
@@ -70,23 +64,28 @@ pub fn costs_ui(
     });
 }
 
-fn controls_ui(ui: &mut egui::Ui, prepared: &Prepared, view: &mut ViewState, commands: &mut Vec<Command>) {
+fn controls_ui(
+    ui: &mut egui::Ui,
+    prepared: &Prepared,
+    cost_design: &mut Option<usize>,
+    selected: Option<&str>,
+    commands: &mut Vec<Command>,
+) {
     let report = &prepared.report;
     // One line whatever is selected, so the plots never jump.
     ui.horizontal(|ui| {
         let label = ui.label("Design");
-        let text =
-            view.cost_design.and_then(|d| report.designs.get(d)).map_or("all, side by side", |d| d.name.as_str());
+        let text = cost_design.and_then(|d| report.designs.get(d)).map_or("all, side by side", |d| d.name.as_str());
         let combo = egui::ComboBox::from_id_salt("cost_design").selected_text(text).show_ui(ui, |ui| {
-            ui.selectable_value(&mut view.cost_design, None, "all, side by side");
+            ui.selectable_value(cost_design, None, "all, side by side");
             for (d, design) in report.designs.iter().enumerate() {
-                ui.selectable_value(&mut view.cost_design, Some(d), &design.name);
+                ui.selectable_value(cost_design, Some(d), &design.name);
             }
         });
         combo.response.labelled_by(label.id);
         ui.separator();
-        let tenant = view.selected_tenant.as_deref().and_then(|id| {
-            let d = view.cost_design.unwrap_or(0).min(report.designs.len() - 1);
+        let tenant = selected.and_then(|id| {
+            let d = cost_design.unwrap_or(0).min(report.designs.len() - 1);
             report.designs[d].tenant(id).map(|t| (d, t))
         });
         let text = match tenant {
@@ -406,6 +405,7 @@ mod tests {
     use egui_kittest::kittest::Queryable;
 
     use super::*;
+    use crate::app::ViewState;
     use crate::app::plot_data::tests::noisy_prepared;
 
     type State = (Prepared, ViewState, Vec<Command>);
@@ -415,7 +415,9 @@ mod tests {
             .with_size(egui::vec2(1200.0, 800.0))
             .with_context_setup(crate::app::panels::style::install_fonts)
             .build_ui_state(
-                |ui, (p, view, cmds): &mut State| costs_ui(ui, p, view, false, cmds),
+                |ui, (p, view, cmds): &mut State| {
+                    costs_ui(ui, p, &mut view.cost_design, view.selected_tenant.as_deref(), false, cmds);
+                },
                 (noisy_prepared(), view, Vec::new()),
             )
     }

@@ -1,10 +1,16 @@
 //! The menu bar: files, edit history, view options, examples.
 
 use crate::app::panels::start_page;
-use crate::app::{Command, ResultsTab, TenantsimApp, Theme};
+use crate::app::{Command, Document, Prefs, ResultsTab, Theme};
 
-/// Draws the menu bar.
-pub fn menu_bar_ui(ui: &mut egui::Ui, app: &mut TenantsimApp, commands: &mut Vec<Command>) {
+/// Draws the menu bar; `results_tab` is the results tab shown.
+pub fn menu_bar_ui(
+    ui: &mut egui::Ui,
+    doc: &Document,
+    prefs: &Prefs,
+    results_tab: ResultsTab,
+    commands: &mut Vec<Command>,
+) {
     egui::MenuBar::new().ui(ui, |ui| {
         ui.menu_button("File", |ui| {
             if ui.add(egui::Button::new("New").shortcut_text("Ctrl+N")).clicked() {
@@ -26,10 +32,10 @@ pub fn menu_bar_ui(ui: &mut egui::Ui, app: &mut TenantsimApp, commands: &mut Vec
                 }
             });
             ui.menu_button("Open recent", |ui| {
-                if app.prefs.recent.is_empty() {
+                if prefs.recent.is_empty() {
                     ui.label("No recent files");
                 }
-                for path in &app.prefs.recent {
+                for path in &prefs.recent {
                     if ui.button(path.display().to_string()).clicked() {
                         commands.push(Command::OpenPath(path.clone()));
                     }
@@ -51,8 +57,7 @@ pub fn menu_bar_ui(ui: &mut egui::Ui, app: &mut TenantsimApp, commands: &mut Vec
                 .on_hover_text("Paste RON text copied from a chat or a file (Ctrl+V in this window)")
                 .clicked()
             {
-                ui.ctx().send_viewport_cmd(egui::ViewportCommand::RequestPaste);
-                app.view.paste_armed = true;
+                commands.push(Command::PasteScenario);
             }
             ui.separator();
             if ui.button("Export results as CSV…").clicked() {
@@ -70,14 +75,13 @@ pub fn menu_bar_ui(ui: &mut egui::Ui, app: &mut TenantsimApp, commands: &mut Vec
             }
         });
         ui.menu_button("Edit", |ui| {
-            let undo = app.doc.undo_label().map_or_else(|| "Undo".to_owned(), |l| format!("Undo {l}"));
-            if ui.add_enabled(app.doc.undo_label().is_some(), egui::Button::new(undo).shortcut_text("Ctrl+Z")).clicked()
-            {
+            let undo = doc.undo_label().map_or_else(|| "Undo".to_owned(), |l| format!("Undo {l}"));
+            if ui.add_enabled(doc.undo_label().is_some(), egui::Button::new(undo).shortcut_text("Ctrl+Z")).clicked() {
                 commands.push(Command::Undo);
             }
-            let redo = app.doc.redo_label().map_or_else(|| "Redo".to_owned(), |l| format!("Redo {l}"));
+            let redo = doc.redo_label().map_or_else(|| "Redo".to_owned(), |l| format!("Redo {l}"));
             if ui
-                .add_enabled(app.doc.redo_label().is_some(), egui::Button::new(redo).shortcut_text("Ctrl+Shift+Z"))
+                .add_enabled(doc.redo_label().is_some(), egui::Button::new(redo).shortcut_text("Ctrl+Shift+Z"))
                 .clicked()
             {
                 commands.push(Command::Redo);
@@ -90,13 +94,15 @@ pub fn menu_bar_ui(ui: &mut egui::Ui, app: &mut TenantsimApp, commands: &mut Vec
                 (ResultsTab::Costs, "Costs"),
                 (ResultsTab::Tenants, "Tenant table"),
             ] {
-                ui.radio_value(&mut app.view.results_tab, tab, label);
+                if ui.radio(results_tab == tab, label).clicked() {
+                    commands.push(Command::ShowResults(tab));
+                }
             }
             ui.separator();
-            if app.doc.file.lesson.is_some() && ui.selectable_label(!app.view.hide_lesson, "Lesson panel").clicked() {
+            if doc.file.lesson.is_some() && ui.selectable_label(!doc.view.hide_lesson, "Lesson panel").clicked() {
                 commands.push(Command::ToggleLesson);
             }
-            let theme = if app.prefs.theme == Theme::Dark { "Light theme" } else { "Dark theme" };
+            let theme = if prefs.theme == Theme::Dark { "Light theme" } else { "Dark theme" };
             if ui.button(theme).clicked() {
                 commands.push(Command::ToggleTheme);
             }
@@ -111,7 +117,7 @@ pub fn menu_bar_ui(ui: &mut egui::Ui, app: &mut TenantsimApp, commands: &mut Vec
                 ui.label("UI scale");
                 for scale in [1.0f32, 1.25, 1.5, 2.0] {
                     if ui
-                        .selectable_label((app.prefs.ui_scale - scale).abs() < 0.01, format!("{:.0}%", scale * 100.0))
+                        .selectable_label((prefs.ui_scale - scale).abs() < 0.01, format!("{:.0}%", scale * 100.0))
                         .clicked()
                     {
                         commands.push(Command::SetScale(scale));

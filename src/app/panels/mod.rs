@@ -1,6 +1,8 @@
-//! The window's layout and one panel per file. Panels read the app's state
-//! and push [`Command`]s; editors draw on a per-frame draft of the scenario
-//! and the difference becomes one `Edit` command.
+//! The window's layout and one panel per file. Panels are given what they
+//! draw (the [`Document`], its results, their own view state) and push
+//! [`Command`]s for everything else; they never see the app. Editors draw
+//! on a per-frame draft of the scenario and the difference becomes one
+//! `Edit` command.
 
 pub mod compare;
 pub mod costs;
@@ -25,45 +27,68 @@ pub mod tiers_editor;
 pub mod timelines;
 pub mod toolbar;
 
-use crate::app::{Command, EditorTab, ResultsTab, TenantsimApp};
+use crate::app::runner::RunStatus;
+use crate::app::{Command, Document, EditorTab, FrameStats, Prefs, ResultsTab, Status, WindowState};
 
-/// Draws the whole window.
-pub fn draw(ui: &mut egui::Ui, app: &mut TenantsimApp, commands: &mut Vec<Command>) {
-    egui::Panel::top("menu_bar").show(ui, |ui| menu_bar::menu_bar_ui(ui, app, commands));
-    egui::Panel::top("toolbar").show(ui, |ui| toolbar::toolbar_ui(ui, app, commands));
-    egui::Panel::bottom("status_bar").show(ui, |ui| status_bar::status_bar_ui(ui, app));
-    if let Some(lesson) = app.doc.file.lesson.clone()
-        && !app.view.hide_lesson
-    {
-        let width = if app.prefs.presenter { 420.0 } else { 340.0 };
-        egui::Panel::right("lesson").resizable(true).default_size(width).min_size(240.0).show(ui, |ui| {
-            lesson::lesson_ui(
-                ui,
-                &lesson,
-                app.results.as_deref(),
-                &app.view.tried,
-                app.doc.bundled.is_some(),
-                commands,
-            );
-        });
-    }
-    if !app.prefs.presenter {
-        let panel = egui::Panel::left("editor").resizable(true).default_size(app.prefs.editor_width).min_size(320.0);
-        let response = panel.show(ui, |ui| editor_ui(ui, app, commands));
-        app.prefs.editor_width = response.response.rect.width();
-    }
-    egui::CentralPanel::default().show(ui, |ui| {
-        if app.prefs.presenter {
-            presenter_ui(ui, app, commands);
-        } else {
-            results_ui(ui, app, commands);
-        }
-    });
-    start_page::start_page_ui(ui, app, commands);
-    discard_ui(ui, app, commands);
+/// What one frame of the window draws from, lent by the app. Panels may
+/// change only their own view state (the window's tabs, the document's
+/// view); everything else they ask for by pushing a [`Command`].
+pub struct Screen<'a> {
+    /// The open document, with its view and results.
+    pub doc: &'a mut Document,
+    /// The window's tabs and start page.
+    pub window: &'a mut WindowState,
+    /// Preferences (theme, presenter mode, recent files).
+    pub prefs: &'a Prefs,
+    /// Whether a run is waiting or in flight, and its progress.
+    pub run: RunStatus,
+    /// The status bar message.
+    pub status: Option<&'a Status>,
+    /// Frame-time statistics.
+    pub frames: &'a FrameStats,
+    /// A command waits for the user to confirm discarding edits.
+    pub held: bool,
 }
 
-fn editor_ui(ui: &mut egui::Ui, app: &mut TenantsimApp, commands: &mut Vec<Command>) {
+/// Draws the whole window.
+pub fn draw(ui: &mut egui::Ui, screen: Screen<'_>, commands: &mut Vec<Command>) {
+    let Screen { doc, window, prefs, run, status, frames, held } = screen;
+    egui::Panel::top("menu_bar").show(ui, |ui| menu_bar::menu_bar_ui(ui, doc, prefs, window.results_tab, commands));
+    egui::Panel::top("toolbar").show(ui, |ui| toolbar::toolbar_ui(ui, doc, run, commands));
+    egui::Panel::bottom("status_bar").show(ui, |ui| status_bar::status_bar_ui(ui, doc, status, frames));
+    if let Some(lesson) = &doc.file.lesson
+        && !doc.view.hide_lesson
+    {
+        let width = if prefs.presenter { 420.0 } else { 340.0 };
+        egui::Panel::right("lesson").resizable(true).default_size(width).min_size(240.0).show(ui, |ui| {
+            let results = doc.results.latest.as_deref();
+            lesson::lesson_ui(ui, lesson, results, &doc.view.tried, doc.bundled.is_some(), commands);
+        });
+    }
+    if !prefs.presenter {
+        let panel = egui::Panel::left("editor").resizable(true).default_size(prefs.editor_width).min_size(320.0);
+        let response = panel.show(ui, |ui| editor_ui(ui, doc, &mut window.editor_tab, commands));
+        let width = response.response.rect.width();
+        if (width - prefs.editor_width).abs() > 0.5 {
+            commands.push(Command::SetEditorWidth(width));
+        }
+    }
+    egui::CentralPanel::default().show(ui, |ui| {
+        if prefs.presenter {
+            presenter_ui(ui, doc, run, commands);
+        } else {
+            results_ui(ui, doc, &mut window.results_tab, run, commands);
+        }
+    });
+    start_page::start_page_ui(ui, window.show_start, &prefs.recent, commands);
+    if held {
+        discard_ui(ui, &doc.title(), commands);
+    }
+}
+
+/// The editor tabs and the tab shown; each form edits a draft of the
+/// scenario, and a changed draft becomes one `Edit` command.
+fn editor_ui(ui: &mut egui::Ui, doc: &mut Document, editor_tab: &mut EditorTab, commands: &mut Vec<Command>) {
     ui.horizontal_wrapped(|ui| {
         for (tab, label, tip) in [
             (EditorTab::Scenario, "Scenario", "Name, description, clock, seed, replications and cost attribution"),
@@ -75,11 +100,11 @@ fn editor_ui(ui: &mut egui::Ui, app: &mut TenantsimApp, commands: &mut Vec<Comma
             (EditorTab::Lesson, "Lesson", "Workshop steps (\"try this\") and the claims the results must bear out"),
             (EditorTab::Ron, "RON", "The scenario file as text, with live validation"),
         ] {
-            ui.selectable_value(&mut app.view.editor_tab, tab, label).on_hover_text(tip);
+            ui.selectable_value(editor_tab, tab, label).on_hover_text(tip);
         }
     });
     ui.separator();
-    if let Some(errors) = app.doc.errors() {
+    if let Some(errors) = doc.errors() {
         egui::Frame::new()
             .fill(ui.visuals().error_fg_color.gamma_multiply(0.15))
             .inner_margin(6.0)
@@ -95,19 +120,18 @@ fn editor_ui(ui: &mut egui::Ui, app: &mut TenantsimApp, commands: &mut Vec<Comma
             });
         ui.add_space(4.0);
     }
-    let errors = app.doc.errors().cloned();
-    let errors = errors.as_ref();
-    let tab = app.view.editor_tab;
+    let tab = *editor_tab;
     if tab == EditorTab::Ron {
-        ron_editor::ron_ui(ui, &app.doc, &mut app.view.ron_text, commands);
+        ron_editor::ron_ui(ui, &doc.file, &mut doc.view.ron_text, commands);
         return;
     }
-    let mut draft = app.doc.file.clone();
+    let errors = doc.errors();
+    let mut draft = doc.file.clone();
     egui::ScrollArea::vertical().auto_shrink([false, false]).show(ui, |ui| match tab {
         EditorTab::Scenario => scenario_editor::scenario_ui(ui, &mut draft, errors),
         EditorTab::Tiers => tiers_editor::tiers_ui(ui, &mut draft, errors),
         EditorTab::Tenants => {
-            tenants_editor::tenants_ui(ui, &mut draft, errors, app.view.selected_tenant.as_deref(), commands);
+            tenants_editor::tenants_ui(ui, &mut draft, errors, doc.view.selected_tenant.as_deref(), commands);
         }
         EditorTab::Layers => layers_editor::layers_ui(ui, &mut draft, errors),
         EditorTab::Designs => designs_editor::designs_ui(ui, &mut draft, errors),
@@ -115,7 +139,7 @@ fn editor_ui(ui: &mut egui::Ui, app: &mut TenantsimApp, commands: &mut Vec<Comma
         EditorTab::Lesson => lesson_editor::lesson_editor_ui(ui, &mut draft),
         EditorTab::Ron => {}
     });
-    if draft != app.doc.file {
+    if draft != doc.file {
         let label = match tab {
             EditorTab::Scenario => "Edit scenario",
             EditorTab::Tiers => "Edit tiers",
@@ -130,7 +154,14 @@ fn editor_ui(ui: &mut egui::Ui, app: &mut TenantsimApp, commands: &mut Vec<Comma
     }
 }
 
-fn results_ui(ui: &mut egui::Ui, app: &mut TenantsimApp, commands: &mut Vec<Command>) {
+/// The results tabs and the tab shown, or why there are no results yet.
+fn results_ui(
+    ui: &mut egui::Ui,
+    doc: &mut Document,
+    results_tab: &mut ResultsTab,
+    run: RunStatus,
+    commands: &mut Vec<Command>,
+) {
     ui.horizontal(|ui| {
         for (tab, label, tip) in [
             (
@@ -142,15 +173,15 @@ fn results_ui(ui: &mut egui::Ui, app: &mut TenantsimApp, commands: &mut Vec<Comm
             (ResultsTab::Costs, "Costs", "Cost per tenant by layer, and margin per tier"),
             (ResultsTab::Tenants, "Tenant table", "Per-tenant results: throttles by cause, latency, SLO, cost, margin"),
         ] {
-            ui.selectable_value(&mut app.view.results_tab, tab, egui::RichText::new(label).strong()).on_hover_text(tip);
+            ui.selectable_value(results_tab, tab, egui::RichText::new(label).strong()).on_hover_text(tip);
         }
     });
     ui.separator();
-    let Some(prepared) = app.results.clone() else {
+    let Some(prepared) = doc.results.latest.clone() else {
         ui.centered_and_justified(|ui| {
-            if app.runner.is_busy() {
+            if run.busy {
                 ui.spinner();
-            } else if let Some(e) = &app.run_error {
+            } else if let Some(e) = &doc.results.error {
                 ui.colored_label(style::BAD, e);
             } else {
                 ui.label("Fix the scenario's problems (left) to see results.");
@@ -158,36 +189,38 @@ fn results_ui(ui: &mut egui::Ui, app: &mut TenantsimApp, commands: &mut Vec<Comm
         });
         return;
     };
-    match app.view.results_tab {
-        ResultsTab::Compare => compare::compare_ui(ui, &prepared, &mut app.view, app.prefs.presenter, commands),
-        ResultsTab::Timelines => timelines::timelines_ui(ui, &prepared, &mut app.view, app.prefs.presenter, commands),
-        ResultsTab::Costs => costs::costs_ui(ui, &prepared, &mut app.view, app.prefs.presenter, commands),
-        ResultsTab::Tenants => tenants_table::tenants_table_ui(ui, &prepared, &mut app.view, commands),
+    let view = &mut doc.view;
+    let selected = view.selected_tenant.as_deref();
+    match *results_tab {
+        ResultsTab::Compare => compare::compare_ui(ui, &prepared, view, false, commands),
+        ResultsTab::Timelines => timelines::timelines_ui(ui, &prepared, &mut view.timeline, selected, false),
+        ResultsTab::Costs => costs::costs_ui(ui, &prepared, &mut view.cost_design, selected, false, commands),
+        ResultsTab::Tenants => tenants_table::tenants_table_ui(ui, &prepared, &mut view.table, selected, commands),
     }
 }
 
 /// Presenter mode: the comparison above one timeline, filling the window.
-fn presenter_ui(ui: &mut egui::Ui, app: &mut TenantsimApp, commands: &mut Vec<Command>) {
-    let Some(prepared) = app.results.clone() else {
-        ui.spinner();
+fn presenter_ui(ui: &mut egui::Ui, doc: &mut Document, run: RunStatus, commands: &mut Vec<Command>) {
+    let Some(prepared) = doc.results.latest.clone() else {
+        if run.busy {
+            ui.spinner();
+        }
         return;
     };
     let height = ui.available_height();
     ui.allocate_ui(egui::vec2(ui.available_width(), height * 0.48), |ui| {
-        compare::compare_ui(ui, &prepared, &mut app.view, true, commands);
+        compare::compare_ui(ui, &prepared, &mut doc.view, true, commands);
     });
     ui.separator();
-    timelines::timelines_ui(ui, &prepared, &mut app.view, true, commands);
+    let view = &mut doc.view;
+    timelines::timelines_ui(ui, &prepared, &mut view.timeline, view.selected_tenant.as_deref(), true);
 }
 
 /// The unsaved-changes guard.
-fn discard_ui(ui: &mut egui::Ui, app: &mut TenantsimApp, commands: &mut Vec<Command>) {
-    if app.held.is_none() {
-        return;
-    }
+fn discard_ui(ui: &mut egui::Ui, title: &str, commands: &mut Vec<Command>) {
     egui::Modal::new(egui::Id::unique("discard_guard")).show(ui.ctx(), |ui| {
         ui.heading("Unsaved changes");
-        ui.label(format!("{} has edits that are not saved.", app.doc.title()));
+        ui.label(format!("{title} has edits that are not saved."));
         ui.add_space(8.0);
         ui.horizontal(|ui| {
             if ui.button("Save…").clicked() {

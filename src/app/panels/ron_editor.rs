@@ -13,7 +13,7 @@ use std::sync::Arc;
 use egui::{RichText, Ui};
 
 use super::style;
-use crate::app::{Command, Document};
+use crate::app::Command;
 use crate::scenario::{self, Limits, LoadError, ScenarioFile};
 
 /// The verdict on one text.
@@ -27,16 +27,16 @@ enum Verdict {
     Invalid(Vec<String>),
 }
 
-/// Draws the RON editor. `text` is the text being edited (`None`: show the
-/// current scenario).
-pub fn ron_ui(ui: &mut Ui, doc: &Document, text: &mut Option<String>, commands: &mut Vec<Command>) {
+/// Draws the RON editor for the scenario `file`. `text` is the text being
+/// edited (`None`: show the scenario as it is).
+pub fn ron_ui(ui: &mut Ui, file: &ScenarioFile, text: &mut Option<String>, commands: &mut Vec<Command>) {
     let typed_id = ui.make_persistent_id("ron_editor_typed");
     let verdict_id = ui.make_persistent_id("ron_editor_verdict");
     let current = text.get_or_insert_with(|| {
         let typed = ui.data(|d| d.get_temp::<Arc<(String, ScenarioFile)>>(typed_id));
         match typed {
-            Some(typed) if typed.1 == doc.file => typed.0.clone(),
-            _ => fresh_text(&doc.file),
+            Some(typed) if typed.1 == *file => typed.0.clone(),
+            _ => fresh_text(file),
         }
     });
     let caption = ui
@@ -46,7 +46,7 @@ pub fn ron_ui(ui: &mut Ui, doc: &Document, text: &mut Option<String>, commands: 
                 .on_hover_text("Throw away the text typed here and show the scenario as it is now")
                 .clicked()
             {
-                *current = fresh_text(&doc.file);
+                *current = fresh_text(file);
                 ui.data_mut(|d| d.remove::<Arc<(String, ScenarioFile)>>(typed_id));
             }
             ui.weak("The scenario file as RON (docs/scenario-format.md). Edits apply as you type; Ctrl+Z undoes them.")
@@ -66,7 +66,7 @@ pub fn ron_ui(ui: &mut Ui, doc: &Document, text: &mut Option<String>, commands: 
     if text_area_ui(ui, current, caption.id).changed() {
         let (verdict, parsed) = check(current);
         ui.data_mut(|d| d.insert_temp(verdict_id, Arc::new((text_hash(current), verdict))));
-        if let Some(parsed) = parsed.filter(|p| *p != doc.file) {
+        if let Some(parsed) = parsed.filter(|p| p != file) {
             ui.data_mut(|d| d.insert_temp(typed_id, Arc::new((current.clone(), parsed.clone()))));
             commands.push(Command::Edit { file: Box::new(parsed), label: "Edit RON".into() });
         }
@@ -156,6 +156,7 @@ mod tests {
 
     use super::super::form::testing;
     use super::*;
+    use crate::app::Document;
 
     type State = (Document, Option<String>, Vec<Command>);
 
@@ -163,7 +164,7 @@ mod tests {
         let doc = Document::new(crate::app::empty_scenario(), None, None);
         testing::harness(
             [700.0, 900.0],
-            |ui, (doc, text, commands): &mut State| ron_ui(ui, doc, text, commands),
+            |ui, (doc, text, commands): &mut State| ron_ui(ui, &doc.file, text, commands),
             (doc, None, Vec::new()),
         )
     }

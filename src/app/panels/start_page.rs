@@ -3,7 +3,9 @@
 
 use std::sync::OnceLock;
 
-use crate::app::{Command, TenantsimApp};
+use std::path::PathBuf;
+
+use crate::app::Command;
 use crate::bundled;
 use crate::scenario::{self, Limits};
 
@@ -44,9 +46,10 @@ pub fn entries() -> &'static [Entry] {
     })
 }
 
-/// Draws the start page window when it is open.
-pub fn start_page_ui(ui: &mut egui::Ui, app: &mut TenantsimApp, commands: &mut Vec<Command>) {
-    if !app.view.show_start {
+/// Draws the start page window when it is open (`show`), with the
+/// `recent` files.
+pub fn start_page_ui(ui: &mut egui::Ui, show: bool, recent: &[PathBuf], commands: &mut Vec<Command>) {
+    if !show {
         return;
     }
     let mut open = true;
@@ -71,10 +74,10 @@ pub fn start_page_ui(ui: &mut egui::Ui, app: &mut TenantsimApp, commands: &mut V
                     ui.end_row();
                 }
             });
-            if !app.prefs.recent.is_empty() {
+            if !recent.is_empty() {
                 ui.add_space(8.0);
                 ui.strong("Recent files");
-                for path in &app.prefs.recent {
+                for path in recent {
                     if ui.link(path.display().to_string()).clicked() {
                         commands.push(Command::OpenPath(path.clone()));
                     }

@@ -18,7 +18,7 @@ use each_tenant::{each_tenant_requests_ui, tenant_fit, tenant_lines};
 
 use crate::app::panels::{plot_axis, style};
 use crate::app::plot_data::{BandLine, DesignLines, FlowLines, is_round_step};
-use crate::app::{Command, Prepared, Scope, ViewState};
+use crate::app::{Prepared, Scope, TimelineView};
 
 /// Height of a plot's title row.
 const TITLE_HEIGHT: f32 = 22.0;
@@ -44,28 +44,28 @@ struct Shown<'a> {
     flow: &'a FlowLines,
 }
 
-/// Draws the timelines.
+/// Draws the timelines of `view`'s design and scope, `selected` the
+/// tenant highlighted.
 pub fn timelines_ui(
     ui: &mut egui::Ui,
     prepared: &Prepared,
-    view: &mut ViewState,
+    view: &mut TimelineView,
+    selected: Option<&str>,
     presenter: bool,
-    commands: &mut Vec<Command>,
 ) {
-    let _ = commands;
     let choice_id = egui::Id::unique("tenantsim_presenter_plot");
     let mut choice: PresenterPlot = ui.data(|d| d.get_temp(choice_id)).unwrap_or_default();
-    let mut reset = controls_ui(ui, prepared, view, presenter.then_some(&mut choice));
+    let mut reset = controls_ui(ui, prepared, view, selected, presenter.then_some(&mut choice));
     ui.data_mut(|d| d.insert_temp(choice_id, choice));
     // A new selection starts from the whole run, not the old zoom.
     let key_id = egui::Id::unique("tenantsim_timeline_key");
-    let key = (view.timeline.design, format!("{:?}", view.timeline.scope), view.selected_tenant.clone(), presenter);
+    let key = (view.design, format!("{:?}", view.scope), selected.map(str::to_owned), presenter);
     let old: Option<(Option<usize>, String, Option<String>, bool)> = ui.data(|d| d.get_temp(key_id));
     if old.as_ref().is_some_and(|old| *old != key) {
         reset = true;
     }
     ui.data_mut(|d| d.insert_temp(key_id, key));
-    let shown = match shown(prepared, view) {
+    let shown = match shown(prepared, view, selected) {
         Ok(shown) => shown,
         Err(message) => {
             ui.add_space(24.0);
@@ -74,15 +74,14 @@ pub fn timelines_ui(
         }
     };
     let link = ui.scope_id().with("timeline_link");
-    let overlaid = view.timeline.design.is_none();
+    let overlaid = view.design.is_none();
     // The SLO shown is the strictest tier's (see `Prepared::slo_for`).
-    let scope_all = view.timeline.scope == Scope::All
-        || (view.timeline.scope == Scope::EachTenant && view.selected_tenant.is_none());
+    let scope_all = view.scope == Scope::All || (view.scope == Scope::EachTenant && selected.is_none());
     let tick_points = plot_axis::tick_spacing_points(ui);
-    let each_tenant = (view.timeline.scope == Scope::EachTenant).then_some(view.selected_tenant.as_deref());
+    let each_tenant = (view.scope == Scope::EachTenant).then_some(selected);
     let ctx =
         PlotCtx { prepared, shown: &shown, link, reset, presenter, overlaid, scope_all, tick_points, each_tenant };
-    let slo = prepared.slo_for(&view.timeline.scope, view.selected_tenant.as_deref());
+    let slo = prepared.slo_for(&view.scope, selected);
     if presenter {
         let height = (ui.available_height() - TITLE_HEIGHT - 8.0).max(MIN_PLOT_HEIGHT);
         match choice {
@@ -105,40 +104,36 @@ pub fn timelines_ui(
 fn controls_ui(
     ui: &mut egui::Ui,
     prepared: &Prepared,
-    view: &mut ViewState,
+    view: &mut TimelineView,
+    selected: Option<&str>,
     choice: Option<&mut PresenterPlot>,
 ) -> bool {
     let report = &prepared.report;
     let mut reset = false;
     ui.horizontal_wrapped(|ui| {
         let label = ui.label("Design");
-        let design_text = match view.timeline.design.and_then(|d| report.designs.get(d)) {
+        let design_text = match view.design.and_then(|d| report.designs.get(d)) {
             Some(d) => d.name.clone(),
             None => "all, overlaid".to_owned(),
         };
         let combo = egui::ComboBox::from_id_salt("timeline_design").selected_text(design_text).show_ui(ui, |ui| {
-            ui.selectable_value(&mut view.timeline.design, None, "all, overlaid");
+            ui.selectable_value(&mut view.design, None, "all, overlaid");
             for (d, design) in report.designs.iter().enumerate() {
-                ui.selectable_value(&mut view.timeline.design, Some(d), &design.name);
+                ui.selectable_value(&mut view.design, Some(d), &design.name);
             }
         });
         combo.response.labelled_by(label.id);
         let label = ui.label("Scope");
-        let tenant = view.selected_tenant.clone();
-        let scope_text = scope_label(&view.timeline.scope, report, tenant.as_deref());
+        let scope_text = scope_label(&view.scope, report, selected);
         let combo = egui::ComboBox::from_id_salt("timeline_scope").selected_text(scope_text).show_ui(ui, |ui| {
-            ui.selectable_value(&mut view.timeline.scope, Scope::All, "all tenants");
+            ui.selectable_value(&mut view.scope, Scope::All, "all tenants");
             for (k, tier) in report.tiers.iter().enumerate() {
-                ui.selectable_value(&mut view.timeline.scope, Scope::Tier(k), format!("tier {tier}"));
+                ui.selectable_value(&mut view.scope, Scope::Tier(k), format!("tier {tier}"));
             }
-            let tenant_label = scope_label(&Scope::Tenant, report, tenant.as_deref());
-            ui.selectable_value(&mut view.timeline.scope, Scope::Tenant, tenant_label);
-            ui.selectable_value(
-                &mut view.timeline.scope,
-                Scope::EachTenant,
-                scope_label(&Scope::EachTenant, report, None),
-            )
-            .on_hover_text("One line per tenant; select a tenant (tenant table, costs) to pick it out");
+            let tenant_label = scope_label(&Scope::Tenant, report, selected);
+            ui.selectable_value(&mut view.scope, Scope::Tenant, tenant_label);
+            ui.selectable_value(&mut view.scope, Scope::EachTenant, scope_label(&Scope::EachTenant, report, None))
+                .on_hover_text("One line per tenant; select a tenant (tenant table, costs) to pick it out");
         });
         combo.response.labelled_by(label.id);
         if let Some(choice) = choice {
@@ -170,8 +165,8 @@ fn scope_label(scope: &Scope, report: &crate::report::RunReport, tenant: Option<
 }
 
 /// The flows to draw, or why there are none.
-fn shown<'a>(prepared: &'a Prepared, view: &ViewState) -> Result<Vec<Shown<'a>>, String> {
-    let designs: Vec<(usize, &DesignLines)> = match view.timeline.design {
+fn shown<'a>(prepared: &'a Prepared, view: &TimelineView, selected: Option<&str>) -> Result<Vec<Shown<'a>>, String> {
+    let designs: Vec<(usize, &DesignLines)> = match view.design {
         Some(d) => prepared.designs.get(d).map(|lines| vec![(d, lines)]).unwrap_or_default(),
         None => prepared.designs.iter().enumerate().collect(),
     };
@@ -181,11 +176,11 @@ fn shown<'a>(prepared: &'a Prepared, view: &ViewState) -> Result<Vec<Shown<'a>>,
     designs
         .into_iter()
         .map(|(index, design)| {
-            let flow = match &view.timeline.scope {
+            let flow = match &view.scope {
                 Scope::All => Some(&design.total),
                 Scope::Tier(k) => design.tiers.get(*k),
                 Scope::Tenant => {
-                    let Some(id) = view.selected_tenant.as_deref() else {
+                    let Some(id) = selected else {
                         return Err("Select a tenant (click it in the Costs or Tenant table tab) to see its own \
                                     timeline."
                             .to_owned());
@@ -534,18 +529,21 @@ mod tests {
     use egui_kittest::kittest::Queryable;
 
     use super::*;
+    use crate::app::ViewState;
     use crate::app::plot_data::tests::noisy_prepared;
 
-    type State = (Prepared, ViewState, Vec<Command>);
+    type State = (Prepared, ViewState);
+
+    /// Draws the timelines as the app does, from a document's view.
+    fn draw(ui: &mut egui::Ui, (p, view): &mut State, presenter: bool) {
+        timelines_ui(ui, p, &mut view.timeline, view.selected_tenant.as_deref(), presenter);
+    }
 
     fn harness(view: ViewState, presenter: bool) -> Harness<'static, State> {
         Harness::builder()
             .with_size(egui::vec2(1100.0, 800.0))
             .with_context_setup(crate::app::panels::style::install_fonts)
-            .build_ui_state(
-                move |ui, (p, view, cmds): &mut State| timelines_ui(ui, p, view, presenter, cmds),
-                (noisy_prepared(), view, Vec::new()),
-            )
+            .build_ui_state(move |ui, state: &mut State| draw(ui, state, presenter), (noisy_prepared(), view))
     }
 
     #[test]
@@ -618,10 +616,7 @@ mod tests {
             let mut harness = Harness::builder()
                 .with_size(egui::vec2(1100.0, height))
                 .with_context_setup(crate::app::panels::style::install_fonts)
-                .build_ui_state(
-                    |ui, (p, view, cmds): &mut State| timelines_ui(ui, p, view, true, cmds),
-                    (hot_partition(), ViewState::default(), Vec::new()),
-                );
+                .build_ui_state(|ui, state: &mut State| draw(ui, state, true), (hot_partition(), ViewState::default()));
             harness.run_steps(3);
             for plot in ["latency", "requests", "capacity"] {
                 if plot != "latency" {
@@ -677,10 +672,7 @@ mod tests {
         let mut harness = Harness::builder()
             .with_size(egui::vec2(1100.0, 800.0))
             .with_context_setup(crate::app::panels::style::install_fonts)
-            .build_ui_state(
-                |ui, (p, view, cmds): &mut State| timelines_ui(ui, p, view, false, cmds),
-                (Prepared::new(report), view, Vec::new()),
-            );
+            .build_ui_state(|ui, state: &mut State| draw(ui, state, false), (Prepared::new(report), view));
         harness.run_steps(2);
         assert!(harness.query_by_label_contains("No per-tenant time series").is_some());
     }

@@ -1,13 +1,14 @@
 //! The run bar: scenario title, seed and re-roll, replications, progress.
 
-use crate::app::{Command, TenantsimApp};
+use crate::app::runner::RunStatus;
+use crate::app::{Command, Document};
 
 /// Draws the run bar.
-pub fn toolbar_ui(ui: &mut egui::Ui, app: &mut TenantsimApp, commands: &mut Vec<Command>) {
+pub fn toolbar_ui(ui: &mut egui::Ui, doc: &Document, run: RunStatus, commands: &mut Vec<Command>) {
     ui.horizontal(|ui| {
-        ui.heading(&app.doc.file.name).on_hover_text(&app.doc.file.description);
+        ui.heading(&doc.file.name).on_hover_text(&doc.file.description);
         ui.separator();
-        let mut file = app.doc.file.clone();
+        let mut file = doc.file.clone();
         let seed_label = ui.label("Seed").on_hover_text(
             "Every random arrival derives from this number. The same seed gives the same traffic in every design \
              (common random numbers) and the same results on every machine.",
@@ -22,17 +23,17 @@ pub fn toolbar_ui(ui: &mut egui::Ui, app: &mut TenantsimApp, commands: &mut Vec<
         );
         ui.add(egui::DragValue::new(&mut file.clock.replications).range(1..=200).clamp_existing_to_range(false))
             .labelled_by(replications_label.id);
-        if file != app.doc.file {
+        if file != doc.file {
             commands.push(Command::Edit { file: Box::new(file), label: "Edit seed/replications".into() });
         }
         ui.separator();
-        match app.runner.progress() {
+        match run.progress {
             Some(p) => {
                 ui.add(egui::ProgressBar::new(p).desired_width(160.0).show_percentage().animate(true))
                     .on_hover_text("Simulating in the background; the results shown are from the previous run");
                 ui.ctx().request_repaint();
             }
-            None if app.runner.is_busy() => {
+            None if run.busy => {
                 ui.spinner();
             }
             None => {
@@ -41,7 +42,7 @@ pub fn toolbar_ui(ui: &mut egui::Ui, app: &mut TenantsimApp, commands: &mut Vec<
                 }
             }
         }
-        if let Some(results) = &app.results {
+        if let Some(results) = &doc.results.latest {
             let r = &results.report;
             ui.label(format!("{} designs × {} replications", r.designs.len(), r.replications))
                 .on_hover_text("Results: mean over replications, ± half-width of the 95 % confidence interval");

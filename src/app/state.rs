@@ -1,0 +1,281 @@
+//! The app's state and start-up: the open [`Document`], the [`Runner`]
+//! that simulates it, the window's own layout ([`WindowState`]), the
+//! user's [`Prefs`], the status message and frame statistics. Start-up
+//! never simulates: it asks the runner for the first results, which arrive
+//! a moment after the first frame. Applying commands, file I/O,
+//! screenshots, the `--measure` benchmark and input live in sibling
+//! modules, each an `impl TenantsimApp` block of its own.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::time::{Duration, Instant};
+
+use crate::app::measure::Measure;
+use crate::app::screenshot::AutoScreenshot;
+use crate::app::{Command, Document, Prefs, Runner, Theme};
+use crate::bundled;
+
+/// How the window starts (from the command line).
+#[derive(Debug, Clone, Default)]
+pub struct Startup {
+    /// Scenario file, or a bundled example's file name.
+    pub file: Option<PathBuf>,
+    /// Results view to show.
+    pub tab: ResultsTab,
+    /// Start in presenter mode.
+    pub presenter: bool,
+    /// Tenant to highlight.
+    pub select: Option<String>,
+    /// Save a PNG once results are shown, then close.
+    pub screenshot: Option<PathBuf>,
+    /// Re-roll this many times, print timings, then close.
+    pub measure: Option<u32>,
+}
+
+/// Editor tabs (left panel).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum EditorTab {
+    /// Name, description, clock, cost settings.
+    #[default]
+    Scenario,
+    /// Tier table.
+    Tiers,
+    /// Tenant table.
+    Tenants,
+    /// Gateway, compute, database.
+    Layers,
+    /// Design grid.
+    Designs,
+    /// Event list.
+    Events,
+    /// The lesson's "try this" steps and claims.
+    Lesson,
+    /// Raw RON with live validation.
+    Ron,
+}
+
+/// Result tabs (central panel).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ResultsTab {
+    /// Designs side by side.
+    #[default]
+    Compare,
+    /// Timelines.
+    Timelines,
+    /// Cost per tenant and margin per tier.
+    Costs,
+    /// Per-tenant results table.
+    Tenants,
+}
+
+/// The window's own layout, kept when another document is opened (not
+/// persisted).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WindowState {
+    /// Active editor tab.
+    pub editor_tab: EditorTab,
+    /// Active results tab.
+    pub results_tab: ResultsTab,
+    /// Start page visible.
+    pub show_start: bool,
+    /// The next paste event is a scenario (File ▸ Paste scenario).
+    pub paste_armed: bool,
+}
+
+/// A message in the status bar.
+#[derive(Debug, Clone)]
+pub struct Status {
+    /// Text.
+    pub text: String,
+    /// True for failures.
+    pub is_error: bool,
+    /// When it was set.
+    pub at: Instant,
+}
+
+/// Frame-time statistics (drawing only), for the status bar and README.
+#[derive(Debug, Clone, Default)]
+pub struct FrameStats {
+    /// Recent frame times, ms.
+    pub recent_ms: Vec<f32>,
+    /// Largest frame time seen while a run was active, ms.
+    pub worst_while_running_ms: f32,
+}
+
+impl FrameStats {
+    /// Adds one frame's time.
+    pub fn record(&mut self, ms: f32, running: bool) {
+        if self.recent_ms.len() >= 120 {
+            self.recent_ms.remove(0);
+        }
+        self.recent_ms.push(ms);
+        if running {
+            self.worst_while_running_ms = self.worst_while_running_ms.max(ms);
+        }
+    }
+
+    /// Mean of recent frame times, ms.
+    pub fn mean_ms(&self) -> f32 {
+        if self.recent_ms.is_empty() { 0.0 } else { self.recent_ms.iter().sum::<f32>() / self.recent_ms.len() as f32 }
+    }
+}
+
+/// The app.
+pub struct TenantsimApp {
+    /// The open document: scenario, history, view and results.
+    pub doc: Document,
+    /// Background runs of the document's scenario.
+    pub runner: Runner,
+    /// The window's own layout.
+    pub window: WindowState,
+    /// Preferences.
+    pub prefs: Prefs,
+    /// Status bar message.
+    pub status: Option<Status>,
+    /// A document-replacing command held until the user confirms.
+    pub held: Option<Command>,
+    /// Frame-time statistics.
+    pub frames: FrameStats,
+    /// When the app was asked for (for the start-up figures of `--measure`).
+    pub(super) launched: Instant,
+    /// Commands queued for this frame.
+    pub(super) commands: Vec<Command>,
+    /// File dialogs and screenshot callbacks report back here.
+    pub(super) background_tx: Sender<Command>,
+    background_rx: Receiver<Command>,
+    /// The user confirmed closing with unsaved edits.
+    pub(super) quit_confirmed: bool,
+    /// Title last sent to the window.
+    pub(super) window_title: String,
+    /// The bundled fonts are installed (done on the first frame).
+    pub(super) fonts_installed: bool,
+    /// Automatic screenshot (`--screenshot`), waiting for results.
+    pub(super) auto_screenshot: Option<AutoScreenshot>,
+    /// Self-benchmark (`--measure`) in progress.
+    pub(super) measure: Option<Measure>,
+}
+
+impl TenantsimApp {
+    /// An app on the default bundled example. Nothing is simulated here:
+    /// the first results are requested from the runner and arrive a moment
+    /// after the first frame.
+    pub fn new(prefs: Prefs, repaint: impl Fn() + Send + Sync + 'static) -> Self {
+        let (background_tx, background_rx) = channel();
+        let mut app = Self {
+            doc: Document::default_example(),
+            runner: Runner::new(repaint),
+            window: WindowState::default(),
+            prefs,
+            status: None,
+            held: None,
+            frames: FrameStats::default(),
+            launched: Instant::now(),
+            commands: Vec::new(),
+            background_tx,
+            background_rx,
+            quit_confirmed: false,
+            window_title: String::new(),
+            fonts_installed: false,
+            auto_screenshot: None,
+            measure: None,
+        };
+        app.request_run(false);
+        app
+    }
+
+    /// Creates the app inside eframe, restoring preferences and applying
+    /// the command line's startup options. `launched` is when the window
+    /// was asked for.
+    pub fn from_creation_context(cc: &eframe::CreationContext<'_>, startup: Startup, launched: Instant) -> Self {
+        let mut prefs = Prefs::load(cc.storage);
+        prefs.presenter = startup.presenter;
+        let ctx = cc.egui_ctx.clone();
+        let mut app = Self::new(prefs, move || ctx.request_repaint());
+        app.launched = launched;
+        app.start_with(startup, &cc.egui_ctx);
+        app
+    }
+
+    /// Applies startup options: opens the file (its run replaces the
+    /// example's, which has not started yet), picks the view.
+    pub fn start_with(&mut self, startup: Startup, ctx: &egui::Context) {
+        if let Some(file) = &startup.file {
+            let name = file.to_string_lossy();
+            match bundled::by_file_name(&name) {
+                Some(b) if !file.exists() => self.apply(Command::OpenBundled(b.file_name), ctx),
+                _ => self.apply(Command::OpenPath(file.clone()), ctx),
+            }
+        }
+        self.window.results_tab = startup.tab;
+        self.doc.view.selected_tenant = startup.select;
+        if self.doc.view.selected_tenant.is_some() {
+            self.doc.view.timeline.scope = crate::app::Scope::Tenant;
+        }
+        self.auto_screenshot = startup.screenshot.map(AutoScreenshot::new);
+        self.measure = startup.measure.map(Measure::new);
+        self.apply_style(ctx);
+    }
+
+    /// Queues a command for this frame.
+    pub fn push(&mut self, command: Command) {
+        self.commands.push(command);
+    }
+
+    /// Sets the status bar message.
+    pub(super) fn set_status(&mut self, text: impl Into<String>, is_error: bool) {
+        self.status = Some(Status { text: text.into(), is_error, at: Instant::now() });
+    }
+
+    /// Asks for a re-simulation of the current scenario (if it is valid).
+    pub(super) fn request_run(&mut self, debounce: bool) {
+        if let Ok(scenario) = &self.doc.resolved {
+            self.runner.request(scenario.clone(), debounce);
+        }
+    }
+
+    /// Replaces the document (with its view and results) and asks for its
+    /// results; nothing of the old document's runs will be delivered.
+    pub(super) fn replace_document(&mut self, doc: Document) {
+        self.doc = doc;
+        self.window.show_start = false;
+        self.runner.cancel();
+        self.request_run(false);
+    }
+
+    /// Collects what background work sent: dialog answers, screenshot
+    /// notices, finished runs.
+    pub(super) fn poll_background(&mut self, ctx: &egui::Context) {
+        while let Ok(command) = self.background_rx.try_recv() {
+            self.commands.push(command);
+        }
+        let (finished, wake) = self.runner.poll();
+        if let Some(finished) = finished {
+            let results = &mut self.doc.results;
+            match finished.result {
+                Ok(prepared) => {
+                    results.latest = Some(Arc::new(prepared));
+                    results.error = None;
+                    results.run_time = Some(finished.run_time);
+                }
+                Err(e) => results.error = Some(e.to_string()),
+            }
+        }
+        if let Some(wake) = wake {
+            ctx.request_repaint_after(wake);
+        }
+        if self.runner.is_busy() {
+            ctx.request_repaint_after(Duration::from_millis(50));
+        }
+    }
+
+    /// Applies the theme and zoom preferences to the context.
+    pub(super) fn apply_style(&self, ctx: &egui::Context) {
+        ctx.set_theme(match self.prefs.theme {
+            Theme::Dark => egui::Theme::Dark,
+            Theme::Light => egui::Theme::Light,
+        });
+        let scale = if self.prefs.presenter { self.prefs.ui_scale.max(1.5) } else { self.prefs.ui_scale };
+        ctx.set_zoom_factor(scale);
+    }
+}
