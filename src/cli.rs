@@ -17,6 +17,7 @@ use crate::scenario::file::EngineFile;
 use crate::scenario::{Limits, Scenario};
 use crate::sim::{self, RunControl, RunOptions};
 
+pub mod agreement;
 pub(crate) mod bench;
 pub mod table;
 
@@ -53,6 +54,13 @@ pub enum Command {
     /// Open the desktop app (what `tenantsim` with no arguments does), on a
     /// file or bundled example, a view, optionally saving a screenshot.
     Gui(GuiArgs),
+    /// Compare the fast engine with the per-request engine on cases near
+    /// saturation (exit code 1 when a figure is outside its limit).
+    Agreement {
+        /// Replications per case.
+        #[arg(long, default_value_t = 32)]
+        replications: u32,
+    },
     /// Print throughput figures of the engine on reference scenarios.
     Bench {
         /// Shorter reference day (2 h instead of 24 h), for CI.
@@ -184,6 +192,11 @@ pub fn execute(cli: Cli) -> u8 {
         Some(Command::Compare(args)) => run_command(&args, true),
         Some(Command::Validate { files }) => validate(&files),
         Some(Command::Gui(_)) => Err(Failure::other("this build has no desktop app (built without the `gui` feature)")),
+        Some(Command::Agreement { replications }) => match agreement::run(replications.max(2)) {
+            Ok(0) => Ok(()),
+            Ok(n) => Err(Failure::other(format!("{n} figure(s) disagree"))),
+            Err(e) => Err(Failure::other(e.to_string())),
+        },
         Some(Command::Bench { quick }) => {
             bench::run(quick);
             Ok(())

@@ -8,6 +8,7 @@
 //! atomic saves) and [`host`] hands them the machine's clock; [`cli`] is the command-line front end; `app` (behind the
 //! default `gui` feature) is the desktop app.
 
+pub mod agreement;
 #[cfg(feature = "gui")]
 pub mod app;
 pub mod bundled;

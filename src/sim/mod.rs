@@ -105,6 +105,8 @@ pub struct RunOptions {
     /// The caller's clock, for balancing work between threads; `None`
     /// balances by a fixed rule.
     pub clock: Option<WallClock>,
+    /// Most points in a time series; `None` for [`series::MAX_SERIES_POINTS`].
+    pub series_points: Option<u64>,
 }
 
 /// Scenarios with at most this many tenants get per-tenant time series
@@ -235,6 +237,7 @@ pub fn run(scenario: &Scenario, options: &RunOptions, control: &RunControl) -> R
         None if scenario.tenants.len() <= FOCUS_ALL_MAX => (0..scenario.tenants.len()).collect(),
         None => Vec::new(),
     };
+    let points = options.series_points.unwrap_or(series::MAX_SERIES_POINTS).clamp(1, series::MAX_SERIES_POINTS);
     // Tasks and the reduction both run on the requested pool.
     let work = || -> Result<RunReport, RunError> {
         let tables = arrival_tables(scenario, &plan, control)?;
@@ -260,7 +263,7 @@ pub fn run(scenario: &Scenario, options: &RunOptions, control: &RunControl) -> R
                 // A baseline is only read for its window figures.
                 let focus: &[usize] = if with_spikes { &focus } else { &[] };
                 if scenario.clock.engine == Engine::Exact {
-                    return exact::simulate(scenario, &scenario.designs[d], r, with_spikes, focus, control);
+                    return exact::simulate(scenario, &scenario.designs[d], r, with_spikes, focus, points, control);
                 }
                 task::simulate(
                     scenario,
@@ -273,6 +276,7 @@ pub fn run(scenario: &Scenario, options: &RunOptions, control: &RunControl) -> R
                     focus,
                     control,
                     options.clock.as_ref(),
+                    points,
                 )
             })
             .collect();

@@ -291,6 +291,7 @@ mod tests {
             &focus,
             &control,
             None,
+            360,
         ) {
             Some(raw) => raw,
             None => panic!("cancelled"),

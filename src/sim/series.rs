@@ -69,10 +69,11 @@ pub struct FinishedSeries {
 
 impl Series {
     /// Empty series of a run of `ticks` ticks for `n` tenants in `tiers`
-    /// tiers, with `focus` tenants' own; `keep_mixtures` keeps each point's
-    /// latency weights per tier (for merging parts).
-    pub fn new(ticks: u64, tiers: usize, n: usize, focus: &[usize], keep_mixtures: bool) -> Self {
-        let ticks_per_point = ticks.div_ceil(MAX_SERIES_POINTS.min(ticks).max(1));
+    /// tiers, with `focus` tenants' own, in at most `most_points` points;
+    /// `keep_mixtures` keeps each point's latency weights per tier (for
+    /// merging parts).
+    pub fn new(ticks: u64, tiers: usize, n: usize, focus: &[usize], keep_mixtures: bool, most_points: u64) -> Self {
+        let ticks_per_point = ticks.div_ceil(most_points.min(ticks).max(1));
         let points = ticks.div_ceil(ticks_per_point) as usize;
         let mut focus_of = vec![None; n];
         for (k, &t) in focus.iter().enumerate() {

@@ -98,12 +98,14 @@ pub fn simulate(
     focus: &[usize],
     control: &RunControl,
     clock: Option<&WallClock>,
+    series_points: u64,
 ) -> Option<TaskRaw> {
     let table = match arrivals {
         Arrivals::Table(table) => Some(table),
         Arrivals::Inline | Arrivals::Ahead => None,
     };
-    let mut task = Task::new(sc, design, replication, with_spikes, part, table.is_some(), shared, focus, control);
+    let mut task =
+        Task::new(sc, design, replication, with_spikes, part, table.is_some(), shared, focus, control, series_points);
     let mut drawer =
         matches!(arrivals, Arrivals::Ahead).then(|| Drawer::new(sc, replication, with_spikes, &task.active));
     if drawer.is_some() {
@@ -149,6 +151,7 @@ impl<'a> Task<'a> {
         shared: &'a SharedPmfs,
         focus: &[usize],
         control: &'a RunControl,
+        series_points: u64,
     ) -> Self {
         let n = sc.tenants.len();
         let mut active: Vec<bool> = if with_spikes { vec![true; n] } else { spike_component(sc, design) };
@@ -190,7 +193,7 @@ impl<'a> Task<'a> {
             database: live_stacks(db_topology, &active, part.first),
         };
         let tier_of: Vec<usize> = sc.tenants.iter().map(|t| t.tier).collect();
-        let series = Series::new(sc.clock.ticks, sc.tiers.len(), n, focus, part.members.is_some());
+        let series = Series::new(sc.clock.ticks, sc.tiers.len(), n, focus, part.members.is_some(), series_points);
         Self {
             sc,
             design,
@@ -594,7 +597,7 @@ mod tests {
         // spiking tenant's unspiked arrivals itself and reads the others.
         for with_spikes in [true, false] {
             let run = |arrivals, clock| {
-                simulate(&sc, &sc.designs[0], 0, with_spikes, whole, arrivals, &shared, &focus, &control, clock)
+                simulate(&sc, &sc.designs[0], 0, with_spikes, whole, arrivals, &shared, &focus, &control, clock, 360)
             };
             let Some(drawn) = run(Arrivals::Inline, None) else { panic!("runs") };
             for (arrivals, clock) in

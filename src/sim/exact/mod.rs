@@ -26,7 +26,6 @@ use crate::sim::RunControl;
 use crate::sim::database::partition_of;
 use crate::sim::histogram::Histogram;
 use crate::sim::raw::{FlowRaw, StackRaw, TaskRaw, TenantRaw, WindowLatency};
-use crate::sim::series::MAX_SERIES_POINTS;
 use crate::sim::windows::{Windows, baseline_ticks, capacity_lost_at, spike_component, spikes_of};
 
 use bucket::Bucket;
@@ -135,9 +134,10 @@ pub fn simulate(
     replication: u32,
     with_spikes: bool,
     focus: &[usize],
+    series_points: u64,
     control: &RunControl,
 ) -> Option<TaskRaw> {
-    let mut task = Exact::new(sc, design, replication, with_spikes, focus, control);
+    let mut task = Exact::new(sc, design, replication, with_spikes, focus, series_points, control);
     if task.run() { Some(task.finish()) } else { None }
 }
 
@@ -148,6 +148,7 @@ impl<'a> Exact<'a> {
         replication: u32,
         with_spikes: bool,
         focus: &[usize],
+        series_points: u64,
         control: &'a RunControl,
     ) -> Self {
         let n = sc.tenants.len();
@@ -238,7 +239,7 @@ impl<'a> Exact<'a> {
             }
         }
         let ticks = sc.clock.ticks;
-        let ticks_per_point = ticks.div_ceil(MAX_SERIES_POINTS.min(ticks).max(1));
+        let ticks_per_point = ticks.div_ceil(series_points.min(ticks).max(1));
         let count = ticks.div_ceil(ticks_per_point) as usize;
         let tiers = sc.tiers.len();
         let mut focus_of = vec![None; n];
