@@ -58,6 +58,47 @@ pub fn mmc_mean_latency_secs(servers: u32, lambda_per_sec: f64, mu_per_sec: f64)
 /// is treated as saturated and the fluid backlog carries the delay.
 pub const RHO_CAP: f64 = 0.98;
 
+/// Allen–Cunneen's variability factor `(ca² + cs²) / 2` of a G/G/c queue
+/// whose arrivals have squared coefficient of variation `ca2` and whose
+/// service times have coefficient of variation `cs`: it scales the M/M/c
+/// wait.
+pub fn variability(ca2: f64, cs: f64) -> f64 {
+    (0.5 * (ca2 + cs * cs)).max(1e-6)
+}
+
+/// Mean number in a G/G/c system at utilisation `rho` (below 1) by
+/// Allen–Cunneen: `cρ + v · C(c, cρ) · ρ / (1 − ρ)`.
+pub fn number_in_system(servers: u32, rho: f64, variability: f64) -> f64 {
+    let c = f64::from(servers);
+    let rho = rho.clamp(0.0, 1.0 - 1e-12);
+    c * rho + variability * erlang_c(servers, c * rho) * rho / (1.0 - rho)
+}
+
+/// The utilisation `ρ` at which `number_in_system(ρ) + slope · ρ` equals
+/// `target` (the left side grows with `ρ` from 0 towards infinity, so
+/// there is one; `slope ≥ 0`). Bisection on ρ, refined on the
+/// complement's logarithm so that utilisations a hair below 1 resolve.
+pub fn utilisation_for(servers: u32, variability: f64, slope: f64, target: f64) -> f64 {
+    if servers == 0 || target <= 0.0 {
+        return 0.0;
+    }
+    let f = |rho: f64| number_in_system(servers, rho, variability) + slope * rho - target;
+    // Search over y = −ln(1 − ρ), which spreads ρ near 1.
+    let (mut lo, mut hi) = (0.0f64, 60.0f64);
+    for _ in 0..100 {
+        let mid = 0.5 * (lo + hi);
+        if f(-(-mid).exp_m1()) < 0.0 {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+        if hi - lo < 1e-10 {
+            break;
+        }
+    }
+    -(-(0.5 * (lo + hi))).exp_m1()
+}
+
 /// Service-time distribution.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum ServiceTime {
@@ -128,6 +169,20 @@ impl WaitState {
         let cv = service.cv();
         let variability = 0.5 * (1.0 + cv * cv);
         let wait_rate_per_sec = (c / mean) * (1.0 - rho) / variability.max(1e-6);
+        Self { delay_secs, wait_probability, wait_rate_per_sec }
+    }
+
+    /// The wait of a G/G/c queue at utilisation `rho` (below 1, no cap),
+    /// by Allen–Cunneen with variability factor `variability`, plus
+    /// `delay_secs`.
+    pub fn at_utilisation(servers: u32, rho: f64, mean_service_secs: f64, variability: f64, delay_secs: f64) -> Self {
+        if servers == 0 {
+            return Self { delay_secs, wait_probability: 0.0, wait_rate_per_sec: 1.0 };
+        }
+        let c = f64::from(servers);
+        let rho = rho.clamp(0.0, 1.0 - 1e-12);
+        let wait_probability = erlang_c(servers, rho * c);
+        let wait_rate_per_sec = (c / mean_service_secs) * (1.0 - rho) / variability.max(1e-6);
         Self { delay_secs, wait_probability, wait_rate_per_sec }
     }
 

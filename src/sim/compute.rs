@@ -7,7 +7,7 @@
 //! request this tick without looking at its members (*fast*); otherwise
 //! its members are served one by one (*slow*, [`serve_slowly`]).
 
-use crate::queueing::WaitState;
+use crate::queueing::{RHO_CAP, WaitState, number_in_system, utilisation_for, variability};
 use crate::scenario::model::{Autoscale, Fairness, Scenario, ServiceTime, StackKind, Topology};
 use crate::sim::latency::{Key, key_of};
 use crate::sim::raw::{StackRaw, TenantRaw};
@@ -29,6 +29,15 @@ const LOAD_TOLERANCE_NO_WAIT: f64 = 1e-2;
 /// P(wait) below which the wait is negligible.
 const NEGLIGIBLE_WAIT: f64 = 1e-9;
 
+/// Utilisation from which a FIFO stack's queue is followed through time
+/// (its mean number in system carried from tick to tick) instead of taken
+/// as stationary at each tick's load: below it the queue relaxes within a
+/// fraction of a second, above it over many seconds.
+const FLUID_FROM_RHO: f64 = 0.8;
+
+/// Longest integration step when following a queue, seconds.
+const FLUID_STEP_SECS: f64 = 0.25;
+
 /// No wait at all.
 const IDLE: WaitState = WaitState { delay_secs: 0.0, wait_probability: 0.0, wait_rate_per_sec: 1.0 };
 
@@ -46,17 +55,25 @@ pub struct ComputeStack {
     /// Last stationary wait computed, with its inputs (servers, load):
     /// reused while the servers are unchanged and the load is within
     /// [`LOAD_TOLERANCE`] of it.
-    memo: (u32, f64, WaitState),
-    /// Backlog driven by intensity rather than counts, for the delay term:
-    /// zero whenever the stack is stable (the stationary wait already
-    /// covers Poisson noise), equal to the real backlog in overload.
-    fluid_backlog: f64,
+    memo: (u32, f64, f64, WaitState),
+    /// Mean number of requests in the stack (waiting or in service), when
+    /// its queue is followed through time (near or over saturation); NaN
+    /// while it is taken as stationary.
+    in_system: f64,
+    /// Utilisation of the last tick taken as stationary.
+    last_rho: f64,
     /// Requests queued at the end of the last tick (sum over members).
     backlog: f64,
     /// Whole requests admitted to the stack this tick, and their intensity
     /// (per second), gathered as tenants arrive.
     arrived: i64,
     lambda: f64,
+    /// Sum of its members' intensities times one less their arrivals'
+    /// squared coefficient of variation (0 for Poisson, more for a paced
+    /// stream), this tick.
+    smoothness: f64,
+    /// Squared coefficient of variation of the tick's arrivals.
+    ca2_tick: f64,
     /// The stack was saturated or had a backlog this tick, so its members
     /// were simulated one by one.
     pub slow: bool,
@@ -122,12 +139,17 @@ impl ComputeStack {
         self.segment_start = end;
     }
 
-    /// Adds a tenant's admitted requests (negative to take them back) and
-    /// their intensity per second to this tick's arrivals.
+    /// Adds a tenant's admitted requests (negative to take them back),
+    /// their intensity per second and its squared coefficient of variation
+    /// to this tick's arrivals.
     #[inline(always)]
-    pub fn add(&mut self, admitted: i64, intensity: f64) {
+    pub fn add(&mut self, admitted: i64, intensity: f64, ca2: f64) {
         self.arrived += admitted;
         self.lambda += intensity;
+        // Poisson arrivals (the usual case) leave the sum alone.
+        if ca2 != 1.0 {
+            self.smoothness += intensity * (1.0 - ca2);
+        }
     }
 
     /// The latency state its fast requests are recorded under.
@@ -155,21 +177,70 @@ impl ComputeStack {
         self.mean_latency_secs = next.mean_latency_secs;
     }
 
-    /// The stationary wait at `lambda`, recomputed only when the servers
-    /// changed or the load moved by more than [`LOAD_TOLERANCE`] (or
+    /// The stationary wait at `lambda` with variability factor `v`,
+    /// recomputed only when the servers changed, the variability moved, or
+    /// the load moved by more than [`LOAD_TOLERANCE`] (or
     /// [`LOAD_TOLERANCE_NO_WAIT`]) since it was last computed.
-    fn stationary(&mut self, lambda: f64, service: &ServiceTime) -> WaitState {
+    fn stationary(&mut self, lambda: f64, v: f64, mean_service: f64) -> WaitState {
         let servers = self.servers;
-        let (memo_servers, memo_lambda, memo) = self.memo;
+        let (memo_servers, memo_lambda, memo_v, memo) = self.memo;
         let tolerance = if memo.wait_probability < NEGLIGIBLE_WAIT {
             (std::f64::consts::LN_2 / f64::from(servers + 1)).min(LOAD_TOLERANCE_NO_WAIT)
         } else {
             LOAD_TOLERANCE
         };
-        if memo_servers != servers || memo_lambda.is_nan() || (lambda - memo_lambda).abs() > tolerance * memo_lambda {
-            self.memo = (servers, lambda, WaitState::stationary(servers, lambda, service, 0.0));
+        if memo_servers != servers
+            || memo_lambda.is_nan()
+            || (lambda - memo_lambda).abs() > tolerance * memo_lambda
+            || (v - memo_v).abs() > LOAD_TOLERANCE * memo_v
+        {
+            let rho = if servers == 0 { 0.0 } else { (lambda * mean_service / f64::from(servers)).min(RHO_CAP) };
+            self.memo = (servers, lambda, v, WaitState::at_utilisation(servers, rho, mean_service, v, 0.0));
         }
-        self.memo.2
+        self.memo.3
+    }
+
+    /// Follows the mean number in the stack through a tick of `dt` at
+    /// arrival intensity `lambda`, with arrivals of squared coefficient of
+    /// variation `ca2`, service of coefficient of variation `cs` (so
+    /// Allen–Cunneen factor `v`), and returns the tick's latency state.
+    ///
+    /// Below its stationary size the queue grows towards it at the pace of
+    /// a reflected Brownian motion (time constant `0.3 σ² / δ²`, with
+    /// `σ² = λ·ca² + cμ·cs²` and `δ = cμ − λ`: a queue near saturation takes
+    /// minutes to fill, not the seconds a mean-value fluid would say).
+    /// Above it (overload, or draining after it) the queue is a fluid
+    /// `dx/dt = λ − cμ·ρ(x)` (implicit Euler), capped at what the timeout
+    /// lets wait. The latency is the stationary wait at the tick's load
+    /// for the part of the queue its load sustains, plus, for the rest, a
+    /// delay of the time it takes to drain.
+    fn follow(&mut self, lambda: f64, ca2: f64, cs: f64, dt: f64, timeout_secs: f64) -> (f64, f64) {
+        let servers = self.servers;
+        let v = variability(ca2, cs);
+        let drain = self.drain_per_sec;
+        let most = f64::from(servers) + drain * timeout_secs;
+        let steady = if lambda < drain { number_in_system(servers, lambda / drain, v) } else { f64::INFINITY };
+        let steps = (dt / FLUID_STEP_SECS).ceil().max(1.0);
+        let h = dt / steps;
+        for _ in 0..steps as u32 {
+            if steady.is_finite() && self.in_system < steady {
+                let gap = drain - lambda;
+                let spread = lambda * ca2 + drain * cs * cs;
+                let constant = (0.3 * spread / (gap * gap)).max(1e-9);
+                self.in_system = steady - (steady - self.in_system) * (-h / constant).exp();
+            } else {
+                let rho = utilisation_for(servers, v, h * drain, self.in_system + h * lambda);
+                self.in_system = number_in_system(servers, rho, v).max(steady.min(self.in_system));
+            }
+            self.in_system = self.in_system.min(most);
+        }
+        let rho_steady = (lambda / drain).min(RHO_CAP);
+        let sustained = number_in_system(servers, rho_steady, v);
+        if self.in_system <= sustained {
+            (utilisation_for(servers, v, 0.0, self.in_system), 0.0)
+        } else {
+            (rho_steady, ((self.in_system - sustained) / drain).min(timeout_secs))
+        }
     }
 }
 
@@ -268,11 +339,14 @@ impl Compute {
                     max: bounds.max,
                     eval_busy_secs: 0.0,
                     eval_capacity_secs: 0.0,
-                    memo: (u32::MAX, f64::NAN, IDLE),
-                    fluid_backlog: 0.0,
+                    memo: (u32::MAX, f64::NAN, 1.0, IDLE),
+                    in_system: f64::NAN,
+                    last_rho: 0.0,
                     backlog: 0.0,
                     arrived: 0,
                     lambda: 0.0,
+                    smoothness: 0.0,
+                    ca2_tick: 1.0,
                     slow: false,
                     state: IDLE,
                     key: key_of(&IDLE),
@@ -349,6 +423,8 @@ impl Compute {
         let cs = &mut self.stacks[s];
         let arrived = std::mem::take(&mut cs.arrived) as f64;
         let lambda = std::mem::take(&mut cs.lambda).max(0.0);
+        let smoothness = std::mem::take(&mut cs.smoothness);
+        cs.ca2_tick = if lambda > 0.0 { (1.0 - smoothness / lambda).max(0.0) } else { 1.0 };
         if cs.next_ready <= tick || cs.keep != keep {
             cs.close_segment(tick, &mut self.raw[s], &mut self.series, point, dt, self.mean_service);
             while let Some(i) = cs.pending.iter().position(|&(ready, _)| ready <= tick) {
@@ -395,40 +471,47 @@ impl Compute {
         let timeout = self.timeout_secs;
         let weighted_fair = self.weighted_fair();
         let cs = &mut self.stacks[s];
-        let shared = cs.stationary(lambda, &self.service);
-        if weighted_fair && cs.slow {
-            for &t in members {
-                let t = t as usize;
-                let rate = self.served[t] / dt;
-                let (start, end) = (self.backlog_start[t], self.backlog[t]);
-                let delay = if start + end <= 0.0 {
-                    0.0
-                } else if rate > 0.0 {
-                    (0.5 * (start + end) / rate).min(timeout)
-                } else {
-                    timeout
-                };
-                self.tenant_state[t] = WaitState { delay_secs: delay, ..shared };
-            }
-        }
+        let ca2 = cs.ca2_tick;
+        let v = variability(ca2, self.service.cv());
         if weighted_fair {
+            let shared = cs.stationary(lambda, v, self.mean_service);
+            if cs.slow {
+                for &t in members {
+                    let t = t as usize;
+                    let rate = self.served[t] / dt;
+                    let (start, end) = (self.backlog_start[t], self.backlog[t]);
+                    let delay = if start + end <= 0.0 {
+                        0.0
+                    } else if rate > 0.0 {
+                        (0.5 * (start + end) / rate).min(timeout)
+                    } else {
+                        timeout
+                    };
+                    self.tenant_state[t] = WaitState { delay_secs: delay, ..shared };
+                }
+            }
             return shared;
         }
-        let drain_per_sec = cs.drain_per_sec;
-        let max_backlog = drain_per_sec * timeout;
-        let fluid_start = cs.fluid_backlog;
-        let delay = if fluid_start == 0.0 && lambda <= drain_per_sec && drain_per_sec > 0.0 {
-            // No backlog, and none builds up.
-            0.0
-        } else {
-            cs.fluid_backlog = (fluid_start + (lambda - drain_per_sec) * dt).clamp(0.0, max_backlog);
-            if drain_per_sec > 0.0 {
-                (0.5 * (fluid_start + cs.fluid_backlog) / drain_per_sec).min(timeout)
-            } else {
-                timeout
-            }
-        };
-        WaitState { delay_secs: delay, ..shared }
+        let drain = cs.drain_per_sec;
+        if cs.servers == 0 || drain <= 0.0 {
+            cs.in_system = f64::NAN;
+            return WaitState { delay_secs: timeout, ..IDLE };
+        }
+        let rho = lambda / drain;
+        if cs.in_system.is_nan() && rho < FLUID_FROM_RHO {
+            cs.last_rho = rho;
+            return cs.stationary(lambda, v, self.mean_service);
+        }
+        if cs.in_system.is_nan() {
+            // Entering from a stationary stretch: the queue it left.
+            cs.in_system = number_in_system(cs.servers, cs.last_rho.min(RHO_CAP), v);
+        }
+        let (followed, delay) = cs.follow(lambda, ca2, self.service.cv(), dt, timeout);
+        // Back to stationary once well below saturation and relaxed.
+        if rho < FLUID_FROM_RHO && (cs.in_system - number_in_system(cs.servers, rho, v)).abs() <= 0.01 * cs.in_system {
+            cs.in_system = f64::NAN;
+        }
+        WaitState::at_utilisation(cs.servers, followed, self.mean_service, v, delay)
     }
 
     /// Counts `served` requests of stack `s` towards its busy time.

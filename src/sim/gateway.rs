@@ -15,6 +15,8 @@ use crate::sim::tenants::TickFlow;
 /// A tenant's usage plan in per-tick terms (only when a gateway applies it).
 #[derive(Debug, Clone, Copy)]
 pub struct PlanRates {
+    /// Tokens added per second.
+    pub rate_per_sec: f64,
     /// Tokens added per tick.
     pub refill: f64,
     /// Bucket capacity.
@@ -44,6 +46,9 @@ pub struct Inflow {
     pub plan: Option<PlanRates>,
     /// Tokens in its usage-plan bucket.
     pub tokens: f64,
+    /// Tokens of the same bucket fed by the tenant's intensity instead of
+    /// its counts: what says how smoothly the plan lets requests through.
+    pub fluid_tokens: f64,
     /// Requests counted against its day, week and month quotas.
     pub quota_used: [u64; 3],
     /// Its gateway stack (0 without a gateway).
@@ -91,11 +96,13 @@ impl Inflow {
             pattern,
             spike_factor: 1.0,
             plan: tier_plan.filter(|_| sc.gateway.is_some()).map(|p| PlanRates {
+                rate_per_sec: p.rate_per_sec,
                 refill: p.rate_per_sec * sc.clock.tick_secs,
                 burst: p.burst,
                 has_quotas: !p.quotas.is_empty(),
             }),
             tokens: tier_plan.map_or(0.0, |p| p.burst),
+            fluid_tokens: tier_plan.map_or(0.0, |p| p.burst),
             quota_used: [0; 3],
             gw: 0,
             compute: 0,
@@ -150,11 +157,38 @@ impl Inflow {
     }
 }
 
-/// The intensity per second of the requests a usage plan admitted, of
-/// `offered` arrivals at `lambda` per second.
-#[inline]
-pub fn admitted_intensity(lambda: f64, offered: i64, admitted: i64) -> f64 {
-    if admitted == offered { lambda } else { lambda * admitted as f64 / offered as f64 }
+impl Inflow {
+    /// The intensity per second of the requests the usage plan lets
+    /// through over a tick of `dt` at offered intensity `lambda`, and their
+    /// squared coefficient of variation: a fluid token bucket fed at
+    /// `lambda` (independent of the tick length). Poisson (1) while the
+    /// bucket holds tokens; once it is empty the plan paces requests at its
+    /// rate, each the first arrival after a token refills, so the gaps are
+    /// `1/r` plus an exponential of mean `1/λ`: `(r / (λ + r))²`.
+    #[inline]
+    pub fn admitted_flow(&mut self, lambda: f64, dt: f64) -> (f64, f64) {
+        let Some(plan) = &self.plan else { return (lambda, 1.0) };
+        let r = plan.rate_per_sec;
+        if lambda <= r {
+            // Usually the bucket is full and stays full.
+            if self.fluid_tokens < plan.burst {
+                self.fluid_tokens = (self.fluid_tokens + (r - lambda) * dt).min(plan.burst);
+            }
+            return (lambda, 1.0);
+        }
+        let drain = lambda - r;
+        let until_empty = self.fluid_tokens / drain;
+        if until_empty >= dt {
+            self.fluid_tokens -= drain * dt;
+            return (lambda, 1.0);
+        }
+        self.fluid_tokens = 0.0;
+        let free = lambda * until_empty;
+        let paced = r * (dt - until_empty);
+        let paced_ca2 = (r / (lambda + r)).powi(2);
+        let volume = free + paced;
+        ((volume / dt), (free + paced * paced_ca2) / volume)
+    }
 }
 
 /// Which quota period (day, week, month) the run is in.

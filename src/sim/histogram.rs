@@ -124,37 +124,74 @@ impl Histogram {
     /// The mean latency, ms (each bin at its geometric middle; 0 when
     /// empty).
     pub fn mean_ms(&self) -> f64 {
-        let total = self.total();
-        if total <= 0.0 {
-            return 0.0;
-        }
-        let sum: f64 = (self.lo..)
-            .zip(self.used())
-            .filter(|(_, m)| **m > 0.0)
-            .map(|(bin, m)| {
-                let lo = self.lower_edge_ms(bin);
-                let middle = match self.upper_edge_ms(bin) {
-                    Some(hi) if lo > 0.0 => (lo * hi).sqrt(),
-                    Some(hi) => hi / 2.0,
-                    None => lo,
-                };
-                m * middle
-            })
-            .sum();
-        sum / total
+        self.summary(None)[0]
     }
 
-    /// What `self` holds beyond `part` (a histogram of a subset of its
-    /// weight), bin by bin, never below zero.
-    pub fn without(&self, part: &Histogram) -> Histogram {
-        debug_assert_eq!(self.group, part.group);
-        let mut rest = self.clone();
-        for (bin, &m) in (part.lo..).zip(part.used()) {
-            if let Some(r) = rest.mass.get_mut(bin) {
-                *r = (*r - m).max(0.0);
+    /// Mean, p50, p95 and p99 (ms) of what `self` holds beyond `part` (a
+    /// histogram of a subset of its weight; `None` for all of it), bin by
+    /// bin never below zero, read in two passes without a copy.
+    pub fn summary(&self, part: Option<&Histogram>) -> [f64; 4] {
+        debug_assert!(part.is_none_or(|p| p.group == self.group));
+        let mass_of = |bin: usize| {
+            let m = self.mass[bin];
+            match part.and_then(|p| p.mass.get(bin)) {
+                Some(&q) if bin >= part.map_or(0, |p| p.lo) && bin < part.map_or(0, |p| p.hi) => (m - q).max(0.0),
+                _ => m,
+            }
+        };
+        let (mut total, mut sum) = (0.0, 0.0);
+        let mut last = self.lo;
+        for bin in self.lo..self.hi {
+            let m = mass_of(bin);
+            if m > 0.0 {
+                total += m;
+                sum += m * self.middle_ms(bin);
+                last = bin;
             }
         }
-        rest
+        if total <= 0.0 {
+            return [0.0; 4];
+        }
+        let mut out = [sum / total, 0.0, 0.0, 0.0];
+        let targets = [0.5 * total, 0.95 * total, 0.99 * total];
+        let mut next = 0;
+        let mut cumulative = 0.0;
+        for bin in self.lo..self.hi {
+            let m = mass_of(bin);
+            if m <= 0.0 {
+                continue;
+            }
+            while next < 3 && (cumulative + m >= targets[next] || bin == last) {
+                let fraction = ((targets[next] - cumulative) / m).clamp(0.0, 1.0);
+                out[next + 1] = self.interpolate_ms(bin, fraction);
+                next += 1;
+            }
+            if next == 3 {
+                break;
+            }
+            cumulative += m;
+        }
+        out
+    }
+
+    /// The latency a `fraction` of the way through `bin`, geometrically.
+    fn interpolate_ms(&self, bin: usize, fraction: f64) -> f64 {
+        let lo = self.lower_edge_ms(bin);
+        match self.upper_edge_ms(bin) {
+            Some(hi) if lo > 0.0 => lo * (hi / lo).powf(fraction),
+            Some(hi) => hi * fraction,
+            None => lo,
+        }
+    }
+
+    /// The geometric middle of `bin`, ms.
+    fn middle_ms(&self, bin: usize) -> f64 {
+        let lo = self.lower_edge_ms(bin);
+        match self.upper_edge_ms(bin) {
+            Some(hi) if lo > 0.0 => (lo * hi).sqrt(),
+            Some(hi) => hi / 2.0,
+            None => lo,
+        }
     }
 
     /// Adds another histogram of the same grid.
@@ -266,6 +303,30 @@ pub fn coarsen(fine: &[f64]) -> Vec<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn samples_give_their_quantiles_and_a_part_can_be_taken_out() {
+        // Values 1..=1000 ms, one each: p50 ≈ 500, p99 ≈ 990, mean 500.5.
+        let mut all = Histogram::fine();
+        let mut high = Histogram::fine();
+        for v in 1..=1000 {
+            all.add_value(f64::from(v), 1.0);
+            if v > 500 {
+                high.add_value(f64::from(v), 1.0);
+            }
+        }
+        let [mean, p50, p95, p99] = all.summary(None);
+        for (got, want) in [(mean, 500.5), (p50, 500.0), (p95, 950.0), (p99, 990.0)] {
+            assert!((got - want).abs() / want < 0.02, "{got} vs {want}");
+        }
+        assert!((all.quantile_ms(0.99) - p99).abs() < 1e-9, "one pass agrees with quantile_ms");
+        // Without the upper half: 1..=500.
+        let [mean, p50, _, p99] = all.summary(Some(&high));
+        for (got, want) in [(mean, 250.5), (p50, 250.0), (p99, 495.0)] {
+            assert!((got - want).abs() / want < 0.02, "{got} vs {want}");
+        }
+        assert_eq!(Histogram::fine().summary(None), [0.0; 4]);
+    }
 
     #[test]
     fn quantiles_of_an_analytic_distribution_are_within_half_a_percent() {

@@ -74,7 +74,7 @@ pub struct WindowLatency {
 impl WindowLatency {
     /// Read from a tenant's whole-run histogram and its window part.
     pub fn of(run: &Histogram, window: &Histogram) -> Self {
-        Self { inside: figures(window), outside: figures(&run.without(window)) }
+        Self { inside: window.summary(None), outside: run.summary(Some(window)) }
     }
 
     /// A run without windows: all of it is outside.
@@ -85,7 +85,7 @@ impl WindowLatency {
 
 /// Mean, p50, p95 and p99 of a histogram, ms.
 pub fn figures(h: &Histogram) -> [f64; 4] {
-    [h.mean_ms(), h.quantile_ms(0.5), h.quantile_ms(0.95), h.quantile_ms(0.99)]
+    h.summary(None)
 }
 
 /// Raw results of one stack in one task.

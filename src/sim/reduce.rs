@@ -110,7 +110,7 @@ fn tier_windows(main: &[TaskRaw], tier: usize, members: &[usize]) -> WindowFigur
                 }
                 let latency = match m.tier_window_hist.get(tier) {
                     Some(w) if inside => figures(w),
-                    Some(w) => figures(&m.tier_hist[tier].without(w)),
+                    Some(w) => m.tier_hist[tier].summary(Some(w)),
                     None if inside => [0.0; 4],
                     None => figures(&m.tier_hist[tier]),
                 };

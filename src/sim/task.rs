@@ -13,7 +13,7 @@ use crate::scenario::model::{Design, Layer, Pattern, Scenario, Topology};
 use crate::sim::compute::Compute;
 use crate::sim::database::{Database, MANY_SHARDS};
 use crate::sim::drawer::{Arrivals, Drawer, Row, distinct_patterns, empty_row};
-use crate::sim::gateway::{AccountBuckets, Inflow, QuotaClock, admitted_intensity, reset_quotas};
+use crate::sim::gateway::{AccountBuckets, Inflow, QuotaClock, reset_quotas};
 use crate::sim::histogram::Histogram;
 use crate::sim::latency::{LatencyBook, SharedPmfs, key_of};
 use crate::sim::raw::{TaskRaw, WindowLatency};
@@ -290,11 +290,14 @@ impl<'a> Task<'a> {
             } else {
                 f.arrive(sc, lambda, dt)
             };
-            let intensity = admitted_intensity(lambda, offered, allowed);
+            // A quota used up lets nothing through; otherwise the plan's
+            // bucket, followed as a fluid, says at what intensity and how
+            // smoothly requests come through.
+            let (intensity, ca2) = if allowed == 0 && offered > 0 { (0.0, 1.0) } else { f.admitted_flow(lambda, dt) };
             f.plan_admitted += allowed;
-            *flow = TickFlow { intensity, plan_admitted: allowed, admitted: allowed };
+            *flow = TickFlow { intensity, ca2, plan_admitted: allowed, admitted: allowed };
             self.accounts.add(f.gw, allowed);
-            self.compute.stacks[f.compute as usize].add(allowed, intensity);
+            self.compute.stacks[f.compute as usize].add(allowed, intensity, ca2);
             if let Some(db) = &mut self.database {
                 db.add(f, t, allowed as f64);
             }
@@ -333,7 +336,7 @@ impl<'a> Task<'a> {
                 }
                 let lambda_cut = flow.intensity * cut as f64 / flow.plan_admitted as f64;
                 flow.intensity -= lambda_cut;
-                self.compute.stacks[f.compute as usize].add(-cut, -lambda_cut);
+                self.compute.stacks[f.compute as usize].add(-cut, -lambda_cut, flow.ca2);
                 if let Some(db) = &mut self.database {
                     db.add(f, t, -(cut as f64));
                 }

@@ -11,6 +11,8 @@ use crate::sim::raw::TenantRaw;
 pub struct TickFlow {
     /// Arrival intensity after the gateway, per second.
     pub intensity: f64,
+    /// Squared coefficient of variation of those arrivals.
+    pub ca2: f64,
     /// Requests its usage plan and quotas admitted.
     pub plan_admitted: i64,
     /// Of those, requests the shared account bucket admitted.
