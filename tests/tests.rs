@@ -16,6 +16,7 @@ mod isolation;
 mod lessons;
 mod quotas;
 mod scenarios;
+mod ticks;
 mod token_bucket;
 #[cfg(feature = "gui")]
 mod ui;

@@ -23,6 +23,9 @@ pub struct PlanRates {
     pub burst: f64,
     /// The tier has quotas.
     pub has_quotas: bool,
+    /// Each quota period's limit (infinite without one), by
+    /// [`QuotaPeriod::index`].
+    pub quota_limits: [f64; 3],
 }
 
 /// A tenant's arrivals and the per-tenant part of the gateway: its
@@ -51,6 +54,8 @@ pub struct Inflow {
     pub fluid_tokens: f64,
     /// Requests counted against its day, week and month quotas.
     pub quota_used: [u64; 3],
+    /// The same, counted from the fluid bucket's output.
+    pub fluid_quota_used: [f64; 3],
     /// Its gateway stack (0 without a gateway).
     pub gw: u32,
     /// Its compute stack.
@@ -100,10 +105,18 @@ impl Inflow {
                 refill: p.rate_per_sec * sc.clock.tick_secs,
                 burst: p.burst,
                 has_quotas: !p.quotas.is_empty(),
+                quota_limits: {
+                    let mut limits = [f64::INFINITY; 3];
+                    for q in &p.quotas {
+                        limits[q.period.index()] = q.limit as f64;
+                    }
+                    limits
+                },
             }),
             tokens: tier_plan.map_or(0.0, |p| p.burst),
             fluid_tokens: tier_plan.map_or(0.0, |p| p.burst),
             quota_used: [0; 3],
+            fluid_quota_used: [0.0; 3],
             gw: 0,
             compute: 0,
             db: 0,
@@ -167,27 +180,38 @@ impl Inflow {
     /// `1/r` plus an exponential of mean `1/λ`: `(r / (λ + r))²`.
     #[inline]
     pub fn admitted_flow(&mut self, lambda: f64, dt: f64) -> (f64, f64) {
-        let Some(plan) = &self.plan else { return (lambda, 1.0) };
+        let Some(plan) = self.plan else { return (lambda, 1.0) };
         let r = plan.rate_per_sec;
-        if lambda <= r {
+        let (volume, ca2) = if lambda <= r {
             // Usually the bucket is full and stays full.
             if self.fluid_tokens < plan.burst {
                 self.fluid_tokens = (self.fluid_tokens + (r - lambda) * dt).min(plan.burst);
             }
-            return (lambda, 1.0);
+            (lambda * dt, 1.0)
+        } else {
+            let drain = lambda - r;
+            let until_empty = self.fluid_tokens / drain;
+            if until_empty >= dt {
+                self.fluid_tokens -= drain * dt;
+                (lambda * dt, 1.0)
+            } else {
+                self.fluid_tokens = 0.0;
+                let free = lambda * until_empty;
+                let paced = r * (dt - until_empty);
+                let paced_ca2 = (r / (lambda + r)).powi(2);
+                (free + paced, (free + paced * paced_ca2) / (free + paced))
+            }
+        };
+        if !plan.has_quotas {
+            return (volume / dt, ca2);
         }
-        let drain = lambda - r;
-        let until_empty = self.fluid_tokens / drain;
-        if until_empty >= dt {
-            self.fluid_tokens -= drain * dt;
-            return (lambda, 1.0);
+        // What the quotas still let through this period.
+        let left = (0..3).map(|k| plan.quota_limits[k] - self.fluid_quota_used[k]).fold(f64::INFINITY, f64::min);
+        let volume = volume.min(left.max(0.0));
+        for used in &mut self.fluid_quota_used {
+            *used += volume;
         }
-        self.fluid_tokens = 0.0;
-        let free = lambda * until_empty;
-        let paced = r * (dt - until_empty);
-        let paced_ca2 = (r / (lambda + r)).powi(2);
-        let volume = free + paced;
-        ((volume / dt), (free + paced * paced_ca2) / volume)
+        (volume / dt, ca2)
     }
 }
 
@@ -221,7 +245,10 @@ impl QuotaClock {
 pub fn reset_quotas(inflows: &mut [Inflow], clock: &mut QuotaClock, t_secs: f64) {
     for (k, starts) in clock.starts(t_secs).into_iter().enumerate() {
         if starts {
-            inflows.iter_mut().for_each(|f| f.quota_used[k] = 0);
+            inflows.iter_mut().for_each(|f| {
+                f.quota_used[k] = 0;
+                f.fluid_quota_used[k] = 0.0;
+            });
         }
     }
 }

@@ -283,17 +283,16 @@ impl<'a> Task<'a> {
         for &t in &self.live.tenants {
             let (f, flow) = (&mut inflows[t], &mut self.tenants.now[t]);
             let lambda = f.rate_per_sec * self.pattern_factor[f.pattern] * f.spike_factor;
-            let (offered, allowed) = if f.from_table {
+            let (_offered, allowed) = if f.from_table {
                 let drawn = row.of(t);
                 f.offered += drawn.offered;
                 (drawn.offered, drawn.admitted)
             } else {
                 f.arrive(sc, lambda, dt)
             };
-            // A quota used up lets nothing through; otherwise the plan's
-            // bucket, followed as a fluid, says at what intensity and how
-            // smoothly requests come through.
-            let (intensity, ca2) = if allowed == 0 && offered > 0 { (0.0, 1.0) } else { f.admitted_flow(lambda, dt) };
+            // The plan's bucket and quotas, followed as a fluid, say at
+            // what intensity and how smoothly requests come through.
+            let (intensity, ca2) = f.admitted_flow(lambda, dt);
             f.plan_admitted += allowed;
             *flow = TickFlow { intensity, ca2, plan_admitted: allowed, admitted: allowed };
             self.accounts.add(f.gw, allowed);
