@@ -263,7 +263,7 @@ pub fn compare(case: &Case, options: &RunOptions) -> Result<Vec<Row>, AgreementE
     {
         rows.push(row(format!("p99 ms, worst minute ({minute})"), *a, *b, 0.20));
     }
-    if e.totals.dropped.mean > 0.0 || f.totals.dropped.mean > 0.0 {
+    if e.totals.dropped.mean > 0.5 || f.totals.dropped.mean > 0.5 {
         rows.push(row("dropped requests".to_owned(), f.totals.dropped, e.totals.dropped, 0.05));
     }
     Ok(rows)

@@ -7,6 +7,8 @@
 //! request this tick without looking at its members (*fast*); otherwise
 //! its members are served one by one (*slow*, [`serve_slowly`]).
 
+use std::collections::VecDeque;
+
 use crate::queueing::{RHO_CAP, WaitState, number_in_system, utilisation_for, variability};
 use crate::scenario::model::{Autoscale, Fairness, Scenario, ServiceTime, StackKind, Topology};
 use crate::sim::latency::{Key, key_of};
@@ -64,6 +66,11 @@ pub struct ComputeStack {
     last_rho: f64,
     /// Requests queued at the end of the last tick (sum over members).
     backlog: f64,
+    /// The same at the start of the last tick.
+    backlog_before: f64,
+    /// The same requests as cohorts (arrival time, count), oldest first, so
+    /// a FIFO stack drops each when it has waited out the timeout.
+    cohorts: VecDeque<(f64, f64)>,
     /// Whole requests admitted to the stack this tick, and their intensity
     /// (per second), gathered as tenants arrive.
     arrived: i64,
@@ -218,11 +225,16 @@ impl ComputeStack {
         let servers = self.servers;
         let v = variability(ca2, cs);
         let drain = self.drain_per_sec;
-        let most = f64::from(servers) + drain * timeout_secs;
+        // Requests are dropped when their deadline passes, so in overload
+        // everything that arrived within the timeout is still waiting.
+        let most = f64::from(servers) + drain.max(lambda) * timeout_secs;
         let steady = if lambda < drain { number_in_system(servers, lambda / drain, v) } else { f64::INFINITY };
         let steps = (dt / FLUID_STEP_SECS).ceil().max(1.0);
         let h = dt / steps;
-        for _ in 0..steps as u32 {
+        // The tick's requests arrive all through it: its latency follows
+        // the queue's mean over the tick (trapezoids over the steps).
+        let mut mean = 0.5 * self.in_system / steps;
+        for step in 0..steps as u32 {
             if steady.is_finite() && self.in_system < steady {
                 let gap = drain - lambda;
                 let spread = lambda * ca2 + drain * cs * cs;
@@ -233,13 +245,14 @@ impl ComputeStack {
                 self.in_system = number_in_system(servers, rho, v).max(steady.min(self.in_system));
             }
             self.in_system = self.in_system.min(most);
+            mean += self.in_system / steps * if step + 1 == steps as u32 { 0.5 } else { 1.0 };
         }
         let rho_steady = (lambda / drain).min(RHO_CAP);
         let sustained = number_in_system(servers, rho_steady, v);
-        if self.in_system <= sustained {
-            (utilisation_for(servers, v, 0.0, self.in_system), 0.0)
+        if mean <= sustained {
+            (utilisation_for(servers, v, 0.0, mean), 0.0)
         } else {
-            (rho_steady, ((self.in_system - sustained) / drain).min(timeout_secs))
+            (rho_steady, ((mean - sustained) / drain).min(timeout_secs))
         }
     }
 }
@@ -341,6 +354,8 @@ impl Compute {
                     eval_capacity_secs: 0.0,
                     memo: (u32::MAX, f64::NAN, 1.0, IDLE),
                     in_system: f64::NAN,
+                    cohorts: VecDeque::new(),
+                    backlog_before: 0.0,
                     last_rho: 0.0,
                     backlog: 0.0,
                     arrived: 0,
@@ -435,7 +450,6 @@ impl Compute {
             cs.resize(self.concurrency, self.mu);
         }
         let capacity = cs.drain_per_sec * dt;
-        let max_backlog = cs.drain_per_sec * self.timeout_secs;
         cs.slow = cs.backlog > 0.0 || arrived > capacity;
         let mut served = arrived;
         let mut backlog_end = 0.0;
@@ -446,19 +460,11 @@ impl Compute {
                 served: &mut self.served,
                 timeout_drops: &mut self.timeout_drops,
             };
-            (served, backlog_end) = serve_slowly(
-                members,
-                self.fairness,
-                capacity,
-                max_backlog,
-                dt,
-                self.timeout_secs,
-                &self.weights,
-                now,
-                queues,
-                raw,
-            );
+            let clock = Clock { now_secs: tick as f64 * dt, dt, timeout_secs: self.timeout_secs };
+            (served, backlog_end) =
+                serve_slowly(members, self.fairness, capacity, clock, &self.weights, now, queues, &mut cs.cohorts, raw);
         }
+        cs.backlog_before = cs.backlog;
         cs.backlog = backlog_end;
         StackTick { slow: cs.slow, served, backlog_end, lambda }
     }
@@ -576,23 +582,31 @@ struct Queues<'a> {
     timeout_drops: &'a mut [f64],
 }
 
+/// When a slow tick happens and how long requests may wait.
+#[derive(Debug, Clone, Copy)]
+struct Clock {
+    now_secs: f64,
+    dt: f64,
+    timeout_secs: f64,
+}
+
 /// One slow tick of a compute stack: its members' backlog and admitted
-/// requests are served FIFO or weighted-fair within `capacity`, and what
-/// would wait longer than the timeout is dropped. Returns the requests
-/// served and the backlog left.
+/// requests are served FIFO (oldest cohorts first) or weighted-fair
+/// within `capacity`, and what has waited out the timeout is dropped.
+/// Returns the requests served and the backlog left.
 #[allow(clippy::too_many_arguments)]
 fn serve_slowly(
     members: &[u32],
     fairness: Fairness,
     capacity: f64,
-    max_backlog: f64,
-    dt: f64,
-    timeout: f64,
+    clock: Clock,
     weights: &[f64],
     now: &[TickFlow],
     queues: Queues<'_>,
+    cohorts: &mut VecDeque<(f64, f64)>,
     raw: &mut [TenantRaw],
 ) -> (f64, f64) {
+    let Clock { now_secs, dt, timeout_secs: timeout } = clock;
     let Queues { backlog, backlog_start, served: compute_served, timeout_drops } = queues;
     let mut backlog_total: f64 = 0.0;
     let mut arrived: f64 = 0.0;
@@ -607,10 +621,56 @@ fn serve_slowly(
     let mut backlog_end = 0.0;
     match fairness {
         Fairness::Fifo => {
-            let from_backlog = backlog_total.min(capacity);
-            let old_ratio = if backlog_total > 0.0 { from_backlog / backlog_total } else { 0.0 };
-            let from_new = arrived.min(capacity - from_backlog);
+            // The oldest cohorts first, then this tick's arrivals.
+            let mut left = capacity;
+            for cohort in cohorts.iter_mut() {
+                let take = cohort.1.min(left);
+                cohort.1 -= take;
+                left -= take;
+                if left <= 0.0 {
+                    break;
+                }
+            }
+            while cohorts.front().is_some_and(|c| c.1 <= 1e-9) {
+                cohorts.pop_front();
+            }
+            let from_backlog = capacity - left;
+            let from_new = arrived.min(left);
+            if arrived - from_new > 1e-9 {
+                cohorts.push_back((now_secs + 0.5 * dt, arrived - from_new));
+            }
+            // Cohorts whose deadline falls by the end of the tick could not
+            // be served in time: dropped now, not before.
+            let mut expired = 0.0;
+            while let Some(&(arrival, count)) = cohorts.front() {
+                if arrival + timeout > now_secs + dt {
+                    break;
+                }
+                expired += count;
+                cohorts.pop_front();
+            }
+            if expired < 1e-9 {
+                expired = 0.0;
+            }
+            // Cohorts and members' backlogs are the same requests counted
+            // two ways: what float rounding leaves between them is nothing.
+            let old_ratio = if backlog_total <= 0.0 {
+                0.0
+            } else if from_backlog >= backlog_total - 1e-9 {
+                1.0
+            } else {
+                from_backlog / backlog_total
+            };
             let new_ratio = if arrived > 0.0 { from_new / arrived } else { 0.0 };
+            let old_left = backlog_total - from_backlog;
+            // Expired requests are old ones (or, with a timeout shorter
+            // than a tick, new): shared in proportion.
+            let (old_drop, new_drop) = if expired <= old_left || old_left + arrived - from_new <= 0.0 {
+                (if old_left > 0.0 { (expired / old_left).min(1.0) } else { 0.0 }, 0.0)
+            } else {
+                let new_left = arrived - from_new;
+                (1.0, ((expired - old_left) / new_left).min(1.0))
+            };
             for &t in members {
                 let t = t as usize;
                 let a = now[t].admitted as f64;
@@ -618,22 +678,21 @@ fn serve_slowly(
                 let new = a * new_ratio;
                 compute_served[t] = old + new;
                 raw[t].compute_requests += old + new;
-                backlog[t] = backlog[t] - old + (a - new);
+                let mut drop = (backlog[t] - old) * old_drop + (a - new) * new_drop;
+                if drop < 1e-9 {
+                    drop = 0.0;
+                }
+                timeout_drops[t] = drop;
+                raw[t].dropped_timeout += drop;
+                backlog[t] = backlog[t] - old + (a - new) - drop;
+                if backlog[t] < 1e-9 {
+                    backlog[t] = 0.0;
+                }
                 backlog_end += backlog[t];
                 served_total += old + new;
             }
-            // Timeouts: what would wait longer than the timeout is dropped.
-            if backlog_end > max_backlog {
-                let keep_ratio = if backlog_end > 0.0 { max_backlog / backlog_end } else { 0.0 };
-                backlog_end = 0.0;
-                for &t in members {
-                    let t = t as usize;
-                    let drop = backlog[t] * (1.0 - keep_ratio);
-                    backlog[t] -= drop;
-                    timeout_drops[t] = drop;
-                    raw[t].dropped_timeout += drop;
-                    backlog_end += backlog[t];
-                }
+            if backlog_end <= 1e-9 {
+                cohorts.clear();
             }
         }
         Fairness::WeightedFair => {

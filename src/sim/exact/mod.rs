@@ -74,9 +74,9 @@ struct Points {
     tiers: Vec<FlowRaw>,
     focus: Vec<FlowRaw>,
     total: FlowRaw,
-    /// Latency of the current point's requests, per tier and focus tenant.
-    tier_latency: Vec<Histogram>,
-    focus_latency: Vec<Histogram>,
+    /// Latency of the requests that arrived in each point, per tier and
+    /// focus tenant (made when the point's first request is served).
+    latency: Vec<Option<PointLatency>>,
     instances_secs: Vec<f64>,
     busy_secs: Vec<f64>,
     capacity_secs: Vec<f64>,
@@ -87,6 +87,13 @@ impl Points {
     fn of(&self, t_secs: f64) -> usize {
         ((t_secs / self.secs) as usize).min(self.count - 1)
     }
+}
+
+/// Latency of one series point's requests (by arrival).
+#[derive(Debug)]
+struct PointLatency {
+    tiers: Vec<Histogram>,
+    focus: Vec<Histogram>,
 }
 
 /// One task's state in the per-request engine.
@@ -286,8 +293,7 @@ impl<'a> Exact<'a> {
                 tiers: (0..tiers).map(|_| FlowRaw::new(count)).collect(),
                 focus: focus.iter().map(|_| FlowRaw::new(count)).collect(),
                 total: FlowRaw::new(count),
-                tier_latency: (0..tiers).map(|_| Histogram::coarse()).collect(),
-                focus_latency: focus.iter().map(|_| Histogram::coarse()).collect(),
+                latency: (0..count).map(|_| None).collect(),
                 instances_secs: vec![0.0; count],
                 busy_secs: vec![0.0; count],
                 capacity_secs: vec![0.0; count],
@@ -613,9 +619,17 @@ impl<'a> Exact<'a> {
             {
                 h.add_value(ms, 1.0);
             }
-            self.points.tier_latency[self.sc.tenants[t].tier].add_value(ms, 1.0);
+            // A point's latency is that of the requests that arrived in it
+            // (as the fast engine's is).
+            let point = self.points.of(req.arrival_secs);
+            let (tiers, focus) = (self.sc.tiers.len(), self.focus.len());
+            let latency = self.points.latency[point].get_or_insert_with(|| PointLatency {
+                tiers: (0..tiers).map(|_| Histogram::coarse()).collect(),
+                focus: (0..focus).map(|_| Histogram::coarse()).collect(),
+            });
+            latency.tiers[self.sc.tenants[t].tier].add_value(ms, 1.0);
             if let Some(k) = self.focus_of[t] {
-                self.points.focus_latency[k].add_value(ms, 1.0);
+                latency.focus[k].add_value(ms, 1.0);
             }
             self.count(t, t_secs, 0.0, 0.0, 1.0, 0.0);
         }
@@ -663,17 +677,6 @@ impl<'a> Exact<'a> {
             self.points.busy_secs[p] += stack.point.busy_secs;
             self.points.capacity_secs[p] += stack.point.capacity_secs;
             stack.point = stack::Integrals::default();
-        }
-        let mut total = Histogram::coarse();
-        for (tier, h) in self.points.tier_latency.iter_mut().enumerate() {
-            self.points.tiers[tier].p99_ms[p] = h.quantile_ms(0.99);
-            total.merge(h);
-            h.clear();
-        }
-        self.points.total.p99_ms[p] = total.quantile_ms(0.99);
-        for (k, h) in self.points.focus_latency.iter_mut().enumerate() {
-            self.points.focus[k].p99_ms[p] = h.quantile_ms(0.99);
-            h.clear();
         }
         self.points.current = (p + 1).min(self.points.count - 1);
     }
@@ -732,6 +735,18 @@ impl<'a> Exact<'a> {
             tier_hist[tier].merge(h);
         }
         let points = &mut self.points;
+        for (p, latency) in points.latency.iter().enumerate() {
+            let Some(latency) = latency else { continue };
+            let mut total = Histogram::coarse();
+            for (tier, h) in latency.tiers.iter().enumerate() {
+                points.tiers[tier].p99_ms[p] = h.quantile_ms(0.99);
+                total.merge(h);
+            }
+            points.total.p99_ms[p] = total.quantile_ms(0.99);
+            for (k, h) in latency.focus.iter().enumerate() {
+                points.focus[k].p99_ms[p] = h.quantile_ms(0.99);
+            }
+        }
         let mut instances = vec![0.0; points.count];
         let mut utilisation = vec![0.0; points.count];
         for p in 0..points.count {
