@@ -48,7 +48,6 @@ fn compute_capacity_loss_keeps_whole_servers_for_its_window() {
         )));
         let design = &report.designs[0];
         let total = &design.series.total;
-        let interval = design.series.interval_secs;
         // Before the window the stack keeps up: served as offered.
         for p in points_in(&report, 0.0, start) {
             let (served, offered) = (total.served_per_sec.mean[p], total.offered_per_sec.mean[p]);
