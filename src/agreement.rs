@@ -225,14 +225,15 @@ fn p99_per_minute(report: &RunReport) -> Vec<Estimate> {
     p99.mean.iter().zip(&p99.ci95).map(|(&mean, &ci95)| Estimate { mean, ci95 }).collect()
 }
 
-/// Runs `case` in both engines and compares: per tier, the mean and p99
+/// Runs `case` in `engine` (Fast or Auto) and in the per-request engine
+/// and compares: per tier, the mean and p99
 /// latency inside the spike windows (over the whole run when the case has
 /// no spike), the worst per-minute p99 and the requests dropped.
 ///
 /// # Errors
 /// Occurs when a run fails.
-pub fn compare(case: &Case, options: &RunOptions) -> Result<Vec<Row>, AgreementError> {
-    let fast = run(case, Engine::Fast, options)?;
+pub fn compare(case: &Case, engine: Engine, options: &RunOptions) -> Result<Vec<Row>, AgreementError> {
+    let fast = run(case, engine, options)?;
     let exact = run(case, Engine::Exact, options)?;
     let (f, e) = (&fast.designs[0], &exact.designs[0]);
     let windows = !fast.events.iter().all(|w| w.kind != "spike");

@@ -60,6 +60,9 @@ pub enum Command {
         /// Replications per case.
         #[arg(long, default_value_t = 32)]
         replications: u32,
+        /// The engine to check: `fast` or `auto`.
+        #[arg(long, value_enum, default_value_t = EngineArg::Fast)]
+        engine: EngineArg,
     },
     /// Print throughput figures of the engine on reference scenarios.
     Bench {
@@ -87,6 +90,8 @@ pub enum EngineArg {
     Fast,
     /// Every request an event.
     Exact,
+    /// Fast, with stacks near saturation request by request.
+    Auto,
 }
 
 /// Results view to open the app on.
@@ -192,7 +197,14 @@ pub fn execute(cli: Cli) -> u8 {
         Some(Command::Compare(args)) => run_command(&args, true),
         Some(Command::Validate { files }) => validate(&files),
         Some(Command::Gui(_)) => Err(Failure::other("this build has no desktop app (built without the `gui` feature)")),
-        Some(Command::Agreement { replications }) => match agreement::run(replications.max(2)) {
+        Some(Command::Agreement { replications, engine }) => match agreement::run(
+            replications.max(2),
+            if engine == EngineArg::Auto {
+                crate::scenario::model::Engine::Auto
+            } else {
+                crate::scenario::model::Engine::Fast
+            },
+        ) {
             Ok(0) => Ok(()),
             Ok(n) => Err(Failure::other(format!("{n} figure(s) disagree"))),
             Err(e) => Err(Failure::other(e.to_string())),
@@ -239,6 +251,7 @@ pub fn load(path: &Path, overrides: &Overrides) -> Result<Scenario, Failure> {
         file.clock.engine = match engine {
             EngineArg::Fast => EngineFile::Fast,
             EngineArg::Exact => EngineFile::Exact,
+            EngineArg::Auto => EngineFile::Auto,
         };
     }
     Ok(files::resolve_file(path, &file, &limits)?)

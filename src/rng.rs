@@ -26,6 +26,9 @@ pub enum StreamPurpose {
     /// A tenant's requests' own draws (service time, read or write, key
     /// shard) in the per-request engine.
     ExactRequests = 6,
+    /// A compute stack's service times and arrival placement when the
+    /// fast engine simulates it request by request (engine Auto).
+    StackRequests = 7,
 }
 
 /// SplitMix64's finaliser: a bijective 64-bit mix.

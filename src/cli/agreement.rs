@@ -5,21 +5,23 @@ use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, CellAlignment, Table};
 
 use crate::agreement::{self, AgreementError};
+use crate::scenario::model::Engine;
 
 /// Runs every case with `replications` replications and prints the
 /// table; returns how many figures disagree.
 ///
 /// # Errors
 /// Occurs when a run fails.
-pub fn run(replications: u32) -> Result<usize, AgreementError> {
+pub fn run(replications: u32, engine: Engine) -> Result<usize, AgreementError> {
     let options = crate::host::run_options();
     let mut table = Table::new();
     table.load_style(UTF8_FULL_CONDENSED);
-    table.set_header(["case", "figure", "fast", "per request (95 % CI)", "error", "limit", ""].map(Cell::new));
+    let name = if engine == Engine::Auto { "auto" } else { "fast" };
+    table.set_header(["case", "figure", name, "per request (95 % CI)", "error", "limit", ""].map(Cell::new));
     let mut disagree = 0;
     for case in agreement::cases(replications) {
         eprintln!("{}: {}", case.name, case.about);
-        for row in agreement::compare(&case, &options)? {
+        for row in agreement::compare(&case, engine, &options)? {
             let ok = row.agrees();
             disagree += usize::from(!ok);
             table.add_row([
@@ -38,7 +40,7 @@ pub fn run(replications: u32) -> Result<usize, AgreementError> {
             col.set_cell_alignment(CellAlignment::Right);
         }
     }
-    println!("fast engine against the per-request engine, {replications} replications per case");
+    println!("{name} engine against the per-request engine, {replications} replications per case");
     println!("{table}");
     println!("{disagree} figure(s) outside their limit (widened by both engines' 95 % intervals)");
     Ok(disagree)

@@ -287,6 +287,8 @@ pub enum EngineFile {
     Fast,
     /// Every request an event (slower, exact up to sampling).
     Exact,
+    /// Fast, but stacks near saturation simulated request by request.
+    Auto,
 }
 
 impl EngineFile {

@@ -101,6 +101,8 @@ pub enum Engine {
     Fast,
     /// Per request: every arrival, queueing, service and drop an event.
     Exact,
+    /// Fast, with stacks near saturation simulated request by request.
+    Auto,
 }
 
 /// A commercial tier.

@@ -227,6 +227,7 @@ impl Resolver {
             engine: match c.engine {
                 EngineFile::Fast => Engine::Fast,
                 EngineFile::Exact => Engine::Exact,
+                EngineFile::Auto => Engine::Auto,
             },
         })
     }

@@ -10,9 +10,12 @@
 use std::collections::VecDeque;
 
 use crate::queueing::{RHO_CAP, WaitState, number_in_system, utilisation_for, variability};
-use crate::scenario::model::{Autoscale, Fairness, Scenario, ServiceTime, StackKind, Topology};
+use crate::rng::{StreamPurpose, stream};
+use crate::scenario::model::{Autoscale, Engine, Fairness, Scenario, ServiceTime, StackKind, Topology};
+use crate::sim::exact::source::Service;
 use crate::sim::latency::{Key, key_of};
 use crate::sim::raw::{StackRaw, TenantRaw};
+use crate::sim::requests::{RequestStack, TickInput, TickOutput};
 use crate::sim::tenants::TickFlow;
 use crate::sim::windows::EpochState;
 
@@ -39,6 +42,12 @@ const FLUID_FROM_RHO: f64 = 0.8;
 
 /// Longest integration step when following a queue, seconds.
 const FLUID_STEP_SECS: f64 = 0.25;
+
+/// Utilisation from which engine Auto simulates a stack request by request.
+const REQUESTS_FROM_RHO: f64 = 0.9;
+
+/// Utilisation below which it returns to the fluid (once nothing waits).
+const REQUESTS_UNTIL_RHO: f64 = 0.8;
 
 /// No wait at all.
 const IDLE: WaitState = WaitState { delay_secs: 0.0, wait_probability: 0.0, wait_rate_per_sec: 1.0 };
@@ -84,6 +93,9 @@ pub struct ComputeStack {
     /// The stack was saturated or had a backlog this tick, so its members
     /// were simulated one by one.
     pub slow: bool,
+    /// This tick it was simulated request by request (its members'
+    /// latencies are samples in [`Compute::samples`]).
+    pub by_request: bool,
     /// The latency distribution its requests see (quantised) and its mean.
     state: WaitState,
     key: Key,
@@ -309,6 +321,18 @@ pub struct Compute {
     /// Each tenant's weighted-fair weight.
     weights: Vec<f64>,
     autoscale: Option<Autoscale>,
+    /// Stacks near saturation are simulated request by request (engine
+    /// Auto).
+    by_request: bool,
+    /// Those stacks' requests.
+    requests: Vec<Option<Box<RequestStack>>>,
+    /// Service times for them.
+    service_draw: Service,
+    /// (seed, replication) of their random streams.
+    seed: (u64, u32),
+    /// This tick's served requests of stacks simulated request by request:
+    /// (tenant, latency in ms).
+    pub samples: Vec<(u32, f64)>,
     eval_ticks: u64,
     warmup_ticks: u64,
     next_eval_tick: u64,
@@ -317,7 +341,7 @@ pub struct Compute {
 impl Compute {
     /// The stacks of `topology`, pre-sized for the load at t = 0 when
     /// autoscaled, with `points` series points.
-    pub fn new(sc: &Scenario, topology: &Topology, points: usize) -> Self {
+    pub fn new(sc: &Scenario, topology: &Topology, points: usize, replication: u32) -> Self {
         let n = sc.tenants.len();
         let dt = sc.clock.tick_secs;
         let service = sc.compute.service;
@@ -363,6 +387,7 @@ impl Compute {
                     smoothness: 0.0,
                     ca2_tick: 1.0,
                     slow: false,
+                    by_request: false,
                     state: IDLE,
                     key: key_of(&IDLE),
                     mean_latency_secs: IDLE.mean_latency_secs(&service),
@@ -398,6 +423,11 @@ impl Compute {
             fairness: sc.compute.fairness,
             weights: sc.tenants.iter().map(|t| sc.tiers[t.tier].weight).collect(),
             autoscale: sc.compute.autoscale,
+            by_request: sc.clock.engine == Engine::Auto,
+            requests: (0..topology.stacks.len()).map(|_| None).collect(),
+            service_draw: Service::new(service),
+            seed: (sc.clock.seed, replication),
+            samples: Vec::new(),
             eval_ticks,
             warmup_ticks: sc.compute.autoscale.map_or(0, |a| (a.warmup_secs / dt).round() as u64),
             next_eval_tick: eval_ticks,
@@ -450,7 +480,62 @@ impl Compute {
             cs.resize(self.concurrency, self.mu);
         }
         let capacity = cs.drain_per_sec * dt;
-        cs.slow = cs.backlog > 0.0 || arrived > capacity;
+        let mut finished: Vec<(u32, f64)> = Vec::new();
+        if self.by_request {
+            let rho = if cs.drain_per_sec > 0.0 { lambda / cs.drain_per_sec } else { f64::INFINITY };
+            let leaving = self.requests[s].as_ref().is_some_and(|r| rho < REQUESTS_UNTIL_RHO && r.waiting() == 0);
+            if self.requests[s].is_none() && rho >= REQUESTS_FROM_RHO {
+                self.enter_requests(s, members, tick, dt);
+            }
+            if leaving {
+                // Back to the fluid: what is in service finishes now and is
+                // counted with this tick's requests.
+                if let Some(mut stack) = self.requests[s].take() {
+                    let mut out = TickOutput {
+                        served: &mut self.served,
+                        drops: &mut self.timeout_drops,
+                        raw,
+                        done: &mut self.samples,
+                    };
+                    let before = out.done.len();
+                    stack.finish_in_service(&mut out);
+                    let finished_now: Vec<(u32, f64)> = out.done.drain(before..).collect();
+                    for (t, _) in finished_now {
+                        match finished.iter_mut().find(|(u, _)| *u == t) {
+                            Some(entry) => entry.1 += 1.0,
+                            None => finished.push((t, 1.0)),
+                        }
+                    }
+                }
+                self.stacks[s].in_system = f64::NAN;
+            } else if let Some(stack) = &mut self.requests[s] {
+                let cs = &mut self.stacks[s];
+                let input = TickInput {
+                    start_secs: tick as f64 * dt,
+                    dt,
+                    servers: cs.servers,
+                    members,
+                    timeout_secs: self.timeout_secs,
+                    service: self.service_draw,
+                };
+                let mut out = TickOutput {
+                    served: &mut self.served,
+                    drops: &mut self.timeout_drops,
+                    raw,
+                    done: &mut self.samples,
+                };
+                stack.tick(&input, now, &mut out);
+                cs.slow = true;
+                cs.by_request = true;
+                let served: f64 = members.iter().map(|&t| self.served[t as usize]).sum();
+                cs.backlog_before = cs.backlog;
+                cs.backlog = stack.waiting() as f64;
+                return StackTick { slow: true, served, backlog_end: stack.in_system() as f64, lambda };
+            }
+        }
+        let cs = &mut self.stacks[s];
+        cs.by_request = false;
+        cs.slow = cs.backlog > 0.0 || arrived > capacity || !finished.is_empty();
         let mut served = arrived;
         let mut backlog_end = 0.0;
         if cs.slow {
@@ -463,6 +548,10 @@ impl Compute {
             let clock = Clock { now_secs: tick as f64 * dt, dt, timeout_secs: self.timeout_secs };
             (served, backlog_end) =
                 serve_slowly(members, self.fairness, capacity, clock, &self.weights, now, queues, &mut cs.cohorts, raw);
+            for &(t, count) in &finished {
+                self.served[t as usize] += count;
+                served += count;
+            }
         }
         cs.backlog_before = cs.backlog;
         cs.backlog = backlog_end;
@@ -518,6 +607,38 @@ impl Compute {
             cs.in_system = f64::NAN;
         }
         WaitState::at_utilisation(cs.servers, followed, self.mean_service, v, delay)
+    }
+
+    /// Turns stack `s` to requests at the start of `tick`: its backlog
+    /// becomes waiting requests.
+    fn enter_requests(&mut self, s: usize, members: &[u32], tick: u64, dt: f64) {
+        let rng = stream(self.seed.0, u64::from(self.seed.1), s as u64, StreamPurpose::StackRequests);
+        let mut stack = Box::new(RequestStack::new(self.fairness, members, &self.weights, rng));
+        let cs = &mut self.stacks[s];
+        let input = TickInput {
+            start_secs: tick as f64 * dt,
+            dt,
+            servers: cs.servers,
+            members,
+            timeout_secs: self.timeout_secs,
+            service: self.service_draw,
+        };
+        for &t in members {
+            let waiting = std::mem::take(&mut self.backlog[t as usize]);
+            stack.add_waiting(&input, t, waiting.round() as u64, input.start_secs);
+        }
+        cs.cohorts.clear();
+        cs.backlog = 0.0;
+        self.requests[s] = Some(stack);
+    }
+
+    /// Requests still waiting or in service at the end of a run in stacks
+    /// simulated request by request: `each(tenant, timed_out)`.
+    pub fn left_at_end(&mut self, end_secs: f64, mut each: impl FnMut(u32, bool)) {
+        let timeout = self.timeout_secs;
+        for stack in self.requests.iter_mut().flatten() {
+            stack.left_at_end(end_secs, timeout, &mut each);
+        }
     }
 
     /// Counts `served` requests of stack `s` towards its busy time.

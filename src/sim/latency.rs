@@ -426,6 +426,21 @@ impl<'a> LatencyBook<'a> {
         }
     }
 
+    /// Records one request of tenant `t` served with a latency of `ms`
+    /// (weighted by `weight`, the share of it that was served to the end).
+    pub fn record_sample(&mut self, t: usize, ms: f64, weight: f64, in_window: bool) {
+        self.run[t].add_value(ms, weight);
+        if in_window && let Some(w) = self.window.get_mut(t) {
+            w.add_value(ms, weight);
+        }
+        let series = match self.focus_of[t] {
+            Some(k) => &mut self.focus_series[k],
+            None => &mut self.tier_series[self.tier_of[t]],
+        };
+        series.spilled_mass.add_value(ms, weight);
+        series.spilled = true;
+    }
+
     /// A copy of each tier's mixture of the current point.
     pub fn tier_mixtures(&self) -> Vec<Mixture> {
         self.tier_series.clone()

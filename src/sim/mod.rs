@@ -18,6 +18,7 @@ pub(crate) mod latency;
 pub mod parts;
 pub(crate) mod raw;
 mod reduce;
+pub(crate) mod requests;
 pub(crate) mod series;
 pub(crate) mod task;
 pub(crate) mod tenants;
@@ -169,7 +170,7 @@ impl Plan {
         for &d in designs {
             // The per-request engine runs whole designs.
             splits[d] = match scenario.clock.engine {
-                Engine::Fast => parts::split(scenario, &scenario.designs[d]),
+                Engine::Fast | Engine::Auto => parts::split(scenario, &scenario.designs[d]),
                 Engine::Exact => vec![vec![true; scenario.tenants.len()]],
             };
             if scenario.has_spikes() {

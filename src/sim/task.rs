@@ -66,6 +66,9 @@ struct Task<'a> {
     windows: Windows,
     tenants: Tenants,
     slow: SlowList,
+    /// Each tenant's share of its compute-served requests the database
+    /// served this tick (for request-by-request stacks).
+    kept: Vec<f64>,
     accounts: AccountBuckets,
     compute: Compute,
     database: Option<Database>,
@@ -208,8 +211,9 @@ impl<'a> Task<'a> {
             windows,
             tenants: Tenants::new(inflows),
             slow: SlowList::new(n),
+            kept: vec![1.0; n],
             accounts: AccountBuckets::new(sc.gateway.as_ref(), gw_topology),
-            compute: Compute::new(sc, c_topology, series.points),
+            compute: Compute::new(sc, c_topology, series.points, replication),
             database,
             series,
             active,
@@ -235,6 +239,7 @@ impl<'a> Task<'a> {
         self.serve_compute(tick, point, 1.0 - lost[Layer::Compute.index()]);
         self.serve_database(tick, 1.0 - lost[Layer::Database.index()]);
         self.record_slow_tenants(tick);
+        self.record_samples();
         if self.series.ends_point(tick) {
             self.end_point(tick, point);
         }
@@ -347,6 +352,7 @@ impl<'a> Task<'a> {
     /// tick's latency state and scale.
     fn serve_compute(&mut self, tick: u64, point: usize, keep: f64) {
         self.slow.tenants.clear();
+        self.compute.samples.clear();
         let dt = self.dt;
         let evaluates = self.compute.evaluates(tick);
         let topology = self.compute_topology();
@@ -428,6 +434,12 @@ impl<'a> Task<'a> {
                 // its own earlier spike, which the no-spike baseline lacks).
                 r.window_unserved += ops - served + dropped_in_queue;
             }
+            if stack.by_request {
+                // Latency comes from the requests' own samples, weighted by
+                // the share the database served to the end.
+                self.kept[t] = if ops > 0.0 { served / ops } else { 0.0 };
+                continue;
+            }
             if served > 0.0 {
                 let epoch = if weighted_fair && stack.slow {
                     let state = &self.compute.tenant_state[t];
@@ -440,6 +452,19 @@ impl<'a> Task<'a> {
                 };
                 r.latency_sum_secs += served * epoch.mean_latency_secs;
                 self.book.record(t, epoch.key, served, in_window, tick);
+            }
+        }
+    }
+
+    /// Latency of the requests of stacks simulated request by request.
+    fn record_samples(&mut self) {
+        let window = self.windows.flags();
+        for &(t, ms) in &self.compute.samples {
+            let t = t as usize;
+            let weight = self.kept[t];
+            if weight > 0.0 {
+                self.book.record_sample(t, ms, weight, window.of(t));
+                self.tenants.raw[t].latency_sum_secs += ms * 1e-3 * weight;
             }
         }
     }
@@ -509,12 +534,21 @@ impl<'a> Task<'a> {
             r.throttled_account = totals[t].throttled_account as f64;
         }
 
+        let raw = &mut self.tenants.raw;
+        self.compute.left_at_end(end_tick as f64 * self.dt, |t, timed_out| {
+            let r = &mut raw[t as usize];
+            if timed_out {
+                r.dropped_timeout += 1.0;
+            } else {
+                r.in_flight += 1.0;
+            }
+        });
         self.book.flush_all();
         let mut tier_hist: Vec<Histogram> = (0..sc.tiers.len()).map(|_| Histogram::fine()).collect();
         let mut tier_window_hist: Vec<Histogram> =
             if self.windows.tracked() { (0..sc.tiers.len()).map(|_| Histogram::fine()).collect() } else { Vec::new() };
         for (t, r) in raw.iter_mut().enumerate() {
-            r.in_flight = self.compute.backlog[t];
+            r.in_flight += self.compute.backlog[t];
             let h = &self.book.run[t];
             r.p50_ms = h.quantile_ms(0.5);
             r.p95_ms = h.quantile_ms(0.95);

@@ -14,8 +14,8 @@
 //! designs (no parts) and reads no wall clock.
 
 mod bucket;
-mod queue;
-mod source;
+pub(crate) mod queue;
+pub(crate) mod source;
 mod stack;
 
 use std::cmp::Reverse;
@@ -619,9 +619,9 @@ impl<'a> Exact<'a> {
             {
                 h.add_value(ms, 1.0);
             }
-            // A point's latency is that of the requests that arrived in it
-            // (as the fast engine's is).
-            let point = self.points.of(req.arrival_secs);
+            // A point's latency is that of the requests served in it, as a
+            // monitoring system would chart it.
+            let point = self.points.of(t_secs);
             let (tiers, focus) = (self.sc.tiers.len(), self.focus.len());
             let latency = self.points.latency[point].get_or_insert_with(|| PointLatency {
                 tiers: (0..tiers).map(|_| Histogram::coarse()).collect(),

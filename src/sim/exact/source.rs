@@ -18,14 +18,29 @@ use crate::scenario::model::{Load, Pattern, Scenario, Spike};
 
 /// How service times are drawn.
 #[derive(Debug, Clone, Copy)]
-enum Service {
-    Exponential { mean_secs: f64 },
-    LogNormal { mu: f64, sigma: f64 },
-    Deterministic { secs: f64 },
+pub enum Service {
+    /// Exponential of this mean.
+    Exponential {
+        /// Mean, seconds.
+        mean_secs: f64,
+    },
+    /// Lognormal with these parameters of its logarithm.
+    LogNormal {
+        /// Mean of the logarithm.
+        mu: f64,
+        /// Standard deviation of the logarithm.
+        sigma: f64,
+    },
+    /// Always this long.
+    Deterministic {
+        /// Seconds.
+        secs: f64,
+    },
 }
 
 impl Service {
-    fn new(service: ServiceTime) -> Self {
+    /// Draws from `service`.
+    pub fn new(service: ServiceTime) -> Self {
         match service {
             ServiceTime::Exponential { mean_secs } => Service::Exponential { mean_secs },
             ServiceTime::LogNormal { mean_secs, cv } => {
@@ -36,8 +51,9 @@ impl Service {
         }
     }
 
+    /// One service time, seconds.
     #[inline]
-    fn draw(&self, rng: &mut Xoshiro256PlusPlus) -> f64 {
+    pub fn draw(&self, rng: &mut Xoshiro256PlusPlus) -> f64 {
         match *self {
             Service::Exponential { mean_secs } => {
                 let e: f64 = Exp1.sample(rng);

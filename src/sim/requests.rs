@@ -1,0 +1,226 @@
+//! A compute stack simulated request by request inside the tick loop
+//! (engine `Auto`): where the fluid treatment is known to be off (a stack
+//! near or over saturation), the tick's admitted requests of each member
+//! are placed in time within the tick, queue for the stack's servers (first
+//! come first served, or start-time fair queueing by weight) and are served
+//! for service times of their own; what waits past the timeout is dropped.
+//!
+//! Given a tick's Poisson count, arrival times are independent and uniform
+//! over the tick, so placing them so is exact; a member whose usage plan
+//! paces it (its arrivals' squared coefficient of variation below 1)
+//! arrives evenly spaced instead. Requests waiting or in service at the end
+//! of a tick carry over to the next.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+use rand::RngExt;
+use rand_xoshiro::Xoshiro256PlusPlus;
+
+use crate::scenario::model::Fairness;
+use crate::sim::exact::queue::{Queue, Req};
+use crate::sim::exact::source::Service;
+use crate::sim::raw::TenantRaw;
+use crate::sim::tenants::TickFlow;
+
+/// A stack's requests between ticks.
+#[derive(Debug, Clone)]
+pub struct RequestStack {
+    queue: Queue,
+    /// Requests in service, by completion time (f64 bits), then job.
+    completions: BinaryHeap<Reverse<(u64, u32)>>,
+    jobs: Vec<Req>,
+    free: Vec<u32>,
+    /// Servers serving now.
+    busy: u32,
+    rng: Xoshiro256PlusPlus,
+    arrivals: Vec<Req>,
+}
+
+/// What one tick of a request-by-request stack needs from its stack.
+#[derive(Debug, Clone, Copy)]
+pub struct TickInput<'a> {
+    /// Tick start, seconds.
+    pub start_secs: f64,
+    /// Tick length, seconds.
+    pub dt: f64,
+    /// Servers available this tick.
+    pub servers: u32,
+    /// The stack's tenants, ascending.
+    pub members: &'a [u32],
+    /// Longest wait, seconds.
+    pub timeout_secs: f64,
+    /// Service times.
+    pub service: Service,
+}
+
+/// Where a tick's counts go, by tenant.
+pub struct TickOutput<'a> {
+    /// Requests served this tick.
+    pub served: &'a mut [f64],
+    /// Requests that waited past the timeout this tick.
+    pub drops: &'a mut [f64],
+    /// Raw results.
+    pub raw: &'a mut [TenantRaw],
+    /// Completions: (tenant, latency in ms).
+    pub done: &'a mut Vec<(u32, f64)>,
+}
+
+impl RequestStack {
+    /// An empty stack sharing by `fairness` among `members` with `weights`
+    /// (indexed by tenant), drawing from `rng`.
+    pub fn new(fairness: Fairness, members: &[u32], weights: &[f64], rng: Xoshiro256PlusPlus) -> Self {
+        let queue = match fairness {
+            Fairness::Fifo => Queue::fifo(),
+            Fairness::WeightedFair => Queue::fair(&members.iter().map(|&t| weights[t as usize]).collect::<Vec<_>>()),
+        };
+        Self {
+            queue,
+            completions: BinaryHeap::new(),
+            jobs: Vec::new(),
+            free: Vec::new(),
+            busy: 0,
+            rng,
+            arrivals: Vec::new(),
+        }
+    }
+
+    /// Requests waiting or in service.
+    pub fn in_system(&self) -> usize {
+        self.queue.len() + self.busy as usize
+    }
+
+    /// Requests waiting for a server.
+    pub fn waiting(&self) -> usize {
+        self.queue.len()
+    }
+
+    /// Adds `count` requests of tenant `t` that are already waiting (the
+    /// backlog when the stack turns to requests), as arrived at
+    /// `arrival_secs`.
+    pub fn add_waiting(&mut self, input: &TickInput<'_>, t: u32, count: u64, arrival_secs: f64) {
+        let flow = input.members.binary_search(&t).unwrap_or(0);
+        for _ in 0..count {
+            let service_secs = input.service.draw(&mut self.rng);
+            let req = Req { arrival_secs, service_secs, tenant: t, shard: 0, read: true, in_window: false };
+            self.queue.push(flow, req);
+        }
+    }
+
+    fn start(&mut self, req: Req, at_secs: f64) {
+        self.busy += 1;
+        let job = match self.free.pop() {
+            Some(i) => {
+                self.jobs[i as usize] = req;
+                i
+            }
+            None => {
+                self.jobs.push(req);
+                (self.jobs.len() - 1) as u32
+            }
+        };
+        self.completions.push(Reverse(((at_secs + req.service_secs).to_bits(), job)));
+    }
+
+    fn start_waiting(&mut self, input: &TickInput<'_>, at_secs: f64, out: &mut TickOutput<'_>) {
+        while self.busy < input.servers {
+            let next = self.queue.next(at_secs, input.timeout_secs, |req| {
+                let t = req.tenant as usize;
+                out.drops[t] += 1.0;
+                out.raw[t].dropped_timeout += 1.0;
+            });
+            match next {
+                Some(req) => self.start(req, at_secs),
+                None => break,
+            }
+        }
+    }
+
+    fn complete(&mut self, job: u32, at_secs: f64, out: &mut TickOutput<'_>) {
+        let req = self.jobs[job as usize];
+        self.free.push(job);
+        self.busy -= 1;
+        let t = req.tenant as usize;
+        out.served[t] += 1.0;
+        out.raw[t].compute_requests += 1.0;
+        out.done.push((req.tenant, (at_secs - req.arrival_secs) * 1e3));
+    }
+
+    /// Simulates one tick: the members' admitted requests (`now`) arrive,
+    /// queue and are served. Counts go to `out` (cleared for the members
+    /// first), completions to its `done`.
+    pub fn tick(&mut self, input: &TickInput<'_>, now: &[TickFlow], out: &mut TickOutput<'_>) {
+        for &t in input.members {
+            out.served[t as usize] = 0.0;
+            out.drops[t as usize] = 0.0;
+        }
+        let (start, dt) = (input.start_secs, input.dt);
+        self.arrivals.clear();
+        for &t in input.members {
+            let f = &now[t as usize];
+            let count = f.admitted.max(0) as u32;
+            if count == 0 {
+                continue;
+            }
+            // Paced by its plan: evenly spaced; else uniform in the tick.
+            let paced = f.ca2 < 1.0;
+            let phase: f64 = self.rng.random();
+            for k in 0..count {
+                let position = if paced { (f64::from(k) + phase) / f64::from(count) } else { self.rng.random() };
+                let service_secs = input.service.draw(&mut self.rng);
+                self.arrivals.push(Req {
+                    arrival_secs: start + position * dt,
+                    service_secs,
+                    tenant: t,
+                    shard: 0,
+                    read: true,
+                    in_window: false,
+                });
+            }
+        }
+        self.arrivals.sort_unstable_by(|a, b| a.arrival_secs.total_cmp(&b.arrival_secs));
+        self.start_waiting(input, start, out);
+        let end = start + dt;
+        let mut next = 0;
+        loop {
+            let completion = self.completions.peek().map_or(f64::INFINITY, |Reverse((bits, _))| f64::from_bits(*bits));
+            let arrival = self.arrivals.get(next).map_or(f64::INFINITY, |r| r.arrival_secs);
+            if completion.min(arrival) >= end {
+                break;
+            }
+            if completion <= arrival {
+                if let Some(Reverse((_, job))) = self.completions.pop() {
+                    self.complete(job, completion, out);
+                    self.start_waiting(input, completion, out);
+                }
+            } else {
+                let req = self.arrivals[next];
+                next += 1;
+                if self.busy < input.servers && self.queue.is_empty() {
+                    self.start(req, arrival);
+                } else {
+                    let flow = input.members.binary_search(&req.tenant).unwrap_or(0);
+                    self.queue.push(flow, req);
+                }
+            }
+        }
+    }
+
+    /// Ends request-by-request treatment: requests in service finish,
+    /// counted now (the queue is empty).
+    pub fn finish_in_service(&mut self, out: &mut TickOutput<'_>) {
+        while let Some(Reverse((bits, job))) = self.completions.pop() {
+            self.complete(job, f64::from_bits(bits), out);
+        }
+    }
+
+    /// At the end of the run: requests waiting or in service, by tenant,
+    /// as (in flight, dropped) given the end time.
+    pub fn left_at_end(&mut self, end_secs: f64, timeout_secs: f64, mut each: impl FnMut(u32, bool)) {
+        self.queue.drain(|req| each(req.tenant, end_secs - req.arrival_secs > timeout_secs));
+        for Reverse((_, job)) in self.completions.drain() {
+            each(self.jobs[job as usize].tenant, false);
+        }
+        self.busy = 0;
+    }
+}
