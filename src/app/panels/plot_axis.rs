@@ -25,7 +25,7 @@ pub fn y_grid<'a>(min_points: f64, accept: impl Fn(f64) -> bool + 'a) -> impl Fn
         let step = tick_step(min_step, &accept);
         tick_marks(input.bounds.0, input.bounds.1, step)
             .into_iter()
-            .map(|(value, step_size)| GridMark { value, step_size })
+            .map(|tick| GridMark { value: tick.value, step_size: tick.step })
             .collect()
     }
 }
