@@ -145,7 +145,7 @@ pub struct Prepared {
     /// True when every design was offered the same traffic (common random
     /// numbers), so timelines draw the offered load once.
     pub offered_shared: bool,
-    /// Rows of the design comparison.
+    /// Rows of the design comparison, the "during the spike" block last.
     pub compare: Vec<compare::CompareRow>,
     /// Cost bars.
     pub costs: costs::CostBars,
@@ -180,7 +180,8 @@ impl Prepared {
             })
             .collect();
         let offered_shared = offered_shared(&designs);
-        let compare = compare::compare_rows(&report);
+        let mut compare = compare::compare_rows(&report);
+        compare.extend(compare::window_rows(&report));
         let costs = costs::cost_bars(&report);
         Self { report, designs, events, offered_shared, compare, costs }
     }

@@ -192,7 +192,7 @@ fn results_ui(
     let view = &mut doc.view;
     let selected = view.selected_tenant.as_deref();
     match *results_tab {
-        ResultsTab::Compare => compare::compare_ui(ui, &prepared, view, false, commands),
+        ResultsTab::Compare => compare::compare_ui(ui, &prepared, &mut view.compare, false, commands),
         ResultsTab::Timelines => timelines::timelines_ui(ui, &prepared, &mut view.timeline, selected, false),
         ResultsTab::Costs => costs::costs_ui(ui, &prepared, &mut view.cost_design, selected, false, commands),
         ResultsTab::Tenants => tenants_table::tenants_table_ui(ui, &prepared, &mut view.table, selected, commands),
@@ -209,7 +209,7 @@ fn presenter_ui(ui: &mut egui::Ui, doc: &mut Document, run: RunStatus, commands:
     };
     let height = ui.available_height();
     ui.allocate_ui(egui::vec2(ui.available_width(), height * 0.48), |ui| {
-        compare::compare_ui(ui, &prepared, &mut doc.view, true, commands);
+        compare::compare_ui(ui, &prepared, &mut doc.view.compare, true, commands);
     });
     ui.separator();
     let view = &mut doc.view;

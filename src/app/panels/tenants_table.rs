@@ -7,8 +7,8 @@
 use egui::{Align2, Color32, FontId, Rect, RichText, Sense, Stroke, pos2, vec2};
 
 use crate::app::panels::style;
-use crate::app::plot_data::compare::{thousands, usd};
-use crate::app::plot_data::table::{COLUMNS, Column, TableQuery, shown_columns, table_rows};
+use crate::app::plot_data::compare::{Unit, thousands, usd};
+use crate::app::plot_data::table::{COLUMNS, Column, TableQuery, in_spike_windows, shown_columns, table_rows};
 use crate::app::{Command, Prepared, TableView};
 use crate::report::{Estimate, TenantReport};
 
@@ -27,7 +27,8 @@ fn column_width(column: Column, id_chars: usize) -> f32 {
         Column::ThrottledAccount | Column::Dropped | Column::DroppedPartition => 74.0,
         Column::DroppedTimeout => 68.0,
         Column::P50 => 76.0,
-        Column::P99 => 104.0,
+        Column::P99 | Column::SpikeP99 => 104.0,
+        Column::SpikeUnserved => 84.0,
         Column::SloMet => 68.0,
         Column::Cost | Column::Revenue => 92.0,
         Column::Margin => 100.0,
@@ -69,7 +70,7 @@ pub fn tenants_table_ui(
     let overflow = widths.iter().map(|(_, w)| w).sum::<f32>() > ui.available_width();
     if overflow {
         ui.label(
-            RichText::new("Scroll sideways (Shift+wheel or the bar below) for more columns: cost, margin, impact")
+            RichText::new("Scroll sideways (Shift+wheel or the bar below) for more columns: SLO, cost, margin, impact")
                 .weak(),
         );
     }
@@ -238,6 +239,12 @@ fn cell(prepared: &Prepared, t: &TenantReport, column: Column, visuals: &egui::V
         let mean = thousands(e.mean, decimals);
         if e.ci95 >= 0.05 { format!("{mean} ±{}", thousands(e.ci95, decimals)) } else { mean }
     };
+    // A p99 over the tier's objective is bad.
+    let p99 = |e: Estimate| {
+        let k = prepared.report.tiers.iter().position(|n| *n == t.tier);
+        let slo = k.and_then(|k| prepared.report.tier_slo_p99_ms.get(k)).copied().unwrap_or(f64::INFINITY);
+        (with_ci(e), if e.mean > slo { style::BAD } else { normal })
+    };
     match column {
         Column::Id => (t.id.clone(), visuals.strong_text_color()),
         Column::Tier => {
@@ -259,10 +266,14 @@ fn cell(prepared: &Prepared, t: &TenantReport, column: Column, visuals: &egui::V
         Column::DroppedTimeout => count(t.dropped.timeout),
         Column::DroppedPartition => count(t.dropped.partition),
         Column::P50 => (with_ci(t.latency.p50_ms), normal),
-        Column::P99 => {
-            let k = prepared.report.tiers.iter().position(|n| *n == t.tier);
-            let slo = k.and_then(|k| prepared.report.tier_slo_p99_ms.get(k)).copied().unwrap_or(f64::INFINITY);
-            (with_ci(t.latency.p99_ms), if t.latency.p99_ms.mean > slo { style::BAD } else { normal })
+        Column::P99 => p99(t.latency.p99_ms),
+        Column::SpikeP99 | Column::SpikeUnserved if !in_spike_windows(t) => ("–".to_owned(), weak),
+        Column::SpikeP99 => p99(t.windows.inside.latency.p99_ms),
+        Column::SpikeUnserved => {
+            let lost = t.windows.inside.unserved_fraction;
+            let text = Unit::Percent.format(lost, 0);
+            let color = if text == Unit::Percent.format(Estimate::default(), 0) { weak } else { style::BAD };
+            (text, color)
         }
         Column::SloMet => {
             let met = t.slo_met.mean;
@@ -333,8 +344,20 @@ fn row_ui(
     } else {
         format!("\nblamed: {}", tenant.impact.blamed.join(", "))
     };
+    let spike = if in_spike_windows(tenant) {
+        let (inside, outside) = (&tenant.windows.inside, &tenant.windows.outside);
+        format!(
+            "\nduring others' spikes: p99 {} (out of them {}), lost at shared resources {} (out of them {})",
+            Unit::Ms.format(inside.latency.p99_ms, 0),
+            Unit::Ms.format(outside.latency.p99_ms, 0),
+            Unit::Percent.format(inside.unserved_fraction, 0),
+            Unit::Percent.format(outside.unserved_fraction, 0),
+        )
+    } else {
+        String::new()
+    };
     response.on_hover_text(format!(
-        "{} ({}) · stacks: {}\nthrottled {} of {} offered ({:.2} %) · dropped {}\np99 {:.1} ms · cost {} · margin {}{blamed}\nClick to select",
+        "{} ({}) · stacks: {}\nthrottled {} of {} offered ({:.2} %) · dropped {}\np99 {:.1} ms · cost {} · margin {}{spike}{blamed}\nClick to select",
         tenant.id,
         tenant.tier,
         tenant.stacks.join(", "),
@@ -416,6 +439,36 @@ mod tests {
         harness.run_steps(2);
         let reversed = row_order(&harness);
         assert_eq!(reversed.last(), worst.as_ref(), "{reversed:?}");
+    }
+
+    #[test]
+    fn spike_window_columns_sort_and_mark_who_sent_nothing_then() {
+        let mut harness = harness_with(noisy_prepared(), 700.0);
+        harness.run_steps(2);
+        let tenants = &harness.state().0.report.designs[0].tenants;
+        let worst = tenants
+            .iter()
+            .filter(|t| in_spike_windows(t))
+            .max_by(|a, b| a.windows.inside.latency.p99_ms.mean.total_cmp(&b.windows.inside.latency.p99_ms.mean))
+            .map(|t| t.id.clone());
+        let quiet: Vec<String> = tenants.iter().filter(|t| !in_spike_windows(t)).map(|t| t.id.clone()).collect();
+        assert_eq!(quiet, ["smb-00"], "only the spiking tenant sent nothing during another's spike");
+        harness.get_by_label("spike p99").click();
+        harness.run_steps(2);
+        let order = row_order(&harness);
+        assert_eq!(order.first(), worst.as_ref(), "worst p99 during the spike first: {order:?}");
+        assert_eq!(order.last(), quiet.first(), "nothing to rank sorts last: {order:?}");
+        assert!(harness.query_by_label("spike lost").is_some());
+        // No spikes: no spike columns.
+        let mut report = noisy_report();
+        for design in &mut report.designs {
+            for tenant in &mut design.tenants {
+                tenant.windows = crate::report::WindowFigures::default();
+            }
+        }
+        let mut harness = harness_with(Prepared::new(report), 700.0);
+        harness.run_steps(2);
+        assert!(harness.query_by_label("spike p99").is_none());
     }
 
     #[test]
