@@ -51,7 +51,7 @@ pub fn compare_ui(
     }
     // The caption wraps on narrow panels: fit the rows under last frame's
     // caption, and lay the frame out again if it changed height.
-    let caption_id = ui.scope_id().with("compare_caption_height");
+    let caption_id = egui::Id::unique(CAPTION_HEIGHT_ID);
     let caption_height: f32 = ui.data(|d| d.get_temp(caption_id)).unwrap_or(2.0 * TITLE_HEIGHT);
     let width = ui.available_width();
     let height = ui.available_height() - caption_height - 4.0;
@@ -142,6 +142,18 @@ struct Table<'a> {
 /// Height of a caption line (and a little room).
 const TITLE_HEIGHT: f32 = 20.0;
 
+/// Where the caption's height, as last drawn, is kept.
+const CAPTION_HEIGHT_ID: &str = "tenantsim_compare_caption_height";
+
+/// Height the comparison needs to show its headline rows at the smallest
+/// font under its caption (presenter mode gives it at least this much of
+/// a short window).
+pub fn headline_height(ui: &egui::Ui, prepared: &Prepared) -> f32 {
+    let caption: f32 = ui.data(|d| d.get_temp(egui::Id::unique(CAPTION_HEIGHT_ID))).unwrap_or(2.0 * TITLE_HEIGHT);
+    let rows: Vec<&CompareRow> = prepared.compare.iter().filter(|r| r.priority == 0).collect();
+    caption + 4.0 + table_height(ui, &rows, SIZES[SIZES.len() - 1], false)
+}
+
 /// The rows of each section, sections in order.
 fn sections<'r>(rows: &[&'r CompareRow]) -> Vec<Vec<&'r CompareRow>> {
     let mut sections: Vec<Vec<&CompareRow>> = Vec::new();
@@ -196,7 +208,10 @@ fn fit_width(ui: &egui::Ui, prepared: &Prepared, width: f32) -> Fit {
 
 /// Height a table of `rows` needs at font `size`.
 fn table_height(ui: &egui::Ui, rows: &[&CompareRow], size: f32, sections: bool) -> f32 {
-    let line = |size: f32| ui.fonts_mut(|f| f.row_height(&FontId::proportional(size))) + ROW_GAP;
+    let text = |size: f32| ui.fonts_mut(|f| f.row_height(&FontId::proportional(size)));
+    let line = |size: f32| text(size) + ROW_GAP;
+    // A row's name sits in a horizontal layout: never lower than a button.
+    let row = text(size).max(ui.spacing().interact_size.y) + ROW_GAP;
     let mut headings = 0;
     let mut last = "";
     for row in rows {
@@ -206,7 +221,7 @@ fn table_height(ui: &egui::Ui, rows: &[&CompareRow], size: f32, sections: bool) 
         }
     }
     let headings = if sections { headings as f32 * line(size - 3.0) } else { 0.0 };
-    line(size + 2.0) + rows.len() as f32 * line(size) + headings + 8.0
+    line(size + 2.0) + rows.len() as f32 * row + headings + 8.0
 }
 
 /// Vertical gap between rows.

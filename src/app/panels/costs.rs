@@ -186,7 +186,8 @@ fn design_costs_ui(
 ) {
     let design = &prepared.report.designs[d];
     let bars = &prepared.costs;
-    ui.horizontal(|ui| {
+    // Wraps in a narrow column rather than widening it past the panel.
+    ui.horizontal_wrapped(|ui| {
         ui.label(RichText::new(&design.name).strong().size(16.0).color(style::design_color(d, presenter)));
         ui.label(format!("{} / month", usd(design.totals.cost_usd_per_month.mean)));
     });
@@ -386,7 +387,8 @@ fn price_lines(plot_ui: &mut egui_plot::PlotUi<'_>, bars: &CostBars, overhang: f
 }
 
 /// A tier's price as a dashed line from `left` to `right`; a price above
-/// the axis top is drawn at the top with its value and an arrow.
+/// the axis top is drawn at the top with its value and an arrow (without
+/// the tier's name when the plot is too narrow for it).
 fn price_marker(
     plot_ui: &mut egui_plot::PlotUi<'_>,
     group: &TierSlots,
@@ -402,7 +404,12 @@ fn price_marker(
     let line = Line::new(name.clone(), vec![[left, y], [right, y]]).color(color).width(2.5);
     plot_ui.line(line.style(LineStyle::Dashed { length: 8.0 }));
     if above {
-        let text = RichText::new(format!("{} price {} ↑", group.name, usd(price))).color(color).size(13.0);
+        let font = egui::FontId::proportional(13.0);
+        let long = format!("{} price {} ↑", group.name, usd(price));
+        let long_width = plot_ui.ctx().fonts_mut(|f| f.layout_no_wrap(long.clone(), font, color).size().x);
+        let room = plot_ui.screen_from_plot(PlotPoint::new(right, y)).x - plot_ui.transform().frame().left();
+        let text = if long_width <= room { long } else { format!("{} ↑", usd(price)) };
+        let text = RichText::new(text).color(color).size(13.0);
         plot_ui.text(Text::new(name, PlotPoint::new(right, y), text).anchor(Align2::RIGHT_TOP));
     }
 }

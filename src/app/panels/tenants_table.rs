@@ -67,12 +67,10 @@ pub fn tenants_table_ui(
     let widths: Vec<(usize, f32)> = columns.iter().map(|&c| (c, column_width(COLUMNS[c], id_chars))).collect();
     let row_height = ui.fonts_mut(|f| f.row_height(&FontId::proportional(FONT_SIZE))) + 8.0;
     let scroll_to = scroll_target(ui, &rows, design, selected, row_height);
-    let overflow = widths.iter().map(|(_, w)| w).sum::<f32>() > ui.available_width();
-    if overflow {
-        ui.label(
-            RichText::new("Scroll sideways (Shift+wheel or the bar below) for more columns: SLO, cost, margin, impact")
-                .weak(),
-        );
+    let beyond = beyond_the_edge(&widths, ui.available_width());
+    if !beyond.is_empty() {
+        let text = format!("Scroll sideways (Shift+wheel or the bar below) for more columns: {}", beyond.join(", "));
+        ui.label(RichText::new(text).weak());
     }
     // Solid bars: a floating one is invisible until hovered, and the
     // columns past the edge would go unnoticed.
@@ -103,6 +101,25 @@ pub fn tenants_table_ui(
             ui.label(RichText::new("No tenant matches the filter.").weak());
         }
     });
+}
+
+/// Titles of the columns mostly past `width`, the ones to scroll to (the
+/// first five, then an ellipsis).
+fn beyond_the_edge(widths: &[(usize, f32)], width: f32) -> Vec<&'static str> {
+    let mut left = 0.0;
+    let mut titles: Vec<&str> = widths
+        .iter()
+        .filter_map(|&(c, w)| {
+            let starts = left;
+            left += w;
+            (starts + 0.5 * w > width).then(|| COLUMNS[c].title())
+        })
+        .collect();
+    if titles.len() > 5 {
+        titles.truncate(5);
+        titles.push("…");
+    }
+    titles
 }
 
 /// When the selection changed since the last frame (e.g. a click in the
@@ -308,7 +325,11 @@ fn row_ui(
     stripe: bool,
 ) -> egui::Response {
     let total: f32 = widths.iter().map(|(_, w)| w).sum();
-    let (rect, response) = ui.allocate_exact_size(vec2(total, height), Sense::click());
+    let (rect, _) = ui.allocate_exact_size(vec2(total, height), Sense::hover());
+    // The row answers clicks (and tells screen readers it is) where it is
+    // visible: columns scrolled out of view are not part of it.
+    let visible = rect.intersect(ui.clip_rect());
+    let response = ui.interact(visible, ui.scope_id().with(("tenant_row", &tenant.id)), Sense::click());
     response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Row, true, format!("tenant {}", tenant.id)));
     ui.ctx().accesskit_node_builder(response.id, |node| node.set_selected(selected));
     let visuals = ui.visuals().clone();
@@ -439,6 +460,16 @@ mod tests {
         harness.run_steps(2);
         let reversed = row_order(&harness);
         assert_eq!(reversed.last(), worst.as_ref(), "{reversed:?}");
+    }
+
+    #[test]
+    fn the_scroll_hint_names_the_columns_past_the_edge() {
+        let widths: Vec<(usize, f32)> = (0..COLUMNS.len()).map(|c| (c, 100.0)).collect();
+        assert!(beyond_the_edge(&widths[..3], 300.0).is_empty());
+        assert_eq!(beyond_the_edge(&widths[..4], 340.0), [COLUMNS[3].title()], "mostly hidden");
+        let many = beyond_the_edge(&widths, 300.0);
+        assert_eq!(many.len(), 6);
+        assert_eq!(many.last(), Some(&"…"));
     }
 
     #[test]

@@ -282,7 +282,8 @@ impl PlotCtx<'_> {
             .include_x(0.0)
             .include_x(self.prepared.duration_minutes())
             .include_y(0.0)
-            .y_grid_spacer(plot_axis::y_grid(self.tick_points, is_round_step))
+            .x_grid_spacer(plot_axis::grid(plot_axis::X_LABEL_POINTS, is_round_step))
+            .y_grid_spacer(plot_axis::grid(self.tick_points, is_round_step))
             .allow_scroll(false)
             .set_margin_fraction(egui::vec2(0.01, 0.03));
         if self.reset {
@@ -355,8 +356,11 @@ fn band_line_width(
     plot_ui.line(Line::new(series.hover, line.mean.clone()).color(color).style(style).width(width).id(series.id));
 }
 
+/// A plot's title and caption; the caption wraps on a narrow panel (a
+/// line that did not fit would widen the panel's content and push the
+/// plots past its right edge).
 fn title_ui(ui: &mut egui::Ui, title: &str, caption: &str) {
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         ui.set_min_height(TITLE_HEIGHT);
         ui.label(RichText::new(title).strong().size(15.0));
         if !caption.is_empty() {
@@ -520,7 +524,7 @@ fn capacity_ui(ui: &mut egui::Ui, ctx: &PlotCtx<'_>, height: f32) {
         let percent = step / top * 100.0;
         (percent - percent.round()).abs() < 1e-6
     };
-    let plot = plot.y_grid_spacer(plot_axis::y_grid(ctx.tick_points, whole_percent));
+    let plot = plot.y_grid_spacer(plot_axis::grid(ctx.tick_points, whole_percent));
     let plot = plot.include_y(top).label_formatter(move |pos| {
         let (name, x, y) = match pos {
             HoverPosition::NearDataPoint { plot_name, position, .. } => (*plot_name, position.x, position.y),
@@ -653,6 +657,39 @@ mod tests {
                 assert!(ticks.len() >= 3, "{plot} at {height} points: {ticks:?}");
                 assert_eq!(ticks.last().map(String::as_str), Some("0"), "{plot} at {height} points: {ticks:?}");
             }
+        }
+    }
+
+    /// The numbers painted under the lowest plot (its minutes axis).
+    fn x_tick_labels(output: &egui::FullOutput) -> Vec<String> {
+        let texts = crate::app::panels::testing::painted_texts(output);
+        let bottom = texts.iter().filter(|t| t.text == "minutes").map(|t| t.rect.top()).fold(0.0, f32::max);
+        let mut ticks: Vec<(f32, String)> = texts
+            .into_iter()
+            .filter(|t| t.rect.bottom() <= bottom + 1.0 && t.rect.top() >= bottom - 30.0)
+            .filter(|t| t.text.parse::<f64>().is_ok())
+            .map(|t| (t.rect.left(), t.text))
+            .collect();
+        ticks.sort_by(|a, b| a.0.total_cmp(&b.0));
+        ticks.into_iter().map(|(_, t)| t).collect()
+    }
+
+    #[test]
+    fn a_narrow_plot_still_labels_its_minutes() {
+        // At 1280 × 720 the requests plot was about 330 points wide and its
+        // minutes axis read "0" alone.
+        for width in [420.0, 640.0, 1100.0] {
+            let mut harness = Harness::builder()
+                .with_size(egui::vec2(width, 800.0))
+                .with_context_setup(crate::app::panels::style::install_fonts)
+                .build_ui_state(
+                    |ui, state: &mut State| draw(ui, state, false),
+                    (noisy_prepared(), ViewState::default()),
+                );
+            harness.run_steps(3);
+            let ticks = x_tick_labels(harness.output());
+            assert!(ticks.len() >= 3, "at {width} points: {ticks:?}");
+            assert_eq!(ticks.first().map(String::as_str), Some("0"), "at {width} points: {ticks:?}");
         }
     }
 

@@ -19,7 +19,7 @@ const Y_AXIS_WIDTH: f32 = 44.0;
 /// [`slot_axis`] does, the x axis titled `x_label`) and USD per month up the
 /// y axis, starting at zero. `x_margin_slots` is the room left of the first
 /// slot's centre and right of the last's. Dollar ticks are round and at
-/// least `tick_points` apart (see [`plot_axis::y_grid`]). Fixed: no drag,
+/// least `tick_points` apart (see [`plot_axis::grid`]). Fixed: no drag,
 /// zoom or reset.
 pub(super) fn usd_bar_plot<'a>(
     id: impl egui::AsIdSalt,
@@ -38,7 +38,7 @@ pub(super) fn usd_bar_plot<'a>(
         .x_grid_spacer(spacer)
         .y_axis_label("USD / month")
         .y_axis_formatter(|mark, _| usd_short(mark.value))
-        .y_grid_spacer(plot_axis::y_grid(tick_points, is_round_step))
+        .y_grid_spacer(plot_axis::grid(tick_points, is_round_step))
         .y_axis_min_width(Y_AXIS_WIDTH)
         .include_x(-x_margin_slots)
         .include_x(slots - 1.0 + x_margin_slots)
