@@ -304,7 +304,7 @@ impl TenantsimApp {
 const PRESENTER_MIN_HEIGHT: f32 = 560.0;
 
 /// Presenter mode's zoom for a window `unzoomed_height` points high: 1.5,
-/// less on a short window so that [`PRESENTER_MIN_HEIGHT`] points remain
+/// less on a short window so that 560 points remain
 /// (a 1280 × 720 projector gets about 1.29), never below 1.
 pub fn presenter_zoom(unzoomed_height: f32) -> f32 {
     (unzoomed_height / PRESENTER_MIN_HEIGHT).clamp(1.0, 1.5)
