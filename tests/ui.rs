@@ -432,3 +432,27 @@ fn an_idle_window_stops_asking_for_frames() {
     }
     assert!(!harness.ctx.has_requested_repaint(), "idle app requested a repaint: {:?}", harness.ctx.repaint_causes());
 }
+
+#[test]
+fn at_1280_by_720_the_results_keep_their_width_beside_the_editor_and_the_lesson() {
+    // At 1280 × 720 the results used to get about 480 points between the
+    // editor and the lesson: the comparison's last column and the plots'
+    // right edges were cut off.
+    let app = TenantsimApp::new(Prefs::default(), || {});
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1280.0, 720.0))
+        .build_ui_state(|ui, app: &mut TenantsimApp| app.ui_root(ui), app);
+    harness.step();
+    wait_for_results(&mut harness);
+    harness.run_steps(3);
+    let results_left = harness.get_by_label("Compare").rect().left();
+    let lesson_left = harness.get_by_label("Try this").rect().left();
+    let results_width = lesson_left - results_left;
+    assert!(results_width >= 620.0, "the results are {results_width} points wide");
+    let report = shown(harness.state()).unwrap_or_else(|| panic!("results"));
+    for design in &report.designs {
+        let header = harness.get_by_label(&design.name).rect();
+        assert!(header.right() <= lesson_left, "{}'s column ends at {} under the lesson", design.name, header.right());
+    }
+    assert_eq!(harness.state().prefs.editor_width, Prefs::default().editor_width, "the user's width is kept");
+}

@@ -39,7 +39,11 @@ impl TenantsimApp {
     pub fn ui_root(&mut self, ui: &mut egui::Ui) {
         let started = Instant::now();
         let ctx = ui.ctx().clone();
-        if !self.fonts_installed {
+        if self.fonts_installed {
+            // After the zoom set this frame, the window's size in points
+            // is last frame's: follow it from the next frame on.
+            self.follow_zoom(&ctx);
+        } else {
             panels::style::install_fonts(&ctx);
             self.apply_style(&ctx);
             self.fonts_installed = true;

@@ -9,9 +9,9 @@ pub mod compare;
 pub mod costs;
 pub mod table;
 
-use crate::report::{Band, FlowSeries, RunReport};
+use crate::report::{Band, Flow, FlowSeries, RunReport};
 use crate::scenario::file::{ClockFile, EventFile, LoadFile, PatternFile};
-use crate::scenario::model::Pattern;
+use crate::scenario::model::{Pattern, Spike, spike_factor_at};
 
 /// A line with its 95 % band, x in minutes.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -73,32 +73,47 @@ impl BandLine {
 pub struct FlowLines {
     /// Tier name, tenant id or `all`.
     pub name: String,
-    /// Offered requests/s.
-    pub offered: BandLine,
-    /// Admitted requests/s.
-    pub admitted: BandLine,
-    /// Throttled requests/s.
-    pub throttled: BandLine,
-    /// Dropped requests/s.
-    pub dropped: BandLine,
-    /// Served requests/s.
-    pub served: BandLine,
+    /// Requests per second of each flow, in [`Flow::ALL`] order.
+    flows: [BandLine; 5],
     /// p99 latency, ms.
     pub p99_ms: BandLine,
 }
 
 impl FlowLines {
-    fn new(x: &[f64], flow: &FlowSeries) -> Self {
+    fn new(x: &[f64], series: &FlowSeries) -> Self {
         Self {
-            name: flow.name.clone(),
-            offered: BandLine::new(x, &flow.offered_per_sec),
-            admitted: BandLine::new(x, &flow.admitted_per_sec),
-            throttled: BandLine::new(x, &flow.throttled_per_sec),
-            dropped: BandLine::new(x, &flow.dropped_per_sec),
-            served: BandLine::new(x, &flow.served_per_sec),
-            p99_ms: BandLine::new(x, &flow.p99_ms),
+            name: series.name.clone(),
+            flows: Flow::ALL.map(|flow| BandLine::new(x, series.band(flow))),
+            p99_ms: BandLine::new(x, &series.p99_ms),
         }
     }
+
+    /// Requests per second of `flow`.
+    pub fn line(&self, flow: Flow) -> &BandLine {
+        &self.flows[flow.index()]
+    }
+}
+
+/// An event's window on the timelines, in minutes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventSpan {
+    /// Its label, e.g. `smb-00 ×20`.
+    pub label: String,
+    /// Start, minutes from the beginning of the run.
+    pub start_min: f64,
+    /// End, minutes.
+    pub end_min: f64,
+    /// A tenant's spike (else a capacity loss).
+    pub spike: bool,
+}
+
+/// A tier's p99 objective.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Slo {
+    /// Tier name.
+    pub tier: String,
+    /// Its p99 latency objective, ms.
+    pub p99_ms: f64,
 }
 
 /// One design's plot data.
@@ -125,12 +140,12 @@ pub struct Prepared {
     pub report: RunReport,
     /// Per design, in report order.
     pub designs: Vec<DesignLines>,
-    /// Event windows in minutes: (label, start, end, is spike).
-    pub events: Vec<(String, f64, f64, bool)>,
+    /// Event windows, in report order.
+    pub events: Vec<EventSpan>,
     /// True when every design was offered the same traffic (common random
     /// numbers), so timelines draw the offered load once.
     pub offered_shared: bool,
-    /// Rows of the design comparison.
+    /// Rows of the design comparison, the "during the spike" block last.
     pub compare: Vec<compare::CompareRow>,
     /// Cost bars.
     pub costs: costs::CostBars,
@@ -157,10 +172,16 @@ impl Prepared {
         let events = report
             .events
             .iter()
-            .map(|e| (e.label.clone(), e.start_secs / 60.0, e.end_secs / 60.0, e.kind == "spike"))
+            .map(|e| EventSpan {
+                label: e.label.clone(),
+                start_min: e.start_secs / 60.0,
+                end_min: e.end_secs / 60.0,
+                spike: e.kind == "spike",
+            })
             .collect();
         let offered_shared = offered_shared(&designs);
-        let compare = compare::compare_rows(&report);
+        let mut compare = compare::compare_rows(&report);
+        compare.extend(compare::window_rows(&report));
         let costs = costs::cost_bars(&report);
         Self { report, designs, events, offered_shared, compare, costs }
     }
@@ -173,14 +194,14 @@ impl Prepared {
     /// The p99 objective a timeline of `scope` is held to: the tier's, the
     /// selected tenant's tier's, or for all tenants (and every tenant
     /// overlaid with none selected) the strictest (with the tier's name).
-    pub fn slo_for(&self, scope: &crate::app::Scope, tenant: Option<&str>) -> Option<(String, f64)> {
+    pub fn slo_for(&self, scope: &crate::app::Scope, tenant: Option<&str>) -> Option<Slo> {
         let tiers = &self.report.tiers;
-        let slo = |k: usize| self.report.tier_slo_p99_ms.get(k).map(|ms| (tiers[k].clone(), *ms));
+        let slo = |k: usize| self.report.tier_slo_p99_ms.get(k).map(|ms| Slo { tier: tiers[k].clone(), p99_ms: *ms });
         match scope {
             crate::app::Scope::All => (0..tiers.len())
                 .filter_map(slo)
-                .filter(|(_, ms)| ms.is_finite() && *ms > 0.0)
-                .min_by(|a, b| a.1.total_cmp(&b.1)),
+                .filter(|s| s.p99_ms.is_finite() && s.p99_ms > 0.0)
+                .min_by(|a, b| a.p99_ms.total_cmp(&b.p99_ms)),
             crate::app::Scope::Tier(k) => slo(*k),
             crate::app::Scope::Tenant => {
                 let tier = self.report.designs.first()?.tenant(tenant?)?.tier.clone();
@@ -243,11 +264,20 @@ pub fn is_round_step(step: f64) -> bool {
     [1.0, 2.0, 5.0, 10.0].iter().any(|r| (m - r).abs() < 1e-6)
 }
 
+/// A grid line of a value axis.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Tick {
+    /// Where it is.
+    pub value: f64,
+    /// The step it belongs to: the labelled step for a labelled tick, the
+    /// finer step for the lines between.
+    pub step: f64,
+}
+
 /// Grid lines from `low` to `high`: every multiple of `step` (the labelled
 /// ticks) and the finer lines between them (a fifth of a step, a quarter
-/// for steps of 2 × 10^k), each with the step it belongs to. Empty for an
-/// unusable range.
-pub fn tick_marks(low: f64, high: f64, step: f64) -> Vec<(f64, f64)> {
+/// for steps of 2 × 10^k). Empty for an unusable range.
+pub fn tick_marks(low: f64, high: f64, step: f64) -> Vec<Tick> {
     let minor = if (mantissa(step) - 2.0).abs() < 1e-6 { step / 4.0 } else { step / 5.0 };
     if !(low.is_finite() && high.is_finite() && step > 0.0) || high < low || (high - low) / minor > 10_000.0 {
         return Vec::new();
@@ -258,7 +288,7 @@ pub fn tick_marks(low: f64, high: f64, step: f64) -> Vec<(f64, f64)> {
             let value = k as f64 * minor;
             let steps = value / step;
             let major = (steps - steps.round()).abs() < 1e-6;
-            (value, if major { step } else { minor })
+            Tick { value, step: if major { step } else { minor } }
         })
         .collect()
 }
@@ -267,32 +297,73 @@ pub fn tick_marks(low: f64, high: f64, step: f64) -> Vec<(f64, f64)> {
 fn offered_shared(designs: &[DesignLines]) -> bool {
     designs.split_first().is_some_and(|(first, rest)| {
         rest.iter().all(|d| {
-            d.total.offered.same_as(&first.total.offered, 1e-9)
+            let same = |a: &FlowLines, b: &FlowLines| a.line(Flow::Offered).same_as(b.line(Flow::Offered), 1e-9);
+            same(&d.total, &first.total)
                 && d.tiers.len() == first.tiers.len()
-                && d.tiers.iter().zip(&first.tiers).all(|(a, b)| a.offered.same_as(&b.offered, 1e-9))
+                && d.tiers.iter().zip(&first.tiers).all(|(a, b)| same(a, b))
         })
     })
 }
 
-/// The multiplier of a pattern as written in a file, read leniently (a
-/// malformed duration counts as one second) so previews draw while the
-/// user is still typing.
-fn lenient_pattern(pattern: &PatternFile) -> Pattern {
-    let secs = |d: &crate::units::DurationText| d.secs().unwrap_or(1.0).max(1e-3);
-    match pattern {
-        PatternFile::Constant => Pattern::Constant,
-        PatternFile::Diurnal { peak_hour, amplitude } => {
-            Pattern::Diurnal { peak_hour: *peak_hour, amplitude: amplitude.clamp(0.0, 1.0) }
-        }
-        PatternFile::Bursty { on, off, factor } => {
-            Pattern::Bursty { on_secs: secs(on), off_secs: secs(off), factor: factor.max(0.0) }
-        }
-        PatternFile::Ramp { to_factor, over } => Pattern::Ramp { to_factor: to_factor.max(0.0), over_secs: secs(over) },
+/// A multiplier (pattern or spike factor) as the resolver reads it, its
+/// errors replaced by the resolver's own fallbacks: negative or not a
+/// number counts as 0, over 10,000 as 1.
+fn lenient_multiplier(value: f64) -> f64 {
+    match value {
+        v if !v.is_finite() || v < 0.0 => 0.0,
+        v if v > 10_000.0 => 1.0,
+        v => v,
     }
 }
 
+/// The pattern a file's load would resolve to, read leniently so that
+/// previews draw while the user is still typing: each value the resolver
+/// would reject becomes the value it falls back to itself (a malformed
+/// on/off period counts as one second, a malformed ramp length as none).
+/// For a valid pattern this is exactly the resolved one (tested against
+/// `scenario::resolve`).
+fn lenient_pattern(pattern: &PatternFile) -> Pattern {
+    let positive_secs = |d: &crate::units::DurationText| d.secs().ok().filter(|s| *s > 0.0).unwrap_or(1.0);
+    match pattern {
+        PatternFile::Constant => Pattern::Constant,
+        PatternFile::Diurnal { peak_hour, amplitude } => Pattern::Diurnal {
+            peak_hour: if peak_hour.is_finite() { peak_hour.max(0.0) } else { 0.0 },
+            amplitude: if amplitude.is_finite() { amplitude.clamp(0.0, 1.0) } else { 0.0 },
+        },
+        PatternFile::Bursty { on, off, factor } => Pattern::Bursty {
+            on_secs: positive_secs(on),
+            off_secs: positive_secs(off),
+            factor: lenient_multiplier(*factor),
+        },
+        PatternFile::Ramp { to_factor, over } => {
+            Pattern::Ramp { to_factor: lenient_multiplier(*to_factor), over_secs: over.secs().unwrap_or(0.0) }
+        }
+    }
+}
+
+/// The spikes of `events` on any of `tenant_ids`, as the model's
+/// [`Spike`]s of one tenant (index 0, the tenant previewed), each window
+/// ending with the run as the resolver ends it. Spikes with a malformed
+/// start or length are left out.
+fn preview_spikes(events: &[EventFile], tenant_ids: &[&str], duration_secs: f64) -> Vec<Spike> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            EventFile::Spike { tenant, at, duration, factor } if tenant_ids.contains(&tenant.as_str()) => {
+                let start_secs = at.secs().ok()?;
+                let length_secs = duration.secs().ok().filter(|s| *s > 0.0)?;
+                let end_secs = (start_secs + length_secs).min(duration_secs);
+                Some(Spike { tenant: 0, start_secs, end_secs, factor: lenient_multiplier(*factor) })
+            }
+            _ => None,
+        })
+        .collect()
+}
+
 /// Points of a tenant's offered rate over the run (req/s against
-/// minutes), with its spikes, for the small preview in the tenant table.
+/// minutes), with the spikes of any of `tenant_ids`, for the small
+/// preview in the tenant table: the base rate times the pattern's and the
+/// spikes' factors, by the model's own rules.
 pub fn load_preview(
     load: &LoadFile,
     clock: &ClockFile,
@@ -300,24 +371,15 @@ pub fn load_preview(
     tenant_ids: &[&str],
     points: usize,
 ) -> Vec<[f64; 2]> {
-    let duration = clock.duration.secs().unwrap_or(3600.0).clamp(1.0, 1e9);
+    let duration_secs = clock.duration.secs().unwrap_or(3600.0).clamp(1.0, 1e9);
     let pattern = lenient_pattern(&load.pattern);
-    let spikes: Vec<(f64, f64, f64)> = events
-        .iter()
-        .filter_map(|e| match e {
-            EventFile::Spike { tenant, at, duration, factor } if tenant_ids.contains(&tenant.as_str()) => {
-                let start = at.secs().ok()?;
-                Some((start, start + duration.secs().ok()?, *factor))
-            }
-            _ => None,
-        })
-        .collect();
+    let spikes = preview_spikes(events, tenant_ids, duration_secs);
     let n = points.max(2);
     (0..n)
         .map(|i| {
-            let t = duration * i as f64 / (n - 1) as f64;
-            let spike: f64 = spikes.iter().filter(|(s, e, _)| t >= *s && t < *e).map(|(_, _, f)| f).product();
-            [t / 60.0, load.rate.max(0.0) * pattern.factor_at(t, clock.start_hour) * spike]
+            let t = duration_secs * i as f64 / (n - 1) as f64;
+            let factor = pattern.factor_at(t, clock.start_hour) * spike_factor_at(&spikes, 0, t);
+            [t / 60.0, load.rate.max(0.0) * factor]
         })
         .collect()
 }
@@ -365,7 +427,7 @@ pub(crate) mod tests {
         let step = tick_step(750.0 / 150.0 * 30.0, is_round_step);
         assert_eq!(step, 200.0);
         let majors: Vec<f64> =
-            tick_marks(-20.0, 760.0, step).into_iter().filter(|(_, s)| *s == step).map(|(v, _)| v).collect();
+            tick_marks(-20.0, 760.0, step).into_iter().filter(|t| t.step == step).map(|t| t.value).collect();
         assert_eq!(majors, vec![0.0, 200.0, 400.0, 600.0]);
         assert_eq!(tick_marks(0.0, 100.0, 20.0).len(), 21, "quarters of a 2 × 10^k step");
         assert_eq!(tick_step(0.3, is_round_step), 0.5);
@@ -394,12 +456,13 @@ pub(crate) mod tests {
         let p = noisy_prepared();
         assert!(p.offered_shared, "common random numbers: same offered load in every design");
         let premium = p.report.tiers.iter().position(|t| t == "premium").unwrap_or(0);
-        assert_eq!(p.slo_for(&crate::app::Scope::All, None), Some(("premium".to_owned(), 150.0)));
-        assert_eq!(p.slo_for(&crate::app::Scope::Tier(premium), None).map(|s| s.1), Some(150.0));
-        assert_eq!(p.slo_for(&crate::app::Scope::Tenant, Some("smb-03")).map(|s| s.1), Some(300.0));
+        assert_eq!(p.slo_for(&crate::app::Scope::All, None), Some(Slo { tier: "premium".to_owned(), p99_ms: 150.0 }));
+        let ms = |slo: Option<Slo>| slo.map(|s| s.p99_ms);
+        assert_eq!(ms(p.slo_for(&crate::app::Scope::Tier(premium), None)), Some(150.0));
+        assert_eq!(ms(p.slo_for(&crate::app::Scope::Tenant, Some("smb-03"))), Some(300.0));
         assert_eq!(p.slo_for(&crate::app::Scope::Tenant, None), None);
-        assert_eq!(p.slo_for(&crate::app::Scope::EachTenant, Some("smb-03")).map(|s| s.1), Some(300.0));
-        assert_eq!(p.slo_for(&crate::app::Scope::EachTenant, None).map(|s| s.1), Some(150.0));
+        assert_eq!(ms(p.slo_for(&crate::app::Scope::EachTenant, Some("smb-03"))), Some(300.0));
+        assert_eq!(ms(p.slo_for(&crate::app::Scope::EachTenant, None)), Some(150.0));
         let pool = &p.designs[0];
         // Each line carries the report's per-second rates: summed over the
         // intervals they give the report's totals, and a line is "all zero"
@@ -407,25 +470,73 @@ pub(crate) mod tests {
         let design = &p.report.designs[0];
         let interval_secs = design.series.interval_secs;
         let count = |line: &BandLine| line.mean.iter().map(|q| q[1] * interval_secs).sum::<f64>();
-        for (line, total, flow) in [
-            (&pool.total.offered, design.totals.offered.mean, "offered"),
-            (&pool.total.throttled, design.totals.throttled.mean, "throttled"),
-            (&pool.total.served, design.totals.served.mean, "served"),
+        for (flow, total) in [
+            (Flow::Offered, design.totals.offered.mean),
+            (Flow::Throttled, design.totals.throttled.mean),
+            (Flow::Served, design.totals.served.mean),
         ] {
-            assert_eq!(line.mean.len(), design.series.t_secs.len(), "{flow}: one point per interval");
-            assert!((count(line) - total).abs() <= 1e-6 * total.max(1.0), "{flow}: {} vs {total}", count(line));
-            assert_eq!(line.is_all_zero(), total == 0.0, "{flow}");
+            let line = pool.total.line(flow);
+            assert_eq!(line.mean.len(), design.series.t_secs.len(), "{flow:?}: one point per interval");
+            assert!((count(line) - total).abs() <= 1e-6 * total.max(1.0), "{flow:?}: {} vs {total}", count(line));
+            assert_eq!(line.is_all_zero(), total == 0.0, "{flow:?}");
         }
-        assert!(!pool.total.offered.is_all_zero());
+        assert!(!pool.total.line(Flow::Offered).is_all_zero());
         assert_eq!(pool.tenants.len(), 17, "small scenarios follow every tenant");
         // The spike window is in minutes and the pool's p99 rises inside it.
-        let (_, start, end, spike) = p.events[0].clone();
+        let EventSpan { start_min: start, end_min: end, spike, .. } = p.events[0].clone();
         assert!(spike && (start - 20.0).abs() < 1e-9 && (end - 30.0).abs() < 1e-9);
         let p99_at = |lo: f64, hi: f64| {
             let v: Vec<f64> = pool.total.p99_ms.mean.iter().filter(|q| q[0] > lo && q[0] < hi).map(|q| q[1]).collect();
             v.iter().sum::<f64>() / v.len().max(1) as f64
         };
         assert!(p99_at(start, end) > 2.0 * p99_at(40.0, 60.0), "p99 rises during the spike in the pool");
+    }
+
+    #[test]
+    fn the_preview_reads_a_valid_pattern_as_the_resolver_does() {
+        use crate::units::DurationText;
+        let mut file =
+            scenario::parse_str(crate::bundled::DEFAULT.text, &Limits::default()).unwrap_or_else(|e| panic!("{e}"));
+        let patterns = [
+            PatternFile::Constant,
+            PatternFile::Diurnal { peak_hour: 14.0, amplitude: 0.4 },
+            PatternFile::Bursty { on: DurationText::new("30s"), off: DurationText::new("2m"), factor: 3.0 },
+            PatternFile::Ramp { to_factor: 2.5, over: DurationText::new("20m") },
+            PatternFile::Ramp { to_factor: 4.0, over: DurationText::new("0s") },
+        ];
+        for pattern in patterns {
+            let crate::scenario::file::TenantEntryFile::Tenant { load, .. } = &mut file.tenants[0] else {
+                panic!("the example starts with a tenant")
+            };
+            load.pattern = pattern.clone();
+            let resolved = scenario::resolve::resolve(&file, &Limits::default()).unwrap_or_else(|e| panic!("{e:?}"));
+            assert_eq!(lenient_pattern(&pattern), resolved.tenants[0].load.pattern, "{pattern:?}");
+        }
+        // While the user types: the resolver's own fallbacks.
+        let typing = PatternFile::Bursty { on: DurationText::new("3"), off: DurationText::new("x"), factor: -2.0 };
+        assert_eq!(lenient_pattern(&typing), Pattern::Bursty { on_secs: 3.0, off_secs: 1.0, factor: 0.0 });
+    }
+
+    #[test]
+    fn preview_spikes_end_with_the_run_and_multiply() {
+        use crate::units::DurationText;
+        let spike = |tenant: &str, at: &str, duration: &str, factor: f64| EventFile::Spike {
+            tenant: tenant.into(),
+            at: DurationText::new(at),
+            duration: DurationText::new(duration),
+            factor,
+        };
+        let events = [
+            spike("a", "10m", "1h", 3.0),
+            spike("b", "15m", "5m", 2.0),
+            spike("c", "0s", "1h", 5.0),
+            spike("a", "?", "1m", 9.0),
+        ];
+        let spikes = preview_spikes(&events, &["a", "b"], 1800.0);
+        assert_eq!(spikes.len(), 2, "c is another tenant's, the malformed one is left out");
+        assert_eq!(spikes[0].end_secs, 1800.0, "ends with the run");
+        assert_eq!(spike_factor_at(&spikes, 0, 16.0 * 60.0), 6.0, "overlapping spikes multiply");
+        assert_eq!(spike_factor_at(&spikes, 0, 1800.0), 1.0, "over at the run's end");
     }
 
     #[test]

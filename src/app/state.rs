@@ -275,7 +275,50 @@ impl TenantsimApp {
             Theme::Dark => egui::Theme::Dark,
             Theme::Light => egui::Theme::Light,
         });
-        let scale = if self.prefs.presenter { self.prefs.ui_scale.max(1.5) } else { self.prefs.ui_scale };
-        ctx.set_zoom_factor(scale);
+        ctx.set_zoom_factor(self.zoom(ctx));
+    }
+
+    /// Follows the window's height in presenter mode (called every frame;
+    /// changes the zoom only when it should change).
+    pub(super) fn follow_zoom(&self, ctx: &egui::Context) {
+        let zoom = self.zoom(ctx);
+        if (zoom - ctx.zoom_factor()).abs() > 0.005 {
+            ctx.set_zoom_factor(zoom);
+        }
+    }
+
+    /// The zoom for the window as it is: the user's, and in presenter mode
+    /// at least [`presenter_zoom`] of the window's unzoomed height.
+    fn zoom(&self, ctx: &egui::Context) -> f32 {
+        if self.prefs.presenter {
+            let unzoomed_height = ctx.content_rect().height() * ctx.zoom_factor();
+            self.prefs.ui_scale.max(presenter_zoom(unzoomed_height))
+        } else {
+            self.prefs.ui_scale
+        }
+    }
+}
+
+/// Points presenter mode keeps in the window's height at least: enough
+/// for the comparison's headline rows above a readable timeline.
+const PRESENTER_MIN_HEIGHT: f32 = 560.0;
+
+/// Presenter mode's zoom for a window `unzoomed_height` points high: 1.5,
+/// less on a short window so that 560 points remain
+/// (a 1280 × 720 projector gets about 1.29), never below 1.
+pub fn presenter_zoom(unzoomed_height: f32) -> f32 {
+    (unzoomed_height / PRESENTER_MIN_HEIGHT).clamp(1.0, 1.5)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::presenter_zoom;
+
+    #[test]
+    fn presenter_mode_zooms_less_on_a_short_window() {
+        assert_eq!(presenter_zoom(1000.0), 1.5, "a 1600 × 1000 window: the full zoom");
+        let zoom = presenter_zoom(720.0);
+        assert!((zoom - 720.0 / 560.0).abs() < 1e-6, "a 1280 × 720 projector keeps 560 points: {zoom}");
+        assert_eq!(presenter_zoom(400.0), 1.0, "never smaller than the user's");
     }
 }

@@ -51,6 +51,9 @@ pub struct CompareView {
     pub sort_row: Option<String>,
     /// Largest figure first.
     pub descending: bool,
+    /// Every row shown, even where only the main or headline rows fit
+    /// (the panel scrolls).
+    pub all_rows: bool,
 }
 
 /// What the user is looking at in one document (reset when another is

@@ -1,42 +1,35 @@
 //! The comparison: every design side by side, one column each, with the
-//! best figure of each row starred. Figures come ready-made from
-//! [`crate::app::plot_data::compare`]; this file only lays them out. When
-//! the panel is wide enough the rows split into two tables (money on the
-//! left, service and noisy neighbours on the right), and when it is too
-//! short for every row (presenter mode) only the headline rows are shown,
-//! so that a projector shows the story without scrolling.
+//! best figure of each row starred, and (when the scenario has spikes) a
+//! "during the spike" block: each tier's latency and losses inside other
+//! tenants' spike windows against the rest of the run. Figures come
+//! ready-made from [`crate::app::plot_data::compare`]; this file only lays
+//! them out. When the panel is wide enough the rows split into two tables
+//! at the section boundary that evens their heights, and when it is too
+//! short for every row (presenter mode, small windows) only the main or
+//! the headline rows are shown, so that a projector shows the story
+//! without scrolling; the user can ask for every row. Which rows, font
+//! and split fit is worked out in its `fit` module.
 
 use egui::{Align, Color32, FontId, Layout, RichText};
 
-use crate::app::panels::style;
-use crate::app::plot_data::compare::{Better, CompareRow, SECTIONS, best_first_descending, design_order};
-use crate::app::{Command, CompareView, Prepared, ViewState};
+mod fit;
 
-/// Font sizes tried, largest first, when fitting two tables side by side.
-const SIZES: [f32; 3] = [16.0, 14.0, 12.5];
-/// Gap between columns.
-const COLUMN_GAP: f32 = 18.0;
-/// Gap between the two tables.
-const TABLE_GAP: f32 = 36.0;
+pub use fit::headline_height;
+use fit::{CAPTION_HEIGHT_ID, COLUMN_GAP, ROW_GAP, TABLE_GAP, TITLE_HEIGHT, fit, fit_width, label_text, split};
 
-/// How the rows are laid out this frame.
-struct Fit {
-    /// Rows shown have at most this priority.
-    max_priority: u8,
-    /// Font size.
-    size: f32,
-    /// Two tables side by side.
-    two_up: bool,
-}
+use crate::app::panels::{form, style};
+use crate::app::plot_data::compare::{CompareRow, DURING_THE_SPIKE, best_first_descending, design_order};
+use crate::app::{Command, CompareView, Prepared};
 
-/// Draws the comparison. `presenter` picks the projector palette for the
-/// design headers, the same one the timelines use. Clicking a row's label
-/// orders the design columns by that row (best first; again to reverse),
-/// kept in `view.compare`.
+/// Draws the comparison of `prepared` with `view`'s design order and row
+/// choice. `presenter` picks the projector palette for the design
+/// headers, the same one the timelines use. Clicking a row's label orders
+/// the design columns by that row (best first; again to reverse);
+/// clicking who hurt whom selects the culprit (a command).
 pub fn compare_ui(
     ui: &mut egui::Ui,
     prepared: &Prepared,
-    view: &mut ViewState,
+    view: &mut CompareView,
     presenter: bool,
     commands: &mut Vec<Command>,
 ) {
@@ -45,39 +38,50 @@ pub fn compare_ui(
         ui.label("The scenario has no designs to compare.");
         return;
     }
-    let all_id = ui.scope_id().with("compare_all_rows");
-    let mut all_rows: bool = ui.data(|d| d.get_temp(all_id)).unwrap_or(false);
-    let fit = fit(ui, prepared, ui.available_width(), ui.available_height() - 2.0 * TITLE_HEIGHT);
-    caption_ui(ui, prepared, &fit, &mut all_rows, &mut view.compare);
-    ui.data_mut(|d| d.insert_temp(all_id, all_rows));
+    // The caption wraps on narrow panels: fit the rows under last frame's
+    // caption, and lay the frame out again if it changed height.
+    let caption_id = egui::Id::unique(CAPTION_HEIGHT_ID);
+    let caption_height: f32 = ui.data(|d| d.get_temp(caption_id)).unwrap_or(2.0 * TITLE_HEIGHT);
+    let width = ui.available_width();
+    let height = ui.available_height() - caption_height - 4.0;
+    let fitted = fit(ui, prepared, width, height);
+    let top = ui.cursor().top();
+    caption_ui(ui, prepared, fitted.max_priority < 2, view);
+    let drawn = ui.cursor().top() - top;
+    if (drawn - caption_height).abs() > 1.0 {
+        ui.data_mut(|d| d.insert_temp(caption_id, drawn));
+        ui.ctx().request_discard("the comparison's caption changed height");
+    }
     ui.add_space(4.0);
-    let fit = if all_rows { Fit { max_priority: 2, ..fit } } else { fit };
+    let fit = if view.all_rows { fit_width(ui, prepared, width) } else { fitted };
     let rows: Vec<&CompareRow> = prepared.compare.iter().filter(|r| r.priority <= fit.max_priority).collect();
-    let sort = &mut view.compare;
-    let order = design_order(&prepared.compare, report.designs.len(), sort.sort_row.as_deref(), sort.descending);
+    let order = design_order(&prepared.compare, report.designs.len(), view.sort_row.as_deref(), view.descending);
     let table = Table { prepared, order: &order, size: fit.size, presenter, sections: fit.max_priority > 0 };
     egui::ScrollArea::vertical().auto_shrink([false, true]).show(ui, |ui| {
         if fit.two_up {
             let (left, right) = split(&rows);
             ui.horizontal_top(|ui| {
-                table_ui(ui, "compare_left", &table, &left, true, sort, commands);
+                table_ui(ui, "compare_left", &table, &left, true, view, commands);
                 ui.add_space(TABLE_GAP);
-                table_ui(ui, "compare_right", &table, &right, false, sort, commands);
+                table_ui(ui, "compare_right", &table, &right, false, view, commands);
             });
         } else {
-            egui::ScrollArea::horizontal().show(ui, |ui| {
-                table_ui(ui, "compare_all", &table, &rows, true, sort, commands);
+            // Too narrow even for one table at the smallest size: scroll
+            // sideways, with a bar that shows there is more.
+            form::wide_table_ui(ui, "compare_all_h", |ui| {
+                table_ui(ui, "compare_all", &table, &rows, true, view, commands);
             });
         }
     });
 }
 
 /// The line above the tables: what the figures are, the star, the rows
-/// toggle and, when the designs are sorted, by what (with a way back).
-fn caption_ui(ui: &mut egui::Ui, prepared: &Prepared, fit: &Fit, all_rows: &mut bool, sort: &mut CompareView) {
+/// toggle (when not every row fits, `cropped`) and, when the designs are
+/// sorted, by what (with a way back).
+fn caption_ui(ui: &mut egui::Ui, prepared: &Prepared, cropped: bool, view: &mut CompareView) {
     let report = &prepared.report;
     let caption = if report.replications > 1 {
-        format!("Mean of {} replications, ± 95 % confidence interval where it matters ·", report.replications)
+        format!("Mean of {} replications (± 95 % CI where it matters) ·", report.replications)
     } else {
         "One replication (no confidence intervals) ·".to_owned()
     };
@@ -85,24 +89,24 @@ fn caption_ui(ui: &mut egui::Ui, prepared: &Prepared, fit: &Fit, all_rows: &mut 
         ui.label(RichText::new(caption).weak());
         star_ui(ui, 13.0, style::GOOD, "star".to_owned());
         ui.label(RichText::new("best of the row · hover a figure for how it is computed").weak());
-        if fit.max_priority < 2 || *all_rows {
-            let (text, tip) = if *all_rows {
+        if cropped || view.all_rows {
+            let (text, tip) = if view.all_rows {
                 ("Headline rows", "Show only the rows that fit without scrolling")
             } else {
-                ("Show all rows", "Only the headline rows fit here; show every row, scrolling if needed")
+                ("Show all rows", "Not every row fits here; show every row, scrolling if needed")
             };
             if ui.small_button(text).on_hover_text(tip).clicked() {
-                *all_rows = !*all_rows;
+                view.all_rows = !view.all_rows;
             }
         }
-        match &sort.sort_row {
+        match &view.sort_row {
             Some(key) => {
-                let direction = if sort.descending { "largest" } else { "smallest" };
+                let direction = if view.descending { "largest" } else { "smallest" };
                 let label = prepared.compare.iter().find(|r| r.key == *key).map_or(key.as_str(), |r| r.label.as_str());
                 ui.label(RichText::new(format!("· designs by {label}, {direction} first")).weak());
                 let tip = "Put the designs back in the scenario's order";
                 if ui.small_button("Scenario order").on_hover_text(tip).clicked() {
-                    sort.sort_row = None;
+                    view.sort_row = None;
                 }
             }
             None => {
@@ -122,89 +126,6 @@ struct Table<'a> {
     presenter: bool,
     /// Section headings shown.
     sections: bool,
-}
-
-/// Height of the caption row (and a little room).
-const TITLE_HEIGHT: f32 = 20.0;
-
-/// Money on the left, service and noisy neighbours on the right.
-fn split<'r>(rows: &[&'r CompareRow]) -> (Vec<&'r CompareRow>, Vec<&'r CompareRow>) {
-    rows.iter().partition(|r| r.section == SECTIONS[0] || r.section == SECTIONS[1])
-}
-
-/// The most rows at the largest font that fit `width` × `height`: all
-/// rows if possible, else the main ones, else the headline ones.
-fn fit(ui: &egui::Ui, prepared: &Prepared, width: f32, height: f32) -> Fit {
-    for max_priority in [2, 1, 0] {
-        let rows: Vec<&CompareRow> = prepared.compare.iter().filter(|r| r.priority <= max_priority).collect();
-        let sections = max_priority > 0;
-        let (left, right) = split(&rows);
-        for size in SIZES {
-            let two_wide = table_width(ui, prepared, &left, size) + table_width(ui, prepared, &right, size) + TABLE_GAP;
-            let two_high = table_height(ui, &left, size, sections).max(table_height(ui, &right, size, sections));
-            if two_wide <= width && two_high <= height {
-                return Fit { max_priority, size, two_up: true };
-            }
-        }
-        for size in SIZES {
-            if table_width(ui, prepared, &rows, size) <= width && table_height(ui, &rows, size, sections) <= height {
-                return Fit { max_priority, size, two_up: false };
-            }
-        }
-    }
-    Fit { max_priority: 0, size: SIZES[2], two_up: false }
-}
-
-/// Height a table of `rows` needs at font `size`.
-fn table_height(ui: &egui::Ui, rows: &[&CompareRow], size: f32, sections: bool) -> f32 {
-    let line = |size: f32| ui.fonts_mut(|f| f.row_height(&FontId::proportional(size))) + ROW_GAP;
-    let mut headings = 0;
-    let mut last = "";
-    for row in rows {
-        if row.section != last {
-            headings += 1;
-            last = row.section;
-        }
-    }
-    let headings = if sections { headings as f32 * line(size - 3.0) } else { 0.0 };
-    line(size + 2.0) + rows.len() as f32 * line(size) + headings + 8.0
-}
-
-/// Vertical gap between rows.
-const ROW_GAP: f32 = 5.0;
-
-fn text_width(ui: &egui::Ui, text: &str, size: f32) -> f32 {
-    ui.fonts_mut(|f| f.layout_no_wrap(text.to_owned(), FontId::proportional(size), Color32::WHITE).size().x)
-}
-
-/// Width a table of `rows` needs at font `size`.
-fn table_width(ui: &egui::Ui, prepared: &Prepared, rows: &[&CompareRow], size: f32) -> f32 {
-    // Room for the sort marker, whichever row carries it.
-    let marker = (size * 0.6).round() + ui.spacing().item_spacing.x;
-    let label = rows.iter().map(|r| text_width(ui, &label_text(r), size)).fold(0.0, f32::max) + marker;
-    let columns: f32 = prepared
-        .report
-        .designs
-        .iter()
-        .enumerate()
-        .map(|(d, design)| {
-            let header = text_width(ui, &design.name, size + 2.0);
-            rows.iter().map(|r| cell_width(ui, r, d, size)).fold(header, f32::max) + COLUMN_GAP
-        })
-        .sum();
-    label + COLUMN_GAP + columns
-}
-
-fn label_text(row: &CompareRow) -> String {
-    if row.indent { format!("    {}", row.label) } else { row.label.clone() }
-}
-
-/// A cell's width: its text, plus the star when it is the best.
-fn cell_width(ui: &egui::Ui, row: &CompareRow, design: usize, size: f32) -> f32 {
-    row.cells.get(design).map_or(0.0, |c| {
-        let star = if c.best { size + ui.spacing().item_spacing.x } else { 0.0 };
-        text_width(ui, &c.text, size) + star
-    })
 }
 
 /// A filled five-pointed star (no font has one built in), named for
@@ -239,7 +160,7 @@ fn table_ui(
     table: &Table<'_>,
     rows: &[&CompareRow],
     named_headers: bool,
-    sort: &mut CompareView,
+    view: &mut CompareView,
     commands: &mut Vec<Command>,
 ) {
     let designs = &table.prepared.report.designs;
@@ -271,7 +192,7 @@ fn table_ui(
                     ui.label(RichText::new(section.to_uppercase()).size(size - 3.0).strong().weak());
                     ui.end_row();
                 }
-                row_label_ui(ui, row, size, sort);
+                row_label_ui(ui, row, size, view);
                 row_ui(ui, table, row, commands);
                 ui.end_row();
             }
@@ -324,21 +245,23 @@ fn sort_marker_ui(ui: &mut egui::Ui, size: f32, descending: bool) {
 fn row_ui(ui: &mut egui::Ui, table: &Table<'_>, row: &CompareRow, commands: &mut Vec<Command>) {
     let designs = &table.prepared.report.designs;
     let size = table.size;
-    let money_row = row.label.starts_with("Margin");
+    let money_row = row.key.starts_with("margin");
+    let blame_row = row.key == "blame";
     for &d in table.order {
         let (Some(cell), Some(design)) = (row.cells.get(d), designs.get(d)) else {
             ui.label("");
             continue;
         };
         ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
-            let mut text = RichText::new(&cell.text).size(size);
-            if cell.best {
-                text = text.strong().color(style::GOOD);
+            let color = if cell.best {
+                style::GOOD
             } else if money_row && cell.mean < 0.0 {
-                text = text.color(style::BAD);
-            }
-            let clickable = row.better == Better::Neither && row.section == SECTIONS[3] && cell.mean > 0.0;
-            let label = egui::Label::new(text).selectable(false);
+                style::BAD
+            } else {
+                ui.visuals().text_color()
+            };
+            let clickable = blame_row && cell.mean > 0.0;
+            let label = egui::Label::new(cell_text(ui, row, &cell.text, size, color)).selectable(false);
             let response = if clickable { ui.add(label.sense(egui::Sense::click())) } else { ui.add(label) };
             let response = response.on_hover_text(&cell.tooltip);
             if clickable && response.clicked() {
@@ -353,6 +276,21 @@ fn row_ui(ui: &mut egui::Ui, table: &Table<'_>, row: &CompareRow, commands: &mut
     }
 }
 
+/// A cell's text in `color`; in the "during the spike" block the value
+/// outside the windows (after ` / `) is weak, so the value inside them
+/// reads first.
+fn cell_text(ui: &egui::Ui, row: &CompareRow, text: &str, size: f32, color: Color32) -> egui::WidgetText {
+    let font = FontId::proportional(size);
+    let split = if row.section == DURING_THE_SPIKE { text.split_once(" / ") } else { None };
+    let Some((inside, outside)) = split else {
+        return RichText::new(text).size(size).color(color).into();
+    };
+    let mut job = egui::text::LayoutJob::default();
+    job.append(inside, 0.0, egui::TextFormat::simple(font.clone(), color));
+    job.append(&format!(" / {outside}"), 0.0, egui::TextFormat::simple(font, ui.visuals().weak_text_color()));
+    job.into()
+}
+
 #[cfg(test)]
 mod tests {
     use egui_kittest::Harness;
@@ -361,14 +299,14 @@ mod tests {
     use super::*;
     use crate::app::plot_data::tests::noisy_prepared;
 
-    type State = (Prepared, ViewState, Vec<Command>);
+    type State = (Prepared, CompareView, Vec<Command>);
 
     fn harness(width: f32) -> Harness<'static, State> {
         harness_presenter(width, false)
     }
 
     fn harness_presenter(width: f32, presenter: bool) -> Harness<'static, State> {
-        let state = (noisy_prepared(), ViewState::default(), Vec::new());
+        let state = (noisy_prepared(), CompareView::default(), Vec::new());
         Harness::builder()
             .with_size(egui::vec2(width, 700.0))
             .with_context_setup(style::install_fonts)
@@ -432,7 +370,7 @@ mod tests {
 
     #[test]
     fn a_short_panel_keeps_the_headline_rows() {
-        let state = (noisy_prepared(), ViewState::default(), Vec::new());
+        let state = (noisy_prepared(), CompareView::default(), Vec::new());
         let mut harness = Harness::builder()
             .with_size(egui::vec2(700.0, 280.0))
             .with_context_setup(style::install_fonts)
@@ -473,7 +411,7 @@ mod tests {
         harness.run_steps(3);
         assert_eq!(header_order(&harness), cheapest_first, "lower is better: cheapest first");
         assert!(harness.query_by_label("sorted smallest first").is_some());
-        assert_eq!(harness.state().1.compare.sort_row.as_deref(), Some("cost"));
+        assert_eq!(harness.state().1.sort_row.as_deref(), Some("cost"));
         // The star follows its design.
         let star = format!("best Total cost / month: {}", cheapest_first[0]);
         assert!(harness.query_by_label(&star).is_some(), "{star}");
@@ -487,7 +425,7 @@ mod tests {
         harness.get_by_label("Scenario order").click();
         harness.run_steps(3);
         assert_eq!(header_order(&harness), ["pool", "silo", "bridge"]);
-        assert_eq!(harness.state().1.compare.sort_row, None);
+        assert_eq!(harness.state().1.sort_row, None);
     }
 
     #[test]
@@ -496,7 +434,7 @@ mod tests {
         harness.run_steps(3);
         harness.get_by_label("Margin / month").click();
         harness.run_steps(3);
-        assert!(harness.state().1.compare.descending, "largest margin first");
+        assert!(harness.state().1.descending, "largest margin first");
         let report = &harness.state().0.report;
         let best = report
             .designs
@@ -504,6 +442,52 @@ mod tests {
             .max_by(|a, b| a.totals.margin_usd_per_month.mean.total_cmp(&b.totals.margin_usd_per_month.mean))
             .map(|d| d.name.clone());
         assert_eq!(header_order(&harness).first(), best.as_ref());
+    }
+
+    #[test]
+    fn the_spike_block_shows_in_and_out_per_tier_and_stars_the_best() {
+        let mut harness = harness(1400.0);
+        harness.run_steps(3);
+        assert!(harness.query_by_label("DURING THE SPIKE (IN / OUT)").is_some(), "the block's heading");
+        assert!(harness.query_by_label("p99 premium").is_some());
+        let row = harness.state().0.compare.iter().find(|r| r.key == "window_p99.premium").cloned();
+        let row = row.unwrap_or_else(|| panic!("the p99 premium row"));
+        for cell in &row.cells {
+            // Painted as one label of two parts: the value in, then out.
+            assert!(harness.query_all_by_label(&cell.text).count() >= 1, "{} is shown", cell.text);
+        }
+        let designs: Vec<String> = harness.state().0.report.designs.iter().map(|d| d.name.clone()).collect();
+        for (cell, design) in row.cells.iter().zip(&designs) {
+            let star = format!("best p99 premium: {design}");
+            assert_eq!(harness.query_by_label(&star).is_some(), cell.best, "{star}");
+        }
+        // Ordering the designs by a row of the block works as by any row.
+        harness.get_by_label("p99 premium").click();
+        harness.run_steps(3);
+        assert_eq!(harness.state().1.sort_row.as_deref(), Some("window_p99.premium"));
+        let best = row.cells.iter().position(|c| c.best).map(|d| designs[d].clone());
+        assert_eq!(header_order(&harness).first(), best.as_ref(), "best (lowest) first");
+    }
+
+    #[test]
+    fn every_row_on_request_and_back() {
+        let mut harness = Harness::builder()
+            .with_size(egui::vec2(640.0, 420.0))
+            .with_context_setup(style::install_fonts)
+            .build_ui_state(
+                |ui, (p, view, cmds): &mut State| compare_ui(ui, p, view, false, cmds),
+                (noisy_prepared(), CompareView::default(), Vec::new()),
+            );
+        harness.run_steps(3);
+        assert!(harness.query_by_label("p99 premium").is_none(), "only the headline rows fit");
+        harness.get_by_label("Show all rows").click();
+        harness.run_steps(3);
+        assert!(harness.state().1.all_rows, "kept in the document's view");
+        assert!(harness.query_by_label("p99 premium").is_some());
+        assert!(harness.query_by_label("Mean latency basic").is_some(), "details too");
+        harness.get_by_label("Headline rows").click();
+        harness.run_steps(3);
+        assert!(harness.query_by_label("p99 premium").is_none());
     }
 
     #[test]

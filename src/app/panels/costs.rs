@@ -186,7 +186,8 @@ fn design_costs_ui(
 ) {
     let design = &prepared.report.designs[d];
     let bars = &prepared.costs;
-    ui.horizontal(|ui| {
+    // Wraps in a narrow column rather than widening it past the panel.
+    ui.horizontal_wrapped(|ui| {
         ui.label(RichText::new(&design.name).strong().size(16.0).color(style::design_color(d, presenter)));
         ui.label(format!("{} / month", usd(design.totals.cost_usd_per_month.mean)));
     });
@@ -197,11 +198,8 @@ fn design_costs_ui(
     } else {
         bars.order.iter().map(|&i| design.tenants.get(i).map_or_else(String::new, |t| t.id.clone())).collect()
     };
-    let groups = if aggregate {
-        Vec::new()
-    } else {
-        bars.tiers.iter().filter(|g| g.first <= g.last).map(|g| (g.name.clone(), g.first, g.last)).collect()
-    };
+    let groups =
+        if aggregate { Vec::new() } else { bars.tiers.iter().filter(|g| g.first <= g.last).cloned().collect() };
     let x_label = if aggregate { "tiers (mean tenant)" } else { "tenants, by tier" };
     let plot = usd_bar_plot(("cost_bars", d), height, plot_axis::tick_spacing_points(ui), x_label, names, groups, 0.6)
         .include_y(bars.y_top_usd);
@@ -214,7 +212,7 @@ fn design_costs_ui(
         (plot_ui.pointer_coordinate(), plot_ui.response().clicked())
     });
     let (pointer, clicked) = response.inner;
-    let Some((slot, layer)) = pointer.and_then(|p| bar_at(prepared, d, p)) else { return };
+    let Some(BarPart { slot, layer }) = pointer.and_then(|p| bar_at(prepared, d, p)) else { return };
     let plot_response = response.response.on_hover_ui_at_pointer(|ui| bar_tooltip_ui(ui, prepared, d, slot, layer));
     if clicked
         && !aggregate
@@ -232,9 +230,17 @@ fn slot_tenant(prepared: &Prepared, d: usize, slot: usize) -> Option<String> {
     design.tenants.get(*prepared.costs.order.get(slot)?).map(|t| t.id.clone())
 }
 
-/// The bar (slot) under `point` in design `d`'s plot, and the layer of
-/// its stack there (`None` just above a short bar).
-fn bar_at(prepared: &Prepared, d: usize, point: PlotPoint) -> Option<(usize, Option<usize>)> {
+/// A point on a cost bar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct BarPart {
+    /// The bar's slot.
+    slot: usize,
+    /// The layer of its stack there (`None` just above a short bar).
+    layer: Option<usize>,
+}
+
+/// The part of a bar under `point` in design `d`'s plot.
+fn bar_at(prepared: &Prepared, d: usize, point: PlotPoint) -> Option<BarPart> {
     let bars = &prepared.costs;
     let costs = bars.designs.get(d)?;
     let half = if bars.aggregate { AGGREGATE_WIDTH / 2.0 } else { BAR_WIDTH / 2.0 };
@@ -255,7 +261,7 @@ fn bar_at(prepared: &Prepared, d: usize, point: PlotPoint) -> Option<(usize, Opt
         top += v;
         point.y <= top
     });
-    Some((slot, layer))
+    Some(BarPart { slot, layer })
 }
 
 /// What a bar is made of, with the hovered layer in bold.
@@ -265,7 +271,10 @@ fn bar_tooltip_ui(ui: &mut egui::Ui, prepared: &Prepared, d: usize, slot: usize,
     let costs = &bars.designs[d];
     let (title, layers, total, price, footer) = if bars.aggregate {
         let (Some(group), Some(tier)) = (bars.tiers.get(slot), costs.tiers.get(slot)) else { return };
-        let worst = tier.worst.as_ref().map_or_else(String::new, |(id, c)| format!("most expensive: {id} {}", usd(*c)));
+        let worst = tier
+            .worst
+            .as_ref()
+            .map_or_else(String::new, |w| format!("most expensive: {} {}", w.id, usd(w.usd_per_month)));
         let title = format!("{} · {} tenants · mean tenant · {}", group.name, tier.tenants, design.name);
         (title, tier.mean_by_layer_usd, tier.mean_usd, group.price_usd_per_month, worst)
     } else {
@@ -378,7 +387,8 @@ fn price_lines(plot_ui: &mut egui_plot::PlotUi<'_>, bars: &CostBars, overhang: f
 }
 
 /// A tier's price as a dashed line from `left` to `right`; a price above
-/// the axis top is drawn at the top with its value and an arrow.
+/// the axis top is drawn at the top with its value and an arrow (without
+/// the tier's name when the plot is too narrow for it).
 fn price_marker(
     plot_ui: &mut egui_plot::PlotUi<'_>,
     group: &TierSlots,
@@ -394,7 +404,12 @@ fn price_marker(
     let line = Line::new(name.clone(), vec![[left, y], [right, y]]).color(color).width(2.5);
     plot_ui.line(line.style(LineStyle::Dashed { length: 8.0 }));
     if above {
-        let text = RichText::new(format!("{} price {} ↑", group.name, usd(price))).color(color).size(13.0);
+        let font = egui::FontId::proportional(13.0);
+        let long = format!("{} price {} ↑", group.name, usd(price));
+        let long_width = plot_ui.ctx().fonts_mut(|f| f.layout_no_wrap(long.clone(), font, color).size().x);
+        let room = plot_ui.screen_from_plot(PlotPoint::new(right, y)).x - plot_ui.transform().frame().left();
+        let text = if long_width <= room { long } else { format!("{} ↑", usd(price)) };
+        let text = RichText::new(text).color(color).size(13.0);
         plot_ui.text(Text::new(name, PlotPoint::new(right, y), text).anchor(Align2::RIGHT_TOP));
     }
 }
@@ -458,7 +473,7 @@ mod tests {
         let design = &p.report.designs[0];
         let slot = p.costs.order.iter().position(|&i| design.tenants[i].id == "globex").unwrap_or(0);
         let on_bar = PlotPoint::new(slot as f64 + 0.1, 0.5);
-        let (found, layer) = bar_at(&p, 0, on_bar).unwrap_or((usize::MAX, None));
+        let BarPart { slot: found, layer } = bar_at(&p, 0, on_bar).unwrap_or(BarPart { slot: usize::MAX, layer: None });
         assert_eq!(slot_tenant(&p, 0, found).as_deref(), Some("globex"));
         assert_eq!(layer, Some(0), "the bottom of the stack is the gateway");
         let between = PlotPoint::new(slot as f64 + 0.5, 1.0);

@@ -43,8 +43,17 @@ pub(crate) struct Names {
     pub tiers: Vec<String>,
     /// Design names.
     pub designs: Vec<String>,
-    /// Spike events: position in `events` and a short description.
-    pub spikes: Vec<(usize, String)>,
+    /// Spike events, in file order.
+    pub spikes: Vec<SpikeName>,
+}
+
+/// A spike event as the lesson form names it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct SpikeName {
+    /// Position in the file's `events`.
+    pub index: usize,
+    /// A short description: `#0: smb-00 ×20 at 20m`.
+    pub text: String,
 }
 
 impl Names {
@@ -65,7 +74,7 @@ impl Names {
             .enumerate()
             .filter_map(|(i, e)| match e {
                 EventFile::Spike { tenant, at, factor, .. } => {
-                    Some((i, format!("#{i}: {tenant} ×{factor} at {}", at.text())))
+                    Some(SpikeName { index: i, text: format!("#{i}: {tenant} ×{factor} at {}", at.text()) })
                 }
                 EventFile::CapacityLoss { .. } => None,
             })

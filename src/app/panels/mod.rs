@@ -10,6 +10,7 @@ pub mod designs_editor;
 pub mod events_editor;
 pub mod form;
 pub mod layers_editor;
+pub mod layout;
 pub mod lesson;
 pub mod lesson_editor;
 pub mod menu_bar;
@@ -56,20 +57,27 @@ pub fn draw(ui: &mut egui::Ui, screen: Screen<'_>, commands: &mut Vec<Command>) 
     egui::Panel::top("menu_bar").show(ui, |ui| menu_bar::menu_bar_ui(ui, doc, prefs, window.results_tab, commands));
     egui::Panel::top("toolbar").show(ui, |ui| toolbar::toolbar_ui(ui, doc, run, commands));
     egui::Panel::bottom("status_bar").show(ui, |ui| status_bar::status_bar_ui(ui, doc, status, frames));
-    if let Some(lesson) = &doc.file.lesson
-        && !doc.view.hide_lesson
-    {
-        let width = if prefs.presenter { 420.0 } else { 340.0 };
-        egui::Panel::right("lesson").resizable(true).default_size(width).min_size(240.0).show(ui, |ui| {
+    let shows_lesson = doc.file.lesson.is_some() && !doc.view.hide_lesson;
+    let window_width = ui.available_rect_before_wrap().width();
+    let widths = layout::side_widths(window_width, prefs.editor_width, shows_lesson, prefs.presenter);
+    if let Some(lesson) = doc.file.lesson.as_ref().filter(|_| shows_lesson) {
+        layout::follow_width(ui, "lesson", widths.lesson);
+        let panel = egui::Panel::right("lesson").resizable(true).default_size(widths.lesson);
+        panel.size_range(layout::MIN_LESSON_WIDTH..=widths.lesson.max(window_width * 0.5)).show(ui, |ui| {
             let results = doc.results.latest.as_deref();
             lesson::lesson_ui(ui, lesson, results, &doc.view.tried, doc.bundled.is_some(), commands);
         });
     }
     if !prefs.presenter {
-        let panel = egui::Panel::left("editor").resizable(true).default_size(prefs.editor_width).min_size(320.0);
-        let response = panel.show(ui, |ui| editor_ui(ui, doc, &mut window.editor_tab, commands));
+        layout::follow_width(ui, "editor", widths.editor);
+        let most = (window_width - widths.lesson - layout::MIN_RESULTS_WIDTH).max(widths.editor);
+        let panel = egui::Panel::left("editor").resizable(true).default_size(widths.editor);
+        let response = panel
+            .size_range(layout::MIN_EDITOR_WIDTH..=most)
+            .show(ui, |ui| editor_ui(ui, doc, &mut window.editor_tab, commands));
+        // Only a drag makes it another width: that is the user's new width.
         let width = response.response.rect.width();
-        if (width - prefs.editor_width).abs() > 0.5 {
+        if (width - widths.editor).abs() > 0.5 {
             commands.push(Command::SetEditorWidth(width));
         }
     }
@@ -192,7 +200,7 @@ fn results_ui(
     let view = &mut doc.view;
     let selected = view.selected_tenant.as_deref();
     match *results_tab {
-        ResultsTab::Compare => compare::compare_ui(ui, &prepared, view, false, commands),
+        ResultsTab::Compare => compare::compare_ui(ui, &prepared, &mut view.compare, false, commands),
         ResultsTab::Timelines => timelines::timelines_ui(ui, &prepared, &mut view.timeline, selected, false),
         ResultsTab::Costs => costs::costs_ui(ui, &prepared, &mut view.cost_design, selected, false, commands),
         ResultsTab::Tenants => tenants_table::tenants_table_ui(ui, &prepared, &mut view.table, selected, commands),
@@ -207,9 +215,12 @@ fn presenter_ui(ui: &mut egui::Ui, doc: &mut Document, run: RunStatus, commands:
         }
         return;
     };
+    // The comparison's headline rows above the timeline: about half the
+    // height, more on a short window when they need it.
     let height = ui.available_height();
-    ui.allocate_ui(egui::vec2(ui.available_width(), height * 0.48), |ui| {
-        compare::compare_ui(ui, &prepared, &mut doc.view, true, commands);
+    let compare_height = compare::headline_height(ui, &prepared).clamp(height * 0.48, height * 0.62);
+    ui.allocate_ui(egui::vec2(ui.available_width(), compare_height), |ui| {
+        compare::compare_ui(ui, &prepared, &mut doc.view.compare, true, commands);
     });
     ui.separator();
     let view = &mut doc.view;

@@ -7,8 +7,8 @@
 use egui::{Align2, Color32, FontId, Rect, RichText, Sense, Stroke, pos2, vec2};
 
 use crate::app::panels::style;
-use crate::app::plot_data::compare::{thousands, usd};
-use crate::app::plot_data::table::{COLUMNS, Column, TableQuery, shown_columns, table_rows};
+use crate::app::plot_data::compare::{Unit, thousands, usd};
+use crate::app::plot_data::table::{COLUMNS, Column, TableQuery, in_spike_windows, shown_columns, table_rows};
 use crate::app::{Command, Prepared, TableView};
 use crate::report::{Estimate, TenantReport};
 
@@ -27,7 +27,8 @@ fn column_width(column: Column, id_chars: usize) -> f32 {
         Column::ThrottledAccount | Column::Dropped | Column::DroppedPartition => 74.0,
         Column::DroppedTimeout => 68.0,
         Column::P50 => 76.0,
-        Column::P99 => 104.0,
+        Column::P99 | Column::SpikeP99 => 104.0,
+        Column::SpikeUnserved => 84.0,
         Column::SloMet => 68.0,
         Column::Cost | Column::Revenue => 92.0,
         Column::Margin => 100.0,
@@ -66,12 +67,10 @@ pub fn tenants_table_ui(
     let widths: Vec<(usize, f32)> = columns.iter().map(|&c| (c, column_width(COLUMNS[c], id_chars))).collect();
     let row_height = ui.fonts_mut(|f| f.row_height(&FontId::proportional(FONT_SIZE))) + 8.0;
     let scroll_to = scroll_target(ui, &rows, design, selected, row_height);
-    let overflow = widths.iter().map(|(_, w)| w).sum::<f32>() > ui.available_width();
-    if overflow {
-        ui.label(
-            RichText::new("Scroll sideways (Shift+wheel or the bar below) for more columns: cost, margin, impact")
-                .weak(),
-        );
+    let beyond = beyond_the_edge(&widths, ui.available_width());
+    if !beyond.is_empty() {
+        let text = format!("Scroll sideways (Shift+wheel or the bar below) for more columns: {}", beyond.join(", "));
+        ui.label(RichText::new(text).weak());
     }
     // Solid bars: a floating one is invisible until hovered, and the
     // columns past the edge would go unnoticed.
@@ -102,6 +101,25 @@ pub fn tenants_table_ui(
             ui.label(RichText::new("No tenant matches the filter.").weak());
         }
     });
+}
+
+/// Titles of the columns mostly past `width`, the ones to scroll to (the
+/// first five, then an ellipsis).
+fn beyond_the_edge(widths: &[(usize, f32)], width: f32) -> Vec<&'static str> {
+    let mut left = 0.0;
+    let mut titles: Vec<&str> = widths
+        .iter()
+        .filter_map(|&(c, w)| {
+            let starts = left;
+            left += w;
+            (starts + 0.5 * w > width).then(|| COLUMNS[c].title())
+        })
+        .collect();
+    if titles.len() > 5 {
+        titles.truncate(5);
+        titles.push("…");
+    }
+    titles
 }
 
 /// When the selection changed since the last frame (e.g. a click in the
@@ -238,6 +256,12 @@ fn cell(prepared: &Prepared, t: &TenantReport, column: Column, visuals: &egui::V
         let mean = thousands(e.mean, decimals);
         if e.ci95 >= 0.05 { format!("{mean} ±{}", thousands(e.ci95, decimals)) } else { mean }
     };
+    // A p99 over the tier's objective is bad.
+    let p99 = |e: Estimate| {
+        let k = prepared.report.tiers.iter().position(|n| *n == t.tier);
+        let slo = k.and_then(|k| prepared.report.tier_slo_p99_ms.get(k)).copied().unwrap_or(f64::INFINITY);
+        (with_ci(e), if e.mean > slo { style::BAD } else { normal })
+    };
     match column {
         Column::Id => (t.id.clone(), visuals.strong_text_color()),
         Column::Tier => {
@@ -259,10 +283,14 @@ fn cell(prepared: &Prepared, t: &TenantReport, column: Column, visuals: &egui::V
         Column::DroppedTimeout => count(t.dropped.timeout),
         Column::DroppedPartition => count(t.dropped.partition),
         Column::P50 => (with_ci(t.latency.p50_ms), normal),
-        Column::P99 => {
-            let k = prepared.report.tiers.iter().position(|n| *n == t.tier);
-            let slo = k.and_then(|k| prepared.report.tier_slo_p99_ms.get(k)).copied().unwrap_or(f64::INFINITY);
-            (with_ci(t.latency.p99_ms), if t.latency.p99_ms.mean > slo { style::BAD } else { normal })
+        Column::P99 => p99(t.latency.p99_ms),
+        Column::SpikeP99 | Column::SpikeUnserved if !in_spike_windows(t) => ("–".to_owned(), weak),
+        Column::SpikeP99 => p99(t.windows.inside.latency.p99_ms),
+        Column::SpikeUnserved => {
+            let lost = t.windows.inside.unserved_fraction;
+            let text = Unit::Percent.format(lost, 0);
+            let color = if text == Unit::Percent.format(Estimate::default(), 0) { weak } else { style::BAD };
+            (text, color)
         }
         Column::SloMet => {
             let met = t.slo_met.mean;
@@ -297,7 +325,11 @@ fn row_ui(
     stripe: bool,
 ) -> egui::Response {
     let total: f32 = widths.iter().map(|(_, w)| w).sum();
-    let (rect, response) = ui.allocate_exact_size(vec2(total, height), Sense::click());
+    let (rect, _) = ui.allocate_exact_size(vec2(total, height), Sense::hover());
+    // The row answers clicks (and tells screen readers it is) where it is
+    // visible: columns scrolled out of view are not part of it.
+    let visible = rect.intersect(ui.clip_rect());
+    let response = ui.interact(visible, ui.scope_id().with(("tenant_row", &tenant.id)), Sense::click());
     response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Row, true, format!("tenant {}", tenant.id)));
     ui.ctx().accesskit_node_builder(response.id, |node| node.set_selected(selected));
     let visuals = ui.visuals().clone();
@@ -333,8 +365,20 @@ fn row_ui(
     } else {
         format!("\nblamed: {}", tenant.impact.blamed.join(", "))
     };
+    let spike = if in_spike_windows(tenant) {
+        let (inside, outside) = (&tenant.windows.inside, &tenant.windows.outside);
+        format!(
+            "\nduring others' spikes: p99 {} (out of them {}), lost at shared resources {} (out of them {})",
+            Unit::Ms.format(inside.latency.p99_ms, 0),
+            Unit::Ms.format(outside.latency.p99_ms, 0),
+            Unit::Percent.format(inside.unserved_fraction, 0),
+            Unit::Percent.format(outside.unserved_fraction, 0),
+        )
+    } else {
+        String::new()
+    };
     response.on_hover_text(format!(
-        "{} ({}) · stacks: {}\nthrottled {} of {} offered ({:.2} %) · dropped {}\np99 {:.1} ms · cost {} · margin {}{blamed}\nClick to select",
+        "{} ({}) · stacks: {}\nthrottled {} of {} offered ({:.2} %) · dropped {}\np99 {:.1} ms · cost {} · margin {}{spike}{blamed}\nClick to select",
         tenant.id,
         tenant.tier,
         tenant.stacks.join(", "),
@@ -416,6 +460,46 @@ mod tests {
         harness.run_steps(2);
         let reversed = row_order(&harness);
         assert_eq!(reversed.last(), worst.as_ref(), "{reversed:?}");
+    }
+
+    #[test]
+    fn the_scroll_hint_names_the_columns_past_the_edge() {
+        let widths: Vec<(usize, f32)> = (0..COLUMNS.len()).map(|c| (c, 100.0)).collect();
+        assert!(beyond_the_edge(&widths[..3], 300.0).is_empty());
+        assert_eq!(beyond_the_edge(&widths[..4], 340.0), [COLUMNS[3].title()], "mostly hidden");
+        let many = beyond_the_edge(&widths, 300.0);
+        assert_eq!(many.len(), 6);
+        assert_eq!(many.last(), Some(&"…"));
+    }
+
+    #[test]
+    fn spike_window_columns_sort_and_mark_who_sent_nothing_then() {
+        let mut harness = harness_with(noisy_prepared(), 700.0);
+        harness.run_steps(2);
+        let tenants = &harness.state().0.report.designs[0].tenants;
+        let worst = tenants
+            .iter()
+            .filter(|t| in_spike_windows(t))
+            .max_by(|a, b| a.windows.inside.latency.p99_ms.mean.total_cmp(&b.windows.inside.latency.p99_ms.mean))
+            .map(|t| t.id.clone());
+        let quiet: Vec<String> = tenants.iter().filter(|t| !in_spike_windows(t)).map(|t| t.id.clone()).collect();
+        assert_eq!(quiet, ["smb-00"], "only the spiking tenant sent nothing during another's spike");
+        harness.get_by_label("spike p99").click();
+        harness.run_steps(2);
+        let order = row_order(&harness);
+        assert_eq!(order.first(), worst.as_ref(), "worst p99 during the spike first: {order:?}");
+        assert_eq!(order.last(), quiet.first(), "nothing to rank sorts last: {order:?}");
+        assert!(harness.query_by_label("spike lost").is_some());
+        // No spikes: no spike columns.
+        let mut report = noisy_report();
+        for design in &mut report.designs {
+            for tenant in &mut design.tenants {
+                tenant.windows = crate::report::WindowFigures::default();
+            }
+        }
+        let mut harness = harness_with(Prepared::new(report), 700.0);
+        harness.run_steps(2);
+        assert!(harness.query_by_label("spike p99").is_none());
     }
 
     #[test]

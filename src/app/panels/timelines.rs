@@ -17,8 +17,9 @@ mod each_tenant;
 use each_tenant::{each_tenant_requests_ui, tenant_fit, tenant_lines};
 
 use crate::app::panels::{plot_axis, style};
-use crate::app::plot_data::{BandLine, DesignLines, FlowLines, is_round_step};
+use crate::app::plot_data::{BandLine, DesignLines, FlowLines, Slo, is_round_step};
 use crate::app::{Prepared, Scope, TimelineView};
+use crate::report::Flow;
 
 /// Height of a plot's title row.
 const TITLE_HEIGHT: f32 = 22.0;
@@ -32,6 +33,16 @@ enum PresenterPlot {
     Latency,
     Requests,
     Capacity,
+}
+
+/// What the plots show: when it changes, they start again from the whole
+/// run.
+#[derive(Debug, Clone, PartialEq)]
+struct Looking {
+    design: Option<usize>,
+    scope: Scope,
+    selected: Option<String>,
+    presenter: bool,
 }
 
 /// One design's flows for the chosen scope.
@@ -59,8 +70,9 @@ pub fn timelines_ui(
     ui.data_mut(|d| d.insert_temp(choice_id, choice));
     // A new selection starts from the whole run, not the old zoom.
     let key_id = egui::Id::unique("tenantsim_timeline_key");
-    let key = (view.design, format!("{:?}", view.scope), selected.map(str::to_owned), presenter);
-    let old: Option<(Option<usize>, String, Option<String>, bool)> = ui.data(|d| d.get_temp(key_id));
+    let key =
+        Looking { design: view.design, scope: view.scope.clone(), selected: selected.map(str::to_owned), presenter };
+    let old: Option<Looking> = ui.data(|d| d.get_temp(key_id));
     if old.as_ref().is_some_and(|old| *old != key) {
         reset = true;
     }
@@ -270,7 +282,8 @@ impl PlotCtx<'_> {
             .include_x(0.0)
             .include_x(self.prepared.duration_minutes())
             .include_y(0.0)
-            .y_grid_spacer(plot_axis::y_grid(self.tick_points, is_round_step))
+            .x_grid_spacer(plot_axis::grid(plot_axis::X_LABEL_POINTS, is_round_step))
+            .y_grid_spacer(plot_axis::grid(self.tick_points, is_round_step))
             .allow_scroll(false)
             .set_margin_fraction(egui::vec2(0.01, 0.03));
         if self.reset {
@@ -280,10 +293,11 @@ impl PlotCtx<'_> {
     }
 
     fn events(&self, plot_ui: &mut PlotUi<'_>) {
-        for (label, start, end, spike) in &self.prepared.events {
-            let fill = style::event_color(*spike);
+        for event in &self.prepared.events {
+            let fill = style::event_color(event.spike);
             let border = fill.to_opaque().gamma_multiply(0.6);
-            plot_ui.span(Span::new(label.clone(), *start..=*end).fill(fill).border_color(border).border_width(1.0));
+            let span = Span::new(event.label.clone(), event.start_min..=event.end_min);
+            plot_ui.span(span.fill(fill).border_color(border).border_width(1.0));
         }
     }
 
@@ -342,8 +356,11 @@ fn band_line_width(
     plot_ui.line(Line::new(series.hover, line.mean.clone()).color(color).style(style).width(width).id(series.id));
 }
 
+/// A plot's title and caption; the caption wraps on a narrow panel (a
+/// line that did not fit would widen the panel's content and push the
+/// plots past its right edge).
 fn title_ui(ui: &mut egui::Ui, title: &str, caption: &str) {
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         ui.set_min_height(TITLE_HEIGHT);
         ui.label(RichText::new(title).strong().size(15.0));
         if !caption.is_empty() {
@@ -363,19 +380,44 @@ fn hover(unit: &'static str, decimals: usize) -> impl Fn(&HoverPosition<'_>) -> 
     }
 }
 
-const OFFERED: LineStyle = LineStyle::Solid;
-const ADMITTED: LineStyle = LineStyle::Dashed { length: 10.0 };
-const THROTTLED: LineStyle = LineStyle::Dotted { spacing: 6.0 };
-const DROPPED: LineStyle = LineStyle::Dashed { length: 4.0 };
+/// How a flow's line is drawn in the requests plot.
+fn flow_style(flow: Flow) -> LineStyle {
+    match flow {
+        Flow::Offered | Flow::Served => LineStyle::Solid,
+        Flow::Admitted => LineStyle::Dashed { length: 10.0 },
+        Flow::Throttled => LineStyle::Dotted { spacing: 6.0 },
+        Flow::Dropped => LineStyle::Dashed { length: 4.0 },
+    }
+}
+
 /// Throttled requests when one design is shown (its own colour).
 const THROTTLED_COLOR: Color32 = Color32::from_rgb(255, 152, 0);
+
+/// The flows drawn for one shown scope: offered (unless shared), then
+/// admitted and throttled when anything was throttled, and dropped when
+/// anything was dropped.
+fn drawn_flows(flow: &FlowLines, offered: bool) -> Vec<Flow> {
+    let throttled = !flow.line(Flow::Throttled).is_all_zero();
+    let dropped = !flow.line(Flow::Dropped).is_all_zero();
+    let mut flows = Vec::new();
+    if offered {
+        flows.push(Flow::Offered);
+    }
+    if throttled {
+        flows.extend([Flow::Admitted, Flow::Throttled]);
+    }
+    if dropped {
+        flows.push(Flow::Dropped);
+    }
+    flows
+}
 
 fn requests_ui(ui: &mut egui::Ui, ctx: &PlotCtx<'_>, height: f32) {
     if let Some(selected) = ctx.each_tenant {
         return each_tenant_requests_ui(ui, ctx, selected, height);
     }
-    let throttled = ctx.shown.iter().any(|s| !s.flow.throttled.is_all_zero());
-    let dropped = ctx.shown.iter().any(|s| !s.flow.dropped.is_all_zero());
+    let happened = |flow: Flow| ctx.shown.iter().any(|s| !s.flow.line(flow).is_all_zero());
+    let (throttled, dropped) = (happened(Flow::Throttled), happened(Flow::Dropped));
     let caption = match (throttled, dropped) {
         (false, false) => "solid offered · nothing throttled or dropped",
         (true, false) => "solid offered · dashed admitted · dotted throttled · nothing dropped",
@@ -390,12 +432,11 @@ fn requests_ui(ui: &mut egui::Ui, ctx: &PlotCtx<'_>, height: f32) {
     // (overlaid) or series (one design).
     let mut entries = ctx.prepared.events.len() + if shared { 1 } else { ctx.shown.len() };
     if several {
-        entries +=
-            ctx.shown.iter().filter(|s| !s.flow.throttled.is_all_zero() || !s.flow.dropped.is_all_zero()).count();
+        entries += ctx.shown.iter().filter(|s| !drawn_flows(s.flow, false).is_empty()).count();
     } else {
         entries += usize::from(throttled) * 2 + usize::from(dropped);
     }
-    let lines: Vec<&BandLine> = ctx.shown.iter().map(|s| &s.flow.offered).collect();
+    let lines: Vec<&BandLine> = ctx.shown.iter().map(|s| s.flow.line(Flow::Offered)).collect();
     let (corner, top) = ctx.legend_fit(&lines, 0.0, entries, height);
     let plot = ctx.plot("timeline_requests", height, corner, AxisHints::new_y().label("requests/s"), None);
     let plot = plot.include_y(top).label_formatter(hover("req/s", 1));
@@ -403,49 +444,38 @@ fn requests_ui(ui: &mut egui::Ui, ctx: &PlotCtx<'_>, height: f32) {
         ctx.events(plot_ui);
         if shared && let Some(first) = ctx.shown.first() {
             let series = Series { legend: "offered", hover: "offered", id: ("offered", 0) };
-            band_line(plot_ui, &series, &first.flow.offered, neutral, OFFERED);
+            band_line(plot_ui, &series, first.flow.line(Flow::Offered), neutral, flow_style(Flow::Offered));
         }
         for s in ctx.shown {
-            let color = ctx.color(s.index);
-            let hover_name =
-                |series: &str| if several { format!("{} {series}", s.design.name) } else { series.to_owned() };
-            let draw = |plot_ui: &mut PlotUi<'_>, series: &str, line: &BandLine, color: Color32, style: LineStyle| {
-                let hover = hover_name(series);
-                let (legend, id) = if several {
-                    (s.design.name.as_str(), ("design", s.index))
+            let design_color = ctx.color(s.index);
+            for flow in drawn_flows(s.flow, !shared) {
+                let name = flow.label();
+                // Overlaid designs: one colour and legend entry per design.
+                // One design: one colour and legend entry per flow.
+                let (legend, id, color) = if several {
+                    (s.design.name.as_str(), ("design", s.index), design_color)
                 } else {
-                    (series, (series_id(series), 0))
+                    let color = match flow {
+                        Flow::Offered => neutral,
+                        Flow::Throttled => THROTTLED_COLOR,
+                        Flow::Dropped => style::BAD,
+                        Flow::Admitted | Flow::Served => design_color,
+                    };
+                    (name, (name, 0), color)
                 };
-                band_line(plot_ui, &Series { legend, hover: &hover, id }, line, color, style);
-            };
-            if !shared {
-                draw(plot_ui, "offered", &s.flow.offered, if several { color } else { neutral }, OFFERED);
-            }
-            if !s.flow.throttled.is_all_zero() {
-                draw(plot_ui, "admitted", &s.flow.admitted, color, ADMITTED);
-                draw(plot_ui, "throttled", &s.flow.throttled, if several { color } else { THROTTLED_COLOR }, THROTTLED);
-            }
-            if !s.flow.dropped.is_all_zero() {
-                draw(plot_ui, "dropped", &s.flow.dropped, if several { color } else { style::BAD }, DROPPED);
+                let hover = if several { format!("{} {name}", s.design.name) } else { name.to_owned() };
+                band_line(plot_ui, &Series { legend, hover: &hover, id }, s.flow.line(flow), color, flow_style(flow));
             }
         }
     });
 }
 
-/// A static id for a series name (legend grouping of one design's lines).
-fn series_id(series: &str) -> &'static str {
-    match series {
-        "offered" => "offered",
-        "admitted" => "admitted",
-        "throttled" => "throttled",
-        _ => "dropped",
-    }
-}
-
-fn latency_ui(ui: &mut egui::Ui, ctx: &PlotCtx<'_>, slo: Option<&(String, f64)>, height: f32) {
+fn latency_ui(ui: &mut egui::Ui, ctx: &PlotCtx<'_>, slo: Option<&Slo>, height: f32) {
     let strictest = if ctx.scope_all && ctx.prepared.report.tiers.len() > 1 { ", the strictest tier's" } else { "" };
     let caption = match slo {
-        Some((tier, ms)) => format!("of requests served in each interval · dashed: {tier} SLO {ms:.0} ms{strictest}"),
+        Some(Slo { tier, p99_ms }) => {
+            format!("of requests served in each interval · dashed: {tier} SLO {p99_ms:.0} ms{strictest}")
+        }
         None => "of requests served in each interval".to_owned(),
     };
     title_ui(ui, "p99 latency", &caption);
@@ -454,14 +484,14 @@ fn latency_ui(ui: &mut egui::Ui, ctx: &PlotCtx<'_>, slo: Option<&(String, f64)>,
         None => (ctx.prepared.events.len() + ctx.shown.len(), ctx.shown.iter().map(|s| &s.flow.p99_ms).collect()),
     };
     let entries = entries + usize::from(slo.is_some());
-    let (corner, top) = ctx.legend_fit(&lines, slo.map_or(0.0, |s| s.1), entries, height);
+    let (corner, top) = ctx.legend_fit(&lines, slo.map_or(0.0, |s| s.p99_ms), entries, height);
     let plot = ctx.plot("timeline_latency", height, corner, AxisHints::new_y().label("p99 ms"), None);
     let plot = plot.include_y(top).label_formatter(hover("ms", 1));
     plot.show(ui, |plot_ui| {
         ctx.events(plot_ui);
-        if let Some((tier, ms)) = slo {
-            let name = format!("SLO {tier} {ms:.0} ms");
-            plot_ui.hline(HLine::new(name, *ms).color(style::BAD).style(LineStyle::dashed_dense()).width(1.5));
+        if let Some(Slo { tier, p99_ms }) = slo {
+            let name = format!("SLO {tier} {p99_ms:.0} ms");
+            plot_ui.hline(HLine::new(name, *p99_ms).color(style::BAD).style(LineStyle::dashed_dense()).width(1.5));
         }
         if let Some(selected) = ctx.each_tenant {
             tenant_lines(plot_ui, ctx, selected, "p99", |f| &f.p99_ms);
@@ -494,7 +524,7 @@ fn capacity_ui(ui: &mut egui::Ui, ctx: &PlotCtx<'_>, height: f32) {
         let percent = step / top * 100.0;
         (percent - percent.round()).abs() < 1e-6
     };
-    let plot = plot.y_grid_spacer(plot_axis::y_grid(ctx.tick_points, whole_percent));
+    let plot = plot.y_grid_spacer(plot_axis::grid(ctx.tick_points, whole_percent));
     let plot = plot.include_y(top).label_formatter(move |pos| {
         let (name, x, y) = match pos {
             HoverPosition::NearDataPoint { plot_name, position, .. } => (*plot_name, position.x, position.y),
@@ -627,6 +657,39 @@ mod tests {
                 assert!(ticks.len() >= 3, "{plot} at {height} points: {ticks:?}");
                 assert_eq!(ticks.last().map(String::as_str), Some("0"), "{plot} at {height} points: {ticks:?}");
             }
+        }
+    }
+
+    /// The numbers painted under the lowest plot (its minutes axis).
+    fn x_tick_labels(output: &egui::FullOutput) -> Vec<String> {
+        let texts = crate::app::panels::testing::painted_texts(output);
+        let bottom = texts.iter().filter(|t| t.text == "minutes").map(|t| t.rect.top()).fold(0.0, f32::max);
+        let mut ticks: Vec<(f32, String)> = texts
+            .into_iter()
+            .filter(|t| t.rect.bottom() <= bottom + 1.0 && t.rect.top() >= bottom - 30.0)
+            .filter(|t| t.text.parse::<f64>().is_ok())
+            .map(|t| (t.rect.left(), t.text))
+            .collect();
+        ticks.sort_by(|a, b| a.0.total_cmp(&b.0));
+        ticks.into_iter().map(|(_, t)| t).collect()
+    }
+
+    #[test]
+    fn a_narrow_plot_still_labels_its_minutes() {
+        // At 1280 × 720 the requests plot was about 330 points wide and its
+        // minutes axis read "0" alone.
+        for width in [420.0, 640.0, 1100.0] {
+            let mut harness = Harness::builder()
+                .with_size(egui::vec2(width, 800.0))
+                .with_context_setup(crate::app::panels::style::install_fonts)
+                .build_ui_state(
+                    |ui, state: &mut State| draw(ui, state, false),
+                    (noisy_prepared(), ViewState::default()),
+                );
+            harness.run_steps(3);
+            let ticks = x_tick_labels(harness.output());
+            assert!(ticks.len() >= 3, "at {width} points: {ticks:?}");
+            assert_eq!(ticks.first().map(String::as_str), Some("0"), "at {width} points: {ticks:?}");
         }
     }
 

@@ -33,7 +33,16 @@ pub struct TierCost {
     /// Mean cost per tenant, USD per month.
     pub mean_usd: f64,
     /// The most expensive tenant of the tier and its cost.
-    pub worst: Option<(String, f64)>,
+    pub worst: Option<TenantCost>,
+}
+
+/// One tenant's attributed cost.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TenantCost {
+    /// Tenant id.
+    pub id: String,
+    /// Its cost, USD per month.
+    pub usd_per_month: f64,
 }
 
 /// One design's bars.
@@ -86,14 +95,14 @@ fn design_costs(design: &DesignReport, order: &[usize], slot_tier: &[usize], tie
             let slots: Vec<usize> = (0..order.len()).filter(|&s| slot_tier[s] == k).collect();
             let n = slots.len();
             let mut sum = [0.0; 4];
-            let mut worst: Option<(String, f64)> = None;
+            let mut worst: Option<TenantCost> = None;
             for &s in &slots {
                 for (acc, v) in sum.iter_mut().zip(by_layer_usd[s]) {
                     *acc += v;
                 }
-                if worst.as_ref().is_none_or(|(_, w)| total_usd[s] > *w) {
+                if worst.as_ref().is_none_or(|w| total_usd[s] > w.usd_per_month) {
                     let id = design.tenants.get(order[s]).map_or_else(String::new, |t| t.id.clone());
-                    worst = Some((id, total_usd[s]));
+                    worst = Some(TenantCost { id, usd_per_month: total_usd[s] });
                 }
             }
             let mean_by_layer_usd = if n == 0 { [0.0; 4] } else { sum.map(|v| v / n as f64) };

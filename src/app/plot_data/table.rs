@@ -33,6 +33,10 @@ pub enum Column {
     P50,
     /// 99th percentile latency.
     P99,
+    /// 99th percentile latency inside other tenants' spike windows.
+    SpikeP99,
+    /// Share lost at shared resources inside other tenants' spike windows.
+    SpikeUnserved,
     /// Share of replications meeting the SLO.
     SloMet,
     /// Attributed cost per month.
@@ -48,7 +52,7 @@ pub enum Column {
 }
 
 /// Every column, in display order (the index is `TableView::sort_column`).
-pub const COLUMNS: [Column; 18] = [
+pub const COLUMNS: [Column; 20] = [
     Column::Id,
     Column::Tier,
     Column::Offered,
@@ -61,6 +65,8 @@ pub const COLUMNS: [Column; 18] = [
     Column::DroppedPartition,
     Column::P50,
     Column::P99,
+    Column::SpikeP99,
+    Column::SpikeUnserved,
     Column::SloMet,
     Column::Cost,
     Column::Revenue,
@@ -85,6 +91,8 @@ impl Column {
             Column::DroppedPartition => "partition",
             Column::P50 => "p50 ms",
             Column::P99 => "p99 ms",
+            Column::SpikeP99 => "spike p99",
+            Column::SpikeUnserved => "spike lost",
             Column::SloMet => "SLO met",
             Column::Cost => "cost/mo",
             Column::Revenue => "revenue/mo",
@@ -112,6 +120,14 @@ impl Column {
             Column::DroppedPartition => "Rejected by a saturated database partition (hot partition)",
             Column::P50 => "Median latency of served requests, ms",
             Column::P99 => "99th-percentile latency of served requests, ms",
+            Column::SpikeP99 => {
+                "99th-percentile latency of the tenant's requests served while another tenant's spike ran, ms \
+                 (– when it sent none then)"
+            }
+            Column::SpikeUnserved => {
+                "Share of the tenant's requests lost at shared resources (the account's throttle, queue timeouts, \
+                 saturated partitions) while another tenant's spike ran; its own plan and quotas do not count"
+            }
             Column::SloMet => "Share of replications in which the tenant met its tier's SLO",
             Column::Cost => "Attributed cost per month, USD",
             Column::Revenue => "Tier price per month, USD",
@@ -141,6 +157,10 @@ impl Column {
             Column::DroppedPartition => t.dropped.partition.mean,
             Column::P50 => t.latency.p50_ms.mean,
             Column::P99 => t.latency.p99_ms.mean,
+            // Tenants without requests inside the windows sort below all.
+            Column::SpikeP99 | Column::SpikeUnserved if !in_spike_windows(t) => f64::NEG_INFINITY,
+            Column::SpikeP99 => t.windows.inside.latency.p99_ms.mean,
+            Column::SpikeUnserved => t.windows.inside.unserved_fraction.mean,
             Column::SloMet => t.slo_met.mean,
             Column::Cost => t.cost_usd_per_month.mean,
             Column::Revenue => t.revenue_usd_per_month,
@@ -200,11 +220,19 @@ fn natural_cmp_bytes(mut a: &[u8], mut b: &[u8]) -> Ordering {
     }
 }
 
+/// True when the tenant sent requests while another tenant's spike ran.
+pub fn in_spike_windows(t: &TenantReport) -> bool {
+    t.windows.inside.offered.mean >= 0.5
+}
+
 /// Columns worth showing for `design`: every column except the throttle
 /// and drop causes that never happened (a cause column of zeros only
-/// pushes the interesting ones off screen). Indices into [`COLUMNS`].
+/// pushes the interesting ones off screen) and the spike-window columns
+/// when nobody sent requests during another tenant's spike (no spikes).
+/// Indices into [`COLUMNS`].
 pub fn shown_columns(design: &DesignReport) -> Vec<usize> {
     let any = |column: Column| design.tenants.iter().any(|t| column.number(t).abs() >= 0.5);
+    let spikes = design.tenants.iter().any(in_spike_windows);
     COLUMNS
         .iter()
         .enumerate()
@@ -214,6 +242,7 @@ pub fn shown_columns(design: &DesignReport) -> Vec<usize> {
             | Column::ThrottledAccount
             | Column::DroppedTimeout
             | Column::DroppedPartition => any(**c),
+            Column::SpikeP99 | Column::SpikeUnserved => spikes,
             _ => true,
         })
         .map(|(i, _)| i)

@@ -9,6 +9,7 @@ use std::rc::Rc;
 use egui_plot::{AxisHints, GridInput, GridMark, Plot};
 
 use crate::app::panels::plot_axis;
+use crate::app::plot_data::costs::TierSlots;
 use crate::app::plot_data::is_round_step;
 
 /// Points reserved for the dollar labels of the y axis.
@@ -18,7 +19,7 @@ const Y_AXIS_WIDTH: f32 = 44.0;
 /// [`slot_axis`] does, the x axis titled `x_label`) and USD per month up the
 /// y axis, starting at zero. `x_margin_slots` is the room left of the first
 /// slot's centre and right of the last's. Dollar ticks are round and at
-/// least `tick_points` apart (see [`plot_axis::y_grid`]). Fixed: no drag,
+/// least `tick_points` apart (see [`plot_axis::grid`]). Fixed: no drag,
 /// zoom or reset.
 pub(super) fn usd_bar_plot<'a>(
     id: impl egui::AsIdSalt,
@@ -26,7 +27,7 @@ pub(super) fn usd_bar_plot<'a>(
     tick_points: f64,
     x_label: &str,
     names: Vec<String>,
-    groups: Vec<(String, usize, usize)>,
+    groups: Vec<TierSlots>,
     x_margin_slots: f64,
 ) -> Plot<'a> {
     let slots = names.len() as f64;
@@ -37,7 +38,7 @@ pub(super) fn usd_bar_plot<'a>(
         .x_grid_spacer(spacer)
         .y_axis_label("USD / month")
         .y_axis_formatter(|mark, _| usd_short(mark.value))
-        .y_grid_spacer(plot_axis::y_grid(tick_points, is_round_step))
+        .y_grid_spacer(plot_axis::grid(tick_points, is_round_step))
         .y_axis_min_width(Y_AXIS_WIDTH)
         .include_x(-x_margin_slots)
         .include_x(slots - 1.0 + x_margin_slots)
@@ -53,22 +54,22 @@ pub(super) fn usd_bar_plot<'a>(
 }
 
 /// X axis labelling every bar when the labels fit, else each tier group
-/// at its centre (`groups`: name, first and last slot).
+/// at its centre (`groups`: the tiers with tenants).
 fn slot_axis<'a>(
     label: &str,
     names: Vec<String>,
-    groups: Vec<(String, usize, usize)>,
+    groups: Vec<TierSlots>,
 ) -> (AxisHints<'a>, impl Fn(GridInput) -> Vec<GridMark> + 'a) {
     let widest = names.iter().map(|n| n.chars().count()).max().unwrap_or(4) as f64;
     let n = names.len();
     let by_group = Rc::new(Cell::new(false));
-    let centres: Vec<f64> = groups.iter().map(|(_, first, last)| (*first + *last) as f64 / 2.0).collect();
+    let centres: Vec<f64> = groups.iter().map(|g| (g.first + g.last) as f64 / 2.0).collect();
     let mode = Rc::clone(&by_group);
     let marks = centres.clone();
     let hints = AxisHints::new_x().label(label.to_owned()).label_spacing(10.0..=12.0).formatter(move |mark, _| {
         if mode.get() {
             let k = centres.iter().position(|c| (c - mark.value).abs() < 1e-6);
-            return k.map_or_else(String::new, |k| groups[k].0.clone());
+            return k.map_or_else(String::new, |k| groups[k].name.clone());
         }
         let k = mark.value.round();
         if (mark.value - k).abs() < 1e-6 && k >= 0.0 && (k as usize) < names.len() {

@@ -12,7 +12,7 @@ use crate::app::plot_data::compare::usd;
 /// Margin per tier (and over all tiers) for every design, as grouped bars.
 pub(super) fn margin_ui(ui: &mut egui::Ui, prepared: &Prepared, presenter: bool, height: f32) {
     let report = &prepared.report;
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         ui.label(RichText::new("Margin per tier").strong().size(16.0));
         ui.label(RichText::new("revenue − attributed cost, per month · red: losing money").weak());
     });

@@ -65,7 +65,7 @@ fn new_change(k: usize, names: &Names) -> ChangeFile {
         8 => ChangeFile::AccountLimit { rate: 1000.0, burst: 2000.0 },
         9 => ChangeFile::Attribution { method: AttributionFile::Proportional },
         10 => ChangeFile::Idle { idle: IdleFile::Unallocated },
-        _ => ChangeFile::SpikeFactor { index: names.spikes.first().map_or(0, |s| s.0), factor: 2.0 },
+        _ => ChangeFile::SpikeFactor { index: names.spikes.first().map_or(0, |s| s.index), factor: 2.0 },
     }
 }
 
@@ -242,17 +242,14 @@ fn attribution_ui(ui: &mut Ui, id: (usize, usize), method: &mut AttributionFile)
 }
 
 fn spike_combo_ui(ui: &mut Ui, id: (usize, usize), index: &mut usize, names: &Names) {
-    let text = names
-        .spikes
-        .iter()
-        .find(|(i, _)| i == index)
-        .map_or_else(|| format!("event #{index}"), |(_, text)| text.clone());
+    let text =
+        names.spikes.iter().find(|s| s.index == *index).map_or_else(|| format!("event #{index}"), |s| s.text.clone());
     egui::ComboBox::from_id_salt(("change_spike", id))
         .selected_text(text)
         .width(160.0)
         .show_ui(ui, |ui| {
-            for (i, text) in &names.spikes {
-                ui.selectable_value(index, *i, text.as_str());
+            for spike in &names.spikes {
+                ui.selectable_value(index, spike.index, spike.text.as_str());
             }
             if names.spikes.is_empty() {
                 ui.weak("The scenario has no spike: add one on the Events tab");

@@ -10,6 +10,7 @@ use egui_plot::{AxisHints, Line, LineStyle, PlotUi};
 
 use super::{PlotCtx, Series, Shown, band_line_width, hover, title_ui};
 use crate::app::plot_data::{BandLine, FlowLines};
+use crate::report::Flow;
 
 /// How one tenant's line is drawn when every tenant is overlaid.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -98,12 +99,12 @@ pub(super) fn each_tenant_requests_ui(ui: &mut egui::Ui, ctx: &PlotCtx<'_>, sele
         None => "offered by each tenant · select a tenant to pick it out".to_owned(),
     };
     title_ui(ui, "Requests per second", &caption);
-    let (entries, lines) = tenant_fit(ctx, |f| &f.offered);
+    let (entries, lines) = tenant_fit(ctx, |f| f.line(Flow::Offered));
     let (corner, top) = ctx.legend_fit(&lines, 0.0, entries, height);
     let plot = ctx.plot("timeline_requests", height, corner, AxisHints::new_y().label("requests/s"), None);
     plot.include_y(top).label_formatter(hover("req/s", 1)).show(ui, |plot_ui| {
         ctx.events(plot_ui);
-        tenant_lines(plot_ui, ctx, selected, "offered", |f| &f.offered);
+        tenant_lines(plot_ui, ctx, selected, "offered", |f| f.line(Flow::Offered));
     });
 }
 
