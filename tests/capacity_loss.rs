@@ -16,7 +16,7 @@ const TIMEOUT_SECS: f64 = 30.0;
 
 fn scenario(seed: u64, events: &str) -> String {
     format!(
-        r#"Scenario(version: 1, name: "loss", clock: (duration: "10m", seed: {seed}, replications: 4),
+        r#"Scenario(version: 1, name: "loss", clock: (duration: "10m", seed: {seed}, replications: 4, engine: Fast),
             tiers: {{ "t": (price_per_month: 1.0) }},
             tenants: [ Group(prefix: "x", count: 4, tier: "t", load: (rate: 150.0)) ],
             layers: ( compute: (service_time: Deterministic(ms: 10.0), concurrency: 5, instances: (min: 2, max: 2),

@@ -20,7 +20,7 @@ const TIMEOUT_SECS: f64 = 30.0;
 fn pool(seed: u64, weights: (f64, f64), light_rate: f64, heavy_rate: f64) -> String {
     let (light_weight, heavy_weight) = weights;
     format!(
-        r#"Scenario(version: 1, name: "wfq", clock: (duration: "10m", seed: {seed}, replications: 2),
+        r#"Scenario(version: 1, name: "wfq", clock: (duration: "10m", seed: {seed}, replications: 2, engine: Fast),
             tiers: {{
                 "light": (price_per_month: 1.0, weight: {light_weight:?}),
                 "heavy": (price_per_month: 1.0, weight: {heavy_weight:?}),

@@ -1,6 +1,7 @@
 //! tenantsim's integration tests: one binary, one module per promise.
 
 mod accounting;
+mod agreement;
 mod bad_input;
 mod capacity_loss;
 #[cfg(feature = "cli")]

@@ -7,7 +7,7 @@ use crate::common::{load, run_with};
 fn noisy_pool(tick: &str, plan: bool) -> String {
     let (basic_plan, factor) = if plan { (", plan: (rate: 50.0, burst: 50.0)", 20.0) } else { ("", 6.0) };
     format!(
-        r#"Scenario(version: 1, name: "ticks", clock: (duration: "12m", tick: "{tick}", seed: 4, replications: 2),
+        r#"Scenario(version: 1, name: "ticks", clock: (duration: "12m", tick: "{tick}", seed: 4, replications: 2, engine: Fast),
             tiers: {{ "basic": (price_per_month: 49.0{basic_plan}), "premium": (price_per_month: 499.0) }},
             tenants: [
                 Tenant(id: "noisy", tier: "basic", load: (rate: 10.0)),

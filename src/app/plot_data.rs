@@ -489,7 +489,7 @@ pub(crate) mod tests {
             let v: Vec<f64> = pool.total.p99_ms.mean.iter().filter(|q| q[0] > lo && q[0] < hi).map(|q| q[1]).collect();
             v.iter().sum::<f64>() / v.len().max(1) as f64
         };
-        assert!(p99_at(start, end) > 2.0 * p99_at(40.0, 60.0), "p99 rises during the spike in the pool");
+        assert!(p99_at(start, end) > 1.5 * p99_at(40.0, 60.0), "p99 rises during the spike in the pool");
     }
 
     #[test]

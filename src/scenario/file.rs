@@ -275,7 +275,7 @@ pub struct ClockFile {
     #[serde(default)]
     pub start_hour: f64,
     /// Which engine simulates the run.
-    #[serde(default, skip_serializing_if = "EngineFile::is_fast")]
+    #[serde(default, skip_serializing_if = "EngineFile::is_default")]
     pub engine: EngineFile,
 }
 
@@ -283,17 +283,17 @@ pub struct ClockFile {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum EngineFile {
     /// Time-stepped: queues as fluids with stationary latency per tick.
-    #[default]
     Fast,
     /// Every request an event (slower, exact up to sampling).
     Exact,
     /// Fast, but stacks near saturation simulated request by request.
+    #[default]
     Auto,
 }
 
 impl EngineFile {
-    fn is_fast(&self) -> bool {
-        *self == EngineFile::Fast
+    fn is_default(&self) -> bool {
+        *self == EngineFile::Auto
     }
 }
 

@@ -147,7 +147,7 @@ impl ComputeStack {
             raw.peak_instances = raw.peak_instances.max(active);
             series.instances[point] += active * ticks;
             series.capacity[point] += capacity_secs;
-            self.eval_capacity_secs += f64::from(self.servers_total) * dt * ticks;
+            self.eval_capacity_secs += capacity_secs;
         }
         let busy = self.served_since * mean_service;
         raw.busy_secs += busy;
@@ -507,7 +507,15 @@ impl Compute {
                         }
                     }
                 }
-                self.stacks[s].in_system = f64::NAN;
+                let cs = &mut self.stacks[s];
+                cs.in_system = f64::NAN;
+                // The fractions left in the fluid when the stack turned to
+                // requests wait there again.
+                cs.backlog = members.iter().map(|&t| self.backlog[t as usize]).sum();
+                cs.cohorts.clear();
+                if cs.backlog > 0.0 {
+                    cs.cohorts.push_back((tick as f64 * dt, cs.backlog));
+                }
             } else if let Some(stack) = &mut self.requests[s] {
                 let cs = &mut self.stacks[s];
                 let input = TickInput {
@@ -623,9 +631,13 @@ impl Compute {
             timeout_secs: self.timeout_secs,
             service: self.service_draw,
         };
+        // Whole requests wait as requests; what is left of the fluid (a
+        // fraction per member) waits in the fluid until the stack returns.
         for &t in members {
-            let waiting = std::mem::take(&mut self.backlog[t as usize]);
-            stack.add_waiting(&input, t, waiting.round() as u64, input.start_secs);
+            let waiting = self.backlog[t as usize];
+            let whole = waiting.floor();
+            stack.add_waiting(&input, t, whole as u64, input.start_secs);
+            self.backlog[t as usize] = waiting - whole;
         }
         cs.cohorts.clear();
         cs.backlog = 0.0;
