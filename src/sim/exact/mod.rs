@@ -21,10 +21,11 @@ mod stack;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
+use crate::report::Flow;
 use crate::scenario::model::{DbPricing, Design, Fairness, Layer, QuotaPeriod, Scenario, StackKind};
 use crate::sim::RunControl;
 use crate::sim::database::partition_of;
-use crate::sim::histogram::Histogram;
+use crate::sim::histogram::{Histogram, fine_bin};
 use crate::sim::raw::{FlowRaw, StackRaw, TaskRaw, TenantRaw, WindowLatency};
 use crate::sim::windows::{Windows, baseline_ticks, capacity_lost_at, spike_component, spikes_of};
 
@@ -50,6 +51,22 @@ enum Kind {
     Ready,
 }
 
+/// An event's kind and index packed into one word (kind in the high
+/// bits), so events at the same time come in a fixed order.
+fn event_tag(kind: Kind, index: u32) -> u64 {
+    ((kind as u64) << 32) | u64::from(index)
+}
+
+/// The kind and index of a packed event.
+fn event_of(tag: u64) -> (Kind, u32) {
+    let kind = match tag >> 32 {
+        0 => Kind::Arrival,
+        1 => Kind::Completion,
+        _ => Kind::Ready,
+    };
+    (kind, tag as u32)
+}
+
 /// A request in service.
 #[derive(Debug, Clone, Copy)]
 struct Job {
@@ -69,6 +86,8 @@ struct Partition {
 #[derive(Debug)]
 struct Points {
     secs: f64,
+    /// `1 / secs`.
+    per_sec: f64,
     count: usize,
     current: usize,
     tiers: Vec<FlowRaw>,
@@ -85,7 +104,7 @@ struct Points {
 impl Points {
     #[inline]
     fn of(&self, t_secs: f64) -> usize {
-        ((t_secs / self.secs) as usize).min(self.count - 1)
+        ((t_secs * self.per_sec) as usize).min(self.count - 1)
     }
 }
 
@@ -121,8 +140,9 @@ struct Exact<'a> {
     last_change_secs: f64,
     jobs: Vec<Job>,
     free_jobs: Vec<u32>,
-    events: BinaryHeap<Reverse<(u64, u64, Kind, u32)>>,
-    seq: u64,
+    /// Pending events by time (bits of a non-negative f64 order as the
+    /// number), then kind and index ([`event_tag`]).
+    events: BinaryHeap<Reverse<(u64, u64)>>,
     raw: Vec<TenantRaw>,
     latency: Vec<Histogram>,
     window_latency: Vec<Histogram>,
@@ -279,7 +299,6 @@ impl<'a> Exact<'a> {
             jobs: Vec::new(),
             free_jobs: Vec::new(),
             events: BinaryHeap::new(),
-            seq: 0,
             raw: vec![TenantRaw::default(); n],
             latency: (0..n).map(|_| Histogram::fine()).collect(),
             window_latency: if tracked { (0..n).map(|_| Histogram::fine()).collect() } else { Vec::new() },
@@ -288,6 +307,7 @@ impl<'a> Exact<'a> {
             focus: focus.to_vec(),
             points: Points {
                 secs: ticks_per_point as f64 * dt,
+                per_sec: 1.0 / (ticks_per_point as f64 * dt),
                 count,
                 current: 0,
                 tiers: (0..tiers).map(|_| FlowRaw::new(count)).collect(),
@@ -313,8 +333,7 @@ impl<'a> Exact<'a> {
     #[inline]
     fn push(&mut self, t_secs: f64, kind: Kind, index: u32) {
         if t_secs.is_finite() {
-            self.seq += 1;
-            self.events.push(Reverse((t_secs.max(0.0).to_bits(), self.seq, kind, index)));
+            self.events.push(Reverse((t_secs.max(0.0).to_bits(), event_tag(kind, index))));
         }
     }
 
@@ -370,7 +389,8 @@ impl<'a> Exact<'a> {
             if event_secs >= self.end_secs {
                 break;
             }
-            let Some(Reverse((_, _, kind, index))) = self.events.pop() else { break };
+            let Some(Reverse((_, tag))) = self.events.pop() else { break };
+            let (kind, index) = event_of(tag);
             match kind {
                 Kind::Arrival => self.arrive(index as usize, event_secs),
                 Kind::Completion => self.complete(index, event_secs),
@@ -448,14 +468,15 @@ impl<'a> Exact<'a> {
         }
     }
 
-    /// Counts one request's part of a series point for tenant `t`.
+    /// Counts one request of tenant `t` in `flow` at `t_secs` in the
+    /// series (throttled is offered less admitted, filled in at the end).
     #[inline]
-    fn count(&mut self, t: usize, t_secs: f64, offered: f64, admitted: f64, served: f64, dropped: f64) {
+    fn count(&mut self, t: usize, t_secs: f64, flow: Flow) {
         let point = self.points.of(t_secs);
         let tier = self.sc.tenants[t].tier;
-        self.points.tiers[tier].add(point, offered, admitted, served, dropped);
+        self.points.tiers[tier].flows[flow.index()][point] += 1.0;
         if let Some(k) = self.focus_of[t] {
-            self.points.focus[k].add(point, offered, admitted, served, dropped);
+            self.points.focus[k].flows[flow.index()][point] += 1.0;
         }
     }
 
@@ -475,12 +496,12 @@ impl<'a> Exact<'a> {
             && !plan.take(t_secs, 1.0)
         {
             raw.throttled_plan += 1.0;
-            self.count(t, t_secs, 1.0, 0.0, 0.0, 0.0);
+            self.count(t, t_secs, Flow::Offered);
             return;
         }
         if !self.take_quota(t, t_secs) {
             self.raw[t].throttled_quota += 1.0;
-            self.count(t, t_secs, 1.0, 0.0, 0.0, 0.0);
+            self.count(t, t_secs, Flow::Offered);
             return;
         }
         if self.sc.gateway.is_some() {
@@ -491,13 +512,14 @@ impl<'a> Exact<'a> {
                 if in_window {
                     raw.window_unserved += 1.0;
                 }
-                self.count(t, t_secs, 1.0, 0.0, 0.0, 0.0);
+                self.count(t, t_secs, Flow::Offered);
                 return;
             }
             self.gw_raw[gw].requests += 1.0;
         }
         self.raw[t].admitted += 1.0;
-        self.count(t, t_secs, 1.0, 1.0, 0.0, 0.0);
+        self.count(t, t_secs, Flow::Offered);
+        self.count(t, t_secs, Flow::Admitted);
         let req = Req {
             arrival_secs: t_secs,
             service_secs: attributes.service_secs,
@@ -583,7 +605,7 @@ impl<'a> Exact<'a> {
             raw.window_unserved += 1.0;
         }
         let at = (req.arrival_secs + self.timeout_secs).min(self.end_secs);
-        self.count(t, at, 0.0, 0.0, 0.0, 1.0);
+        self.count(t, at, Flow::Dropped);
     }
 
     /// A request's service ends at `t_secs`: the database, then the
@@ -606,18 +628,18 @@ impl<'a> Exact<'a> {
             if req.in_window {
                 raw.window_unserved += 1.0;
             }
-            self.count(t, t_secs, 0.0, 0.0, 0.0, 1.0);
+            self.count(t, t_secs, Flow::Dropped);
         } else {
             let latency_secs = t_secs - req.arrival_secs;
-            let ms = latency_secs * 1e3;
+            let bin = fine_bin(latency_secs * 1e3);
             let raw = &mut self.raw[t];
             raw.served += 1.0;
             raw.latency_sum_secs += latency_secs;
-            self.latency[t].add_value(ms, 1.0);
+            self.latency[t].add_at_fine_bin(bin, 1.0);
             if req.in_window
                 && let Some(h) = self.window_latency.get_mut(t)
             {
-                h.add_value(ms, 1.0);
+                h.add_at_fine_bin(bin, 1.0);
             }
             // A point's latency is that of the requests served in it, as a
             // monitoring system would chart it.
@@ -627,11 +649,11 @@ impl<'a> Exact<'a> {
                 tiers: (0..tiers).map(|_| Histogram::coarse()).collect(),
                 focus: (0..focus).map(|_| Histogram::coarse()).collect(),
             });
-            latency.tiers[self.sc.tenants[t].tier].add_value(ms, 1.0);
+            latency.tiers[self.sc.tenants[t].tier].add_at_fine_bin(bin, 1.0);
             if let Some(k) = self.focus_of[t] {
-                latency.focus[k].add_value(ms, 1.0);
+                latency.focus[k].add_at_fine_bin(bin, 1.0);
             }
-            self.count(t, t_secs, 0.0, 0.0, 1.0, 0.0);
+            self.count(t, t_secs, Flow::Served);
         }
         self.start_waiting(s, t_secs);
     }
@@ -698,7 +720,13 @@ impl<'a> Exact<'a> {
                 }
             }
         }
-        let in_service: Vec<u32> = self.events.iter().filter(|e| e.0.2 == Kind::Completion).map(|e| e.0.3).collect();
+        let in_service: Vec<u32> = self
+            .events
+            .iter()
+            .map(|e| event_of(e.0.1))
+            .filter(|(kind, _)| *kind == Kind::Completion)
+            .map(|(_, index)| index)
+            .collect();
         for job in in_service {
             self.raw[self.jobs[job as usize].req.tenant as usize].in_flight += 1.0;
         }
@@ -755,6 +783,8 @@ impl<'a> Exact<'a> {
             }
             let secs = point_ticks[p] as f64 * dt;
             for flow in points.tiers.iter_mut().chain(points.focus.iter_mut()) {
+                let [offered, admitted, throttled, ..] = &mut flow.flows;
+                throttled[p] = offered[p] - admitted[p];
                 for series in &mut flow.flows {
                     series[p] /= secs;
                 }
