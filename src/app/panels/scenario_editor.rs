@@ -6,7 +6,7 @@
 use egui::Ui;
 
 use super::form::{self, row_ui};
-use crate::scenario::file::{AttributionFile, IdleFile, LessonFile};
+use crate::scenario::file::{AttributionFile, EngineFile, IdleFile, LessonFile};
 use crate::scenario::{FieldErrors, ScenarioFile};
 
 /// Draws the scenario settings and edits `draft` in place.
@@ -115,6 +115,19 @@ fn clock_rows(ui: &mut Ui, draft: &mut ScenarioFile, errors: Option<&FieldErrors
     row_ui(ui, ("Start hour", tip), errors, "clock.start_hour", |ui| {
         form::number_ui(ui, &mut clock.start_hour, 0.0..=23.99, " h", tip);
     });
+    let tip = "Which engine simulates the run. Auto (the default) treats queues as fluids tick by tick and simulates \
+               a stack request by request while it is near saturation; Fast is the fluid alone (quickest, less \
+               accurate near saturation and under weighted-fair sharing); Exact simulates every request (slowest, \
+               the reference the others are checked against).";
+    row_ui(ui, ("Engine", tip), errors, "clock.engine", |ui| {
+        for (engine, name, hover) in [
+            (EngineFile::Auto, "Auto", "Fluid, and request by request near saturation"),
+            (EngineFile::Fast, "Fast", "Fluid only: quickest"),
+            (EngineFile::Exact, "Exact", "Every request: slowest, the reference"),
+        ] {
+            ui.radio_value(&mut clock.engine, engine, name).on_hover_text(hover);
+        }
+    });
 }
 
 fn cost_rows(ui: &mut Ui, draft: &mut ScenarioFile, errors: Option<&FieldErrors>) {
@@ -183,6 +196,19 @@ mod tests {
         testing::retype(&mut harness, "1h", "90m");
         assert_eq!(harness.state().clock.duration.text(), "90m");
         assert_eq!(harness.state().clock.duration.secs(), Ok(5400.0));
+    }
+
+    #[test]
+    fn the_engine_is_picked_by_its_radio_button() {
+        let mut harness = harness(crate::app::empty_scenario());
+        harness.run();
+        assert_eq!(harness.state().clock.engine, EngineFile::Auto, "Auto by default");
+        harness.get_by_label("Exact").click();
+        harness.run();
+        assert_eq!(harness.state().clock.engine, EngineFile::Exact);
+        harness.get_by_label("Fast").click();
+        harness.run();
+        assert_eq!(harness.state().clock.engine, EngineFile::Fast);
     }
 
     #[test]
