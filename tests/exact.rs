@@ -94,3 +94,36 @@ fn exact_token_bucket_admits_burst_plus_rate_and_no_more() {
         assert!(rate * interval <= 80.0 + 50.0 * interval + 1e-6, "point {p}: {} admitted", rate * interval);
     }
 }
+
+#[test]
+fn served_requests_never_wait_longer_than_the_timeout() {
+    // A pool losing half its servers into overload with a 5 s timeout:
+    // whatever is served waited at most 5 s, plus its 20 ms service, in the
+    // per-request engine and in Auto (the fast engine's fluid gives a
+    // latency distribution whose tail is not bounded this way).
+    for engine in ["Exact", "Auto"] {
+        let text = format!(
+            r#"Scenario(version: 1, name: "timeout", clock: (duration: "12m", seed: 3, replications: 2, engine: {engine}),
+                tiers: {{ "t": (price_per_month: 1.0) }},
+                tenants: [ Group(prefix: "x", count: 4, tier: "t", load: (rate: 120.0)) ],
+                layers: ( compute: (service_time: Deterministic(ms: 20.0), concurrency: 8, instances: (min: 2, max: 2),
+                                    queue_timeout: "5s") ),
+                designs: [ (name: "pool", placement: {{ "*": Pool }}) ],
+                events: [ CapacityLoss(layer: Compute, at: "2m", duration: "5m", fraction: 0.5) ])"#
+        );
+        let report = run_1_and_2_threads(&load(&text));
+        let design = &report.designs[0];
+        assert!(design.totals.dropped.mean > 1000.0, "{engine}: the loss overloads the pool");
+        // One fine bin (2 %) of slack for reading a percentile.
+        let bound_ms = 5020.0 * 1.02;
+        for tenant in &design.tenants {
+            assert!(
+                tenant.latency.p99_ms.mean <= bound_ms,
+                "{engine} {}: p99 {}",
+                tenant.id,
+                tenant.latency.p99_ms.mean
+            );
+            assert!(tenant.latency.p99_ms.mean > 4500.0, "{engine} {}: requests did wait", tenant.id);
+        }
+    }
+}
