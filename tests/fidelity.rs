@@ -188,8 +188,23 @@ pub fn md1_wait_cdf(lambda: f64, d: f64, t: f64) -> f64 {
     (1.0 - rho) * sum
 }
 
+/// The p99 latency (wait plus service `d`) of M/D/1, ms, by bisection on
+/// Crommelin's wait distribution.
+pub fn md1_latency_p99_ms(lambda: f64, d: f64) -> f64 {
+    let (mut lo, mut hi) = (0.0, 1.0);
+    for _ in 0..100 {
+        let mid = 0.5 * (lo + hi);
+        if md1_wait_cdf(lambda, d, mid) < 0.99 {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    (0.5 * (lo + hi) + d) * 1e3
+}
+
 #[test]
-pub fn md1_wait_cdf_matches_known_values() {
+fn md1_wait_cdf_matches_known_values() {
     // No wait with probability 1 − ρ; the mean from the CDF is P-K's
     // ρd / (2(1 − ρ)): 10 ms at ρ = 0.5 and 40 ms at ρ = 0.8 for d = 20 ms.
     for (rho, want_wait_ms) in [(0.5, 10.0), (0.8, 40.0)] {
@@ -207,16 +222,7 @@ pub fn md1_wait_cdf_matches_known_values() {
 fn single_server_deterministic_p99_matches_crommelin() {
     for rho in [0.5, 0.8] {
         let lambda = rho * 50.0;
-        let (mut lo, mut hi) = (0.0, 0.5);
-        for _ in 0..100 {
-            let mid = 0.5 * (lo + hi);
-            if md1_wait_cdf(lambda, 0.02, mid) < 0.99 {
-                lo = mid;
-            } else {
-                hi = mid;
-            }
-        }
-        let want_ms = (0.5 * (lo + hi) + 0.02) * 1e3;
+        let want_ms = md1_latency_p99_ms(lambda, 0.02);
         let report = crate::common::run_1_and_2_threads(&load(&single_server(lambda, "Deterministic(ms: 20.0)", 11)));
         let got_ms = report.designs[0].tiers[0].p99_ms.mean;
         assert!(close(got_ms, want_ms, 0.03), "ρ {rho}: p99 {got_ms} ms vs M/D/1 {want_ms} ms");

@@ -11,7 +11,9 @@ use std::collections::VecDeque;
 
 use crate::queueing::{RHO_CAP, WaitState, number_in_system, utilisation_for, variability};
 use crate::rng::{StreamPurpose, stream};
-use crate::scenario::model::{Autoscale, Engine, Fairness, Scenario, ServiceTime, StackKind, Topology};
+use crate::scenario::model::{
+    Autoscale, Engine, Fairness, InstanceBounds, Scenario, ServiceTime, Stack, StackKind, Topology,
+};
 use crate::sim::exact::source::Service;
 use crate::sim::latency::{Key, key_of};
 use crate::sim::raw::{StackRaw, TenantRaw};
@@ -269,6 +271,31 @@ impl ComputeStack {
     }
 }
 
+/// A compute stack's instance bounds and its instances at t = 0: the
+/// minimum, or when autoscaled the instances its tenants' load at t = 0
+/// needs at the target utilisation (within the bounds), so runs do not
+/// begin with a cold start. Both engines size stacks so.
+pub fn initial_size(sc: &Scenario, stack: &Stack) -> (InstanceBounds, u32) {
+    let bounds = if stack.kind == StackKind::Silo { sc.compute.silo_instances } else { sc.compute.pool_instances };
+    let active = match &sc.compute.autoscale {
+        Some(a) => {
+            let load: f64 = stack
+                .tenants
+                .iter()
+                .map(|&t| {
+                    let t = &sc.tenants[t as usize];
+                    t.load.rate_per_sec * t.load.pattern.factor_at(0.0, sc.clock.start_hour)
+                })
+                .sum();
+            let c = f64::from(sc.compute.concurrency);
+            let needed = (load * sc.compute.service.mean_secs() / (c * a.target_utilisation)).ceil();
+            (needed.min(f64::from(bounds.max)) as u32).clamp(bounds.min, bounds.max)
+        }
+        None => bounds.min,
+    };
+    (bounds, active)
+}
+
 /// A task's per-point compute series, summed over stacks.
 #[derive(Debug)]
 pub struct StackSeries {
@@ -352,23 +379,7 @@ impl Compute {
             .stacks
             .iter()
             .map(|s| {
-                let bounds =
-                    if s.kind == StackKind::Silo { sc.compute.silo_instances } else { sc.compute.pool_instances };
-                let active = match &sc.compute.autoscale {
-                    Some(a) => {
-                        let load: f64 = s
-                            .tenants
-                            .iter()
-                            .map(|&t| {
-                                let t = &sc.tenants[t as usize];
-                                t.load.rate_per_sec * t.load.pattern.factor_at(0.0, sc.clock.start_hour)
-                            })
-                            .sum();
-                        let needed = (load * mean_service / (f64::from(concurrency) * a.target_utilisation)).ceil();
-                        (needed.min(f64::from(bounds.max)) as u32).clamp(bounds.min, bounds.max)
-                    }
-                    None => bounds.min,
-                };
+                let (bounds, active) = initial_size(sc, s);
                 ComputeStack {
                     active,
                     pending: Vec::with_capacity(8),

@@ -62,6 +62,51 @@ pub struct TenantRaw {
     pub cost_usd_per_month: [f64; 4],
 }
 
+impl TenantRaw {
+    /// Reads the latency figures from the tenant's whole-run histogram and,
+    /// when windows are tracked, its part inside other tenants' windows.
+    pub fn read_latency(&mut self, run: &Histogram, window: Option<&Histogram>) {
+        self.p50_ms = run.quantile_ms(0.5);
+        self.p95_ms = run.quantile_ms(0.95);
+        self.p99_ms = run.quantile_ms(0.99);
+        match window {
+            Some(w) => {
+                self.window_p99_ms = w.quantile_ms(0.99);
+                self.window_served = w.total();
+                self.window_latency_ms = WindowLatency::of(run, w);
+            }
+            None => self.window_latency_ms = WindowLatency::outside_only(run),
+        }
+    }
+}
+
+/// Each tier's latency histograms, merged from its tenants'.
+#[derive(Debug)]
+pub struct TierHistograms {
+    /// Over the whole run.
+    pub run: Vec<Histogram>,
+    /// Inside other tenants' spike windows (empty when not tracked).
+    pub window: Vec<Histogram>,
+}
+
+impl TierHistograms {
+    /// Empty histograms for `tiers` tiers.
+    pub fn new(tiers: usize, windows: bool) -> Self {
+        Self {
+            run: (0..tiers).map(|_| Histogram::fine()).collect(),
+            window: if windows { (0..tiers).map(|_| Histogram::fine()).collect() } else { Vec::new() },
+        }
+    }
+
+    /// Adds a tenant of `tier`.
+    pub fn add(&mut self, tier: usize, run: &Histogram, window: Option<&Histogram>) {
+        self.run[tier].merge(run);
+        if let (Some(into), Some(w)) = (self.window.get_mut(tier), window) {
+            into.merge(w);
+        }
+    }
+}
+
 /// A tenant's latency inside and outside other tenants' spike windows.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct WindowLatency {

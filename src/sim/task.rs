@@ -14,9 +14,8 @@ use crate::sim::compute::Compute;
 use crate::sim::database::{Database, MANY_SHARDS};
 use crate::sim::drawer::{Arrivals, Drawer, Row, distinct_patterns, empty_row};
 use crate::sim::gateway::{AccountBuckets, Inflow, QuotaClock, reset_quotas};
-use crate::sim::histogram::Histogram;
 use crate::sim::latency::{LatencyBook, SharedPmfs, key_of};
-use crate::sim::raw::{TaskRaw, WindowLatency};
+use crate::sim::raw::{TaskRaw, TierHistograms};
 use crate::sim::series::Series;
 use crate::sim::tenants::{SlowList, Tenants, TickFlow};
 use crate::sim::windows::{
@@ -544,34 +543,21 @@ impl<'a> Task<'a> {
             }
         });
         self.book.flush_all();
-        let mut tier_hist: Vec<Histogram> = (0..sc.tiers.len()).map(|_| Histogram::fine()).collect();
-        let mut tier_window_hist: Vec<Histogram> =
-            if self.windows.tracked() { (0..sc.tiers.len()).map(|_| Histogram::fine()).collect() } else { Vec::new() };
+        let mut tiers = TierHistograms::new(sc.tiers.len(), self.windows.tracked());
         for (t, r) in raw.iter_mut().enumerate() {
             r.in_flight += self.compute.backlog[t];
-            let h = &self.book.run[t];
-            r.p50_ms = h.quantile_ms(0.5);
-            r.p95_ms = h.quantile_ms(0.95);
-            r.p99_ms = h.quantile_ms(0.99);
-            let tier = sc.tenants[t].tier;
-            if let Some(w) = self.book.window.get(t) {
-                r.window_p99_ms = w.quantile_ms(0.99);
-                r.window_served = w.total();
-                r.window_latency_ms = WindowLatency::of(h, w);
-                tier_window_hist[tier].merge(w);
-            } else {
-                r.window_latency_ms = WindowLatency::outside_only(h);
-            }
-            tier_hist[tier].merge(h);
+            let (run, window) = (&self.book.run[t], self.book.window.get(t));
+            r.read_latency(run, window);
+            tiers.add(sc.tenants[t].tier, run, window);
         }
         let Compute { raw: compute_raw, series: stack_series, .. } = self.compute;
         let series = self.series.finish(self.dt, stack_series);
         TaskRaw {
             active: self.active,
             tenants: std::mem::take(raw),
-            tier_p99_ms: tier_hist.iter().map(|h| h.quantile_ms(0.99)).collect(),
-            tier_hist,
-            tier_window_hist,
+            tier_p99_ms: tiers.run.iter().map(|h| h.quantile_ms(0.99)).collect(),
+            tier_hist: tiers.run,
+            tier_window_hist: tiers.window,
             stacks: [self.accounts.raw, compute_raw, self.database.map(|db| db.raw).unwrap_or_default()],
             ticks_per_point: series.ticks_per_point,
             point_ticks: series.point_ticks,

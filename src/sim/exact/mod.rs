@@ -24,9 +24,10 @@ use std::collections::BinaryHeap;
 use crate::report::Flow;
 use crate::scenario::model::{DbPricing, Design, Fairness, Layer, QuotaPeriod, Scenario, StackKind};
 use crate::sim::RunControl;
+use crate::sim::compute::initial_size;
 use crate::sim::database::partition_of;
 use crate::sim::histogram::{Histogram, fine_bin};
-use crate::sim::raw::{FlowRaw, StackRaw, TaskRaw, TenantRaw, WindowLatency};
+use crate::sim::raw::{FlowRaw, StackRaw, TaskRaw, TenantRaw, TierHistograms};
 use crate::sim::windows::{Windows, baseline_ticks, capacity_lost_at, spike_component, spikes_of};
 
 use bucket::Bucket;
@@ -208,24 +209,7 @@ impl<'a> Exact<'a> {
                 for (k, &t) in s.tenants.iter().enumerate() {
                     flow_of[t as usize] = k;
                 }
-                let bounds =
-                    if s.kind == StackKind::Silo { sc.compute.silo_instances } else { sc.compute.pool_instances };
-                let active = match &sc.compute.autoscale {
-                    Some(a) => {
-                        let load: f64 = s
-                            .tenants
-                            .iter()
-                            .map(|&t| {
-                                let t = &sc.tenants[t as usize];
-                                t.load.rate_per_sec * t.load.pattern.factor_at(0.0, sc.clock.start_hour)
-                            })
-                            .sum();
-                        let c = f64::from(sc.compute.concurrency);
-                        let needed = (load * sc.compute.service.mean_secs() / (c * a.target_utilisation)).ceil();
-                        (needed.min(f64::from(bounds.max)) as u32).clamp(bounds.min, bounds.max)
-                    }
-                    None => bounds.min,
-                };
+                let (bounds, active) = initial_size(sc, s);
                 let queue = match sc.compute.fairness {
                     Fairness::Fifo => Queue::fifo(),
                     Fairness::WeightedFair => {
@@ -740,27 +724,11 @@ impl<'a> Exact<'a> {
         let tpp = (self.points.secs / dt).round() as u64;
         let point_ticks: Vec<u64> =
             (0..self.points.count as u64).map(|p| end_tick.saturating_sub(p * tpp).min(tpp)).collect();
-        let mut tier_hist: Vec<Histogram> = (0..sc.tiers.len()).map(|_| Histogram::fine()).collect();
-        let mut tier_window_hist: Vec<Histogram> = if self.window_latency.is_empty() {
-            Vec::new()
-        } else {
-            (0..sc.tiers.len()).map(|_| Histogram::fine()).collect()
-        };
+        let mut tiers = TierHistograms::new(sc.tiers.len(), !self.window_latency.is_empty());
         for (t, r) in self.raw.iter_mut().enumerate() {
-            let h = &self.latency[t];
-            r.p50_ms = h.quantile_ms(0.5);
-            r.p95_ms = h.quantile_ms(0.95);
-            r.p99_ms = h.quantile_ms(0.99);
-            let tier = sc.tenants[t].tier;
-            if let Some(w) = self.window_latency.get(t) {
-                r.window_p99_ms = w.quantile_ms(0.99);
-                r.window_served = w.total();
-                r.window_latency_ms = WindowLatency::of(h, w);
-                tier_window_hist[tier].merge(w);
-            } else {
-                r.window_latency_ms = WindowLatency::outside_only(h);
-            }
-            tier_hist[tier].merge(h);
+            let (run, window) = (&self.latency[t], self.window_latency.get(t));
+            r.read_latency(run, window);
+            tiers.add(sc.tenants[t].tier, run, window);
         }
         let points = &mut self.points;
         for (p, latency) in points.latency.iter().enumerate() {
@@ -819,9 +787,9 @@ impl<'a> Exact<'a> {
         debug_assert_eq!(active.len(), n);
         TaskRaw {
             active,
-            tier_p99_ms: tier_hist.iter().map(|h| h.quantile_ms(0.99)).collect(),
-            tier_hist,
-            tier_window_hist,
+            tier_p99_ms: tiers.run.iter().map(|h| h.quantile_ms(0.99)).collect(),
+            tier_hist: tiers.run,
+            tier_window_hist: tiers.window,
             stacks: [self.gw_raw, self.stacks.into_iter().map(|s| s.raw).collect(), self.db_raw],
             ticks_per_point: tpp,
             point_ticks,
