@@ -1,7 +1,8 @@
-//! How far the fast engine is from the per-request engine: a set of
-//! cases near saturation (where the fast engine's assumptions are
-//! strained), each run by both engines on the same scenario, and the
-//! figures compared with the per-request engine's 95 % interval.
+//! How far the time-stepped engines (Fast, Auto) are from the per-request
+//! engine: a set of cases near saturation (where the fluid's assumptions
+//! are strained), each run by the engine under test and the per-request
+//! engine on the same scenario, and the figures compared with the
+//! per-request engine's 95 % interval.
 //!
 //! `tenantsim agreement` prints the table; the tests hold the fast engine
 //! to it; docs/engines.md shows it.
@@ -165,7 +166,7 @@ pub struct Row {
     pub case: &'static str,
     /// What is compared, e.g. `premium window p99 ms`.
     pub figure: String,
-    /// The fast engine's estimate.
+    /// The estimate of the engine under test (Fast or Auto).
     pub fast: Estimate,
     /// The per-request engine's estimate.
     pub exact: Estimate,

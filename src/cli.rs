@@ -1,4 +1,5 @@
-//! The `tenantsim` command line: `run`, `compare`, `validate` and `bench`.
+//! The `tenantsim` command line: `run`, `compare`, `validate`, `agreement`,
+//! `bench` and `gui`.
 //!
 //! The edge of the program: reads files, prints, shows a progress bar on
 //! stderr for runs longer than a second and maps failures to exit codes
@@ -147,8 +148,9 @@ pub struct RunArgs {
     /// Worker threads (default: all cores).
     #[arg(long)]
     pub threads: Option<usize>,
-    /// Override the scenario's engine: `fast` (time-stepped) or `exact`
-    /// (every request an event).
+    /// Override the scenario's engine: `auto` (the default: time-stepped,
+    /// stacks near saturation request by request), `fast` (time-stepped
+    /// only) or `exact` (every request an event).
     #[arg(long, value_enum)]
     pub engine: Option<EngineArg>,
     /// Output format.
@@ -197,6 +199,9 @@ pub fn execute(cli: Cli) -> u8 {
         Some(Command::Compare(args)) => run_command(&args, true),
         Some(Command::Validate { files }) => validate(&files),
         Some(Command::Gui(_)) => Err(Failure::other("this build has no desktop app (built without the `gui` feature)")),
+        Some(Command::Agreement { engine: EngineArg::Exact, .. }) => {
+            Err(Failure::bad_input("--engine: the per-request engine is the reference; check fast or auto against it"))
+        }
         Some(Command::Agreement { replications, engine }) => match agreement::run(
             replications.max(2),
             if engine == EngineArg::Auto {

@@ -54,8 +54,9 @@ pub fn mmc_mean_latency_secs(servers: u32, lambda_per_sec: f64, mu_per_sec: f64)
     mmc_mean_wait_secs(servers, lambda_per_sec, mu_per_sec) + 1.0 / mu_per_sec
 }
 
-/// Cap on utilisation in the stationary waiting term: above it the queue
-/// is treated as saturated and the fluid backlog carries the delay.
+/// Cap on utilisation in the stationary waiting term where a queue is
+/// taken as stationary (above it a queue is followed through time, or its
+/// excess is a drain delay).
 pub const RHO_CAP: f64 = 0.98;
 
 /// Allen–Cunneen's variability factor `(ca² + cs²) / 2` of a G/G/c queue

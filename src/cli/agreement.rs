@@ -1,5 +1,5 @@
-//! `tenantsim agreement`: the fast engine against the per-request engine
-//! on the cases of [`crate::agreement`], as a table.
+//! `tenantsim agreement`: engine Fast or Auto against the per-request
+//! engine on the cases of [`crate::agreement`], as a table.
 
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, CellAlignment, Table};

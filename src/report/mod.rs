@@ -77,6 +77,9 @@ pub struct RunReport {
     pub duration_secs: f64,
     /// Tick length in seconds.
     pub tick_secs: f64,
+    /// The engine that produced it: `auto`, `fast` or `exact`.
+    #[serde(default)]
+    pub engine: String,
     /// Months the run's usage costs were scaled by to get monthly figures.
     pub months_per_run: f64,
     /// Tier names in file order.

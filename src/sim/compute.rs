@@ -1,11 +1,16 @@
 //! The compute layer: instance stacks that queue and serve the requests
 //! the gateway admitted, drop what waits past the queue timeout, share
 //! capacity FIFO or weighted-fair, scale on utilisation, and give each
-//! tick a latency state (backlog delay plus stationary wait).
+//! tick a latency state.
 //!
 //! A stack with no backlog whose arrivals fit its capacity serves every
 //! request this tick without looking at its members (*fast*); otherwise
-//! its members are served one by one (*slow*, [`serve_slowly`]).
+//! its members are served one by one as a fluid (*slow*, [`serve_slowly`]:
+//! FIFO cohorts dropped at expiry, or weighted-fair shares). Its latency
+//! state is the stationary wait at the tick's load below utilisation 0.8;
+//! above it the queue's mean size is followed from tick to tick. Under
+//! engine Auto a stack at or above 0.9 is simulated request by request
+//! instead ([`crate::sim::requests`]).
 
 use std::collections::VecDeque;
 

@@ -4,7 +4,7 @@
 //! histogram is within a fraction of a bin of the true value. Histograms
 //! hold probability mass (weights may be fractional: the engine adds whole
 //! distributions, not samples) and merge by adding bins. A coarse variant
-//! groups five fine bins (≈10 % wide) for time series and event windows.
+//! groups five fine bins (≈10 % wide) for time series points.
 
 use std::sync::OnceLock;
 

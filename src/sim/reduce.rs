@@ -8,7 +8,7 @@ use crate::report::{
     WindowSide,
 };
 use crate::scenario::Scenario;
-use crate::scenario::model::{Event, LAYERS};
+use crate::scenario::model::{Engine, Event, LAYERS};
 use crate::sim::cost::{OVERHEAD, months_per_run};
 use rayon::prelude::*;
 
@@ -159,6 +159,12 @@ pub(crate) fn report(
         replications: sc.clock.replications,
         duration_secs: sc.clock.duration_secs,
         tick_secs: sc.clock.tick_secs,
+        engine: match sc.clock.engine {
+            Engine::Auto => "auto",
+            Engine::Fast => "fast",
+            Engine::Exact => "exact",
+        }
+        .to_owned(),
         months_per_run: months_per_run(sc),
         tiers: sc.tiers.iter().map(|t| t.name.clone()).collect(),
         tier_slo_p99_ms: sc.tiers.iter().map(|t| t.slo.p99_ms).collect(),

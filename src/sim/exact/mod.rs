@@ -94,7 +94,7 @@ struct Points {
     tiers: Vec<FlowRaw>,
     focus: Vec<FlowRaw>,
     total: FlowRaw,
-    /// Latency of the requests that arrived in each point, per tier and
+    /// Latency of the requests served in each point, per tier and
     /// focus tenant (made when the point's first request is served).
     latency: Vec<Option<PointLatency>>,
     instances_secs: Vec<f64>,
@@ -109,7 +109,7 @@ impl Points {
     }
 }
 
-/// Latency of one series point's requests (by arrival).
+/// Latency of the requests served in one series point.
 #[derive(Debug)]
 struct PointLatency {
     tiers: Vec<Histogram>,
