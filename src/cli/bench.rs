@@ -65,8 +65,12 @@ pub fn run(quick: bool) {
             best * 1e3
         );
     }
-    // The per-request engine on one thread: requests per second.
+    // The per-request engine on one thread: requests per second (fewer
+    // replications in a quick run).
     lesson.clock.engine = Engine::Exact;
+    if quick {
+        lesson.clock.replications = 2;
+    }
     let options = RunOptions { threads: Some(1), ..crate::host::run_options() };
     let started = Instant::now();
     match sim::run(&lesson, &options, &RunControl::new()) {
