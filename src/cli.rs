@@ -1,5 +1,5 @@
-//! The `tenantsim` command line: `run`, `compare`, `validate`, `agreement`,
-//! `bench` and `gui`.
+//! The `tenantsim` command line: `run`, `compare`, `validate`, `plan`,
+//! `merge`, `agreement`, `bench` and `gui`.
 //!
 //! The edge of the program: reads files, prints, shows a progress bar on
 //! stderr for runs longer than a second and maps failures to exit codes
@@ -20,6 +20,7 @@ use crate::sim::{self, RunControl, RunOptions};
 
 pub mod agreement;
 pub(crate) mod bench;
+pub mod plan;
 pub mod table;
 
 /// Exit code for success.
@@ -65,6 +66,11 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = EngineArg::Fast)]
         engine: EngineArg,
     },
+    /// Run a scenario's plan: a sweep, its answers (crossover, break-even,
+    /// goal-seek) and the cheapest-design search; answers first.
+    Plan(plan::PlanArgs),
+    /// Merge the parts of a sharded plan into its report.
+    Merge(plan::MergeArgs),
     /// Print throughput figures of the engine on reference scenarios.
     Bench {
         /// Shorter reference day (2 h instead of 24 h), for CI.
@@ -214,6 +220,8 @@ pub fn execute(cli: Cli) -> u8 {
             Ok(n) => Err(Failure::other(format!("{n} figure(s) disagree"))),
             Err(e) => Err(Failure::other(e.to_string())),
         },
+        Some(Command::Plan(args)) => plan::run(&args),
+        Some(Command::Merge(args)) => plan::merge(&args),
         Some(Command::Bench { quick }) => {
             bench::run(quick);
             Ok(())

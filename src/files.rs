@@ -78,13 +78,16 @@ pub fn parse_file(path: &Path, limits: &Limits) -> Result<ScenarioFile, FileErro
     scenario::parse_str(&text, limits).map_err(|error| FileError::Load { path: path.to_owned(), error })
 }
 
-/// Resolves a parsed file, attaching the path to errors.
+/// Resolves a parsed file and checks its plans, attaching the path to
+/// errors.
 ///
 /// # Errors
 /// Occurs when the scenario's values are invalid or over the limits.
 pub fn resolve_file(path: &Path, file: &ScenarioFile, limits: &Limits) -> Result<Scenario, FileError> {
-    scenario::resolve::resolve(file, limits)
-        .map_err(|errors| FileError::Load { path: path.to_owned(), error: LoadError::Invalid(errors) })
+    let invalid = |errors| FileError::Load { path: path.to_owned(), error: LoadError::Invalid(errors) };
+    let scenario = scenario::resolve::resolve(file, limits).map_err(invalid)?;
+    crate::plan::spec::resolve_plans(file, &scenario, limits).map_err(invalid)?;
+    Ok(scenario)
 }
 
 /// Writes `contents` to `path` atomically: a temporary file in the same

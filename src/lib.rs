@@ -17,6 +17,7 @@ pub mod cli;
 pub mod files;
 pub mod host;
 pub mod lesson;
+pub mod plan;
 pub mod presets;
 pub mod queueing;
 pub mod reference;

@@ -103,3 +103,9 @@ pub fn csv(report: &RunReport) -> Result<String, csv::Error> {
     let bytes = writer.into_inner().map_err(|e| csv::Error::from(e.into_error()))?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
+
+/// A text cell safe to open in a spreadsheet: a leading `=`, `+`, `-` or
+/// `@` (read as a formula) gets a `'` in front.
+pub fn csv_cell(text: &str) -> String {
+    if text.starts_with(['=', '+', '-', '@']) { format!("'{text}") } else { text.to_owned() }
+}

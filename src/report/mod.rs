@@ -8,6 +8,7 @@
 pub mod compare;
 pub mod figures;
 pub mod format;
+pub mod plan;
 
 use serde::{Deserialize, Serialize};
 

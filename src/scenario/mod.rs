@@ -2,6 +2,8 @@
 //! [`Scenario`] ([`resolve`]), the limits checked before a run, and the
 //! errors a user sees. No IO here: callers pass text in and get text out.
 
+pub mod change;
+pub mod edit;
 pub mod error;
 pub mod file;
 pub mod limits;
@@ -13,7 +15,7 @@ pub use file::ScenarioFile;
 pub use limits::Limits;
 pub use model::Scenario;
 
-fn ron_options() -> ron::Options {
+pub(crate) fn ron_options() -> ron::Options {
     ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME)
 }
 

@@ -10,6 +10,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::units::DurationText;
 
+mod plan;
+
+pub use plan::{
+    AxisFile, ConstraintFile, KnobFile, ObjectiveFile, PlanFigureFile, PlannerFile, QuestionFile, SearchFile,
+    ValuesFile,
+};
+
 /// The current file format version. Files must say `version: 1`.
 pub const FORMAT_VERSION: u32 = 1;
 
@@ -43,6 +50,9 @@ pub struct ScenarioFile {
     /// How shared costs are attributed to tenants.
     #[serde(default)]
     pub cost: CostFile,
+    /// Planning studies: sweeps and the questions they answer.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub plans: Vec<PlannerFile>,
 }
 
 /// Teaching material attached to a scenario.
