@@ -15,6 +15,7 @@ mod fairness;
 mod fidelity;
 mod isolation;
 mod lessons;
+mod plan;
 mod quotas;
 mod scenarios;
 mod ticks;

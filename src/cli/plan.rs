@@ -126,7 +126,7 @@ pub fn run(args: &PlanArgs) -> Result<(), Failure> {
     if let Some(text) = &args.shard {
         let (i, n) = parse_shard(text)?;
         let part = with_progress(|control, progress| {
-            plan::run_shard(&file, &spec, i, n, &limits, options, control, progress)
+            plan::run_shard(&file, &spec, plan::Shard { index: i, count: n }, &limits, options, control, progress)
         })?;
         let json = serde_json::to_string(&part).map_err(|e| Failure::other(e.to_string()))?;
         return write_out(args.out.as_deref(), &json);

@@ -317,10 +317,10 @@ fn holds(
 ) -> (bool, String) {
     for c in constraints {
         match c {
-            ConstraintFile::SloMet { tier } => {
-                let names: Vec<&String> = match tier {
-                    Some(t) => vec![t],
-                    None => tiers.iter().collect(),
+            ConstraintFile::SloMet { .. } | ConstraintFile::AllSlosMet => {
+                let names: Vec<&String> = match c {
+                    ConstraintFile::SloMet { tier } => vec![tier],
+                    _ => tiers.iter().collect(),
                 };
                 for t in names {
                     let Some(e) = read(p, design, &format!("slo_met:{t}")) else { continue };
@@ -461,7 +461,7 @@ fn goal(
         ));
     }
     let cost = |x: f64| refiner.samples.get(x).and_then(|p| read(p, design, "cost"));
-    let mut sentence = format!("The {words} {} is {}", axis.knob.describe(), show_x(axis, pass));
+    let mut sentence = format!("{}: {}", capitalise(&format!("{words} {}", axis.knob.describe())), show_x(axis, pass));
     if let Some(c) = cost(pass) {
         sentence += &format!(" ({design} costs {} a month", Unit::Usd.format(c, tenants));
         if let Some(before) = fail.and_then(cost) {
@@ -484,4 +484,9 @@ fn goal(
     }
     answer.sentence = sentence;
     Ok(answer)
+}
+
+fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map_or_else(String::new, |c| c.to_uppercase().collect::<String>() + chars.as_str())
 }

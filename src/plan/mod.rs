@@ -26,7 +26,7 @@ use crate::scenario::file::{ConstraintFile, PlanFigureFile, QuestionFile};
 use crate::scenario::{Limits, ScenarioFile};
 use crate::sim::RunControl;
 
-pub use shard::{PlanPart, merge, run_shard};
+pub use shard::{PlanPart, Shard, merge, run_shard};
 
 /// Why a plan did not produce a report.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

@@ -174,18 +174,30 @@ pub(crate) struct Judged {
     pub figures: DesignPoint,
 }
 
+/// What a search stage runs on: the scenario, the plan, its search and
+/// every candidate.
+pub(crate) struct Space<'a> {
+    /// The scenario as written.
+    pub file: &'a ScenarioFile,
+    /// The plan.
+    pub spec: &'a PlanSpec,
+    /// Its search.
+    pub search: &'a SearchFile,
+    /// Every candidate.
+    pub all: &'a [Cand],
+    /// Limits of every run.
+    pub limits: &'a Limits,
+}
+
 /// Runs candidates `which` at `replications`, in chunks, in parallel.
 pub(crate) fn run_stage(
-    file: &ScenarioFile,
-    spec: &PlanSpec,
-    s: &SearchFile,
-    all: &[Cand],
+    space: &Space<'_>,
     which: &[usize],
     replications: u32,
-    limits: &Limits,
     control: &RunControl,
     done: &(dyn Fn(usize) + Sync),
 ) -> Result<Vec<Judged>, PlanError> {
+    let Space { file, spec, search: s, all, limits } = *space;
     // Chunks hold candidates of one sizing point.
     let mut chunks: Vec<Vec<usize>> = Vec::new();
     for &i in which {
@@ -246,10 +258,11 @@ fn violation(p: &DesignPoint, constraints: &[ConstraintFile], conservative: bool
     let mut total = 0.0;
     for c in constraints {
         match c {
-            ConstraintFile::SloMet { tier } => {
+            ConstraintFile::SloMet { .. } | ConstraintFile::AllSlosMet => {
+                let tier = if let ConstraintFile::SloMet { tier } = c { Some(tier) } else { None };
                 for (key, e) in &p.figures {
                     let Some(t) = key.strip_prefix("slo_met:") else { continue };
-                    if tier.as_ref().is_none_or(|want| want == t) {
+                    if tier.is_none_or(|want| want == t) {
                         total += (1.0 - 1e-9 - (e.mean - k * e.ci95)).max(0.0);
                     }
                 }
@@ -277,7 +290,6 @@ fn objective(p: &DesignPoint, o: ObjectiveFile) -> f64 {
 
 /// Runs the whole search. `first_stage`, when given, holds the first
 /// stage's results already run elsewhere (shards).
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn search(
     file: &ScenarioFile,
     spec: &PlanSpec,
@@ -289,6 +301,7 @@ pub(crate) fn search(
 ) -> Result<SearchReport, PlanError> {
     let all = candidates(spec, s);
     let plan = stages(file, spec, s, &all, limits);
+    let space = Space { file, spec, search: s, all: &all, limits };
     let mut current = match first_stage {
         Some(judged) => {
             let indices: Vec<usize> = judged.iter().map(|j| j.index).collect();
@@ -301,7 +314,7 @@ pub(crate) fn search(
             }
             judged
         }
-        None => run_stage(file, spec, s, &all, &plan.unique, plan.replications[0], limits, control, done)?,
+        None => run_stage(&space, &plan.unique, plan.replications[0], control, done)?,
     };
     let mut stages = vec![[plan.unique.len() as u64, u64::from(plan.replications[0])]];
     let mut design_runs = plan.unique.len() as u64 * u64::from(plan.replications[0]);
@@ -310,7 +323,7 @@ pub(crate) fn search(
         let keep = ((current.len() as f64 * KEEP_SHARE).ceil() as usize).max(FINALISTS).min(current.len());
         let mut next: Vec<usize> = current[..keep].iter().map(|j| j.index).collect();
         next.sort_unstable();
-        current = run_stage(file, spec, s, &all, &next, r, limits, control, done)?;
+        current = run_stage(&space, &next, r, control, done)?;
         stages.push([next.len() as u64, u64::from(r)]);
         design_runs += next.len() as u64 * u64::from(r);
     }

@@ -49,15 +49,23 @@ pub struct StageResult {
     pub figures: DesignPoint,
 }
 
-/// Runs shard `shard` of `shards` of a plan.
+/// One shard of a sharded plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    /// Its index, from 0.
+    pub index: u32,
+    /// How many shards there are.
+    pub count: u32,
+}
+
+/// Runs one shard of a plan.
 ///
 /// # Errors
 /// Occurs when the shard is out of range, a point fails, or on cancel.
 pub fn run_shard(
     file: &ScenarioFile,
     spec: &PlanSpec,
-    shard: u32,
-    shards: u32,
+    Shard { index: shard, count: shards }: Shard,
     limits: &Limits,
     options: PlanOptions,
     control: &RunControl,
@@ -78,8 +86,8 @@ pub fn run_shard(
                 stages.unique.iter().enumerate().filter(|(k, _)| mine(*k)).map(|(_, &i)| i).collect();
             progress.add_total(which.len());
             let done = |n: usize| progress.add_done(n);
-            let judged =
-                search::run_stage(file, spec, s, &all, &which, stages.replications[0], limits, control, &done)?;
+            let space = search::Space { file, spec, search: s, all: &all, limits };
+            let judged = search::run_stage(&space, &which, stages.replications[0], control, &done)?;
             first_stage = judged
                 .into_iter()
                 .map(|j| StageResult { index: j.index, replications: j.replications, figures: j.figures })

@@ -367,10 +367,10 @@ impl Checker<'_> {
         for (k, c) in list.iter().enumerate() {
             let cpath = format!("{path}[{k}]");
             match c {
-                ConstraintFile::SloMet { tier: Some(name) } if !self.file.tiers.contains_key(name) => {
+                ConstraintFile::SloMet { tier: name } if !self.file.tiers.contains_key(name) => {
                     self.error(format!("{cpath}.tier"), format!("no tier \"{name}\""));
                 }
-                ConstraintFile::SloMet { .. } => {}
+                ConstraintFile::SloMet { .. } | ConstraintFile::AllSlosMet => {}
                 ConstraintFile::AtMost { figure, value } | ConstraintFile::AtLeast { figure, value } => {
                     self.figure(&format!("{cpath}.figure"), figure);
                     if !value.is_finite() {

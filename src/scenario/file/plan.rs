@@ -227,12 +227,12 @@ pub enum QuestionFile {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub enum ConstraintFile {
-    /// Every tenant of `tier` (of every tier when absent) meets its SLO in
-    /// every replication.
+    /// Every tenant of every tier meets its SLO in every replication.
+    AllSlosMet,
+    /// Every tenant of `tier` meets its SLO in every replication.
     SloMet {
         /// Tier name.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        tier: Option<String>,
+        tier: String,
     },
     /// The figure's upper confidence bound is at most `value`.
     AtMost {
