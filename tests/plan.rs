@@ -469,3 +469,24 @@ mod cli {
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
+
+#[test]
+fn documented_plans_run_and_answer() {
+    let examples: Vec<String> = crate::common::doc_examples().into_iter().filter(|t| t.contains("plans:")).collect();
+    assert!(!examples.is_empty(), "docs/scenario-format.md should show a plan");
+    for text in examples {
+        let (file, specs) = specs(&text);
+        assert_eq!(specs.len(), file.plans.len());
+        for spec in &specs {
+            let r = run_plan(&text, &spec.name, 2);
+            for a in &r.answers {
+                assert!(a.found, "{}: {a:?}", spec.name);
+            }
+            if let Some(s) = &r.search {
+                assert!(s.best.is_some(), "{}: {s:?}", spec.name);
+            }
+            let json = r.json().unwrap_or_default();
+            assert!(!json.contains("null") && !json.contains("NaN"), "{json}");
+        }
+    }
+}

@@ -43,6 +43,9 @@ pub struct PlanArgs {
     /// Add the search's winner to the scenario file as a design of this name.
     #[arg(long, value_name = "NAME")]
     pub write_design: Option<String>,
+    /// Print the names of the file's plans, one a line, and run nothing.
+    #[arg(long)]
+    pub list: bool,
 }
 
 /// Arguments of `merge`.
@@ -121,6 +124,12 @@ fn list(names: &[&str]) -> String {
 pub fn run(args: &PlanArgs) -> Result<(), Failure> {
     let limits = Limits::default();
     let threads = threads(args.threads)?;
+    if args.list {
+        let file = files::parse_file(&args.file, &limits)?;
+        files::resolve_file(&args.file, &file, &limits)?;
+        let names: String = file.plans.iter().map(|p| format!("{}\n", p.name)).collect();
+        return write_out(args.out.as_deref(), &names);
+    }
     let (file, spec) = load_plan(&args.file, args.plan.as_deref(), &limits)?;
     let options = PlanOptions { threads };
     if let Some(text) = &args.shard {

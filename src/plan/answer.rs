@@ -98,6 +98,7 @@ pub fn show_x(axis: &Axis, x: f64) -> String {
         "USD/month" => crate::report::figures::usd(x).trim_end_matches(".00").to_owned() + "/month",
         "" => number,
         "×" => format!("{number}×"),
+        unit if x == 1.0 && unit.ends_with('s') => format!("{number} {}", &unit[..unit.len() - 1]),
         unit => format!("{number} {unit}"),
     }
 }
@@ -163,11 +164,11 @@ pub(crate) fn answer(
                 Some((e.mean - v, e.ci95))
             });
             let shown = unit_of(f).format(Estimate::exact(*value), tenants);
-            let question = format!("Where does the {} of {design} cross {shown}?", describe_figure(f));
+            let question = format!("Where does the {} in {design} cross {shown}?", describe_figure(f));
             let mut ans = crossing("crosses", question, axis, range, refiner, &gap)?;
             if !ans.found {
                 ans.sentence = format!(
-                    "The {} of {design} does not reach {shown} from {} to {}.",
+                    "The {} in {design} does not reach {shown} from {} to {}.",
                     describe_figure(f),
                     show_x(axis, range.0),
                     show_x(axis, range.1)
