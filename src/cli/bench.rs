@@ -88,4 +88,89 @@ pub fn run(quick: bool) {
         }
         Err(e) => println!("per-request engine: {e}"),
     }
+    plans(quick);
+}
+
+/// The planner's figures: a 100-point sweep, a refined crossover and the
+/// cheapest-design search (skipped in a quick run), on bundled lessons.
+fn plans(quick: bool) {
+    use crate::plan::{self, PlanOptions, PlanProgress};
+    use crate::scenario::file::{AxisFile, KnobFile, PlannerFile, ValuesFile};
+    let limits = Limits::default();
+    let run = |text: &str,
+               edit: &dyn Fn(&mut crate::scenario::ScenarioFile),
+               name: &str|
+     -> Option<(f64, plan::PlanProgress, crate::report::plan::PlanReport)> {
+        let mut file = scenario::parse_str(text, &limits).ok()?;
+        edit(&mut file);
+        let sc = scenario::resolve::resolve(&file, &limits).ok()?;
+        let specs = match plan::spec::resolve_plans(&file, &sc, &limits) {
+            Ok(s) => s,
+            Err(e) => {
+                println!("bench plan invalid: {e}");
+                return None;
+            }
+        };
+        let spec = specs.into_iter().find(|s| s.name == name)?;
+        let progress = PlanProgress::default();
+        let started = Instant::now();
+        let report = plan::run(&file, &spec, &limits, PlanOptions::default(), &RunControl::new(), &progress);
+        let secs = started.elapsed().as_secs_f64();
+        match report {
+            Ok(r) => Some((secs, progress, r)),
+            Err(e) => {
+                println!("plan {name}: {e}");
+                None
+            }
+        }
+    };
+    let noisy = crate::bundled::by_file_name("noisy-neighbour.ron").map(|b| b.text).unwrap_or_default();
+    let sweep = |file: &mut crate::scenario::ScenarioFile| {
+        file.plans = vec![PlannerFile {
+            name: "bench sweep".to_owned(),
+            description: String::new(),
+            axes: vec![AxisFile {
+                knob: KnobFile::SpikeFactor { index: 0 },
+                values: ValuesFile::Linear { from: 1.0, to: 100.0, step: 1.0 },
+            }],
+            designs: Vec::new(),
+            replications: None,
+            ask: Vec::new(),
+            search: None,
+        }];
+    };
+    if let Some((secs, _, r)) = run(noisy, &sweep, "bench sweep") {
+        println!(
+            "plan: 100-point sweep of the noisy-neighbour spike factor ({} designs, {} replications): {secs:.2} s",
+            r.points.first().map_or(0, |p| p.designs.len()),
+            r.replications
+        );
+    }
+    let cost = crate::bundled::by_file_name("silo-vs-pool-cost.ron").map(|b| b.text).unwrap_or_default();
+    let crossover = |file: &mut crate::scenario::ScenarioFile| {
+        if let Some(p) = file.plans.iter_mut().find(|p| p.name == "crossover") {
+            p.axes[0].values = ValuesFile::Geometric { from: 1.0, to: 200.0, points: 12 };
+        }
+    };
+    if let Some((secs, _, r)) = run(cost, &crossover, "crossover") {
+        println!(
+            "plan: silo/pool crossover over 1..=200 tenants, refined ({} points + {} refinements): {secs:.2} s — {}",
+            r.points.len(),
+            r.refinements.len(),
+            r.answers.first().map_or("", |a| a.sentence.as_str())
+        );
+    }
+    if quick {
+        return;
+    }
+    if let Some((secs, _, r)) = run(noisy, &|_| {}, "cheapest design")
+        && let Some(s) = &r.search
+    {
+        println!(
+            "plan: cheapest design on noisy-neighbour ({} candidates, {} design-replications): {secs:.1} s, {:.0} candidates/s",
+            s.candidates,
+            s.design_runs,
+            s.candidates as f64 / secs
+        );
+    }
 }
