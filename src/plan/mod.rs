@@ -13,6 +13,7 @@ pub mod shard;
 pub mod spec;
 pub mod sweep;
 
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use rayon::prelude::*;
@@ -56,11 +57,13 @@ pub enum PlanError {
 }
 
 /// Progress of a plan: units of work (points or candidates) done and
-/// expected, shared with a caller that shows a bar.
+/// expected, and the sweep points finished so far, shared with a caller
+/// that shows a bar or draws points as they come.
 #[derive(Debug, Default)]
 pub struct PlanProgress {
     done: AtomicU64,
     total: AtomicU64,
+    finished: Mutex<Vec<PointReport>>,
 }
 
 impl PlanProgress {
@@ -72,6 +75,18 @@ impl PlanProgress {
     /// Units expected (grows when refinement or a later stage adds work).
     pub fn total(&self) -> u64 {
         self.total.load(Ordering::Relaxed)
+    }
+
+    /// The sweep points finished since the last call, in the order they
+    /// finished (the final report holds them all, in point order).
+    pub fn take_finished(&self) -> Vec<PointReport> {
+        self.finished.lock().map(|mut v| std::mem::take(&mut *v)).unwrap_or_default()
+    }
+
+    fn push_finished(&self, point: &PointReport) {
+        if let Ok(mut v) = self.finished.lock() {
+            v.push(point.clone());
+        }
     }
 
     fn add_done(&self, n: usize) {
@@ -135,8 +150,10 @@ fn sweep(
         .map(|&p| {
             let values = spec.point_values(p);
             let designs = job.run(&values, control)?;
+            let point = point_report(Some(p), &values, designs);
+            progress.push_finished(&point);
             progress.add_done(1);
-            Ok(point_report(Some(p), &values, designs))
+            Ok(point)
         })
         .collect()
 }
