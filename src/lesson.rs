@@ -4,8 +4,9 @@
 //! checklist, the tests into assertions.
 
 use crate::report::figures::{self, FigureId, Scope};
+use crate::report::plan::PlanReport;
 use crate::report::{DesignReport, RunReport};
-use crate::scenario::file::{ExpectFile, FigureFile, MetricFile, OpFile};
+use crate::scenario::file::{AnswerClaimFile, ClaimFile, ExpectFile, FigureFile, MetricFile, OpFile};
 
 pub use crate::scenario::change::apply_change;
 
@@ -108,4 +109,31 @@ pub fn check(report: &RunReport, e: &ExpectFile) -> Result<Check, String> {
         OpFile::Le => left <= right,
     };
     Ok(Check { claim: describe(e), left, right, passed })
+}
+
+/// Checks a claim about a plan's answer.
+///
+/// # Errors
+/// Occurs when the report has no answer at the claim's position.
+pub fn check_plan_claim(report: &PlanReport, claim: &AnswerClaimFile) -> Result<Check, String> {
+    let answer = report
+        .answers
+        .get(claim.answer)
+        .ok_or_else(|| format!("plan \"{}\" has no answer {}", report.plan, claim.answer))?;
+    let value = answer.value.unwrap_or(f64::NAN);
+    let (words, right, passed) = match claim.holds {
+        ClaimFile::Found => ("has an answer".to_owned(), 1.0, answer.found),
+        ClaimFile::NotFound => ("has no answer".to_owned(), 0.0, !answer.found),
+        ClaimFile::Within { low, high } => {
+            (format!("lies from {low} to {high}"), low, answer.found && value >= low && value <= high)
+        }
+        ClaimFile::AtLeast(x) => (format!("is at least {x}"), x, answer.found && value >= x),
+        ClaimFile::AtMost(x) => (format!("is at most {x}"), x, answer.found && value <= x),
+    };
+    Ok(Check {
+        claim: format!("{}: \"{}\" {words} ({})", report.plan, answer.question, answer.sentence),
+        left: value,
+        right,
+        passed,
+    })
 }

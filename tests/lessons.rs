@@ -64,3 +64,41 @@ fn every_scenario_file_is_embedded_in_the_binary() {
         assert_eq!(embedded.text, text, "{name}: embedded text differs");
     }
 }
+
+#[test]
+fn every_plan_claim_holds_on_three_seeds() {
+    let limits = Limits::default();
+    let mut failures = Vec::new();
+    let mut claims = 0;
+    for (name, text) in bundled_scenarios() {
+        let file = parse(&text);
+        for seed in seeds(&file) {
+            let mut f = file.clone();
+            f.clock.seed = seed;
+            let scenario = resolve::resolve(&f, &limits).unwrap_or_else(|e| panic!("{name}:\n{e}"));
+            let specs =
+                tenantsim::plan::spec::resolve_plans(&f, &scenario, &limits).unwrap_or_else(|e| panic!("{name}:\n{e}"));
+            for spec in specs.iter().filter(|s| !s.expect.is_empty()) {
+                let report = tenantsim::plan::run(
+                    &f,
+                    spec,
+                    &limits,
+                    tenantsim::plan::PlanOptions::default(),
+                    &RunControl::new(),
+                    &tenantsim::plan::PlanProgress::default(),
+                )
+                .unwrap_or_else(|e| panic!("{name} / {}: {e}", spec.name));
+                for claim in &spec.expect {
+                    claims += 1;
+                    match lesson::check_plan_claim(&report, claim) {
+                        Ok(c) if c.passed => {}
+                        Ok(c) => failures.push(format!("{name} (seed {seed}): {} — got {:.4}", c.claim, c.left)),
+                        Err(e) => failures.push(format!("{name}: {e}")),
+                    }
+                }
+            }
+        }
+    }
+    assert!(claims >= 6, "the bundled plans should make claims ({claims})");
+    assert!(failures.is_empty(), "broken promises:\n{}", failures.join("\n"));
+}

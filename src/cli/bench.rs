@@ -137,6 +137,7 @@ fn plans(quick: bool) {
             replications: None,
             ask: Vec::new(),
             search: None,
+            expect: Vec::new(),
         }];
     };
     if let Some((secs, _, r)) = run(noisy, &sweep, "bench sweep") {

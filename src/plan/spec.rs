@@ -7,8 +7,8 @@ use crate::lesson::figure_of;
 use crate::report::figures::{self, Scope};
 use crate::scenario::change::KnobValue;
 use crate::scenario::file::{
-    AxisFile, ConstraintFile, KnobFile, LayerName, PlacementFile, PlanFigureFile, PlannerFile, QuestionFile,
-    SearchFile, ValuesFile,
+    AnswerClaimFile, AxisFile, ClaimFile, ConstraintFile, KnobFile, LayerName, PlacementFile, PlanFigureFile,
+    PlannerFile, QuestionFile, SearchFile, ValuesFile,
 };
 use crate::scenario::{FieldError, FieldErrors, Limits, Scenario, ScenarioFile, resolve};
 
@@ -38,6 +38,8 @@ pub struct PlanSpec {
     pub questions: Vec<QuestionFile>,
     /// The cheapest-design search, if asked for.
     pub search: Option<SearchFile>,
+    /// Claims about the answers.
+    pub expect: Vec<AnswerClaimFile>,
 }
 
 /// One axis: its knob and every value it takes, in the file's order.
@@ -156,6 +158,24 @@ impl Checker<'_> {
         if let Some(search) = &plan.search {
             self.search(&format!("{path}.search"), search, &axes);
         }
+        for (k, claim) in plan.expect.iter().enumerate() {
+            let cpath = format!("{path}.expect[{k}]");
+            if claim.answer >= plan.ask.len() {
+                self.error(
+                    format!("{cpath}.answer"),
+                    format!("the plan asks {} question(s); answers count from 0", plan.ask.len()),
+                );
+            }
+            match claim.holds {
+                ClaimFile::Within { low, high } if !(low.is_finite() && high.is_finite() && low <= high) => {
+                    self.error(format!("{cpath}.holds"), format!("needs finite low ≤ high (got {low} and {high})"));
+                }
+                ClaimFile::AtLeast(x) | ClaimFile::AtMost(x) if !x.is_finite() => {
+                    self.error(format!("{cpath}.holds"), format!("must be a finite number, not {x}"));
+                }
+                _ => {}
+            }
+        }
         let points: usize = axes.iter().map(|a| a.values.len()).product();
         if axes.len() == plan.axes.len() && points > MAX_PLAN_POINTS {
             self.error(
@@ -174,6 +194,7 @@ impl Checker<'_> {
             replications,
             questions: plan.ask.clone(),
             search: plan.search.clone(),
+            expect: plan.expect.clone(),
         })
     }
 

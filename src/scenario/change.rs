@@ -153,7 +153,8 @@ impl KnobFile {
             KnobFile::TargetUtilisation => "autoscaling target".to_owned(),
             KnobFile::AccountRate => "account rate".to_owned(),
             KnobFile::SpikeFactor { index } => format!("factor of event {index}"),
-            KnobFile::Cells { design, key, layer } => format!("cells for {key} in {design}{}", on(layer)),
+            KnobFile::Cells { design, key, layer } if key == "*" => format!("number of cells in {design}{}", on(layer)),
+            KnobFile::Cells { design, key, layer } => format!("number of cells for {key} in {design}{}", on(layer)),
             KnobFile::Placement { design, key, layer } => format!("placement of {key} in {design}{}", on(layer)),
         }
     }

@@ -13,8 +13,8 @@ use crate::units::DurationText;
 mod plan;
 
 pub use plan::{
-    AxisFile, ConstraintFile, KnobFile, ObjectiveFile, PlanFigureFile, PlannerFile, QuestionFile, SearchFile,
-    ValuesFile,
+    AnswerClaimFile, AxisFile, ClaimFile, ConstraintFile, KnobFile, ObjectiveFile, PlanFigureFile, PlannerFile,
+    QuestionFile, SearchFile, ValuesFile,
 };
 
 /// The current file format version. Files must say `version: 1`.

@@ -32,6 +32,43 @@ pub struct PlannerFile {
     /// A search for the cheapest design that meets constraints.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub search: Option<SearchFile>,
+    /// Claims about the answers that the tests check on three seeds.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub expect: Vec<AnswerClaimFile>,
+}
+
+/// A claim about one of a plan's answers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Claim")]
+pub struct AnswerClaimFile {
+    /// Why it holds, shown to attendees.
+    #[serde(default)]
+    pub why: String,
+    /// Position of the question in `ask`.
+    pub answer: usize,
+    /// What is claimed.
+    pub holds: ClaimFile,
+}
+
+/// What a claim says of an answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum ClaimFile {
+    /// The question has an answer in the swept range.
+    Found,
+    /// It has none.
+    NotFound,
+    /// The answer's value lies from `low` to `high`.
+    Within {
+        /// Smallest value allowed.
+        low: f64,
+        /// Largest value allowed.
+        high: f64,
+    },
+    /// The answer's value is at least this.
+    AtLeast(f64),
+    /// The answer's value is at most this.
+    AtMost(f64),
 }
 
 /// One swept knob and its values.
