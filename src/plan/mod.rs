@@ -143,8 +143,12 @@ fn sweep(
         replications: spec.replications,
         tenant_figures: &tenants,
         limits,
+        shared: None,
     };
     progress.add_total(which.len());
+    let first = spec.point_values(which.first().copied().unwrap_or(0));
+    let shared = if which.is_empty() { None } else { job.simulate_shared(&first, control)? };
+    let job = PointJob { shared: shared.as_ref(), ..job };
     which
         .par_iter()
         .map(|&p| {
@@ -204,7 +208,10 @@ fn finish(
             replications: spec.replications,
             tenant_figures: &tf,
             limits,
+            shared: None,
         };
+        let shared = job.simulate_shared(&[axis.values[0]], control)?;
+        let job = PointJob { shared: shared.as_ref(), ..job };
         let mut eval = |x: f64| -> Result<Vec<DesignPoint>, PlanError> {
             progress.add_total(1);
             let out = job.run(&[KnobValue::Number(x)], control);

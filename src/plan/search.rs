@@ -219,6 +219,7 @@ pub(crate) fn run_stage(
                 replications,
                 tenant_figures: &tenant_figures(s),
                 limits,
+                shared: None,
             };
             let points = job.run(&spec.point_values(all[chunk[0]].point), control)?;
             done(chunk.len());

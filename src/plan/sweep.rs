@@ -14,7 +14,7 @@ use crate::report::{Estimate, RunReport};
 use crate::scenario::change::KnobValue;
 use crate::scenario::file::{DesignFile, PlanFigureFile};
 use crate::scenario::{Limits, ScenarioFile, resolve};
-use crate::sim::{self, RunControl, RunOptions};
+use crate::sim::{self, RunControl, RunOptions, Simulated};
 
 /// What a point runs: the base file, the axes, the designs (by name or
 /// given outright) and the replications.
@@ -33,6 +33,9 @@ pub(crate) struct PointJob<'a> {
     pub tenant_figures: &'a [PlanFigureFile],
     /// Limits every point's scenario must stay within.
     pub limits: &'a Limits,
+    /// Results simulated once and read by every point, when the axes only
+    /// change how results are read (see [`crate::scenario::file::KnobFile::reads_only`]).
+    pub shared: Option<&'a Simulated>,
 }
 
 /// The key of a figure in a point's map: `cost`, `margin:pro`, `p99@acme`.
@@ -52,6 +55,39 @@ impl PointJob<'_> {
     /// Occurs when the changed scenario does not resolve (an interior value
     /// the plan's check did not reach), or when the run is cancelled.
     pub fn run(&self, values: &[KnobValue], control: &RunControl) -> Result<Vec<DesignPoint>, PlanError> {
+        let (scenario, options) = self.prepare(values)?;
+        let report = match self.shared {
+            Some(simulated) => simulated.report(&scenario),
+            None => sim::run(&scenario, &options, control).map_err(|e| self.failed(values, e))?,
+        };
+        Ok(read_figures(&report, self.tenant_figures))
+    }
+
+    /// Simulates the point at `values` and keeps its results for other
+    /// points to read, when every axis only changes how results are read.
+    ///
+    /// # Errors
+    /// As [`PointJob::run`].
+    pub fn simulate_shared(&self, values: &[KnobValue], control: &RunControl) -> Result<Option<Simulated>, PlanError> {
+        if self.candidates.is_some() || self.axes.is_empty() || !self.axes.iter().all(|a| a.knob.reads_only()) {
+            return Ok(None);
+        }
+        let (scenario, options) = self.prepare(values)?;
+        sim::simulate(&scenario, &options, control).map(Some).map_err(|e| self.failed(values, e))
+    }
+
+    fn failed(&self, values: &[KnobValue], e: sim::RunError) -> PlanError {
+        match e {
+            sim::RunError::Cancelled => PlanError::Cancelled,
+            other => PlanError::Point {
+                at: values.iter().map(|&v| show(v)).collect::<Vec<_>>().join(", "),
+                message: other.to_string(),
+            },
+        }
+    }
+
+    /// The point's scenario and run options.
+    fn prepare(&self, values: &[KnobValue]) -> Result<(crate::scenario::Scenario, RunOptions), PlanError> {
         let at = || values.iter().map(|&v| show(v)).collect::<Vec<_>>().join(", ");
         let mut file =
             apply_point(self.file, self.axes, values).map_err(|message| PlanError::Point { at: at(), message })?;
@@ -76,11 +112,7 @@ impl PointJob<'_> {
             series_points: Some(1),
             ..Default::default()
         };
-        let report = sim::run(&scenario, &options, control).map_err(|e| match e {
-            sim::RunError::Cancelled => PlanError::Cancelled,
-            other => PlanError::Point { at: at(), message: other.to_string() },
-        })?;
-        Ok(read_figures(&report, self.tenant_figures))
+        Ok((scenario, options))
     }
 }
 

@@ -127,6 +127,13 @@ impl KnobFile {
         )
     }
 
+    /// True when the knob changes only how results are read (a tier's
+    /// price and objectives), not what is simulated: points on such axes
+    /// share one simulation.
+    pub fn reads_only(&self) -> bool {
+        matches!(self, KnobFile::TierPrice { .. } | KnobFile::SloP99 { .. } | KnobFile::MaxThrottled { .. })
+    }
+
     /// True when the knob takes placements rather than numbers.
     pub fn is_placement(&self) -> bool {
         matches!(self, KnobFile::Placement { .. })

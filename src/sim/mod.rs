@@ -224,12 +224,59 @@ fn arrival_tables(
     Ok(tables.into_iter().flatten().collect())
 }
 
+/// A run's results before they are reduced to a report. The planner keeps
+/// one so that points which change only how results are read (tier prices
+/// and service-level objectives) are reported without simulating again.
+#[derive(Debug, Clone)]
+pub struct Simulated {
+    designs: Vec<usize>,
+    tasks: Vec<(usize, u32, bool)>,
+    results: Vec<raw::TaskRaw>,
+}
+
+impl Simulated {
+    /// The report of these results for `scenario`: the scenario simulated,
+    /// or one that differs from it only in tier prices and service-level
+    /// objectives.
+    pub fn report(&self, scenario: &Scenario) -> RunReport {
+        reduce::report(scenario, &self.designs, &self.tasks, self.results.clone())
+    }
+}
+
 /// Simulates the scenario and returns its report.
 ///
 /// # Errors
 /// Occurs when cancelled, when the thread pool cannot be built, or when
 /// `options.designs` names a design that does not exist.
 pub fn run(scenario: &Scenario, options: &RunOptions, control: &RunControl) -> Result<RunReport, RunError> {
+    in_pool(options.threads, || {
+        let Simulated { designs, tasks, results } = simulate_here(scenario, options, control)?;
+        Ok(reduce::report(scenario, &designs, &tasks, results))
+    })
+}
+
+/// Simulates the scenario and keeps its results unreduced (see
+/// [`Simulated`]).
+///
+/// # Errors
+/// As [`run`].
+pub fn simulate(scenario: &Scenario, options: &RunOptions, control: &RunControl) -> Result<Simulated, RunError> {
+    in_pool(options.threads, || simulate_here(scenario, options, control))
+}
+
+fn in_pool<T: Send>(threads: Option<usize>, work: impl FnOnce() -> Result<T, RunError> + Send) -> Result<T, RunError> {
+    match threads {
+        Some(threads) => rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .map_err(|e| RunError::ThreadPool { threads, message: e.to_string() })?
+            .install(work),
+        None => work(),
+    }
+}
+
+/// Simulates on the current pool (tasks and their merging).
+fn simulate_here(scenario: &Scenario, options: &RunOptions, control: &RunControl) -> Result<Simulated, RunError> {
     let designs: Vec<usize> = options.designs.clone().unwrap_or_else(|| (0..scenario.designs.len()).collect());
     let plan = Plan::new(scenario, &designs)?;
     let shared = latency::SharedPmfs::new(scenario.compute.service);
@@ -239,70 +286,57 @@ pub fn run(scenario: &Scenario, options: &RunOptions, control: &RunControl) -> R
         None => Vec::new(),
     };
     let points = options.series_points.unwrap_or(series::MAX_SERIES_POINTS).clamp(1, series::MAX_SERIES_POINTS);
-    // Tasks and the reduction both run on the requested pool.
-    let work = || -> Result<RunReport, RunError> {
-        let tables = arrival_tables(scenario, &plan, control)?;
-        // Drawing ahead only pays when the tasks leave a thread idle (every
-        // way of getting arrivals gives the same numbers).
-        let threads = rayon::current_num_threads();
-        let ahead = threads > 1 && plan.subtasks.len() <= threads;
-        let parts: Vec<Option<raw::TaskRaw>> = plan
-            .subtasks
-            .par_iter()
-            .map(|&(task, p)| {
-                let (d, r, with_spikes) = plan.tasks[task];
-                let masks = &plan.splits[d];
-                let part = task::Part { members: (masks.len() > 1).then(|| masks[p].as_slice()), first: p == 0 };
-                let tenants = part.members.map_or(scenario.tenants.len(), |m| m.iter().filter(|&&x| x).count());
-                let arrivals = match tables.get(r as usize) {
-                    Some(table) => drawer::Arrivals::Table(table),
-                    None if ahead && tenants as u64 * scenario.clock.ticks >= AHEAD_TENANT_TICKS => {
-                        drawer::Arrivals::Ahead
-                    }
-                    None => drawer::Arrivals::Inline,
-                };
-                // A baseline is only read for its window figures.
-                let focus: &[usize] = if with_spikes { &focus } else { &[] };
-                if scenario.clock.engine == Engine::Exact {
-                    return exact::simulate(scenario, &scenario.designs[d], r, with_spikes, focus, points, control);
-                }
-                task::simulate(
-                    scenario,
-                    &scenario.designs[d],
-                    r,
-                    with_spikes,
-                    part,
-                    arrivals,
-                    &shared,
-                    focus,
-                    control,
-                    options.clock.as_ref(),
-                    points,
-                )
-            })
-            .collect();
-        let parts: Vec<raw::TaskRaw> = parts.into_iter().collect::<Option<_>>().ok_or(RunError::Cancelled)?;
-        // Merge each task's parts (subtasks are in task order).
-        let mut parts = parts.into_iter().zip(&plan.subtasks).peekable();
-        let mut results = Vec::with_capacity(plan.tasks.len());
-        for (i, &(d, _, _)) in plan.tasks.iter().enumerate() {
-            let mut own = Vec::new();
-            while let Some((raw, _)) = parts.next_if(|&(_, &(task, _))| task == i) {
-                own.push(raw);
+    let tables = arrival_tables(scenario, &plan, control)?;
+    // Drawing ahead only pays when the tasks leave a thread idle (every
+    // way of getting arrivals gives the same numbers).
+    let threads = rayon::current_num_threads();
+    let ahead = threads > 1 && plan.subtasks.len() <= threads;
+    let parts: Vec<Option<raw::TaskRaw>> = plan
+        .subtasks
+        .par_iter()
+        .map(|&(task, p)| {
+            let (d, r, with_spikes) = plan.tasks[task];
+            let masks = &plan.splits[d];
+            let part = task::Part { members: (masks.len() > 1).then(|| masks[p].as_slice()), first: p == 0 };
+            let tenants = part.members.map_or(scenario.tenants.len(), |m| m.iter().filter(|&&x| x).count());
+            let arrivals = match tables.get(r as usize) {
+                Some(table) => drawer::Arrivals::Table(table),
+                None if ahead && tenants as u64 * scenario.clock.ticks >= AHEAD_TENANT_TICKS => drawer::Arrivals::Ahead,
+                None => drawer::Arrivals::Inline,
+            };
+            // A baseline is only read for its window figures.
+            let focus: &[usize] = if with_spikes { &focus } else { &[] };
+            if scenario.clock.engine == Engine::Exact {
+                return exact::simulate(scenario, &scenario.designs[d], r, with_spikes, focus, points, control);
             }
-            let design = &scenario.designs[d];
-            let mut raw = parts::merge(scenario, design, own, &shared);
-            cost::attribute(scenario, design, &mut raw);
-            results.push(raw);
+            task::simulate(
+                scenario,
+                &scenario.designs[d],
+                r,
+                with_spikes,
+                part,
+                arrivals,
+                &shared,
+                focus,
+                control,
+                options.clock.as_ref(),
+                points,
+            )
+        })
+        .collect();
+    let parts: Vec<raw::TaskRaw> = parts.into_iter().collect::<Option<_>>().ok_or(RunError::Cancelled)?;
+    // Merge each task's parts (subtasks are in task order).
+    let mut parts = parts.into_iter().zip(&plan.subtasks).peekable();
+    let mut results = Vec::with_capacity(plan.tasks.len());
+    for (i, &(d, _, _)) in plan.tasks.iter().enumerate() {
+        let mut own = Vec::new();
+        while let Some((raw, _)) = parts.next_if(|&(_, &(task, _))| task == i) {
+            own.push(raw);
         }
-        Ok(reduce::report(scenario, &designs, &plan.tasks, results))
-    };
-    match options.threads {
-        Some(threads) => rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .map_err(|e| RunError::ThreadPool { threads, message: e.to_string() })?
-            .install(work),
-        None => work(),
+        let design = &scenario.designs[d];
+        let mut raw = parts::merge(scenario, design, own, &shared);
+        cost::attribute(scenario, design, &mut raw);
+        results.push(raw);
     }
+    Ok(Simulated { designs, tasks: plan.tasks, results })
 }
