@@ -478,10 +478,12 @@ fn painted_lines_of(output: &egui::FullOutput, color: egui::Color32, min_points:
     fn walk(shape: &egui::Shape, color: egui::Color32, min_points: usize, count: &mut usize) {
         match shape {
             egui::Shape::Vec(shapes) => shapes.iter().for_each(|s| walk(s, color, min_points, count)),
-            egui::Shape::Path(path) if !path.closed && path.points.len() >= min_points => {
-                if path.stroke.color == egui::epaint::ColorMode::Solid(color) {
-                    *count += 1;
-                }
+            egui::Shape::Path(path)
+                if !path.closed
+                    && path.points.len() >= min_points
+                    && path.stroke.color == egui::epaint::ColorMode::Solid(color) =>
+            {
+                *count += 1;
             }
             _ => {}
         }

@@ -215,7 +215,7 @@ fn axis_ui(ui: &mut Ui, names: &Names, plan: &mut PlannerFile, k: usize, errors:
     ui.end_row();
     form::label_ui(ui, "Values", "The values the axis takes");
     ui.horizontal_wrapped(|ui| {
-        values_ui(ui, &mut axis.values, axis.knob.is_placement(), k);
+        values_ui(ui, &mut axis.values, (axis.knob.is_placement(), axis.knob.is_integer()), k);
         mark_ui(ui, errors, &format!("{path}.values"));
     });
     ui.end_row();
@@ -319,7 +319,19 @@ fn knob_ui(ui: &mut Ui, names: &Names, knob: &mut KnobFile, k: usize) {
 
 /// The axis values: a list, a linear range, a geometric range, or (for a
 /// placement knob) placements.
-fn values_ui(ui: &mut Ui, values: &mut ValuesFile, placement: bool, k: usize) {
+fn values_ui(ui: &mut Ui, values: &mut ValuesFile, (placement, integer): (bool, bool), k: usize) {
+    let decimals = if integer { 0 } else { 3 };
+    let number = |ui: &mut Ui, value: &mut f64, min: f64, tip: &str| {
+        let speed = if value.is_finite() { (value.abs() * 0.005).clamp(0.01, 1e6) } else { 1.0 };
+        ui.add(
+            egui::DragValue::new(value)
+                .range(min..=f64::MAX)
+                .clamp_existing_to_range(false)
+                .max_decimals(decimals)
+                .speed(if integer { speed.max(0.05) } else { speed }),
+        )
+        .on_hover_text(tip);
+    };
     let kind = match values {
         ValuesFile::List(_) => "List",
         ValuesFile::Linear { .. } => "Linear",
@@ -366,17 +378,17 @@ fn values_ui(ui: &mut Ui, values: &mut ValuesFile, placement: bool, k: usize) {
         }
         ValuesFile::Linear { from, to, step } => {
             ui.label("from");
-            form::number_ui(ui, from, f64::MIN..=f64::MAX, "", "First value");
+            number(ui, from, f64::MIN, "First value");
             ui.label("to");
-            form::number_ui(ui, to, f64::MIN..=f64::MAX, "", "Last value (at most)");
+            number(ui, to, f64::MIN, "Last value (at most)");
             ui.label("step");
-            form::number_ui(ui, step, 0.0..=f64::MAX, "", "Distance between values");
+            number(ui, step, 0.0, "Distance between values");
         }
         ValuesFile::Geometric { from, to, points } => {
             ui.label("from");
-            form::number_ui(ui, from, 0.0..=f64::MAX, "", "First value (above zero)");
+            number(ui, from, 0.0, "First value (above zero)");
             ui.label("to");
-            form::number_ui(ui, to, 0.0..=f64::MAX, "", "Last value");
+            number(ui, to, 0.0, "Last value");
             ui.label("points");
             form::count_ui(ui, points, 2..=10_000, "", "How many values, evenly spaced on a log scale");
         }

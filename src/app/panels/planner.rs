@@ -37,39 +37,60 @@ pub fn planner_ui(ui: &mut Ui, doc: &mut Document, commands: &mut Vec<Command>) 
         return;
     }
     let width = ui.available_width();
+    let errors = check.as_ref().and_then(|c| c.as_ref().err());
+    if width < NARROW {
+        // Too narrow for the form beside the plot: the form folds away
+        // above the results (open until the plan has run).
+        egui::ScrollArea::vertical().auto_shrink([false, false]).show(ui, |ui| {
+            egui::CollapsingHeader::new(RichText::new("Plan settings").strong())
+                .default_open(doc.plan_run.is_none())
+                .show(ui, |ui| form_ui(ui, doc, index, errors, commands));
+            ui.separator();
+            run_ui(ui, doc, index, commands);
+        });
+        return;
+    }
     egui::Panel::left("plan_form_panel")
         .resizable(true)
-        .default_size((width * 0.42).clamp(300.0, 460.0))
+        .default_size((width * 0.42).clamp(320.0, 480.0))
         .size_range(260.0..=(width * 0.6).max(300.0))
         .show(ui, |ui| {
             egui::ScrollArea::vertical().auto_shrink([false, false]).show(ui, |ui| {
-                let errors = check.as_ref().and_then(|c| c.as_ref().err());
-                let mut draft = doc.file.clone();
-                if let Some(plan) = draft.plans.get_mut(index) {
-                    plan_form::plan_form_ui(ui, &doc.file, plan, errors);
-                }
-                if draft != doc.file {
-                    commands.push(Command::Edit { file: Box::new(draft), label: "Edit plan".to_owned() });
-                }
+                form_ui(ui, doc, index, errors, commands);
             });
         });
     egui::CentralPanel::default().show(ui, |ui| {
-        let name = doc.file.plans.get(index).map(|p| p.name.clone()).unwrap_or_default();
-        match doc.plan_run.as_ref().filter(|r| r.spec.name == name) {
-            Some(run) => {
-                egui::ScrollArea::vertical().auto_shrink([false, false]).show(ui, |ui| {
-                    results_ui(ui, &doc.file, run, &mut doc.view.plan, commands);
-                });
-            }
-            None => {
-                let description = doc.file.plans.get(index).map(|p| p.description.clone()).unwrap_or_default();
-                if !description.is_empty() {
-                    ui.label(RichText::new(description).italics());
-                }
-                ui.label(RichText::new("Press Run to sweep the plan; its points are drawn as they finish.").weak());
-            }
-        }
+        egui::ScrollArea::vertical().auto_shrink([false, false]).show(ui, |ui| run_ui(ui, doc, index, commands));
     });
+}
+
+/// Below this width (points) the form goes above the results.
+const NARROW: f32 = 720.0;
+
+/// The form of the plan at `index`, on a draft; a change is one edit.
+fn form_ui(ui: &mut Ui, doc: &Document, index: usize, errors: Option<&FieldErrors>, commands: &mut Vec<Command>) {
+    let mut draft = doc.file.clone();
+    if let Some(plan) = draft.plans.get_mut(index) {
+        plan_form::plan_form_ui(ui, &doc.file, plan, errors);
+    }
+    if draft != doc.file {
+        commands.push(Command::Edit { file: Box::new(draft), label: "Edit plan".to_owned() });
+    }
+}
+
+/// The run of the plan at `index`, or what to do to get one.
+fn run_ui(ui: &mut Ui, doc: &mut Document, index: usize, commands: &mut Vec<Command>) {
+    let name = doc.file.plans.get(index).map(|p| p.name.clone()).unwrap_or_default();
+    match doc.plan_run.as_ref().filter(|r| r.spec.name == name) {
+        Some(run) => results_ui(ui, &doc.file, run, &mut doc.view.plan, commands),
+        None => {
+            let description = doc.file.plans.get(index).map(|p| p.description.clone()).unwrap_or_default();
+            if !description.is_empty() {
+                ui.label(RichText::new(description).italics());
+            }
+            ui.label(RichText::new("Press Run plan to sweep it; its points are drawn as they finish.").weak());
+        }
+    }
 }
 
 /// The plan picker, New and Delete, Run or Cancel with the progress, and
@@ -117,7 +138,10 @@ fn plan_bar_ui(
             }
             if let Some(run) = &doc.plan_run {
                 let (done, total) = (run.progress.done(), run.progress.total());
-                let bar = egui::ProgressBar::new(run.fraction()).desired_width(200.0).text(format!("{done} / {total}"));
+                // Later search stages add work the total did not know of.
+                let text =
+                    if done < total { format!("{done} of {total} run") } else { format!("{done} run, finishing") };
+                let bar = egui::ProgressBar::new(run.fraction()).desired_width(200.0).text(text);
                 ui.add(bar.animate(true)).on_hover_text("Points and candidates run so far, of those known");
             }
         } else {
@@ -291,7 +315,11 @@ fn search_ui(
     match &search.best {
         Some(best) => {
             ui.horizontal_wrapped(|ui| {
-                ui.label(RichText::new(candidate_sentence(best)).strong());
+                let label = data::pareto(search, &run.spec.axes)
+                    .into_iter()
+                    .find(|p| p.best)
+                    .map_or_else(|| best.label.clone(), |p| p.label);
+                ui.label(RichText::new(candidate_sentence(&label, best)).strong());
                 add_candidate_ui(ui, file, run, best, "Add as a design", commands);
             });
         }
@@ -300,7 +328,7 @@ fn search_ui(
         }
     }
     ui.label(RichText::new(&search.strategy).small().weak());
-    let points = data::pareto(search);
+    let points = data::pareto(search, &run.spec.axes);
     if points.is_empty() {
         return;
     }
@@ -309,20 +337,19 @@ fn search_ui(
         view.candidate = Some(label);
     }
     let picked = view.candidate.as_ref().and_then(|label| points.iter().find(|p| &p.label == label));
-    if let Some(c) = picked.map(|p| &p.candidate) {
+    if let Some(p) = picked {
         ui.horizontal_wrapped(|ui| {
-            ui.label(candidate_sentence(c));
-            add_candidate_ui(ui, file, run, c, "Show in Compare", commands);
+            ui.label(candidate_sentence(&p.label, &p.candidate));
+            add_candidate_ui(ui, file, run, &p.candidate, "Show in Compare", commands);
         });
     }
 }
 
 /// A candidate in one line.
-fn candidate_sentence(c: &Candidate) -> String {
+fn candidate_sentence(label: &str, c: &Candidate) -> String {
     let usd = crate::report::figures::usd;
     format!(
-        "{} — {} / month, margin {}, worst p99 {:.1} ms, {:.1} tenants hurt",
-        c.label,
+        "{label} — {} / month, margin {}, worst p99 {:.1} ms, {:.1} tenants hurt",
         usd(c.cost.mean),
         usd(c.margin.mean),
         c.worst_p99_ms.mean,

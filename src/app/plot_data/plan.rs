@@ -151,13 +151,7 @@ pub fn markers(report: &PlanReport, axis: &Axis) -> Vec<Marker> {
         .filter(|a| a.found)
         .filter_map(|a| {
             let x = a.value?;
-            let what = match a.kind.as_str() {
-                "crossover" => "crossover",
-                "crosses" => "crosses",
-                "smallest" => "smallest",
-                "largest" => "largest",
-                other => other,
-            };
+            let what = a.kind.as_str();
             let interval = a.interval.filter(|[lo, hi]| hi > lo);
             Some(Marker { x, label: format!("{what}: {}", show_x(axis, x)), interval })
         })
@@ -278,23 +272,20 @@ pub struct ParetoPoint {
     pub candidate: Candidate,
 }
 
-/// The search's Pareto front (and its winner) as cost against worst p99.
-pub fn pareto(search: &SearchReport) -> Vec<ParetoPoint> {
+/// The search's Pareto front (and its winner) as cost against worst p99;
+/// each labelled with its placements and its values on the sizing `axes`.
+pub fn pareto(search: &SearchReport, axes: &[Axis]) -> Vec<ParetoPoint> {
     let best = search.best.as_ref().map(|b| &b.label);
     let label = |c: &Candidate| {
-        if c.values.is_empty() {
-            c.label.clone()
-        } else {
-            let values: Vec<String> = c
-                .values
-                .iter()
-                .map(|v| match v {
-                    PointValue::Number(x) => crate::plan::spec::show(crate::scenario::change::KnobValue::Number(*x)),
-                    PointValue::Placement(p) => p.clone(),
-                })
-                .collect();
-            format!("{} at {}", c.label, values.join(", "))
-        }
+        let values: Vec<String> = axes
+            .iter()
+            .zip(&c.values)
+            .map(|(axis, v)| match v {
+                PointValue::Number(x) => format!("{} = {}", axis.knob.describe(), show_x(axis, *x)),
+                PointValue::Placement(p) => format!("{} = {p}", axis.knob.describe()),
+            })
+            .collect();
+        if values.is_empty() { c.label.clone() } else { format!("{} with {}", c.label, values.join(", ")) }
     };
     let mut out: Vec<ParetoPoint> = search
         .pareto

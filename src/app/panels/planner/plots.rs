@@ -59,7 +59,14 @@ pub fn curve_plot_ui(
     let axis_for_hover = axis.clone();
     let plot = Plot::new("plan_curve")
         .height(plot_height(ui))
-        .legend(Legend::default().position(egui_plot::Corner::RightBottom).background_alpha(0.85))
+        .legend(
+            Legend::default()
+                .position(egui_plot::Corner::RightBottom)
+                .grouping(egui_plot::LegendGrouping::ById)
+                .follow_insertion_order(true)
+                .color_conflict_handling(egui_plot::ColorConflictHandling::PickLast)
+                .background_alpha(0.85),
+        )
         .x_axis_label(format!("{}{x_unit}", axis.knob.describe()))
         .y_axis_formatter(move |mark, _| y_text(unit, mark.value))
         .label_formatter(move |hover| {
@@ -68,7 +75,7 @@ pub fn curve_plot_ui(
                 egui_plot::HoverPosition::Elsewhere { position } => ("", *position),
             };
             let x = show_x(&axis_for_hover, point.x);
-            Some(format!("{}\n{x}: {}", name.trim_end_matches(" points"), y_text(unit, point.y)))
+            Some(format!("{name}\n{x}: {}", y_text(unit, point.y)))
         })
         .allow_scroll(false)
         .include_y(if bottom.is_finite() && bottom >= 0.0 { 0.0 } else { bottom.min(0.0) });
@@ -80,18 +87,18 @@ pub fn curve_plot_ui(
                 plot_ui.add(band.fill_color(color.gamma_multiply(0.22)).allow_hover(false).id(("band", &c.design)));
             }
             plot_ui.line(Line::new(&c.design, c.points()).color(color).width(2.0).id(("band", &c.design)));
-            plot_ui
-                .points(Points::new(format!("{} points", c.design), c.points()).color(color).radius(3.0).filled(true));
+            // Unnamed: no legend entry of its own; the line's hover names it.
+            plot_ui.points(Points::new("", c.points()).color(color).radius(3.0).filled(true).allow_hover(false));
         }
         let label_y = if top.is_finite() { top } else { 1.0 };
         for m in markers {
             if let Some([lo, hi]) = m.interval {
                 let fill = style::GOOD.gamma_multiply(0.12);
-                plot_ui.span(Span::new(format!("{} interval", m.label), lo..=hi).fill(fill).border_width(0.0));
+                plot_ui.span(Span::new("", lo..=hi).fill(fill).border_width(0.0));
             }
-            plot_ui.vline(VLine::new(&m.label, m.x).color(style::GOOD).width(2.0));
+            plot_ui.vline(VLine::new("", m.x).color(style::GOOD).width(2.0).allow_hover(false));
             let text = RichText::new(format!(" {}", m.label)).color(style::GOOD).strong();
-            plot_ui.text(Text::new(&m.label, PlotPoint::new(m.x, label_y), text).anchor(Align2::LEFT_TOP));
+            plot_ui.text(Text::new("", PlotPoint::new(m.x, label_y), text).anchor(Align2::LEFT_TOP));
         }
         for l in levels {
             let color = ui_weak_color();
@@ -217,7 +224,7 @@ pub fn pareto_ui(ui: &mut Ui, points: &[ParetoPoint], selected: Option<&str>) ->
         .x_axis_formatter(|mark, _| y_text(Unit::Usd, mark.value))
         .y_axis_formatter(|mark, _| format!("{:.0}", mark.value))
         .allow_scroll(false)
-        .include_y(0.0);
+        .set_margin_fraction(egui::vec2(0.08, 0.2));
     let response = plot.show(ui, |plot_ui| {
         let at = |p: &ParetoPoint| [p.cost_usd, p.worst_p99_ms];
         let feasible: Vec<[f64; 2]> = points.iter().filter(|p| p.feasible && !p.best).map(at).collect();
@@ -227,7 +234,7 @@ pub fn pareto_ui(ui: &mut Ui, points: &[ParetoPoint], selected: Option<&str>) ->
         plot_ui.points(Points::new("does not", not).color(style::BAD).radius(5.0).filled(true));
         plot_ui.points(Points::new("cheapest", best).color(Color32::from_rgb(255, 202, 40)).radius(8.0).filled(true));
         if let Some(p) = points.iter().find(|p| Some(p.label.as_str()) == selected) {
-            let ring = Points::new("picked", vec![at(p)]).color(Color32::WHITE).radius(11.0).filled(false);
+            let ring = Points::new("", vec![at(p)]).color(Color32::WHITE).radius(11.0).filled(false);
             plot_ui.points(ring);
         }
         // The point nearest the click, within a few points on screen.
