@@ -112,6 +112,8 @@ pub enum View {
     Costs,
     /// Per-tenant results table.
     Tenants,
+    /// The scenario's plans (sweeps, answers, cheapest design).
+    Planner,
 }
 
 /// Arguments of `gui`.

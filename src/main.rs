@@ -34,6 +34,7 @@ fn startup(cli: &tenantsim::cli::Cli) -> Option<tenantsim::app::Startup> {
                 View::Timelines => ResultsTab::Timelines,
                 View::Costs => ResultsTab::Costs,
                 View::Tenants => ResultsTab::Tenants,
+                View::Planner => ResultsTab::Planner,
             },
             presenter: args.presenter,
             select: args.select.clone(),

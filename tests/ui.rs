@@ -456,3 +456,103 @@ fn at_1280_by_720_the_results_keep_their_width_beside_the_editor_and_the_lesson(
     }
     assert_eq!(harness.state().prefs.editor_width, Prefs::default().editor_width, "the user's width is kept");
 }
+
+/// Steps the UI until the plan run in flight has delivered its report.
+fn wait_for_plan(harness: &mut Harness<'_, TenantsimApp>) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        harness.step();
+        let done = harness.state().doc.plan_run.as_ref().is_some_and(|r| !r.running);
+        if done && !harness.state().planner.is_busy() {
+            harness.run_steps(3);
+            return;
+        }
+        assert!(Instant::now() < deadline, "no plan report within 60 s");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Open paths of more than `min_points` points painted in `color` (the
+/// lines of a plot).
+fn painted_lines_of(output: &egui::FullOutput, color: egui::Color32, min_points: usize) -> usize {
+    fn walk(shape: &egui::Shape, color: egui::Color32, min_points: usize, count: &mut usize) {
+        match shape {
+            egui::Shape::Vec(shapes) => shapes.iter().for_each(|s| walk(s, color, min_points, count)),
+            egui::Shape::Path(path)
+                if !path.closed
+                    && path.points.len() >= min_points
+                    && path.stroke.color == egui::epaint::ColorMode::Solid(color) =>
+            {
+                *count += 1;
+            }
+            _ => {}
+        }
+    }
+    let mut count = 0;
+    for clipped in &output.shapes {
+        walk(&clipped.shape, color, min_points, &mut count);
+    }
+    count
+}
+
+#[test]
+fn the_planner_tab_sizes_the_pool_and_its_answer_applies_as_one_undoable_edit() {
+    let mut harness = app_harness();
+    harness.state_mut().push(Command::OpenBundled("noisy-neighbour.ron"));
+    harness.step();
+    let min_before = harness.state().doc.file.layers.compute.instances.min;
+    assert_eq!(min_before, 2, "the lesson ships with 2 instances");
+    harness.get_by_label("Planner").click();
+    harness.run_steps(2);
+    assert_eq!(harness.state().window.results_tab, ResultsTab::Planner);
+    let named = |h: &Harness<'_, TenantsimApp>, text: &str| {
+        h.query_all_by_label_contains(text).next().is_some() || h.query_all_by_value(text).next().is_some()
+    };
+    assert!(named(&harness, "size the pool"), "the scenario's first plan is shown");
+    // Set the axis from the form: a list of values instead of the range.
+    harness.get_by_value("Linear").click();
+    harness.run_steps(2);
+    harness.get_by_label("List").click();
+    harness.run_steps(2);
+    let list = |h: &Harness<'_, TenantsimApp>| h.state().doc.file.plans[0].axes[0].values.clone();
+    assert_eq!(list(&harness), tenantsim::scenario::file::ValuesFile::List(vec![1.0, 8.0]));
+    harness.get_by(|n| n.role() == egui::accesskit::Role::TextInput && n.value().as_deref() == Some("1, 8")).focus();
+    harness.run_steps(2);
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    harness
+        .get_by(|n| n.role() == egui::accesskit::Role::TextInput && n.value().as_deref() == Some("1, 8"))
+        .type_text("1, 2, 3, 4, 5");
+    harness.run_steps(2);
+    harness.key_press(egui::Key::Enter);
+    harness.run_steps(3);
+    assert_eq!(list(&harness), tenantsim::scenario::file::ValuesFile::List(vec![1.0, 2.0, 3.0, 4.0, 5.0]));
+    assert_eq!(harness.state().doc.undo_label(), Some("Edit plan"));
+    // Run: in the background, then the answer and the curve.
+    harness.get_by_label("Run plan").click();
+    harness.step();
+    assert!(harness.state().doc.plan_run.is_some(), "a plan run was asked for");
+    wait_for_plan(&mut harness);
+    let run = harness.state().doc.plan_run.as_ref().unwrap_or_else(|| panic!("no plan run"));
+    assert!(run.error.is_none(), "{:?}", run.error);
+    assert_eq!(run.points.len(), 5, "every point of the list");
+    assert!(
+        harness.query_by_label_contains("Smallest minimum instances: 3 instances").is_some(),
+        "the answer is shown"
+    );
+    let pool = harness.state().doc.file.designs.iter().position(|d| d.name == "pool").unwrap_or(0);
+    let pool_color = tenantsim::app::panels::style::design_color(pool, false);
+    assert!(painted_lines_of(harness.output(), pool_color, 5) > 0, "the pool's curve is drawn through the 5 points");
+    // Apply the answer: one edit; undo reverts it.
+    harness.get_by_label("Apply 3 instances").click();
+    harness.run_steps(2);
+    assert_eq!(harness.state().doc.file.layers.compute.instances.min, 3);
+    assert_eq!(harness.state().doc.undo_label(), Some("Set minimum instances to 3 instances"));
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
+    harness.run_steps(2);
+    assert_eq!(harness.state().doc.file.layers.compute.instances.min, 2);
+    assert_eq!(
+        list(&harness),
+        tenantsim::scenario::file::ValuesFile::List(vec![1.0, 2.0, 3.0, 4.0, 5.0]),
+        "only the answer was undone"
+    );
+}

@@ -68,6 +68,15 @@ pub enum Command {
         /// JSON rather than CSV.
         json: bool,
     },
+    /// Run the plan at this index of the scenario's `plans` in the
+    /// background (replacing any plan run in flight).
+    RunPlan(usize),
+    /// Stop the plan run in flight.
+    CancelPlan,
+    /// Export the last plan run's sweep as CSV (dialog).
+    ExportPlanCsv,
+    /// Write the last plan run's sweep as CSV to this path.
+    ExportPlanTo(PathBuf),
     /// Save a PNG screenshot of the window (dialog).
     Screenshot,
     /// Save a PNG screenshot of the window to this path.

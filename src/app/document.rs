@@ -1,12 +1,13 @@
 //! The document and everything that resets with it: the scenario being
 //! edited, where it lives, whether it is saved, its undo/redo
 //! [`History`], the user's [`ViewState`] of it and its latest
-//! [`Results`]. Opening another file builds a new [`Document`], so no
+//! [`Results`] and its latest plan run ([`PlanRun`]). Opening another file builds a new [`Document`], so no
 //! selection, filter, sort, lesson progress or result of the old one can
 //! outlive it. Every change of the scenario goes through
 //! [`Document::edit`], so every change can be undone. No egui here.
 
 pub mod history;
+pub mod plan;
 pub mod view;
 
 use std::path::PathBuf;
@@ -14,7 +15,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 pub use history::History;
-pub use view::{CompareView, Scope, TableView, TimelineView, ViewState};
+pub use plan::{PlanCheck, PlanRun};
+pub use view::{CompareView, PlanView, Scope, TableView, TimelineView, ViewState};
 
 use crate::app::Prepared;
 use crate::bundled;
@@ -48,6 +50,10 @@ pub struct Document {
     pub view: ViewState,
     /// Its latest results.
     pub results: Results,
+    /// The latest run of one of its plans (the Planner tab).
+    pub plan_run: Option<PlanRun>,
+    /// The check of the plan shown in the Planner tab.
+    pub plan_check: PlanCheck,
 }
 
 fn resolve(file: &ScenarioFile) -> Result<Scenario, FieldErrors> {
@@ -68,6 +74,8 @@ impl Document {
             resolved,
             view: ViewState::default(),
             results: Results::default(),
+            plan_run: None,
+            plan_check: PlanCheck::default(),
         }
     }
 

@@ -22,6 +22,8 @@ pub(super) enum DialogKind {
     ExportCsv,
     /// Pick where to export results as JSON.
     ExportJson,
+    /// Pick where to export a plan's sweep as CSV.
+    ExportPlanCsv,
     /// Pick where to save a screenshot.
     Screenshot,
 }
@@ -148,6 +150,9 @@ impl TenantsimApp {
                     .map(|path| Command::ExportTo { path, json: false }),
                 DialogKind::ExportJson => save(dialog, "JSON", "json", format!("{stem}-results.json"))
                     .map(|path| Command::ExportTo { path, json: true }),
+                DialogKind::ExportPlanCsv => {
+                    save(dialog, "CSV", "csv", format!("{stem}-plan.csv")).map(Command::ExportPlanTo)
+                }
                 DialogKind::Screenshot => save(dialog, "PNG", "png", format!("{stem}.png")).map(Command::ScreenshotTo),
             };
             if let Some(command) = picked {

@@ -19,6 +19,7 @@ mod input;
 mod io;
 mod measure;
 pub mod panels;
+pub mod planning;
 pub mod plot_data;
 pub mod prefs;
 pub mod runner;
@@ -28,7 +29,9 @@ pub mod state;
 use std::time::Instant;
 
 pub use command::Command;
-pub use document::{CompareView, Document, Scope, TableView, TimelineView, ViewState, empty_scenario};
+pub use document::{
+    CompareView, Document, PlanRun, PlanView, Scope, TableView, TimelineView, ViewState, empty_scenario,
+};
 pub use plot_data::Prepared;
 pub use prefs::{Prefs, Theme};
 pub use runner::Runner;

@@ -3,10 +3,12 @@
 //! and load-profile previews for the tenant editor. Nothing here runs
 //! while drawing. The results panels' tables and bars live in the
 //! submodules: [`compare`] (the design comparison), [`costs`] (cost bars)
-//! and [`table`] (the per-tenant table's columns and order).
+//! [`table`] (the per-tenant table's columns and order) and [`plan`] (the
+//! Planner tab's curves, grid and Pareto front).
 
 pub mod compare;
 pub mod costs;
+pub mod plan;
 pub mod table;
 
 use crate::report::{Band, Flow, FlowSeries, RunReport};

@@ -12,6 +12,7 @@ use std::sync::mpsc::{Receiver, Sender, channel};
 use std::time::{Duration, Instant};
 
 use crate::app::measure::Measure;
+use crate::app::planning::PlanJob;
 use crate::app::screenshot::AutoScreenshot;
 use crate::app::{Command, Document, Prefs, Runner, Theme};
 use crate::bundled;
@@ -67,6 +68,8 @@ pub enum ResultsTab {
     Costs,
     /// Per-tenant results table.
     Tenants,
+    /// The scenario's plans: sweeps, answers, the cheapest design.
+    Planner,
 }
 
 /// The window's own layout, kept when another document is opened (not
@@ -127,6 +130,8 @@ pub struct TenantsimApp {
     pub doc: Document,
     /// Background runs of the document's scenario.
     pub runner: Runner,
+    /// Background runs of the document's plans (one at a time).
+    pub planner: Runner<PlanJob>,
     /// The window's own layout.
     pub window: WindowState,
     /// Preferences.
@@ -162,9 +167,12 @@ impl TenantsimApp {
     /// after the first frame.
     pub fn new(prefs: Prefs, repaint: impl Fn() + Send + Sync + 'static) -> Self {
         let (background_tx, background_rx) = channel();
+        let repaint = Arc::new(repaint);
+        let wake = Arc::clone(&repaint);
         let mut app = Self {
             doc: Document::default_example(),
-            runner: Runner::new(repaint),
+            runner: Runner::new(move || repaint()),
+            planner: Runner::new(move || wake()),
             window: WindowState::default(),
             prefs,
             status: None,
@@ -240,6 +248,7 @@ impl TenantsimApp {
         self.doc = doc;
         self.window.show_start = false;
         self.runner.cancel();
+        self.planner.cancel();
         self.request_run(false);
     }
 
@@ -261,10 +270,11 @@ impl TenantsimApp {
                 Err(e) => results.error = Some(e.to_string()),
             }
         }
+        self.poll_plan();
         if let Some(wake) = wake {
             ctx.request_repaint_after(wake);
         }
-        if self.runner.is_busy() {
+        if self.runner.is_busy() || self.planner.is_busy() {
             ctx.request_repaint_after(Duration::from_millis(50));
         }
     }

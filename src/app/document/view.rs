@@ -56,6 +56,18 @@ pub struct CompareView {
     pub all_rows: bool,
 }
 
+/// Planner tab controls.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PlanView {
+    /// Index of the plan shown (in the file's `plans`).
+    pub plan: usize,
+    /// Figure key drawn against the axis; `None` picks the one the
+    /// plan's questions are about.
+    pub figure: Option<String>,
+    /// Label of the search candidate picked on the Pareto plot.
+    pub candidate: Option<String>,
+}
+
 /// What the user is looking at in one document (reset when another is
 /// opened, kept through edits, undo and redo).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -66,6 +78,8 @@ pub struct ViewState {
     pub timeline: TimelineView,
     /// Tenant table controls.
     pub table: TableView,
+    /// Planner tab controls.
+    pub plan: PlanView,
     /// Design whose cost bars are shown; `None` shows all side by side.
     pub cost_design: Option<usize>,
     /// Tenant highlighted in every plot.

@@ -93,6 +93,7 @@ pub fn menu_bar_ui(
                 (ResultsTab::Timelines, "Timelines"),
                 (ResultsTab::Costs, "Costs"),
                 (ResultsTab::Tenants, "Tenant table"),
+                (ResultsTab::Planner, "Planner"),
             ] {
                 if ui.radio(results_tab == tab, label).clicked() {
                     commands.push(Command::ShowResults(tab));

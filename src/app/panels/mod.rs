@@ -14,6 +14,8 @@ pub mod layout;
 pub mod lesson;
 pub mod lesson_editor;
 pub mod menu_bar;
+pub mod plan_form;
+pub mod planner;
 pub mod plot_axis;
 pub mod ron_editor;
 pub mod scenario_editor;
@@ -180,11 +182,20 @@ fn results_ui(
             (ResultsTab::Timelines, "Timelines", "Requests, throttling, p99 latency and capacity over the run"),
             (ResultsTab::Costs, "Costs", "Cost per tenant by layer, and margin per tier"),
             (ResultsTab::Tenants, "Tenant table", "Per-tenant results: throttles by cause, latency, SLO, cost, margin"),
+            (
+                ResultsTab::Planner,
+                "Planner",
+                "Sweep a number of the scenario: where designs cross, the smallest value that meets an SLO, the cheapest design",
+            ),
         ] {
             ui.selectable_value(results_tab, tab, egui::RichText::new(label).strong()).on_hover_text(tip);
         }
     });
     ui.separator();
+    if *results_tab == ResultsTab::Planner {
+        planner::planner_ui(ui, doc, commands);
+        return;
+    }
     let Some(prepared) = doc.results.latest.clone() else {
         ui.centered_and_justified(|ui| {
             if run.busy {
@@ -204,6 +215,7 @@ fn results_ui(
         ResultsTab::Timelines => timelines::timelines_ui(ui, &prepared, &mut view.timeline, selected, false),
         ResultsTab::Costs => costs::costs_ui(ui, &prepared, &mut view.cost_design, selected, false, commands),
         ResultsTab::Tenants => tenants_table::tenants_table_ui(ui, &prepared, &mut view.table, selected, commands),
+        ResultsTab::Planner => {}
     }
 }
 
