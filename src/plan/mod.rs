@@ -226,10 +226,7 @@ fn finish(
             refiner.run.iter().map(|(x, d)| point_report(None, &[KnobValue::Number(*x)], d.clone())).collect();
     }
     let search = match &spec.search {
-        Some(s) => {
-            let done = |n: usize| progress.add_done(n);
-            Some(search::search(file, spec, s, first_stage, limits, control, &done)?)
-        }
+        Some(s) => Some(search::search(file, spec, s, first_stage, limits, control, progress)?),
         None => None,
     };
     Ok(PlanReport {
@@ -293,7 +290,7 @@ pub fn run(
         let all: Vec<usize> = (0..spec.points()).collect();
         let points = sweep(file, spec, &all, limits, control, progress)?;
         if let Some(s) = &spec.search {
-            progress.add_total(search::candidates(spec, s).len());
+            progress.add_total(search::stages(file, spec, s, &search::candidates(spec, s), limits).unique.len());
         }
         finish(file, spec, points, None, limits, control, progress)
     })

@@ -298,8 +298,9 @@ pub(crate) fn search(
     first_stage: Option<Vec<Judged>>,
     limits: &Limits,
     control: &RunControl,
-    done: &(dyn Fn(usize) + Sync),
+    progress: &crate::plan::PlanProgress,
 ) -> Result<SearchReport, PlanError> {
+    let done = &|n: usize| progress.add_done(n);
     let all = candidates(spec, s);
     let plan = stages(file, spec, s, &all, limits);
     let space = Space { file, spec, search: s, all: &all, limits };
@@ -324,6 +325,7 @@ pub(crate) fn search(
         let keep = ((current.len() as f64 * KEEP_SHARE).ceil() as usize).max(FINALISTS).min(current.len());
         let mut next: Vec<usize> = current[..keep].iter().map(|j| j.index).collect();
         next.sort_unstable();
+        progress.add_total(next.len());
         current = run_stage(&space, &next, r, control, done)?;
         stages.push([next.len() as u64, u64::from(r)]);
         design_runs += next.len() as u64 * u64::from(r);
