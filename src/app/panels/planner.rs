@@ -201,6 +201,7 @@ fn new_plan(file: &ScenarioFile) -> PlannerFile {
         replications: None,
         ask,
         search: None,
+        expect: Vec::new(),
     }
 }
 
