@@ -21,11 +21,47 @@ pub fn spikes_of(sc: &Scenario, with_spikes: bool) -> Vec<Spike> {
     if with_spikes { sc.spikes() } else { Vec::new() }
 }
 
-/// Ticks a no-spike baseline simulates: up to the end of the last spike
-/// (its results are only read inside spike windows).
-pub fn baseline_ticks(sc: &Scenario) -> u64 {
+/// Ticks until the last spike window ends: the no-spike baseline's window
+/// figures are read there.
+pub fn window_ticks(sc: &Scenario) -> u64 {
     let last_end_secs = spikes_of(sc, true).iter().map(|s| s.end_secs).fold(0.0, f64::max);
     ((last_end_secs / sc.clock.tick_secs).ceil() as u64).min(sc.clock.ticks)
+}
+
+/// Ticks a no-spike baseline simulates: until every spike's effect on
+/// cost has died out ([`settled_secs`]), at most the whole run. From there
+/// on the runs with and without spikes are taken to cost the same, so the
+/// steady cost reads the run with spikes.
+pub fn baseline_ticks(sc: &Scenario) -> u64 {
+    let settled_secs = spikes_of(sc, true).iter().map(|s| settled_secs(sc, s)).fold(0.0, f64::max);
+    ((settled_secs / sc.clock.tick_secs).ceil() as u64).min(sc.clock.ticks).max(window_ticks(sc))
+}
+
+/// When `spike`'s effect on what the run costs has died out, seconds from
+/// the start (docs/model.md, "Cost"): its queue is gone a timeout after it
+/// ends; the autoscaler orders at most one evaluation later, the order is
+/// ready a warm-up later and shed at the next evaluation with nothing
+/// warming, one more evaluation covering a backlog's drain; the usage
+/// plan's and account's buckets and a partition's burst have refilled;
+/// and a quota the spike used up has started a new period.
+pub fn settled_secs(sc: &Scenario, spike: &Spike) -> f64 {
+    let autoscaler_secs = sc.compute.autoscale.map_or(0.0, |a| a.warmup_secs + 3.0 * a.evaluation_secs);
+    let plan = sc.tiers[sc.tenants[spike.tenant].tier].plan.as_ref().filter(|_| sc.gateway.is_some());
+    let refill_secs = [
+        plan.map_or(0.0, |p| p.burst / p.rate_per_sec),
+        sc.gateway.as_ref().map_or(0.0, |g| g.account_burst / g.account_rate_per_sec),
+        if sc.database.is_some() { crate::sim::exact::PARTITION_BURST_SECS } else { 0.0 },
+    ]
+    .into_iter()
+    .filter(|x| x.is_finite())
+    .fold(0.0, f64::max);
+    let settled = spike.end_secs + sc.compute.queue_timeout_secs + autoscaler_secs + refill_secs;
+    let month_secs = sc.month_secs();
+    let quota_reset = plan.iter().flat_map(|p| &p.quotas).map(|q| {
+        let period = q.period.secs(month_secs);
+        (spike.end_secs / period).ceil() * period
+    });
+    quota_reset.fold(settled, f64::max)
 }
 
 /// Tenants connected to a spiking tenant through shared stacks (in any
