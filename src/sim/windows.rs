@@ -234,3 +234,56 @@ pub fn close_window(tenants: &mut Tenants, window: &WindowFlags<'_>) {
         total.window_mark = f.offered;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::{Limits, load_str};
+
+    fn scenario(plan: &str, duration: &str) -> Scenario {
+        let text = format!(
+            r#"Scenario(version: 1, name: "settle", clock: (duration: "{duration}", tick: "1s"),
+                tiers: {{ "t": (price_per_month: 1.0, plan: {plan}) }},
+                tenants: [ Group(prefix: "x", count: 2, tier: "t", load: (rate: 5.0)) ],
+                layers: (
+                    gateway: (account_rate: 1000.0, account_burst: 500.0),
+                    compute: (service_time: Exponential(mean_ms: 20.0), concurrency: 2, instances: (min: 1, max: 4),
+                              autoscale: (target_utilisation: 0.6, evaluation_period: "1m", warmup: "3m"),
+                              queue_timeout: "30s"),
+                    database: (partitions: 1),
+                ),
+                designs: [ (name: "pool", placement: {{ "*": Pool }}) ],
+                events: [ Spike(tenant: "x-00", at: "20m", duration: "10m", factor: 10.0) ],
+            )"#
+        );
+        match load_str(&text, &Limits::default()) {
+            Ok((_, sc)) => sc,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    #[test]
+    fn a_spike_settles_after_its_queue_autoscaler_and_buckets() {
+        let sc = scenario("(rate: 50.0, burst: 200.0)", "1h");
+        let spike = sc.spikes()[0];
+        // Ends at 1,800 s; then the 30 s timeout, a 3-minute warm-up and
+        // three 1-minute evaluations, and the slowest bucket to refill:
+        // the plan's 200 requests at 50/s take 4 s (the account's 0.5 s,
+        // a partition's burst 1 s).
+        assert_eq!(settled_secs(&sc, &spike), 1800.0 + 30.0 + 180.0 + 180.0 + 4.0);
+        assert_eq!(baseline_ticks(&sc), 2194);
+        assert_eq!(window_ticks(&sc), 1800);
+    }
+
+    #[test]
+    fn a_spike_that_may_use_up_a_quota_settles_when_the_quota_period_ends() {
+        // A daily quota used up by the spike stays used up for the rest of
+        // the day: the baseline runs to the end of a shorter run.
+        let sc = scenario("(rate: 50.0, burst: 50.0, quota_per_day: 100000)", "1h");
+        assert_eq!(settled_secs(&sc, &sc.spikes()[0]), 86_400.0);
+        assert_eq!(baseline_ticks(&sc), sc.clock.ticks);
+        // A run of two days: the first day's end.
+        let sc = scenario("(rate: 50.0, burst: 50.0, quota_per_day: 100000)", "48h");
+        assert_eq!(baseline_ticks(&sc), 86_400);
+    }
+}
