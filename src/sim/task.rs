@@ -270,6 +270,9 @@ impl<'a> Task<'a> {
 
     /// Every tenant's and stack's cost counters as [`Task::finish`] would
     /// leave them had the run stopped before tick `end` (nothing changes).
+    /// Once a run: kept out of the tick loop's inlined code.
+    #[cold]
+    #[inline(never)]
     fn counts(&self, end: u64) -> Counts {
         let mut tenants = self.tenants.raw.clone();
         let mut database = self.database.as_ref().map_or_else(Vec::new, |db| db.raw.clone());
@@ -286,7 +289,10 @@ impl<'a> Task<'a> {
     /// A baseline's window figures at tick `tick`, where the last spike
     /// window ends, read as [`Task::finish`] would read them had the
     /// baseline stopped there (the latency weights gathered so far are
-    /// recorded now; the run's later figures are not reported).
+    /// recorded now; the run's later figures are not reported). Once a
+    /// run: kept out of the tick loop's inlined code.
+    #[cold]
+    #[inline(never)]
     fn read_windows(&mut self, tick: u64) {
         let window = self.windows.flags();
         flush_epochs(
