@@ -222,3 +222,30 @@ fn a_silo_run_in_parts_gets_its_steady_cost_from_the_surging_part() {
     let incident: f64 = design.tenants.iter().map(|t| t.incident_cost_usd.mean).sum();
     assert!(close(design.totals.incident_cost_usd.mean, incident, 1e-9));
 }
+
+#[test]
+fn a_report_written_before_the_steady_and_incident_cost_still_reads() {
+    let spike = r#"Spike(tenant: "spiker", at: "20m", duration: "10m", factor: 5.0)"#;
+    let report = run(&load(&per_request(spike, "Auto", "Pool")));
+    let mut old = serde_json::to_value(&report).unwrap_or_default();
+    fn strip(value: &mut serde_json::Value) {
+        match value {
+            serde_json::Value::Object(map) => {
+                map.remove("steady_cost_usd_per_month");
+                map.remove("incident_cost_usd");
+                map.values_mut().for_each(strip);
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(strip),
+            _ => {}
+        }
+    }
+    strip(&mut old);
+    let read: RunReport = match serde_json::from_value(old) {
+        Ok(r) => r,
+        Err(e) => panic!("an old report does not read: {e}"),
+    };
+    let (design, was) = (&read.designs[0], &report.designs[0]);
+    assert_eq!(design.totals.steady_cost_usd_per_month.mean, 0.0);
+    assert_eq!(design.tenants[0].incident_cost_usd.mean, 0.0);
+    assert_eq!(design.totals.cost_usd_per_month, was.totals.cost_usd_per_month);
+}
