@@ -128,7 +128,8 @@ fn row(report: &RunReport, figure: &Figure, scope: Scope<'_>) -> CompareRow {
 /// whom.
 pub fn compare_rows(report: &RunReport) -> Vec<CompareRow> {
     let mut rows = Vec::new();
-    for figure in FIGURES.iter().filter(|f| f.compare.is_some()) {
+    let spikes = report.events.iter().any(|e| e.kind == "spike");
+    for figure in FIGURES.iter().filter(|f| f.compare.is_some_and(|s| spikes || !s.spikes_only)) {
         rows.push(row(report, figure, Scope::Design));
         if figure.compare.is_some_and(|s| s.tier_rows.is_some()) {
             rows.extend((0..report.tiers.len()).map(|k| row(report, figure, Scope::Tier(k))));

@@ -18,6 +18,10 @@ pub enum FigureId {
     Cost,
     /// Cost not attributed to any tenant.
     Unallocated,
+    /// Cost per month of the same design without its spikes.
+    SteadyCost,
+    /// What the spikes add, once (not per month).
+    IncidentCost,
     /// Mean attributed cost per tenant (a tenant's own cost).
     CostPerTenant,
     /// The largest attributed cost of one tenant.
@@ -51,7 +55,7 @@ pub enum FigureId {
 /// How a figure's numbers are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Unit {
-    /// US dollars per month.
+    /// US dollars (per month, but for a figure that says "once").
     Usd,
     /// A fraction shown as a percentage.
     Percent,
@@ -89,6 +93,9 @@ pub struct CompareSlot {
     pub indent: bool,
     /// One sub-row per tier follows, at this priority.
     pub tier_rows: Option<u8>,
+    /// Shown only when the run has spikes (without them it would repeat
+    /// another row or read zero).
+    pub spikes_only: bool,
 }
 
 /// One figure: what it is, how it reads and how it is shown.
@@ -148,7 +155,7 @@ pub enum ReadError {
 }
 
 const fn slot(section: usize, priority: u8) -> Option<CompareSlot> {
-    Some(CompareSlot { section, priority, indent: false, tier_rows: None })
+    Some(CompareSlot { section, priority, indent: false, tier_rows: None, spikes_only: false })
 }
 
 const BASE: Figure = Figure {
@@ -167,7 +174,7 @@ const BASE: Figure = Figure {
 };
 
 /// Every figure, in the order of the comparison.
-pub const FIGURES: [Figure; 16] = [
+pub const FIGURES: [Figure; 18] = [
     Figure {
         id: FigureId::Cost,
         key: "cost",
@@ -186,8 +193,34 @@ pub const FIGURES: [Figure; 16] = [
         label: "Unallocated",
         help: "Cost not attributed to any tenant (idle capacity kept as its own line, empty cells). Tenant costs + \
                unallocated = total cost, exactly.",
-        compare: Some(CompareSlot { section: 0, priority: 2, indent: true, tier_rows: None }),
+        compare: Some(CompareSlot { section: 0, priority: 2, indent: true, tier_rows: None, spikes_only: false }),
         design: Some(|d| d.totals.unallocated_usd_per_month),
+        ..BASE
+    },
+    Figure {
+        id: FigureId::SteadyCost,
+        key: "steady_cost",
+        label: "Steady cost / month",
+        help: "Total cost per month of the same design without its spikes: the run without them, scaled to {month}, \
+               plus the fixed overhead of every stack. Total cost / month bills the run's spikes as if they came back \
+               every run-length; this is the month with no incident. Lower is better.",
+        compare: Some(CompareSlot { section: 0, priority: 1, indent: true, tier_rows: None, spikes_only: true }),
+        design: Some(|d| d.totals.steady_cost_usd_per_month),
+        tier: Some(|d, k| d.tiers.get(k).map(|t| t.steady_cost_usd_per_month)),
+        tenant: Some(|t| t.steady_cost_usd_per_month),
+        ..BASE
+    },
+    Figure {
+        id: FigureId::IncidentCost,
+        key: "incident_cost",
+        label: "Incident cost (once)",
+        help: "What the run's spikes add, counted once: the run's cost with them minus without them, both over the \
+               run's length, not scaled to a month. A month with one such incident costs the steady cost plus this. \
+               Lower is better.",
+        compare: Some(CompareSlot { section: 0, priority: 1, indent: true, tier_rows: None, spikes_only: true }),
+        design: Some(|d| d.totals.incident_cost_usd),
+        tier: Some(|d, k| d.tiers.get(k).map(|t| t.incident_cost_usd)),
+        tenant: Some(|t| t.incident_cost_usd),
         ..BASE
     },
     Figure {
@@ -237,7 +270,7 @@ pub const FIGURES: [Figure; 16] = [
         tier_label: "Margin {tier}",
         tier_help: "The {tier} tier's revenue minus the cost attributed to its tenants, per month.",
         better: Better::Higher,
-        compare: Some(CompareSlot { section: 1, priority: 0, indent: false, tier_rows: Some(2) }),
+        compare: Some(CompareSlot { section: 1, priority: 0, indent: false, tier_rows: Some(2), spikes_only: false }),
         design: Some(|d| d.totals.margin_usd_per_month),
         tier: Some(|d, k| d.tiers.get(k).map(|t| t.margin_usd_per_month)),
         tenant: Some(|t| t.margin_usd_per_month),
@@ -253,7 +286,7 @@ pub const FIGURES: [Figure; 16] = [
         tier_help: "Share of the {tier} tier's tenants that met its SLO{slo}.",
         unit: Unit::Percent,
         better: Better::Higher,
-        compare: Some(CompareSlot { section: 2, priority: 0, indent: false, tier_rows: Some(1) }),
+        compare: Some(CompareSlot { section: 2, priority: 0, indent: false, tier_rows: Some(1), spikes_only: false }),
         design: Some(|d| d.totals.slo_met_fraction),
         tier: Some(|d, k| d.tiers.get(k).map(|t| t.slo_met_fraction)),
         tenant: Some(|t| t.slo_met),

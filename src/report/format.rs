@@ -13,8 +13,8 @@ pub fn json(report: &RunReport) -> Result<String, serde_json::Error> {
     serde_json::to_string_pretty(report)
 }
 
-/// CSV columns, in order.
-pub const CSV_HEADER: [&str; 35] = [
+/// CSV columns, in order (new columns are only added at the end).
+pub const CSV_HEADER: [&str; 37] = [
     "design",
     "tenant",
     "tier",
@@ -50,6 +50,8 @@ pub const CSV_HEADER: [&str; 35] = [
     "outside_p99_ms",
     "outside_unserved",
     "blamed",
+    "steady_cost_usd_per_month",
+    "incident_cost_usd",
 ];
 
 /// One row per design and tenant (means; CIs for the key figures).
@@ -97,6 +99,7 @@ pub fn csv(report: &RunReport) -> Result<String, csv::Error> {
             let mut record = vec![design.name.clone(), t.id.clone(), t.tier.clone()];
             record.extend(numbers.iter().map(|v| format!("{v}")));
             record.push(t.impact.blamed.join(";"));
+            record.extend([t.steady_cost_usd_per_month.mean, t.incident_cost_usd.mean].map(|v| format!("{v}")));
             writer.write_record(&record)?;
         }
     }

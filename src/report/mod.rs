@@ -161,6 +161,16 @@ pub struct DesignTotals {
     pub tenants_hurt: Estimate,
     /// Largest p99 increase any tenant suffered from others' spikes, ms.
     pub worst_impact_p99_increase_ms: Estimate,
+    /// Total cost per month of the same design without its spikes: the
+    /// no-spike run's usage scaled to a month, plus overheads. Equals
+    /// `cost_usd_per_month` when the scenario has no spikes.
+    #[serde(default)]
+    pub steady_cost_usd_per_month: Estimate,
+    /// What the spikes add, once: the run's cost with them minus without
+    /// them, both over the run's length, not scaled to a month. Zero when
+    /// the scenario has no spikes.
+    #[serde(default)]
+    pub incident_cost_usd: Estimate,
 }
 
 /// Throttled requests by cause.
@@ -289,6 +299,14 @@ pub struct TenantReport {
     pub cost_usd_per_month: Estimate,
     /// Attributed cost per layer.
     pub cost_by_layer: LayerCosts,
+    /// Attributed cost per month of the same design without spikes.
+    #[serde(default)]
+    pub steady_cost_usd_per_month: Estimate,
+    /// Attributed cost the spikes add, once (the run's attributed cost with
+    /// them minus without them; may be negative when a neighbour's spike
+    /// shifts a shared stack's cost onto the spiking tenant).
+    #[serde(default)]
+    pub incident_cost_usd: Estimate,
     /// Tier price, USD per month.
     pub revenue_usd_per_month: f64,
     /// Revenue minus cost.
@@ -309,6 +327,12 @@ pub struct TierReport {
     pub tenants: usize,
     /// Summed attributed cost, USD per month.
     pub cost_usd_per_month: Estimate,
+    /// Summed attributed cost per month without spikes.
+    #[serde(default)]
+    pub steady_cost_usd_per_month: Estimate,
+    /// Summed attributed cost the spikes add, once.
+    #[serde(default)]
+    pub incident_cost_usd: Estimate,
     /// Summed revenue, USD per month.
     pub revenue_usd_per_month: f64,
     /// Revenue minus cost.

@@ -195,7 +195,7 @@ impl ArrivalStream {
 
     /// Arrivals in a tick whose mean count is `mean` (0 for a mean that is
     /// not positive).
-    #[inline]
+    #[inline(always)]
     pub fn draw(&mut self, mean: f64) -> u64 {
         if mean <= 0.0 || !mean.is_finite() {
             return 0;

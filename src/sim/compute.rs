@@ -144,25 +144,34 @@ impl ComputeStack {
         dt: f64,
         mean_service: f64,
     ) {
-        let ticks = end.saturating_sub(self.segment_start) as f64;
+        let ticks = self.add_segment(end, raw, dt, mean_service);
         if ticks > 0.0 {
-            let active = f64::from(self.active);
             let capacity_secs = f64::from(self.servers) * dt * ticks;
-            raw.instance_secs += f64::from(self.active + self.pending_total) * dt * ticks;
-            raw.active_instance_secs += active * dt * ticks;
-            raw.capacity_secs += capacity_secs;
-            raw.peak_instances = raw.peak_instances.max(active);
-            series.instances[point] += active * ticks;
+            series.instances[point] += f64::from(self.active) * ticks;
             series.capacity[point] += capacity_secs;
             self.eval_capacity_secs += capacity_secs;
         }
         let busy = self.served_since * mean_service;
-        raw.busy_secs += busy;
-        raw.requests += self.served_since;
         series.busy[point] += busy;
         self.eval_busy_secs += busy;
         self.served_since = 0.0;
         self.segment_start = end;
+    }
+
+    /// Adds what the current segment, ended before tick `end`, brings to
+    /// the stack's totals `raw` (and nothing else); returns its ticks.
+    fn add_segment(&self, end: u64, raw: &mut StackRaw, dt: f64, mean_service: f64) -> f64 {
+        let ticks = end.saturating_sub(self.segment_start) as f64;
+        if ticks > 0.0 {
+            let active = f64::from(self.active);
+            raw.instance_secs += f64::from(self.active + self.pending_total) * dt * ticks;
+            raw.active_instance_secs += active * dt * ticks;
+            raw.capacity_secs += f64::from(self.servers) * dt * ticks;
+            raw.peak_instances = raw.peak_instances.max(active);
+        }
+        raw.busy_secs += self.served_since * mean_service;
+        raw.requests += self.served_since;
+        ticks
     }
 
     /// Adds a tenant's admitted requests (negative to take them back),
@@ -712,6 +721,14 @@ impl Compute {
         if tick + 1 == self.next_eval_tick {
             self.next_eval_tick = self.next_eval_tick.saturating_add(self.eval_ticks);
         }
+    }
+
+    /// Stack `s`'s totals as they would read if its current segment
+    /// closed before tick `end`; nothing changes.
+    pub fn totals_at(&self, s: usize, end: u64, dt: f64) -> StackRaw {
+        let mut raw = self.raw[s].clone();
+        self.stacks[s].add_segment(end, &mut raw, dt, self.mean_service);
+        raw
     }
 
     /// Closes the current segment of every stack in `live` before tick

@@ -174,3 +174,63 @@ fn stack_cost(
         }
     }
 }
+
+/// The replication's run without spikes, over the whole run, its costs
+/// attributed (docs/model.md, "Cost"): `main` is the run with spikes and
+/// `base` its no-spike baseline, both merged and costed.
+///
+/// Tenants and stacks the baseline did not simulate are out of every
+/// spike's reach and cost the same without spikes (same random streams):
+/// they are read from `main`. The others are read from the baseline up to
+/// where it stopped, once the spikes' effect had settled, and from `main`
+/// after that (its counters there are `main.settled`; none when the
+/// baseline ran to the end). Only the counters that costs read are kept.
+pub fn steady(sc: &Scenario, design: &Design, main: &TaskRaw, base: &TaskRaw) -> TaskRaw {
+    let settled = main.settled.as_deref();
+    let tenants = (0..sc.tenants.len())
+        .map(|t| {
+            let mut r = if base.active.get(t).copied().unwrap_or(false) {
+                let mut r = base.tenants[t].clone();
+                if let Some(at) = settled {
+                    let (after, at) = (&main.tenants[t], &at.tenants[t]);
+                    r.admitted += after.admitted - at.admitted;
+                    r.compute_requests += after.compute_requests - at.compute_requests;
+                    r.compute_busy_secs += after.compute_busy_secs - at.compute_busy_secs;
+                    r.db_units += after.db_units - at.db_units;
+                    r.db_ops += after.db_ops - at.db_ops;
+                }
+                r
+            } else {
+                main.tenants[t].clone()
+            };
+            r.cost_usd_per_month = [0.0; 4];
+            r
+        })
+        .collect();
+    let stacks = std::array::from_fn(|li| {
+        design.layers[li]
+            .stacks
+            .iter()
+            .enumerate()
+            .map(|(s, stack)| {
+                let reached = stack.tenants.first().is_some_and(|&t| base.active.get(t as usize) == Some(&true));
+                if !reached {
+                    return main.stacks[li][s].clone();
+                }
+                let mut r = base.stacks[li][s].clone();
+                if let Some(at) = settled {
+                    let (after, at) = (&main.stacks[li][s], &at.stacks[li][s]);
+                    r.instance_secs += after.instance_secs - at.instance_secs;
+                    r.busy_secs += after.busy_secs - at.busy_secs;
+                    r.requests += after.requests - at.requests;
+                    r.read_units += after.read_units - at.read_units;
+                    r.write_units += after.write_units - at.write_units;
+                }
+                r
+            })
+            .collect()
+    });
+    let mut steady = TaskRaw { active: main.active.clone(), tenants, stacks, ..TaskRaw::default() };
+    attribute(sc, design, &mut steady);
+    steady
+}

@@ -358,12 +358,6 @@ impl Database {
         }
     }
 
-    /// Counts `ops` requests of a tenant with `load` in stack `s` that were
-    /// served in full.
-    pub fn serve_all(&mut self, s: usize, load: &Load, ops: f64, raw: &mut TenantRaw) {
-        serve_all_in_db(load, ops, raw, &mut self.raw[s]);
-    }
-
     /// Fills in each stack's capacity seconds at the end of a task.
     pub fn finish(&mut self) {
         let db = &self.layer;
@@ -407,7 +401,7 @@ pub fn partition_of(tenant: usize, shard: u32, partitions: usize) -> usize {
 
 /// Counts `ops` requests of a tenant with `load` that its database stack
 /// served in full (no partition reached its cap).
-fn serve_all_in_db(load: &Load, ops: f64, tenant: &mut TenantRaw, stack: &mut StackRaw) {
+pub fn serve_all_in_db(load: &Load, ops: f64, tenant: &mut TenantRaw, stack: &mut StackRaw) {
     let reads = ops * load.read_fraction;
     let writes = ops - reads;
     let (read_units, write_units) = (reads * load.read_units_per_read, writes * load.write_units_per_write);

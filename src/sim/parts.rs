@@ -14,7 +14,7 @@
 use crate::scenario::model::{Design, Scenario};
 use crate::sim::histogram::Histogram;
 use crate::sim::latency::{Mixture, PmfCache, SharedPmfs};
-use crate::sim::raw::{FlowRaw, TaskRaw, TenantRaw};
+use crate::sim::raw::{Counts, FlowRaw, StackRaw, TaskRaw, TenantRaw};
 
 /// Fewest tenants a part is worth: below it, the per-task work (set-up,
 /// series points) outweighs what a second thread gains.
@@ -107,18 +107,13 @@ pub fn merge(sc: &Scenario, design: &Design, parts: Vec<TaskRaw>, shared: &Share
     // part did, as in a baseline).
     let owner: Vec<usize> = (0..n).map(|t| all.iter().position(|p| p.active[t]).unwrap_or(0)).collect();
 
-    let tenants: Vec<TenantRaw> = (0..n).map(|t| all[owner[t]].tenants[t].clone()).collect();
-    let stacks = std::array::from_fn(|li| {
-        design.layers[li]
-            .stacks
-            .iter()
-            .enumerate()
-            .map(|(s, stack)| {
-                let from = stack.tenants.first().map_or(0, |&t| owner[t as usize]);
-                all[from].stacks[li].get(s).cloned().unwrap_or_default()
-            })
-            .collect()
-    });
+    let Counts { tenants, stacks } =
+        merge_counts(design, &owner, &all.iter().map(|p| (p.tenants.as_slice(), &p.stacks)).collect::<Vec<_>>());
+    // Every part of a run with spikes notes its counters where the
+    // baseline stops, or none does.
+    let settled: Option<Vec<_>> =
+        all.iter().map(|p| p.settled.as_deref().map(|c| (c.tenants.as_slice(), &c.stacks))).collect();
+    let settled = settled.map(|parts| Box::new(merge_counts(design, &owner, &parts)));
 
     let points = first.point_ticks.len();
     let tiers = sc.tiers.len();
@@ -179,7 +174,27 @@ pub fn merge(sc: &Scenario, design: &Design, parts: Vec<TaskRaw>, shared: &Share
         tier_hist,
         tier_window_hist,
         tier_mixtures: Vec::new(),
+        settled,
     }
+}
+
+/// Each tenant's and each stack's counters from the part that simulated
+/// them (`owner`: the part of each tenant; a stack goes with its first
+/// tenant, an empty one with the first part).
+fn merge_counts(design: &Design, owner: &[usize], parts: &[(&[TenantRaw], &[Vec<StackRaw>; 3])]) -> Counts {
+    let tenants = owner.iter().enumerate().map(|(t, &p)| parts[p].0[t].clone()).collect();
+    let stacks = std::array::from_fn(|li| {
+        design.layers[li]
+            .stacks
+            .iter()
+            .enumerate()
+            .map(|(s, stack)| {
+                let from = stack.tenants.first().map_or(0, |&t| owner[t as usize]);
+                parts[from].1[li].get(s).cloned().unwrap_or_default()
+            })
+            .collect()
+    });
+    Counts { tenants, stacks }
 }
 
 /// Point-by-point sums of flows (their p99 is filled in by the caller).

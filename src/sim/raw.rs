@@ -158,6 +158,17 @@ pub struct StackRaw {
     pub unallocated_usd_per_month: f64,
 }
 
+/// Every counter a run's cost is worked out from, at one moment: each
+/// tenant's and each stack's (by layer), as the task's end would leave
+/// them had the run stopped there.
+#[derive(Debug, Clone, Default)]
+pub struct Counts {
+    /// Per tenant, in file order.
+    pub tenants: Vec<TenantRaw>,
+    /// Per stack, by layer.
+    pub stacks: [Vec<StackRaw>; 3],
+}
+
 /// Raw time series of one task, indexed `[point]`: each flow's rate per
 /// second once the task finishes (sums until then), and the p99.
 #[derive(Debug, Clone, Default)]
@@ -230,4 +241,8 @@ pub struct TaskRaw {
     /// Each point's latency weights per tier, `[point][tier]`; kept only
     /// for a part of a design, whose p99 series are read after merging.
     pub tier_mixtures: Vec<Vec<Mixture>>,
+    /// A run with spikes that went on past the tick where its no-spike
+    /// baseline stops: its counters there (the steady cost reads the run
+    /// with spikes from there on; see `sim::cost::steady`).
+    pub settled: Option<Box<Counts>>,
 }

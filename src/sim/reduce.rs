@@ -9,7 +9,7 @@ use crate::report::{
 };
 use crate::scenario::Scenario;
 use crate::scenario::model::{Engine, Event, LAYERS};
-use crate::sim::cost::{OVERHEAD, months_per_run};
+use crate::sim::cost::{OVERHEAD, months_per_run, steady};
 use rayon::prelude::*;
 
 use crate::sim::raw::{FlowRaw, TaskRaw, TenantRaw, figures};
@@ -229,6 +229,11 @@ fn design_report(sc: &Scenario, d: usize, main: &[TaskRaw], base: &[TaskRaw]) ->
         }
     };
     let reps = main.len();
+    // Each replication without spikes over the whole run (the run itself
+    // when there are none); incident costs are over the run, unscaled.
+    let steady_runs: Vec<TaskRaw> = main.iter().zip(base).map(|(m, b)| steady(sc, design, m, b)).collect();
+    let steady_of = |rep: usize| steady_runs.get(rep).unwrap_or(&main[rep]);
+    let months = months_per_run(sc);
     let mut tenants = Vec::with_capacity(n);
     for (t, tenant) in sc.tenants.iter().enumerate() {
         let per = |f: &dyn Fn(&TenantRaw) -> f64| est(main.iter().map(|m| f(&m.tenants[t])));
@@ -286,6 +291,10 @@ fn design_report(sc: &Scenario, d: usize, main: &[TaskRaw], base: &[TaskRaw]) ->
                 database: per(&|r| r.cost_usd_per_month[2]),
                 overhead: per(&|r| r.cost_usd_per_month[OVERHEAD]),
             },
+            steady_cost_usd_per_month: est((0..reps).map(|r| cost(&steady_of(r).tenants[t]))),
+            incident_cost_usd: est(
+                (0..reps).map(|r| (cost(&main[r].tenants[t]) - cost(&steady_of(r).tenants[t])) * months)
+            ),
             revenue_usd_per_month: price,
             margin_usd_per_month: per(&|r| price - cost(r)),
             impact: Impact { p99_increase_ms: p99_increase, unserved_increase, hurt, blamed },
@@ -327,6 +336,16 @@ fn design_report(sc: &Scenario, d: usize, main: &[TaskRaw], base: &[TaskRaw]) ->
                 .count() as f64
         }),
         worst_impact_p99_increase_ms: per_rep(&|r, _| (0..n).map(|t| impact_of(t, r).0).fold(0.0, f64::max)),
+        steady_cost_usd_per_month: per_rep(&|r, _| stack_total(steady_of(r))),
+        incident_cost_usd: per_rep(&|r, m| {
+            let steady = steady_of(r).stacks.iter().flatten();
+            m.stacks
+                .iter()
+                .flatten()
+                .zip(steady)
+                .map(|(a, b)| (a.cost_usd_per_month - b.cost_usd_per_month) * months)
+                .sum()
+        }),
     };
 
     let tiers = sc
@@ -341,6 +360,10 @@ fn design_report(sc: &Scenario, d: usize, main: &[TaskRaw], base: &[TaskRaw]) ->
                 name: tier.name.clone(),
                 tenants: members.len(),
                 cost_usd_per_month: per_rep(&|_, m| tier_cost(m)),
+                steady_cost_usd_per_month: per_rep(&|r, _| tier_cost(steady_of(r))),
+                incident_cost_usd: per_rep(&|r, m| {
+                    members.iter().map(|&t| (cost(&m.tenants[t]) - cost(&steady_of(r).tenants[t])) * months).sum()
+                }),
                 revenue_usd_per_month: tier_revenue,
                 margin_usd_per_month: per_rep(&|_, m| tier_revenue - tier_cost(m)),
                 p99_ms: per_rep(&|_, m| m.tier_p99_ms[k]),

@@ -11,16 +11,18 @@
 
 use crate::scenario::model::{Design, Layer, Pattern, Scenario, Topology};
 use crate::sim::compute::Compute;
+use crate::sim::database::serve_all_in_db;
 use crate::sim::database::{Database, MANY_SHARDS};
 use crate::sim::drawer::{Arrivals, Drawer, Row, distinct_patterns, empty_row};
 use crate::sim::gateway::{AccountBuckets, Inflow, QuotaClock, reset_quotas};
 use crate::sim::latency::{LatencyBook, SharedPmfs, key_of};
-use crate::sim::raw::{TaskRaw, TierHistograms};
+use crate::sim::raw::{Counts, StackRaw, TaskRaw, TenantRaw, TierHistograms};
 use crate::sim::series::Series;
+use crate::sim::tenants::Totals;
 use crate::sim::tenants::{SlowList, Tenants, TickFlow};
 use crate::sim::windows::{
-    EpochState, Spike, WindowFlags, Windows, capacity_lost_at, close_window, flush_epoch, spike_component,
-    spike_factor_at, spikes_of,
+    EpochState, Spike, WindowFlags, Windows, baseline_ticks, capacity_lost_at, close_window, flush_epoch,
+    spike_component, spike_factor_at, spikes_of, window_ticks,
 };
 use crate::sim::{RunControl, WallClock};
 
@@ -53,8 +55,17 @@ struct Task<'a> {
     design: &'a Design,
     dt: f64,
     /// The tick after the last one simulated (a no-spike baseline stops
-    /// when the last spike ends).
+    /// once the spikes' effects on cost have settled).
     end_tick: u64,
+    /// A run with spikes that goes on past the baseline's end notes its
+    /// cost counters after this tick's predecessor, in `settled`.
+    settle_tick: Option<u64>,
+    settled: Option<Box<Counts>>,
+    /// A baseline that goes on past the last spike window reads its window
+    /// figures when this tick begins, into `window_read`, as a baseline
+    /// stopping there would have.
+    window_end: Option<u64>,
+    window_read: Vec<WindowRead>,
     active: Vec<bool>,
     live: Live,
     patterns: Vec<Pattern>,
@@ -196,11 +207,17 @@ impl<'a> Task<'a> {
         };
         let tier_of: Vec<usize> = sc.tenants.iter().map(|t| t.tier).collect();
         let series = Series::new(sc.clock.ticks, sc.tiers.len(), n, focus, part.members.is_some(), series_points);
+        let ticks = sc.clock.ticks;
+        let (baseline_end, window_end) = (baseline_ticks(sc), window_ticks(sc));
         Self {
             sc,
             design,
             dt: sc.clock.tick_secs,
-            end_tick: if with_spikes { sc.clock.ticks } else { crate::sim::windows::baseline_ticks(sc) },
+            end_tick: if with_spikes { ticks } else { baseline_end },
+            settle_tick: (with_spikes && sc.has_spikes() && baseline_end < ticks).then_some(baseline_end),
+            settled: None,
+            window_end: (!with_spikes && window_end < baseline_end).then_some(window_end),
+            window_read: Vec::new(),
             live,
             pattern_factor: vec![1.0; patterns.len()],
             patterns,
@@ -229,6 +246,9 @@ impl<'a> Task<'a> {
             }
             self.control.add_progress(PROGRESS_STRIDE);
         }
+        if self.window_end == Some(tick) {
+            self.read_windows(tick);
+        }
         let t_secs = tick as f64 * self.dt;
         let point = self.series.begin_tick();
         self.move_windows(tick, t_secs);
@@ -242,7 +262,63 @@ impl<'a> Task<'a> {
         if self.series.ends_point(tick) {
             self.end_point(tick, point);
         }
+        if self.settle_tick == Some(tick + 1) {
+            self.settled = Some(Box::new(self.counts(tick + 1)));
+        }
         true
+    }
+
+    /// Every tenant's and stack's cost counters as [`Task::finish`] would
+    /// leave them had the run stopped before tick `end` (nothing changes).
+    /// Once a run: kept out of the tick loop's inlined code.
+    #[cold]
+    #[inline(never)]
+    fn counts(&self, end: u64) -> Counts {
+        let mut tenants = self.tenants.raw.clone();
+        let mut database = self.database.as_ref().map_or_else(Vec::new, |db| db.raw.clone());
+        let db_raw = self.database.is_some().then_some(database.as_mut_slice());
+        let mean_service = self.compute.mean_service_secs();
+        count_fast(self.sc, &self.tenants.inflows, &self.tenants.totals, &mut tenants, db_raw, mean_service);
+        let mut compute = self.compute.raw.clone();
+        for &s in &self.live.compute {
+            compute[s] = self.compute.totals_at(s, end, self.dt);
+        }
+        Counts { tenants, stacks: [self.accounts.raw.clone(), compute, database] }
+    }
+
+    /// A baseline's window figures at tick `tick`, where the last spike
+    /// window ends, read as [`Task::finish`] would read them had the
+    /// baseline stopped there (the latency weights gathered so far are
+    /// recorded now; the run's later figures are not reported). Once a
+    /// run: kept out of the tick loop's inlined code.
+    #[cold]
+    #[inline(never)]
+    fn read_windows(&mut self, tick: u64) {
+        let window = self.windows.flags();
+        flush_epochs(
+            &self.live.compute,
+            &self.design.layers[Layer::Compute.index()],
+            &self.compute,
+            true,
+            tick,
+            &mut self.tenants,
+            &mut self.book,
+            &window,
+        );
+        close_window(&mut self.tenants, &window);
+        self.book.flush_all();
+        self.window_read = (0..self.sc.tenants.len())
+            .map(|t| {
+                let r = &self.tenants.raw[t];
+                let histogram = self.book.window.get(t);
+                WindowRead {
+                    offered: r.window_offered,
+                    unserved: r.window_unserved,
+                    served: histogram.map_or(0.0, |h| h.total()),
+                    p99_ms: histogram.map_or(0.0, |h| h.quantile_ms(0.99)),
+                }
+            })
+            .collect();
     }
 
     /// Event windows at `t_secs`. When the set of running spikes changes,
@@ -514,19 +590,11 @@ impl<'a> Task<'a> {
         }
         let mean_service = self.compute.mean_service_secs();
         let Tenants { inflows, totals, raw, .. } = &mut self.tenants;
+        let db_raw = self.database.as_mut().map(|db| db.raw.as_mut_slice());
+        count_fast(sc, inflows, totals, raw, db_raw, mean_service);
         for (t, r) in raw.iter_mut().enumerate() {
             let f = &inflows[t];
-            let fast = totals[t].fast(f) as f64;
-            r.served += fast;
-            r.compute_requests += fast;
-            if let Some(db) = &mut self.database
-                && f.active
-            {
-                db.serve_all(f.db as usize, &sc.tenants[t].load, fast, r);
-            }
-            r.compute_busy_secs = r.compute_requests * mean_service;
             r.offered = f.offered as f64;
-            r.admitted = (f.plan_admitted - totals[t].throttled_account) as f64;
             let (throttled_plan, throttled_quota) = throttled[t];
             r.throttled_plan = throttled_plan as f64;
             r.throttled_quota = throttled_quota as f64;
@@ -550,6 +618,19 @@ impl<'a> Task<'a> {
             r.read_latency(run, window);
             tiers.add(sc.tenants[t].tier, run, window);
         }
+        for (r, read) in raw.iter_mut().zip(&self.window_read) {
+            r.window_offered = read.offered;
+            r.window_unserved = read.unserved;
+            r.window_served = read.served;
+            r.window_p99_ms = read.p99_ms;
+        }
+        // A baseline that stops between series points closes its segments
+        // here (its costs feed the steady cost).
+        if end_tick < sc.clock.ticks {
+            for &s in &self.live.compute {
+                self.compute.raw[s] = self.compute.totals_at(s, end_tick, self.dt);
+            }
+        }
         let Compute { raw: compute_raw, series: stack_series, .. } = self.compute;
         let series = self.series.finish(self.dt, stack_series);
         TaskRaw {
@@ -569,7 +650,44 @@ impl<'a> Task<'a> {
             busy_secs: series.busy_secs,
             capacity_secs: series.capacity_secs,
             tier_mixtures: series.tier_mixtures,
+            settled: self.settled,
         }
+    }
+}
+
+/// A baseline's window figures for one tenant where the last window ends.
+#[derive(Debug, Clone, Copy)]
+struct WindowRead {
+    offered: f64,
+    unserved: f64,
+    served: f64,
+    p99_ms: f64,
+}
+
+/// Adds each tenant's fast requests (all served, at its compute stack's
+/// state, and counted only here) to its counts and its database stack's
+/// (`database`, when the scenario has one), and sets its admitted requests
+/// and compute time.
+fn count_fast(
+    sc: &Scenario,
+    inflows: &[Inflow],
+    totals: &[Totals],
+    raw: &mut [TenantRaw],
+    mut database: Option<&mut [StackRaw]>,
+    mean_service_secs: f64,
+) {
+    for (t, r) in raw.iter_mut().enumerate() {
+        let f = &inflows[t];
+        let fast = totals[t].fast(f) as f64;
+        r.served += fast;
+        r.compute_requests += fast;
+        if let Some(db) = database.as_deref_mut()
+            && f.active
+        {
+            serve_all_in_db(&sc.tenants[t].load, fast, r, &mut db[f.db as usize]);
+        }
+        r.compute_busy_secs = r.compute_requests * mean_service_secs;
+        r.admitted = (f.plan_admitted - totals[t].throttled_account) as f64;
     }
 }
 

@@ -21,11 +21,47 @@ pub fn spikes_of(sc: &Scenario, with_spikes: bool) -> Vec<Spike> {
     if with_spikes { sc.spikes() } else { Vec::new() }
 }
 
-/// Ticks a no-spike baseline simulates: up to the end of the last spike
-/// (its results are only read inside spike windows).
-pub fn baseline_ticks(sc: &Scenario) -> u64 {
+/// Ticks until the last spike window ends: the no-spike baseline's window
+/// figures are read there.
+pub fn window_ticks(sc: &Scenario) -> u64 {
     let last_end_secs = spikes_of(sc, true).iter().map(|s| s.end_secs).fold(0.0, f64::max);
     ((last_end_secs / sc.clock.tick_secs).ceil() as u64).min(sc.clock.ticks)
+}
+
+/// Ticks a no-spike baseline simulates: until every spike's effect on
+/// cost has died out ([`settled_secs`]), at most the whole run. From there
+/// on the runs with and without spikes are taken to cost the same, so the
+/// steady cost reads the run with spikes.
+pub fn baseline_ticks(sc: &Scenario) -> u64 {
+    let settled_secs = spikes_of(sc, true).iter().map(|s| settled_secs(sc, s)).fold(0.0, f64::max);
+    ((settled_secs / sc.clock.tick_secs).ceil() as u64).min(sc.clock.ticks).max(window_ticks(sc))
+}
+
+/// When `spike`'s effect on what the run costs has died out, seconds from
+/// the start (docs/model.md, "Cost"): its queue is gone a timeout after it
+/// ends; the autoscaler orders at most one evaluation later, the order is
+/// ready a warm-up later and shed at the next evaluation with nothing
+/// warming, one more evaluation covering a backlog's drain; the usage
+/// plan's and account's buckets and a partition's burst have refilled;
+/// and a quota the spike used up has started a new period.
+pub fn settled_secs(sc: &Scenario, spike: &Spike) -> f64 {
+    let autoscaler_secs = sc.compute.autoscale.map_or(0.0, |a| a.warmup_secs + 3.0 * a.evaluation_secs);
+    let plan = sc.tiers[sc.tenants[spike.tenant].tier].plan.as_ref().filter(|_| sc.gateway.is_some());
+    let refill_secs = [
+        plan.map_or(0.0, |p| p.burst / p.rate_per_sec),
+        sc.gateway.as_ref().map_or(0.0, |g| g.account_burst / g.account_rate_per_sec),
+        if sc.database.is_some() { crate::sim::exact::PARTITION_BURST_SECS } else { 0.0 },
+    ]
+    .into_iter()
+    .filter(|x| x.is_finite())
+    .fold(0.0, f64::max);
+    let settled = spike.end_secs + sc.compute.queue_timeout_secs + autoscaler_secs + refill_secs;
+    let month_secs = sc.month_secs();
+    let quota_reset = plan.iter().flat_map(|p| &p.quotas).map(|q| {
+        let period = q.period.secs(month_secs);
+        (spike.end_secs / period).ceil() * period
+    });
+    quota_reset.fold(settled, f64::max)
 }
 
 /// Tenants connected to a spiking tenant through shared stacks (in any
@@ -196,5 +232,58 @@ pub fn close_window(tenants: &mut Tenants, window: &WindowFlags<'_>) {
             tenants.raw[t].window_offered += (f.offered - total.window_mark) as f64;
         }
         total.window_mark = f.offered;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::{Limits, load_str};
+
+    fn scenario(plan: &str, duration: &str) -> Scenario {
+        let text = format!(
+            r#"Scenario(version: 1, name: "settle", clock: (duration: "{duration}", tick: "1s"),
+                tiers: {{ "t": (price_per_month: 1.0, plan: {plan}) }},
+                tenants: [ Group(prefix: "x", count: 2, tier: "t", load: (rate: 5.0)) ],
+                layers: (
+                    gateway: (account_rate: 1000.0, account_burst: 500.0),
+                    compute: (service_time: Exponential(mean_ms: 20.0), concurrency: 2, instances: (min: 1, max: 4),
+                              autoscale: (target_utilisation: 0.6, evaluation_period: "1m", warmup: "3m"),
+                              queue_timeout: "30s"),
+                    database: (partitions: 1),
+                ),
+                designs: [ (name: "pool", placement: {{ "*": Pool }}) ],
+                events: [ Spike(tenant: "x-00", at: "20m", duration: "10m", factor: 10.0) ],
+            )"#
+        );
+        match load_str(&text, &Limits::default()) {
+            Ok((_, sc)) => sc,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    #[test]
+    fn a_spike_settles_after_its_queue_autoscaler_and_buckets() {
+        let sc = scenario("(rate: 50.0, burst: 200.0)", "1h");
+        let spike = sc.spikes()[0];
+        // Ends at 1,800 s; then the 30 s timeout, a 3-minute warm-up and
+        // three 1-minute evaluations, and the slowest bucket to refill:
+        // the plan's 200 requests at 50/s take 4 s (the account's 0.5 s,
+        // a partition's burst 1 s).
+        assert_eq!(settled_secs(&sc, &spike), 1800.0 + 30.0 + 180.0 + 180.0 + 4.0);
+        assert_eq!(baseline_ticks(&sc), 2194);
+        assert_eq!(window_ticks(&sc), 1800);
+    }
+
+    #[test]
+    fn a_spike_that_may_use_up_a_quota_settles_when_the_quota_period_ends() {
+        // A daily quota used up by the spike stays used up for the rest of
+        // the day: the baseline runs to the end of a shorter run.
+        let sc = scenario("(rate: 50.0, burst: 50.0, quota_per_day: 100000)", "1h");
+        assert_eq!(settled_secs(&sc, &sc.spikes()[0]), 86_400.0);
+        assert_eq!(baseline_ticks(&sc), sc.clock.ticks);
+        // A run of two days: the first day's end.
+        let sc = scenario("(rate: 50.0, burst: 50.0, quota_per_day: 100000)", "48h");
+        assert_eq!(baseline_ticks(&sc), 86_400);
     }
 }

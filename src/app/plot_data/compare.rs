@@ -285,9 +285,10 @@ mod tests {
     fn rows_follow_the_cli_comparison_and_mark_the_best() {
         let report = crate::app::plot_data::tests::noisy_report();
         let rows = compare_rows(&report);
-        // One row per compared figure, one per tier for margin and SLO met,
+        // One row per compared figure (steady and incident cost among them:
+        // the scenario has a spike), one per tier for margin and SLO met,
         // and the blame row.
-        assert_eq!(rows.len(), 12 + 2 * report.tiers.len() + 1);
+        assert_eq!(rows.len(), 14 + 2 * report.tiers.len() + 1);
         let cost = &rows[0];
         assert_eq!(cost.cells.len(), report.designs.len());
         let cheapest = report

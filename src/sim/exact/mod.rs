@@ -27,8 +27,8 @@ use crate::sim::RunControl;
 use crate::sim::compute::initial_size;
 use crate::sim::database::partition_of;
 use crate::sim::histogram::{Histogram, fine_bin};
-use crate::sim::raw::{FlowRaw, StackRaw, TaskRaw, TenantRaw, TierHistograms};
-use crate::sim::windows::{Windows, baseline_ticks, capacity_lost_at, spike_component, spikes_of};
+use crate::sim::raw::{Counts, FlowRaw, StackRaw, TaskRaw, TenantRaw, TierHistograms};
+use crate::sim::windows::{Windows, baseline_ticks, capacity_lost_at, spike_component, spikes_of, window_ticks};
 
 use bucket::Bucket;
 use queue::{Queue, Req};
@@ -121,6 +121,15 @@ struct Exact<'a> {
     sc: &'a Scenario,
     design: &'a Design,
     end_secs: f64,
+    /// A run with spikes that goes on past its baseline's end notes its
+    /// cost counters there (`settled`).
+    settle_secs: Option<f64>,
+    settled: Option<Box<Counts>>,
+    /// A baseline that goes on past the last spike window reads its window
+    /// figures there (`window_read`: offered, lost, served, p99 per tenant),
+    /// as a baseline stopping there would have.
+    window_end_secs: Option<f64>,
+    window_read: Vec<[f64; 4]>,
     timeout_secs: f64,
     sources: Vec<Option<Source>>,
     plans: Vec<Option<Bucket>>,
@@ -182,8 +191,12 @@ impl<'a> Exact<'a> {
         let n = sc.tenants.len();
         let dt = sc.clock.tick_secs;
         let active: Vec<bool> = if with_spikes { vec![true; n] } else { spike_component(sc, design) };
-        let end_tick = if with_spikes { sc.clock.ticks } else { baseline_ticks(sc) };
+        let (baseline_end, window_end) = (baseline_ticks(sc), window_ticks(sc));
+        let end_tick = if with_spikes { sc.clock.ticks } else { baseline_end };
         let end_secs = end_tick as f64 * dt;
+        let settle_secs =
+            (with_spikes && sc.has_spikes() && baseline_end < sc.clock.ticks).then_some(baseline_end as f64 * dt);
+        let window_end_secs = (!with_spikes && window_end < baseline_end).then_some(window_end as f64 * dt);
         let spikes = spikes_of(sc, with_spikes);
         let sources: Vec<Option<Source>> =
             (0..n).map(|t| active[t].then(|| Source::new(sc, t, replication, &spikes))).collect();
@@ -264,6 +277,10 @@ impl<'a> Exact<'a> {
             sc,
             design,
             end_secs,
+            settle_secs,
+            settled: None,
+            window_end_secs,
+            window_read: Vec::new(),
             timeout_secs: sc.compute.queue_timeout_secs,
             sources,
             plans,
@@ -353,6 +370,16 @@ impl<'a> Exact<'a> {
             let event_secs = self.events.peek().map_or(f64::INFINITY, |Reverse((bits, ..))| f64::from_bits(*bits));
             let change_secs = changes.get(next_change).copied().unwrap_or(f64::INFINITY);
             let boundary = next_point.min(change_secs).min(next_eval);
+            // Before anything else at their time: what a run stopping there
+            // would have counted.
+            if let Some(at) = self.settle_secs.filter(|&at| at <= boundary.min(event_secs)) {
+                self.settled = Some(Box::new(self.counts(at)));
+                self.settle_secs = None;
+            }
+            if let Some(at) = self.window_end_secs.filter(|&at| at <= boundary.min(event_secs)) {
+                self.window_read = self.read_windows(at);
+                self.window_end_secs = None;
+            }
             if boundary <= event_secs && boundary < self.end_secs {
                 if next_point == boundary {
                     self.end_point(boundary);
@@ -730,6 +757,12 @@ impl<'a> Exact<'a> {
             r.read_latency(run, window);
             tiers.add(sc.tenants[t].tier, run, window);
         }
+        for (r, &[offered, lost, served, p99]) in self.raw.iter_mut().zip(&self.window_read) {
+            r.window_offered = offered;
+            r.window_unserved = lost;
+            r.window_served = served;
+            r.window_p99_ms = p99;
+        }
         let points = &mut self.points;
         for (p, latency) in points.latency.iter().enumerate() {
             let Some(latency) = latency else { continue };
@@ -802,7 +835,46 @@ impl<'a> Exact<'a> {
             capacity_secs: std::mem::take(&mut points.capacity_secs),
             tenants: self.raw,
             tier_mixtures: Vec::new(),
+            settled: self.settled,
         }
+    }
+
+    /// Every tenant's and stack's cost counters as they stand at `t_secs`
+    /// (before any event then; nothing changes).
+    fn counts(&self, t_secs: f64) -> Counts {
+        Counts {
+            tenants: self.raw.clone(),
+            stacks: [
+                self.gw_raw.clone(),
+                self.stacks.iter().map(|s| s.totals_at(t_secs)).collect(),
+                self.db_raw.clone(),
+            ],
+        }
+    }
+
+    /// Each tenant's window figures (offered, lost at shared resources,
+    /// served, p99) at `t_secs`, where the last spike window ends, as
+    /// [`Exact::finish`] would read them had the run stopped there: waiting
+    /// requests past their timeout then count as lost.
+    fn read_windows(&self, t_secs: f64) -> Vec<[f64; 4]> {
+        let mut lost: Vec<f64> = self.raw.iter().map(|r| r.window_unserved).collect();
+        for stack in &self.stacks {
+            stack.queue.for_each(|req| {
+                if req.in_window && t_secs - req.arrival_secs > self.timeout_secs {
+                    lost[req.tenant as usize] += 1.0;
+                }
+            });
+        }
+        self.raw
+            .iter()
+            .zip(lost)
+            .enumerate()
+            .map(|(t, (r, lost))| {
+                let window = self.window_latency.get(t);
+                let (served, p99) = window.map_or((0.0, 0.0), |h| (h.total(), h.quantile_ms(0.99)));
+                [r.window_offered, lost, served, p99]
+            })
+            .collect()
     }
 
     /// Brings the kept-capacity integrals up to `t_secs`.

@@ -149,6 +149,14 @@ impl Queue {
         }
     }
 
+    /// Hands every waiting request to `each`, leaving the queue as it is.
+    pub fn for_each(&self, mut each: impl FnMut(&Req)) {
+        match self {
+            Queue::Fifo(q) => q.iter().for_each(&mut each),
+            Queue::Fair(f) => f.flows.iter().flat_map(|flow| &flow.queue).for_each(&mut each),
+        }
+    }
+
     /// Empties the queue, handing every request to `each`.
     pub fn drain(&mut self, mut each: impl FnMut(Req)) {
         match self {

@@ -82,16 +82,27 @@ impl Stack {
             return;
         }
         let (busy, servers, active) = (f64::from(self.busy), f64::from(self.servers), f64::from(self.active));
-        self.raw.instance_secs += f64::from(self.active + self.pending_total()) * d;
-        self.raw.active_instance_secs += active * d;
-        self.raw.capacity_secs += servers * d;
-        self.raw.busy_secs += busy * d;
+        let instances = self.active + self.pending_total();
+        add_integrals(&mut self.raw, instances, active, servers, busy, d);
         for i in [&mut self.eval, &mut self.point] {
             i.busy_secs += busy * d;
             i.capacity_secs += servers * d;
             i.active_secs += active * d;
         }
         self.last_secs = t_secs;
+    }
+
+    /// The run's totals as they would read brought up to `t_secs`
+    /// (nothing changes).
+    pub fn totals_at(&self, t_secs: f64) -> StackRaw {
+        let mut raw = self.raw.clone();
+        let d = t_secs - self.last_secs;
+        if d > 0.0 {
+            let instances = self.active + self.pending_total();
+            let (busy, servers, active) = (f64::from(self.busy), f64::from(self.servers), f64::from(self.active));
+            add_integrals(&mut raw, instances, active, servers, busy, d);
+        }
+        raw
     }
 
     /// Keeps `keep` of the capacity from `t_secs` on.
@@ -150,4 +161,14 @@ impl Stack {
             None
         }
     }
+}
+
+/// Adds `d` seconds at the given instances (paid, active), servers and
+/// busy servers to a stack's totals.
+#[inline]
+fn add_integrals(raw: &mut StackRaw, instances: u32, active: f64, servers: f64, busy: f64, d: f64) {
+    raw.instance_secs += f64::from(instances) * d;
+    raw.active_instance_secs += active * d;
+    raw.capacity_secs += servers * d;
+    raw.busy_secs += busy * d;
 }
