@@ -44,6 +44,8 @@ pub fn figure_of(metric: MetricFile) -> FigureId {
         MetricFile::ThrottledAccount => FigureId::ThrottledAccount,
         MetricFile::ThrottledPlan => FigureId::ThrottledPlan,
         MetricFile::Unallocated => FigureId::Unallocated,
+        MetricFile::SteadyCost => FigureId::SteadyCost,
+        MetricFile::IncidentCost => FigureId::IncidentCost,
     }
 }
 

@@ -286,6 +286,7 @@ fn objective(p: &DesignPoint, o: ObjectiveFile) -> f64 {
     match o {
         ObjectiveFile::MinCost => get(p, "cost").mean,
         ObjectiveFile::MaxMargin => -get(p, "margin").mean,
+        ObjectiveFile::MinSteadyCost => get(p, "steady_cost").mean,
     }
 }
 
@@ -359,6 +360,9 @@ pub(crate) fn search(
             "lowest total cost per month (usage during the run scaled to a month, plus overheads)"
         }
         ObjectiveFile::MaxMargin => "highest margin per month (revenue minus total cost per month)",
+        ObjectiveFile::MinSteadyCost => {
+            "lowest steady cost per month (the month without the spikes; their cost, once, is reported apart)"
+        }
     };
     let strategy = if plan.replications.len() == 1 {
         format!(

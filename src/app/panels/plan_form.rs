@@ -20,7 +20,7 @@ use crate::scenario::file::{
 use crate::scenario::{FieldErrors, ScenarioFile};
 
 /// Every metric a plan figure can name, in the table of figures' order.
-const METRICS: [MetricFile; 15] = [
+const METRICS: [MetricFile; 17] = [
     MetricFile::TotalCost,
     MetricFile::CostPerTenant,
     MetricFile::Margin,
@@ -36,6 +36,8 @@ const METRICS: [MetricFile; 15] = [
     MetricFile::ThrottledPlan,
     MetricFile::Cost,
     MetricFile::Unallocated,
+    MetricFile::SteadyCost,
+    MetricFile::IncidentCost,
 ];
 
 /// Names the form offers, read from the scenario.

@@ -264,6 +264,10 @@ pub enum MetricFile {
     Cost,
     /// Design: unallocated cost per month, USD.
     Unallocated,
+    /// Design (or tier, or tenant): cost per month without the spikes, USD.
+    SteadyCost,
+    /// Design (or tier, or tenant): what the spikes add, once, USD.
+    IncidentCost,
 }
 
 /// Simulated time.

@@ -295,6 +295,9 @@ pub enum ObjectiveFile {
     MinCost,
     /// Revenue minus total cost, maximised.
     MaxMargin,
+    /// The steady cost per month (the month without the spikes), so that
+    /// a rare incident is not billed as if it happened every run.
+    MinSteadyCost,
 }
 
 /// A search over placements (per key and per layer) and the plan's axes.

@@ -12,11 +12,13 @@ use crate::scenario::file::{ExpectFile, FigureFile, MetricFile, OpFile};
 
 /// Every metric, in menu order, with the scopes it has figures for
 /// (design, tier, tenant) and what it measures.
-const METRICS: [(MetricFile, [bool; 3], &str); 15] = [
+const METRICS: [(MetricFile, [bool; 3], &str); 17] = [
     (MetricFile::TotalCost, [true, false, false], "Total cost per month, USD"),
     (MetricFile::CostPerTenant, [true, true, true], "Attributed cost per tenant per month, USD"),
     (MetricFile::Cost, [false, true, true], "Cost per month of a tier or tenant, USD"),
     (MetricFile::Unallocated, [true, false, false], "Cost attributed to no tenant per month, USD"),
+    (MetricFile::SteadyCost, [true, true, true], "Cost per month without the spikes, USD"),
+    (MetricFile::IncidentCost, [true, true, true], "What the spikes add to the run's cost, once, USD"),
     (MetricFile::Margin, [true, true, true], "Revenue minus cost per month, USD"),
     (MetricFile::SloMet, [true, true, true], "Fraction meeting the SLO, 0 to 1"),
     (MetricFile::P99, [true, true, true], "p99 latency, ms (design: the worst tenant's)"),
