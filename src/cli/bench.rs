@@ -125,13 +125,15 @@ fn plans(quick: bool) {
         }
     };
     let noisy = crate::bundled::by_file_name("noisy-neighbour.ron").map(|b| b.text).unwrap_or_default();
+    // A quick run (CI) sweeps 10 points, a full one 100.
+    let last = if quick { 10.0 } else { 100.0 };
     let sweep = |file: &mut crate::scenario::ScenarioFile| {
         file.plans = vec![PlannerFile {
             name: "bench sweep".to_owned(),
             description: String::new(),
             axes: vec![AxisFile {
                 knob: KnobFile::SpikeFactor { index: 0 },
-                values: ValuesFile::Linear { from: 1.0, to: 100.0, step: 1.0 },
+                values: ValuesFile::Linear { from: 1.0, to: last, step: 1.0 },
             }],
             designs: Vec::new(),
             replications: None,
@@ -142,7 +144,8 @@ fn plans(quick: bool) {
     };
     if let Some((secs, _, r)) = run(noisy, &sweep, "bench sweep") {
         println!(
-            "plan: 100-point sweep of the noisy-neighbour spike factor ({} designs, {} replications): {secs:.2} s",
+            "plan: {}-point sweep of the noisy-neighbour spike factor ({} designs, {} replications): {secs:.2} s",
+            r.points.len(),
             r.points.first().map_or(0, |p| p.designs.len()),
             r.replications
         );
