@@ -162,19 +162,10 @@ pub fn merge(args: &MergeArgs) -> Result<(), Failure> {
             .map_err(|e| Failure::bad_input(format!("{}: not a plan part: {e}", path.display())))?;
         parts.push(part);
     }
+    // Parts that do not fit together are bad input (exit 2): `with_progress`
+    // maps `PlanError::Parts` so.
     let report =
-        with_progress(|control, progress| plan::merge(parts, &limits, PlanOptions { threads }, control, progress))
-            .map_err(|f| {
-                if f.message.starts_with("part")
-                    || f.message.starts_with("parts")
-                    || f.message.starts_with("the parts")
-                    || f.message.starts_with("no parts")
-                {
-                    Failure::bad_input(f.message)
-                } else {
-                    f
-                }
-            })?;
+        with_progress(|control, progress| plan::merge(parts, &limits, PlanOptions { threads }, control, progress))?;
     write_out(args.out.as_deref(), &render(&report, args.format)?)
 }
 

@@ -185,6 +185,19 @@ pub(crate) fn answer(
     }
 }
 
+/// An answer not found yet, to be filled in.
+fn unanswered(kind: &str, question: String) -> Answer {
+    Answer {
+        kind: kind.to_owned(),
+        question,
+        sentence: String::new(),
+        found: false,
+        value: None,
+        interval: None,
+        notes: Vec::new(),
+    }
+}
+
 fn sign(d: f64) -> i8 {
     if d > 0.0 {
         1
@@ -208,15 +221,7 @@ fn crossing(
     let integer = axis.knob.is_integer();
     let swept: Vec<(f64, f64, f64)> =
         refiner.samples.points.iter().filter_map(|(x, p)| gap(p).map(|(d, ci)| (*x, d, ci))).collect();
-    let mut answer = Answer {
-        kind: kind.to_owned(),
-        question,
-        sentence: String::new(),
-        found: false,
-        value: None,
-        interval: None,
-        notes: Vec::new(),
-    };
+    let mut answer = unanswered(kind, question);
     let crossings: Vec<usize> = (0..swept.len().saturating_sub(1))
         .filter(|&i| sign(swept[i].1) != sign(swept[i + 1].1) && sign(swept[i].1) != 0)
         .collect();
@@ -375,15 +380,7 @@ fn goal(
     let integer = axis.knob.is_integer();
     let words = if smallest { "smallest" } else { "largest" };
     let question = format!("What is the {words} {} at which {design} meets every constraint?", axis.knob.describe());
-    let mut answer = Answer {
-        kind: words.to_owned(),
-        question,
-        sentence: String::new(),
-        found: false,
-        value: None,
-        interval: None,
-        notes: Vec::new(),
-    };
+    let mut answer = unanswered(words, question);
     // Points in search order: from the end where the constraints are
     // expected to fail towards the end where they hold.
     let mut order: Vec<f64> = refiner.samples.points.iter().map(|(x, _)| *x).collect();

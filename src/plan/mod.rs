@@ -122,6 +122,26 @@ fn tenant_figures(spec: &PlanSpec) -> Vec<PlanFigureFile> {
     out
 }
 
+/// The job of a sweep point (or a refinement point): the plan's designs,
+/// replications and asked-for tenant figures.
+fn sweep_job<'a>(
+    file: &'a ScenarioFile,
+    spec: &'a PlanSpec,
+    tenant_figures: &'a [PlanFigureFile],
+    limits: &'a Limits,
+) -> PointJob<'a> {
+    PointJob {
+        file,
+        axes: &spec.axes,
+        designs: &spec.designs,
+        candidates: None,
+        replications: spec.replications,
+        tenant_figures,
+        limits,
+        shared: None,
+    }
+}
+
 /// Runs the sweep points `which` (all of them when unsharded), in parallel.
 fn sweep(
     file: &ScenarioFile,
@@ -135,16 +155,7 @@ fn sweep(
         return Ok(Vec::new());
     }
     let tenants = tenant_figures(spec);
-    let job = PointJob {
-        file,
-        axes: &spec.axes,
-        designs: &spec.designs,
-        candidates: None,
-        replications: spec.replications,
-        tenant_figures: &tenants,
-        limits,
-        shared: None,
-    };
+    let job = sweep_job(file, spec, &tenants, limits);
     progress.add_total(which.len());
     let first = spec.point_values(which.first().copied().unwrap_or(0));
     let shared = if which.is_empty() { None } else { job.simulate_shared(&first, control)? };
@@ -200,16 +211,7 @@ fn finish(
             numbers.iter().copied().fold(f64::NEG_INFINITY, f64::max),
         );
         let tf = tenant_figures(spec);
-        let job = PointJob {
-            file,
-            axes: &spec.axes,
-            designs: &spec.designs,
-            candidates: None,
-            replications: spec.replications,
-            tenant_figures: &tf,
-            limits,
-            shared: None,
-        };
+        let job = sweep_job(file, spec, &tf, limits);
         let shared = job.simulate_shared(&[axis.values[0]], control)?;
         let job = PointJob { shared: shared.as_ref(), ..job };
         let mut eval = |x: f64| -> Result<Vec<DesignPoint>, PlanError> {

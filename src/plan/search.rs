@@ -58,29 +58,18 @@ fn layer_name(l: LayerName) -> &'static str {
 pub(crate) fn candidate_design(file: &ScenarioFile, s: &SearchFile, choice: &[usize], name: &str) -> DesignFile {
     let mut design = file.designs.iter().find(|d| d.name == s.base).cloned().unwrap_or_else(|| file.designs[0].clone());
     design.name = name.to_owned();
+    // A layer override starts from the design's all-layer placement.
     for ((key, layer), &c) in slots(s).iter().zip(choice) {
         let p = s.placements[c];
         let map = match layer {
             None => &mut design.placement,
-            Some(LayerName::Gateway) => {
-                design.layers.gateway.get_or_insert_with(|| file_default_map(&design.placement))
-            }
-            Some(LayerName::Compute) => {
-                design.layers.compute.get_or_insert_with(|| file_default_map(&design.placement))
-            }
-            Some(LayerName::Database) => {
-                design.layers.database.get_or_insert_with(|| file_default_map(&design.placement))
-            }
+            Some(LayerName::Gateway) => design.layers.gateway.get_or_insert_with(|| design.placement.clone()),
+            Some(LayerName::Compute) => design.layers.compute.get_or_insert_with(|| design.placement.clone()),
+            Some(LayerName::Database) => design.layers.database.get_or_insert_with(|| design.placement.clone()),
         };
         map.insert(key.clone(), p);
     }
     design
-}
-
-/// A layer override starts from the design's all-layer placement (a layer
-/// map replaces it whole).
-fn file_default_map(all: &crate::scenario::file::PlacementMap) -> crate::scenario::file::PlacementMap {
-    all.clone()
 }
 
 fn label(s: &SearchFile, choice: &[usize]) -> (String, Vec<SlotPlacement>) {

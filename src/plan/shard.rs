@@ -93,9 +93,7 @@ pub fn run_shard(
                 .map(|j| StageResult { index: j.index, replications: j.replications, figures: j.figures })
                 .collect();
         }
-        let mut text_file = file.clone();
-        text_file.plans = file.plans.clone();
-        let scenario = crate::scenario::to_ron_string(&text_file).map_err(|e| PlanError::Parts(e.to_string()))?;
+        let scenario = crate::scenario::to_ron_string(file).map_err(|e| PlanError::Parts(e.to_string()))?;
         Ok(PlanPart {
             part_schema_version: PART_SCHEMA_VERSION,
             plan: spec.name.clone(),
