@@ -556,3 +556,52 @@ fn the_planner_tab_sizes_the_pool_and_its_answer_applies_as_one_undoable_edit() 
         "only the answer was undone"
     );
 }
+
+#[test]
+fn a_lessons_plan_button_draws_the_crossover_and_states_it_in_the_lesson() {
+    let mut harness = app_harness();
+    harness.state_mut().push(Command::OpenBundled("silo-vs-pool-cost.ron"));
+    harness.run_steps(2);
+    assert_ne!(harness.state().window.results_tab, ResultsTab::Planner);
+    harness.get_by_label("Draw: crossover").click();
+    harness.step();
+    assert_eq!(harness.state().window.results_tab, ResultsTab::Planner, "the button opens the Planner tab");
+    assert!(harness.state().doc.plan_run.is_some(), "and runs the plan");
+    wait_for_plan(&mut harness);
+    let run = harness.state().doc.plan_run.as_ref().unwrap_or_else(|| panic!("no plan run"));
+    assert_eq!(run.spec.name, "crossover");
+    assert!(run.error.is_none(), "{:?}", run.error);
+    // The answer, in the lesson panel (with its arrow) and in the tab.
+    assert!(
+        harness.query_by_label_contains("→ Between 3 tenants and 4 tenants").is_some(),
+        "the lesson states the crossover"
+    );
+    let pool = harness.state().doc.file.designs.iter().position(|d| d.name == "pool").unwrap_or(0);
+    let pool_color = tenantsim::app::panels::style::design_color(pool, false);
+    assert!(painted_lines_of(harness.output(), pool_color, 5) > 0, "the pool's curve is drawn");
+    assert!(tenantsim::app::panels::planner::plot_rect(&harness.ctx).is_some(), "Save plot has a plot to crop to");
+}
+
+#[test]
+fn cancel_stops_a_long_plan_and_keeps_what_it_finished() {
+    let mut harness = app_harness();
+    harness.state_mut().push(Command::OpenBundled("noisy-neighbour.ron"));
+    harness.run_steps(2);
+    // The cheapest-design search: thousands of runs, far longer than this test.
+    harness.get_by_label("Draw: cheapest design").click();
+    harness.step();
+    assert!(harness.state().doc.plan_run.as_ref().is_some_and(|r| r.running));
+    harness.run_steps(2);
+    harness.get_by_label("Cancel").click();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while harness.state().planner.is_busy() {
+        harness.step();
+        assert!(Instant::now() < deadline, "the worker did not stop within 10 s of Cancel");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    harness.run_steps(2);
+    let run = harness.state().doc.plan_run.as_ref().unwrap_or_else(|| panic!("the cancelled run is kept"));
+    assert!(!run.running, "no longer running");
+    assert!(run.report.is_none(), "a cancelled search has no winner");
+    assert!(harness.query_by_label("Run plan").is_some(), "Run plan is offered again");
+}

@@ -66,7 +66,19 @@ impl TenantsimApp {
             Command::ExportPlanCsv => self.spawn_dialog(DialogKind::ExportPlanCsv),
             Command::ExportPlanTo(path) => self.export_plan_csv(&path),
             Command::Screenshot => self.spawn_dialog(DialogKind::Screenshot),
-            Command::ScreenshotTo(path) => self.screenshot_to(path, ctx),
+            Command::ScreenshotTo(path) => self.screenshot_to(path, None, ctx),
+            Command::SavePlot => self.spawn_dialog(DialogKind::Plot),
+            Command::PlotTo(path) => match crate::app::panels::planner::plot_rect(ctx)
+                .filter(|_| self.window.results_tab == crate::app::ResultsTab::Planner)
+            {
+                Some(rect) => self.screenshot_to(path, Some(rect), ctx),
+                None => self.set_status("Open the Planner tab with a plotted run to save its plot".to_owned(), true),
+            },
+            Command::DrawPlan(index) => {
+                self.doc.view.plan.plan = index;
+                self.window.results_tab = crate::app::ResultsTab::Planner;
+                self.run_plan(index);
+            }
             Command::Notice { text, is_error } => self.set_status(text, is_error),
             Command::SelectTenant(id) => self.doc.view.selected_tenant = id,
             Command::ToggleTheme => {

@@ -81,6 +81,12 @@ pub enum Command {
     Screenshot,
     /// Save a PNG screenshot of the window to this path.
     ScreenshotTo(PathBuf),
+    /// Save the Planner tab's plot as PNG (dialog).
+    SavePlot,
+    /// Save the Planner tab's plot, as last drawn, to this path as PNG.
+    PlotTo(PathBuf),
+    /// Show the plan at this index in the Planner tab and run it.
+    DrawPlan(usize),
     /// Highlight a tenant in every plot (or clear).
     SelectTenant(Option<String>),
     /// Toggle between dark and light.

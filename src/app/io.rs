@@ -26,6 +26,8 @@ pub(super) enum DialogKind {
     ExportPlanCsv,
     /// Pick where to save a screenshot.
     Screenshot,
+    /// Pick where to save the Planner tab's plot.
+    Plot,
 }
 
 impl TenantsimApp {
@@ -154,6 +156,7 @@ impl TenantsimApp {
                     save(dialog, "CSV", "csv", format!("{stem}-plan.csv")).map(Command::ExportPlanTo)
                 }
                 DialogKind::Screenshot => save(dialog, "PNG", "png", format!("{stem}.png")).map(Command::ScreenshotTo),
+                DialogKind::Plot => save(dialog, "PNG", "png", format!("{stem}-plan.png")).map(Command::PlotTo),
             };
             if let Some(command) = picked {
                 // The receiver is gone only when the app is.

@@ -1,7 +1,8 @@
 //! Screenshots: File ▸ Screenshot (a PNG of the window where the user
-//! picked) and `--screenshot` (wait until the results are shown, let the
-//! window settle for a few frames, save, close). Both ask egui for the
-//! frame's pixels; the PNG is written in egui's callback.
+//! picked), the Planner tab's Save plot (the same, cropped to the plot)
+//! and `--screenshot` (wait until the results are shown, let the window
+//! settle for a few frames, save, close). All ask egui for the frame's
+//! pixels; the PNG is written in egui's callback.
 
 use std::path::{Path, PathBuf};
 
@@ -68,14 +69,23 @@ impl TenantsimApp {
         ctx.send_viewport_cmd(egui::ViewportCommand::Screenshot(callback));
     }
 
-    /// Saves a screenshot of the window to `path`; the outcome comes back
-    /// as a status message.
-    pub(super) fn screenshot_to(&mut self, path: PathBuf, ctx: &egui::Context) {
+    /// Saves a screenshot of the window to `path`, or of the part of it
+    /// inside `crop` (in points); the outcome comes back as a status
+    /// message.
+    pub(super) fn screenshot_to(&mut self, path: PathBuf, crop: Option<egui::Rect>, ctx: &egui::Context) {
         let tx = self.background_tx.clone();
         let repaint = ctx.clone();
+        let pixels_per_point = ctx.pixels_per_point();
+        let what = if crop.is_some() { "Plot" } else { "Screenshot" };
         let callback = egui::ScreenshotCallback::new(move |image| {
-            let (text, is_error) = match save_png(&path, &image) {
-                Ok(()) => (format!("Screenshot saved to {}", path.display()), false),
+            let saved = match crop {
+                Some(rect) => crop_image(&image, rect, pixels_per_point)
+                    .ok_or_else(|| "the plot is not on the screen".to_owned())
+                    .and_then(|part| save_png(&path, &part).map_err(|e| e.to_string())),
+                None => save_png(&path, &image).map_err(|e| e.to_string()),
+            };
+            let (text, is_error) = match saved {
+                Ok(()) => (format!("{what} saved to {}", path.display()), false),
                 Err(e) => (format!("{}: {e}", path.display()), true),
             };
             let _ = tx.send(Command::Notice { text, is_error });
@@ -83,6 +93,18 @@ impl TenantsimApp {
         });
         ctx.send_viewport_cmd(egui::ViewportCommand::Screenshot(callback));
     }
+}
+
+/// The part of `image` inside `rect` (in points, at `pixels_per_point`),
+/// clamped to the image; `None` when nothing of it is inside.
+fn crop_image(image: &egui::ColorImage, rect: egui::Rect, pixels_per_point: f32) -> Option<egui::ColorImage> {
+    let [width, height] = image.size;
+    // Pixel edges, rounded outwards and clamped (a rect half off-screen
+    // keeps its visible half).
+    let edge = |points: f32, limit: usize| ((points * pixels_per_point).max(0.0) as usize).min(limit);
+    let (left, right) = (edge(rect.min.x.floor(), width), edge(rect.max.x.ceil(), width));
+    let (top, bottom) = (edge(rect.min.y.floor(), height), edge(rect.max.y.ceil(), height));
+    (right > left && bottom > top).then(|| image.region_by_pixels([left, top], [right - left, bottom - top]))
 }
 
 /// Writes a window screenshot as PNG.
@@ -110,6 +132,25 @@ mod tests {
             assert!(!shot.tick(false), "settling frame {frame}");
         }
         assert!(shot.tick(false));
+    }
+
+    #[test]
+    fn a_crop_keeps_the_pixels_inside_the_rect_and_clamps_to_the_image() {
+        let (width, height) = (40, 30);
+        let pixels: Vec<egui::Color32> =
+            (0..width * height).map(|i| egui::Color32::from_rgb((i % width) as u8, (i / width) as u8, 0)).collect();
+        let image = egui::ColorImage::new([width, height], pixels);
+        // At 2 pixels per point, points (5, 4)..(10, 9) are pixels (10, 8)..(20, 18).
+        let rect = egui::Rect::from_min_max(egui::pos2(5.0, 4.0), egui::pos2(10.0, 9.0));
+        let Some(part) = crop_image(&image, rect, 2.0) else { panic!("the rect is inside") };
+        assert_eq!(part.size, [10, 10]);
+        assert_eq!(part.pixels[0], egui::Color32::from_rgb(10, 8, 0), "top left");
+        assert_eq!(part.pixels[99], egui::Color32::from_rgb(19, 17, 0), "bottom right");
+        let off = egui::Rect::from_min_max(egui::pos2(15.0, 10.0), egui::pos2(100.0, 100.0));
+        let half = crop_image(&image, off, 2.0).map(|part| part.size);
+        assert_eq!(half, Some([10, 10]), "clamped to 40×30");
+        let outside = egui::Rect::from_min_max(egui::pos2(50.0, 50.0), egui::pos2(60.0, 60.0));
+        assert!(crop_image(&image, outside, 2.0).is_none());
     }
 
     #[test]

@@ -1,16 +1,21 @@
 //! The lesson panel (workshop mode): the lesson's text, its "try this"
-//! steps as buttons that apply their changes, and the outcomes it promises
-//! as a checklist evaluated on the current results.
+//! steps as buttons that apply their changes, the scenario's plans as
+//! buttons that draw them in the Planner tab (with their answers once
+//! run), and the outcomes it promises as a checklist evaluated on the
+//! current results.
 
 use crate::app::panels::style;
-use crate::app::{Command, Prepared};
+use crate::app::{Command, PlanRun, Prepared};
 use crate::lesson;
-use crate::scenario::file::LessonFile;
+use crate::scenario::file::{LessonFile, PlannerFile};
 
 /// Draws the lesson panel.
+#[allow(clippy::too_many_arguments)]
 pub fn lesson_ui(
     ui: &mut egui::Ui,
     lesson: &LessonFile,
+    plans: &[PlannerFile],
+    plan_run: Option<&PlanRun>,
     results: Option<&Prepared>,
     tried: &[usize],
     can_reset: bool,
@@ -47,6 +52,15 @@ pub fn lesson_ui(
                 ui.add_space(4.0);
             }
         }
+        if !plans.is_empty() {
+            ui.add_space(8.0);
+            ui.strong("Plan it").on_hover_text(
+                "Each button sweeps a number of the scenario in the Planner tab and answers the plan's questions",
+            );
+            for (i, plan) in plans.iter().enumerate() {
+                plan_row(ui, i, plan, plan_run, commands);
+            }
+        }
         if can_reset
             && ui.button("Reset lesson").on_hover_text("Return to the file as shipped (can be undone)").clicked()
         {
@@ -63,6 +77,31 @@ pub fn lesson_ui(
             }
         }
     });
+}
+
+/// One plan: a button that draws it, its description and, once it has
+/// run, its answers.
+fn plan_row(ui: &mut egui::Ui, index: usize, plan: &PlannerFile, run: Option<&PlanRun>, commands: &mut Vec<Command>) {
+    let run = run.filter(|r| r.spec.name == plan.name);
+    let running = run.is_some_and(|r| r.running);
+    let text = if running { format!("{} (running…)", plan.name) } else { format!("Draw: {}", plan.name) };
+    let tip = "Show this plan in the Planner tab and run it; its curve is drawn as the points finish";
+    if ui.add_enabled(!running, egui::Button::new(text)).on_hover_text(tip).clicked() {
+        commands.push(Command::DrawPlan(index));
+    }
+    if !plan.description.is_empty() {
+        ui.label(egui::RichText::new(&plan.description).small().weak());
+    }
+    if let Some(report) = run.and_then(|r| r.report.as_ref()) {
+        for answer in &report.answers {
+            let color = if answer.found { ui.visuals().strong_text_color() } else { style::BAD };
+            ui.label(egui::RichText::new(format!("→ {}", answer.sentence)).color(color));
+        }
+        if let Some(best) = report.search.as_ref().and_then(|s| s.best.as_ref()) {
+            ui.label(format!("→ cheapest: {} at {}", best.label, crate::report::figures::usd(best.cost.mean)));
+        }
+    }
+    ui.add_space(4.0);
 }
 
 fn checklist_row(ui: &mut egui::Ui, e: &crate::scenario::file::ExpectFile, results: Option<&Prepared>) {

@@ -164,11 +164,11 @@ fn plan_bar_ui(
             commands.push(Command::ExportPlanCsv);
         }
         if ui
-            .add_enabled(finished, egui::Button::new("Save PNG…"))
-            .on_hover_text("A screenshot of the window")
+            .add_enabled(finished, egui::Button::new("Save plot PNG…"))
+            .on_hover_text("The plot as drawn (curves, grid or Pareto front), as a PNG image")
             .clicked()
         {
-            commands.push(Command::Screenshot);
+            commands.push(Command::SavePlot);
         }
     });
 }
@@ -216,6 +216,7 @@ fn results_ui(
     if !run.spec.description.is_empty() {
         ui.label(RichText::new(&run.spec.description).italics());
     }
+    ui.ctx().data_mut(|d| d.remove::<egui::Rect>(egui::Id::unique(PLOT_RECT)));
     let status = if run.running {
         format!("Running… {} of {} point(s) finished", run.points.len(), run.spec.points())
     } else {
@@ -264,14 +265,35 @@ fn results_ui(
             .labelled_by(figure_label_id);
     });
     let design_index = |name: &str| file.designs.iter().position(|d| d.name == name).unwrap_or(0);
-    if run.spec.axes.len() == 2 {
-        plots::grid_ui(ui, run, &points, &key, design_index);
-    } else if let Some(axis) = run.spec.axes.first().filter(|a| !a.knob.is_placement()) {
-        let curves = data::curves(&points, &key);
-        let markers = run.report.as_ref().map(|r| data::markers(r, axis)).unwrap_or_default();
-        let levels = data::levels(&run.spec, &key);
-        plots::curve_plot_ui(ui, axis, &curves, &markers, &levels, &key, design_index);
+    let drawn = ui.scope(|ui| {
+        if run.spec.axes.len() == 2 {
+            plots::grid_ui(ui, run, &points, &key, design_index);
+        } else if let Some(axis) = run.spec.axes.first().filter(|a| !a.knob.is_placement()) {
+            let curves = data::curves(&points, &key);
+            let markers = run.report.as_ref().map(|r| data::markers(r, axis)).unwrap_or_default();
+            let levels = data::levels(&run.spec, &key);
+            plots::curve_plot_ui(ui, axis, &curves, &markers, &levels, &key, design_index);
+        }
+    });
+    remember_plot(ui, drawn.response.rect);
+}
+
+/// Keeps `rect`, as far as it is shown, as what Save plot crops the
+/// window to (a later plot of the same frame wins).
+fn remember_plot(ui: &Ui, rect: egui::Rect) {
+    let shown = rect.intersect(ui.clip_rect());
+    if shown.is_positive() {
+        ui.ctx().data_mut(|d| d.insert_temp(egui::Id::unique(PLOT_RECT), shown));
     }
+}
+
+/// Where the Planner tab keeps the rect of the plot it last drew.
+const PLOT_RECT: &str = "planner_plot_rect";
+
+/// The rect (in points) of the plot the Planner tab drew last, if it drew
+/// one and it was on the screen.
+pub fn plot_rect(ctx: &egui::Context) -> Option<egui::Rect> {
+    ctx.data(|d| d.get_temp::<egui::Rect>(egui::Id::unique(PLOT_RECT))).filter(|r| r.is_positive())
 }
 
 /// One answer: the question, the sentence, its notes and, for a goal
@@ -334,7 +356,9 @@ fn search_ui(
         return;
     }
     ui.label(RichText::new("Pareto front: cost against worst p99 (click a point)").strong());
-    if let Some(label) = plots::pareto_ui(ui, &points, view.candidate.as_deref()) {
+    let drawn = ui.scope(|ui| plots::pareto_ui(ui, &points, view.candidate.as_deref()));
+    remember_plot(ui, drawn.response.rect);
+    if let Some(label) = drawn.inner {
         view.candidate = Some(label);
     }
     let picked = view.candidate.as_ref().and_then(|label| points.iter().find(|p| &p.label == label));
