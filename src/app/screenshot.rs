@@ -1,7 +1,8 @@
 //! Screenshots: File ▸ Screenshot (a PNG of the window where the user
 //! picked) and `--screenshot` (wait until the results are shown, let the
 //! window settle for a few frames, save, close). Both ask egui for the
-//! frame's pixels; the PNG is written in egui's callback.
+//! frame's pixels; the PNG is written in egui's callback, atomically like
+//! every saved file.
 
 use std::path::{Path, PathBuf};
 
@@ -60,7 +61,7 @@ impl TenantsimApp {
         let close = ctx.clone();
         let callback = egui::ScreenshotCallback::new(move |image| {
             if let Err(e) = save_png(&path, &image) {
-                eprintln!("{}: {e}", path.display());
+                eprintln!("{e}");
             }
             close.send_viewport_cmd(egui::ViewportCommand::Close);
             close.request_repaint();
@@ -76,7 +77,7 @@ impl TenantsimApp {
         let callback = egui::ScreenshotCallback::new(move |image| {
             let (text, is_error) = match save_png(&path, &image) {
                 Ok(()) => (format!("Screenshot saved to {}", path.display()), false),
-                Err(e) => (format!("{}: {e}", path.display()), true),
+                Err(e) => (e, true),
             };
             let _ = tx.send(Command::Notice { text, is_error });
             repaint.request_repaint();
@@ -85,15 +86,21 @@ impl TenantsimApp {
     }
 }
 
-/// Writes a window screenshot as PNG.
-fn save_png(path: &Path, image: &egui::ColorImage) -> image::ImageResult<()> {
-    image::save_buffer(
-        path,
+/// Writes a window screenshot as PNG, encoded in memory and saved like
+/// every other file ([`crate::files::save_atomic`]); the error names the
+/// file.
+fn save_png(path: &Path, image: &egui::ColorImage) -> Result<(), String> {
+    let mut png = std::io::Cursor::new(Vec::new());
+    image::write_buffer_with_format(
+        &mut png,
         image.as_raw(),
         image.width() as u32,
         image.height() as u32,
         image::ExtendedColorType::Rgba8,
+        image::ImageFormat::Png,
     )
+    .map_err(|e| format!("{}: {e}", path.display()))?;
+    crate::files::save_atomic(path, png.into_inner()).map_err(|e| e.to_string())
 }
 
 #[cfg(test)]
