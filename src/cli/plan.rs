@@ -126,7 +126,10 @@ pub fn run(args: &PlanArgs) -> Result<(), Failure> {
         return write_out(args.out.as_deref(), &names);
     }
     let (file, spec) = load_plan(&args.file, args.plan.as_deref(), &limits)?;
-    if let Some(name) = &args.write_design {
+    // A shard writes only its part; the design is written after a merge.
+    if let Some(name) = &args.write_design
+        && args.shard.is_none()
+    {
         check_write_design(&args.file, &file, &spec, name)?;
     }
     let options = PlanOptions { threads };
