@@ -14,6 +14,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::files::{self, FileError};
 use crate::report::RunReport;
 use crate::report::format;
+use crate::safe_text;
 use crate::scenario::file::EngineFile;
 use crate::scenario::{Limits, Scenario};
 use crate::sim::{self, RunControl, RunOptions};
@@ -153,7 +154,7 @@ pub struct RunArgs {
     /// Override the scenario's replications.
     #[arg(long)]
     pub replications: Option<u32>,
-    /// Worker threads (default: all cores).
+    /// Worker threads (default: all cores; at most 4 × the cores).
     #[arg(long)]
     pub threads: Option<usize>,
     /// Override the scenario's engine: `auto` (the default: time-stepped,
@@ -164,7 +165,8 @@ pub struct RunArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
-    /// Write the output to this file instead of stdout.
+    /// Write the output to this file instead of stdout (checked before the
+    /// run starts).
     #[arg(long, value_name = "PATH")]
     pub out: Option<PathBuf>,
 }
@@ -232,7 +234,8 @@ pub fn execute(cli: Cli) -> u8 {
     match result {
         Ok(()) => EXIT_OK,
         Err(failure) => {
-            eprintln!("{}", failure.message);
+            // Messages quote names and text from files.
+            eprintln!("{}", safe_text::terminal(&failure.message));
             failure.code
         }
     }
@@ -278,8 +281,8 @@ fn validate(paths: &[PathBuf]) -> Result<(), Failure> {
         match load(path, &Overrides::default()) {
             Ok(scenario) => println!(
                 "{}: ok — \"{}\", {} tenants, {} tiers, {} designs, {} ticks × {} replications",
-                path.display(),
-                scenario.name,
+                safe_text::terminal(&path.display().to_string()),
+                safe_text::terminal(&scenario.name),
                 scenario.tenants.len(),
                 scenario.tiers.len(),
                 scenario.designs.len(),
@@ -292,7 +295,60 @@ fn validate(paths: &[PathBuf]) -> Result<(), Failure> {
     if failures.is_empty() { Ok(()) } else { Err(Failure::bad_input(failures.join("\n"))) }
 }
 
+/// Checks `--threads`: at least 1 and at most [`crate::host::max_threads`]
+/// (more threads than that only add switching; a typo such as `--threads
+/// 1000000` would otherwise spawn a million).
+///
+/// # Errors
+/// Exit 2 with the limit in the message.
+pub fn check_threads(threads: Option<usize>) -> Result<Option<usize>, Failure> {
+    let max = crate::host::max_threads();
+    match threads {
+        Some(0) => Err(Failure::bad_input("--threads: must be at least 1")),
+        Some(n) if n > max => Err(Failure::bad_input(format!(
+            "--threads: {n} is over the limit of {max} (4 × the {} core(s) here)",
+            max / crate::host::THREADS_PER_CORE
+        ))),
+        t => Ok(t),
+    }
+}
+
+/// Checks that `--out` (or another file written after a long run) can be
+/// written, before the run starts, so its results are never lost to a
+/// typo in the path.
+///
+/// # Errors
+/// Exit 2 naming the flag and the reason.
+pub fn check_out(flag: &str, path: Option<&Path>) -> Result<(), Failure> {
+    match path {
+        Some(path) => files::check_writable(path).map_err(|e| Failure::bad_input(format!("{flag}: {e}"))),
+        None => Ok(()),
+    }
+}
+
+/// Checks the flags of `run` and `compare` that need no file: a design
+/// named twice, replications out of range, threads, the output path.
+fn check_run_args(args: &RunArgs) -> Result<Option<usize>, Failure> {
+    for (i, name) in args.designs.iter().enumerate() {
+        if args.designs[..i].contains(name) {
+            return Err(Failure::bad_input(format!("--design: \"{name}\" is named twice")));
+        }
+    }
+    let max_replications = Limits::default().max_replications;
+    match args.replications {
+        Some(0) => return Err(Failure::bad_input("--replications: must be at least 1")),
+        Some(n) if n > max_replications => {
+            return Err(Failure::bad_input(format!("--replications: {n} is over the limit of {max_replications}")));
+        }
+        _ => {}
+    }
+    let threads = check_threads(args.threads)?;
+    check_out("--out", args.out.as_deref())?;
+    Ok(threads)
+}
+
 fn run_command(args: &RunArgs, compare: bool) -> Result<(), Failure> {
+    let threads = check_run_args(args)?;
     let overrides = Overrides { seed: args.seed, replications: args.replications, engine: args.engine };
     let scenario = load(&args.file, &overrides)?;
     let designs = if args.designs.is_empty() {
@@ -314,10 +370,7 @@ fn run_command(args: &RunArgs, compare: bool) -> Result<(), Failure> {
         }
         Some(indices)
     };
-    if args.threads == Some(0) {
-        return Err(Failure::bad_input("--threads: must be at least 1"));
-    }
-    let options = RunOptions { threads: args.threads, designs, ..crate::host::run_options() };
+    let options = RunOptions { threads, designs, ..crate::host::run_options() };
     let report = run_with_progress(&scenario, &options)?;
     let text = match args.format {
         Format::Table if compare => table::compare_table(&report),
@@ -325,8 +378,17 @@ fn run_command(args: &RunArgs, compare: bool) -> Result<(), Failure> {
         Format::Json => format::json(&report).map_err(|e| Failure::other(e.to_string()))?,
         Format::Csv => format::csv(&report).map_err(|e| Failure::other(e.to_string()))?,
     };
-    match &args.out {
-        Some(path) => files::save_atomic(path, &text).map_err(|e| Failure::other(format!("{}: {e}", path.display()))),
+    write_out(args.out.as_deref(), &text)
+}
+
+/// Writes a command's output to `out` (atomically) or to stdout.
+///
+/// # Errors
+/// Exit 1 when the file cannot be written or stdout is closed.
+pub fn write_out(out: Option<&Path>, text: &str) -> Result<(), Failure> {
+    match out {
+        // The error names the file.
+        Some(path) => files::save_atomic(path, text).map_err(|e| Failure::other(e.to_string())),
         None => {
             let mut stdout = std::io::stdout().lock();
             stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()).map_err(|e| Failure::other(e.to_string()))

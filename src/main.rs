@@ -9,6 +9,11 @@ fn main() -> ExitCode {
     let cli = tenantsim::cli::Cli::parse();
     #[cfg(feature = "gui")]
     if let Some(startup) = startup(&cli) {
+        // Refused before the window opens, not after the results are drawn.
+        if let Err(failure) = tenantsim::cli::check_out("--screenshot", startup.screenshot.as_deref()) {
+            eprintln!("{}", tenantsim::safe_text::terminal(&failure.message));
+            return ExitCode::from(failure.code);
+        }
         return match tenantsim::app::run_native(startup) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {

@@ -152,3 +152,103 @@ fn seed_and_replications_override_the_file() {
     assert_eq!(v["seed"], 7);
     assert_eq!(v["replications"], 1);
 }
+
+#[test]
+fn threads_above_the_cap_are_refused_with_the_cap() {
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    let cap = 4 * cores;
+    let over = (cap + 1).to_string();
+    for args in [
+        &["run", EXAMPLE, "--threads", over.as_str()][..],
+        &["compare", EXAMPLE, "--threads", over.as_str()],
+        &["plan", "scenarios/silo-vs-pool-cost.ron", "--threads", over.as_str()],
+        &["run", EXAMPLE, "--threads", "18446744073709551615"],
+    ] {
+        let out = tenantsim(args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(&format!("--threads: {} is over the limit of {cap}", args[3])), "{stderr}");
+        assert!(out.stdout.is_empty());
+    }
+    // The cap itself is allowed.
+    let out = tenantsim(&["run", EXAMPLE, "--replications", "1", "--design", "pool", "--threads", &cap.to_string()]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn a_design_named_twice_is_refused() {
+    let out = tenantsim(&["run", EXAMPLE, "--replications", "1", "--design", "pool", "--design", "pool"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("--design: \"pool\" is named twice"), "{stderr}");
+    assert!(out.stdout.is_empty(), "nothing ran");
+}
+
+#[test]
+fn replications_out_of_range_name_the_flag_not_the_file() {
+    for (value, expected) in [("0", "--replications: must be at least 1"), ("100000", "--replications: 100000 is over")]
+    {
+        let out = tenantsim(&["run", EXAMPLE, "--replications", value]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains(expected), "{stderr}");
+        assert!(!stderr.contains("clock.replications") && !stderr.contains(EXAMPLE), "not the file's fault: {stderr}");
+    }
+}
+
+/// Runs tenantsim on `path` and waits at most a minute: a command that
+/// blocked on a FIFO would otherwise hang the test run.
+#[cfg(unix)]
+fn tenantsim_with_deadline(args: &[&str], path: &std::path::Path) -> Output {
+    use std::time::{Duration, Instant};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tenantsim"))
+        .args(args)
+        .arg(path)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let started = Instant::now();
+    while child.try_wait().unwrap_or_else(|e| panic!("{e}")).is_none() {
+        if started.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{args:?} {}: still waiting after a minute (blocked on the input?)", path.display());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[cfg(unix)]
+#[test]
+fn inputs_that_are_not_regular_files_are_refused_without_blocking() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let fifo = dir.path().join("pipe.ron");
+    crate::saving::mkfifo(&fifo);
+    let folder = dir.path().join("folder.ron");
+    std::fs::create_dir(&folder).unwrap_or_else(|e| panic!("{e}"));
+    for (path, kind) in [
+        (fifo.as_path(), "is a FIFO (named pipe), not a regular file"),
+        (folder.as_path(), "is a directory, not a regular file"),
+        (std::path::Path::new("/dev/zero"), "is a character device, not a regular file"),
+    ] {
+        for args in [&["validate"][..], &["run"], &["plan"], &["merge"]] {
+            let out = tenantsim_with_deadline(args, path);
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{args:?} {}: {stderr}", path.display());
+            assert!(stderr.contains(kind), "{args:?}: {stderr}");
+        }
+    }
+}
+
+/// A screenshot path that cannot be written is refused before the window
+/// opens (without the check, a machine with no display fails with 1).
+#[cfg(feature = "gui")]
+#[test]
+fn a_screenshot_to_a_missing_folder_is_refused_before_the_window_opens() {
+    let out = tenantsim(&["gui", EXAMPLE, "--screenshot", "/nonexistent-folder/x.png"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.starts_with("--screenshot: ") && stderr.contains("does not exist"), "{stderr}");
+}

@@ -91,7 +91,8 @@ impl TenantsimApp {
                 self.prefs.remember(path.to_owned());
                 self.set_status(format!("Saved {}", path.display()), false);
             }
-            Err(e) => self.set_status(format!("{}: {e}", path.display()), true),
+            // The message names the file.
+            Err(e) => self.set_status(e.to_string(), true),
         }
     }
 
@@ -101,13 +102,14 @@ impl TenantsimApp {
             return self.set_status("No results to export yet", true);
         };
         let text = if json {
-            format::json(&results.report).map_err(|e| e.to_string())
+            format::json(&results.report).map_err(|e| format!("{}: {e}", path.display()))
         } else {
-            format::csv(&results.report).map_err(|e| e.to_string())
+            format::csv(&results.report).map_err(|e| format!("{}: {e}", path.display()))
         };
-        match text.map(|t| files::save_atomic(path, &t).map_err(|e| e.to_string())) {
-            Ok(Ok(())) => self.set_status(format!("Exported {}", path.display()), false),
-            Ok(Err(e)) | Err(e) => self.set_status(format!("{}: {e}", path.display()), true),
+        // A save error names the file itself.
+        match text.and_then(|t| files::save_atomic(path, &t).map_err(|e| e.to_string())) {
+            Ok(()) => self.set_status(format!("Exported {}", path.display()), false),
+            Err(e) => self.set_status(e, true),
         }
     }
 

@@ -87,13 +87,14 @@ impl TenantsimApp {
         let Some(report) = self.doc.plan_run.as_ref().and_then(|r| r.report.as_ref()) else {
             return self.set_status("No finished plan to export yet", true);
         };
+        // A save error names the file itself.
         match report
             .csv()
-            .map_err(|e| e.to_string())
+            .map_err(|e| format!("{}: {e}", path.display()))
             .and_then(|t| files::save_atomic(path, &t).map_err(|e| e.to_string()))
         {
             Ok(()) => self.set_status(format!("Exported the sweep to {}", path.display()), false),
-            Err(e) => self.set_status(format!("{}: {e}", path.display()), true),
+            Err(e) => self.set_status(e, true),
         }
     }
 }

@@ -2,7 +2,8 @@
 //! picked), the Planner tab's Save plot (the same, cropped to the plot)
 //! and `--screenshot` (wait until the results are shown, let the window
 //! settle for a few frames, save, close). All ask egui for the frame's
-//! pixels; the PNG is written in egui's callback.
+//! pixels; the PNG is written in egui's callback, atomically like every
+//! saved file.
 
 use std::path::{Path, PathBuf};
 
@@ -61,7 +62,7 @@ impl TenantsimApp {
         let close = ctx.clone();
         let callback = egui::ScreenshotCallback::new(move |image| {
             if let Err(e) = save_png(&path, &image) {
-                eprintln!("{}: {e}", path.display());
+                eprintln!("{e}");
             }
             close.send_viewport_cmd(egui::ViewportCommand::Close);
             close.request_repaint();
@@ -80,13 +81,13 @@ impl TenantsimApp {
         let callback = egui::ScreenshotCallback::new(move |image| {
             let saved = match crop {
                 Some(rect) => crop_image(&image, rect, pixels_per_point)
-                    .ok_or_else(|| "the plot is not on the screen".to_owned())
-                    .and_then(|part| save_png(&path, &part).map_err(|e| e.to_string())),
-                None => save_png(&path, &image).map_err(|e| e.to_string()),
+                    .ok_or_else(|| format!("{}: the plot is not on the screen", path.display()))
+                    .and_then(|part| save_png(&path, &part)),
+                None => save_png(&path, &image),
             };
             let (text, is_error) = match saved {
                 Ok(()) => (format!("{what} saved to {}", path.display()), false),
-                Err(e) => (format!("{}: {e}", path.display()), true),
+                Err(e) => (e, true),
             };
             let _ = tx.send(Command::Notice { text, is_error });
             repaint.request_repaint();
@@ -107,15 +108,21 @@ fn crop_image(image: &egui::ColorImage, rect: egui::Rect, pixels_per_point: f32)
     (right > left && bottom > top).then(|| image.region_by_pixels([left, top], [right - left, bottom - top]))
 }
 
-/// Writes a window screenshot as PNG.
-fn save_png(path: &Path, image: &egui::ColorImage) -> image::ImageResult<()> {
-    image::save_buffer(
-        path,
+/// Writes a window screenshot as PNG, encoded in memory and saved like
+/// every other file ([`crate::files::save_atomic`]); the error names the
+/// file.
+fn save_png(path: &Path, image: &egui::ColorImage) -> Result<(), String> {
+    let mut png = std::io::Cursor::new(Vec::new());
+    image::write_buffer_with_format(
+        &mut png,
         image.as_raw(),
         image.width() as u32,
         image.height() as u32,
         image::ExtendedColorType::Rgba8,
+        image::ImageFormat::Png,
     )
+    .map_err(|e| format!("{}: {e}", path.display()))?;
+    crate::files::save_atomic(path, png.into_inner()).map_err(|e| e.to_string())
 }
 
 #[cfg(test)]

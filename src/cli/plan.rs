@@ -2,7 +2,6 @@
 //! one shard), merge shards, print the answers first and then the sweep,
 //! and optionally add the search's winner to the scenario as a design.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -10,13 +9,14 @@ use clap::Args;
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, CellAlignment, Table};
 
-use crate::cli::{Failure, Format};
+use crate::cli::{Failure, Format, check_out, check_threads, write_out};
 use crate::files;
 use crate::plan::spec::{PlanSpec, resolve_plans};
 use crate::plan::{self, PlanError, PlanOptions, PlanPart, PlanProgress};
 use crate::report::Estimate;
 use crate::report::figures::{FIGURES, Unit};
 use crate::report::plan::{PlanReport, PointValue};
+use crate::safe_text;
 use crate::scenario::{Limits, ScenarioFile};
 use crate::sim::RunControl;
 
@@ -31,10 +31,11 @@ pub struct PlanArgs {
     /// Output format (a shard always writes its part as JSON).
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
-    /// Write the output to this file instead of stdout.
+    /// Write the output to this file instead of stdout (checked before the
+    /// run starts).
     #[arg(long, value_name = "PATH")]
     pub out: Option<PathBuf>,
-    /// Worker threads (default: all cores).
+    /// Worker threads (default: all cores; at most 4 × the cores).
     #[arg(long)]
     pub threads: Option<usize>,
     /// Run only shard I of N (from 0) and write its part for `merge`.
@@ -57,10 +58,11 @@ pub struct MergeArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
-    /// Write the output to this file instead of stdout.
+    /// Write the output to this file instead of stdout (checked before the
+    /// merge starts).
     #[arg(long, value_name = "PATH")]
     pub out: Option<PathBuf>,
-    /// Worker threads (default: all cores).
+    /// Worker threads (default: all cores; at most 4 × the cores).
     #[arg(long)]
     pub threads: Option<usize>,
 }
@@ -73,14 +75,6 @@ fn parse_shard(text: &str) -> Result<(u32, u32), Failure> {
         return Err(bad());
     }
     Ok((i, n))
-}
-
-fn threads(t: Option<usize>) -> Result<Option<usize>, Failure> {
-    match t {
-        Some(0) => Err(Failure::bad_input("--threads: must be at least 1")),
-        Some(n) if n > 1024 => Err(Failure::bad_input("--threads: at most 1024")),
-        t => Ok(t),
-    }
 }
 
 /// Loads the file and picks the plan.
@@ -123,14 +117,21 @@ fn list(names: &[&str]) -> String {
 /// Exit 2 for bad input, 1 for other failures.
 pub fn run(args: &PlanArgs) -> Result<(), Failure> {
     let limits = Limits::default();
-    let threads = threads(args.threads)?;
+    let threads = check_threads(args.threads)?;
+    check_out("--out", args.out.as_deref())?;
     if args.list {
         let file = files::parse_file(&args.file, &limits)?;
         files::resolve_file(&args.file, &file, &limits)?;
-        let names: String = file.plans.iter().map(|p| format!("{}\n", p.name)).collect();
+        let names: String = file.plans.iter().map(|p| format!("{}\n", safe_text::terminal(&p.name))).collect();
         return write_out(args.out.as_deref(), &names);
     }
     let (file, spec) = load_plan(&args.file, args.plan.as_deref(), &limits)?;
+    // A shard writes only its part; the design is written after a merge.
+    if let Some(name) = &args.write_design
+        && args.shard.is_none()
+    {
+        check_write_design(&args.file, &file, &spec, name)?;
+    }
     let options = PlanOptions { threads };
     if let Some(text) = &args.shard {
         let (i, n) = parse_shard(text)?;
@@ -154,7 +155,8 @@ pub fn run(args: &PlanArgs) -> Result<(), Failure> {
 /// together; 1 for other failures.
 pub fn merge(args: &MergeArgs) -> Result<(), Failure> {
     let limits = Limits::default();
-    let threads = threads(args.threads)?;
+    let threads = check_threads(args.threads)?;
+    check_out("--out", args.out.as_deref())?;
     let mut parts: Vec<PlanPart> = Vec::new();
     for path in &args.parts {
         let text = files::read_text(path, &Limits { max_file_bytes: 1 << 30, ..limits })?;
@@ -174,16 +176,6 @@ fn render(report: &PlanReport, format: Format) -> Result<String, Failure> {
         Format::Table => Ok(table(report)),
         Format::Json => report.json().map(|s| s + "\n").map_err(|e| Failure::other(e.to_string())),
         Format::Csv => report.csv().map_err(|e| Failure::other(e.to_string())),
-    }
-}
-
-fn write_out(out: Option<&Path>, text: &str) -> Result<(), Failure> {
-    match out {
-        Some(path) => files::save_atomic(path, text).map_err(|e| Failure::other(format!("{}: {e}", path.display()))),
-        None => {
-            let mut stdout = std::io::stdout().lock();
-            stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()).map_err(|e| Failure::other(e.to_string()))
-        }
     }
 }
 
@@ -233,8 +225,13 @@ fn new_table(header: &[String]) -> Table {
     table
 }
 
-/// The answers first, then the search, then the sweep.
+/// The answers first, then the search, then the sweep. Text from the
+/// scenario (names, the description, questions) is made safe to print.
 pub fn table(r: &PlanReport) -> String {
+    safe_text::terminal(&table_text(r)).into_owned()
+}
+
+fn table_text(r: &PlanReport) -> String {
     let mut out = format!(
         "Plan \"{}\" of \"{}\" — {} point(s), {} replication(s), seed {} at every point (± is the 95 % CI)\n",
         r.plan,
@@ -280,7 +277,7 @@ pub fn table(r: &PlanReport) -> String {
         );
         for c in &s.pareto {
             t.add_row(vec![
-                Cell::new(format!("{}{}", c.label, sizing(r, &c.values))),
+                Cell::new(safe_text::terminal(&format!("{}{}", c.label, sizing(r, &c.values)))),
                 Cell::new(Unit::Usd.format(c.cost, 0)),
                 Cell::new(Unit::Ms.format(c.worst_p99_ms, 0)),
                 Cell::new(show_plain(c.tenants_hurt)),
@@ -294,7 +291,7 @@ pub fn table(r: &PlanReport) -> String {
     if !r.points.is_empty() {
         out += "\nSweep\n";
         let shown = ["cost", "cost_per_tenant", "margin", "slo_met", "unserved", "p99", "tenants_hurt"];
-        let mut header: Vec<String> = r.axes.iter().map(|a| a.knob.clone()).collect();
+        let mut header: Vec<String> = r.axes.iter().map(|a| safe_text::terminal(&a.knob).into_owned()).collect();
         header.push("design".to_owned());
         header.extend(shown.iter().map(|k| FIGURES.iter().find(|f| f.key == *k).map_or(*k, |f| f.label).to_owned()));
         let mut t = new_table(&header);
@@ -314,13 +311,14 @@ pub fn table(r: &PlanReport) -> String {
                         PointValue::Number(x) => {
                             Cell::new(crate::plan::spec::show(crate::scenario::change::KnobValue::Number(*x)))
                         }
-                        PointValue::Placement(s) => Cell::new(s),
+                        PointValue::Placement(s) => Cell::new(safe_text::terminal(s)),
                     })
                     .collect();
+                let design = safe_text::terminal(&d.design);
                 cells.push(Cell::new(if p.index.is_none() {
-                    format!("{} (refined)", d.design)
+                    format!("{design} (refined)")
                 } else {
-                    d.design.clone()
+                    design.into_owned()
                 }));
                 for k in shown {
                     let f = FIGURES.iter().find(|f| f.key == k);
@@ -366,6 +364,18 @@ fn right(table: &mut Table, from: usize) {
     }
 }
 
+/// Checks before the run that `--write-design` can succeed: the plan has
+/// a search, the name is free and the scenario file can be saved.
+fn check_write_design(path: &Path, file: &ScenarioFile, spec: &PlanSpec, name: &str) -> Result<(), Failure> {
+    if spec.search.is_none() {
+        return Err(Failure::bad_input("--write-design: the plan has no search"));
+    }
+    if file.designs.iter().any(|d| d.name == name) {
+        return Err(Failure::bad_input(format!("--write-design: the scenario already has a design \"{name}\"")));
+    }
+    check_out("--write-design", Some(path))
+}
+
 /// Adds the search's winner to the scenario file as design `name`,
 /// inserted as text before the end of its `designs` list so that the rest
 /// of the file (comments included) is kept.
@@ -382,16 +392,13 @@ fn write_design(
     let Some(best) = &s.best else {
         return Err(Failure::other("--write-design: no candidate meets every constraint; nothing written"));
     };
-    if file.designs.iter().any(|d| d.name == name) {
-        return Err(Failure::bad_input(format!("--write-design: the scenario already has a design \"{name}\"")));
-    }
     let design = plan::search::winner_design(file, search, best, name);
     let text = files::read_text(path, &Limits::default())?;
     let updated = crate::scenario::edit::append_design(&text, &design)
         .map_err(|e| Failure::other(format!("--write-design: {e}")))?;
-    files::save_atomic(path, &updated).map_err(|e| Failure::other(format!("{}: {e}", path.display())))?;
+    files::save_atomic(path, &updated).map_err(|e| Failure::other(e.to_string()))?;
     let sizing = sizing(report, &best.values);
-    eprintln!(
+    let note = format!(
         "added design \"{name}\" ({}) to {}{}",
         best.label,
         path.display(),
@@ -401,5 +408,6 @@ fn write_design(
             format!("; it was judged{sizing}, which a design does not hold")
         }
     );
+    eprintln!("{}", safe_text::terminal(&note));
     Ok(())
 }

@@ -1,5 +1,7 @@
 //! The CLI's human tables: the design comparison (the shared rows of
 //! [`crate::report::compare`]) and each design's tenants and stacks.
+//! Names from the scenario go through [`safe_text::terminal`] before they
+//! are laid out, so they cannot drive the terminal and columns stay aligned.
 
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, CellAlignment, Table};
@@ -7,6 +9,12 @@ use comfy_table::{Cell, CellAlignment, Table};
 use crate::report::compare::compare_rows;
 use crate::report::figures::Unit;
 use crate::report::{DesignReport, RunReport};
+use crate::safe_text;
+
+/// A cell of text from the scenario (a name, an id, a label).
+fn text_cell(text: &str) -> Cell {
+    Cell::new(safe_text::terminal(text))
+}
 
 fn new_table(header: &[&str]) -> Table {
     let mut table = Table::new();
@@ -27,19 +35,22 @@ fn right_align(table: &mut Table, from: usize) {
 /// All designs side by side.
 pub fn compare_table(report: &RunReport) -> String {
     let mut header = vec!["".to_owned()];
-    header.extend(report.designs.iter().map(|d| d.name.clone()));
+    header.extend(report.designs.iter().map(|d| safe_text::terminal(&d.name).into_owned()));
     let header: Vec<&str> = header.iter().map(String::as_str).collect();
     let mut table = new_table(&header);
     for row in compare_rows(report) {
         let label = if row.indent { format!("  {}", row.label) } else { row.label };
-        let mut cells = vec![Cell::new(label)];
-        cells.extend(row.cells.into_iter().map(|c| Cell::new(if c.best { format!("★ {}", c.text) } else { c.text })));
+        let mut cells = vec![text_cell(&label)];
+        cells.extend(row.cells.into_iter().map(|c| text_cell(&if c.best { format!("★ {}", c.text) } else { c.text })));
         table.add_row(cells);
     }
     right_align(&mut table, 1);
     format!(
         "{} — seed {}, {} replication(s), {} s simulated (± is the 95 % CI, ★ the best of a row)\n{table}\n",
-        report.scenario, report.seed, report.replications, report.duration_secs
+        safe_text::terminal(&report.scenario),
+        report.seed,
+        report.replications,
+        report.duration_secs
     )
 }
 
@@ -66,8 +77,8 @@ pub fn design_table(design: &DesignReport) -> String {
     for t in &design.tenants {
         let requests = |e| Unit::Requests.format(e, tenants);
         table.add_row(vec![
-            Cell::new(&t.id),
-            Cell::new(&t.tier),
+            text_cell(&t.id),
+            text_cell(&t.tier),
             Cell::new(requests(t.offered)),
             Cell::new(requests(t.throttled.total)),
             Cell::new(requests(t.throttled.plan)),
@@ -80,7 +91,7 @@ pub fn design_table(design: &DesignReport) -> String {
             Cell::new(Unit::Usd.format(t.cost_usd_per_month, tenants)),
             Cell::new(Unit::Usd.format(t.margin_usd_per_month, tenants)),
             Cell::new(if t.impact.hurt { Unit::Ms.format(t.impact.p99_increase_ms, tenants) } else { "-".into() }),
-            Cell::new(t.impact.blamed.join(", ")),
+            text_cell(&t.impact.blamed.join(", ")),
         ]);
     }
     right_align(&mut table, 2);
@@ -88,8 +99,8 @@ pub fn design_table(design: &DesignReport) -> String {
         new_table(&["layer", "stack", "tenants", "utilisation", "mean instances", "peak instances", "cost / month"]);
     for s in &design.stacks {
         stacks.add_row(vec![
-            Cell::new(&s.layer),
-            Cell::new(&s.label),
+            text_cell(&s.layer),
+            text_cell(&s.label),
             Cell::new(s.tenants),
             Cell::new(Unit::Percent.format(s.utilisation, tenants)),
             Cell::new(format!("{:.1}", s.mean_instances.mean)),
@@ -98,7 +109,7 @@ pub fn design_table(design: &DesignReport) -> String {
         ]);
     }
     right_align(&mut stacks, 2);
-    format!("design {}\n{table}\n{stacks}\n", design.name)
+    format!("design {}\n{table}\n{stacks}\n", safe_text::terminal(&design.name))
 }
 
 /// The report as tables: the comparison, then each design's tenants.

@@ -1,9 +1,11 @@
 //! Machine-readable forms of a [`RunReport`]: JSON (the stable schema)
-//! and CSV (one row per design and tenant). Pure functions returning
+//! and CSV (one row per design and tenant; text cells made safe for
+//! spreadsheets by [`csv_cell`], numbers as they are). Pure functions returning
 //! strings; the caller decides where they go (the CLI's human tables are
 //! in `cli::table`).
 
 use crate::report::RunReport;
+use crate::safe_text::csv_cell;
 
 /// The report as pretty JSON.
 ///
@@ -96,19 +98,13 @@ pub fn csv(report: &RunReport) -> Result<String, csv::Error> {
                 t.windows.outside.latency.p99_ms.mean,
                 t.windows.outside.unserved.mean,
             ];
-            let mut record = vec![design.name.clone(), t.id.clone(), t.tier.clone()];
+            let mut record = vec![csv_cell(&design.name), csv_cell(&t.id), csv_cell(&t.tier)];
             record.extend(numbers.iter().map(|v| format!("{v}")));
-            record.push(t.impact.blamed.join(";"));
+            record.push(csv_cell(&t.impact.blamed.join(";")));
             record.extend([t.steady_cost_usd_per_month.mean, t.incident_cost_usd.mean].map(|v| format!("{v}")));
             writer.write_record(&record)?;
         }
     }
     let bytes = writer.into_inner().map_err(|e| csv::Error::from(e.into_error()))?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())
-}
-
-/// A text cell safe to open in a spreadsheet: a leading `=`, `+`, `-` or
-/// `@` (read as a formula) gets a `'` in front.
-pub fn csv_cell(text: &str) -> String {
-    if text.starts_with(['=', '+', '-', '@']) { format!("'{text}") } else { text.to_owned() }
 }

@@ -7,6 +7,7 @@ use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
 use crate::report::Estimate;
+use crate::safe_text::csv_cell;
 
 /// Version of the plan report schema.
 pub const PLAN_SCHEMA_VERSION: u32 = 1;
@@ -201,7 +202,7 @@ impl PlanReport {
         }
         let mut writer = csv::Writer::from_writer(Vec::new());
         let mut header: Vec<String> = vec!["point".to_owned()];
-        header.extend(self.axes.iter().map(|a| a.knob.clone()));
+        header.extend(self.axes.iter().map(|a| csv_cell(&a.knob)));
         header.push("design".to_owned());
         for k in &keys {
             header.push((*k).to_owned());
@@ -213,9 +214,9 @@ impl PlanReport {
                 let mut record: Vec<String> = vec![p.index.map_or_else(|| "refined".to_owned(), |i| i.to_string())];
                 record.extend(p.values.iter().map(|v| match v {
                     PointValue::Number(x) => x.to_string(),
-                    PointValue::Placement(s) => s.clone(),
+                    PointValue::Placement(s) => csv_cell(s),
                 }));
-                record.push(crate::report::format::csv_cell(&d.design));
+                record.push(csv_cell(&d.design));
                 for k in &keys {
                     match d.figures.get(*k) {
                         Some(e) => {

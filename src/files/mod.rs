@@ -1,13 +1,17 @@
 //! The file IO front ends share: bounded reads of scenario files (a file
-//! larger than the limit is refused before it is read) and atomic saves
-//! (write a temporary file beside the target, flush, then rename), so a
-//! crash never leaves a half-written scenario.
+//! larger than the limit, or one that is not a regular file, is refused
+//! before it is read) and atomic saves ([`save`]), so a crash never leaves
+//! a half-written file.
 
 use std::fs;
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
 use crate::scenario::{self, Limits, LoadError, Scenario, ScenarioFile};
+
+mod save;
+
+pub use save::{SaveError, check_writable, save_atomic};
 
 /// Why a scenario file could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -19,6 +23,15 @@ pub enum FileError {
         path: PathBuf,
         /// The system's reason.
         source: io::Error,
+    },
+    /// Occurs when the path names a directory, a FIFO, a device or a
+    /// socket: reading one could block forever or make no sense.
+    #[error("{path}: is {kind}, not a regular file")]
+    NotRegular {
+        /// The file.
+        path: PathBuf,
+        /// What it is instead, with its article ("a directory").
+        kind: &'static str,
     },
     /// Occurs when the file is larger than [`Limits::max_file_bytes`].
     #[error("{path}: the file is larger than the limit of {limit} bytes")]
@@ -60,7 +73,17 @@ pub fn format_load_error(path: &Path, error: &LoadError) -> String {
 /// Occurs when the file cannot be read, is too large or is not UTF-8.
 pub fn read_text(path: &Path, limits: &Limits) -> Result<String, FileError> {
     let io_err = |source| FileError::Io { path: path.to_owned(), source };
-    let file = fs::File::open(path).map_err(io_err)?;
+    let not_regular = |meta: &fs::Metadata| match kind_of(&meta.file_type()) {
+        Some(kind) => Err(FileError::NotRegular { path: path.to_owned(), kind }),
+        None => Ok(()),
+    };
+    // Checked before opening so a FIFO is never opened (that would wait
+    // for a writer), and again on the open handle in case the path was
+    // swapped in between; the non-blocking open keeps that case from
+    // hanging too.
+    not_regular(&fs::metadata(path).map_err(io_err)?)?;
+    let file = open_nonblocking(path).map_err(io_err)?;
+    not_regular(&file.metadata().map_err(io_err)?)?;
     let mut bytes = Vec::new();
     file.take(limits.max_file_bytes as u64 + 1).read_to_end(&mut bytes).map_err(io_err)?;
     if bytes.len() > limits.max_file_bytes {
@@ -90,27 +113,47 @@ pub fn resolve_file(path: &Path, file: &ScenarioFile, limits: &Limits) -> Result
     Ok(scenario)
 }
 
-/// Writes `contents` to `path` atomically: a temporary file in the same
-/// directory is written, flushed to disk and renamed over the target.
-///
-/// # Errors
-/// Occurs when the directory is not writable or the disk is full; the
-/// target is then left as it was.
-pub fn save_atomic(path: &Path, contents: &str) -> io::Result<()> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
-        _ => PathBuf::from("."),
-    };
-    let name = path.file_name().map_or_else(|| "scenario".into(), |n| n.to_string_lossy().into_owned());
-    let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let result = (|| {
-        let mut file = fs::File::create(&temp)?;
-        file.write_all(contents.as_bytes())?;
-        file.sync_all()?;
-        fs::rename(&temp, path)
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&temp);
+/// What a file that is not a regular file is, with its article (`"a
+/// directory"`); `None` for a regular file.
+pub(crate) fn kind_of(file_type: &fs::FileType) -> Option<&'static str> {
+    if file_type.is_file() {
+        return None;
     }
-    result
+    if file_type.is_dir() {
+        return Some("a directory");
+    }
+    if file_type.is_symlink() {
+        return Some("a symbolic link");
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if file_type.is_fifo() {
+            return Some("a FIFO (named pipe)");
+        }
+        if file_type.is_char_device() {
+            return Some("a character device");
+        }
+        if file_type.is_block_device() {
+            return Some("a block device");
+        }
+        if file_type.is_socket() {
+            return Some("a socket");
+        }
+    }
+    Some("an unknown kind of file")
+}
+
+/// Opens for reading without waiting: on unix with `O_NONBLOCK`, which
+/// changes nothing for a regular file but keeps a FIFO swapped in after
+/// the check from blocking the open.
+fn open_nonblocking(path: &Path) -> io::Result<fs::File> {
+    let mut options = fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    options.open(path)
 }
