@@ -17,6 +17,7 @@ mod incident_cost;
 mod isolation;
 mod lessons;
 mod plan;
+mod plausible_files;
 mod quotas;
 mod scenarios;
 mod ticks;
