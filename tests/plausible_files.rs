@@ -228,3 +228,81 @@ fn the_cli_refuses_them_with_exit_code_2_and_reads_the_rest() {
     assert!(String::from_utf8_lossy(&output.stdout).contains("1000 ticks"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A quiet tenant (one request every 500 s on average) alone on a silo
+/// that autoscales down to zero instances.
+fn quiet_tenant_from_zero(engine: &str, fairness: &str, warmup: &str) -> String {
+    format!(
+        r#"Scenario(
+    version: 1,
+    name: "scale from zero",
+    clock: (duration: "12h", tick: "1s", seed: 7, replications: 2, engine: {engine}),
+    tiers: {{ "basic": (price_per_month: 10.0) }},
+    tenants: [ Tenant(id: "quiet", tier: "basic", load: (rate: 0.002)) ],
+    layers: (
+        compute: (
+            service_time: Exponential(mean_ms: 20.0),
+            concurrency: 4,
+            instances: (min: 0, max: 4),
+            autoscale: (target_utilisation: 0.6, evaluation_period: "1m", warmup: "{warmup}"),
+            queue_timeout: "30s",
+            price_per_hour: 0.1,
+            fairness: {fairness},
+        ),
+    ),
+    designs: [ (name: "silo", placement: {{ "*": Silo }}) ],
+)"#
+    )
+}
+
+/// Instance-seconds the run paid for, from the stack's monthly cost.
+fn instance_secs(report: &tenantsim::report::RunReport) -> f64 {
+    let stack = &report.designs[0].stacks[0];
+    stack.cost_usd_per_month.mean * report.months_per_run / 0.1 * 3600.0
+}
+
+#[test]
+fn a_stack_at_zero_instances_scales_out_when_a_request_arrives() {
+    // Each request finds the stack at zero, starts one instance and waits
+    // its warm-up (10 s, counted from the end of the arrival's tick), well
+    // within the 30 s queue timeout: every request is served. The instance
+    // then runs until an evaluation window (1 min) passes without work:
+    // 71 to 131 s per request that finds the stack empty.
+    for (engine, fairness) in [("Fast", "Fifo"), ("Auto", "Fifo"), ("Exact", "Fifo"), ("Fast", "WeightedFair")] {
+        let report = crate::common::run(&load(&quiet_tenant_from_zero(engine, fairness, "10s")));
+        let tenant = &report.designs[0].tenants[0];
+        let (offered, served) = (tenant.offered.mean, tenant.served.mean);
+        assert!(offered > 60.0 && offered < 115.0, "{engine}: {offered} offered (86 expected)");
+        assert!(served >= 0.99 * offered, "{engine}/{fairness}: {served} of {offered} served");
+        assert_eq!(tenant.dropped.total.mean, 0.0, "{engine}/{fairness}");
+        let p50 = tenant.latency.p50_ms.mean;
+        assert!(
+            (10_000.0..11_200.0).contains(&p50),
+            "{engine}/{fairness}: p50 {p50} ms, the warm-up's 10 s and up to a tick"
+        );
+        let paid = instance_secs(&report);
+        assert!(
+            paid >= 0.6 * served * 71.0 && paid <= served * 131.0,
+            "{engine}/{fairness}: {paid} instance-s for {served}"
+        );
+        assert!(tenant.cost_usd_per_month.mean > 0.0);
+    }
+}
+
+#[test]
+fn a_request_waiting_longer_than_the_queue_timeout_for_a_cold_start_is_dropped() {
+    // A 3-minute warm-up against a 30 s timeout: the request that starts
+    // the instance is dropped, as any request that waits too long is; the
+    // instance still starts and is paid for. Only a request that arrives
+    // in the warm-up's last 30 s or while the instance runs (about one in
+    // eight at this rate) is served.
+    for engine in ["Fast", "Exact"] {
+        let report = crate::common::run(&load(&quiet_tenant_from_zero(engine, "Fifo", "3m")));
+        let tenant = &report.designs[0].tenants[0];
+        let (offered, dropped) = (tenant.offered.mean, tenant.dropped.timeout.mean);
+        assert!(dropped >= 0.75 * offered, "{engine}: {dropped} of {offered} dropped");
+        assert!(dropped + tenant.served.mean >= offered - 1.0, "{engine}: every request is served or dropped");
+        let paid = instance_secs(&report);
+        assert!(paid >= 0.5 * dropped * 180.0, "{engine}: {paid} instance-s for {dropped} cold starts or fewer");
+    }
+}
