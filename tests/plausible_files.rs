@@ -195,6 +195,8 @@ fn the_cli_refuses_them_with_exit_code_2_and_reads_the_rest() {
         .into_iter()
         .map(|(case, step, expected)| (case.to_owned(), with_step(step), expected.to_owned()))
         .collect();
+    refused
+        .extend(out_of_range().into_iter().map(|(case, text, expected)| (case.to_owned(), text, expected.to_owned())));
     refused.push((
         "duplicate tier".into(),
         base().replace(
@@ -304,5 +306,60 @@ fn a_request_waiting_longer_than_the_queue_timeout_for_a_cold_start_is_dropped()
         assert!(dropped + tenant.served.mean >= offered - 1.0, "{engine}: every request is served or dropped");
         let paid = instance_secs(&report);
         assert!(paid >= 0.5 * dropped * 180.0, "{engine}: {paid} instance-s for {dropped} cold starts or fewer");
+    }
+}
+
+/// Numbers that used to run and report NaN or infinity (written as JSON
+/// `null`), refused with their range: (case, file, message).
+fn out_of_range() -> Vec<(&'static str, String, &'static str)> {
+    let b = base();
+    vec![
+        (
+            "price of 1e308",
+            b.replace("price_per_month: 499.0", "price_per_month: 1e308"),
+            "tiers.\"premium\".price_per_month: must be from 0 to 1e9 USD (got 1e308 USD)",
+        ),
+        (
+            "month of 5e-324 hours",
+            b.replace("    events:", "    cost: (hours_per_month: 5e-324),\n    events:"),
+            "cost.hours_per_month: must be from 1 to 8784 h (got 5e-324 h)",
+        ),
+        (
+            "service time of 5e-324 ms",
+            b.replace("mean_ms: 20.0", "mean_ms: 5e-324"),
+            "layers.compute.service_time.mean_ms: must be from 0.001 to 600000 ms (got 5e-324 ms)",
+        ),
+        (
+            "tick of a thousand days",
+            b.replace("duration: \"10m\", tick: \"1s\"", "duration: \"3000d\", tick: \"1000d\""),
+            "clock.tick: must be from 1ms to 1d (got \"1000d\")",
+        ),
+        (
+            "a run of 1 ms",
+            b.replace("duration: \"10m\", tick: \"1s\"", "duration: \"1ms\", tick: \"1ms\"")
+                .replace("at: \"2m\", duration: \"1m\"", "at: \"0s\", duration: \"1ms\""),
+            "clock.duration: must be from 1s to 3660d (got \"1ms\")",
+        ),
+        (
+            "timeout of a day",
+            b.replace("concurrency: 4,", "concurrency: 4, queue_timeout: \"1d\","),
+            "layers.compute.queue_timeout: must be from 1ms to 1h (got \"1d\")",
+        ),
+        (
+            "partition of 5e-324 units",
+            b.replace(
+                "compute: (service_time",
+                "database: (read_units_per_partition: 5e-324),\n        compute: (service_time",
+            ),
+            "layers.database.read_units_per_partition: must be from 1 to 1e9 units/s (got 5e-324 units/s)",
+        ),
+    ]
+}
+
+#[test]
+fn numbers_outside_their_range_are_refused_with_it() {
+    for (case, text, expected) in out_of_range() {
+        let message = refused(&text).to_string();
+        assert!(message.contains(expected), "{case}: expected \"{expected}\" in:\n{message}");
     }
 }

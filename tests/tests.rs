@@ -13,6 +13,7 @@ mod determinism;
 mod exact;
 mod fairness;
 mod fidelity;
+mod finite;
 mod incident_cost;
 mod isolation;
 mod lessons;

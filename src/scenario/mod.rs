@@ -8,6 +8,7 @@ pub mod error;
 pub mod file;
 pub mod limits;
 pub mod model;
+pub mod ranges;
 pub mod resolve;
 
 pub use error::{FieldError, FieldErrors, LoadError};
