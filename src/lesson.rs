@@ -6,7 +6,8 @@
 use crate::report::figures::{self, FigureId, Scope};
 use crate::report::plan::PlanReport;
 use crate::report::{DesignReport, RunReport};
-use crate::scenario::file::{AnswerClaimFile, ClaimFile, ExpectFile, FigureFile, MetricFile, OpFile};
+use crate::scenario::file::{AnswerClaimFile, ClaimFile, ExpectFile, FigureFile, MetricFile, OpFile, TryThisFile};
+use crate::scenario::{FieldError, Limits, ScenarioFile, resolve};
 
 pub use crate::scenario::change::apply_change;
 
@@ -138,4 +139,88 @@ pub fn check_plan_claim(report: &PlanReport, claim: &AnswerClaimFile) -> Result<
         right,
         passed,
     })
+}
+
+/// Checks a lesson's "try this" steps and claims: every step's changes are
+/// applied in turn to the file as written (what the step's claims are
+/// checked against) and the result is resolved; then the steps are applied
+/// one after the other, as clicking them in order in the app does. A claim's
+/// `factor` and `value` must be finite.
+///
+/// Returns every problem, each with the path of the step, change or claim
+/// (e.g. `lesson.try_this[2].changes[0]: tenants[0].load.rate: …`); empty
+/// when the file has no lesson or all is well.
+pub fn check_steps(file: &ScenarioFile, limits: &Limits) -> Vec<FieldError> {
+    let Some(lesson) = &file.lesson else { return Vec::new() };
+    let mut errors = Vec::new();
+    check_claims("lesson.expect", &lesson.expect, &mut errors);
+    // The steps clicked in order so far; none once one of them failed.
+    let mut in_turn = Some(file.clone());
+    for (i, step) in lesson.try_this.iter().enumerate() {
+        let path = format!("lesson.try_this[{i}]");
+        check_claims(&format!("{path}.expect"), &step.expect, &mut errors);
+        let before = errors.len();
+        step_alone(file, step, &path, limits, &mut errors);
+        let Some(current) = &mut in_turn else { continue };
+        if errors.len() > before {
+            in_turn = None;
+            continue;
+        }
+        let applied: Result<(), String> = step.changes.iter().try_for_each(|c| apply_change(current, c));
+        let failure = match applied {
+            Err(message) => Some(message),
+            Ok(()) => resolve::resolve(current, limits).err().map(|e| e.to_string().replace('\n', "; ")),
+        };
+        if let Some(message) = failure {
+            errors.push(FieldError {
+                path,
+                message: format!("after the steps before it (as the app applies them in turn): {message}"),
+            });
+            in_turn = None;
+        }
+    }
+    errors
+}
+
+/// Applies one step's changes to `file` one by one; a change that cannot
+/// apply, or the one from which the scenario no longer resolves, is blamed
+/// for the problems of the step's result.
+fn step_alone(file: &ScenarioFile, step: &TryThisFile, path: &str, limits: &Limits, errors: &mut Vec<FieldError>) {
+    let mut changed = file.clone();
+    changed.lesson = None;
+    changed.plans.clear();
+    // The change from which every later state fails to resolve, and the
+    // problems of the last state.
+    let mut failing: Option<(usize, Vec<FieldError>)> = None;
+    for (j, change) in step.changes.iter().enumerate() {
+        if let Err(message) = apply_change(&mut changed, change) {
+            errors.push(FieldError { path: format!("{path}.changes[{j}]"), message });
+            return;
+        }
+        failing = match resolve::resolve(&changed, limits) {
+            Ok(_) => None,
+            Err(problems) => Some((failing.map_or(j, |(since, _)| since), problems.0)),
+        };
+    }
+    if let Some((j, problems)) = failing {
+        errors.extend(problems.into_iter().map(|e| FieldError {
+            path: format!("{path}.changes[{j}]"),
+            message: format!("{}: {}", e.path, e.message),
+        }));
+    }
+}
+
+/// A claim's numbers must be finite (a NaN would make it fail or pass
+/// whatever the run shows).
+fn check_claims(path: &str, claims: &[ExpectFile], errors: &mut Vec<FieldError>) {
+    for (k, claim) in claims.iter().enumerate() {
+        for (field, value) in [("factor", claim.factor), ("value", claim.value)] {
+            if !value.is_finite() {
+                errors.push(FieldError {
+                    path: format!("{path}[{k}].{field}"),
+                    message: format!("must be a finite number, not {value}"),
+                });
+            }
+        }
+    }
 }

@@ -54,7 +54,26 @@ impl fmt::Display for DurationText {
     }
 }
 
+/// Where the unit of `"<number><unit>"` starts: at the first letter that
+/// is not the `e` of an exponent (`"1e3s"`, `"2.5E-1h"`), or at the end.
+fn unit_start(text: &str) -> usize {
+    let bytes = text.as_bytes();
+    let digit_at = |i: usize| bytes.get(i).is_some_and(u8::is_ascii_digit);
+    for (i, &b) in bytes.iter().enumerate() {
+        if !b.is_ascii_alphabetic() {
+            continue;
+        }
+        let after_mantissa = i > 0 && (digit_at(i - 1) || bytes[i - 1] == b'.');
+        let exponent_follows = digit_at(i + 1) || (matches!(bytes.get(i + 1), Some(b'+' | b'-')) && digit_at(i + 2));
+        if !(matches!(b, b'e' | b'E') && after_mantissa && exponent_follows) {
+            return i;
+        }
+    }
+    text.len()
+}
+
 /// Parses `"<number><unit>"` into seconds. Units: ms, s, m, h, d, w.
+/// The number may have an exponent (`"1e3s"`, `"2.5e-1h"`).
 /// A number without a unit is seconds. Negative and non-finite values are
 /// rejected here; zero is allowed (resolution decides where it is valid).
 ///
@@ -62,8 +81,7 @@ impl fmt::Display for DurationText {
 /// Occurs when the text is empty, has an unknown unit or a malformed number.
 pub fn parse_duration_secs(text: &str) -> Result<f64, String> {
     let trimmed = text.trim();
-    let split = trimmed.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(trimmed.len());
-    let (number, unit) = trimmed.split_at(split);
+    let (number, unit) = trimmed.split_at(unit_start(trimmed));
     if number.trim().is_empty() {
         return Err(format!("\"{text}\" is not a duration (write e.g. \"250ms\", \"30s\", \"10m\", \"1h\")"));
     }
@@ -148,6 +166,19 @@ mod tests {
         assert_eq!(parse_duration_secs("2d"), Ok(172_800.0));
         assert_eq!(parse_duration_secs("1w"), Ok(604_800.0));
         assert_eq!(parse_duration_secs("42"), Ok(42.0));
+    }
+
+    #[test]
+    fn reads_exponent_notation() {
+        assert_eq!(parse_duration_secs("1e3s"), Ok(1000.0));
+        assert_eq!(parse_duration_secs("1e3"), Ok(1000.0));
+        assert_eq!(parse_duration_secs("2.5E-1h"), Ok(900.0));
+        assert_eq!(parse_duration_secs("5e+1ms"), Ok(0.05));
+        assert_eq!(parse_duration_secs("1.e2m"), Ok(6000.0));
+        // An `e` that starts no exponent is still a unit.
+        assert!(parse_duration_secs("2e").is_err_and(|e| e.contains("unknown unit \"e\"")));
+        assert!(parse_duration_secs("2e-s").is_err_and(|e| e.contains("unknown unit \"e-s\"")));
+        assert!(parse_duration_secs("e3s").is_err());
     }
 
     #[test]

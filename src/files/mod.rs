@@ -101,16 +101,20 @@ pub fn parse_file(path: &Path, limits: &Limits) -> Result<ScenarioFile, FileErro
     scenario::parse_str(&text, limits).map_err(|error| FileError::Load { path: path.to_owned(), error })
 }
 
-/// Resolves a parsed file and checks its plans, attaching the path to
-/// errors.
+/// Resolves a parsed file and checks its plans and its lesson's steps,
+/// attaching the path to errors.
 ///
 /// # Errors
-/// Occurs when the scenario's values are invalid or over the limits.
+/// Occurs when the scenario's values are invalid or over the limits, or a
+/// plan or lesson step is.
 pub fn resolve_file(path: &Path, file: &ScenarioFile, limits: &Limits) -> Result<Scenario, FileError> {
     let invalid = |errors| FileError::Load { path: path.to_owned(), error: LoadError::Invalid(errors) };
     let scenario = scenario::resolve::resolve(file, limits).map_err(invalid)?;
-    crate::plan::spec::resolve_plans(file, &scenario, limits).map_err(invalid)?;
-    Ok(scenario)
+    let mut errors = crate::lesson::check_steps(file, limits);
+    if let Err(plans) = crate::plan::spec::resolve_plans(file, &scenario, limits) {
+        errors.extend(plans.0);
+    }
+    if errors.is_empty() { Ok(scenario) } else { Err(invalid(scenario::FieldErrors(errors))) }
 }
 
 /// What a file that is not a regular file is, with its article (`"a

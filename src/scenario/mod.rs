@@ -8,6 +8,7 @@ pub mod error;
 pub mod file;
 pub mod limits;
 pub mod model;
+pub mod ranges;
 pub mod resolve;
 
 pub use error::{FieldError, FieldErrors, LoadError};
@@ -20,6 +21,7 @@ pub(crate) fn ron_options() -> ron::Options {
 }
 
 /// Parses RON text into a [`ScenarioFile`] without checking its meaning.
+/// A leading UTF-8 byte-order mark (which some editors write) is skipped.
 ///
 /// # Errors
 /// Occurs when the text is larger than the limit, is not valid RON or does
@@ -32,7 +34,28 @@ pub fn parse_str(text: &str, limits: &Limits) -> Result<ScenarioFile, LoadError>
             message: format!("the file is {} bytes, over the limit of {} bytes", text.len(), limits.max_file_bytes),
         });
     }
-    Ok(ron_options().from_str(text)?)
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    ron_options().from_str(text).map_err(|error| duplicate_key(text, &error).unwrap_or_else(|| error.into()))
+}
+
+/// A key written twice in one map, as a syntax error at the second entry
+/// that names the map and the first entry (`None` for other errors, or
+/// when the text does not show where the entries are).
+fn duplicate_key(text: &str, error: &ron::error::SpannedError) -> Option<LoadError> {
+    let ron::Error::Message(message) = &error.code else { return None };
+    if !message.starts_with(file::unique::DUPLICATE_KEY) {
+        return None;
+    }
+    let at = file::unique::LineCol { line: error.span.start.line, col: error.span.start.col };
+    let found = file::unique::locate(text, at)?;
+    Some(LoadError::Syntax {
+        line: found.second.line,
+        col: found.second.col,
+        message: format!(
+            "{}: duplicate key \"{}\" (first at {}): each key may appear once",
+            found.path, found.key, found.first
+        ),
+    })
 }
 
 /// Parses and resolves RON text in one step.

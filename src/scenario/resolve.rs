@@ -20,6 +20,7 @@ use crate::scenario::model::{
     Gateway, Idle, InstanceBounds, LAYERS, Layer, Load, Pattern, Quota, QuotaPeriod, Scenario, ServiceTime, Slo, Stack,
     StackKind, Tenant, Tier, Topology, UsagePlan,
 };
+use crate::scenario::ranges::{self, Range};
 use crate::units::DurationText;
 
 /// Checks a parsed file and builds the scenario the engine runs.
@@ -40,9 +41,13 @@ pub fn resolve(file: &ScenarioFile, limits: &Limits) -> Result<Scenario, FieldEr
     let tiers = r.tiers(file, limits);
     let tenants = r.tenants(file, &tiers, clock.as_ref().map_or(0, |c| c.seed), limits);
     let gateway = file.layers.gateway.as_ref().map(|g| Gateway {
-        account_rate_per_sec: r.positive("layers.gateway.account_rate", g.account_rate),
-        account_burst: r.at_least("layers.gateway.account_burst", g.account_burst, 1.0),
-        usd_per_million_requests: r.non_negative("layers.gateway.price_per_million", g.price_per_million),
+        account_rate_per_sec: r.ranged("layers.gateway.account_rate", g.account_rate, &ranges::ACCOUNT_RATE_PER_SEC),
+        account_burst: r.ranged("layers.gateway.account_burst", g.account_burst, &ranges::BURST),
+        usd_per_million_requests: r.ranged(
+            "layers.gateway.price_per_million",
+            g.price_per_million,
+            &ranges::USD_PER_UNIT,
+        ),
     });
     let compute = r.compute(file, limits);
     let database = r.database(file, limits);
@@ -59,7 +64,7 @@ pub fn resolve(file: &ScenarioFile, limits: &Limits) -> Result<Scenario, FieldEr
             IdleFile::Spread => Idle::Spread,
             IdleFile::Unallocated => Idle::Unallocated,
         },
-        hours_per_month: r.positive("cost.hours_per_month", file.cost.hours_per_month),
+        hours_per_month: r.ranged("cost.hours_per_month", file.cost.hours_per_month, &ranges::HOURS_PER_MONTH),
     };
     if let Some(clock) = &clock {
         r.check_work(clock, tenants.len(), designs.len(), &events, limits);
@@ -118,36 +123,34 @@ impl Resolver {
         }
     }
 
-    fn non_negative(&mut self, path: &str, value: f64) -> f64 {
-        match self.finite(path, value) {
-            Some(v) if v >= 0.0 => v,
-            Some(v) => {
-                self.error(path, format!("must not be negative (got {v})"));
-                0.0
-            }
-            None => 0.0,
+    /// `value` checked against `range`; a value outside it is reported
+    /// with the range, and resolution carries on with it moved inside.
+    fn ranged(&mut self, path: &str, value: f64, range: &Range) -> f64 {
+        if range.contains(value) {
+            return value;
         }
+        let message = if !value.is_finite() {
+            format!("must be a finite number, not {value}")
+        } else if value < 0.0 && range.min == 0.0 {
+            format!("must not be negative (got {value})")
+        } else {
+            format!("must be {range} (got {})", range.show(value))
+        };
+        self.error(path, message);
+        range.clamp(value)
     }
 
-    fn positive(&mut self, path: &str, value: f64) -> f64 {
-        match self.finite(path, value) {
-            Some(v) if v > 0.0 => v,
-            Some(v) => {
-                self.error(path, format!("must be greater than zero (got {v})"));
-                1.0
-            }
-            None => 1.0,
-        }
-    }
-
-    fn at_least(&mut self, path: &str, value: f64, min: f64) -> f64 {
-        match self.finite(path, value) {
-            Some(v) if v >= min => v,
-            Some(v) => {
-                self.error(path, format!("must be at least {min} (got {v})"));
-                min
-            }
-            None => min,
+    /// A duration checked against `range`, in seconds.
+    fn duration_in(&mut self, path: &str, value: &DurationText, range: &Range) -> Option<f64> {
+        let secs = self.duration(path, value)?;
+        if range.contains(secs) {
+            Some(secs)
+        } else if secs == 0.0 {
+            self.error(path, "must be longer than zero");
+            None
+        } else {
+            self.error(path, format!("must be {range} (got \"{value}\")"));
+            None
         }
     }
 
@@ -172,24 +175,11 @@ impl Resolver {
         }
     }
 
-    fn positive_duration(&mut self, path: &str, value: &DurationText) -> Option<f64> {
-        let secs = self.duration(path, value)?;
-        if secs > 0.0 {
-            Some(secs)
-        } else {
-            self.error(path, "must be longer than zero");
-            None
-        }
-    }
-
     fn clock(&mut self, file: &ScenarioFile, limits: &Limits) -> Option<Clock> {
         let c = &file.clock;
-        let duration = self.positive_duration("clock.duration", &c.duration);
-        let tick = self.positive_duration("clock.tick", &c.tick);
-        let start_hour = self.non_negative("clock.start_hour", c.start_hour);
-        if start_hour >= 24.0 {
-            self.error("clock.start_hour", "must be an hour of the day, below 24");
-        }
+        let duration = self.duration_in("clock.duration", &c.duration, &ranges::RUN_DURATION);
+        let tick = self.duration_in("clock.tick", &c.tick, &ranges::TICK);
+        let start_hour = self.ranged("clock.start_hour", c.start_hour, &ranges::HOUR_OF_DAY);
         if c.replications == 0 {
             self.error("clock.replications", "must be at least 1");
         } else if c.replications > limits.max_replications {
@@ -259,26 +249,33 @@ impl Resolver {
                         format!("{path}.plan.{field}"),
                         "a quota of 0 throttles everything; remove it or set a positive number",
                     ),
-                    Some(limit) => quotas.push(Quota { limit, period }),
+                    Some(limit) => {
+                        let limit = self.ranged(&format!("{path}.plan.{field}"), limit as f64, &ranges::QUOTA) as u64;
+                        quotas.push(Quota { limit, period });
+                    }
                     None => {}
                 }
             }
             UsagePlan {
-                rate_per_sec: self.non_negative(&format!("{path}.plan.rate"), p.rate),
-                burst: self.at_least(&format!("{path}.plan.burst"), p.burst, 1.0),
+                rate_per_sec: self.ranged(&format!("{path}.plan.rate"), p.rate, &ranges::RATE_PER_SEC),
+                burst: self.ranged(&format!("{path}.plan.burst"), p.burst, &ranges::BURST),
                 quotas,
             }
         });
         Tier {
             name: name.to_owned(),
-            price_usd_per_month: self.non_negative(&format!("{path}.price_per_month"), tier.price_per_month),
+            price_usd_per_month: self.ranged(
+                &format!("{path}.price_per_month"),
+                tier.price_per_month,
+                &ranges::USD_PER_MONTH,
+            ),
             plan,
             slo: Slo {
-                p99_ms: self.positive(&format!("{path}.slo.p99_ms"), tier.slo.p99_ms),
+                p99_ms: self.ranged(&format!("{path}.slo.p99_ms"), tier.slo.p99_ms, &ranges::P99_OBJECTIVE_MS),
                 max_unserved_fraction: self.fraction(&format!("{path}.slo.max_throttled"), tier.slo.max_throttled),
             },
-            weight: self.positive(&format!("{path}.weight"), tier.weight),
-            cost_weight: self.non_negative(&format!("{path}.cost_weight"), tier.cost_weight),
+            weight: self.ranged(&format!("{path}.weight"), tier.weight, &ranges::FAIR_WEIGHT),
+            cost_weight: self.ranged(&format!("{path}.cost_weight"), tier.cost_weight, &ranges::COST_WEIGHT),
         }
     }
 
@@ -363,11 +360,7 @@ impl Resolver {
         match *spread {
             SpreadFile::Fixed => vec![1.0; count],
             SpreadFile::LogNormal { sigma } => {
-                let sigma = self.non_negative(&format!("{path}.sigma"), sigma);
-                if sigma > 5.0 {
-                    self.error(format!("{path}.sigma"), "must be at most 5 (a factor of e^5 either way)");
-                    return vec![1.0; count];
-                }
+                let sigma = self.ranged(&format!("{path}.sigma"), sigma, &ranges::SPREAD_SIGMA);
                 (0..count)
                     .map(|_| {
                         let z: f64 = StandardNormal.sample(&mut rng);
@@ -376,8 +369,8 @@ impl Resolver {
                     .collect()
             }
             SpreadFile::Uniform { low, high } => {
-                let low = self.non_negative(&format!("{path}.low"), low);
-                let high = self.non_negative(&format!("{path}.high"), high);
+                let low = self.ranged(&format!("{path}.low"), low, &ranges::SPREAD_FACTOR);
+                let high = self.ranged(&format!("{path}.high"), high, &ranges::SPREAD_FACTOR);
                 if high < low {
                     self.error(format!("{path}.high"), format!("must not be below low ({low})"));
                     return vec![1.0; count];
@@ -391,7 +384,7 @@ impl Resolver {
     }
 
     fn load(&mut self, path: &str, load: &LoadFile, limits: &Limits) -> Load {
-        let rate = self.non_negative(&format!("{path}.rate"), load.rate);
+        let rate = self.ranged(&format!("{path}.rate"), load.rate, &ranges::RATE_PER_SEC);
         if rate > limits.max_rate_per_sec {
             self.error(
                 format!("{path}.rate"),
@@ -399,10 +392,7 @@ impl Resolver {
             );
         }
         let pattern = self.pattern(&format!("{path}.pattern"), &load.pattern);
-        let item_kb = self.positive(&format!("{path}.item_kb"), load.item_kb);
-        if item_kb > 400.0 {
-            self.error(format!("{path}.item_kb"), "items are at most 400 KB (DynamoDB's item limit)");
-        }
+        let item_kb = self.ranged(&format!("{path}.item_kb"), load.item_kb, &ranges::ITEM_KB);
         let key_shards = if load.key_shards == 0 {
             self.error(format!("{path}.key_shards"), "must be at least 1");
             1
@@ -437,7 +427,7 @@ impl Resolver {
             read_fraction: self.fraction(&format!("{path}.read_fraction"), load.read_fraction),
             read_units_per_read: (item_kb.min(400.0) / 4.0).ceil().max(1.0),
             write_units_per_write: item_kb.min(400.0).ceil().max(1.0),
-            data_gb: self.non_negative(&format!("{path}.data_gb"), load.data_gb),
+            data_gb: self.ranged(&format!("{path}.data_gb"), load.data_gb, &ranges::DATA_GB),
             key_shards,
             hot_key_share,
         }
@@ -447,31 +437,23 @@ impl Resolver {
         match pattern {
             PatternFile::Constant => Pattern::Constant,
             PatternFile::Diurnal { peak_hour, amplitude } => {
-                let peak_hour = self.non_negative(&format!("{path}.peak_hour"), *peak_hour);
-                if peak_hour >= 24.0 {
-                    self.error(format!("{path}.peak_hour"), "must be an hour of the day, below 24");
-                }
+                let peak_hour = self.ranged(&format!("{path}.peak_hour"), *peak_hour, &ranges::HOUR_OF_DAY);
                 Pattern::Diurnal { peak_hour, amplitude: self.fraction(&format!("{path}.amplitude"), *amplitude) }
             }
             PatternFile::Bursty { on, off, factor } => Pattern::Bursty {
-                on_secs: self.positive_duration(&format!("{path}.on"), on).unwrap_or(1.0),
-                off_secs: self.positive_duration(&format!("{path}.off"), off).unwrap_or(1.0),
+                on_secs: self.duration_in(&format!("{path}.on"), on, &ranges::PERIOD).unwrap_or(1.0),
+                off_secs: self.duration_in(&format!("{path}.off"), off, &ranges::PERIOD).unwrap_or(1.0),
                 factor: self.multiplier(&format!("{path}.factor"), *factor),
             },
             PatternFile::Ramp { to_factor, over } => Pattern::Ramp {
                 to_factor: self.multiplier(&format!("{path}.to_factor"), *to_factor),
-                over_secs: self.duration(&format!("{path}.over"), over).unwrap_or(0.0),
+                over_secs: self.duration_in(&format!("{path}.over"), over, &ranges::OFFSET).unwrap_or(0.0),
             },
         }
     }
 
     fn multiplier(&mut self, path: &str, value: f64) -> f64 {
-        let v = self.non_negative(path, value);
-        if v > 10_000.0 {
-            self.error(path, format!("{v} is over the largest multiplier, 10000"));
-            return 1.0;
-        }
-        v
+        self.ranged(path, value, &ranges::MULTIPLIER)
     }
 
     fn instances(&mut self, path: &str, min: u32, max: u32, concurrency: u32, limits: &Limits) -> InstanceBounds {
@@ -499,25 +481,16 @@ impl Resolver {
         let p = "layers.compute";
         let service = match c.service_time {
             ServiceTimeFile::Exponential { mean_ms } => ServiceTime::Exponential {
-                mean_secs: self.positive(&format!("{p}.service_time.mean_ms"), mean_ms) / 1000.0,
+                mean_secs: self.ranged(&format!("{p}.service_time.mean_ms"), mean_ms, &ranges::SERVICE_MS) / 1000.0,
             },
-            ServiceTimeFile::LogNormal { mean_ms, cv } => {
-                let cv = self.positive(&format!("{p}.service_time.cv"), cv);
-                if cv > 10.0 {
-                    self.error(format!("{p}.service_time.cv"), "must be at most 10");
-                }
-                ServiceTime::LogNormal {
-                    mean_secs: self.positive(&format!("{p}.service_time.mean_ms"), mean_ms) / 1000.0,
-                    cv: cv.min(10.0),
-                }
-            }
-            ServiceTimeFile::Deterministic { ms } => {
-                ServiceTime::Deterministic { secs: self.positive(&format!("{p}.service_time.ms"), ms) / 1000.0 }
-            }
+            ServiceTimeFile::LogNormal { mean_ms, cv } => ServiceTime::LogNormal {
+                mean_secs: self.ranged(&format!("{p}.service_time.mean_ms"), mean_ms, &ranges::SERVICE_MS) / 1000.0,
+                cv: self.ranged(&format!("{p}.service_time.cv"), cv, &ranges::SERVICE_CV),
+            },
+            ServiceTimeFile::Deterministic { ms } => ServiceTime::Deterministic {
+                secs: self.ranged(&format!("{p}.service_time.ms"), ms, &ranges::SERVICE_MS) / 1000.0,
+            },
         };
-        if service.mean_secs() > 600.0 {
-            self.error(format!("{p}.service_time"), "mean service time must be at most 10 minutes");
-        }
         if c.concurrency == 0 {
             self.error(format!("{p}.concurrency"), "must be at least 1");
         }
@@ -529,16 +502,17 @@ impl Resolver {
             None => pool_instances,
         };
         let autoscale = c.autoscale.as_ref().map(|a| {
-            let target = self.fraction(&format!("{p}.autoscale.target_utilisation"), a.target_utilisation);
-            if target <= 0.0 {
-                self.error(format!("{p}.autoscale.target_utilisation"), "must be greater than zero");
-            }
+            let path = format!("{p}.autoscale");
             Autoscale {
-                target_utilisation: target.max(0.01),
+                target_utilisation: self.ranged(
+                    &format!("{path}.target_utilisation"),
+                    a.target_utilisation,
+                    &ranges::TARGET_UTILISATION,
+                ),
                 evaluation_secs: self
-                    .positive_duration(&format!("{p}.autoscale.evaluation_period"), &a.evaluation_period)
+                    .duration_in(&format!("{path}.evaluation_period"), &a.evaluation_period, &ranges::EVALUATION_PERIOD)
                     .unwrap_or(60.0),
-                warmup_secs: self.duration(&format!("{p}.autoscale.warmup"), &a.warmup).unwrap_or(0.0),
+                warmup_secs: self.duration_in(&format!("{path}.warmup"), &a.warmup, &ranges::WARMUP).unwrap_or(0.0),
             }
         });
         for (name, bounds) in [("instances", pool_instances), ("silo_instances", silo_instances)] {
@@ -550,7 +524,7 @@ impl Resolver {
             }
         }
         let queue_timeout_secs =
-            self.positive_duration(&format!("{p}.queue_timeout"), &c.queue_timeout).unwrap_or(30.0);
+            self.duration_in(&format!("{p}.queue_timeout"), &c.queue_timeout, &ranges::QUEUE_TIMEOUT).unwrap_or(30.0);
         Some(Compute {
             service,
             concurrency,
@@ -558,7 +532,7 @@ impl Resolver {
             silo_instances,
             autoscale,
             queue_timeout_secs,
-            usd_per_instance_hour: self.non_negative(&format!("{p}.price_per_hour"), c.price_per_hour),
+            usd_per_instance_hour: self.ranged(&format!("{p}.price_per_hour"), c.price_per_hour, &ranges::USD_PER_UNIT),
             fairness: match c.fairness {
                 FairnessFile::Fifo => Fairness::Fifo,
                 FairnessFile::WeightedFair => Fairness::WeightedFair,
@@ -587,29 +561,61 @@ impl Resolver {
         let silo_partitions = partitions(self, "silo_partitions", d.silo_partitions.unwrap_or(d.partitions));
         let pricing = match d.pricing {
             DbPricingFile::OnDemand { read_per_million, write_per_million } => DbPricing::OnDemand {
-                read_usd_per_million: self.non_negative(&format!("{p}.pricing.read_per_million"), read_per_million),
-                write_usd_per_million: self.non_negative(&format!("{p}.pricing.write_per_million"), write_per_million),
+                read_usd_per_million: self.ranged(
+                    &format!("{p}.pricing.read_per_million"),
+                    read_per_million,
+                    &ranges::USD_PER_UNIT,
+                ),
+                write_usd_per_million: self.ranged(
+                    &format!("{p}.pricing.write_per_million"),
+                    write_per_million,
+                    &ranges::USD_PER_UNIT,
+                ),
             },
             DbPricingFile::Provisioned { read_units, write_units, read_unit_per_hour, write_unit_per_hour } => {
                 DbPricing::Provisioned {
-                    read_units_per_sec: self.positive(&format!("{p}.pricing.read_units"), read_units),
-                    write_units_per_sec: self.positive(&format!("{p}.pricing.write_units"), write_units),
-                    read_usd_per_unit_hour: self
-                        .non_negative(&format!("{p}.pricing.read_unit_per_hour"), read_unit_per_hour),
-                    write_usd_per_unit_hour: self
-                        .non_negative(&format!("{p}.pricing.write_unit_per_hour"), write_unit_per_hour),
+                    read_units_per_sec: self.ranged(
+                        &format!("{p}.pricing.read_units"),
+                        read_units,
+                        &ranges::CAPACITY_UNITS,
+                    ),
+                    write_units_per_sec: self.ranged(
+                        &format!("{p}.pricing.write_units"),
+                        write_units,
+                        &ranges::CAPACITY_UNITS,
+                    ),
+                    read_usd_per_unit_hour: self.ranged(
+                        &format!("{p}.pricing.read_unit_per_hour"),
+                        read_unit_per_hour,
+                        &ranges::USD_PER_UNIT_HOUR,
+                    ),
+                    write_usd_per_unit_hour: self.ranged(
+                        &format!("{p}.pricing.write_unit_per_hour"),
+                        write_unit_per_hour,
+                        &ranges::USD_PER_UNIT_HOUR,
+                    ),
                 }
             }
         };
         Some(Database {
             pool_partitions,
             silo_partitions,
-            read_units_per_partition_per_sec: self
-                .positive(&format!("{p}.read_units_per_partition"), d.read_units_per_partition),
-            write_units_per_partition_per_sec: self
-                .positive(&format!("{p}.write_units_per_partition"), d.write_units_per_partition),
+            read_units_per_partition_per_sec: self.ranged(
+                &format!("{p}.read_units_per_partition"),
+                d.read_units_per_partition,
+                &ranges::CAPACITY_UNITS,
+            ),
+            write_units_per_partition_per_sec: self.ranged(
+                &format!("{p}.write_units_per_partition"),
+                d.write_units_per_partition,
+                &ranges::CAPACITY_UNITS,
+            ),
             pricing,
-            storage_usd_per_gb_month: self.non_negative(&format!("{p}.storage_per_gb_month"), d.storage_per_gb_month),
+            storage_usd_per_gb_month: self.ranged(
+                &format!("{p}.storage_per_gb_month"),
+                d.storage_per_gb_month,
+                &ranges::USD_PER_UNIT,
+            ),
         })
     }
 
@@ -668,8 +674,11 @@ impl Resolver {
         }
         Design {
             name: design.name.clone(),
-            overhead_usd_per_stack_month: self
-                .non_negative(&format!("{path}.overhead_per_stack_per_month"), design.overhead_per_stack_per_month),
+            overhead_usd_per_stack_month: self.ranged(
+                &format!("{path}.overhead_per_stack_per_month"),
+                design.overhead_per_stack_per_month,
+                &ranges::USD_PER_MONTH,
+            ),
             layers,
         }
     }
@@ -806,8 +815,8 @@ impl Resolver {
             let path = format!("events[{i}]");
             let (at, length) = match event {
                 EventFile::Spike { at, duration, .. } | EventFile::CapacityLoss { at, duration, .. } => (
-                    self.duration(&format!("{path}.at"), at),
-                    self.positive_duration(&format!("{path}.duration"), duration),
+                    self.duration_in(&format!("{path}.at"), at, &ranges::OFFSET),
+                    self.duration_in(&format!("{path}.duration"), duration, &ranges::PERIOD),
                 ),
             };
             if let Some(at) = at

@@ -174,6 +174,23 @@ impl ComputeStack {
         ticks
     }
 
+    /// A stack at zero instances that receives requests starts one
+    /// instance at once, as a cold start: it is paid for from this tick
+    /// and serves from the end of this tick plus the warm-up, like an
+    /// instance the autoscaler adds at the end of this tick. The requests
+    /// wait meanwhile (and time out as any others).
+    fn scale_from_zero(
+        &mut self,
+        tick: u64,
+        warmup_ticks: u64,
+        (raw, series, point): (&mut StackRaw, &mut StackSeries, usize),
+        dt: f64,
+        mean_service: f64,
+    ) {
+        self.close_segment(tick, raw, series, point, dt, mean_service);
+        self.pending.push((tick + 1 + warmup_ticks, 1));
+    }
+
     /// Adds a tenant's admitted requests (negative to take them back),
     /// their intensity per second and its squared coefficient of variation
     /// to this tick's arrivals.
@@ -283,6 +300,20 @@ impl ComputeStack {
             (rho_steady, ((mean - sustained) / drain).min(timeout_secs))
         }
     }
+}
+
+/// The instances target tracking asks for: enough to bring `utilisation`
+/// of `active` instances to the target, within the bounds. A stack at zero
+/// instances has no utilisation to track: it keeps to one instance when
+/// work waited or was served (its cold start, already asked for when the
+/// work arrived), else to none. Both engines decide so.
+pub fn desired_instances(active: u32, utilisation: f64, policy: &Autoscale, min: u32, max: u32) -> u32 {
+    let wanted = if active == 0 {
+        u32::from(utilisation > 0.0)
+    } else {
+        (f64::from(active) * utilisation / policy.target_utilisation).ceil() as u32
+    };
+    wanted.clamp(min, max)
 }
 
 /// A compute stack's instance bounds and its instances at t = 0: the
@@ -504,12 +535,31 @@ impl Compute {
             cs.keep = keep;
             cs.resize(self.concurrency, self.mu);
         }
+        if arrived > 0.0 && cs.active == 0 && cs.pending_total == 0 && self.autoscale.is_some() {
+            cs.scale_from_zero(
+                tick,
+                self.warmup_ticks,
+                (&mut self.raw[s], &mut self.series, point),
+                dt,
+                self.mean_service,
+            );
+            cs.resize(self.concurrency, self.mu);
+        }
         let capacity = cs.drain_per_sec * dt;
         let mut finished: Vec<(u32, f64)> = Vec::new();
-        if self.by_request {
+        // A stack without servers has no fluid to follow: its requests wait
+        // as requests (and time out one by one) in every engine, until it
+        // has servers again and nothing waits.
+        let held = cs.servers == 0 && (arrived > 0.0 || cs.backlog > 0.0);
+        if self.by_request || held || self.requests[s].is_some() {
             let rho = if cs.drain_per_sec > 0.0 { lambda / cs.drain_per_sec } else { f64::INFINITY };
-            let leaving = self.requests[s].as_ref().is_some_and(|r| rho < REQUESTS_UNTIL_RHO && r.waiting() == 0);
-            if self.requests[s].is_none() && rho >= REQUESTS_FROM_RHO {
+            let (enter, leave) = if self.by_request {
+                (rho >= REQUESTS_FROM_RHO, rho < REQUESTS_UNTIL_RHO)
+            } else {
+                (held, cs.servers > 0)
+            };
+            let leaving = self.requests[s].as_ref().is_some_and(|r| leave && r.waiting() == 0);
+            if self.requests[s].is_none() && enter {
                 self.enter_requests(s, members, tick, dt);
             }
             if leaving {
@@ -703,8 +753,7 @@ impl Compute {
         } else {
             0.0
         };
-        let active = f64::from(cs.active.max(1));
-        let desired = ((active * utilisation / policy.target_utilisation).ceil() as u32).clamp(cs.min, cs.max);
+        let desired = desired_instances(cs.active, utilisation, &policy, cs.min, cs.max);
         let current = cs.active + pending;
         if desired > current {
             cs.pending.push((tick + 1 + self.warmup_ticks, desired - current));

@@ -158,7 +158,7 @@ impl RequestStack {
         self.arrivals.clear();
         for &t in input.members {
             let f = &now[t as usize];
-            let count = f.admitted.max(0) as u32;
+            let count = f.admitted.max(0) as u64;
             if count == 0 {
                 continue;
             }
@@ -166,7 +166,7 @@ impl RequestStack {
             let paced = f.ca2 < 1.0;
             let phase: f64 = self.rng.random();
             for k in 0..count {
-                let position = if paced { (f64::from(k) + phase) / f64::from(count) } else { self.rng.random() };
+                let position = if paced { (k as f64 + phase) / count as f64 } else { self.rng.random() };
                 let service_secs = input.service.draw(&mut self.rng);
                 self.arrivals.push(Req {
                     arrival_secs: start + position * dt,

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::units::DurationText;
 
 mod plan;
+pub(crate) mod unique;
 
 pub use plan::{
     AnswerClaimFile, AxisFile, ClaimFile, ConstraintFile, KnobFile, ObjectiveFile, PlanFigureFile, PlannerFile,
@@ -37,6 +38,7 @@ pub struct ScenarioFile {
     /// Simulated time, seed and replications.
     pub clock: ClockFile,
     /// Commercial tiers by name, in file order.
+    #[serde(deserialize_with = "unique::keys")]
     pub tiers: IndexMap<String, TierFile>,
     /// Explicit tenants and generated groups, in file order.
     pub tenants: Vec<TenantEntryFile>,
@@ -724,6 +726,7 @@ pub struct DesignFile {
     /// Name shown in columns.
     pub name: String,
     /// Placement for every layer, by tenant id, tier name or `"*"`.
+    #[serde(deserialize_with = "unique::keys")]
     pub placement: PlacementMap,
     /// Per-layer overrides of `placement`.
     #[serde(default, skip_serializing_if = "LayerPlacementsFile::is_empty")]
@@ -738,13 +741,13 @@ pub struct DesignFile {
 #[serde(deny_unknown_fields, default)]
 pub struct LayerPlacementsFile {
     /// Gateway placements.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", deserialize_with = "unique::optional_keys")]
     pub gateway: Option<PlacementMap>,
     /// Compute placements.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", deserialize_with = "unique::optional_keys")]
     pub compute: Option<PlacementMap>,
     /// Database placements.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", deserialize_with = "unique::optional_keys")]
     pub database: Option<PlacementMap>,
 }
 

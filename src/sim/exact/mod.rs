@@ -131,6 +131,8 @@ struct Exact<'a> {
     window_end_secs: Option<f64>,
     window_read: Vec<[f64; 4]>,
     timeout_secs: f64,
+    /// The autoscaler's warm-up in whole ticks, seconds.
+    warmup_secs: f64,
     sources: Vec<Option<Source>>,
     plans: Vec<Option<Bucket>>,
     quota_used: Vec<[u64; 3]>,
@@ -282,6 +284,7 @@ impl<'a> Exact<'a> {
             window_end_secs,
             window_read: Vec::new(),
             timeout_secs: sc.compute.queue_timeout_secs,
+            warmup_secs: sc.compute.autoscale.map_or(0.0, |a| (a.warmup_secs / dt).round() * dt),
             sources,
             plans,
             quota_used: vec![[0; 3]; n],
@@ -361,7 +364,7 @@ impl<'a> Exact<'a> {
         let mut next_change = 0;
         let dt = self.sc.clock.tick_secs;
         let eval_secs = self.sc.compute.autoscale.map(|a| ((a.evaluation_secs / dt).round().max(1.0)) * dt);
-        let warmup_secs = self.sc.compute.autoscale.map_or(0.0, |a| (a.warmup_secs / dt).round() * dt);
+        let warmup_secs = self.warmup_secs;
         let mut next_eval = eval_secs.unwrap_or(f64::INFINITY);
         let mut next_point = self.points.secs;
         self.apply_changes(0.0);
@@ -540,6 +543,14 @@ impl<'a> Exact<'a> {
             in_window,
         };
         let s = self.design.layers[Layer::Compute.index()].stack_of_tenant[t] as usize;
+        if self.stacks[s].is_empty() && self.sc.compute.autoscale.is_some() {
+            // A cold start, serving from the end of this tick plus the
+            // warm-up, as in the fast engine.
+            let dt = self.sc.clock.tick_secs;
+            let ready = ((t_secs / dt).floor() + 1.0) * dt + self.warmup_secs;
+            self.stacks[s].scale_from_zero(t_secs, ready);
+            self.push(ready, Kind::Ready, s as u32);
+        }
         let stack = &mut self.stacks[s];
         if stack.busy < stack.servers && stack.queue.is_empty() {
             self.start(s, req, t_secs);

@@ -3,6 +3,7 @@
 //! time integrals its figures and its autoscaler read.
 
 use crate::scenario::model::{Autoscale, InstanceBounds};
+use crate::sim::compute::desired_instances;
 use crate::sim::exact::queue::Queue;
 use crate::sim::raw::StackRaw;
 
@@ -131,6 +132,19 @@ impl Stack {
         }
     }
 
+    /// True when the stack has no instance, active or warming up.
+    pub fn is_empty(&self) -> bool {
+        self.active == 0 && self.pending.is_empty()
+    }
+
+    /// A stack at zero instances that receives a request at `t_secs`
+    /// starts one instance at once (a cold start), paid for from now and
+    /// serving at `ready_secs`.
+    pub fn scale_from_zero(&mut self, t_secs: f64, ready_secs: f64) {
+        self.advance(t_secs);
+        self.pending.push((ready_secs, 1));
+    }
+
     /// Target tracking at `t_secs`: sizes the stack for the utilisation
     /// (busy over available server-time) since the last evaluation.
     /// Returns when new instances will be ready, if it scaled out.
@@ -144,9 +158,7 @@ impl Stack {
             0.0
         };
         self.eval = Integrals::default();
-        let active = f64::from(self.active.max(1));
-        let desired =
-            ((active * utilisation / policy.target_utilisation).ceil() as u32).clamp(self.bounds.min, self.bounds.max);
+        let desired = desired_instances(self.active, utilisation, policy, self.bounds.min, self.bounds.max);
         let pending = self.pending_total();
         let current = self.active + pending;
         if desired > current {
