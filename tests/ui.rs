@@ -605,3 +605,75 @@ fn cancel_stops_a_long_plan_and_keeps_what_it_finished() {
     assert!(run.report.is_none(), "a cancelled search has no winner");
     assert!(harness.query_by_label("Run plan").is_some(), "Run plan is offered again");
 }
+
+/// An app that copies unsaved edits to `dir` at every frame.
+fn recovering_harness(dir: &std::path::Path) -> Harness<'static, TenantsimApp> {
+    let recovery = tenantsim::app::recovery::Recovery::new(dir.to_owned(), Duration::ZERO);
+    let app = TenantsimApp::new(Prefs::default(), || {}).with_recovery(recovery);
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1500.0, 950.0))
+        .build_ui_state(|ui, app: &mut TenantsimApp| app.ui_root(ui), app);
+    harness.step();
+    harness
+}
+
+/// Waits for the app's recovery copy to be written.
+fn wait_for_copy(harness: &mut Harness<'_, TenantsimApp>) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !harness.state().recovery.as_ref().is_some_and(tenantsim::app::recovery::Recovery::idle) {
+        assert!(Instant::now() < deadline, "no copy within 10 s");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+#[test]
+fn unsaved_edits_survive_a_crash_and_are_restored_on_the_next_start() {
+    let dir = std::env::temp_dir().join(format!("tenantsim-ui-recovery-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let own = dir.join(format!("unsaved-{}.json", std::process::id()));
+    {
+        let mut harness = recovering_harness(&dir);
+        assert!(harness.query_by_label("Unsaved edits found").is_none(), "nothing to restore the first time");
+        let mut file = harness.state().doc.file.clone();
+        file.name = "my edited pool".to_owned();
+        harness.state_mut().push(Command::Edit { file: Box::new(file), label: "Rename".to_owned() });
+        harness.run_steps(2);
+        wait_for_copy(&mut harness);
+        assert!(own.exists(), "a copy of the unsaved edit");
+        // Undo: clean again, so the copy goes.
+        harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
+        harness.run_steps(2);
+        assert!(!own.exists(), "no copy while nothing is unsaved");
+        harness.key_press_modifiers(egui::Modifiers::COMMAND | egui::Modifiers::SHIFT, egui::Key::Z);
+        harness.run_steps(2);
+        wait_for_copy(&mut harness);
+        assert!(own.exists());
+        // The app "crashes": nothing runs after this point, and its process
+        // is gone (a copy of this test's own process is never offered).
+        std::mem::forget(harness);
+    }
+    let dead = dir.join("unsaved-4999999.json");
+    std::fs::rename(&own, &dead).unwrap_or_else(|e| panic!("{e}"));
+    let mut harness = recovering_harness(&dir);
+    harness.run_steps(2);
+    assert!(harness.query_by_label("Unsaved edits found").is_some(), "the next start offers the edits");
+    assert!(harness.query_by_label_contains("the example").is_some(), "and says what they were made to");
+    harness.get_by_label("Restore edits").click();
+    harness.run_steps(2);
+    assert_eq!(harness.state().doc.file.name, "my edited pool", "the edit is back");
+    assert!(harness.state().doc.is_dirty(), "and still unsaved");
+    assert!(harness.state().doc.bundled.is_some(), "made to the example, as before");
+    assert!(!dead.exists(), "the restored copy is removed");
+    assert!(harness.query_by_label("Unsaved edits found").is_none());
+    // Discarding on a later start removes the copy without opening it.
+    wait_for_copy(&mut harness);
+    std::fs::rename(&own, &dead).unwrap_or_else(|e| panic!("{e}"));
+    let mut later = recovering_harness(&dir);
+    later.run_steps(2);
+    later.get_by_label("Discard").click();
+    later.run_steps(2);
+    assert!(!dead.exists(), "discarded");
+    assert_ne!(later.state().doc.file.name, "my edited pool", "the example as shipped");
+    std::mem::forget(harness);
+    let _ = std::fs::remove_dir_all(&dir);
+}

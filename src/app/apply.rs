@@ -74,6 +74,8 @@ impl TenantsimApp {
                 Some(rect) => self.screenshot_to(path, Some(rect), ctx),
                 None => self.set_status("Open the Planner tab with a plotted run to save its plot".to_owned(), true),
             },
+            Command::RestoreRecovered => self.settle_recovered(true),
+            Command::DiscardRecovered => self.settle_recovered(false),
             Command::DrawPlan(index) => {
                 self.doc.view.plan.plan = index;
                 self.window.results_tab = crate::app::ResultsTab::Planner;
@@ -106,6 +108,9 @@ impl TenantsimApp {
     fn confirm_discard(&mut self, ctx: &egui::Context) {
         let Some(held) = self.held.take() else { return };
         if held == Command::Quit {
+            if let Some(recovery) = &mut self.recovery {
+                recovery.clear(); // the user chose to lose the edits
+            }
             self.quit_confirmed = true;
             ctx.send_viewport_cmd(egui::ViewportCommand::Close);
         } else {

@@ -87,6 +87,10 @@ pub enum Command {
     PlotTo(PathBuf),
     /// Show the plan at this index in the Planner tab and run it.
     DrawPlan(usize),
+    /// Open the unsaved edits an earlier app left as the document.
+    RestoreRecovered,
+    /// Delete the unsaved edits an earlier app left.
+    DiscardRecovered,
     /// Highlight a tenant in every plot (or clear).
     SelectTenant(Option<String>),
     /// Toggle between dark and light.

@@ -107,6 +107,13 @@ impl Document {
         self.path = Some(path);
     }
 
+    /// Marks the file as edited since `origin` (what it was opened from),
+    /// or since a new scenario when that is not known: a restored copy of
+    /// unsaved edits is unsaved again.
+    pub fn mark_unsaved(&mut self, origin: Option<ScenarioFile>) {
+        self.saved = origin.unwrap_or_else(empty_scenario);
+    }
+
     /// Treats the current edits as not worth keeping (the user chose to
     /// discard them), so a guarded command can proceed.
     pub fn mark_clean(&mut self) {

@@ -22,6 +22,7 @@ pub mod panels;
 pub mod planning;
 pub mod plot_data;
 pub mod prefs;
+pub mod recovery;
 pub mod runner;
 mod screenshot;
 pub mod state;
@@ -62,6 +63,7 @@ impl TenantsimApp {
             status: self.status.as_ref(),
             frames: &self.frames,
             held: self.held.is_some(),
+            recovered: self.recovered.as_ref().map(|f| &f.recovered),
         };
         panels::draw(ui, screen, &mut commands);
         for command in commands {
@@ -80,6 +82,7 @@ impl TenantsimApp {
             self.window_title.clone_from(&title);
             ctx.send_viewport_cmd(egui::ViewportCommand::Title(title));
         }
+        self.tick_recovery(&ctx);
         self.tick_auto_screenshot(&ctx);
         let frame_ms = started.elapsed().as_secs_f64() * 1000.0;
         self.frames.record(frame_ms as f32, self.runner.is_busy());

@@ -3,8 +3,10 @@
 //! delivered. A newer request (or [`Runner::cancel`], when another
 //! document is opened) cancels the run in flight and makes whatever it
 //! still sends stale, so results of an older document revision can never
-//! be shown. The UI only polls for finished results and reads progress: it
-//! never waits for a run.
+//! be shown. One worker at most is alive per runner: a request whose time
+//! has come waits until a cancelled run has stopped, so a burst of edits
+//! never piles up threads. The UI only polls for finished results and
+//! reads progress: it never waits for a run.
 //!
 //! What a run does is a [`Job`]; the app's job simulates a [`Scenario`]
 //! and prepares its plot data on the worker thread. Tests drive the
@@ -12,6 +14,7 @@
 //! ([`Runner::request_at`], [`Runner::poll_at`]).
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::time::{Duration, Instant};
 
@@ -95,7 +98,18 @@ pub struct Runner<J: Job = Scenario> {
     /// Generation of the newest request (or cancel); results of any other
     /// generation are stale.
     newest: u64,
+    /// Worker threads started and not yet ended (0 or 1).
+    alive: Arc<AtomicUsize>,
     repaint: Arc<dyn Fn() + Send + Sync>,
+}
+
+/// Counts a worker thread as ended when dropped, panic or not.
+struct AliveGuard(Arc<AtomicUsize>);
+
+impl Drop for AliveGuard {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 impl<J: Job> Runner<J> {
@@ -103,7 +117,15 @@ impl<J: Job> Runner<J> {
     /// result (to wake the UI).
     pub fn new(repaint: impl Fn() + Send + Sync + 'static) -> Self {
         let (sender, receiver) = channel();
-        Self { pending: None, active: None, sender, receiver, newest: 0, repaint: Arc::new(repaint) }
+        Self {
+            pending: None,
+            active: None,
+            sender,
+            receiver,
+            newest: 0,
+            alive: Arc::new(AtomicUsize::new(0)),
+            repaint: Arc::new(repaint),
+        }
     }
 
     /// Asks for a run of `job`, now or after the debounce delay; cancels
@@ -129,9 +151,11 @@ impl<J: Job> Runner<J> {
         }
     }
 
-    /// Starts a request whose time has come and returns the newest
-    /// request's result once it has arrived. Call once a frame. Also
-    /// returns how long until a waiting request is due, for a repaint.
+    /// Starts a request whose time has come (once no cancelled run is
+    /// still stopping) and returns the newest request's result once it has
+    /// arrived. Call once a frame. Also returns how long until a waiting
+    /// request is due, for a repaint (a request held back by a stopping run
+    /// is woken by that run's end).
     pub fn poll(&mut self) -> (Option<Finished<J::Output>>, Option<Duration>) {
         self.poll_at(Instant::now())
     }
@@ -140,12 +164,12 @@ impl<J: Job> Runner<J> {
     pub fn poll_at(&mut self, now: Instant) -> (Option<Finished<J::Output>>, Option<Duration>) {
         let mut wake = None;
         if let Some(pending) = &self.pending {
-            if pending.start_at <= now {
-                if let Some(pending) = self.pending.take() {
-                    self.start(pending);
-                }
-            } else {
+            if pending.start_at > now {
                 wake = Some(pending.start_at - now);
+            } else if self.alive.load(Ordering::SeqCst) == 0
+                && let Some(pending) = self.pending.take()
+            {
+                self.start(pending);
             }
         }
         let mut latest = None;
@@ -168,11 +192,15 @@ impl<J: Job> Runner<J> {
         self.active = Some(Active { generation, control: Arc::clone(&control), total_ticks: job.total_ticks() });
         let sender = self.sender.clone();
         let repaint = Arc::clone(&self.repaint);
+        self.alive.fetch_add(1, Ordering::SeqCst);
+        let alive = AliveGuard(Arc::clone(&self.alive));
         std::thread::spawn(move || {
             let started = Instant::now();
             let result = job.run(&control);
             // The receiver is gone only when the app is: nobody to tell.
             let _ = sender.send((generation, result, started.elapsed()));
+            // Ended before the UI is woken, so its poll can start the next.
+            drop(alive);
             repaint();
         });
     }
@@ -186,6 +214,12 @@ impl<J: Job> Runner<J> {
                 (a.control.ticks_done() as f64 / a.total_ticks as f64).min(1.0) as f32
             }
         })
+    }
+
+    /// Worker threads alive: the run in flight or a cancelled one still
+    /// stopping (never more than one).
+    pub fn workers_alive(&self) -> usize {
+        self.alive.load(Ordering::SeqCst)
     }
 
     /// True while a request is waiting or its run is in flight.
@@ -337,38 +371,42 @@ mod tests {
     }
 
     #[test]
-    fn a_stale_result_that_arrives_after_the_newest_is_dropped() {
+    fn a_new_run_waits_for_the_cancelled_one_to_stop_and_its_result_is_dropped() {
         let mut rig = Rig::new();
         let (old, release_old) = rig.gate(1);
         rig.runner.request(old, false);
         assert_eq!(rig.poll(), None);
-        let (new, release_new) = rig.gate(2);
-        rig.runner.request(new, false);
-        assert_eq!(rig.poll(), None); // starts the new run
-        let _ = release_new.send(());
-        rig.wait_sent();
-        assert_eq!(rig.poll(), Some(2));
+        assert_eq!(rig.runner.workers_alive(), 1);
+        // Many edits while the old run ignores its cancel: no new thread.
+        let mut releases = Vec::new();
+        for id in 2..=20 {
+            let (new, release_new) = rig.gate(id);
+            releases.push(release_new);
+            rig.runner.request(new, false);
+            assert_eq!(rig.poll(), None);
+            assert_eq!(rig.runner.workers_alive(), 1, "edit {id}: the stopping run is the only worker");
+            assert!(rig.runner.is_busy(), "the newest request waits");
+        }
+        // A run's thread counts its start when it gets to run.
+        let starts_settle_at = |rig: &Rig, n: usize| {
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while rig.starts.load(Ordering::SeqCst) < n && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            std::thread::sleep(Duration::from_millis(20)); // room for a wrong extra start
+            rig.starts.load(Ordering::SeqCst)
+        };
+        assert_eq!(starts_settle_at(&rig, 1), 1, "only the first run started");
         let _ = release_old.send(());
         rig.wait_sent();
-        assert_eq!(rig.poll(), None, "the older revision's result is never shown");
-    }
-
-    #[test]
-    fn a_stale_result_that_arrives_before_the_newest_is_dropped() {
-        let mut rig = Rig::new();
-        let (old, release_old) = rig.gate(1);
-        rig.runner.request(old, false);
-        assert_eq!(rig.poll(), None);
-        let (new, release_new) = rig.gate(2);
-        rig.runner.request(new, false);
-        assert_eq!(rig.poll(), None);
-        let _ = release_old.send(());
+        assert_eq!(rig.poll(), None, "the older revision's result is never shown; the newest starts");
+        assert_eq!(starts_settle_at(&rig, 2), 2, "then the newest, and only it");
+        for release in &releases {
+            let _ = release.send(());
+        }
         rig.wait_sent();
-        assert_eq!(rig.poll(), None, "the older revision's result is never shown");
-        assert!(rig.runner.is_busy(), "still waiting for the newest");
-        let _ = release_new.send(());
-        rig.wait_sent();
-        assert_eq!(rig.poll(), Some(2));
+        assert_eq!(rig.poll(), Some(20));
         assert!(!rig.runner.is_busy());
+        assert_eq!(rig.runner.workers_alive(), 0);
     }
 }

@@ -13,9 +13,11 @@ use std::time::{Duration, Instant};
 
 use crate::app::measure::Measure;
 use crate::app::planning::PlanJob;
+use crate::app::recovery::{Found, Recovery};
 use crate::app::screenshot::AutoScreenshot;
 use crate::app::{Command, Document, Prefs, Runner, Theme};
 use crate::bundled;
+use crate::scenario::Limits;
 
 /// How the window starts (from the command line).
 #[derive(Debug, Clone, Default)]
@@ -159,6 +161,11 @@ pub struct TenantsimApp {
     pub(super) auto_screenshot: Option<AutoScreenshot>,
     /// Self-benchmark (`--measure`) in progress.
     pub(super) measure: Option<Measure>,
+    /// Copies unsaved edits for crash recovery (none in tests unless asked).
+    pub recovery: Option<Recovery>,
+    /// A copy of unsaved edits left by an app that ended, offered until
+    /// the user restores or discards it.
+    pub recovered: Option<Found>,
 }
 
 impl TenantsimApp {
@@ -187,6 +194,8 @@ impl TenantsimApp {
             fonts_installed: false,
             auto_screenshot: None,
             measure: None,
+            recovery: None,
+            recovered: None,
         };
         app.request_run(false);
         app
@@ -201,8 +210,61 @@ impl TenantsimApp {
         let ctx = cc.egui_ctx.clone();
         let mut app = Self::new(prefs, move || ctx.request_repaint());
         app.launched = launched;
+        if let Some(recovery) = Recovery::in_data_folder() {
+            app = app.with_recovery(recovery);
+        }
         app.start_with(startup, &cc.egui_ctx);
         app
+    }
+
+    /// Copies unsaved edits with `recovery` from now on, and offers the
+    /// copy an earlier app left, if there is one.
+    #[must_use]
+    pub fn with_recovery(mut self, recovery: Recovery) -> Self {
+        self.recovered = recovery.find();
+        self.recovery = Some(recovery);
+        self
+    }
+
+    /// Copies the document's unsaved edits (see [`Recovery::tick`]), and
+    /// asks for a frame when the next copy is due.
+    pub(super) fn tick_recovery(&mut self, ctx: &egui::Context) {
+        let Some(recovery) = &mut self.recovery else { return };
+        let dirty = self.doc.is_dirty();
+        recovery.tick(&self.doc.file, self.doc.path.as_deref(), self.doc.bundled, dirty, Instant::now());
+        if dirty {
+            ctx.request_repaint_after(crate::app::recovery::AUTOSAVE_INTERVAL);
+        }
+    }
+
+    /// Opens the recovered copy as an unsaved document, or drops it.
+    pub(super) fn settle_recovered(&mut self, restore: bool) {
+        let Some(found) = self.recovered.take() else { return };
+        if restore {
+            let Found { recovered, .. } = &found;
+            let bundled = recovered.bundled.as_deref().and_then(bundled::by_file_name);
+            match Document::from_text(&recovered.text, recovered.path.clone(), bundled.map(|b| b.file_name)) {
+                Ok(mut doc) => {
+                    // Unsaved against what it was made from, as it was.
+                    let origin = match (&recovered.path, bundled) {
+                        (Some(p), _) => crate::files::read_text(p, &Limits::default())
+                            .ok()
+                            .and_then(|t| crate::scenario::parse_str(&t, &Limits::default()).ok()),
+                        (None, Some(b)) => crate::scenario::parse_str(b.text, &Limits::default()).ok(),
+                        (None, None) => None,
+                    };
+                    doc.mark_unsaved(origin);
+                    self.replace_document(doc);
+                    self.set_status(format!("Restored the unsaved edits to {}", recovered.describe()), false);
+                }
+                Err(e) => {
+                    self.set_status(format!("The recovered copy is not a scenario: {e}"), true);
+                    // Kept on disk: nothing is lost by a failed restore.
+                    return;
+                }
+            }
+        }
+        let _ = std::fs::remove_file(&found.file);
     }
 
     /// Applies startup options: opens the file (its run replaces the

@@ -51,11 +51,13 @@ pub struct Screen<'a> {
     pub frames: &'a FrameStats,
     /// A command waits for the user to confirm discarding edits.
     pub held: bool,
+    /// Unsaved edits an earlier app left, offered for restoring.
+    pub recovered: Option<&'a crate::app::recovery::Recovered>,
 }
 
 /// Draws the whole window.
 pub fn draw(ui: &mut egui::Ui, screen: Screen<'_>, commands: &mut Vec<Command>) {
-    let Screen { doc, window, prefs, run, status, frames, held } = screen;
+    let Screen { doc, window, prefs, run, status, frames, held, recovered } = screen;
     egui::Panel::top("menu_bar").show(ui, |ui| menu_bar::menu_bar_ui(ui, doc, prefs, window.results_tab, commands));
     egui::Panel::top("toolbar").show(ui, |ui| toolbar::toolbar_ui(ui, doc, run, commands));
     egui::Panel::bottom("status_bar").show(ui, |ui| status_bar::status_bar_ui(ui, doc, status, frames));
@@ -95,7 +97,36 @@ pub fn draw(ui: &mut egui::Ui, screen: Screen<'_>, commands: &mut Vec<Command>) 
     start_page::start_page_ui(ui, window.show_start, &prefs.recent, commands);
     if held {
         discard_ui(ui, &doc.title(), commands);
+    } else if let Some(recovered) = recovered {
+        recovered_ui(ui, recovered, commands);
     }
+}
+
+/// The offer to restore unsaved edits an earlier app left behind.
+fn recovered_ui(ui: &mut egui::Ui, recovered: &crate::app::recovery::Recovered, commands: &mut Vec<Command>) {
+    egui::Modal::new(egui::Id::unique("recovered_edits")).show(ui.ctx(), |ui| {
+        ui.heading("Unsaved edits found");
+        let when = std::time::UNIX_EPOCH + std::time::Duration::from_secs(recovered.written_unix_secs);
+        let ago = std::time::SystemTime::now().duration_since(when).map_or(0, |d| d.as_secs());
+        let ago = match ago {
+            0..60 => "less than a minute ago".to_owned(),
+            60..7200 => format!("{} minutes ago", ago / 60),
+            _ => format!("{} hours ago", ago / 3600),
+        };
+        ui.label(format!(
+            "tenantsim closed without saving edits to {}. A copy was kept {ago}.",
+            crate::safe_text::terminal(&recovered.describe())
+        ));
+        ui.add_space(8.0);
+        ui.horizontal(|ui| {
+            if ui.button("Restore edits").on_hover_text("Open the edits as an unsaved scenario").clicked() {
+                commands.push(Command::RestoreRecovered);
+            }
+            if ui.button("Discard").on_hover_text("Delete the copy; the saved file is unchanged").clicked() {
+                commands.push(Command::DiscardRecovered);
+            }
+        });
+    });
 }
 
 /// The editor tabs and the tab shown; each form edits a draft of the
