@@ -535,9 +535,11 @@ fn the_planner_tab_sizes_the_pool_and_its_answer_applies_as_one_undoable_edit() 
     let run = harness.state().doc.plan_run.as_ref().unwrap_or_else(|| panic!("no plan run"));
     assert!(run.error.is_none(), "{:?}", run.error);
     assert_eq!(run.points.len(), 5, "every point of the list");
-    assert!(
-        harness.query_by_label_contains("Smallest minimum instances: 3 instances").is_some(),
-        "the answer is shown"
+    // In the tab, and (with an arrow) under the lesson's button for the plan.
+    assert_eq!(
+        harness.query_all_by_label_contains("Smallest minimum instances: 3 instances").count(),
+        2,
+        "the answer is shown in the tab and in the lesson"
     );
     let pool = harness.state().doc.file.designs.iter().position(|d| d.name == "pool").unwrap_or(0);
     let pool_color = tenantsim::app::panels::style::design_color(pool, false);
@@ -676,4 +678,46 @@ fn unsaved_edits_survive_a_crash_and_are_restored_on_the_next_start() {
     assert_ne!(later.state().doc.file.name, "my edited pool", "the example as shipped");
     std::mem::forget(harness);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_search_is_set_up_from_the_form_and_names_the_cheapest_design() {
+    let mut harness = app_harness();
+    harness.state_mut().push(Command::OpenBundled("silo-vs-pool-cost.ron"));
+    harness.run_steps(2);
+    harness.get_by_label("Planner").click();
+    harness.run_steps(2);
+    harness.get_by_label("New plan").click();
+    harness.run_steps(2);
+    let plans = |h: &Harness<'_, TenantsimApp>| h.state().doc.file.plans.clone();
+    let new = plans(&harness).len() - 1;
+    assert!(plans(&harness)[new].search.is_none());
+    harness.get_by_label("Search for the cheapest design").click();
+    harness.run_steps(2);
+    let search = plans(&harness)[new].search.clone().unwrap_or_else(|| panic!("the checkbox adds a search"));
+    assert_eq!(search.keys, vec!["standard".to_owned()], "every tier is placed");
+    assert_eq!(search.constraints, vec![tenantsim::scenario::file::ConstraintFile::AllSlosMet]);
+    // Also try cells of 2; one undoable edit each.
+    harness.get_by_label("Cells(2)").click();
+    harness.run_steps(2);
+    let search = plans(&harness)[new].search.clone().unwrap_or_else(|| panic!("still searching"));
+    assert_eq!(search.placements.len(), 3, "silo, pool and cells of 2");
+    assert_eq!(harness.state().doc.undo_label(), Some("Edit plan"));
+    // A small axis keeps the run short: 2 values × 3 placements.
+    let mut file = harness.state().doc.file.clone();
+    file.plans[new].axes[0].values = tenantsim::scenario::file::ValuesFile::List(vec![1.0, 2.0]);
+    file.plans[new].ask.clear();
+    harness.state_mut().push(Command::Edit { file: Box::new(file), label: "Edit plan".to_owned() });
+    harness.run_steps(2);
+    harness.get_by_label("Run plan").click();
+    harness.step();
+    wait_for_plan(&mut harness);
+    let run = harness.state().doc.plan_run.as_ref().unwrap_or_else(|| panic!("no plan run"));
+    assert!(run.error.is_none(), "{:?}", run.error);
+    let report = run.report.as_ref().unwrap_or_else(|| panic!("no report"));
+    let search = report.search.as_ref().unwrap_or_else(|| panic!("no search in the report"));
+    let best = search.best.as_ref().unwrap_or_else(|| panic!("no candidate meets every SLO"));
+    assert!(harness.query_by_label("Cheapest design").is_some());
+    assert!(harness.query_by_label("Add as a design").is_some(), "the winner can be added");
+    assert!(best.cost.mean > 0.0);
 }

@@ -1,8 +1,11 @@
 //! The plan form of the Planner tab: a plan's name, its axis (the knob,
 //! with its tier, tenant, group, event, design, key and layer picked from
 //! the scenario, and its values as a list, a linear or a geometric range),
-//! the designs it runs, its replications and its questions (crossover,
-//! crosses, smallest, largest, with their figures and constraints). It
+//! the designs it runs, its replications, its questions (crossover,
+//! crosses, smallest, largest, with their figures and constraints) and
+//! its search for the cheapest design (the design it starts from, the
+//! keys and layers it places, the placements it tries, the objective and
+//! the constraints every candidate must meet). It
 //! edits a draft of the plan; the tab turns a changed draft into one
 //! `Edit` command. The checker's messages show as marks beside the fields
 //! (hover for the text) and as a list under the form, so a message never
@@ -14,8 +17,8 @@ use crate::app::panels::form::{self, ERROR_MARK, error_under};
 use crate::lesson::figure_of;
 use crate::report::figures::figure;
 use crate::scenario::file::{
-    AxisFile, ConstraintFile, KnobFile, LayerName, MetricFile, PlacementFile, PlanFigureFile, PlannerFile,
-    QuestionFile, TenantEntryFile, ValuesFile,
+    AxisFile, ConstraintFile, KnobFile, LayerName, MetricFile, ObjectiveFile, PlacementFile, PlanFigureFile,
+    PlannerFile, QuestionFile, SearchFile, TenantEntryFile, ValuesFile,
 };
 use crate::scenario::{FieldErrors, ScenarioFile};
 
@@ -179,20 +182,8 @@ pub fn plan_form_ui(ui: &mut Ui, file: &ScenarioFile, plan: &mut PlannerFile, er
     });
     ui.add_space(6.0);
     questions_ui(ui, &names, plan, errors);
-    if let Some(s) = &plan.search {
-        ui.add_space(6.0);
-        ui.label(RichText::new("Search (edit in the RON tab)").strong());
-        ui.label(
-            RichText::new(format!(
-                "From {}: {} placed among {} ({} constraint(s))",
-                s.base,
-                s.keys.join(", "),
-                s.placements.iter().map(|p| crate::plan::search::placement_words(*p)).collect::<Vec<_>>().join(", "),
-                s.constraints.len()
-            ))
-            .weak(),
-        );
-    }
+    ui.add_space(6.0);
+    search_ui(ui, &names, plan, errors);
     if let Some(errors) = errors.filter(|e| !e.0.is_empty()) {
         ui.add_space(6.0);
         let color = ui.visuals().error_fg_color;
@@ -533,6 +524,116 @@ fn figure_ui(ui: &mut Ui, names: &Names, f: &mut PlanFigureFile, id: (&str, usiz
                 f.tier = None;
             }
         }
+    });
+}
+
+/// Placements a search can try, in the order offered.
+const SEARCH_PLACEMENTS: [PlacementFile; 5] = [
+    PlacementFile::Silo,
+    PlacementFile::Pool,
+    PlacementFile::Cells(2),
+    PlacementFile::Cells(4),
+    PlacementFile::Cells(8),
+];
+
+/// The id the search's constraints use (questions use their index).
+const SEARCH_ID: usize = 10_000;
+
+/// The cheapest-design search: on or off, and its settings.
+fn search_ui(ui: &mut Ui, names: &Names, plan: &mut PlannerFile, errors: Option<&FieldErrors>) {
+    ui.horizontal(|ui| {
+        let mut on = plan.search.is_some();
+        let tip = "Try every placement of the chosen keys (with the plan's axes as sizing) and report the cheapest \
+                   design that meets the constraints, with the Pareto front";
+        if ui.checkbox(&mut on, RichText::new("Search for the cheapest design").strong()).on_hover_text(tip).changed() {
+            plan.search = on.then(|| SearchFile {
+                base: plan.designs.first().or(names.designs.first()).cloned().unwrap_or_default(),
+                keys: names.tiers.clone(),
+                layers: Vec::new(),
+                placements: vec![PlacementFile::Silo, PlacementFile::Pool],
+                objective: ObjectiveFile::MinCost,
+                constraints: vec![ConstraintFile::AllSlosMet],
+            });
+        }
+        mark_ui(ui, errors, "search");
+    });
+    let Some(search) = &mut plan.search else { return };
+    egui::Grid::new("plan_search").num_columns(2).spacing([8.0, 4.0]).show(ui, |ui| {
+        form::label_ui(ui, "Start from", "The design whose overheads and other keys every candidate keeps");
+        ui.horizontal(|ui| {
+            pick_ui(ui, "search_base", &mut search.base, &names.designs, "The design candidates start from");
+            mark_ui(ui, errors, "search.base");
+        });
+        ui.end_row();
+        form::label_ui(ui, "Place", "The placement keys the search decides: tiers, tenants or * (everyone else)");
+        ui.horizontal_wrapped(|ui| {
+            for key in names.keys().into_iter().take(12) {
+                let mut on = search.keys.contains(&key);
+                if ui.checkbox(&mut on, key.as_str()).changed() {
+                    if on {
+                        search.keys.push(key);
+                    } else {
+                        search.keys.retain(|k| *k != key);
+                    }
+                }
+            }
+            mark_ui(ui, errors, "search.keys");
+        });
+        ui.end_row();
+        form::label_ui(ui, "Layers apart", "Layers placed separately (none ticked: every layer alike)");
+        ui.horizontal_wrapped(|ui| {
+            for (layer, label) in
+                [(LayerName::Gateway, "gateway"), (LayerName::Compute, "compute"), (LayerName::Database, "database")]
+            {
+                let mut on = search.layers.contains(&layer);
+                if ui.checkbox(&mut on, label).changed() {
+                    if on {
+                        search.layers.push(layer);
+                    } else {
+                        search.layers.retain(|l| *l != layer);
+                    }
+                }
+            }
+            mark_ui(ui, errors, "search.layers");
+        });
+        ui.end_row();
+        form::label_ui(ui, "Try", "The placements tried for every key (and layer)");
+        ui.horizontal_wrapped(|ui| {
+            for p in SEARCH_PLACEMENTS {
+                let mut on = search.placements.contains(&p);
+                if ui.checkbox(&mut on, crate::plan::search::placement_words(p)).changed() {
+                    if on {
+                        search.placements.push(p);
+                    } else {
+                        search.placements.retain(|q| *q != p);
+                    }
+                }
+            }
+            mark_ui(ui, errors, "search.placements");
+        });
+        ui.end_row();
+        form::label_ui(ui, "Objective", "What the winner is best at");
+        let words = |o: ObjectiveFile| match o {
+            ObjectiveFile::MinCost => "lowest cost",
+            ObjectiveFile::MaxMargin => "highest margin",
+            ObjectiveFile::MinSteadyCost => "lowest steady cost (without the spikes)",
+        };
+        egui::ComboBox::from_id_salt("search_objective").selected_text(words(search.objective)).show_ui(ui, |ui| {
+            for o in [ObjectiveFile::MinCost, ObjectiveFile::MaxMargin, ObjectiveFile::MinSteadyCost] {
+                ui.selectable_value(&mut search.objective, o, words(o));
+            }
+        });
+        ui.end_row();
+        form::label_ui(
+            ui,
+            "Must meet",
+            "What every candidate must satisfy (judged on the conservative side of the CI)",
+        );
+        ui.horizontal_wrapped(|ui| {
+            constraints_ui(ui, names, &mut search.constraints, SEARCH_ID);
+            mark_ui(ui, errors, "search.constraints");
+        });
+        ui.end_row();
     });
 }
 
