@@ -175,6 +175,12 @@ fn write_copy(
     let json = serde_json::to_vec(&copy).map_err(|e| e.to_string())?;
     if let Some(dir) = target.parent() {
         std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        // Scenarios can be private: the folder is the user's alone.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
+        }
     }
     files::save_atomic(target, json).map_err(|e| e.to_string())
 }
@@ -222,6 +228,12 @@ mod tests {
             serde_json::from_slice(&std::fs::read(&own).unwrap_or_default()).unwrap_or_else(|e| panic!("no copy: {e}"))
         };
         assert!(read().text.contains("edited once"));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&dir).map(|m| m.permissions().mode() & 0o777).unwrap_or(0);
+            assert_eq!(mode, 0o700, "the copies' folder is private");
+        }
         assert_eq!(read().path.as_deref(), Some(Path::new("/tmp/x.ron")));
         file.name = "edited twice".to_owned();
         recovery.tick(&file, None, None, true, t0 + Duration::from_secs(1));
