@@ -26,4 +26,6 @@ mod scenarios;
 mod ticks;
 mod token_bucket;
 #[cfg(feature = "gui")]
+mod typing;
+#[cfg(feature = "gui")]
 mod ui;

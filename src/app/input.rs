@@ -1,4 +1,5 @@
-//! Input that belongs to no panel: keyboard shortcuts, files dropped on
+//! Input that belongs to no panel: keyboard shortcuts (undo and redo left
+//! to a text field while one has the keyboard), files dropped on
 //! the window, a paste outside any text field, the window's close button
 //! (held while there are unsaved edits) and egui's own Ctrl +/- zoom.
 //! Everything becomes a [`Command`] queued for this frame.
@@ -43,8 +44,14 @@ impl TenantsimApp {
     /// Turns this frame's window-wide input into commands.
     pub(super) fn handle_input(&mut self, ctx: &egui::Context) {
         let mut fired = Vec::new();
+        // While a text field has the keyboard, Ctrl+Z and Ctrl+Y undo its
+        // own typing first (egui's text undo), not a document change.
+        let text_has_keys = ctx.egui_wants_keyboard_input();
         ctx.input_mut(|input| {
             for (shortcut, command) in shortcuts() {
+                if text_has_keys && matches!(command, Command::Undo | Command::Redo) {
+                    continue;
+                }
                 if input.consume_shortcut(&shortcut) {
                     fired.push(command);
                 }

@@ -22,8 +22,10 @@ use crate::app::Prepared;
 use crate::scenario::Scenario;
 use crate::sim::{self, RunControl, RunError};
 
-/// Delay between the last edit and the start of a run.
-pub const DEBOUNCE: Duration = Duration::from_millis(200);
+/// Delay between the last edit and the start of a run: long enough to
+/// gather the frames of one drag into one run (typed values arrive once,
+/// when committed).
+pub const DEBOUNCE: Duration = Duration::from_millis(40);
 
 /// Work the runner does on a worker thread.
 pub trait Job: Send + 'static {
@@ -98,6 +100,8 @@ pub struct Runner<J: Job = Scenario> {
     /// Generation of the newest request (or cancel); results of any other
     /// generation are stale.
     newest: u64,
+    /// Runs asked for so far (what a test checks to see none was).
+    requests_made: u64,
     /// Worker threads started and not yet ended (0 or 1).
     alive: Arc<AtomicUsize>,
     repaint: Arc<dyn Fn() + Send + Sync>,
@@ -123,9 +127,15 @@ impl<J: Job> Runner<J> {
             sender,
             receiver,
             newest: 0,
+            requests_made: 0,
             alive: Arc::new(AtomicUsize::new(0)),
             repaint: Arc::new(repaint),
         }
+    }
+
+    /// How many runs have been asked for since the runner was made.
+    pub fn requests_made(&self) -> u64 {
+        self.requests_made
     }
 
     /// Asks for a run of `job`, now or after the debounce delay; cancels
@@ -136,6 +146,7 @@ impl<J: Job> Runner<J> {
 
     /// [`Runner::request`] as if made at `now`.
     pub fn request_at(&mut self, job: J, debounce: bool, now: Instant) {
+        self.requests_made += 1;
         self.cancel();
         let start_at = if debounce { now + DEBOUNCE } else { now };
         self.pending = Some(Pending { generation: self.newest, job, start_at });

@@ -49,6 +49,9 @@ pub struct Axis {
     pub knob: KnobFile,
     /// Its values.
     pub values: Vec<KnobValue>,
+    /// Whether the values were spread geometrically (`Geometric`), so that
+    /// plots draw the axis on a logarithmic scale.
+    pub log_scale: bool,
 }
 
 impl PlanSpec {
@@ -258,7 +261,7 @@ impl Checker<'_> {
             let (lo, hi) = numeric_ends(&values);
             vec![KnobValue::Number(lo), KnobValue::Number(hi)]
         };
-        let one = [Axis { knob: axis.knob.clone(), values: Vec::new() }];
+        let one = [Axis { knob: axis.knob.clone(), values: Vec::new(), log_scale: false }];
         for v in check {
             match apply_point(self.file, &one, &[v]) {
                 Err(message) => {
@@ -275,7 +278,8 @@ impl Checker<'_> {
                 }
             }
         }
-        Some(Axis { knob: axis.knob.clone(), values })
+        let log_scale = matches!(axis.values, ValuesFile::Geometric { .. });
+        Some(Axis { knob: axis.knob.clone(), values, log_scale })
     }
 
     fn linear(&mut self, path: &str, from: f64, to: f64, step: f64, integer: bool) -> Vec<KnobValue> {

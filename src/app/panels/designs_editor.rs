@@ -481,6 +481,19 @@ mod tests {
         harness.key_press(egui::Key::Enter);
         harness.run();
         assert_eq!(harness.state().designs[0].name, "pool", "a taken name is refused");
+        let silo_fields = |h: &egui_kittest::Harness<'_, ScenarioFile>| {
+            h.query_all_by(|n| n.role() == egui::Role::TextInput && n.value().as_deref() == Some("silo")).count()
+        };
+        assert_eq!(silo_fields(&harness), 2, "the refused name stays in its field to correct");
+        assert!(harness.query_by_label_contains("not applied").is_some(), "with the reason beside it");
+        // Escape goes back to the name in the file.
+        let first =
+            harness.query_all_by(|n| n.role() == egui::Role::TextInput && n.value().as_deref() == Some("silo")).next();
+        first.unwrap_or_else(|| panic!("the refused name's field")).focus();
+        harness.run();
+        harness.key_press(egui::Key::Escape);
+        harness.run();
+        assert_eq!(silo_fields(&harness), 1);
         testing::retype(&mut harness, "pool", "shared");
         harness.key_press(egui::Key::Enter);
         harness.run();

@@ -3,7 +3,10 @@
 //! resolver's message next to the field it is about.
 //!
 //! Widgets here never clamp or rewrite a value the user did not touch:
-//! viewing a tab must not create an edit. The pure helpers that keep names
+//! viewing a tab must not create an edit. Typed values take effect when the
+//! user is done (Enter, Tab or a click elsewhere; Escape reverts), never at
+//! every keystroke, and are kept as typed: a value out of range stays and
+//! the resolver says why next to the field. Only a drag is held to a range. The pure helpers that keep names
 //! consistent when something is renamed live in [`names`] (re-exported).
 
 use std::ops::RangeInclusive;
@@ -71,7 +74,7 @@ pub fn label_ui(ui: &mut Ui, text: &str, tip: &str) -> Response {
 
 /// One row of a two-column form grid: `label` (explained by `tip`) on the
 /// left; on the right whatever `add` draws, with the resolver's message for
-/// `path` under it. Ends the grid row.
+/// `path` on the same line after it. Ends the grid row.
 pub fn row_ui<R>(
     ui: &mut Ui,
     (label, tip): (&str, &str),
@@ -81,11 +84,10 @@ pub fn row_ui<R>(
 ) -> R {
     label_ui(ui, label, tip);
     let inner = ui
-        .vertical(|ui| {
-            let inner = ui.horizontal(add).inner;
-            if error_at(errors, path).is_some() {
-                ui.set_max_width(300.0);
-                field_error_ui(ui, errors, path);
+        .horizontal(|ui| {
+            let inner = add(ui);
+            if let Some(message) = error_at(errors, path) {
+                message_beside_ui(ui, message);
             }
             inner
         })
@@ -94,34 +96,49 @@ pub fn row_ui<R>(
     inner
 }
 
-/// A number with a unit suffix, dragged or typed. Values outside `range`
-/// are kept as they are until the user edits them (the resolver reports
-/// them); the speed follows the value's magnitude.
+/// A number dragged or typed. Typed text takes effect once, when the user
+/// is done (Enter or leaving the field; Escape reverts), exactly as typed:
+/// a value outside `range` is kept for the resolver to report next to the
+/// field, never clamped in silence. A drag stays within `range`.
+pub fn drag_value_ui<N: egui::emath::Numeric>(
+    ui: &mut Ui,
+    value: &mut N,
+    range: RangeInclusive<N>,
+    configure: impl FnOnce(egui::DragValue<'_>) -> egui::DragValue<'_>,
+) -> Response {
+    let response = ui.add(configure(egui::DragValue::new(value)).update_while_editing(false));
+    if response.dragged() {
+        let (lo, hi) = (range.start().to_f64(), range.end().to_f64());
+        let x = value.to_f64();
+        if x < lo || x > hi {
+            *value = N::from_f64(x.clamp(lo, hi));
+        }
+    }
+    response
+}
+
+/// A number with a unit suffix, dragged or typed (see [`drag_value_ui`]);
+/// the drag speed follows the value's magnitude.
 pub fn number_ui(ui: &mut Ui, value: &mut f64, range: RangeInclusive<f64>, suffix: &str, tip: &str) -> Response {
     let speed = if value.is_finite() { (value.abs() * 0.005).clamp(0.001, 1e6) } else { 1.0 };
-    ui.add(egui::DragValue::new(value).range(range).clamp_existing_to_range(false).suffix(suffix).speed(speed))
-        .on_hover_text(tip)
+    drag_value_ui(ui, value, range, |d| d.suffix(suffix).speed(speed)).on_hover_text(tip)
 }
 
 /// A multiplier, shown as `×20`.
 pub fn factor_ui(ui: &mut Ui, value: &mut f64, max: f64, tip: &str) -> Response {
     let speed = if value.is_finite() { (value.abs() * 0.005).clamp(0.001, 100.0) } else { 1.0 };
-    ui.add(egui::DragValue::new(value).range(0.0..=max).clamp_existing_to_range(false).prefix("×").speed(speed))
-        .on_hover_text(tip)
+    drag_value_ui(ui, value, 0.0..=max, |d| d.prefix("×").speed(speed)).on_hover_text(tip)
 }
 
 /// A price in USD, `$` before the number and `unit` after it (" / month").
 pub fn money_ui(ui: &mut Ui, value: &mut f64, max: f64, unit: &str, tip: &str) -> Response {
     let speed = if value.is_finite() { (value.abs() * 0.005).clamp(0.0001, 1e4) } else { 1.0 };
-    ui.add(
-        egui::DragValue::new(value)
-            .range(0.0..=max)
-            .clamp_existing_to_range(false)
-            .suffix(unit)
+    drag_value_ui(ui, value, 0.0..=max, |d| {
+        d.suffix(unit)
             .speed(speed)
             .custom_formatter(|v, _| money_text(v))
-            .custom_parser(|text| text.trim().replace(['$', ','], "").parse().ok()),
-    )
+            .custom_parser(|text| text.trim().replace(['$', ','], "").parse().ok())
+    })
     .on_hover_text(tip)
 }
 
@@ -159,22 +176,14 @@ pub fn fit_width(ui: &Ui, text: &str, min: f32, max: f32) -> f32 {
 /// A whole number with a unit suffix.
 pub fn count_ui(ui: &mut Ui, value: &mut u32, range: RangeInclusive<u32>, suffix: &str, tip: &str) -> Response {
     let speed = (f64::from(*value) * 0.01).clamp(0.05, 1e5);
-    ui.add(egui::DragValue::new(value).range(range).clamp_existing_to_range(false).suffix(suffix).speed(speed))
-        .on_hover_text(tip)
+    drag_value_ui(ui, value, range, |d| d.suffix(suffix).speed(speed)).on_hover_text(tip)
 }
 
 /// A fraction (0–1) shown and edited as a percentage. The stored value
 /// only changes when the user edits it, so no rounding creeps in.
 pub fn percent_ui(ui: &mut Ui, fraction: &mut f64, tip: &str) -> Response {
     let mut percent = *fraction * 100.0;
-    let response = ui.add(
-        egui::DragValue::new(&mut percent)
-            .range(0.0..=100.0)
-            .clamp_existing_to_range(false)
-            .suffix(" %")
-            .speed(0.1)
-            .max_decimals(3),
-    );
+    let response = drag_value_ui(ui, &mut percent, 0.0..=100.0, |d| d.suffix(" %").speed(0.1).max_decimals(3));
     if response.changed() {
         *fraction = percent / 100.0;
     }
@@ -191,39 +200,134 @@ pub fn optional_count_ui(ui: &mut Ui, value: &mut Option<u64>, default: u64, suf
     }
     if let Some(v) = value {
         let speed = (*v as f64 * 0.01).clamp(0.1, 1e9);
-        response |= ui
-            .add(egui::DragValue::new(v).range(1..=u64::MAX).clamp_existing_to_range(false).suffix(suffix).speed(speed))
-            .on_hover_text(tip);
+        response |= drag_value_ui(ui, v, 1..=u64::MAX, |d| d.suffix(suffix).speed(speed)).on_hover_text(tip);
     }
     response
 }
 
-/// A duration written as text (`"10m"`, `"250ms"`). With `compact` (table
+/// A duration written as text (`"10m"`, `"250ms"`). The text is edited
+/// as a copy and takes effect when the user is done (see
+/// [`buffered_text_ui`]), valid or not: a bad value is kept and reported.
+/// While typing, a mark after the field (in a slot kept for it, so nothing
+/// moves) says whether the text reads as a duration. With `compact` (table
 /// cells), a bad value shows a red mark whose hover text says why; in a
 /// form row the resolver's message for the field, shown by [`row_ui`], says
 /// the same in full.
 pub fn duration_ui(ui: &mut Ui, value: &mut DurationText, tip: &str, compact: bool) -> Response {
-    let mut text = value.text().to_owned();
-    let width = fit_width(ui, &text, 52.0, 140.0);
-    let response = ui
-        .add(egui::TextEdit::singleline(&mut text).desired_width(width).min_size(egui::vec2(width, 0.0)))
-        .on_hover_text(format!(
-            "{tip}\n\nWrite a number and a unit: ms, s, m, h, d or w (\"250ms\", \"30s\", \"10m\", \"1.5h\")."
-        ));
-    if response.changed() {
+    let id = ui.next_auto_id().with("duration");
+    let current = value.text().to_owned();
+    let shown = ui.data(|d| d.get_temp::<Pending>(id)).map_or_else(|| current.clone(), |p| p.text);
+    let width = fit_width(ui, &shown, 52.0, 140.0);
+    let tip = format!(
+        "{tip}\n\nWrite a number and a unit: ms, s, m, h, d or w (\"250ms\", \"30s\", \"10m\", \"1.5h\"). \
+         It takes effect on Enter or when you leave the field; Escape goes back."
+    );
+    let check = |text: &str| DurationText::new(text.to_owned()).secs().map(|_| ());
+    let (response, committed) = buffered_text_ui(ui, id, &current, width, &tip, check, true);
+    if let Some(text) = committed {
         *value = DurationText::new(text);
     }
-    if compact && let Err(message) = value.secs() {
+    if compact
+        && !response.has_focus()
+        && let Err(message) = value.secs()
+    {
         ui.colored_label(ui.visuals().error_fg_color, ERROR_MARK).on_hover_text(message);
     }
     response
 }
 
-/// A single-line field that edits a copy while focused and hands back the
-/// new text once, when the user presses Enter or leaves the field. Used for
-/// names other things refer to, so a rename happens once and not at every
-/// keystroke. `validate` runs while typing (its message shows next to the
-/// field); text it rejects is dropped when the field is left.
+/// Widest a message beside a field may be; longer ones are cut, in full on
+/// hover.
+const BESIDE_WIDTH: f32 = 260.0;
+
+/// A problem shown on one line after a field (cut to [`BESIDE_WIDTH`], in
+/// full on hover), so the rows around it do not move.
+pub fn message_beside_ui(ui: &mut Ui, message: &str) {
+    let color = ui.visuals().error_fg_color;
+    let height = ui.spacing().interact_size.y;
+    // What is left of the visible panel to the right, within the limit.
+    let width = (ui.clip_rect().right() - ui.cursor().left() - 4.0).clamp(24.0, BESIDE_WIDTH);
+    ui.allocate_ui(egui::vec2(width, height), |ui| {
+        ui.add(egui::Label::new(RichText::new(format!("{ERROR_MARK} {message}")).color(color)).truncate())
+            .on_hover_text(message);
+    });
+}
+
+/// Text typed into a field and not yet taken: what it was typed over (so a
+/// change made elsewhere, e.g. an undo, drops it) and the text itself.
+#[derive(Debug, Clone)]
+struct Pending {
+    base: String,
+    text: String,
+}
+
+/// A single-line field that edits a copy of `current` and hands the new
+/// text back once, when the user presses Enter or leaves the field
+/// (Escape reverts). `check` runs while typing; its verdict shows as a mark
+/// in a slot after the field that is always there, so the layout never
+/// moves while typing. With `take_invalid`, text `check` rejects is handed
+/// back too (the resolver reports it); without, it is not applied and stays
+/// in the field, marked, until corrected or reverted with Escape.
+pub fn buffered_text_ui(
+    ui: &mut Ui,
+    id: egui::Id,
+    current: &str,
+    width: f32,
+    tip: &str,
+    check: impl Fn(&str) -> Result<(), String>,
+    take_invalid: bool,
+) -> (Response, Option<String>) {
+    let pending = ui.data(|d| d.get_temp::<Pending>(id)).filter(|p| p.base == current);
+    let mut buffer = pending.as_ref().map_or_else(|| current.to_owned(), |p| p.text.clone());
+    let mut response = ui
+        .add(egui::TextEdit::singleline(&mut buffer).id(id).desired_width(width).min_size(egui::vec2(width, 0.0)))
+        .on_hover_text(tip);
+    let verdict = if buffer == current { Ok(()) } else { check(&buffer) };
+    let escaped = ui.input(|i| i.key_pressed(egui::Key::Escape));
+    let mut committed = None;
+    let mut keep = None;
+    if response.has_focus() {
+        keep = Some(buffer.clone());
+    } else if response.lost_focus() && !escaped && buffer != current {
+        if verdict.is_ok() || take_invalid {
+            committed = Some(buffer.clone());
+        } else {
+            keep = Some(buffer.clone());
+        }
+    } else if pending.is_some() && !escaped && buffer != current && verdict.is_err() && !take_invalid {
+        keep = Some(buffer.clone());
+    }
+    // The slot after the field: a mark while the text does not read, with
+    // the reason on hover; empty space otherwise.
+    let slot = egui::vec2(ui.spacing().interact_size.y, ui.spacing().interact_size.y);
+    let showing = keep.as_ref().is_some_and(|text| text != current);
+    match &verdict {
+        Err(message) if showing => {
+            let note = if response.has_focus() || take_invalid {
+                message.clone()
+            } else {
+                format!("not applied: {message} (Escape goes back)")
+            };
+            message_beside_ui(ui, &note);
+            response = response.on_hover_text(note);
+        }
+        _ => {
+            ui.allocate_space(slot);
+        }
+    }
+    match keep {
+        Some(text) if text != current => {
+            ui.data_mut(|d| d.insert_temp(id, Pending { base: current.to_owned(), text }));
+        }
+        _ => ui.data_mut(|d| d.remove::<Pending>(id)),
+    }
+    (response, committed)
+}
+
+/// A single-line field for names other things refer to: a rename happens
+/// once, when the user is done, and not at every keystroke (see
+/// [`buffered_text_ui`]). Text `validate` rejects is never applied: it
+/// stays in the field, marked, with the reason.
 pub fn commit_text_ui(
     ui: &mut Ui,
     id: egui::Id,
@@ -232,25 +336,7 @@ pub fn commit_text_ui(
     tip: &str,
     validate: impl Fn(&str) -> Result<(), String>,
 ) -> (Response, Option<String>) {
-    let buffer_id = id.with("buffer");
-    let mut buffer = ui.data(|d| d.get_temp::<String>(buffer_id)).unwrap_or_else(|| current.to_owned());
-    let response = ui
-        .add(egui::TextEdit::singleline(&mut buffer).id(id).desired_width(width).min_size(egui::vec2(width, 0.0)))
-        .on_hover_text(tip);
-    let verdict = if buffer == current { Ok(()) } else { validate(&buffer) };
-    let mut committed = None;
-    if response.has_focus() {
-        if let Err(message) = &verdict {
-            ui.colored_label(ui.visuals().error_fg_color, format!("{ERROR_MARK} {message}"));
-        }
-        ui.data_mut(|d| d.insert_temp(buffer_id, buffer));
-    } else {
-        if response.lost_focus() && buffer != current && verdict.is_ok() {
-            committed = Some(buffer);
-        }
-        ui.data_mut(|d| d.remove::<String>(buffer_id));
-    }
-    (response, committed)
+    buffered_text_ui(ui, id, current, width, tip, validate, false)
 }
 
 /// Helpers for the editors' behaviour tests.

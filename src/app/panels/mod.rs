@@ -30,6 +30,8 @@ pub mod tiers_editor;
 pub mod timelines;
 pub mod toolbar;
 
+use egui::UiBuilder;
+
 use crate::app::runner::RunStatus;
 use crate::app::{Command, Document, EditorTab, FrameStats, Prefs, ResultsTab, Status, WindowState};
 
@@ -129,6 +131,31 @@ fn recovered_ui(ui: &mut egui::Ui, recovered: &crate::app::recovery::Recovered, 
     });
 }
 
+/// One line, always there (so the form under it never moves): the
+/// scenario's problems, the first in words and all of them on hover, or
+/// that there are none.
+fn problems_strip_ui(ui: &mut egui::Ui, errors: Option<&crate::scenario::FieldErrors>) {
+    let height = ui.spacing().interact_size.y;
+    let width = ui.available_width();
+    ui.allocate_ui_with_layout(egui::vec2(width, height), egui::Layout::left_to_right(egui::Align::Center), |ui| {
+        ui.set_min_size(egui::vec2(width, height));
+        match errors {
+            Some(errors) if !errors.0.is_empty() => {
+                let n = errors.0.len();
+                let first = &errors.0[0];
+                let text = format!("{} {n} {}: {first}", form::ERROR_MARK, if n == 1 { "problem" } else { "problems" });
+                let all: Vec<String> = errors.0.iter().map(ToString::to_string).collect();
+                let hover = format!("The results shown are from the last valid scenario.\n\n{}", all.join("\n"));
+                ui.add(egui::Label::new(egui::RichText::new(text).color(ui.visuals().error_fg_color)).truncate())
+                    .on_hover_text(hover);
+            }
+            _ => {
+                ui.label(egui::RichText::new("No problems").weak());
+            }
+        }
+    });
+}
+
 /// The editor tabs and the tab shown; each form edits a draft of the
 /// scenario, and a changed draft becomes one `Edit` command.
 fn editor_ui(ui: &mut egui::Ui, doc: &mut Document, editor_tab: &mut EditorTab, commands: &mut Vec<Command>) {
@@ -147,22 +174,7 @@ fn editor_ui(ui: &mut egui::Ui, doc: &mut Document, editor_tab: &mut EditorTab, 
         }
     });
     ui.separator();
-    if let Some(errors) = doc.errors() {
-        egui::Frame::new()
-            .fill(ui.visuals().error_fg_color.gamma_multiply(0.15))
-            .inner_margin(6.0)
-            .corner_radius(4.0)
-            .show(ui, |ui| {
-                ui.colored_label(
-                    ui.visuals().error_fg_color,
-                    format!("{} problem(s) — results show the last valid scenario", errors.0.len()),
-                );
-                for e in errors.0.iter().take(6) {
-                    ui.label(egui::RichText::new(e.to_string()).small());
-                }
-            });
-        ui.add_space(4.0);
-    }
+    problems_strip_ui(ui, doc.errors());
     let tab = *editor_tab;
     if tab == EditorTab::Ron {
         ron_editor::ron_ui(ui, &doc.file, &mut doc.view.ron_text, commands);
@@ -170,17 +182,22 @@ fn editor_ui(ui: &mut egui::Ui, doc: &mut Document, editor_tab: &mut EditorTab, 
     }
     let errors = doc.errors();
     let mut draft = doc.file.clone();
-    egui::ScrollArea::vertical().auto_shrink([false, false]).show(ui, |ui| match tab {
-        EditorTab::Scenario => scenario_editor::scenario_ui(ui, &mut draft, errors),
-        EditorTab::Tiers => tiers_editor::tiers_ui(ui, &mut draft, errors),
-        EditorTab::Tenants => {
-            tenants_editor::tenants_ui(ui, &mut draft, errors, doc.view.selected_tenant.as_deref(), commands);
-        }
-        EditorTab::Layers => layers_editor::layers_ui(ui, &mut draft, errors),
-        EditorTab::Designs => designs_editor::designs_ui(ui, &mut draft, errors),
-        EditorTab::Events => events_editor::events_ui(ui, &mut draft, errors),
-        EditorTab::Lesson => lesson_editor::lesson_editor_ui(ui, &mut draft),
-        EditorTab::Ron => {}
+    // The form's widgets get the same ids whatever is drawn above it, so a
+    // field keeps its focus and text when a message appears or goes.
+    let form_scope = UiBuilder::new().scope_id(ui.make_persistent_id(("editor_form", format!("{tab:?}"))));
+    ui.scope_builder(form_scope, |ui| {
+        egui::ScrollArea::vertical().auto_shrink([false, false]).show(ui, |ui| match tab {
+            EditorTab::Scenario => scenario_editor::scenario_ui(ui, &mut draft, errors),
+            EditorTab::Tiers => tiers_editor::tiers_ui(ui, &mut draft, errors),
+            EditorTab::Tenants => {
+                tenants_editor::tenants_ui(ui, &mut draft, errors, doc.view.selected_tenant.as_deref(), commands);
+            }
+            EditorTab::Layers => layers_editor::layers_ui(ui, &mut draft, errors),
+            EditorTab::Designs => designs_editor::designs_ui(ui, &mut draft, errors),
+            EditorTab::Events => events_editor::events_ui(ui, &mut draft, errors),
+            EditorTab::Lesson => lesson_editor::lesson_editor_ui(ui, &mut draft),
+            EditorTab::Ron => {}
+        });
     });
     if draft != doc.file {
         let label = match tab {

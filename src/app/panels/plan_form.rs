@@ -316,13 +316,9 @@ fn values_ui(ui: &mut Ui, values: &mut ValuesFile, (placement, integer): (bool, 
     let decimals = if integer { 0 } else { 3 };
     let number = |ui: &mut Ui, value: &mut f64, min: f64, tip: &str| {
         let speed = if value.is_finite() { (value.abs() * 0.005).clamp(0.01, 1e6) } else { 1.0 };
-        ui.add(
-            egui::DragValue::new(value)
-                .range(min..=f64::MAX)
-                .clamp_existing_to_range(false)
-                .max_decimals(decimals)
-                .speed(if integer { speed.max(0.05) } else { speed }),
-        )
+        form::drag_value_ui(ui, value, min..=f64::MAX, |d| {
+            d.max_decimals(decimals).speed(if integer { speed.max(0.05) } else { speed })
+        })
         .on_hover_text(tip);
     };
     let kind = match values {

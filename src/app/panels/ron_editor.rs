@@ -136,11 +136,15 @@ fn verdict_ui(ui: &mut Ui, verdict: &Verdict) {
                 .on_hover_text("line:column where the parser stopped; nothing is applied until the text parses");
         }
         Verdict::Invalid(errors) => {
-            ui.colored_label(style::BAD, RichText::new(format!("{} problem(s):", errors.len())).strong())
-                .on_hover_text(
-                    "The text parses and is applied, but these fields are wrong: results show the last \
+            ui.colored_label(
+                style::BAD,
+                RichText::new(format!("{} {}:", errors.len(), if errors.len() == 1 { "problem" } else { "problems" }))
+                    .strong(),
+            )
+            .on_hover_text(
+                "The text parses and is applied, but these fields are wrong: results show the last \
                                 valid scenario until they are fixed",
-                );
+            );
             egui::ScrollArea::vertical().id_salt("ron_errors").max_height(120.0).show(ui, |ui| {
                 for error in errors {
                     ui.add(egui::Label::new(RichText::new(error).color(style::BAD).small()).wrap());

@@ -194,6 +194,9 @@ mod tests {
         harness.run();
         assert_eq!(harness.state().lesson, Some(LessonFile::default()));
         testing::retype(&mut harness, "1h", "90m");
+        assert_eq!(harness.state().clock.duration.text(), "1h", "nothing is taken while typing");
+        harness.key_press(egui::Key::Enter);
+        harness.run();
         assert_eq!(harness.state().clock.duration.text(), "90m");
         assert_eq!(harness.state().clock.duration.secs(), Ok(5400.0));
     }
@@ -224,6 +227,8 @@ mod tests {
         );
         harness.run();
         testing::retype(&mut harness, "1h", "10 parsecs");
+        harness.key_press(egui::Key::Enter);
+        harness.run();
         assert_eq!(harness.state().clock.duration.text(), "10 parsecs");
         assert!(harness.query_by_label_contains("unknown unit").is_some(), "the parse error is shown");
     }

@@ -8,7 +8,14 @@ pub fn status_bar_ui(ui: &mut egui::Ui, doc: &Document, status: Option<&Status>,
     ui.horizontal(|ui| {
         match doc.errors() {
             Some(errors) => {
-                ui.colored_label(style::BAD, format!("{} problem(s) in the scenario", errors.0.len()));
+                ui.colored_label(
+                    style::BAD,
+                    format!(
+                        "{} {} in the scenario",
+                        errors.0.len(),
+                        if errors.0.len() == 1 { "problem" } else { "problems" }
+                    ),
+                );
             }
             None => {
                 ui.colored_label(style::GOOD, "scenario valid");

@@ -1,5 +1,6 @@
 //! The run bar: scenario title, seed and re-roll, replications, progress.
 
+use crate::app::panels::form;
 use crate::app::runner::RunStatus;
 use crate::app::{Command, Document};
 
@@ -13,7 +14,7 @@ pub fn toolbar_ui(ui: &mut egui::Ui, doc: &Document, run: RunStatus, commands: &
             "Every random arrival derives from this number. The same seed gives the same traffic in every design \
              (common random numbers) and the same results on every machine.",
         );
-        ui.add(egui::DragValue::new(&mut file.clock.seed).speed(1.0)).labelled_by(seed_label.id);
+        form::drag_value_ui(ui, &mut file.clock.seed, 0..=u64::MAX, |d| d.speed(1.0)).labelled_by(seed_label.id);
         if ui.button("Re-roll seed").on_hover_text("Draw a new seed: new random traffic, same scenario").clicked() {
             commands.push(Command::Reroll);
         }
@@ -21,8 +22,9 @@ pub fn toolbar_ui(ui: &mut egui::Ui, doc: &Document, run: RunStatus, commands: &
             "Independent runs with different random streams. More replications give tighter 95 % confidence \
              intervals (the ± figures) but take longer.",
         );
-        ui.add(egui::DragValue::new(&mut file.clock.replications).range(1..=200).clamp_existing_to_range(false))
-            .labelled_by(replications_label.id);
+        form::drag_value_ui(ui, &mut file.clock.replications, 1..=200, |d| d)
+            .labelled_by(replications_label.id)
+            .on_hover_text("Type a number and press Enter; the scenario's limits say how many are allowed");
         if file != doc.file {
             commands.push(Command::Edit { file: Box::new(file), label: "Edit seed/replications".into() });
         }

@@ -143,6 +143,101 @@ pub fn curves(points: &[&PointReport], key: &str) -> Vec<Curve> {
     out
 }
 
+/// How a plot spreads the axis: as its values, or as their base-10
+/// logarithm (a geometric axis, whose points then lie evenly apart).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum XScale {
+    /// Values as they are.
+    Linear,
+    /// `log10` of the values.
+    Log10,
+}
+
+impl XScale {
+    /// The scale `axis` is drawn on: logarithmic when its values were
+    /// spread geometrically (all of them then greater than zero).
+    pub fn of(axis: &Axis) -> Self {
+        if axis.log_scale { Self::Log10 } else { Self::Linear }
+    }
+
+    /// Where axis value `x` lies on the plot.
+    pub fn to_plot(self, x: f64) -> f64 {
+        match self {
+            Self::Linear => x,
+            Self::Log10 => x.log10(),
+        }
+    }
+
+    /// The axis value at plot position `v`.
+    pub fn from_plot(self, v: f64) -> f64 {
+        match self {
+            Self::Linear => v,
+            Self::Log10 => 10f64.powf(v),
+        }
+    }
+}
+
+/// A grid line of a logarithmic axis: where it lies on the plot and how
+/// far apart lines of its weight are (decades 1, then 2× and 5×, then the
+/// other multiples).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LogMark {
+    /// Position on the plot (`log10` of the value).
+    pub at: f64,
+    /// Spacing of lines of this weight, in plot units.
+    pub step: f64,
+}
+
+/// Grid lines of a logarithmic axis over the plot range `[lo, hi]`
+/// (in `log10` units): every decade, and within each decade 2× and 5×,
+/// and the other multiples when fewer than three decades show. A range
+/// narrower than half a decade gets evenly spaced round values instead.
+pub fn log_marks(lo: f64, hi: f64) -> Vec<LogMark> {
+    if !(lo.is_finite() && hi.is_finite()) || hi <= lo || hi - lo > 600.0 {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    if hi - lo < 0.5 {
+        let (a, b) = (10f64.powf(lo), 10f64.powf(hi));
+        let raw = (b - a) / 5.0;
+        let magnitude = 10f64.powf(raw.log10().floor());
+        let step = [1.0, 2.0, 5.0, 10.0].iter().map(|m| m * magnitude).find(|s| *s >= raw).unwrap_or(10.0 * magnitude);
+        let mut k = (a / step).ceil();
+        while k * step <= b && out.len() < 64 {
+            out.push(LogMark { at: (k * step).log10(), step: (hi - lo) / 5.0 });
+            k += 1.0;
+        }
+        return out;
+    }
+    let fine = hi - lo < 3.0;
+    for decade in (lo.floor() as i64)..=(hi.ceil() as i64) {
+        for m in 1..=9u32 {
+            let step = match m {
+                1 => 1.0,
+                2 | 5 => 0.3,
+                _ if fine => 0.1,
+                _ => continue,
+            };
+            let at = decade as f64 + f64::from(m).log10();
+            if (lo..=hi).contains(&at) {
+                out.push(LogMark { at, step });
+            }
+        }
+    }
+    out
+}
+
+/// A grid value of a logarithmic axis as text: at most three significant
+/// digits, no trailing zeros (`2`, `0.05`, `150`, `1.25`).
+pub fn log_tick_text(x: f64) -> String {
+    if !x.is_finite() || x <= 0.0 {
+        return String::new();
+    }
+    let digits = (2 - x.log10().floor() as i32).clamp(0, 12) as usize;
+    let text = format!("{x:.digits$}");
+    if text.contains('.') { text.trim_end_matches('0').trim_end_matches('.').to_owned() } else { text }
+}
+
 /// The answers found, as marks on the axis.
 pub fn markers(report: &PlanReport, axis: &Axis) -> Vec<Marker> {
     report
@@ -153,7 +248,14 @@ pub fn markers(report: &PlanReport, axis: &Axis) -> Vec<Marker> {
             let x = a.value?;
             let what = a.kind.as_str();
             let interval = a.interval.filter(|[lo, hi]| hi > lo);
-            Some(Marker { x, label: format!("{what}: {}", show_x(axis, x)), interval })
+            // On a whole-number knob a crossing between two values is
+            // estimated in between: name both, as the answer does.
+            let at = if axis.knob.is_integer() && x.fract() != 0.0 {
+                format!("between {} and {}", show_x(axis, x.floor()), show_x(axis, x.ceil()))
+            } else {
+                show_x(axis, x)
+            };
+            Some(Marker { x, label: format!("{what}: {at}"), interval })
         })
         .collect()
 }
@@ -336,6 +438,72 @@ mod tests {
             }
         }
         PointReport { index: Some(index), values: vec![PointValue::Number(x)], designs }
+    }
+
+    #[test]
+    fn a_log_axis_has_decades_and_round_multiples_where_its_values_are() {
+        // 1 to 100: decades 1, 10, 100 and 2, 5, 20, 50 among the rest.
+        let marks = log_marks(0.0, 2.0);
+        let values: Vec<f64> = marks.iter().map(|m| (10f64.powf(m.at) * 1000.0).round() / 1000.0).collect();
+        for v in [1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 3.0, 70.0] {
+            assert!(values.contains(&v), "{v} missing from {values:?}");
+        }
+        assert!(values.iter().all(|v| (1.0..=100.0).contains(v)), "{values:?}");
+        let decade = marks.iter().find(|m| m.at == 1.0).map(|m| m.step);
+        let five = marks.iter().find(|m| (m.at - 5f64.log10()).abs() < 1e-12).map(|m| m.step);
+        assert!(decade > five, "a decade's line weighs more than 5×'s: {decade:?} {five:?}");
+        // Six decades: no 3× or 7× lines.
+        let wide: Vec<f64> = log_marks(-3.0, 3.0).iter().map(|m| 10f64.powf(m.at)).collect();
+        assert!(!wide.iter().any(|v| (v / 3.0 - 1.0).abs() < 1e-9), "{wide:?}");
+        assert_eq!(wide.len(), 7 + 2 * 6);
+        // A narrow range (3.2 to 4.8) gets round values.
+        let narrow: Vec<f64> = log_marks(3.2f64.log10(), 4.8f64.log10()).iter().map(|m| 10f64.powf(m.at)).collect();
+        assert!(narrow.len() >= 3 && narrow.iter().any(|v| (v - 4.0).abs() < 1e-9), "{narrow:?}");
+        assert!(log_marks(1.0, f64::NAN).is_empty() && log_marks(2.0, 1.0).is_empty());
+    }
+
+    #[test]
+    fn a_log_tick_reads_as_a_short_number() {
+        assert_eq!(log_tick_text(2.0000000001), "2");
+        assert_eq!(log_tick_text(0.05), "0.05");
+        assert_eq!(log_tick_text(150.0), "150");
+        assert_eq!(log_tick_text(1.25), "1.25");
+        assert_eq!(log_tick_text(20000.0), "20000");
+        assert_eq!(log_tick_text(-1.0), "");
+    }
+
+    #[test]
+    fn a_crossing_between_two_whole_numbers_is_marked_with_both() {
+        use crate::report::plan::Answer;
+        use crate::scenario::file::KnobFile;
+        let axis = Axis { knob: KnobFile::GroupCount { prefix: "t".into() }, values: Vec::new(), log_scale: true };
+        assert_eq!(XScale::of(&axis), XScale::Log10);
+        assert!((XScale::Log10.from_plot(XScale::Log10.to_plot(37.0)) - 37.0).abs() < 1e-9);
+        let answer = |value: f64| Answer {
+            kind: "crossover".into(),
+            question: String::new(),
+            sentence: String::new(),
+            found: true,
+            value: Some(value),
+            interval: None,
+            notes: Vec::new(),
+        };
+        let report = PlanReport {
+            plan_schema_version: 1,
+            scenario: String::new(),
+            plan: String::new(),
+            description: String::new(),
+            seed: 1,
+            replications: 1,
+            axes: Vec::new(),
+            answers: vec![answer(3.4), answer(5.0)],
+            search: None,
+            points: Vec::new(),
+            refinements: Vec::new(),
+        };
+        let labels: Vec<String> = markers(&report, &axis).into_iter().map(|m| m.label).collect();
+        assert_eq!(labels[0], "crossover: between 3 tenants and 4 tenants");
+        assert_eq!(labels[1], "crossover: 5 tenants");
     }
 
     #[test]

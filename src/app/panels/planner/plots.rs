@@ -7,11 +7,11 @@
 //! The data comes ready from [`crate::app::plot_data::plan`].
 
 use egui::{Align2, Color32, RichText, Ui};
-use egui_plot::{FilledArea, HLine, Legend, Line, LineStyle, Plot, PlotPoint, Points, Span, Text, VLine};
+use egui_plot::{FilledArea, GridMark, HLine, Legend, Line, LineStyle, Plot, PlotPoint, Points, Span, Text, VLine};
 
 use crate::app::PlanRun;
 use crate::app::panels::style;
-use crate::app::plot_data::plan::{self as data, Curve, Level, Marker, ParetoPoint, figure_label};
+use crate::app::plot_data::plan::{self as data, Curve, Level, Marker, ParetoPoint, XScale, figure_label};
 use crate::plan::answer::show_x;
 use crate::plan::spec::Axis;
 use crate::report::figures::{Unit, thousands, usd};
@@ -57,6 +57,11 @@ pub fn curve_plot_ui(
         .chain(levels.iter().map(|l| l.y))
         .fold(f64::INFINITY, f64::min);
     let axis_for_hover = axis.clone();
+    // A geometric axis is drawn on a log scale: its points lie evenly apart.
+    let scale = XScale::of(axis);
+    let smallest_x = curves.iter().flat_map(|c| c.x.iter().copied()).fold(f64::INFINITY, f64::min);
+    let curves: Vec<Curve> =
+        curves.iter().map(|c| Curve { x: c.x.iter().map(|&x| scale.to_plot(x)).collect(), ..c.clone() }).collect();
     let plot = Plot::new("plan_curve")
         .height(plot_height(ui))
         .legend(
@@ -67,20 +72,33 @@ pub fn curve_plot_ui(
                 .color_conflict_handling(egui_plot::ColorConflictHandling::PickLast)
                 .background_alpha(0.85),
         )
-        .x_axis_label(format!("{}{x_unit}", axis.knob.describe()))
+        .x_axis_label(format!(
+            "{}{x_unit}{}",
+            axis.knob.describe(),
+            if scale == XScale::Log10 { ", log scale" } else { "" }
+        ))
         .y_axis_formatter(move |mark, _| y_text(unit, mark.value))
         .label_formatter(move |hover| {
             let (name, point) = match hover {
                 egui_plot::HoverPosition::NearDataPoint { plot_name, position, .. } => (*plot_name, *position),
                 egui_plot::HoverPosition::Elsewhere { position } => ("", *position),
             };
-            let x = show_x(&axis_for_hover, point.x);
+            let x = show_x(&axis_for_hover, scale.from_plot(point.x));
             Some(format!("{name}\n{x}: {}", y_text(unit, point.y)))
         })
         .allow_scroll(false)
         .include_y(if bottom.is_finite() && bottom >= 0.0 { 0.0 } else { bottom.min(0.0) });
+    let plot = match scale {
+        XScale::Linear => plot,
+        XScale::Log10 => plot
+            .x_grid_spacer(|input| {
+                let (lo, hi) = input.bounds;
+                data::log_marks(lo, hi).into_iter().map(|m| GridMark { value: m.at, step_size: m.step }).collect()
+            })
+            .x_axis_formatter(move |mark, _| data::log_tick_text(scale.from_plot(mark.value))),
+    };
     plot.show(ui, |plot_ui| {
-        for c in curves {
+        for c in &curves {
             let color = style::design_color(design_index(&c.design), false);
             if c.x.len() >= 2 {
                 let band = FilledArea::new(&c.design, &c.x, &c.lower, &c.upper);
@@ -94,11 +112,15 @@ pub fn curve_plot_ui(
         for m in markers {
             if let Some([lo, hi]) = m.interval {
                 let fill = style::GOOD.gamma_multiply(0.12);
-                plot_ui.span(Span::new("", lo..=hi).fill(fill).border_width(0.0));
+                // A log scale has no room for an interval reaching zero:
+                // it starts at the smallest value swept.
+                let lo = if scale == XScale::Log10 { lo.max(smallest_x) } else { lo };
+                plot_ui.span(Span::new("", scale.to_plot(lo)..=scale.to_plot(hi)).fill(fill).border_width(0.0));
             }
-            plot_ui.vline(VLine::new("", m.x).color(style::GOOD).width(2.0).allow_hover(false));
-            let text = RichText::new(format!(" {}", m.label)).color(style::GOOD).strong();
-            plot_ui.text(Text::new("", PlotPoint::new(m.x, label_y), text).anchor(Align2::LEFT_TOP));
+            let x = scale.to_plot(m.x);
+            plot_ui.vline(VLine::new("", x).color(style::GOOD).width(2.0).allow_hover(false));
+            let text = RichText::new(format!(" {}", m.label)).color(style::GOOD).strong().size(14.0);
+            plot_ui.text(Text::new("", PlotPoint::new(x, label_y), text).anchor(Align2::LEFT_TOP));
         }
         for l in levels {
             let color = ui_weak_color();

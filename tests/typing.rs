@@ -1,0 +1,201 @@
+//! Typing into the app's fields as a user does, key by key (egui_kittest,
+//! no display): a value takes effect once, when the user is done (Enter or
+//! leaving the field), every keystroke is kept while the text is invalid,
+//! a value over a limit is kept and reported and never simulated, nothing
+//! is clamped in silence, and Ctrl+Z in a field undoes the typing, not an
+//! earlier change to the scenario.
+
+use std::time::{Duration, Instant};
+
+use egui::accesskit::Role;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use tenantsim::app::{Command, EditorTab, Prefs, TenantsimApp};
+use tenantsim::scenario::file::TenantEntryFile;
+
+/// The app on its default example with the first results shown and the
+/// editor on `tab`.
+fn started_on(tab: EditorTab) -> Harness<'static, TenantsimApp> {
+    let app = TenantsimApp::new(Prefs::default(), || {});
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1500.0, 950.0))
+        .build_ui_state(|ui, app: &mut TenantsimApp| app.ui_root(ui), app);
+    harness.step();
+    wait_for_results(&mut harness);
+    harness.state_mut().window.editor_tab = tab;
+    harness.run_steps(3);
+    harness
+}
+
+fn wait_for_results(harness: &mut Harness<'_, TenantsimApp>) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        harness.step();
+        if !harness.state().runner.is_busy() {
+            harness.step();
+            return;
+        }
+        assert!(Instant::now() < deadline, "no results within 60 s");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// True when a text field shows exactly `text`.
+fn field_shows(harness: &Harness<'_, TenantsimApp>, text: &str) -> bool {
+    harness.query_by(|n| n.role() == Role::TextInput && n.value().as_deref() == Some(text)).is_some()
+}
+
+/// Types `text` one character at a time into the focused field, drawing
+/// a few frames after each as a person's typing would.
+fn type_keys(harness: &mut Harness<'_, TenantsimApp>, text: &str) {
+    for c in text.chars() {
+        harness.input_mut().events.push(egui::Event::Text(c.to_string()));
+        harness.run_steps(2);
+    }
+}
+
+/// Focuses the text field showing `value` and selects all of it.
+fn select_field(harness: &mut Harness<'_, TenantsimApp>, value: &str) {
+    harness.get_by(|n| n.role() == Role::TextInput && n.value().as_deref() == Some(value)).focus();
+    harness.run_steps(2);
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    harness.run_steps(1);
+}
+
+fn duration(app: &TenantsimApp) -> String {
+    app.doc.file.clock.duration.text().to_owned()
+}
+
+#[test]
+fn a_duration_typed_through_invalid_text_keeps_every_keystroke_and_takes_effect_on_enter() {
+    let mut harness = started_on(EditorTab::Scenario);
+    let results = harness.state().doc.results.latest.as_ref().map(|r| r.report.clone());
+    let runs = harness.state().runner.requests_made();
+    assert_eq!(duration(harness.state()), "1h");
+    // `1h` → `10000h`: through `1` (no unit), `1000`, ... none of it applied.
+    select_field(&mut harness, "1h");
+    type_keys(&mut harness, "1");
+    assert!(field_shows(&harness, "1"), "the first key is kept while the text reads as no duration");
+    type_keys(&mut harness, "0000h");
+    assert!(field_shows(&harness, "10000h"), "every keystroke is kept");
+    assert_eq!(duration(harness.state()), "1h", "nothing takes effect while typing");
+    assert_eq!(harness.state().runner.requests_made(), runs, "typing starts no run");
+    harness.key_press(egui::Key::Enter);
+    harness.run_steps(3);
+    // Over the ticks limit: kept as typed, reported, never simulated.
+    assert_eq!(duration(harness.state()), "10000h");
+    let errors = harness.state().doc.errors().map(|e| e.0.len()).unwrap_or(0);
+    assert!(errors > 0, "10000 hours at 1 s ticks is over the limit and is reported");
+    assert!(field_shows(&harness, "10000h"), "the field still shows what was typed");
+    assert_eq!(harness.state().runner.requests_made(), runs, "a scenario over a limit is never run");
+    assert_eq!(
+        harness.state().doc.results.latest.as_ref().map(|r| r.report.clone()),
+        results,
+        "the last good results stay"
+    );
+    // `10000h` → `3h`: `3` alone is not taken for 3 seconds.
+    select_field(&mut harness, "10000h");
+    type_keys(&mut harness, "3");
+    assert_eq!(duration(harness.state()), "10000h");
+    type_keys(&mut harness, "h");
+    harness.key_press(egui::Key::Enter);
+    harness.run_steps(2);
+    assert_eq!(duration(harness.state()), "3h");
+    assert_eq!(harness.state().runner.requests_made(), runs + 1, "one run for the one value entered");
+    wait_for_results(&mut harness);
+    let shown = harness.state().doc.results.latest.as_ref().map(|r| r.report.duration_secs);
+    assert_eq!(shown, Some(3.0 * 3600.0), "the results are of the 3 hours entered");
+}
+
+#[test]
+fn escape_goes_back_to_the_value_before_typing() {
+    let mut harness = started_on(EditorTab::Scenario);
+    select_field(&mut harness, "1s");
+    type_keys(&mut harness, "500m");
+    assert!(field_shows(&harness, "500m"));
+    harness.key_press(egui::Key::Escape);
+    harness.run_steps(3);
+    assert_eq!(harness.state().doc.file.clock.tick.text(), "1s");
+    assert!(field_shows(&harness, "1s"), "the field shows the value again");
+    assert!(!harness.state().doc.is_dirty(), "nothing changed");
+}
+
+/// The group of the default example and its count.
+fn smb_count(app: &TenantsimApp) -> u32 {
+    app.doc
+        .file
+        .tenants
+        .iter()
+        .find_map(|t| match t {
+            TenantEntryFile::Group { prefix, count, .. } if prefix == "smb" => Some(*count),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("the default example has a group smb"))
+}
+
+/// Focuses the first number field (a drag value) holding `value`, so it
+/// takes text, and selects its text.
+fn open_number(harness: &mut Harness<'_, TenantsimApp>, value: f64) {
+    let field = harness.get_all_by(|n| n.role() == Role::SpinButton && n.numeric_value() == Some(value)).next();
+    field.unwrap_or_else(|| panic!("no number field holds {value}")).focus();
+    harness.run_steps(2);
+    assert!(
+        harness.query_by(|n| n.role() == Role::SpinButton && n.is_focused()).is_some(),
+        "the number {value} has the keyboard"
+    );
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    harness.run_steps(1);
+}
+
+#[test]
+fn a_count_over_the_limit_is_kept_reported_and_never_run() {
+    let mut harness = started_on(EditorTab::Tenants);
+    let runs = harness.state().runner.requests_made();
+    assert_eq!(smb_count(harness.state()), 15);
+    open_number(&mut harness, 15.0);
+    type_keys(&mut harness, "30000");
+    assert_eq!(smb_count(harness.state()), 15, "the prefixes 3, 30, 300, 3000 are never taken");
+    assert_eq!(harness.state().runner.requests_made(), runs);
+    harness.key_press(egui::Key::Enter);
+    harness.run_steps(3);
+    assert_eq!(smb_count(harness.state()), 30_000, "kept as typed, not clamped to a limit");
+    let errors = harness.state().doc.errors().map(|e| e.to_string()).unwrap_or_default();
+    assert!(errors.contains("tenants"), "the limit is reported: {errors}");
+    assert_eq!(harness.state().runner.requests_made(), runs, "never simulated");
+}
+
+#[test]
+fn a_negative_rate_is_kept_and_reported_not_clamped_to_zero() {
+    let mut harness = started_on(EditorTab::Tenants);
+    let rate = |app: &TenantsimApp| match &app.doc.file.tenants[0] {
+        TenantEntryFile::Tenant { load, .. } | TenantEntryFile::Group { load, .. } => load.rate,
+    };
+    let first = rate(harness.state());
+    open_number(&mut harness, first);
+    type_keys(&mut harness, "-5");
+    harness.key_press(egui::Key::Enter);
+    harness.run_steps(3);
+    assert_eq!(rate(harness.state()), -5.0, "kept as typed");
+    let errors = harness.state().doc.errors().map(|e| e.to_string()).unwrap_or_default();
+    assert!(errors.contains("tenants[0].load.rate"), "reported at the field: {errors}");
+}
+
+#[test]
+fn ctrl_z_in_a_text_field_undoes_the_typing_not_an_earlier_change() {
+    let mut harness = started_on(EditorTab::Scenario);
+    // An earlier change to the scenario: a new seed.
+    let mut file = harness.state().doc.file.clone();
+    file.clock.seed = 777;
+    harness.state_mut().push(Command::Edit { file: Box::new(file), label: "Edit seed".into() });
+    harness.run_steps(2);
+    let name = harness.state().doc.file.name.clone();
+    harness.get_by(|n| n.role() == Role::TextInput && n.value().as_deref() == Some(name.as_str())).focus();
+    harness.run_steps(2);
+    harness.key_press(egui::Key::End);
+    type_keys(&mut harness, " v2");
+    assert_eq!(harness.state().doc.file.name, format!("{name} v2"));
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
+    harness.run_steps(3);
+    assert_eq!(harness.state().doc.file.clock.seed, 777, "the earlier change stays");
+    assert_eq!(harness.state().doc.file.name, name, "the typing is undone");
+}
