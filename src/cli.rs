@@ -326,6 +326,26 @@ pub fn check_out(flag: &str, path: Option<&Path>) -> Result<(), Failure> {
     }
 }
 
+/// Checks the file `tenantsim gui FILE` is to open, before the window
+/// does: a file that cannot be read or parsed is refused (exit 2) rather
+/// than leaving the bundled example on screen under its name; with
+/// `scripted` (`--screenshot`, `--measure`) a file the resolver rejects is
+/// refused too, since no results could be shown. A bundled example's file
+/// name (when no such file exists here) always passes.
+///
+/// # Errors
+/// Occurs when the file cannot be opened as said above (exit code 2).
+pub fn check_gui_file(path: &Path, scripted: bool) -> Result<(), Failure> {
+    if !path.exists() && crate::bundled::by_file_name(&path.to_string_lossy()).is_some() {
+        return Ok(());
+    }
+    if scripted {
+        load(path, &Overrides::default()).map(|_| ())
+    } else {
+        files::parse_file(path, &Limits::default()).map(|_| ()).map_err(Failure::from)
+    }
+}
+
 /// Checks the flags of `run` and `compare` that need no file: a design
 /// named twice, replications out of range, threads, the output path.
 fn check_run_args(args: &RunArgs) -> Result<Option<usize>, Failure> {

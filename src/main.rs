@@ -14,6 +14,13 @@ fn main() -> ExitCode {
             eprintln!("{}", tenantsim::safe_text::terminal(&failure.message));
             return ExitCode::from(failure.code);
         }
+        let scripted = startup.screenshot.is_some() || startup.measure.is_some();
+        if let Some(file) = &startup.file
+            && let Err(failure) = tenantsim::cli::check_gui_file(file, scripted)
+        {
+            eprintln!("{}", tenantsim::safe_text::terminal(&failure.message));
+            return ExitCode::from(failure.code);
+        }
         return match tenantsim::app::run_native(startup) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {

@@ -252,3 +252,34 @@ fn a_screenshot_to_a_missing_folder_is_refused_before_the_window_opens() {
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.starts_with("--screenshot: ") && stderr.contains("does not exist"), "{stderr}");
 }
+
+/// `gui FILE` refuses, before any window, a file it cannot open (exit 2
+/// and the message), instead of showing the bundled example under the
+/// file's name; with `--screenshot`, also a file the resolver rejects.
+#[cfg(feature = "gui")]
+#[test]
+fn the_app_refuses_a_file_it_cannot_open_before_opening_a_window() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let shot = dir.path().join("shot.png");
+    let shot = shot.to_string_lossy();
+    let syntax = dir.path().join("syntax.ron");
+    std::fs::write(&syntax, "Scenario(version: 1, name: \"x\"").unwrap_or_else(|e| panic!("{e}"));
+    let invalid = dir.path().join("invalid.ron");
+    let example = include_str!("../scenarios/noisy-neighbour.ron")
+        .replace("count: 15, tier: \"basic\"", "count: 15, tier: \"gold\"");
+    std::fs::write(&invalid, example).unwrap_or_else(|e| panic!("{e}"));
+    let (syntax, invalid) = (syntax.to_string_lossy(), invalid.to_string_lossy());
+    let cases: [(Vec<&str>, &str); 4] = [
+        (vec!["gui", "/nonexistent/x.ron", "--screenshot", &shot], "No such file"),
+        (vec!["gui", "/nonexistent/x.ron"], "No such file"),
+        (vec!["gui", &syntax, "--screenshot", &shot], ":1:"),
+        (vec!["gui", &invalid, "--screenshot", &shot], "unknown tier \"gold\""),
+    ];
+    for (args, says) in cases {
+        let out = tenantsim(&args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(says), "{args:?} says {says:?}: {stderr}");
+        assert!(!std::path::Path::new(&*shot).exists(), "no picture is saved");
+    }
+}

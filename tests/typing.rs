@@ -199,3 +199,60 @@ fn ctrl_z_in_a_text_field_undoes_the_typing_not_an_earlier_change() {
     assert_eq!(harness.state().doc.file.clock.seed, 777, "the earlier change stays");
     assert_eq!(harness.state().doc.file.name, name, "the typing is undone");
 }
+
+#[test]
+fn copy_puts_the_scenario_on_the_system_clipboard_and_paste_opens_what_is_there() {
+    let mut harness = started_on(EditorTab::Scenario);
+    harness.state_mut().push(Command::CopyScenario);
+    harness.step();
+    // What the app hands the platform (eframe writes it to the clipboard).
+    let copied = harness.output().platform_output.commands.iter().find_map(|c| match c {
+        egui::OutputCommand::CopyText(text) => Some(text.clone()),
+        _ => None,
+    });
+    let copied = copied.unwrap_or_else(|| panic!("Copy scenario as text sends the text to the clipboard"));
+    let parsed = tenantsim::scenario::parse_str(&copied, &tenantsim::scenario::Limits::default())
+        .unwrap_or_else(|e| panic!("the copy parses: {e}"));
+    assert_eq!(parsed, harness.state().doc.file, "the copy is the scenario");
+    // Paste: the app asks the platform for the clipboard, which answers
+    // with a paste event carrying text from outside (a chat message).
+    let shared = copied.replace(&format!("name: {:?}", parsed.name), "name: \"From the chat\"");
+    harness.state_mut().push(Command::PasteScenario);
+    harness.step();
+    let asked = harness
+        .output()
+        .viewport_output
+        .values()
+        .any(|v| v.commands.iter().any(|c| matches!(c, egui::ViewportCommand::RequestPaste)));
+    assert!(asked, "Paste scenario asks the platform for the clipboard");
+    harness.input_mut().events.push(egui::Event::Paste(shared));
+    harness.run_steps(3);
+    assert_eq!(harness.state().doc.file.name, "From the chat", "the pasted text is opened");
+}
+
+#[test]
+fn without_a_file_dialog_the_app_asks_for_a_path_and_saves_there() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let mut harness = started_on(EditorTab::Scenario);
+    // The dialog thread found no service: the app offers its own field.
+    harness.state_mut().push(Command::PromptPath(tenantsim::app::DialogKind::SaveAs));
+    harness.run_steps(3);
+    let offered = harness.state().window.path_prompt.as_ref().map(|p| p.text.clone());
+    let offered = offered.unwrap_or_else(|| panic!("a path field is offered"));
+    assert!(offered.ends_with("noisy-neighbour.ron"), "it offers the example's name: {offered}");
+    assert!(harness.query_by_label_contains("Type the file's path").is_some());
+    let target = dir.path().join("mine.ron");
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    harness.run_steps(1);
+    type_keys(&mut harness, &target.to_string_lossy());
+    let typed = harness.state().window.path_prompt.as_ref().map(|p| p.text.clone());
+    assert_eq!(typed.as_deref(), Some(&*target.to_string_lossy()), "the path is typed over the offer");
+    harness.key_press(egui::Key::Enter);
+    harness.run_steps(3);
+    assert!(harness.state().window.path_prompt.is_none(), "the field closes");
+    let saved = std::fs::read_to_string(&target).unwrap_or_else(|e| panic!("saved where typed: {e}"));
+    let parsed = tenantsim::scenario::parse_str(&saved, &tenantsim::scenario::Limits::default())
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(parsed, harness.state().doc.file);
+    assert!(!harness.state().doc.is_dirty(), "the document is saved");
+}

@@ -27,13 +27,17 @@ impl TenantsimApp {
         match command {
             Command::New => self.replace_document(Document::new(empty_scenario(), None, None)),
             Command::OpenBundled(name) => self.open_bundled(name),
-            Command::OpenDialog => self.spawn_dialog(DialogKind::Open),
+            Command::OpenDialog => self.spawn_dialog(DialogKind::Open, ctx),
+            Command::PromptPath(kind) => {
+                self.prompt_path(kind);
+                self.set_status("No file dialog answered here: type the path instead", false);
+            }
             Command::OpenPath(path) => self.open_path(&path),
             Command::Save => match self.doc.path.clone() {
                 Some(path) => self.save_to(&path),
-                None => self.spawn_dialog(DialogKind::SaveAs),
+                None => self.spawn_dialog(DialogKind::SaveAs, ctx),
             },
-            Command::SaveAsDialog => self.spawn_dialog(DialogKind::SaveAs),
+            Command::SaveAsDialog => self.spawn_dialog(DialogKind::SaveAs, ctx),
             Command::SaveTo(path) => self.save_to(&path),
             Command::CopyScenario => self.copy_scenario(ctx),
             Command::PasteScenario => {
@@ -58,16 +62,16 @@ impl TenantsimApp {
                 self.push(Command::Edit { label: "Re-roll seed".into(), file: Box::new(file) });
             }
             Command::Rerun => self.request_run(false),
-            Command::ExportCsv => self.spawn_dialog(DialogKind::ExportCsv),
-            Command::ExportJson => self.spawn_dialog(DialogKind::ExportJson),
+            Command::ExportCsv => self.spawn_dialog(DialogKind::ExportCsv, ctx),
+            Command::ExportJson => self.spawn_dialog(DialogKind::ExportJson, ctx),
             Command::ExportTo { path, json } => self.export(&path, json),
             Command::RunPlan(index) => self.run_plan(index),
             Command::CancelPlan => self.cancel_plan(),
-            Command::ExportPlanCsv => self.spawn_dialog(DialogKind::ExportPlanCsv),
+            Command::ExportPlanCsv => self.spawn_dialog(DialogKind::ExportPlanCsv, ctx),
             Command::ExportPlanTo(path) => self.export_plan_csv(&path),
-            Command::Screenshot => self.spawn_dialog(DialogKind::Screenshot),
+            Command::Screenshot => self.spawn_dialog(DialogKind::Screenshot, ctx),
             Command::ScreenshotTo(path) => self.screenshot_to(path, None, ctx),
-            Command::SavePlot => self.spawn_dialog(DialogKind::Plot),
+            Command::SavePlot => self.spawn_dialog(DialogKind::Plot, ctx),
             Command::PlotTo(path) => match crate::app::panels::planner::plot_rect(ctx)
                 .filter(|_| self.window.results_tab == crate::app::ResultsTab::Planner)
             {

@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use crate::app::ResultsTab;
+use crate::app::{DialogKind, ResultsTab};
 use crate::scenario::ScenarioFile;
 
 /// One user action.
@@ -16,6 +16,8 @@ pub enum Command {
     OpenBundled(&'static str),
     /// Show the native open dialog.
     OpenDialog,
+    /// Ask for a path in the app's own field (no dialog service answered).
+    PromptPath(DialogKind),
     /// Open a file.
     OpenPath(PathBuf),
     /// Save to the current path (or ask for one).

@@ -11,9 +11,9 @@ use crate::files;
 use crate::report::format;
 use crate::scenario::{self, Limits};
 
-/// Which native dialog to show.
-#[derive(Debug, Clone, Copy)]
-pub(super) enum DialogKind {
+/// Which file dialog to show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DialogKind {
     /// Pick a scenario to open.
     Open,
     /// Pick where to save the scenario.
@@ -28,6 +28,85 @@ pub(super) enum DialogKind {
     Screenshot,
     /// Pick where to save the Planner tab's plot.
     Plot,
+}
+
+impl DialogKind {
+    /// What the dialog is for, as its title.
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::Open => "Open scenario",
+            Self::SaveAs => "Save scenario as",
+            Self::ExportCsv => "Export results as CSV",
+            Self::ExportJson => "Export results as JSON",
+            Self::ExportPlanCsv => "Export the plan as CSV",
+            Self::Screenshot => "Save a screenshot",
+            Self::Plot => "Save the plot",
+        }
+    }
+
+    /// The file type's name and extension.
+    fn filter(self) -> (&'static str, &'static str) {
+        match self {
+            Self::Open | Self::SaveAs => ("tenantsim scenario", "ron"),
+            Self::ExportCsv | Self::ExportPlanCsv => ("CSV", "csv"),
+            Self::ExportJson => ("JSON", "json"),
+            Self::Screenshot | Self::Plot => ("PNG", "png"),
+        }
+    }
+
+    /// The file name offered for a document whose name (or file stem) is
+    /// `stem`; none when opening.
+    fn file_name(self, stem: &str) -> Option<String> {
+        match self {
+            Self::Open => None,
+            Self::SaveAs => Some(format!("{stem}.ron")),
+            Self::ExportCsv => Some(format!("{stem}-results.csv")),
+            Self::ExportJson => Some(format!("{stem}-results.json")),
+            Self::ExportPlanCsv => Some(format!("{stem}-plan.csv")),
+            Self::Screenshot => Some(format!("{stem}.png")),
+            Self::Plot => Some(format!("{stem}-plan.png")),
+        }
+    }
+
+    /// The command that does what the dialog was for, at `path`.
+    pub fn command_for(self, path: PathBuf) -> Command {
+        match self {
+            Self::Open => Command::OpenPath(path),
+            Self::SaveAs => Command::SaveTo(path),
+            Self::ExportCsv => Command::ExportTo { path, json: false },
+            Self::ExportJson => Command::ExportTo { path, json: true },
+            Self::ExportPlanCsv => Command::ExportPlanTo(path),
+            Self::Screenshot => Command::ScreenshotTo(path),
+            Self::Plot => Command::PlotTo(path),
+        }
+    }
+}
+
+/// The app's own stand-in for a file dialog: a path typed into a field,
+/// offered where no dialog service (desktop portal or zenity) answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PathPrompt {
+    /// What the path is for.
+    pub kind: DialogKind,
+    /// The path as typed (starts as the folder and file name a dialog
+    /// would offer).
+    pub text: String,
+}
+
+/// A dialog that answers "nothing picked" sooner than this was never
+/// shown: no person cancels that fast, so the app asks for a path itself.
+const NO_DIALOG_WITHIN: std::time::Duration = std::time::Duration::from_millis(300);
+
+/// Whether a native file dialog can be shown: zenity on the `PATH`, or a
+/// session bus where a desktop portal may answer. `TENANTSIM_FILE_DIALOG=
+/// builtin` always uses the app's own path field.
+fn dialog_service_available() -> bool {
+    if std::env::var("TENANTSIM_FILE_DIALOG").is_ok_and(|v| v == "builtin") {
+        return false;
+    }
+    let zenity = std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join("zenity").is_file()));
+    zenity || std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some_and(|v| !v.is_empty())
 }
 
 impl TenantsimApp {
@@ -124,45 +203,74 @@ impl TenantsimApp {
         }
     }
 
-    /// Shows a native dialog on its own thread; the path picked comes back
-    /// as a command.
-    pub(super) fn spawn_dialog(&self, kind: DialogKind) {
-        let tx = self.background_tx.clone();
-        let start_dir = self.doc.path.as_ref().and_then(|p| p.parent().map(Path::to_path_buf));
+    /// The folder a dialog starts in (the document's, else the working
+    /// folder) and the name stem it offers (the file's, the bundled
+    /// example's, else one made from the scenario's name).
+    fn dialog_start(&self) -> (Option<PathBuf>, String) {
+        let dir = self
+            .doc
+            .path
+            .as_ref()
+            .and_then(|p| p.parent().map(Path::to_path_buf))
+            .filter(|d| !d.as_os_str().is_empty())
+            .or_else(|| std::env::current_dir().ok());
         let stem = self
             .doc
             .path
             .as_ref()
             .and_then(|p| p.file_stem())
-            .map_or_else(|| slug(&self.doc.file.name), |s| s.to_string_lossy().into_owned());
+            .map(|s| s.to_string_lossy().into_owned())
+            .or_else(|| self.doc.bundled.map(|b| b.trim_end_matches(".ron").to_owned()))
+            .unwrap_or_else(|| slug(&self.doc.file.name));
+        (dir, stem)
+    }
+
+    /// Asks for a path with the app's own field (see [`PathPrompt`]).
+    pub(super) fn prompt_path(&mut self, kind: DialogKind) {
+        let (dir, stem) = self.dialog_start();
+        let mut path = dir.unwrap_or_default();
+        if let Some(name) = kind.file_name(&stem) {
+            path.push(name);
+        }
+        let mut text = path.display().to_string();
+        if kind == DialogKind::Open && !text.ends_with(std::path::MAIN_SEPARATOR) {
+            text.push(std::path::MAIN_SEPARATOR);
+        }
+        self.window.path_prompt = Some(PathPrompt { kind, text });
+    }
+
+    /// Shows a native dialog on its own thread, starting in the document's
+    /// folder; the path picked comes back as a command and wakes the
+    /// window. Where no dialog can be shown, the app's own path field is
+    /// offered instead.
+    pub(super) fn spawn_dialog(&mut self, kind: DialogKind, ctx: &egui::Context) {
+        if !dialog_service_available() {
+            self.prompt_path(kind);
+            return;
+        }
+        let tx = self.background_tx.clone();
+        let (start_dir, stem) = self.dialog_start();
+        let ctx = ctx.clone();
         std::thread::spawn(move || {
-            let mut dialog = rfd::FileDialog::new();
+            let asked = std::time::Instant::now();
+            let (name, ext) = kind.filter();
+            let mut dialog = rfd::FileDialog::new().set_title(kind.title()).add_filter(name, &[ext]);
             if let Some(dir) = start_dir {
                 dialog = dialog.set_directory(dir);
             }
-            let save = |dialog: rfd::FileDialog, name: &str, ext: &str, file: String| {
-                dialog.add_filter(name, &[ext]).set_file_name(file).save_file()
+            let picked = match kind.file_name(&stem) {
+                None => dialog.pick_file(),
+                Some(file) => dialog.set_file_name(file).save_file(),
             };
-            let picked = match kind {
-                DialogKind::Open => {
-                    dialog.add_filter("tenantsim scenario", &["ron"]).pick_file().map(Command::OpenPath)
-                }
-                DialogKind::SaveAs => {
-                    save(dialog, "tenantsim scenario", "ron", format!("{stem}.ron")).map(Command::SaveTo)
-                }
-                DialogKind::ExportCsv => save(dialog, "CSV", "csv", format!("{stem}-results.csv"))
-                    .map(|path| Command::ExportTo { path, json: false }),
-                DialogKind::ExportJson => save(dialog, "JSON", "json", format!("{stem}-results.json"))
-                    .map(|path| Command::ExportTo { path, json: true }),
-                DialogKind::ExportPlanCsv => {
-                    save(dialog, "CSV", "csv", format!("{stem}-plan.csv")).map(Command::ExportPlanTo)
-                }
-                DialogKind::Screenshot => save(dialog, "PNG", "png", format!("{stem}.png")).map(Command::ScreenshotTo),
-                DialogKind::Plot => save(dialog, "PNG", "png", format!("{stem}-plan.png")).map(Command::PlotTo),
+            let command = match picked {
+                Some(path) => Some(kind.command_for(path)),
+                None if asked.elapsed() < NO_DIALOG_WITHIN => Some(Command::PromptPath(kind)),
+                None => None,
             };
-            if let Some(command) = picked {
+            if let Some(command) = command {
                 // The receiver is gone only when the app is.
                 let _ = tx.send(command);
+                ctx.request_repaint();
             }
         });
     }

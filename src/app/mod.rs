@@ -33,6 +33,7 @@ pub use command::Command;
 pub use document::{
     CompareView, Document, PlanRun, PlanView, Scope, TableView, TimelineView, ViewState, empty_scenario,
 };
+pub use io::{DialogKind, PathPrompt};
 pub use plot_data::Prepared;
 pub use prefs::{Prefs, Theme};
 pub use runner::Runner;

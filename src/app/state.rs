@@ -86,6 +86,8 @@ pub struct WindowState {
     pub show_start: bool,
     /// The next paste event is a scenario (File ▸ Paste scenario).
     pub paste_armed: bool,
+    /// The app's own path field, shown where no file dialog can be.
+    pub path_prompt: Option<crate::app::PathPrompt>,
 }
 
 /// A message in the status bar.

@@ -101,7 +101,46 @@ pub fn draw(ui: &mut egui::Ui, screen: Screen<'_>, commands: &mut Vec<Command>) 
         discard_ui(ui, &doc.title(), commands);
     } else if let Some(recovered) = recovered {
         recovered_ui(ui, recovered, commands);
+    } else if let Some(prompt) = &mut window.path_prompt {
+        match path_prompt_ui(ui, prompt) {
+            Some(true) => {
+                commands.push(prompt.kind.command_for(std::path::PathBuf::from(prompt.text.trim())));
+                window.path_prompt = None;
+            }
+            Some(false) => window.path_prompt = None,
+            None => {}
+        }
     }
+}
+
+/// The app's own file dialog: a path to type, for a machine where no
+/// dialog service answers. `Some(true)` when the user confirms, `Some
+/// (false)` when they cancel.
+fn path_prompt_ui(ui: &mut egui::Ui, prompt: &mut crate::app::PathPrompt) -> Option<bool> {
+    let mut answer = None;
+    egui::Modal::new(egui::Id::unique("path_prompt")).show(ui.ctx(), |ui| {
+        ui.heading(prompt.kind.title());
+        ui.label("Type the file's path (no file dialog is available on this machine).");
+        let id = egui::Id::unique("path_prompt_text");
+        let field = egui::TextEdit::singleline(&mut prompt.text).id(id).desired_width(520.0);
+        let response = ui.add(field);
+        if !response.has_focus() && !response.lost_focus() {
+            response.request_focus();
+        }
+        let entered = response.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+        let empty = prompt.text.trim().is_empty();
+        ui.add_space(6.0);
+        ui.horizontal(|ui| {
+            let ok = if prompt.kind == crate::app::DialogKind::Open { "Open" } else { "Save" };
+            if ui.add_enabled(!empty, egui::Button::new(ok)).clicked() || (entered && !empty) {
+                answer = Some(true);
+            }
+            if ui.button("Cancel").clicked() || ui.input(|i| i.key_pressed(egui::Key::Escape)) {
+                answer = Some(false);
+            }
+        });
+    });
+    answer
 }
 
 /// The offer to restore unsaved edits an earlier app left behind.
