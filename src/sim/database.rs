@@ -11,6 +11,7 @@
 use crate::rng::{StreamPurpose, stream_seed};
 use crate::scenario::model::Topology;
 use crate::scenario::model::{DB_BURST_BANK_SECS, Database as DatabaseLayer, DbPricing, Load, Scenario, StackKind};
+use crate::sim::Checkpoint;
 use crate::sim::gateway::Inflow;
 use crate::sim::raw::{StackRaw, TenantRaw};
 use crate::sim::tenants::SlowList;
@@ -125,7 +126,13 @@ impl Database {
     /// The stacks of `topology` with their key shards, for the tenants
     /// marked `active` (a tenant the task does not simulate gets no
     /// demand slot).
-    pub fn new(sc: &Scenario, layer: &DatabaseLayer, topology: &Topology, active: &[bool]) -> Self {
+    pub fn new(
+        sc: &Scenario,
+        layer: &DatabaseLayer,
+        topology: &Topology,
+        active: &[bool],
+        check: &mut Checkpoint<'_>,
+    ) -> Option<Self> {
         let n = sc.tenants.len();
         let mut shards = Shards { start: Vec::with_capacity(n + 1), ..Shards::default() };
         // Each shard's partition within its stack first.
@@ -135,6 +142,9 @@ impl Database {
             let partitions = table_partitions(layer, stack.kind);
             let load = &tenant.load;
             let count = load.key_shards;
+            if check.cancelled(u64::from(count)) {
+                return None;
+            }
             for shard in 0..count {
                 let share =
                     if shard == 0 { load.hot_key_share } else { (1.0 - load.hot_key_share) / f64::from(count - 1) };
@@ -153,6 +163,9 @@ impl Database {
         let mut used = Vec::new();
         for s in &topology.stacks {
             let partitions = table_partitions(layer, s.kind);
+            if check.cancelled(1) {
+                return None;
+            }
             used.clear();
             for &t in &s.tenants {
                 let t = t as usize;
@@ -162,6 +175,9 @@ impl Database {
             used.dedup();
             for &t in &s.tenants {
                 let t = t as usize;
+                if check.cancelled((shards.start[t + 1] - shards.start[t]) as u64) {
+                    return None;
+                }
                 for k in shards.start[t]..shards.start[t + 1] {
                     shards.partition[k] = kept + used.binary_search(&shards.partition[k]).unwrap_or(0);
                 }
@@ -189,6 +205,9 @@ impl Database {
                 if !active[t] {
                     continue;
                 }
+                if check.cancelled((shards.start[t + 1] - shards.start[t]) as u64) {
+                    return None;
+                }
                 for k in shards.start[t]..shards.start[t + 1] {
                     let p = shards.partition[k];
                     if slot_of[p] == usize::MAX {
@@ -207,7 +226,7 @@ impl Database {
             }
             DbPricing::OnDemand { .. } => (None, None),
         };
-        Self {
+        Some(Self {
             layer: layer.clone(),
             raw: vec![StackRaw::default(); stacks.len()],
             stacks,
@@ -223,7 +242,7 @@ impl Database {
             prov_write,
             kept_secs: 0.0,
             final_served: vec![0.0; n],
-        }
+        })
     }
 
     /// Tenant `t`'s demand slot, and the read and write units one request
@@ -461,7 +480,10 @@ mod tests {
         let Some(layer) = &sc.database else { panic!("a database layer") };
         for design in &sc.designs {
             let topology = &design.layers[2];
-            let db = Database::new(&sc, layer, topology, &[true; 3]);
+            let control = crate::sim::RunControl::new();
+            let Some(db) = Database::new(&sc, layer, topology, &[true; 3], &mut Checkpoint::new(&control)) else {
+                panic!("not cancelled")
+            };
             // Three tenants of four shards each: at most twelve partitions
             // with a shard, and one per table for the 9,990-odd without.
             let kept = db.read_ok.len();
@@ -480,5 +502,27 @@ mod tests {
                 assert_eq!(distinct.len(), own.len(), "tenant {t}: as many partitions as its shards lie on");
             }
         }
+    }
+
+    #[test]
+    fn setting_up_many_key_shards_stops_when_cancelled() {
+        // 300 tenants × 1,000 key shards: several checkpoints' worth.
+        let text = r#"Scenario(version: 1, name: "shards", clock: (duration: "1m"),
+            tiers: { "t": (price_per_month: 1.0) },
+            tenants: [ Group(prefix: "x", count: 300, tier: "t", load: (rate: 1.0, key_shards: 1000)) ],
+            layers: ( compute: (service_time: Exponential(mean_ms: 10.0)), database: (partitions: 100) ),
+            designs: [ (name: "pool", placement: { "*": Pool }) ],
+        )"#;
+        let sc = match load_str(text, &Limits::default()) {
+            Ok((_, sc)) => sc,
+            Err(e) => panic!("{e}"),
+        };
+        let Some(layer) = &sc.database else { panic!("a database layer") };
+        let topology = &sc.designs[0].layers[2];
+        let active = vec![true; 300];
+        let control = crate::sim::RunControl::new();
+        assert!(Database::new(&sc, layer, topology, &active, &mut Checkpoint::new(&control)).is_some());
+        control.cancel();
+        assert!(Database::new(&sc, layer, topology, &active, &mut Checkpoint::new(&control)).is_none());
     }
 }

@@ -66,6 +66,34 @@ impl RunControl {
     }
 }
 
+/// Reads the cancel flag once per [`task::CHECK_WORK`] units of work done
+/// in a set-up loop (allocating a tenant's histograms, placing a key
+/// shard), so that set-up, like simulation, stops within milliseconds of
+/// a cancel.
+pub(crate) struct Checkpoint<'a> {
+    control: &'a RunControl,
+    work: u64,
+}
+
+impl<'a> Checkpoint<'a> {
+    /// A checkpoint of `control` with no work counted yet.
+    pub(crate) fn new(control: &'a RunControl) -> Self {
+        Self { control, work: 0 }
+    }
+
+    /// Counts `work` units; true when the run was cancelled (read once the
+    /// work since the last read reaches [`task::CHECK_WORK`]).
+    #[inline]
+    pub(crate) fn cancelled(&mut self, work: u64) -> bool {
+        self.work += work;
+        if self.work < task::CHECK_WORK {
+            return false;
+        }
+        self.work = 0;
+        self.control.is_cancelled()
+    }
+}
+
 /// A monotonic clock, in seconds since an origin of the caller's choosing.
 ///
 /// The core never reads the wall clock. A caller that passes one in
@@ -483,5 +511,18 @@ mod tests {
         let (a, b) = (&kept.designs[1].series.total.served_per_sec, &running.designs[1].series.total.served_per_sec);
         assert_eq!(a.mean, b.mean);
         assert!(a.ci95.iter().zip(&b.ci95).all(|(x, y)| (x - y).abs() <= 1e-9 * x.abs().max(1e-9)));
+    }
+
+    #[test]
+    fn the_budget_counts_as_the_engine_does() {
+        use crate::scenario::budget;
+        assert_eq!(budget::SERIES_POINTS, series::MAX_SERIES_POINTS);
+        assert_eq!(budget::FOCUS_TENANTS, FOCUS_ALL_MAX as u64);
+        assert_eq!(budget::KEPT_BYTES, reduce::KEPT_BYTES as f64);
+        assert_eq!(budget::PARTS_PER_DESIGN, parts::MAX_PARTS as f64);
+        assert_eq!(budget::HELD_RESULTS, 2.0 * (budget::ESTIMATE_THREADS * WAVE_SUBTASKS_PER_THREAD as f64 + 16.0));
+        // A result's fixed part per tenant and per stack fits its share.
+        assert!(std::mem::size_of::<raw::TenantRaw>() as f64 <= budget::RESULT_BYTES_PER_TENANT);
+        assert!(std::mem::size_of::<raw::StackRaw>() as f64 <= budget::RESULT_BYTES_PER_STACK);
     }
 }

@@ -24,7 +24,7 @@ use crate::sim::windows::{
     CapacityLosses, EpochState, SpikeFactors, WindowFlags, Windows, baseline_ticks, close_window, flush_epoch,
     spike_component, spikes_of, window_ticks,
 };
-use crate::sim::{RunControl, WallClock};
+use crate::sim::{Checkpoint, RunControl, WallClock};
 
 /// Most ticks between progress updates and cancellation checks.
 const PROGRESS_STRIDE: u64 = 256;
@@ -133,7 +133,7 @@ pub fn simulate(
         Arrivals::Inline | Arrivals::Ahead => None,
     };
     let mut task =
-        Task::new(sc, design, replication, with_spikes, part, table.is_some(), shared, focus, control, series_points);
+        Task::new(sc, design, replication, with_spikes, part, table.is_some(), shared, focus, control, series_points)?;
     let mut drawer =
         matches!(arrivals, Arrivals::Ahead).then(|| Drawer::new(sc, replication, with_spikes, &task.active));
     if drawer.is_some() {
@@ -180,8 +180,9 @@ impl<'a> Task<'a> {
         focus: &[usize],
         control: &'a RunControl,
         series_points: u64,
-    ) -> Self {
+    ) -> Option<Self> {
         let n = sc.tenants.len();
+        let mut check = Checkpoint::new(control);
         let mut active: Vec<bool> = if with_spikes { vec![true; n] } else { spike_component(sc, design) };
         if let Some(members) = part.members {
             active.iter_mut().zip(members).for_each(|(a, &m)| *a &= m);
@@ -192,7 +193,10 @@ impl<'a> Task<'a> {
         let (patterns, pattern_of) = distinct_patterns(sc);
         let windows = Windows::new(sc);
         let spiking = windows.spiking(n);
-        let database = sc.database.as_ref().map(|layer| Database::new(sc, layer, db_topology, &active));
+        let database = match sc.database.as_ref() {
+            Some(layer) => Some(Database::new(sc, layer, db_topology, &active, &mut check)?),
+            None => None,
+        };
         // One record per tenant for the arrival pass (one bounds check,
         // one cache line or two).
         let inflows: Vec<Inflow> = (0..n)
@@ -227,7 +231,7 @@ impl<'a> Task<'a> {
         let shards: u64 = live.tenants.iter().map(|&t| u64::from(sc.tenants[t].load.key_shards)).sum();
         let stacks = live.gateway.len() + live.compute.len() + live.database.len();
         let tick_work = (live.tenants.len() + stacks) as u64 + if database.is_some() { shards } else { 0 } + 1;
-        Self {
+        Some(Self {
             sc,
             design,
             dt: sc.clock.tick_secs,
@@ -245,7 +249,7 @@ impl<'a> Task<'a> {
             ticks_since_check: 0,
             work_since_check: 0,
             quotas: QuotaClock::new(sc),
-            book: LatencyBook::new(shared, tier_of, sc.tiers.len(), focus, windows.tracked()),
+            book: LatencyBook::new(shared, tier_of, sc.tiers.len(), (focus, windows.tracked()), &mut check)?,
             windows,
             tenants: Tenants::new(inflows),
             slow: SlowList::new(n),
@@ -256,7 +260,7 @@ impl<'a> Task<'a> {
             series,
             active,
             control,
-        }
+        })
     }
 
     /// Simulates tick `tick`, whose drawn arrivals are in `row` (empty
