@@ -43,6 +43,52 @@ fn cells_per_key() -> String {
     )
 }
 
+/// The file of the hostile-file table's size row (docs/scenario-format.md,
+/// 3.2 MB, under the 4 MiB limit): 20,000 tenants written out one by one
+/// and four designs that place each by its id (80,000 placement keys).
+/// The issue's file of this kind took 7.3 s to validate (keys × tenants).
+fn keys_file() -> String {
+    let tenants: String = (0..20_000)
+        .map(|i| {
+            format!(
+                "        Tenant(id: \"tenant-{i:05}\", tier: \"{}\", load: (rate: 2.0)),\n",
+                if i % 10 == 0 { "gold" } else { "std" }
+            )
+        })
+        .collect();
+    let design = |name: &str, kind: &dyn Fn(usize) -> &'static str| {
+        let keys: String = (0..20_000).map(|i| format!("\"tenant-{i:05}\": {}, ", kind(i))).collect();
+        format!("        (name: \"{name}\", placement: {{ {keys} }}),\n")
+    };
+    let designs = [
+        design("silo each", &|_| "Silo"),
+        design("cells by key", &|_| "Cells(4)"),
+        design("pool each", &|_| "Pool"),
+        design("mixed", &|i| if i % 2 == 1 { "Silo" } else { "Pool" }),
+    ]
+    .concat();
+    format!(
+        r#"Scenario(version: 1, name: "80,000 placement keys", clock: (duration: "10s", replications: 1),
+    tiers: {{ "std": (price_per_month: 10.0), "gold": (price_per_month: 100.0) }},
+    tenants: [
+{tenants}    ],
+    layers: ( compute: (service_time: Exponential(mean_ms: 20.0)) ),
+    designs: [
+{designs}    ],
+)"#
+    )
+}
+
+#[test]
+fn a_file_near_the_size_limit_with_80000_placement_keys_is_accepted() {
+    let text = keys_file();
+    let limits = Limits::default();
+    assert!(text.len() > 3_000_000 && text.len() <= limits.max_file_bytes, "{} bytes", text.len());
+    let (_, scenario) = load_str(&text, &limits).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(scenario.designs[1].layers[1].stacks.len(), 20_000 * 4);
+    assert!(estimate(&Shape::of(&scenario)).memory_bytes <= limits.max_memory_bytes);
+}
+
 #[test]
 fn a_file_of_cells_per_key_is_refused_with_the_estimate_and_the_field() {
     let found = errors(&cells_per_key());
@@ -119,8 +165,9 @@ fn validating_a_file_over_the_budget_allocates_nothing_big() {
 #[test]
 fn peak_memory_of_the_worst_accepted_files_stays_under_the_estimate() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let cases: [(&str, &[(&str, &str)]); 4] = [
+    let cases: [(&str, &[(&str, &str)]); 5] = [
         ("silo-tables.ron", &[]),
+        ("memory.ron", &[("duration: \"1m\"", "duration: \"10s\"")]),
         ("key-shards.ron", &[]),
         ("spikes.ron", &[("duration: \"10m\"", "duration: \"2m\"")]),
         ("replications.ron", &[("duration: \"6m\"", "duration: \"20s\""), ("replications: 1000", "replications: 200")]),

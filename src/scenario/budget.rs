@@ -86,9 +86,19 @@ pub const HELD_RESULTS: f64 = 2.0 * (ESTIMATE_THREADS * 4.0 + 16.0);
 /// `sim::reduce::KEPT_BYTES`).
 pub const KEPT_BYTES: f64 = 32.0 * 1024.0 * 1024.0;
 
-/// Work of simulating one request by request, in units of one tenant for
-/// one tick.
+/// Work of simulating one request by request inside the tick loop
+/// (`Auto`, near saturation), in units of one tenant for one tick; the
+/// request count is already an upper bound (every request at peak rates).
 pub const REQUEST_WORK: f64 = 4.0;
+/// Work of one request as an event of the per-request engine (`Exact`):
+/// measured at about 300 ns a request against 24 ns a unit
+/// (tests/hostile/exact.ron and replications.ron).
+pub const EXACT_REQUEST_WORK: f64 = 12.0;
+
+/// The work of one request simulated one by one under `engine`.
+fn request_work(engine: Engine) -> f64 {
+    if engine == Engine::Exact { EXACT_REQUEST_WORK } else { REQUEST_WORK }
+}
 /// Work of folding one tenant's figures of one replication.
 pub const FOLD_WORK: f64 = 4.0;
 
@@ -234,7 +244,8 @@ pub struct Needs {
 /// The work and memory a run of `shape` needs:
 ///
 /// - work = Σ over designs of (ticks × (tenants + stacks + key shards
-///   beyond the first of each tenant) + 4 × requests (engines that
+///   beyond the first of each tenant) + 4 (`Auto`) or 12 (`Exact`) ×
+///   requests (engines that
 ///   simulate requests) + 4 × tenants) × replications × (2 with spikes);
 /// - the largest tick: tenants + the largest design's stacks + key shards
 ///   beyond the first, + requests in a tick at peak rates (Auto);
@@ -256,7 +267,7 @@ pub fn estimate(s: &Shape) -> Needs {
     let (mut tick_work, mut tick_design) = (0.0, 0);
     for (d, design) in s.designs.iter().enumerate() {
         let per_tick = n + design.stacks as f64 + extra_shards;
-        work += (ticks * per_tick + REQUEST_WORK * requests + FOLD_WORK * n) * runs;
+        work += (ticks * per_tick + request_work(s.engine) * requests + FOLD_WORK * n) * runs;
         if per_tick > tick_work {
             (tick_work, tick_design) = (per_tick, d);
         }
@@ -405,7 +416,11 @@ pub fn check(shape: &Shape, limits: &Limits) -> Vec<OverBudget> {
     let mut over = Vec::new();
     if needs.work > limits.max_work {
         let baseline = if shape.spikes { " × 2 for the no-spike baseline" } else { "" };
-        let requests = if shape.engine == Engine::Fast { "" } else { " + 4 × requests simulated one by one" };
+        let requests = if shape.engine == Engine::Fast {
+            String::new()
+        } else {
+            format!(" + {} × requests simulated one by one", request_work(shape.engine))
+        };
         over.push(OverBudget {
             path: "clock".into(),
             message: format!(
