@@ -15,6 +15,7 @@ use crate::files::{self, FileError};
 use crate::report::RunReport;
 use crate::report::format;
 use crate::safe_text;
+use crate::scenario::budget;
 use crate::scenario::file::EngineFile;
 use crate::scenario::{Limits, Scenario};
 use crate::sim::{self, RunControl, RunOptions};
@@ -280,14 +281,15 @@ fn validate(paths: &[PathBuf]) -> Result<(), Failure> {
     for path in paths {
         match load(path, &Overrides::default()) {
             Ok(scenario) => println!(
-                "{}: ok — \"{}\", {} tenants, {} tiers, {} designs, {} ticks × {} replications",
+                "{}: ok — \"{}\", {} tenants, {} tiers, {} designs, {} ticks × {} replications\n  {}",
                 safe_text::terminal(&path.display().to_string()),
                 safe_text::terminal(&scenario.name),
                 scenario.tenants.len(),
                 scenario.tiers.len(),
                 scenario.designs.len(),
                 scenario.clock.ticks,
-                scenario.clock.replications
+                scenario.clock.replications,
+                budget::summary(&budget::estimate(&budget::Shape::of(&scenario)), &Limits::default()),
             ),
             Err(failure) => failures.push(failure.message),
         }

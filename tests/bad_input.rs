@@ -51,7 +51,7 @@ fn cases() -> Vec<(&'static str, String, &'static str, bool)> {
         ("zero service time", b.replace("mean_ms: 20.0", "mean_ms: 0.0"), "layers.compute.service_time.mean_ms: must be from 0.001 to 600000 ms (got 0 ms)", false),
         ("tick longer than run", b.replace("tick: \"1s\"", "tick: \"1h\""), "clock.tick: tick (1h) is longer than the run (10m)", false),
         ("too many ticks", b.replace("duration: \"10m\", tick: \"1s\"", "duration: \"1000d\", tick: \"1ms\""), "clock.tick:", false),
-        ("too much work", b.replace("duration: \"10m\"", "duration: \"100d\"").replace("count: 3,", "count: 15000,"), "clock: this run simulates", false),
+        ("too much work", b.replace("duration: \"10m\"", "duration: \"100d\"").replace("count: 3,", "count: 15000,"), "clock: this run needs about 5.44e12 units of work (budget 5.0e10)", false),
         ("bad duration", b.replace("\"10m\"", "\"ten minutes\""), "clock.duration: \"ten minutes\" is not a duration", false),
         ("bad unit", b.replace("\"10m\"", "\"10y\""), "unknown unit \"y\"", false),
         ("zero replications", b.replace("replications: 2", "replications: 0"), "clock.replications: must be at least 1", false),

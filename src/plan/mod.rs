@@ -8,6 +8,7 @@
 //! report an unsharded run ([`run`]) gives.
 
 pub mod answer;
+pub mod budget;
 pub mod search;
 pub mod shard;
 pub mod spec;

@@ -28,7 +28,7 @@ const KEEP_SHARE: f64 = 0.25;
 /// … and never fewer than this many.
 const FINALISTS: usize = 16;
 /// Candidates run together as the designs of one scenario.
-const CHUNK: usize = 32;
+pub(crate) const CHUNK: usize = 32;
 
 /// One candidate: a placement per slot and a sizing point.
 #[derive(Debug, Clone)]

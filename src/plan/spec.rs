@@ -3,7 +3,10 @@
 //! the table of figures, and the work a plan implies estimated and bounded
 //! before anything runs. Every problem is reported with its field path.
 
+use rustc_hash::FxHashSet;
+
 use crate::lesson::figure_of;
+use crate::plan::budget::{PointRuns, check_points};
 use crate::report::figures::{self, Scope};
 use crate::scenario::change::KnobValue;
 use crate::scenario::file::{
@@ -92,7 +95,8 @@ pub fn apply_point(file: &ScenarioFile, axes: &[Axis], values: &[KnobValue]) -> 
 /// # Errors
 /// Occurs when any plan is invalid; every problem found, with its path.
 pub fn resolve_plans(file: &ScenarioFile, scenario: &Scenario, limits: &Limits) -> Result<Vec<PlanSpec>, FieldErrors> {
-    let mut r = Checker { errors: Vec::new(), file, scenario, limits };
+    let tenant_ids = scenario.tenants.iter().map(|t| t.id.as_str()).collect();
+    let mut r = Checker { errors: Vec::new(), file, scenario, tenant_ids, limits };
     let mut specs = Vec::new();
     for (i, plan) in file.plans.iter().enumerate() {
         let path = format!("plans[{i}]");
@@ -112,6 +116,9 @@ struct Checker<'a> {
     errors: Vec<FieldError>,
     file: &'a ScenarioFile,
     scenario: &'a Scenario,
+    /// The scenario's tenant ids, so a name is looked up once, not once
+    /// per tenant.
+    tenant_ids: FxHashSet<&'a str>,
     limits: &'a Limits,
 }
 
@@ -187,6 +194,17 @@ impl Checker<'_> {
             );
         } else if self.errors.len() == before {
             self.check_work(path, plan, &axes, designs.len(), replications);
+        }
+        if self.errors.len() == before {
+            let candidates = plan.search.as_ref().map_or(0, |s| {
+                let slots = s.keys.len() * s.layers.len().max(1);
+                (s.placements.len() as u64).saturating_pow(u32::try_from(slots).unwrap_or(u32::MAX))
+            });
+            let runs =
+                PointRuns { axes: &axes, designs: &designs, replications, search: plan.search.as_ref(), candidates };
+            for problem in check_points(self.file, &runs, self.scenario.tenants.len(), self.limits) {
+                self.error(path, problem);
+            }
         }
         (self.errors.len() == before).then(|| PlanSpec {
             index,
@@ -359,7 +377,7 @@ impl Checker<'_> {
                 return;
             }
             (Some(id), None) => {
-                if !self.scenario.tenants.iter().any(|t| &t.id == id) {
+                if !self.tenant_ids.contains(id.as_str()) {
                     self.error(format!("{path}.tenant"), format!("no tenant \"{id}\""));
                     return;
                 }
@@ -462,8 +480,7 @@ impl Checker<'_> {
             self.error(format!("{path}.keys"), "name at least one placement key (a tier, a tenant or \"*\")");
         }
         for (k, key) in s.keys.iter().enumerate() {
-            let known =
-                key == "*" || self.file.tiers.contains_key(key) || self.scenario.tenants.iter().any(|t| &t.id == key);
+            let known = key == "*" || self.file.tiers.contains_key(key) || self.tenant_ids.contains(key.as_str());
             if !known {
                 self.error(format!("{path}.keys[{k}]"), format!("\"{key}\" is not a tier, a tenant or \"*\""));
             } else if s.keys[..k].contains(key) {
@@ -537,13 +554,13 @@ impl Checker<'_> {
             (s.placements.len() as f64).powi(slots)
         });
         let work = points * candidates * f64::from(replications) * runs_per_design * tenant_ticks;
-        if work > self.limits.max_total_tenant_ticks {
+        if work > self.limits.max_work {
             self.error(
                 path,
                 format!(
                     "the plan would simulate {work:.2e} tenant-ticks, over the limit of {:.0e}: use fewer points, \
                      designs or replications",
-                    self.limits.max_total_tenant_ticks
+                    self.limits.max_work
                 ),
             );
         }

@@ -1,5 +1,7 @@
 //! Limits checked before a run starts, so that a hostile or mistaken file
-//! cannot make the simulator hang or eat memory.
+//! cannot make the simulator hang or eat memory: counts per field, and the
+//! budget of work and memory a whole run may need (see
+//! [`super::budget`]).
 
 /// Upper bounds on what one scenario may ask for.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -8,8 +10,16 @@ pub struct Limits {
     pub max_tenants: u64,
     /// Ticks in one run.
     pub max_ticks: u64,
-    /// Tenant-ticks over all designs, replications and baselines.
-    pub max_total_tenant_ticks: f64,
+    /// Work of a whole run, in units of one tenant simulated for one tick
+    /// (see [`super::budget::estimate`]); plans hold their tenant-ticks
+    /// to it too.
+    pub max_work: f64,
+    /// Work of one tick (tenants, stacks and key shards visited, requests
+    /// simulated one by one), so that a tick stays short and a run stops
+    /// promptly when cancelled.
+    pub max_tick_work: f64,
+    /// Memory a run may need, bytes (see [`super::budget::estimate`]).
+    pub max_memory_bytes: f64,
     /// Replications.
     pub max_replications: u32,
     /// Designs.
@@ -37,7 +47,9 @@ impl Default for Limits {
         Self {
             max_tenants: 20_000,
             max_ticks: 10_000_000,
-            max_total_tenant_ticks: 5e10,
+            max_work: 5e10,
+            max_tick_work: 4e6,
+            max_memory_bytes: 8e9,
             max_replications: 1000,
             max_designs: 32,
             max_events: 1000,

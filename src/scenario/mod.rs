@@ -2,6 +2,7 @@
 //! [`Scenario`] ([`resolve`]), the limits checked before a run, and the
 //! errors a user sees. No IO here: callers pass text in and get text out.
 
+pub mod budget;
 pub mod change;
 pub mod edit;
 pub mod error;

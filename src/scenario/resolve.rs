@@ -8,20 +8,23 @@ use rand_distr::{Distribution, StandardNormal, Uniform};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 use crate::rng::{StreamPurpose, stream_seed};
+use crate::scenario::budget::{self, Shape, peak_rates};
 use crate::scenario::error::{FieldError, FieldErrors};
 use crate::scenario::file::{
-    AttributionFile, DbPricingFile, DesignFile, EngineFile, EventFile, FORMAT_VERSION, FairnessFile, IdleFile,
-    LayerName, LoadFile, PatternFile, PlacementFile, PlacementMap, ScenarioFile, ServiceTimeFile, SpreadFile,
-    TenantEntryFile, TierFile,
+    AttributionFile, DbPricingFile, EngineFile, EventFile, FORMAT_VERSION, FairnessFile, IdleFile, LayerName, LoadFile,
+    PatternFile, ScenarioFile, ServiceTimeFile, SpreadFile, TenantEntryFile, TierFile,
 };
 use crate::scenario::limits::Limits;
 use crate::scenario::model::{
-    Attribution, Autoscale, Clock, Compute, CostSettings, Database, DbPricing, Design, Engine, Event, Fairness,
-    Gateway, Idle, InstanceBounds, LAYERS, Layer, Load, Pattern, Quota, QuotaPeriod, Scenario, ServiceTime, Slo, Stack,
-    StackKind, Tenant, Tier, Topology, UsagePlan,
+    Attribution, Autoscale, Clock, Compute, CostSettings, Database, DbPricing, Engine, Event, Fairness, Gateway, Idle,
+    InstanceBounds, Layer, Load, Pattern, Quota, QuotaPeriod, Scenario, ServiceTime, Slo, Tenant, Tier, UsagePlan,
 };
 use crate::scenario::ranges::{self, Range};
 use crate::units::DurationText;
+
+mod designs;
+
+use designs::{Names, Placed, build_designs};
 
 /// Checks a parsed file and builds the scenario the engine runs.
 ///
@@ -51,8 +54,9 @@ pub fn resolve(file: &ScenarioFile, limits: &Limits) -> Result<Scenario, FieldEr
     });
     let compute = r.compute(file, limits);
     let database = r.database(file, limits);
-    let designs = r.designs(file, &tiers, &tenants, limits);
-    let events = r.events(file, &tenants, clock.as_ref(), limits);
+    let names = Names::new(&tiers, &tenants);
+    let placed = r.placements(file, &tiers, &tenants, &names, limits);
+    let events = r.events(file, &tenants, &names, clock.as_ref(), limits);
     let cost = CostSettings {
         attribution: match file.cost.attribution {
             AttributionFile::Proportional => Attribution::Proportional,
@@ -67,12 +71,15 @@ pub fn resolve(file: &ScenarioFile, limits: &Limits) -> Result<Scenario, FieldEr
         hours_per_month: r.ranged("cost.hours_per_month", file.cost.hours_per_month, &ranges::HOURS_PER_MONTH),
     };
     if let Some(clock) = &clock {
-        r.check_work(clock, tenants.len(), designs.len(), &events, limits);
         r.check_peak_rates(&tenants, &events, limits);
+        let parts = (tiers.as_slice(), tenants.as_slice());
+        r.check_budget(file, clock, parts, compute.as_ref(), database.as_ref(), &placed, &events, limits);
     }
     if !r.errors.is_empty() {
         return Err(FieldErrors(r.errors));
     }
+    drop(names);
+    let designs = build_designs(placed, &tenants, limits);
     let (Some(clock), Some(compute)) = (clock, compute) else {
         // Unreachable: both are None only when an error was recorded.
         return Err(FieldErrors(vec![FieldError { path: "clock".into(), message: "invalid".into() }]));
@@ -619,189 +626,11 @@ impl Resolver {
         })
     }
 
-    fn designs(&mut self, file: &ScenarioFile, tiers: &[Tier], tenants: &[Tenant], limits: &Limits) -> Vec<Design> {
-        if file.designs.is_empty() {
-            self.error("designs", "at least one design is needed");
-        }
-        if file.designs.len() > limits.max_designs {
-            self.error(
-                "designs",
-                format!("{} designs is over the limit of {}", file.designs.len(), limits.max_designs),
-            );
-            return Vec::new();
-        }
-        let mut names: Vec<&str> = Vec::new();
-        let mut designs = Vec::with_capacity(file.designs.len());
-        for (i, design) in file.designs.iter().enumerate() {
-            let path = format!("designs[{i}]");
-            if design.name.trim().is_empty() {
-                self.error(format!("{path}.name"), "a design needs a name");
-            } else if names.contains(&design.name.as_str()) {
-                self.error(format!("{path}.name"), format!("duplicate design name \"{}\"", design.name));
-            }
-            names.push(&design.name);
-            designs.push(self.design(&path, design, file, tiers, tenants, limits));
-        }
-        designs
-    }
-
-    fn design(
-        &mut self,
-        path: &str,
-        design: &DesignFile,
-        file: &ScenarioFile,
-        tiers: &[Tier],
-        tenants: &[Tenant],
-        limits: &Limits,
-    ) -> Design {
-        self.check_placement_keys(&format!("{path}.placement"), &design.placement, tiers, tenants, limits);
-        let overrides =
-            [design.layers.gateway.as_ref(), design.layers.compute.as_ref(), design.layers.database.as_ref()];
-        let present = [file.layers.gateway.is_some(), true, file.layers.database.is_some()];
-        let mut layers: [Topology; 3] = Default::default();
-        for layer in LAYERS {
-            let li = layer.index();
-            if let Some(map) = overrides[li] {
-                let lpath = format!("{path}.layers.{}", layer.label());
-                if !present[li] {
-                    self.error(&lpath, format!("the scenario has no {} layer", layer.label()));
-                }
-                self.check_placement_keys(&lpath, map, tiers, tenants, limits);
-            }
-            if present[li] {
-                layers[li] = self.topology(path, layer, (overrides[li], &design.placement), tiers, tenants, limits);
-            }
-        }
-        Design {
-            name: design.name.clone(),
-            overhead_usd_per_stack_month: self.ranged(
-                &format!("{path}.overhead_per_stack_per_month"),
-                design.overhead_per_stack_per_month,
-                &ranges::USD_PER_MONTH,
-            ),
-            layers,
-        }
-    }
-
-    fn check_placement_keys(
-        &mut self,
-        path: &str,
-        map: &PlacementMap,
-        tiers: &[Tier],
-        tenants: &[Tenant],
-        limits: &Limits,
-    ) {
-        for (key, placement) in map {
-            let is_tier = tiers.iter().any(|t| &t.name == key);
-            let is_tenant = tenants.iter().any(|t| &t.id == key);
-            let kpath = format!("{path}.\"{key}\"");
-            if key != "*" && !is_tier && !is_tenant {
-                self.error(
-                    &kpath,
-                    format!(
-                        "\"{key}\" is not \"*\", a tier ({}) or a tenant id",
-                        known_list(tiers.iter().map(|t| t.name.as_str()))
-                    ),
-                );
-            } else if is_tier && is_tenant {
-                self.error(&kpath, format!("\"{key}\" is both a tier and a tenant id; rename one"));
-            }
-            if let PlacementFile::Cells(k) = placement {
-                if *k == 0 {
-                    self.error(&kpath, "Cells(k) needs at least one cell");
-                } else if *k > limits.max_cells {
-                    self.error(&kpath, format!("{k} cells is over the limit of {}", limits.max_cells));
-                }
-            }
-        }
-    }
-
-    fn topology(
-        &mut self,
-        path: &str,
-        layer: Layer,
-        (layer_map, general): (Option<&PlacementMap>, &PlacementMap),
-        tiers: &[Tier],
-        tenants: &[Tenant],
-        limits: &Limits,
-    ) -> Topology {
-        // Source of a placement: (is layer override, entry index in its map).
-        let mut groups: IndexMap<(bool, usize), (PlacementFile, String, Vec<u32>)> = IndexMap::new();
-        let mut missing = Vec::new();
-        for (t, tenant) in tenants.iter().enumerate() {
-            let tier = tiers.get(tenant.tier).map_or("", |x| x.name.as_str());
-            // The layer's own map is consulted first (id, tier, "*"), then
-            // the general placement: a layer override reads as "in this
-            // layer, place tenants like this".
-            let keys = [tenant.id.as_str(), tier, "*"];
-            let found = layer_map
-                .and_then(|m| keys.iter().find_map(|key| m.get_full(*key).map(|(i, k, p)| ((true, i), k, *p))))
-                .or_else(|| keys.iter().find_map(|key| general.get_full(*key).map(|(i, k, p)| ((false, i), k, *p))));
-            match found {
-                Some((source, key, placement)) => {
-                    groups.entry(source).or_insert_with(|| (placement, key.clone(), Vec::new())).2.push(t as u32);
-                }
-                None => missing.push(tenant.id.as_str()),
-            }
-        }
-        if !missing.is_empty() {
-            self.error(
-                format!("{path}.placement"),
-                format!(
-                    "no {} placement for tenants {} (add a \"*\" entry)",
-                    layer.label(),
-                    known_list(missing.into_iter())
-                ),
-            );
-        }
-        let mut stack_of_tenant = vec![0u32; tenants.len()];
-        let mut stacks: Vec<Stack> = Vec::new();
-        for (placement, key, members) in groups.into_values() {
-            match placement {
-                PlacementFile::Silo => {
-                    for t in members {
-                        stack_of_tenant[t as usize] = stacks.len() as u32;
-                        stacks.push(Stack {
-                            kind: StackKind::Silo,
-                            label: format!("silo {}", tenants[t as usize].id),
-                            tenants: vec![t],
-                        });
-                    }
-                }
-                PlacementFile::Pool => {
-                    let index = stacks.len() as u32;
-                    for &t in &members {
-                        stack_of_tenant[t as usize] = index;
-                    }
-                    stacks.push(Stack { kind: StackKind::Pool, label: format!("pool {key}"), tenants: members });
-                }
-                PlacementFile::Cells(k) => {
-                    // An out-of-range k was reported by check_placement_keys;
-                    // never allocate for it.
-                    let k = if (1..=limits.max_cells).contains(&k) { k } else { 1 };
-                    let first = stacks.len() as u32;
-                    for index in 0..k {
-                        stacks.push(Stack {
-                            kind: StackKind::Cell { index, of: k },
-                            label: format!("cell {}/{k} {key}", index + 1),
-                            tenants: Vec::new(),
-                        });
-                    }
-                    for (n, t) in members.into_iter().enumerate() {
-                        let cell = first + (n as u32 % k);
-                        stack_of_tenant[t as usize] = cell;
-                        stacks[cell as usize].tenants.push(t);
-                    }
-                }
-            }
-        }
-        Topology { stack_of_tenant, stacks }
-    }
-
     fn events(
         &mut self,
         file: &ScenarioFile,
         tenants: &[Tenant],
+        names: &Names<'_>,
         clock: Option<&Clock>,
         limits: &Limits,
     ) -> Vec<Event> {
@@ -831,7 +660,7 @@ impl Resolver {
             match event {
                 EventFile::Spike { tenant, factor, .. } => {
                     let factor = self.multiplier(&format!("{path}.factor"), *factor);
-                    match tenants.iter().position(|t| &t.id == tenant) {
+                    match names.tenant(tenant) {
                         Some(t) => events.push(Event::Spike { tenant: t, start_secs: start, end_secs: end, factor }),
                         None if !tenants.is_empty() => self.error(
                             format!("{path}.tenant"),
@@ -869,45 +698,72 @@ impl Resolver {
         events
     }
 
-    fn check_work(&mut self, clock: &Clock, tenants: usize, designs: usize, events: &[Event], limits: &Limits) {
-        let baseline = if events.iter().any(|e| matches!(e, Event::Spike { .. })) { 2.0 } else { 1.0 };
-        let work = clock.ticks as f64 * tenants as f64 * designs as f64 * f64::from(clock.replications) * baseline;
-        if work > limits.max_total_tenant_ticks {
+    fn check_peak_rates(&mut self, tenants: &[Tenant], events: &[Event], limits: &Limits) {
+        let peaks = peak_rates(tenants.iter().map(|t| (t.load.rate_per_sec, t.load.pattern.peak())), events);
+        if let Some((tenant, peak)) = tenants.iter().zip(peaks).find(|(_, peak)| *peak > limits.max_rate_per_sec) {
             self.error(
-                "clock",
+                format!("tenants.\"{}\"", tenant.id),
                 format!(
-                    "this run simulates {work:.3e} tenant-ticks (tenants × ticks × designs × replications{}), over the limit of {:.1e}; use a longer tick, a shorter duration, fewer replications, designs or tenants",
-                    if baseline > 1.0 { " × 2 for the no-spike baseline" } else { "" },
-                    limits.max_total_tenant_ticks
+                    "peak rate {peak:.3e} req/s (rate × pattern × spikes) is over the limit of {:.1e} req/s",
+                    limits.max_rate_per_sec
                 ),
             );
         }
     }
 
-    fn check_peak_rates(&mut self, tenants: &[Tenant], events: &[Event], limits: &Limits) {
-        for (t, tenant) in tenants.iter().enumerate() {
-            let pattern_peak = tenant.load.pattern.peak();
-            let spike_peak: f64 = events
+    /// Checks the run's work and memory against the budget, before any
+    /// stack is built.
+    #[allow(clippy::too_many_arguments)]
+    fn check_budget(
+        &mut self,
+        file: &ScenarioFile,
+        clock: &Clock,
+        (tiers, tenants): (&[Tier], &[Tenant]),
+        compute: Option<&Compute>,
+        database: Option<&Database>,
+        placed: &[Placed],
+        events: &[Event],
+        limits: &Limits,
+    ) {
+        let (key_shards, key_shards_path) = if database.is_some() {
+            let most = file
+                .tenants
                 .iter()
-                .filter_map(|e| match e {
-                    Event::Spike { tenant: s, factor, .. } if *s == t => Some(*factor),
-                    _ => None,
+                .enumerate()
+                .map(|(i, e)| match e {
+                    TenantEntryFile::Tenant { load, .. } | TenantEntryFile::Group { load, .. } => (load.key_shards, i),
                 })
-                .fold(1.0, |acc, f| acc * f.max(1.0));
-            let peak = tenant.load.rate_per_sec * pattern_peak * spike_peak;
-            if peak > limits.max_rate_per_sec {
-                self.error(
-                    format!("tenants.\"{}\"", tenant.id),
-                    format!(
-                        "peak rate {peak:.3e} req/s (rate × pattern × spikes) is over the limit of {:.1e} req/s",
-                        limits.max_rate_per_sec
-                    ),
-                );
-                break;
-            }
+                .max_by_key(|&(shards, i)| (shards, std::cmp::Reverse(i)));
+            (
+                tenants.iter().map(|t| u64::from(t.load.key_shards)).sum(),
+                most.map_or_else(String::new, |(_, i)| format!("tenants[{i}].load.key_shards")),
+            )
+        } else {
+            (0, String::new())
+        };
+        let shape = Shape {
+            tenants: tenants.len() as u64,
+            tiers: tiers.len() as u64,
+            ticks: clock.ticks,
+            tick_secs: clock.tick_secs,
+            duration_secs: clock.duration_secs,
+            replications: u64::from(clock.replications),
+            engine: clock.engine,
+            spikes: events.iter().any(|e| matches!(e, Event::Spike { .. })),
+            designs: placed.iter().map(|p| p.shape(database, limits)).collect(),
+            key_shards,
+            key_shards_path,
+            peak_rate_per_sec: peak_rates(tenants.iter().map(|t| (t.load.rate_per_sec, t.load.pattern.peak())), events)
+                .iter()
+                .sum(),
+            queue_timeout_secs: compute.map_or(0.0, |c| c.queue_timeout_secs),
+        };
+        for over in budget::check(&shape, limits) {
+            self.error(over.path, over.message);
         }
     }
 }
+
 /// The model's layer a file names.
 fn layer_of(layer: LayerName) -> Layer {
     match layer {

@@ -11,13 +11,14 @@
 use crate::rng::{StreamPurpose, stream_seed};
 use crate::scenario::model::Topology;
 use crate::scenario::model::{DB_BURST_BANK_SECS, Database as DatabaseLayer, DbPricing, Load, Scenario, StackKind};
+use crate::sim::Checkpoint;
 use crate::sim::gateway::Inflow;
 use crate::sim::raw::{StackRaw, TenantRaw};
 use crate::sim::tenants::SlowList;
 
 /// Where each tenant's requests land in its database stack: tenant `t`'s
-/// key shards are `start[t]..start[t + 1]`; shard `k` lies on partition
-/// `partition[k]` and takes `share[k]` of the tenant's requests, which
+/// key shards are `start[t]..start[t + 1]`; shard `k` lies on the kept
+/// partition `partition[k]` (see [`Database::new`]) and takes `share[k]` of the tenant's requests, which
 /// put `read_units[k]` and `write_units[k]` on it per request. Each
 /// (stack, partition) that some shard lies on has a demand slot, `slot[k]`
 /// for shard `k`; a stack's slots are consecutive.
@@ -70,7 +71,10 @@ impl PartitionDemand {
 #[derive(Debug)]
 struct DbStack {
     partitions: usize,
+    /// Its kept partitions (see [`Database::new`]) are
+    /// `first_partition..first_partition + kept`.
     first_partition: usize,
+    kept: usize,
     /// The demand slots of the partitions its members' key shards are
     /// on (the others never see a request).
     slots: std::ops::Range<usize>,
@@ -99,8 +103,10 @@ pub struct Database {
     stacks: Vec<DbStack>,
     shards: Shards,
     demand: PartitionDemand,
-    /// Per partition (of every stack): demand in a slow tick, the fraction
-    /// served, and the provisioned burst bank.
+    /// Per kept partition (of every stack): demand in a slow tick, the
+    /// fraction served, and the provisioned burst bank. A stack keeps the
+    /// partitions its members' shards lie on and one for all the rest, so
+    /// these grow with the key shards, not with stacks × partitions.
     read_demand: Vec<f64>,
     write_demand: Vec<f64>,
     read_ok: Vec<f64>,
@@ -120,75 +126,112 @@ impl Database {
     /// The stacks of `topology` with their key shards, for the tenants
     /// marked `active` (a tenant the task does not simulate gets no
     /// demand slot).
-    pub fn new(sc: &Scenario, layer: &DatabaseLayer, topology: &Topology, active: &[bool]) -> Self {
+    pub fn new(
+        sc: &Scenario,
+        layer: &DatabaseLayer,
+        topology: &Topology,
+        active: &[bool],
+        check: &mut Checkpoint<'_>,
+    ) -> Option<Self> {
         let n = sc.tenants.len();
-        let mut stacks = Vec::with_capacity(topology.stacks.len());
-        let mut total_partitions = 0usize;
-        for s in &topology.stacks {
-            let partitions =
-                if s.kind == StackKind::Silo { layer.silo_partitions } else { layer.pool_partitions } as usize;
-            stacks.push(DbStack {
-                partitions,
-                first_partition: total_partitions,
-                slots: 0..0,
-                slow_in: 0,
-                banks_full: false,
-            });
-            total_partitions += partitions;
-        }
         let mut shards = Shards { start: Vec::with_capacity(n + 1), ..Shards::default() };
+        // Each shard's partition within its stack first.
         for (t, tenant) in sc.tenants.iter().enumerate() {
             shards.start.push(shards.partition.len());
-            let stack = &stacks[topology.stack_of_tenant[t] as usize];
+            let stack = &topology.stacks[topology.stack_of_tenant[t] as usize];
+            let partitions = table_partitions(layer, stack.kind);
             let load = &tenant.load;
             let count = load.key_shards;
+            if check.cancelled(u64::from(count)) {
+                return None;
+            }
             for shard in 0..count {
-                let p = stack.first_partition + partition_of(t, shard, stack.partitions);
                 let share =
                     if shard == 0 { load.hot_key_share } else { (1.0 - load.hot_key_share) / f64::from(count - 1) };
-                shards.partition.push(p);
+                shards.partition.push(partition_of(t, shard, partitions));
                 shards.share.push(share);
                 shards.read_units.push(load.read_fraction * load.read_units_per_read * share);
                 shards.write_units.push((1.0 - load.read_fraction) * load.write_units_per_write * share);
             }
         }
         shards.start.push(shards.partition.len());
-        // Slots for the partitions this task simulates, in stack order
-        // (a tenant it does not simulate never asks for one).
-        let mut used_partitions = Vec::new();
+        // Only the partitions some shard lies on are kept, in partition
+        // order, and one for all the others of a stack: they never see a
+        // request, so each follows the same course.
+        let mut stacks = Vec::with_capacity(topology.stacks.len());
+        let mut kept = 0usize;
+        let mut used = Vec::new();
+        for s in &topology.stacks {
+            let partitions = table_partitions(layer, s.kind);
+            if check.cancelled(1) {
+                return None;
+            }
+            used.clear();
+            for &t in &s.tenants {
+                let t = t as usize;
+                used.extend_from_slice(&shards.partition[shards.start[t]..shards.start[t + 1]]);
+            }
+            used.sort_unstable();
+            used.dedup();
+            for &t in &s.tenants {
+                let t = t as usize;
+                if check.cancelled((shards.start[t + 1] - shards.start[t]) as u64) {
+                    return None;
+                }
+                for k in shards.start[t]..shards.start[t + 1] {
+                    shards.partition[k] = kept + used.binary_search(&shards.partition[k]).unwrap_or(0);
+                }
+            }
+            let len = used.len() + usize::from(used.len() < partitions);
+            stacks.push(DbStack {
+                partitions,
+                first_partition: kept,
+                kept: len,
+                slots: 0..0,
+                slow_in: 0,
+                banks_full: false,
+            });
+            kept += len;
+        }
+        // Demand slots for the partitions this task simulates, in stack
+        // order (a tenant it does not simulate never asks for one).
+        let mut slot_of = vec![usize::MAX; kept];
+        let mut slots = 0usize;
         shards.slot = vec![usize::MAX; shards.partition.len()];
         for (s, stack) in topology.stacks.iter().enumerate() {
-            let first = used_partitions.len();
+            let first = slots;
             for &t in &stack.tenants {
                 let t = t as usize;
                 if !active[t] {
                     continue;
                 }
+                if check.cancelled((shards.start[t + 1] - shards.start[t]) as u64) {
+                    return None;
+                }
                 for k in shards.start[t]..shards.start[t + 1] {
                     let p = shards.partition[k];
-                    shards.slot[k] = match used_partitions[first..].iter().position(|&q| q == p) {
-                        Some(i) => first + i,
-                        None => {
-                            used_partitions.push(p);
-                            used_partitions.len() - 1
-                        }
-                    };
+                    if slot_of[p] == usize::MAX {
+                        slot_of[p] = slots;
+                        slots += 1;
+                    }
+                    shards.slot[k] = slot_of[p];
                 }
             }
-            stacks[s].slots = first..used_partitions.len();
+            stacks[s].slots = first..slots;
         }
+        let total_partitions = kept;
         let (prov_read, prov_write) = match layer.pricing {
             DbPricing::Provisioned { read_units_per_sec, write_units_per_sec, .. } => {
                 (Some(read_units_per_sec), Some(write_units_per_sec))
             }
             DbPricing::OnDemand { .. } => (None, None),
         };
-        Self {
+        Some(Self {
             layer: layer.clone(),
             raw: vec![StackRaw::default(); stacks.len()],
             stacks,
             shards,
-            demand: PartitionDemand { read: vec![0.0; used_partitions.len()], write: vec![0.0; used_partitions.len()] },
+            demand: PartitionDemand { read: vec![0.0; slots], write: vec![0.0; slots] },
             read_demand: vec![0.0; total_partitions],
             write_demand: vec![0.0; total_partitions],
             read_ok: vec![1.0; total_partitions],
@@ -199,7 +242,7 @@ impl Database {
             prov_write,
             kept_secs: 0.0,
             final_served: vec![0.0; n],
-        }
+        })
     }
 
     /// Tenant `t`'s demand slot, and the read and write units one request
@@ -281,7 +324,7 @@ impl Database {
                 continue;
             }
             d.slow_in = tick + 1;
-            let partition_range = d.first_partition..d.first_partition + d.partitions;
+            let partition_range = d.first_partition..d.first_partition + d.kept;
             self.read_demand[partition_range.clone()].iter_mut().for_each(|x| *x = 0.0);
             self.write_demand[partition_range.clone()].iter_mut().for_each(|x| *x = 0.0);
             let shards = &self.shards;
@@ -393,6 +436,11 @@ fn serve_partition(side: PartitionSide<'_>, partitions: f64, keep: f64, dt: f64)
     full
 }
 
+/// Partitions of a table of `kind`.
+fn table_partitions(layer: &DatabaseLayer, kind: StackKind) -> usize {
+    (if kind == StackKind::Silo { layer.silo_partitions } else { layer.pool_partitions }) as usize
+}
+
 /// Partition (within its stack) of a tenant's key shard: a fixed hash of
 /// (tenant, shard), the same in every design.
 pub fn partition_of(tenant: usize, shard: u32, partitions: usize) -> usize {
@@ -410,4 +458,71 @@ pub fn serve_all_in_db(load: &Load, ops: f64, tenant: &mut TenantRaw, stack: &mu
     stack.requests += ops;
     stack.read_units += read_units;
     stack.write_units += write_units;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::{Limits, load_str};
+
+    #[test]
+    fn a_table_keeps_the_partitions_its_shards_lie_on_and_one_for_the_rest() {
+        let text = r#"Scenario(version: 1, name: "kept", clock: (duration: "1m"),
+            tiers: { "t": (price_per_month: 1.0) },
+            tenants: [ Group(prefix: "x", count: 3, tier: "t", load: (rate: 1.0, key_shards: 4)) ],
+            layers: ( compute: (service_time: Exponential(mean_ms: 10.0)), database: (partitions: 10000) ),
+            designs: [ (name: "silo", placement: { "*": Silo }), (name: "pool", placement: { "*": Pool }) ],
+        )"#;
+        let sc = match load_str(text, &Limits::default()) {
+            Ok((_, sc)) => sc,
+            Err(e) => panic!("{e}"),
+        };
+        let Some(layer) = &sc.database else { panic!("a database layer") };
+        for design in &sc.designs {
+            let topology = &design.layers[2];
+            let control = crate::sim::RunControl::new();
+            let Some(db) = Database::new(&sc, layer, topology, &[true; 3], &mut Checkpoint::new(&control)) else {
+                panic!("not cancelled")
+            };
+            // Three tenants of four shards each: at most twelve partitions
+            // with a shard, and one per table for the 9,990-odd without.
+            let kept = db.read_ok.len();
+            assert!(kept <= 12 + topology.stacks.len(), "{}: {kept}", design.name);
+            assert!(db.stacks.iter().all(|s| s.partitions == 10_000 && s.kept <= 13));
+            for (t, tenant) in sc.tenants.iter().enumerate() {
+                let stack = &db.stacks[topology.stack_of_tenant[t] as usize];
+                let mut own: Vec<usize> = (0..tenant.load.key_shards).map(|k| partition_of(t, k, 10_000)).collect();
+                own.sort_unstable();
+                own.dedup();
+                let kept: Vec<usize> = db.shards.partition[db.shards.start[t]..db.shards.start[t + 1]].to_vec();
+                assert!(kept.iter().all(|p| (stack.first_partition..stack.first_partition + stack.kept).contains(p)));
+                let mut distinct = kept.clone();
+                distinct.sort_unstable();
+                distinct.dedup();
+                assert_eq!(distinct.len(), own.len(), "tenant {t}: as many partitions as its shards lie on");
+            }
+        }
+    }
+
+    #[test]
+    fn setting_up_many_key_shards_stops_when_cancelled() {
+        // 300 tenants × 1,000 key shards: several checkpoints' worth.
+        let text = r#"Scenario(version: 1, name: "shards", clock: (duration: "1m"),
+            tiers: { "t": (price_per_month: 1.0) },
+            tenants: [ Group(prefix: "x", count: 300, tier: "t", load: (rate: 1.0, key_shards: 1000)) ],
+            layers: ( compute: (service_time: Exponential(mean_ms: 10.0)), database: (partitions: 100) ),
+            designs: [ (name: "pool", placement: { "*": Pool }) ],
+        )"#;
+        let sc = match load_str(text, &Limits::default()) {
+            Ok((_, sc)) => sc,
+            Err(e) => panic!("{e}"),
+        };
+        let Some(layer) = &sc.database else { panic!("a database layer") };
+        let topology = &sc.designs[0].layers[2];
+        let active = vec![true; 300];
+        let control = crate::sim::RunControl::new();
+        assert!(Database::new(&sc, layer, topology, &active, &mut Checkpoint::new(&control)).is_some());
+        control.cancel();
+        assert!(Database::new(&sc, layer, topology, &active, &mut Checkpoint::new(&control)).is_none());
+    }
 }

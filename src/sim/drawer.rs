@@ -8,7 +8,7 @@
 
 use crate::scenario::model::{Pattern, Scenario};
 use crate::sim::gateway::{Inflow, QuotaClock};
-use crate::sim::windows::{Spike, baseline_ticks, spike_factor_at, spikes_of};
+use crate::sim::windows::{SpikeFactors, baseline_ticks, spikes_of};
 use crate::sim::{RunControl, WallClock};
 
 /// Ticks per block drawn ahead (see [`Arrivals::Ahead`]).
@@ -63,19 +63,30 @@ impl Row<'_> {
 /// them, so each pattern is evaluated once per tick.
 pub fn distinct_patterns(sc: &Scenario) -> (Vec<Pattern>, Vec<usize>) {
     let mut patterns: Vec<Pattern> = Vec::new();
+    let mut index: rustc_hash::FxHashMap<[u64; 4], usize> = rustc_hash::FxHashMap::default();
     let pattern_of = sc
         .tenants
         .iter()
         .map(|t| {
-            if let Some(i) = patterns.iter().position(|p| *p == t.load.pattern) {
-                i
-            } else {
+            *index.entry(pattern_key(&t.load.pattern)).or_insert_with(|| {
                 patterns.push(t.load.pattern);
                 patterns.len() - 1
-            }
+            })
         })
         .collect();
     (patterns, pattern_of)
+}
+
+/// A pattern as bits: equal keys are equal patterns (and patterns equal
+/// as numbers but for the sign of a zero, which give the same factors,
+/// are merely kept apart).
+fn pattern_key(pattern: &Pattern) -> [u64; 4] {
+    match *pattern {
+        Pattern::Constant => [0; 4],
+        Pattern::Diurnal { peak_hour, amplitude } => [1, peak_hour.to_bits(), amplitude.to_bits(), 0],
+        Pattern::Bursty { on_secs, off_secs, factor } => [2, on_secs.to_bits(), off_secs.to_bits(), factor.to_bits()],
+        Pattern::Ramp { to_factor, over_secs } => [3, to_factor.to_bits(), over_secs.to_bits(), 0],
+    }
 }
 
 /// What every tenant's draws in one block of ticks share.
@@ -96,8 +107,8 @@ pub struct Drawer {
     inflows: Vec<Inflow>,
     patterns: Vec<Pattern>,
     quotas: QuotaClock,
-    /// The spikes drawn.
-    spikes: Vec<Spike>,
+    /// The factors of the spikes drawn.
+    spikes: SpikeFactors,
     spiking: Vec<bool>,
     /// Tenants drawn (the others' entries stay empty).
     drawn: Vec<usize>,
@@ -121,7 +132,7 @@ impl Drawer {
             inflows,
             patterns,
             quotas: QuotaClock::new(sc),
-            spikes,
+            spikes: SpikeFactors::new(&spikes, sc.tenants.len()),
             spiking,
             drawn: (0..sc.tenants.len()).filter(|&t| active[t]).collect(),
             clock: BlockClock::default(),
@@ -245,7 +256,7 @@ impl Drawer {
 #[derive(Clone, Copy)]
 struct Block<'a> {
     clock: &'a BlockClock,
-    spikes: &'a [Spike],
+    spikes: &'a SpikeFactors,
     spiking: &'a [bool],
     stride: usize,
 }
@@ -269,7 +280,7 @@ impl Block<'_> {
                     }
                 }
                 if self.spiking[t] {
-                    f.spike_factor = spike_factor_at(self.spikes, t, tick as f64 * dt);
+                    f.spike_factor = self.spikes.at(t, tick as f64 * dt);
                 }
                 let lambda = f.rate_per_sec * factors[k] * f.spike_factor;
                 let (offered, admitted) = f.arrive(sc, lambda, dt);

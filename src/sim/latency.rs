@@ -16,7 +16,13 @@ use rustc_hash::FxHashMap;
 
 use crate::queueing::WaitState;
 use crate::scenario::model::ServiceTime;
+use crate::sim::Checkpoint;
 use crate::sim::histogram::{Histogram, SparsePmf, coarsen, latency_pmf};
+
+/// Work of allocating one fine histogram, in the units of
+/// [`crate::sim::task::CHECK_WORK`] (about as long as visiting this many
+/// tenants in a tick).
+const HISTOGRAM_WORK: u64 = 256;
 
 /// Slots per tenant: enough for on/off patterns to alternate between keys
 /// without flushing.
@@ -368,26 +374,45 @@ pub struct LatencyBook<'a> {
 impl<'a> LatencyBook<'a> {
     /// Empty sinks for tenants of the given tiers; `focus[k]` is the
     /// tenant whose own series is `focus_series[k]`.
-    pub fn new(shared: &'a SharedPmfs, tier_of: Vec<usize>, tiers: usize, focus: &[usize], track_window: bool) -> Self {
+    /// `None` when the run is cancelled while the histograms are allocated.
+    pub fn new(
+        shared: &'a SharedPmfs,
+        tier_of: Vec<usize>,
+        tiers: usize,
+        (focus, track_window): (&[usize], bool),
+        check: &mut Checkpoint<'_>,
+    ) -> Option<Self> {
         let n = tier_of.len();
+        let mut histograms = || {
+            let mut all = Vec::with_capacity(n);
+            for _ in 0..n {
+                if check.cancelled(HISTOGRAM_WORK) {
+                    return None;
+                }
+                all.push(Histogram::fine());
+            }
+            Some(all)
+        };
+        let run = histograms()?;
+        let window = if track_window { histograms()? } else { Vec::new() };
         let mut focus_of = vec![None; n];
         for (k, &t) in focus.iter().enumerate() {
             if t < n {
                 focus_of[t] = Some(k);
             }
         }
-        Self {
+        Some(Self {
             cache: PmfCache::new(shared),
             slots: vec![[Slot::default(); SLOTS]; n],
-            run: (0..n).map(|_| Histogram::fine()).collect(),
-            window: if track_window { (0..n).map(|_| Histogram::fine()).collect() } else { Vec::new() },
+            run,
+            window,
             tier_series: (0..tiers).map(|_| Mixture::new()).collect(),
             focus_series: focus.iter().map(|_| Mixture::new()).collect(),
             total_series: Mixture::new(),
             scratch: Histogram::coarse(),
             focus_of,
             tier_of,
-        }
+        })
     }
 
     /// Records `weight` of tenant `t`'s requests with the distribution of
@@ -469,5 +494,36 @@ impl<'a> LatencyBook<'a> {
             };
             self.cache.flush_all(tenant_slots, &mut sinks);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::{Limits, load_str};
+    use crate::sim::RunControl;
+
+    #[test]
+    fn allocating_many_tenants_histograms_stops_when_cancelled() {
+        let text = r#"Scenario(version: 1, name: "book", clock: (duration: "1m"),
+            tiers: { "t": (price_per_month: 1.0) },
+            tenants: [ Tenant(id: "a", tier: "t", load: (rate: 1.0)) ],
+            layers: ( compute: (service_time: Exponential(mean_ms: 10.0)) ),
+            designs: [ (name: "pool", placement: { "*": Pool }) ],
+        )"#;
+        let sc = match load_str(text, &Limits::default()) {
+            Ok((_, sc)) => sc,
+            Err(e) => panic!("{e}"),
+        };
+        let shared = SharedPmfs::new(sc.compute.service);
+        // Enough tenants for several checkpoints.
+        let tier_of = vec![0; 2_000];
+        let control = RunControl::new();
+        let book = |control: &RunControl| {
+            LatencyBook::new(&shared, tier_of.clone(), 1, (&[], true), &mut Checkpoint::new(control)).is_some()
+        };
+        assert!(book(&control));
+        control.cancel();
+        assert!(!book(&control));
     }
 }

@@ -66,6 +66,34 @@ impl RunControl {
     }
 }
 
+/// Reads the cancel flag once per [`task::CHECK_WORK`] units of work done
+/// in a set-up loop (allocating a tenant's histograms, placing a key
+/// shard), so that set-up, like simulation, stops within milliseconds of
+/// a cancel.
+pub(crate) struct Checkpoint<'a> {
+    control: &'a RunControl,
+    work: u64,
+}
+
+impl<'a> Checkpoint<'a> {
+    /// A checkpoint of `control` with no work counted yet.
+    pub(crate) fn new(control: &'a RunControl) -> Self {
+        Self { control, work: 0 }
+    }
+
+    /// Counts `work` units; true when the run was cancelled (read once the
+    /// work since the last read reaches [`task::CHECK_WORK`]).
+    #[inline]
+    pub(crate) fn cancelled(&mut self, work: u64) -> bool {
+        self.work += work;
+        if self.work < task::CHECK_WORK {
+            return false;
+        }
+        self.work = 0;
+        self.control.is_cancelled()
+    }
+}
+
 /// A monotonic clock, in seconds since an origin of the caller's choosing.
 ///
 /// The core never reads the wall clock. A caller that passes one in
@@ -137,7 +165,7 @@ pub enum RunError {
 /// (a no-spike baseline stops when the last spike ends).
 pub fn total_ticks(scenario: &Scenario, options: &RunOptions) -> u64 {
     let designs: Vec<usize> = options.designs.clone().unwrap_or_else(|| (0..scenario.designs.len()).collect());
-    let Ok(plan) = Plan::new(scenario, &designs) else { return 0 };
+    let Ok(plan) = Plan::new(scenario, &designs, &RunControl::new()) else { return 0 };
     let baseline = windows::baseline_ticks(scenario);
     plan.subtasks.iter().map(|&(task, _)| if plan.tasks[task].2 { scenario.clock.ticks } else { baseline }).sum()
 }
@@ -154,7 +182,7 @@ struct Plan {
 }
 
 impl Plan {
-    fn new(scenario: &Scenario, designs: &[usize]) -> Result<Self, RunError> {
+    fn new(scenario: &Scenario, designs: &[usize], control: &RunControl) -> Result<Self, RunError> {
         if let Some(&bad) = designs.iter().find(|&&d| d >= scenario.designs.len()) {
             return Err(RunError::NoSuchDesign(bad));
         }
@@ -168,6 +196,9 @@ impl Plan {
         let mut splits = vec![Vec::new(); scenario.designs.len()];
         let mut components = vec![Vec::new(); scenario.designs.len()];
         for &d in designs {
+            if control.is_cancelled() {
+                return Err(RunError::Cancelled);
+            }
             // The per-request engine runs whole designs.
             splits[d] = match scenario.clock.engine {
                 Engine::Fast | Engine::Auto => parts::split(scenario, &scenario.designs[d]),
@@ -202,6 +233,12 @@ pub const AHEAD_TENANT_TICKS: u64 = 1 << 22;
 /// run keeps to share arrivals between its tasks.
 pub const ARRIVAL_TABLE_ENTRIES: u64 = 1 << 21;
 
+/// Subtasks simulated together per worker thread: a run simulates its
+/// replications in waves of about this many subtasks per thread, and
+/// folds each wave's results into the report before the next starts, so
+/// it holds at most a wave's results (plus one replication's parts).
+pub const WAVE_SUBTASKS_PER_THREAD: usize = 4;
+
 /// Each replication's arrivals, drawn once when several tasks of a
 /// replication would draw them and they fit [`ARRIVAL_TABLE_ENTRIES`];
 /// empty otherwise (every task then draws its own).
@@ -224,14 +261,22 @@ fn arrival_tables(
     Ok(tables.into_iter().flatten().collect())
 }
 
+/// One replication of one design: its run and, when the scenario has
+/// spikes, its no-spike baseline, each merged from its parts with its
+/// costs attributed.
+#[derive(Debug, Clone)]
+struct Unit {
+    design: usize,
+    main: raw::TaskRaw,
+    base: Option<raw::TaskRaw>,
+}
+
 /// A run's results before they are reduced to a report. The planner keeps
 /// one so that points which change only how results are read (tier prices
 /// and service-level objectives) are reported without simulating again.
 #[derive(Debug, Clone)]
 pub struct Simulated {
-    designs: Vec<usize>,
-    tasks: Vec<(usize, u32, bool)>,
-    results: Vec<raw::TaskRaw>,
+    units: Vec<Unit>,
 }
 
 impl Simulated {
@@ -239,7 +284,19 @@ impl Simulated {
     /// or one that differs from it only in tier prices and service-level
     /// objectives.
     pub fn report(&self, scenario: &Scenario) -> RunReport {
-        reduce::report(scenario, &self.designs, &self.tasks, self.results.clone())
+        self.report_keeping(scenario, reduce::KEPT_BYTES)
+    }
+
+    /// The report, with a design's values kept for two-pass estimates while
+    /// they take at most `kept_bytes` (see [`reduce::KEPT_BYTES`]).
+    fn report_keeping(&self, scenario: &Scenario, kept_bytes: usize) -> RunReport {
+        let mut reducer = reduce::Reducer::keeping(scenario, kept_bytes);
+        let samples: Vec<Vec<f64>> =
+            self.units.par_iter().map(|u| reduce::sample(scenario, u.design, &u.main, u.base.as_ref())).collect();
+        for (u, values) in self.units.iter().zip(samples) {
+            reducer.add(u.design, u.main.clone(), u.base.clone(), &values);
+        }
+        reducer.finish()
     }
 }
 
@@ -250,8 +307,18 @@ impl Simulated {
 /// `options.designs` names a design that does not exist.
 pub fn run(scenario: &Scenario, options: &RunOptions, control: &RunControl) -> Result<RunReport, RunError> {
     in_pool(options.threads, || {
-        let Simulated { designs, tasks, results } = simulate_here(scenario, options, control)?;
-        Ok(reduce::report(scenario, &designs, &tasks, results))
+        let mut reducer = reduce::Reducer::new(scenario);
+        simulate_waves(scenario, options, control, |units| {
+            let samples: Vec<Vec<f64>> =
+                units.par_iter().map(|u| reduce::sample(scenario, u.design, &u.main, u.base.as_ref())).collect();
+            for (u, values) in units.into_iter().zip(samples) {
+                reducer.add(u.design, u.main, u.base, &values);
+            }
+        })?;
+        if control.is_cancelled() {
+            return Err(RunError::Cancelled);
+        }
+        Ok(reducer.finish())
     })
 }
 
@@ -261,7 +328,11 @@ pub fn run(scenario: &Scenario, options: &RunOptions, control: &RunControl) -> R
 /// # Errors
 /// As [`run`].
 pub fn simulate(scenario: &Scenario, options: &RunOptions, control: &RunControl) -> Result<Simulated, RunError> {
-    in_pool(options.threads, || simulate_here(scenario, options, control))
+    in_pool(options.threads, || {
+        let mut units = Vec::new();
+        simulate_waves(scenario, options, control, |wave| units.extend(wave))?;
+        Ok(Simulated { units })
+    })
 }
 
 fn in_pool<T: Send>(threads: Option<usize>, work: impl FnOnce() -> Result<T, RunError> + Send) -> Result<T, RunError> {
@@ -275,10 +346,20 @@ fn in_pool<T: Send>(threads: Option<usize>, work: impl FnOnce() -> Result<T, Run
     }
 }
 
-/// Simulates on the current pool (tasks and their merging).
-fn simulate_here(scenario: &Scenario, options: &RunOptions, control: &RunControl) -> Result<Simulated, RunError> {
+/// Simulates on the current pool in waves of whole replications, handing
+/// each wave's replications, in order, to `each` before the next wave
+/// starts.
+fn simulate_waves(
+    scenario: &Scenario,
+    options: &RunOptions,
+    control: &RunControl,
+    mut each: impl FnMut(Vec<Unit>),
+) -> Result<(), RunError> {
+    if control.is_cancelled() {
+        return Err(RunError::Cancelled);
+    }
     let designs: Vec<usize> = options.designs.clone().unwrap_or_else(|| (0..scenario.designs.len()).collect());
-    let plan = Plan::new(scenario, &designs)?;
+    let plan = Plan::new(scenario, &designs, control)?;
     let shared = latency::SharedPmfs::new(scenario.compute.service);
     let focus: Vec<usize> = match &options.focus {
         Some(list) => list.iter().copied().filter(|&t| t < scenario.tenants.len()).collect(),
@@ -291,52 +372,157 @@ fn simulate_here(scenario: &Scenario, options: &RunOptions, control: &RunControl
     // way of getting arrivals gives the same numbers).
     let threads = rayon::current_num_threads();
     let ahead = threads > 1 && plan.subtasks.len() <= threads;
-    let parts: Vec<Option<raw::TaskRaw>> = plan
-        .subtasks
-        .par_iter()
-        .map(|&(task, p)| {
-            let (d, r, with_spikes) = plan.tasks[task];
-            let masks = &plan.splits[d];
-            let part = task::Part { members: (masks.len() > 1).then(|| masks[p].as_slice()), first: p == 0 };
-            let tenants = part.members.map_or(scenario.tenants.len(), |m| m.iter().filter(|&&x| x).count());
-            let arrivals = match tables.get(r as usize) {
-                Some(table) => drawer::Arrivals::Table(table),
-                None if ahead && tenants as u64 * scenario.clock.ticks >= AHEAD_TENANT_TICKS => drawer::Arrivals::Ahead,
-                None => drawer::Arrivals::Inline,
-            };
-            // A baseline is only read for its window figures.
-            let focus: &[usize] = if with_spikes { &focus } else { &[] };
-            if scenario.clock.engine == Engine::Exact {
-                return exact::simulate(scenario, &scenario.designs[d], r, with_spikes, focus, points, control);
+    let clock = options.clock.as_ref();
+    let job =
+        Job { scenario, plan: &plan, tables: &tables, shared: &shared, focus: &focus, points, ahead, control, clock };
+    let wave_subtasks = WAVE_SUBTASKS_PER_THREAD * threads;
+    // Replications are runs of tasks of the same design and replication;
+    // subtasks are in task order.
+    let mut task = 0;
+    let mut subtask = 0;
+    while task < plan.tasks.len() {
+        let (first_task, first_subtask) = (task, subtask);
+        while task < plan.tasks.len() && (task == first_task || subtask - first_subtask < wave_subtasks) {
+            let (d, r, _) = plan.tasks[task];
+            while task < plan.tasks.len() && plan.tasks[task].0 == d && plan.tasks[task].1 == r {
+                task += 1;
             }
-            task::simulate(
-                scenario,
-                &scenario.designs[d],
-                r,
-                with_spikes,
-                part,
-                arrivals,
-                &shared,
-                focus,
-                control,
-                options.clock.as_ref(),
-                points,
-            )
-        })
-        .collect();
-    let parts: Vec<raw::TaskRaw> = parts.into_iter().collect::<Option<_>>().ok_or(RunError::Cancelled)?;
-    // Merge each task's parts (subtasks are in task order).
-    let mut parts = parts.into_iter().zip(&plan.subtasks).peekable();
-    let mut results = Vec::with_capacity(plan.tasks.len());
-    for (i, &(d, _, _)) in plan.tasks.iter().enumerate() {
-        let mut own = Vec::new();
-        while let Some((raw, _)) = parts.next_if(|&(_, &(task, _))| task == i) {
-            own.push(raw);
+            while subtask < plan.subtasks.len() && plan.subtasks[subtask].0 < task {
+                subtask += 1;
+            }
         }
-        let design = &scenario.designs[d];
-        let mut raw = parts::merge(scenario, design, own, &shared);
-        cost::attribute(scenario, design, &mut raw);
-        results.push(raw);
+        let units = job.wave(first_task..task, first_subtask..subtask)?;
+        if control.is_cancelled() {
+            return Err(RunError::Cancelled);
+        }
+        each(units);
     }
-    Ok(Simulated { designs, tasks: plan.tasks, results })
+    Ok(())
+}
+
+/// What every subtask of a run reads.
+struct Job<'a> {
+    scenario: &'a Scenario,
+    plan: &'a Plan,
+    tables: &'a [drawer::ArrivalTable],
+    shared: &'a latency::SharedPmfs,
+    focus: &'a [usize],
+    points: u64,
+    ahead: bool,
+    control: &'a RunControl,
+    clock: Option<&'a WallClock>,
+}
+
+impl Job<'_> {
+    /// Simulates the subtasks `subtasks` (those of the tasks `tasks`, whole
+    /// replications) and merges them into their replications.
+    fn wave(&self, tasks: std::ops::Range<usize>, subtasks: std::ops::Range<usize>) -> Result<Vec<Unit>, RunError> {
+        let (sc, plan) = (self.scenario, self.plan);
+        let parts: Vec<Option<raw::TaskRaw>> =
+            plan.subtasks[subtasks.clone()].par_iter().map(|&(task, p)| self.subtask(task, p)).collect();
+        let parts: Vec<raw::TaskRaw> = parts.into_iter().collect::<Option<_>>().ok_or(RunError::Cancelled)?;
+        // Each task's parts (subtasks are in task order).
+        let mut own: Vec<Vec<raw::TaskRaw>> = tasks.clone().map(|_| Vec::new()).collect();
+        for (raw, &(task, _)) in parts.into_iter().zip(&plan.subtasks[subtasks]) {
+            own[task - tasks.start].push(raw);
+        }
+        let merged: Vec<raw::TaskRaw> = own
+            .into_par_iter()
+            .zip(tasks.clone())
+            .map(|(own, i)| {
+                let design = &sc.designs[plan.tasks[i].0];
+                let mut raw = parts::merge(sc, design, own, self.shared);
+                cost::attribute(sc, design, &mut raw);
+                raw
+            })
+            .collect();
+        let mut units: Vec<Unit> = Vec::new();
+        for (raw, i) in merged.into_iter().zip(tasks) {
+            let (d, _, with_spikes) = plan.tasks[i];
+            match units.last_mut() {
+                Some(unit) if !with_spikes => unit.base = Some(raw),
+                _ => units.push(Unit { design: d, main: raw, base: None }),
+            }
+        }
+        Ok(units)
+    }
+
+    /// Part `p` of task `task`; `None` when cancelled.
+    fn subtask(&self, task: usize, p: usize) -> Option<raw::TaskRaw> {
+        let (scenario, plan) = (self.scenario, self.plan);
+        let (d, r, with_spikes) = plan.tasks[task];
+        let masks = &plan.splits[d];
+        let part = task::Part { members: (masks.len() > 1).then(|| masks[p].as_slice()), first: p == 0 };
+        let tenants = part.members.map_or(scenario.tenants.len(), |m| m.iter().filter(|&&x| x).count());
+        let arrivals = match self.tables.get(r as usize) {
+            Some(table) => drawer::Arrivals::Table(table),
+            None if self.ahead && tenants as u64 * scenario.clock.ticks >= AHEAD_TENANT_TICKS => {
+                drawer::Arrivals::Ahead
+            }
+            None => drawer::Arrivals::Inline,
+        };
+        // A baseline is only read for its window figures.
+        let focus: &[usize] = if with_spikes { self.focus } else { &[] };
+        if scenario.clock.engine == Engine::Exact {
+            return exact::simulate(scenario, &scenario.designs[d], r, with_spikes, focus, self.points, self.control);
+        }
+        task::simulate(
+            scenario,
+            &scenario.designs[d],
+            r,
+            with_spikes,
+            part,
+            arrivals,
+            self.shared,
+            focus,
+            self.control,
+            self.clock,
+            self.points,
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::{Limits, load_str};
+
+    #[test]
+    fn estimates_folded_in_one_pass_keep_the_means_and_nearly_the_intervals() {
+        let text = r#"Scenario(version: 1, name: "fold", clock: (duration: "10m", seed: 4, replications: 5),
+            tiers: { "t": (price_per_month: 10.0, plan: (rate: 50.0, burst: 50.0)) },
+            tenants: [ Group(prefix: "a", count: 6, tier: "t", load: (rate: 8.0), spread: LogNormal(sigma: 0.5)) ],
+            layers: ( gateway: (), compute: (service_time: Exponential(mean_ms: 40.0), concurrency: 2, instances: (min: 1, max: 3)) ),
+            designs: [ (name: "pool", placement: { "*": Pool }), (name: "silo", placement: { "*": Silo }) ],
+            events: [ Spike(tenant: "a-00", at: "3m", duration: "3m", factor: 10.0) ])"#;
+        let sc = match load_str(text, &Limits::default()) {
+            Ok((_, sc)) => sc,
+            Err(e) => panic!("{e}"),
+        };
+        let options = |threads| RunOptions { threads: Some(threads), ..RunOptions::default() };
+        let Ok(simulated) = simulate(&sc, &options(2), &RunControl::new()) else { panic!("runs") };
+        let kept = simulated.report_keeping(&sc, reduce::KEPT_BYTES);
+        let running = simulated.report_keeping(&sc, 0);
+        let Ok(run) = run(&sc, &options(1), &RunControl::new()) else { panic!("runs") };
+        assert_eq!(run, kept, "a run folds as the kept results do");
+        let (a, b) = (kept.designs[0].tenants[3].served, running.designs[0].tenants[3].served);
+        assert_eq!(a.mean.to_bits(), b.mean.to_bits());
+        assert!(a.ci95 > 0.0 && (a.ci95 - b.ci95).abs() <= 1e-9 * a.ci95, "{a:?} vs {b:?}");
+        let (a, b) = (&kept.designs[1].series.total.served_per_sec, &running.designs[1].series.total.served_per_sec);
+        assert_eq!(a.mean, b.mean);
+        assert!(a.ci95.iter().zip(&b.ci95).all(|(x, y)| (x - y).abs() <= 1e-9 * x.abs().max(1e-9)));
+    }
+
+    #[test]
+    fn the_budget_counts_as_the_engine_does() {
+        use crate::scenario::budget;
+        assert_eq!(budget::SERIES_POINTS, series::MAX_SERIES_POINTS);
+        assert_eq!(budget::FOCUS_TENANTS, FOCUS_ALL_MAX as u64);
+        assert_eq!(budget::KEPT_BYTES, reduce::KEPT_BYTES as f64);
+        assert_eq!(budget::PARTS_PER_DESIGN, parts::MAX_PARTS as f64);
+        assert_eq!(budget::HELD_RESULTS, 2.0 * (budget::ESTIMATE_THREADS * WAVE_SUBTASKS_PER_THREAD as f64 + 16.0));
+        // A result's fixed part per tenant and per stack fits its share.
+        assert!(std::mem::size_of::<raw::TenantRaw>() as f64 <= budget::RESULT_BYTES_PER_TENANT);
+        assert!(std::mem::size_of::<raw::StackRaw>() as f64 <= budget::RESULT_BYTES_PER_STACK);
+    }
 }

@@ -21,13 +21,18 @@ use crate::sim::series::Series;
 use crate::sim::tenants::Totals;
 use crate::sim::tenants::{SlowList, Tenants, TickFlow};
 use crate::sim::windows::{
-    EpochState, Spike, WindowFlags, Windows, baseline_ticks, capacity_lost_at, close_window, flush_epoch,
-    spike_component, spike_factor_at, spikes_of, window_ticks,
+    CapacityLosses, EpochState, SpikeFactors, WindowFlags, Windows, baseline_ticks, close_window, flush_epoch,
+    spike_component, spikes_of, window_ticks,
 };
-use crate::sim::{RunControl, WallClock};
+use crate::sim::{Checkpoint, RunControl, WallClock};
 
-/// Ticks between progress updates and cancellation checks.
+/// Most ticks between progress updates and cancellation checks.
 const PROGRESS_STRIDE: u64 = 256;
+
+/// Most work between cancellation checks, in the units of
+/// [`crate::scenario::budget`] (tenants, stacks and key shards visited in a
+/// tick): well under a millisecond of simulation.
+pub const CHECK_WORK: u64 = 1 << 16;
 
 /// The tenants one task simulates: a design whose stacks fall into
 /// independent groups runs as several parts (see [`crate::sim::parts`]).
@@ -70,8 +75,15 @@ struct Task<'a> {
     live: Live,
     patterns: Vec<Pattern>,
     pattern_factor: Vec<f64>,
-    /// The spikes this task applies.
-    spikes: Vec<Spike>,
+    /// The spike factors of the spikes this task applies.
+    spike_factors: SpikeFactors,
+    /// Capacity lost per layer.
+    losses: CapacityLosses,
+    /// Work of one tick (see [`CHECK_WORK`]), ticks and work since the
+    /// last cancellation check.
+    tick_work: u64,
+    ticks_since_check: u64,
+    work_since_check: u64,
     quotas: QuotaClock,
     windows: Windows,
     tenants: Tenants,
@@ -113,12 +125,15 @@ pub fn simulate(
     clock: Option<&WallClock>,
     series_points: u64,
 ) -> Option<TaskRaw> {
+    if control.is_cancelled() {
+        return None;
+    }
     let table = match arrivals {
         Arrivals::Table(table) => Some(table),
         Arrivals::Inline | Arrivals::Ahead => None,
     };
     let mut task =
-        Task::new(sc, design, replication, with_spikes, part, table.is_some(), shared, focus, control, series_points);
+        Task::new(sc, design, replication, with_spikes, part, table.is_some(), shared, focus, control, series_points)?;
     let mut drawer =
         matches!(arrivals, Arrivals::Ahead).then(|| Drawer::new(sc, replication, with_spikes, &task.active));
     if drawer.is_some() {
@@ -165,8 +180,9 @@ impl<'a> Task<'a> {
         focus: &[usize],
         control: &'a RunControl,
         series_points: u64,
-    ) -> Self {
+    ) -> Option<Self> {
         let n = sc.tenants.len();
+        let mut check = Checkpoint::new(control);
         let mut active: Vec<bool> = if with_spikes { vec![true; n] } else { spike_component(sc, design) };
         if let Some(members) = part.members {
             active.iter_mut().zip(members).for_each(|(a, &m)| *a &= m);
@@ -177,7 +193,10 @@ impl<'a> Task<'a> {
         let (patterns, pattern_of) = distinct_patterns(sc);
         let windows = Windows::new(sc);
         let spiking = windows.spiking(n);
-        let database = sc.database.as_ref().map(|layer| Database::new(sc, layer, db_topology, &active));
+        let database = match sc.database.as_ref() {
+            Some(layer) => Some(Database::new(sc, layer, db_topology, &active, &mut check)?),
+            None => None,
+        };
         // One record per tenant for the arrival pass (one bounds check,
         // one cache line or two).
         let inflows: Vec<Inflow> = (0..n)
@@ -209,7 +228,10 @@ impl<'a> Task<'a> {
         let series = Series::new(sc.clock.ticks, sc.tiers.len(), n, focus, part.members.is_some(), series_points);
         let ticks = sc.clock.ticks;
         let (baseline_end, window_end) = (baseline_ticks(sc), window_ticks(sc));
-        Self {
+        let shards: u64 = live.tenants.iter().map(|&t| u64::from(sc.tenants[t].load.key_shards)).sum();
+        let stacks = live.gateway.len() + live.compute.len() + live.database.len();
+        let tick_work = (live.tenants.len() + stacks) as u64 + if database.is_some() { shards } else { 0 } + 1;
+        Some(Self {
             sc,
             design,
             dt: sc.clock.tick_secs,
@@ -221,9 +243,13 @@ impl<'a> Task<'a> {
             live,
             pattern_factor: vec![1.0; patterns.len()],
             patterns,
-            spikes: spikes_of(sc, with_spikes),
+            spike_factors: SpikeFactors::new(&spikes_of(sc, with_spikes), n),
+            losses: CapacityLosses::new(sc),
+            tick_work,
+            ticks_since_check: 0,
+            work_since_check: 0,
             quotas: QuotaClock::new(sc),
-            book: LatencyBook::new(shared, tier_of, sc.tiers.len(), focus, windows.tracked()),
+            book: LatencyBook::new(shared, tier_of, sc.tiers.len(), (focus, windows.tracked()), &mut check)?,
             windows,
             tenants: Tenants::new(inflows),
             slow: SlowList::new(n),
@@ -234,25 +260,29 @@ impl<'a> Task<'a> {
             series,
             active,
             control,
-        }
+        })
     }
 
     /// Simulates tick `tick`, whose drawn arrivals are in `row` (empty
     /// when the task draws its own); false when the run was cancelled.
     fn step(&mut self, tick: u64, row: Row<'_>) -> bool {
-        if tick.is_multiple_of(PROGRESS_STRIDE) && tick > 0 {
+        if self.ticks_since_check >= PROGRESS_STRIDE || self.work_since_check >= CHECK_WORK {
             if self.control.is_cancelled() {
                 return false;
             }
-            self.control.add_progress(PROGRESS_STRIDE);
+            self.control.add_progress(self.ticks_since_check);
+            self.ticks_since_check = 0;
+            self.work_since_check = 0;
         }
+        self.ticks_since_check += 1;
+        self.work_since_check += self.tick_work;
         if self.window_end == Some(tick) {
             self.read_windows(tick);
         }
         let t_secs = tick as f64 * self.dt;
         let point = self.series.begin_tick();
         self.move_windows(tick, t_secs);
-        let lost = capacity_lost_at(self.sc, t_secs);
+        let lost = self.losses.at(t_secs);
         self.arrive(t_secs, row);
         self.apply_account_buckets(1.0 - lost[Layer::Gateway.index()]);
         self.serve_compute(tick, point, 1.0 - lost[Layer::Compute.index()]);
@@ -353,9 +383,7 @@ impl<'a> Task<'a> {
     fn arrive(&mut self, t_secs: f64, row: Row<'_>) {
         let (sc, dt) = (self.sc, self.dt);
         let inflows = &mut self.tenants.inflows;
-        for spike in &self.spikes {
-            inflows[spike.tenant].spike_factor = spike_factor_at(&self.spikes, spike.tenant, t_secs);
-        }
+        self.spike_factors.advance(t_secs, |t, factor| inflows[t].spike_factor = factor);
         for (f, p) in self.pattern_factor.iter_mut().zip(&self.patterns) {
             *f = p.factor_at(t_secs, sc.clock.start_hour);
         }
@@ -567,7 +595,7 @@ impl<'a> Task<'a> {
     fn finish(mut self, throttled: &[(i64, i64)]) -> TaskRaw {
         let sc = self.sc;
         let end_tick = self.end_tick;
-        self.control.add_progress(end_tick % PROGRESS_STRIDE);
+        self.control.add_progress(self.ticks_since_check);
         let window = self.windows.flags();
         if end_tick < sc.clock.ticks {
             flush_epochs(

@@ -67,9 +67,15 @@ pub fn settled_secs(sc: &Scenario, spike: &Spike) -> f64 {
 /// Tenants connected to a spiking tenant through shared stacks (in any
 /// layer, transitively): the only ones whose results a spike can change.
 pub fn spike_component(sc: &Scenario, design: &Design) -> Vec<bool> {
+    let mut spiking = vec![false; sc.tenants.len()];
+    for e in &sc.events {
+        if let Event::Spike { tenant, .. } = *e {
+            spiking[tenant] = true;
+        }
+    }
     let mut component = vec![false; sc.tenants.len()];
     for group in connected_groups(sc, design) {
-        if sc.events.iter().any(|e| matches!(*e, Event::Spike { tenant, .. } if group.binary_search(&tenant).is_ok())) {
+        if group.iter().any(|&t| spiking[t]) {
             group.iter().for_each(|&t| component[t] = true);
         }
     }
@@ -77,7 +83,7 @@ pub fn spike_component(sc: &Scenario, design: &Design) -> Vec<bool> {
 }
 
 /// The fraction of each layer's capacity lost at `t_secs` (capacity-loss
-/// events running then; overlapping losses compound).
+/// events running then; overlapping losses compound, in file order).
 pub fn capacity_lost_at(sc: &Scenario, t_secs: f64) -> [f64; 3] {
     let mut loss = [0.0f64; 3];
     for e in &sc.events {
@@ -92,13 +98,136 @@ pub fn capacity_lost_at(sc: &Scenario, t_secs: f64) -> [f64; 3] {
     loss
 }
 
+/// Each spiking tenant's spike factor over time: the product, in file
+/// order, of its spikes running then ([`spike_factor_at`]). It only
+/// changes where one of the tenant's spikes starts or ends, so it is
+/// worked out once per change point and read in time order (a tick costs
+/// the changes that fall in it) or looked up per tenant.
+#[derive(Debug, Clone, Default)]
+pub struct SpikeFactors {
+    /// Each spiking tenant's changes `(from_secs, factor)` in time order:
+    /// tenant `t`'s are `changes[span[t]]`.
+    changes: Vec<(f64, f64)>,
+    span: Vec<std::ops::Range<usize>>,
+    /// Every change as `(from_secs, tenant, index into changes)`, in time
+    /// order.
+    order: Vec<(f64, u32, u32)>,
+    /// The first entry of `order` not applied yet.
+    next: usize,
+}
+
+impl SpikeFactors {
+    /// The factors of `spikes` for a scenario of `tenants` tenants.
+    pub fn new(spikes: &[Spike], tenants: usize) -> Self {
+        let mut own: Vec<Vec<Spike>> = vec![Vec::new(); tenants];
+        for s in spikes {
+            own[s.tenant].push(*s);
+        }
+        let mut changes = Vec::new();
+        let mut span = vec![0..0; tenants];
+        let mut order = Vec::new();
+        let mut bounds = Vec::new();
+        for (t, list) in own.iter().enumerate().filter(|(_, l)| !l.is_empty()) {
+            bounds.clear();
+            bounds.extend(list.iter().flat_map(|s| [s.start_secs, s.end_secs]));
+            bounds.sort_by(f64::total_cmp);
+            bounds.dedup();
+            let first = changes.len();
+            // Between two bounds the same spikes run, so the product at a
+            // bound holds until the next one.
+            for &at in &bounds {
+                order.push((at, t as u32, changes.len() as u32));
+                changes.push((at, spike_factor_at(list, t, at)));
+            }
+            span[t] = first..changes.len();
+        }
+        order.sort_by(|a, b| a.0.total_cmp(&b.0));
+        Self { changes, span, order, next: 0 }
+    }
+
+    /// Tenant `t`'s factor at `t_secs`.
+    pub fn at(&self, t: usize, t_secs: f64) -> f64 {
+        let changes = self.span.get(t).map_or(&[][..], |r| &self.changes[r.clone()]);
+        match changes.partition_point(|&(from, _)| from <= t_secs) {
+            0 => 1.0,
+            k => changes[k - 1].1,
+        }
+    }
+
+    /// Passes every change up to `t_secs` (later than the last call's) to
+    /// `set(tenant, factor)`.
+    pub fn advance(&mut self, t_secs: f64, mut set: impl FnMut(usize, f64)) {
+        while let Some(&(at, t, k)) = self.order.get(self.next) {
+            if at > t_secs {
+                break;
+            }
+            self.next += 1;
+            set(t as usize, self.changes[k as usize].1);
+        }
+    }
+}
+
+/// The fraction of each layer's capacity lost over time
+/// ([`capacity_lost_at`]), worked out once per start or end of a
+/// capacity-loss event and read in time order.
+#[derive(Debug, Clone)]
+pub struct CapacityLosses {
+    /// `(from_secs, lost)` in time order.
+    changes: Vec<(f64, [f64; 3])>,
+    /// The first change not passed yet.
+    next: usize,
+    now: [f64; 3],
+}
+
+impl CapacityLosses {
+    /// The losses of `sc`'s capacity-loss events.
+    pub fn new(sc: &Scenario) -> Self {
+        let mut bounds: Vec<f64> = sc
+            .events
+            .iter()
+            .filter(|e| matches!(e, Event::CapacityLoss { .. }))
+            .flat_map(|e| {
+                let (start, end) = e.window_secs();
+                [start, end]
+            })
+            .collect();
+        bounds.sort_by(f64::total_cmp);
+        bounds.dedup();
+        let changes = bounds.into_iter().map(|at| (at, capacity_lost_at(sc, at))).collect();
+        Self { changes, next: 0, now: [0.0; 3] }
+    }
+
+    /// The losses at `t_secs` (later than the last call's).
+    pub fn at(&mut self, t_secs: f64) -> [f64; 3] {
+        while let Some(&(at, lost)) = self.changes.get(self.next) {
+            if at > t_secs {
+                break;
+            }
+            self.next += 1;
+            self.now = lost;
+        }
+        self.now
+    }
+}
+
 /// Which spikes run now, and so who is inside another tenant's window.
+///
+/// The spikes' starts and ends are kept in time order, so a tick costs
+/// the changes that fall in it, not a pass over every spike.
 #[derive(Debug)]
 pub struct Windows {
     /// Every spike of the scenario (each defines a window, whether the
     /// task applies it or not).
     spikes: Vec<Spike>,
     running: Vec<bool>,
+    /// Whether each spike is counted as running in the flags.
+    counted: Vec<bool>,
+    /// Each spike's start and end, `(secs, spike)`, in time order.
+    edges: Vec<(f64, u32)>,
+    /// The first edge not passed yet.
+    next_edge: usize,
+    /// Spikes whose state changed since the last [`Windows::recount`].
+    changed: Vec<u32>,
     /// Spikes of each tenant running now.
     own_running: Vec<u32>,
     /// Spikes running now.
@@ -109,7 +238,19 @@ impl Windows {
     /// No window open yet, for a scenario of `tenants` tenants.
     pub fn new(sc: &Scenario) -> Self {
         let spikes = spikes_of(sc, true);
-        Self { running: vec![false; spikes.len()], spikes, own_running: vec![0; sc.tenants.len()], running_count: 0 }
+        let mut edges: Vec<(f64, u32)> =
+            spikes.iter().enumerate().flat_map(|(i, s)| [(s.start_secs, i as u32), (s.end_secs, i as u32)]).collect();
+        edges.sort_by(|a, b| a.0.total_cmp(&b.0));
+        Self {
+            running: vec![false; spikes.len()],
+            counted: vec![false; spikes.len()],
+            spikes,
+            edges,
+            next_edge: 0,
+            changed: Vec::new(),
+            own_running: vec![0; sc.tenants.len()],
+            running_count: 0,
+        }
     }
 
     /// True when the scenario has windows to track.
@@ -126,27 +267,44 @@ impl Windows {
         spiking
     }
 
-    /// Notes which spikes run at `t_secs`; true when that set changed.
-    /// The flags stay those of the last tick until [`Windows::recount`]:
-    /// what was gathered under them must be flushed first.
+    /// Notes which spikes run at `t_secs` (later than the last call's);
+    /// true when that set changed. The flags stay those of the last tick
+    /// until [`Windows::recount`]: what was gathered under them must be
+    /// flushed first.
     pub fn advance(&mut self, t_secs: f64) -> bool {
         let mut changed = false;
-        for (on, spike) in self.running.iter_mut().zip(&self.spikes) {
-            let running = spike.runs_at(t_secs);
-            changed |= running != *on;
-            *on = running;
+        while let Some(&(at, i)) = self.edges.get(self.next_edge) {
+            if at > t_secs {
+                break;
+            }
+            self.next_edge += 1;
+            let i = i as usize;
+            let running = self.spikes[i].runs_at(t_secs);
+            if running != self.running[i] {
+                self.running[i] = running;
+                self.changed.push(i as u32);
+                changed = true;
+            }
         }
         changed
     }
 
     /// Brings the flags up to the spikes noted by [`Windows::advance`].
     pub fn recount(&mut self) {
-        self.own_running.iter_mut().for_each(|a| *a = 0);
-        self.running_count = 0;
-        for (spike, &on) in self.spikes.iter().zip(&self.running) {
+        for i in self.changed.drain(..) {
+            let i = i as usize;
+            let (spike, on) = (&self.spikes[i], self.running[i]);
+            // A spike listed twice (changed back) is counted once.
+            if on == self.counted[i] {
+                continue;
+            }
+            self.counted[i] = on;
             if on {
                 self.running_count += 1;
                 self.own_running[spike.tenant] += 1;
+            } else {
+                self.running_count -= 1;
+                self.own_running[spike.tenant] -= 1;
             }
         }
     }
@@ -259,6 +417,71 @@ mod tests {
         match load_str(&text, &Limits::default()) {
             Ok((_, sc)) => sc,
             Err(e) => panic!("{e}"),
+        }
+    }
+
+    /// Overlapping spikes of three tenants: nested, touching, repeated.
+    fn spikes() -> Vec<Spike> {
+        let spike = |tenant, start_secs, end_secs, factor| Spike { tenant, start_secs, end_secs, factor };
+        vec![
+            spike(0, 10.0, 50.0, 3.0),
+            spike(1, 0.0, 5.0, 7.0),
+            spike(0, 20.0, 30.0, 1.1),
+            spike(0, 30.0, 40.0, 0.5),
+            spike(2, 12.5, 12.7, 9.0),
+            spike(0, 20.0, 30.0, 1.3),
+            spike(1, 5.0, 60.0, 2.0),
+        ]
+    }
+
+    #[test]
+    fn spike_factors_read_in_time_order_or_looked_up_are_the_file_order_products() {
+        let spikes = spikes();
+        let mut swept = SpikeFactors::new(&spikes, 4);
+        let mut now = [1.0; 4];
+        for tick in 0..700 {
+            let t_secs = f64::from(tick) * 0.1;
+            swept.advance(t_secs, |t, f| now[t] = f);
+            for (t, now) in now.iter().enumerate() {
+                let want = spike_factor_at(&spikes, t, t_secs);
+                assert_eq!(now.to_bits(), want.to_bits(), "tenant {t} at {t_secs}");
+                assert_eq!(swept.at(t, t_secs).to_bits(), want.to_bits(), "tenant {t} at {t_secs}");
+            }
+        }
+    }
+
+    #[test]
+    fn windows_swept_in_time_order_flag_who_is_inside_another_tenants_spike() {
+        let spikes = spikes();
+        let sc = scenario("(rate: 50.0, burst: 200.0)", "1h");
+        let mut windows = Windows::new(&sc);
+        // The scenario's own spike is replaced by the test's.
+        windows = Windows {
+            running: vec![false; spikes.len()],
+            counted: vec![false; spikes.len()],
+            edges: {
+                let mut e: Vec<(f64, u32)> = spikes
+                    .iter()
+                    .enumerate()
+                    .flat_map(|(i, s)| [(s.start_secs, i as u32), (s.end_secs, i as u32)])
+                    .collect();
+                e.sort_by(|a, b| a.0.total_cmp(&b.0));
+                e
+            },
+            spikes: spikes.clone(),
+            own_running: vec![0; 4],
+            ..windows
+        };
+        for tick in 0..700 {
+            let t_secs = f64::from(tick) * 0.1;
+            let running: Vec<bool> = spikes.iter().map(|s| s.runs_at(t_secs)).collect();
+            let before: Vec<bool> = spikes.iter().map(|s| tick > 0 && s.runs_at(t_secs - 0.1)).collect();
+            assert_eq!(windows.advance(t_secs), running != before, "change at {t_secs}");
+            windows.recount();
+            for t in 0..4 {
+                let others = spikes.iter().zip(&running).any(|(s, &on)| on && s.tenant != t);
+                assert_eq!(windows.flags().of(t), others, "tenant {t} at {t_secs}");
+            }
         }
     }
 

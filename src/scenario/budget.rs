@@ -1,0 +1,489 @@
+//! The work and memory a run of a scenario needs, estimated from the
+//! scenario's shape before anything is allocated, and checked against the
+//! budget in [`Limits`].
+//!
+//! [`Shape`] counts what a run's size depends on (tenants, ticks,
+//! replications, each design's stacks and tables, key shards, spikes,
+//! requests); [`estimate`] turns it into [`Needs`] by one documented
+//! formula (docs/scenario-format.md, "Budget"). Resolution works the shape
+//! out from the file before it builds a design's stacks, so a file over
+//! the budget is refused before anything big is allocated, with the
+//! estimate and the fields to reduce.
+//!
+//! The byte counts per item are upper bounds of what the engine keeps (a
+//! test in the engine holds them to its types); the estimate assumes
+//! [`ESTIMATE_THREADS`] worker threads, each simulating one task.
+
+use crate::scenario::limits::Limits;
+use crate::scenario::model::{Engine, Event, Scenario, StackKind};
+
+/// Worker threads the memory estimate assumes (each further thread adds
+/// one task's state).
+pub const ESTIMATE_THREADS: f64 = 8.0;
+
+/// Series points a run plots at most (as the engine's
+/// `sim::series::MAX_SERIES_POINTS`).
+pub const SERIES_POINTS: u64 = 360;
+
+/// Parts a design is split into at most (as the engine's
+/// `sim::parts::MAX_PARTS`).
+pub const PARTS_PER_DESIGN: f64 = 8.0;
+
+/// Tenants up to which every tenant gets its own series (as the engine's
+/// `sim::FOCUS_ALL_MAX`).
+pub const FOCUS_TENANTS: u64 = 32;
+
+/// One latency histogram of a tenant or tier (its bins and header).
+pub const HISTOGRAM_BYTES: f64 = 9_216.0;
+/// A task's state per tenant, besides its histograms: arrivals, usage
+/// plan, queues, counters, latency slots, raw results.
+pub const TASK_BYTES_PER_TENANT: f64 = 2_048.0;
+/// A task's state per stack (all layers): queue, autoscaler, buckets,
+/// counters.
+pub const TASK_BYTES_PER_STACK: f64 = 1_024.0;
+/// A task's state per key shard: where it lies, its share, and the kept
+/// partition and demand slot it may need.
+pub const TASK_BYTES_PER_SHARD: f64 = 128.0;
+/// The per-request engine's state per database partition.
+pub const EXACT_BYTES_PER_PARTITION: f64 = 256.0;
+/// One request waiting in a queue simulated request by request.
+pub const REQUEST_BYTES: f64 = 64.0;
+/// A series point of one flow series (five flows and a p99) while
+/// simulating and in a result.
+pub const POINT_BYTES: f64 = 64.0;
+/// A tier's latency weights at one series point, kept by a design's parts
+/// for merging.
+pub const MIXTURE_BYTES: f64 = 2_048.0;
+/// A task's cache of latency distributions.
+pub const LATENCY_CACHE_BYTES: f64 = 2048.0 * 8_704.0;
+/// Shared by a run's tasks: the distributions cache and arrival tables.
+pub const SHARED_BYTES: f64 = 8192.0 * 8_704.0 + 32.0 * 1024.0 * 1024.0;
+/// A result per tenant (its counters, and those noted where the baseline
+/// stops).
+pub const RESULT_BYTES_PER_TENANT: f64 = 1_024.0;
+/// A result per stack.
+pub const RESULT_BYTES_PER_STACK: f64 = 256.0;
+/// A report per tenant and design, with its JSON or CSV text.
+pub const REPORT_BYTES_PER_TENANT: f64 = 6_144.0;
+/// A report per stack and design, with its text.
+pub const REPORT_BYTES_PER_STACK: f64 = 512.0;
+/// A report's series point per flow series, with its text.
+pub const REPORT_BYTES_PER_POINT: f64 = 512.0;
+/// A resolved tenant.
+pub const SCENARIO_BYTES_PER_TENANT: f64 = 256.0;
+/// A resolved stack (its label and members' place).
+pub const SCENARIO_BYTES_PER_STACK: f64 = 128.0;
+/// A resolved design's placement per tenant (stack of each tenant and its
+/// place among the stack's members, in three layers).
+pub const SCENARIO_BYTES_PER_PLACEMENT: f64 = 24.0;
+/// Figures of one tenant a replication records (see `sim::reduce`).
+pub const FIGURES_PER_TENANT: f64 = 48.0;
+/// Results held at once: a wave of subtasks ([`ESTIMATE_THREADS`] ×
+/// `sim::WAVE_SUBTASKS_PER_THREAD`), one replication's parts beyond it,
+/// and as many again while they are merged.
+pub const HELD_RESULTS: f64 = 2.0 * (ESTIMATE_THREADS * 4.0 + 16.0);
+/// Values of a design the reduction keeps for two-pass estimates (as
+/// `sim::reduce::KEPT_BYTES`).
+pub const KEPT_BYTES: f64 = 32.0 * 1024.0 * 1024.0;
+
+/// Work of simulating one request by request inside the tick loop
+/// (`Auto`, near saturation), in units of one tenant for one tick; the
+/// request count is already an upper bound (every request at peak rates).
+pub const REQUEST_WORK: f64 = 4.0;
+/// Work of one request as an event of the per-request engine (`Exact`):
+/// measured at about 300 ns a request against 24 ns a unit
+/// (tests/hostile/exact.ron and replications.ron).
+pub const EXACT_REQUEST_WORK: f64 = 12.0;
+
+/// The work of one request simulated one by one under `engine`.
+fn request_work(engine: Engine) -> f64 {
+    if engine == Engine::Exact { EXACT_REQUEST_WORK } else { REQUEST_WORK }
+}
+/// Work of folding one tenant's figures of one replication.
+pub const FOLD_WORK: f64 = 4.0;
+
+/// One design's size.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct DesignShape {
+    /// Stacks over all its layers.
+    pub stacks: u64,
+    /// Partitions of its database tables.
+    pub partitions: u64,
+}
+
+/// What a run's work and memory depend on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Shape {
+    /// Tenants.
+    pub tenants: u64,
+    /// Tiers.
+    pub tiers: u64,
+    /// Ticks per run.
+    pub ticks: u64,
+    /// Length of a tick, seconds.
+    pub tick_secs: f64,
+    /// Length of a run, seconds.
+    pub duration_secs: f64,
+    /// Replications.
+    pub replications: u64,
+    /// The engine.
+    pub engine: Engine,
+    /// True when some event is a spike (every run then has a baseline).
+    pub spikes: bool,
+    /// Each design's size, in file order.
+    pub designs: Vec<DesignShape>,
+    /// Key shards of every tenant (0 without a database layer).
+    pub key_shards: u64,
+    /// The field that sets the most key shards, for messages.
+    pub key_shards_path: String,
+    /// Sum of the tenants' peak rates (rate × pattern peak × spikes), req/s.
+    pub peak_rate_per_sec: f64,
+    /// Longest a request waits in a compute queue, seconds.
+    pub queue_timeout_secs: f64,
+}
+
+impl Shape {
+    /// The shape of a resolved scenario (`key_shards_path` names the first
+    /// tenant with the most shards).
+    pub fn of(sc: &Scenario) -> Self {
+        let designs = sc
+            .designs
+            .iter()
+            .map(|d| DesignShape {
+                stacks: d.layers.iter().map(|l| l.stacks.len() as u64).sum(),
+                partitions: sc.database.as_ref().map_or(0, |db| {
+                    d.layers[2]
+                        .stacks
+                        .iter()
+                        .map(|s| {
+                            u64::from(if s.kind == StackKind::Silo { db.silo_partitions } else { db.pool_partitions })
+                        })
+                        .sum()
+                }),
+            })
+            .collect();
+        let (key_shards, key_shards_path) = if sc.database.is_some() {
+            let most = (0..sc.tenants.len()).max_by_key(|&t| (sc.tenants[t].load.key_shards, std::cmp::Reverse(t)));
+            (
+                sc.tenants.iter().map(|t| u64::from(t.load.key_shards)).sum(),
+                most.map_or_else(String::new, |t| format!("tenants.\"{}\".load.key_shards", sc.tenants[t].id)),
+            )
+        } else {
+            (0, String::new())
+        };
+        Self {
+            tenants: sc.tenants.len() as u64,
+            tiers: sc.tiers.len() as u64,
+            ticks: sc.clock.ticks,
+            tick_secs: sc.clock.tick_secs,
+            duration_secs: sc.clock.duration_secs,
+            replications: u64::from(sc.clock.replications),
+            engine: sc.clock.engine,
+            spikes: sc.has_spikes(),
+            designs,
+            key_shards,
+            key_shards_path,
+            peak_rate_per_sec: peak_rates(
+                sc.tenants.iter().map(|t| (t.load.rate_per_sec, t.load.pattern.peak())),
+                &sc.events,
+            )
+            .iter()
+            .sum(),
+            queue_timeout_secs: sc.compute.queue_timeout_secs,
+        }
+    }
+}
+
+/// Each tenant's peak rate, req/s: its rate × its pattern's peak × the
+/// factors (at least 1) of its spikes, from `(rate, pattern peak)` per
+/// tenant.
+pub fn peak_rates(tenants: impl Iterator<Item = (f64, f64)>, events: &[Event]) -> Vec<f64> {
+    let mut peaks: Vec<f64> = tenants.map(|(rate, peak)| rate * peak).collect();
+    let mut spikes = vec![1.0f64; peaks.len()];
+    for e in events {
+        if let Event::Spike { tenant, factor, .. } = *e
+            && let Some(s) = spikes.get_mut(tenant)
+        {
+            *s *= factor.max(1.0);
+        }
+    }
+    peaks.iter_mut().zip(&spikes).for_each(|(p, s)| *p *= s);
+    peaks
+}
+
+/// One part of a run's memory.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MemoryPart {
+    /// What it holds.
+    pub what: &'static str,
+    /// Bytes.
+    pub bytes: f64,
+    /// The field to reduce, as a path.
+    pub path: String,
+    /// How to reduce it.
+    pub reduce: String,
+}
+
+/// What a run needs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Needs {
+    /// Work in units of one tenant simulated for one tick, over every
+    /// design, replication and baseline.
+    pub work: f64,
+    /// Work of the largest tick (tenants, stacks and key shards visited,
+    /// and requests simulated one by one).
+    pub tick_work: f64,
+    /// The design whose tick is the largest.
+    pub tick_design: usize,
+    /// Memory, bytes: the sum of `memory`.
+    pub memory_bytes: f64,
+    /// Memory by part, largest first.
+    pub memory: Vec<MemoryPart>,
+}
+
+/// The work and memory a run of `shape` needs:
+///
+/// - work = Σ over designs of (ticks × (tenants + stacks + key shards
+///   beyond the first of each tenant) + 4 (`Auto`) or 12 (`Exact`) ×
+///   requests (engines that
+///   simulate requests) + 4 × tenants) × replications × (2 with spikes);
+/// - the largest tick: tenants + the largest design's stacks + key shards
+///   beyond the first, + requests in a tick at peak rates (Auto);
+/// - memory: [`ESTIMATE_THREADS`] tasks' state (per tenant its state and
+///   one latency histogram, two with spikes; per stack; per key shard;
+///   per partition under Exact; waiting requests when requests are
+///   simulated: peak rates × queue timeout) + [`HELD_RESULTS`] results +
+///   the folded values + every design's report and its text + the
+///   scenario + what the tasks share. Each term is one of the constants
+///   of this module times a count.
+pub fn estimate(s: &Shape) -> Needs {
+    let n = s.tenants as f64;
+    let runs = s.replications as f64 * if s.spikes { 2.0 } else { 1.0 };
+    let by_request = s.engine != Engine::Fast;
+    let requests = if by_request { s.peak_rate_per_sec * s.duration_secs } else { 0.0 };
+    let extra_shards = s.key_shards.saturating_sub(s.tenants) as f64;
+    let ticks = s.ticks as f64;
+    let mut work = 0.0;
+    let (mut tick_work, mut tick_design) = (0.0, 0);
+    for (d, design) in s.designs.iter().enumerate() {
+        let per_tick = n + design.stacks as f64 + extra_shards;
+        work += (ticks * per_tick + request_work(s.engine) * requests + FOLD_WORK * n) * runs;
+        if per_tick > tick_work {
+            (tick_work, tick_design) = (per_tick, d);
+        }
+    }
+    if s.engine == Engine::Auto {
+        tick_work += s.peak_rate_per_sec * s.tick_secs;
+    }
+    let memory = memory(s);
+    Needs { work, tick_work, tick_design, memory_bytes: memory.iter().map(|p| p.bytes).sum(), memory }
+}
+
+/// The memory terms of [`estimate`], largest first.
+fn memory(s: &Shape) -> Vec<MemoryPart> {
+    let n = s.tenants as f64;
+    let k = s.tiers as f64;
+    let windows = if s.spikes { 1.0 } else { 0.0 };
+    let points = s.ticks.min(SERIES_POINTS) as f64;
+    let focus = if s.tenants <= FOCUS_TENANTS { n } else { 0.0 };
+    let flows = k + focus + 1.0;
+    let designs = s.designs.len() as f64;
+    let (largest, stacks) = s
+        .designs
+        .iter()
+        .enumerate()
+        .map(|(d, x)| (d, x.stacks as f64))
+        .fold((0, 0.0), |best, x| if x.1 > best.1 { x } else { best });
+    let all_stacks: f64 = s.designs.iter().map(|d| d.stacks as f64).sum();
+    let partitions = s.designs.iter().map(|d| d.partitions as f64).fold(0.0, f64::max);
+    // A design runs as at most PARTS_PER_DESIGN parts, and no more than it
+    // has stacks, each a subtask; never more are simulated or held at once
+    // than there are.
+    let runs = s.replications as f64 * (1.0 + windows);
+    let subtasks: f64 = s
+        .designs
+        .iter()
+        .map(|d| if s.engine == Engine::Exact { 1.0 } else { (d.stacks as f64).clamp(1.0, PARTS_PER_DESIGN) })
+        .sum::<f64>()
+        * runs;
+    let threads = ESTIMATE_THREADS.min(subtasks);
+    let held = HELD_RESULTS.min(subtasks);
+    let result = n * RESULT_BYTES_PER_TENANT
+        + stacks * RESULT_BYTES_PER_STACK
+        + k * HISTOGRAM_BYTES * (1.0 + windows)
+        + points * (flows * POINT_BYTES + k * MIXTURE_BYTES);
+    let width = n * FIGURES_PER_TENANT + stacks * 4.0 + points * (flows * 6.0 + 2.0) + k * 24.0 + 20.0;
+    let kept = width * 8.0 * s.replications as f64;
+    let folded = if kept <= KEPT_BYTES { kept } else { width * 24.0 } + held * width * 8.0;
+    let waiting = if s.engine == Engine::Fast { 0.0 } else { s.peak_rate_per_sec * s.queue_timeout_secs };
+    let design_path = format!("designs[{largest}].placement");
+    let part = |what, bytes: f64, path: &str, reduce: &str| MemoryPart {
+        what,
+        bytes,
+        path: path.to_owned(),
+        reduce: reduce.to_owned(),
+    };
+    let mut parts = vec![
+        part(
+            "the tenants' state and latency histograms in the tasks running at once",
+            threads * n * (TASK_BYTES_PER_TENANT + HISTOGRAM_BYTES * (1.0 + windows)),
+            "tenants",
+            "fewer tenants",
+        ),
+        part(
+            "the stacks' state in the tasks running at once, and the stacks of every design",
+            threads * stacks * TASK_BYTES_PER_STACK + all_stacks * (SCENARIO_BYTES_PER_STACK + REPORT_BYTES_PER_STACK),
+            &design_path,
+            "fewer silo stacks or cells",
+        ),
+        part(
+            "the key shards in the tasks running at once",
+            threads * s.key_shards as f64 * TASK_BYTES_PER_SHARD,
+            &s.key_shards_path,
+            "fewer key shards",
+        ),
+        part(
+            "the database partitions of the per-request engine",
+            if s.engine == Engine::Exact { threads * partitions * EXACT_BYTES_PER_PARTITION } else { 0.0 },
+            "layers.database.partitions",
+            "fewer partitions (partitions, silo_partitions) or tables, or the Fast or Auto engine",
+        ),
+        part(
+            "requests waiting in queues simulated request by request (peak rates × queue timeout)",
+            threads * waiting * REQUEST_BYTES,
+            "layers.compute.queue_timeout",
+            "a shorter queue_timeout, lower rates, or engine: Fast",
+        ),
+        part(
+            "series of the tasks running at once",
+            threads * points * (flows * POINT_BYTES + k * MIXTURE_BYTES),
+            "tiers",
+            "fewer tiers",
+        ),
+        part("results held while replications are folded", held * result + folded, "tenants", "fewer tenants"),
+        part(
+            "the report and its text",
+            designs * (n * REPORT_BYTES_PER_TENANT + points * flows * REPORT_BYTES_PER_POINT),
+            "designs",
+            "fewer designs or tenants",
+        ),
+        part(
+            "the resolved scenario",
+            n * SCENARIO_BYTES_PER_TENANT + designs * n * SCENARIO_BYTES_PER_PLACEMENT,
+            "tenants",
+            "fewer tenants or designs",
+        ),
+        part("caches and arrival tables", threads * LATENCY_CACHE_BYTES + SHARED_BYTES, "", ""),
+    ];
+    parts.retain(|p| p.bytes > 0.0);
+    parts.sort_by(|a, b| b.bytes.total_cmp(&a.bytes));
+    parts
+}
+
+/// A figure in bytes for messages: `2.1 GB`, `350 MB`.
+pub fn show_bytes(bytes: f64) -> String {
+    if bytes >= 1e9 { format!("{:.1} GB", bytes / 1e9) } else { format!("{:.0} MB", (bytes / 1e6).max(1.0)) }
+}
+
+/// One line on what a run needs against `limits`, for `validate`:
+/// memory, work and the largest tick, each with its budget.
+pub fn summary(needs: &Needs, limits: &Limits) -> String {
+    format!(
+        "needs about {} of memory (budget {}, for {ESTIMATE_THREADS} worker threads), {:.1e} units of work \
+         (budget {:.1e}) and {:.1e} per tick (limit {:.1e})",
+        show_bytes(needs.memory_bytes),
+        show_bytes(limits.max_memory_bytes),
+        needs.work,
+        limits.max_work,
+        needs.tick_work,
+        limits.max_tick_work,
+    )
+}
+
+/// A problem with the budget: the field to reduce and the message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OverBudget {
+    /// The field path.
+    pub path: String,
+    /// The estimate, the budget and what to reduce.
+    pub message: String,
+}
+
+/// Checks `shape` against `limits`; every budget it is over, with the
+/// estimate and what to reduce.
+pub fn check(shape: &Shape, limits: &Limits) -> Vec<OverBudget> {
+    let needs = estimate(shape);
+    let mut over = Vec::new();
+    if needs.work > limits.max_work {
+        let baseline = if shape.spikes { " × 2 for the no-spike baseline" } else { "" };
+        let requests = if shape.engine == Engine::Fast {
+            String::new()
+        } else {
+            format!(" + {} × requests simulated one by one", request_work(shape.engine))
+        };
+        over.push(OverBudget {
+            path: "clock".into(),
+            message: format!(
+                "this run needs about {:.2e} units of work (budget {:.1e}): ticks × (tenants + stacks + extra key \
+                 shards){requests}, × designs × replications{baseline}; use a longer tick, a shorter duration, fewer \
+                 replications, designs or tenants{}",
+                needs.work,
+                limits.max_work,
+                if shape.engine == Engine::Fast { "" } else { ", or engine: Fast" }
+            ),
+        });
+    }
+    if needs.tick_work > limits.max_tick_work {
+        let d = needs.tick_design;
+        let stacks = shape.designs.get(d).map_or(0, |x| x.stacks);
+        let extra_shards = shape.key_shards.saturating_sub(shape.tenants);
+        let requests = if shape.engine == Engine::Auto { shape.peak_rate_per_sec * shape.tick_secs } else { 0.0 };
+        // The largest contributor names the field.
+        let (_, path, reduce) = [
+            (shape.tenants as f64, "tenants".to_owned(), "fewer tenants"),
+            (stacks as f64, format!("designs[{d}].placement"), "fewer silo stacks or cells"),
+            (extra_shards as f64, shape.key_shards_path.clone(), "fewer key shards"),
+            (requests, "clock.tick".into(), "a shorter tick, lower rates or engine: Fast"),
+        ]
+        .into_iter()
+        .fold((0.0, String::new(), ""), |best, x| if x.0 > best.0 { x } else { best });
+        over.push(OverBudget {
+            path,
+            message: format!(
+                "one tick of this run visits about {:.2e} tenants, stacks and key shards{} ({} tenants, {stacks} stacks in \
+                 designs[{d}], {extra_shards} key shards beyond the first of each tenant), over the limit of {:.1e} \
+                 (a tick must stay short so that a run stops promptly when cancelled); use {reduce}",
+                needs.tick_work,
+                if requests > 0.0 { format!(" and {requests:.2e} requests at peak rates") } else { String::new() },
+                shape.tenants,
+                limits.max_tick_work,
+            ),
+        });
+    }
+    if needs.memory_bytes > limits.max_memory_bytes {
+        let path = needs.memory.iter().find(|p| !p.path.is_empty()).map_or_else(String::new, |p| p.path.clone());
+        let parts: Vec<String> = needs
+            .memory
+            .iter()
+            .take(3)
+            .map(|p| {
+                if p.reduce.is_empty() {
+                    format!("{} {}", p.what, show_bytes(p.bytes))
+                } else {
+                    format!("{} {} (reduce {}: {})", p.what, show_bytes(p.bytes), p.path, p.reduce)
+                }
+            })
+            .collect();
+        over.push(OverBudget {
+            path,
+            message: format!(
+                "this run needs about {} of memory (budget {}, estimated for {ESTIMATE_THREADS} worker threads); the \
+                 largest parts: {}",
+                show_bytes(needs.memory_bytes),
+                show_bytes(limits.max_memory_bytes),
+                parts.join("; ")
+            ),
+        });
+    }
+    over
+}

@@ -1,0 +1,431 @@
+//! A design's figures, described once: what each figure of a
+//! [`DesignReport`] is in one replication (its value from that
+//! replication's raw results). The same description records a
+//! replication's values ([`Figures`] recording) and, once every
+//! replication is folded in, builds the report from their estimates
+//! (reading), so the two can never disagree on which value is which.
+
+use crate::report::{
+    Band, DesignReport, DesignTotals, Drops, Estimate, Flow, FlowSeries, Impact, Latency, LayerCosts, SeriesReport,
+    StackReport, TenantReport, Throttles, TierReport, WindowFigures, WindowSide,
+};
+use crate::scenario::Scenario;
+use crate::scenario::model::{Event, LAYERS};
+use crate::sim::cost::{OVERHEAD, months_per_run, steady};
+use crate::sim::raw::{FlowRaw, StackRaw, TaskRaw, TenantRaw, figures};
+
+/// How a design's figures are read: recorded for one replication, or read
+/// back as their estimates over every replication.
+pub(super) trait Figures {
+    /// The figure whose value in this replication is `value()`: its
+    /// estimate over the replications (a placeholder while recording).
+    fn figure(&mut self, value: &dyn Fn() -> f64) -> Estimate;
+
+    /// True when the report is being built: labels, flags and culprits
+    /// are only worked out then.
+    fn building(&self) -> bool;
+}
+
+fn ratio(num: f64, den: f64) -> f64 {
+    if den > 0.0 { num / den } else { 0.0 }
+}
+
+fn throttled(r: &TenantRaw) -> f64 {
+    r.throttled_plan + r.throttled_quota + r.throttled_account
+}
+
+fn dropped(r: &TenantRaw) -> f64 {
+    r.dropped_timeout + r.dropped_partition
+}
+
+fn unserved_fraction(r: &TenantRaw) -> f64 {
+    ratio(throttled(r) + dropped(r), r.offered)
+}
+
+fn window_unserved(r: &TenantRaw) -> f64 {
+    ratio(r.window_unserved, r.window_offered)
+}
+
+/// Requests lost at shared resources (what a neighbour can cause).
+fn shared_losses(r: &TenantRaw) -> f64 {
+    r.throttled_account + r.dropped_timeout + r.dropped_partition
+}
+
+/// Counts inside (or, with `inside` false, outside) the windows:
+/// (offered, served, unserved).
+fn window_counts(r: &TenantRaw, inside: bool) -> [f64; 3] {
+    if inside {
+        [r.window_offered, r.window_served, r.window_unserved]
+    } else {
+        [
+            r.offered - r.window_offered,
+            (r.served - r.window_served).max(0.0),
+            (shared_losses(r) - r.window_unserved).max(0.0),
+        ]
+    }
+}
+
+/// One side of the window figures from one replication's counts
+/// (offered, served, unserved) and latencies (mean, p50, p95, p99).
+fn window_side(fig: &mut dyn Figures, counts: [f64; 3], latency: [f64; 4]) -> WindowSide {
+    WindowSide {
+        offered: fig.figure(&|| counts[0]),
+        served: fig.figure(&|| counts[1]),
+        unserved: fig.figure(&|| counts[2]),
+        unserved_fraction: fig.figure(&|| ratio(counts[2], counts[0])),
+        latency: Latency {
+            mean_ms: fig.figure(&|| latency[0]),
+            p50_ms: fig.figure(&|| latency[1]),
+            p95_ms: fig.figure(&|| latency[2]),
+            p99_ms: fig.figure(&|| latency[3]),
+        },
+    }
+}
+
+/// A tenant's window figures.
+fn tenant_windows(fig: &mut dyn Figures, r: &TenantRaw) -> WindowFigures {
+    let inside = window_side(fig, window_counts(r, true), r.window_latency_ms.inside);
+    let outside = window_side(fig, window_counts(r, false), r.window_latency_ms.outside);
+    WindowFigures { inside, outside }
+}
+
+/// A tier's window figures.
+fn tier_windows(fig: &mut dyn Figures, m: &TaskRaw, tier: usize, members: &[usize]) -> WindowFigures {
+    let mut side = |inside: bool| {
+        let mut counts = [0.0; 3];
+        for &t in members {
+            for (sum, c) in counts.iter_mut().zip(window_counts(&m.tenants[t], inside)) {
+                *sum += c;
+            }
+        }
+        let latency = match m.tier_window_hist.get(tier) {
+            Some(w) if inside => figures(w),
+            Some(w) => m.tier_hist[tier].summary(Some(w)),
+            None if inside => [0.0; 4],
+            None => figures(&m.tier_hist[tier]),
+        };
+        window_side(fig, counts, latency)
+    };
+    let inside = side(true);
+    let outside = side(false);
+    WindowFigures { inside, outside }
+}
+
+fn cost(r: &TenantRaw) -> f64 {
+    r.cost_usd_per_month.iter().sum()
+}
+
+fn slo_met(sc: &Scenario, t: usize, r: &TenantRaw) -> bool {
+    let slo = sc.tiers[sc.tenants[t].tier].slo;
+    (r.served <= 0.0 || r.p99_ms <= slo.p99_ms) && unserved_fraction(r) <= slo.max_unserved_fraction
+}
+
+/// A tenant is hurt when its p99 inside others' spike windows rose by more
+/// than 10 % and 1 ms, or its unserved fraction by 0.5 points.
+fn is_hurt(p99_increase_ms: f64, base_p99_ms: f64, unserved_increase: f64) -> bool {
+    (p99_increase_ms > 1.0 && p99_increase_ms > 0.1 * base_p99_ms) || unserved_increase > 0.005
+}
+
+/// `text` when building the report, else nothing (recording needs no
+/// labels).
+fn label(fig: &dyn Figures, text: &str) -> String {
+    if fig.building() { text.to_owned() } else { String::new() }
+}
+
+/// One replication of a design: its run (`main`) and, when the scenario
+/// has spikes, its no-spike baseline (`base`).
+#[derive(Clone, Copy)]
+pub(super) struct Replication<'a> {
+    /// The run.
+    pub main: &'a TaskRaw,
+    /// The baseline.
+    pub base: Option<&'a TaskRaw>,
+}
+
+impl Replication<'_> {
+    /// Tenant `t`'s noisy-neighbour figures against the baseline: p99
+    /// increase, unserved increase and the baseline's p99.
+    fn impact(&self, t: usize) -> (f64, f64, f64) {
+        match self.base {
+            Some(b) if !b.active[t] => (0.0, 0.0, self.main.tenants[t].window_p99_ms),
+            Some(b) => {
+                let (m, b) = (&self.main.tenants[t], &b.tenants[t]);
+                (m.window_p99_ms - b.window_p99_ms, window_unserved(m) - window_unserved(b), b.window_p99_ms)
+            }
+            None => (0.0, 0.0, 0.0),
+        }
+    }
+}
+
+/// Design `d`'s report, each figure read through `fig` from replication
+/// `rep` (when recording, that replication's values; when building, any
+/// replication: only the layout is read from it).
+#[allow(clippy::too_many_lines)]
+pub(super) fn design_report(sc: &Scenario, d: usize, rep: Replication<'_>, fig: &mut dyn Figures) -> DesignReport {
+    let design = &sc.designs[d];
+    let main = rep.main;
+    let n = sc.tenants.len();
+    let has_base = rep.base.is_some();
+    // The run without spikes over its whole length (the run itself when
+    // there are none); incident costs are over the run, unscaled.
+    let steady_run = rep.base.map(|b| steady(sc, design, main, b));
+    let steady = steady_run.as_ref().unwrap_or(main);
+    let months = months_per_run(sc);
+    let building = fig.building();
+    let spikers = if building { spiking_tenants(sc) } else { Vec::new() };
+    let mut tenants = Vec::with_capacity(if building { n } else { 0 });
+    for (t, tenant) in sc.tenants.iter().enumerate() {
+        let r = &main.tenants[t];
+        let impact = rep.impact(t);
+        let p99_increase = fig.figure(&|| impact.0);
+        let unserved_increase = fig.figure(&|| impact.1);
+        let base_p99 = fig.figure(&|| impact.2);
+        let hurt = building && has_base && is_hurt(p99_increase.mean, base_p99.mean, unserved_increase.mean);
+        let blamed = if hurt { blamed(sc, d, t, &spikers) } else { Vec::new() };
+        let price = sc.tiers[tenant.tier].price_usd_per_month;
+        let report = TenantReport {
+            id: label(fig, &tenant.id),
+            tier: label(fig, &sc.tiers[tenant.tier].name),
+            stacks: if building {
+                LAYERS
+                    .iter()
+                    .filter_map(|l| {
+                        let topo = &design.layers[l.index()];
+                        topo.stack_of_tenant.get(t).map(|&s| topo.stacks[s as usize].label.clone())
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            },
+            offered: fig.figure(&|| r.offered),
+            admitted: fig.figure(&|| r.admitted),
+            throttled: Throttles {
+                plan: fig.figure(&|| r.throttled_plan),
+                quota: fig.figure(&|| r.throttled_quota),
+                account: fig.figure(&|| r.throttled_account),
+                total: fig.figure(&|| throttled(r)),
+            },
+            dropped: Drops {
+                timeout: fig.figure(&|| r.dropped_timeout),
+                partition: fig.figure(&|| r.dropped_partition),
+                total: fig.figure(&|| dropped(r)),
+            },
+            served: fig.figure(&|| r.served),
+            in_flight: fig.figure(&|| r.in_flight),
+            latency: Latency {
+                mean_ms: fig.figure(&|| ratio(r.latency_sum_secs, r.served) * 1e3),
+                p50_ms: fig.figure(&|| r.p50_ms),
+                p95_ms: fig.figure(&|| r.p95_ms),
+                p99_ms: fig.figure(&|| r.p99_ms),
+            },
+            unserved_fraction: fig.figure(&|| unserved_fraction(r)),
+            slo_met: fig.figure(&|| f64::from(u8::from(slo_met(sc, t, r)))),
+            cost_usd_per_month: fig.figure(&|| cost(r)),
+            cost_by_layer: LayerCosts {
+                gateway: fig.figure(&|| r.cost_usd_per_month[0]),
+                compute: fig.figure(&|| r.cost_usd_per_month[1]),
+                database: fig.figure(&|| r.cost_usd_per_month[2]),
+                overhead: fig.figure(&|| r.cost_usd_per_month[OVERHEAD]),
+            },
+            steady_cost_usd_per_month: fig.figure(&|| cost(&steady.tenants[t])),
+            incident_cost_usd: fig.figure(&|| (cost(r) - cost(&steady.tenants[t])) * months),
+            revenue_usd_per_month: price,
+            margin_usd_per_month: fig.figure(&|| price - cost(r)),
+            impact: Impact { p99_increase_ms: p99_increase, unserved_increase, hurt, blamed },
+            windows: tenant_windows(fig, r),
+        };
+        if building {
+            tenants.push(report);
+        }
+    }
+    DesignReport {
+        name: label(fig, &design.name),
+        totals: totals(sc, rep, steady, fig),
+        tenants,
+        tiers: tiers(sc, rep, steady, fig),
+        stacks: stacks(sc, d, main, fig),
+        series: series(sc, main, fig),
+    }
+}
+
+/// The tenants with a spike, each once, in order of their first spike.
+fn spiking_tenants(sc: &Scenario) -> Vec<usize> {
+    let mut seen = vec![false; sc.tenants.len()];
+    let mut spikers = Vec::new();
+    for e in &sc.events {
+        if let Event::Spike { tenant, .. } = *e
+            && !std::mem::replace(&mut seen[tenant], true)
+        {
+            spikers.push(tenant);
+        }
+    }
+    spikers
+}
+
+/// The spiking tenants that share a stack with tenant `t` in design `d`.
+fn blamed(sc: &Scenario, d: usize, t: usize, spikers: &[usize]) -> Vec<String> {
+    let design = &sc.designs[d];
+    let shares_stack = |a: usize, b: usize| {
+        design
+            .layers
+            .iter()
+            .any(|topo| !topo.stack_of_tenant.is_empty() && topo.stack_of_tenant[a] == topo.stack_of_tenant[b])
+    };
+    spikers.iter().filter(|&&s| s != t && shares_stack(s, t)).map(|&s| sc.tenants[s].id.clone()).collect()
+}
+
+fn totals(sc: &Scenario, rep: Replication<'_>, steady: &TaskRaw, fig: &mut dyn Figures) -> DesignTotals {
+    let (m, n) = (rep.main, sc.tenants.len());
+    let has_base = rep.base.is_some();
+    let months = months_per_run(sc);
+    let revenue: f64 = sc.tenants.iter().map(|t| sc.tiers[t.tier].price_usd_per_month).sum();
+    let stack_total = |m: &TaskRaw| m.stacks.iter().flatten().map(|s| s.cost_usd_per_month).sum::<f64>();
+    let sum_tenants = |f: &dyn Fn(&TenantRaw) -> f64| m.tenants.iter().map(f).sum::<f64>();
+    DesignTotals {
+        cost_usd_per_month: fig.figure(&|| stack_total(m)),
+        unallocated_usd_per_month: fig.figure(&|| m.stacks.iter().flatten().map(|s| s.unallocated_usd_per_month).sum()),
+        revenue_usd_per_month: revenue,
+        margin_usd_per_month: fig.figure(&|| revenue - stack_total(m)),
+        mean_cost_per_tenant_usd_per_month: fig.figure(&|| sum_tenants(&cost) / n as f64),
+        worst_cost_per_tenant_usd_per_month: fig.figure(&|| m.tenants.iter().map(cost).fold(0.0, f64::max)),
+        offered: fig.figure(&|| sum_tenants(&|r| r.offered)),
+        throttled: fig.figure(&|| sum_tenants(&throttled)),
+        dropped: fig.figure(&|| sum_tenants(&dropped)),
+        served: fig.figure(&|| sum_tenants(&|r| r.served)),
+        throttled_fraction: fig.figure(&|| ratio(sum_tenants(&throttled), sum_tenants(&|r| r.offered))),
+        unserved_fraction: fig
+            .figure(&|| ratio(sum_tenants(&|r| throttled(r) + dropped(r)), sum_tenants(&|r| r.offered))),
+        slo_met_fraction: fig
+            .figure(&|| m.tenants.iter().enumerate().filter(|(t, r)| slo_met(sc, *t, r)).count() as f64 / n as f64),
+        worst_p99_ms: fig.figure(&|| m.tenants.iter().map(|r| r.p99_ms).fold(0.0, f64::max)),
+        tenants_hurt: fig.figure(&|| {
+            (0..n)
+                .filter(|&t| {
+                    let (p, u, b) = rep.impact(t);
+                    has_base && is_hurt(p, b, u)
+                })
+                .count() as f64
+        }),
+        worst_impact_p99_increase_ms: fig.figure(&|| (0..n).map(|t| rep.impact(t).0).fold(0.0, f64::max)),
+        steady_cost_usd_per_month: fig.figure(&|| stack_total(steady)),
+        incident_cost_usd: fig.figure(&|| {
+            m.stacks
+                .iter()
+                .flatten()
+                .zip(steady.stacks.iter().flatten())
+                .map(|(a, b)| (a.cost_usd_per_month - b.cost_usd_per_month) * months)
+                .sum()
+        }),
+    }
+}
+
+fn tiers(sc: &Scenario, rep: Replication<'_>, steady: &TaskRaw, fig: &mut dyn Figures) -> Vec<TierReport> {
+    let (m, n) = (rep.main, sc.tenants.len());
+    let months = months_per_run(sc);
+    let mut members_of: Vec<Vec<usize>> = vec![Vec::new(); sc.tiers.len()];
+    for t in 0..n {
+        members_of[sc.tenants[t].tier].push(t);
+    }
+    let mut tiers = Vec::with_capacity(sc.tiers.len());
+    for (k, (tier, members)) in sc.tiers.iter().zip(&members_of).enumerate() {
+        let tier_revenue = tier.price_usd_per_month * members.len() as f64;
+        let tier_cost = |m: &TaskRaw| members.iter().map(|&t| cost(&m.tenants[t])).sum::<f64>();
+        tiers.push(TierReport {
+            name: label(fig, &tier.name),
+            tenants: members.len(),
+            cost_usd_per_month: fig.figure(&|| tier_cost(m)),
+            steady_cost_usd_per_month: fig.figure(&|| tier_cost(steady)),
+            incident_cost_usd: fig
+                .figure(&|| members.iter().map(|&t| (cost(&m.tenants[t]) - cost(&steady.tenants[t])) * months).sum()),
+            revenue_usd_per_month: tier_revenue,
+            margin_usd_per_month: fig.figure(&|| tier_revenue - tier_cost(m)),
+            p99_ms: fig.figure(&|| m.tier_p99_ms[k]),
+            slo_met_fraction: fig.figure(&|| {
+                ratio(members.iter().filter(|&&t| slo_met(sc, t, &m.tenants[t])).count() as f64, members.len() as f64)
+            }),
+            unserved_fraction: fig.figure(&|| {
+                let un: f64 = members.iter().map(|&t| throttled(&m.tenants[t]) + dropped(&m.tenants[t])).sum();
+                let off: f64 = members.iter().map(|&t| m.tenants[t].offered).sum();
+                ratio(un, off)
+            }),
+            windows: tier_windows(fig, m, k, members),
+        });
+    }
+    tiers
+}
+
+fn stacks(sc: &Scenario, d: usize, m: &TaskRaw, fig: &mut dyn Figures) -> Vec<StackReport> {
+    let design = &sc.designs[d];
+    let mut stacks = Vec::new();
+    for layer in LAYERS {
+        let li = layer.index();
+        for (s, stack) in design.layers[li].stacks.iter().enumerate() {
+            let r: &StackRaw = &m.stacks[li][s];
+            let report = StackReport {
+                layer: label(fig, layer.label()),
+                label: label(fig, &stack.label),
+                tenants: stack.tenants.len(),
+                utilisation: fig.figure(&|| {
+                    let used = if li == 2 {
+                        r.read_units + r.write_units
+                    } else if li == 0 {
+                        r.requests
+                    } else {
+                        r.busy_secs
+                    };
+                    ratio(used, r.capacity_secs)
+                }),
+                mean_instances: fig.figure(&|| r.active_instance_secs / sc.clock.duration_secs),
+                peak_instances: fig.figure(&|| r.peak_instances),
+                cost_usd_per_month: fig.figure(&|| r.cost_usd_per_month),
+            };
+            if fig.building() {
+                stacks.push(report);
+            }
+        }
+    }
+    stacks
+}
+
+/// A series point by point, each point a figure.
+fn band(fig: &mut dyn Figures, column: &[f64]) -> Band {
+    let building = fig.building();
+    let points = if building { column.len() } else { 0 };
+    let mut band = Band { mean: Vec::with_capacity(points), ci95: Vec::with_capacity(points) };
+    for &value in column {
+        let e = fig.figure(&|| value);
+        if building {
+            band.mean.push(e.mean);
+            band.ci95.push(e.ci95);
+        }
+    }
+    band
+}
+
+fn flow(fig: &mut dyn Figures, name: &str, raw: &FlowRaw) -> FlowSeries {
+    let flows = Flow::ALL.map(|f| band(fig, raw.flow(f)));
+    let p99 = band(fig, &raw.p99_ms);
+    FlowSeries::new(label(fig, name), flows, p99)
+}
+
+fn series(sc: &Scenario, m: &TaskRaw, fig: &mut dyn Figures) -> SeriesReport {
+    let interval = m.ticks_per_point as f64 * sc.clock.tick_secs;
+    let total = flow(fig, "all", &m.total);
+    let tiers = sc.tiers.iter().enumerate().map(|(k, t)| flow(fig, &t.name, &m.tiers[k])).collect();
+    let instances = band(fig, &m.instances);
+    let utilisation = band(fig, &m.utilisation);
+    let tenants = m.focus.iter().map(|(t, raw)| flow(fig, &sc.tenants[*t].id, raw)).collect();
+    SeriesReport {
+        t_secs: if fig.building() {
+            (0..m.point_ticks.len()).map(|p| p as f64 * interval).collect()
+        } else {
+            Vec::new()
+        },
+        interval_secs: interval,
+        total,
+        tiers,
+        instances,
+        utilisation,
+        tenants,
+    }
+}

@@ -1,0 +1,238 @@
+//! The work and memory a file needs are estimated before anything is
+//! allocated, a file over the budget is refused at validation with the
+//! estimate and the fields to reduce, the estimate holds (the worst
+//! accepted files of tests/hostile/ stay under it, measured in a child
+//! process), and a cancel stops a run in its set-up (issue: untrusted
+//! files, "files that say ok and then take the machine down").
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use tenantsim::plan::spec::resolve_plans;
+use tenantsim::scenario::budget::{Shape, estimate};
+use tenantsim::scenario::{Limits, LoadError, load_str};
+use tenantsim::sim::{RunControl, RunError, RunOptions, run};
+
+fn hostile(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/hostile").join(name)
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The meaning errors of `text` (panics when it loads or fails to parse).
+fn errors(text: &str) -> Vec<(String, String)> {
+    match load_str(text, &Limits::default()) {
+        Err(LoadError::Invalid(e)) => e.0.into_iter().map(|e| (e.path, e.message)).collect(),
+        Err(other) => panic!("not a meaning error: {other}"),
+        Ok(_) => panic!("accepted"),
+    }
+}
+
+/// 20,000 tenants, each a placement key of its own with `Cells(1000)`:
+/// 2 × 10^7 stacks (the issue's 480 KB file).
+fn cells_per_key() -> String {
+    let keys: String = (0..20_000).map(|t| format!("\"k-{t:05}\": Cells(1000), ")).collect();
+    format!(
+        r#"Scenario(version: 1, name: "cells per key", clock: (duration: "10s", replications: 1),
+        tiers: {{ "t": (price_per_month: 1.0) }},
+        tenants: [ Group(prefix: "k", count: 20000, tier: "t", load: (rate: 1.0)) ],
+        layers: ( compute: (service_time: Exponential(mean_ms: 20.0)) ),
+        designs: [ (name: "cells", placement: {{ {keys} }}) ])"#
+    )
+}
+
+/// The file of the hostile-file table's size row (docs/scenario-format.md,
+/// 3.2 MB, under the 4 MiB limit): 20,000 tenants written out one by one
+/// and four designs that place each by its id (80,000 placement keys).
+/// The issue's file of this kind took 7.3 s to validate (keys × tenants).
+fn keys_file() -> String {
+    let tenants: String = (0..20_000)
+        .map(|i| {
+            format!(
+                "        Tenant(id: \"tenant-{i:05}\", tier: \"{}\", load: (rate: 2.0)),\n",
+                if i % 10 == 0 { "gold" } else { "std" }
+            )
+        })
+        .collect();
+    let design = |name: &str, kind: &dyn Fn(usize) -> &'static str| {
+        let keys: String = (0..20_000).map(|i| format!("\"tenant-{i:05}\": {}, ", kind(i))).collect();
+        format!("        (name: \"{name}\", placement: {{ {keys} }}),\n")
+    };
+    let designs = [
+        design("silo each", &|_| "Silo"),
+        design("cells by key", &|_| "Cells(4)"),
+        design("pool each", &|_| "Pool"),
+        design("mixed", &|i| if i % 2 == 1 { "Silo" } else { "Pool" }),
+    ]
+    .concat();
+    format!(
+        r#"Scenario(version: 1, name: "80,000 placement keys", clock: (duration: "10s", replications: 1),
+    tiers: {{ "std": (price_per_month: 10.0), "gold": (price_per_month: 100.0) }},
+    tenants: [
+{tenants}    ],
+    layers: ( compute: (service_time: Exponential(mean_ms: 20.0)) ),
+    designs: [
+{designs}    ],
+)"#
+    )
+}
+
+#[test]
+fn a_file_near_the_size_limit_with_80000_placement_keys_is_accepted() {
+    let text = keys_file();
+    let limits = Limits::default();
+    assert!(text.len() > 3_000_000 && text.len() <= limits.max_file_bytes, "{} bytes", text.len());
+    let (_, scenario) = load_str(&text, &limits).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(scenario.designs[1].layers[1].stacks.len(), 20_000 * 4);
+    assert!(estimate(&Shape::of(&scenario)).memory_bytes <= limits.max_memory_bytes);
+}
+
+#[test]
+fn a_file_of_cells_per_key_is_refused_with_the_estimate_and_the_field() {
+    let found = errors(&cells_per_key());
+    let (path, message) = found.iter().find(|(_, m)| m.contains("of memory")).unwrap_or_else(|| panic!("{found:?}"));
+    assert_eq!(path, "designs[0].placement", "{message}");
+    assert!(message.contains("(budget 8.0 GB") && message.contains("fewer silo stacks or cells"), "{message}");
+    assert!(found.iter().any(|(p, m)| p == "designs[0].placement" && m.contains("one tick")), "{found:?}");
+}
+
+/// The variable that makes [`measured_in_a_child`] measure a file.
+const CHILD_FILE: &str = "TENANTSIM_BUDGET_CHILD_FILE";
+/// With [`CHILD_FILE`]: "validate" to only load the file, "run" to run it.
+const CHILD_DOES: &str = "TENANTSIM_BUDGET_CHILD_DOES";
+
+/// The child side of [`peak_of`]: loads (and runs on 8 threads, and writes
+/// as JSON, as `tenantsim run --format json` does) the file named by
+/// [`CHILD_FILE`], then prints the process's peak resident memory. Run
+/// only by [`peak_of`]; on its own it has nothing to measure.
+#[test]
+#[ignore = "run by peak_of in a child process"]
+fn measured_in_a_child() {
+    let Ok(path) = std::env::var(CHILD_FILE) else { return };
+    let text = read(Path::new(&path));
+    let loaded = load_str(&text, &Limits::default());
+    if std::env::var(CHILD_DOES).as_deref() == Ok("run") {
+        let (_, scenario) = loaded.unwrap_or_else(|e| panic!("{e}"));
+        let options = RunOptions { threads: Some(8), ..RunOptions::default() };
+        let report = run(&scenario, &options, &RunControl::new()).unwrap_or_else(|e| panic!("{e}"));
+        let json = tenantsim::report::format::json(&report).unwrap_or_else(|e| panic!("{e}"));
+        assert!(!json.is_empty());
+    } else {
+        assert!(loaded.is_err(), "the file was accepted");
+    }
+    let status = read(Path::new("/proc/self/status"));
+    let kb = status.lines().find_map(|l| l.strip_prefix("VmHWM:")).unwrap_or_else(|| panic!("no VmHWM"));
+    println!("peak-bytes={}", kb.trim().trim_end_matches("kB").trim().parse::<f64>().unwrap_or(f64::NAN) * 1024.0);
+}
+
+/// Peak resident memory, bytes, of a child process (this test binary
+/// running [`measured_in_a_child`]) that does `does` with `path`.
+fn peak_of(path: &Path, does: &str) -> f64 {
+    let exe = std::env::current_exe().unwrap_or_else(|e| panic!("{e}"));
+    let out = Command::new(exe)
+        .args(["budget::measured_in_a_child", "--exact", "--ignored", "--nocapture", "--test-threads", "1"])
+        .env(CHILD_FILE, path)
+        .env(CHILD_DOES, does)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot start the child: {e}"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}: {stdout}\n{}", path.display(), String::from_utf8_lossy(&out.stderr));
+    stdout
+        .lines()
+        .find_map(|l| l.split("peak-bytes=").nth(1))
+        .and_then(|x| x.split_whitespace().next()?.parse().ok())
+        .unwrap_or_else(|| panic!("no peak in {stdout}"))
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn validating_a_file_over_the_budget_allocates_nothing_big() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let path = dir.path().join("cells.ron");
+    std::fs::write(&path, cells_per_key()).unwrap_or_else(|e| panic!("{e}"));
+    let peak = peak_of(&path, "validate");
+    // The stacks alone would take gigabytes; parsing and checking the
+    // 20,000 keys take a few tens of megabytes.
+    assert!(peak < 300e6, "validate peaked at {:.0} MB", peak / 1e6);
+}
+
+/// The worst accepted files of tests/hostile/ (a few shortened so that
+/// each runs in seconds here), run on 8 threads (the estimate's count):
+/// their peak memory must stay under the estimate.
+#[cfg(target_os = "linux")]
+#[test]
+fn peak_memory_of_the_worst_accepted_files_stays_under_the_estimate() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let cases: [(&str, &[(&str, &str)]); 5] = [
+        ("silo-tables.ron", &[]),
+        ("memory.ron", &[("duration: \"1m\"", "duration: \"10s\"")]),
+        ("key-shards.ron", &[]),
+        ("spikes.ron", &[("duration: \"10m\"", "duration: \"2m\"")]),
+        ("replications.ron", &[("duration: \"6m\"", "duration: \"20s\""), ("replications: 1000", "replications: 200")]),
+    ];
+    for (name, changes) in cases {
+        let mut text = read(&hostile(name));
+        for (from, to) in changes {
+            assert!(text.contains(from), "{name}: {from}");
+            text = text.replace(from, to);
+        }
+        let (_, scenario) = load_str(&text, &Limits::default()).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let needs = estimate(&Shape::of(&scenario));
+        let path = dir.path().join(name);
+        std::fs::write(&path, &text).unwrap_or_else(|e| panic!("{e}"));
+        let peak = peak_of(&path, "run");
+        assert!(
+            peak <= needs.memory_bytes,
+            "{name}: peak {:.0} MB over the estimate of {:.0} MB",
+            peak / 1e6,
+            needs.memory_bytes / 1e6
+        );
+    }
+}
+
+#[test]
+fn a_cancel_during_set_up_stops_the_run_before_any_tick() {
+    let text = read(&hostile("key-shards.ron")).replace("duration: \"10s\"", "duration: \"10m\"");
+    let (_, scenario) = load_str(&text, &Limits::default()).unwrap_or_else(|e| panic!("{e}"));
+    let control = RunControl::new();
+    let options = RunOptions { threads: Some(2), ..RunOptions::default() };
+    let result = std::thread::scope(|s| {
+        let handle = s.spawn(|| run(&scenario, &options, &control));
+        // Setting up 3.8 million key shards and 20,000 tenants' histograms
+        // takes far longer than this.
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        control.cancel();
+        handle.join().unwrap_or_else(|_| panic!("the run panicked"))
+    });
+    assert!(matches!(result, Err(RunError::Cancelled)), "{:?}", result.err());
+    assert_eq!(control.ticks_done(), 0, "the run got past its set-up");
+}
+
+#[test]
+fn a_plan_whose_largest_point_is_over_the_budget_is_refused_naming_the_point() {
+    // Each axis alone stays within the tick budget; both at their largest
+    // make 20,000 tenants × 250 key shards a tick.
+    let text = r#"Scenario(version: 1, name: "corners", clock: (duration: "1m", replications: 1),
+        tiers: { "t": (price_per_month: 1.0) },
+        tenants: [ Group(prefix: "g", count: 100, tier: "t", load: (rate: 1.0)) ],
+        layers: ( compute: (service_time: Exponential(mean_ms: 20.0)), database: (partitions: 100) ),
+        designs: [ (name: "pool", placement: { "*": Pool }) ],
+        plans: [ (name: "grow", axes: [
+            (knob: GroupCount(prefix: "g"), values: List([100, 20000])),
+            (knob: KeyShards(tenant: "g"), values: List([1, 250])),
+        ]) ])"#;
+    let limits = Limits::default();
+    let (file, scenario) = load_str(text, &limits).unwrap_or_else(|e| panic!("{e}"));
+    let found = match resolve_plans(&file, &scenario, &limits) {
+        Err(e) => e.0,
+        Ok(_) => panic!("the plan was accepted"),
+    };
+    assert!(
+        found
+            .iter()
+            .any(|e| e.path == "plans[0]" && e.message.contains("at 20000, 250") && e.message.contains("one tick")),
+        "{found:?}"
+    );
+}
