@@ -137,6 +137,63 @@ pub struct Histogram {
     hi: usize,
 }
 
+/// Requests by fine bin, counted one at a time: a fine histogram of unit
+/// weights kept as whole numbers, half the size of one (a hot loop's
+/// histograms then stay in cache) and turned into a [`Histogram`] with the
+/// very masses that adding 1.0 at a time would have given (whole numbers
+/// are exact in a double up to 2^53).
+#[derive(Debug, Clone)]
+pub struct BinCounts {
+    counts: Vec<u32>,
+    /// 2^32 for every time a bin's count wrapped (empty until one does).
+    spill: Vec<f64>,
+}
+
+impl Default for BinCounts {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl BinCounts {
+    /// No requests yet, over the fine bins.
+    pub fn new() -> Self {
+        Self { counts: vec![0; fine_bins()], spill: Vec::new() }
+    }
+
+    /// Counts one request at fine bin `fine` (the last bin for any beyond).
+    #[inline]
+    pub fn add(&mut self, fine: usize) {
+        let last = self.counts.len() - 1;
+        let count = &mut self.counts[fine.min(last)];
+        *count = count.wrapping_add(1);
+        if *count == 0 {
+            self.wrapped(fine.min(last));
+        }
+    }
+
+    #[cold]
+    fn wrapped(&mut self, bin: usize) {
+        self.spill.resize(self.counts.len(), 0.0);
+        self.spill[bin] += f64::from(u32::MAX) + 1.0;
+    }
+
+    /// The counts as a fine histogram, as if each request had been added
+    /// with [`Histogram::add_at_fine_bin`] at weight 1.
+    pub fn histogram(&self) -> Histogram {
+        let mut h = Histogram::fine();
+        for (bin, (&count, m)) in self.counts.iter().zip(&mut h.mass).enumerate() {
+            let spill = self.spill.get(bin).copied().unwrap_or(0.0);
+            if count > 0 || spill > 0.0 {
+                *m = f64::from(count) + spill;
+                h.lo = h.lo.min(bin);
+                h.hi = h.hi.max(bin + 1);
+            }
+        }
+        h
+    }
+}
+
 impl Histogram {
     fn empty(group: usize, bins: usize) -> Self {
         Self { group, mass: vec![0.0; bins], lo: bins, hi: 0 }
@@ -414,6 +471,21 @@ mod tests {
         for (k, &edge) in edges.iter().enumerate().take(edges.len() - 1) {
             assert_eq!(fine_bin(edge), k + 1, "an edge opens its bin");
         }
+    }
+
+    #[test]
+    fn counts_read_as_the_histogram_of_unit_weights() {
+        let mut counts = BinCounts::new();
+        let mut h = Histogram::fine();
+        for (k, ms) in [0.01, 3.0, 3.0, 250.0, 1e9, 17.5, 3.0].into_iter().enumerate() {
+            counts.add(fine_bin(ms));
+            h.add_at_fine_bin(fine_bin(ms), 1.0);
+            let c = counts.histogram();
+            assert_eq!((c.lo, c.hi, &c.mass), (h.lo, h.hi, &h.mass), "after {k}");
+        }
+        counts.counts[7] = u32::MAX;
+        counts.add(7);
+        assert_eq!(counts.histogram().mass[7], 4_294_967_296.0);
     }
 
     #[test]

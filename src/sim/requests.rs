@@ -11,13 +11,11 @@
 //! arrives evenly spaced instead. Requests waiting or in service at the end
 //! of a tick carry over to the next.
 
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
-
 use rand::RngExt;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 use crate::scenario::model::Fairness;
+use crate::sim::exact::completions::{self, Completions};
 use crate::sim::exact::queue::{Queue, Req};
 use crate::sim::exact::source::Service;
 use crate::sim::raw::TenantRaw;
@@ -27,8 +25,8 @@ use crate::sim::tenants::TickFlow;
 #[derive(Debug, Clone)]
 pub struct RequestStack {
     queue: Queue,
-    /// Requests in service, by completion time (f64 bits), then job.
-    completions: BinaryHeap<Reverse<(u64, u32)>>,
+    /// Requests in service, by completion time, then job.
+    completions: Completions,
     jobs: Vec<Req>,
     free: Vec<u32>,
     /// Servers serving now.
@@ -76,7 +74,7 @@ impl RequestStack {
         };
         Self {
             queue,
-            completions: BinaryHeap::new(),
+            completions: Completions::default(),
             jobs: Vec::new(),
             free: Vec::new(),
             busy: 0,
@@ -119,7 +117,7 @@ impl RequestStack {
                 (self.jobs.len() - 1) as u32
             }
         };
-        self.completions.push(Reverse(((at_secs + req.service_secs).to_bits(), job)));
+        self.completions.push(completions::key(at_secs + req.service_secs, job));
     }
 
     fn start_waiting(&mut self, input: &TickInput<'_>, at_secs: f64, out: &mut TickOutput<'_>) {
@@ -178,19 +176,20 @@ impl RequestStack {
                 });
             }
         }
-        self.arrivals.sort_unstable_by(|a, b| a.arrival_secs.total_cmp(&b.arrival_secs));
+        // Non-negative, so a time's bits order as it does (as `total_cmp`).
+        self.arrivals.sort_unstable_by_key(|r| r.arrival_secs.to_bits());
         self.start_waiting(input, start, out);
         let end = start + dt;
         let mut next = 0;
         loop {
-            let completion = self.completions.peek().map_or(f64::INFINITY, |Reverse((bits, _))| f64::from_bits(*bits));
+            let completion = self.completions.next_secs();
             let arrival = self.arrivals.get(next).map_or(f64::INFINITY, |r| r.arrival_secs);
             if completion.min(arrival) >= end {
                 break;
             }
             if completion <= arrival {
-                if let Some(Reverse((_, job))) = self.completions.pop() {
-                    self.complete(job, completion, out);
+                if let Some(key) = self.completions.pop() {
+                    self.complete(completions::job_of(key), completion, out);
                     self.start_waiting(input, completion, out);
                 }
             } else {
@@ -209,8 +208,8 @@ impl RequestStack {
     /// Ends request-by-request treatment: requests in service finish,
     /// counted now (the queue is empty).
     pub fn finish_in_service(&mut self, out: &mut TickOutput<'_>) {
-        while let Some(Reverse((bits, job))) = self.completions.pop() {
-            self.complete(job, f64::from_bits(bits), out);
+        while let Some(key) = self.completions.pop() {
+            self.complete(completions::job_of(key), completions::secs_of(key), out);
         }
     }
 
@@ -218,8 +217,8 @@ impl RequestStack {
     /// as (in flight, dropped) given the end time.
     pub fn left_at_end(&mut self, end_secs: f64, timeout_secs: f64, mut each: impl FnMut(u32, bool)) {
         self.queue.drain(|req| each(req.tenant, end_secs - req.arrival_secs > timeout_secs));
-        for Reverse((_, job)) in self.completions.drain() {
-            each(self.jobs[job as usize].tenant, false);
+        for key in self.completions.drain() {
+            each(self.jobs[completions::job_of(key) as usize].tenant, false);
         }
         self.busy = 0;
     }

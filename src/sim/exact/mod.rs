@@ -15,25 +15,24 @@
 
 mod arrivals;
 mod bucket;
+pub(crate) mod completions;
 mod points;
 pub(crate) mod queue;
 pub(crate) mod source;
 mod stack;
-
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
 
 use crate::report::Flow;
 use crate::scenario::model::{DbPricing, Design, Fairness, Layer, QuotaPeriod, Scenario, StackKind};
 use crate::sim::RunControl;
 use crate::sim::compute::initial_size;
 use crate::sim::database::partition_of;
-use crate::sim::histogram::{FineBins, Histogram};
+use crate::sim::histogram::{BinCounts, FineBins};
 use crate::sim::raw::{Counts, FlowRaw, StackRaw, TaskRaw, TenantRaw, TierHistograms};
 use crate::sim::windows::{Windows, baseline_ticks, capacity_lost_at, spike_component, spikes_of, window_ticks};
 
 use arrivals::{Arrivals, Drawn};
 use bucket::Bucket;
+use completions::Completions;
 use points::Points;
 use queue::{Queue, Req};
 use source::Source;
@@ -44,13 +43,6 @@ pub const PARTITION_BURST_SECS: f64 = 1.0;
 
 /// Events between progress updates and cancellation checks.
 const PROGRESS_EVENTS: u64 = 1 << 16;
-
-/// A completion's place in the queue: the time's bits (a non-negative f64
-/// orders as its bits do), then the job.
-#[inline]
-fn completion_key(t_secs: f64, job: u32) -> u128 {
-    (u128::from(t_secs.to_bits()) << 32) | u128::from(job)
-}
 
 /// A request in service.
 #[derive(Debug, Clone, Copy)]
@@ -118,17 +110,17 @@ struct Exact<'a> {
     last_change_secs: f64,
     jobs: Vec<Job>,
     free_jobs: Vec<u32>,
-    /// Requests in service by completion time, then job ([`completion_key`]).
-    /// At the same time, arrivals come first, then completions, then
-    /// instances ready, each kind by index.
-    completions: BinaryHeap<Reverse<u128>>,
+    /// Requests in service by completion time, then job. At the same
+    /// time, arrivals come first, then completions, then instances ready,
+    /// each kind by index.
+    completions: Completions,
     /// Stacks whose warming instances may be ready: (time bits, stack).
     ready: Vec<(u64, u32)>,
     /// Requests that waited past the timeout, found at a queue's head.
     expired: Vec<Req>,
     raw: Vec<TenantRaw>,
-    latency: Vec<Histogram>,
-    window_latency: Vec<Histogram>,
+    latency: Vec<BinCounts>,
+    window_latency: Vec<BinCounts>,
     bins: FineBins,
     windows: Windows,
     focus: Vec<usize>,
@@ -292,12 +284,12 @@ impl<'a> Exact<'a> {
             last_change_secs: 0.0,
             jobs: Vec::new(),
             free_jobs: Vec::new(),
-            completions: BinaryHeap::new(),
+            completions: Completions::default(),
             ready: Vec::new(),
             expired: Vec::new(),
             raw: vec![TenantRaw::default(); n],
-            latency: (0..n).map(|_| Histogram::fine()).collect(),
-            window_latency: if tracked { (0..n).map(|_| Histogram::fine()).collect() } else { Vec::new() },
+            latency: (0..n).map(|_| BinCounts::new()).collect(),
+            window_latency: if tracked { (0..n).map(|_| BinCounts::new()).collect() } else { Vec::new() },
             bins: FineBins::new(),
             windows,
             focus: focus.to_vec(),
@@ -397,8 +389,8 @@ impl<'a> Exact<'a> {
                 if completion_secs >= limit_secs {
                     break;
                 }
-                if let Some(Reverse(key)) = self.completions.pop() {
-                    self.complete(key as u32, completion_secs);
+                if let Some(key) = self.completions.pop() {
+                    self.complete(completions::job_of(key), completion_secs);
                 }
             }
             self.handled += 1;
@@ -412,7 +404,7 @@ impl<'a> Exact<'a> {
     /// When the next request in service completes (infinity when none is).
     #[inline]
     fn next_completion_secs(&self) -> f64 {
-        self.completions.peek().map_or(f64::INFINITY, |&Reverse(key)| f64::from_bits((key >> 32) as u64))
+        self.completions.next_secs()
     }
 
     /// The earliest time a stack's warming instances may be ready.
@@ -435,8 +427,8 @@ impl<'a> Exact<'a> {
             let drawn = self.arrivals.take();
             self.arrive(drawn);
         } else if completion <= ready_secs {
-            if let Some(Reverse(key)) = self.completions.pop() {
-                self.complete(key as u32, completion);
+            if let Some(key) = self.completions.pop() {
+                self.complete(completions::job_of(key), completion);
             }
         } else if let Some((i, (_, s))) = ready {
             self.ready.swap_remove(i);
@@ -623,11 +615,20 @@ impl<'a> Exact<'a> {
                 (self.jobs.len() - 1) as u32
             }
         };
-        self.completions.push(Reverse(completion_key(t_secs + req.service_secs, index)));
+        self.completions.push(completions::key(t_secs + req.service_secs, index));
     }
 
     /// Starts waiting requests on stack `s` while servers are free.
+    #[inline]
     fn start_waiting(&mut self, s: usize, t_secs: f64) {
+        if self.stacks[s].queue.is_empty() {
+            return;
+        }
+        self.start_waiting_slowly(s, t_secs);
+    }
+
+    /// [`Exact::start_waiting`] when requests wait.
+    fn start_waiting_slowly(&mut self, s: usize, t_secs: f64) {
         let timeout = self.timeout_secs;
         while self.stacks[s].busy < self.stacks[s].servers {
             let mut expired = std::mem::take(&mut self.expired);
@@ -684,11 +685,11 @@ impl<'a> Exact<'a> {
             let raw = &mut self.raw[t];
             raw.served += 1.0;
             raw.latency_sum_secs += latency_secs;
-            self.latency[t].add_at_bin(bin, 1.0);
+            self.latency[t].add(bin);
             if req.in_window
                 && let Some(h) = self.window_latency.get_mut(t)
             {
-                h.add_at_bin(bin, 1.0);
+                h.add(bin);
             }
             // A point's latency is that of the requests served in it, as a
             // monitoring system would chart it.
@@ -761,8 +762,8 @@ impl<'a> Exact<'a> {
                 }
             }
         }
-        for &Reverse(key) in &self.completions {
-            self.raw[self.jobs[key as u32 as usize].req.tenant as usize].in_flight += 1.0;
+        for key in self.completions.iter() {
+            self.raw[self.jobs[completions::job_of(key) as usize].req.tenant as usize].in_flight += 1.0;
         }
         if self.points.current < self.points.count && self.points.of(end) == self.points.current {
             self.end_point(end);
@@ -776,9 +777,9 @@ impl<'a> Exact<'a> {
             (0..self.points.count as u64).map(|p| end_tick.saturating_sub(p * tpp).min(tpp)).collect();
         let mut tiers = TierHistograms::new(sc.tiers.len(), !self.window_latency.is_empty());
         for (t, r) in self.raw.iter_mut().enumerate() {
-            let (run, window) = (&self.latency[t], self.window_latency.get(t));
-            r.read_latency(run, window);
-            tiers.add(sc.tenants[t].tier, run, window);
+            let (run, window) = (self.latency[t].histogram(), self.window_latency.get(t).map(BinCounts::histogram));
+            r.read_latency(&run, window.as_ref());
+            tiers.add(sc.tenants[t].tier, &run, window.as_ref());
         }
         for (r, &[offered, lost, served, p99]) in self.raw.iter_mut().zip(&self.window_read) {
             r.window_offered = offered;
@@ -883,7 +884,7 @@ impl<'a> Exact<'a> {
             .zip(lost)
             .enumerate()
             .map(|(t, (r, lost))| {
-                let window = self.window_latency.get(t);
+                let window = self.window_latency.get(t).map(BinCounts::histogram);
                 let (served, p99) = window.map_or((0.0, 0.0), |h| (h.total(), h.quantile_ms(0.99)));
                 [r.window_offered, lost, served, p99]
             })
