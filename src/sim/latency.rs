@@ -16,7 +16,7 @@ use rustc_hash::FxHashMap;
 
 use crate::queueing::WaitState;
 use crate::scenario::model::ServiceTime;
-use crate::sim::histogram::{Histogram, SparsePmf, coarsen, latency_pmf};
+use crate::sim::histogram::{Histogram, SparsePmf, coarsen, fine_bin, latency_pmf};
 
 /// Slots per tenant: enough for on/off patterns to alternate between keys
 /// without flushing.
@@ -429,15 +429,17 @@ impl<'a> LatencyBook<'a> {
     /// Records one request of tenant `t` served with a latency of `ms`
     /// (weighted by `weight`, the share of it that was served to the end).
     pub fn record_sample(&mut self, t: usize, ms: f64, weight: f64, in_window: bool) {
-        self.run[t].add_value(ms, weight);
+        // One bin lookup for the three histograms.
+        let fine = fine_bin(ms);
+        self.run[t].add_at_fine_bin(fine, weight);
         if in_window && let Some(w) = self.window.get_mut(t) {
-            w.add_value(ms, weight);
+            w.add_at_fine_bin(fine, weight);
         }
         let series = match self.focus_of[t] {
             Some(k) => &mut self.focus_series[k],
             None => &mut self.tier_series[self.tier_of[t]],
         };
-        series.spilled_mass.add_value(ms, weight);
+        series.spilled_mass.add_at_fine_bin(fine, weight);
         series.spilled = true;
     }
 
