@@ -78,6 +78,10 @@ pub enum Command {
         /// Shorter reference day (2 h instead of 24 h), for CI.
         #[arg(long)]
         quick: bool,
+        /// Only these parts (repeatable; default all): `day`, `lesson`,
+        /// `exact` (the per-request engine), `sweep`, `crossover`, `search`.
+        #[arg(long, value_enum)]
+        only: Vec<bench::Part>,
     },
 }
 
@@ -227,8 +231,8 @@ pub fn execute(cli: Cli) -> u8 {
         },
         Some(Command::Plan(args)) => plan::run(&args),
         Some(Command::Merge(args)) => plan::merge(&args),
-        Some(Command::Bench { quick }) => {
-            bench::run(quick);
+        Some(Command::Bench { quick, only }) => {
+            bench::run(quick, &only);
             Ok(())
         }
     };

@@ -18,14 +18,52 @@ fn load(text: &str) -> Option<scenario::Scenario> {
     }
 }
 
+/// A part of the benchmark, to run it alone (`tenantsim bench --only`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Part {
+    /// The reference day, each design in `Auto` and `Fast`.
+    Day,
+    /// The lesson-sized run in `Auto` and `Fast`.
+    Lesson,
+    /// The per-request engine on the lesson-sized run, one thread.
+    Exact,
+    /// The planner's 100-point spike-factor sweep.
+    Sweep,
+    /// The planner's silo/pool crossover.
+    Crossover,
+    /// The planner's cheapest-design search.
+    Search,
+}
+
+/// Whether `part` is to run when `only` lists the parts asked for (all
+/// when it is empty).
+fn wanted(only: &[Part], part: Part) -> bool {
+    only.is_empty() || only.contains(&part)
+}
+
 /// The engines the benchmark times, with their names.
 const ENGINES: [(Engine, &str); 2] = [(Engine::Auto, "auto"), (Engine::Fast, "fast")];
 
-/// Runs the benchmark and prints its figures.
-pub fn run(quick: bool) {
-    let hours = if quick { 2 } else { 24 };
+/// Runs the benchmark (the parts in `only`, or all) and prints its figures.
+pub fn run(quick: bool, only: &[Part]) {
     let threads = rayon::current_num_threads();
     println!("tenantsim bench — {threads} worker thread(s)");
+    if wanted(only, Part::Day) {
+        day(quick);
+    }
+    let Some(mut lesson) = load(LESSON) else { return };
+    if wanted(only, Part::Lesson) {
+        lesson_sized(&mut lesson);
+    }
+    if wanted(only, Part::Exact) {
+        exact(&mut lesson, quick);
+    }
+    plans(quick, only);
+}
+
+/// The reference day, each design in each engine.
+fn day(quick: bool) {
+    let hours = if quick { 2 } else { 24 };
     let Some(mut day) = load(&reference_day(hours)) else { return };
     for (engine, name) in ENGINES {
         day.clock.engine = engine;
@@ -49,13 +87,16 @@ pub fn run(quick: bool) {
             }
         }
     }
-    let Some(mut lesson) = load(LESSON) else { return };
+}
+
+/// The lesson-sized run in each engine, best of five.
+fn lesson_sized(lesson: &mut scenario::Scenario) {
     for (engine, name) in ENGINES {
         lesson.clock.engine = engine;
         let mut best = f64::INFINITY;
         for _ in 0..5 {
             let started = Instant::now();
-            if sim::run(&lesson, &crate::host::run_options(), &RunControl::new()).is_err() {
+            if sim::run(lesson, &crate::host::run_options(), &RunControl::new()).is_err() {
                 return;
             }
             best = best.min(started.elapsed().as_secs_f64());
@@ -65,15 +106,18 @@ pub fn run(quick: bool) {
             best * 1e3
         );
     }
-    // The per-request engine on one thread: requests per second (fewer
-    // replications in a quick run).
+}
+
+/// The per-request engine on one thread: requests per second (fewer
+/// replications in a quick run).
+fn exact(lesson: &mut scenario::Scenario, quick: bool) {
     lesson.clock.engine = Engine::Exact;
     if quick {
         lesson.clock.replications = 2;
     }
     let options = RunOptions { threads: Some(1), ..crate::host::run_options() };
     let started = Instant::now();
-    match sim::run(&lesson, &options, &RunControl::new()) {
+    match sim::run(lesson, &options, &RunControl::new()) {
         Ok(report) => {
             let secs = started.elapsed().as_secs_f64();
             // Every design's offered requests in every replication, and the
@@ -88,12 +132,12 @@ pub fn run(quick: bool) {
         }
         Err(e) => println!("per-request engine: {e}"),
     }
-    plans(quick);
 }
 
 /// The planner's figures: a 100-point sweep, a refined crossover and the
-/// cheapest-design search (skipped in a quick run), on bundled lessons.
-fn plans(quick: bool) {
+/// cheapest-design search (skipped in a quick run), on bundled lessons;
+/// those of them in `only` (all when it is empty).
+fn plans(quick: bool, only: &[Part]) {
     use crate::plan::{self, PlanOptions, PlanProgress};
     use crate::scenario::file::{AxisFile, KnobFile, PlannerFile, ValuesFile};
     let limits = Limits::default();
@@ -142,7 +186,9 @@ fn plans(quick: bool) {
             expect: Vec::new(),
         }];
     };
-    if let Some((secs, _, r)) = run(noisy, &sweep, "bench sweep") {
+    if wanted(only, Part::Sweep)
+        && let Some((secs, _, r)) = run(noisy, &sweep, "bench sweep")
+    {
         println!(
             "plan: {}-point sweep of the noisy-neighbour spike factor ({} designs, {} replications): {secs:.2} s",
             r.points.len(),
@@ -156,7 +202,9 @@ fn plans(quick: bool) {
             p.axes[0].values = ValuesFile::Geometric { from: 1.0, to: 200.0, points: 12 };
         }
     };
-    if let Some((secs, _, r)) = run(cost, &crossover, "crossover") {
+    if wanted(only, Part::Crossover)
+        && let Some((secs, _, r)) = run(cost, &crossover, "crossover")
+    {
         println!(
             "plan: silo/pool crossover over 1..=200 tenants, refined ({} points + {} refinements): {secs:.2} s — {}",
             r.points.len(),
@@ -164,7 +212,7 @@ fn plans(quick: bool) {
             r.answers.first().map_or("", |a| a.sentence.as_str())
         );
     }
-    if quick {
+    if quick || !wanted(only, Part::Search) {
         return;
     }
     if let Some((secs, _, r)) = run(noisy, &|_| {}, "cheapest design")

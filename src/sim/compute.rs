@@ -119,6 +119,37 @@ pub struct ComputeStack {
     /// First tick of the current segment, and requests served since.
     segment_start: u64,
     served_since: f64,
+    /// The last answers of [`utilisation_for`] while the queue is followed.
+    utilisations: UtilisationMemo,
+}
+
+/// The inputs of [`utilisation_for`] as bits: servers, variability,
+/// slope, target.
+type UtilisationQuestion = (u32, u64, u64, u64);
+
+/// The last few answers of [`utilisation_for`] (a bisection of about 40
+/// steps, each an Erlang C) with their exact inputs: a followed queue held
+/// at its cap asks the same question tick after tick.
+#[derive(Debug, Default)]
+struct UtilisationMemo {
+    /// Questions and their answers.
+    entries: [Option<(UtilisationQuestion, f64)>; 2],
+    /// The entry the next new answer replaces.
+    next: usize,
+}
+
+impl UtilisationMemo {
+    /// [`utilisation_for`] at these inputs, from memory when they repeat.
+    fn get(&mut self, servers: u32, variability: f64, slope: f64, target: f64) -> f64 {
+        let key: UtilisationQuestion = (servers, variability.to_bits(), slope.to_bits(), target.to_bits());
+        if let Some((_, rho)) = self.entries.iter().flatten().find(|(k, _)| *k == key) {
+            return *rho;
+        }
+        let rho = utilisation_for(servers, variability, slope, target);
+        self.entries[self.next] = Some((key, rho));
+        self.next = (self.next + 1) % self.entries.len();
+        rho
+    }
 }
 
 impl ComputeStack {
@@ -286,7 +317,7 @@ impl ComputeStack {
                 let constant = (0.3 * spread / (gap * gap)).max(1e-9);
                 self.in_system = steady - (steady - self.in_system) * (-h / constant).exp();
             } else {
-                let rho = utilisation_for(servers, v, h * drain, self.in_system + h * lambda);
+                let rho = self.utilisations.get(servers, v, h * drain, self.in_system + h * lambda);
                 self.in_system = number_in_system(servers, rho, v).max(steady.min(self.in_system));
             }
             self.in_system = self.in_system.min(most);
@@ -295,7 +326,7 @@ impl ComputeStack {
         let rho_steady = (lambda / drain).min(RHO_CAP);
         let sustained = number_in_system(servers, rho_steady, v);
         if mean <= sustained {
-            (utilisation_for(servers, v, 0.0, mean), 0.0)
+            (self.utilisations.get(servers, v, 0.0, mean), 0.0)
         } else {
             (rho_steady, ((mean - sustained) / drain).min(timeout_secs))
         }
@@ -455,6 +486,7 @@ impl Compute {
                     next_ready: u64::MAX,
                     segment_start: 0,
                     served_since: 0.0,
+                    utilisations: UtilisationMemo::default(),
                 }
             })
             .collect();

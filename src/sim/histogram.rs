@@ -68,22 +68,50 @@ fn bin_cells() -> &'static [u16] {
 /// two along the edges (no logarithm).
 #[inline]
 pub fn fine_bin(ms: f64) -> usize {
-    let edges = edges_ms();
-    if ms.is_nan() || ms < MIN_MS {
-        return 0;
+    FineBins::new().of(ms)
+}
+
+/// The tables [`fine_bin`] reads, held by code that bins many latencies
+/// (one lookup of the shared tables instead of one per latency).
+#[derive(Debug, Clone, Copy)]
+pub struct FineBins {
+    cells: &'static [u16],
+    edges: &'static [f64],
+    min_exponent: i64,
+}
+
+impl Default for FineBins {
+    fn default() -> Self {
+        Self::new()
     }
-    if ms >= MAX_MS {
-        return edges.len();
+}
+
+impl FineBins {
+    /// The shared tables.
+    pub fn new() -> Self {
+        Self { cells: bin_cells(), edges: edges_ms(), min_exponent: min_exponent() }
     }
-    let bits = ms.to_bits();
-    let exponent = ((bits >> 52) & 0x7ff) as i64 - 1023;
-    let top = (bits >> (52 - CELL_BITS)) & ((1 << CELL_BITS) - 1);
-    let cell = ((exponent - min_exponent()) as u64 * (1 << CELL_BITS) + top) as usize;
-    let mut k = bin_cells().get(cell).copied().unwrap_or(0) as usize;
-    while k < edges.len() && edges[k] <= ms {
-        k += 1;
+
+    /// The fine bin of `ms` milliseconds, as [`fine_bin`].
+    #[inline]
+    pub fn of(&self, ms: f64) -> usize {
+        let edges = self.edges;
+        if ms.is_nan() || ms < MIN_MS {
+            return 0;
+        }
+        if ms >= MAX_MS {
+            return edges.len();
+        }
+        let bits = ms.to_bits();
+        let exponent = ((bits >> 52) & 0x7ff) as i64 - 1023;
+        let top = (bits >> (52 - CELL_BITS)) & ((1 << CELL_BITS) - 1);
+        let cell = ((exponent - self.min_exponent) as u64 * (1 << CELL_BITS) + top) as usize;
+        let Some(&below) = self.cells.get(cell) else { return edges.partition_point(|&edge| edge <= ms) };
+        // A cell is narrower than a bin, so at most one edge lies between
+        // its lower end and `ms` (tested): one step, without a branch.
+        let k = usize::from(below);
+        k + usize::from(edges.get(k).is_some_and(|&edge| edge <= ms))
     }
-    k
 }
 
 /// Edges between fine bins, ms (edge `k` is the upper edge of bin `k`).
@@ -107,6 +135,63 @@ pub struct Histogram {
     /// Bins outside `lo..hi` hold no mass (empty when `lo >= hi`).
     lo: usize,
     hi: usize,
+}
+
+/// Requests by fine bin, counted one at a time: a fine histogram of unit
+/// weights kept as whole numbers, half the size of one (a hot loop's
+/// histograms then stay in cache) and turned into a [`Histogram`] with the
+/// very masses that adding 1.0 at a time would have given (whole numbers
+/// are exact in a double up to 2^53).
+#[derive(Debug, Clone)]
+pub struct BinCounts {
+    counts: Vec<u32>,
+    /// 2^32 for every time a bin's count wrapped (empty until one does).
+    spill: Vec<f64>,
+}
+
+impl Default for BinCounts {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl BinCounts {
+    /// No requests yet, over the fine bins.
+    pub fn new() -> Self {
+        Self { counts: vec![0; fine_bins()], spill: Vec::new() }
+    }
+
+    /// Counts one request at fine bin `fine` (the last bin for any beyond).
+    #[inline]
+    pub fn add(&mut self, fine: usize) {
+        let last = self.counts.len() - 1;
+        let count = &mut self.counts[fine.min(last)];
+        *count = count.wrapping_add(1);
+        if *count == 0 {
+            self.wrapped(fine.min(last));
+        }
+    }
+
+    #[cold]
+    fn wrapped(&mut self, bin: usize) {
+        self.spill.resize(self.counts.len(), 0.0);
+        self.spill[bin] += f64::from(u32::MAX) + 1.0;
+    }
+
+    /// The counts as a fine histogram, as if each request had been added
+    /// with [`Histogram::add_at_fine_bin`] at weight 1.
+    pub fn histogram(&self) -> Histogram {
+        let mut h = Histogram::fine();
+        for (bin, (&count, m)) in self.counts.iter().zip(&mut h.mass).enumerate() {
+            let spill = self.spill.get(bin).copied().unwrap_or(0.0);
+            if count > 0 || spill > 0.0 {
+                *m = f64::from(count) + spill;
+                h.lo = h.lo.min(bin);
+                h.hi = h.hi.max(bin + 1);
+            }
+        }
+        h
+    }
 }
 
 impl Histogram {
@@ -171,9 +256,18 @@ impl Histogram {
     /// Adds `weight` at fine bin `fine` (see [`fine_bin`]).
     #[inline]
     pub fn add_at_fine_bin(&mut self, fine: usize, weight: f64) {
-        let bin = (fine / self.group).min(self.mass.len() - 1);
+        self.add_at_bin(fine / self.group, weight);
+    }
+
+    /// Adds `weight` at bin `bin` of this histogram's own grid (a fine
+    /// bin, or for a coarse histogram the fine bin over [`COARSE_GROUP`]),
+    /// the last bin for any beyond it.
+    #[inline]
+    pub fn add_at_bin(&mut self, bin: usize, weight: f64) {
+        let bin = bin.min(self.mass.len() - 1);
         self.mass[bin] += weight;
-        self.widen(bin, bin + 1);
+        self.lo = self.lo.min(bin);
+        self.hi = self.hi.max(bin + 1);
     }
 
     /// The mean latency, ms (each bin at its geometric middle; 0 when
@@ -376,6 +470,35 @@ mod tests {
         }
         for (k, &edge) in edges.iter().enumerate().take(edges.len() - 1) {
             assert_eq!(fine_bin(edge), k + 1, "an edge opens its bin");
+        }
+    }
+
+    #[test]
+    fn counts_read_as_the_histogram_of_unit_weights() {
+        let mut counts = BinCounts::new();
+        let mut h = Histogram::fine();
+        for (k, ms) in [0.01, 3.0, 3.0, 250.0, 1e9, 17.5, 3.0].into_iter().enumerate() {
+            counts.add(fine_bin(ms));
+            h.add_at_fine_bin(fine_bin(ms), 1.0);
+            let c = counts.histogram();
+            assert_eq!((c.lo, c.hi, &c.mass), (h.lo, h.hi, &h.mass), "after {k}");
+        }
+        counts.counts[7] = u32::MAX;
+        counts.add(7);
+        assert_eq!(counts.histogram().mass[7], 4_294_967_296.0);
+    }
+
+    #[test]
+    fn a_lookup_cell_holds_at_most_one_edge() {
+        let (cells, edges) = (bin_cells(), edges_ms());
+        let per = 1u64 << CELL_BITS;
+        for (cell, &below) in cells.iter().enumerate() {
+            let (e, m) = (cell as u64 / per, cell as u64 % per);
+            let scale = 2f64.powi((min_exponent() + e as i64) as i32);
+            let (low, high) = (scale * (1.0 + m as f64 / per as f64), scale * (1.0 + (m + 1) as f64 / per as f64));
+            assert_eq!(usize::from(below), edges.partition_point(|&edge| edge <= low));
+            let inside = edges.iter().filter(|&&edge| edge > low && edge < high).count();
+            assert!(inside <= 1, "cell {cell} holds {inside} edges");
         }
     }
 

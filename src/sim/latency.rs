@@ -17,7 +17,7 @@ use rustc_hash::FxHashMap;
 use crate::queueing::WaitState;
 use crate::scenario::model::ServiceTime;
 use crate::sim::Checkpoint;
-use crate::sim::histogram::{Histogram, SparsePmf, coarsen, latency_pmf};
+use crate::sim::histogram::{Histogram, SparsePmf, coarsen, fine_bin, latency_pmf};
 
 /// Work of allocating one fine histogram, in the units of
 /// [`crate::sim::task::CHECK_WORK`] (about as long as visiting this many
@@ -454,15 +454,17 @@ impl<'a> LatencyBook<'a> {
     /// Records one request of tenant `t` served with a latency of `ms`
     /// (weighted by `weight`, the share of it that was served to the end).
     pub fn record_sample(&mut self, t: usize, ms: f64, weight: f64, in_window: bool) {
-        self.run[t].add_value(ms, weight);
+        // One bin lookup for the three histograms.
+        let fine = fine_bin(ms);
+        self.run[t].add_at_fine_bin(fine, weight);
         if in_window && let Some(w) = self.window.get_mut(t) {
-            w.add_value(ms, weight);
+            w.add_at_fine_bin(fine, weight);
         }
         let series = match self.focus_of[t] {
             Some(k) => &mut self.focus_series[k],
             None => &mut self.tier_series[self.tier_of[t]],
         };
-        series.spilled_mass.add_value(ms, weight);
+        series.spilled_mass.add_at_fine_bin(fine, weight);
         series.spilled = true;
     }
 

@@ -11,13 +11,11 @@
 //! arrives evenly spaced instead. Requests waiting or in service at the end
 //! of a tick carry over to the next.
 
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
-
 use rand::RngExt;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 use crate::scenario::model::Fairness;
+use crate::sim::exact::completions::{self, Completions};
 use crate::sim::exact::queue::{Queue, Req};
 use crate::sim::exact::source::Service;
 use crate::sim::raw::TenantRaw;
@@ -27,14 +25,17 @@ use crate::sim::tenants::TickFlow;
 #[derive(Debug, Clone)]
 pub struct RequestStack {
     queue: Queue,
-    /// Requests in service, by completion time (f64 bits), then job.
-    completions: BinaryHeap<Reverse<(u64, u32)>>,
+    /// Requests in service, by completion time, then job.
+    completions: Completions,
     jobs: Vec<Req>,
     free: Vec<u32>,
     /// Servers serving now.
     busy: u32,
     rng: Xoshiro256PlusPlus,
     arrivals: Vec<Req>,
+    /// Room to sort a tick's arrivals into, and the sort's bucket counts.
+    sorted: Vec<Req>,
+    buckets: Vec<u32>,
 }
 
 /// What one tick of a request-by-request stack needs from its stack.
@@ -76,12 +77,14 @@ impl RequestStack {
         };
         Self {
             queue,
-            completions: BinaryHeap::new(),
+            completions: Completions::default(),
             jobs: Vec::new(),
             free: Vec::new(),
             busy: 0,
             rng,
             arrivals: Vec::new(),
+            sorted: Vec::new(),
+            buckets: Vec::new(),
         }
     }
 
@@ -119,7 +122,7 @@ impl RequestStack {
                 (self.jobs.len() - 1) as u32
             }
         };
-        self.completions.push(Reverse(((at_secs + req.service_secs).to_bits(), job)));
+        self.completions.push(completions::key(at_secs + req.service_secs, job));
     }
 
     fn start_waiting(&mut self, input: &TickInput<'_>, at_secs: f64, out: &mut TickOutput<'_>) {
@@ -178,19 +181,19 @@ impl RequestStack {
                 });
             }
         }
-        self.arrivals.sort_unstable_by(|a, b| a.arrival_secs.total_cmp(&b.arrival_secs));
+        self.sort_arrivals(start, start + dt);
         self.start_waiting(input, start, out);
         let end = start + dt;
         let mut next = 0;
         loop {
-            let completion = self.completions.peek().map_or(f64::INFINITY, |Reverse((bits, _))| f64::from_bits(*bits));
+            let completion = self.completions.next_secs();
             let arrival = self.arrivals.get(next).map_or(f64::INFINITY, |r| r.arrival_secs);
             if completion.min(arrival) >= end {
                 break;
             }
             if completion <= arrival {
-                if let Some(Reverse((_, job))) = self.completions.pop() {
-                    self.complete(job, completion, out);
+                if let Some(key) = self.completions.pop() {
+                    self.complete(completions::job_of(key), completion, out);
                     self.start_waiting(input, completion, out);
                 }
             } else {
@@ -206,11 +209,62 @@ impl RequestStack {
         }
     }
 
+    /// Puts the tick's arrivals (from `from_secs` to `to_secs`) in time
+    /// order: the order `sort_unstable_by_key` on the times' bits gives (a
+    /// non-negative time's bits order as it does), found in linear time
+    /// for times spread over the tick.
+    ///
+    /// A counting sort into one bucket per request by time (a bucket's
+    /// index never decreases with the time, so only requests within a
+    /// bucket can be out of order), then an insertion sort, which moves
+    /// only those. With all times distinct every sort gives the same
+    /// order; two requests at the very same time would be placed as the
+    /// library's sort places them, so then it sorts them instead.
+    fn sort_arrivals(&mut self, from_secs: f64, to_secs: f64) {
+        let n = self.arrivals.len();
+        if n < 2 {
+            return;
+        }
+        let per_sec = n as f64 / (to_secs - from_secs);
+        // Non-negative, so truncation is floor (and saturates).
+        let bucket = |secs: f64| (((secs - from_secs).max(0.0) * per_sec) as usize).min(n - 1);
+        self.buckets.clear();
+        self.buckets.resize(n + 1, 0);
+        for r in &self.arrivals {
+            self.buckets[bucket(r.arrival_secs) + 1] += 1;
+        }
+        for b in 1..=n {
+            self.buckets[b] += self.buckets[b - 1];
+        }
+        self.sorted.clear();
+        self.sorted.resize(n, self.arrivals[0]);
+        for r in &self.arrivals {
+            let place = &mut self.buckets[bucket(r.arrival_secs)];
+            self.sorted[*place as usize] = *r;
+            *place += 1;
+        }
+        let key = |r: &Req| r.arrival_secs.to_bits();
+        for i in 1..n {
+            let r = self.sorted[i];
+            let mut j = i;
+            while j > 0 && key(&self.sorted[j - 1]) > key(&r) {
+                self.sorted[j] = self.sorted[j - 1];
+                j -= 1;
+            }
+            self.sorted[j] = r;
+        }
+        if self.sorted.windows(2).any(|w| key(&w[0]) == key(&w[1])) {
+            self.arrivals.sort_unstable_by_key(key);
+        } else {
+            std::mem::swap(&mut self.arrivals, &mut self.sorted);
+        }
+    }
+
     /// Ends request-by-request treatment: requests in service finish,
     /// counted now (the queue is empty).
     pub fn finish_in_service(&mut self, out: &mut TickOutput<'_>) {
-        while let Some(Reverse((bits, job))) = self.completions.pop() {
-            self.complete(job, f64::from_bits(bits), out);
+        while let Some(key) = self.completions.pop() {
+            self.complete(completions::job_of(key), completions::secs_of(key), out);
         }
     }
 
@@ -218,8 +272,8 @@ impl RequestStack {
     /// as (in flight, dropped) given the end time.
     pub fn left_at_end(&mut self, end_secs: f64, timeout_secs: f64, mut each: impl FnMut(u32, bool)) {
         self.queue.drain(|req| each(req.tenant, end_secs - req.arrival_secs > timeout_secs));
-        for Reverse((_, job)) in self.completions.drain() {
-            each(self.jobs[job as usize].tenant, false);
+        for key in self.completions.drain() {
+            each(self.jobs[completions::job_of(key) as usize].tenant, false);
         }
         self.busy = 0;
     }

@@ -13,24 +13,27 @@
 //! queue, so its figures are exact up to sampling error. It runs whole
 //! designs (no parts) and reads no wall clock.
 
+mod arrivals;
 mod bucket;
+pub(crate) mod completions;
+mod points;
 pub(crate) mod queue;
 pub(crate) mod source;
 mod stack;
-
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
 
 use crate::report::Flow;
 use crate::scenario::model::{DbPricing, Design, Fairness, Layer, QuotaPeriod, Scenario, StackKind};
 use crate::sim::RunControl;
 use crate::sim::compute::initial_size;
 use crate::sim::database::partition_of;
-use crate::sim::histogram::{Histogram, fine_bin};
+use crate::sim::histogram::{BinCounts, FineBins};
 use crate::sim::raw::{Counts, FlowRaw, StackRaw, TaskRaw, TenantRaw, TierHistograms};
 use crate::sim::windows::{Windows, baseline_ticks, capacity_lost_at, spike_component, spikes_of, window_ticks};
 
+use arrivals::{Arrivals, Drawn};
 use bucket::Bucket;
+use completions::Completions;
+use points::Points;
 use queue::{Queue, Req};
 use source::Source;
 use stack::Stack;
@@ -40,33 +43,6 @@ pub const PARTITION_BURST_SECS: f64 = 1.0;
 
 /// Events between progress updates and cancellation checks.
 const PROGRESS_EVENTS: u64 = 1 << 16;
-
-/// What an event in the queue is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Kind {
-    /// A tenant's next request arrives.
-    Arrival,
-    /// A request in service finishes.
-    Completion,
-    /// A stack's warming instances may be ready.
-    Ready,
-}
-
-/// An event's kind and index packed into one word (kind in the high
-/// bits), so events at the same time come in a fixed order.
-fn event_tag(kind: Kind, index: u32) -> u64 {
-    ((kind as u64) << 32) | u64::from(index)
-}
-
-/// The kind and index of a packed event.
-fn event_of(tag: u64) -> (Kind, u32) {
-    let kind = match tag >> 32 {
-        0 => Kind::Arrival,
-        1 => Kind::Completion,
-        _ => Kind::Ready,
-    };
-    (kind, tag as u32)
-}
 
 /// A request in service.
 #[derive(Debug, Clone, Copy)]
@@ -83,37 +59,20 @@ struct Partition {
     provisioned: Option<[Bucket; 2]>,
 }
 
-/// Each series point's figures, gathered as time passes.
-#[derive(Debug)]
-struct Points {
-    secs: f64,
-    /// `1 / secs`.
-    per_sec: f64,
-    count: usize,
-    current: usize,
-    tiers: Vec<FlowRaw>,
-    focus: Vec<FlowRaw>,
-    total: FlowRaw,
-    /// Latency of the requests served in each point, per tier and
-    /// focus tenant (made when the point's first request is served).
-    latency: Vec<Option<PointLatency>>,
-    instances_secs: Vec<f64>,
-    busy_secs: Vec<f64>,
-    capacity_secs: Vec<f64>,
-}
-
-impl Points {
-    #[inline]
-    fn of(&self, t_secs: f64) -> usize {
-        ((t_secs * self.per_sec) as usize).min(self.count - 1)
-    }
-}
-
-/// Latency of the requests served in one series point.
-#[derive(Debug)]
-struct PointLatency {
-    tiers: Vec<Histogram>,
-    focus: Vec<Histogram>,
+/// What the hot paths need to know of a tenant, gathered once.
+#[derive(Debug, Clone, Copy)]
+struct TenantInfo {
+    tier: usize,
+    /// Its place among the focus tenants, if it is one.
+    focus: Option<usize>,
+    /// Its gateway, compute and database stacks.
+    gw: usize,
+    stack: usize,
+    db: usize,
+    /// Its place among its compute stack's tenants.
+    flow: usize,
+    /// Its usage plan has quotas (and a gateway applies them).
+    quotas: bool,
 }
 
 /// One task's state in the per-request engine.
@@ -133,7 +92,8 @@ struct Exact<'a> {
     timeout_secs: f64,
     /// The autoscaler's warm-up in whole ticks, seconds.
     warmup_secs: f64,
-    sources: Vec<Option<Source>>,
+    arrivals: Arrivals,
+    info: Vec<TenantInfo>,
     plans: Vec<Option<Bucket>>,
     quota_used: Vec<[u64; 3]>,
     quota_period: Vec<[u64; 3]>,
@@ -141,8 +101,6 @@ struct Exact<'a> {
     accounts: Vec<Bucket>,
     gw_raw: Vec<StackRaw>,
     stacks: Vec<Stack>,
-    /// Each tenant's place among its compute stack's tenants.
-    flow_of: Vec<usize>,
     partitions: Vec<Partition>,
     /// Each tenant's key shards' partitions (global index).
     shard_partitions: Vec<Vec<usize>>,
@@ -152,18 +110,25 @@ struct Exact<'a> {
     last_change_secs: f64,
     jobs: Vec<Job>,
     free_jobs: Vec<u32>,
-    /// Pending events by time (bits of a non-negative f64 order as the
-    /// number), then kind and index ([`event_tag`]).
-    events: BinaryHeap<Reverse<(u64, u64)>>,
+    /// Requests in service by completion time, then job. At the same
+    /// time, arrivals come first, then completions, then instances ready,
+    /// each kind by index.
+    completions: Completions,
+    /// Stacks whose warming instances may be ready: (time bits, stack).
+    ready: Vec<(u64, u32)>,
+    /// Requests that waited past the timeout, found at a queue's head.
+    expired: Vec<Req>,
     raw: Vec<TenantRaw>,
-    latency: Vec<Histogram>,
-    window_latency: Vec<Histogram>,
+    latency: Vec<BinCounts>,
+    window_latency: Vec<BinCounts>,
+    bins: FineBins,
     windows: Windows,
-    focus_of: Vec<Option<usize>>,
     focus: Vec<usize>,
     points: Points,
     control: &'a RunControl,
     ticks_reported: u64,
+    /// Events handled (progress is reported every [`PROGRESS_EVENTS`]).
+    handled: u64,
 }
 
 /// Runs one task per request. Returns `None` when cancelled.
@@ -202,6 +167,7 @@ impl<'a> Exact<'a> {
         let spikes = spikes_of(sc, with_spikes);
         let sources: Vec<Option<Source>> =
             (0..n).map(|t| active[t].then(|| Source::new(sc, t, replication, &spikes))).collect();
+        let rate_per_sec = sources.iter().flatten().map(Source::peak_rate_per_sec).sum();
         let plans = sc
             .tenants
             .iter()
@@ -216,13 +182,33 @@ impl<'a> Exact<'a> {
             None => Vec::new(),
         };
         let weights: Vec<f64> = sc.tenants.iter().map(|t| sc.tiers[t.tier].weight).collect();
-        let mut flow_of = vec![0; n];
+        let mut focus_of = vec![None; n];
+        for (k, &t) in focus.iter().enumerate() {
+            focus_of[t] = Some(k);
+        }
+        let mut info: Vec<TenantInfo> = (0..n)
+            .map(|t| {
+                // A layer the scenario does not have places nobody.
+                let stack_of =
+                    |layer: Layer| design.layers[layer.index()].stack_of_tenant.get(t).map_or(0, |&s| s as usize);
+                let plan = sc.tiers[sc.tenants[t].tier].plan.as_ref();
+                TenantInfo {
+                    tier: sc.tenants[t].tier,
+                    focus: focus_of[t],
+                    gw: stack_of(Layer::Gateway),
+                    stack: stack_of(Layer::Compute),
+                    db: stack_of(Layer::Database),
+                    flow: 0,
+                    quotas: plan.is_some_and(|p| !p.quotas.is_empty()) && sc.gateway.is_some(),
+                }
+            })
+            .collect();
         let stacks = compute
             .stacks
             .iter()
             .map(|s| {
                 for (k, &t) in s.tenants.iter().enumerate() {
-                    flow_of[t as usize] = k;
+                    info[t as usize].flow = k;
                 }
                 let (bounds, active) = initial_size(sc, s);
                 let queue = match sc.compute.fairness {
@@ -268,14 +254,10 @@ impl<'a> Exact<'a> {
         let ticks_per_point = ticks.div_ceil(series_points.min(ticks).max(1));
         let count = ticks.div_ceil(ticks_per_point) as usize;
         let tiers = sc.tiers.len();
-        let mut focus_of = vec![None; n];
-        for (k, &t) in focus.iter().enumerate() {
-            focus_of[t] = Some(k);
-        }
         let windows = Windows::new(sc);
         let tracked = windows.tracked();
         let month = sc.month_secs();
-        let mut task = Self {
+        Self {
             sc,
             design,
             end_secs,
@@ -285,7 +267,8 @@ impl<'a> Exact<'a> {
             window_read: Vec::new(),
             timeout_secs: sc.compute.queue_timeout_secs,
             warmup_secs: sc.compute.autoscale.map_or(0.0, |a| (a.warmup_secs / dt).round() * dt),
-            sources,
+            arrivals: Arrivals::new(sources, end_secs, rate_per_sec),
+            info,
             plans,
             quota_used: vec![[0; 3]; n],
             quota_period: vec![[0; 3]; n],
@@ -293,7 +276,6 @@ impl<'a> Exact<'a> {
             accounts,
             gw_raw: vec![StackRaw::default(); gw.stacks.len()],
             stacks,
-            flow_of,
             partitions,
             shard_partitions,
             db_raw: vec![StackRaw::default(); db.stacks.len()],
@@ -302,42 +284,19 @@ impl<'a> Exact<'a> {
             last_change_secs: 0.0,
             jobs: Vec::new(),
             free_jobs: Vec::new(),
-            events: BinaryHeap::new(),
+            completions: Completions::default(),
+            ready: Vec::new(),
+            expired: Vec::new(),
             raw: vec![TenantRaw::default(); n],
-            latency: (0..n).map(|_| Histogram::fine()).collect(),
-            window_latency: if tracked { (0..n).map(|_| Histogram::fine()).collect() } else { Vec::new() },
+            latency: (0..n).map(|_| BinCounts::new()).collect(),
+            window_latency: if tracked { (0..n).map(|_| BinCounts::new()).collect() } else { Vec::new() },
+            bins: FineBins::new(),
             windows,
-            focus_of,
             focus: focus.to_vec(),
-            points: Points {
-                secs: ticks_per_point as f64 * dt,
-                per_sec: 1.0 / (ticks_per_point as f64 * dt),
-                count,
-                current: 0,
-                tiers: (0..tiers).map(|_| FlowRaw::new(count)).collect(),
-                focus: focus.iter().map(|_| FlowRaw::new(count)).collect(),
-                total: FlowRaw::new(count),
-                latency: (0..count).map(|_| None).collect(),
-                instances_secs: vec![0.0; count],
-                busy_secs: vec![0.0; count],
-                capacity_secs: vec![0.0; count],
-            },
+            points: Points::new(ticks_per_point as f64 * dt, count, tiers, focus.len()),
             control,
             ticks_reported: 0,
-        };
-        for t in 0..n {
-            if let Some(source) = &mut task.sources[t] {
-                let first = source.next_arrival(0.0, end_secs);
-                task.push(first, Kind::Arrival, t as u32);
-            }
-        }
-        task
-    }
-
-    #[inline]
-    fn push(&mut self, t_secs: f64, kind: Kind, index: u32) {
-        if t_secs.is_finite() {
-            self.events.push(Reverse((t_secs.max(0.0).to_bits(), event_tag(kind, index))));
+            handled: 0,
         }
     }
 
@@ -368,11 +327,17 @@ impl<'a> Exact<'a> {
         let mut next_eval = eval_secs.unwrap_or(f64::INFINITY);
         let mut next_point = self.points.secs;
         self.apply_changes(0.0);
-        let mut handled = 0u64;
         loop {
-            let event_secs = self.events.peek().map_or(f64::INFINITY, |Reverse((bits, ..))| f64::from_bits(*bits));
             let change_secs = changes.get(next_change).copied().unwrap_or(f64::INFINITY);
             let boundary = next_point.min(change_secs).min(next_eval);
+            // Arrivals and completions before anything else happens run
+            // in a tight loop.
+            let reads = self.settle_secs.unwrap_or(f64::INFINITY).min(self.window_end_secs.unwrap_or(f64::INFINITY));
+            let limit = boundary.min(reads).min(self.end_secs).min(self.next_ready_secs());
+            if !self.run_until(limit) {
+                return false;
+            }
+            let event_secs = self.next_event_secs();
             // Before anything else at their time: what a run stopping there
             // would have counted.
             if let Some(at) = self.settle_secs.filter(|&at| at <= boundary.min(event_secs)) {
@@ -393,7 +358,7 @@ impl<'a> Exact<'a> {
                 } else if let Some(policy) = self.sc.compute.autoscale {
                     for s in 0..self.stacks.len() {
                         if let Some(ready) = self.stacks[s].autoscale(boundary, &policy, warmup_secs) {
-                            self.push(ready, Kind::Ready, s as u32);
+                            self.push_ready(ready, s);
                         }
                     }
                     next_eval += eval_secs.unwrap_or(f64::INFINITY);
@@ -403,23 +368,81 @@ impl<'a> Exact<'a> {
             if event_secs >= self.end_secs {
                 break;
             }
-            let Some(Reverse((_, tag))) = self.events.pop() else { break };
-            let (kind, index) = event_of(tag);
-            match kind {
-                Kind::Arrival => self.arrive(index as usize, event_secs),
-                Kind::Completion => self.complete(index, event_secs),
-                Kind::Ready => {
-                    let s = index as usize;
-                    self.stacks[s].ready(event_secs);
-                    self.start_waiting(s, event_secs);
+            self.next_event();
+        }
+        self.progress(self.end_secs)
+    }
+
+    /// Runs the arrivals and completions before `limit_secs` (and before
+    /// any instances are ready); false when cancelled.
+    fn run_until(&mut self, limit_secs: f64) -> bool {
+        loop {
+            let arrival_secs = self.arrivals.next_secs();
+            let completion_secs = self.next_completion_secs();
+            if arrival_secs <= completion_secs {
+                if arrival_secs >= limit_secs {
+                    break;
+                }
+                let drawn = self.arrivals.take();
+                self.arrive(drawn);
+            } else {
+                if completion_secs >= limit_secs {
+                    break;
+                }
+                if let Some(key) = self.completions.pop() {
+                    self.complete(completions::job_of(key), completion_secs);
                 }
             }
-            handled += 1;
-            if handled.is_multiple_of(PROGRESS_EVENTS) && !self.progress(event_secs) {
+            self.handled += 1;
+            if self.handled.is_multiple_of(PROGRESS_EVENTS) && !self.progress(arrival_secs.min(completion_secs)) {
                 return false;
             }
         }
-        self.progress(self.end_secs)
+        true
+    }
+
+    /// When the next request in service completes (infinity when none is).
+    #[inline]
+    fn next_completion_secs(&self) -> f64 {
+        self.completions.next_secs()
+    }
+
+    /// The earliest time a stack's warming instances may be ready.
+    fn next_ready_secs(&self) -> f64 {
+        self.ready.iter().map(|&(bits, _)| f64::from_bits(bits)).fold(f64::INFINITY, f64::min)
+    }
+
+    /// The time of the next event of any kind (infinity when none is left).
+    fn next_event_secs(&self) -> f64 {
+        self.arrivals.next_secs().min(self.next_completion_secs()).min(self.next_ready_secs())
+    }
+
+    /// Handles the next event: by time, then arrivals before completions
+    /// before instances ready, each kind by index.
+    fn next_event(&mut self) {
+        let (arrival, completion) = (self.arrivals.next_secs(), self.next_completion_secs());
+        let ready = self.ready.iter().enumerate().min_by_key(|&(_, &key)| key).map(|(i, &key)| (i, key));
+        let ready_secs = ready.map_or(f64::INFINITY, |(_, (bits, _))| f64::from_bits(bits));
+        if arrival <= completion && arrival <= ready_secs {
+            let drawn = self.arrivals.take();
+            self.arrive(drawn);
+        } else if completion <= ready_secs {
+            if let Some(key) = self.completions.pop() {
+                self.complete(completions::job_of(key), completion);
+            }
+        } else if let Some((i, (_, s))) = ready {
+            self.ready.swap_remove(i);
+            let s = s as usize;
+            self.stacks[s].ready(ready_secs);
+            self.start_waiting(s, ready_secs);
+        }
+    }
+
+    /// Stack `s`'s warming instances may be ready at `t_secs`.
+    fn push_ready(&mut self, t_secs: f64, s: usize) {
+        if t_secs.is_finite() {
+            self.ready.push((t_secs.max(0.0).to_bits(), s as u32));
+        }
     }
 
     /// Reports the ticks simulated up to `t_secs`; false when cancelled.
@@ -482,24 +505,21 @@ impl<'a> Exact<'a> {
         }
     }
 
-    /// Counts one request of tenant `t` in `flow` at `t_secs` in the
-    /// series (throttled is offered less admitted, filled in at the end).
+    /// Counts one request of tenant `t` in `flow` at series point `point`
+    /// (throttled is offered less admitted, filled in at the end).
     #[inline]
-    fn count(&mut self, t: usize, t_secs: f64, flow: Flow) {
-        let point = self.points.of(t_secs);
-        let tier = self.sc.tenants[t].tier;
-        self.points.tiers[tier].flows[flow.index()][point] += 1.0;
-        if let Some(k) = self.focus_of[t] {
-            self.points.focus[k].flows[flow.index()][point] += 1.0;
-        }
+    fn count(&mut self, t: usize, point: usize, flow: Flow) {
+        let info = &self.info[t];
+        self.points.count(point, info.tier, info.focus, flow);
     }
 
-    /// Tenant `t`'s request arriving at `t_secs`.
-    fn arrive(&mut self, t: usize, t_secs: f64) {
-        let Some(source) = &mut self.sources[t] else { return };
-        let next = source.next_arrival(t_secs, self.end_secs);
-        let attributes = source.attributes();
-        self.push(next, Kind::Arrival, t as u32);
+    /// A tenant's request arriving.
+    #[inline]
+    fn arrive(&mut self, drawn: Drawn) {
+        let t = drawn.tenant as usize;
+        let t_secs = drawn.secs;
+        let info = self.info[t];
+        let point = self.points.of(t_secs);
         let in_window = self.windows.flags().of(t);
         let raw = &mut self.raw[t];
         raw.offered += 1.0;
@@ -510,52 +530,51 @@ impl<'a> Exact<'a> {
             && !plan.take(t_secs, 1.0)
         {
             raw.throttled_plan += 1.0;
-            self.count(t, t_secs, Flow::Offered);
+            self.count(t, point, Flow::Offered);
             return;
         }
-        if !self.take_quota(t, t_secs) {
+        if info.quotas && !self.take_quota(t, t_secs) {
             self.raw[t].throttled_quota += 1.0;
-            self.count(t, t_secs, Flow::Offered);
+            self.count(t, point, Flow::Offered);
             return;
         }
         if self.sc.gateway.is_some() {
-            let gw = self.design.layers[Layer::Gateway.index()].stack_of_tenant[t] as usize;
-            if !self.accounts[gw].take(t_secs, 1.0) {
+            if !self.accounts[info.gw].take(t_secs, 1.0) {
                 let raw = &mut self.raw[t];
                 raw.throttled_account += 1.0;
                 if in_window {
                     raw.window_unserved += 1.0;
                 }
-                self.count(t, t_secs, Flow::Offered);
+                self.count(t, point, Flow::Offered);
                 return;
             }
-            self.gw_raw[gw].requests += 1.0;
+            self.gw_raw[info.gw].requests += 1.0;
         }
         self.raw[t].admitted += 1.0;
-        self.count(t, t_secs, Flow::Offered);
-        self.count(t, t_secs, Flow::Admitted);
+        self.count(t, point, Flow::Offered);
+        self.count(t, point, Flow::Admitted);
         let req = Req {
             arrival_secs: t_secs,
-            service_secs: attributes.service_secs,
-            tenant: t as u32,
-            shard: attributes.shard,
-            read: attributes.read,
+            service_secs: drawn.service_secs,
+            tenant: drawn.tenant,
+            shard: drawn.shard,
+            read: drawn.read,
             in_window,
         };
-        let s = self.design.layers[Layer::Compute.index()].stack_of_tenant[t] as usize;
+        let s = info.stack;
         if self.stacks[s].is_empty() && self.sc.compute.autoscale.is_some() {
             // A cold start, serving from the end of this tick plus the
             // warm-up, as in the fast engine.
             let dt = self.sc.clock.tick_secs;
             let ready = ((t_secs / dt).floor() + 1.0) * dt + self.warmup_secs;
             self.stacks[s].scale_from_zero(t_secs, ready);
-            self.push(ready, Kind::Ready, s as u32);
+            self.push_ready(ready, s);
         }
         let stack = &mut self.stacks[s];
         if stack.busy < stack.servers && stack.queue.is_empty() {
             self.start(s, req, t_secs);
         } else {
-            stack.queue.push(self.flow_of[t], req);
+            stack.queue.push(info.flow, req);
         }
     }
 
@@ -563,9 +582,6 @@ impl<'a> Exact<'a> {
     /// used up.
     fn take_quota(&mut self, t: usize, t_secs: f64) -> bool {
         let Some(plan) = &self.sc.tiers[self.sc.tenants[t].tier].plan else { return true };
-        if plan.quotas.is_empty() || self.sc.gateway.is_none() {
-            return true;
-        }
         for k in 0..3 {
             let period = (t_secs / self.quota_secs[k]) as u64;
             if period != self.quota_period[t][k] {
@@ -599,18 +615,28 @@ impl<'a> Exact<'a> {
                 (self.jobs.len() - 1) as u32
             }
         };
-        self.push(t_secs + req.service_secs, Kind::Completion, index);
+        self.completions.push(completions::key(t_secs + req.service_secs, index));
     }
 
     /// Starts waiting requests on stack `s` while servers are free.
+    #[inline]
     fn start_waiting(&mut self, s: usize, t_secs: f64) {
+        if self.stacks[s].queue.is_empty() {
+            return;
+        }
+        self.start_waiting_slowly(s, t_secs);
+    }
+
+    /// [`Exact::start_waiting`] when requests wait.
+    fn start_waiting_slowly(&mut self, s: usize, t_secs: f64) {
         let timeout = self.timeout_secs;
         while self.stacks[s].busy < self.stacks[s].servers {
-            let mut expired = Vec::new();
+            let mut expired = std::mem::take(&mut self.expired);
             let next = self.stacks[s].queue.next(t_secs, timeout, |req| expired.push(req));
-            for req in expired {
+            for req in expired.drain(..) {
                 self.drop_timed_out(req);
             }
+            self.expired = expired;
             match next {
                 Some(req) => self.start(s, req, t_secs),
                 None => break,
@@ -627,11 +653,12 @@ impl<'a> Exact<'a> {
             raw.window_unserved += 1.0;
         }
         let at = (req.arrival_secs + self.timeout_secs).min(self.end_secs);
-        self.count(t, at, Flow::Dropped);
+        self.count(t, self.points.of(at), Flow::Dropped);
     }
 
     /// A request's service ends at `t_secs`: the database, then the
     /// tenant's figures; the server takes the next request.
+    #[inline]
     fn complete(&mut self, job: u32, t_secs: f64) {
         let Job { req, stack: s } = self.jobs[job as usize];
         self.free_jobs.push(job);
@@ -644,38 +671,31 @@ impl<'a> Exact<'a> {
         let raw = &mut self.raw[t];
         raw.compute_requests += 1.0;
         raw.compute_busy_secs += req.service_secs;
+        let point = self.points.of(t_secs);
         if self.sc.database.is_some() && !self.store(&req, t_secs) {
             let raw = &mut self.raw[t];
             raw.dropped_partition += 1.0;
             if req.in_window {
                 raw.window_unserved += 1.0;
             }
-            self.count(t, t_secs, Flow::Dropped);
+            self.count(t, point, Flow::Dropped);
         } else {
             let latency_secs = t_secs - req.arrival_secs;
-            let bin = fine_bin(latency_secs * 1e3);
+            let bin = self.bins.of(latency_secs * 1e3);
             let raw = &mut self.raw[t];
             raw.served += 1.0;
             raw.latency_sum_secs += latency_secs;
-            self.latency[t].add_at_fine_bin(bin, 1.0);
+            self.latency[t].add(bin);
             if req.in_window
                 && let Some(h) = self.window_latency.get_mut(t)
             {
-                h.add_at_fine_bin(bin, 1.0);
+                h.add(bin);
             }
             // A point's latency is that of the requests served in it, as a
             // monitoring system would chart it.
-            let point = self.points.of(t_secs);
-            let (tiers, focus) = (self.sc.tiers.len(), self.focus.len());
-            let latency = self.points.latency[point].get_or_insert_with(|| PointLatency {
-                tiers: (0..tiers).map(|_| Histogram::coarse()).collect(),
-                focus: (0..focus).map(|_| Histogram::coarse()).collect(),
-            });
-            latency.tiers[self.sc.tenants[t].tier].add_at_fine_bin(bin, 1.0);
-            if let Some(k) = self.focus_of[t] {
-                latency.focus[k].add_at_fine_bin(bin, 1.0);
-            }
-            self.count(t, t_secs, Flow::Served);
+            let info = &self.info[t];
+            self.points.record_latency(point, info.tier, info.focus, bin);
+            self.count(t, point, Flow::Served);
         }
         self.start_waiting(s, t_secs);
     }
@@ -698,7 +718,7 @@ impl<'a> Exact<'a> {
         if let Some(prov) = &mut partition.provisioned {
             prov[side].take(t_secs, units);
         }
-        let db = self.design.layers[Layer::Database.index()].stack_of_tenant[t] as usize;
+        let db = self.info[t].db;
         let raw = &mut self.raw[t];
         raw.db_ops += 1.0;
         raw.db_units += units;
@@ -742,15 +762,8 @@ impl<'a> Exact<'a> {
                 }
             }
         }
-        let in_service: Vec<u32> = self
-            .events
-            .iter()
-            .map(|e| event_of(e.0.1))
-            .filter(|(kind, _)| *kind == Kind::Completion)
-            .map(|(_, index)| index)
-            .collect();
-        for job in in_service {
-            self.raw[self.jobs[job as usize].req.tenant as usize].in_flight += 1.0;
+        for key in self.completions.iter() {
+            self.raw[self.jobs[completions::job_of(key) as usize].req.tenant as usize].in_flight += 1.0;
         }
         if self.points.current < self.points.count && self.points.of(end) == self.points.current {
             self.end_point(end);
@@ -764,9 +777,9 @@ impl<'a> Exact<'a> {
             (0..self.points.count as u64).map(|p| end_tick.saturating_sub(p * tpp).min(tpp)).collect();
         let mut tiers = TierHistograms::new(sc.tiers.len(), !self.window_latency.is_empty());
         for (t, r) in self.raw.iter_mut().enumerate() {
-            let (run, window) = (&self.latency[t], self.window_latency.get(t));
-            r.read_latency(run, window);
-            tiers.add(sc.tenants[t].tier, run, window);
+            let (run, window) = (self.latency[t].histogram(), self.window_latency.get(t).map(BinCounts::histogram));
+            r.read_latency(&run, window.as_ref());
+            tiers.add(sc.tenants[t].tier, &run, window.as_ref());
         }
         for (r, &[offered, lost, served, p99]) in self.raw.iter_mut().zip(&self.window_read) {
             r.window_offered = offered;
@@ -774,19 +787,10 @@ impl<'a> Exact<'a> {
             r.window_served = served;
             r.window_p99_ms = p99;
         }
+        let (mut tier_flows, mut focus_flows, total_p99_ms) = self.points.flows();
         let points = &mut self.points;
-        for (p, latency) in points.latency.iter().enumerate() {
-            let Some(latency) = latency else { continue };
-            let mut total = Histogram::coarse();
-            for (tier, h) in latency.tiers.iter().enumerate() {
-                points.tiers[tier].p99_ms[p] = h.quantile_ms(0.99);
-                total.merge(h);
-            }
-            points.total.p99_ms[p] = total.quantile_ms(0.99);
-            for (k, h) in latency.focus.iter().enumerate() {
-                points.focus[k].p99_ms[p] = h.quantile_ms(0.99);
-            }
-        }
+        let mut total = FlowRaw::new(points.count);
+        total.p99_ms = total_p99_ms;
         let mut instances = vec![0.0; points.count];
         let mut utilisation = vec![0.0; points.count];
         for p in 0..points.count {
@@ -794,15 +798,15 @@ impl<'a> Exact<'a> {
                 continue;
             }
             let secs = point_ticks[p] as f64 * dt;
-            for flow in points.tiers.iter_mut().chain(points.focus.iter_mut()) {
+            for flow in tier_flows.iter_mut().chain(focus_flows.iter_mut()) {
                 let [offered, admitted, throttled, ..] = &mut flow.flows;
                 throttled[p] = offered[p] - admitted[p];
                 for series in &mut flow.flows {
                     series[p] /= secs;
                 }
             }
-            for flow in &points.tiers {
-                for (sum, series) in points.total.flows.iter_mut().zip(&flow.flows) {
+            for flow in &tier_flows {
+                for (sum, series) in total.flows.iter_mut().zip(&flow.flows) {
                     sum[p] += series[p];
                 }
             }
@@ -825,9 +829,8 @@ impl<'a> Exact<'a> {
                     * self.kept_secs[Layer::Database.index()];
             }
         }
-        let focus_flows = std::mem::take(&mut points.focus);
         let n = sc.tenants.len();
-        let active = self.sources.iter().map(Option::is_some).collect::<Vec<bool>>();
+        let active = self.arrivals.active();
         debug_assert_eq!(active.len(), n);
         TaskRaw {
             active,
@@ -837,8 +840,8 @@ impl<'a> Exact<'a> {
             stacks: [self.gw_raw, self.stacks.into_iter().map(|s| s.raw).collect(), self.db_raw],
             ticks_per_point: tpp,
             point_ticks,
-            tiers: std::mem::take(&mut points.tiers),
-            total: std::mem::take(&mut points.total),
+            tiers: tier_flows,
+            total,
             focus: std::mem::take(&mut self.focus).into_iter().zip(focus_flows).collect(),
             instances,
             utilisation,
@@ -881,7 +884,7 @@ impl<'a> Exact<'a> {
             .zip(lost)
             .enumerate()
             .map(|(t, (r, lost))| {
-                let window = self.window_latency.get(t);
+                let window = self.window_latency.get(t).map(BinCounts::histogram);
                 let (served, p99) = window.map_or((0.0, 0.0), |h| (h.total(), h.quantile_ms(0.99)));
                 [r.window_offered, lost, served, p99]
             })

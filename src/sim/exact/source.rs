@@ -91,6 +91,9 @@ pub struct Source {
     /// This tenant's spikes applied in the task.
     spikes: Vec<Spike>,
     service: Service,
+    /// The spike segment of the last draw: from, to (the spike factor
+    /// holds in between) and the thinning rate over it.
+    segment: (f64, f64, f64),
     read_fraction: f64,
     key_shards: u32,
     hot_key_share: f64,
@@ -111,10 +114,16 @@ impl Source {
             start_hour: sc.clock.start_hour,
             spikes: spikes.iter().filter(|s| s.tenant == t).copied().collect(),
             service: Service::new(sc.compute.service),
+            segment: (f64::INFINITY, f64::NEG_INFINITY, 0.0),
             read_fraction: load.read_fraction,
             key_shards: load.key_shards.max(1),
             hot_key_share: load.hot_key_share,
         }
+    }
+
+    /// Its rate at the pattern's peak, without spikes, per second.
+    pub fn peak_rate_per_sec(&self) -> f64 {
+        self.rate_per_sec * self.peak
     }
 
     /// The spike factor at `t_secs` and when it next changes.
@@ -138,8 +147,13 @@ impl Source {
         let constant = matches!(self.pattern, Pattern::Constant);
         let mut t = from_secs;
         while t < end_secs {
-            let (spike, segment_end) = self.spike_at(t);
-            let most = self.rate_per_sec * self.peak * spike;
+            // The spikes running at `t` run until `segment_end`, so the
+            // rate found at the segment's start holds until then.
+            if !(t >= self.segment.0 && t < self.segment.1) {
+                let (spike, segment_end) = self.spike_at(t);
+                self.segment = (t, segment_end, self.rate_per_sec * self.peak * spike);
+            }
+            let (_, segment_end, most) = self.segment;
             if most <= 0.0 {
                 t = segment_end;
                 continue;

@@ -1,0 +1,129 @@
+//! The per-request engine's time series: each point's requests by flow
+//! for every tier and focus tenant, the latency of the requests served in
+//! it, and the stacks' instance, busy and available time over it.
+//!
+//! Requests are counted in one flat table while the task runs (a point's
+//! row of a tier or focus tenant holds its five flows side by side), and
+//! turned into the raw series when it ends.
+
+use crate::report::Flow;
+use crate::sim::histogram::{COARSE_GROUP, Histogram};
+use crate::sim::raw::FlowRaw;
+
+/// Latency of the requests served in one series point.
+#[derive(Debug)]
+struct PointLatency {
+    tiers: Vec<Histogram>,
+    focus: Vec<Histogram>,
+}
+
+/// Each series point's figures, gathered as time passes.
+#[derive(Debug)]
+pub struct Points {
+    /// Length of a point, seconds.
+    pub secs: f64,
+    /// `1 / secs`.
+    per_sec: f64,
+    /// Number of points.
+    pub count: usize,
+    /// The point running now.
+    pub current: usize,
+    tiers: usize,
+    /// Rows per point: the tiers, then the focus tenants.
+    rows: usize,
+    /// Requests by point, row and flow ([`Flow::index`]).
+    counts: Vec<f64>,
+    /// Latency of the requests served in each point, per tier and focus
+    /// tenant (made when the point's first request is served).
+    latency: Vec<Option<PointLatency>>,
+    /// Active instance-seconds of each point.
+    pub instances_secs: Vec<f64>,
+    /// Busy server-seconds of each point.
+    pub busy_secs: Vec<f64>,
+    /// Available server-seconds of each point.
+    pub capacity_secs: Vec<f64>,
+}
+
+impl Points {
+    /// `count` points of `secs` each, for `tiers` tiers and `focus` focus
+    /// tenants.
+    pub fn new(secs: f64, count: usize, tiers: usize, focus: usize) -> Self {
+        let rows = tiers + focus;
+        Self {
+            secs,
+            per_sec: 1.0 / secs,
+            count,
+            current: 0,
+            tiers,
+            rows,
+            counts: vec![0.0; count * rows * Flow::ALL.len()],
+            latency: (0..count).map(|_| None).collect(),
+            instances_secs: vec![0.0; count],
+            busy_secs: vec![0.0; count],
+            capacity_secs: vec![0.0; count],
+        }
+    }
+
+    /// The point that holds `t_secs`.
+    #[inline]
+    pub fn of(&self, t_secs: f64) -> usize {
+        // As `as usize` (a point index never reaches 2^32).
+        ((t_secs * self.per_sec) as u32 as usize).min(self.count - 1)
+    }
+
+    /// Counts one request of a tenant of `tier` (and focus tenant `focus`,
+    /// if it is one) in `flow` at `point`.
+    #[inline]
+    pub fn count(&mut self, point: usize, tier: usize, focus: Option<usize>, flow: Flow) {
+        let row = point * self.rows;
+        self.counts[(row + tier) * Flow::ALL.len() + flow.index()] += 1.0;
+        if let Some(k) = focus {
+            self.counts[(row + self.tiers + k) * Flow::ALL.len() + flow.index()] += 1.0;
+        }
+    }
+
+    /// Records a request served at `point` with a latency in fine bin
+    /// `fine`, for its tier and, if it is one, its focus tenant.
+    #[inline]
+    pub fn record_latency(&mut self, point: usize, tier: usize, focus: Option<usize>, fine: usize) {
+        let (tiers, focus_n) = (self.tiers, self.rows - self.tiers);
+        let latency = self.latency[point].get_or_insert_with(|| PointLatency {
+            tiers: (0..tiers).map(|_| Histogram::coarse()).collect(),
+            focus: (0..focus_n).map(|_| Histogram::coarse()).collect(),
+        });
+        let coarse = fine / COARSE_GROUP;
+        latency.tiers[tier].add_at_bin(coarse, 1.0);
+        if let Some(k) = focus {
+            latency.focus[k].add_at_bin(coarse, 1.0);
+        }
+    }
+
+    /// Each tier's and each focus tenant's series (requests per point,
+    /// not yet per second) with its p99s, and the total's p99s.
+    pub fn flows(&self) -> (Vec<FlowRaw>, Vec<FlowRaw>, Vec<f64>) {
+        let flows = Flow::ALL.len();
+        let mut rows: Vec<FlowRaw> = (0..self.rows).map(|_| FlowRaw::new(self.count)).collect();
+        for (p, counts) in self.counts.chunks_exact(self.rows * flows).enumerate() {
+            for (row, counts) in rows.iter_mut().zip(counts.chunks_exact(flows)) {
+                for (series, &n) in row.flows.iter_mut().zip(counts) {
+                    series[p] = n;
+                }
+            }
+        }
+        let mut total_p99_ms = vec![0.0; self.count];
+        for (p, latency) in self.latency.iter().enumerate() {
+            let Some(latency) = latency else { continue };
+            let mut total = Histogram::coarse();
+            for (tier, h) in latency.tiers.iter().enumerate() {
+                rows[tier].p99_ms[p] = h.quantile_ms(0.99);
+                total.merge(h);
+            }
+            total_p99_ms[p] = total.quantile_ms(0.99);
+            for (k, h) in latency.focus.iter().enumerate() {
+                rows[self.tiers + k].p99_ms[p] = h.quantile_ms(0.99);
+            }
+        }
+        let focus = rows.split_off(self.tiers);
+        (rows, focus, total_p99_ms)
+    }
+}
