@@ -119,10 +119,15 @@ mod tests {
     #[test]
     fn corners_take_numeric_ends_and_every_placement() {
         let axes = [
-            Axis { knob: KnobFile::Concurrency, values: [3.0, 1.0, 7.0, 5.0].map(KnobValue::Number).to_vec() },
+            Axis {
+                knob: KnobFile::Concurrency,
+                values: [3.0, 1.0, 7.0, 5.0].map(KnobValue::Number).to_vec(),
+                log_scale: false,
+            },
             Axis {
                 knob: KnobFile::Placement { design: "d".into(), key: "*".into(), layer: None },
                 values: vec![KnobValue::Placement(PlacementFile::Pool), KnobValue::Placement(PlacementFile::Silo)],
+                log_scale: false,
             },
         ];
         let c = corners(&ends(&axes));

@@ -27,6 +27,16 @@ enum Verdict {
     Invalid(Vec<String>),
 }
 
+/// Where the RON tab leaves its syntax verdict for the status bar.
+const SYNTAX_KEY: &str = "ron_editor_syntax";
+
+/// The syntax error of the text in the RON tab, while the tab is shown
+/// (its text is then not the scenario the results are of).
+pub fn syntax_problem(ctx: &egui::Context) -> Option<String> {
+    let (pass, problem) = ctx.data(|d| d.get_temp::<(u64, Option<String>)>(egui::Id::unique(SYNTAX_KEY)))?;
+    if pass + 1 >= ctx.cumulative_pass_nr() { problem } else { None }
+}
+
 /// Draws the RON editor for the scenario `file`. `text` is the text being
 /// edited (`None`: show the scenario as it is).
 pub fn ron_ui(ui: &mut Ui, file: &ScenarioFile, text: &mut Option<String>, commands: &mut Vec<Command>) {
@@ -61,6 +71,12 @@ pub fn ron_ui(ui: &mut Ui, file: &ScenarioFile, text: &mut Option<String>, comma
             verdict
         }
     };
+    let syntax = match &verdict {
+        Verdict::Syntax(message) => Some(message.clone()),
+        _ => None,
+    };
+    let pass = ui.ctx().cumulative_pass_nr();
+    ui.ctx().data_mut(|d| d.insert_temp(egui::Id::unique(SYNTAX_KEY), (pass, syntax)));
     verdict_ui(ui, &verdict);
     ui.separator();
     if text_area_ui(ui, current, caption.id).changed() {
@@ -86,8 +102,11 @@ fn text_area_ui(ui: &mut Ui, text: &mut String, caption: egui::Id) -> egui::Resp
         .id_salt("ron_scroll")
         .auto_shrink([false, false])
         .show(ui, |ui| {
+            // An id of its own: the verdict above it changes from frame to
+            // frame, and the text must keep the keyboard while it does.
             ui.add(
                 egui::TextEdit::multiline(text)
+                    .id(ui.make_persistent_id("ron_editor_text"))
                     .code_editor()
                     .desired_width(f32::INFINITY)
                     .desired_rows(30)

@@ -60,13 +60,21 @@ fn lesson_ui(ui: &mut Ui, lesson: &mut Option<LessonFile>) {
                 .response
                 .on_hover_text("Audience level, shown next to the scenario's name");
         });
-        ui.add(
-            egui::TextEdit::multiline(&mut lesson.text)
-                .desired_width(f32::INFINITY)
-                .desired_rows(4)
-                .hint_text("What to look at in the results, and why"),
-        )
-        .on_hover_text("What to look at and why, as plain text");
+        // The lesson panel shows the text; here it is edited, folded away
+        // until wanted so the first screen does not show it twice.
+        let words = lesson.text.split_whitespace().count();
+        egui::CollapsingHeader::new(format!("Edit the lesson text ({words} words)"))
+            .id_salt("lesson_text_edit")
+            .default_open(lesson.text.is_empty())
+            .show(ui, |ui| {
+                ui.add(
+                    egui::TextEdit::multiline(&mut lesson.text)
+                        .desired_width(f32::INFINITY)
+                        .desired_rows(4)
+                        .hint_text("What to look at in the results, and why"),
+                )
+                .on_hover_text("What to look at and why, as plain text");
+            });
         if !lesson.try_this.is_empty() || !lesson.expect.is_empty() {
             ui.weak(format!(
                 "{} \"try this\" step(s) and {} expected outcome(s): edit them in the Lesson tab.",
@@ -91,7 +99,8 @@ fn clock_rows(ui: &mut Ui, draft: &mut ScenarioFile, errors: Option<&FieldErrors
         if let (Ok(d), Ok(t)) = (clock.duration.secs(), clock.tick.secs())
             && t > 0.0
         {
-            ui.weak(format!("= {:.0} ticks", (d / t).ceil()));
+            let ticks = (d / t).ceil();
+            ui.weak(format!("= {ticks:.0} {}", if ticks == 1.0 { "tick" } else { "ticks" }));
         }
     });
     let tip = "Master seed: every random stream (arrivals, group rates) derives from it. The same seed gives the same \

@@ -26,7 +26,7 @@ pub struct Entry {
 pub fn entries() -> &'static [Entry] {
     static ENTRIES: OnceLock<Vec<Entry>> = OnceLock::new();
     ENTRIES.get_or_init(|| {
-        bundled::BUNDLED
+        let mut entries = bundled::BUNDLED
             .iter()
             .map(|b| match scenario::parse_str(b.text, &Limits::default()) {
                 Ok(f) => Entry {
@@ -42,8 +42,24 @@ pub fn entries() -> &'static [Entry] {
                     level: String::new(),
                 },
             })
-            .collect()
+            .collect::<Vec<Entry>>();
+        // Lessons from the first steps to the hardest, then the rest; the
+        // bundled order within a level.
+        entries.sort_by_key(|e| level_rank(&e.level));
+        entries
     })
+}
+
+/// Where a lesson level comes in the list: intro, intermediate, advanced,
+/// then any other level, then scenarios that are not lessons.
+fn level_rank(level: &str) -> u8 {
+    match level {
+        "intro" => 0,
+        "intermediate" => 1,
+        "advanced" => 2,
+        "" => 4,
+        _ => 3,
+    }
 }
 
 /// Draws the start page window when it is open (`show`), with the
@@ -95,5 +111,17 @@ pub fn start_page_ui(ui: &mut egui::Ui, show: bool, recent: &[PathBuf], commands
         });
     if !open {
         commands.push(Command::ShowStart(false));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lessons_are_listed_from_intro_to_advanced_then_the_rest() {
+        let ranks: Vec<u8> = entries().iter().map(|e| level_rank(&e.level)).collect();
+        assert!(ranks.windows(2).all(|w| w[0] <= w[1]), "{ranks:?}");
+        assert!(ranks.contains(&0) && ranks.contains(&2), "the bundled lessons span the levels: {ranks:?}");
     }
 }

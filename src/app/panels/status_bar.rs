@@ -6,7 +6,12 @@ use crate::app::{Document, FrameStats, Status};
 /// Draws the status bar.
 pub fn status_bar_ui(ui: &mut egui::Ui, doc: &Document, status: Option<&Status>, frames: &FrameStats) {
     ui.horizontal(|ui| {
+        let syntax = super::ron_editor::syntax_problem(ui.ctx());
         match doc.errors() {
+            _ if syntax.is_some() => {
+                let message = syntax.unwrap_or_default();
+                ui.colored_label(style::BAD, "RON text not applied: syntax error").on_hover_text(message);
+            }
             Some(errors) => {
                 ui.colored_label(
                     style::BAD,
