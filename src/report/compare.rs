@@ -6,7 +6,7 @@
 use std::fmt::Write as _;
 
 use crate::report::figures::{Better, FIGURES, Figure, SECTIONS, Scope};
-use crate::report::{DesignReport, RunReport};
+use crate::report::{DesignReport, Estimate, RunReport};
 
 /// One design's figure in a row.
 #[derive(Debug, Clone, PartialEq)]
@@ -43,26 +43,26 @@ pub struct CompareRow {
     pub cells: Vec<CompareCell>,
 }
 
-/// Which of `means` are best (all tied best are marked; nothing is marked
-/// when every design has the same figure, or when there is only one).
-pub fn best_of(means: &[f64], better: Better) -> Vec<bool> {
-    let finite: Vec<f64> = means.iter().copied().filter(|m| m.is_finite()).collect();
-    if better == Better::Neither || means.len() < 2 || finite.is_empty() {
-        return vec![false; means.len()];
+/// Which designs are best: the best mean, and every design whose 95 %
+/// confidence interval overlaps the best's (they cannot be told apart, so
+/// they share the mark). Nothing is marked when no design is clearly worse
+/// than the best (every one ties), or when there is only one.
+pub fn best_of(values: &[Estimate], better: Better) -> Vec<bool> {
+    let n = values.len();
+    let finite: Vec<usize> = (0..n).filter(|&i| values[i].mean.is_finite()).collect();
+    if better == Better::Neither || n < 2 || finite.is_empty() {
+        return vec![false; n];
     }
-    let best = match better {
-        Better::Lower => finite.iter().copied().fold(f64::INFINITY, f64::min),
-        _ => finite.iter().copied().fold(f64::NEG_INFINITY, f64::max),
-    };
-    let worst = match better {
-        Better::Lower => finite.iter().copied().fold(f64::NEG_INFINITY, f64::max),
-        _ => finite.iter().copied().fold(f64::INFINITY, f64::min),
-    };
-    let tolerance = 1e-9 * best.abs().max(1e-9);
-    if (worst - best).abs() <= tolerance {
-        return vec![false; means.len()];
-    }
-    means.iter().map(|m| m.is_finite() && (m - best).abs() <= tolerance).collect()
+    let score = |i: usize| if better == Better::Lower { values[i].mean } else { -values[i].mean };
+    let best = finite.iter().copied().min_by(|&a, &b| score(a).total_cmp(&score(b))).unwrap_or(0);
+    let half = |i: usize| if values[i].ci95.is_finite() { values[i].ci95.abs() } else { 0.0 };
+    let tolerance = 1e-9 * values[best].mean.abs().max(1e-9);
+    let marks: Vec<bool> = (0..n)
+        .map(|i| {
+            values[i].mean.is_finite() && (values[i].mean - values[best].mean).abs() <= half(i) + half(best) + tolerance
+        })
+        .collect();
+    if marks.iter().filter(|&&m| m).count() == finite.len() { vec![false; n] } else { marks }
 }
 
 /// Hours in the run's billing month.
@@ -95,8 +95,7 @@ fn row(report: &RunReport, figure: &Figure, scope: Scope<'_>) -> CompareRow {
     };
     let tenants = report.designs.first().map_or(0, |d| d.tenants.len());
     let values: Vec<_> = report.designs.iter().map(|d| figure.read(d, scope).unwrap_or_default()).collect();
-    let means: Vec<f64> = values.iter().map(|v| v.mean).collect();
-    let best = best_of(&means, figure.better);
+    let best = best_of(&values, figure.better);
     let reps = report.replications;
     let cells = report
         .designs
@@ -221,11 +220,25 @@ mod tests {
 
     #[test]
     fn best_is_marked_by_direction_and_ties_are_not_noise() {
-        assert_eq!(best_of(&[763.0, 5882.0, 1131.0], Better::Lower), vec![true, false, false]);
-        assert_eq!(best_of(&[2719.0, -2399.0, 2351.0], Better::Higher), vec![true, false, false]);
-        assert_eq!(best_of(&[0.0, 0.0, 0.0], Better::Lower), vec![false; 3], "all equal: nothing to mark");
-        assert_eq!(best_of(&[1.0, 0.5, 1.0], Better::Higher), vec![true, false, true], "ties share the star");
-        assert_eq!(best_of(&[3483.0, 1.0], Better::Neither), vec![false; 2]);
-        assert_eq!(best_of(&[5.0], Better::Lower), vec![false], "one design: no contest");
+        let exact = |means: &[f64]| means.iter().map(|&mean| Estimate { mean, ci95: 0.0 }).collect::<Vec<_>>();
+        assert_eq!(best_of(&exact(&[763.0, 5882.0, 1131.0]), Better::Lower), vec![true, false, false]);
+        assert_eq!(best_of(&exact(&[2719.0, -2399.0, 2351.0]), Better::Higher), vec![true, false, false]);
+        assert_eq!(best_of(&exact(&[0.0, 0.0, 0.0]), Better::Lower), vec![false; 3], "all equal: nothing to mark");
+        assert_eq!(best_of(&exact(&[1.0, 0.5, 1.0]), Better::Higher), vec![true, false, true], "ties share the star");
+        assert_eq!(best_of(&exact(&[3483.0, 1.0]), Better::Neither), vec![false; 2]);
+        assert_eq!(best_of(&exact(&[5.0]), Better::Lower), vec![false], "one design: no contest");
+    }
+
+    #[test]
+    fn a_best_within_another_designs_confidence_interval_is_a_tie() {
+        let e = |mean: f64, ci95: f64| Estimate { mean, ci95 };
+        // 27,514 ± 8,090 ms cannot be told from 31,232 ms: no star.
+        assert_eq!(best_of(&[e(27_514.0, 8_090.0), e(31_232.0, 0.0)], Better::Lower), vec![false, false]);
+        // Both beat a third clearly: they share the star.
+        let three = [e(27_514.0, 8_090.0), e(31_232.0, 500.0), e(90_000.0, 1_000.0)];
+        assert_eq!(best_of(&three, Better::Lower), vec![true, true, false]);
+        // Intervals apart: the best alone.
+        assert_eq!(best_of(&[e(100.0, 5.0), e(120.0, 5.0)], Better::Lower), vec![true, false]);
+        assert_eq!(best_of(&[e(100.0, 5.0), e(120.0, 5.0)], Better::Higher), vec![false, true]);
     }
 }

@@ -85,9 +85,10 @@ pub fn window_rows(report: &RunReport) -> Vec<CompareRow> {
         for (k, tier) in report.tiers.iter().enumerate() {
             let sides: Vec<_> = report.designs.iter().map(|d| d.tiers.get(k).map(|t| &t.windows)).collect();
             let inside = |d: usize| sides[d].filter(|w| w.inside.offered.mean >= NO_REQUESTS).map(|w| &w.inside);
-            let means: Vec<f64> =
-                (0..sides.len()).map(|d| inside(d).map_or(f64::NAN, |s| (figure.read)(s).mean)).collect();
-            let best = best_of(&means, Better::Lower);
+            let values: Vec<Estimate> = (0..sides.len())
+                .map(|d| inside(d).map_or(Estimate { mean: f64::NAN, ci95: 0.0 }, |s| (figure.read)(s)))
+                .collect();
+            let best = best_of(&values, Better::Lower);
             let help = figure.help.replace("{tier}", tier);
             let cells = report
                 .designs
@@ -244,8 +245,9 @@ mod tests {
         let row = rows.iter().find(|r| r.key == "window_p99.premium").unwrap_or_else(|| panic!("p99 premium row"));
         assert_eq!(row.label, "p99 premium");
         let tenants = report.designs[0].tenants.len();
-        let means: Vec<f64> =
-            report.designs.iter().map(|d| d.tiers[premium].windows.inside.latency.p99_ms.mean).collect();
+        let values: Vec<Estimate> =
+            report.designs.iter().map(|d| d.tiers[premium].windows.inside.latency.p99_ms).collect();
+        let means: Vec<f64> = values.iter().map(|v| v.mean).collect();
         for (d, design) in report.designs.iter().enumerate() {
             let windows = &design.tiers[premium].windows;
             let expected = format!(
@@ -256,7 +258,7 @@ mod tests {
             assert_eq!(row.cells[d].text, expected, "{}", design.name);
             assert!(row.cells[d].tooltip.contains("out of them"), "{}", row.cells[d].tooltip);
         }
-        assert_eq!(row.cells.iter().map(|c| c.best).collect::<Vec<_>>(), best_of(&means, Better::Lower));
+        assert_eq!(row.cells.iter().map(|c| c.best).collect::<Vec<_>>(), best_of(&values, Better::Lower));
         let pool = report.designs.iter().position(|d| d.name == "pool").unwrap_or(0);
         assert!(!row.cells[pool].best, "the pool's premium p99 rises during the spike: {means:?}");
         assert!(row.cells.iter().any(|c| c.best));
