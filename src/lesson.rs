@@ -75,10 +75,11 @@ pub fn describe_figure(f: &FigureFile) -> String {
         (None, Some(t)) => format!(" of tier {t}"),
         (None, None) => String::new(),
     };
-    format!("{}: {:?}{scope}", f.design, f.metric)
+    let label = figures::figure(figure_of(f.metric)).label;
+    format!("{}: {label}{scope}", f.design)
 }
 
-/// Words for a claim, e.g. `silo: CostPerTenant > 2 × pool: CostPerTenant`.
+/// Words for a claim, e.g. `silo: Mean cost / tenant > 2 × pool: Mean cost / tenant`.
 pub fn describe(e: &ExpectFile) -> String {
     let op = match e.op {
         OpFile::Gt => ">",
@@ -139,6 +140,14 @@ pub fn check_plan_claim(report: &PlanReport, claim: &AnswerClaimFile) -> Result<
         right,
         passed,
     })
+}
+
+/// Whether `step` is in effect in `file`: its changes would change
+/// nothing (clicked, or already the case). Undo and redo are seen as they
+/// happen, since this reads the file rather than remembering clicks.
+pub fn step_in_effect(file: &ScenarioFile, step: &TryThisFile) -> bool {
+    let mut applied = file.clone();
+    step.changes.iter().all(|c| apply_change(&mut applied, c).is_ok()) && applied == *file
 }
 
 /// Checks a lesson's "try this" steps and claims: every step's changes are

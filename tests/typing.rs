@@ -256,3 +256,47 @@ fn without_a_file_dialog_the_app_asks_for_a_path_and_saves_there() {
     assert_eq!(parsed, harness.state().doc.file);
     assert!(!harness.state().doc.is_dirty(), "the document is saved");
 }
+
+/// True when some label contains `text`.
+fn shows(harness: &Harness<'_, TenantsimApp>, text: &str) -> bool {
+    harness.query_all_by_label_contains(text).next().is_some()
+}
+
+#[test]
+fn a_lesson_step_shows_its_own_claims_as_holding_and_undo_returns_to_the_lessons() {
+    let mut harness = started_on(EditorTab::Scenario);
+    let step = "Throttle basic at 20 req/s";
+    assert!(shows(&harness, "What the results should show"));
+    harness.state_mut().push(Command::TryThis(0));
+    harness.run_steps(2);
+    wait_for_results(&mut harness);
+    harness.run_steps(2);
+    assert!(shows(&harness, &format!("After \u{201c}{step}\u{201d}")), "the step's claims are shown, named after it");
+    assert!(shows(&harness, "The spike is stopped at smb-00's own usage plan."));
+    assert!(shows(&harness, &format!("{step} (applied)")));
+    let holds = harness.query_all_by_label("[holds]").count();
+    assert!(holds >= 2, "the step's claims hold on its results ({holds})");
+    assert_eq!(
+        harness.query_all_by_label("[does not hold]").count(),
+        0,
+        "following the lesson does not look like failing it"
+    );
+    // Undo: the step is no longer in effect, its button says so.
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
+    harness.run_steps(2);
+    wait_for_results(&mut harness);
+    harness.run_steps(2);
+    assert!(!shows(&harness, &format!("{step} (applied)")), "undo takes the step back");
+    assert!(shows(&harness, "What the results should show"));
+    assert_eq!(harness.query_all_by_label("[does not hold]").count(), 0, "the shipped scenario's claims hold");
+    // Redo, then Reset lesson: back to the lesson's own claims.
+    harness.key_press_modifiers(egui::Modifiers::COMMAND | egui::Modifiers::SHIFT, egui::Key::Z);
+    harness.run_steps(2);
+    assert!(shows(&harness, &format!("{step} (applied)")), "redo brings it back");
+    harness.state_mut().push(Command::ResetLesson);
+    harness.run_steps(2);
+    wait_for_results(&mut harness);
+    harness.run_steps(2);
+    assert!(!shows(&harness, "(applied)"));
+    assert!(shows(&harness, "What the results should show"));
+}

@@ -140,6 +140,7 @@ impl TenantsimApp {
             step.changes.iter().map(|c| crate::lesson::apply_change(&mut file, c)).collect();
         match applied {
             Ok(_) => {
+                self.doc.view.tried.retain(|&i| i != index);
                 self.doc.view.tried.push(index);
                 self.set_status(format!("Try this: {}", step.label), false);
                 self.push(Command::Edit { file: Box::new(file), label: format!("Try: {}", step.label) });

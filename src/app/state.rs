@@ -299,8 +299,28 @@ impl TenantsimApp {
         self.status = Some(Status { text: text.into(), is_error, at: Instant::now() });
     }
 
+    /// Brings the lesson's applied steps up to date with the file (after
+    /// any edit, undo or redo): the steps still in effect in the order they
+    /// were clicked, then any other step the file now has in effect.
+    pub(super) fn refresh_steps(&mut self) {
+        let Some(lesson) = &self.doc.file.lesson else {
+            self.doc.view.tried.clear();
+            return;
+        };
+        let in_effect: Vec<bool> =
+            lesson.try_this.iter().map(|step| crate::lesson::step_in_effect(&self.doc.file, step)).collect();
+        let tried = &mut self.doc.view.tried;
+        tried.retain(|&i| in_effect.get(i).copied().unwrap_or(false));
+        for (i, on) in in_effect.iter().enumerate() {
+            if *on && !tried.contains(&i) {
+                tried.push(i);
+            }
+        }
+    }
+
     /// Asks for a re-simulation of the current scenario (if it is valid).
     pub(super) fn request_run(&mut self, debounce: bool) {
+        self.refresh_steps();
         if let Ok(scenario) = &self.doc.resolved {
             self.runner.request(scenario.clone(), debounce);
         }

@@ -66,17 +66,47 @@ pub fn lesson_ui(
         {
             commands.push(Command::ResetLesson);
         }
-        if !lesson.expect.is_empty() {
-            ui.add_space(8.0);
-            ui.strong("What the results should show").on_hover_text(
-                "Claims the lesson makes about the shipped scenario, checked live on the current results. \
-                 After you change the scenario some may no longer hold — that is the point.",
-            );
-            for e in &lesson.expect {
-                checklist_row(ui, e, results);
-            }
-        }
+        claims_ui(ui, lesson, tried, results);
     });
+}
+
+/// The claims that apply to the scenario as it is: the last applied
+/// step's own claims, named after it, when it has some; the lesson's
+/// claims about the shipped scenario otherwise (with a word that a step
+/// may change them).
+fn claims_ui(ui: &mut egui::Ui, lesson: &LessonFile, tried: &[usize], results: Option<&Prepared>) {
+    let step = tried.last().and_then(|&i| lesson.try_this.get(i));
+    let (title, tip, claims) = match step {
+        Some(step) if !step.expect.is_empty() => (
+            format!("After \u{201c}{}\u{201d}, the results should show", step.label),
+            "Claims of the step last applied, checked live on the current results. Reset lesson (or undo) returns \
+             to the lesson's own claims.",
+            &step.expect,
+        ),
+        _ => (
+            "What the results should show".to_owned(),
+            "Claims the lesson makes about the shipped scenario, checked live on the current results.",
+            &lesson.expect,
+        ),
+    };
+    if claims.is_empty() {
+        return;
+    }
+    ui.add_space(8.0);
+    ui.strong(title).on_hover_text(tip);
+    if let Some(step) = step.filter(|s| s.expect.is_empty()) {
+        ui.label(
+            egui::RichText::new(format!(
+                "These are about the shipped scenario; after \u{201c}{}\u{201d} some may no longer hold.",
+                step.label
+            ))
+            .small()
+            .weak(),
+        );
+    }
+    for e in claims {
+        checklist_row(ui, e, results);
+    }
 }
 
 /// One plan: a button that draws it, its description and, once it has
@@ -109,7 +139,7 @@ fn checklist_row(ui: &mut egui::Ui, e: &crate::scenario::file::ExpectFile, resul
     let (mark, color) = match &check {
         Some(Ok(c)) if c.passed => ("holds", style::GOOD),
         Some(Ok(_)) => ("does not hold", style::BAD),
-        Some(Err(_)) => ("n/a", ui.visuals().weak_text_color()),
+        Some(Err(_)) => ("cannot check", ui.visuals().weak_text_color()),
         None => ("…", ui.visuals().weak_text_color()),
     };
     ui.horizontal_wrapped(|ui| {
@@ -117,10 +147,20 @@ fn checklist_row(ui: &mut egui::Ui, e: &crate::scenario::file::ExpectFile, resul
         let text = if e.why.is_empty() { lesson::describe(e) } else { e.why.clone() };
         let response = ui.label(text);
         let detail = match &check {
-            Some(Ok(c)) => format!("{}\nleft {:.3}, right {:.3}", c.claim, c.left, c.right),
-            Some(Err(err)) => err.clone(),
+            Some(Ok(c)) => format!("{}\nmeasured {} against {}", lesson::describe(e), short(c.left), short(c.right)),
+            Some(Err(err)) => format!("{}\ncannot be checked on these results: {err}", lesson::describe(e)),
             None => lesson::describe(e),
         };
         response.on_hover_text(detail);
     });
+}
+
+/// A measured number for a tooltip: up to four significant digits.
+fn short(x: f64) -> String {
+    if !x.is_finite() {
+        return "–".to_owned();
+    }
+    let digits = (3 - x.abs().max(1e-9).log10().floor() as i32).clamp(0, 6) as usize;
+    let text = format!("{x:.digits$}");
+    if text.contains('.') { text.trim_end_matches('0').trim_end_matches('.').to_owned() } else { text }
 }
