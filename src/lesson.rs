@@ -142,10 +142,13 @@ pub fn check_plan_claim(report: &PlanReport, claim: &AnswerClaimFile) -> Result<
     })
 }
 
-/// Whether `step` is in effect in `file`: its changes would change
-/// nothing (clicked, or already the case). Undo and redo are seen as they
+/// Whether `step` is in effect in `file`: it has changes and they would
+/// change nothing (clicked, or already the case). Undo and redo are seen as they
 /// happen, since this reads the file rather than remembering clicks.
 pub fn step_in_effect(file: &ScenarioFile, step: &TryThisFile) -> bool {
+    if step.changes.is_empty() {
+        return false;
+    }
     let mut applied = file.clone();
     step.changes.iter().all(|c| apply_change(&mut applied, c).is_ok()) && applied == *file
 }
