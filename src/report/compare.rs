@@ -43,9 +43,12 @@ pub struct CompareRow {
     pub cells: Vec<CompareCell>,
 }
 
+/// Relative difference under which two figures count as equal.
+const PRACTICALLY_EQUAL: f64 = 0.005;
+
 /// Which designs are best: the best mean, and every design whose 95 %
-/// confidence interval overlaps the best's (they cannot be told apart, so
-/// they share the mark). Nothing is marked when no design is clearly worse
+/// confidence interval overlaps the best's or that is within half a
+/// percent of it (they cannot be told apart, so they share the mark). Nothing is marked when no design is clearly worse
 /// than the best (every one ties), or when there is only one.
 pub fn best_of(values: &[Estimate], better: Better) -> Vec<bool> {
     let n = values.len();
@@ -56,7 +59,9 @@ pub fn best_of(values: &[Estimate], better: Better) -> Vec<bool> {
     let score = |i: usize| if better == Better::Lower { values[i].mean } else { -values[i].mean };
     let best = finite.iter().copied().min_by(|&a, &b| score(a).total_cmp(&score(b))).unwrap_or(0);
     let half = |i: usize| if values[i].ci95.is_finite() { values[i].ci95.abs() } else { 0.0 };
-    let tolerance = 1e-9 * values[best].mean.abs().max(1e-9);
+    // Within half a percent of the best is the same figure to a reader,
+    // however tight the intervals.
+    let tolerance = PRACTICALLY_EQUAL * values[best].mean.abs().max(1e-9);
     let marks: Vec<bool> = (0..n)
         .map(|i| {
             values[i].mean.is_finite() && (values[i].mean - values[best].mean).abs() <= half(i) + half(best) + tolerance
@@ -240,5 +245,8 @@ mod tests {
         // Intervals apart: the best alone.
         assert_eq!(best_of(&[e(100.0, 5.0), e(120.0, 5.0)], Better::Lower), vec![true, false]);
         assert_eq!(best_of(&[e(100.0, 5.0), e(120.0, 5.0)], Better::Higher), vec![false, true]);
+        // 92.1, 92.2 and 92.5 ms with tight intervals read as the same: no star.
+        let close = [e(92.5, 0.01), e(92.1, 0.01), e(92.2, 0.01)];
+        assert_eq!(best_of(&close, Better::Lower), vec![false; 3]);
     }
 }

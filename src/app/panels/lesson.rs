@@ -47,7 +47,7 @@ pub fn lesson_ui(
                     }
                 });
                 if !step.explain.is_empty() {
-                    ui.label(egui::RichText::new(&step.explain).small().weak());
+                    ui.label(egui::RichText::new(&step.explain).weak());
                 }
                 ui.add_space(4.0);
             }
@@ -120,7 +120,7 @@ fn plan_row(ui: &mut egui::Ui, index: usize, plan: &PlannerFile, run: Option<&Pl
         commands.push(Command::DrawPlan(index));
     }
     if !plan.description.is_empty() {
-        ui.label(egui::RichText::new(&plan.description).small().weak());
+        ui.label(egui::RichText::new(&plan.description).weak());
     }
     if let Some(report) = run.and_then(|r| r.report.as_ref()) {
         for answer in &report.answers {
