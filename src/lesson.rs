@@ -224,6 +224,42 @@ fn step_alone(file: &ScenarioFile, step: &TryThisFile, path: &str, limits: &Limi
 
 /// A claim's numbers must be finite (a NaN would make it fail or pass
 /// whatever the run shows).
+/// Checks that the lesson's claims name designs, tiers and tenants the
+/// scenario has (a claim about an unknown one could never be checked and
+/// would show as such in front of a room). The claims of the steps are
+/// held to the designs and tiers; their tenants may come from the step.
+pub fn check_claim_names(file: &ScenarioFile, scenario: &crate::scenario::Scenario) -> Vec<FieldError> {
+    let Some(lesson) = &file.lesson else { return Vec::new() };
+    let designs: std::collections::HashSet<&str> = scenario.designs.iter().map(|d| d.name.as_str()).collect();
+    let tiers: std::collections::HashSet<&str> = scenario.tiers.iter().map(|t| t.name.as_str()).collect();
+    let tenants: std::collections::HashSet<&str> = scenario.tenants.iter().map(|t| t.id.as_str()).collect();
+    let mut errors = Vec::new();
+    let mut check = |path: String, f: &FigureFile, check_tenant: bool| {
+        if !designs.contains(f.design.as_str()) {
+            errors.push(FieldError { path: format!("{path}.design"), message: format!("no design \"{}\"", f.design) });
+        }
+        if let Some(tier) = f.tier.as_deref().filter(|t| !tiers.contains(t)) {
+            errors.push(FieldError { path: format!("{path}.tier"), message: format!("no tier \"{tier}\"") });
+        }
+        if let Some(tenant) = f.tenant.as_deref().filter(|t| check_tenant && !tenants.contains(t)) {
+            errors.push(FieldError { path: format!("{path}.tenant"), message: format!("no tenant \"{tenant}\"") });
+        }
+    };
+    let mut sides = |path: &str, claims: &[ExpectFile], check_tenant: bool| {
+        for (k, claim) in claims.iter().enumerate() {
+            check(format!("{path}[{k}].left"), &claim.left, check_tenant);
+            if let Some(right) = &claim.right {
+                check(format!("{path}[{k}].right"), right, check_tenant);
+            }
+        }
+    };
+    sides("lesson.expect", &lesson.expect, true);
+    for (i, step) in lesson.try_this.iter().enumerate() {
+        sides(&format!("lesson.try_this[{i}].expect"), &step.expect, false);
+    }
+    errors
+}
+
 fn check_claims(path: &str, claims: &[ExpectFile], errors: &mut Vec<FieldError>) {
     for (k, claim) in claims.iter().enumerate() {
         for (field, value) in [("factor", claim.factor), ("value", claim.value)] {

@@ -363,3 +363,36 @@ fn numbers_outside_their_range_are_refused_with_it() {
         assert!(message.contains(expected), "{case}: expected \"{expected}\" in:\n{message}");
     }
 }
+
+#[test]
+fn a_claim_about_a_design_tier_or_tenant_the_scenario_lacks_is_an_error() {
+    let names = |text: &str| {
+        let scenario = load(text);
+        let errors = tenantsim::lesson::check_claim_names(&parse(text), &scenario);
+        errors.iter().map(ToString::to_string).collect::<Vec<String>>()
+    };
+    assert_eq!(names(&base()), Vec::<String>::new(), "the base file's claims name what it has");
+    let claim = "(left: (design: \"pool\", metric: Unserved), op: Lt, value: 0.5)";
+    let cases = [
+        (
+            "(left: (design: \"silo\", metric: Unserved), op: Lt, value: 0.5)",
+            "lesson.expect[0].left.design: no design \"silo\"",
+        ),
+        (
+            "(left: (design: \"pool\", metric: P99, tier: \"gold\"), op: Lt, value: 150.0)",
+            "lesson.expect[0].left.tier: no tier \"gold\"",
+        ),
+        (
+            "(left: (design: \"pool\", metric: P99, tenant: \"globex\"), op: Lt, value: 150.0)",
+            "lesson.expect[0].left.tenant: no tenant \"globex\"",
+        ),
+        (
+            "(left: (design: \"pool\", metric: Unserved), op: Lt, factor: 1.0, right: (design: \"cells\", metric: Unserved))",
+            "lesson.expect[0].right.design: no design \"cells\"",
+        ),
+    ];
+    for (bad, expected) in cases {
+        let messages = names(&base().replace(claim, bad));
+        assert!(messages.iter().any(|m| m == expected), "expected \"{expected}\" in {messages:#?}");
+    }
+}

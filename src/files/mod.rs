@@ -111,6 +111,7 @@ pub fn resolve_file(path: &Path, file: &ScenarioFile, limits: &Limits) -> Result
     let invalid = |errors| FileError::Load { path: path.to_owned(), error: LoadError::Invalid(errors) };
     let scenario = scenario::resolve::resolve(file, limits).map_err(invalid)?;
     let mut errors = crate::lesson::check_steps(file, limits);
+    errors.extend(crate::lesson::check_claim_names(file, &scenario));
     if let Err(plans) = crate::plan::spec::resolve_plans(file, &scenario, limits) {
         errors.extend(plans.0);
     }
