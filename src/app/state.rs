@@ -212,7 +212,10 @@ impl TenantsimApp {
         let ctx = cc.egui_ctx.clone();
         let mut app = Self::new(prefs, move || ctx.request_repaint());
         app.launched = launched;
-        if let Some(recovery) = Recovery::in_data_folder() {
+        // A scripted run (a screenshot, a measurement) edits nothing and must
+        // not show, or take, another session's unsaved edits.
+        let scripted = startup.screenshot.is_some() || startup.measure.is_some();
+        if let Some(recovery) = Recovery::in_data_folder().filter(|_| !scripted) {
             app = app.with_recovery(recovery);
         }
         app.start_with(startup, &cc.egui_ctx);

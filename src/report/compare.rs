@@ -47,8 +47,8 @@ pub struct CompareRow {
 const PRACTICALLY_EQUAL: f64 = 0.005;
 
 /// Which designs are best: the best mean, and every design whose 95 %
-/// confidence interval overlaps the best's or that is within half a
-/// percent of it (they cannot be told apart, so they share the mark). Nothing is marked when no design is clearly worse
+/// confidence interval overlaps the best's, or (with tighter intervals)
+/// that is within half a percent of it (they cannot be told apart, so they share the mark). Nothing is marked when no design is clearly worse
 /// than the best (every one ties), or when there is only one.
 pub fn best_of(values: &[Estimate], better: Better) -> Vec<bool> {
     let n = values.len();
@@ -64,7 +64,8 @@ pub fn best_of(values: &[Estimate], better: Better) -> Vec<bool> {
     let tolerance = PRACTICALLY_EQUAL * values[best].mean.abs().max(1e-9);
     let marks: Vec<bool> = (0..n)
         .map(|i| {
-            values[i].mean.is_finite() && (values[i].mean - values[best].mean).abs() <= half(i) + half(best) + tolerance
+            values[i].mean.is_finite()
+                && (values[i].mean - values[best].mean).abs() <= (half(i) + half(best)).max(tolerance)
         })
         .collect();
     if marks.iter().filter(|&&m| m).count() == finite.len() { vec![false; n] } else { marks }
@@ -248,5 +249,8 @@ mod tests {
         // 92.1, 92.2 and 92.5 ms with tight intervals read as the same: no star.
         let close = [e(92.5, 0.01), e(92.1, 0.01), e(92.2, 0.01)];
         assert_eq!(best_of(&close, Better::Lower), vec![false; 3]);
+        // 93.4 ± 6.1 % is 6.6 points short of 100 %: told apart, as 94.1 % is.
+        let slo = [e(93.4, 6.1), e(94.1, 0.0), e(100.0, 0.0)];
+        assert_eq!(best_of(&slo, Better::Higher), vec![false, false, true]);
     }
 }
