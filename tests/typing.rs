@@ -5,39 +5,21 @@
 //! is clamped in silence, and Ctrl+Z in a field undoes the typing, not an
 //! earlier change to the scenario.
 
-use std::time::{Duration, Instant};
-
 use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use tenantsim::app::{Command, EditorTab, Prefs, TenantsimApp};
+use tenantsim::app::{Command, EditorTab, TenantsimApp};
 use tenantsim::scenario::file::TenantEntryFile;
+
+use crate::ui::{started, wait_for_results};
 
 /// The app on its default example with the first results shown and the
 /// editor on `tab`.
 fn started_on(tab: EditorTab) -> Harness<'static, TenantsimApp> {
-    let app = TenantsimApp::new(Prefs::default(), || {});
-    let mut harness = Harness::builder()
-        .with_size(egui::vec2(1500.0, 950.0))
-        .build_ui_state(|ui, app: &mut TenantsimApp| app.ui_root(ui), app);
-    harness.step();
-    wait_for_results(&mut harness);
+    let mut harness = started();
     harness.state_mut().window.editor_tab = tab;
     harness.run_steps(3);
     harness
-}
-
-fn wait_for_results(harness: &mut Harness<'_, TenantsimApp>) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        harness.step();
-        if !harness.state().runner.is_busy() {
-            harness.step();
-            return;
-        }
-        assert!(Instant::now() < deadline, "no results within 60 s");
-        std::thread::sleep(Duration::from_millis(20));
-    }
 }
 
 /// True when a text field shows exactly `text`.

@@ -25,7 +25,7 @@ fn app_harness() -> Harness<'static, TenantsimApp> {
 }
 
 /// A new app with the start-up results shown.
-fn started() -> Harness<'static, TenantsimApp> {
+pub(crate) fn started() -> Harness<'static, TenantsimApp> {
     let mut harness = app_harness();
     wait_for_results(&mut harness);
     harness
@@ -33,7 +33,7 @@ fn started() -> Harness<'static, TenantsimApp> {
 
 /// Steps the UI until the run requested by the last change has delivered
 /// its results.
-fn wait_for_results(harness: &mut Harness<'_, TenantsimApp>) {
+pub(crate) fn wait_for_results(harness: &mut Harness<'_, TenantsimApp>) {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         harness.step();
