@@ -564,14 +564,8 @@ fn search_ui(ui: &mut Ui, names: &Names, plan: &mut PlannerFile, errors: Option<
         form::label_ui(ui, "Place", "The placement keys the search decides: tiers, tenants or * (everyone else)");
         ui.horizontal_wrapped(|ui| {
             for key in names.keys().into_iter().take(12) {
-                let mut on = search.keys.contains(&key);
-                if ui.checkbox(&mut on, key.as_str()).changed() {
-                    if on {
-                        search.keys.push(key);
-                    } else {
-                        search.keys.retain(|k| *k != key);
-                    }
-                }
+                let label = key.clone();
+                member_checkbox_ui(ui, &mut search.keys, key, &label);
             }
             mark_ui(ui, errors, "search.keys");
         });
@@ -581,14 +575,7 @@ fn search_ui(ui: &mut Ui, names: &Names, plan: &mut PlannerFile, errors: Option<
             for (layer, label) in
                 [(LayerName::Gateway, "gateway"), (LayerName::Compute, "compute"), (LayerName::Database, "database")]
             {
-                let mut on = search.layers.contains(&layer);
-                if ui.checkbox(&mut on, label).changed() {
-                    if on {
-                        search.layers.push(layer);
-                    } else {
-                        search.layers.retain(|l| *l != layer);
-                    }
-                }
+                member_checkbox_ui(ui, &mut search.layers, layer, label);
             }
             mark_ui(ui, errors, "search.layers");
         });
@@ -596,14 +583,7 @@ fn search_ui(ui: &mut Ui, names: &Names, plan: &mut PlannerFile, errors: Option<
         form::label_ui(ui, "Try", "The placements tried for every key (and layer)");
         ui.horizontal_wrapped(|ui| {
             for p in SEARCH_PLACEMENTS {
-                let mut on = search.placements.contains(&p);
-                if ui.checkbox(&mut on, crate::plan::search::placement_words(p)).changed() {
-                    if on {
-                        search.placements.push(p);
-                    } else {
-                        search.placements.retain(|q| *q != p);
-                    }
-                }
+                member_checkbox_ui(ui, &mut search.placements, p, &crate::plan::search::placement_words(p));
             }
             mark_ui(ui, errors, "search.placements");
         });
@@ -676,6 +656,19 @@ fn constraints_ui(ui: &mut Ui, names: &Names, list: &mut Vec<ConstraintFile>, k:
     }
     if ui.small_button("+").on_hover_text("Add a constraint").clicked() {
         list.push(ConstraintFile::AllSlosMet);
+    }
+}
+
+/// A checkbox for whether `item` is in `list`: ticking adds it at the end,
+/// unticking removes it.
+fn member_checkbox_ui<T: PartialEq>(ui: &mut Ui, list: &mut Vec<T>, item: T, label: &str) {
+    let mut on = list.contains(&item);
+    if ui.checkbox(&mut on, label).changed() {
+        if on {
+            list.push(item);
+        } else {
+            list.retain(|x| *x != item);
+        }
     }
 }
 
