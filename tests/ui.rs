@@ -213,6 +213,39 @@ fn save_then_open_round_trips_the_scenario_exactly() {
 }
 
 #[test]
+fn open_then_save_writes_the_same_bytes_and_an_edit_keeps_the_comments() {
+    let original = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/noisy-neighbour.ron"))
+        .unwrap_or_default();
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let (opened, same, edited) = (dir.path().join("a.ron"), dir.path().join("b.ron"), dir.path().join("c.ron"));
+    std::fs::write(&opened, &original).unwrap_or_else(|e| panic!("{e}"));
+    let mut harness = app_harness();
+    harness.state_mut().push(Command::OpenPath(opened.clone()));
+    wait_for_results(&mut harness);
+    harness.state_mut().push(Command::SaveTo(same.clone()));
+    harness.step();
+    assert_eq!(std::fs::read_to_string(&same).ok().as_deref(), Some(original.as_str()), "byte for byte");
+
+    edit(&mut harness, "Edit tenants", |f| set_rate(f, "acme", 33.0));
+    harness.state_mut().push(Command::SaveTo(edited.clone()));
+    harness.step();
+    let saved = std::fs::read_to_string(&edited).unwrap_or_default();
+    let (old_lines, new_lines): (Vec<&str>, Vec<&str>) = (original.lines().collect(), saved.lines().collect());
+    assert_eq!(old_lines.len(), new_lines.len(), "{saved}");
+    let changed: Vec<(&&str, &&str)> = old_lines.iter().zip(&new_lines).filter(|(a, b)| a != b).collect();
+    assert_eq!(changed.len(), 1, "{changed:?}");
+    assert!(changed[0].1.contains("rate: 33.0") && changed[0].1.contains("\"acme\""), "{changed:?}");
+    for internal in ["LessonFile(", "TryThisFile(", "ExpectFile(", "\\'"] {
+        assert!(!saved.contains(internal), "{internal}");
+    }
+
+    // The RON view shows the text a save writes.
+    harness.state_mut().window.editor_tab = EditorTab::Ron;
+    harness.run_steps(2);
+    assert_eq!(harness.state().doc.view.ron_text.as_deref(), Some(saved.as_str()));
+}
+
+#[test]
 fn unsaved_edits_are_guarded_before_opening_another_scenario() {
     let mut harness = app_harness();
     edit(&mut harness, "Edit tenants", |f| set_rate(f, "acme", 35.0));

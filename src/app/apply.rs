@@ -6,7 +6,7 @@
 //! [`super::screenshot`].
 
 use crate::app::io::DialogKind;
-use crate::app::{Command, Document, TenantsimApp, Theme, empty_scenario};
+use crate::app::{Command, Document, TenantsimApp, Theme};
 use crate::bundled;
 use crate::scenario::{self, Limits};
 
@@ -25,7 +25,7 @@ impl TenantsimApp {
             return;
         }
         match command {
-            Command::New => self.replace_document(Document::new(empty_scenario(), None, None)),
+            Command::New => self.replace_document(Document::blank()),
             Command::OpenBundled(name) => self.open_bundled(name),
             Command::OpenDialog => self.spawn_dialog(DialogKind::Open, ctx),
             Command::PromptPath(kind) => {
@@ -48,6 +48,11 @@ impl TenantsimApp {
             Command::Edit { file, label } => {
                 if self.doc.edit(*file, &label) {
                     self.doc.view.ron_text = None;
+                    self.request_run(true);
+                }
+            }
+            Command::EditText { text, file } => {
+                if self.doc.edit_text(text, *file, "Edit RON") {
                     self.request_run(true);
                 }
             }

@@ -45,6 +45,14 @@ pub enum Command {
         /// What was edited, for the undo menu.
         label: String,
     },
+    /// Take RON text the user typed as the scenario (one undo step when
+    /// the scenario changed); a save writes that text as typed.
+    EditText {
+        /// The text as typed.
+        text: String,
+        /// What it parses to.
+        file: Box<ScenarioFile>,
+    },
     /// Apply the `index`th "try this" step of the lesson (one undo step).
     TryThis(usize),
     /// Return the lesson to the file as shipped (one undo step).

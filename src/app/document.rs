@@ -20,6 +20,7 @@ pub use view::{CompareView, PlanView, Scope, TableView, TimelineView, ViewState}
 
 use crate::app::Prepared;
 use crate::bundled;
+use crate::scenario::rewrite::{self, SourceText};
 use crate::scenario::{self, FieldErrors, Limits, LoadError, Scenario, ScenarioFile};
 
 /// The latest results of a document's scenario.
@@ -43,6 +44,11 @@ pub struct Document {
     pub bundled: Option<&'static str>,
     /// What was last saved or opened (to know whether edits are unsaved).
     saved: ScenarioFile,
+    /// The text it was opened from, last saved as or last typed as RON:
+    /// a save rewrites only what changed in it (see [`rewrite`]).
+    pub(crate) source: Option<SourceText>,
+    /// The text last opened or saved (a typed comment is an unsaved edit).
+    saved_text: Option<String>,
     history: History,
     /// Result of resolving `file`: the scenario to run, or its errors.
     pub resolved: Result<Scenario, FieldErrors>,
@@ -67,6 +73,8 @@ impl Document {
         let resolved = resolve(&file);
         Self {
             saved: file.clone(),
+            source: None,
+            saved_text: None,
             file,
             path,
             bundled,
@@ -85,8 +93,11 @@ impl Document {
     /// Occurs when the text is not a scenario (syntax or shape); meaning
     /// errors still open, so the user can fix them in the editor.
     pub fn from_text(text: &str, path: Option<PathBuf>, bundled: Option<&'static str>) -> Result<Self, LoadError> {
-        let file = scenario::parse_str(text, &Limits::default())?;
-        Ok(Self::new(file, path, bundled))
+        let source = SourceText::parse(text, &Limits::default())?;
+        let mut doc = Self::new(source.file.clone(), path, bundled);
+        doc.saved_text = Some(source.text.clone());
+        doc.source = Some(source);
+        Ok(doc)
     }
 
     /// The document the app opens on: the default bundled example (or the
@@ -96,14 +107,46 @@ impl Document {
             .unwrap_or_else(|_| Self::new(empty_scenario(), None, None))
     }
 
-    /// True when the file differs from what was last opened or saved.
-    pub fn is_dirty(&self) -> bool {
-        self.file != self.saved
+    /// A new, untitled document on the `New` template (its text included).
+    pub fn blank() -> Self {
+        Self::from_text(NEW_SCENARIO, None, None).unwrap_or_else(|_| Self::new(empty_scenario(), None, None))
     }
 
-    /// Marks the current state as saved at `path`.
-    pub fn mark_saved(&mut self, path: PathBuf) {
+    /// True when the file differs from what was last opened or saved, or
+    /// its text was retyped since.
+    pub fn is_dirty(&self) -> bool {
+        self.file != self.saved
+            || self.source.as_ref().is_some_and(|s| Some(&s.text) != self.saved_text.as_ref() && s.file == self.file)
+    }
+
+    /// The scenario as RON text: the source text with only what changed
+    /// rewritten (see [`rewrite::write`]).
+    ///
+    /// # Errors
+    /// Occurs only if serialisation fails (it does not for valid files).
+    pub fn text(&self) -> Result<String, ron::Error> {
+        rewrite::write(&self.file, self.source.as_ref())
+    }
+
+    /// The text later writes start from (see [`Document::text`]).
+    pub fn source(&self) -> Option<&SourceText> {
+        self.source.as_ref()
+    }
+
+    /// Takes RON text the user typed as the document's text: `file` is
+    /// what it parses to. Returns true when the scenario itself changed
+    /// (one undo step, as for [`Document::edit`]).
+    pub fn edit_text(&mut self, text: String, file: ScenarioFile, label: &str) -> bool {
+        let changed = self.edit(file.clone(), label);
+        self.source = Some(SourceText { text, file });
+        changed
+    }
+
+    /// Marks the current state as saved at `path` as `text`.
+    pub fn mark_saved(&mut self, path: PathBuf, text: String) {
         self.saved = self.file.clone();
+        self.saved_text = Some(text.clone());
+        self.source = Some(SourceText { text, file: self.file.clone() });
         self.path = Some(path);
     }
 
@@ -118,6 +161,7 @@ impl Document {
     /// discard them), so a guarded command can proceed.
     pub fn mark_clean(&mut self) {
         self.saved = self.file.clone();
+        self.saved_text = self.source.as_ref().map(|s| s.text.clone());
     }
 
     /// Replaces the file with an edited version, recording an undo step
@@ -173,9 +217,8 @@ impl Document {
     }
 }
 
-/// The scenario `New` starts from: small, valid, ready to edit.
-pub fn empty_scenario() -> ScenarioFile {
-    const NEW: &str = r#"Scenario(
+/// The text `New` starts from: small, valid, ready to edit.
+const NEW_SCENARIO: &str = r#"Scenario(
     version: 1,
     name: "New scenario",
     description: "Two tiers, a few tenants, pool against silo.",
@@ -198,7 +241,10 @@ pub fn empty_scenario() -> ScenarioFile {
         (name: "silo", placement: { "*": Silo }, overhead_per_stack_per_month: 50.0),
     ],
 )"#;
-    scenario::parse_str(NEW, &Limits::default()).unwrap_or_else(|_| {
+
+/// The scenario `New` starts from (see [`NEW_SCENARIO`]).
+pub fn empty_scenario() -> ScenarioFile {
+    scenario::parse_str(NEW_SCENARIO, &Limits::default()).unwrap_or_else(|_| {
         // The text above is a valid scenario (tested); this is unreachable.
         panic!("built-in new scenario does not parse")
     })

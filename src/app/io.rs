@@ -9,7 +9,7 @@ use crate::app::{Command, Document, TenantsimApp};
 use crate::bundled;
 use crate::files;
 use crate::report::format;
-use crate::scenario::{self, Limits};
+use crate::scenario::Limits;
 
 /// Which file dialog to show.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -160,13 +160,13 @@ impl TenantsimApp {
 
     /// Saves the scenario as RON to `path` (atomically) and remembers it.
     pub(super) fn save_to(&mut self, path: &Path) {
-        let text = match scenario::to_ron_string(&self.doc.file) {
+        let text = match self.doc.text() {
             Ok(t) => t,
             Err(e) => return self.set_status(format!("cannot save: {e}"), true),
         };
         match files::save_atomic(path, &text) {
             Ok(()) => {
-                self.doc.mark_saved(path.to_owned());
+                self.doc.mark_saved(path.to_owned(), text);
                 self.prefs.remember(path.to_owned());
                 self.set_status(format!("Saved {}", path.display()), false);
             }
@@ -194,7 +194,7 @@ impl TenantsimApp {
 
     /// Copies the scenario's RON text to the clipboard.
     pub(super) fn copy_scenario(&mut self, ctx: &egui::Context) {
-        match scenario::to_ron_string(&self.doc.file) {
+        match self.doc.text() {
             Ok(text) => {
                 ctx.copy_text(text);
                 self.set_status("Scenario copied to the clipboard as RON text", false);

@@ -18,6 +18,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 
 use crate::files;
+use crate::scenario::rewrite::SourceText;
 use crate::scenario::{self, ScenarioFile};
 
 /// How often unsaved edits are copied at most.
@@ -91,7 +92,15 @@ impl Recovery {
     /// changed since the last copy and the interval has passed; removes
     /// the copy once there are none. `dirty` says whether `file` differs
     /// from what was saved.
-    pub fn tick(&mut self, file: &ScenarioFile, path: Option<&Path>, bundled: Option<&str>, dirty: bool, now: Instant) {
+    pub fn tick(
+        &mut self,
+        file: &ScenarioFile,
+        source: Option<&SourceText>,
+        path: Option<&Path>,
+        bundled: Option<&str>,
+        dirty: bool,
+        now: Instant,
+    ) {
         if !dirty {
             if self.written.take().is_some() {
                 self.remove_own();
@@ -104,11 +113,12 @@ impl Recovery {
         }
         self.last_at = Some(now);
         self.written = Some(file.clone());
-        let (file, target, writing) = (file.clone(), self.own_file(), Arc::clone(&self.writing));
+        let (file, source, target, writing) =
+            (file.clone(), source.cloned(), self.own_file(), Arc::clone(&self.writing));
         let (path, bundled) = (path.map(Path::to_path_buf), bundled.map(str::to_owned));
         writing.store(true, Ordering::SeqCst);
         std::thread::spawn(move || {
-            if let Err(e) = write_copy(&file, path, bundled, &target) {
+            if let Err(e) = write_copy(&file, source.as_ref(), path, bundled, &target) {
                 eprintln!("recovery copy not written: {e}");
             }
             writing.store(false, Ordering::SeqCst);
@@ -165,11 +175,12 @@ impl Recovery {
 /// Writes one copy, atomically.
 fn write_copy(
     file: &ScenarioFile,
+    source: Option<&SourceText>,
     path: Option<PathBuf>,
     bundled: Option<String>,
     target: &Path,
 ) -> Result<(), String> {
-    let text = scenario::to_ron_string(file).map_err(|e| e.to_string())?;
+    let text = scenario::rewrite::write(file, source).map_err(|e| e.to_string())?;
     let written_unix_secs = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
     let copy = Recovered { path, bundled, written_unix_secs, text };
     let json = serde_json::to_vec(&copy).map_err(|e| e.to_string())?;
@@ -218,10 +229,10 @@ mod tests {
         let mut recovery = Recovery::new(dir.clone(), Duration::from_secs(5));
         let mut file = crate::app::empty_scenario();
         let t0 = Instant::now();
-        recovery.tick(&file, None, None, false, t0);
+        recovery.tick(&file, None, None, None, false, t0);
         assert!(!recovery.own_file().exists(), "nothing to recover while clean");
         file.name = "edited once".to_owned();
-        recovery.tick(&file, Some(Path::new("/tmp/x.ron")), None, true, t0);
+        recovery.tick(&file, None, Some(Path::new("/tmp/x.ron")), None, true, t0);
         wait(&recovery);
         let own = recovery.own_file();
         let read = || -> Recovered {
@@ -236,13 +247,13 @@ mod tests {
         }
         assert_eq!(read().path.as_deref(), Some(Path::new("/tmp/x.ron")));
         file.name = "edited twice".to_owned();
-        recovery.tick(&file, None, None, true, t0 + Duration::from_secs(1));
+        recovery.tick(&file, None, None, None, true, t0 + Duration::from_secs(1));
         wait(&recovery);
         assert!(read().text.contains("edited once"), "not again within the interval");
-        recovery.tick(&file, None, None, true, t0 + Duration::from_secs(6));
+        recovery.tick(&file, None, None, None, true, t0 + Duration::from_secs(6));
         wait(&recovery);
         assert!(read().text.contains("edited twice"), "after the interval");
-        recovery.tick(&file, None, None, false, t0 + Duration::from_secs(7));
+        recovery.tick(&file, None, None, None, false, t0 + Duration::from_secs(7));
         assert!(!recovery.own_file().exists(), "removed once clean");
         let _ = std::fs::remove_dir_all(&dir);
     }

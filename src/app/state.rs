@@ -236,7 +236,14 @@ impl TenantsimApp {
     pub(super) fn tick_recovery(&mut self, ctx: &egui::Context) {
         let Some(recovery) = &mut self.recovery else { return };
         let dirty = self.doc.is_dirty();
-        recovery.tick(&self.doc.file, self.doc.path.as_deref(), self.doc.bundled, dirty, Instant::now());
+        recovery.tick(
+            &self.doc.file,
+            self.doc.source.as_ref(),
+            self.doc.path.as_deref(),
+            self.doc.bundled,
+            dirty,
+            Instant::now(),
+        );
         if dirty {
             ctx.request_repaint_after(crate::app::recovery::AUTOSAVE_INTERVAL);
         }

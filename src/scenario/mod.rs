@@ -11,6 +11,7 @@ pub mod limits;
 pub mod model;
 pub mod ranges;
 pub mod resolve;
+pub mod rewrite;
 
 pub use error::{FieldError, FieldErrors, LoadError};
 pub use file::ScenarioFile;
@@ -70,16 +71,44 @@ pub fn load_str(text: &str, limits: &Limits) -> Result<(ScenarioFile, Scenario),
     Ok((file, scenario))
 }
 
-/// Writes a scenario file as pretty RON that [`parse_str`] reads back to
-/// an equal [`ScenarioFile`].
+/// Writes a scenario file as pretty RON in the documented format (only the
+/// top level is named, as `Scenario(`; enum variants keep their names) that
+/// [`parse_str`] reads back to an equal [`ScenarioFile`]. To keep the
+/// layout and comments of an opened file, see [`rewrite::write`].
 ///
 /// # Errors
 /// Occurs only if serialisation fails (it does not for valid files).
 pub fn to_ron_string(file: &ScenarioFile) -> Result<String, ron::Error> {
     let config = ron::ser::PrettyConfig::new()
         .depth_limit(6)
-        .struct_names(true)
+        .struct_names(false)
         .separate_tuple_members(false)
         .enumerate_arrays(false);
-    ron_options().to_string_pretty(file, config)
+    let text = ron_options().to_string_pretty(file, config)?;
+    Ok(format!("Scenario{}", plain_apostrophes(&text)))
+}
+
+/// `text` with `\'` inside double-quoted strings written as a plain `'`
+/// (the serialiser escapes it; RON strings do not need it).
+fn plain_apostrophes(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let (mut in_string, mut chars) = (false, text.chars().peekable());
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => in_string = !in_string,
+            '\\' if in_string => {
+                if chars.peek() == Some(&'\'') {
+                    continue;
+                }
+                out.push(c);
+                if let Some(next) = chars.next() {
+                    out.push(next);
+                }
+                continue;
+            }
+            _ => {}
+        }
+        out.push(c);
+    }
+    out
 }

@@ -216,7 +216,7 @@ fn editor_ui(ui: &mut egui::Ui, doc: &mut Document, editor_tab: &mut EditorTab, 
     problems_strip_ui(ui, doc.errors());
     let tab = *editor_tab;
     if tab == EditorTab::Ron {
-        ron_editor::ron_ui(ui, &doc.file, &mut doc.view.ron_text, commands);
+        ron_editor::ron_ui(ui, &doc.file, doc.source.as_ref(), &mut doc.view.ron_text, commands);
         return;
     }
     let errors = doc.errors();

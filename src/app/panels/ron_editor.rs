@@ -14,6 +14,7 @@ use egui::{RichText, Ui};
 
 use super::style;
 use crate::app::Command;
+use crate::scenario::rewrite::{self, SourceText};
 use crate::scenario::{self, Limits, LoadError, ScenarioFile};
 
 /// The verdict on one text.
@@ -37,16 +38,23 @@ pub fn syntax_problem(ctx: &egui::Context) -> Option<String> {
     if pass + 1 >= ctx.cumulative_pass_nr() { problem } else { None }
 }
 
-/// Draws the RON editor for the scenario `file`. `text` is the text being
+/// Draws the RON editor for the scenario `file`, written over `source`
+/// (the text it was opened from or last typed as). `text` is the text being
 /// edited (`None`: show the scenario as it is).
-pub fn ron_ui(ui: &mut Ui, file: &ScenarioFile, text: &mut Option<String>, commands: &mut Vec<Command>) {
+pub fn ron_ui(
+    ui: &mut Ui,
+    file: &ScenarioFile,
+    source: Option<&SourceText>,
+    text: &mut Option<String>,
+    commands: &mut Vec<Command>,
+) {
     let typed_id = ui.make_persistent_id("ron_editor_typed");
     let verdict_id = ui.make_persistent_id("ron_editor_verdict");
     let current = text.get_or_insert_with(|| {
         let typed = ui.data(|d| d.get_temp::<Arc<(String, ScenarioFile)>>(typed_id));
         match typed {
             Some(typed) if typed.1 == *file => typed.0.clone(),
-            _ => fresh_text(file),
+            _ => fresh_text(file, source),
         }
     });
     let caption = ui
@@ -56,7 +64,7 @@ pub fn ron_ui(ui: &mut Ui, file: &ScenarioFile, text: &mut Option<String>, comma
                 .on_hover_text("Throw away the text typed here and show the scenario as it is now")
                 .clicked()
             {
-                *current = fresh_text(file);
+                *current = fresh_text(file, source);
                 ui.data_mut(|d| d.remove::<Arc<(String, ScenarioFile)>>(typed_id));
             }
             ui.weak("The scenario file as RON (docs/scenario-format.md). Edits apply as you type; Ctrl+Z undoes them.")
@@ -82,9 +90,12 @@ pub fn ron_ui(ui: &mut Ui, file: &ScenarioFile, text: &mut Option<String>, comma
     if text_area_ui(ui, current, caption.id).changed() {
         let (verdict, parsed) = check(current);
         ui.data_mut(|d| d.insert_temp(verdict_id, Arc::new((text_hash(current), verdict))));
-        if let Some(parsed) = parsed.filter(|p| p != file) {
+        // A new scenario, or the same one with other text (a comment):
+        // either way the text typed is what a save writes.
+        let retyped = |p: &ScenarioFile| p != file || source.is_none_or(|s| s.file != *file || s.text != *current);
+        if let Some(parsed) = parsed.filter(retyped) {
             ui.data_mut(|d| d.insert_temp(typed_id, Arc::new((current.clone(), parsed.clone()))));
-            commands.push(Command::Edit { file: Box::new(parsed), label: "Edit RON".into() });
+            commands.push(Command::EditText { text: current.clone(), file: Box::new(parsed) });
         }
     }
 }
@@ -118,8 +129,8 @@ fn text_area_ui(ui: &mut Ui, text: &mut String, caption: egui::Id) -> egui::Resp
         .inner
 }
 
-fn fresh_text(file: &ScenarioFile) -> String {
-    scenario::to_ron_string(file).unwrap_or_else(|e| format!("// cannot write this scenario as RON: {e}\n"))
+fn fresh_text(file: &ScenarioFile, source: Option<&SourceText>) -> String {
+    rewrite::write(file, source).unwrap_or_else(|e| format!("// cannot write this scenario as RON: {e}\n"))
 }
 
 fn text_hash(text: &str) -> u64 {
@@ -187,7 +198,7 @@ mod tests {
         let doc = Document::new(crate::app::empty_scenario(), None, None);
         testing::harness(
             [700.0, 900.0],
-            |ui, (doc, text, commands): &mut State| ron_ui(ui, &doc.file, text, commands),
+            |ui, (doc, text, commands): &mut State| ron_ui(ui, &doc.file, doc.source(), text, commands),
             (doc, None, Vec::new()),
         )
     }
@@ -206,8 +217,8 @@ mod tests {
         replace_text(&mut harness, &text);
         let edits: Vec<&Command> = harness.state().2.iter().collect();
         assert_eq!(edits.len(), 1, "{edits:?}");
-        let Command::Edit { file, label } = edits[0] else { panic!("not an edit: {:?}", edits[0]) };
-        assert_eq!((file.name.as_str(), label.as_str()), ("Renamed", "Edit RON"));
+        let Command::EditText { file, text: typed } = edits[0] else { panic!("not an edit: {:?}", edits[0]) };
+        assert_eq!((file.name.as_str(), typed), ("Renamed", &text));
     }
 
     #[test]
@@ -226,7 +237,7 @@ mod tests {
         let text = harness.state().1.clone().unwrap_or_default().replace("replications: 4", "replications: 0");
         replace_text(&mut harness, &text);
         assert!(harness.query_by_label_contains("clock.replications").is_some());
-        assert!(matches!(&harness.state().2[..], [Command::Edit { file, .. }] if file.clock.replications == 0));
+        assert!(matches!(&harness.state().2[..], [Command::EditText { file, .. }] if file.clock.replications == 0));
     }
 
     #[test]
@@ -238,8 +249,8 @@ mod tests {
         // What the app does with the edit: apply it and clear the text.
         let commands = std::mem::take(&mut harness.state_mut().2);
         for command in commands {
-            if let Command::Edit { file, label } = command {
-                harness.state_mut().0.edit(*file, &label);
+            if let Command::EditText { file, text } = command {
+                harness.state_mut().0.edit_text(text, *file, "Edit RON");
             }
         }
         harness.state_mut().1 = None;
@@ -247,7 +258,9 @@ mod tests {
         assert_eq!(harness.state().1.as_deref(), Some(typed.as_str()));
         harness.get_by_label("Reset to current").click();
         harness.run();
-        let fresh = scenario::to_ron_string(&harness.state().0.file).ok();
+        // The typed text (comment included) is now the document's text.
+        let fresh = harness.state().0.text().ok();
         assert_eq!(harness.state().1, fresh);
+        assert_eq!(fresh.as_deref(), Some(typed.as_str()));
     }
 }

@@ -30,7 +30,7 @@ pub struct ScenarioFile {
     /// Short title shown in lists.
     pub name: String,
     /// One-line description.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub description: String,
     /// Teaching text for workshops.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -50,7 +50,7 @@ pub struct ScenarioFile {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub events: Vec<EventFile>,
     /// How shared costs are attributed to tenants.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_default")]
     pub cost: CostFile,
     /// Planning studies: sweeps and the questions they answer.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -80,7 +80,7 @@ pub struct TryThisFile {
     /// Button text, e.g. "Give basic a usage plan".
     pub label: String,
     /// What the change should show.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub explain: String,
     /// The edits the step makes.
     pub changes: Vec<ChangeFile>,
@@ -185,7 +185,7 @@ pub enum ChangeFile {
 #[serde(deny_unknown_fields)]
 pub struct ExpectFile {
     /// Why it holds, shown to attendees.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub why: String,
     /// Left-hand figure.
     pub left: FigureFile,
@@ -195,7 +195,7 @@ pub struct ExpectFile {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub right: Option<FigureFile>,
     /// Multiplier of `right`.
-    #[serde(default = "one")]
+    #[serde(default = "one", skip_serializing_if = "is_one")]
     pub factor: f64,
     /// Constant to compare with when there is no `right`.
     #[serde(default)]
@@ -279,7 +279,7 @@ pub struct ClockFile {
     /// Simulated duration, e.g. `"1h"`.
     pub duration: DurationText,
     /// Time step, e.g. `"1s"` (default).
-    #[serde(default = "default_tick")]
+    #[serde(default = "default_tick", skip_serializing_if = "is_default_tick")]
     pub tick: DurationText,
     /// Master seed; every random stream is derived from it.
     #[serde(default = "default_seed")]
@@ -288,7 +288,7 @@ pub struct ClockFile {
     #[serde(default = "default_replications")]
     pub replications: u32,
     /// Hour of day at which the run starts (0–24), for diurnal profiles.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_default")]
     pub start_hour: f64,
     /// Which engine simulates the run.
     #[serde(default, skip_serializing_if = "EngineFile::is_default")]
@@ -333,14 +333,36 @@ pub struct TierFile {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plan: Option<PlanFile>,
     /// Service-level objective.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_default")]
     pub slo: SloFile,
     /// Weight under weighted-fair sharing of a pooled compute stack.
-    #[serde(default = "one")]
+    #[serde(default = "one", skip_serializing_if = "is_one")]
     pub weight: f64,
     /// Weight for the `TierWeights` cost attribution method.
-    #[serde(default = "one")]
+    #[serde(default = "one", skip_serializing_if = "is_one")]
     pub cost_weight: f64,
+}
+
+/// True for the value a field defaulting to [`one`] takes when left out.
+fn is_one(value: &f64) -> bool {
+    value.to_bits() == one().to_bits()
+}
+
+/// True when a field holds its type's default (so a save may leave it out).
+fn is_default<T: Default + PartialEq>(value: &T) -> bool {
+    *value == T::default()
+}
+
+fn is_default_read_fraction(value: &f64) -> bool {
+    value.to_bits() == default_read_fraction().to_bits()
+}
+
+fn is_default_key_shards(value: &u32) -> bool {
+    *value == default_key_shards()
+}
+
+fn is_default_tick(value: &DurationText) -> bool {
+    *value == default_tick()
 }
 
 fn one() -> f64 {
@@ -407,7 +429,7 @@ pub enum TenantEntryFile {
         /// Load profile shared by the group (rate is the mean).
         load: LoadFile,
         /// How rates vary across the group (drawn from the seed).
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "is_default")]
         spread: SpreadFile,
     },
 }
@@ -440,19 +462,19 @@ pub struct LoadFile {
     /// Base request rate in requests per second.
     pub rate: f64,
     /// Shape over time.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_default")]
     pub pattern: PatternFile,
     /// Fraction of requests that are reads (the rest are writes).
-    #[serde(default = "default_read_fraction")]
+    #[serde(default = "default_read_fraction", skip_serializing_if = "is_default_read_fraction")]
     pub read_fraction: f64,
     /// Item size per request in KB (sets database units per request).
-    #[serde(default = "one")]
+    #[serde(default = "one", skip_serializing_if = "is_one")]
     pub item_kb: f64,
     /// Data stored, in GB.
-    #[serde(default = "one")]
+    #[serde(default = "one", skip_serializing_if = "is_one")]
     pub data_gb: f64,
     /// Partition keys the tenant's items are spread over (1 = keyed by tenant).
-    #[serde(default = "default_key_shards")]
+    #[serde(default = "default_key_shards", skip_serializing_if = "is_default_key_shards")]
     pub key_shards: u32,
     /// Share of traffic on the hottest key shard (default: even spread).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -555,7 +577,7 @@ pub struct ComputeFile {
     #[serde(default)]
     pub price_per_hour: f64,
     /// How a shared stack divides its capacity.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_default")]
     pub fairness: FairnessFile,
 }
 
@@ -732,7 +754,7 @@ pub struct DesignFile {
     #[serde(default, skip_serializing_if = "LayerPlacementsFile::is_empty")]
     pub layers: LayerPlacementsFile,
     /// Fixed USD per month for every stack of every layer.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_default")]
     pub overhead_per_stack_per_month: f64,
 }
 
