@@ -213,6 +213,43 @@ fn save_then_open_round_trips_the_scenario_exactly() {
 }
 
 #[test]
+fn a_slow_scenario_shows_a_first_look_then_every_replication() {
+    let mut harness = started();
+    harness.state_mut().push(Command::OpenBundled("noisy-neighbour.ron"));
+    wait_for_results(&mut harness);
+    let before = harness.state().doc.results.complete.clone().unwrap_or_else(|| panic!("results"));
+    assert_eq!(before.report.replications, 8);
+    // However fast this machine ran it, treat the last run as slow.
+    harness.state_mut().doc.results.complete_run_time = Some(Duration::from_secs(1));
+    edit(&mut harness, "Edit tenants", |f| set_rate(f, "acme", 60.0));
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while harness.state().doc.results.first_look_of.is_none() {
+        assert!(Instant::now() < deadline, "no first look within 60 s");
+        std::thread::sleep(Duration::from_millis(5));
+        harness.step();
+    }
+    let app = harness.state();
+    let first = app.doc.results.latest.clone().unwrap_or_else(|| panic!("first look"));
+    assert_eq!((first.report.replications, app.doc.results.first_look_of), (2, Some(8)));
+    assert!(app.runner.is_busy(), "the full run follows at once");
+    let complete = app.doc.results.complete.clone().unwrap_or_else(|| panic!("complete"));
+    assert!(std::sync::Arc::ptr_eq(&complete, &before), "claims stay on the last full results meanwhile");
+    assert!(harness.query_by_label_contains("first look: 3 designs × 2 of 8 replications").is_some());
+    let out = std::env::temp_dir().join(format!("tenantsim-first-look-{}.json", std::process::id()));
+    harness.state_mut().push(Command::ExportTo { path: out.clone(), json: true });
+    harness.step();
+    assert!(!out.exists(), "a first look is not exported");
+    assert!(harness.state().status.as_ref().is_some_and(|s| s.is_error && s.text.contains("on their way")));
+
+    wait_for_results(&mut harness);
+    let app = harness.state();
+    let latest = app.doc.results.latest.clone().unwrap_or_else(|| panic!("results"));
+    assert_eq!((latest.report.replications, app.doc.results.first_look_of), (8, None));
+    assert!(app.doc.results.complete.as_ref().is_some_and(|c| std::sync::Arc::ptr_eq(c, &latest)));
+    assert!(harness.query_by_label_contains("3 designs × 8 replications").is_some());
+}
+
+#[test]
 fn open_then_save_writes_the_same_bytes_and_an_edit_keeps_the_comments() {
     let original = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/noisy-neighbour.ron"))
         .unwrap_or_default();

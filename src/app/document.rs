@@ -26,8 +26,18 @@ use crate::scenario::{self, FieldErrors, Limits, LoadError, Scenario, ScenarioFi
 /// The latest results of a document's scenario.
 #[derive(Debug, Clone, Default)]
 pub struct Results {
-    /// Latest finished results (kept while the scenario is invalid).
+    /// Latest finished results (kept while the scenario is invalid); a
+    /// first look at fewer replications while [`Results::first_look_of`]
+    /// is set.
     pub latest: Option<Arc<Prepared>>,
+    /// Latest results with every replication (what claims are judged on
+    /// and exports write).
+    pub complete: Option<Arc<Prepared>>,
+    /// Wall time of the run behind `complete`.
+    pub complete_run_time: Option<Duration>,
+    /// While `latest` is a first look: the replications of the full run
+    /// under way.
+    pub first_look_of: Option<u32>,
     /// Why the last run failed, if it did.
     pub error: Option<String>,
     /// Wall time of the last finished run.

@@ -177,7 +177,10 @@ impl TenantsimApp {
 
     /// Writes the latest results to `path`, as JSON or CSV.
     pub(super) fn export(&mut self, path: &Path, json: bool) {
-        let Some(results) = &self.doc.results.latest else {
+        if let Some(total) = self.doc.results.first_look_of {
+            return self.set_status(format!("Results of all {total} replications are on their way; export then"), true);
+        }
+        let Some(results) = &self.doc.results.complete else {
             return self.set_status("No results to export yet", true);
         };
         let text = if json {

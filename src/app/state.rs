@@ -18,6 +18,7 @@ use crate::app::screenshot::AutoScreenshot;
 use crate::app::{Command, Document, Prefs, Runner, Theme};
 use crate::bundled;
 use crate::scenario::Limits;
+use crate::scenario::Scenario;
 
 /// How the window starts (from the command line).
 #[derive(Debug, Clone, Default)]
@@ -134,6 +135,9 @@ pub struct TenantsimApp {
     pub doc: Document,
     /// Background runs of the document's scenario.
     pub runner: Runner,
+    /// The full run to start once the first look (a run of
+    /// [`FIRST_LOOK_REPLICATIONS`]) now under way has finished.
+    pub(super) after_first_look: Option<Scenario>,
     /// Background runs of the document's plans (one at a time).
     pub planner: Runner<PlanJob>,
     /// The window's own layout.
@@ -181,6 +185,7 @@ impl TenantsimApp {
         let mut app = Self {
             doc: Document::default_example(),
             runner: Runner::new(move || repaint()),
+            after_first_look: None,
             planner: Runner::new(move || wake()),
             window: WindowState::default(),
             prefs,
@@ -328,11 +333,22 @@ impl TenantsimApp {
         }
     }
 
-    /// Asks for a re-simulation of the current scenario (if it is valid).
+    /// Asks for a re-simulation of the current scenario (if it is valid):
+    /// a first look at [`FIRST_LOOK_REPLICATIONS`] replications, then all
+    /// of them.
     pub(super) fn request_run(&mut self, debounce: bool) {
         self.refresh_steps();
+        self.after_first_look = None;
         if let Ok(scenario) = &self.doc.resolved {
-            self.runner.request(scenario.clone(), debounce);
+            let slow = self.doc.results.complete_run_time.is_none_or(|t| t > FIRST_LOOK_ABOVE);
+            if slow && scenario.clock.replications > FIRST_LOOK_REPLICATIONS {
+                let mut first_look = scenario.clone();
+                first_look.clock.replications = FIRST_LOOK_REPLICATIONS;
+                self.after_first_look = Some(scenario.clone());
+                self.runner.request(first_look, debounce);
+            } else {
+                self.runner.request(scenario.clone(), debounce);
+            }
         }
     }
 
@@ -357,11 +373,26 @@ impl TenantsimApp {
             let results = &mut self.doc.results;
             match finished.result {
                 Ok(prepared) => {
-                    results.latest = Some(Arc::new(prepared));
+                    let prepared = Arc::new(prepared);
+                    results.latest = Some(Arc::clone(&prepared));
                     results.error = None;
                     results.run_time = Some(finished.run_time);
+                    match self.after_first_look.take() {
+                        Some(full) => {
+                            results.first_look_of = Some(full.clock.replications);
+                            self.runner.request(full, false);
+                        }
+                        None => {
+                            results.first_look_of = None;
+                            results.complete = Some(prepared);
+                            results.complete_run_time = Some(finished.run_time);
+                        }
+                    }
                 }
-                Err(e) => results.error = Some(e.to_string()),
+                Err(e) => {
+                    results.error = Some(e.to_string());
+                    self.after_first_look = None;
+                }
             }
         }
         self.poll_plan();
@@ -402,6 +433,13 @@ impl TenantsimApp {
         }
     }
 }
+
+/// Replications of the first look at an edit's results: enough to see
+/// where it goes within a tenth of a second, before all of them arrive.
+pub const FIRST_LOOK_REPLICATIONS: u32 = 2;
+
+/// A full run that took longer than this gets a first look next time.
+pub const FIRST_LOOK_ABOVE: Duration = Duration::from_millis(120);
 
 /// Points presenter mode keeps in the window's height at least: enough
 /// for the comparison's headline rows above a readable timeline.

@@ -70,7 +70,8 @@ pub fn draw(ui: &mut egui::Ui, screen: Screen<'_>, commands: &mut Vec<Command>) 
         layout::follow_width(ui, "lesson", widths.lesson);
         let panel = egui::Panel::right("lesson").resizable(true).default_size(widths.lesson);
         panel.size_range(layout::MIN_LESSON_WIDTH..=widths.lesson.max(window_width * 0.5)).show(ui, |ui| {
-            let results = doc.results.latest.as_deref();
+            // Claims are judged on every replication, never on a first look.
+            let results = doc.results.complete.as_deref();
             let plan_run = doc.plan_run.as_ref();
             let plans = &doc.file.plans;
             lesson::lesson_ui(ui, lesson, plans, plan_run, results, &doc.view.tried, doc.bundled.is_some(), commands);

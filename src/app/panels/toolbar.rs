@@ -46,8 +46,22 @@ pub fn toolbar_ui(ui: &mut egui::Ui, doc: &Document, run: RunStatus, commands: &
         }
         if let Some(results) = &doc.results.latest {
             let r = &results.report;
-            ui.label(format!("{} designs × {} replications", r.designs.len(), r.replications))
-                .on_hover_text("Results: mean over replications, ± half-width of the 95 % confidence interval");
+            match doc.results.first_look_of {
+                Some(total) => {
+                    ui.colored_label(
+                        ui.visuals().warn_fg_color,
+                        format!("first look: {} designs × {} of {total} replications", r.designs.len(), r.replications),
+                    )
+                    .on_hover_text(
+                        "A quick run of the first replications, shown while all of them run; the figures settle and \
+                         the intervals narrow when they arrive",
+                    );
+                }
+                None => {
+                    ui.label(format!("{} designs × {} replications", r.designs.len(), r.replications))
+                        .on_hover_text("Results: mean over replications, ± half-width of the 95 % confidence interval");
+                }
+            }
         }
     });
 }
