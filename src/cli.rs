@@ -143,6 +143,23 @@ pub struct GuiArgs {
     /// background), then print frame times and edit-to-results times and exit.
     #[arg(long, value_name = "EDITS")]
     pub measure: Option<u32>,
+    /// Window size in points, e.g. `1280x720` (instead of the last one used).
+    #[arg(long, value_name = "WxH", value_parser = parse_window_size)]
+    pub size: Option<(u32, u32)>,
+}
+
+/// Parses `WIDTHxHEIGHT` (each 200 to 10,000 points).
+fn parse_window_size(text: &str) -> Result<(u32, u32), String> {
+    let (w, h) =
+        text.split_once(['x', 'X']).ok_or_else(|| format!("{text:?}: expected WIDTHxHEIGHT, e.g. 1280x720"))?;
+    let side = |t: &str| {
+        t.trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|v| (200..=10_000).contains(v))
+            .ok_or_else(|| format!("{text:?}: each side must be a whole number of points from 200 to 10000"))
+    };
+    Ok((side(w)?, side(h)?))
 }
 
 /// Arguments of `run` and `compare`.

@@ -52,6 +52,7 @@ fn startup(cli: &tenantsim::cli::Cli) -> Option<tenantsim::app::Startup> {
             select: args.select.clone(),
             screenshot: args.screenshot.clone(),
             measure: args.measure,
+            size: args.size,
         }),
         Some(_) => None,
     }

@@ -635,6 +635,9 @@ fn a_lessons_plan_button_draws_the_crossover_and_states_it_in_the_lesson() {
     harness.state_mut().push(Command::OpenBundled("silo-vs-pool-cost.ron"));
     harness.run_steps(2);
     assert_ne!(harness.state().window.results_tab, ResultsTab::Planner);
+    // Below the lesson's claims: scroll to it as a user would.
+    harness.get_by_label("Draw: crossover").scroll_to_me();
+    harness.run_steps(2);
     harness.get_by_label("Draw: crossover").click();
     harness.step();
     assert_eq!(harness.state().window.results_tab, ResultsTab::Planner, "the button opens the Planner tab");
@@ -660,9 +663,16 @@ fn cancel_stops_a_long_plan_and_keeps_what_it_finished() {
     harness.state_mut().push(Command::OpenBundled("noisy-neighbour.ron"));
     harness.run_steps(2);
     // The cheapest-design search: thousands of runs, far longer than this test.
+    // Below the lesson's claims: scroll to it as a user would.
+    harness.get_by_label("Draw: cheapest design").scroll_to_me();
+    harness.run_steps(10);
     harness.get_by_label("Draw: cheapest design").click();
     harness.step();
-    assert!(harness.state().doc.plan_run.as_ref().is_some_and(|r| r.running));
+    assert!(
+        harness.state().doc.plan_run.as_ref().is_some_and(|r| r.running),
+        "{:?}",
+        harness.state().status.as_ref().map(|s| &s.text)
+    );
     harness.run_steps(2);
     harness.get_by_label("Cancel").click();
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -790,4 +800,33 @@ fn a_search_is_set_up_from_the_form_and_names_the_cheapest_design() {
     assert!(harness.query_by_label("Cheapest design").is_some());
     assert!(harness.query_by_label("Add as a design").is_some(), "the winner can be added");
     assert!(best.cost.mean > 0.0);
+}
+
+#[test]
+fn presenter_mode_keeps_the_lesson_checklist_and_the_headline_rows_in_view_on_a_projector() {
+    for (w, h) in [(1280.0, 720.0), (1920.0, 1080.0)] {
+        let prefs = Prefs { presenter: true, ..Prefs::default() };
+        let app = TenantsimApp::new(prefs, || {});
+        let mut harness = Harness::builder()
+            .with_size(egui::vec2(w, h))
+            .build_ui_state(|ui, app: &mut TenantsimApp| app.ui_root(ui), app);
+        harness.step();
+        harness.state_mut().push(Command::OpenBundled("noisy-neighbour.ron"));
+        wait_for_results(&mut harness);
+        harness.run_steps(3);
+        let screen = harness.ctx.content_rect();
+        let in_view = |label: &str| {
+            let rect = harness.get_by_label_contains(label).rect();
+            assert!(screen.contains_rect(rect), "{w}×{h}: {label:?} at {rect:?}, window {screen:?}");
+        };
+        in_view("Reset lesson");
+        in_view("Throttle basic at 20 req/s");
+        in_view("In the pool everyone shares one queue");
+        in_view("Who hurt whom");
+        in_view("Re-roll seed");
+        // The toolbar shares the menus' line.
+        let menu = harness.get_by_label("File").rect();
+        let reroll = harness.get_by_label("Re-roll seed").rect();
+        assert!((menu.center().y - reroll.center().y).abs() < 4.0, "{w}×{h}: {menu:?} {reroll:?}");
+    }
 }

@@ -52,6 +52,11 @@ impl TenantsimApp {
             panels::style::install_fonts(&ctx);
             self.apply_style(&ctx);
             self.fonts_installed = true;
+            if let Some((w, h)) = self.window_size.take() {
+                // In points at the zoom just set, so the window has these pixels.
+                let size = egui::vec2(w as f32, h as f32) / ctx.zoom_factor();
+                ctx.send_viewport_cmd(egui::ViewportCommand::InnerSize(size));
+            }
         }
         self.handle_input(&ctx);
         self.poll_background(&ctx);
@@ -107,12 +112,15 @@ impl eframe::App for TenantsimApp {
 /// Occurs when no window can be created (no display, no GL).
 pub fn run_native(startup: Startup) -> eframe::Result<()> {
     let launched = Instant::now();
+    let size = startup.size.map_or([1500.0, 920.0], |(w, h)| [w as f32, h as f32]);
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("tenantsim")
-            .with_inner_size([1500.0, 920.0])
-            .with_min_inner_size([900.0, 600.0])
+            .with_inner_size(size)
+            .with_min_inner_size([900.0_f32.min(size[0]), 600.0_f32.min(size[1])])
             .with_drag_and_drop(true),
+        // A size asked for on the command line wins over the remembered one.
+        persist_window: startup.size.is_none(),
         ..Default::default()
     };
     eframe::run_native(

@@ -35,6 +35,8 @@ pub struct Startup {
     pub screenshot: Option<PathBuf>,
     /// Re-roll this many times, print timings, then close.
     pub measure: Option<u32>,
+    /// Window size in points (width, height), instead of the last one used.
+    pub size: Option<(u32, u32)>,
 }
 
 /// Editor tabs (left panel).
@@ -163,6 +165,10 @@ pub struct TenantsimApp {
     pub(super) window_title: String,
     /// The bundled fonts are installed (done on the first frame).
     pub(super) fonts_installed: bool,
+    /// Window size asked for on the command line, in pixels (set on the
+    /// first frame: eframe applies the size a window last had even when
+    /// told not to remember it).
+    pub(super) window_size: Option<(u32, u32)>,
     /// Automatic screenshot (`--screenshot`), waiting for results.
     pub(super) auto_screenshot: Option<AutoScreenshot>,
     /// Self-benchmark (`--measure`) in progress.
@@ -199,6 +205,7 @@ impl TenantsimApp {
             quit_confirmed: false,
             window_title: String::new(),
             fonts_installed: false,
+            window_size: None,
             auto_screenshot: None,
             measure: None,
             recovery: None,
@@ -223,6 +230,7 @@ impl TenantsimApp {
         if let Some(recovery) = Recovery::in_data_folder().filter(|_| !scripted) {
             app = app.with_recovery(recovery);
         }
+        app.window_size = startup.size;
         app.start_with(startup, &cc.egui_ctx);
         app
     }

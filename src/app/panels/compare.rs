@@ -46,7 +46,7 @@ pub fn compare_ui(
     let height = ui.available_height() - caption_height - 4.0;
     let fitted = fit(ui, prepared, width, height);
     let top = ui.cursor().top();
-    caption_ui(ui, prepared, fitted.max_priority < 2, view);
+    caption_ui(ui, prepared, fitted.max_priority < 2, presenter, view);
     let drawn = ui.cursor().top() - top;
     if (drawn - caption_height).abs() > 1.0 {
         ui.data_mut(|d| d.insert_temp(caption_id, drawn));
@@ -78,7 +78,7 @@ pub fn compare_ui(
 /// The line above the tables: what the figures are, the star, the rows
 /// toggle (when not every row fits, `cropped`) and, when the designs are
 /// sorted, by what (with a way back).
-fn caption_ui(ui: &mut egui::Ui, prepared: &Prepared, cropped: bool, view: &mut CompareView) {
+fn caption_ui(ui: &mut egui::Ui, prepared: &Prepared, cropped: bool, presenter: bool, view: &mut CompareView) {
     let report = &prepared.report;
     let caption = if report.replications > 1 {
         format!("Mean of {} replications (± 95 % CI where it matters) ·", report.replications)
@@ -88,7 +88,10 @@ fn caption_ui(ui: &mut egui::Ui, prepared: &Prepared, cropped: bool, view: &mut 
     ui.horizontal_wrapped(|ui| {
         ui.label(RichText::new(caption).weak());
         star_ui(ui, 13.0, style::GOOD, "star".to_owned());
-        ui.label(RichText::new("best of the row · hover a figure for how it is computed").weak());
+        // On a projector one short line, so the rows and the plot get the room.
+        let best =
+            if presenter { "best of the row" } else { "best of the row · hover a figure for how it is computed" };
+        ui.label(RichText::new(best).weak());
         if cropped || view.all_rows {
             let (text, tip) = if view.all_rows {
                 ("Headline rows", "Show only the rows that fit without scrolling")
@@ -109,6 +112,7 @@ fn caption_ui(ui: &mut egui::Ui, prepared: &Prepared, cropped: bool, view: &mut 
                     view.sort_row = None;
                 }
             }
+            None if presenter => {}
             None => {
                 ui.label(RichText::new("· click a row's name to order the designs by it").weak());
             }

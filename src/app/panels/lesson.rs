@@ -33,10 +33,18 @@ pub fn lesson_ui(
             }
         });
     });
-    egui::ScrollArea::vertical().auto_shrink([false, false]).show(ui, |ui| {
-        ui.label(&lesson.text);
+    // The text scrolls on its own, so the steps, the reset and the claims
+    // below it stay in view on a projector's short screen.
+    let text_height = (ui.available_height() * TEXT_SHARE).max(80.0);
+    egui::ScrollArea::vertical().id_salt("lesson_text").max_height(text_height).auto_shrink([false, true]).show(
+        ui,
+        |ui| {
+            ui.label(&lesson.text);
+        },
+    );
+    ui.separator();
+    egui::ScrollArea::vertical().id_salt("lesson_rest").auto_shrink([false, false]).show(ui, |ui| {
         if !lesson.try_this.is_empty() {
-            ui.add_space(8.0);
             ui.strong("Try this");
             for (i, step) in lesson.try_this.iter().enumerate() {
                 ui.horizontal_wrapped(|ui| {
@@ -52,6 +60,12 @@ pub fn lesson_ui(
                 ui.add_space(4.0);
             }
         }
+        if can_reset
+            && ui.button("Reset lesson").on_hover_text("Return to the file as shipped (can be undone)").clicked()
+        {
+            commands.push(Command::ResetLesson);
+        }
+        claims_ui(ui, lesson, tried, results);
         if !plans.is_empty() {
             ui.add_space(8.0);
             ui.strong("Plan it").on_hover_text(
@@ -61,14 +75,12 @@ pub fn lesson_ui(
                 plan_row(ui, i, plan, plan_run, commands);
             }
         }
-        if can_reset
-            && ui.button("Reset lesson").on_hover_text("Return to the file as shipped (can be undone)").clicked()
-        {
-            commands.push(Command::ResetLesson);
-        }
-        claims_ui(ui, lesson, tried, results);
     });
 }
+
+/// The most of the panel's height the lesson text takes before it
+/// scrolls.
+const TEXT_SHARE: f32 = 0.38;
 
 /// The claims that apply to the scenario as it is: the last applied
 /// step's own claims, named after it, when it has some; the lesson's

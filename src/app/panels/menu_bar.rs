@@ -3,13 +3,15 @@
 use crate::app::panels::start_page;
 use crate::app::{Command, Document, Prefs, ResultsTab, Theme};
 
-/// Draws the menu bar; `results_tab` is the results tab shown.
+/// Draws the menu bar; `results_tab` is the results tab shown. `after`
+/// draws more on the same line, after the menus (presenter mode's toolbar).
 pub fn menu_bar_ui(
     ui: &mut egui::Ui,
     doc: &Document,
     prefs: &Prefs,
     results_tab: ResultsTab,
     commands: &mut Vec<Command>,
+    after: impl FnOnce(&mut egui::Ui, &mut Vec<Command>),
 ) {
     egui::MenuBar::new().ui(ui, |ui| {
         ui.menu_button("File", |ui| {
@@ -134,5 +136,6 @@ pub fn menu_bar_ui(
                 "Keyboard: Ctrl+N/O/S, Ctrl+Shift+S, Ctrl+Z / Ctrl+Shift+Z, F5 re-run, F11 presenter, Ctrl +/- zoom",
             );
         });
+        after(ui, commands);
     });
 }

@@ -60,8 +60,23 @@ pub struct Screen<'a> {
 /// Draws the whole window.
 pub fn draw(ui: &mut egui::Ui, screen: Screen<'_>, commands: &mut Vec<Command>) {
     let Screen { doc, window, prefs, run, status, frames, held, recovered } = screen;
-    egui::Panel::top("menu_bar").show(ui, |ui| menu_bar::menu_bar_ui(ui, doc, prefs, window.results_tab, commands));
-    egui::Panel::top("toolbar").show(ui, |ui| toolbar::toolbar_ui(ui, doc, run, commands));
+    if prefs.presenter {
+        // On a projector every line counts: the menus and the toolbar share one.
+        egui::Panel::top("menu_bar").show(ui, |ui| {
+            menu_bar::menu_bar_ui(ui, doc, prefs, window.results_tab, commands, |ui, commands| {
+                ui.separator();
+                // The toolbar's own look, not the menus' frameless one.
+                ui.scope(|ui| {
+                    ui.style_mut().visuals = ui.ctx().global_style().visuals.clone();
+                    toolbar::toolbar_ui(ui, doc, run, commands);
+                });
+            });
+        });
+    } else {
+        egui::Panel::top("menu_bar")
+            .show(ui, |ui| menu_bar::menu_bar_ui(ui, doc, prefs, window.results_tab, commands, |_, _| {}));
+        egui::Panel::top("toolbar").show(ui, |ui| toolbar::toolbar_ui(ui, doc, run, commands));
+    }
     egui::Panel::bottom("status_bar").show(ui, |ui| status_bar::status_bar_ui(ui, doc, status, frames));
     let shows_lesson = doc.file.lesson.is_some() && !doc.view.hide_lesson;
     let window_width = ui.available_rect_before_wrap().width();
@@ -317,10 +332,10 @@ fn presenter_ui(ui: &mut egui::Ui, doc: &mut Document, run: RunStatus, commands:
         }
         return;
     };
-    // The comparison's headline rows above the timeline: about half the
-    // height, more on a short window when they need it.
+    // The comparison's headline rows above the timeline: what they need,
+    // between a third and half of the height.
     let height = ui.available_height();
-    let compare_height = compare::headline_height(ui, &prepared).clamp(height * 0.48, height * 0.62);
+    let compare_height = compare::headline_height(ui, &prepared).clamp(height * 0.33, height * 0.5);
     ui.allocate_ui(egui::vec2(ui.available_width(), compare_height), |ui| {
         compare::compare_ui(ui, &prepared, &mut doc.view.compare, true, commands);
     });

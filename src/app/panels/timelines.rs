@@ -66,7 +66,7 @@ pub fn timelines_ui(
 ) {
     let choice_id = egui::Id::unique("tenantsim_presenter_plot");
     let mut choice: PresenterPlot = ui.data(|d| d.get_temp(choice_id)).unwrap_or_default();
-    let mut reset = controls_ui(ui, prepared, view, selected, presenter.then_some(&mut choice));
+    let mut reset = controls_ui(ui, prepared, view, selected, presenter, &mut choice);
     ui.data_mut(|d| d.insert_temp(choice_id, choice));
     // A new selection starts from the whole run, not the old zoom.
     let key_id = egui::Id::unique("tenantsim_timeline_key");
@@ -118,12 +118,15 @@ fn controls_ui(
     prepared: &Prepared,
     view: &mut TimelineView,
     selected: Option<&str>,
-    choice: Option<&mut PresenterPlot>,
+    presenter: bool,
+    choice: &mut PresenterPlot,
 ) -> bool {
     let report = &prepared.report;
     let mut reset = false;
     ui.horizontal_wrapped(|ui| {
-        let label = ui.label("Design");
+        // On a projector the choices speak for themselves: no labels, so
+        // the controls take one line and the plot the rest.
+        let label = (!presenter).then(|| ui.label("Design"));
         let design_text = match view.design.and_then(|d| report.designs.get(d)) {
             Some(d) => d.name.clone(),
             None => "all, overlaid".to_owned(),
@@ -134,8 +137,8 @@ fn controls_ui(
                 ui.selectable_value(&mut view.design, Some(d), &design.name);
             }
         });
-        combo.response.labelled_by(label.id);
-        let label = ui.label("Scope");
+        name_combo(&combo.response, label, "Design");
+        let label = (!presenter).then(|| ui.label("Scope"));
         let scope_text = scope_label(&view.scope, report, selected);
         let combo = egui::ComboBox::from_id_salt("timeline_scope").selected_text(scope_text).show_ui(ui, |ui| {
             ui.selectable_value(&mut view.scope, Scope::All, "all tenants");
@@ -147,21 +150,36 @@ fn controls_ui(
             ui.selectable_value(&mut view.scope, Scope::EachTenant, scope_label(&Scope::EachTenant, report, None))
                 .on_hover_text("One line per tenant; select a tenant (tenant table, costs) to pick it out");
         });
-        combo.response.labelled_by(label.id);
-        if let Some(choice) = choice {
+        name_combo(&combo.response, label, "Scope");
+        if presenter {
             ui.separator();
-            ui.label("Plot");
             ui.selectable_value(choice, PresenterPlot::Latency, "latency");
             ui.selectable_value(choice, PresenterPlot::Requests, "requests");
             ui.selectable_value(choice, PresenterPlot::Capacity, "capacity");
         }
         ui.separator();
-        if ui.button("Reset view").on_hover_text("Show the whole run again (or double-click a plot)").clicked() {
+        const HINT: &str = "bands: 95 % CI · drag to pan, Ctrl+scroll to zoom";
+        let tip = format!("Show the whole run again (or double-click a plot)\n{HINT}");
+        if ui.button("Reset view").on_hover_text(tip).clicked() {
             reset = true;
         }
-        ui.label(RichText::new("bands: 95 % CI · drag to pan, Ctrl+scroll to zoom").weak());
+        // On a projector the plot needs the line more than the hint does.
+        if !presenter {
+            ui.label(RichText::new(HINT).weak());
+        }
     });
     reset
+}
+
+/// Names a combo box for screen readers: by its label when one is shown,
+/// else by `name`.
+fn name_combo(combo: &egui::Response, label: Option<egui::Response>, name: &'static str) {
+    match label {
+        Some(label) => {
+            combo.clone().labelled_by(label.id);
+        }
+        None => combo.widget_info(|| egui::WidgetInfo::labeled(egui::Role::ComboBox, true, name)),
+    }
 }
 
 fn scope_label(scope: &Scope, report: &crate::report::RunReport, tenant: Option<&str>) -> String {
