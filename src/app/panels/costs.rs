@@ -118,7 +118,8 @@ fn controls_ui(
             .into(),
             None => RichText::new("Click a bar to select its tenant · hover for the figures").weak().into(),
         };
-        ui.add(egui::Label::new(text).truncate());
+        // Wraps: the selected tenant's figures are never cut off.
+        ui.add(egui::Label::new(text).wrap());
     });
 }
 
@@ -126,18 +127,17 @@ fn controls_ui(
 fn legend_ui(ui: &mut egui::Ui, prepared: &Prepared) {
     let strong = ui.visuals().strong_text_color();
     ui.horizontal_wrapped(|ui| {
-        for (l, name) in LAYER_NAMES.iter().enumerate() {
+        // Only the layers something costs in: no database entry without one.
+        for (l, name) in LAYER_NAMES.iter().enumerate().filter(|(l, _)| prepared.costs.layers_used[*l]) {
             chip(ui, Chip::Swatch(style::layer_color(l)), name);
         }
         ui.separator();
         chip(ui, Chip::Dashes(strong), "tier price: bars above it lose money");
         ui.separator();
+        // The tiers' shaded backgrounds behind their tenants' bars.
         for group in &prepared.costs.tiers {
-            chip(
-                ui,
-                Chip::Swatch(style::tier_color(group.tier)),
-                &format!("{} {}", group.name, usd(group.price_usd_per_month)),
-            );
+            let text = format!("{} tenants, price {}", group.name, usd(group.price_usd_per_month));
+            chip(ui, Chip::Band(style::tier_color(group.tier)), &text);
         }
     });
 }
@@ -148,6 +148,8 @@ enum Chip {
     Swatch(Color32),
     /// A short dashed line.
     Dashes(Color32),
+    /// A tier's background shading, outlined in its colour.
+    Band(Color32),
 }
 
 /// A legend entry as one widget, so a wrapping row never splits it.
@@ -163,6 +165,11 @@ fn chip(ui: &mut egui::Ui, mark: Chip, text: &str) {
         Chip::Swatch(fill) => {
             let square = egui::Rect::from_center_size(egui::pos2(rect.left() + 7.0, y), egui::vec2(14.0, 14.0));
             ui.painter().rect_filled(square, 2.0, fill);
+        }
+        Chip::Band(color) => {
+            let square = egui::Rect::from_center_size(egui::pos2(rect.left() + 7.0, y), egui::vec2(14.0, 14.0));
+            ui.painter().rect_filled(square, 2.0, color.gamma_multiply(TIER_SHADE));
+            ui.painter().rect_stroke(square, 2.0, Stroke::new(1.5, color), egui::StrokeKind::Inside);
         }
         Chip::Dashes(stroke) => {
             for k in 0..3 {
@@ -369,12 +376,15 @@ fn tier_bars(plot_ui: &mut egui_plot::PlotUi<'_>, prepared: &Prepared, d: usize,
     }
 }
 
+/// How strongly a tier's colour shades its tenants' background.
+const TIER_SHADE: f32 = 0.16;
+
 /// A faint background per tier, labelled with the tier name.
 fn tier_backgrounds(plot_ui: &mut egui_plot::PlotUi<'_>, bars: &CostBars) {
     for group in bars.tiers.iter().filter(|g| g.first <= g.last) {
         let color = style::tier_color(group.tier);
         let range = group.first as f64 - 0.5..=group.last as f64 + 0.5;
-        plot_ui.span(Span::new(group.name.clone(), range).fill(color.gamma_multiply(0.10)).border_width(0.0));
+        plot_ui.span(Span::new(group.name.clone(), range).fill(color.gamma_multiply(TIER_SHADE)).border_width(0.0));
     }
 }
 
@@ -441,9 +451,13 @@ mod tests {
     fn shows_every_design_the_layers_and_the_tier_prices() {
         let mut harness = harness(ViewState::default());
         harness.run_steps(3);
-        for name in ["Margin per tier", "gateway", "compute", "basic $99.00", "premium $999.00"] {
+        for name in
+            ["Margin per tier", "gateway", "compute", "basic tenants, price $99.00", "premium tenants, price $999.00"]
+        {
             assert!(harness.query_by_label(name).is_some(), "{name}");
         }
+        // The example has no database layer: no legend entry for one.
+        assert!(harness.query_by_label("database").is_none());
         // Each design: its cost plot's title and its entry in the margin legend.
         for name in ["pool", "silo", "bridge"] {
             assert_eq!(harness.query_all_by_label(name).count(), 2, "{name}");

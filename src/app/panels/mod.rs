@@ -317,7 +317,11 @@ fn results_ui(
     let selected = view.selected_tenant.as_deref();
     match *results_tab {
         ResultsTab::Compare => compare::compare_ui(ui, &prepared, &mut view.compare, false, commands),
-        ResultsTab::Timelines => timelines::timelines_ui(ui, &prepared, &mut view.timeline, selected, false),
+        ResultsTab::Timelines => {
+            if let Some(id) = timelines::timelines_ui(ui, &prepared, &mut view.timeline, selected, false) {
+                commands.push(Command::SelectTenant(Some(id)));
+            }
+        }
         ResultsTab::Costs => costs::costs_ui(ui, &prepared, &mut view.cost_design, selected, false, commands),
         ResultsTab::Tenants => tenants_table::tenants_table_ui(ui, &prepared, &mut view.table, selected, commands),
         ResultsTab::Planner => {}
@@ -341,7 +345,10 @@ fn presenter_ui(ui: &mut egui::Ui, doc: &mut Document, run: RunStatus, commands:
     });
     ui.separator();
     let view = &mut doc.view;
-    timelines::timelines_ui(ui, &prepared, &mut view.timeline, view.selected_tenant.as_deref(), true);
+    if let Some(id) = timelines::timelines_ui(ui, &prepared, &mut view.timeline, view.selected_tenant.as_deref(), true)
+    {
+        commands.push(Command::SelectTenant(Some(id)));
+    }
 }
 
 /// The unsaved-changes guard.

@@ -56,14 +56,15 @@ struct Shown<'a> {
 }
 
 /// Draws the timelines of `view`'s design and scope, `selected` the
-/// tenant highlighted.
+/// tenant highlighted. Returns the tenant whose line was clicked (every
+/// tenant overlaid), for the caller to select.
 pub fn timelines_ui(
     ui: &mut egui::Ui,
     prepared: &Prepared,
     view: &mut TimelineView,
     selected: Option<&str>,
     presenter: bool,
-) {
+) -> Option<String> {
     let choice_id = egui::Id::unique("tenantsim_presenter_plot");
     let mut choice: PresenterPlot = ui.data(|d| d.get_temp(choice_id)).unwrap_or_default();
     let mut reset = controls_ui(ui, prepared, view, selected, presenter, &mut choice);
@@ -82,7 +83,7 @@ pub fn timelines_ui(
         Err(message) => {
             ui.add_space(24.0);
             ui.vertical_centered(|ui| ui.label(RichText::new(message).size(16.0).weak()));
-            return;
+            return None;
         }
     };
     let link = ui.scope_id().with("timeline_link");
@@ -91,8 +92,18 @@ pub fn timelines_ui(
     let scope_all = view.scope == Scope::All || (view.scope == Scope::EachTenant && selected.is_none());
     let tick_points = plot_axis::tick_spacing_points(ui);
     let each_tenant = (view.scope == Scope::EachTenant).then_some(selected);
-    let ctx =
-        PlotCtx { prepared, shown: &shown, link, reset, presenter, overlaid, scope_all, tick_points, each_tenant };
+    let ctx = PlotCtx {
+        prepared,
+        shown: &shown,
+        link,
+        reset,
+        presenter,
+        overlaid,
+        scope_all,
+        tick_points,
+        each_tenant,
+        clicked: std::cell::RefCell::default(),
+    };
     let slo = prepared.slo_for(&view.scope, selected);
     if presenter {
         let height = (ui.available_height() - TITLE_HEIGHT - 8.0).max(MIN_PLOT_HEIGHT);
@@ -101,14 +112,15 @@ pub fn timelines_ui(
             PresenterPlot::Requests => requests_ui(ui, &ctx, height),
             PresenterPlot::Capacity => capacity_ui(ui, &ctx, height),
         }
-        return;
+    } else {
+        let height = ((ui.available_height() - 3.0 * (TITLE_HEIGHT + 8.0)) / 3.0).max(MIN_PLOT_HEIGHT);
+        egui::ScrollArea::vertical().auto_shrink([false, false]).show(ui, |ui| {
+            requests_ui(ui, &ctx, height);
+            latency_ui(ui, &ctx, slo.as_ref(), height);
+            capacity_ui(ui, &ctx, height);
+        });
     }
-    let height = ((ui.available_height() - 3.0 * (TITLE_HEIGHT + 8.0)) / 3.0).max(MIN_PLOT_HEIGHT);
-    egui::ScrollArea::vertical().auto_shrink([false, false]).show(ui, |ui| {
-        requests_ui(ui, &ctx, height);
-        latency_ui(ui, &ctx, slo.as_ref(), height);
-        capacity_ui(ui, &ctx, height);
-    });
+    ctx.clicked.take()
 }
 
 /// Design, scope and reset controls. Returns true when the view should
@@ -254,6 +266,8 @@ struct PlotCtx<'a> {
     tick_points: f64,
     /// Every tenant overlaid: `Some`, with the selected tenant if any.
     each_tenant: Option<Option<&'a str>>,
+    /// The tenant whose line was clicked this frame (every tenant overlaid).
+    clicked: std::cell::RefCell<Option<String>>,
 }
 
 /// Width of every plot's left and right axis, so that the stacked plots'
@@ -582,9 +596,40 @@ mod tests {
 
     type State = (Prepared, ViewState);
 
-    /// Draws the timelines as the app does, from a document's view.
+    /// Draws the timelines as the app does, from a document's view (a
+    /// clicked line selects its tenant, as the app's command would).
     fn draw(ui: &mut egui::Ui, (p, view): &mut State, presenter: bool) {
-        timelines_ui(ui, p, &mut view.timeline, view.selected_tenant.as_deref(), presenter);
+        if let Some(id) = timelines_ui(ui, p, &mut view.timeline, view.selected_tenant.as_deref(), presenter) {
+            view.selected_tenant = Some(id);
+        }
+    }
+
+    #[test]
+    fn a_click_on_a_tenants_line_selects_it_and_one_design_colours_its_tiers() {
+        let mut view = ViewState::default();
+        view.timeline.scope = Scope::EachTenant;
+        view.timeline.design = Some(0);
+        let mut harness = harness(view, true);
+        harness.run_steps(3);
+        assert!(harness.query_by_label("tier basic").is_some() && harness.query_by_label("tier premium").is_some());
+        // Down a column of the plot at minute ~10, a click at a time: the
+        // first that lands on a line selects that line's tenant.
+        let title = harness.get_by_label("p99 latency").rect();
+        let x = title.left() + 0.25 * (1100.0 - title.left());
+        let mut y = title.bottom() + 20.0;
+        while harness.state().1.selected_tenant.is_none() && y < 760.0 {
+            let at = egui::pos2(x, y);
+            harness.hover_at(at);
+            harness.step();
+            harness.drag_at(at);
+            harness.step();
+            harness.drop_at(at);
+            harness.run_steps(2);
+            y += 3.0;
+        }
+        let chosen = harness.state().1.selected_tenant.clone().unwrap_or_else(|| panic!("no line took a click"));
+        assert!(noisy_prepared().designs[0].tenants.iter().any(|f| f.name == chosen), "{chosen}");
+        assert!(harness.query_by_label(&chosen).is_some(), "the selected tenant gets its own legend entry");
     }
 
     fn harness(view: ViewState, presenter: bool) -> Harness<'static, State> {
@@ -718,28 +763,31 @@ mod tests {
         view.timeline.design = Some(0);
         let mut harness = harness(view, false);
         harness.run_steps(3);
-        assert_eq!(harness.query_all_by_label("every tenant").count(), 2, "one legend entry in requests and p99");
+        // One design: its tenants coloured by tier, one legend entry per tier.
+        for tier in ["tier basic", "tier premium"] {
+            assert_eq!(harness.query_all_by_label(tier).count(), 2, "{tier} in requests and p99");
+        }
         assert!(harness.query_by_label("smb-00").is_none(), "no tenant of its own in the legend");
-        let base = style::design_color(0, false);
+        let (basic, premium) = (style::tier_color(0), style::tier_color(1));
         let widths = |harness: &Harness<'_, State>, color: Color32| {
             let lines = crate::app::panels::testing::painted_lines(harness.output());
             lines.iter().filter(|(_, c)| *c == color).map(|(w, _)| *w).collect::<Vec<f32>>()
         };
-        let alone = each_tenant::tenant_line_style(false, false, base);
-        let chosen = each_tenant::tenant_line_style(true, true, base);
-        assert!(widths(&harness, alone.color).len() >= 2 * 17, "17 tenants in two plots, drawn alike");
-        // (The capacity plot below draws the design's instances in its colour.)
-        assert!(!widths(&harness, base).contains(&chosen.width), "nobody is emphasised");
+        let alone = |c| each_tenant::tenant_line_style(false, false, c);
+        let drawn = widths(&harness, alone(basic).color).len() + widths(&harness, alone(premium).color).len();
+        assert!(drawn >= 2 * 17, "17 tenants in two plots, drawn alike: {drawn}");
+        let chosen = each_tenant::tenant_line_style(true, true, basic);
+        assert!(!widths(&harness, basic).contains(&chosen.width), "nobody is emphasised");
 
         harness.state_mut().1.selected_tenant = Some("smb-00".into());
         harness.run_steps(3);
         assert_eq!(harness.query_all_by_label("smb-00").count(), 2, "the selected tenant is named in both legends");
-        assert_eq!(harness.query_all_by_label("other tenants").count(), 2);
-        let others = each_tenant::tenant_line_style(false, true, base);
         let thick = widths(&harness, chosen.color).into_iter().filter(|w| *w == chosen.width).count();
-        assert_eq!(thick, 2, "one thick line in full colour in requests and in p99");
-        let dimmed = widths(&harness, others.color);
-        assert!(dimmed.len() >= 2 * 16 && dimmed.iter().all(|w| *w == others.width), "{dimmed:?}");
+        assert_eq!(thick, 2, "one thick line in its tier's full colour in requests and in p99");
+        let others = |c| each_tenant::tenant_line_style(false, true, c);
+        let mut dimmed = widths(&harness, others(basic).color);
+        dimmed.extend(widths(&harness, others(premium).color));
+        assert!(dimmed.len() >= 2 * 16 && dimmed.iter().all(|w| *w == others(basic).width), "{dimmed:?}");
     }
 
     #[test]

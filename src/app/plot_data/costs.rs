@@ -60,6 +60,9 @@ pub struct DesignCosts {
 /// Cost plot data of a report.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CostBars {
+    /// Per layer (in [`crate::app::panels::style::LAYER_NAMES`] order):
+    /// some bar of some design has a cost there (a legend lists no others).
+    pub layers_used: [bool; 4],
     /// Tenant indices (file order) sorted by tier, then file order.
     pub order: Vec<usize>,
     /// Tier index of each slot.
@@ -151,7 +154,15 @@ pub fn cost_bars(report: &RunReport) -> CostBars {
     let price_max = tiers.iter().map(|t| t.price_usd_per_month).fold(0.0, f64::max);
     let y_top_usd =
         if price_max <= 1.6 * bars_max || bars_max <= 0.0 { bars_max.max(price_max) * 1.12 } else { bars_max * 1.25 };
-    CostBars { order, slot_tier, tiers, designs, aggregate, y_top_usd: y_top_usd.max(1.0) }
+    let mut layers_used = [false; 4];
+    for d in &designs {
+        for layers in d.by_layer_usd.iter().chain(d.tiers.iter().map(|t| &t.mean_by_layer_usd)) {
+            for (used, cost) in layers_used.iter_mut().zip(layers) {
+                *used |= *cost > 0.0;
+            }
+        }
+    }
+    CostBars { layers_used, order, slot_tier, tiers, designs, aggregate, y_top_usd: y_top_usd.max(1.0) }
 }
 
 #[cfg(test)]

@@ -1,14 +1,16 @@
 //! The timelines' "each tenant, overlaid" scope: one line per tenant
 //! (offered requests, p99 latency), each design's tenants under one legend
-//! entry, and the selected tenant picked out: drawn last, thick, in its
+//! entry (each tier's, in its colour, when one design is shown), a click on
+//! a line selecting its tenant, and the selected tenant picked out: drawn last, thick, in its
 //! design's full colour, with its band and its own legend entry, while the
 //! others fade back. Every line keeps its name, so hovering still tells
 //! whose figure it is.
 
 use egui::Color32;
-use egui_plot::{AxisHints, Line, LineStyle, PlotUi};
+use egui_plot::{AxisHints, Line, LineStyle, PlotPoint, PlotUi};
 
 use super::{PlotCtx, Series, Shown, band_line_width, hover, title_ui};
+use crate::app::panels::style;
 use crate::app::plot_data::{BandLine, FlowLines};
 use crate::report::Flow;
 
@@ -45,38 +47,86 @@ pub(super) fn tenant_lines(
 ) {
     let several = ctx.several();
     let mut chosen: Vec<(&Shown<'_>, &FlowLines)> = Vec::new();
+    let tiers = &ctx.prepared.report.tiers;
     for s in ctx.shown {
-        let other = tenant_line_style(false, selected.is_some(), ctx.color(s.index));
-        let group = match (several, selected) {
-            (true, _) => s.design.name.clone(),
-            (false, Some(_)) => "other tenants".to_owned(),
-            (false, None) => "every tenant".to_owned(),
+        // Several designs: a colour per design. One design: a colour per
+        // tier, so the tenants of each tier read as a group.
+        let groups: Vec<(String, Color32, Option<usize>)> = if several {
+            vec![(s.design.name.clone(), ctx.color(s.index), None)]
+        } else {
+            tiers.iter().enumerate().map(|(k, t)| (format!("tier {t}"), style::tier_color(k), Some(k))).collect()
         };
-        // An empty line names the group: the legend groups by id and takes
-        // the first name, so it lists the design once, not every tenant.
-        // (`add`, since `PlotUi::line` drops lines without points.)
-        let id = ("tenants", s.index);
-        plot_ui.add(Line::new(group, Vec::<[f64; 2]>::new()).color(other.color).width(other.width).id(id));
-        for flow in &s.design.tenants {
-            if selected == Some(flow.name.as_str()) {
-                chosen.push((s, flow));
-                continue;
+        for (g, (group, color, tier)) in groups.iter().enumerate() {
+            let other = tenant_line_style(false, selected.is_some(), *color);
+            // An empty line names the group: the legend groups by id and
+            // takes the first name, so it lists the group once, not every
+            // tenant. (`add`, since `PlotUi::line` drops lines without points.)
+            let id = ("tenants", s.index, g);
+            plot_ui.add(Line::new(group.clone(), Vec::<[f64; 2]>::new()).color(other.color).width(other.width).id(id));
+            let members = s.design.tenants.iter().filter(|f| tier.is_none_or(|k| tenant_tier(ctx, &f.name) == Some(k)));
+            for flow in members {
+                if selected == Some(flow.name.as_str()) {
+                    chosen.push((s, flow));
+                    continue;
+                }
+                let hover = if several {
+                    format!("{} {} {what}", s.design.name, flow.name)
+                } else {
+                    format!("{} {what}", flow.name)
+                };
+                let line = Line::new(hover, pick(flow).mean.clone()).color(other.color).width(other.width).id(id);
+                plot_ui.line(line);
             }
-            let hover = if several {
-                format!("{} {} {what}", s.design.name, flow.name)
-            } else {
-                format!("{} {what}", flow.name)
-            };
-            plot_ui.line(Line::new(hover, pick(flow).mean.clone()).color(other.color).width(other.width).id(id));
         }
     }
+    if plot_ui.response().clicked()
+        && let Some(pointer) = plot_ui.pointer_coordinate()
+    {
+        *ctx.clicked.borrow_mut() = nearest_tenant(plot_ui, ctx, &pick, pointer);
+    }
     for (s, flow) in chosen {
-        let style = tenant_line_style(true, true, ctx.color(s.index));
+        let base = match tenant_tier(ctx, &flow.name).filter(|_| !several) {
+            Some(k) => style::tier_color(k),
+            None => ctx.color(s.index),
+        };
+        let style = tenant_line_style(true, true, base);
         let legend = if several { format!("{} {}", s.design.name, flow.name) } else { flow.name.clone() };
         let hover = format!("{legend} {what}");
         let series = Series { legend: &legend, hover: &hover, id: ("selected", s.index) };
         band_line_width(plot_ui, &series, pick(flow), style.color, LineStyle::Solid, style.width);
     }
+}
+
+/// The tier index of tenant `id` (as the report lists its tiers).
+fn tenant_tier(ctx: &PlotCtx<'_>, id: &str) -> Option<usize> {
+    let report = &ctx.prepared.report;
+    let tenant = report.designs.first()?.tenants.iter().find(|t| t.id == id)?;
+    report.tiers.iter().position(|t| *t == tenant.tier)
+}
+
+/// The tenant whose line passes closest to `pointer`, within a few points
+/// on screen (a click on a line selects its tenant).
+fn nearest_tenant(
+    plot_ui: &PlotUi<'_>,
+    ctx: &PlotCtx<'_>,
+    pick: &impl Fn(&FlowLines) -> &BandLine,
+    pointer: PlotPoint,
+) -> Option<String> {
+    const REACH_POINTS: f32 = 8.0;
+    let at = plot_ui.screen_from_plot(pointer);
+    let mut best: Option<(f32, &str)> = None;
+    for flow in ctx.shown.iter().flat_map(|s| s.design.tenants.iter()) {
+        let points = &pick(flow).mean;
+        // The point nearest the pointer's minute (x ascends).
+        let k = points.partition_point(|p| p[0] < pointer.x);
+        for p in [k.checked_sub(1), Some(k)].into_iter().flatten().filter_map(|k| points.get(k)) {
+            let distance = plot_ui.screen_from_plot(PlotPoint::new(p[0], p[1])).distance(at);
+            if distance <= REACH_POINTS && best.is_none_or(|(d, _)| distance < d) {
+                best = Some((distance, &flow.name));
+            }
+        }
+    }
+    best.map(|(_, name)| name.to_owned())
 }
 
 /// Legend entries and lines of an every-tenant plot: one entry per
@@ -89,7 +139,8 @@ pub(super) fn tenant_fit<'a>(
     let lines: Vec<&BandLine> = ctx.shown.iter().flat_map(|s| s.design.tenants.iter().map(&pick)).collect();
     let chosen =
         ctx.shown.iter().filter(|s| s.design.tenants.iter().any(|f| Some(f.name.as_str()) == selected)).count();
-    (ctx.prepared.events.len() + ctx.shown.len() + chosen, lines)
+    let groups = if ctx.several() { ctx.shown.len() } else { ctx.prepared.report.tiers.len() };
+    (ctx.prepared.events.len() + groups + chosen, lines)
 }
 
 /// Requests per second offered by each tenant, overlaid.
