@@ -16,6 +16,11 @@ const SILO_TIP: &str = "Silo: every tenant this entry matches gets a stack of it
                         load reaches it, but every stack costs its minimum capacity and overhead.";
 const POOL_TIP: &str = "Pool: all tenants this entry matches share one stack. Cheapest, but a noisy neighbour \
                         raises everyone's latency and can use up shared limits.";
+/// Pool, as a tier's or a tenant's own entry reads it.
+const OWN_POOL: &str = "Own pool";
+const OWN_POOL_TIP: &str = "Own pool: the tenants this row matches share one stack of their own, apart from the pool \
+                            of \"*\" (everyone else) and of every other row: a noisy neighbour elsewhere cannot reach \
+                            them, one among them can.";
 const CELLS_TIP: &str = "Cells(k): k shared stacks. The entry's tenants are dealt round-robin in file order (1st to \
                          cell 1, 2nd to cell 2, …, k+1th to cell 1 again), so a noisy neighbour only hurts its own \
                          cell.";
@@ -146,7 +151,7 @@ fn design_ui(ui: &mut Ui, draft: &mut ScenarioFile, i: usize, errors: Option<&Fi
                    small silos expensive.";
         form::money_ui(ui, &mut design.overhead_per_stack_per_month, 1e6, " / stack-month", tip);
         form::error_mark_ui(ui, errors, &format!("{path}.overhead_per_stack_per_month"));
-        if ui.small_button("⊞").on_hover_text("Duplicate this design").clicked() {
+        if ui.small_button("Copy").on_hover_text("Duplicate this design").clicked() {
             action = Some(DesignAction::Duplicate(i));
         }
         if ui.small_button("×").on_hover_text("Remove this design").clicked() {
@@ -305,7 +310,8 @@ fn row_ui(
     let inherited = keys.iter().skip(1).find_map(|k| design.placement.get(*k).copied());
     let general = design.placement.get(row.key).copied();
     let cell_path = format!("{}.placement.\"{}\"", row.path, row.key);
-    if let Some(new) = cell_ui(ui, ("all", row.key), general, inherited, errors, &cell_path) {
+    let own = row.key != "*";
+    if let Some(new) = cell_ui(ui, ("all", row.key), general, inherited, own, errors, &cell_path) {
         set_entry(&mut design.placement, row.key, new);
     }
     for layer in layers {
@@ -315,7 +321,8 @@ fn row_ui(
         let from_layer = keys.iter().skip(1).find_map(|k| map.and_then(|m| m.get(*k).copied()));
         let inherited = from_layer.or_else(|| keys.iter().find_map(|k| design.placement.get(*k).copied()));
         let cell_path = format!("{}.layers.{}.\"{}\"", row.path, layer_label(*layer), row.key);
-        if let Some(new) = cell_ui(ui, (layer_label(*layer), row.key), current, inherited, errors, &cell_path) {
+        let salt = (layer_label(*layer), row.key);
+        if let Some(new) = cell_ui(ui, salt, current, inherited, own, errors, &cell_path) {
             let slot = layer_map_mut(&mut design.layers, *layer);
             set_entry(slot.get_or_insert_with(PlacementMap::new), row.key, new);
             if slot.as_ref().is_some_and(PlacementMap::is_empty) {
@@ -345,37 +352,44 @@ fn placement_name(p: PlacementFile) -> String {
     }
 }
 
-/// One cell: a combo box Silo / Pool / Cells / —, and k for cells. Returns
-/// the new entry when the user changed it (`Some(None)`: entry removed).
+/// One cell: a combo box Silo / Pool / Cells / —, and k for cells. `own`:
+/// the row is a tier or a tenant, whose Pool entry is a pool of its own
+/// (apart from everyone else's), and says so. Returns the new entry when
+/// the user changed it (`Some(None)`: entry removed).
 fn cell_ui(
     ui: &mut Ui,
     salt: (&str, &str),
     current: Option<PlacementFile>,
     inherited: Option<PlacementFile>,
+    own: bool,
     errors: Option<&FieldErrors>,
     path: &str,
 ) -> Option<Option<PlacementFile>> {
     let mut value = current;
+    let pool = if own { OWN_POOL } else { "Pool" };
     ui.horizontal(|ui| {
         let shown = match (current, inherited) {
             (Some(PlacementFile::Cells(_)), _) => RichText::new("Cells"),
+            (Some(PlacementFile::Pool), _) => RichText::new(pool),
             (Some(p), _) => RichText::new(placement_name(p)),
             (None, Some(p)) => RichText::new(format!("— {}", placement_name(p))).weak(),
             (None, None) => RichText::new("—").weak(),
         };
         let tip = match current {
             Some(PlacementFile::Silo) => SILO_TIP,
+            Some(PlacementFile::Pool) if own => OWN_POOL_TIP,
             Some(PlacementFile::Pool) => POOL_TIP,
             Some(PlacementFile::Cells(_)) => CELLS_TIP,
             None => INHERIT_TIP,
         };
+        let pool_tip = if own { OWN_POOL_TIP } else { POOL_TIP };
         egui::ComboBox::from_id_salt(salt)
             .selected_text(shown)
-            .width(76.0)
+            .width(84.0)
             .show_ui(ui, |ui| {
                 ui.selectable_value(&mut value, None, "—").on_hover_text(INHERIT_TIP);
                 ui.selectable_value(&mut value, Some(PlacementFile::Silo), "Silo").on_hover_text(SILO_TIP);
-                ui.selectable_value(&mut value, Some(PlacementFile::Pool), "Pool").on_hover_text(POOL_TIP);
+                ui.selectable_value(&mut value, Some(PlacementFile::Pool), pool).on_hover_text(pool_tip);
                 let cells = match current {
                     Some(PlacementFile::Cells(k)) => PlacementFile::Cells(k),
                     _ => PlacementFile::Cells(4),
@@ -460,6 +474,21 @@ mod tests {
         let design = &harness.state().designs[0];
         assert_eq!(design.placement.get("premium"), Some(&PlacementFile::Silo));
         assert!(design.layers.compute.is_none());
+    }
+
+    #[test]
+    fn a_tiers_own_pool_says_it_is_apart_from_everyone_elses() {
+        let mut file = crate::app::empty_scenario();
+        file.designs.truncate(1);
+        let mut harness = harness(file);
+        harness.run();
+        // "premium" × All layers, as in the test above, set to a pool.
+        let inherited = harness.get_all_by_label(INHERIT_TIP).count();
+        pick(&mut harness, INHERIT_TIP, inherited - 3, OWN_POOL);
+        assert_eq!(harness.state().designs[0].placement.get("premium"), Some(&PlacementFile::Pool));
+        // Everyone else's entry reads Pool, premium's its own pool.
+        assert_eq!(harness.get_all_by_label(POOL_TIP).count(), 1);
+        assert_eq!(harness.get_all_by_label(OWN_POOL_TIP).count(), 1);
     }
 
     #[test]

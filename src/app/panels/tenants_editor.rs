@@ -175,7 +175,7 @@ fn actions_ui(ui: &mut Ui, draft: &ScenarioFile, i: usize) -> Option<TenantActio
     let mut action = None;
     let name = draft.tenants.get(i).map_or("", entry_name);
     ui.horizontal(|ui| {
-        if ui.small_button("⊞").on_hover_text(format!("Duplicate \"{name}\" with a new id")).clicked() {
+        if ui.small_button("Copy").on_hover_text(format!("Duplicate \"{name}\" with a new id")).clicked() {
             action = Some(TenantAction::Duplicate(i));
         }
         let tip = format!("Remove \"{name}\", with its placement entries and spikes");

@@ -79,7 +79,7 @@ fn table_rows(ui: &mut Ui, draft: &mut ScenarioFile, errors: Option<&FieldErrors
     ui.label("");
     for name in draft.tiers.keys() {
         ui.horizontal(|ui| {
-            if ui.small_button("⊞").on_hover_text(format!("Duplicate \"{name}\" as a new tier")).clicked() {
+            if ui.small_button("Copy").on_hover_text(format!("Duplicate \"{name}\" as a new tier")).clicked() {
                 action = Some(TierAction::Duplicate(name.clone()));
             }
             let tip = format!(
@@ -352,7 +352,7 @@ mod tests {
     fn duplicate_and_remove() {
         let mut harness = harness(crate::app::empty_scenario());
         harness.run();
-        harness.get_all_by_label("⊞").next().unwrap_or_else(|| panic!("duplicate button")).click();
+        harness.get_all_by_label("Copy").next().unwrap_or_else(|| panic!("duplicate button")).click();
         harness.run();
         assert_eq!(harness.state().tiers.keys().collect::<Vec<_>>(), ["basic", "basic-copy", "premium"]);
         harness.get_all_by_label("×").last().unwrap_or_else(|| panic!("remove button")).click();
