@@ -127,9 +127,9 @@ pub enum View {
 pub struct GuiArgs {
     /// Scenario file, or the file name of a bundled example.
     pub file: Option<PathBuf>,
-    /// Results view to show.
-    #[arg(long, value_enum, default_value_t = View::Compare)]
-    pub view: View,
+    /// Results view to show (default: the lesson's starting view, else compare).
+    #[arg(long, value_enum)]
+    pub view: Option<View>,
     /// Start in presenter mode (large UI, high contrast, results only).
     #[arg(long)]
     pub presenter: bool,

@@ -226,7 +226,8 @@ fn step_alone(file: &ScenarioFile, step: &TryThisFile, path: &str, limits: &Limi
 /// whatever the run shows).
 /// Checks that the lesson's claims name designs, tiers and tenants the
 /// scenario has (a claim about an unknown one could never be checked and
-/// would show as such in front of a room). The claims of the steps are
+/// would show as such in front of a room), and so are the lesson's
+/// starting view's. The claims of the steps are
 /// held to the designs and tiers; their tenants may come from the step.
 pub fn check_claim_names(file: &ScenarioFile, scenario: &crate::scenario::Scenario) -> Vec<FieldError> {
     let Some(lesson) = &file.lesson else { return Vec::new() };
@@ -256,6 +257,28 @@ pub fn check_claim_names(file: &ScenarioFile, scenario: &crate::scenario::Scenar
     sides("lesson.expect", &lesson.expect, true);
     for (i, step) in lesson.try_this.iter().enumerate() {
         sides(&format!("lesson.try_this[{i}].expect"), &step.expect, false);
+    }
+    if let Some(view) = &lesson.view {
+        let mut unknown = |field: &str, what: &str, name: &str| {
+            errors.push(FieldError { path: format!("lesson.view.{field}"), message: format!("no {what} \"{name}\"") });
+        };
+        if let Some(design) = view.design.as_deref().filter(|d| !designs.contains(d)) {
+            unknown("design", "design", design);
+        }
+        if let Some(crate::scenario::file::ScopeFile::Tier(tier)) = &view.scope
+            && !tiers.contains(tier.as_str())
+        {
+            unknown("scope", "tier", tier);
+        }
+        if let Some(tenant) = view.select.as_deref().filter(|t| !tenants.contains(t)) {
+            unknown("select", "tenant", tenant);
+        }
+        if view.scope == Some(crate::scenario::file::ScopeFile::Tenant) && view.select.is_none() {
+            errors.push(FieldError {
+                path: "lesson.view.scope".to_owned(),
+                message: "Tenant shows the selected tenant: name it in `select`".to_owned(),
+            });
+        }
     }
     errors
 }

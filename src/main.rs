@@ -41,13 +41,13 @@ fn startup(cli: &tenantsim::cli::Cli) -> Option<tenantsim::app::Startup> {
         None => Some(Startup::default()),
         Some(Command::Gui(args)) => Some(Startup {
             file: args.file.clone(),
-            tab: match args.view {
+            tab: args.view.map(|view| match view {
                 View::Compare => ResultsTab::Compare,
                 View::Timelines => ResultsTab::Timelines,
                 View::Costs => ResultsTab::Costs,
                 View::Tenants => ResultsTab::Tenants,
                 View::Planner => ResultsTab::Planner,
-            },
+            }),
             presenter: args.presenter,
             select: args.select.clone(),
             screenshot: args.screenshot.clone(),

@@ -396,3 +396,24 @@ fn a_claim_about_a_design_tier_or_tenant_the_scenario_lacks_is_an_error() {
         assert!(messages.iter().any(|m| m == expected), "expected \"{expected}\" in {messages:#?}");
     }
 }
+
+#[test]
+fn a_lesson_view_naming_what_the_scenario_lacks_is_an_error() {
+    let names = |view: &str| {
+        let text =
+            base().replace("        level: \"intro\",", &format!("        level: \"intro\",\n        view: {view},"));
+        let errors = tenantsim::lesson::check_claim_names(&parse(&text), &load(&text));
+        errors.iter().map(ToString::to_string).collect::<Vec<String>>()
+    };
+    assert_eq!(names("(tab: Timelines, design: \"pool\", scope: Tenant, select: \"acme\")"), Vec::<String>::new());
+    let cases = [
+        ("(design: \"silo\")", "lesson.view.design: no design \"silo\""),
+        ("(scope: Tier(\"gold\"))", "lesson.view.scope: no tier \"gold\""),
+        ("(select: \"globex\")", "lesson.view.select: no tenant \"globex\""),
+        ("(scope: Tenant)", "lesson.view.scope: Tenant shows the selected tenant: name it in `select`"),
+    ];
+    for (view, expected) in cases {
+        let messages = names(view);
+        assert!(messages.iter().any(|m| m == expected), "expected \"{expected}\" in {messages:#?}");
+    }
+}

@@ -830,3 +830,19 @@ fn presenter_mode_keeps_the_lesson_checklist_and_the_headline_rows_in_view_on_a_
         assert!((menu.center().y - reroll.center().y).abs() < 4.0, "{w}×{h}: {menu:?} {reroll:?}");
     }
 }
+
+#[test]
+fn a_lesson_opens_on_the_view_it_asks_for_and_reset_lesson_returns_to_it() {
+    let mut harness = started();
+    harness.state_mut().push(Command::OpenBundled("usage-plans.ron"));
+    wait_for_results(&mut harness);
+    let view = &harness.state().doc.view;
+    assert_eq!((view.selected_tenant.as_deref(), &view.timeline.scope), (Some("smb-00"), &Scope::Tenant));
+    // The user looks elsewhere; Reset lesson brings the lesson's view back.
+    harness.state_mut().doc.view.selected_tenant = Some("acme".into());
+    harness.state_mut().doc.view.timeline.scope = Scope::All;
+    harness.state_mut().push(Command::ResetLesson);
+    harness.step();
+    let view = &harness.state().doc.view;
+    assert_eq!((view.selected_tenant.as_deref(), &view.timeline.scope), (Some("smb-00"), &Scope::Tenant));
+}

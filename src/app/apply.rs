@@ -165,7 +165,11 @@ impl TenantsimApp {
             Some(file) => {
                 self.doc.view.tried.clear();
                 self.set_status("Lesson reset to the file as shipped", false);
-                self.push(Command::Edit { file: Box::new(file), label: "Reset lesson".into() });
+                if self.doc.edit(file, "Reset lesson") {
+                    self.doc.view.ron_text = None;
+                    self.request_run(true);
+                }
+                self.apply_lesson_view();
             }
             None => self.set_status("This scenario is not a bundled lesson", true),
         }

@@ -25,8 +25,8 @@ use crate::scenario::Scenario;
 pub struct Startup {
     /// Scenario file, or a bundled example's file name.
     pub file: Option<PathBuf>,
-    /// Results view to show.
-    pub tab: ResultsTab,
+    /// Results view to show (`None`: the lesson's, else Compare).
+    pub tab: Option<ResultsTab>,
     /// Start in presenter mode.
     pub presenter: bool,
     /// Tenant to highlight.
@@ -302,9 +302,12 @@ impl TenantsimApp {
                 _ => self.apply(Command::OpenPath(file.clone()), ctx),
             }
         }
-        self.window.results_tab = startup.tab;
-        self.doc.view.selected_tenant = startup.select;
-        if self.doc.view.selected_tenant.is_some() {
+        // The command line wins over the lesson's own view.
+        if let Some(tab) = startup.tab {
+            self.window.results_tab = tab;
+        }
+        if startup.select.is_some() {
+            self.doc.view.selected_tenant = startup.select;
             self.doc.view.timeline.scope = crate::app::Scope::Tenant;
         }
         self.auto_screenshot = startup.screenshot.map(AutoScreenshot::new);
@@ -360,10 +363,49 @@ impl TenantsimApp {
         }
     }
 
+    /// Shows what the lesson asks to be shown when it opens (see
+    /// [`crate::scenario::file::LessonViewFile`]); names the scenario does
+    /// not have are left alone (validation reports them).
+    pub(super) fn apply_lesson_view(&mut self) {
+        use crate::scenario::file::{ScopeFile, ViewTabFile};
+        let Some(view) = self.doc.file.lesson.as_ref().and_then(|l| l.view.clone()) else { return };
+        if let Some(tab) = view.tab {
+            self.window.results_tab = match tab {
+                ViewTabFile::Compare => ResultsTab::Compare,
+                ViewTabFile::Timelines => ResultsTab::Timelines,
+                ViewTabFile::Costs => ResultsTab::Costs,
+                ViewTabFile::Tenants => ResultsTab::Tenants,
+                ViewTabFile::Planner => ResultsTab::Planner,
+            };
+        }
+        let file = &self.doc.file;
+        let shown = &mut self.doc.view;
+        let design = view.design.as_deref().and_then(|name| file.designs.iter().position(|d| d.name == name));
+        shown.timeline.design = design;
+        if let Some(d) = design {
+            shown.table.design = d;
+        }
+        if let Some(scope) = &view.scope {
+            shown.timeline.scope = match scope {
+                ScopeFile::All => crate::app::Scope::All,
+                ScopeFile::Tier(name) => match file.tiers.get_index_of(name) {
+                    Some(k) => crate::app::Scope::Tier(k),
+                    None => crate::app::Scope::All,
+                },
+                ScopeFile::Tenant => crate::app::Scope::Tenant,
+                ScopeFile::EachTenant => crate::app::Scope::EachTenant,
+            };
+        }
+        if view.select.is_some() {
+            shown.selected_tenant = view.select;
+        }
+    }
+
     /// Replaces the document (with its view and results) and asks for its
     /// results; nothing of the old document's runs will be delivered.
     pub(super) fn replace_document(&mut self, doc: Document) {
         self.doc = doc;
+        self.apply_lesson_view();
         self.window.show_start = false;
         self.runner.cancel();
         self.planner.cancel();

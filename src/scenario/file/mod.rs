@@ -71,6 +71,58 @@ pub struct LessonFile {
     /// Outcomes the lesson promises; the tests check them on every build.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub expect: Vec<ExpectFile>,
+    /// What the app shows when the lesson opens (or is reset).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub view: Option<LessonViewFile>,
+}
+
+/// Where the app opens a lesson: the results view, the design and scope
+/// of the timelines, and the tenant selected. Anything left out stays as
+/// the app would have it.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LessonViewFile {
+    /// The results view shown.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tab: Option<ViewTabFile>,
+    /// The design the timelines and the tenant table show (by name); the
+    /// timelines overlay every design when left out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub design: Option<String>,
+    /// Whose flows the timelines show.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scope: Option<ScopeFile>,
+    /// The tenant selected (highlighted in every plot), by id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub select: Option<String>,
+}
+
+/// A results view of the app.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ViewTabFile {
+    /// The designs side by side.
+    Compare,
+    /// The timelines.
+    Timelines,
+    /// Cost per tenant and margin per tier.
+    Costs,
+    /// The per-tenant table.
+    Tenants,
+    /// The scenario's plans.
+    Planner,
+}
+
+/// Whose flows the timelines show.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ScopeFile {
+    /// All tenants together.
+    All,
+    /// One tier, by name.
+    Tier(String),
+    /// The selected tenant (`select`).
+    Tenant,
+    /// Every tenant's own line, the selected one picked out.
+    EachTenant,
 }
 
 /// One "try this" step of a lesson.

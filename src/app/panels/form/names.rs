@@ -8,7 +8,8 @@ use std::collections::HashMap;
 use indexmap::IndexMap;
 
 use crate::scenario::file::{
-    ChangeFile, DesignFile, EventFile, ExpectFile, FigureFile, LessonFile, PlacementMap, ScenarioFile, TenantEntryFile,
+    ChangeFile, DesignFile, EventFile, ExpectFile, FigureFile, LessonFile, PlacementMap, ScenarioFile, ScopeFile,
+    TenantEntryFile,
 };
 
 /// Most tenant ids listed for one group (the resolver's tenant limit).
@@ -133,6 +134,14 @@ pub fn rename_in_lesson(lesson: Option<&mut LessonFile>, kind: NameKind, renames
     for expect in &mut lesson.expect {
         rename_in_expect(expect, kind, &rename);
     }
+    if let Some(view) = &mut lesson.view {
+        match (kind, &mut view.design, &mut view.scope, &mut view.select) {
+            (NameKind::Design, Some(design), _, _) => rename(design),
+            (NameKind::Tier, _, Some(ScopeFile::Tier(tier)), _) => rename(tier),
+            (NameKind::Tenant | NameKind::Group, _, _, Some(tenant)) => rename(tenant),
+            _ => {}
+        }
+    }
 }
 
 fn rename_in_expect(expect: &mut ExpectFile, kind: NameKind, rename: &impl Fn(&mut String)) {
@@ -190,6 +199,7 @@ pub fn check_name(name: &str, taken: bool, what: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::scenario::file::LessonViewFile;
 
     #[test]
     fn group_ids_match_the_resolver_padding() {
@@ -250,6 +260,19 @@ mod tests {
         assert_eq!(lesson.expect[0].left, figure("gold", "basic"));
         rename_in_lesson(Some(&mut lesson), NameKind::Design, &HashMap::from([("pool".into(), "shared".into())]));
         assert_eq!(lesson.expect[0].left.design, "shared");
+        // The starting view follows too.
+        lesson.view = Some(LessonViewFile {
+            design: Some("shared".into()),
+            scope: Some(ScopeFile::Tier("gold".into())),
+            select: Some("acme".into()),
+            ..LessonViewFile::default()
+        });
+        rename_in_lesson(Some(&mut lesson), NameKind::Tier, &HashMap::from([("gold".into(), "silver".into())]));
+        rename_in_lesson(Some(&mut lesson), NameKind::Tenant, &HashMap::from([("acme".into(), "acme-2".into())]));
+        rename_in_lesson(Some(&mut lesson), NameKind::Design, &HashMap::from([("shared".into(), "pool".into())]));
+        let view = lesson.view.unwrap_or_default();
+        assert_eq!(view.scope, Some(ScopeFile::Tier("silver".into())));
+        assert_eq!((view.design.as_deref(), view.select.as_deref()), (Some("pool"), Some("acme-2")));
     }
 
     #[test]
