@@ -29,7 +29,7 @@ pub(super) struct TenantLineStyle {
 pub(super) fn tenant_line_style(is_selected: bool, any_selected: bool, base: Color32) -> TenantLineStyle {
     match (is_selected, any_selected) {
         (true, _) => TenantLineStyle { color: base, width: 3.5 },
-        (false, true) => TenantLineStyle { color: base.gamma_multiply(0.3), width: 1.0 },
+        (false, true) => TenantLineStyle { color: base.gamma_multiply(0.5), width: 1.0 },
         (false, false) => TenantLineStyle { color: base.gamma_multiply(0.8), width: 1.5 },
     }
 }
