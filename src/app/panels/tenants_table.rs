@@ -183,6 +183,7 @@ fn header_ui(ui: &mut egui::Ui, view: &mut TableView, widths: &[(usize, f32)], h
     ui.painter().rect_filled(rect, 0.0, visuals.faint_bg_color);
     ui.painter().hline(rect.x_range(), rect.bottom(), visuals.widgets.noninteractive.bg_stroke);
     let mut x = rect.left();
+    let mut pinned_title = None;
     for &(c, width) in widths {
         let column = COLUMNS[c];
         let cell = Rect::from_min_size(pos2(x, rect.top()), vec2(width, height));
@@ -192,7 +193,10 @@ fn header_ui(ui: &mut egui::Ui, view: &mut TableView, widths: &[(usize, f32)], h
         let sorted = view.sort_column == c;
         let color = if sorted || response.hovered() { visuals.strong_text_color() } else { visuals.text_color() };
         let font = FontId::proportional(FONT_SIZE);
-        let title_width = paint_cell(ui, cell, column.title(), column.numeric(), font, color);
+        let title_width = paint_cell(ui, cell, column.title(), column.numeric(), font.clone(), color);
+        if let Some(pinned) = pinned_cell(ui, column, cell) {
+            pinned_title = Some((pinned, column.title(), font, color));
+        }
         if sorted {
             // Numbers are right-aligned: their arrow goes left of the title.
             let x = if column.numeric() {
@@ -217,6 +221,27 @@ fn header_ui(ui: &mut egui::Ui, view: &mut TableView, widths: &[(usize, f32)], h
             }
         }
     }
+    if let Some((pinned, title, font, color)) = pinned_title {
+        cover(ui, pinned, visuals.faint_bg_color);
+        paint_cell(ui, pinned, title, false, font, color);
+    }
+}
+
+/// Where the id column's cell is drawn when the table is scrolled past it:
+/// at the left edge of the view, so the names stay in sight (`None` when
+/// it is in view where it is, or for other columns).
+fn pinned_cell(ui: &egui::Ui, column: Column, cell: Rect) -> Option<Rect> {
+    let left = ui.clip_rect().left();
+    (column == Column::Id && cell.left() < left - 0.5).then(|| Rect::from_min_size(pos2(left, cell.top()), cell.size()))
+}
+
+/// An opaque background for a pinned cell (the panel's, then `fill`),
+/// with a line on its right edge where the scrolled columns pass under it.
+fn cover(ui: &egui::Ui, rect: Rect, fill: Color32) {
+    let visuals = ui.visuals();
+    ui.painter().rect_filled(rect, 0.0, visuals.panel_fill);
+    ui.painter().rect_filled(rect, 0.0, fill);
+    ui.painter().vline(rect.right(), rect.y_range(), visuals.widgets.noninteractive.bg_stroke);
 }
 
 /// Paints a cell's text (clipped to the cell); returns the text's width.
@@ -350,6 +375,7 @@ fn row_ui(
         ui.painter().rect_stroke(rect, 0.0, Stroke::new(1.5, visuals.selection.stroke.color), egui::StrokeKind::Inside);
     }
     let mut x = rect.left();
+    let mut pinned_id = None;
     for &(c, width) in widths {
         let column = COLUMNS[c];
         let cell_rect = Rect::from_min_size(pos2(x, rect.top()), vec2(width, height));
@@ -359,6 +385,15 @@ fn row_ui(
             color = visuals.selection.stroke.color;
         }
         paint_cell(ui, cell_rect, &text, column.numeric(), FontId::proportional(FONT_SIZE), color);
+        // The id stays in view when the other columns scroll sideways:
+        // drawn again, over them, once they are all drawn.
+        if let Some(pinned) = pinned_cell(ui, column, cell_rect) {
+            pinned_id = Some((pinned, text, color));
+        }
+    }
+    if let Some((pinned, text, color)) = pinned_id {
+        cover(ui, pinned, fill);
+        paint_cell(ui, pinned, &text, false, FontId::proportional(FONT_SIZE), color);
     }
     let blamed = if tenant.impact.blamed.is_empty() {
         String::new()
