@@ -113,21 +113,47 @@ fn text_area_ui(ui: &mut Ui, text: &mut String, caption: egui::Id) -> egui::Resp
         .id_salt("ron_scroll")
         .auto_shrink([false, false])
         .show(ui, |ui| {
-            // An id of its own: the verdict above it changes from frame to
-            // frame, and the text must keep the keyboard while it does.
-            ui.add(
-                egui::TextEdit::multiline(text)
-                    .id(ui.make_persistent_id("ron_editor_text"))
-                    .code_editor()
-                    .desired_width(f32::INFINITY)
-                    .desired_rows(30)
-                    .lock_focus(true)
-                    .layouter(&mut layouter),
-            )
-            .labelled_by(caption)
+            ui.horizontal_top(|ui| {
+                // Line numbers, in step with the text (same font, same top
+                // margin), so "syntax error at 12:5" is found at a glance.
+                let lines = text.split('\n').count().max(1);
+                let cache = ui.make_persistent_id("ron_editor_line_numbers");
+                let numbers = match ui.data(|d| d.get_temp::<(usize, Arc<String>)>(cache)) {
+                    Some((n, numbers)) if n == lines => numbers,
+                    _ => {
+                        let width = lines.to_string().len();
+                        let numbers: Arc<String> = Arc::new((1..=lines).map(|n| format!("{n:>width$}\n")).collect());
+                        ui.data_mut(|d| d.insert_temp(cache, (lines, Arc::clone(&numbers))));
+                        numbers
+                    }
+                };
+                ui.vertical(|ui| {
+                    ui.add_space(MARGIN.y);
+                    ui.add(
+                        egui::Label::new(egui::RichText::new(numbers.as_str()).monospace().weak()).selectable(false),
+                    );
+                });
+                // An id of its own: the verdict above it changes from frame
+                // to frame, and the text must keep the keyboard while it does.
+                ui.add(
+                    egui::TextEdit::multiline(text)
+                        .id(ui.make_persistent_id("ron_editor_text"))
+                        .code_editor()
+                        .margin(MARGIN)
+                        .desired_width(f32::INFINITY)
+                        .desired_rows(30)
+                        .lock_focus(true)
+                        .layouter(&mut layouter),
+                )
+                .labelled_by(caption)
+            })
+            .inner
         })
         .inner
 }
+
+/// The text's margin inside the editor (the line numbers start as far down).
+const MARGIN: egui::Vec2 = egui::vec2(4.0, 2.0);
 
 fn fresh_text(file: &ScenarioFile, source: Option<&SourceText>) -> String {
     rewrite::write(file, source).unwrap_or_else(|e| format!("// cannot write this scenario as RON: {e}\n"))
@@ -219,6 +245,16 @@ mod tests {
         assert_eq!(edits.len(), 1, "{edits:?}");
         let Command::EditText { file, text: typed } = edits[0] else { panic!("not an edit: {:?}", edits[0]) };
         assert_eq!((file.name.as_str(), typed), ("Renamed", &text));
+    }
+
+    #[test]
+    fn every_line_has_its_number_beside_it() {
+        let mut harness = harness();
+        harness.run();
+        let lines = harness.state().1.as_deref().unwrap_or_default().split('\n').count();
+        let width = lines.to_string().len();
+        let numbers: String = (1..=lines).map(|n| format!("{n:>width$}\n")).collect();
+        assert!(harness.query_by_label(&numbers).is_some(), "{lines} numbers");
     }
 
     #[test]
