@@ -41,6 +41,7 @@ pub fn tenants_ui(
     let selected_row = selected.and_then(|id| draft.tenants.iter().position(|e| entry_has(e, id))).map(|i| i + 1);
     let id_width = draft.tenants.iter().map(|e| form::fit_width(ui, entry_name(e), 80.0, 180.0)).fold(80.0, f32::max);
     let mut action = None;
+    let mut id_cells: Vec<egui::Rect> = Vec::with_capacity(draft.tenants.len());
     form::wide_table_ui(ui, "tenants_scroll", |ui| {
         egui::Grid::new("tenants_grid")
             .spacing([8.0, 4.0])
@@ -54,14 +55,61 @@ pub fn tenants_ui(
             .show(ui, |ui| {
                 header_ui(ui);
                 for index in 0..draft.tenants.len() {
-                    if let Some(a) = entry_row(ui, draft, (index, id_width), errors, commands) {
+                    if let Some(a) = entry_row(ui, draft, (index, id_width), errors, &mut id_cells, commands) {
                         action = Some(a);
                     }
                 }
             });
+        pinned_ids_ui(ui, draft, &id_cells, selected_row, commands);
     });
     if let Some(action) = action {
         apply(draft, action);
+    }
+}
+
+/// The names of the rows whose id cell is scrolled out of view, drawn at
+/// the left edge over the other columns (a click there selects the
+/// tenant), so a wide table never loses whose row is whose.
+fn pinned_ids_ui(
+    ui: &mut Ui,
+    draft: &ScenarioFile,
+    id_cells: &[egui::Rect],
+    selected_row: Option<usize>,
+    commands: &mut Vec<Command>,
+) {
+    let left = ui.clip_rect().left();
+    let visuals = ui.visuals().clone();
+    for (i, (cell, entry)) in id_cells.iter().zip(&draft.tenants).enumerate() {
+        let rect = egui::Rect::from_min_size(egui::pos2(left, cell.top()), egui::vec2(cell.width(), cell.height()));
+        if cell.left() >= left - 0.5 || !ui.is_rect_visible(rect) {
+            continue;
+        }
+        let response = ui.interact(rect, ui.scope_id().with(("pinned_tenant", i)), egui::Sense::click());
+        let painter = ui.painter();
+        painter.rect_filled(rect, 0.0, visuals.panel_fill);
+        if selected_row == Some(i + 1) {
+            painter.rect_filled(rect, 0.0, visuals.selection.bg_fill.gamma_multiply(0.35));
+        }
+        painter.vline(rect.right(), rect.y_range(), visuals.widgets.noninteractive.bg_stroke);
+        let name = entry_name(entry);
+        let font = egui::TextStyle::Body.resolve(ui.style());
+        painter.text(
+            rect.left_center() + egui::vec2(4.0, 0.0),
+            egui::Align2::LEFT_CENTER,
+            name,
+            font,
+            visuals.strong_text_color(),
+        );
+        if response.on_hover_text("Scroll left to edit the name; click to follow it in the results").clicked() {
+            // A group: its first tenant (ids are padded to the group's size).
+            let id = match entry {
+                TenantEntryFile::Tenant { id, .. } => Some(id.clone()),
+                TenantEntryFile::Group { prefix, count, .. } => form::group_ids(prefix, *count).into_iter().next(),
+            };
+            if let Some(id) = id {
+                commands.push(Command::SelectTenant(Some(id)));
+            }
+        }
     }
 }
 
@@ -125,11 +173,14 @@ fn entry_row(
     draft: &mut ScenarioFile,
     (i, id_width): (usize, f32),
     errors: Option<&FieldErrors>,
+    id_cells: &mut Vec<egui::Rect>,
     commands: &mut Vec<Command>,
 ) -> Option<TenantAction> {
     let path = format!("tenants[{i}]");
     let mut action = actions_ui(ui, draft, i);
-    if let Some(a) = id_cell(ui, &draft.tenants, (i, id_width), errors, commands) {
+    let id = ui.scope(|ui| id_cell(ui, &draft.tenants, (i, id_width), errors, commands));
+    id_cells.push(id.response.rect);
+    if let Some(a) = id.inner {
         action = Some(a);
     }
     let ScenarioFile { tenants, tiers, clock, events, .. } = draft;
@@ -413,6 +464,39 @@ mod tests {
             |ui, (file, commands): &mut State| tenants_ui(ui, file, None, None, commands),
             (file, Vec::new()),
         )
+    }
+
+    #[test]
+    fn scrolled_sideways_the_names_stay_at_the_left_and_a_click_selects() {
+        let mut harness = testing::harness(
+            [360.0, 400.0],
+            |ui, (file, commands): &mut State| tenants_ui(ui, file, None, None, commands),
+            (noisy(), Vec::new()),
+        );
+        harness.run();
+        assert!(harness.query_by_label_contains("Scroll left to edit").is_none(), "nothing pinned unscrolled");
+        // Scroll to the far right, as Shift+wheel would.
+        for _ in 0..40 {
+            harness.event(egui::Event::MouseWheel {
+                unit: egui::MouseWheelUnit::Point,
+                delta: egui::vec2(-200.0, 0.0),
+                modifiers: egui::Modifiers::NONE,
+                phase: egui::TouchPhase::Move,
+                source: egui::MouseWheelSource::Wheel,
+            });
+            harness.hover_at(egui::pos2(180.0, 120.0));
+            harness.step();
+        }
+        harness.run();
+        let pinned: Vec<_> = harness.query_all_by_label_contains("Scroll left to edit").collect();
+        assert_eq!(pinned.len(), noisy().tenants.len(), "one pinned name per row");
+        pinned[0].click();
+        harness.run();
+        assert!(
+            harness.state().1.iter().any(|c| matches!(c, Command::SelectTenant(Some(id)) if id == "acme")),
+            "{:?}",
+            harness.state().1
+        );
     }
 
     fn noisy() -> ScenarioFile {
