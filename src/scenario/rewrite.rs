@@ -10,7 +10,9 @@
 //! file, else the canonical text is written instead: a layout we cannot
 //! keep is never a reason to write a wrong file.
 
+use std::collections::HashMap;
 use std::ops::Range;
+use std::time::{Duration, Instant};
 
 use ron2::ast::{Expr, StructBody};
 
@@ -72,6 +74,9 @@ fn merge_texts(source: &str, before: &str, after: &str) -> Option<String> {
     merge.expr(s.value.as_ref()?, o.value.as_ref()?, n.value.as_ref()?);
     Some(format!("{bom}{}", merge.apply()))
 }
+
+/// The most time one list's diff may take before it settles for a coarser one.
+const DIFF_TIME: Duration = Duration::from_millis(200);
 
 /// One replacement of a byte range of the source.
 struct Edit {
@@ -250,7 +255,7 @@ fn reindent(text: &str, from: &str, to: &str) -> String {
     out
 }
 
-impl Merge<'_> {
+impl<'t> Merge<'t> {
     fn push(&mut self, at: Range<usize>, text: String) {
         let order = self.edits.len();
         self.edits.push(Edit { at, text, order });
@@ -294,27 +299,37 @@ impl Merge<'_> {
 
     /// Fields or map entries, matched by name or key.
     fn keyed(&mut self, s: &Container<'_, '_>, o: &Container<'_, '_>, n: &Container<'_, '_>) {
-        let find = |c: &Container<'_, '_>, key: &str| c.members.iter().position(|m| m.key == key);
-        for (ni, nm) in n.members.iter().enumerate() {
-            let om = find(o, &nm.key).map(|i| &o.members[i]);
+        // Keys to positions once: a map may hold tens of thousands.
+        let index = |c: &Container<'_, '_>| -> HashMap<String, usize> {
+            c.members.iter().enumerate().map(|(i, m)| (m.key.clone(), i)).collect()
+        };
+        let (s_at, o_at, n_at) = (index(s), index(o), index(n));
+        // The last member of the edited file seen so far that the source has.
+        let mut last_in_source = None;
+        for nm in &n.members {
+            let om = o_at.get(&nm.key).map(|&i| &o.members[i]);
+            let si = s_at.get(&nm.key).copied();
             if om.is_some_and(|om| self.o[range(om.value.span())] == self.n[range(nm.value.span())]) {
+                last_in_source = si.or(last_in_source);
                 continue;
             }
-            match (find(s, &nm.key), om) {
+            match (si, om) {
                 (Some(si), Some(om)) => self.expr(s.members[si].value, om.value, nm.value),
                 (Some(si), None) => {
                     let at = range(s.members[si].value.span());
                     let text = self.new_text(range(nm.value.span()), at.start);
                     self.push(at, text);
                 }
-                (None, _) => {
-                    let after = n.members[..ni].iter().rev().find_map(|m| find(s, &m.key));
-                    self.insert(s, after, nm);
-                }
+                (None, _) => self.insert(s, last_in_source, nm),
             }
+            last_in_source = si.or(last_in_source);
         }
-        let mut gone: Vec<usize> =
-            o.members.iter().filter(|om| find(n, &om.key).is_none()).filter_map(|om| find(s, &om.key)).collect();
+        let mut gone: Vec<usize> = o
+            .members
+            .iter()
+            .filter(|om| !n_at.contains_key(&om.key))
+            .filter_map(|om| s_at.get(&om.key).copied())
+            .collect();
         gone.sort_unstable();
         self.delete_all(s, &gone);
     }
@@ -326,11 +341,22 @@ impl Merge<'_> {
             let text = self.new_text(n.open.start..n.close.end, at.start);
             return self.push(at, text);
         }
-        let texts = |c: &Container<'_, '_>, text: &str| -> Vec<String> {
-            c.members.iter().map(|m| text[range(m.value.span())].to_owned()).collect()
+        let texts = |c: &Container<'_, '_>, text: &'t str| -> Vec<&'t str> {
+            c.members.iter().map(|m| &text[range(m.value.span())]).collect()
         };
         let (o_texts, n_texts) = (texts(o, self.o), texts(n, self.n));
-        for op in similar::capture_diff_slices(similar::Algorithm::Myers, &o_texts, &n_texts) {
+        // A long list with many changes gets a coarser diff in bounded
+        // time (still a correct one).
+        let deadline = Instant::now() + DIFF_TIME;
+        let ops = similar::capture_diff_deadline(
+            similar::Algorithm::Myers,
+            &o_texts,
+            0..o_texts.len(),
+            &n_texts,
+            0..n_texts.len(),
+            Some(deadline),
+        );
+        for op in ops {
             match op {
                 similar::DiffOp::Equal { .. } => {}
                 similar::DiffOp::Delete { old_index, old_len, .. } => self.delete(s, old_index..old_index + old_len),
@@ -646,5 +672,25 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_map_of_twenty_thousand_keys_is_merged_key_by_key() {
+        let keys: String = (0..20_000).map(|k| format!("\"t-{k:05}\": Silo, ")).collect();
+        let text = noisy().replace("placement: { \"*\": Pool }", &format!("placement: {{ {keys}\"*\": Pool }}"));
+        let out = merged(&text, |f| {
+            let map = &mut f.designs[0].placement;
+            map.insert("t-00007".into(), PlacementFile::Pool);
+            map.shift_remove("t-00011");
+            map.insert("extra".into(), PlacementFile::Cells(2));
+        });
+        assert!(
+            out.contains("\"t-00007\": Pool") && !out.contains("\"t-00011\"") && out.contains("\"extra\": Cells(2)")
+        );
+        // Only the three entries changed: every other key is as written.
+        assert_eq!(
+            out.len() as i64 - text.len() as i64,
+            "\"extra\": Cells(2), ".len() as i64 - "\"t-00011\": Silo, ".len() as i64
+        );
     }
 }
