@@ -12,7 +12,6 @@
 
 use std::collections::HashMap;
 use std::ops::Range;
-use std::time::{Duration, Instant};
 
 use ron2::ast::{Expr, StructBody};
 
@@ -56,8 +55,13 @@ pub fn write(file: &ScenarioFile, source: Option<&SourceText>) -> Result<String,
     let merged = merge_texts(&source.text, &before, &fresh);
     // The merged text must read back as the edited file; anything else
     // (a layout the merge does not know) falls back to the canonical text.
+    // Equal files can still differ in the order of a map's keys, which the
+    // canonical text shows: compare that too.
     let limits = Limits { max_file_bytes: usize::MAX, ..Limits::default() };
-    Ok(merged.filter(|text| parse_str(text, &limits).is_ok_and(|back| back == *file)).unwrap_or(fresh))
+    let reads_back = |text: &String| {
+        parse_str(text, &limits).is_ok_and(|back| back == *file && to_ron_string(&back).is_ok_and(|t| t == fresh))
+    };
+    Ok(merged.filter(reads_back).unwrap_or(fresh))
 }
 
 /// The source text with the changes from `before` to `after` (both
@@ -70,13 +74,36 @@ fn merge_texts(source: &str, before: &str, after: &str) -> Option<String> {
     let s = ron2::ast::parse_document(body).ok()?;
     let o = ron2::ast::parse_document(before).ok()?;
     let n = ron2::ast::parse_document(after).ok()?;
-    let mut merge = Merge { s: body, o: before, n: after, edits: Vec::new() };
+    let crlf = body.contains("\r\n");
+    let mut merge = Merge { s: body, o: before, n: after, edits: Vec::new(), crlf, commas: Default::default() };
     merge.expr(s.value.as_ref()?, o.value.as_ref()?, n.value.as_ref()?);
     Some(format!("{bom}{}", merge.apply()))
 }
 
-/// The most time one list's diff may take before it settles for a coarser one.
-const DIFF_TIME: Duration = Duration::from_millis(200);
+/// Lists longer than this (old × new items) are diffed coarsely: their
+/// common start and end kept, the middle replaced (the fine diff's time
+/// grows with both lengths and the number of changes).
+const FINE_DIFF_MAX: usize = 25_000_000;
+
+/// The operations that turn `old` into `new`: a minimal diff for lists of
+/// ordinary length, else the common start and end kept and the middle
+/// replaced. Either way the same lists give the same operations.
+fn list_diff(old: &[&str], new: &[&str]) -> Vec<similar::DiffOp> {
+    if old.len().saturating_mul(new.len()) <= FINE_DIFF_MAX {
+        return similar::capture_diff_slices(similar::Algorithm::Myers, old, new);
+    }
+    let start = old.iter().zip(new).take_while(|(a, b)| a == b).count();
+    let end = old[start..].iter().rev().zip(new[start..].iter().rev()).take_while(|(a, b)| a == b).count();
+    let (old_len, new_len) = (old.len() - start - end, new.len() - start - end);
+    let mut ops = vec![similar::DiffOp::Equal { old_index: 0, new_index: 0, len: start }];
+    ops.push(match (old_len, new_len) {
+        (0, 0) => similar::DiffOp::Equal { old_index: start, new_index: start, len: 0 },
+        (_, 0) => similar::DiffOp::Delete { old_index: start, old_len, new_index: start },
+        (0, _) => similar::DiffOp::Insert { old_index: start, new_index: start, new_len },
+        _ => similar::DiffOp::Replace { old_index: start, old_len, new_index: start, new_len },
+    });
+    ops
+}
 
 /// One replacement of a byte range of the source.
 struct Edit {
@@ -94,6 +121,10 @@ struct Merge<'t> {
     /// The canonical text of the edited file.
     n: &'t str,
     edits: Vec<Edit>,
+    /// The source ends its lines with `\r\n` (inserted lines do too).
+    crlf: bool,
+    /// Where a comma was added after a member that had none.
+    commas: std::collections::HashSet<usize>,
 }
 
 /// How a container's members are told apart.
@@ -257,6 +288,8 @@ fn reindent(text: &str, from: &str, to: &str) -> String {
 
 impl<'t> Merge<'t> {
     fn push(&mut self, at: Range<usize>, text: String) {
+        let text =
+            if self.crlf && text.contains('\n') { text.replace("\r\n", "\n").replace('\n', "\r\n") } else { text };
         let order = self.edits.len();
         self.edits.push(Edit { at, text, order });
     }
@@ -284,7 +317,8 @@ impl<'t> Merge<'t> {
             && sc.kind == oc.kind
             && oc.kind == nc.kind
             && oc.name == nc.name
-            && (oc.name.is_none() || sc.name == oc.name)
+            // A source may leave a struct's name out (`(version: 1, …)`).
+            && (oc.name.is_none() || sc.name.is_none() || sc.name == oc.name)
         {
             match oc.kind {
                 Kind::Keyed => self.keyed(&sc, &oc, &nc),
@@ -345,17 +379,7 @@ impl<'t> Merge<'t> {
             c.members.iter().map(|m| &text[range(m.value.span())]).collect()
         };
         let (o_texts, n_texts) = (texts(o, self.o), texts(n, self.n));
-        // A long list with many changes gets a coarser diff in bounded
-        // time (still a correct one).
-        let deadline = Instant::now() + DIFF_TIME;
-        let ops = similar::capture_diff_deadline(
-            similar::Algorithm::Myers,
-            &o_texts,
-            0..o_texts.len(),
-            &n_texts,
-            0..n_texts.len(),
-            Some(deadline),
-        );
+        let ops = list_diff(&o_texts, &n_texts);
         for op in ops {
             match op {
                 similar::DiffOp::Equal { .. } => {}
@@ -400,11 +424,14 @@ impl<'t> Merge<'t> {
             // A line of its own, indented like the first member, when the
             // line it follows ends inside the container.
             let line_end = after.map_or(c.open.end, |i| c.members[i].end());
-            let newline = self.s[line_end..].find('\n').map(|k| line_end + k).filter(|&k| k < c.close.start);
+            // … and the member that follows starts on a later line.
+            let next = after.map_or(0, |i| i + 1);
+            let next_start = c.members.get(next).map_or(c.close.start, |m| m.start);
+            let newline = self.s[line_end..].find('\n').map(|k| line_end + k).filter(|&k| k < next_start);
             if let Some(newline) = newline {
                 if let Some(i) = after
                     && c.members[i].comma.is_none()
-                    && !self.edits.iter().any(|e| e.at == (line_end..line_end) && e.text == ",")
+                    && self.commas.insert(line_end)
                 {
                     self.push(line_end..line_end, ",".to_owned());
                 }
@@ -424,7 +451,8 @@ impl<'t> Merge<'t> {
             }
             None => match c.members.first() {
                 Some(first) => self.push(first.start..first.start, format!("{text}, ")),
-                None => self.push(c.open.end..c.open.end, text),
+                // Into an empty container: each entry with its comma.
+                None => self.push(c.open.end..c.open.end, format!("{text}, ")),
             },
         }
     }
@@ -443,16 +471,13 @@ impl<'t> Merge<'t> {
             }
             return;
         }
+        // Only the run and the spaces after it: the neighbours keep their
+        // commas and comments (a comma left before a closing bracket is
+        // fine in RON).
         let (first, last) = (&c.members[run.start], &c.members[run.end - 1]);
-        let at = match (c.members.get(run.end), run.start.checked_sub(1)) {
-            (Some(next), _) => first.start..next.start,
-            (None, Some(p)) => {
-                let prev = &c.members[p];
-                prev.comma.as_ref().map_or(prev.value.span().end_offset, |comma| comma.start)..last.end()
-            }
-            (None, None) => first.start..last.end(),
-        };
-        self.push(at, String::new());
+        let end = last.end();
+        let spaces = self.s[end..].len() - self.s[end..].trim_start_matches([' ', '\t']).len();
+        self.push(first.start..end + spaces, String::new());
     }
 
     /// The lines a member has to itself (nothing else on its first and
@@ -480,20 +505,22 @@ impl<'t> Merge<'t> {
         }
     }
 
-    /// The source with every edit applied, from the last to the first.
+    /// The source with every edit applied, in one pass from the start.
     fn apply(mut self) -> String {
-        self.edits.sort_by_key(|e| std::cmp::Reverse((e.at.start, e.at.end, e.order)));
-        let mut out = self.s.to_owned();
-        let mut limit = usize::MAX;
+        self.edits.sort_by_key(|e| (e.at.start, e.at.end, e.order));
+        let mut out = String::with_capacity(self.s.len() + self.edits.iter().map(|e| e.text.len()).sum::<usize>());
+        let mut done = 0;
         for edit in &self.edits {
             // Edits never overlap; should one, the result fails the
             // read-back check and the canonical text is written instead.
-            if edit.at.end > limit {
+            if edit.at.start < done {
                 continue;
             }
-            out.replace_range(edit.at.clone(), &edit.text);
-            limit = edit.at.start;
+            out.push_str(&self.s[done..edit.at.start]);
+            out.push_str(&edit.text);
+            done = edit.at.end;
         }
+        out.push_str(&self.s[done..]);
         out
     }
 }
@@ -519,6 +546,7 @@ mod tests {
         let out = merge_texts(text, &before, &after).unwrap_or_else(|| panic!("no merge"));
         let back = parse_str(&out, &Limits::default()).unwrap_or_else(|e| panic!("{e}\n{out}"));
         assert!(back == file, "the merged text reads back differently:\n{out}");
+        assert_eq!(to_ron_string(&back).ok(), to_ron_string(&file).ok(), "key order:\n{out}");
         assert_eq!(write(&file, Some(&src)).ok().as_deref(), Some(out.as_str()));
         out
     }
@@ -692,5 +720,59 @@ mod tests {
             out.len() as i64 - text.len() as i64,
             "\"extra\": Cells(2), ".len() as i64 - "\"t-00011\": Silo, ".len() as i64
         );
+    }
+
+    /// A small file for the layout cases below: `tiers` and `placement`
+    /// as given, the rest fixed.
+    fn small(tiers: &str, placement: &str) -> String {
+        format!(
+            "// head\nScenario(\n    version: 1, name: \"x\",\n    clock: (duration: \"1h\"),\n    tiers: {tiers},\n    \
+             tenants: [Tenant(id: \"a\", tier: \"b\", load: (rate: 1.0))],\n    \
+             layers: (gateway: (), compute: (service_time: Exponential(mean_ms: 20.0))),\n    \
+             designs: [(name: \"pool\", placement: {placement})],\n)\n"
+        )
+    }
+
+    #[test]
+    fn layouts_the_merge_must_get_right() {
+        let tier = "(price_per_month: 1.0)";
+        // A key inserted second into a map whose first two share a line.
+        let text = small(
+            &format!("{{\n        \"b\": {tier}, \"c\": {tier},\n        \"d\": {tier},\n    }}"),
+            "{\"*\": Pool}",
+        );
+        merged(&text, |f| {
+            let copy = f.tiers["b"].clone();
+            f.tiers.shift_insert(1, "b-copy".into(), copy);
+        });
+        // The last of two entries renamed: a delete and an insert at one place.
+        let text = small(&format!("{{\"b\": {tier}}}"), "{\"b\": Pool, \"z\": Silo}");
+        let out = merged(&text, |f| {
+            f.designs[0].placement.shift_remove("z");
+            f.designs[0].placement.insert("y".into(), PlacementFile::Silo);
+        });
+        assert!(out.starts_with("// head"), "{out}");
+        // Two entries into an empty map.
+        let text = small(&format!("{{\"b\": {tier}}}"), "{}");
+        merged(&text, |f| {
+            f.designs[0].placement.insert("*".into(), PlacementFile::Pool);
+            f.designs[0].placement.insert("b".into(), PlacementFile::Silo);
+        });
+        // A source that leaves out the name `Scenario`.
+        let text = small(&format!("{{\"b\": {tier}}}"), "{\"*\": Pool}").replace("Scenario(", "(");
+        let out = merged(&text, |f| f.name = "y".into());
+        assert!(out.starts_with("// head\n(") && out.contains("name: \"y\""), "{out}");
+        // An inline member removed: its neighbours keep their comments.
+        let tiers = "{\"b\": (\n        price_per_month: 1.0, weight: 2.0,\n        // about cost\n        cost_weight: 3.0,\n    )}";
+        let out = merged(&small(tiers, "{\"*\": Pool}"), |f| {
+            if let Some(t) = f.tiers.get_mut("b") {
+                t.weight = 1.0;
+            }
+        });
+        assert!(out.contains("// about cost\n        cost_weight: 3.0"), "{out}");
+        // Windows line ends stay Windows line ends.
+        let text = small(&format!("{{\"b\": {tier}}}"), "{\"*\": Pool}").replace('\n', "\r\n");
+        let out = merged(&text, |f| f.clock.seed = 9);
+        assert!(!out.replace("\r\n", "").contains('\n'), "{out:?}");
     }
 }
