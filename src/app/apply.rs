@@ -45,12 +45,7 @@ impl TenantsimApp {
                 self.window.paste_armed = true;
             }
             Command::OpenText { text, path } => self.open_text(&text, path),
-            Command::Edit { file, label } => {
-                if self.doc.edit(*file, &label) {
-                    self.doc.view.ron_text = None;
-                    self.request_run(true);
-                }
-            }
+            Command::Edit { file, label } => self.edit_and_run(*file, &label),
             Command::EditText { text, file } => {
                 if self.doc.edit_text(text, *file, "Edit RON") {
                     self.request_run(true);
@@ -154,7 +149,17 @@ impl TenantsimApp {
         }
     }
 
-    /// Returns a bundled lesson to the file as shipped, as one edit.
+    /// Replaces the scenario with `file` (one undo step) and, when that
+    /// changed it, shows it afresh in the RON view and re-runs it.
+    fn edit_and_run(&mut self, file: crate::scenario::ScenarioFile, label: &str) {
+        if self.doc.edit(file, label) {
+            self.doc.view.ron_text = None;
+            self.request_run(true);
+        }
+    }
+
+    /// Returns a bundled lesson to the file as shipped, as one edit, and
+    /// to the view it opens on.
     fn reset_lesson(&mut self) {
         let shipped = self
             .doc
@@ -165,10 +170,7 @@ impl TenantsimApp {
             Some(file) => {
                 self.doc.view.tried.clear();
                 self.set_status("Lesson reset to the file as shipped", false);
-                if self.doc.edit(file, "Reset lesson") {
-                    self.doc.view.ron_text = None;
-                    self.request_run(true);
-                }
+                self.edit_and_run(file, "Reset lesson");
                 self.apply_lesson_view();
             }
             None => self.set_status("This scenario is not a bundled lesson", true),

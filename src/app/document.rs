@@ -138,11 +138,6 @@ impl Document {
         rewrite::write(&self.file, self.source.as_ref())
     }
 
-    /// The text later writes start from (see [`Document::text`]).
-    pub fn source(&self) -> Option<&SourceText> {
-        self.source.as_ref()
-    }
-
     /// Takes RON text the user typed as the document's text: `file` is
     /// what it parses to. Returns true when the scenario itself changed
     /// (one undo step, as for [`Document::edit`]).

@@ -35,7 +35,7 @@ pub struct Startup {
     pub screenshot: Option<PathBuf>,
     /// Re-roll this many times, print timings, then close.
     pub measure: Option<u32>,
-    /// Window size in points (width, height), instead of the last one used.
+    /// Window size in pixels (width, height), instead of the last one used.
     pub size: Option<(u32, u32)>,
 }
 

@@ -224,7 +224,7 @@ mod tests {
         let doc = Document::new(crate::app::empty_scenario(), None, None);
         testing::harness(
             [700.0, 900.0],
-            |ui, (doc, text, commands): &mut State| ron_ui(ui, &doc.file, doc.source(), text, commands),
+            |ui, (doc, text, commands): &mut State| ron_ui(ui, &doc.file, doc.source.as_ref(), text, commands),
             (doc, None, Vec::new()),
         )
     }
