@@ -9,9 +9,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use tenantsim::plan::spec::resolve_plans;
-use tenantsim::scenario::budget::{Shape, estimate};
+use tenantsim::scenario::budget::{Shape, estimate, threads_within};
 use tenantsim::scenario::{Limits, LoadError, load_str};
-use tenantsim::sim::{RunControl, RunError, RunOptions, run};
+use tenantsim::sim::{RunControl, RunError, RunOptions, run, run_threads};
 
 fn hostile(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/hostile").join(name)
@@ -190,6 +190,35 @@ fn peak_memory_of_the_worst_accepted_files_stays_under_the_estimate() {
             needs.memory_bytes / 1e6
         );
     }
+}
+
+/// Validation judges memory at 8 threads (the same verdict on every
+/// machine); a machine with more threads runs a large file on no more
+/// than its memory budget allows.
+#[test]
+fn a_run_uses_no_more_threads_than_its_memory_budget_allows() {
+    let (_, near) = load_str(&read(&hostile("memory.ron")), &Limits::default()).unwrap_or_else(|e| panic!("{e}"));
+    let shape = Shape::of(&near);
+    let limits = Limits::default();
+    let memory_at = |threads: usize| tenantsim::scenario::budget::memory_bytes(&shape, threads);
+    let unbounded = Limits { max_memory_bytes: f64::MAX, ..limits };
+    assert_eq!(threads_within(&shape, &unbounded), tenantsim::scenario::budget::MAX_THREADS, "no budget, no cap");
+    // Estimated just under 8 GB at 8 threads: a ninth thread's task would not fit.
+    assert_eq!(near.max_threads, 8);
+    assert!(memory_at(8) <= limits.max_memory_bytes);
+    assert!(memory_at(9) > limits.max_memory_bytes);
+    let wide = RunOptions { threads: Some(64), ..RunOptions::default() };
+    assert_eq!(run_threads(&near, &wide), 8, "64 threads asked, 8 fit");
+    assert_eq!(run_threads(&near, &RunOptions { threads: Some(2), ..RunOptions::default() }), 2);
+    // A tighter budget allows fewer threads, each count's estimate within it.
+    let tight = Limits { max_memory_bytes: 4e9, ..limits };
+    let fewer = threads_within(&shape, &tight);
+    assert!((1..8).contains(&fewer), "{fewer}");
+    assert!(memory_at(fewer) <= 4e9 && memory_at(fewer + 1) > 4e9);
+    // An ordinary file is not held back.
+    let text = tenantsim::bundled::by_file_name("noisy-neighbour.ron").map(|b| b.text).unwrap_or_default();
+    let (_, small) = load_str(text, &limits).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(run_threads(&small, &wide), 64);
 }
 
 #[test]

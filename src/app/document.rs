@@ -19,6 +19,7 @@ pub use plan::{PlanCheck, PlanRun};
 pub use view::{CompareView, PlanView, Scope, TableView, TimelineView, ViewState};
 
 use crate::app::Prepared;
+use crate::app::checker::Checker;
 use crate::bundled;
 use crate::scenario::rewrite::{self, SourceText};
 use crate::scenario::{self, FieldErrors, Limits, LoadError, Scenario, ScenarioFile};
@@ -60,8 +61,11 @@ pub struct Document {
     /// The text last opened or saved (a typed comment is an unsaved edit).
     saved_text: Option<String>,
     history: History,
-    /// Result of resolving `file`: the scenario to run, or its errors.
+    /// Result of resolving `file` (or, while [`Document::is_resolving`],
+    /// an earlier version of it): the scenario to run, or its errors.
     pub resolved: Result<Scenario, FieldErrors>,
+    /// Resolves on a worker thread (see [`Checker`]).
+    resolver: Checker<ScenarioFile, Result<Scenario, FieldErrors>>,
     /// What the user is looking at in this document.
     pub view: ViewState,
     /// Its latest results.
@@ -72,16 +76,23 @@ pub struct Document {
     pub plan_check: PlanCheck,
 }
 
-fn resolve(file: &ScenarioFile) -> Result<Scenario, FieldErrors> {
-    scenario::resolve::resolve(file, &Limits::default())
+/// What the resolver thread does: a hostile file may take a while here
+/// (it is bounded by the budget, see `scenario::budget`).
+#[allow(clippy::needless_pass_by_value)] // the checker hands its question over
+fn resolve(file: ScenarioFile) -> Result<Scenario, FieldErrors> {
+    scenario::resolve::resolve(&file, &Limits::default())
+}
+
+/// What `resolved` holds until the first answer comes.
+fn not_yet_resolved() -> Result<Scenario, FieldErrors> {
+    Err(FieldErrors(Vec::new()))
 }
 
 impl Document {
     /// A document for a freshly opened file: no history, the default view,
     /// no results yet.
     pub fn new(file: ScenarioFile, path: Option<PathBuf>, bundled: Option<&'static str>) -> Self {
-        let resolved = resolve(&file);
-        Self {
+        let mut doc = Self {
             saved: file.clone(),
             source: None,
             saved_text: None,
@@ -89,11 +100,40 @@ impl Document {
             path,
             bundled,
             history: History::default(),
-            resolved,
+            resolved: not_yet_resolved(),
+            resolver: Checker::new("resolver", resolve),
             view: ViewState::default(),
             results: Results::default(),
             plan_run: None,
             plan_check: PlanCheck::default(),
+        };
+        doc.start_resolving();
+        doc
+    }
+
+    /// Has the file resolved on the resolver's thread, waiting for the
+    /// answer at most [`checker::WAIT`](crate::app::checker::WAIT).
+    fn start_resolving(&mut self) {
+        if let Some(answer) = self.resolver.ask(self.file.clone()) {
+            self.resolved = answer;
+        }
+    }
+
+    /// True while the current file is being resolved (its answer took
+    /// longer than the UI waits): `resolved` is of an earlier version.
+    pub fn is_resolving(&self) -> bool {
+        self.resolver.is_waiting()
+    }
+
+    /// Takes the resolution of the current file if it has come since the
+    /// last frame; true when it did (the app then runs it).
+    pub fn poll_resolution(&mut self) -> bool {
+        match self.resolver.poll() {
+            Some(answer) => {
+                self.resolved = answer;
+                true
+            }
+            None => false,
         }
     }
 
@@ -178,21 +218,21 @@ impl Document {
         }
         let before = std::mem::replace(&mut self.file, file);
         self.history.record(before, &self.file, label, Instant::now());
-        self.resolved = resolve(&self.file);
+        self.start_resolving();
         true
     }
 
     /// Undoes the last edit; returns its label.
     pub fn undo(&mut self) -> Option<String> {
         let label = self.history.undo(&mut self.file)?;
-        self.resolved = resolve(&self.file);
+        self.start_resolving();
         Some(label)
     }
 
     /// Redoes the last undone edit; returns its label.
     pub fn redo(&mut self) -> Option<String> {
         let label = self.history.redo(&mut self.file)?;
-        self.resolved = resolve(&self.file);
+        self.start_resolving();
         Some(label)
     }
 
@@ -206,7 +246,8 @@ impl Document {
         self.history.redo_label()
     }
 
-    /// The resolve errors, if the file is currently invalid.
+    /// The resolve errors, if the file is currently invalid (those of an
+    /// earlier version while it is being resolved).
     pub fn errors(&self) -> Option<&FieldErrors> {
         self.resolved.as_ref().err()
     }

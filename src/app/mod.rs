@@ -13,6 +13,7 @@
 //! start-up: the window opens at once and the results follow.
 
 mod apply;
+pub mod checker;
 pub mod command;
 pub mod document;
 mod input;

@@ -9,7 +9,6 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::app::document::plan::check_plan;
 use crate::app::runner::Job;
 use crate::app::{PlanRun, TenantsimApp};
 use crate::files;
@@ -48,7 +47,18 @@ impl TenantsimApp {
     /// Starts the plan at `index` of the document's file in the
     /// background, replacing (and cancelling) any plan run of it.
     pub(super) fn run_plan(&mut self, index: usize) {
-        let spec = match check_plan(&self.doc.file, &self.doc.resolved, index) {
+        let checked = if self.doc.is_resolving() {
+            None
+        } else {
+            self.doc.plan_check.check(&self.doc.file, &self.doc.resolved, index).cloned()
+        };
+        let Some(checked) = checked else {
+            // Runs when its check comes (see `poll_plan_check`).
+            self.plan_wanted = Some(index);
+            return;
+        };
+        self.plan_wanted = None;
+        let spec = match checked {
             Ok(spec) => spec,
             Err(errors) => {
                 let first = errors.0.first().map_or_else(String::new, ToString::to_string);
@@ -59,6 +69,17 @@ impl TenantsimApp {
         let file = self.doc.file.clone();
         self.doc.plan_run = Some(PlanRun::new(file.clone(), spec.clone(), Arc::clone(&progress)));
         self.planner.request(PlanJob { file, spec, progress }, false);
+    }
+
+    /// Takes the answer of a plan check that came since the last frame,
+    /// and runs the plan the user asked for while it was being checked.
+    pub(super) fn poll_plan_check(&mut self) {
+        let answered = self.doc.plan_check.poll();
+        if let Some(index) = self.plan_wanted.filter(|_| answered || !self.doc.plan_check.is_checking()) {
+            if !self.doc.is_resolving() {
+                self.run_plan(index);
+            }
+        }
     }
 
     /// Stops the plan run in flight; the points it finished stay drawn.

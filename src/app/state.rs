@@ -140,6 +140,8 @@ pub struct TenantsimApp {
     /// The full run to start once the first look (a run of
     /// [`FIRST_LOOK_REPLICATIONS`]) now under way has finished.
     pub(super) after_first_look: Option<Scenario>,
+    /// A plan the user asked to run while it was being checked.
+    pub(super) plan_wanted: Option<usize>,
     /// Background runs of the document's plans (one at a time).
     pub planner: Runner<PlanJob>,
     /// The window's own layout.
@@ -192,6 +194,7 @@ impl TenantsimApp {
             doc: Document::default_example(),
             runner: Runner::new(move || repaint()),
             after_first_look: None,
+            plan_wanted: None,
             planner: Runner::new(move || wake()),
             window: WindowState::default(),
             prefs,
@@ -350,6 +353,10 @@ impl TenantsimApp {
     pub(super) fn request_run(&mut self, debounce: bool) {
         self.refresh_steps();
         self.after_first_look = None;
+        if self.doc.is_resolving() {
+            // Runs when its resolution comes (see `poll_background`).
+            return;
+        }
         if let Ok(scenario) = &self.doc.resolved {
             let slow = self.doc.results.complete_run_time.is_none_or(|t| t > FIRST_LOOK_ABOVE);
             if slow && scenario.clock.replications > FIRST_LOOK_REPLICATIONS {
@@ -409,6 +416,7 @@ impl TenantsimApp {
         self.window.show_start = false;
         self.runner.cancel();
         self.planner.cancel();
+        self.plan_wanted = None;
         self.request_run(false);
     }
 
@@ -417,6 +425,16 @@ impl TenantsimApp {
     pub(super) fn poll_background(&mut self, ctx: &egui::Context) {
         while let Ok(command) = self.background_rx.try_recv() {
             self.commands.push(command);
+        }
+        if self.doc.poll_resolution() {
+            // Every change of the file asked for a run, held until now;
+            // a plan checked meanwhile was checked against the old file.
+            self.doc.plan_check.invalidate();
+            self.request_run(false);
+        }
+        self.poll_plan_check();
+        if self.doc.is_resolving() || self.doc.plan_check.is_checking() {
+            ctx.request_repaint_after(Duration::from_millis(10));
         }
         let (finished, wake) = self.runner.poll();
         if let Some(finished) = finished {

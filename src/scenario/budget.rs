@@ -78,10 +78,19 @@ pub const SCENARIO_BYTES_PER_STACK: f64 = 128.0;
 pub const SCENARIO_BYTES_PER_PLACEMENT: f64 = 24.0;
 /// Figures of one tenant a replication records (see `sim::reduce`).
 pub const FIGURES_PER_TENANT: f64 = 48.0;
-/// Results held at once: a wave of subtasks ([`ESTIMATE_THREADS`] ×
-/// `sim::WAVE_SUBTASKS_PER_THREAD`), one replication's parts beyond it,
-/// and as many again while they are merged.
-pub const HELD_RESULTS: f64 = 2.0 * (ESTIMATE_THREADS * 4.0 + 16.0);
+/// Results held at once by a run on `threads` worker threads: a wave of
+/// subtasks (`threads` × `sim::WAVE_SUBTASKS_PER_THREAD`), one
+/// replication's parts beyond it, and as many again while they are merged.
+pub const fn held_results(threads: f64) -> f64 {
+    2.0 * (threads * 4.0 + 16.0)
+}
+
+/// [`held_results`] at [`ESTIMATE_THREADS`].
+pub const HELD_RESULTS: f64 = held_results(ESTIMATE_THREADS);
+
+/// The most worker threads [`threads_within`] ever allows (more than any
+/// machine's cap, see `host::max_threads`).
+pub const MAX_THREADS: usize = 4096;
 /// Values of a design the reduction keeps for two-pass estimates (as
 /// `sim::reduce::KEPT_BYTES`).
 pub const KEPT_BYTES: f64 = 32.0 * 1024.0 * 1024.0;
@@ -275,12 +284,13 @@ pub fn estimate(s: &Shape) -> Needs {
     if s.engine == Engine::Auto {
         tick_work += s.peak_rate_per_sec * s.tick_secs;
     }
-    let memory = memory(s);
+    let memory = memory(s, ESTIMATE_THREADS);
     Needs { work, tick_work, tick_design, memory_bytes: memory.iter().map(|p| p.bytes).sum(), memory }
 }
 
-/// The memory terms of [`estimate`], largest first.
-fn memory(s: &Shape) -> Vec<MemoryPart> {
+/// The memory terms of [`estimate`] for a run on `threads` worker
+/// threads, largest first.
+fn memory(s: &Shape, threads: f64) -> Vec<MemoryPart> {
     let n = s.tenants as f64;
     let k = s.tiers as f64;
     let windows = if s.spikes { 1.0 } else { 0.0 };
@@ -306,8 +316,8 @@ fn memory(s: &Shape) -> Vec<MemoryPart> {
         .map(|d| if s.engine == Engine::Exact { 1.0 } else { (d.stacks as f64).clamp(1.0, PARTS_PER_DESIGN) })
         .sum::<f64>()
         * runs;
-    let threads = ESTIMATE_THREADS.min(subtasks);
-    let held = HELD_RESULTS.min(subtasks);
+    let threads = threads.min(subtasks);
+    let held = held_results(threads).min(subtasks);
     let result = n * RESULT_BYTES_PER_TENANT
         + stacks * RESULT_BYTES_PER_STACK
         + k * HISTOGRAM_BYTES * (1.0 + windows)
@@ -378,6 +388,32 @@ fn memory(s: &Shape) -> Vec<MemoryPart> {
     parts.retain(|p| p.bytes > 0.0);
     parts.sort_by(|a, b| b.bytes.total_cmp(&a.bytes));
     parts
+}
+
+/// The memory a run of `shape` on `threads` worker threads needs, bytes
+/// ([`estimate`] is this at [`ESTIMATE_THREADS`]).
+pub fn memory_bytes(shape: &Shape, threads: usize) -> f64 {
+    memory(shape, threads as f64).iter().map(|p| p.bytes).sum()
+}
+
+/// The most worker threads a run of `shape` may use and stay within the
+/// memory budget of `limits` (each thread simulates a task of its own and
+/// holds its state): at least 1, at most [`MAX_THREADS`]. Validation
+/// judges a file at [`ESTIMATE_THREADS`], so that a file is accepted or
+/// refused alike on every machine; a run on a machine with more threads
+/// than that uses no more than this many.
+pub fn threads_within(shape: &Shape, limits: &Limits) -> usize {
+    let fits = |threads: usize| memory_bytes(shape, threads) <= limits.max_memory_bytes;
+    // Memory grows with threads: the largest count that fits, by bisection.
+    let (mut fit, mut over) = (1, MAX_THREADS + 1);
+    if !fits(1) {
+        return 1;
+    }
+    while over - fit > 1 {
+        let mid = fit + (over - fit) / 2;
+        if fits(mid) { fit = mid } else { over = mid }
+    }
+    fit
 }
 
 /// A figure in bytes for messages: `2.1 GB`, `350 MB`.

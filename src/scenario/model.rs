@@ -34,6 +34,10 @@ pub struct Scenario {
     pub events: Vec<Event>,
     /// Cost settings.
     pub cost: CostSettings,
+    /// The most worker threads a run may use and stay within the memory
+    /// budget it was resolved with (a run asking for more uses this many;
+    /// results do not depend on it).
+    pub max_threads: usize,
 }
 
 impl Scenario {

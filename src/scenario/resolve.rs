@@ -70,10 +70,12 @@ pub fn resolve(file: &ScenarioFile, limits: &Limits) -> Result<Scenario, FieldEr
         },
         hours_per_month: r.ranged("cost.hours_per_month", file.cost.hours_per_month, &ranges::HOURS_PER_MONTH),
     };
+    let mut max_threads = 1;
     if let Some(clock) = &clock {
         r.check_peak_rates(&tenants, &events, limits);
         let parts = (tiers.as_slice(), tenants.as_slice());
-        r.check_budget(file, clock, parts, compute.as_ref(), database.as_ref(), &placed, &events, limits);
+        max_threads =
+            r.check_budget(file, clock, parts, compute.as_ref(), database.as_ref(), &placed, &events, limits);
     }
     if !r.errors.is_empty() {
         return Err(FieldErrors(r.errors));
@@ -96,6 +98,7 @@ pub fn resolve(file: &ScenarioFile, limits: &Limits) -> Result<Scenario, FieldEr
         designs,
         events,
         cost,
+        max_threads,
     })
 }
 
@@ -712,7 +715,8 @@ impl Resolver {
     }
 
     /// Checks the run's work and memory against the budget, before any
-    /// stack is built.
+    /// stack is built; returns the most worker threads a run may use
+    /// within the memory budget (see [`budget::threads_within`]).
     #[allow(clippy::too_many_arguments)]
     fn check_budget(
         &mut self,
@@ -724,7 +728,7 @@ impl Resolver {
         placed: &[Placed],
         events: &[Event],
         limits: &Limits,
-    ) {
+    ) -> usize {
         let (key_shards, key_shards_path) = if database.is_some() {
             let most = file
                 .tenants
@@ -761,6 +765,7 @@ impl Resolver {
         for over in budget::check(&shape, limits) {
             self.error(over.path, over.message);
         }
+        budget::threads_within(&shape, limits)
     }
 }
 

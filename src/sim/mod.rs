@@ -306,7 +306,7 @@ impl Simulated {
 /// Occurs when cancelled, when the thread pool cannot be built, or when
 /// `options.designs` names a design that does not exist.
 pub fn run(scenario: &Scenario, options: &RunOptions, control: &RunControl) -> Result<RunReport, RunError> {
-    in_pool(options.threads, || {
+    in_pool(pool_threads(scenario, options), || {
         let mut reducer = reduce::Reducer::new(scenario);
         simulate_waves(scenario, options, control, |units| {
             let samples: Vec<Vec<f64>> =
@@ -328,11 +328,25 @@ pub fn run(scenario: &Scenario, options: &RunOptions, control: &RunControl) -> R
 /// # Errors
 /// As [`run`].
 pub fn simulate(scenario: &Scenario, options: &RunOptions, control: &RunControl) -> Result<Simulated, RunError> {
-    in_pool(options.threads, || {
+    in_pool(pool_threads(scenario, options), || {
         let mut units = Vec::new();
         simulate_waves(scenario, options, control, |wave| units.extend(wave))?;
         Ok(Simulated { units })
     })
+}
+
+/// The worker threads a run of `scenario` uses: those asked for (or the
+/// current pool's), but no more than the scenario's memory budget allows
+/// ([`Scenario::max_threads`]).
+pub fn run_threads(scenario: &Scenario, options: &RunOptions) -> usize {
+    options.threads.unwrap_or_else(rayon::current_num_threads).min(scenario.max_threads.max(1))
+}
+
+/// The pool a run needs: `None` runs on the current one (nothing was
+/// asked and the budget allows all of its threads).
+fn pool_threads(scenario: &Scenario, options: &RunOptions) -> Option<usize> {
+    let threads = run_threads(scenario, options);
+    (options.threads.is_some() || threads < rayon::current_num_threads()).then_some(threads)
 }
 
 fn in_pool<T: Send>(threads: Option<usize>, work: impl FnOnce() -> Result<T, RunError> + Send) -> Result<T, RunError> {

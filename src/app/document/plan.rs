@@ -9,6 +9,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::app::checker::Checker;
 use crate::app::panels::form::unique_name;
 use crate::plan::answer::show_x;
 use crate::plan::search::winner_design;
@@ -105,29 +106,61 @@ impl PlanRun {
     }
 }
 
-/// The check of one plan of a file, kept until the file changes.
+/// The check of one plan of a file, kept until the file changes; done on
+/// a worker thread (see [`Checker`]), since a plan's corner points are
+/// resolved and budgeted too.
 #[derive(Debug, Default)]
 pub struct PlanCheck {
     key: Option<(ScenarioFile, usize)>,
     result: Option<Result<PlanSpec, FieldErrors>>,
+    checker: Option<Checker<PlanQuestion, Result<PlanSpec, FieldErrors>>>,
 }
+
+/// What a plan check is asked: the file, its resolution and the plan.
+type PlanQuestion = (ScenarioFile, Result<Scenario, FieldErrors>, usize);
 
 impl PlanCheck {
     /// The plan at `index` of `file` resolved, or its problems with paths
     /// relative to the plan (`axes[0].values`); checked again only when the
-    /// file or the index changed.
+    /// file or the index changed. `None` while the check is under way (it
+    /// then comes through [`PlanCheck::poll`]).
     pub fn check(
         &mut self,
         file: &ScenarioFile,
         scenario: &Result<Scenario, FieldErrors>,
         index: usize,
-    ) -> &Result<PlanSpec, FieldErrors> {
+    ) -> Option<&Result<PlanSpec, FieldErrors>> {
         let fresh = self.key.as_ref().is_some_and(|(f, i)| *i == index && f == file);
-        if !fresh || self.result.is_none() {
+        if !fresh {
             self.key = Some((file.clone(), index));
-            self.result = Some(check_plan(file, scenario, index));
+            let checker = self.checker.get_or_insert_with(|| {
+                Checker::new("plan check", |(file, scenario, index)| check_plan(&file, &scenario, index))
+            });
+            self.result = checker.ask((file.clone(), scenario.clone(), index));
         }
-        self.result.get_or_insert_with(|| Err(FieldErrors(Vec::new())))
+        self.result.as_ref()
+    }
+
+    /// Takes the check's answer if it has come; true when it did.
+    pub fn poll(&mut self) -> bool {
+        match self.checker.as_mut().and_then(Checker::poll) {
+            Some(answer) => {
+                self.result = Some(answer);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// True while a check is under way.
+    pub fn is_checking(&self) -> bool {
+        self.checker.as_ref().is_some_and(Checker::is_waiting)
+    }
+
+    /// Forgets the last check (the file's resolution changed under it).
+    pub fn invalidate(&mut self) {
+        self.key = None;
+        self.result = None;
     }
 }
 
@@ -245,12 +278,27 @@ mod tests {
         assert_eq!(label, "Set minimum instances to 3 instances");
     }
 
+    /// The check's answer, at once or (on a loaded machine) by polling.
+    fn checked(check: &mut PlanCheck, file: &ScenarioFile, scenario: &Result<Scenario, FieldErrors>) -> bool {
+        if let Some(result) = check.check(file, scenario, 0) {
+            return result.is_ok();
+        }
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !check.poll() {
+            assert!(Instant::now() < deadline, "no answer in 30 s");
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        let again = check.check(file, scenario, 0).map(Result::is_ok);
+        again.unwrap_or_else(|| panic!("an answer came, and the file did not change"))
+    }
+
     #[test]
     fn the_check_is_cached_until_the_file_changes() {
         let (mut file, scenario) = noisy();
         let mut check = PlanCheck::default();
-        assert!(check.check(&file, &scenario, 0).is_ok());
+        assert!(checked(&mut check, &file, &scenario));
         file.plans[0].designs = vec!["nowhere".into()];
-        assert!(check.check(&file, &scenario, 0).is_err());
+        assert!(!checked(&mut check, &file, &scenario));
+        assert!(!check.is_checking());
     }
 }

@@ -189,12 +189,16 @@ fn recovered_ui(ui: &mut egui::Ui, recovered: &crate::app::recovery::Recovered, 
 /// One line, always there (so the form under it never moves): the
 /// scenario's problems, the first in words and all of them on hover, or
 /// that there are none.
-fn problems_strip_ui(ui: &mut egui::Ui, errors: Option<&crate::scenario::FieldErrors>) {
+fn problems_strip_ui(ui: &mut egui::Ui, errors: Option<&crate::scenario::FieldErrors>, resolving: bool) {
     let height = ui.spacing().interact_size.y;
     let width = ui.available_width();
     ui.allocate_ui_with_layout(egui::vec2(width, height), egui::Layout::left_to_right(egui::Align::Center), |ui| {
         ui.set_min_size(egui::vec2(width, height));
         match errors {
+            _ if resolving => {
+                ui.add(egui::Spinner::new());
+                ui.label(egui::RichText::new("Checking the scenario…").weak());
+            }
             Some(errors) if !errors.0.is_empty() => {
                 let n = errors.0.len();
                 let first = &errors.0[0];
@@ -229,10 +233,11 @@ fn editor_ui(ui: &mut egui::Ui, doc: &mut Document, editor_tab: &mut EditorTab, 
         }
     });
     ui.separator();
-    problems_strip_ui(ui, doc.errors());
+    problems_strip_ui(ui, doc.errors(), doc.is_resolving());
     let tab = *editor_tab;
     if tab == EditorTab::Ron {
-        ron_editor::ron_ui(ui, &doc.file, doc.source.as_ref(), &mut doc.view.ron_text, commands);
+        let resolution = (!doc.is_resolving()).then_some(&doc.resolved);
+        ron_editor::ron_ui(ui, (&doc.file, doc.source.as_ref()), resolution, &mut doc.view.ron_text, commands);
         return;
     }
     let errors = doc.errors();

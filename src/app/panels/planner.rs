@@ -28,7 +28,13 @@ pub fn planner_ui(ui: &mut Ui, doc: &mut Document, commands: &mut Vec<Command>) 
         doc.view.plan.plan = count.saturating_sub(1);
     }
     let index = doc.view.plan.plan;
-    let check = (count > 0).then(|| doc.plan_check.check(&doc.file, &doc.resolved, index).clone());
+    // While the file or the plan is being checked, the form shows no
+    // problems and Run waits for the check.
+    let check = if count > 0 && !doc.is_resolving() {
+        doc.plan_check.check(&doc.file, &doc.resolved, index).cloned()
+    } else {
+        None
+    };
     let running = doc.plan_run.as_ref().is_some_and(|r| r.running);
     plan_bar_ui(ui, doc, check.as_ref(), running, commands);
     ui.separator();
@@ -146,11 +152,14 @@ fn plan_bar_ui(
             }
         } else {
             let ok = matches!(check, Some(Ok(_)));
-            let tip = if ok {
-                "Run the plan in the background"
-            } else {
-                "Fix the plan's problems first (marked in the form)"
+            let tip = match check {
+                Some(Ok(_)) => "Run the plan in the background",
+                Some(Err(_)) => "Fix the plan's problems first (marked in the form)",
+                None => "The plan is being checked",
             };
+            if check.is_none() {
+                ui.add(egui::Spinner::new()).on_hover_text(tip);
+            }
             if ui.add_enabled(ok, egui::Button::new(RichText::new("Run plan").strong())).on_hover_text(tip).clicked() {
                 commands.push(Command::RunPlan(doc.view.plan.plan));
             }

@@ -15,13 +15,27 @@ use egui::{RichText, Ui};
 use super::style;
 use crate::app::Command;
 use crate::scenario::rewrite::{self, SourceText};
-use crate::scenario::{self, Limits, LoadError, ScenarioFile};
+use crate::scenario::{self, FieldErrors, Limits, LoadError, Scenario, ScenarioFile};
 
-/// The verdict on one text.
+/// What parsing one text found (resolution is the document's, done off
+/// the UI thread).
+#[derive(Debug, Clone, PartialEq)]
+enum Parsed {
+    /// A scenario, to be resolved.
+    Scenario,
+    /// Not RON, or not the shape of a scenario: `line:col: message`.
+    Syntax(String),
+    /// The shape is wrong in these fields (`path: message` each).
+    Invalid(Vec<String>),
+}
+
+/// The verdict on the text shown.
 #[derive(Debug, Clone, PartialEq)]
 enum Verdict {
     /// Parses and resolves.
     Valid,
+    /// Parses; being resolved.
+    Checking,
     /// Not RON, or not the shape of a scenario: `line:col: message`.
     Syntax(String),
     /// Parses, but these fields are wrong (`path: message` each).
@@ -39,12 +53,13 @@ pub fn syntax_problem(ctx: &egui::Context) -> Option<String> {
 }
 
 /// Draws the RON editor for the scenario `file`, written over `source`
-/// (the text it was opened from or last typed as). `text` is the text being
-/// edited (`None`: show the scenario as it is).
+/// (the text it was opened from or last typed as), with `resolution` the
+/// file's resolution (`None` while it is under way). `text` is the text
+/// being edited (`None`: show the scenario as it is).
 pub fn ron_ui(
     ui: &mut Ui,
-    file: &ScenarioFile,
-    source: Option<&SourceText>,
+    (file, source): (&ScenarioFile, Option<&SourceText>),
+    resolution: Option<&Result<Scenario, FieldErrors>>,
     text: &mut Option<String>,
     commands: &mut Vec<Command>,
 ) {
@@ -71,13 +86,22 @@ pub fn ron_ui(
         })
         .inner;
     let hash = text_hash(current);
-    let verdict = match ui.data(|d| d.get_temp::<Arc<(u64, Verdict)>>(verdict_id)) {
+    let parsed = match ui.data(|d| d.get_temp::<Arc<(u64, Parsed)>>(verdict_id)) {
         Some(cached) if cached.0 == hash => cached.1.clone(),
         _ => {
-            let (verdict, _) = check(current);
-            ui.data_mut(|d| d.insert_temp(verdict_id, Arc::new((hash, verdict.clone()))));
-            verdict
+            let (parsed, _) = parse(current);
+            ui.data_mut(|d| d.insert_temp(verdict_id, Arc::new((hash, parsed.clone()))));
+            parsed
         }
+    };
+    let verdict = match parsed {
+        Parsed::Syntax(message) => Verdict::Syntax(message),
+        Parsed::Invalid(errors) => Verdict::Invalid(errors),
+        Parsed::Scenario => match resolution {
+            None => Verdict::Checking,
+            Some(Ok(_)) => Verdict::Valid,
+            Some(Err(errors)) => Verdict::Invalid(errors.0.iter().map(ToString::to_string).collect()),
+        },
     };
     let syntax = match &verdict {
         Verdict::Syntax(message) => Some(message.clone()),
@@ -88,7 +112,7 @@ pub fn ron_ui(
     verdict_ui(ui, &verdict);
     ui.separator();
     if text_area_ui(ui, current, caption.id).changed() {
-        let (verdict, parsed) = check(current);
+        let (verdict, parsed) = parse(current);
         ui.data_mut(|d| d.insert_temp(verdict_id, Arc::new((text_hash(current), verdict))));
         // A new scenario, or the same one with other text (a comment):
         // either way the text typed is what a save writes.
@@ -165,20 +189,13 @@ fn text_hash(text: &str) -> u64 {
     hasher.finish()
 }
 
-/// Parses and resolves `text`; the parsed file comes back even when it
-/// does not resolve (the app keeps the last good results meanwhile).
-fn check(text: &str) -> (Verdict, Option<ScenarioFile>) {
-    let limits = Limits::default();
-    match scenario::parse_str(text, &limits) {
-        Ok(file) => {
-            let verdict = match scenario::resolve::resolve(&file, &limits) {
-                Ok(_) => Verdict::Valid,
-                Err(errors) => Verdict::Invalid(errors.0.iter().map(ToString::to_string).collect()),
-            };
-            (verdict, Some(file))
-        }
-        Err(LoadError::Syntax { line, col, message }) => (Verdict::Syntax(format!("{line}:{col}: {message}")), None),
-        Err(LoadError::Invalid(errors)) => (Verdict::Invalid(errors.0.iter().map(ToString::to_string).collect()), None),
+/// Parses `text` (resolving it is the document's job, off the UI
+/// thread); the parsed file comes back when it has a scenario's shape.
+fn parse(text: &str) -> (Parsed, Option<ScenarioFile>) {
+    match scenario::parse_str(text, &Limits::default()) {
+        Ok(file) => (Parsed::Scenario, Some(file)),
+        Err(LoadError::Syntax { line, col, message }) => (Parsed::Syntax(format!("{line}:{col}: {message}")), None),
+        Err(LoadError::Invalid(errors)) => (Parsed::Invalid(errors.0.iter().map(ToString::to_string).collect()), None),
     }
 }
 
@@ -186,6 +203,12 @@ fn verdict_ui(ui: &mut Ui, verdict: &Verdict) {
     match verdict {
         Verdict::Valid => {
             ui.colored_label(style::GOOD, "√ valid").on_hover_text("The text parses and every field is in range");
+        }
+        Verdict::Checking => {
+            ui.horizontal(|ui| {
+                ui.add(egui::Spinner::new());
+                ui.weak("checking…").on_hover_text("The text parses; its fields are being checked");
+            });
         }
         Verdict::Syntax(message) => {
             ui.colored_label(style::BAD, RichText::new(format!("Syntax error at {message}")).strong())
@@ -224,7 +247,15 @@ mod tests {
         let doc = Document::new(crate::app::empty_scenario(), None, None);
         testing::harness(
             [700.0, 900.0],
-            |ui, (doc, text, commands): &mut State| ron_ui(ui, &doc.file, doc.source.as_ref(), text, commands),
+            |ui, (doc, text, commands): &mut State| {
+                ron_ui(
+                    ui,
+                    (&doc.file, doc.source.as_ref()),
+                    (!doc.is_resolving()).then_some(&doc.resolved),
+                    text,
+                    commands,
+                )
+            },
             (doc, None, Vec::new()),
         )
     }
@@ -272,8 +303,22 @@ mod tests {
         harness.run();
         let text = harness.state().1.clone().unwrap_or_default().replace("replications: 4", "replications: 0");
         replace_text(&mut harness, &text);
-        assert!(harness.query_by_label_contains("clock.replications").is_some());
         assert!(matches!(&harness.state().2[..], [Command::EditText { file, .. }] if file.clock.replications == 0));
+        // What the app does with the edit: the document resolves it (off
+        // the UI thread), and the tab lists its problems.
+        let commands = std::mem::take(&mut harness.state_mut().2);
+        for command in commands {
+            if let Command::EditText { text, file } = command {
+                harness.state_mut().0.edit_text(text, *file, "Edit RON");
+            }
+        }
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while harness.state().0.is_resolving() {
+            harness.state_mut().0.poll_resolution();
+            assert!(std::time::Instant::now() < deadline, "resolved within 30 s");
+        }
+        harness.run();
+        assert!(harness.query_by_label_contains("clock.replications").is_some());
     }
 
     #[test]

@@ -17,6 +17,11 @@ pub fn status_bar_ui(ui: &mut egui::Ui, doc: &Document, status: Option<&Status>,
                 let message = syntax.unwrap_or_default();
                 ui.colored_label(style::BAD, "RON text not applied: syntax error").on_hover_text(message);
             }
+            _ if doc.is_resolving() => {
+                ui.add(egui::Spinner::new());
+                ui.label("checking the scenario…")
+                    .on_hover_text("A large file: its problems and budget are being checked on a worker thread");
+            }
             Some(errors) => {
                 ui.colored_label(
                     style::BAD,
