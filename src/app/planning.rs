@@ -75,10 +75,9 @@ impl TenantsimApp {
     /// and runs the plan the user asked for while it was being checked.
     pub(super) fn poll_plan_check(&mut self) {
         let answered = self.doc.plan_check.poll();
-        if let Some(index) = self.plan_wanted.filter(|_| answered || !self.doc.plan_check.is_checking()) {
-            if !self.doc.is_resolving() {
-                self.run_plan(index);
-            }
+        let ready = (answered || !self.doc.plan_check.is_checking()) && !self.doc.is_resolving();
+        if let Some(index) = self.plan_wanted.filter(|_| ready) {
+            self.run_plan(index);
         }
     }
 

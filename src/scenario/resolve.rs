@@ -74,8 +74,7 @@ pub fn resolve(file: &ScenarioFile, limits: &Limits) -> Result<Scenario, FieldEr
     if let Some(clock) = &clock {
         r.check_peak_rates(&tenants, &events, limits);
         let parts = (tiers.as_slice(), tenants.as_slice());
-        max_threads =
-            r.check_budget(file, clock, parts, compute.as_ref(), database.as_ref(), &placed, &events, limits);
+        max_threads = r.check_budget(file, clock, parts, compute.as_ref(), database.as_ref(), &placed, &events, limits);
     }
     if !r.errors.is_empty() {
         return Err(FieldErrors(r.errors));
