@@ -265,3 +265,46 @@ fn a_plan_whose_largest_point_is_over_the_budget_is_refused_naming_the_point() {
         "{found:?}"
     );
 }
+
+/// The app never resolves on its UI thread: an edit of the 80,000-key
+/// file returns without waiting for its resolution (here the wait is
+/// zero), which comes on a worker thread, and errors come the same way.
+#[cfg(feature = "gui")]
+#[test]
+fn the_app_resolves_a_large_file_off_its_ui_thread() {
+    use std::time::{Duration, Instant};
+    use tenantsim::app::Document;
+
+    let text = keys_file();
+    let mut doc = Document::from_text(&text, None, None).unwrap_or_else(|e| panic!("{e}"));
+    let settle = |doc: &mut Document| {
+        let deadline = Instant::now() + Duration::from_secs(120);
+        while doc.is_resolving() {
+            assert!(Instant::now() < deadline, "resolved within 120 s");
+            doc.poll_resolution();
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    };
+    settle(&mut doc);
+    assert!(doc.resolved.is_ok(), "{:?}", doc.resolved.as_ref().err());
+    // As on a machine where the wait is over before the resolution: the
+    // edits return first.
+    doc.set_resolve_wait(Duration::ZERO);
+    for seed in [2, 3] {
+        let mut edited = doc.file.clone();
+        edited.clock.seed = seed;
+        assert!(doc.edit(edited, "Edit seed"));
+        // Resolving 80,000 placement keys takes about 0.1 s (a release
+        // build): the edit returns before it is done.
+        assert!(doc.is_resolving(), "edit {seed}: resolved before the edit returned");
+        assert_ne!(doc.resolved.as_ref().map(|s| s.clock.seed).ok(), Some(seed), "still the earlier version");
+        settle(&mut doc);
+        assert_eq!(doc.resolved.as_ref().map(|s| s.clock.seed).ok(), Some(seed), "the edit's resolution came");
+    }
+    // A broken edit's problems come the same way.
+    let mut broken = doc.file.clone();
+    broken.clock.replications = 0;
+    doc.edit(broken, "Edit replications");
+    settle(&mut doc);
+    assert!(doc.errors().is_some_and(|e| e.for_path("clock.replications").is_some()), "{:?}", doc.errors());
+}

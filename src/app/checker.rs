@@ -28,8 +28,10 @@ pub struct Checker<I, O> {
     asked: u64,
     /// When the newest question was asked, while it is unanswered.
     waiting_since: Option<Instant>,
-    /// The last answer took longer than [`WAIT`]: do not wait next time.
+    /// The last answer took longer than `wait`: do not wait next time.
     slow: bool,
+    /// How long [`Checker::ask`] waits for its answer.
+    wait: Duration,
 }
 
 impl<I: Send + 'static, O: Send + 'static> Checker<I, O> {
@@ -58,12 +60,19 @@ impl<I: Send + 'static, O: Send + 'static> Checker<I, O> {
             asked: 0,
             waiting_since: None,
             slow: false,
+            wait: WAIT,
         }
     }
 
+    /// Sets how long [`Checker::ask`] waits for its answer (default
+    /// [`WAIT`]; zero never waits).
+    pub fn set_wait(&mut self, wait: Duration) {
+        self.wait = wait;
+    }
+
     /// Asks `input`, replacing any question still unanswered, and waits
-    /// for the answer at most [`WAIT`] (not at all while answers are
-    /// slow). `None` means the answer will come through
+    /// for the answer at most the wait (by default [`WAIT`]; not at all
+    /// while answers are slow). `None` means the answer will come through
     /// [`Checker::poll`].
     pub fn ask(&mut self, input: I) -> Option<O> {
         self.asked += 1;
@@ -77,10 +86,10 @@ impl<I: Send + 'static, O: Send + 'static> Checker<I, O> {
         if questions.send((self.asked, input)).is_err() {
             return None;
         }
-        if self.slow {
+        if self.slow || self.wait.is_zero() {
             return None;
         }
-        let deadline = now + WAIT;
+        let deadline = now + self.wait;
         loop {
             match self.answers.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
                 Ok((number, answer)) if number == self.asked => return Some(self.answered(answer)),
@@ -109,7 +118,7 @@ impl<I: Send + 'static, O: Send + 'static> Checker<I, O> {
     }
 
     fn answered(&mut self, answer: O) -> O {
-        self.slow = self.waiting_since.take().is_some_and(|since| since.elapsed() > WAIT);
+        self.slow = self.waiting_since.take().is_some_and(|since| since.elapsed() > self.wait);
         answer
     }
 }

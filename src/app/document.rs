@@ -119,6 +119,13 @@ impl Document {
         }
     }
 
+    /// Sets how long an edit waits for its resolution before the UI draws
+    /// on without it (by default [`checker::WAIT`](crate::app::checker::WAIT);
+    /// zero never waits).
+    pub fn set_resolve_wait(&mut self, wait: std::time::Duration) {
+        self.resolver.set_wait(wait);
+    }
+
     /// True while the current file is being resolved (its answer took
     /// longer than the UI waits): `resolved` is of an earlier version.
     pub fn is_resolving(&self) -> bool {
