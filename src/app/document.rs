@@ -60,6 +60,14 @@ pub struct Document {
     pub(crate) source: Option<SourceText>,
     /// The text last opened or saved (a typed comment is an unsaved edit).
     saved_text: Option<String>,
+    /// [`Document::is_dirty`]'s answer, until the file, the text or what
+    /// was saved changes (asked every frame; comparing a large file each
+    /// time would cost the frame).
+    dirty: std::cell::Cell<Option<bool>>,
+    /// Counts changes of `file` (see [`Document::revision`]).
+    revision: u64,
+    /// The copy of the file the editor's forms draw and edit in place.
+    pub(crate) draft: Draft,
     history: History,
     /// Result of resolving `file` (or, while [`Document::is_resolving`],
     /// an earlier version of it): the scenario to run, or its errors.
@@ -96,6 +104,9 @@ impl Document {
             saved: file.clone(),
             source: None,
             saved_text: None,
+            dirty: std::cell::Cell::new(None),
+            revision: 0,
+            draft: Draft::default(),
             file,
             path,
             bundled,
@@ -169,11 +180,22 @@ impl Document {
         Self::from_text(NEW_SCENARIO, None, None).unwrap_or_else(|_| Self::new(empty_scenario(), None, None))
     }
 
+    /// A number that changes whenever the file may have (an edit, an undo
+    /// or a redo), for caches of what is derived from it.
+    pub fn revision(&self) -> u64 {
+        self.revision
+    }
+
     /// True when the file differs from what was last opened or saved, or
     /// its text was retyped since.
     pub fn is_dirty(&self) -> bool {
-        self.file != self.saved
-            || self.source.as_ref().is_some_and(|s| Some(&s.text) != self.saved_text.as_ref() && s.file == self.file)
+        if let Some(dirty) = self.dirty.get() {
+            return dirty;
+        }
+        let dirty = self.file != self.saved
+            || self.source.as_ref().is_some_and(|s| Some(&s.text) != self.saved_text.as_ref() && s.file == self.file);
+        self.dirty.set(Some(dirty));
+        dirty
     }
 
     /// The scenario as RON text: the source text with only what changed
@@ -189,6 +211,7 @@ impl Document {
     /// what it parses to. Returns true when the scenario itself changed
     /// (one undo step, as for [`Document::edit`]).
     pub fn edit_text(&mut self, text: String, file: ScenarioFile, label: &str) -> bool {
+        self.dirty.set(None);
         let changed = self.edit(file.clone(), label);
         self.source = Some(SourceText { text, file });
         changed
@@ -196,6 +219,7 @@ impl Document {
 
     /// Marks the current state as saved at `path` as `text`.
     pub fn mark_saved(&mut self, path: PathBuf, text: String) {
+        self.dirty.set(None);
         self.saved = self.file.clone();
         self.saved_text = Some(text.clone());
         self.source = Some(SourceText { text, file: self.file.clone() });
@@ -206,12 +230,14 @@ impl Document {
     /// or since a new scenario when that is not known: a restored copy of
     /// unsaved edits is unsaved again.
     pub fn mark_unsaved(&mut self, origin: Option<ScenarioFile>) {
+        self.dirty.set(None);
         self.saved = origin.unwrap_or_else(empty_scenario);
     }
 
     /// Treats the current edits as not worth keeping (the user chose to
     /// discard them), so a guarded command can proceed.
     pub fn mark_clean(&mut self) {
+        self.dirty.set(None);
         self.saved = self.file.clone();
         self.saved_text = self.source.as_ref().map(|s| s.text.clone());
     }
@@ -220,6 +246,8 @@ impl Document {
     /// (or joining the last one, see [`History`]). Returns false when
     /// nothing changed.
     pub fn edit(&mut self, file: ScenarioFile, label: &str) -> bool {
+        self.dirty.set(None);
+        self.revision += 1;
         if file == self.file {
             return false;
         }
@@ -231,6 +259,8 @@ impl Document {
 
     /// Undoes the last edit; returns its label.
     pub fn undo(&mut self) -> Option<String> {
+        self.dirty.set(None);
+        self.revision += 1;
         let label = self.history.undo(&mut self.file)?;
         self.start_resolving();
         Some(label)
@@ -238,6 +268,8 @@ impl Document {
 
     /// Redoes the last undone edit; returns its label.
     pub fn redo(&mut self) -> Option<String> {
+        self.dirty.set(None);
+        self.revision += 1;
         let label = self.history.redo(&mut self.file)?;
         self.start_resolving();
         Some(label)
@@ -267,6 +299,31 @@ impl Document {
             (None, None) => "untitled.ron".to_owned(),
         };
         if self.is_dirty() { format!("{name} •") } else { name }
+    }
+}
+
+/// The copy of the file the editor's forms draw and edit in place, made
+/// again only when the file changed: cloning a large file every frame
+/// would cost the frame.
+#[derive(Debug, Default)]
+pub struct Draft {
+    copy: Option<(u64, ScenarioFile)>,
+}
+
+impl Draft {
+    /// The draft of `file` at `revision` (a fresh copy when the file has
+    /// changed since the last one, or after [`Draft::reset`]).
+    pub fn of(&mut self, file: &ScenarioFile, revision: u64) -> &mut ScenarioFile {
+        if self.copy.as_ref().is_some_and(|(r, _)| *r != revision) {
+            self.copy = None;
+        }
+        &mut self.copy.get_or_insert_with(|| (revision, file.clone())).1
+    }
+
+    /// Forgets the copy (its edit was sent; the next frame copies the
+    /// file as the edit left it).
+    pub fn reset(&mut self) {
+        self.copy = None;
     }
 }
 

@@ -240,26 +240,35 @@ fn editor_ui(ui: &mut egui::Ui, doc: &mut Document, editor_tab: &mut EditorTab, 
         ron_editor::ron_ui(ui, (&doc.file, doc.source.as_ref()), resolution, &mut doc.view.ron_text, commands);
         return;
     }
-    let errors = doc.errors();
-    let mut draft = doc.file.clone();
+    let errors = doc.resolved.as_ref().err();
+    let revision = doc.revision();
+    let draft = doc.draft.of(&doc.file, revision);
     // The form's widgets get the same ids whatever is drawn above it, so a
     // field keeps its focus and text when a message appears or goes.
     let form_scope = UiBuilder::new().scope_id(ui.make_persistent_id(("editor_form", format!("{tab:?}"))));
     ui.scope_builder(form_scope, |ui| {
         egui::ScrollArea::vertical().auto_shrink([false, false]).show(ui, |ui| match tab {
-            EditorTab::Scenario => scenario_editor::scenario_ui(ui, &mut draft, errors),
-            EditorTab::Tiers => tiers_editor::tiers_ui(ui, &mut draft, errors),
+            EditorTab::Scenario => scenario_editor::scenario_ui(ui, draft, errors),
+            EditorTab::Tiers => tiers_editor::tiers_ui(ui, draft, errors),
             EditorTab::Tenants => {
-                tenants_editor::tenants_ui(ui, &mut draft, errors, doc.view.selected_tenant.as_deref(), commands);
+                tenants_editor::tenants_ui(ui, draft, errors, doc.view.selected_tenant.as_deref(), commands);
             }
-            EditorTab::Layers => layers_editor::layers_ui(ui, &mut draft, errors),
-            EditorTab::Designs => designs_editor::designs_ui(ui, &mut draft, errors),
-            EditorTab::Events => events_editor::events_ui(ui, &mut draft, errors),
-            EditorTab::Lesson => lesson_editor::lesson_editor_ui(ui, &mut draft),
+            EditorTab::Layers => layers_editor::layers_ui(ui, draft, errors),
+            EditorTab::Designs => designs_editor::designs_ui(ui, draft, errors),
+            EditorTab::Events => events_editor::events_ui(ui, draft, errors),
+            EditorTab::Lesson => lesson_editor::lesson_editor_ui(ui, draft),
             EditorTab::Ron => {}
         });
     });
-    if draft != doc.file {
+    // Only input can change the draft: a frame without any (a repaint
+    // while a run progresses, a hover) skips comparing it with the file.
+    let touched = ui.input(|i| {
+        i.pointer.any_down()
+            || i.events.iter().any(|e| !matches!(e, egui::Event::PointerMoved(_) | egui::Event::MouseMoved(_)))
+    });
+    if touched && *draft != doc.file {
+        let draft = draft.clone();
+        doc.draft.reset();
         let label = match tab {
             EditorTab::Scenario => "Edit scenario",
             EditorTab::Tiers => "Edit tiers",

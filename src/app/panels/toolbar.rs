@@ -9,12 +9,14 @@ pub fn toolbar_ui(ui: &mut egui::Ui, doc: &Document, run: RunStatus, commands: &
     ui.horizontal(|ui| {
         ui.heading(&doc.file.name).on_hover_text(&doc.file.description);
         ui.separator();
-        let mut file = doc.file.clone();
+        // Only the clock is drafted: cloning a large file every frame would
+        // cost the frame.
+        let mut clock = doc.file.clock.clone();
         let seed_label = ui.label("Seed").on_hover_text(
             "Every random arrival derives from this number. The same seed gives the same traffic in every design \
              (common random numbers) and the same results on every machine.",
         );
-        form::drag_value_ui(ui, &mut file.clock.seed, 0..=u64::MAX, |d| d.speed(1.0)).labelled_by(seed_label.id);
+        form::drag_value_ui(ui, &mut clock.seed, 0..=u64::MAX, |d| d.speed(1.0)).labelled_by(seed_label.id);
         if ui.button("Re-roll seed").on_hover_text("Draw a new seed: new random traffic, same scenario").clicked() {
             commands.push(Command::Reroll);
         }
@@ -22,10 +24,12 @@ pub fn toolbar_ui(ui: &mut egui::Ui, doc: &Document, run: RunStatus, commands: &
             "Independent runs with different random streams. More replications give tighter 95 % confidence \
              intervals (the ± figures) but take longer.",
         );
-        form::drag_value_ui(ui, &mut file.clock.replications, 1..=200, |d| d)
+        form::drag_value_ui(ui, &mut clock.replications, 1..=200, |d| d)
             .labelled_by(replications_label.id)
             .on_hover_text("Type a number and press Enter; the scenario's limits say how many are allowed");
-        if file != doc.file {
+        if clock != doc.file.clock {
+            let mut file = doc.file.clone();
+            file.clock = clock;
             commands.push(Command::Edit { file: Box::new(file), label: "Edit seed/replications".into() });
         }
         ui.separator();
