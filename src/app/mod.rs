@@ -9,8 +9,10 @@
 //! panels ([`panels`], one per file) draw what they are given and push
 //! [`Command`]s, then applies those ([`apply`]). File I/O and dialogs are
 //! in [`io`], screenshots in [`screenshot`], the `--measure` benchmark in
-//! [`measure`]. Nothing is simulated on the UI thread, not even at
-//! start-up: the window opens at once and the results follow.
+//! [`measure`]. Nothing is simulated or resolved on the UI thread, not
+//! even at start-up: the window opens at once and the results follow;
+//! resolving a file and checking a plan run on [`checker`] threads, which
+//! the UI waits for at most a few frames.
 
 mod apply;
 pub mod checker;
