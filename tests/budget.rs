@@ -2,8 +2,9 @@
 //! allocated, a file over the budget is refused at validation with the
 //! estimate and the fields to reduce, the estimate holds (the worst
 //! accepted files of tests/hostile/ stay under it, measured in a child
-//! process), and a cancel stops a run in its set-up (issue: untrusted
-//! files, "files that say ok and then take the machine down").
+//! process), and a cancel stops a run in its set-up and in the merge
+//! after its last tick (issue: untrusted files, "files that say ok and
+//! then take the machine down").
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -11,7 +12,7 @@ use std::process::Command;
 use tenantsim::plan::spec::resolve_plans;
 use tenantsim::scenario::budget::{Shape, estimate, threads_within};
 use tenantsim::scenario::{Limits, LoadError, load_str};
-use tenantsim::sim::{RunControl, RunError, RunOptions, run, run_threads};
+use tenantsim::sim::{RunControl, RunError, RunOptions, run, run_threads, simulate};
 
 fn hostile(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/hostile").join(name)
@@ -237,6 +238,24 @@ fn a_cancel_during_set_up_stops_the_run_before_any_tick() {
     });
     assert!(matches!(result, Err(RunError::Cancelled)), "{:?}", result.err());
     assert_eq!(control.ticks_done(), 0, "the run got past its set-up");
+}
+
+#[test]
+fn a_cancel_after_the_last_tick_stops_the_report() {
+    // What follows the last tick (folding replications, building the
+    // report) grows with tenants × designs and honours the cancel too.
+    let text = r#"Scenario(version: 1, name: "merge", clock: (duration: "30s", replications: 2),
+        tiers: { "t": (price_per_month: 1.0) },
+        tenants: [ Group(prefix: "g", count: 3000, tier: "t", load: (rate: 0.2)) ],
+        layers: ( compute: (service_time: Exponential(mean_ms: 20.0)) ),
+        designs: [ (name: "pool", placement: { "*": Pool }), (name: "silo", placement: { "*": Silo }) ])"#;
+    let (_, scenario) = load_str(text, &Limits::default()).unwrap_or_else(|e| panic!("{e}"));
+    let options = RunOptions { threads: Some(2), ..RunOptions::default() };
+    let control = RunControl::new();
+    let simulated = simulate(&scenario, &options, &control).unwrap_or_else(|e| panic!("{e}"));
+    control.cancel();
+    assert!(matches!(simulated.report(&scenario, &control), Err(RunError::Cancelled)));
+    assert!(simulated.report(&scenario, &RunControl::new()).is_ok());
 }
 
 #[test]

@@ -293,7 +293,8 @@ pub fn run(
         let all: Vec<usize> = (0..spec.points()).collect();
         let points = sweep(file, spec, &all, limits, control, progress)?;
         if let Some(s) = &spec.search {
-            progress.add_total(search::stages(file, spec, s, &search::candidates(spec, s), limits).unique.len());
+            progress
+                .add_total(search::stages(file, spec, s, &search::candidates(spec, s), limits, control)?.unique.len());
         }
         finish(file, spec, points, None, limits, control, progress)
     })

@@ -10,6 +10,7 @@
 //! replications.
 
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 
 use crate::plan::PlanError;
 use crate::plan::spec::{PlanSpec, show};
@@ -18,6 +19,7 @@ use crate::report::Estimate;
 use crate::report::plan::{Candidate, DesignPoint, SearchReport, SlotPlacement};
 use crate::scenario::change::KnobValue;
 use crate::scenario::file::{ConstraintFile, DesignFile, LayerName, ObjectiveFile, PlacementFile, SearchFile};
+use crate::scenario::model::{Design, Topology};
 use crate::scenario::{Limits, ScenarioFile, resolve};
 use crate::sim::RunControl;
 
@@ -29,6 +31,9 @@ const KEEP_SHARE: f64 = 0.25;
 const FINALISTS: usize = 16;
 /// Candidates run together as the designs of one scenario.
 pub(crate) const CHUNK: usize = 32;
+/// Candidates the duplicate pass builds or groups between two reads of
+/// the cancel flag.
+const CHECK_CANDIDATES: usize = 64;
 
 /// One candidate: a placement per slot and a sizing point.
 #[derive(Debug, Clone)]
@@ -114,42 +119,70 @@ pub(crate) fn candidates(spec: &PlanSpec, s: &SearchFile) -> Vec<Cand> {
         .collect()
 }
 
+/// What makes two resolved candidates duplicates: equal stacks on every
+/// layer and an equal overhead, compared as `==` compares them (the
+/// overhead's bits, with -0 as 0); `None` for a NaN overhead, which
+/// equals nothing.
+type SameStacks<'a> = (&'a [Topology; 3], u64);
+
+fn same_stacks(design: &Design) -> Option<SameStacks<'_>> {
+    let overhead = design.overhead_usd_per_stack_month;
+    if overhead.is_nan() {
+        return None;
+    }
+    let bits = if overhead == 0.0 { 0.0_f64.to_bits() } else { overhead.to_bits() };
+    Some((&design.layers, bits))
+}
+
 /// Groups candidates whose resolved stacks are identical at the same
 /// sizing point; returns, for each candidate, the index of the first of
 /// its group.
+///
+/// # Errors
+/// Occurs when `control` is cancelled (read at every point and every
+/// [`CHECK_CANDIDATES`] candidates).
 pub(crate) fn duplicates_of(
     file: &ScenarioFile,
     spec: &PlanSpec,
     s: &SearchFile,
     all: &[Cand],
     limits: &Limits,
-) -> Vec<usize> {
+    control: &RunControl,
+) -> Result<Vec<usize>, PlanError> {
+    let cancelled = |k: usize| k.is_multiple_of(CHECK_CANDIDATES) && control.is_cancelled();
     let mut first = (0..all.len()).collect::<Vec<usize>>();
     let mut by_point: Vec<Vec<usize>> = vec![Vec::new(); spec.points()];
     for (i, c) in all.iter().enumerate() {
         by_point[c.point].push(i);
     }
     for (point, members) in by_point.iter().enumerate() {
+        if control.is_cancelled() {
+            return Err(PlanError::Cancelled);
+        }
         let Ok(mut copy) = crate::plan::spec::apply_point(file, &spec.axes, &spec.point_values(point)) else {
             continue;
         };
-        copy.designs = members.iter().map(|&i| candidate_design(file, s, &all[i].choice, "c")).collect();
-        for (k, d) in copy.designs.iter_mut().enumerate() {
-            d.name = format!("c{k}");
+        copy.designs = Vec::with_capacity(members.len());
+        for (k, &i) in members.iter().enumerate() {
+            if cancelled(k) {
+                return Err(PlanError::Cancelled);
+            }
+            copy.designs.push(candidate_design(file, s, &all[i].choice, &format!("c{k}")));
         }
         let limits = Limits { max_designs: copy.designs.len().max(limits.max_designs), ..*limits };
         let Ok(sc) = resolve::resolve(&copy, &limits) else { continue };
+        // The first candidate of each group stands for it.
+        let mut group: FxHashMap<SameStacks<'_>, usize> = FxHashMap::default();
         for (k, &i) in members.iter().enumerate() {
-            let me = &sc.designs[k];
-            if let Some(j) = (0..k).find(|&j| {
-                let other = &sc.designs[j];
-                other.layers == me.layers && other.overhead_usd_per_stack_month == me.overhead_usd_per_stack_month
-            }) {
-                first[i] = first[members[j]];
+            if cancelled(k) {
+                return Err(PlanError::Cancelled);
+            }
+            if let Some(key) = same_stacks(&sc.designs[k]) {
+                first[i] = *group.entry(key).or_insert(i);
             }
         }
     }
-    first
+    Ok(first)
 }
 
 /// A candidate's figures after a stage.
@@ -292,7 +325,7 @@ pub(crate) fn search(
 ) -> Result<SearchReport, PlanError> {
     let done = &|n: usize| progress.add_done(n);
     let all = candidates(spec, s);
-    let plan = stages(file, spec, s, &all, limits);
+    let plan = stages(file, spec, s, &all, limits, control)?;
     let space = Space { file, spec, search: s, all: &all, limits };
     let mut current = match first_stage {
         Some(judged) => {
@@ -400,8 +433,18 @@ pub(crate) struct Stages {
 }
 
 /// Plans the stages: distinct candidates and the replications of each stage.
-pub(crate) fn stages(file: &ScenarioFile, spec: &PlanSpec, s: &SearchFile, all: &[Cand], limits: &Limits) -> Stages {
-    let first = duplicates_of(file, spec, s, all, limits);
+///
+/// # Errors
+/// Occurs when `control` is cancelled.
+pub(crate) fn stages(
+    file: &ScenarioFile,
+    spec: &PlanSpec,
+    s: &SearchFile,
+    all: &[Cand],
+    limits: &Limits,
+    control: &RunControl,
+) -> Result<Stages, PlanError> {
+    let first = duplicates_of(file, spec, s, all, limits, control)?;
     let unique: Vec<usize> = (0..all.len()).filter(|&i| first[i] == i).collect();
     let full = spec.replications;
     let mut replications = vec![full];
@@ -416,7 +459,7 @@ pub(crate) fn stages(file: &ScenarioFile, spec: &PlanSpec, s: &SearchFile, all: 
             n *= KEEP_SHARE;
         }
     }
-    Stages { unique, replications }
+    Ok(Stages { unique, replications })
 }
 
 /// Candidates no other is at least as good as on cost, worst p99, tenants
@@ -452,4 +495,164 @@ pub fn winner_design(file: &ScenarioFile, s: &SearchFile, best: &Candidate, name
 /// Words for a placement list (used by sentences).
 pub fn placement_words(p: PlacementFile) -> String {
     show(KnobValue::Placement(p))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::spec::resolve_plans;
+    use crate::scenario::model::Design;
+
+    /// The bundled noisy-neighbour scenario with `edit` applied to its text,
+    /// and its plan "cheapest design".
+    fn cheapest_design(edit: impl Fn(&str) -> String) -> (ScenarioFile, PlanSpec, Limits) {
+        let limits = Limits::default();
+        let Some(bundled) = crate::bundled::by_file_name("noisy-neighbour.ron") else { panic!("bundled") };
+        let file = match crate::scenario::parse_str(&edit(bundled.text), &limits) {
+            Ok(file) => file,
+            Err(e) => panic!("{e}"),
+        };
+        let sc = resolve::resolve(&file, &limits).unwrap_or_else(|e| panic!("{e}"));
+        let specs = resolve_plans(&file, &sc, &limits).unwrap_or_else(|e| panic!("{e}"));
+        let Some(spec) = specs.into_iter().find(|s| s.name == "cheapest design") else { panic!("no search") };
+        (file, spec, limits)
+    }
+
+    /// The duplicate pass as it was before grouping by hash: every
+    /// candidate compared with every earlier one at its point.
+    fn duplicates_pairwise(
+        file: &ScenarioFile,
+        spec: &PlanSpec,
+        s: &SearchFile,
+        all: &[Cand],
+        limits: &Limits,
+    ) -> Vec<usize> {
+        let mut first = (0..all.len()).collect::<Vec<usize>>();
+        let mut by_point: Vec<Vec<usize>> = vec![Vec::new(); spec.points()];
+        for (i, c) in all.iter().enumerate() {
+            by_point[c.point].push(i);
+        }
+        for (point, members) in by_point.iter().enumerate() {
+            let Ok(mut copy) = crate::plan::spec::apply_point(file, &spec.axes, &spec.point_values(point)) else {
+                continue;
+            };
+            copy.designs = members.iter().map(|&i| candidate_design(file, s, &all[i].choice, "c")).collect();
+            for (k, d) in copy.designs.iter_mut().enumerate() {
+                d.name = format!("c{k}");
+            }
+            let limits = Limits { max_designs: copy.designs.len().max(limits.max_designs), ..*limits };
+            let Ok(sc) = resolve::resolve(&copy, &limits) else { continue };
+            for (k, &i) in members.iter().enumerate() {
+                let me = &sc.designs[k];
+                if let Some(j) = (0..k).find(|&j| {
+                    let other = &sc.designs[j];
+                    other.layers == me.layers && other.overhead_usd_per_stack_month == me.overhead_usd_per_stack_month
+                }) {
+                    first[i] = first[members[j]];
+                }
+            }
+        }
+        first
+    }
+
+    fn hashed(file: &ScenarioFile, spec: &PlanSpec, all: &[Cand], limits: &Limits) -> Vec<usize> {
+        let Some(s) = &spec.search else { panic!("no search") };
+        match duplicates_of(file, spec, s, all, limits, &RunControl::new()) {
+            Ok(first) => first,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    #[test]
+    fn hashed_duplicates_equal_the_pairwise_ones_on_the_bundled_search() {
+        let (file, spec, limits) = cheapest_design(str::to_owned);
+        let Some(s) = &spec.search else { panic!("no search") };
+        let all = candidates(&spec, s);
+        assert_eq!(all.len(), 2048);
+        assert_eq!(hashed(&file, &spec, &all, &limits), duplicates_pairwise(&file, &spec, s, &all, &limits));
+    }
+
+    #[test]
+    fn hashed_duplicates_equal_the_pairwise_ones_when_there_are_duplicates() {
+        // Both tiers are placed on their own, so the "*" slot changes
+        // nothing: every candidate has three duplicates.
+        let (file, spec, limits) = cheapest_design(|text| {
+            text.replace(r#"keys: ["basic", "premium"],"#, r#"keys: ["basic", "premium", "*"],"#)
+                .replace("layers: [Gateway, Compute],", "layers: [Compute],")
+        });
+        let Some(s) = &spec.search else { panic!("no search") };
+        let all = candidates(&spec, s);
+        let first = hashed(&file, &spec, &all, &limits);
+        assert_eq!(first, duplicates_pairwise(&file, &spec, s, &all, &limits));
+        let unique = (0..all.len()).filter(|&i| first[i] == i).count();
+        assert_eq!(unique * 4, all.len(), "{unique} of {}", all.len());
+    }
+
+    #[test]
+    fn overheads_group_as_they_compare() {
+        let design = |overhead| Design {
+            name: String::new(),
+            overhead_usd_per_stack_month: overhead,
+            layers: Default::default(),
+        };
+        let (zero, minus_zero, nan) = (design(0.0), design(-0.0), design(f64::NAN));
+        assert_eq!(same_stacks(&zero), same_stacks(&minus_zero));
+        assert_ne!(same_stacks(&zero), same_stacks(&design(1.0)));
+        assert_eq!(same_stacks(&nan), None, "NaN equals nothing, not even itself");
+    }
+
+    #[test]
+    fn the_duplicate_pass_stops_when_cancelled() {
+        let (file, spec, limits) = cheapest_design(str::to_owned);
+        let Some(s) = &spec.search else { panic!("no search") };
+        let all = candidates(&spec, s);
+        let control = RunControl::new();
+        control.cancel();
+        assert_eq!(duplicates_of(&file, &spec, s, &all, &limits, &control), Err(PlanError::Cancelled));
+        assert!(matches!(stages(&file, &spec, s, &all, &limits, &control), Err(PlanError::Cancelled)));
+    }
+
+    /// Prints how long the duplicate pass takes on the bundled search,
+    /// pairwise (as before) and grouped by hash (best of five each):
+    /// `cargo test --release --lib duplicate_pass_timing -- --ignored --nocapture`.
+    #[test]
+    #[ignore = "a measurement, not a test"]
+    fn duplicate_pass_timing() {
+        let (file, spec, limits) = cheapest_design(str::to_owned);
+        let Some(s) = &spec.search else { panic!("no search") };
+        let all = candidates(&spec, s);
+        let best_of_5 = |f: &dyn Fn() -> Vec<usize>| {
+            (0..5)
+                .map(|_| {
+                    let started = std::time::Instant::now();
+                    std::hint::black_box(f());
+                    started.elapsed().as_secs_f64() * 1e3
+                })
+                .fold(f64::INFINITY, f64::min)
+        };
+        let pairwise = best_of_5(&|| duplicates_pairwise(&file, &spec, s, &all, &limits));
+        let grouped = best_of_5(&|| hashed(&file, &spec, &all, &limits));
+        // The part both share: building and resolving each point's candidates.
+        let resolve_only = best_of_5(&|| {
+            for point in 0..spec.points() {
+                let Ok(mut copy) = crate::plan::spec::apply_point(&file, &spec.axes, &spec.point_values(point)) else {
+                    continue;
+                };
+                copy.designs = all
+                    .iter()
+                    .filter(|c| c.point == point)
+                    .enumerate()
+                    .map(|(k, c)| candidate_design(&file, s, &c.choice, &format!("c{k}")))
+                    .collect();
+                let limits = Limits { max_designs: copy.designs.len().max(limits.max_designs), ..limits };
+                std::hint::black_box(resolve::resolve(&copy, &limits).is_ok());
+            }
+            Vec::new()
+        });
+        println!(
+            "duplicate pass over {} candidates: pairwise {pairwise:.1} ms, grouped {grouped:.1} ms \
+             (building and resolving the candidates alone: {resolve_only:.1} ms)",
+            all.len()
+        );
+    }
 }

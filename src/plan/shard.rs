@@ -81,7 +81,7 @@ pub fn run_shard(
         let mut first_stage = Vec::new();
         if let Some(s) = &spec.search {
             let all = search::candidates(spec, s);
-            let stages = search::stages(file, spec, s, &all, limits);
+            let stages = search::stages(file, spec, s, &all, limits, control)?;
             let which: Vec<usize> =
                 stages.unique.iter().enumerate().filter(|(k, _)| mine(*k)).map(|(_, &i)| i).collect();
             progress.add_total(which.len());

@@ -57,7 +57,7 @@ impl PointJob<'_> {
     pub fn run(&self, values: &[KnobValue], control: &RunControl) -> Result<Vec<DesignPoint>, PlanError> {
         let (scenario, options) = self.prepare(values)?;
         let report = match self.shared {
-            Some(simulated) => simulated.report(&scenario),
+            Some(simulated) => simulated.report(&scenario, control).map_err(|e| self.failed(values, e))?,
             None => sim::run(&scenario, &options, control).map_err(|e| self.failed(values, e))?,
         };
         Ok(read_figures(&report, self.tenant_figures))

@@ -462,7 +462,7 @@ pub struct Design {
 }
 
 /// The stacks of one layer in one design.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct Topology {
     /// Stack index of each tenant.
     pub stack_of_tenant: Vec<u32>,
@@ -471,7 +471,7 @@ pub struct Topology {
 }
 
 /// One stack (one instance of a layer's resources).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Stack {
     /// How the stack came to be.
     pub kind: StackKind,
@@ -482,7 +482,7 @@ pub struct Stack {
 }
 
 /// Kind of stack.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum StackKind {
     /// Serves one tenant.
     Silo,

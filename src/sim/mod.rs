@@ -94,6 +94,16 @@ impl<'a> Checkpoint<'a> {
     }
 }
 
+/// Frees `value` on a thread of its own. What a cancelled run has built
+/// (the reports of designs with thousands of tenants, each tenant with
+/// its own strings) can take seconds to free, far longer than a cancel
+/// may take to return. When no thread can be started, `value` is freed
+/// here.
+pub(crate) fn free_elsewhere<T: Send + 'static>(value: T) {
+    // A failed spawn drops the closure, and `value` with it, right here.
+    let _ = std::thread::Builder::new().name("tenantsim-free".to_owned()).spawn(move || drop(value));
+}
+
 /// A monotonic clock, in seconds since an origin of the caller's choosing.
 ///
 /// The core never reads the wall clock. A caller that passes one in
@@ -283,42 +293,52 @@ impl Simulated {
     /// The report of these results for `scenario`: the scenario simulated,
     /// or one that differs from it only in tier prices and service-level
     /// objectives.
-    pub fn report(&self, scenario: &Scenario) -> RunReport {
-        self.report_keeping(scenario, reduce::KEPT_BYTES)
+    ///
+    /// # Errors
+    /// Occurs when `control` is cancelled before the report is built.
+    pub fn report(&self, scenario: &Scenario, control: &RunControl) -> Result<RunReport, RunError> {
+        self.report_keeping(scenario, reduce::KEPT_BYTES, control)
     }
 
     /// The report, with a design's values kept for two-pass estimates while
     /// they take at most `kept_bytes` (see [`reduce::KEPT_BYTES`]).
-    fn report_keeping(&self, scenario: &Scenario, kept_bytes: usize) -> RunReport {
-        let mut reducer = reduce::Reducer::keeping(scenario, kept_bytes);
-        let samples: Vec<Vec<f64>> =
-            self.units.par_iter().map(|u| reduce::sample(scenario, u.design, &u.main, u.base.as_ref())).collect();
+    fn report_keeping(
+        &self,
+        scenario: &Scenario,
+        kept_bytes: usize,
+        control: &RunControl,
+    ) -> Result<RunReport, RunError> {
+        let mut reducer = reduce::Reducer::keeping(scenario, kept_bytes, control);
+        let samples = samples(scenario, &self.units, control)?;
         for (u, values) in self.units.iter().zip(samples) {
-            reducer.add(u.design, u.main.clone(), u.base.clone(), &values);
+            reducer.add(u.design, u.main.clone(), u.base.clone(), &values)?;
         }
         reducer.finish()
     }
 }
 
+/// Each replication's values (see [`reduce::sample`]), in order.
+fn samples(scenario: &Scenario, units: &[Unit], control: &RunControl) -> Result<Vec<Vec<f64>>, RunError> {
+    units.par_iter().map(|u| reduce::sample(scenario, u.design, &u.main, u.base.as_ref(), control)).collect()
+}
+
 /// Simulates the scenario and returns its report.
 ///
 /// # Errors
-/// Occurs when cancelled, when the thread pool cannot be built, or when
+/// Occurs when cancelled (during the simulation or while its results are
+/// folded into the report), when the thread pool cannot be built, or when
 /// `options.designs` names a design that does not exist.
 pub fn run(scenario: &Scenario, options: &RunOptions, control: &RunControl) -> Result<RunReport, RunError> {
     in_pool(pool_threads(scenario, options), || {
-        let mut reducer = reduce::Reducer::new(scenario);
+        let mut reducer = reduce::Reducer::new(scenario, control);
         simulate_waves(scenario, options, control, |units| {
-            let samples: Vec<Vec<f64>> =
-                units.par_iter().map(|u| reduce::sample(scenario, u.design, &u.main, u.base.as_ref())).collect();
+            let samples = samples(scenario, &units, control)?;
             for (u, values) in units.into_iter().zip(samples) {
-                reducer.add(u.design, u.main, u.base, &values);
+                reducer.add(u.design, u.main, u.base, &values)?;
             }
+            Ok(())
         })?;
-        if control.is_cancelled() {
-            return Err(RunError::Cancelled);
-        }
-        Ok(reducer.finish())
+        reducer.finish()
     })
 }
 
@@ -330,7 +350,10 @@ pub fn run(scenario: &Scenario, options: &RunOptions, control: &RunControl) -> R
 pub fn simulate(scenario: &Scenario, options: &RunOptions, control: &RunControl) -> Result<Simulated, RunError> {
     in_pool(pool_threads(scenario, options), || {
         let mut units = Vec::new();
-        simulate_waves(scenario, options, control, |wave| units.extend(wave))?;
+        simulate_waves(scenario, options, control, |wave| {
+            units.extend(wave);
+            Ok(())
+        })?;
         Ok(Simulated { units })
     })
 }
@@ -362,12 +385,12 @@ fn in_pool<T: Send>(threads: Option<usize>, work: impl FnOnce() -> Result<T, Run
 
 /// Simulates on the current pool in waves of whole replications, handing
 /// each wave's replications, in order, to `each` before the next wave
-/// starts.
+/// starts; stops at the first error `each` returns.
 fn simulate_waves(
     scenario: &Scenario,
     options: &RunOptions,
     control: &RunControl,
-    mut each: impl FnMut(Vec<Unit>),
+    mut each: impl FnMut(Vec<Unit>) -> Result<(), RunError>,
 ) -> Result<(), RunError> {
     if control.is_cancelled() {
         return Err(RunError::Cancelled);
@@ -409,7 +432,7 @@ fn simulate_waves(
         if control.is_cancelled() {
             return Err(RunError::Cancelled);
         }
-        each(units);
+        each(units)?;
     }
     Ok(())
 }
@@ -515,8 +538,12 @@ mod tests {
         };
         let options = |threads| RunOptions { threads: Some(threads), ..RunOptions::default() };
         let Ok(simulated) = simulate(&sc, &options(2), &RunControl::new()) else { panic!("runs") };
-        let kept = simulated.report_keeping(&sc, reduce::KEPT_BYTES);
-        let running = simulated.report_keeping(&sc, 0);
+        let control = RunControl::new();
+        let (Ok(kept), Ok(running)) =
+            (simulated.report_keeping(&sc, reduce::KEPT_BYTES, &control), simulated.report_keeping(&sc, 0, &control))
+        else {
+            panic!("not cancelled")
+        };
         let Ok(run) = run(&sc, &options(1), &RunControl::new()) else { panic!("runs") };
         assert_eq!(run, kept, "a run folds as the kept results do");
         let (a, b) = (kept.designs[0].tenants[3].served, running.designs[0].tenants[3].served);

@@ -4,6 +4,10 @@
 //! replication's values ([`Figures`] recording) and, once every
 //! replication is folded in, builds the report from their estimates
 //! (reading), so the two can never disagree on which value is which.
+//!
+//! Either way the work grows with tenants, stacks and plotted points, so
+//! it counts its work through a [`Checkpoint`] and stops with
+//! [`RunError::Cancelled`] within a fraction of a millisecond of a cancel.
 
 use crate::report::{
     Band, DesignReport, DesignTotals, Drops, Estimate, Flow, FlowSeries, Impact, Latency, LayerCosts, SeriesReport,
@@ -13,6 +17,25 @@ use crate::scenario::Scenario;
 use crate::scenario::model::{Event, LAYERS};
 use crate::sim::cost::{OVERHEAD, months_per_run, steady};
 use crate::sim::raw::{FlowRaw, StackRaw, TaskRaw, TenantRaw, figures};
+use crate::sim::{Checkpoint, RunError, free_elsewhere};
+
+/// Work of one tenant's figures, in the units of
+/// [`crate::sim::task::CHECK_WORK`]: the cancel flag is read every 256
+/// tenants (a few hundred microseconds when building the report). A hurt
+/// tenant adds one unit per spiking tenant it is checked against.
+const TENANT_WORK: u64 = 256;
+
+/// Work of one stack's figures (see [`TENANT_WORK`]).
+const STACK_WORK: u64 = 16;
+
+/// [`RunError::Cancelled`], once what the report had built so far is
+/// handed to another thread to free (see [`free_elsewhere`]).
+fn cancelled<T: Send + 'static>(built: Vec<T>) -> RunError {
+    if !built.is_empty() {
+        free_elsewhere(built);
+    }
+    RunError::Cancelled
+}
 
 /// How a design's figures are read: recorded for one replication, or read
 /// back as their estimates over every replication.
@@ -160,16 +183,53 @@ impl Replication<'_> {
 /// Design `d`'s report, each figure read through `fig` from replication
 /// `rep` (when recording, that replication's values; when building, any
 /// replication: only the layout is read from it).
+///
+/// # Errors
+/// Occurs when the run is cancelled (read through `check`).
+pub(super) fn design_report(
+    sc: &Scenario,
+    d: usize,
+    rep: Replication<'_>,
+    fig: &mut dyn Figures,
+    check: &mut Checkpoint<'_>,
+) -> Result<DesignReport, RunError> {
+    let main = rep.main;
+    // The run without spikes over its whole length (the run itself when
+    // there are none); incident costs are over the run, unscaled.
+    let steady_run = rep.base.map(|b| steady(sc, &sc.designs[d], main, b));
+    let steady = steady_run.as_ref().unwrap_or(main);
+    // Figures are read in this order: tenants, totals, tiers, stacks, series.
+    let tenants = tenant_reports(sc, d, rep, steady, fig, check)?;
+    let totals = totals(sc, rep, steady, fig);
+    let tiers = match tiers(sc, rep, steady, fig, check) {
+        Ok(tiers) => tiers,
+        Err(_) => return Err(cancelled(tenants)),
+    };
+    let stacks = match stacks(sc, d, main, fig, check) {
+        Ok(stacks) => stacks,
+        Err(_) => return Err(cancelled(tenants)),
+    };
+    let series = match series(sc, main, fig, check) {
+        Ok(series) => series,
+        Err(_) => return Err(cancelled(tenants)),
+    };
+    Ok(DesignReport { name: label(fig, &sc.designs[d].name), totals, tenants, tiers, stacks, series })
+}
+
+/// Every tenant's figures of design `d` (the reports only when building).
 #[allow(clippy::too_many_lines)]
-pub(super) fn design_report(sc: &Scenario, d: usize, rep: Replication<'_>, fig: &mut dyn Figures) -> DesignReport {
+fn tenant_reports(
+    sc: &Scenario,
+    d: usize,
+    rep: Replication<'_>,
+    steady: &TaskRaw,
+    fig: &mut dyn Figures,
+    check: &mut Checkpoint<'_>,
+) -> Result<Vec<TenantReport>, RunError> {
     let design = &sc.designs[d];
     let main = rep.main;
     let n = sc.tenants.len();
     let has_base = rep.base.is_some();
-    // The run without spikes over its whole length (the run itself when
-    // there are none); incident costs are over the run, unscaled.
-    let steady_run = rep.base.map(|b| steady(sc, design, main, b));
-    let steady = steady_run.as_ref().unwrap_or(main);
     let months = months_per_run(sc);
     let building = fig.building();
     let spikers = if building { spiking_tenants(sc) } else { Vec::new() };
@@ -237,15 +297,11 @@ pub(super) fn design_report(sc: &Scenario, d: usize, rep: Replication<'_>, fig: 
         if building {
             tenants.push(report);
         }
+        if check.cancelled(TENANT_WORK + if hurt { spikers.len() as u64 } else { 0 }) {
+            return Err(cancelled(tenants));
+        }
     }
-    DesignReport {
-        name: label(fig, &design.name),
-        totals: totals(sc, rep, steady, fig),
-        tenants,
-        tiers: tiers(sc, rep, steady, fig),
-        stacks: stacks(sc, d, main, fig),
-        series: series(sc, main, fig),
-    }
+    Ok(tenants)
 }
 
 /// The tenants with a spike, each once, in order of their first spike.
@@ -319,7 +375,13 @@ fn totals(sc: &Scenario, rep: Replication<'_>, steady: &TaskRaw, fig: &mut dyn F
     }
 }
 
-fn tiers(sc: &Scenario, rep: Replication<'_>, steady: &TaskRaw, fig: &mut dyn Figures) -> Vec<TierReport> {
+fn tiers(
+    sc: &Scenario,
+    rep: Replication<'_>,
+    steady: &TaskRaw,
+    fig: &mut dyn Figures,
+    check: &mut Checkpoint<'_>,
+) -> Result<Vec<TierReport>, RunError> {
     let (m, n) = (rep.main, sc.tenants.len());
     let months = months_per_run(sc);
     let mut members_of: Vec<Vec<usize>> = vec![Vec::new(); sc.tiers.len()];
@@ -350,11 +412,21 @@ fn tiers(sc: &Scenario, rep: Replication<'_>, steady: &TaskRaw, fig: &mut dyn Fi
             }),
             windows: tier_windows(fig, m, k, members),
         });
+        // Each figure visits the tier's members.
+        if check.cancelled(members.len() as u64) {
+            return Err(RunError::Cancelled);
+        }
     }
-    tiers
+    Ok(tiers)
 }
 
-fn stacks(sc: &Scenario, d: usize, m: &TaskRaw, fig: &mut dyn Figures) -> Vec<StackReport> {
+fn stacks(
+    sc: &Scenario,
+    d: usize,
+    m: &TaskRaw,
+    fig: &mut dyn Figures,
+    check: &mut Checkpoint<'_>,
+) -> Result<Vec<StackReport>, RunError> {
     let design = &sc.designs[d];
     let mut stacks = Vec::new();
     for layer in LAYERS {
@@ -382,9 +454,12 @@ fn stacks(sc: &Scenario, d: usize, m: &TaskRaw, fig: &mut dyn Figures) -> Vec<St
             if fig.building() {
                 stacks.push(report);
             }
+            if check.cancelled(STACK_WORK) {
+                return Err(cancelled(stacks));
+            }
         }
     }
-    stacks
+    Ok(stacks)
 }
 
 /// A series point by point, each point a figure.
@@ -408,14 +483,33 @@ fn flow(fig: &mut dyn Figures, name: &str, raw: &FlowRaw) -> FlowSeries {
     FlowSeries::new(label(fig, name), flows, p99)
 }
 
-fn series(sc: &Scenario, m: &TaskRaw, fig: &mut dyn Figures) -> SeriesReport {
+fn series(
+    sc: &Scenario,
+    m: &TaskRaw,
+    fig: &mut dyn Figures,
+    check: &mut Checkpoint<'_>,
+) -> Result<SeriesReport, RunError> {
     let interval = m.ticks_per_point as f64 * sc.clock.tick_secs;
+    // A flow's work: its points, one per band.
+    let work = (Flow::ALL.len() as u64 + 1) * m.point_ticks.len() as u64;
     let total = flow(fig, "all", &m.total);
-    let tiers = sc.tiers.iter().enumerate().map(|(k, t)| flow(fig, &t.name, &m.tiers[k])).collect();
+    let mut tiers = Vec::with_capacity(sc.tiers.len());
+    for (k, t) in sc.tiers.iter().enumerate() {
+        tiers.push(flow(fig, &t.name, &m.tiers[k]));
+        if check.cancelled(work) {
+            return Err(RunError::Cancelled);
+        }
+    }
     let instances = band(fig, &m.instances);
     let utilisation = band(fig, &m.utilisation);
-    let tenants = m.focus.iter().map(|(t, raw)| flow(fig, &sc.tenants[*t].id, raw)).collect();
-    SeriesReport {
+    let mut tenants = Vec::with_capacity(m.focus.len());
+    for (t, raw) in &m.focus {
+        tenants.push(flow(fig, &sc.tenants[*t].id, raw));
+        if check.cancelled(work) {
+            return Err(RunError::Cancelled);
+        }
+    }
+    Ok(SeriesReport {
         t_secs: if fig.building() {
             (0..m.point_ticks.len()).map(|p| p as f64 * interval).collect()
         } else {
@@ -427,5 +521,5 @@ fn series(sc: &Scenario, m: &TaskRaw, fig: &mut dyn Figures) -> SeriesReport {
         instances,
         utilisation,
         tenants,
-    }
+    })
 }
