@@ -327,3 +327,58 @@ fn the_app_resolves_a_large_file_off_its_ui_thread() {
     settle(&mut doc);
     assert!(doc.errors().is_some_and(|e| e.for_path("clock.replications").is_some()), "{:?}", doc.errors());
 }
+
+/// Each hurt tenant's blame list is a copy of spiking tenants' ids: long
+/// ids of spiking tenants among many tenants are counted, and such a file
+/// is refused at `events` before anything runs.
+#[test]
+fn long_ids_of_spiking_tenants_count_once_per_hurt_tenant() {
+    let long = |i: usize| format!("{i:02}{}", "x".repeat(100_000));
+    let tenants: String =
+        (0..16).map(|i| format!("Tenant(id: \"{}\", tier: \"t\", load: (rate: 1.0)), ", long(i))).collect();
+    let spikes: String = (0..16)
+        .map(|i| format!("Spike(tenant: \"{}\", at: \"1s\", duration: \"1s\", factor: 2.0), ", long(i)))
+        .collect();
+    let text = format!(
+        r#"Scenario(version: 1, name: "long blamed ids", clock: (duration: "10s", replications: 1),
+        tiers: {{ "t": (price_per_month: 1.0) }},
+        tenants: [ {tenants} Group(prefix: "g", count: 19000, tier: "t", load: (rate: 1.0)) ],
+        layers: ( compute: (service_time: Exponential(mean_ms: 20.0)) ),
+        designs: [ (name: "pool", placement: {{ "*": Pool }}) ],
+        events: [ {spikes} ])"#
+    );
+    assert!(text.len() < Limits::default().max_file_bytes, "{} bytes", text.len());
+    let errors = errors(&text);
+    let (path, message) = errors.iter().find(|(p, _)| p == "events").unwrap_or_else(|| panic!("{errors:?}"));
+    assert!(message.contains("blame lists"), "{path}: {message}");
+}
+
+/// A hurt tenant names at most 16 culprits and counts the others.
+#[test]
+fn a_blame_list_names_16_culprits_and_counts_the_rest() {
+    let spikes: String = (0..20)
+        .map(|i| format!("Spike(tenant: \"s-{i:02}\", at: \"30s\", duration: \"60s\", factor: 50.0), "))
+        .collect();
+    let text = format!(
+        r#"Scenario(version: 1, name: "twenty culprits", clock: (duration: "2m", replications: 2),
+        tiers: {{ "t": (price_per_month: 1.0) }},
+        tenants: [ Group(prefix: "s", count: 20, tier: "t", load: (rate: 2.0)), Group(prefix: "q", count: 20, tier: "t", load: (rate: 2.0)) ],
+        layers: ( compute: (service_time: Exponential(mean_ms: 20.0), concurrency: 4, instances: (min: 1, max: 1)) ),
+        designs: [ (name: "pool", placement: {{ "*": Pool }}) ],
+        events: [ {spikes} ])"#
+    );
+    let (_, scenario) = load_str(&text, &Limits::default()).unwrap_or_else(|e| panic!("{e}"));
+    let report = run(&scenario, &RunOptions::default(), &RunControl::new()).unwrap_or_else(|e| panic!("{e}"));
+    let quiet = report.designs[0].tenants.iter().find(|t| t.id == "q-00").unwrap_or_else(|| panic!("no q-00"));
+    assert!(quiet.impact.hurt, "20 tenants at 50× swamp one instance");
+    let expected: Vec<String> = (0..16).map(|i| format!("s-{i:02}")).collect();
+    assert_eq!(quiet.impact.blamed, expected, "the first 16 in file order");
+    assert_eq!(quiet.impact.blamed_not_listed, 4);
+    assert!(quiet.impact.blamed_text().ends_with("s-15, … +4 more"), "{}", quiet.impact.blamed_text());
+    // A spiking tenant is not its own culprit: 19 others, 16 named.
+    let spiking = report.designs[0].tenants.iter().find(|t| t.id == "s-00").unwrap_or_else(|| panic!("no s-00"));
+    if spiking.impact.hurt {
+        assert_eq!((spiking.impact.blamed.len(), spiking.impact.blamed_not_listed), (16, 3));
+        assert!(!spiking.impact.blamed.contains(&"s-00".to_owned()));
+    }
+}

@@ -91,7 +91,7 @@ pub fn design_table(design: &DesignReport) -> String {
             Cell::new(Unit::Usd.format(t.cost_usd_per_month, tenants)),
             Cell::new(Unit::Usd.format(t.margin_usd_per_month, tenants)),
             Cell::new(if t.impact.hurt { Unit::Ms.format(t.impact.p99_increase_ms, tenants) } else { "-".into() }),
-            text_cell(&t.impact.blamed.join(", ")),
+            text_cell(&t.impact.blamed_text()),
         ]);
     }
     right_align(&mut table, 2);

@@ -148,12 +148,14 @@ pub fn compare_rows(report: &RunReport) -> Vec<CompareRow> {
 /// hurt (file order), culprits in order of first appearance.
 pub fn blame(design: &DesignReport) -> Vec<(String, Vec<String>)> {
     let mut out: Vec<(String, Vec<String>)> = Vec::new();
+    let mut index: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
     for tenant in design.tenants.iter().filter(|t| t.impact.hurt) {
         for culprit in &tenant.impact.blamed {
-            match out.iter_mut().find(|(c, _)| c == culprit) {
-                Some((_, victims)) => victims.push(tenant.id.clone()),
-                None => out.push((culprit.clone(), vec![tenant.id.clone()])),
-            }
+            let at = *index.entry(culprit.as_str()).or_insert_with(|| {
+                out.push((culprit.clone(), Vec::new()));
+                out.len() - 1
+            });
+            out[at].1.push(tenant.id.clone());
         }
     }
     out

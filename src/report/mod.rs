@@ -236,8 +236,32 @@ pub struct Impact {
     /// True when the increase is material (p99 up > 10 % and > 1 ms, or
     /// unserved up > 0.5 percentage points).
     pub hurt: bool,
-    /// Spiking tenants that share a stack with it (the likely culprits).
+    /// Spiking tenants that share a stack with it (the likely culprits),
+    /// the first [`MAX_BLAMED`] in file order.
     pub blamed: Vec<String>,
+    /// Further spiking tenants that share a stack with it, not listed in
+    /// `blamed` (0 unless more than [`MAX_BLAMED`] do).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub blamed_not_listed: u64,
+}
+
+impl Impact {
+    /// The culprits for reading: `a, b` or, when the list was cut,
+    /// `a, b, … +3 more`.
+    pub fn blamed_text(&self) -> String {
+        let names = self.blamed.join(", ");
+        if self.blamed_not_listed == 0 { names } else { format!("{names}, … +{} more", self.blamed_not_listed) }
+    }
+}
+
+/// Culprits a hurt tenant's [`Impact::blamed`] names at most: enough to
+/// read, and a report of 20,000 tenants among 1,000 spiking ones stays
+/// small (each tenant's list would otherwise name every one of them). The
+/// memory estimate counts this many (`scenario::budget::BLAMED_NAMES`).
+pub const MAX_BLAMED: usize = 16;
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// Requests inside (or outside) other tenants' spike windows.

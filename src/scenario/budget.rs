@@ -149,6 +149,9 @@ pub struct Shape {
     pub peak_rate_per_sec: f64,
     /// Longest a request waits in a compute queue, seconds.
     pub queue_timeout_secs: f64,
+    /// The most bytes one hurt tenant's blame list takes (see
+    /// [`blamed_bytes`]).
+    pub blamed_bytes: f64,
 }
 
 impl Shape {
@@ -199,8 +202,31 @@ impl Shape {
             .iter()
             .sum(),
             queue_timeout_secs: sc.compute.queue_timeout_secs,
+            blamed_bytes: blamed_bytes(&sc.tenants, &sc.events),
         }
     }
+}
+
+/// Names a hurt tenant's blame list holds at most (as the report's
+/// `MAX_BLAMED`).
+pub const BLAMED_NAMES: usize = 16;
+
+/// A name in a blame list besides its bytes: its string header, and its
+/// quotes and comma in the report's text.
+pub const BLAMED_NAME_BYTES: f64 = 28.0;
+
+/// The most bytes one hurt tenant's blame list takes: the
+/// [`BLAMED_NAMES`] longest ids of spiking tenants, each with
+/// [`BLAMED_NAME_BYTES`]. Every hurt tenant of every design holds its own
+/// copy, so long ids of spiking tenants count once per tenant and design.
+pub fn blamed_bytes(tenants: &[crate::scenario::model::Tenant], events: &[Event]) -> f64 {
+    let mut spiking: Vec<usize> =
+        events.iter().filter_map(|e| if let Event::Spike { tenant, .. } = e { Some(*tenant) } else { None }).collect();
+    spiking.sort_unstable();
+    spiking.dedup();
+    let mut lengths: Vec<usize> = spiking.iter().filter_map(|&t| tenants.get(t)).map(|t| t.id.len()).collect();
+    lengths.sort_unstable_by(|a, b| b.cmp(a));
+    lengths.iter().take(BLAMED_NAMES).map(|&len| len as f64 + BLAMED_NAME_BYTES).sum()
 }
 
 /// Each tenant's peak rate, req/s: its rate × its pattern's peak × the
@@ -376,6 +402,13 @@ fn memory(s: &Shape, threads: f64) -> Vec<MemoryPart> {
             designs * (n * REPORT_BYTES_PER_TENANT + points * flows * REPORT_BYTES_PER_POINT),
             "designs",
             "fewer designs or tenants",
+        ),
+        part(
+            "the blame lists of hurt tenants and their text (the longest ids of spiking tenants, once per tenant \
+             and design)",
+            2.0 * designs * n * s.blamed_bytes,
+            "events",
+            "shorter ids for spiking tenants, fewer tenants or designs",
         ),
         part(
             "the resolved scenario",

@@ -760,6 +760,7 @@ impl Resolver {
                 .iter()
                 .sum(),
             queue_timeout_secs: compute.map_or(0.0, |c| c.queue_timeout_secs),
+            blamed_bytes: budget::blamed_bytes(tenants, events),
         };
         for over in budget::check(&shape, limits) {
             self.error(over.path, over.message);

@@ -562,6 +562,8 @@ mod tests {
         assert_eq!(budget::KEPT_BYTES, reduce::KEPT_BYTES as f64);
         assert_eq!(budget::PARTS_PER_DESIGN, parts::MAX_PARTS as f64);
         assert_eq!(budget::HELD_RESULTS, 2.0 * (budget::ESTIMATE_THREADS * WAVE_SUBTASKS_PER_THREAD as f64 + 16.0));
+        assert_eq!(budget::BLAMED_NAMES, crate::report::MAX_BLAMED);
+        assert!(budget::BLAMED_NAME_BYTES >= std::mem::size_of::<String>() as f64 + 3.0);
         // A result's fixed part per tenant and per stack fits its share.
         assert!(std::mem::size_of::<raw::TenantRaw>() as f64 <= budget::RESULT_BYTES_PER_TENANT);
         assert!(std::mem::size_of::<raw::StackRaw>() as f64 <= budget::RESULT_BYTES_PER_STACK);

@@ -336,7 +336,7 @@ fn cell(prepared: &Prepared, t: &TenantReport, column: Column, visuals: &egui::V
         }
         Column::Impact if t.impact.hurt => (format!("+{:.1} ms", t.impact.p99_increase_ms.mean), style::BAD),
         Column::Impact => ("–".to_owned(), weak),
-        Column::Blamed => (t.impact.blamed.join(", "), normal),
+        Column::Blamed => (t.impact.blamed_text(), normal),
     }
 }
 
@@ -398,7 +398,7 @@ fn row_ui(
     let blamed = if tenant.impact.blamed.is_empty() {
         String::new()
     } else {
-        format!("\nblamed: {}", tenant.impact.blamed.join(", "))
+        format!("\nblamed: {}", tenant.impact.blamed_text())
     };
     let spike = if in_spike_windows(tenant) {
         let (inside, outside) = (&tenant.windows.inside, &tenant.windows.outside);

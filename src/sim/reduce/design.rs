@@ -10,8 +10,8 @@
 //! [`RunError::Cancelled`] within a fraction of a millisecond of a cancel.
 
 use crate::report::{
-    Band, DesignReport, DesignTotals, Drops, Estimate, Flow, FlowSeries, Impact, Latency, LayerCosts, SeriesReport,
-    StackReport, TenantReport, Throttles, TierReport, WindowFigures, WindowSide,
+    Band, DesignReport, DesignTotals, Drops, Estimate, Flow, FlowSeries, Impact, Latency, LayerCosts, MAX_BLAMED,
+    SeriesReport, StackReport, TenantReport, Throttles, TierReport, WindowFigures, WindowSide,
 };
 use crate::scenario::Scenario;
 use crate::scenario::model::{Event, LAYERS};
@@ -241,7 +241,7 @@ fn tenant_reports(
         let unserved_increase = fig.figure(&|| impact.1);
         let base_p99 = fig.figure(&|| impact.2);
         let hurt = building && has_base && is_hurt(p99_increase.mean, base_p99.mean, unserved_increase.mean);
-        let blamed = if hurt { blamed(sc, d, t, &spikers) } else { Vec::new() };
+        let (blamed, blamed_not_listed) = if hurt { blamed(sc, d, t, &spikers) } else { (Vec::new(), 0) };
         let price = sc.tiers[tenant.tier].price_usd_per_month;
         let report = TenantReport {
             id: label(fig, &tenant.id),
@@ -291,7 +291,7 @@ fn tenant_reports(
             incident_cost_usd: fig.figure(&|| (cost(r) - cost(&steady.tenants[t])) * months),
             revenue_usd_per_month: price,
             margin_usd_per_month: fig.figure(&|| price - cost(r)),
-            impact: Impact { p99_increase_ms: p99_increase, unserved_increase, hurt, blamed },
+            impact: Impact { p99_increase_ms: p99_increase, unserved_increase, hurt, blamed, blamed_not_listed },
             windows: tenant_windows(fig, r),
         };
         if building {
@@ -318,8 +318,9 @@ fn spiking_tenants(sc: &Scenario) -> Vec<usize> {
     spikers
 }
 
-/// The spiking tenants that share a stack with tenant `t` in design `d`.
-fn blamed(sc: &Scenario, d: usize, t: usize, spikers: &[usize]) -> Vec<String> {
+/// The spiking tenants that share a stack with tenant `t` in design `d`:
+/// the first [`MAX_BLAMED`] by name, and how many more there are.
+fn blamed(sc: &Scenario, d: usize, t: usize, spikers: &[usize]) -> (Vec<String>, u64) {
     let design = &sc.designs[d];
     let shares_stack = |a: usize, b: usize| {
         design
@@ -327,7 +328,9 @@ fn blamed(sc: &Scenario, d: usize, t: usize, spikers: &[usize]) -> Vec<String> {
             .iter()
             .any(|topo| !topo.stack_of_tenant.is_empty() && topo.stack_of_tenant[a] == topo.stack_of_tenant[b])
     };
-    spikers.iter().filter(|&&s| s != t && shares_stack(s, t)).map(|&s| sc.tenants[s].id.clone()).collect()
+    let mut culprits = spikers.iter().filter(|&&s| s != t && shares_stack(s, t));
+    let named = culprits.by_ref().take(MAX_BLAMED).map(|&s| sc.tenants[s].id.clone()).collect();
+    (named, culprits.count() as u64)
 }
 
 fn totals(sc: &Scenario, rep: Replication<'_>, steady: &TaskRaw, fig: &mut dyn Figures) -> DesignTotals {
