@@ -73,14 +73,18 @@ pub fn planner_ui(ui: &mut Ui, doc: &mut Document, commands: &mut Vec<Command>) 
 /// Below this width (points) the form goes above the results.
 const NARROW: f32 = 720.0;
 
-/// The form of the plan at `index`, on a draft; a change is one edit.
+/// The form of the plan at `index`, on a draft of the plan alone (a
+/// large file is not copied every frame); a change is one edit.
 fn form_ui(ui: &mut Ui, doc: &Document, index: usize, errors: Option<&FieldErrors>, commands: &mut Vec<Command>) {
-    let mut draft = doc.file.clone();
-    if let Some(plan) = draft.plans.get_mut(index) {
-        plan_form::plan_form_ui(ui, &doc.file, plan, errors);
-    }
-    if draft != doc.file {
-        commands.push(Command::Edit { file: Box::new(draft), label: "Edit plan".to_owned() });
+    let Some(plan) = doc.file.plans.get(index) else { return };
+    let mut draft = plan.clone();
+    plan_form::plan_form_ui(ui, &doc.file, &mut draft, errors);
+    if draft != *plan {
+        let mut file = doc.file.clone();
+        if let Some(slot) = file.plans.get_mut(index) {
+            *slot = draft;
+        }
+        commands.push(Command::Edit { file: Box::new(file), label: "Edit plan".to_owned() });
     }
 }
 
