@@ -372,7 +372,7 @@ fn a_blame_list_names_16_culprits_and_counts_the_rest() {
     let quiet = report.designs[0].tenants.iter().find(|t| t.id == "q-00").unwrap_or_else(|| panic!("no q-00"));
     assert!(quiet.impact.hurt, "20 tenants at 50× swamp one instance");
     let expected: Vec<String> = (0..16).map(|i| format!("s-{i:02}")).collect();
-    assert_eq!(quiet.impact.blamed, expected, "the first 16 in file order");
+    assert_eq!(quiet.impact.blamed, expected, "the first 16, in the order of their spikes");
     assert_eq!(quiet.impact.blamed_not_listed, 4);
     assert!(quiet.impact.blamed_text().ends_with("s-15, … +4 more"), "{}", quiet.impact.blamed_text());
     // A spiking tenant is not its own culprit: 19 others, 16 named.

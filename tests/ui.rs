@@ -37,9 +37,12 @@ pub(crate) fn wait_for_results(harness: &mut Harness<'_, TenantsimApp>) {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         harness.step();
-        if !harness.state().runner.is_busy() {
+        // A run waits for its file's resolution when that came late.
+        if !harness.state().runner.is_busy() && !harness.state().doc.is_resolving() {
             harness.step();
-            return;
+            if !harness.state().runner.is_busy() {
+                return;
+            }
         }
         assert!(Instant::now() < deadline, "no results within 60 s");
         std::thread::sleep(Duration::from_millis(20));
@@ -127,6 +130,27 @@ fn changing_a_tenant_rate_changes_the_figures_and_undo_restores_them() {
     harness.state_mut().push(Command::Redo);
     wait_for_results(&mut harness);
     assert_eq!(shown(harness.state()), Some(after));
+}
+
+/// An edit whose resolution comes after its frame (as a large file's
+/// does): the run in flight is cancelled, and the edit's own run starts
+/// when the resolution comes, not a run of the file before it.
+#[test]
+fn an_edit_resolved_after_its_frame_runs_when_the_resolution_comes() {
+    let mut harness = started();
+    harness.state_mut().doc.set_resolve_wait(Duration::ZERO);
+    edit(&mut harness, "Edit tenants", |f| set_rate(f, "smb", 40.0));
+    assert!(harness.state().doc.is_resolving(), "the edit's frame did not wait for its resolution");
+    assert!(!harness.state().runner.is_busy(), "no run of the file before the edit");
+    wait_for_results(&mut harness);
+    let expected = run(&harness.state().doc.file);
+    assert_eq!(shown(harness.state()).as_ref(), Some(&expected), "the edited scenario's results");
+    // The problems of an invalid edit come the same way.
+    edit(&mut harness, "Edit clock", |f| f.clock.replications = 0);
+    wait_for_results(&mut harness);
+    let errors = harness.state().doc.errors().map(|e| e.0.len()).unwrap_or(0);
+    assert!(errors > 0, "the invalid edit's problems arrived");
+    assert_eq!(shown(harness.state()).as_ref(), Some(&expected), "the last valid results stay");
 }
 
 #[test]

@@ -24,6 +24,8 @@ pub struct Checker<I, O> {
     /// Where answers go (for the worker to clone; kept for the fallback).
     answers_tx: Sender<(u64, O)>,
     check: fn(I) -> O,
+    /// The answer when `check` panics (a bug; the worker goes on).
+    on_panic: fn() -> O,
     /// Number of the newest question.
     asked: u64,
     /// When the newest question was asked, while it is unanswered.
@@ -35,8 +37,10 @@ pub struct Checker<I, O> {
 }
 
 impl<I: Send + 'static, O: Send + 'static> Checker<I, O> {
-    /// Starts a worker named `name` that answers with `check`.
-    pub fn new(name: &str, check: fn(I) -> O) -> Self {
+    /// Starts a worker named `name` that answers with `check`, or with
+    /// `on_panic` should `check` panic (so that no question goes
+    /// unanswered).
+    pub fn new(name: &str, check: fn(I) -> O, on_panic: fn() -> O) -> Self {
         let (questions_tx, questions_rx) = channel::<(u64, I)>();
         let (answers_tx, answers) = channel();
         let worker_tx = answers_tx.clone();
@@ -47,7 +51,8 @@ impl<I: Send + 'static, O: Send + 'static> Checker<I, O> {
                     question = newer;
                 }
                 let (number, input) = question;
-                if worker_tx.send((number, check(input))).is_err() {
+                let answer = answer(check, on_panic, input);
+                if worker_tx.send((number, answer)).is_err() {
                     break;
                 }
             }
@@ -57,6 +62,7 @@ impl<I: Send + 'static, O: Send + 'static> Checker<I, O> {
             answers,
             answers_tx,
             check,
+            on_panic,
             asked: 0,
             waiting_since: None,
             slow: false,
@@ -78,13 +84,19 @@ impl<I: Send + 'static, O: Send + 'static> Checker<I, O> {
         self.asked += 1;
         let now = Instant::now();
         self.waiting_since = Some(now);
-        let Some(questions) = &self.questions else {
-            // No worker: answer here (only when a thread cannot be started).
-            let _ = self.answers_tx.send((self.asked, (self.check)(input)));
-            return self.poll();
+        let input = match &self.questions {
+            Some(questions) => match questions.send((self.asked, input)) {
+                Ok(()) => None,
+                // The worker is gone: answer here from now on.
+                Err(std::sync::mpsc::SendError((_, input))) => Some(input),
+            },
+            None => Some(input),
         };
-        if questions.send((self.asked, input)).is_err() {
-            return None;
+        if let Some(input) = input {
+            // No worker (a thread could not be started): answer here.
+            self.questions = None;
+            let _ = self.answers_tx.send((self.asked, answer(self.check, self.on_panic, input)));
+            return self.poll();
         }
         if self.slow || self.wait.is_zero() {
             return None;
@@ -123,6 +135,11 @@ impl<I: Send + 'static, O: Send + 'static> Checker<I, O> {
     }
 }
 
+/// `check`'s answer to `input`, or `on_panic`'s if it panics.
+fn answer<I, O>(check: fn(I) -> O, on_panic: fn() -> O, input: I) -> O {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check(input))).unwrap_or_else(|_| on_panic())
+}
+
 impl<I, O> std::fmt::Debug for Checker<I, O> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Checker").field("asked", &self.asked).field("slow", &self.slow).finish_non_exhaustive()
@@ -156,7 +173,7 @@ mod tests {
 
     #[test]
     fn a_quick_check_is_answered_at_once() {
-        let mut checker = Checker::new("test", double);
+        let mut checker = Checker::new("test", double, || 0);
         // A loaded test machine may need more than WAIT: then it comes by poll.
         let answer = checker.ask(21).unwrap_or_else(|| poll_until(&mut checker));
         assert_eq!(answer, 42);
@@ -166,7 +183,7 @@ mod tests {
 
     #[test]
     fn a_slow_check_comes_later_and_the_next_question_is_not_waited_for() {
-        let mut checker = Checker::new("test", sleepy);
+        let mut checker = Checker::new("test", sleepy, || 0);
         let asked = Instant::now();
         assert_eq!(checker.ask(300), None, "300 ms is beyond the wait");
         assert!(asked.elapsed() < Duration::from_millis(250), "the caller waited only about WAIT");
@@ -179,9 +196,25 @@ mod tests {
         assert_eq!(poll_until(&mut checker), 1);
     }
 
+    /// Panics on 13 (as a bug in a check would).
+    fn unlucky(x: u64) -> u64 {
+        assert!(x != 13, "thirteen");
+        x
+    }
+
+    #[test]
+    fn a_check_that_panics_is_answered_and_the_worker_goes_on() {
+        let mut checker = Checker::new("test", unlucky, || u64::MAX);
+        let first = checker.ask(13).unwrap_or_else(|| poll_until(&mut checker));
+        assert_eq!(first, u64::MAX, "the panic's answer");
+        assert!(!checker.is_waiting());
+        let next = checker.ask(7).unwrap_or_else(|| poll_until(&mut checker));
+        assert_eq!(next, 7);
+    }
+
     #[test]
     fn only_the_newest_question_is_answered() {
-        let mut checker = Checker::new("test", sleepy);
+        let mut checker = Checker::new("test", sleepy, || 0);
         assert_eq!(checker.ask(200), None);
         // Asked while the worker is busy: 201 and 202 queue, 202 replaces 201.
         let _ = checker.ask(201);

@@ -91,6 +91,15 @@ fn resolve(file: ScenarioFile) -> Result<Scenario, FieldErrors> {
     scenario::resolve::resolve(&file, &Limits::default())
 }
 
+/// What the resolver answers should resolving panic (a bug): an error
+/// the user sees, instead of a file that stays "checking" for good.
+fn resolve_panicked() -> Result<Scenario, FieldErrors> {
+    Err(FieldErrors(vec![scenario::FieldError {
+        path: String::new(),
+        message: "internal error while checking this file (please report it with the file)".to_owned(),
+    }]))
+}
+
 /// What `resolved` holds until the first answer comes.
 fn not_yet_resolved() -> Result<Scenario, FieldErrors> {
     Err(FieldErrors(Vec::new()))
@@ -112,7 +121,7 @@ impl Document {
             bundled,
             history: History::default(),
             resolved: not_yet_resolved(),
-            resolver: Checker::new("resolver", resolve),
+            resolver: Checker::new("resolver", resolve, resolve_panicked),
             view: ViewState::default(),
             results: Results::default(),
             plan_run: None,

@@ -91,6 +91,7 @@ impl TenantsimApp {
             self.window_title.clone_from(&title);
             ctx.send_viewport_cmd(egui::ViewportCommand::Title(title));
         }
+        self.wake_for_checks(&ctx);
         self.tick_recovery(&ctx);
         self.tick_auto_screenshot(&ctx);
         let frame_ms = started.elapsed().as_secs_f64() * 1000.0;

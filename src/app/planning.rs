@@ -84,6 +84,7 @@ impl TenantsimApp {
     /// Stops the plan run in flight; the points it finished stay drawn.
     pub(super) fn cancel_plan(&mut self) {
         self.planner.cancel();
+        self.plan_wanted = None;
         if let Some(run) = self.doc.plan_run.as_mut().filter(|r| r.running) {
             run.cancelled();
         }

@@ -142,6 +142,9 @@ pub struct TenantsimApp {
     pub(super) after_first_look: Option<Scenario>,
     /// A plan the user asked to run while it was being checked.
     pub(super) plan_wanted: Option<usize>,
+    /// A run asked for while the file was being resolved, and whether it
+    /// was to wait for the debounce.
+    pub(super) deferred_debounce: Option<bool>,
     /// Background runs of the document's plans (one at a time).
     pub planner: Runner<PlanJob>,
     /// The window's own layout.
@@ -195,6 +198,7 @@ impl TenantsimApp {
             runner: Runner::new(move || repaint()),
             after_first_look: None,
             plan_wanted: None,
+            deferred_debounce: None,
             planner: Runner::new(move || wake()),
             window: WindowState::default(),
             prefs,
@@ -350,14 +354,23 @@ impl TenantsimApp {
     /// Asks for a re-simulation of the current scenario (if it is valid):
     /// a first look at [`FIRST_LOOK_REPLICATIONS`] replications, then all
     /// of them.
+    ///
+    /// While the file is being resolved, the run in flight (of an older
+    /// file) is cancelled and this one waits for the resolution. For an
+    /// invalid file nothing changes: a run in flight finishes, its first
+    /// look followed by all of its replications.
     pub(super) fn request_run(&mut self, debounce: bool) {
         self.refresh_steps();
-        self.after_first_look = None;
         if self.doc.is_resolving() {
             // Runs when its resolution comes (see `poll_background`).
+            self.runner.cancel();
+            self.after_first_look = None;
+            self.deferred_debounce = Some(self.deferred_debounce.unwrap_or(true) && debounce);
             return;
         }
+        self.deferred_debounce = None;
         if let Ok(scenario) = &self.doc.resolved {
+            self.after_first_look = None;
             let slow = self.doc.results.complete_run_time.is_none_or(|t| t > FIRST_LOOK_ABOVE);
             if slow && scenario.clock.replications > FIRST_LOOK_REPLICATIONS {
                 let mut first_look = scenario.clone();
@@ -417,6 +430,8 @@ impl TenantsimApp {
         self.runner.cancel();
         self.planner.cancel();
         self.plan_wanted = None;
+        self.after_first_look = None;
+        self.deferred_debounce = None;
         self.request_run(false);
     }
 
@@ -430,12 +445,11 @@ impl TenantsimApp {
             // Every change of the file asked for a run, held until now;
             // a plan checked meanwhile was checked against the old file.
             self.doc.plan_check.invalidate();
-            self.request_run(false);
+            let debounce = self.deferred_debounce.take().unwrap_or(false);
+            self.request_run(debounce);
         }
         self.poll_plan_check();
-        if self.doc.is_resolving() || self.doc.plan_check.is_checking() {
-            ctx.request_repaint_after(Duration::from_millis(10));
-        }
+        self.wake_for_checks(ctx);
         let (finished, wake) = self.runner.poll();
         if let Some(finished) = finished {
             let results = &mut self.doc.results;
@@ -469,6 +483,15 @@ impl TenantsimApp {
         }
         if self.runner.is_busy() || self.planner.is_busy() {
             ctx.request_repaint_after(Duration::from_millis(50));
+        }
+    }
+
+    /// While a resolution or a plan check is under way, asks for frames
+    /// to pick its answer up (called before drawing and after the frame's
+    /// commands, which may have started one).
+    pub(super) fn wake_for_checks(&self, ctx: &egui::Context) {
+        if self.doc.is_resolving() || self.doc.plan_check.is_checking() {
+            ctx.request_repaint_after(Duration::from_millis(10));
         }
     }
 

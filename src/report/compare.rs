@@ -6,7 +6,7 @@
 use std::fmt::Write as _;
 
 use crate::report::figures::{Better, FIGURES, Figure, SECTIONS, Scope};
-use crate::report::{DesignReport, Estimate, RunReport};
+use crate::report::{DesignReport, Estimate, MAX_BLAMED, RunReport};
 
 /// One design's figure in a row.
 #[derive(Debug, Clone, PartialEq)]
@@ -211,8 +211,14 @@ fn blame_row(report: &RunReport) -> CompareRow {
             .map(|d| {
                 let blame = blame(d);
                 let victims: usize = blame.iter().map(|(_, v)| v.len()).sum();
+                // Blame lists name at most MAX_BLAMED culprits each.
+                let more = if d.tenants.iter().any(|t| t.impact.blamed_not_listed > 0) {
+                    format!(" (+ culprits not listed: a tenant's list names {MAX_BLAMED} at most)")
+                } else {
+                    String::new()
+                };
                 CompareCell {
-                    text: blame_text(&blame),
+                    text: format!("{}{more}", blame_text(&blame)),
                     mean: victims as f64,
                     best: false,
                     tooltip: format!("{help}\n\n{}", blame_tooltip(&d.name, &blame)),

@@ -237,7 +237,8 @@ pub struct Impact {
     /// unserved up > 0.5 percentage points).
     pub hurt: bool,
     /// Spiking tenants that share a stack with it (the likely culprits),
-    /// the first [`MAX_BLAMED`] in file order.
+    /// the first [`MAX_BLAMED`] in the order of their first spike in the
+    /// file.
     pub blamed: Vec<String>,
     /// Further spiking tenants that share a stack with it, not listed in
     /// `blamed` (0 unless more than [`MAX_BLAMED`] do).

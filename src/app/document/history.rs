@@ -107,19 +107,41 @@ impl History {
 /// are first), so an edit of a large file costs what the edit touched.
 /// Fields are visited in the order of their JSON names.
 pub fn changed_fields(a: &ScenarioFile, b: &ScenarioFile) -> Vec<String> {
+    // Every field, so that a new one cannot be missed.
+    let ScenarioFile {
+        version,
+        name,
+        description,
+        lesson,
+        clock,
+        tiers,
+        tenants,
+        layers,
+        designs,
+        events,
+        cost,
+        plans,
+    } = a;
     let mut out = Vec::new();
-    field("clock", &a.clock, &b.clock, &mut out);
-    field("cost", &a.cost, &b.cost, &mut out);
-    field("description", &a.description, &b.description, &mut out);
-    list("designs", &a.designs, &b.designs, &mut out);
-    list("events", &a.events, &b.events, &mut out);
-    field("layers", &a.layers, &b.layers, &mut out);
-    field("lesson", &a.lesson, &b.lesson, &mut out);
-    field("name", &a.name, &b.name, &mut out);
-    list("plans", &a.plans, &b.plans, &mut out);
-    list("tenants", &a.tenants, &b.tenants, &mut out);
-    field("tiers", &a.tiers, &b.tiers, &mut out);
-    field("version", &a.version, &b.version, &mut out);
+    field("clock", clock, &b.clock, &mut out);
+    // Left out of the text when it is the default: a change from or to
+    // the default is a change of the whole section.
+    let default_cost = crate::scenario::file::CostFile::default();
+    if *cost != b.cost && (*cost == default_cost || b.cost == default_cost) {
+        out.push("cost".to_owned());
+    } else {
+        field("cost", cost, &b.cost, &mut out);
+    }
+    field("description", description, &b.description, &mut out);
+    list("designs", designs, &b.designs, &mut out);
+    list("events", events, &b.events, &mut out);
+    field("layers", layers, &b.layers, &mut out);
+    field("lesson", lesson, &b.lesson, &mut out);
+    field("name", name, &b.name, &mut out);
+    list("plans", plans, &b.plans, &mut out);
+    list("tenants", tenants, &b.tenants, &mut out);
+    field("tiers", tiers, &b.tiers, &mut out);
+    field("version", version, &b.version, &mut out);
     out
 }
 
@@ -208,6 +230,14 @@ mod tests {
         c.tenants.pop();
         assert_eq!(changed_fields(&a, &c), vec!["tenants"], "a tenant removed changes the list");
         assert!(changed_fields(&a, &a).is_empty());
+        // The cost section is left out of the text at its default: leaving
+        // the default changes the section, a later edit a field of it.
+        let mut d = a.clone();
+        d.cost.hours_per_month = 700.0;
+        assert_eq!(changed_fields(&a, &d), vec!["cost"]);
+        let mut e = d.clone();
+        e.cost.hours_per_month = 650.0;
+        assert_eq!(changed_fields(&d, &e), vec!["cost.hours_per_month"]);
     }
 
     #[test]

@@ -134,7 +134,16 @@ impl PlanCheck {
         if !fresh {
             self.key = Some((file.clone(), index));
             let checker = self.checker.get_or_insert_with(|| {
-                Checker::new("plan check", |(file, scenario, index)| check_plan(&file, &scenario, index))
+                Checker::new(
+                    "plan check",
+                    |(file, scenario, index)| check_plan(&file, &scenario, index),
+                    || {
+                        Err(FieldErrors(vec![FieldError {
+                            path: String::new(),
+                            message: "internal error while checking this plan".to_owned(),
+                        }]))
+                    },
+                )
             });
             self.result = checker.ask((file.clone(), scenario.clone(), index));
         }

@@ -261,11 +261,20 @@ fn editor_ui(ui: &mut egui::Ui, doc: &mut Document, editor_tab: &mut EditorTab, 
         });
     });
     // Only input can change the draft: a frame without any (a repaint
-    // while a run progresses, a hover) skips comparing it with the file.
-    let touched = ui.input(|i| {
+    // while a run progresses, a hover) skips comparing it with the file,
+    // unless the frame before had input or the keyboard focus moved since
+    // (a typed number commits when its field loses focus, which egui may
+    // report a frame later).
+    let input = ui.input(|i| {
         i.pointer.any_down()
             || i.events.iter().any(|e| !matches!(e, egui::Event::PointerMoved(_) | egui::Event::MouseMoved(_)))
     });
+    let focus = ui.memory(egui::Memory::focused);
+    let last_id = egui::Id::unique("editor_form_last_frame");
+    let (input_before, focus_before) =
+        ui.data(|d| d.get_temp::<(bool, Option<egui::Id>)>(last_id)).unwrap_or((true, None));
+    ui.data_mut(|d| d.insert_temp(last_id, (input, focus)));
+    let touched = input || input_before || focus != focus_before;
     if touched && *draft != doc.file {
         let draft = draft.clone();
         doc.draft.reset();

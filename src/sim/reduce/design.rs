@@ -319,7 +319,8 @@ fn spiking_tenants(sc: &Scenario) -> Vec<usize> {
 }
 
 /// The spiking tenants that share a stack with tenant `t` in design `d`:
-/// the first [`MAX_BLAMED`] by name, and how many more there are.
+/// the first [`MAX_BLAMED`] in the order of their first spike in the
+/// file, and how many more there are.
 fn blamed(sc: &Scenario, d: usize, t: usize, spikers: &[usize]) -> (Vec<String>, u64) {
     let design = &sc.designs[d];
     let shares_stack = |a: usize, b: usize| {
