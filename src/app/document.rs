@@ -146,6 +146,15 @@ impl Document {
         self.resolver.set_wait(wait);
     }
 
+    /// The check of the plan at `index` (see [`PlanCheck::check`]);
+    /// `None` while the file or the plan is being checked.
+    pub fn plan_checked(&mut self, index: usize) -> Option<&Result<crate::plan::spec::PlanSpec, FieldErrors>> {
+        if self.is_resolving() {
+            return None;
+        }
+        self.plan_check.check(&self.file, &self.resolved, index)
+    }
+
     /// True while the current file is being resolved (its answer took
     /// longer than the UI waits): `resolved` is of an earlier version.
     pub fn is_resolving(&self) -> bool {
@@ -255,33 +264,35 @@ impl Document {
     /// (or joining the last one, see [`History`]). Returns false when
     /// nothing changed.
     pub fn edit(&mut self, file: ScenarioFile, label: &str) -> bool {
-        self.dirty.set(None);
-        self.revision += 1;
         if file == self.file {
             return false;
         }
         let before = std::mem::replace(&mut self.file, file);
         self.history.record(before, &self.file, label, Instant::now());
-        self.start_resolving();
+        self.file_changed();
         true
     }
 
     /// Undoes the last edit; returns its label.
     pub fn undo(&mut self) -> Option<String> {
-        self.dirty.set(None);
-        self.revision += 1;
         let label = self.history.undo(&mut self.file)?;
-        self.start_resolving();
+        self.file_changed();
         Some(label)
     }
 
     /// Redoes the last undone edit; returns its label.
     pub fn redo(&mut self) -> Option<String> {
+        let label = self.history.redo(&mut self.file)?;
+        self.file_changed();
+        Some(label)
+    }
+
+    /// What follows every change of `file`: "unsaved?" asked anew, the
+    /// forms' draft copied anew, and the file resolved.
+    fn file_changed(&mut self) {
         self.dirty.set(None);
         self.revision += 1;
-        let label = self.history.redo(&mut self.file)?;
         self.start_resolving();
-        Some(label)
     }
 
     /// Label of the edit [`Document::undo`] would undo.

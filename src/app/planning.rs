@@ -47,12 +47,7 @@ impl TenantsimApp {
     /// Starts the plan at `index` of the document's file in the
     /// background, replacing (and cancelling) any plan run of it.
     pub(super) fn run_plan(&mut self, index: usize) {
-        let checked = if self.doc.is_resolving() {
-            None
-        } else {
-            self.doc.plan_check.check(&self.doc.file, &self.doc.resolved, index).cloned()
-        };
-        let Some(checked) = checked else {
+        let Some(checked) = self.doc.plan_checked(index).cloned() else {
             // Runs when its check comes (see `poll_plan_check`).
             self.plan_wanted = Some(index);
             return;

@@ -30,11 +30,7 @@ pub fn planner_ui(ui: &mut Ui, doc: &mut Document, commands: &mut Vec<Command>) 
     let index = doc.view.plan.plan;
     // While the file or the plan is being checked, the form shows no
     // problems and Run waits for the check.
-    let check = if count > 0 && !doc.is_resolving() {
-        doc.plan_check.check(&doc.file, &doc.resolved, index).cloned()
-    } else {
-        None
-    };
+    let check = if count > 0 { doc.plan_checked(index).cloned() } else { None };
     let running = doc.plan_run.as_ref().is_some_and(|r| r.running);
     plan_bar_ui(ui, doc, check.as_ref(), running, commands);
     ui.separator();
