@@ -81,8 +81,17 @@ impl TenantsimApp {
             m.waiting_since = Some(now);
             m.shown_at_edit = shown;
             self.commands.push(Command::Reroll);
+            // The frame a click would bring, to carry out the command.
+            ctx.request_repaint();
+            return;
         }
-        ctx.request_repaint();
+        // Otherwise frames come as a user's would: the app wakes itself
+        // for its runs and results, and the next edit is due at its time.
+        if m.waiting_since.is_none()
+            && let Some(at) = m.next_edit
+        {
+            ctx.request_repaint_after(at.saturating_duration_since(now));
+        }
     }
 }
 

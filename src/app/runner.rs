@@ -22,9 +22,10 @@ use crate::app::Prepared;
 use crate::scenario::Scenario;
 use crate::sim::{self, RunControl, RunError};
 
-/// Delay between the last edit and the start of a run: long enough to
-/// gather the frames of one drag into one run (typed values arrive once,
-/// when committed).
+/// Delay between the last edit of a burst and the start of its run: long
+/// enough to gather the frames of one drag into one run. An edit that
+/// follows no other within this time (a typed value, committed once; a
+/// click) starts its run at once.
 pub const DEBOUNCE: Duration = Duration::from_millis(40);
 
 /// Work the runner does on a worker thread.
@@ -102,6 +103,8 @@ pub struct Runner<J: Job = Scenario> {
     newest: u64,
     /// Runs asked for so far (what a test checks to see none was).
     requests_made: u64,
+    /// When the last request that could be debounced was made.
+    last_debounced: Option<Instant>,
     /// Worker threads started and not yet ended (0 or 1).
     alive: Arc<AtomicUsize>,
     repaint: Arc<dyn Fn() + Send + Sync>,
@@ -128,6 +131,7 @@ impl<J: Job> Runner<J> {
             receiver,
             newest: 0,
             requests_made: 0,
+            last_debounced: None,
             alive: Arc::new(AtomicUsize::new(0)),
             repaint: Arc::new(repaint),
         }
@@ -138,8 +142,10 @@ impl<J: Job> Runner<J> {
         self.requests_made
     }
 
-    /// Asks for a run of `job`, now or after the debounce delay; cancels
-    /// the run in flight and replaces any request still waiting.
+    /// Asks for a run of `job`; cancels the run in flight and replaces any
+    /// request still waiting. With `debounce` (edits that may come in a
+    /// burst, as a drag's frames), it starts after the debounce delay when
+    /// it follows another such request within that delay, else at once.
     pub fn request(&mut self, job: J, debounce: bool) {
         self.request_at(job, debounce, Instant::now());
     }
@@ -148,7 +154,12 @@ impl<J: Job> Runner<J> {
     pub fn request_at(&mut self, job: J, debounce: bool, now: Instant) {
         self.requests_made += 1;
         self.cancel();
-        let start_at = if debounce { now + DEBOUNCE } else { now };
+        let in_burst =
+            debounce && self.last_debounced.is_some_and(|last| now.saturating_duration_since(last) < DEBOUNCE);
+        if debounce {
+            self.last_debounced = Some(now);
+        }
+        let start_at = if in_burst { now + DEBOUNCE } else { now };
         self.pending = Some(Pending { generation: self.newest, job, start_at });
     }
 
@@ -360,25 +371,49 @@ mod tests {
     fn several_edits_within_the_debounce_window_start_one_run() {
         let mut rig = Rig::new();
         let t0 = Instant::now();
-        let mut releases = Vec::new();
+        // A burst (a drag's frames) after an edit: each waits for the next.
+        let (first, release_first) = rig.gate(0);
+        rig.runner.request_at(first, true, t0);
+        let mut releases = vec![release_first];
         for (k, id) in [1, 2, 3].into_iter().enumerate() {
+            let at = t0 + DEBOUNCE / 4 * (k as u32 + 1);
             let (job, release) = rig.gate(id);
             releases.push(release);
-            rig.runner.request_at(job, true, t0 + DEBOUNCE / 4 * k as u32);
-            let (_, wake) = rig.runner.poll_at(t0 + DEBOUNCE / 4 * k as u32);
-            assert_eq!(wake, Some(DEBOUNCE), "each edit restarts the wait");
+            rig.runner.request_at(job, true, at);
+            let (_, wake) = rig.runner.poll_at(at);
+            assert_eq!(wake, Some(DEBOUNCE), "each edit of the burst restarts the wait");
         }
         // Just before the last edit's debounce ends: still waiting.
-        let last = t0 + DEBOUNCE / 2;
+        let last = t0 + DEBOUNCE / 4 * 3;
         assert!(rig.runner.poll_at(last + DEBOUNCE - Duration::from_millis(1)).1.is_some());
-        assert_eq!(rig.starts.load(Ordering::SeqCst), 0);
+        assert_eq!(rig.starts.load(Ordering::SeqCst), 0, "the first edit's run was cancelled before it started");
         assert!(rig.runner.poll_at(last + DEBOUNCE).1.is_none());
         for release in &releases {
             let _ = release.send(());
         }
         rig.wait_sent();
         assert_eq!(rig.poll(), Some(3), "the last edit's run");
-        assert_eq!(rig.starts.load(Ordering::SeqCst), 1, "one run for three edits");
+        assert_eq!(rig.starts.load(Ordering::SeqCst), 1, "one run for the burst");
+    }
+
+    #[test]
+    fn a_lone_edit_starts_at_once() {
+        let mut rig = Rig::new();
+        let t0 = Instant::now();
+        let (first, release_first) = rig.gate(1);
+        rig.runner.request_at(first, true, t0);
+        assert_eq!(rig.runner.poll_at(t0).1, None, "nothing to wait for");
+        let _ = release_first.send(());
+        rig.wait_sent();
+        assert_eq!(rig.poll(), Some(1));
+        // Another edit well after the first is no burst either.
+        let later = t0 + DEBOUNCE * 3;
+        let (second, release_second) = rig.gate(2);
+        rig.runner.request_at(second, true, later);
+        assert_eq!(rig.runner.poll_at(later).1, None);
+        let _ = release_second.send(());
+        rig.wait_sent();
+        assert_eq!(rig.poll(), Some(2));
     }
 
     #[test]

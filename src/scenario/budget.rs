@@ -78,15 +78,25 @@ pub const SCENARIO_BYTES_PER_STACK: f64 = 128.0;
 pub const SCENARIO_BYTES_PER_PLACEMENT: f64 = 24.0;
 /// Figures of one tenant a replication records (see `sim::reduce`).
 pub const FIGURES_PER_TENANT: f64 = 48.0;
-/// Results held at once by a run on `threads` worker threads: a wave of
-/// subtasks (`threads` × `sim::WAVE_SUBTASKS_PER_THREAD`), one
-/// replication's parts beyond it, and as many again while they are merged.
-pub const fn held_results(threads: f64) -> f64 {
-    2.0 * (threads * 4.0 + 16.0)
+/// Bytes of results a wave of subtasks may hold beyond its least size
+/// (`sim::WAVE_SUBTASKS_PER_THREAD` subtasks per thread). Most runs'
+/// results are small, so they simulate in a few large waves, and no
+/// thread waits long at a wave's end for another's slow task.
+pub const WAVE_BYTES: f64 = 64.0 * 1024.0 * 1024.0;
+
+/// Subtasks in a wave of a run on `threads` worker threads whose subtasks'
+/// results take `result_bytes` each: 4 per thread, or as many as
+/// [`WAVE_BYTES`] holds when that is more.
+pub fn wave_subtasks(threads: f64, result_bytes: f64) -> f64 {
+    (threads * 4.0).max((WAVE_BYTES / result_bytes.max(1.0)).floor())
 }
 
-/// [`held_results`] at [`ESTIMATE_THREADS`].
-pub const HELD_RESULTS: f64 = held_results(ESTIMATE_THREADS);
+/// Results held at once by a run on `threads` worker threads: a wave of
+/// subtasks ([`wave_subtasks`]), one replication's parts beyond it, and as
+/// many again while they are merged.
+pub fn held_results(threads: f64, result_bytes: f64) -> f64 {
+    2.0 * (wave_subtasks(threads, result_bytes) + 16.0)
+}
 
 /// The most worker threads [`threads_within`] ever allows (more than any
 /// machine's cap, see `host::max_threads`).
@@ -287,7 +297,7 @@ pub struct Needs {
 /// - memory: [`ESTIMATE_THREADS`] tasks' state (per tenant its state and
 ///   one latency histogram, two with spikes; per stack; per key shard;
 ///   per partition under Exact; waiting requests when requests are
-///   simulated: peak rates × queue timeout) + [`HELD_RESULTS`] results +
+///   simulated: peak rates × queue timeout) + [`held_results`] results +
 ///   the folded values + every design's report and its text + the
 ///   scenario + what the tasks share. Each term is one of the constants
 ///   of this module times a count.
@@ -312,6 +322,23 @@ pub fn estimate(s: &Shape) -> Needs {
     }
     let memory = memory(s, ESTIMATE_THREADS);
     Needs { work, tick_work, tick_design, memory_bytes: memory.iter().map(|p| p.bytes).sum(), memory }
+}
+
+/// The bytes of one subtask's results (those of its design's largest
+/// part at most): its tenants', its stacks', its histograms and its
+/// series.
+pub fn result_bytes(s: &Shape) -> f64 {
+    let n = s.tenants as f64;
+    let k = s.tiers as f64;
+    let windows = if s.spikes { 1.0 } else { 0.0 };
+    let points = s.ticks.min(SERIES_POINTS) as f64;
+    let focus = if s.tenants <= FOCUS_TENANTS { n } else { 0.0 };
+    let flows = k + focus + 1.0;
+    let stacks = s.designs.iter().map(|d| d.stacks as f64).fold(0.0, f64::max);
+    n * RESULT_BYTES_PER_TENANT
+        + stacks * RESULT_BYTES_PER_STACK
+        + k * HISTOGRAM_BYTES * (1.0 + windows)
+        + points * (flows * POINT_BYTES + k * MIXTURE_BYTES)
 }
 
 /// The memory terms of [`estimate`] for a run on `threads` worker
@@ -343,11 +370,8 @@ fn memory(s: &Shape, threads: f64) -> Vec<MemoryPart> {
         .sum::<f64>()
         * runs;
     let threads = threads.min(subtasks);
-    let held = held_results(threads).min(subtasks);
-    let result = n * RESULT_BYTES_PER_TENANT
-        + stacks * RESULT_BYTES_PER_STACK
-        + k * HISTOGRAM_BYTES * (1.0 + windows)
-        + points * (flows * POINT_BYTES + k * MIXTURE_BYTES);
+    let result = result_bytes(s);
+    let held = held_results(threads, result).min(subtasks);
     let width = n * FIGURES_PER_TENANT + stacks * 4.0 + points * (flows * 6.0 + 2.0) + k * 24.0 + 20.0;
     let kept = width * 8.0 * s.replications as f64;
     let folded = if kept <= KEPT_BYTES { kept } else { width * 24.0 } + held * width * 8.0;

@@ -38,6 +38,9 @@ pub struct Scenario {
     /// budget it was resolved with (a run asking for more uses this many;
     /// results do not depend on it).
     pub max_threads: usize,
+    /// The estimated bytes of one subtask's results, which size the waves
+    /// a run simulates in (`budget::wave_subtasks`).
+    pub result_bytes: f64,
 }
 
 impl Scenario {

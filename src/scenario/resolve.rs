@@ -70,11 +70,12 @@ pub fn resolve(file: &ScenarioFile, limits: &Limits) -> Result<Scenario, FieldEr
         },
         hours_per_month: r.ranged("cost.hours_per_month", file.cost.hours_per_month, &ranges::HOURS_PER_MONTH),
     };
-    let mut max_threads = 1;
+    let (mut max_threads, mut result_bytes) = (1, 0.0);
     if let Some(clock) = &clock {
         r.check_peak_rates(&tenants, &events, limits);
         let parts = (tiers.as_slice(), tenants.as_slice());
-        max_threads = r.check_budget(file, clock, parts, compute.as_ref(), database.as_ref(), &placed, &events, limits);
+        (max_threads, result_bytes) =
+            r.check_budget(file, clock, parts, compute.as_ref(), database.as_ref(), &placed, &events, limits);
     }
     if !r.errors.is_empty() {
         return Err(FieldErrors(r.errors));
@@ -98,6 +99,7 @@ pub fn resolve(file: &ScenarioFile, limits: &Limits) -> Result<Scenario, FieldEr
         events,
         cost,
         max_threads,
+        result_bytes,
     })
 }
 
@@ -727,7 +729,7 @@ impl Resolver {
         placed: &[Placed],
         events: &[Event],
         limits: &Limits,
-    ) -> usize {
+    ) -> (usize, f64) {
         let (key_shards, key_shards_path) = if database.is_some() {
             let most = file
                 .tenants
@@ -765,7 +767,7 @@ impl Resolver {
         for over in budget::check(&shape, limits) {
             self.error(over.path, over.message);
         }
-        budget::threads_within(&shape, limits)
+        (budget::threads_within(&shape, limits), budget::result_bytes(&shape))
     }
 }
 

@@ -127,7 +127,7 @@ pub struct ComputeStack {
 /// slope, target.
 type UtilisationQuestion = (u32, u64, u64, u64);
 
-/// The last few answers of [`utilisation_for`] (a bisection of about 40
+/// The last few answers of [`utilisation_for`] (a root search of several
 /// steps, each an Erlang C) with their exact inputs: a followed queue held
 /// at its cap asks the same question tick after tick.
 #[derive(Debug, Default)]

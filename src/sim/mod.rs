@@ -243,8 +243,10 @@ pub const AHEAD_TENANT_TICKS: u64 = 1 << 22;
 /// run keeps to share arrivals between its tasks.
 pub const ARRIVAL_TABLE_ENTRIES: u64 = 1 << 21;
 
-/// Subtasks simulated together per worker thread: a run simulates its
-/// replications in waves of about this many subtasks per thread, and
+/// Subtasks simulated together per worker thread, at least: a run
+/// simulates its replications in waves of about this many subtasks per
+/// thread (more when their results are small, see
+/// [`budget::wave_subtasks`](crate::scenario::budget::wave_subtasks)), and
 /// folds each wave's results into the report before the next starts, so
 /// it holds at most a wave's results (plus one replication's parts).
 pub const WAVE_SUBTASKS_PER_THREAD: usize = 4;
@@ -412,7 +414,7 @@ fn simulate_waves(
     let clock = options.clock.as_ref();
     let job =
         Job { scenario, plan: &plan, tables: &tables, shared: &shared, focus: &focus, points, ahead, control, clock };
-    let wave_subtasks = WAVE_SUBTASKS_PER_THREAD * threads;
+    let wave_subtasks = crate::scenario::budget::wave_subtasks(threads as f64, scenario.result_bytes) as usize;
     // Replications are runs of tasks of the same design and replication;
     // subtasks are in task order.
     let mut task = 0;
@@ -561,7 +563,12 @@ mod tests {
         assert_eq!(budget::FOCUS_TENANTS, FOCUS_ALL_MAX as u64);
         assert_eq!(budget::KEPT_BYTES, reduce::KEPT_BYTES as f64);
         assert_eq!(budget::PARTS_PER_DESIGN, parts::MAX_PARTS as f64);
-        assert_eq!(budget::HELD_RESULTS, 2.0 * (budget::ESTIMATE_THREADS * WAVE_SUBTASKS_PER_THREAD as f64 + 16.0));
+        // A wave holds at least WAVE_SUBTASKS_PER_THREAD subtasks per
+        // thread, and more only while their results fit WAVE_BYTES.
+        let large = budget::WAVE_BYTES;
+        assert_eq!(budget::wave_subtasks(8.0, large), 8.0 * WAVE_SUBTASKS_PER_THREAD as f64);
+        assert_eq!(budget::held_results(8.0, large), 2.0 * (8.0 * WAVE_SUBTASKS_PER_THREAD as f64 + 16.0));
+        assert_eq!(budget::wave_subtasks(2.0, budget::WAVE_BYTES / 100.0), 100.0);
         assert_eq!(budget::BLAMED_NAMES, crate::report::MAX_BLAMED);
         assert!(budget::BLAMED_NAME_BYTES >= std::mem::size_of::<String>() as f64 + 3.0);
         // A result's fixed part per tenant and per stack fits its share.

@@ -148,7 +148,7 @@ fn plan_bar_ui(
                 let text =
                     if done < total { format!("{done} of {total} run") } else { format!("{done} run, finishing") };
                 let bar = egui::ProgressBar::new(run.fraction()).desired_width(200.0).text(text);
-                ui.add(bar.animate(true)).on_hover_text("Points and candidates run so far, of those known");
+                ui.add(bar).on_hover_text("Points and candidates run so far, of those known");
             }
         } else {
             let ok = matches!(check, Some(Ok(_)));

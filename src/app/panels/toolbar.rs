@@ -35,9 +35,11 @@ pub fn toolbar_ui(ui: &mut egui::Ui, doc: &Document, run: RunStatus, commands: &
         ui.separator();
         match run.progress {
             Some(p) => {
-                ui.add(egui::ProgressBar::new(p).desired_width(160.0).show_percentage().animate(true))
+                // No animation: it would ask for every frame, and under a
+                // software renderer the frames take CPU from the run. The
+                // bar moves with the frames the app asks for while busy.
+                ui.add(egui::ProgressBar::new(p).desired_width(160.0).show_percentage())
                     .on_hover_text("Simulating in the background; the results shown are from the previous run");
-                ui.ctx().request_repaint();
             }
             None if run.busy => {
                 ui.spinner();
