@@ -20,6 +20,7 @@ pub mod command;
 pub mod document;
 mod input;
 mod io;
+pub mod look;
 mod measure;
 pub mod panels;
 pub mod planning;
@@ -83,6 +84,10 @@ impl TenantsimApp {
             for command in std::mem::take(&mut self.commands) {
                 self.apply(command, &ctx);
             }
+        }
+        // A run the commands asked for starts now, not a frame later.
+        if let Some(wake) = self.runner.start_due() {
+            ctx.request_repaint_after(wake);
         }
         // Every viewport command asks for another frame: sending the title
         // each frame would keep an idle window repainting forever.

@@ -8,8 +8,8 @@
 //! never piles up threads. The UI only polls for finished results and
 //! reads progress: it never waits for a run.
 //!
-//! What a run does is a [`Job`]; the app's job simulates a [`Scenario`]
-//! and prepares its plot data on the worker thread. Tests drive the
+//! What a run does is a [`Job`]; the app's job ([`RunJob`]) simulates a
+//! scenario and prepares its plot data on the worker thread. Tests drive the
 //! runner with jobs of their own and with their own clock
 //! ([`Runner::request_at`], [`Runner::poll_at`]).
 
@@ -18,9 +18,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::time::{Duration, Instant};
 
-use crate::app::Prepared;
-use crate::scenario::Scenario;
-use crate::sim::{self, RunControl, RunError};
+use crate::app::look::RunJob;
+use crate::sim::{RunControl, RunError};
 
 /// Delay between the last edit of a burst and the start of its run: long
 /// enough to gather the frames of one drag into one run. An edit that
@@ -40,20 +39,6 @@ pub trait Job: Send + 'static {
     /// # Errors
     /// Occurs when the run fails or is cancelled.
     fn run(self, control: &RunControl) -> Result<Self::Output, RunError>;
-}
-
-/// The app's job: simulate the scenario, then prepare its plot data (both
-/// off the UI thread).
-impl Job for Scenario {
-    type Output = Prepared;
-
-    fn total_ticks(&self) -> u64 {
-        sim::total_ticks(self, &crate::host::run_options())
-    }
-
-    fn run(self, control: &RunControl) -> Result<Prepared, RunError> {
-        sim::run(&self, &crate::host::run_options(), control).map(Prepared::new)
-    }
 }
 
 /// A finished run of the newest request.
@@ -93,7 +78,7 @@ struct Active {
 type Sent<T> = (u64, Result<T, RunError>, Duration);
 
 /// Runs jobs in the background, newest request only.
-pub struct Runner<J: Job = Scenario> {
+pub struct Runner<J: Job = RunJob> {
     pending: Option<Pending<J>>,
     active: Option<Active>,
     sender: Sender<Sent<J::Output>>,
@@ -184,16 +169,7 @@ impl<J: Job> Runner<J> {
 
     /// [`Runner::poll`] as if called at `now`.
     pub fn poll_at(&mut self, now: Instant) -> (Option<Finished<J::Output>>, Option<Duration>) {
-        let mut wake = None;
-        if let Some(pending) = &self.pending {
-            if pending.start_at > now {
-                wake = Some(pending.start_at - now);
-            } else if self.alive.load(Ordering::SeqCst) == 0
-                && let Some(pending) = self.pending.take()
-            {
-                self.start(pending);
-            }
-        }
+        let wake = self.start_due_at(now);
         let mut latest = None;
         while let Ok((generation, result, run_time)) = self.receiver.try_recv() {
             let wanted = self.active.as_ref().is_some_and(|a| a.generation == generation);
@@ -206,6 +182,28 @@ impl<J: Job> Runner<J> {
             }
         }
         (latest, wake)
+    }
+
+    /// Starts a request whose time has come, once no cancelled run is
+    /// still stopping (so that one made by this frame's commands need not
+    /// wait for the next frame); returns how long until a waiting request
+    /// is due.
+    pub fn start_due(&mut self) -> Option<Duration> {
+        self.start_due_at(Instant::now())
+    }
+
+    /// [`Runner::start_due`] as if called at `now`.
+    fn start_due_at(&mut self, now: Instant) -> Option<Duration> {
+        let pending = self.pending.as_ref()?;
+        if pending.start_at > now {
+            return Some(pending.start_at - now);
+        }
+        if self.alive.load(Ordering::SeqCst) == 0
+            && let Some(pending) = self.pending.take()
+        {
+            self.start(pending);
+        }
+        None
     }
 
     fn start(&mut self, pending: Pending<J>) {
@@ -338,6 +336,14 @@ mod tests {
         assert_eq!(rig.poll(), Some(1));
         assert!(!rig.runner.is_busy());
         assert_eq!(rig.poll(), None, "delivered once");
+        // start_due starts it without waiting for a poll.
+        let (job, release) = rig.gate(2);
+        rig.runner.request(job, false);
+        assert_eq!(rig.runner.start_due(), None);
+        let _ = release.send(());
+        rig.wait_sent();
+        assert_eq!(rig.starts.load(Ordering::SeqCst), 2, "it ran");
+        assert_eq!(rig.poll(), Some(2));
     }
 
     #[test]

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::time::{Duration, Instant};
 
+use crate::app::look::{Kept, RunJob};
 use crate::app::measure::Measure;
 use crate::app::planning::PlanJob;
 use crate::app::recovery::{Found, Recovery};
@@ -136,10 +137,11 @@ pub struct TenantsimApp {
     /// The open document: scenario, history, view and results.
     pub doc: Document,
     /// Background runs of the document's scenario.
-    pub runner: Runner,
+    pub runner: Runner<RunJob>,
     /// The full run to start once the first look (a run of
-    /// [`FIRST_LOOK_REPLICATIONS`]) now under way has finished.
-    pub(super) after_first_look: Option<Scenario>,
+    /// [`FIRST_LOOK_REPLICATIONS`]) now under way has finished, and where
+    /// the first look leaves its results for it.
+    pub(super) after_first_look: Option<(Scenario, Kept)>,
     /// A plan the user asked to run while it was being checked.
     pub(super) plan_wanted: Option<usize>,
     /// A run asked for while the file was being resolved, and whether it
@@ -373,12 +375,13 @@ impl TenantsimApp {
             self.after_first_look = None;
             let slow = self.doc.results.complete_run_time.is_none_or(|t| t > FIRST_LOOK_ABOVE);
             if slow && scenario.clock.replications > FIRST_LOOK_REPLICATIONS {
-                let mut first_look = scenario.clone();
-                first_look.clock.replications = FIRST_LOOK_REPLICATIONS;
-                self.after_first_look = Some(scenario.clone());
+                let kept = Kept::default();
+                self.after_first_look = Some((scenario.clone(), Arc::clone(&kept)));
+                let first_look =
+                    RunJob::FirstLook { full: scenario.clone(), replications: FIRST_LOOK_REPLICATIONS, kept };
                 self.runner.request(first_look, debounce);
             } else {
-                self.runner.request(scenario.clone(), debounce);
+                self.runner.request(RunJob::Whole(scenario.clone()), debounce);
             }
         }
     }
@@ -456,18 +459,24 @@ impl TenantsimApp {
             match finished.result {
                 Ok(prepared) => {
                     let prepared = Arc::new(prepared);
+                    // Every replication after a first look took both runs.
+                    let whole_time = match (results.first_look_of, results.run_time) {
+                        (Some(_), Some(first)) if self.after_first_look.is_none() => first + finished.run_time,
+                        _ => finished.run_time,
+                    };
                     results.latest = Some(Arc::clone(&prepared));
                     results.error = None;
                     results.run_time = Some(finished.run_time);
                     match self.after_first_look.take() {
-                        Some(full) => {
+                        Some((full, kept)) => {
                             results.first_look_of = Some(full.clock.replications);
-                            self.runner.request(full, false);
+                            let rest = RunJob::Rest { full, replications: FIRST_LOOK_REPLICATIONS, kept };
+                            self.runner.request(rest, false);
                         }
                         None => {
                             results.first_look_of = None;
                             results.complete = Some(prepared);
-                            results.complete_run_time = Some(finished.run_time);
+                            results.complete_run_time = Some(whole_time);
                         }
                     }
                 }

@@ -146,6 +146,18 @@ pub struct RunOptions {
     pub clock: Option<WallClock>,
     /// Most points in a time series; `None` for [`series::MAX_SERIES_POINTS`].
     pub series_points: Option<u64>,
+    /// Only these replications (`None`: all of the scenario's). Each gives
+    /// the results it gives in a run of all, so the results of adjoining
+    /// ranges merge into those of one run ([`Simulated::merge`]).
+    pub replications: Option<std::ops::Range<u32>>,
+}
+
+impl RunOptions {
+    /// The replications of `scenario` to run.
+    fn replications_of(&self, scenario: &Scenario) -> std::ops::Range<u32> {
+        let all = scenario.clock.replications;
+        self.replications.clone().map_or(0..all, |r| r.start.min(all)..r.end.min(all))
+    }
 }
 
 /// Scenarios with at most this many tenants get per-tenant time series
@@ -175,7 +187,9 @@ pub enum RunError {
 /// (a no-spike baseline stops when the last spike ends).
 pub fn total_ticks(scenario: &Scenario, options: &RunOptions) -> u64 {
     let designs: Vec<usize> = options.designs.clone().unwrap_or_else(|| (0..scenario.designs.len()).collect());
-    let Ok(plan) = Plan::new(scenario, &designs, &RunControl::new()) else { return 0 };
+    let Ok(plan) = Plan::new(scenario, &designs, options.replications_of(scenario), &RunControl::new()) else {
+        return 0;
+    };
     let baseline = windows::baseline_ticks(scenario);
     plan.subtasks.iter().map(|&(task, _)| if plan.tasks[task].2 { scenario.clock.ticks } else { baseline }).sum()
 }
@@ -189,19 +203,24 @@ struct Plan {
     splits: Vec<Vec<Vec<bool>>>,
     /// (task, part) pairs, in task order.
     subtasks: Vec<(usize, usize)>,
+    /// The first replication run.
+    first_replication: u32,
 }
 
 impl Plan {
-    fn new(scenario: &Scenario, designs: &[usize], control: &RunControl) -> Result<Self, RunError> {
+    fn new(
+        scenario: &Scenario,
+        designs: &[usize],
+        replications: std::ops::Range<u32>,
+        control: &RunControl,
+    ) -> Result<Self, RunError> {
         if let Some(&bad) = designs.iter().find(|&&d| d >= scenario.designs.len()) {
             return Err(RunError::NoSuchDesign(bad));
         }
         let baselines: &[bool] = if scenario.has_spikes() { &[true, false] } else { &[true] };
         let tasks: Vec<(usize, u32, bool)> = designs
             .iter()
-            .flat_map(|&d| {
-                (0..scenario.clock.replications).flat_map(move |r| baselines.iter().map(move |&w| (d, r, w)))
-            })
+            .flat_map(|&d| replications.clone().flat_map(move |r| baselines.iter().map(move |&w| (d, r, w))))
             .collect();
         let mut splits = vec![Vec::new(); scenario.designs.len()];
         let mut components = vec![Vec::new(); scenario.designs.len()];
@@ -230,7 +249,7 @@ impl Plan {
                 subtasks.push((i, 0));
             }
         }
-        Ok(Self { tasks, splits, subtasks })
+        Ok(Self { tasks, splits, subtasks, first_replication: replications.start })
     }
 }
 
@@ -259,14 +278,17 @@ fn arrival_tables(
     plan: &Plan,
     control: &RunControl,
 ) -> Result<Vec<drawer::ArrivalTable>, RunError> {
-    let replications = scenario.clock.replications;
+    let first = plan.first_replication;
+    let replications = plan.tasks.last().map_or(first, |t| t.1 + 1).saturating_sub(first);
     let entries = scenario.tenants.len() as u64 * scenario.clock.ticks * u64::from(replications);
     let subtasks_per_replication = plan.subtasks.len() / replications.max(1) as usize;
     if subtasks_per_replication < 2 || entries > ARRIVAL_TABLE_ENTRIES || scenario.clock.engine == Engine::Exact {
         return Ok(Vec::new());
     }
-    let tables: Vec<Option<drawer::ArrivalTable>> =
-        (0..replications).into_par_iter().map(|r| drawer::ArrivalTable::draw(scenario, r, control)).collect();
+    let tables: Vec<Option<drawer::ArrivalTable>> = (first..first + replications)
+        .into_par_iter()
+        .map(|r| drawer::ArrivalTable::draw(scenario, r, control))
+        .collect();
     if control.is_cancelled() {
         return Err(RunError::Cancelled);
     }
@@ -300,6 +322,23 @@ impl Simulated {
     /// Occurs when `control` is cancelled before the report is built.
     pub fn report(&self, scenario: &Scenario, control: &RunControl) -> Result<RunReport, RunError> {
         self.report_keeping(scenario, reduce::KEPT_BYTES, control)
+    }
+
+    /// These results followed by `later`'s, of the replications that come
+    /// after these (of the same designs): the results of one run of both.
+    pub fn merge(self, later: Simulated) -> Simulated {
+        let mut designs: Vec<usize> = Vec::new();
+        let mut units = self.units;
+        units.extend(later.units);
+        for u in &units {
+            if !designs.contains(&u.design) {
+                designs.push(u.design);
+            }
+        }
+        // Design by design, as a run hands them on (a stable sort keeps
+        // the replications in order).
+        units.sort_by_key(|u| designs.iter().position(|&d| d == u.design));
+        Simulated { units }
     }
 
     /// The report, with a design's values kept for two-pass estimates while
@@ -398,7 +437,7 @@ fn simulate_waves(
         return Err(RunError::Cancelled);
     }
     let designs: Vec<usize> = options.designs.clone().unwrap_or_else(|| (0..scenario.designs.len()).collect());
-    let plan = Plan::new(scenario, &designs, control)?;
+    let plan = Plan::new(scenario, &designs, options.replications_of(scenario), control)?;
     let shared = latency::SharedPmfs::new(scenario.compute.service);
     let focus: Vec<usize> = match &options.focus {
         Some(list) => list.iter().copied().filter(|&t| t < scenario.tenants.len()).collect(),
@@ -493,7 +532,7 @@ impl Job<'_> {
         let masks = &plan.splits[d];
         let part = task::Part { members: (masks.len() > 1).then(|| masks[p].as_slice()), first: p == 0 };
         let tenants = part.members.map_or(scenario.tenants.len(), |m| m.iter().filter(|&&x| x).count());
-        let arrivals = match self.tables.get(r as usize) {
+        let arrivals = match self.tables.get((r - plan.first_replication) as usize) {
             Some(table) => drawer::Arrivals::Table(table),
             None if self.ahead && tenants as u64 * scenario.clock.ticks >= AHEAD_TENANT_TICKS => {
                 drawer::Arrivals::Ahead
@@ -554,6 +593,50 @@ mod tests {
         let (a, b) = (&kept.designs[1].series.total.served_per_sec, &running.designs[1].series.total.served_per_sec);
         assert_eq!(a.mean, b.mean);
         assert!(a.ci95.iter().zip(&b.ci95).all(|(x, y)| (x - y).abs() <= 1e-9 * x.abs().max(1e-9)));
+    }
+
+    #[test]
+    fn runs_of_adjoining_replications_merge_into_one_run() {
+        let text = r#"Scenario(version: 1, name: "merge", clock: (duration: "10m", seed: 8, replications: 5),
+            tiers: { "t": (price_per_month: 10.0, plan: (rate: 50.0, burst: 50.0)) },
+            tenants: [ Group(prefix: "a", count: 5, tier: "t", load: (rate: 30.0)) ],
+            layers: ( gateway: (), compute: (service_time: Exponential(mean_ms: 40.0), concurrency: 2, instances: (min: 2, max: 4),
+                autoscale: (target_utilisation: 0.6, warmup: "1m")) ),
+            designs: [ (name: "pool", placement: { "*": Pool }), (name: "silo", placement: { "*": Silo }) ],
+            events: [ Spike(tenant: "a-01", at: "3m", duration: "3m", factor: 8.0) ])"#;
+        let sc = match load_str(text, &Limits::default()) {
+            Ok((_, sc)) => sc,
+            Err(e) => panic!("{e}"),
+        };
+        let control = RunControl::new();
+        for threads in [1, 2] {
+            let options = |replications| RunOptions { threads: Some(threads), replications, ..RunOptions::default() };
+            let Ok(whole) = run(&sc, &options(None), &control) else { panic!("runs") };
+            // A first look at two replications, as the app runs it: a
+            // scenario of two replications, then the rest of the full one.
+            let mut look = sc.clone();
+            look.clock.replications = 2;
+            let (Ok(first), Ok(rest)) =
+                (simulate(&look, &options(None), &control), simulate(&sc, &options(Some(2..5)), &control))
+            else {
+                panic!("runs")
+            };
+            let Ok(first_report) = first.report(&look, &control) else { panic!("reports") };
+            let Ok(look_run) = run(&look, &options(None), &control) else { panic!("runs") };
+            assert_eq!(first_report, look_run, "{threads} thread(s): the first look is a run of two replications");
+            let Ok(merged) = first.merge(rest).report(&sc, &control) else { panic!("reports") };
+            assert_eq!(merged, whole, "{threads} thread(s): the first look and the rest are the whole run");
+            assert!(
+                total_ticks(&sc, &options(Some(2..5))) * 5 == total_ticks(&sc, &options(None)) * 3,
+                "progress counts the replications run"
+            );
+        }
+        // A range past the scenario's replications runs none of them.
+        let Ok(none) = simulate(&sc, &RunOptions { replications: Some(7..9), ..RunOptions::default() }, &control)
+        else {
+            panic!("runs")
+        };
+        assert!(none.units.is_empty());
     }
 
     #[test]
