@@ -93,7 +93,7 @@ pub fn utilisation_for(servers: u32, variability: f64, slope: f64, target: f64) 
     // At y = 60, ρ is 1 to within 1e-26: a target beyond what that holds
     // is reached only at saturation.
     const Y_MAX: f64 = 60.0;
-    match root1d::toms748(f, 0.0, Y_MAX).atol(1e-10).rtol(0.0).root() {
+    match root1d::toms748(f, 0.0, Y_MAX).atol(1e-10).root() {
         Ok(y) => rho_of(y),
         Err(_) if f(Y_MAX) < 0.0 => rho_of(Y_MAX),
         // f(0) = −target < 0 and f is continuous and increasing, so only a

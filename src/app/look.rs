@@ -1,18 +1,17 @@
 //! What the app simulates after an edit: every replication at once, or a
 //! first look at a few of them and then the rest. When the first look's
-//! results are small enough to keep, the rest simulates only the
-//! replications after them and merges the two, which gives exactly the
-//! results of one run of all of them (each replication's random streams
-//! are its own), so a first look costs no extra simulation.
+//! results are small enough to keep ([`KEPT_FIRST_BYTES`], which every
+//! memory estimate counts), the rest simulates only the replications
+//! after them and folds the two together, which gives exactly the results
+//! of one run of all of them (each replication's random streams are its
+//! own): then a first look costs no extra simulation.
 
 use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::app::Prepared;
 use crate::app::runner::Job;
 use crate::scenario::Scenario;
-#[cfg(test)]
-use crate::scenario::budget::WAVE_BYTES;
-use crate::scenario::budget::held_results;
+use crate::scenario::budget::KEPT_FIRST_BYTES;
 use crate::sim::{self, RunControl, RunError, RunOptions, Simulated};
 
 /// Where a first look leaves its results for the rest (empty when they
@@ -56,14 +55,12 @@ impl RunJob {
     }
 }
 
-/// True when a run of `scenario` has no more results than a run of it
-/// on one thread may hold at once while it merges them
-/// ([`held_results`]), so that keeping every one of them unreduced stays
-/// within the memory the scenario was judged by.
-fn small_enough_to_keep(scenario: &Scenario) -> bool {
+/// True when the results of the first `replications` of `scenario` fit
+/// [`KEPT_FIRST_BYTES`], the room its memory estimate keeps for them.
+fn small_enough_to_keep(scenario: &Scenario, replications: u32) -> bool {
     let runs = if scenario.has_spikes() { 2.0 } else { 1.0 };
-    let results = scenario.designs.len() as f64 * f64::from(scenario.clock.replications) * runs;
-    results <= held_results(1.0, scenario.result_bytes)
+    let results = scenario.designs.len() as f64 * f64::from(replications) * runs;
+    results * scenario.result_bytes <= KEPT_FIRST_BYTES
 }
 
 /// Takes what `kept` holds (a panicked holder's value is as good).
@@ -79,7 +76,7 @@ impl Job for RunJob {
         match self {
             RunJob::Whole(scenario) => sim::total_ticks(scenario, &options),
             RunJob::FirstLook { full, replications, .. } => {
-                sim::total_ticks(&Self::first_look(full, *replications), &options)
+                sim::total_ticks(full, &RunOptions { replications: Some(0..*replications), ..options })
             }
             RunJob::Rest { full, replications, kept } => {
                 let held = kept.lock().unwrap_or_else(PoisonError::into_inner).is_some();
@@ -96,7 +93,7 @@ impl Job for RunJob {
             RunJob::Whole(scenario) => sim::run(&scenario, &options, control).map(Prepared::new),
             RunJob::FirstLook { full, replications, kept } => {
                 let look = Self::first_look(&full, replications);
-                if !small_enough_to_keep(&full) {
+                if !small_enough_to_keep(&full, replications) {
                     return sim::run(&look, &options, control).map(Prepared::new);
                 }
                 let simulated = sim::simulate(&look, &options, control)?;
@@ -108,8 +105,7 @@ impl Job for RunJob {
                 Some(first) => {
                     let rest_options =
                         RunOptions { replications: Some(replications..full.clock.replications), ..options };
-                    let rest = sim::simulate(&full, &rest_options, control)?;
-                    first.merge(rest).report(&full, control).map(Prepared::new)
+                    sim::run_after(first, &full, &rest_options, control).map(Prepared::new)
                 }
                 None => sim::run(&full, &options, control).map(Prepared::new),
             },
@@ -138,7 +134,7 @@ mod tests {
     #[test]
     fn a_first_look_and_the_rest_give_the_whole_run() {
         let full = scenario();
-        assert!(small_enough_to_keep(&full));
+        assert!(small_enough_to_keep(&full, 2));
         let control = RunControl::new();
         let Ok(whole) = RunJob::Whole(full.clone()).run(&control) else { panic!("runs") };
         let kept: Kept = Arc::default();
@@ -160,11 +156,11 @@ mod tests {
 
     #[test]
     fn results_too_large_to_keep_are_not_kept() {
-        // 120 results of 64 MiB each: more than a run on one thread holds.
+        // 8 results (2 designs × 2 replications × run and baseline) of
+        // 5 MiB each: more than the estimate keeps room for.
         let mut full = scenario();
-        full.clock.replications = 30;
-        full.result_bytes = WAVE_BYTES;
-        assert!(!small_enough_to_keep(&full));
+        full.result_bytes = 5.0 * 1024.0 * 1024.0;
+        assert!(!small_enough_to_keep(&full, 2));
         let kept: Kept = Arc::default();
         let Ok(look) = RunJob::FirstLook { full, replications: 2, kept: Arc::clone(&kept) }.run(&RunControl::new())
         else {

@@ -85,9 +85,13 @@ impl TenantsimApp {
                 self.apply(command, &ctx);
             }
         }
-        // A run the commands asked for starts now, not a frame later.
+        // A run the commands asked for starts now, not a frame later, and
+        // its progress bar moves.
         if let Some(wake) = self.runner.start_due() {
             ctx.request_repaint_after(wake);
+        }
+        if self.runner.is_busy() {
+            ctx.request_repaint_after(state::BUSY_FRAME_INTERVAL);
         }
         // Every viewport command asks for another frame: sending the title
         // each frame would keep an idle window repainting forever.

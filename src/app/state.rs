@@ -142,6 +142,8 @@ pub struct TenantsimApp {
     /// [`FIRST_LOOK_REPLICATIONS`]) now under way has finished, and where
     /// the first look leaves its results for it.
     pub(super) after_first_look: Option<(Scenario, Kept)>,
+    /// How long the first look of the run now under way took.
+    pub(super) first_look_time: Option<Duration>,
     /// A plan the user asked to run while it was being checked.
     pub(super) plan_wanted: Option<usize>,
     /// A run asked for while the file was being resolved, and whether it
@@ -199,6 +201,7 @@ impl TenantsimApp {
             doc: Document::default_example(),
             runner: Runner::new(move || repaint()),
             after_first_look: None,
+            first_look_time: None,
             plan_wanted: None,
             deferred_debounce: None,
             planner: Runner::new(move || wake()),
@@ -367,12 +370,14 @@ impl TenantsimApp {
             // Runs when its resolution comes (see `poll_background`).
             self.runner.cancel();
             self.after_first_look = None;
+            self.first_look_time = None;
             self.deferred_debounce = Some(self.deferred_debounce.unwrap_or(true) && debounce);
             return;
         }
         self.deferred_debounce = None;
         if let Ok(scenario) = &self.doc.resolved {
             self.after_first_look = None;
+            self.first_look_time = None;
             let slow = self.doc.results.complete_run_time.is_none_or(|t| t > FIRST_LOOK_ABOVE);
             if slow && scenario.clock.replications > FIRST_LOOK_REPLICATIONS {
                 let kept = Kept::default();
@@ -434,6 +439,7 @@ impl TenantsimApp {
         self.planner.cancel();
         self.plan_wanted = None;
         self.after_first_look = None;
+        self.first_look_time = None;
         self.deferred_debounce = None;
         self.request_run(false);
     }
@@ -459,16 +465,12 @@ impl TenantsimApp {
             match finished.result {
                 Ok(prepared) => {
                     let prepared = Arc::new(prepared);
-                    // Every replication after a first look took both runs.
-                    let whole_time = match (results.first_look_of, results.run_time) {
-                        (Some(_), Some(first)) if self.after_first_look.is_none() => first + finished.run_time,
-                        _ => finished.run_time,
-                    };
                     results.latest = Some(Arc::clone(&prepared));
                     results.error = None;
                     results.run_time = Some(finished.run_time);
                     match self.after_first_look.take() {
                         Some((full, kept)) => {
+                            self.first_look_time = Some(finished.run_time);
                             results.first_look_of = Some(full.clock.replications);
                             let rest = RunJob::Rest { full, replications: FIRST_LOOK_REPLICATIONS, kept };
                             self.runner.request(rest, false);
@@ -476,13 +478,16 @@ impl TenantsimApp {
                         None => {
                             results.first_look_of = None;
                             results.complete = Some(prepared);
-                            results.complete_run_time = Some(whole_time);
+                            // Every replication after a first look took both runs.
+                            let first = self.first_look_time.take().unwrap_or_default();
+                            results.complete_run_time = Some(first + finished.run_time);
                         }
                     }
                 }
                 Err(e) => {
                     results.error = Some(e.to_string());
                     self.after_first_look = None;
+                    self.first_look_time = None;
                 }
             }
         }

@@ -78,6 +78,11 @@ pub const SCENARIO_BYTES_PER_STACK: f64 = 128.0;
 pub const SCENARIO_BYTES_PER_PLACEMENT: f64 = 24.0;
 /// Figures of one tenant a replication records (see `sim::reduce`).
 pub const FIGURES_PER_TENANT: f64 = 48.0;
+/// Bytes of results of a run's first replications that may be kept for a
+/// run of the rest (`sim::run_after`; the app's first look), counted in
+/// every estimate: a first look whose results take more is not kept.
+pub const KEPT_FIRST_BYTES: f64 = 32.0 * 1024.0 * 1024.0;
+
 /// Bytes of results a wave of subtasks may hold beyond its least size
 /// (`sim::WAVE_SUBTASKS_PER_THREAD` subtasks per thread). Most runs'
 /// results are small, so they simulate in a few large waves, and no
@@ -421,6 +426,12 @@ fn memory(s: &Shape, threads: f64) -> Vec<MemoryPart> {
             "fewer tiers",
         ),
         part("results held while replications are folded", held * result + folded, "tenants", "fewer tenants"),
+        part(
+            "results of the first replications kept for the rest (the app's first look)",
+            KEPT_FIRST_BYTES.min(designs * s.replications as f64 * (1.0 + windows) * result),
+            "tenants",
+            "fewer tenants",
+        ),
         part(
             "the report and its text",
             designs * (n * REPORT_BYTES_PER_TENANT + points * flows * REPORT_BYTES_PER_POINT),

@@ -383,6 +383,50 @@ pub fn run(scenario: &Scenario, options: &RunOptions, control: &RunControl) -> R
     })
 }
 
+/// The report of one run of every replication of `scenario`, given the
+/// results `first` of its first replications (a run of fewer of them) and
+/// simulating the rest, `options.replications`, which must follow them.
+/// The rest is folded into the report wave by wave as in [`run`], each
+/// design's first replications ahead of its others, so besides what a run
+/// holds only `first` is held.
+///
+/// # Errors
+/// As [`run`].
+pub fn run_after(
+    first: Simulated,
+    scenario: &Scenario,
+    options: &RunOptions,
+    control: &RunControl,
+) -> Result<RunReport, RunError> {
+    let order: Vec<usize> = options.designs.clone().unwrap_or_else(|| (0..scenario.designs.len()).collect());
+    let place = |d: usize| order.iter().position(|&x| x == d).unwrap_or(usize::MAX);
+    in_pool(pool_threads(scenario, options), || {
+        let mut reducer = reduce::Reducer::new(scenario, control);
+        let fold = |reducer: &mut reduce::Reducer<'_>, units: Vec<Unit>| -> Result<(), RunError> {
+            let samples = samples(scenario, &units, control)?;
+            for (u, values) in units.into_iter().zip(samples) {
+                reducer.add(u.design, u.main, u.base, &values)?;
+            }
+            Ok(())
+        };
+        let mut kept: std::collections::VecDeque<Unit> = first.units.into();
+        simulate_waves(scenario, options, control, |wave| {
+            let mut units = Vec::with_capacity(wave.len());
+            for u in wave {
+                // The first replications of this design, and of any design
+                // before it, come first.
+                while kept.front().is_some_and(|k| place(k.design) <= place(u.design)) {
+                    units.extend(kept.pop_front());
+                }
+                units.push(u);
+            }
+            fold(&mut reducer, units)
+        })?;
+        fold(&mut reducer, kept.drain(..).collect())?;
+        reducer.finish()
+    })
+}
+
 /// Simulates the scenario and keeps its results unreduced (see
 /// [`Simulated`]).
 ///
@@ -469,6 +513,10 @@ fn simulate_waves(
                 subtask += 1;
             }
         }
+        debug_assert!(
+            subtask - first_subtask < wave_subtasks + 2 * parts::MAX_PARTS,
+            "a wave holds what the budget counts (budget::held_results)"
+        );
         let units = job.wave(first_task..task, first_subtask..subtask)?;
         if control.is_cancelled() {
             return Err(RunError::Cancelled);
@@ -624,8 +672,18 @@ mod tests {
             let Ok(first_report) = first.report(&look, &control) else { panic!("reports") };
             let Ok(look_run) = run(&look, &options(None), &control) else { panic!("runs") };
             assert_eq!(first_report, look_run, "{threads} thread(s): the first look is a run of two replications");
+            let Ok(after) = run_after(first.clone(), &sc, &options(Some(2..5)), &control) else { panic!("runs") };
+            assert_eq!(after, whole, "{threads} thread(s): the rest run after the first look is the whole run");
             let Ok(merged) = first.merge(rest).report(&sc, &control) else { panic!("reports") };
             assert_eq!(merged, whole, "{threads} thread(s): the first look and the rest are the whole run");
+            // The same with one design of two (the second).
+            let only = |replications| RunOptions { designs: Some(vec![1]), ..options(replications) };
+            let (Ok(whole), Ok(first)) = (run(&sc, &only(None), &control), simulate(&look, &only(None), &control))
+            else {
+                panic!("runs")
+            };
+            let Ok(after) = run_after(first, &sc, &only(Some(2..5)), &control) else { panic!("runs") };
+            assert_eq!(after, whole, "{threads} thread(s): one design");
             assert!(
                 total_ticks(&sc, &options(Some(2..5))) * 5 == total_ticks(&sc, &options(None)) * 3,
                 "progress counts the replications run"
@@ -647,11 +705,13 @@ mod tests {
         assert_eq!(budget::KEPT_BYTES, reduce::KEPT_BYTES as f64);
         assert_eq!(budget::PARTS_PER_DESIGN, parts::MAX_PARTS as f64);
         // A wave holds at least WAVE_SUBTASKS_PER_THREAD subtasks per
-        // thread, and more only while their results fit WAVE_BYTES.
-        let large = budget::WAVE_BYTES;
-        assert_eq!(budget::wave_subtasks(8.0, large), 8.0 * WAVE_SUBTASKS_PER_THREAD as f64);
-        assert_eq!(budget::held_results(8.0, large), 2.0 * (8.0 * WAVE_SUBTASKS_PER_THREAD as f64 + 16.0));
-        assert_eq!(budget::wave_subtasks(2.0, budget::WAVE_BYTES / 100.0), 100.0);
+        // thread (more only while their results fit WAVE_BYTES), and one
+        // replication's parts beyond it: a run and its baseline, at most
+        // MAX_PARTS each.
+        assert_eq!(budget::wave_subtasks(8.0, budget::WAVE_BYTES), 8.0 * WAVE_SUBTASKS_PER_THREAD as f64);
+        let beyond =
+            budget::held_results(8.0, budget::WAVE_BYTES) / 2.0 - budget::wave_subtasks(8.0, budget::WAVE_BYTES);
+        assert_eq!(beyond, 2.0 * parts::MAX_PARTS as f64);
         assert_eq!(budget::BLAMED_NAMES, crate::report::MAX_BLAMED);
         assert!(budget::BLAMED_NAME_BYTES >= std::mem::size_of::<String>() as f64 + 3.0);
         // A result's fixed part per tenant and per stack fits its share.
