@@ -652,12 +652,14 @@ mod tests {
                 autoscale: (target_utilisation: 0.6, warmup: "1m")) ),
             designs: [ (name: "pool", placement: { "*": Pool }), (name: "silo", placement: { "*": Silo }) ],
             events: [ Spike(tenant: "a-01", at: "3m", duration: "3m", factor: 8.0) ])"#;
-        let sc = match load_str(text, &Limits::default()) {
+        let auto = match load_str(text, &Limits::default()) {
             Ok((_, sc)) => sc,
             Err(e) => panic!("{e}"),
         };
         let control = RunControl::new();
-        for threads in [1, 2] {
+        for (engine, threads) in [(Engine::Auto, 1), (Engine::Auto, 2), (Engine::Fast, 2), (Engine::Exact, 2)] {
+            let mut sc = auto.clone();
+            sc.clock.engine = engine;
             let options = |replications| RunOptions { threads: Some(threads), replications, ..RunOptions::default() };
             let Ok(whole) = run(&sc, &options(None), &control) else { panic!("runs") };
             // A first look at two replications, as the app runs it: a
@@ -671,11 +673,17 @@ mod tests {
             };
             let Ok(first_report) = first.report(&look, &control) else { panic!("reports") };
             let Ok(look_run) = run(&look, &options(None), &control) else { panic!("runs") };
-            assert_eq!(first_report, look_run, "{threads} thread(s): the first look is a run of two replications");
+            assert_eq!(
+                first_report, look_run,
+                "{engine:?}, {threads} thread(s): the first look is a run of two replications"
+            );
             let Ok(after) = run_after(first.clone(), &sc, &options(Some(2..5)), &control) else { panic!("runs") };
-            assert_eq!(after, whole, "{threads} thread(s): the rest run after the first look is the whole run");
+            assert_eq!(
+                after, whole,
+                "{engine:?}, {threads} thread(s): the rest run after the first look is the whole run"
+            );
             let Ok(merged) = first.merge(rest).report(&sc, &control) else { panic!("reports") };
-            assert_eq!(merged, whole, "{threads} thread(s): the first look and the rest are the whole run");
+            assert_eq!(merged, whole, "{engine:?}, {threads} thread(s): the first look and the rest are the whole run");
             // The same with one design of two (the second).
             let only = |replications| RunOptions { designs: Some(vec![1]), ..options(replications) };
             let (Ok(whole), Ok(first)) = (run(&sc, &only(None), &control), simulate(&look, &only(None), &control))
@@ -683,14 +691,14 @@ mod tests {
                 panic!("runs")
             };
             let Ok(after) = run_after(first, &sc, &only(Some(2..5)), &control) else { panic!("runs") };
-            assert_eq!(after, whole, "{threads} thread(s): one design");
+            assert_eq!(after, whole, "{engine:?}, {threads} thread(s): one design");
             assert!(
                 total_ticks(&sc, &options(Some(2..5))) * 5 == total_ticks(&sc, &options(None)) * 3,
                 "progress counts the replications run"
             );
         }
         // A range past the scenario's replications runs none of them.
-        let Ok(none) = simulate(&sc, &RunOptions { replications: Some(7..9), ..RunOptions::default() }, &control)
+        let Ok(none) = simulate(&auto, &RunOptions { replications: Some(7..9), ..RunOptions::default() }, &control)
         else {
             panic!("runs")
         };
