@@ -6,7 +6,7 @@
 //! of one run of all of them (each replication's random streams are its
 //! own): then a first look costs no extra simulation.
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use crate::app::Prepared;
 use crate::app::runner::Job;
@@ -63,9 +63,9 @@ fn small_enough_to_keep(scenario: &Scenario, replications: u32) -> bool {
     results * scenario.result_bytes <= KEPT_FIRST_BYTES
 }
 
-/// Takes what `kept` holds (a panicked holder's value is as good).
-fn take(kept: &Kept) -> Option<Simulated> {
-    kept.lock().unwrap_or_else(PoisonError::into_inner).take()
+/// What `kept` holds, locked (a panicked holder's value is as good).
+fn lock(kept: &Kept) -> MutexGuard<'_, Option<Simulated>> {
+    kept.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl Job for RunJob {
@@ -79,7 +79,7 @@ impl Job for RunJob {
                 sim::total_ticks(full, &RunOptions { replications: Some(0..*replications), ..options })
             }
             RunJob::Rest { full, replications, kept } => {
-                let held = kept.lock().unwrap_or_else(PoisonError::into_inner).is_some();
+                let held = lock(kept).is_some();
                 let first = if held { *replications } else { 0 };
                 let options = RunOptions { replications: Some(first..full.clock.replications), ..options };
                 sim::total_ticks(full, &options)
@@ -98,17 +98,21 @@ impl Job for RunJob {
                 }
                 let simulated = sim::simulate(&look, &options, control)?;
                 let report = simulated.report(&look, control)?;
-                *kept.lock().unwrap_or_else(PoisonError::into_inner) = Some(simulated);
+                *lock(&kept) = Some(simulated);
                 Ok(Prepared::new(report))
             }
-            RunJob::Rest { full, replications, kept } => match take(&kept) {
-                Some(first) => {
-                    let rest_options =
-                        RunOptions { replications: Some(replications..full.clock.replications), ..options };
-                    sim::run_after(first, &full, &rest_options, control).map(Prepared::new)
+            RunJob::Rest { full, replications, kept } => {
+                // Taken before the run, so that it is not locked meanwhile.
+                let first = lock(&kept).take();
+                match first {
+                    Some(first) => {
+                        let rest_options =
+                            RunOptions { replications: Some(replications..full.clock.replications), ..options };
+                        sim::run_after(first, &full, &rest_options, control).map(Prepared::new)
+                    }
+                    None => sim::run(&full, &options, control).map(Prepared::new),
                 }
-                None => sim::run(&full, &options, control).map(Prepared::new),
-            },
+            }
         }
     }
 }

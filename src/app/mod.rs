@@ -90,9 +90,7 @@ impl TenantsimApp {
         if let Some(wake) = self.runner.start_due() {
             ctx.request_repaint_after(wake);
         }
-        if self.runner.is_busy() {
-            ctx.request_repaint_after(state::BUSY_FRAME_INTERVAL);
-        }
+        self.wake_while_busy(&ctx);
         // Every viewport command asks for another frame: sending the title
         // each frame would keep an idle window repainting forever.
         let title = format!("tenantsim — {}", self.doc.title());

@@ -138,12 +138,8 @@ pub struct TenantsimApp {
     pub doc: Document,
     /// Background runs of the document's scenario.
     pub runner: Runner<RunJob>,
-    /// The full run to start once the first look (a run of
-    /// [`FIRST_LOOK_REPLICATIONS`]) now under way has finished, and where
-    /// the first look leaves its results for it.
-    pub(super) after_first_look: Option<(Scenario, Kept)>,
-    /// How long the first look of the run now under way took.
-    pub(super) first_look_time: Option<Duration>,
+    /// Where the run under way stands between a first look and the rest.
+    pub(super) looking: Looking,
     /// A plan the user asked to run while it was being checked.
     pub(super) plan_wanted: Option<usize>,
     /// A run asked for while the file was being resolved, and whether it
@@ -200,8 +196,7 @@ impl TenantsimApp {
         let mut app = Self {
             doc: Document::default_example(),
             runner: Runner::new(move || repaint()),
-            after_first_look: None,
-            first_look_time: None,
+            looking: Looking::No,
             plan_wanted: None,
             deferred_debounce: None,
             planner: Runner::new(move || wake()),
@@ -369,19 +364,17 @@ impl TenantsimApp {
         if self.doc.is_resolving() {
             // Runs when its resolution comes (see `poll_background`).
             self.runner.cancel();
-            self.after_first_look = None;
-            self.first_look_time = None;
+            self.looking = Looking::No;
             self.deferred_debounce = Some(self.deferred_debounce.unwrap_or(true) && debounce);
             return;
         }
         self.deferred_debounce = None;
         if let Ok(scenario) = &self.doc.resolved {
-            self.after_first_look = None;
-            self.first_look_time = None;
+            self.looking = Looking::No;
             let slow = self.doc.results.complete_run_time.is_none_or(|t| t > FIRST_LOOK_ABOVE);
             if slow && scenario.clock.replications > FIRST_LOOK_REPLICATIONS {
                 let kept = Kept::default();
-                self.after_first_look = Some((scenario.clone(), Arc::clone(&kept)));
+                self.looking = Looking::First { full: Box::new(scenario.clone()), kept: Arc::clone(&kept) };
                 let first_look =
                     RunJob::FirstLook { full: scenario.clone(), replications: FIRST_LOOK_REPLICATIONS, kept };
                 self.runner.request(first_look, debounce);
@@ -438,8 +431,7 @@ impl TenantsimApp {
         self.runner.cancel();
         self.planner.cancel();
         self.plan_wanted = None;
-        self.after_first_look = None;
-        self.first_look_time = None;
+        self.looking = Looking::No;
         self.deferred_debounce = None;
         self.request_run(false);
     }
@@ -468,26 +460,25 @@ impl TenantsimApp {
                     results.latest = Some(Arc::clone(&prepared));
                     results.error = None;
                     results.run_time = Some(finished.run_time);
-                    match self.after_first_look.take() {
-                        Some((full, kept)) => {
-                            self.first_look_time = Some(finished.run_time);
+                    match std::mem::take(&mut self.looking) {
+                        Looking::First { full, kept } => {
+                            self.looking = Looking::Rest(finished.run_time);
                             results.first_look_of = Some(full.clock.replications);
-                            let rest = RunJob::Rest { full, replications: FIRST_LOOK_REPLICATIONS, kept };
+                            let rest = RunJob::Rest { full: *full, replications: FIRST_LOOK_REPLICATIONS, kept };
                             self.runner.request(rest, false);
                         }
-                        None => {
+                        done => {
                             results.first_look_of = None;
                             results.complete = Some(prepared);
                             // Every replication after a first look took both runs.
-                            let first = self.first_look_time.take().unwrap_or_default();
+                            let first = if let Looking::Rest(first) = done { first } else { Duration::ZERO };
                             results.complete_run_time = Some(first + finished.run_time);
                         }
                     }
                 }
                 Err(e) => {
                     results.error = Some(e.to_string());
-                    self.after_first_look = None;
-                    self.first_look_time = None;
+                    self.looking = Looking::No;
                 }
             }
         }
@@ -495,9 +486,14 @@ impl TenantsimApp {
         if let Some(wake) = wake {
             ctx.request_repaint_after(wake);
         }
+        self.wake_while_busy(ctx);
+    }
+
+    /// While a run or a plan is under way, asks for a frame after
+    /// [`BUSY_FRAME_INTERVAL`]: progress bars move ten times a second;
+    /// finished work wakes the UI at once.
+    pub(super) fn wake_while_busy(&self, ctx: &egui::Context) {
         if self.runner.is_busy() || self.planner.is_busy() {
-            // Progress bars move ten times a second; finished work wakes
-            // the UI at once.
             ctx.request_repaint_after(BUSY_FRAME_INTERVAL);
         }
     }
@@ -539,6 +535,25 @@ impl TenantsimApp {
             self.prefs.ui_scale
         }
     }
+}
+
+/// Where the run under way stands between a first look at an edit's
+/// results and the rest of its replications.
+#[derive(Debug, Default)]
+pub(super) enum Looking {
+    /// A run of every replication, or none.
+    #[default]
+    No,
+    /// The first look runs; the rest of `full` follows, with what the
+    /// first look leaves in `kept`.
+    First {
+        /// The scenario with all of its replications.
+        full: Box<Scenario>,
+        /// Where the first look leaves its results.
+        kept: Kept,
+    },
+    /// The rest runs, after a first look that took this long.
+    Rest(Duration),
 }
 
 /// Replications of the first look at an edit's results: enough to see

@@ -329,16 +329,40 @@ pub fn estimate(s: &Shape) -> Needs {
     Needs { work, tick_work, tick_design, memory_bytes: memory.iter().map(|p| p.bytes).sum(), memory }
 }
 
+/// The counts of a shape that the memory terms multiply.
+struct Counts {
+    /// Tenants.
+    n: f64,
+    /// Tiers.
+    k: f64,
+    /// 1 when every run has a no-spike baseline (a spike), else 0.
+    windows: f64,
+    /// Series points.
+    points: f64,
+    /// Series flows: the tiers, the focus tenants and the total.
+    flows: f64,
+}
+
+impl Counts {
+    fn of(s: &Shape) -> Self {
+        let n = s.tenants as f64;
+        let k = s.tiers as f64;
+        let focus = if s.tenants <= FOCUS_TENANTS { n } else { 0.0 };
+        Counts {
+            n,
+            k,
+            windows: if s.spikes { 1.0 } else { 0.0 },
+            points: s.ticks.min(SERIES_POINTS) as f64,
+            flows: k + focus + 1.0,
+        }
+    }
+}
+
 /// The bytes of one subtask's results (those of its design's largest
 /// part at most): its tenants', its stacks', its histograms and its
 /// series.
 pub fn result_bytes(s: &Shape) -> f64 {
-    let n = s.tenants as f64;
-    let k = s.tiers as f64;
-    let windows = if s.spikes { 1.0 } else { 0.0 };
-    let points = s.ticks.min(SERIES_POINTS) as f64;
-    let focus = if s.tenants <= FOCUS_TENANTS { n } else { 0.0 };
-    let flows = k + focus + 1.0;
+    let Counts { n, k, windows, points, flows } = Counts::of(s);
     let stacks = s.designs.iter().map(|d| d.stacks as f64).fold(0.0, f64::max);
     n * RESULT_BYTES_PER_TENANT
         + stacks * RESULT_BYTES_PER_STACK
@@ -349,12 +373,7 @@ pub fn result_bytes(s: &Shape) -> f64 {
 /// The memory terms of [`estimate`] for a run on `threads` worker
 /// threads, largest first.
 fn memory(s: &Shape, threads: f64) -> Vec<MemoryPart> {
-    let n = s.tenants as f64;
-    let k = s.tiers as f64;
-    let windows = if s.spikes { 1.0 } else { 0.0 };
-    let points = s.ticks.min(SERIES_POINTS) as f64;
-    let focus = if s.tenants <= FOCUS_TENANTS { n } else { 0.0 };
-    let flows = k + focus + 1.0;
+    let Counts { n, k, windows, points, flows } = Counts::of(s);
     let designs = s.designs.len() as f64;
     let (largest, stacks) = s
         .designs

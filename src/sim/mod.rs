@@ -148,7 +148,7 @@ pub struct RunOptions {
     pub series_points: Option<u64>,
     /// Only these replications (`None`: all of the scenario's). Each gives
     /// the results it gives in a run of all, so the results of adjoining
-    /// ranges merge into those of one run ([`Simulated::merge`]).
+    /// ranges fold into those of one run ([`run_after`]).
     pub replications: Option<std::ops::Range<u32>>,
 }
 
@@ -322,23 +322,6 @@ impl Simulated {
     /// Occurs when `control` is cancelled before the report is built.
     pub fn report(&self, scenario: &Scenario, control: &RunControl) -> Result<RunReport, RunError> {
         self.report_keeping(scenario, reduce::KEPT_BYTES, control)
-    }
-
-    /// These results followed by `later`'s, of the replications that come
-    /// after these (of the same designs): the results of one run of both.
-    pub fn merge(self, later: Simulated) -> Simulated {
-        let mut designs: Vec<usize> = Vec::new();
-        let mut units = self.units;
-        units.extend(later.units);
-        for u in &units {
-            if !designs.contains(&u.design) {
-                designs.push(u.design);
-            }
-        }
-        // Design by design, as a run hands them on (a stable sort keeps
-        // the replications in order).
-        units.sort_by_key(|u| designs.iter().position(|&d| d == u.design));
-        Simulated { units }
     }
 
     /// The report, with a design's values kept for two-pass estimates while
@@ -666,24 +649,18 @@ mod tests {
             // scenario of two replications, then the rest of the full one.
             let mut look = sc.clone();
             look.clock.replications = 2;
-            let (Ok(first), Ok(rest)) =
-                (simulate(&look, &options(None), &control), simulate(&sc, &options(Some(2..5)), &control))
-            else {
-                panic!("runs")
-            };
+            let Ok(first) = simulate(&look, &options(None), &control) else { panic!("runs") };
             let Ok(first_report) = first.report(&look, &control) else { panic!("reports") };
             let Ok(look_run) = run(&look, &options(None), &control) else { panic!("runs") };
             assert_eq!(
                 first_report, look_run,
                 "{engine:?}, {threads} thread(s): the first look is a run of two replications"
             );
-            let Ok(after) = run_after(first.clone(), &sc, &options(Some(2..5)), &control) else { panic!("runs") };
+            let Ok(after) = run_after(first, &sc, &options(Some(2..5)), &control) else { panic!("runs") };
             assert_eq!(
                 after, whole,
                 "{engine:?}, {threads} thread(s): the rest run after the first look is the whole run"
             );
-            let Ok(merged) = first.merge(rest).report(&sc, &control) else { panic!("reports") };
-            assert_eq!(merged, whole, "{engine:?}, {threads} thread(s): the first look and the rest are the whole run");
             // The same with one design of two (the second).
             let only = |replications| RunOptions { designs: Some(vec![1]), ..options(replications) };
             let (Ok(whole), Ok(first)) = (run(&sc, &only(None), &control), simulate(&look, &only(None), &control))
