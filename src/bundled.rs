@@ -11,7 +11,7 @@ pub struct Bundled {
 }
 
 /// Every bundled scenario, in the order the app lists them: the workshop
-/// lessons, 1 to 10.
+/// lessons, 1 to 11.
 pub const BUNDLED: &[Bundled] = &[
     Bundled { file_name: "silo-vs-pool-cost.ron", text: include_str!("../scenarios/silo-vs-pool-cost.ron") },
     Bundled { file_name: "noisy-neighbour.ron", text: include_str!("../scenarios/noisy-neighbour.ron") },
@@ -23,6 +23,10 @@ pub const BUNDLED: &[Bundled] = &[
     Bundled { file_name: "autoscaling-lag.ron", text: include_str!("../scenarios/autoscaling-lag.ron") },
     Bundled { file_name: "cells.ron", text: include_str!("../scenarios/cells.ron") },
     Bundled { file_name: "reference-usage-plans.ron", text: include_str!("../scenarios/reference-usage-plans.ron") },
+    Bundled {
+        file_name: "serverless-reserved-concurrency.ron",
+        text: include_str!("../scenarios/serverless-reserved-concurrency.ron"),
+    },
 ];
 
 /// The scenario the app opens first: the noisy neighbour (lesson 2).

@@ -44,6 +44,8 @@ pub fn figure_of(metric: MetricFile) -> FigureId {
         MetricFile::DroppedPartition => FigureId::DroppedPartition,
         MetricFile::ThrottledAccount => FigureId::ThrottledAccount,
         MetricFile::ThrottledPlan => FigureId::ThrottledPlan,
+        MetricFile::ThrottledConcurrency => FigureId::ThrottledConcurrency,
+        MetricFile::ColdStarts => FigureId::ColdStarts,
         MetricFile::Unallocated => FigureId::Unallocated,
         MetricFile::SteadyCost => FigureId::SteadyCost,
         MetricFile::IncidentCost => FigureId::IncidentCost,

@@ -15,6 +15,7 @@ mod exact;
 mod fairness;
 mod fidelity;
 mod finite;
+mod functions;
 mod hostile_text;
 mod incident_cost;
 mod isolation;

@@ -57,26 +57,17 @@ pub fn compare_table(report: &RunReport) -> String {
 /// One design's tenants and stacks.
 pub fn design_table(design: &DesignReport) -> String {
     let tenants = design.tenants.len();
-    let mut table = new_table(&[
-        "tenant",
-        "tier",
-        "offered",
-        "throttled",
-        "by plan",
-        "by quota",
-        "by account",
-        "dropped",
-        "p50",
-        "p99",
-        "SLO met",
-        "cost / month",
-        "margin / month",
-        "p99 increase",
-        "blamed",
-    ]);
+    // Serverless columns only where functions ran (they are zero elsewhere).
+    let functions = design.tenants.iter().any(|t| t.throttled.concurrency.mean > 0.0 || t.cold_starts.mean > 0.0);
+    let mut header = vec!["tenant", "tier", "offered", "throttled", "by plan", "by quota", "by account"];
+    if functions {
+        header.extend(["by concurrency", "cold starts"]);
+    }
+    header.extend(["dropped", "p50", "p99", "SLO met", "cost / month", "margin / month", "p99 increase", "blamed"]);
+    let mut table = new_table(&header);
     for t in &design.tenants {
         let requests = |e| Unit::Requests.format(e, tenants);
-        table.add_row(vec![
+        let mut row = vec![
             text_cell(&t.id),
             text_cell(&t.tier),
             Cell::new(requests(t.offered)),
@@ -84,6 +75,11 @@ pub fn design_table(design: &DesignReport) -> String {
             Cell::new(requests(t.throttled.plan)),
             Cell::new(requests(t.throttled.quota)),
             Cell::new(requests(t.throttled.account)),
+        ];
+        if functions {
+            row.extend([Cell::new(requests(t.throttled.concurrency)), Cell::new(requests(t.cold_starts))]);
+        }
+        row.extend([
             Cell::new(requests(t.dropped.total)),
             Cell::new(Unit::Ms.format(t.latency.p50_ms, tenants)),
             Cell::new(Unit::Ms.format(t.latency.p99_ms, tenants)),
@@ -93,6 +89,7 @@ pub fn design_table(design: &DesignReport) -> String {
             Cell::new(if t.impact.hurt { Unit::Ms.format(t.impact.p99_increase_ms, tenants) } else { "-".into() }),
             text_cell(&t.impact.blamed_text()),
         ]);
+        table.add_row(row);
     }
     right_align(&mut table, 2);
     let mut stacks =

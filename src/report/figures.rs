@@ -38,6 +38,10 @@ pub enum FigureId {
     ThrottledPlan,
     /// Requests throttled by the shared account bucket.
     ThrottledAccount,
+    /// Requests throttled by their function (serverless concurrency).
+    ThrottledConcurrency,
+    /// Requests that started a new function environment.
+    ColdStarts,
     /// Share of offered requests throttled or dropped.
     Unserved,
     /// Requests dropped after admission.
@@ -174,7 +178,7 @@ const BASE: Figure = Figure {
 };
 
 /// Every figure, in the order of the comparison.
-pub const FIGURES: [Figure; 18] = [
+pub const FIGURES: [Figure; 20] = [
     Figure {
         id: FigureId::Cost,
         key: "cost",
@@ -295,8 +299,8 @@ pub const FIGURES: [Figure; 18] = [
         id: FigureId::Throttled,
         key: "throttled",
         label: "Throttled",
-        help: "Requests rejected at the gateway (usage plan, quota or the shared account limit), as a share of \
-               requests offered. Lower is better.",
+        help: "Requests rejected at the gateway (usage plan, quota or the shared account limit) or by a serverless \
+               function's concurrency, as a share of requests offered. Lower is better.",
         unit: Unit::Percent,
         compare: slot(2, 1),
         design: Some(|d| d.totals.throttled_fraction),
@@ -318,6 +322,27 @@ pub const FIGURES: [Figure; 18] = [
         help: "Requests the shared account bucket of the tenant's gateway stack refused.",
         unit: Unit::Requests,
         tenant: Some(|t| t.throttled.account),
+        ..BASE
+    },
+    Figure {
+        id: FigureId::ThrottledConcurrency,
+        key: "throttled_concurrency",
+        label: "Throttled by concurrency",
+        help: "Requests the tenant's function refused at once: every execution its concurrency allows was running, \
+               or it could not start a new environment yet (serverless compute).",
+        unit: Unit::Requests,
+        tenant: Some(|t| t.throttled.concurrency),
+        ..BASE
+    },
+    Figure {
+        id: FigureId::ColdStarts,
+        key: "cold_starts",
+        label: "Cold starts",
+        help: "Requests that waited for a new function environment to initialise (serverless compute). Lower is \
+               better.",
+        unit: Unit::Requests,
+        design: Some(|d| d.totals.cold_starts),
+        tenant: Some(|t| t.cold_starts),
         ..BASE
     },
     Figure {

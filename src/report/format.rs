@@ -16,7 +16,7 @@ pub fn json(report: &RunReport) -> Result<String, serde_json::Error> {
 }
 
 /// CSV columns, in order (new columns are only added at the end).
-pub const CSV_HEADER: [&str; 37] = [
+pub const CSV_HEADER: [&str; 39] = [
     "design",
     "tenant",
     "tier",
@@ -54,6 +54,8 @@ pub const CSV_HEADER: [&str; 37] = [
     "blamed",
     "steady_cost_usd_per_month",
     "incident_cost_usd",
+    "throttled_concurrency",
+    "cold_starts",
 ];
 
 /// One row per design and tenant (means; CIs for the key figures).
@@ -101,7 +103,15 @@ pub fn csv(report: &RunReport) -> Result<String, csv::Error> {
             let mut record = vec![csv_cell(&design.name), csv_cell(&t.id), csv_cell(&t.tier)];
             record.extend(numbers.iter().map(|v| format!("{v}")));
             record.push(csv_cell(&t.impact.blamed.join(";")));
-            record.extend([t.steady_cost_usd_per_month.mean, t.incident_cost_usd.mean].map(|v| format!("{v}")));
+            record.extend(
+                [
+                    t.steady_cost_usd_per_month.mean,
+                    t.incident_cost_usd.mean,
+                    t.throttled.concurrency.mean,
+                    t.cold_starts.mean,
+                ]
+                .map(|v| format!("{v}")),
+            );
             writer.write_record(&record)?;
         }
     }

@@ -171,6 +171,10 @@ pub struct DesignTotals {
     /// the scenario has no spikes.
     #[serde(default)]
     pub incident_cost_usd: Estimate,
+    /// Requests that started a new function environment (serverless
+    /// compute).
+    #[serde(default)]
+    pub cold_starts: Estimate,
 }
 
 /// Throttled requests by cause.
@@ -182,6 +186,10 @@ pub struct Throttles {
     pub quota: Estimate,
     /// By the shared stage/account bucket of its gateway stack.
     pub account: Estimate,
+    /// By its function: no concurrency free, or no new environment allowed
+    /// yet (serverless compute).
+    #[serde(default)]
+    pub concurrency: Estimate,
     /// All causes.
     pub total: Estimate,
 }
@@ -341,6 +349,10 @@ pub struct TenantReport {
     /// Inside and outside other tenants' spike windows.
     #[serde(default)]
     pub windows: WindowFigures,
+    /// Requests that started a new function environment (serverless
+    /// compute).
+    #[serde(default)]
+    pub cold_starts: Estimate,
 }
 
 /// Aggregates of one tier under one design.

@@ -71,6 +71,21 @@ pub fn apply_change(file: &mut ScenarioFile, change: &ChangeFile) -> Result<(), 
             Some(EventFile::Spike { factor, .. }) => *factor = *new,
             _ => return Err(format!("event {index} is not a spike")),
         },
+        ChangeFile::FunctionsConcurrency { limit } => {
+            let f = file.layers.compute.functions.as_mut().ok_or("the scenario has no serverless functions")?;
+            f.concurrency_limit = *limit;
+        }
+        ChangeFile::FunctionsReserved { tier, concurrency } => {
+            if !file.tiers.contains_key(tier) {
+                return Err(format!("no tier \"{tier}\""));
+            }
+            let f = file.layers.compute.functions.as_mut().ok_or("the scenario has no serverless functions")?;
+            if *concurrency == 0 {
+                f.reserved.shift_remove(tier);
+            } else {
+                f.reserved.insert(tier.clone(), *concurrency);
+            }
+        }
     }
     Ok(())
 }

@@ -321,6 +321,44 @@ pub struct Compute {
     pub usd_per_instance_hour: f64,
     /// Sharing policy.
     pub fairness: Fairness,
+    /// Serverless functions instead of instances, if so.
+    pub functions: Option<Functions>,
+}
+
+/// Serverless compute (docs/model.md, "Serverless functions"): each
+/// compute stack is an account of `concurrency_limit` concurrent
+/// executions. A tenant whose tier reserves concurrency has a function of
+/// its own limited to its reservation; the stack's other tenants share one
+/// function limited to what is left.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Functions {
+    /// Concurrent executions per stack.
+    pub concurrency_limit: u32,
+    /// Concurrency reserved per tenant, by tier (0: none).
+    pub reserved_by_tier: Vec<u32>,
+    /// Provisioned (always warm) environments of each function.
+    pub provisioned: u32,
+    /// Mean initialisation time of a new environment (exponential), seconds.
+    pub cold_start_secs: f64,
+    /// Idle time after which an environment is gone, seconds.
+    pub keep_warm_secs: f64,
+    /// New environments a function may add per 10 seconds.
+    pub scale_per_10s: u32,
+    /// Memory per environment, GB.
+    pub memory_gb: f64,
+    /// USD per million invocations.
+    pub usd_per_million_requests: f64,
+    /// USD per GB-second of execution.
+    pub usd_per_gb_sec: f64,
+    /// USD per GB-second of provisioned environment.
+    pub provisioned_usd_per_gb_sec: f64,
+}
+
+impl Functions {
+    /// The concurrency tenant `tier` reserves per tenant (0: none).
+    pub fn reserved(&self, tier: usize) -> u32 {
+        self.reserved_by_tier.get(tier).copied().unwrap_or(0)
+    }
 }
 
 /// Instance count bounds.

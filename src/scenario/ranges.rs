@@ -153,6 +153,12 @@ pub const TARGET_UTILISATION: Range = Range::number(0.01, 1.0, "");
 pub const EVALUATION_PERIOD: Range = Range::duration(0.001, DAY_SECS);
 /// `autoscale.warmup`: none to a day.
 pub const WARMUP: Range = Range::duration(0.0, DAY_SECS);
+/// `functions.cold_start`: none to ten minutes.
+pub const COLD_START: Range = Range::duration(0.0, 600.0);
+/// `functions.keep_warm`: a millisecond to a day.
+pub const KEEP_WARM: Range = Range::duration(0.001, DAY_SECS);
+/// `functions.memory_mb`: AWS Lambda's 128 MB to 10,240 MB.
+pub const MEMORY_MB: Range = Range::number(128.0, 10_240.0, "MB");
 /// `queue_timeout`: a millisecond to an hour (so that the longest wait,
 /// plus a long service time, stays on the latency histogram's grid).
 pub const QUEUE_TIMEOUT: Range = Range::duration(0.001, 3600.0);
@@ -195,6 +201,9 @@ pub const DOCUMENTED: &[(&str, Range)] = &[
     ("`evaluation_period`", EVALUATION_PERIOD),
     ("`warmup`", WARMUP),
     ("`queue_timeout`", QUEUE_TIMEOUT),
+    ("`functions.cold_start`", COLD_START),
+    ("`functions.keep_warm`", KEEP_WARM),
+    ("`functions.memory_mb`", MEMORY_MB),
     (
         "`read_units_per_partition`, `write_units_per_partition`, `Provisioned.read_units`, `Provisioned.write_units`",
         CAPACITY_UNITS,

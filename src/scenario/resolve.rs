@@ -11,13 +11,14 @@ use crate::rng::{StreamPurpose, stream_seed};
 use crate::scenario::budget::{self, Shape, peak_rates};
 use crate::scenario::error::{FieldError, FieldErrors};
 use crate::scenario::file::{
-    AttributionFile, DbPricingFile, EngineFile, EventFile, FORMAT_VERSION, FairnessFile, IdleFile, LayerName, LoadFile,
-    PatternFile, ScenarioFile, ServiceTimeFile, SpreadFile, TenantEntryFile, TierFile,
+    AttributionFile, DbPricingFile, EngineFile, EventFile, FORMAT_VERSION, FairnessFile, FunctionsFile, IdleFile,
+    LayerName, LoadFile, PatternFile, ScenarioFile, ServiceTimeFile, SpreadFile, TenantEntryFile, TierFile,
 };
 use crate::scenario::limits::Limits;
 use crate::scenario::model::{
-    Attribution, Autoscale, Clock, Compute, CostSettings, Database, DbPricing, Engine, Event, Fairness, Gateway, Idle,
-    InstanceBounds, Layer, Load, Pattern, Quota, QuotaPeriod, Scenario, ServiceTime, Slo, Tenant, Tier, UsagePlan,
+    Attribution, Autoscale, Clock, Compute, CostSettings, Database, DbPricing, Design, Engine, Event, Fairness,
+    Functions, Gateway, Idle, InstanceBounds, Layer, Load, Pattern, Quota, QuotaPeriod, Scenario, ServiceTime, Slo,
+    Tenant, Tier, UsagePlan,
 };
 use crate::scenario::ranges::{self, Range};
 use crate::units::DurationText;
@@ -40,7 +41,7 @@ pub fn resolve(file: &ScenarioFile, limits: &Limits) -> Result<Scenario, FieldEr
             format!("unsupported version {} (this tenantsim reads version {FORMAT_VERSION})", file.version),
         );
     }
-    let clock = r.clock(file, limits);
+    let mut clock = r.clock(file, limits);
     let tiers = r.tiers(file, limits);
     let tenants = r.tenants(file, &tiers, clock.as_ref().map_or(0, |c| c.seed), limits);
     let gateway = file.layers.gateway.as_ref().map(|g| Gateway {
@@ -52,7 +53,10 @@ pub fn resolve(file: &ScenarioFile, limits: &Limits) -> Result<Scenario, FieldEr
             &ranges::USD_PER_UNIT,
         ),
     });
-    let compute = r.compute(file, limits);
+    let compute = r.compute(file, &tiers, limits);
+    if let (Some(clock), Some(functions)) = (&mut clock, compute.as_ref().and_then(|c| c.functions.as_ref())) {
+        r.functions_engine(clock, functions);
+    }
     let database = r.database(file, limits);
     let names = Names::new(&tiers, &tenants);
     let placed = r.placements(file, &tiers, &tenants, &names, limits);
@@ -82,6 +86,12 @@ pub fn resolve(file: &ScenarioFile, limits: &Limits) -> Result<Scenario, FieldEr
     }
     drop(names);
     let designs = build_designs(placed, &tenants, limits);
+    if let Some(functions) = compute.as_ref().and_then(|c| c.functions.as_ref()) {
+        r.check_reservations(functions, &tenants, &designs);
+        if !r.errors.is_empty() {
+            return Err(FieldErrors(r.errors));
+        }
+    }
     let (Some(clock), Some(compute)) = (clock, compute) else {
         // Unreachable: both are None only when an error was recorded.
         return Err(FieldErrors(vec![FieldError { path: "clock".into(), message: "invalid".into() }]));
@@ -487,7 +497,114 @@ impl Resolver {
         InstanceBounds { min, max: max.max(min).max(1) }
     }
 
-    fn compute(&mut self, file: &ScenarioFile, limits: &Limits) -> Option<Compute> {
+    /// The engine for serverless compute: `Auto` simulates it request by
+    /// request (a loss system has no queue for the fast engine's fluid to
+    /// follow); `Fast` has no model of it.
+    fn functions_engine(&mut self, clock: &mut Clock, _functions: &Functions) {
+        match clock.engine {
+            Engine::Auto => clock.engine = Engine::Exact,
+            Engine::Exact => {}
+            Engine::Fast => self.error(
+                "clock.engine",
+                "the Fast engine has no model of serverless functions; use Auto or Exact (both simulate them \
+                 request by request)",
+            ),
+        }
+    }
+
+    /// Serverless settings: the account limit, reservations by tier,
+    /// cold starts and prices.
+    fn functions(&mut self, f: &FunctionsFile, tiers: &[Tier], limits: &Limits) -> Functions {
+        let p = "layers.compute.functions";
+        if f.concurrency_limit == 0 {
+            self.error(format!("{p}.concurrency_limit"), "must be at least 1");
+        } else if u64::from(f.concurrency_limit) > limits.max_servers_per_stack {
+            self.error(
+                format!("{p}.concurrency_limit"),
+                format!(
+                    "{} is over the limit of {} servers per stack",
+                    f.concurrency_limit, limits.max_servers_per_stack
+                ),
+            );
+        }
+        let limit = f.concurrency_limit.max(1);
+        let mut reserved_by_tier = vec![0; tiers.len()];
+        for (name, &reserved) in &f.reserved {
+            let path = format!("{p}.reserved.{name}");
+            let tier = self.tier_index(&path, name, tiers);
+            if reserved == 0 {
+                self.error(&path, "a reservation must be at least 1 (leave the tier out for none)");
+            } else if reserved > limit {
+                self.error(&path, format!("{reserved} is more than the concurrency limit ({limit})"));
+            }
+            if let Some(slot) = reserved_by_tier.get_mut(tier) {
+                *slot = reserved.min(limit);
+            }
+        }
+        if f.provisioned > limit {
+            self.error(
+                format!("{p}.provisioned"),
+                format!("{} is more than the concurrency limit ({limit})", f.provisioned),
+            );
+        }
+        if f.scale_per_10s == 0 {
+            self.error(format!("{p}.scale_per_10s"), "must be at least 1");
+        }
+        Functions {
+            concurrency_limit: limit,
+            reserved_by_tier,
+            provisioned: f.provisioned.min(limit),
+            cold_start_secs: self
+                .duration_in(&format!("{p}.cold_start"), &f.cold_start, &ranges::COLD_START)
+                .unwrap_or(0.0),
+            keep_warm_secs: self
+                .duration_in(&format!("{p}.keep_warm"), &f.keep_warm, &ranges::KEEP_WARM)
+                .unwrap_or(600.0),
+            scale_per_10s: f.scale_per_10s.max(1),
+            memory_gb: self.ranged(&format!("{p}.memory_mb"), f.memory_mb, &ranges::MEMORY_MB) / 1024.0,
+            usd_per_million_requests: self.ranged(
+                &format!("{p}.price_per_million"),
+                f.price_per_million,
+                &ranges::USD_PER_UNIT,
+            ),
+            usd_per_gb_sec: self.ranged(
+                &format!("{p}.price_per_gb_second"),
+                f.price_per_gb_second,
+                &ranges::USD_PER_UNIT,
+            ),
+            provisioned_usd_per_gb_sec: self.ranged(
+                &format!("{p}.provisioned_price_per_gb_second"),
+                f.provisioned_price_per_gb_second,
+                &ranges::USD_PER_UNIT,
+            ),
+        }
+    }
+
+    /// Every design's compute stacks leave room for their tenants'
+    /// reservations.
+    fn check_reservations(&mut self, functions: &Functions, tenants: &[Tenant], designs: &[Design]) {
+        for design in designs {
+            for stack in &design.layers[Layer::Compute.index()].stacks {
+                let reserved: u64 =
+                    stack.tenants.iter().map(|&t| u64::from(functions.reserved(tenants[t as usize].tier))).sum();
+                if reserved > u64::from(functions.concurrency_limit) {
+                    self.error(
+                        "layers.compute.functions.reserved",
+                        format!(
+                            "design \"{}\": a compute stack's {} tenants reserve {reserved} in all, more than its \
+                             concurrency limit ({})",
+                            design.name,
+                            stack.tenants.len(),
+                            functions.concurrency_limit
+                        ),
+                    );
+                    return;
+                }
+            }
+        }
+    }
+
+    fn compute(&mut self, file: &ScenarioFile, tiers: &[Tier], limits: &Limits) -> Option<Compute> {
         let c = &file.layers.compute;
         let p = "layers.compute";
         let service = match c.service_time {
@@ -536,6 +653,15 @@ impl Resolver {
         }
         let queue_timeout_secs =
             self.duration_in(&format!("{p}.queue_timeout"), &c.queue_timeout, &ranges::QUEUE_TIMEOUT).unwrap_or(30.0);
+        let functions = c.functions.as_ref().map(|f| self.functions(f, tiers, limits));
+        if functions.is_some() {
+            if c.autoscale.is_some() {
+                self.error(format!("{p}.autoscale"), "functions scale by themselves; remove autoscale");
+            }
+            if c.fairness != FairnessFile::Fifo {
+                self.error(format!("{p}.fairness"), "functions have no queue to share; remove fairness");
+            }
+        }
         Some(Compute {
             service,
             concurrency,
@@ -548,6 +674,7 @@ impl Resolver {
                 FairnessFile::Fifo => Fairness::Fifo,
                 FairnessFile::WeightedFair => Fairness::WeightedFair,
             },
+            functions,
         })
     }
 

@@ -6,8 +6,8 @@
 //! lands on exactly one tenant or on the unallocated line, so the sum of
 //! tenant costs plus unallocated equals the total (conservation).
 
-use crate::scenario::model::{Attribution, DbPricing, Design, Idle, Layer, Scenario, StackKind};
-use crate::sim::raw::TaskRaw;
+use crate::scenario::model::{Attribution, DbPricing, Design, Functions, Idle, Layer, Scenario, StackKind};
+use crate::sim::raw::{StackRaw, TaskRaw};
 
 /// Index of the overhead bucket in [`crate::sim::raw::TenantRaw::cost_usd_per_month`].
 pub const OVERHEAD: usize = 3;
@@ -119,14 +119,7 @@ fn split(amount: f64, weights: &[f64], shares: &mut [[f64; 4]], bucket: usize, i
     }
 }
 
-fn stack_cost(
-    sc: &Scenario,
-    design: &Design,
-    layer: Layer,
-    members: &[u32],
-    raw: &crate::sim::raw::StackRaw,
-    months: f64,
-) -> StackCost {
+fn stack_cost(sc: &Scenario, design: &Design, layer: Layer, members: &[u32], raw: &StackRaw, months: f64) -> StackCost {
     let overhead = design.overhead_usd_per_stack_month;
     match layer {
         Layer::Gateway => {
@@ -134,6 +127,9 @@ fn stack_cost(
             StackCost { usage: raw.requests * price / 1e6 / months, used_fraction: 1.0, storage: 0.0, overhead }
         }
         Layer::Compute => {
+            if let Some(f) = &sc.compute.functions {
+                return functions_cost(f, raw, months, overhead);
+            }
             let server_secs = raw.instance_secs * f64::from(sc.compute.concurrency);
             StackCost {
                 usage: raw.instance_secs / 3600.0 * sc.compute.usd_per_instance_hour / months,
@@ -172,6 +168,25 @@ fn stack_cost(
             };
             StackCost { usage, used_fraction, storage, overhead }
         }
+    }
+}
+
+/// A functions stack's cost: pay per use, invocations and execution
+/// GB-seconds (its busy time, initialisation included); its provisioned
+/// environments (the stack's instances) are paid by the GB-second whether
+/// used or not, and are its only capacity that can sit idle.
+fn functions_cost(f: &Functions, raw: &StackRaw, months: f64, overhead: f64) -> StackCost {
+    let requests = raw.requests * f.usd_per_million_requests / 1e6;
+    let execution = raw.busy_secs * f.memory_gb * f.usd_per_gb_sec;
+    let provisioned = raw.instance_secs * f.memory_gb * f.provisioned_usd_per_gb_sec;
+    let usage = requests + execution + provisioned;
+    let idle =
+        if raw.instance_secs > 0.0 { provisioned * (1.0 - (raw.busy_secs / raw.instance_secs).min(1.0)) } else { 0.0 };
+    StackCost {
+        usage: usage / months,
+        used_fraction: if usage > 0.0 { 1.0 - idle / usage } else { 1.0 },
+        storage: 0.0,
+        overhead,
     }
 }
 

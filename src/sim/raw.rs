@@ -22,6 +22,11 @@ pub struct TenantRaw {
     pub throttled_quota: f64,
     /// Requests refused by the shared account bucket.
     pub throttled_account: f64,
+    /// Requests its function could not start (serverless concurrency or
+    /// scaling limit).
+    pub throttled_concurrency: f64,
+    /// Requests that started a new function environment.
+    pub cold_starts: f64,
     /// Requests served to the end.
     pub served: f64,
     /// Requests that waited longer than the queue timeout.

@@ -1,6 +1,8 @@
 //! The "Layers" editor tab: the gateway (shared account bucket, price),
 //! compute (service time, concurrency, instances, autoscaling, queue
-//! timeout, fairness, price) and database (partitions, per-partition caps,
+//! timeout, fairness, price; or serverless functions: account concurrency,
+//! reservations per tier, provisioned environments, cold starts, prices)
+//! and database (partitions, per-partition caps,
 //! pricing, storage). Gateway and database can be switched off; their
 //! settings are remembered for the session so switching back restores them.
 
@@ -8,8 +10,8 @@ use egui::Ui;
 
 use super::form::{self, row_ui};
 use crate::scenario::file::{
-    AutoscaleFile, ComputeFile, DatabaseFile, DbPricingFile, DesignFile, EventFile, FairnessFile, GatewayFile,
-    InstancesFile, LayerName, ServiceTimeFile,
+    AutoscaleFile, ComputeFile, DatabaseFile, DbPricingFile, DesignFile, EventFile, FairnessFile, FunctionsFile,
+    GatewayFile, InstancesFile, LayerName, ServiceTimeFile,
 };
 use crate::scenario::{FieldErrors, ScenarioFile};
 use crate::units::DurationText;
@@ -40,9 +42,19 @@ pub fn layers_ui(ui: &mut Ui, draft: &mut ScenarioFile, errors: Option<&FieldErr
     }
     ui.add_space(8.0);
     ui.heading("Compute").on_hover_text("Servers with a queue: where latency and the noisy neighbour come from");
+    compute_kind_ui(ui, &mut draft.layers.compute);
+    let tiers: Vec<String> = draft.tiers.keys().cloned().collect();
     egui::Grid::new("compute_grid").num_columns(2).spacing([12.0, 6.0]).show(ui, |ui| {
-        compute_rows(ui, &mut draft.layers.compute, errors);
-        autoscale_rows(ui, &mut draft.layers.compute, errors);
+        if let Some(functions) = &mut draft.layers.compute.functions {
+            let tip = "How long one invocation runs (its billed duration, before any cold start).";
+            row_ui(ui, ("Duration", tip), errors, "layers.compute.service_time", |ui| {
+                service_time_ui(ui, &mut draft.layers.compute.service_time, errors, tip);
+            });
+            functions_rows(ui, functions, &tiers, errors);
+        } else {
+            compute_rows(ui, &mut draft.layers.compute, errors);
+            autoscale_rows(ui, &mut draft.layers.compute, errors);
+        }
     });
     ui.add_space(8.0);
     let tip = "A table with partitions, each with hard read and write caps (DynamoDB-like): a heavy tenant keyed \
@@ -106,6 +118,111 @@ fn gateway_rows(ui: &mut Ui, gateway: &mut GatewayFile, errors: Option<&FieldErr
     let tip = "USD per million admitted requests (API Gateway REST APIs list $3.50 for the first tier).";
     row_ui(ui, ("Price", tip), errors, "layers.gateway.price_per_million", |ui| {
         form::money_ui(ui, &mut gateway.price_per_million, 1000.0, " / M req", tip);
+    });
+}
+
+/// Instances or serverless functions. Switching to functions puts the
+/// autoscaling policy and fairness aside for the session (functions have
+/// neither), switching back restores them and the functions' settings.
+fn compute_kind_ui(ui: &mut Ui, compute: &mut ComputeFile) {
+    let mut serverless = compute.functions.is_some();
+    let changed = ui
+        .horizontal(|ui| {
+            let instances = ui
+                .radio_value(&mut serverless, false, "Instances")
+                .on_hover_text("Instances with a queue: requests beyond capacity wait, and time out");
+            let functions = ui.radio_value(&mut serverless, true, "Serverless functions").on_hover_text(
+                "Functions with a concurrency limit and no queue (as AWS Lambda): requests beyond it are throttled at \
+                 once; new environments start cold; billed per invocation and GB-second",
+            );
+            instances.changed() || functions.changed()
+        })
+        .inner;
+    if !changed {
+        return;
+    }
+    let stash = ui.make_persistent_id("stashed_compute_kind");
+    if serverless {
+        let away = (compute.autoscale.take(), std::mem::take(&mut compute.fairness));
+        let functions = ui.data_mut(|d| {
+            let kept = d.remove_temp::<FunctionsFile>(stash.with("functions"));
+            d.insert_temp(stash, away);
+            kept
+        });
+        compute.functions = Some(functions.unwrap_or_default());
+    } else if let Some(functions) = compute.functions.take() {
+        let away = ui.data_mut(|d| {
+            d.insert_temp(stash.with("functions"), functions);
+            d.remove_temp::<(Option<AutoscaleFile>, FairnessFile)>(stash)
+        });
+        if let Some((autoscale, fairness)) = away {
+            compute.autoscale = autoscale;
+            compute.fairness = fairness;
+        }
+    }
+}
+
+fn functions_rows(ui: &mut Ui, f: &mut FunctionsFile, tiers: &[String], errors: Option<&FieldErrors>) {
+    let p = "layers.compute.functions";
+    let tip = "Concurrent executions one stack allows: a stack is an account (a silo gives each tenant its own). \
+               AWS Lambda's default is 1,000 per account and region.";
+    row_ui(ui, ("Account concurrency", tip), errors, &format!("{p}.concurrency_limit"), |ui| {
+        form::count_ui(ui, &mut f.concurrency_limit, 1..=100_000, " executions", tip);
+    });
+    let tip = "Concurrency reserved for each tenant of a tier: its own function, which never runs more than this \
+               and which nobody else can use. 0: the tier shares the rest of the account.";
+    row_ui(ui, ("Reserved per tenant", tip), errors, &format!("{p}.reserved"), |ui| {
+        ui.vertical(|ui| {
+            for tier in tiers {
+                ui.horizontal(|ui| {
+                    let mut reserved = f.reserved.get(tier).copied().unwrap_or(0);
+                    let response = form::count_ui(ui, &mut reserved, 0..=100_000, "", tip);
+                    ui.label(tier);
+                    form::error_mark_ui(ui, errors, &format!("{p}.reserved.{tier}"));
+                    if response.changed() {
+                        if reserved == 0 {
+                            f.reserved.shift_remove(tier);
+                        } else {
+                            f.reserved.insert(tier.clone(), reserved);
+                        }
+                    }
+                });
+            }
+        });
+    });
+    let tip = "Provisioned environments of every function: always warm, used first, billed whether used or not.";
+    row_ui(ui, ("Provisioned", tip), errors, &format!("{p}.provisioned"), |ui| {
+        form::count_ui(ui, &mut f.provisioned, 0..=100_000, " per function", tip);
+    });
+    let tip = "Mean time a new execution environment takes to initialise; the request that needs it waits for it.";
+    row_ui(ui, ("Cold start", tip), errors, &format!("{p}.cold_start"), |ui| {
+        form::duration_ui(ui, &mut f.cold_start, tip, false);
+    });
+    let tip = "An environment idle for longer than this is gone (AWS does not publish it; 5 to 15 minutes is \
+               typical).";
+    row_ui(ui, ("Keep warm", tip), errors, &format!("{p}.keep_warm"), |ui| {
+        form::duration_ui(ui, &mut f.keep_warm, tip, false);
+    });
+    let tip = "New environments a function may start per 10 seconds (AWS Lambda: 1,000); a request that needs one \
+               beyond it is throttled.";
+    row_ui(ui, ("Scaling", tip), errors, &format!("{p}.scale_per_10s"), |ui| {
+        form::count_ui(ui, &mut f.scale_per_10s, 1..=1_000_000, " new per 10 s", tip);
+    });
+    let tip = "Memory of each environment: execution is billed by GB-second.";
+    row_ui(ui, ("Memory", tip), errors, &format!("{p}.memory_mb"), |ui| {
+        form::number_ui(ui, &mut f.memory_mb, 128.0..=10_240.0, " MB", tip);
+    });
+    let tip = "USD per million invocations (AWS Lambda: $0.20).";
+    row_ui(ui, ("Price", tip), errors, &format!("{p}.price_per_million"), |ui| {
+        form::money_ui(ui, &mut f.price_per_million, 1000.0, " / M invocations", tip);
+    });
+    let tip = "USD per GB-second of execution, initialisation included (AWS Lambda x86: $0.0000166667).";
+    row_ui(ui, ("Execution price", tip), errors, &format!("{p}.price_per_gb_second"), |ui| {
+        form::money_ui(ui, &mut f.price_per_gb_second, 1.0, " / GB-s", tip);
+    });
+    let tip = "USD per GB-second a provisioned environment exists (AWS Lambda x86: $0.0000041667).";
+    row_ui(ui, ("Provisioned price", tip), errors, &format!("{p}.provisioned_price_per_gb_second"), |ui| {
+        form::money_ui(ui, &mut f.provisioned_price_per_gb_second, 1.0, " / GB-s", tip);
     });
 }
 

@@ -23,7 +23,7 @@ use crate::scenario::file::{
 use crate::scenario::{FieldErrors, ScenarioFile};
 
 /// Every metric a plan figure can name, in the table of figures' order.
-const METRICS: [MetricFile; 17] = [
+const METRICS: [MetricFile; 19] = [
     MetricFile::TotalCost,
     MetricFile::CostPerTenant,
     MetricFile::Margin,
@@ -37,6 +37,8 @@ const METRICS: [MetricFile; 17] = [
     MetricFile::DroppedPartition,
     MetricFile::ThrottledAccount,
     MetricFile::ThrottledPlan,
+    MetricFile::ThrottledConcurrency,
+    MetricFile::ColdStarts,
     MetricFile::Cost,
     MetricFile::Unallocated,
     MetricFile::SteadyCost,

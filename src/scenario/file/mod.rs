@@ -229,6 +229,18 @@ pub enum ChangeFile {
         /// New factor.
         factor: f64,
     },
+    /// Set the serverless account concurrency limit.
+    FunctionsConcurrency {
+        /// Concurrent executions per stack.
+        limit: u32,
+    },
+    /// Set (or with 0 remove) the concurrency a tier reserves per tenant.
+    FunctionsReserved {
+        /// Tier name.
+        tier: String,
+        /// Concurrency per tenant; 0 for none.
+        concurrency: u32,
+    },
 }
 
 /// A checkable claim about a run: `left op factor × right` or
@@ -314,6 +326,11 @@ pub enum MetricFile {
     ThrottledAccount,
     /// Tenant: requests throttled by its own plan.
     ThrottledPlan,
+    /// Tenant: requests throttled by its function (serverless concurrency).
+    ThrottledConcurrency,
+    /// Design (or tenant): requests that started a new function
+    /// environment.
+    ColdStarts,
     /// Tenant (or tier): cost per month, USD.
     Cost,
     /// Design: unallocated cost per month, USD.
@@ -631,6 +648,58 @@ pub struct ComputeFile {
     /// How a shared stack divides its capacity.
     #[serde(default, skip_serializing_if = "is_default")]
     pub fairness: FairnessFile,
+    /// Serverless functions instead of instances: each stack is an account
+    /// with a concurrency limit, billed per use.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub functions: Option<FunctionsFile>,
+}
+
+/// Serverless compute: a stack is an account whose functions share its
+/// concurrency limit; a request that finds no concurrency free is
+/// throttled at once.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FunctionsFile {
+    /// Concurrent executions the stack's account allows.
+    pub concurrency_limit: u32,
+    /// Concurrency reserved for each tenant of the named tiers: such a
+    /// tenant has a function of its own, which never runs more than its
+    /// reservation and which nobody else can use.
+    pub reserved: IndexMap<String, u32>,
+    /// Warm (provisioned) environments each function keeps, billed
+    /// whether used or not.
+    pub provisioned: u32,
+    /// Mean time a new execution environment takes to initialise.
+    pub cold_start: DurationText,
+    /// How long an idle environment stays warm.
+    pub keep_warm: DurationText,
+    /// New environments a function may add per 10 seconds.
+    pub scale_per_10s: u32,
+    /// Memory of each environment, MB (what duration is billed by).
+    pub memory_mb: f64,
+    /// USD per million invocations.
+    pub price_per_million: f64,
+    /// USD per GB-second of execution (initialisation included).
+    pub price_per_gb_second: f64,
+    /// USD per GB-second a provisioned environment exists.
+    pub provisioned_price_per_gb_second: f64,
+}
+
+impl Default for FunctionsFile {
+    fn default() -> Self {
+        Self {
+            concurrency_limit: 1000,
+            reserved: IndexMap::new(),
+            provisioned: 0,
+            cold_start: DurationText::new("300ms"),
+            keep_warm: DurationText::new("10m"),
+            scale_per_10s: 1000,
+            memory_mb: 1024.0,
+            price_per_million: 0.20,
+            price_per_gb_second: 0.000_016_666_7,
+            provisioned_price_per_gb_second: 0.000_004_166_7,
+        }
+    }
 }
 
 fn default_concurrency() -> u32 {

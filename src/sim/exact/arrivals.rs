@@ -26,6 +26,8 @@ pub struct Drawn {
     pub shard: u32,
     /// A read (else a write).
     pub read: bool,
+    /// Initialisation it needs on a cold start, seconds.
+    pub init_secs: f64,
 }
 
 /// Every tenant's requests, a block at a time.
@@ -116,6 +118,7 @@ impl Arrivals {
                         tenant: t as u32,
                         shard: a.shard,
                         read: a.read,
+                        init_secs: a.init_secs,
                     });
                     secs = source.next_arrival(secs, self.end_secs);
                 }

@@ -16,6 +16,7 @@
 mod arrivals;
 mod bucket;
 pub(crate) mod completions;
+mod functions;
 mod points;
 pub(crate) mod queue;
 pub(crate) mod source;
@@ -33,6 +34,7 @@ use crate::sim::windows::{Windows, baseline_ticks, capacity_lost_at, spike_compo
 use arrivals::{Arrivals, Drawn};
 use bucket::Bucket;
 use completions::Completions;
+use functions::{Env, Function};
 use points::Points;
 use queue::{Queue, Req};
 use source::Source;
@@ -44,11 +46,17 @@ pub const PARTITION_BURST_SECS: f64 = 1.0;
 /// Events between progress updates and cancellation checks.
 const PROGRESS_EVENTS: u64 = 1 << 16;
 
+/// A tenant with no function of its own or shared (instance compute).
+const NO_FUNCTION: u32 = u32::MAX;
+
 /// A request in service.
 #[derive(Debug, Clone, Copy)]
 struct Job {
     req: Req,
     stack: u32,
+    /// Its function and environment ([`NO_FUNCTION`] on instances).
+    function: u32,
+    env: Env,
 }
 
 /// One partition's caps: the hard cap (reads, writes) and, when
@@ -73,6 +81,8 @@ struct TenantInfo {
     flow: usize,
     /// Its usage plan has quotas (and a gateway applies them).
     quotas: bool,
+    /// Its function ([`NO_FUNCTION`] on instance compute).
+    function: u32,
 }
 
 /// One task's state in the per-request engine.
@@ -110,6 +120,8 @@ struct Exact<'a> {
     last_change_secs: f64,
     jobs: Vec<Job>,
     free_jobs: Vec<u32>,
+    /// Every function of every stack (serverless compute).
+    functions: Vec<Function>,
     /// Requests in service by completion time, then job. At the same
     /// time, arrivals come first, then completions, then instances ready,
     /// each kind by index.
@@ -129,6 +141,45 @@ struct Exact<'a> {
     ticks_reported: u64,
     /// Events handled (progress is reported every [`PROGRESS_EVENTS`]).
     handled: u64,
+}
+
+/// A functions stack of `members` (docs/model.md, "Serverless
+/// functions"): each member whose tier reserves concurrency gets a
+/// function of its own, the others share one with what is left; each
+/// function keeps the provisioned environments it can.
+fn functions_stack(
+    sc: &Scenario,
+    f: &crate::scenario::model::Functions,
+    members: &[u32],
+    info: &mut [TenantInfo],
+    functions: &mut Vec<Function>,
+) -> Stack {
+    let mut unreserved = f.concurrency_limit;
+    let mut provisioned = 0;
+    let mut add = |limit: u32, functions: &mut Vec<Function>| {
+        let p = f.provisioned.min(limit);
+        provisioned += p;
+        functions.push(Function::new(limit, p, f.keep_warm_secs, f.scale_per_10s));
+        (functions.len() - 1) as u32
+    };
+    let mut shared = Vec::new();
+    for &t in members {
+        let reserved = f.reserved(sc.tenants[t as usize].tier);
+        if reserved > 0 {
+            // Resolution checked that the reservations fit.
+            unreserved = unreserved.saturating_sub(reserved);
+            info[t as usize].function = add(reserved, functions);
+        } else {
+            shared.push(t);
+        }
+    }
+    if !shared.is_empty() {
+        let index = add(unreserved, functions);
+        for t in shared {
+            info[t as usize].function = index;
+        }
+    }
+    Stack::functions(f.concurrency_limit, provisioned)
 }
 
 /// Runs one task per request. Returns `None` when cancelled.
@@ -200,15 +251,20 @@ impl<'a> Exact<'a> {
                     db: stack_of(Layer::Database),
                     flow: 0,
                     quotas: plan.is_some_and(|p| !p.quotas.is_empty()) && sc.gateway.is_some(),
+                    function: NO_FUNCTION,
                 }
             })
             .collect();
+        let mut functions = Vec::new();
         let stacks = compute
             .stacks
             .iter()
             .map(|s| {
                 for (k, &t) in s.tenants.iter().enumerate() {
                     info[t as usize].flow = k;
+                }
+                if let Some(f) = &sc.compute.functions {
+                    return functions_stack(sc, f, &s.tenants, &mut info, &mut functions);
                 }
                 let (bounds, active) = initial_size(sc, s);
                 let queue = match sc.compute.fairness {
@@ -284,6 +340,7 @@ impl<'a> Exact<'a> {
             last_change_secs: 0.0,
             jobs: Vec::new(),
             free_jobs: Vec::new(),
+            functions,
             completions: Completions::default(),
             ready: Vec::new(),
             expired: Vec::new(),
@@ -472,6 +529,9 @@ impl<'a> Exact<'a> {
             }
         }
         let c = keep[Layer::Compute.index()];
+        for f in &mut self.functions {
+            f.set_keep(c);
+        }
         for s in 0..self.stacks.len() {
             self.stacks[s].set_keep(t_secs, c);
             self.start_waiting(s, t_secs);
@@ -550,6 +610,10 @@ impl<'a> Exact<'a> {
             }
             self.gw_raw[info.gw].requests += 1.0;
         }
+        if info.function != NO_FUNCTION {
+            self.invoke(&drawn, info, point, in_window);
+            return;
+        }
         self.raw[t].admitted += 1.0;
         self.count(t, point, Flow::Offered);
         self.count(t, point, Flow::Admitted);
@@ -578,6 +642,41 @@ impl<'a> Exact<'a> {
         }
     }
 
+    /// A request the gateway passed to its tenant's function: throttled at
+    /// once when the function cannot start it, else served from when it
+    /// arrives (after initialising a new environment on a cold start).
+    fn invoke(&mut self, drawn: &Drawn, info: TenantInfo, point: usize, in_window: bool) {
+        let t = drawn.tenant as usize;
+        let t_secs = drawn.secs;
+        let Some(env) = self.functions[info.function as usize].start(t_secs) else {
+            let raw = &mut self.raw[t];
+            raw.throttled_concurrency += 1.0;
+            if in_window {
+                raw.window_unserved += 1.0;
+            }
+            self.count(t, point, Flow::Offered);
+            return;
+        };
+        let raw = &mut self.raw[t];
+        raw.admitted += 1.0;
+        let mut service_secs = drawn.service_secs;
+        if env == Env::Cold {
+            raw.cold_starts += 1.0;
+            service_secs += drawn.init_secs;
+        }
+        self.count(t, point, Flow::Offered);
+        self.count(t, point, Flow::Admitted);
+        let req = Req {
+            arrival_secs: t_secs,
+            service_secs,
+            tenant: drawn.tenant,
+            shard: drawn.shard,
+            read: drawn.read,
+            in_window,
+        };
+        self.start_on(info.stack, req, t_secs, info.function, env);
+    }
+
     /// Counts a request against tenant `t`'s quotas; false when one is
     /// used up.
     fn take_quota(&mut self, t: usize, t_secs: f64) -> bool {
@@ -601,10 +700,17 @@ impl<'a> Exact<'a> {
     /// Starts serving `req` on stack `s` at `t_secs`.
     #[inline]
     fn start(&mut self, s: usize, req: Req, t_secs: f64) {
+        self.start_on(s, req, t_secs, NO_FUNCTION, Env::Warm);
+    }
+
+    /// Starts serving `req` on stack `s` at `t_secs`, in `function`'s
+    /// environment `env` if it runs on one.
+    #[inline]
+    fn start_on(&mut self, s: usize, req: Req, t_secs: f64, function: u32, env: Env) {
         let stack = &mut self.stacks[s];
         stack.advance(t_secs);
         stack.busy += 1;
-        let job = Job { req, stack: s as u32 };
+        let job = Job { req, stack: s as u32, function, env };
         let index = match self.free_jobs.pop() {
             Some(i) => {
                 self.jobs[i as usize] = job;
@@ -660,8 +766,11 @@ impl<'a> Exact<'a> {
     /// tenant's figures; the server takes the next request.
     #[inline]
     fn complete(&mut self, job: u32, t_secs: f64) {
-        let Job { req, stack: s } = self.jobs[job as usize];
+        let Job { req, stack: s, function, env } = self.jobs[job as usize];
         self.free_jobs.push(job);
+        if function != NO_FUNCTION {
+            self.functions[function as usize].finish(env, t_secs);
+        }
         let s = s as usize;
         let stack = &mut self.stacks[s];
         stack.advance(t_secs);

@@ -77,6 +77,9 @@ pub struct Attributes {
     pub read: bool,
     /// Index of its key shard among the tenant's.
     pub shard: u32,
+    /// Initialisation it needs if it starts a new function environment,
+    /// seconds (0 without functions).
+    pub init_secs: f64,
 }
 
 /// One tenant's request source.
@@ -97,6 +100,9 @@ pub struct Source {
     read_fraction: f64,
     key_shards: u32,
     hot_key_share: f64,
+    /// Mean initialisation of a new function environment, seconds (0:
+    /// none drawn).
+    cold_start_secs: f64,
 }
 
 impl Source {
@@ -118,6 +124,7 @@ impl Source {
             read_fraction: load.read_fraction,
             key_shards: load.key_shards.max(1),
             hot_key_share: load.hot_key_share,
+            cold_start_secs: sc.compute.functions.as_ref().map_or(0.0, |f| f.cold_start_secs),
         }
     }
 
@@ -188,6 +195,12 @@ impl Source {
             let u: f64 = self.attributes.random();
             if u < self.hot_key_share { 0 } else { 1 + self.attributes.random_range(0..self.key_shards - 1) }
         };
-        Attributes { service_secs, read, shard }
+        let init_secs = if self.cold_start_secs > 0.0 {
+            let e: f64 = Exp1.sample(&mut self.attributes);
+            e * self.cold_start_secs
+        } else {
+            0.0
+        };
+        Attributes { service_secs, read, shard, init_secs }
     }
 }

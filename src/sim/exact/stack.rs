@@ -28,6 +28,9 @@ pub struct Stack {
     pending: Vec<(f64, u32)>,
     bounds: InstanceBounds,
     concurrency: u32,
+    /// Servers regardless of instances (a functions stack's account
+    /// limit; its `active` instances are its provisioned environments).
+    fixed_servers: Option<u32>,
     /// Fraction of capacity kept (capacity-loss events).
     keep: f64,
     /// Servers available now.
@@ -53,6 +56,7 @@ impl Stack {
             pending: Vec::new(),
             bounds,
             concurrency,
+            fixed_servers: None,
             keep: 1.0,
             servers: 0,
             busy: 0,
@@ -66,9 +70,20 @@ impl Stack {
         stack
     }
 
+    /// A functions stack: an account of `limit` concurrent executions
+    /// with `provisioned` environments (paid as its instances).
+    pub fn functions(limit: u32, provisioned: u32) -> Self {
+        let bounds = InstanceBounds { min: provisioned, max: provisioned };
+        let mut stack = Self::new(Queue::fifo(), provisioned, bounds, 1);
+        stack.fixed_servers = Some(limit);
+        stack.resize();
+        stack
+    }
+
     fn resize(&mut self) {
+        let servers = self.fixed_servers.unwrap_or(self.active * self.concurrency);
         // Non-negative, so truncation is floor.
-        self.servers = (f64::from(self.active * self.concurrency) * self.keep) as u32;
+        self.servers = (f64::from(servers) * self.keep) as u32;
     }
 
     fn pending_total(&self) -> u32 {

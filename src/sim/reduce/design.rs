@@ -54,7 +54,7 @@ fn ratio(num: f64, den: f64) -> f64 {
 }
 
 fn throttled(r: &TenantRaw) -> f64 {
-    r.throttled_plan + r.throttled_quota + r.throttled_account
+    r.throttled_plan + r.throttled_quota + r.throttled_account + r.throttled_concurrency
 }
 
 fn dropped(r: &TenantRaw) -> f64 {
@@ -71,7 +71,7 @@ fn window_unserved(r: &TenantRaw) -> f64 {
 
 /// Requests lost at shared resources (what a neighbour can cause).
 fn shared_losses(r: &TenantRaw) -> f64 {
-    r.throttled_account + r.dropped_timeout + r.dropped_partition
+    r.throttled_account + r.throttled_concurrency + r.dropped_timeout + r.dropped_partition
 }
 
 /// Counts inside (or, with `inside` false, outside) the windows:
@@ -263,6 +263,7 @@ fn tenant_reports(
                 plan: fig.figure(&|| r.throttled_plan),
                 quota: fig.figure(&|| r.throttled_quota),
                 account: fig.figure(&|| r.throttled_account),
+                concurrency: fig.figure(&|| r.throttled_concurrency),
                 total: fig.figure(&|| throttled(r)),
             },
             dropped: Drops {
@@ -293,6 +294,7 @@ fn tenant_reports(
             margin_usd_per_month: fig.figure(&|| price - cost(r)),
             impact: Impact { p99_increase_ms: p99_increase, unserved_increase, hurt, blamed, blamed_not_listed },
             windows: tenant_windows(fig, r),
+            cold_starts: fig.figure(&|| r.cold_starts),
         };
         if building {
             tenants.push(report);
@@ -376,6 +378,7 @@ fn totals(sc: &Scenario, rep: Replication<'_>, steady: &TaskRaw, fig: &mut dyn F
                 .map(|(a, b)| (a.cost_usd_per_month - b.cost_usd_per_month) * months)
                 .sum()
         }),
+        cold_starts: fig.figure(&|| sum_tenants(&|r| r.cold_starts)),
     }
 }
 

@@ -10,7 +10,7 @@ use crate::scenario::file::{AttributionFile, ChangeFile, IdleFile, LayerName, Pl
 use crate::units::DurationText;
 
 /// The kinds of change, in menu order, with what each does.
-const KINDS: [(&str, &str); 12] = [
+const KINDS: [(&str, &str); 14] = [
     ("Tenant rate", "Set the base rate of a tenant (by id) or a group (by prefix)"),
     ("Group count", "Set how many tenants a group has"),
     ("Tier plan", "Give a tier a usage plan (token bucket), replacing any; quotas are kept"),
@@ -23,6 +23,8 @@ const KINDS: [(&str, &str); 12] = [
     ("Attribution", "Set how shared costs are attributed"),
     ("Idle capacity", "Set how idle capacity cost is handled"),
     ("Spike factor", "Set the factor of a spike event"),
+    ("Account concurrency", "Set the serverless account's concurrency limit (the scenario must use functions)"),
+    ("Reserved concurrency", "Set the concurrency a tier reserves per tenant, 0 for none (functions)"),
 ];
 
 /// The kind's position in [`KINDS`].
@@ -40,6 +42,8 @@ fn kind(change: &ChangeFile) -> usize {
         ChangeFile::Attribution { .. } => 9,
         ChangeFile::Idle { .. } => 10,
         ChangeFile::SpikeFactor { .. } => 11,
+        ChangeFile::FunctionsConcurrency { .. } => 12,
+        ChangeFile::FunctionsReserved { .. } => 13,
     }
 }
 
@@ -65,7 +69,9 @@ fn new_change(k: usize, names: &Names) -> ChangeFile {
         8 => ChangeFile::AccountLimit { rate: 1000.0, burst: 2000.0 },
         9 => ChangeFile::Attribution { method: AttributionFile::Proportional },
         10 => ChangeFile::Idle { idle: IdleFile::Unallocated },
-        _ => ChangeFile::SpikeFactor { index: names.spikes.first().map_or(0, |s| s.index), factor: 2.0 },
+        11 => ChangeFile::SpikeFactor { index: names.spikes.first().map_or(0, |s| s.index), factor: 2.0 },
+        12 => ChangeFile::FunctionsConcurrency { limit: 1000 },
+        _ => ChangeFile::FunctionsReserved { tier: first(&names.tiers), concurrency: 100 },
     }
 }
 
@@ -153,6 +159,13 @@ fn fields_ui(ui: &mut Ui, id: (usize, usize), change: &mut ChangeFile, names: &N
         ChangeFile::SpikeFactor { index, factor } => {
             spike_combo_ui(ui, id, index, names);
             form::factor_ui(ui, factor, 10_000.0, "New rate multiplier of the spike");
+        }
+        ChangeFile::FunctionsConcurrency { limit } => {
+            form::count_ui(ui, limit, 1..=100_000, " executions", "Concurrent executions per account (stack)");
+        }
+        ChangeFile::FunctionsReserved { tier, concurrency } => {
+            name_combo_ui(ui, ("change_tier", id), tier, &names.tiers, "The tier whose tenants reserve concurrency");
+            form::count_ui(ui, concurrency, 0..=100_000, " per tenant", "Concurrency reserved per tenant; 0 for none");
         }
     }
 }
