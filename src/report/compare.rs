@@ -134,7 +134,13 @@ fn row(report: &RunReport, figure: &Figure, scope: Scope<'_>) -> CompareRow {
 pub fn compare_rows(report: &RunReport) -> Vec<CompareRow> {
     let mut rows = Vec::new();
     let spikes = report.events.iter().any(|e| e.kind == "spike");
-    for figure in FIGURES.iter().filter(|f| f.compare.is_some_and(|s| spikes || !s.spikes_only)) {
+    let shown = |f: &Figure| {
+        f.compare.is_some_and(|s| {
+            let nonzero = || report.designs.iter().any(|d| f.read(d, Scope::Design).is_ok_and(|e| e.mean != 0.0));
+            (spikes || !s.spikes_only) && (!s.zero_hidden || nonzero())
+        })
+    };
+    for figure in FIGURES.iter().filter(|f| shown(f)) {
         rows.push(row(report, figure, Scope::Design));
         if figure.compare.is_some_and(|s| s.tier_rows.is_some()) {
             rows.extend((0..report.tiers.len()).map(|k| row(report, figure, Scope::Tier(k))));

@@ -100,6 +100,9 @@ pub struct CompareSlot {
     /// Shown only when the run has spikes (without them it would repeat
     /// another row or read zero).
     pub spikes_only: bool,
+    /// Shown only when some design's figure is not zero (a figure of a
+    /// kind of layer the scenario may not have).
+    pub zero_hidden: bool,
 }
 
 /// One figure: what it is, how it reads and how it is shown.
@@ -159,7 +162,7 @@ pub enum ReadError {
 }
 
 const fn slot(section: usize, priority: u8) -> Option<CompareSlot> {
-    Some(CompareSlot { section, priority, indent: false, tier_rows: None, spikes_only: false })
+    Some(CompareSlot { section, priority, indent: false, tier_rows: None, spikes_only: false, zero_hidden: false })
 }
 
 const BASE: Figure = Figure {
@@ -197,7 +200,14 @@ pub const FIGURES: [Figure; 20] = [
         label: "Unallocated",
         help: "Cost not attributed to any tenant (idle capacity kept as its own line, empty cells). Tenant costs + \
                unallocated = total cost, exactly.",
-        compare: Some(CompareSlot { section: 0, priority: 2, indent: true, tier_rows: None, spikes_only: false }),
+        compare: Some(CompareSlot {
+            section: 0,
+            priority: 2,
+            indent: true,
+            tier_rows: None,
+            spikes_only: false,
+            zero_hidden: false,
+        }),
         design: Some(|d| d.totals.unallocated_usd_per_month),
         ..BASE
     },
@@ -208,7 +218,14 @@ pub const FIGURES: [Figure; 20] = [
         help: "Total cost per month of the same design without its spikes: the run without them, scaled to {month}, \
                plus the fixed overhead of every stack. Total cost / month bills the run's spikes as if they came back \
                every run-length; this is the month with no incident. Lower is better.",
-        compare: Some(CompareSlot { section: 0, priority: 1, indent: true, tier_rows: None, spikes_only: true }),
+        compare: Some(CompareSlot {
+            section: 0,
+            priority: 1,
+            indent: true,
+            tier_rows: None,
+            spikes_only: true,
+            zero_hidden: false,
+        }),
         design: Some(|d| d.totals.steady_cost_usd_per_month),
         tier: Some(|d, k| d.tiers.get(k).map(|t| t.steady_cost_usd_per_month)),
         tenant: Some(|t| t.steady_cost_usd_per_month),
@@ -221,7 +238,14 @@ pub const FIGURES: [Figure; 20] = [
         help: "What the run's spikes add, counted once: the run's cost with them minus without them, both over the \
                run's length, not scaled to a month. A month with one such incident costs the steady cost plus this. \
                Lower is better.",
-        compare: Some(CompareSlot { section: 0, priority: 1, indent: true, tier_rows: None, spikes_only: true }),
+        compare: Some(CompareSlot {
+            section: 0,
+            priority: 1,
+            indent: true,
+            tier_rows: None,
+            spikes_only: true,
+            zero_hidden: false,
+        }),
         design: Some(|d| d.totals.incident_cost_usd),
         tier: Some(|d, k| d.tiers.get(k).map(|t| t.incident_cost_usd)),
         tenant: Some(|t| t.incident_cost_usd),
@@ -274,7 +298,14 @@ pub const FIGURES: [Figure; 20] = [
         tier_label: "Margin {tier}",
         tier_help: "The {tier} tier's revenue minus the cost attributed to its tenants, per month.",
         better: Better::Higher,
-        compare: Some(CompareSlot { section: 1, priority: 0, indent: false, tier_rows: Some(2), spikes_only: false }),
+        compare: Some(CompareSlot {
+            section: 1,
+            priority: 0,
+            indent: false,
+            tier_rows: Some(2),
+            spikes_only: false,
+            zero_hidden: false,
+        }),
         design: Some(|d| d.totals.margin_usd_per_month),
         tier: Some(|d, k| d.tiers.get(k).map(|t| t.margin_usd_per_month)),
         tenant: Some(|t| t.margin_usd_per_month),
@@ -290,7 +321,14 @@ pub const FIGURES: [Figure; 20] = [
         tier_help: "Share of the {tier} tier's tenants that met its SLO{slo}.",
         unit: Unit::Percent,
         better: Better::Higher,
-        compare: Some(CompareSlot { section: 2, priority: 0, indent: false, tier_rows: Some(1), spikes_only: false }),
+        compare: Some(CompareSlot {
+            section: 2,
+            priority: 0,
+            indent: false,
+            tier_rows: Some(1),
+            spikes_only: false,
+            zero_hidden: false,
+        }),
         design: Some(|d| d.totals.slo_met_fraction),
         tier: Some(|d, k| d.tiers.get(k).map(|t| t.slo_met_fraction)),
         tenant: Some(|t| t.slo_met),
@@ -341,6 +379,14 @@ pub const FIGURES: [Figure; 20] = [
         help: "Requests that waited for a new function environment to initialise (serverless compute). Lower is \
                better.",
         unit: Unit::Requests,
+        compare: Some(CompareSlot {
+            section: 2,
+            priority: 1,
+            indent: false,
+            tier_rows: None,
+            spikes_only: false,
+            zero_hidden: true,
+        }),
         design: Some(|d| d.totals.cold_starts),
         tenant: Some(|t| t.cold_starts),
         ..BASE

@@ -139,6 +139,9 @@ impl KnobFile {
                 | KnobFile::InstancesMax
                 | KnobFile::Concurrency
                 | KnobFile::Cells { .. }
+                | KnobFile::FunctionsConcurrency
+                | KnobFile::FunctionsReserved { .. }
+                | KnobFile::FunctionsProvisioned
         )
     }
 
@@ -174,6 +177,10 @@ impl KnobFile {
             KnobFile::QueueTimeoutSecs => "queue timeout".to_owned(),
             KnobFile::TargetUtilisation => "autoscaling target".to_owned(),
             KnobFile::AccountRate => "account rate".to_owned(),
+            KnobFile::FunctionsConcurrency => "account concurrency".to_owned(),
+            KnobFile::FunctionsReserved { tier } => format!("concurrency reserved per {tier} tenant"),
+            KnobFile::FunctionsProvisioned => "provisioned environments".to_owned(),
+            KnobFile::FunctionsMemoryMb => "function memory".to_owned(),
             KnobFile::SpikeFactor { index } => format!("factor of event {index}"),
             KnobFile::Cells { design, key, layer } if key == "*" => format!("number of cells in {design}{}", on(layer)),
             KnobFile::Cells { design, key, layer } => format!("number of cells for {key} in {design}{}", on(layer)),
@@ -194,6 +201,9 @@ impl KnobFile {
             KnobFile::InstancesMin | KnobFile::InstancesMax => "instances",
             KnobFile::KeyShards { .. } => "keys",
             KnobFile::Cells { .. } => "cells",
+            KnobFile::FunctionsConcurrency | KnobFile::FunctionsReserved { .. } => "executions",
+            KnobFile::FunctionsProvisioned => "environments",
+            KnobFile::FunctionsMemoryMb => "MB",
             _ => "",
         }
     }
@@ -297,6 +307,21 @@ impl KnobFile {
             }
             KnobFile::SpikeFactor { index } => {
                 apply_change(file, &ChangeFile::SpikeFactor { index: *index, factor: x })?;
+            }
+            KnobFile::FunctionsConcurrency => {
+                let limit = u32::try_from(whole()?).map_err(|e| e.to_string())?;
+                apply_change(file, &ChangeFile::FunctionsConcurrency { limit })?;
+            }
+            KnobFile::FunctionsReserved { tier } => {
+                let concurrency = u32::try_from(whole()?).map_err(|e| e.to_string())?;
+                apply_change(file, &ChangeFile::FunctionsReserved { tier: tier.clone(), concurrency })?;
+            }
+            KnobFile::FunctionsProvisioned => {
+                let f = file.layers.compute.functions.as_mut().ok_or("the scenario has no serverless functions")?;
+                f.provisioned = u32::try_from(whole()?).map_err(|e| e.to_string())?;
+            }
+            KnobFile::FunctionsMemoryMb => {
+                file.layers.compute.functions.as_mut().ok_or("the scenario has no serverless functions")?.memory_mb = x;
             }
             KnobFile::Cells { design, key, layer } => {
                 let k = u32::try_from(whole()?).map_err(|e| e.to_string())?;

@@ -172,21 +172,18 @@ fn functions_rows(ui: &mut Ui, f: &mut FunctionsFile, tiers: &[String], errors: 
     let tip = "Concurrency reserved for each tenant of a tier: its own function, which never runs more than this \
                and which nobody else can use. 0: the tier shares the rest of the account.";
     row_ui(ui, ("Reserved per tenant", tip), errors, &format!("{p}.reserved"), |ui| {
-        ui.vertical(|ui| {
+        ui.horizontal_wrapped(|ui| {
             for tier in tiers {
-                ui.horizontal(|ui| {
-                    let mut reserved = f.reserved.get(tier).copied().unwrap_or(0);
-                    let response = form::count_ui(ui, &mut reserved, 0..=100_000, "", tip);
-                    ui.label(tier);
-                    form::error_mark_ui(ui, errors, &format!("{p}.reserved.{tier}"));
-                    if response.changed() {
-                        if reserved == 0 {
-                            f.reserved.shift_remove(tier);
-                        } else {
-                            f.reserved.insert(tier.clone(), reserved);
-                        }
+                let mut reserved = f.reserved.get(tier).copied().unwrap_or(0);
+                let response = form::count_ui(ui, &mut reserved, 0..=100_000, &format!(" {tier}"), tip);
+                form::error_mark_ui(ui, errors, &format!("{p}.reserved.{tier}"));
+                if response.changed() {
+                    if reserved == 0 {
+                        f.reserved.shift_remove(tier);
+                    } else {
+                        f.reserved.insert(tier.clone(), reserved);
                     }
-                });
+                }
             }
         });
     });

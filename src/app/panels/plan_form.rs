@@ -250,6 +250,10 @@ fn knob_choices(names: &Names, current: &KnobFile) -> Vec<(&'static str, KnobFil
         ("Queue timeout", KnobFile::QueueTimeoutSecs),
         ("Autoscaling target", KnobFile::TargetUtilisation),
         ("Account rate", KnobFile::AccountRate),
+        ("Functions: account concurrency", KnobFile::FunctionsConcurrency),
+        ("Functions: reserved per tenant", KnobFile::FunctionsReserved { tier: t() }),
+        ("Functions: provisioned", KnobFile::FunctionsProvisioned),
+        ("Functions: memory", KnobFile::FunctionsMemoryMb),
         ("Spike factor", KnobFile::SpikeFactor { index: 0 }),
         ("Cells", KnobFile::Cells { design: design.clone(), key: "*".to_owned(), layer: None }),
         ("Placement", KnobFile::Placement { design, key: "*".to_owned(), layer: None }),
@@ -276,7 +280,8 @@ fn knob_ui(ui: &mut Ui, names: &Names, knob: &mut KnobFile, k: usize) {
         | KnobFile::PlanRate { tier }
         | KnobFile::PlanBurst { tier }
         | KnobFile::QuotaPerDay { tier }
-        | KnobFile::QuotaPerMonth { tier } => {
+        | KnobFile::QuotaPerMonth { tier }
+        | KnobFile::FunctionsReserved { tier } => {
             ui.label("of tier");
             pick_ui(ui, ("knob_tier", k), tier, &names.tiers, "The tier whose setting moves");
         }

@@ -148,6 +148,18 @@ pub enum KnobFile {
     TargetUtilisation,
     /// The shared gateway account rate per stack, req/s.
     AccountRate,
+    /// Serverless: the concurrency limit of each stack (integer).
+    FunctionsConcurrency,
+    /// Serverless: the concurrency a tier reserves per tenant (integer; 0
+    /// for none).
+    FunctionsReserved {
+        /// Tier name.
+        tier: String,
+    },
+    /// Serverless: provisioned environments per function (integer).
+    FunctionsProvisioned,
+    /// Serverless: memory per environment, MB.
+    FunctionsMemoryMb,
     /// The factor of the `index`th event (a spike).
     SpikeFactor {
         /// Position in `events`.
