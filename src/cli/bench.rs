@@ -27,6 +27,8 @@ pub enum Part {
     Lesson,
     /// The per-request engine on the lesson-sized run, one thread.
     Exact,
+    /// Serverless functions: the bundled serverless lesson, one thread.
+    Functions,
     /// The planner's 100-point spike-factor sweep.
     Sweep,
     /// The planner's silo/pool crossover.
@@ -57,6 +59,9 @@ pub fn run(quick: bool, only: &[Part]) {
     }
     if wanted(only, Part::Exact) {
         exact(&mut lesson, quick);
+    }
+    if wanted(only, Part::Functions) {
+        functions(quick);
     }
     plans(quick, only);
 }
@@ -131,6 +136,31 @@ fn exact(lesson: &mut scenario::Scenario, quick: bool) {
             );
         }
         Err(e) => println!("per-request engine: {e}"),
+    }
+}
+
+/// Serverless functions (simulated request by request) on one thread:
+/// the bundled serverless lesson, in requests offered per second.
+fn functions(quick: bool) {
+    let Some(bundled) = crate::bundled::by_file_name("serverless-reserved-concurrency.ron") else { return };
+    let Some(mut lesson) = load(bundled.text) else { return };
+    if quick {
+        lesson.clock.replications = 2;
+    }
+    let options = RunOptions { threads: Some(1), ..crate::host::run_options() };
+    let started = Instant::now();
+    match sim::run(&lesson, &options, &RunControl::new()) {
+        Ok(report) => {
+            let secs = started.elapsed().as_secs_f64();
+            let offered: f64 =
+                report.designs.iter().map(|d| d.totals.offered.mean).sum::<f64>() * f64::from(report.replications);
+            println!(
+                "serverless functions, the serverless lesson on one thread: {secs:.2} s, {:.1} M requests/s \
+                 (spiking runs only)",
+                offered / secs / 1e6
+            );
+        }
+        Err(e) => println!("serverless functions: {e}"),
     }
 }
 

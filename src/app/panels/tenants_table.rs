@@ -25,6 +25,7 @@ fn column_width(column: Column, id_chars: usize) -> f32 {
         Column::Offered | Column::Throttled => 80.0,
         Column::ThrottledPlan | Column::ThrottledQuota => 60.0,
         Column::ThrottledAccount | Column::Dropped | Column::DroppedPartition => 74.0,
+        Column::ThrottledConcurrency | Column::ColdStarts => 92.0,
         Column::DroppedTimeout => 68.0,
         Column::P50 => 76.0,
         Column::P99 | Column::SpikeP99 => 104.0,
@@ -301,6 +302,8 @@ fn cell(prepared: &Prepared, t: &TenantReport, column: Column, visuals: &egui::V
         Column::ThrottledPlan => count(t.throttled.plan),
         Column::ThrottledQuota => count(t.throttled.quota),
         Column::ThrottledAccount => count(t.throttled.account),
+        Column::ThrottledConcurrency => count(t.throttled.concurrency),
+        Column::ColdStarts => count(t.cold_starts),
         Column::Dropped => {
             let (text, color) = count(t.dropped.total);
             (text, if t.dropped.total.mean >= 0.5 { style::BAD } else { color })

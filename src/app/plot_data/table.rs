@@ -23,6 +23,10 @@ pub enum Column {
     ThrottledQuota,
     /// Throttled by the shared account limit.
     ThrottledAccount,
+    /// Throttled by its function's concurrency (serverless).
+    ThrottledConcurrency,
+    /// Requests that started a new function environment (serverless).
+    ColdStarts,
     /// Requests dropped, all causes.
     Dropped,
     /// Dropped after a queue timeout.
@@ -52,7 +56,7 @@ pub enum Column {
 }
 
 /// Every column, in display order (the index is `TableView::sort_column`).
-pub const COLUMNS: [Column; 20] = [
+pub const COLUMNS: [Column; 22] = [
     Column::Id,
     Column::Tier,
     Column::Offered,
@@ -60,6 +64,8 @@ pub const COLUMNS: [Column; 20] = [
     Column::ThrottledPlan,
     Column::ThrottledQuota,
     Column::ThrottledAccount,
+    Column::ThrottledConcurrency,
+    Column::ColdStarts,
     Column::Dropped,
     Column::DroppedTimeout,
     Column::DroppedPartition,
@@ -86,6 +92,8 @@ impl Column {
             Column::ThrottledPlan => "plan",
             Column::ThrottledQuota => "quota",
             Column::ThrottledAccount => "account",
+            Column::ThrottledConcurrency => "concurrency",
+            Column::ColdStarts => "cold starts",
             Column::Dropped => "dropped",
             Column::DroppedTimeout => "timeout",
             Column::DroppedPartition => "partition",
@@ -108,13 +116,18 @@ impl Column {
             Column::Id => "Tenant id",
             Column::Tier => "The tenant's commercial plan",
             Column::Offered => "Requests the tenant sent during the run (mean over replications)",
-            Column::Throttled => "Requests rejected at the gateway, all causes",
+            Column::Throttled => "Requests rejected at the gateway or by a serverless function's concurrency, all causes",
             Column::ThrottledPlan => "Throttled by the tenant's own usage-plan token bucket",
             Column::ThrottledQuota => "Throttled because the usage-plan quota (per day/week/month) ran out",
             Column::ThrottledAccount => {
                 "Throttled by the stage/account bucket shared by every tenant of the gateway stack (the gateway \
                  form of the noisy neighbour)"
             }
+            Column::ThrottledConcurrency => {
+                "Refused at once by the tenant's function: every execution its concurrency allows was running, or it \
+                 could not start a new environment yet (serverless)"
+            }
+            Column::ColdStarts => "Requests that waited for a new function environment to initialise (serverless)",
             Column::Dropped => "Admitted but not served, all causes",
             Column::DroppedTimeout => "Waited in a compute queue longer than the timeout",
             Column::DroppedPartition => "Rejected by a saturated database partition (hot partition)",
@@ -152,6 +165,8 @@ impl Column {
             Column::ThrottledPlan => t.throttled.plan.mean,
             Column::ThrottledQuota => t.throttled.quota.mean,
             Column::ThrottledAccount => t.throttled.account.mean,
+            Column::ThrottledConcurrency => t.throttled.concurrency.mean,
+            Column::ColdStarts => t.cold_starts.mean,
             Column::Dropped => t.dropped.total.mean,
             Column::DroppedTimeout => t.dropped.timeout.mean,
             Column::DroppedPartition => t.dropped.partition.mean,
@@ -240,6 +255,8 @@ pub fn shown_columns(design: &DesignReport) -> Vec<usize> {
             Column::ThrottledPlan
             | Column::ThrottledQuota
             | Column::ThrottledAccount
+            | Column::ThrottledConcurrency
+            | Column::ColdStarts
             | Column::DroppedTimeout
             | Column::DroppedPartition => any(**c),
             Column::SpikeP99 | Column::SpikeUnserved => spikes,
