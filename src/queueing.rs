@@ -19,25 +19,48 @@ pub fn erlang_c(servers: u32, offered_load: f64) -> f64 {
     }
     // Far more servers than load: the probability of waiting is below
     // 1e-15 (more than 10 standard deviations of the Poisson load).
-    let spread = 10.0 * offered_load.sqrt() + 20.0;
-    if c > offered_load + spread {
+    if c > offered_load + spread_of(offered_load) {
         return 0.0;
     }
-    // Erlang B by the recursion on its inverse, 1/B(k) = 1 + (k/a)/B(k−1),
-    // which needs no division in the loop. For large loads it starts well
-    // below the load, at k₀ = a − spread, from B(k₀) ≈ 1 − k₀/a: the
-    // recursion contracts errors by k/a per step, so the start-up error
-    // vanishes long before k = c.
+    let b = erlang_b(servers, offered_load);
+    let rho = offered_load / c;
+    b / (1.0 - rho * (1.0 - b))
+}
+
+/// Ten standard deviations of a Poisson load `a`, and some: beyond it
+/// Erlang B is below 1e-15.
+fn spread_of(offered_load: f64) -> f64 {
+    10.0 * offered_load.sqrt() + 20.0
+}
+
+/// Probability that an arrival finds all `servers` busy in a loss system
+/// (no queue) at offered load `a` erlangs (Erlang B, M/G/c/c: it depends
+/// on the service time's mean only). 1 with no server, 0 with no load.
+pub fn erlang_b(servers: u32, offered_load: f64) -> f64 {
+    if servers == 0 {
+        return 1.0;
+    }
+    if offered_load <= 0.0 || offered_load.is_nan() {
+        return 0.0;
+    }
+    let spread = spread_of(offered_load);
+    if f64::from(servers) > offered_load + spread {
+        return 0.0;
+    }
+    // By the recursion on its inverse, 1/B(k) = 1 + (k/a)/B(k−1), which
+    // needs no division in the loop. For large loads it starts well below
+    // the load, at k₀ = a − spread, from B(k₀) ≈ 1 − k₀/a: the recursion
+    // contracts errors by k/a per step, so the start-up error vanishes
+    // long before k = c. With far fewer servers than that, it runs from 0.
     let inv_a = 1.0 / offered_load;
     // Truncation of a non-negative value is its floor.
     let start = (offered_load - spread).max(0.0) as u32;
+    let start = if start >= servers { 0 } else { start };
     let mut inv_b = if start == 0 { 1.0 } else { 1.0 / (1.0 - f64::from(start) * inv_a) };
     for k in start + 1..=servers {
         inv_b = 1.0 + f64::from(k) * inv_a * inv_b;
     }
-    let b = 1.0 / inv_b;
-    let rho = offered_load / c;
-    b / (1.0 - rho * (1.0 - b))
+    1.0 / inv_b
 }
 
 /// Mean waiting time in an M/M/c queue, seconds (`Wq = C/(cμ − λ)`).
@@ -316,6 +339,17 @@ impl LogNormalService {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn erlang_b_matches_its_textbook_recursion_at_every_size() {
+        let textbook = |n: u32, a: f64| (1..=n).fold(1.0, |b, k| a * b / (f64::from(k) + a * b));
+        for (n, a) in [(1, 0.5), (10, 8.0), (50, 45.0), (200, 174.0), (5000, 4900.0), (100, 400.0), (3000, 2000.0)] {
+            let (got, want) = (erlang_b(n, a), textbook(n, a));
+            assert!((got - want).abs() <= 1e-9 * want.max(1e-300) + 1e-15, "B({n}, {a}): {got} vs {want}");
+        }
+        assert_eq!(erlang_b(0, 3.0), 1.0);
+        assert_eq!(erlang_b(4, 0.0), 0.0);
+    }
 
     fn close(a: f64, b: f64, rel: f64) -> bool {
         (a - b).abs() <= rel * b.abs()

@@ -1,9 +1,10 @@
-//! Serverless functions against closed forms: Erlang B for a concurrency
-//! limit with no queue (and its insensitivity to the service-time
-//! distribution), reservations carved out of the account limit and
-//! isolating exactly, cold starts after idle gaps, provisioned
-//! environments' cost, and the checks on the `functions` section. Every
-//! expected value is computed here, independently of the engine.
+//! Serverless functions: the per-request engine against closed forms
+//! (Erlang B for a concurrency limit with no queue, and its insensitivity
+//! to the service-time distribution; cold starts after idle gaps),
+//! reservations carved out of the account limit and isolating exactly in
+//! both engines, provisioned environments' cost, the fast engine against
+//! the per-request one, and the checks on the `functions` section. Every
+//! expected value is computed here, independently of the engines.
 
 use tenantsim::scenario::{self, Limits, LoadError};
 
@@ -15,11 +16,11 @@ fn erlang_b(servers: u32, a: f64) -> f64 {
     (1..=servers).fold(1.0, |b, k| a * b / (f64::from(k) + a * b))
 }
 
-/// `tenants` tenants of tier "t" at `rate` each (and one of tier "r" at
-/// `reserved_rate` when it is positive) on one pooled functions stack.
+/// `tenants` tenants of tier "t" at `rate` each (and the tenants in
+/// `extra`) on one pooled functions stack, simulated request by request.
 fn functions_pool(functions: &str, service: &str, tenants: u32, rate: f64, seed: u64, extra: &str) -> String {
     format!(
-        r#"Scenario(version: 1, name: "functions", clock: (duration: "1h", seed: {seed}, replications: 2),
+        r#"Scenario(version: 1, name: "functions", clock: (duration: "1h", seed: {seed}, replications: 2, engine: Exact),
             tiers: {{ "t": (price_per_month: 1.0), "r": (price_per_month: 1.0) }},
             tenants: [ Group(prefix: "x", count: {tenants}, tier: "t", load: (rate: {rate})) {extra} ],
             layers: ( compute: (service_time: {service}, functions: ({functions})) ),
@@ -88,6 +89,67 @@ fn a_reservation_is_taken_out_of_the_account_and_isolates_exactly() {
     assert_eq!(loud.latency, quiet.latency);
     let (others, _) = throttled_share(&spiking);
     assert!(others > 5.0 * share, "the spikes throttle the unreserved tenants: {others:.4} vs {share:.4}");
+    // The fast engine isolates just as exactly.
+    let fast = |text: &str| solo(&text.replace("engine: Exact", "engine: Fast"));
+    let (quiet, loud) = (fast(&text), fast(&spiking));
+    assert_eq!(loud.throttled.concurrency, quiet.throttled.concurrency);
+    assert_eq!(loud.served, quiet.served);
+    assert_eq!(loud.latency, quiet.latency);
+}
+
+/// Per-tenant throttles, p50 and p99, and the design's cold starts and
+/// cost under the fast and the per-request engine: each within its
+/// tolerance. (The fast engine shares a function's cold starts among its
+/// tenants by their requests; request by request, those arriving as the
+/// environments run out take them, so per tenant they differ more.)
+fn engines_agree(case: &str, text: &str) {
+    let report = |engine: &str| {
+        let mut scenario = load(text);
+        scenario.clock.engine = match engine {
+            "fast" => tenantsim::scenario::model::Engine::Fast,
+            _ => tenantsim::scenario::model::Engine::Exact,
+        };
+        run_1_and_2_threads(&scenario)
+    };
+    let (fast, exact) = (report("fast"), report("exact"));
+    for (f, e) in fast.designs.iter().zip(&exact.designs) {
+        let within = |what: &str, got: f64, want: f64, rel: f64, floor: f64| {
+            assert!(
+                (got - want).abs() <= rel * want.abs() + floor,
+                "{case}, {}: {what}: fast {got:.3} vs per-request {want:.3}",
+                e.name
+            );
+        };
+        within("cost", f.totals.cost_usd_per_month.mean, e.totals.cost_usd_per_month.mean, 0.02, 0.0);
+        within("cold starts", f.totals.cold_starts.mean, e.totals.cold_starts.mean, 0.20, 10.0);
+        for (ft, et) in f.tenants.iter().zip(&e.tenants) {
+            let who = |what: &str| format!("{} {what}", et.id);
+            within(&who("throttled"), ft.throttled.concurrency.mean, et.throttled.concurrency.mean, 0.10, 20.0);
+            within(&who("p50"), ft.latency.p50_ms.mean, et.latency.p50_ms.mean, 0.05, 0.0);
+            within(&who("p99"), ft.latency.p99_ms.mean, et.latency.p99_ms.mean, 0.10, 0.0);
+        }
+    }
+}
+
+#[test]
+fn the_fast_engine_agrees_with_the_per_request_engine_on_functions() {
+    // The serverless lesson: a surge into a shared account with a
+    // reservation, and an account per tenant.
+    let lesson =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/serverless-reserved-concurrency.ron"))
+            .unwrap_or_else(|e| panic!("the serverless lesson: {e}"));
+    engines_agree("serverless lesson", &lesson);
+    // Load that comes and goes every two minutes with a 30-second
+    // keep-warm: environments go cold and start again all through the run.
+    let bursty = functions_pool(
+        r#"concurrency_limit: 60, cold_start: "500ms", keep_warm: "30s""#,
+        "Exponential(mean_ms: 200.0)",
+        4,
+        25.0,
+        11,
+        r#", Tenant(id: "b", tier: "t", load: (rate: 20.0, pattern: Bursty(on: "1m", off: "1m", factor: 8.0)))"#,
+    );
+    engines_agree("bursty load", &bursty);
 }
 
 #[test]
@@ -161,7 +223,6 @@ fn bad_functions_sections_say_which_field() {
         (base.replace(r#"{"r": 5}"#, r#"{"gold": 5}"#), "layers.compute.functions.reserved.gold: unknown tier"),
         (base.replace(r#"{"r": 5}"#, r#"{"t": 6}"#), "layers.compute.functions.reserved: design \"pool\""),
         (base.replace("concurrency_limit: 20", "concurrency_limit: 0"), "layers.compute.functions.concurrency_limit"),
-        (base.replace("seed: 1,", "seed: 1, engine: Fast,"), "clock.engine: the Fast engine has no model"),
         (
             base.replace("functions: (", "autoscale: (target_utilisation: 0.5), functions: ("),
             "layers.compute.autoscale: functions scale by themselves",
@@ -177,4 +238,19 @@ fn bad_functions_sections_say_which_field() {
             Ok(_) => panic!("accepted; expected \"{expected}\""),
         }
     }
+}
+
+#[test]
+fn compare_shows_cold_starts_only_where_functions_ran() {
+    let keys = |text: &str| -> Vec<String> {
+        let mut scenario = load(text);
+        scenario.clock.replications = 2;
+        let report = crate::common::run(&scenario);
+        tenantsim::report::compare::compare_rows(&report).into_iter().map(|r| r.key).collect()
+    };
+    let functions = functions_pool(r#"concurrency_limit: 50"#, "Exponential(mean_ms: 100.0)", 4, 20.0, 12, "");
+    assert!(keys(&functions).iter().any(|k| k == "cold_starts"), "a functions run has the row");
+    let instances = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/usage-plans.ron"))
+        .unwrap_or_else(|e| panic!("usage-plans.ron: {e}"));
+    assert!(!keys(&instances).iter().any(|k| k == "cold_starts"), "an instance run has none");
 }

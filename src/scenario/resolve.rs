@@ -41,7 +41,7 @@ pub fn resolve(file: &ScenarioFile, limits: &Limits) -> Result<Scenario, FieldEr
             format!("unsupported version {} (this tenantsim reads version {FORMAT_VERSION})", file.version),
         );
     }
-    let mut clock = r.clock(file, limits);
+    let clock = r.clock(file, limits);
     let tiers = r.tiers(file, limits);
     let tenants = r.tenants(file, &tiers, clock.as_ref().map_or(0, |c| c.seed), limits);
     let gateway = file.layers.gateway.as_ref().map(|g| Gateway {
@@ -54,9 +54,6 @@ pub fn resolve(file: &ScenarioFile, limits: &Limits) -> Result<Scenario, FieldEr
         ),
     });
     let compute = r.compute(file, &tiers, limits);
-    if let (Some(clock), Some(functions)) = (&mut clock, compute.as_ref().and_then(|c| c.functions.as_ref())) {
-        r.functions_engine(clock, functions);
-    }
     let database = r.database(file, limits);
     let names = Names::new(&tiers, &tenants);
     let placed = r.placements(file, &tiers, &tenants, &names, limits);
@@ -495,21 +492,6 @@ impl Resolver {
             );
         }
         InstanceBounds { min, max: max.max(min).max(1) }
-    }
-
-    /// The engine for serverless compute: `Auto` simulates it request by
-    /// request (a loss system has no queue for the fast engine's fluid to
-    /// follow); `Fast` has no model of it.
-    fn functions_engine(&mut self, clock: &mut Clock, _functions: &Functions) {
-        match clock.engine {
-            Engine::Auto => clock.engine = Engine::Exact,
-            Engine::Exact => {}
-            Engine::Fast => self.error(
-                "clock.engine",
-                "the Fast engine has no model of serverless functions; use Auto or Exact (both simulate them \
-                 request by request)",
-            ),
-        }
     }
 
     /// Serverless settings: the account limit, reservations by tier,

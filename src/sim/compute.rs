@@ -522,6 +522,22 @@ impl Compute {
         }
     }
 
+    /// Makes stack `s` a serverless account: its instances are its
+    /// `provisioned` environments (what it pays for whether used or not)
+    /// and its capacity is its `limit` of concurrent executions. It is
+    /// never served as a queue ([`crate::sim::functions`] decides what
+    /// runs); only its served requests are counted.
+    pub fn serverless(&mut self, s: usize, provisioned: u32, limit: u32) {
+        let cs = &mut self.stacks[s];
+        cs.active = provisioned;
+        cs.pending.clear();
+        cs.servers_total = limit;
+        cs.servers = limit;
+        cs.pending_total = 0;
+        cs.next_ready = u64::MAX;
+        self.raw[s].peak_instances = f64::from(provisioned);
+    }
+
     /// The service-time distribution.
     pub fn service(&self) -> &ServiceTime {
         &self.service

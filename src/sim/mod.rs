@@ -12,6 +12,7 @@ pub(crate) mod cost;
 pub(crate) mod database;
 pub(crate) mod drawer;
 pub(crate) mod exact;
+pub(crate) mod functions;
 pub(crate) mod gateway;
 pub mod histogram;
 pub(crate) mod latency;

@@ -126,7 +126,7 @@ impl Series {
             let fast = totals.fast(inflow);
             let now = PointStart {
                 offered: inflow.offered,
-                admitted: inflow.plan_admitted - totals.throttled_account,
+                admitted: inflow.plan_admitted - totals.throttled_account - totals.throttled_concurrency,
                 served: raw.served + fast as f64,
                 dropped: raw.dropped_timeout + raw.dropped_partition,
             };

@@ -14,6 +14,7 @@ use crate::sim::compute::Compute;
 use crate::sim::database::serve_all_in_db;
 use crate::sim::database::{Database, MANY_SHARDS};
 use crate::sim::drawer::{Arrivals, Drawer, Row, distinct_patterns, empty_row};
+use crate::sim::functions::FastFunctions;
 use crate::sim::gateway::{AccountBuckets, Inflow, QuotaClock, reset_quotas};
 use crate::sim::latency::{LatencyBook, SharedPmfs, key_of};
 use crate::sim::raw::{Counts, StackRaw, TaskRaw, TenantRaw, TierHistograms};
@@ -93,6 +94,8 @@ struct Task<'a> {
     kept: Vec<f64>,
     accounts: AccountBuckets,
     compute: Compute,
+    /// Serverless functions, when compute is serverless.
+    functions: Option<FastFunctions>,
     database: Option<Database>,
     series: Series,
     book: LatencyBook<'a>,
@@ -231,6 +234,14 @@ impl<'a> Task<'a> {
         let shards: u64 = live.tenants.iter().map(|&t| u64::from(sc.tenants[t].load.key_shards)).sum();
         let stacks = live.gateway.len() + live.compute.len() + live.database.len();
         let tick_work = (live.tenants.len() + stacks) as u64 + if database.is_some() { shards } else { 0 } + 1;
+        let mut compute = Compute::new(sc, c_topology, series.points, replication);
+        let functions = sc.compute.functions.as_ref().map(|f| {
+            let functions = FastFunctions::new(sc, f, c_topology);
+            for s in 0..c_topology.stacks.len() {
+                compute.serverless(s, functions.provisioned(s), f.concurrency_limit);
+            }
+            functions
+        });
         Some(Self {
             sc,
             design,
@@ -255,7 +266,8 @@ impl<'a> Task<'a> {
             slow: SlowList::new(n),
             kept: vec![1.0; n],
             accounts: AccountBuckets::new(sc.gateway.as_ref(), gw_topology),
-            compute: Compute::new(sc, c_topology, series.points, replication),
+            compute,
+            functions,
             database,
             series,
             active,
@@ -285,6 +297,7 @@ impl<'a> Task<'a> {
         let lost = self.losses.at(t_secs);
         self.arrive(t_secs, row);
         self.apply_account_buckets(1.0 - lost[Layer::Gateway.index()]);
+        self.apply_functions(tick, 1.0 - lost[Layer::Compute.index()]);
         self.serve_compute(tick, point, 1.0 - lost[Layer::Compute.index()]);
         self.serve_database(tick, 1.0 - lost[Layer::Database.index()]);
         self.record_slow_tenants(tick);
@@ -308,7 +321,8 @@ impl<'a> Task<'a> {
         let mut database = self.database.as_ref().map_or_else(Vec::new, |db| db.raw.clone());
         let db_raw = self.database.is_some().then_some(database.as_mut_slice());
         let mean_service = self.compute.mean_service_secs();
-        count_fast(self.sc, &self.tenants.inflows, &self.tenants.totals, &mut tenants, db_raw, mean_service);
+        let init = self.functions.as_ref().map(|f| f.init_busy_secs.as_slice());
+        count_fast(self.sc, &self.tenants.inflows, &self.tenants.totals, &mut tenants, db_raw, (mean_service, init));
         let mut compute = self.compute.raw.clone();
         for &s in &self.live.compute {
             compute[s] = self.compute.totals_at(s, end, self.dt);
@@ -451,6 +465,39 @@ impl<'a> Task<'a> {
         }
     }
 
+    /// Serverless functions throttle what they cannot run (their tenants'
+    /// admitted requests, and their stacks' and tables' demand, shrink),
+    /// and give each of their tenants this tick's latency state: its
+    /// function's share of cold starts. Their tenants are recorded one by
+    /// one, each at its own state.
+    fn apply_functions(&mut self, tick: u64, keep: f64) {
+        let Some(functions) = &mut self.functions else { return };
+        let window = self.windows.flags();
+        let Tenants { inflows, now, totals, raw } = &mut self.tenants;
+        functions.tick(tick, self.dt, keep, now);
+        for &(t, cut, cold_share, cold) in &functions.out {
+            let t = t as usize;
+            let flow = &mut now[t];
+            if cut > 0 {
+                totals[t].throttled_concurrency += cut;
+                if window.of(t) {
+                    raw[t].window_unserved += cut as f64;
+                }
+                let lambda_cut = flow.intensity * cut as f64 / flow.admitted as f64;
+                flow.admitted -= cut;
+                flow.intensity -= lambda_cut;
+                let f = &inflows[t];
+                self.compute.stacks[f.compute as usize].add(-cut, -lambda_cut, flow.ca2);
+                if let Some(db) = &mut self.database {
+                    db.add(f, t, -(cut as f64));
+                }
+            }
+            raw[t].cold_starts += cold;
+            self.compute.tenant_state[t] = functions.state(cold_share);
+            self.slow.mark(t as u32, tick);
+        }
+    }
+
     /// Compute stacks serve their backlog and arrivals, move to this
     /// tick's latency state and scale.
     fn serve_compute(&mut self, tick: u64, point: usize, keep: f64) {
@@ -461,6 +508,12 @@ impl<'a> Task<'a> {
         let topology = self.compute_topology();
         for &s in &self.live.compute {
             let members = &topology.stacks[s].tenants;
+            if self.functions.is_some() {
+                // No queue: what was not throttled runs at once.
+                let served: i64 = members.iter().map(|&t| self.tenants.now[t as usize].admitted).sum();
+                self.compute.count_served(s, served as f64);
+                continue;
+            }
             let done = self.compute.serve(s, members, tick, point, keep, dt, &self.tenants.now, &mut self.tenants.raw);
             if done.slow {
                 for &t in members {
@@ -544,7 +597,7 @@ impl<'a> Task<'a> {
                 continue;
             }
             if served > 0.0 {
-                let epoch = if weighted_fair && stack.slow {
+                let epoch = if (weighted_fair && stack.slow) || self.functions.is_some() {
                     let state = &self.compute.tenant_state[t];
                     EpochState {
                         key: key_of(state),
@@ -619,7 +672,8 @@ impl<'a> Task<'a> {
         let mean_service = self.compute.mean_service_secs();
         let Tenants { inflows, totals, raw, .. } = &mut self.tenants;
         let db_raw = self.database.as_mut().map(|db| db.raw.as_mut_slice());
-        count_fast(sc, inflows, totals, raw, db_raw, mean_service);
+        let init = self.functions.as_ref().map(|f| f.init_busy_secs.as_slice());
+        count_fast(sc, inflows, totals, raw, db_raw, (mean_service, init));
         for (t, r) in raw.iter_mut().enumerate() {
             let f = &inflows[t];
             r.offered = f.offered as f64;
@@ -627,6 +681,7 @@ impl<'a> Task<'a> {
             r.throttled_plan = throttled_plan as f64;
             r.throttled_quota = throttled_quota as f64;
             r.throttled_account = totals[t].throttled_account as f64;
+            r.throttled_concurrency = totals[t].throttled_concurrency as f64;
         }
 
         let raw = &mut self.tenants.raw;
@@ -702,7 +757,7 @@ fn count_fast(
     totals: &[Totals],
     raw: &mut [TenantRaw],
     mut database: Option<&mut [StackRaw]>,
-    mean_service_secs: f64,
+    (mean_service_secs, init_busy_secs): (f64, Option<&[f64]>),
 ) {
     for (t, r) in raw.iter_mut().enumerate() {
         let f = &inflows[t];
@@ -714,8 +769,8 @@ fn count_fast(
         {
             serve_all_in_db(&sc.tenants[t].load, fast, r, &mut db[f.db as usize]);
         }
-        r.compute_busy_secs = r.compute_requests * mean_service_secs;
-        r.admitted = (f.plan_admitted - totals[t].throttled_account) as f64;
+        r.compute_busy_secs = r.compute_requests * mean_service_secs + init_busy_secs.map_or(0.0, |i| i[t]);
+        r.admitted = (f.plan_admitted - totals[t].throttled_account - totals[t].throttled_concurrency) as f64;
     }
 }
 

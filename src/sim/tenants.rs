@@ -30,6 +30,8 @@ pub struct TickFlow {
 pub struct Totals {
     /// Requests the shared account bucket refused.
     pub throttled_account: i64,
+    /// Requests their function refused (serverless).
+    pub throttled_concurrency: i64,
     /// Admitted requests in slow ticks (simulated one by one).
     pub slow_admitted: i64,
     /// Fast requests already recorded in the latency histograms.
@@ -45,7 +47,7 @@ pub struct Totals {
 impl Totals {
     /// Requests admitted and served in fast ticks so far.
     pub fn fast(&self, inflow: &Inflow) -> i64 {
-        inflow.plan_admitted - self.throttled_account - self.slow_admitted
+        inflow.plan_admitted - self.throttled_account - self.throttled_concurrency - self.slow_admitted
     }
 }
 

@@ -116,7 +116,9 @@ impl Column {
             Column::Id => "Tenant id",
             Column::Tier => "The tenant's commercial plan",
             Column::Offered => "Requests the tenant sent during the run (mean over replications)",
-            Column::Throttled => "Requests rejected at the gateway or by a serverless function's concurrency, all causes",
+            Column::Throttled => {
+                "Requests rejected at the gateway or by a serverless function's concurrency, all causes"
+            }
             Column::ThrottledPlan => "Throttled by the tenant's own usage-plan token bucket",
             Column::ThrottledQuota => "Throttled because the usage-plan quota (per day/week/month) ran out",
             Column::ThrottledAccount => {
@@ -344,7 +346,7 @@ mod tests {
         let mut report = crate::app::plot_data::tests::noisy_report();
         let pool = &mut report.designs[0];
         let shown = shown_columns(pool);
-        assert_eq!(shown.len(), COLUMNS.len() - 5, "nothing throttled or dropped in the example");
+        assert_eq!(shown.len(), COLUMNS.len() - 7, "nothing throttled or dropped, and no functions, in the example");
         assert!(shown.contains(&COLUMNS.iter().position(|c| *c == Column::Throttled).unwrap_or(99)));
         pool.tenants[3].throttled.quota.mean = 12.0;
         let quota = COLUMNS.iter().position(|c| *c == Column::ThrottledQuota).unwrap_or(99);
