@@ -54,8 +54,9 @@ pub fn compare_table(report: &RunReport) -> String {
     )
 }
 
-/// One design's tenants and stacks.
-pub fn design_table(design: &DesignReport) -> String {
+/// One design's tenants and stacks (a serverless stack's instances are
+/// its provisioned environments).
+pub fn design_table(design: &DesignReport, serverless: bool) -> String {
     let tenants = design.tenants.len();
     // Serverless columns only where functions ran (they are zero elsewhere).
     let functions = design.tenants.iter().any(|t| t.throttled.concurrency.mean > 0.0 || t.cold_starts.mean > 0.0);
@@ -92,8 +93,9 @@ pub fn design_table(design: &DesignReport) -> String {
         table.add_row(row);
     }
     right_align(&mut table, 2);
-    let mut stacks =
-        new_table(&["layer", "stack", "tenants", "utilisation", "mean instances", "peak instances", "cost / month"]);
+    let (mean, peak) =
+        if serverless { ("provisioned", "peak provisioned") } else { ("mean instances", "peak instances") };
+    let mut stacks = new_table(&["layer", "stack", "tenants", "utilisation", mean, peak, "cost / month"]);
     for s in &design.stacks {
         stacks.add_row(vec![
             text_cell(&s.layer),
@@ -114,7 +116,7 @@ pub fn table(report: &RunReport) -> String {
     let mut out = compare_table(report);
     for design in &report.designs {
         out.push('\n');
-        out.push_str(&design_table(design));
+        out.push_str(&design_table(design, report.serverless));
     }
     out
 }

@@ -92,6 +92,11 @@ pub struct RunReport {
     pub events: Vec<EventWindow>,
     /// One entry per design, in file order.
     pub designs: Vec<DesignReport>,
+    /// Compute is serverless functions: a compute stack's instances are
+    /// its provisioned environments and its utilisation the share of its
+    /// concurrency limit in use.
+    #[serde(default)]
+    pub serverless: bool,
 }
 
 /// An event's window.

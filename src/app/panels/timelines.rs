@@ -542,15 +542,22 @@ fn latency_ui(ui: &mut egui::Ui, ctx: &PlotCtx<'_>, slo: Option<&Slo>, height: f
 /// instances axis, a round number so the percentages are round too.
 fn capacity_ui(ui: &mut egui::Ui, ctx: &PlotCtx<'_>, height: f32) {
     let scope = if ctx.shown.iter().any(|s| s.flow.name != "all") { ", whatever the scope" } else { "" };
-    let caption = format!("solid: instances (left) · dashed: utilisation % (right) · all compute stacks{scope}");
+    let serverless = ctx.prepared.report.serverless;
+    let (unit, busy) = if serverless {
+        ("provisioned environments", "share of the concurrency limit in use")
+    } else {
+        ("instances", "utilisation")
+    };
+    let caption = format!("solid: {unit} (left) · dashed: {busy} % (right) · all compute stacks{scope}");
     title_ui(ui, "Compute capacity", &caption);
+    let unit = if serverless { "environments" } else { "instances" };
     let entries = ctx.prepared.events.len() + ctx.shown.len();
     let lines: Vec<&BandLine> = ctx.shown.iter().map(|s| &s.design.instances).collect();
     let (corner, top) = ctx.legend_fit(&lines, 1.0, entries, height);
     let top = crate::app::plot_data::nice_axis_top(top);
     let right =
         AxisHints::new_y().label("utilisation %").formatter(move |mark, _| format!("{:.0}", mark.value / top * 100.0));
-    let plot = ctx.plot("timeline_capacity", height, corner, AxisHints::new_y().label("instances"), Some(right));
+    let plot = ctx.plot("timeline_capacity", height, corner, AxisHints::new_y().label(unit), Some(right));
     // Ticks where the utilisation axis reads whole percentages.
     let whole_percent = move |step: f64| {
         let percent = step / top * 100.0;
@@ -565,9 +572,9 @@ fn capacity_ui(ui: &mut egui::Ui, ctx: &PlotCtx<'_>, height: f32) {
         let value = if name.ends_with("utilisation") {
             format!("{:.1} % busy", y / top * 100.0)
         } else if name.is_empty() {
-            format!("{y:.1} instances · {:.0} %", y / top * 100.0)
+            format!("{y:.1} {unit} · {:.0} %", y / top * 100.0)
         } else {
-            format!("{y:.1} instances")
+            format!("{y:.1} {unit}")
         };
         Some(format!("{name}\n{x:.1} min: {value}").trim_start().to_owned())
     });

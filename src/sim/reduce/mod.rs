@@ -270,6 +270,7 @@ impl<'a> Reducer<'a> {
             tier_slo_p99_ms: sc.tiers.iter().map(|t| t.slo.p99_ms).collect(),
             events: event_windows(sc),
             designs: std::mem::take(&mut self.done),
+            serverless: sc.compute.functions.is_some(),
         })
     }
 }
