@@ -27,6 +27,7 @@ pub const BUNDLED: &[Bundled] = &[
         file_name: "serverless-reserved-concurrency.ron",
         text: include_str!("../scenarios/serverless-reserved-concurrency.ron"),
     },
+    Bundled { file_name: "retry-storm.ron", text: include_str!("../scenarios/retry-storm.ron") },
 ];
 
 /// The scenario the app opens first: the noisy neighbour (lesson 2).

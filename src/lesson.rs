@@ -46,6 +46,7 @@ pub fn figure_of(metric: MetricFile) -> FigureId {
         MetricFile::ThrottledPlan => FigureId::ThrottledPlan,
         MetricFile::ThrottledConcurrency => FigureId::ThrottledConcurrency,
         MetricFile::ColdStarts => FigureId::ColdStarts,
+        MetricFile::Retries => FigureId::Retries,
         MetricFile::Unallocated => FigureId::Unallocated,
         MetricFile::SteadyCost => FigureId::SteadyCost,
         MetricFile::IncidentCost => FigureId::IncidentCost,

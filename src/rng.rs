@@ -29,6 +29,8 @@ pub enum StreamPurpose {
     /// A compute stack's service times and arrival placement when the
     /// fast engine simulates it request by request (engine Auto).
     StackRequests = 7,
+    /// A tenant's retry jitter in the per-request engine.
+    RetryJitter = 8,
 }
 
 /// SplitMix64's finaliser: a bijective 64-bit mix.

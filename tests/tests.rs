@@ -23,6 +23,7 @@ mod lessons;
 mod plan;
 mod plausible_files;
 mod quotas;
+mod retries;
 mod saving;
 mod scenarios;
 mod ticks;

@@ -42,6 +42,8 @@ pub enum FigureId {
     ThrottledConcurrency,
     /// Requests that started a new function environment.
     ColdStarts,
+    /// Attempts that were clients' retries.
+    Retries,
     /// Share of offered requests throttled or dropped.
     Unserved,
     /// Requests dropped after admission.
@@ -181,7 +183,7 @@ const BASE: Figure = Figure {
 };
 
 /// Every figure, in the order of the comparison.
-pub const FIGURES: [Figure; 20] = [
+pub const FIGURES: [Figure; 21] = [
     Figure {
         id: FigureId::Cost,
         key: "cost",
@@ -392,11 +394,31 @@ pub const FIGURES: [Figure; 20] = [
         ..BASE
     },
     Figure {
+        id: FigureId::Retries,
+        key: "retries",
+        label: "Retries",
+        help: "Attempts that were clients retrying a failed request (throttled, timed out or dropped), counted in \
+               the requests offered: the load retries add. Lower is better.",
+        unit: Unit::Requests,
+        compare: Some(CompareSlot {
+            section: 2,
+            priority: 1,
+            indent: false,
+            tier_rows: None,
+            spikes_only: false,
+            zero_hidden: true,
+        }),
+        design: Some(|d| d.totals.retries),
+        tenant: Some(|t| t.retries),
+        ..BASE
+    },
+    Figure {
         id: FigureId::Unserved,
         key: "unserved",
         label: "Unserved",
         help: "Requests throttled or dropped (queue timeout, saturated database partition), as a share of requests \
-               offered. Lower is better.",
+               offered. When clients retry, a request counts once: unserved when its last attempt failed. Lower is \
+               better.",
         unit: Unit::Percent,
         compare: slot(2, 0),
         design: Some(|d| d.totals.unserved_fraction),

@@ -16,7 +16,7 @@ pub fn json(report: &RunReport) -> Result<String, serde_json::Error> {
 }
 
 /// CSV columns, in order (new columns are only added at the end).
-pub const CSV_HEADER: [&str; 39] = [
+pub const CSV_HEADER: [&str; 40] = [
     "design",
     "tenant",
     "tier",
@@ -56,6 +56,7 @@ pub const CSV_HEADER: [&str; 39] = [
     "incident_cost_usd",
     "throttled_concurrency",
     "cold_starts",
+    "retries",
 ];
 
 /// One row per design and tenant (means; CIs for the key figures).
@@ -109,6 +110,7 @@ pub fn csv(report: &RunReport) -> Result<String, csv::Error> {
                     t.incident_cost_usd.mean,
                     t.throttled.concurrency.mean,
                     t.cold_starts.mean,
+                    t.retries.mean,
                 ]
                 .map(|v| format!("{v}")),
             );

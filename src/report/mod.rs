@@ -180,6 +180,10 @@ pub struct DesignTotals {
     /// compute).
     #[serde(default)]
     pub cold_starts: Estimate,
+    /// Attempts that were clients' retries of failed requests (counted in
+    /// the offered requests).
+    #[serde(default)]
+    pub retries: Estimate,
 }
 
 /// Throttled requests by cause.
@@ -358,6 +362,10 @@ pub struct TenantReport {
     /// compute).
     #[serde(default)]
     pub cold_starts: Estimate,
+    /// Attempts that were clients' retries of failed requests (counted in
+    /// the offered requests).
+    #[serde(default)]
+    pub retries: Estimate,
 }
 
 /// Aggregates of one tier under one design.

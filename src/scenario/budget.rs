@@ -15,7 +15,7 @@
 //! [`ESTIMATE_THREADS`] worker threads, each simulating one task.
 
 use crate::scenario::limits::Limits;
-use crate::scenario::model::{Engine, Event, Scenario, StackKind};
+use crate::scenario::model::{Engine, Event, Scenario, StackKind, Tier};
 
 /// Worker threads the memory estimate assumes (each further thread adds
 /// one task's state).
@@ -48,6 +48,9 @@ pub const TASK_BYTES_PER_SHARD: f64 = 128.0;
 pub const EXACT_BYTES_PER_PARTITION: f64 = 256.0;
 /// One request waiting in a queue simulated request by request.
 pub const REQUEST_BYTES: f64 = 64.0;
+/// A client's retry waiting to be sent (the per-request engine's
+/// `retries::Pending`, 72 bytes, in a heap that may double).
+pub const RETRY_BYTES: f64 = 144.0;
 /// A series point of one flow series (five flows and a p99) while
 /// simulating and in a result.
 pub const POINT_BYTES: f64 = 64.0;
@@ -164,6 +167,10 @@ pub struct Shape {
     pub peak_rate_per_sec: f64,
     /// Longest a request waits in a compute queue, seconds.
     pub queue_timeout_secs: f64,
+    /// Most attempts a request may take (1 when no tier retries).
+    pub retry_attempts: f64,
+    /// Longest a request may wait between its attempts in all, seconds.
+    pub retry_wait_secs: f64,
     /// The most bytes one hurt tenant's blame list takes (see
     /// [`blamed_bytes`]).
     pub blamed_bytes: f64,
@@ -205,7 +212,7 @@ impl Shape {
             tick_secs: sc.clock.tick_secs,
             duration_secs: sc.clock.duration_secs,
             replications: u64::from(sc.clock.replications),
-            engine: sc.clock.engine,
+            engine: if sc.per_request() { Engine::Exact } else { sc.clock.engine },
             spikes: sc.has_spikes(),
             designs,
             key_shards,
@@ -217,6 +224,8 @@ impl Shape {
             .iter()
             .sum(),
             queue_timeout_secs: sc.compute.queue_timeout_secs,
+            retry_attempts: retry_attempts(&sc.tiers),
+            retry_wait_secs: retry_wait_secs(&sc.tiers),
             blamed_bytes: blamed_bytes(&sc.tenants, &sc.events),
         }
     }
@@ -310,7 +319,8 @@ pub fn estimate(s: &Shape) -> Needs {
     let n = s.tenants as f64;
     let runs = s.replications as f64 * if s.spikes { 2.0 } else { 1.0 };
     let by_request = s.engine != Engine::Fast;
-    let requests = if by_request { s.peak_rate_per_sec * s.duration_secs } else { 0.0 };
+    // Every attempt of every request, at peak rates.
+    let requests = if by_request { s.peak_rate_per_sec * s.duration_secs * s.retry_attempts } else { 0.0 };
     let extra_shards = s.key_shards.saturating_sub(s.tenants) as f64;
     let ticks = s.ticks as f64;
     let mut work = 0.0;
@@ -399,7 +409,15 @@ fn memory(s: &Shape, threads: f64) -> Vec<MemoryPart> {
     let width = n * FIGURES_PER_TENANT + stacks * 4.0 + points * (flows * 6.0 + 2.0) + k * 24.0 + 20.0;
     let kept = width * 8.0 * s.replications as f64;
     let folded = if kept <= KEPT_BYTES { kept } else { width * 24.0 } + held * width * 8.0;
-    let waiting = if s.engine == Engine::Fast { 0.0 } else { s.peak_rate_per_sec * s.queue_timeout_secs };
+    let waiting =
+        if s.engine == Engine::Fast { 0.0 } else { s.peak_rate_per_sec * s.queue_timeout_secs * s.retry_attempts };
+    // A request has at most one retry waiting, and only while it is under
+    // way: its waits, and its attempts' queueing.
+    let retrying = if s.retry_attempts > 1.0 {
+        s.peak_rate_per_sec * (s.retry_wait_secs + s.retry_attempts * s.queue_timeout_secs)
+    } else {
+        0.0
+    };
     let design_path = format!("designs[{largest}].placement");
     let part = |what, bytes: f64, path: &str, reduce: &str| MemoryPart {
         what,
@@ -437,6 +455,12 @@ fn memory(s: &Shape, threads: f64) -> Vec<MemoryPart> {
             threads * waiting * REQUEST_BYTES,
             "layers.compute.queue_timeout",
             "a shorter queue_timeout, lower rates, or engine: Fast",
+        ),
+        part(
+            "clients' retries waiting to be sent (peak rates × the longest backoffs and queueing of a request)",
+            threads * retrying * RETRY_BYTES,
+            "tiers",
+            "fewer retry attempts or shorter backoffs",
         ),
         part(
             "series of the tasks running at once",
@@ -609,4 +633,16 @@ pub fn check(shape: &Shape, limits: &Limits) -> Vec<OverBudget> {
         });
     }
     over
+}
+
+/// The most attempts any tier's clients make of one request (1 when none
+/// retries).
+pub fn retry_attempts(tiers: &[Tier]) -> f64 {
+    tiers.iter().filter_map(|t| t.retry).map(|r| f64::from(r.attempts)).fold(1.0, f64::max)
+}
+
+/// The longest any tier's clients wait between the attempts of one
+/// request, in all, seconds.
+pub fn retry_wait_secs(tiers: &[Tier]) -> f64 {
+    tiers.iter().filter_map(|t| t.retry).map(|r| r.max_total_backoff_secs()).fold(0.0, f64::max)
 }

@@ -86,6 +86,9 @@ pub fn apply_change(file: &mut ScenarioFile, change: &ChangeFile) -> Result<(), 
                 f.reserved.insert(tier.clone(), *concurrency);
             }
         }
+        ChangeFile::TierRetry { tier, retry } => {
+            file.tiers.get_mut(tier).ok_or_else(|| format!("no tier \"{tier}\""))?.retry = retry.clone();
+        }
     }
     Ok(())
 }

@@ -74,6 +74,13 @@ impl Scenario {
             .collect()
     }
 
+    /// True when the per-request engine simulates the run: asked for, or
+    /// needed because some tier's clients retry (the fast engine does not
+    /// follow retries; docs/engine.md, "Client retries").
+    pub fn per_request(&self) -> bool {
+        self.clock.engine == Engine::Exact || self.tiers.iter().any(|t| t.retry.is_some())
+    }
+
     /// Simulation runs one full run needs: designs × replications, doubled
     /// when a no-spike baseline is needed.
     pub fn task_count(&self) -> u64 {
@@ -127,6 +134,86 @@ pub struct Tier {
     pub weight: f64,
     /// Weight for tier-weight cost attribution.
     pub cost_weight: f64,
+    /// How its tenants' clients retry failed requests (none: they do not).
+    pub retry: Option<RetryPolicy>,
+}
+
+/// How a tier's clients retry a request that failed (throttled, timed out
+/// or dropped): docs/model.md, "Client retries".
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RetryPolicy {
+    /// Most attempts of one request, the first included (2 or more).
+    pub attempts: u32,
+    /// The wait before each retry, before jitter.
+    pub backoff: Backoff,
+    /// How the wait is randomised.
+    pub jitter: Jitter,
+    /// Retries allowed per first attempt over time (a token bucket each
+    /// first attempt fills by this much and each retry empties by one);
+    /// none: no budget.
+    pub budget_ratio: Option<f64>,
+}
+
+/// Tokens a retry budget holds at most (and starts with): the retries it
+/// allows at once, beyond its ratio of first attempts.
+pub const RETRY_BUDGET_TOKENS: f64 = 10.0;
+
+impl RetryPolicy {
+    /// The wait before retry number `retry` (1 for the first retry), before
+    /// jitter, in seconds.
+    pub fn backoff_secs(&self, retry: u32) -> f64 {
+        match self.backoff {
+            Backoff::Constant { delay_secs } => delay_secs,
+            Backoff::Exponential { base_secs, cap_secs } => {
+                (base_secs * 2f64.powi(retry.saturating_sub(1).min(62) as i32)).min(cap_secs)
+            }
+        }
+    }
+
+    /// The wait before retry number `retry` given a uniform draw `u` in
+    /// [0, 1), in seconds.
+    pub fn delay_secs(&self, retry: u32, u: f64) -> f64 {
+        let b = self.backoff_secs(retry);
+        match self.jitter {
+            Jitter::None => b,
+            Jitter::Full => b * u,
+            Jitter::Equal => b * (0.5 + 0.5 * u),
+        }
+    }
+
+    /// The longest a request can spend waiting between its attempts, in
+    /// seconds.
+    pub fn max_total_backoff_secs(&self) -> f64 {
+        (1..self.attempts).map(|k| self.backoff_secs(k)).sum()
+    }
+}
+
+/// The wait before a retry.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Backoff {
+    /// The same wait before every retry.
+    Constant {
+        /// The wait, seconds.
+        delay_secs: f64,
+    },
+    /// `base × 2^(k-1)` before retry k, at most `cap`.
+    Exponential {
+        /// The wait before the first retry, seconds.
+        base_secs: f64,
+        /// The longest wait, seconds.
+        cap_secs: f64,
+    },
+}
+
+/// How a retry's wait is randomised.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Jitter {
+    /// Exactly the backoff.
+    None,
+    /// Uniform between zero and the backoff.
+    Full,
+    /// Half the backoff plus a uniform share of the other half.
+    Equal,
 }
 
 /// A token bucket plus quotas.

@@ -159,6 +159,13 @@ pub const COLD_START: Range = Range::duration(0.0, 600.0);
 pub const KEEP_WARM: Range = Range::duration(0.001, DAY_SECS);
 /// `functions.memory_mb`: AWS Lambda's 128 MB to 10,240 MB.
 pub const MEMORY_MB: Range = Range::number(128.0, 10_240.0, "MB");
+/// `retry.attempts`: one retry to AWS SDKs' most configurable, 10 in all.
+pub const RETRY_ATTEMPTS: Range = Range::number(2.0, 10.0, "attempts");
+/// A retry's backoff (`Constant`, `Exponential.base` and `cap`): none to an
+/// hour.
+pub const RETRY_BACKOFF: Range = Range::duration(0.0, 3600.0);
+/// `retry.budget`: retries per first attempt, up to one each.
+pub const RETRY_BUDGET: Range = Range::number(0.0, 1.0, "");
 /// `queue_timeout`: a millisecond to an hour (so that the longest wait,
 /// plus a long service time, stays on the latency histogram's grid).
 pub const QUEUE_TIMEOUT: Range = Range::duration(0.001, 3600.0);
@@ -201,6 +208,9 @@ pub const DOCUMENTED: &[(&str, Range)] = &[
     ("`evaluation_period`", EVALUATION_PERIOD),
     ("`warmup`", WARMUP),
     ("`queue_timeout`", QUEUE_TIMEOUT),
+    ("`retry.attempts`", RETRY_ATTEMPTS),
+    ("`retry.backoff` (`Constant`, `Exponential.base`, `Exponential.cap`)", RETRY_BACKOFF),
+    ("`retry.budget`", RETRY_BUDGET),
     ("`functions.cold_start`", COLD_START),
     ("`functions.keep_warm`", KEEP_WARM),
     ("`functions.memory_mb`", MEMORY_MB),

@@ -11,14 +11,15 @@ use crate::rng::{StreamPurpose, stream_seed};
 use crate::scenario::budget::{self, Shape, peak_rates};
 use crate::scenario::error::{FieldError, FieldErrors};
 use crate::scenario::file::{
-    AttributionFile, DbPricingFile, EngineFile, EventFile, FORMAT_VERSION, FairnessFile, FunctionsFile, IdleFile,
-    LayerName, LoadFile, PatternFile, ScenarioFile, ServiceTimeFile, SpreadFile, TenantEntryFile, TierFile,
+    AttributionFile, BackoffFile, DbPricingFile, EngineFile, EventFile, FORMAT_VERSION, FairnessFile, FunctionsFile,
+    IdleFile, JitterFile, LayerName, LoadFile, PatternFile, RetryFile, ScenarioFile, ServiceTimeFile, SpreadFile,
+    TenantEntryFile, TierFile,
 };
 use crate::scenario::limits::Limits;
 use crate::scenario::model::{
-    Attribution, Autoscale, Clock, Compute, CostSettings, Database, DbPricing, Design, Engine, Event, Fairness,
-    Functions, Gateway, Idle, InstanceBounds, Layer, Load, Pattern, Quota, QuotaPeriod, Scenario, ServiceTime, Slo,
-    Tenant, Tier, UsagePlan,
+    Attribution, Autoscale, Backoff, Clock, Compute, CostSettings, Database, DbPricing, Design, Engine, Event,
+    Fairness, Functions, Gateway, Idle, InstanceBounds, Jitter, Layer, Load, Pattern, Quota, QuotaPeriod, RetryPolicy,
+    Scenario, ServiceTime, Slo, Tenant, Tier, UsagePlan,
 };
 use crate::scenario::ranges::{self, Range};
 use crate::units::DurationText;
@@ -294,7 +295,46 @@ impl Resolver {
             },
             weight: self.ranged(&format!("{path}.weight"), tier.weight, &ranges::FAIR_WEIGHT),
             cost_weight: self.ranged(&format!("{path}.cost_weight"), tier.cost_weight, &ranges::COST_WEIGHT),
+            retry: tier.retry.as_ref().and_then(|r| self.retry(&format!("{path}.retry"), r)),
         }
+    }
+
+    fn retry(&mut self, path: &str, r: &RetryFile) -> Option<RetryPolicy> {
+        let attempts = self.ranged(&format!("{path}.attempts"), f64::from(r.attempts), &ranges::RETRY_ATTEMPTS) as u32;
+        let mut wait = |field: &str, d: &DurationText| {
+            let secs = self.duration(&format!("{path}.backoff{field}"), d)?;
+            if ranges::RETRY_BACKOFF.contains(secs) {
+                Some(secs)
+            } else {
+                self.error(
+                    format!("{path}.backoff{field}"),
+                    format!("must be {} (got \"{d}\")", ranges::RETRY_BACKOFF),
+                );
+                None
+            }
+        };
+        let backoff = match &r.backoff {
+            BackoffFile::Constant(d) => Backoff::Constant { delay_secs: wait("", d)? },
+            BackoffFile::Exponential { base, cap } => {
+                let (base_secs, cap_secs) = (wait(".base", base), wait(".cap", cap));
+                let (base_secs, cap_secs) = (base_secs?, cap_secs?);
+                if cap_secs < base_secs {
+                    self.error(
+                        format!("{path}.backoff.cap"),
+                        format!("must be at least the base (\"{base}\"), got \"{cap}\""),
+                    );
+                    return None;
+                }
+                Backoff::Exponential { base_secs, cap_secs }
+            }
+        };
+        let jitter = match r.jitter {
+            JitterFile::None => Jitter::None,
+            JitterFile::Full => Jitter::Full,
+            JitterFile::Equal => Jitter::Equal,
+        };
+        let budget_ratio = r.budget.map(|b| self.ranged(&format!("{path}.budget"), b, &ranges::RETRY_BUDGET));
+        Some(RetryPolicy { attempts, backoff, jitter, budget_ratio })
     }
 
     fn tier_index(&mut self, path: &str, name: &str, tiers: &[Tier]) -> usize {
@@ -862,7 +902,7 @@ impl Resolver {
             tick_secs: clock.tick_secs,
             duration_secs: clock.duration_secs,
             replications: u64::from(clock.replications),
-            engine: clock.engine,
+            engine: if tiers.iter().any(|t| t.retry.is_some()) { Engine::Exact } else { clock.engine },
             spikes: events.iter().any(|e| matches!(e, Event::Spike { .. })),
             designs: placed.iter().map(|p| p.shape(database, limits)).collect(),
             key_shards,
@@ -871,6 +911,8 @@ impl Resolver {
                 .iter()
                 .sum(),
             queue_timeout_secs: compute.map_or(0.0, |c| c.queue_timeout_secs),
+            retry_attempts: budget::retry_attempts(tiers),
+            retry_wait_secs: budget::retry_wait_secs(tiers),
             blamed_bytes: budget::blamed_bytes(tenants, events),
         };
         for over in budget::check(&shape, limits) {

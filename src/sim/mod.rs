@@ -32,7 +32,6 @@ use rayon::prelude::*;
 
 use crate::report::RunReport;
 use crate::scenario::Scenario;
-use crate::scenario::model::Engine;
 
 /// Progress and cancellation shared between a run and its caller.
 #[derive(Debug, Default)]
@@ -230,9 +229,10 @@ impl Plan {
                 return Err(RunError::Cancelled);
             }
             // The per-request engine runs whole designs.
-            splits[d] = match scenario.clock.engine {
-                Engine::Fast | Engine::Auto => parts::split(scenario, &scenario.designs[d]),
-                Engine::Exact => vec![vec![true; scenario.tenants.len()]],
+            splits[d] = if scenario.per_request() {
+                vec![vec![true; scenario.tenants.len()]]
+            } else {
+                parts::split(scenario, &scenario.designs[d])
             };
             if scenario.has_spikes() {
                 components[d] = windows::spike_component(scenario, &scenario.designs[d]);
@@ -283,7 +283,7 @@ fn arrival_tables(
     let replications = plan.tasks.last().map_or(first, |t| t.1 + 1).saturating_sub(first);
     let entries = scenario.tenants.len() as u64 * scenario.clock.ticks * u64::from(replications);
     let subtasks_per_replication = plan.subtasks.len() / replications.max(1) as usize;
-    if subtasks_per_replication < 2 || entries > ARRIVAL_TABLE_ENTRIES || scenario.clock.engine == Engine::Exact {
+    if subtasks_per_replication < 2 || entries > ARRIVAL_TABLE_ENTRIES || scenario.per_request() {
         return Ok(Vec::new());
     }
     let tables: Vec<Option<drawer::ArrivalTable>> = (first..first + replications)
@@ -573,7 +573,7 @@ impl Job<'_> {
         };
         // A baseline is only read for its window figures.
         let focus: &[usize] = if with_spikes { self.focus } else { &[] };
-        if scenario.clock.engine == Engine::Exact {
+        if scenario.per_request() {
             return exact::simulate(scenario, &scenario.designs[d], r, with_spikes, focus, self.points, self.control);
         }
         task::simulate(
@@ -595,6 +595,7 @@ impl Job<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::scenario::model::Engine;
     use crate::scenario::{Limits, load_str};
 
     #[test]

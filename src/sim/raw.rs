@@ -27,6 +27,15 @@ pub struct TenantRaw {
     pub throttled_concurrency: f64,
     /// Requests that started a new function environment.
     pub cold_starts: f64,
+    /// Attempts that were a client's retries (counted in `offered`).
+    pub retries: f64,
+    /// Requests whose last attempt failed and that the client gave up on
+    /// (counted by the per-request engine; without retries, every failed
+    /// attempt).
+    pub gave_up: f64,
+    /// Of those, requests whose last attempt failed at a resource the
+    /// tenant shares (what a neighbour can cause).
+    pub gave_up_shared: f64,
     /// Requests served to the end.
     pub served: f64,
     /// Requests that waited longer than the queue timeout.

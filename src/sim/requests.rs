@@ -105,7 +105,7 @@ impl RequestStack {
         let flow = input.members.binary_search(&t).unwrap_or(0);
         for _ in 0..count {
             let service_secs = input.service.draw(&mut self.rng);
-            let req = Req { arrival_secs, service_secs, tenant: t, shard: 0, read: true, in_window: false };
+            let req = Req::first(arrival_secs, service_secs, t);
             self.queue.push(flow, req);
         }
     }
@@ -171,14 +171,7 @@ impl RequestStack {
             for k in 0..count {
                 let position = if paced { (k as f64 + phase) / count as f64 } else { self.rng.random() };
                 let service_secs = input.service.draw(&mut self.rng);
-                self.arrivals.push(Req {
-                    arrival_secs: start + position * dt,
-                    service_secs,
-                    tenant: t,
-                    shard: 0,
-                    read: true,
-                    in_window: false,
-                });
+                self.arrivals.push(Req::first(start + position * dt, service_secs, t));
             }
         }
         self.sort_arrivals(start, start + dt);

@@ -14,6 +14,7 @@ use std::ops::RangeInclusive;
 use egui::{Response, RichText, Ui};
 
 use crate::scenario::FieldErrors;
+use crate::scenario::file::{BackoffFile, JitterFile, RetryFile};
 use crate::units::DurationText;
 
 pub mod names;
@@ -203,6 +204,72 @@ pub fn optional_count_ui(ui: &mut Ui, value: &mut Option<u64>, default: u64, suf
         response |= drag_value_ui(ui, v, 1..=u64::MAX, |d| d.suffix(suffix).speed(speed)).on_hover_text(tip);
     }
     response
+}
+
+/// An optional fraction shown as a percentage: a checkbox that turns it
+/// on (at `default`) or off, and the percentage when on.
+pub fn optional_percent_ui(ui: &mut Ui, value: &mut Option<f64>, default: f64, tip: &str) -> Response {
+    let mut on = value.is_some();
+    let mut response = ui.checkbox(&mut on, "").on_hover_text(tip);
+    if response.changed() {
+        *value = on.then_some(value.unwrap_or(default));
+    }
+    if let Some(v) = value {
+        response |= percent_ui(ui, v, tip);
+    }
+    response
+}
+
+/// The retry policy a tier gets when its retries are turned on: what AWS
+/// SDKs do in their standard mode (3 attempts, exponential backoff from
+/// 100 ms to 20 s, full jitter), without a budget.
+pub fn default_retry() -> RetryFile {
+    RetryFile {
+        attempts: 3,
+        backoff: BackoffFile::Exponential { base: DurationText::new("100ms"), cap: DurationText::new("20s") },
+        jitter: JitterFile::Full,
+        budget: None,
+    }
+}
+
+/// A retry backoff: its kind (a pick list keeping the durations it can)
+/// and its durations.
+pub fn backoff_ui(ui: &mut Ui, backoff: &mut BackoffFile) {
+    let exponential = matches!(backoff, BackoffFile::Exponential { .. });
+    let mut picked = exponential;
+    ui.horizontal(|ui| {
+        ui.radio_value(&mut picked, false, "Constant").on_hover_text("The same wait before every retry");
+        ui.radio_value(&mut picked, true, "Exponential")
+            .on_hover_text("Doubling from the base before each retry, at most the cap");
+    });
+    if picked != exponential {
+        *backoff = match backoff {
+            BackoffFile::Constant(d) => BackoffFile::Exponential { base: d.clone(), cap: DurationText::new("20s") },
+            BackoffFile::Exponential { base, .. } => BackoffFile::Constant(base.clone()),
+        };
+    }
+    match backoff {
+        BackoffFile::Constant(d) => {
+            duration_ui(ui, d, "The wait before every retry", true);
+        }
+        BackoffFile::Exponential { base, cap } => {
+            ui.horizontal(|ui| {
+                ui.label("base");
+                duration_ui(ui, base, "The wait before the first retry", true);
+                ui.label("cap");
+                duration_ui(ui, cap, "The longest wait", true);
+            });
+        }
+    }
+}
+
+/// How a retry's wait is randomised.
+pub fn jitter_ui(ui: &mut Ui, jitter: &mut JitterFile, tip: &str) {
+    ui.horizontal(|ui| {
+        ui.radio_value(jitter, JitterFile::None, "None").on_hover_text(tip);
+        ui.radio_value(jitter, JitterFile::Full, "Full").on_hover_text(tip);
+        ui.radio_value(jitter, JitterFile::Equal, "Equal").on_hover_text(tip);
+    });
 }
 
 /// A duration written as text (`"10m"`, `"250ms"`). The text is edited

@@ -23,7 +23,7 @@ use crate::scenario::file::{
 use crate::scenario::{FieldErrors, ScenarioFile};
 
 /// Every metric a plan figure can name, in the table of figures' order.
-const METRICS: [MetricFile; 19] = [
+const METRICS: [MetricFile; 20] = [
     MetricFile::TotalCost,
     MetricFile::CostPerTenant,
     MetricFile::Margin,
@@ -39,6 +39,7 @@ const METRICS: [MetricFile; 19] = [
     MetricFile::ThrottledPlan,
     MetricFile::ThrottledConcurrency,
     MetricFile::ColdStarts,
+    MetricFile::Retries,
     MetricFile::Cost,
     MetricFile::Unallocated,
     MetricFile::SteadyCost,

@@ -11,7 +11,7 @@ use egui::{RichText, Ui};
 use super::form;
 use super::style;
 use crate::presets::{self, PresetSource, TierPreset};
-use crate::scenario::file::{PlanFile, SloFile, TenantEntryFile, TierFile};
+use crate::scenario::file::{PlanFile, RetryFile, SloFile, TenantEntryFile, TierFile};
 use crate::scenario::{FieldErrors, ScenarioFile};
 
 /// A change to the tier list, applied after the table is drawn.
@@ -76,6 +76,7 @@ fn table_rows(ui: &mut Ui, draft: &mut ScenarioFile, errors: Option<&FieldErrors
     field_row(ui, draft, errors, ("Cost weight", tip), "cost_weight", |ui, tier| {
         form::number_ui(ui, &mut tier.cost_weight, 0.0..=1000.0, "", tip);
     });
+    retry_rows(ui, draft, errors);
     ui.label("");
     for name in draft.tiers.keys() {
         ui.horizontal(|ui| {
@@ -164,6 +165,55 @@ fn plan_rows(ui: &mut Ui, draft: &mut ScenarioFile, errors: Option<&FieldErrors>
     }
 }
 
+fn retry_rows(ui: &mut Ui, draft: &mut ScenarioFile, errors: Option<&FieldErrors>) {
+    let tip = "Client retries: the tier's clients send a failed request again (throttled, timed out or dropped), \
+               up to a number of attempts, after a backoff. Retries are new arrivals that pass every layer again, \
+               so they add load where it already failed. Off: a failed request is lost. Runs the per-request \
+               engine.";
+    field_row(ui, draft, errors, ("Client retries", tip), "retry", |ui, tier| {
+        let mut on = tier.retry.is_some();
+        if ui.checkbox(&mut on, "").on_hover_text(tip).changed() {
+            tier.retry = on.then(form::default_retry);
+        }
+    });
+    let tip = "Most attempts of one request, the first included (2 to 10). AWS SDKs make 3 by default.";
+    retry_row(ui, draft, errors, ("  Attempts", tip), "attempts", |ui, retry| {
+        form::count_ui(ui, &mut retry.attempts, 2..=10, "", tip);
+    });
+    let tip = "The wait before each retry: the same every time, or doubling from a base up to a cap.";
+    retry_row(ui, draft, errors, ("  Backoff", tip), "backoff", |ui, retry| {
+        ui.vertical(|ui| form::backoff_ui(ui, &mut retry.backoff));
+    });
+    let tip = "How the wait is randomised: None (exactly the backoff), Full (uniform from zero to the backoff) or \
+               Equal (half the backoff plus a uniform share of the other half).";
+    retry_row(ui, draft, errors, ("  Jitter", tip), "jitter", |ui, retry| {
+        form::jitter_ui(ui, &mut retry.jitter, tip);
+    });
+    let tip = "Retry budget: retries allowed per first attempt over time (each first attempt adds this share of a \
+               token, each retry takes one; ten tokens at most). Off: every failure is retried up to the attempts.";
+    retry_row(ui, draft, errors, ("  Retry budget", tip), "budget", |ui, retry| {
+        form::optional_percent_ui(ui, &mut retry.budget, 0.1, tip);
+    });
+}
+
+/// A row of a retry-policy field; tiers whose clients do not retry show a
+/// dash.
+fn retry_row(
+    ui: &mut Ui,
+    draft: &mut ScenarioFile,
+    errors: Option<&FieldErrors>,
+    label: (&str, &str),
+    field: &str,
+    mut cell: impl FnMut(&mut Ui, &mut RetryFile),
+) {
+    field_row(ui, draft, errors, label, &format!("retry.{field}"), |ui, tier| match &mut tier.retry {
+        Some(retry) => cell(ui, retry),
+        None => {
+            ui.weak("—").on_hover_text("No retries: tick \"Client retries\" to have this tier's clients retry");
+        }
+    });
+}
+
 /// One row of the table: a label, then one cell per tier with the
 /// resolver's mark for `tiers."name".field`.
 fn field_row(
@@ -242,7 +292,7 @@ fn add_preset(draft: &mut ScenarioFile, preset: &TierPreset) {
 }
 
 fn new_tier(price_per_month: f64, plan: Option<PlanFile>) -> TierFile {
-    TierFile { price_per_month, plan, slo: SloFile::default(), weight: 1.0, cost_weight: 1.0 }
+    TierFile { price_per_month, plan, slo: SloFile::default(), weight: 1.0, cost_weight: 1.0, retry: None }
 }
 
 fn apply(draft: &mut ScenarioFile, action: TierAction) {

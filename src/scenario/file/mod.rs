@@ -241,6 +241,15 @@ pub enum ChangeFile {
         /// Concurrency per tenant; 0 for none.
         concurrency: u32,
     },
+    /// Set how a tier's clients retry failed requests; left out, they do
+    /// not retry.
+    TierRetry {
+        /// Tier name.
+        tier: String,
+        /// The retry policy (none: no retries).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        retry: Option<RetryFile>,
+    },
 }
 
 /// A checkable claim about a run: `left op factor × right` or
@@ -331,6 +340,8 @@ pub enum MetricFile {
     /// Design (or tenant): requests that started a new function
     /// environment.
     ColdStarts,
+    /// Design (or tenant): attempts that were clients' retries.
+    Retries,
     /// Tenant (or tier): cost per month, USD.
     Cost,
     /// Design: unallocated cost per month, USD.
@@ -410,6 +421,53 @@ pub struct TierFile {
     /// Weight for the `TierWeights` cost attribution method.
     #[serde(default = "one", skip_serializing_if = "is_one")]
     pub cost_weight: f64,
+    /// How the tier's clients retry failed requests; none: they do not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry: Option<RetryFile>,
+}
+
+/// A client retry policy: how often and after what wait a failed request
+/// (throttled, timed out or dropped) is sent again.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetryFile {
+    /// Most attempts of one request, the first included.
+    pub attempts: u32,
+    /// The wait before each retry.
+    pub backoff: BackoffFile,
+    /// How the wait is randomised (default `Full`, as AWS SDKs do).
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub jitter: JitterFile,
+    /// Retries allowed per first attempt over time (a retry budget); none:
+    /// every failure is retried up to `attempts`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub budget: Option<f64>,
+}
+
+/// The wait before a retry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum BackoffFile {
+    /// The same wait before every retry: `Constant("1s")`.
+    Constant(DurationText),
+    /// Doubling from `base` before each retry, at most `cap`.
+    Exponential {
+        /// The wait before the first retry.
+        base: DurationText,
+        /// The longest wait.
+        cap: DurationText,
+    },
+}
+
+/// How a retry's wait is randomised.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum JitterFile {
+    /// Exactly the backoff: clients that failed together retry together.
+    None,
+    /// Uniform between zero and the backoff.
+    #[default]
+    Full,
+    /// Half the backoff, plus a uniform share of the other half.
+    Equal,
 }
 
 /// True for the value a field defaulting to [`one`] takes when left out.

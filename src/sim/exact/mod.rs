@@ -19,6 +19,7 @@ pub(crate) mod completions;
 mod functions;
 mod points;
 pub(crate) mod queue;
+mod retries;
 pub(crate) mod source;
 mod stack;
 
@@ -37,6 +38,7 @@ use completions::Completions;
 use functions::{Env, Function};
 use points::Points;
 use queue::{Queue, Req};
+use retries::{Attempt, Retries};
 use source::Source;
 use stack::Stack;
 
@@ -57,6 +59,8 @@ struct Job {
     /// Its function and environment ([`NO_FUNCTION`] on instances).
     function: u32,
     env: Env,
+    /// Its service time, initialisation included on a cold start, seconds.
+    busy_secs: f64,
 }
 
 /// One partition's caps: the hard cap (reads, writes) and, when
@@ -103,6 +107,8 @@ struct Exact<'a> {
     /// The autoscaler's warm-up in whole ticks, seconds.
     warmup_secs: f64,
     arrivals: Arrivals,
+    /// Clients' retries waiting to be sent.
+    retries: Retries,
     info: Vec<TenantInfo>,
     plans: Vec<Option<Bucket>>,
     quota_used: Vec<[u64; 3]>,
@@ -324,6 +330,7 @@ impl<'a> Exact<'a> {
             timeout_secs: sc.compute.queue_timeout_secs,
             warmup_secs: sc.compute.autoscale.map_or(0.0, |a| (a.warmup_secs / dt).round() * dt),
             arrivals: Arrivals::new(sources, end_secs, rate_per_sec),
+            retries: Retries::new(sc, replication),
             info,
             plans,
             quota_used: vec![[0; 3]; n],
@@ -434,14 +441,14 @@ impl<'a> Exact<'a> {
     /// any instances are ready); false when cancelled.
     fn run_until(&mut self, limit_secs: f64) -> bool {
         loop {
-            let arrival_secs = self.arrivals.next_secs();
+            let arrival_secs = self.next_arrival_secs();
             let completion_secs = self.next_completion_secs();
             if arrival_secs <= completion_secs {
                 if arrival_secs >= limit_secs {
                     break;
                 }
-                let drawn = self.arrivals.take();
-                self.arrive(drawn);
+                let attempt = self.take_arrival();
+                self.arrive(attempt);
             } else {
                 if completion_secs >= limit_secs {
                     break;
@@ -458,6 +465,29 @@ impl<'a> Exact<'a> {
         true
     }
 
+    /// When the next attempt arrives, a first one or a retry (infinity when
+    /// none is left).
+    #[inline]
+    fn next_arrival_secs(&self) -> f64 {
+        self.arrivals.next_secs().min(self.retries.next_secs())
+    }
+
+    /// The next attempt (call only when [`Exact::next_arrival_secs`] is
+    /// finite): a first attempt before a retry due at the same time.
+    #[inline]
+    fn take_arrival(&mut self) -> Attempt {
+        if self.arrivals.next_secs() <= self.retries.next_secs() {
+            let drawn = self.arrivals.take();
+            let in_window = self.windows.flags().of(drawn.tenant as usize);
+            Attempt { drawn, retries: 0, first_secs: drawn.secs, in_window }
+        } else {
+            match self.retries.pop() {
+                Some(attempt) => attempt,
+                None => unreachable!("a retry is due"),
+            }
+        }
+    }
+
     /// When the next request in service completes (infinity when none is).
     #[inline]
     fn next_completion_secs(&self) -> f64 {
@@ -471,18 +501,18 @@ impl<'a> Exact<'a> {
 
     /// The time of the next event of any kind (infinity when none is left).
     fn next_event_secs(&self) -> f64 {
-        self.arrivals.next_secs().min(self.next_completion_secs()).min(self.next_ready_secs())
+        self.next_arrival_secs().min(self.next_completion_secs()).min(self.next_ready_secs())
     }
 
     /// Handles the next event: by time, then arrivals before completions
     /// before instances ready, each kind by index.
     fn next_event(&mut self) {
-        let (arrival, completion) = (self.arrivals.next_secs(), self.next_completion_secs());
+        let (arrival, completion) = (self.next_arrival_secs(), self.next_completion_secs());
         let ready = self.ready.iter().enumerate().min_by_key(|&(_, &key)| key).map(|(i, &key)| (i, key));
         let ready_secs = ready.map_or(f64::INFINITY, |(_, (bits, _))| f64::from_bits(bits));
         if arrival <= completion && arrival <= ready_secs {
-            let drawn = self.arrivals.take();
-            self.arrive(drawn);
+            let attempt = self.take_arrival();
+            self.arrive(attempt);
         } else if completion <= ready_secs {
             if let Some(key) = self.completions.pop() {
                 self.complete(completions::job_of(key), completion);
@@ -573,58 +603,71 @@ impl<'a> Exact<'a> {
         self.points.count(point, info.tier, info.focus, flow);
     }
 
-    /// A tenant's request arriving.
+    /// An attempt failed at `t_secs` (`shared`: at a resource the tenant's
+    /// neighbours share): its client retries it, or gives its request up.
+    fn fail(&mut self, attempt: Attempt, t_secs: f64, shared: bool) {
+        if self.retries.failed(attempt, t_secs) {
+            return;
+        }
+        let raw = &mut self.raw[attempt.drawn.tenant as usize];
+        raw.gave_up += 1.0;
+        if shared {
+            raw.gave_up_shared += 1.0;
+            if attempt.in_window {
+                raw.window_unserved += 1.0;
+            }
+        }
+    }
+
+    /// A request's attempt arriving.
     #[inline]
-    fn arrive(&mut self, drawn: Drawn) {
+    fn arrive(&mut self, attempt: Attempt) {
+        let drawn = attempt.drawn;
         let t = drawn.tenant as usize;
         let t_secs = drawn.secs;
         let info = self.info[t];
         let point = self.points.of(t_secs);
-        let in_window = self.windows.flags().of(t);
         let raw = &mut self.raw[t];
         raw.offered += 1.0;
-        if in_window {
-            raw.window_offered += 1.0;
+        if attempt.retries == 0 {
+            if attempt.in_window {
+                raw.window_offered += 1.0;
+            }
+            self.retries.first_attempt(t);
+        } else {
+            raw.retries += 1.0;
         }
         if let Some(plan) = &mut self.plans[t]
             && !plan.take(t_secs, 1.0)
         {
-            raw.throttled_plan += 1.0;
+            self.raw[t].throttled_plan += 1.0;
             self.count(t, point, Flow::Offered);
+            self.fail(attempt, t_secs, false);
             return;
         }
         if info.quotas && !self.take_quota(t, t_secs) {
             self.raw[t].throttled_quota += 1.0;
             self.count(t, point, Flow::Offered);
+            self.fail(attempt, t_secs, false);
             return;
         }
         if self.sc.gateway.is_some() {
             if !self.accounts[info.gw].take(t_secs, 1.0) {
-                let raw = &mut self.raw[t];
-                raw.throttled_account += 1.0;
-                if in_window {
-                    raw.window_unserved += 1.0;
-                }
+                self.raw[t].throttled_account += 1.0;
                 self.count(t, point, Flow::Offered);
+                self.fail(attempt, t_secs, true);
                 return;
             }
             self.gw_raw[info.gw].requests += 1.0;
         }
         if info.function != NO_FUNCTION {
-            self.invoke(&drawn, info, point, in_window);
+            self.invoke(attempt, info, point);
             return;
         }
         self.raw[t].admitted += 1.0;
         self.count(t, point, Flow::Offered);
         self.count(t, point, Flow::Admitted);
-        let req = Req {
-            arrival_secs: t_secs,
-            service_secs: drawn.service_secs,
-            tenant: drawn.tenant,
-            shard: drawn.shard,
-            read: drawn.read,
-            in_window,
-        };
+        let req = request_of(&attempt);
         let s = info.stack;
         if self.stacks[s].is_empty() && self.sc.compute.autoscale.is_some() {
             // A cold start, serving from the end of this tick plus the
@@ -645,36 +688,26 @@ impl<'a> Exact<'a> {
     /// A request the gateway passed to its tenant's function: throttled at
     /// once when the function cannot start it, else served from when it
     /// arrives (after initialising a new environment on a cold start).
-    fn invoke(&mut self, drawn: &Drawn, info: TenantInfo, point: usize, in_window: bool) {
+    fn invoke(&mut self, attempt: Attempt, info: TenantInfo, point: usize) {
+        let drawn = attempt.drawn;
         let t = drawn.tenant as usize;
         let t_secs = drawn.secs;
         let Some(env) = self.functions[info.function as usize].start(t_secs) else {
-            let raw = &mut self.raw[t];
-            raw.throttled_concurrency += 1.0;
-            if in_window {
-                raw.window_unserved += 1.0;
-            }
+            self.raw[t].throttled_concurrency += 1.0;
             self.count(t, point, Flow::Offered);
+            self.fail(attempt, t_secs, true);
             return;
         };
         let raw = &mut self.raw[t];
         raw.admitted += 1.0;
-        let mut service_secs = drawn.service_secs;
+        let mut busy_secs = drawn.service_secs;
         if env == Env::Cold {
             raw.cold_starts += 1.0;
-            service_secs += drawn.init_secs;
+            busy_secs += drawn.init_secs;
         }
         self.count(t, point, Flow::Offered);
         self.count(t, point, Flow::Admitted);
-        let req = Req {
-            arrival_secs: t_secs,
-            service_secs,
-            tenant: drawn.tenant,
-            shard: drawn.shard,
-            read: drawn.read,
-            in_window,
-        };
-        self.start_on(info.stack, req, t_secs, info.function, env);
+        self.start_on(info.stack, request_of(&attempt), t_secs, info.function, env, busy_secs);
     }
 
     /// Counts a request against tenant `t`'s quotas; false when one is
@@ -700,17 +733,17 @@ impl<'a> Exact<'a> {
     /// Starts serving `req` on stack `s` at `t_secs`.
     #[inline]
     fn start(&mut self, s: usize, req: Req, t_secs: f64) {
-        self.start_on(s, req, t_secs, NO_FUNCTION, Env::Warm);
+        self.start_on(s, req, t_secs, NO_FUNCTION, Env::Warm, req.service_secs);
     }
 
     /// Starts serving `req` on stack `s` at `t_secs`, in `function`'s
-    /// environment `env` if it runs on one.
+    /// environment `env` if it runs on one, for `busy_secs`.
     #[inline]
-    fn start_on(&mut self, s: usize, req: Req, t_secs: f64, function: u32, env: Env) {
+    fn start_on(&mut self, s: usize, req: Req, t_secs: f64, function: u32, env: Env, busy_secs: f64) {
         let stack = &mut self.stacks[s];
         stack.advance(t_secs);
         stack.busy += 1;
-        let job = Job { req, stack: s as u32, function, env };
+        let job = Job { req, stack: s as u32, function, env, busy_secs };
         let index = match self.free_jobs.pop() {
             Some(i) => {
                 self.jobs[i as usize] = job;
@@ -721,7 +754,7 @@ impl<'a> Exact<'a> {
                 (self.jobs.len() - 1) as u32
             }
         };
-        self.completions.push(completions::key(t_secs + req.service_secs, index));
+        self.completions.push(completions::key(t_secs + busy_secs, index));
     }
 
     /// Starts waiting requests on stack `s` while servers are free.
@@ -740,7 +773,7 @@ impl<'a> Exact<'a> {
             let mut expired = std::mem::take(&mut self.expired);
             let next = self.stacks[s].queue.next(t_secs, timeout, |req| expired.push(req));
             for req in expired.drain(..) {
-                self.drop_timed_out(req);
+                self.drop_timed_out(req, t_secs);
             }
             self.expired = expired;
             match next {
@@ -750,23 +783,22 @@ impl<'a> Exact<'a> {
         }
     }
 
-    /// A request that waited longer than the timeout.
-    fn drop_timed_out(&mut self, req: Req) {
+    /// A request that waited longer than the timeout, found at `now_secs`
+    /// (its client retries it from then, or from when it timed out if
+    /// later).
+    fn drop_timed_out(&mut self, req: Req, now_secs: f64) {
         let t = req.tenant as usize;
-        let raw = &mut self.raw[t];
-        raw.dropped_timeout += 1.0;
-        if req.in_window {
-            raw.window_unserved += 1.0;
-        }
+        self.raw[t].dropped_timeout += 1.0;
         let at = (req.arrival_secs + self.timeout_secs).min(self.end_secs);
         self.count(t, self.points.of(at), Flow::Dropped);
+        self.fail(attempt_of(&req), at.max(now_secs), true);
     }
 
     /// A request's service ends at `t_secs`: the database, then the
     /// tenant's figures; the server takes the next request.
     #[inline]
     fn complete(&mut self, job: u32, t_secs: f64) {
-        let Job { req, stack: s, function, env } = self.jobs[job as usize];
+        let Job { req, stack: s, function, env, busy_secs } = self.jobs[job as usize];
         self.free_jobs.push(job);
         if function != NO_FUNCTION {
             self.functions[function as usize].finish(env, t_secs);
@@ -779,17 +811,15 @@ impl<'a> Exact<'a> {
         let t = req.tenant as usize;
         let raw = &mut self.raw[t];
         raw.compute_requests += 1.0;
-        raw.compute_busy_secs += req.service_secs;
+        raw.compute_busy_secs += busy_secs;
         let point = self.points.of(t_secs);
         if self.sc.database.is_some() && !self.store(&req, t_secs) {
-            let raw = &mut self.raw[t];
-            raw.dropped_partition += 1.0;
-            if req.in_window {
-                raw.window_unserved += 1.0;
-            }
+            self.raw[t].dropped_partition += 1.0;
             self.count(t, point, Flow::Dropped);
+            self.fail(attempt_of(&req), t_secs, true);
         } else {
-            let latency_secs = t_secs - req.arrival_secs;
+            // What the client sees: from its request's first attempt.
+            let latency_secs = t_secs - req.first_secs;
             let bin = self.bins.of(latency_secs * 1e3);
             let raw = &mut self.raw[t];
             raw.served += 1.0;
@@ -865,7 +895,7 @@ impl<'a> Exact<'a> {
             self.stacks[s].queue.drain(|req| waiting.push(req));
             for req in waiting {
                 if end - req.arrival_secs > self.timeout_secs {
-                    self.drop_timed_out(req);
+                    self.drop_timed_out(req, end);
                 } else {
                     self.raw[req.tenant as usize].in_flight += 1.0;
                 }
@@ -873,6 +903,11 @@ impl<'a> Exact<'a> {
         }
         for key in self.completions.iter() {
             self.raw[self.jobs[completions::job_of(key) as usize].req.tenant as usize].in_flight += 1.0;
+        }
+        // Retries not yet sent: requests still under way.
+        let waiting: Vec<usize> = self.retries.waiting().collect();
+        for t in waiting {
+            self.raw[t].in_flight += 1.0;
         }
         if self.points.current < self.points.count && self.points.of(end) == self.points.current {
             self.end_point(end);
@@ -1007,4 +1042,35 @@ impl<'a> Exact<'a> {
         }
         self.last_change_secs = t_secs;
     }
+}
+
+/// The request an attempt puts in a queue or in service.
+#[inline]
+fn request_of(attempt: &Attempt) -> Req {
+    let drawn = &attempt.drawn;
+    Req {
+        arrival_secs: drawn.secs,
+        service_secs: drawn.service_secs,
+        tenant: drawn.tenant,
+        shard: drawn.shard,
+        read: drawn.read,
+        in_window: attempt.in_window,
+        first_secs: attempt.first_secs,
+        init_secs: drawn.init_secs as f32,
+        retries: attempt.retries,
+    }
+}
+
+/// The attempt a queued or served request is.
+#[inline]
+fn attempt_of(req: &Req) -> Attempt {
+    let drawn = Drawn {
+        secs: req.arrival_secs,
+        service_secs: req.service_secs,
+        tenant: req.tenant,
+        shard: req.shard,
+        read: req.read,
+        init_secs: f64::from(req.init_secs),
+    };
+    Attempt { drawn, retries: req.retries, first_secs: req.first_secs, in_window: req.in_window }
 }

@@ -24,8 +24,33 @@ pub struct Req {
     pub shard: u32,
     /// A read (else a write).
     pub read: bool,
-    /// It arrived inside another tenant's spike window.
+    /// Its request's first attempt arrived inside another tenant's spike
+    /// window.
     pub in_window: bool,
+    /// When its request's first attempt arrived, seconds (its arrival,
+    /// unless it is a retry).
+    pub first_secs: f64,
+    /// Initialisation it needs on a cold start, seconds (kept for a retry).
+    pub init_secs: f32,
+    /// Attempts of its request before this one.
+    pub retries: u8,
+}
+
+impl Req {
+    /// A first attempt with no initialisation (instance compute).
+    pub fn first(arrival_secs: f64, service_secs: f64, tenant: u32) -> Self {
+        Self {
+            arrival_secs,
+            service_secs,
+            tenant,
+            shard: 0,
+            read: true,
+            in_window: false,
+            first_secs: arrival_secs,
+            init_secs: 0.0,
+            retries: 0,
+        }
+    }
 }
 
 /// One tenant's queue in a weighted-fair stack.
@@ -177,7 +202,7 @@ mod tests {
     use super::*;
 
     fn req(tenant: u32, arrival_secs: f64) -> Req {
-        Req { arrival_secs, service_secs: 1.0, tenant, shard: 0, read: true, in_window: false }
+        Req::first(arrival_secs, 1.0, tenant)
     }
 
     #[test]

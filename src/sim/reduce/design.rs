@@ -61,8 +61,25 @@ fn dropped(r: &TenantRaw) -> f64 {
     r.dropped_timeout + r.dropped_partition
 }
 
+/// A tenant's requests counted by the per-request engine's give-ups (a
+/// client retried, or gave up a request): then a request is unserved when
+/// its last attempt failed, not at each failed attempt.
+fn counts_give_ups(r: &TenantRaw) -> bool {
+    r.retries > 0.0 || r.gave_up > 0.0
+}
+
+/// Requests (first attempts; retries are the same requests again).
+fn requests(r: &TenantRaw) -> f64 {
+    r.offered - r.retries
+}
+
+/// Requests that got no answer: their last attempt failed.
+fn unserved(r: &TenantRaw) -> f64 {
+    if counts_give_ups(r) { r.gave_up } else { throttled(r) + dropped(r) }
+}
+
 fn unserved_fraction(r: &TenantRaw) -> f64 {
-    ratio(throttled(r) + dropped(r), r.offered)
+    ratio(unserved(r), requests(r))
 }
 
 fn window_unserved(r: &TenantRaw) -> f64 {
@@ -71,7 +88,11 @@ fn window_unserved(r: &TenantRaw) -> f64 {
 
 /// Requests lost at shared resources (what a neighbour can cause).
 fn shared_losses(r: &TenantRaw) -> f64 {
-    r.throttled_account + r.throttled_concurrency + r.dropped_timeout + r.dropped_partition
+    if counts_give_ups(r) {
+        r.gave_up_shared
+    } else {
+        r.throttled_account + r.throttled_concurrency + r.dropped_timeout + r.dropped_partition
+    }
 }
 
 /// Counts inside (or, with `inside` false, outside) the windows:
@@ -81,7 +102,7 @@ fn window_counts(r: &TenantRaw, inside: bool) -> [f64; 3] {
         [r.window_offered, r.window_served, r.window_unserved]
     } else {
         [
-            r.offered - r.window_offered,
+            requests(r) - r.window_offered,
             (r.served - r.window_served).max(0.0),
             (shared_losses(r) - r.window_unserved).max(0.0),
         ]
@@ -295,6 +316,7 @@ fn tenant_reports(
             impact: Impact { p99_increase_ms: p99_increase, unserved_increase, hurt, blamed, blamed_not_listed },
             windows: tenant_windows(fig, r),
             cold_starts: fig.figure(&|| r.cold_starts),
+            retries: fig.figure(&|| r.retries),
         };
         if building {
             tenants.push(report);
@@ -355,8 +377,7 @@ fn totals(sc: &Scenario, rep: Replication<'_>, steady: &TaskRaw, fig: &mut dyn F
         dropped: fig.figure(&|| sum_tenants(&dropped)),
         served: fig.figure(&|| sum_tenants(&|r| r.served)),
         throttled_fraction: fig.figure(&|| ratio(sum_tenants(&throttled), sum_tenants(&|r| r.offered))),
-        unserved_fraction: fig
-            .figure(&|| ratio(sum_tenants(&|r| throttled(r) + dropped(r)), sum_tenants(&|r| r.offered))),
+        unserved_fraction: fig.figure(&|| ratio(sum_tenants(&unserved), sum_tenants(&requests))),
         slo_met_fraction: fig
             .figure(&|| m.tenants.iter().enumerate().filter(|(t, r)| slo_met(sc, *t, r)).count() as f64 / n as f64),
         worst_p99_ms: fig.figure(&|| m.tenants.iter().map(|r| r.p99_ms).fold(0.0, f64::max)),
@@ -379,6 +400,7 @@ fn totals(sc: &Scenario, rep: Replication<'_>, steady: &TaskRaw, fig: &mut dyn F
                 .sum()
         }),
         cold_starts: fig.figure(&|| sum_tenants(&|r| r.cold_starts)),
+        retries: fig.figure(&|| sum_tenants(&|r| r.retries)),
     }
 }
 
@@ -413,8 +435,8 @@ fn tiers(
                 ratio(members.iter().filter(|&&t| slo_met(sc, t, &m.tenants[t])).count() as f64, members.len() as f64)
             }),
             unserved_fraction: fig.figure(&|| {
-                let un: f64 = members.iter().map(|&t| throttled(&m.tenants[t]) + dropped(&m.tenants[t])).sum();
-                let off: f64 = members.iter().map(|&t| m.tenants[t].offered).sum();
+                let un: f64 = members.iter().map(|&t| unserved(&m.tenants[t])).sum();
+                let off: f64 = members.iter().map(|&t| requests(&m.tenants[t])).sum();
                 ratio(un, off)
             }),
             windows: tier_windows(fig, m, k, members),

@@ -259,7 +259,9 @@ impl<'a> Reducer<'a> {
             replications: sc.clock.replications,
             duration_secs: sc.clock.duration_secs,
             tick_secs: sc.clock.tick_secs,
+            // The engine that ran (retries need the per-request one).
             engine: match sc.clock.engine {
+                _ if sc.per_request() => "exact",
                 Engine::Auto => "auto",
                 Engine::Fast => "fast",
                 Engine::Exact => "exact",

@@ -10,7 +10,7 @@ use crate::scenario::file::{AttributionFile, ChangeFile, IdleFile, LayerName, Pl
 use crate::units::DurationText;
 
 /// The kinds of change, in menu order, with what each does.
-const KINDS: [(&str, &str); 14] = [
+const KINDS: [(&str, &str); 15] = [
     ("Tenant rate", "Set the base rate of a tenant (by id) or a group (by prefix)"),
     ("Group count", "Set how many tenants a group has"),
     ("Tier plan", "Give a tier a usage plan (token bucket), replacing any; quotas are kept"),
@@ -25,6 +25,7 @@ const KINDS: [(&str, &str); 14] = [
     ("Spike factor", "Set the factor of a spike event"),
     ("Account concurrency", "Set the serverless account's concurrency limit (the scenario must use functions)"),
     ("Reserved concurrency", "Set the concurrency a tier reserves per tenant, 0 for none (functions)"),
+    ("Tier retries", "Set how a tier's clients retry failed requests, or that they do not"),
 ];
 
 /// The kind's position in [`KINDS`].
@@ -44,6 +45,7 @@ fn kind(change: &ChangeFile) -> usize {
         ChangeFile::SpikeFactor { .. } => 11,
         ChangeFile::FunctionsConcurrency { .. } => 12,
         ChangeFile::FunctionsReserved { .. } => 13,
+        ChangeFile::TierRetry { .. } => 14,
     }
 }
 
@@ -71,7 +73,8 @@ fn new_change(k: usize, names: &Names) -> ChangeFile {
         10 => ChangeFile::Idle { idle: IdleFile::Unallocated },
         11 => ChangeFile::SpikeFactor { index: names.spikes.first().map_or(0, |s| s.index), factor: 2.0 },
         12 => ChangeFile::FunctionsConcurrency { limit: 1000 },
-        _ => ChangeFile::FunctionsReserved { tier: first(&names.tiers), concurrency: 100 },
+        13 => ChangeFile::FunctionsReserved { tier: first(&names.tiers), concurrency: 100 },
+        _ => ChangeFile::TierRetry { tier: first(&names.tiers), retry: Some(form::default_retry()) },
     }
 }
 
@@ -166,6 +169,21 @@ fn fields_ui(ui: &mut Ui, id: (usize, usize), change: &mut ChangeFile, names: &N
         ChangeFile::FunctionsReserved { tier, concurrency } => {
             name_combo_ui(ui, ("change_tier", id), tier, &names.tiers, "The tier whose tenants reserve concurrency");
             form::count_ui(ui, concurrency, 0..=100_000, " per tenant", "Concurrency reserved per tenant; 0 for none");
+        }
+        ChangeFile::TierRetry { tier, retry } => {
+            name_combo_ui(ui, ("change_tier", id), tier, &names.tiers, "The tier whose clients' retries change");
+            let tip = "Its clients retry failed requests; off: they do not";
+            let mut on = retry.is_some();
+            if ui.checkbox(&mut on, "retry").on_hover_text(tip).changed() {
+                *retry = on.then(form::default_retry);
+            }
+            if let Some(r) = retry {
+                form::count_ui(ui, &mut r.attempts, 2..=10, " attempts", "Most attempts, the first included");
+                form::backoff_ui(ui, &mut r.backoff);
+                form::jitter_ui(ui, &mut r.jitter, "How the wait is randomised");
+                ui.label("budget");
+                form::optional_percent_ui(ui, &mut r.budget, 0.1, "Retries allowed per first attempt; off: none");
+            }
         }
     }
 }
