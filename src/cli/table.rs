@@ -60,7 +60,13 @@ pub fn design_table(design: &DesignReport, serverless: bool) -> String {
     let tenants = design.tenants.len();
     // Serverless columns only where functions ran (they are zero elsewhere).
     let functions = design.tenants.iter().any(|t| t.throttled.concurrency.mean > 0.0 || t.cold_starts.mean > 0.0);
-    let mut header = vec!["tenant", "tier", "offered", "throttled", "by plan", "by quota", "by account"];
+    // A retries column only where clients retried.
+    let retries = design.tenants.iter().any(|t| t.retries.mean > 0.0);
+    let mut header = vec!["tenant", "tier", "offered"];
+    if retries {
+        header.push("retries");
+    }
+    header.extend(["throttled", "by plan", "by quota", "by account"]);
     if functions {
         header.extend(["by concurrency", "cold starts"]);
     }
@@ -68,15 +74,16 @@ pub fn design_table(design: &DesignReport, serverless: bool) -> String {
     let mut table = new_table(&header);
     for t in &design.tenants {
         let requests = |e| Unit::Requests.format(e, tenants);
-        let mut row = vec![
-            text_cell(&t.id),
-            text_cell(&t.tier),
-            Cell::new(requests(t.offered)),
+        let mut row = vec![text_cell(&t.id), text_cell(&t.tier), Cell::new(requests(t.offered))];
+        if retries {
+            row.push(Cell::new(requests(t.retries)));
+        }
+        row.extend([
             Cell::new(requests(t.throttled.total)),
             Cell::new(requests(t.throttled.plan)),
             Cell::new(requests(t.throttled.quota)),
             Cell::new(requests(t.throttled.account)),
-        ];
+        ]);
         if functions {
             row.extend([Cell::new(requests(t.throttled.concurrency)), Cell::new(requests(t.cold_starts))]);
         }

@@ -237,11 +237,14 @@ pub fn default_retry() -> RetryFile {
 pub fn backoff_ui(ui: &mut Ui, backoff: &mut BackoffFile) {
     let exponential = matches!(backoff, BackoffFile::Exponential { .. });
     let mut picked = exponential;
-    ui.horizontal(|ui| {
-        ui.radio_value(&mut picked, false, "Constant").on_hover_text("The same wait before every retry");
-        ui.radio_value(&mut picked, true, "Exponential")
-            .on_hover_text("Doubling from the base before each retry, at most the cap");
-    });
+    egui::ComboBox::from_id_salt(ui.next_auto_id().with("backoff_kind"))
+        .selected_text(if exponential { "Exponential" } else { "Constant" })
+        .width(96.0)
+        .show_ui(ui, |ui| {
+            ui.selectable_value(&mut picked, false, "Constant").on_hover_text("The same wait before every retry");
+            ui.selectable_value(&mut picked, true, "Exponential")
+                .on_hover_text("Doubling from the base before each retry, at most the cap");
+        });
     if picked != exponential {
         *backoff = match backoff {
             BackoffFile::Constant(d) => BackoffFile::Exponential { base: d.clone(), cap: DurationText::new("20s") },
@@ -253,23 +256,30 @@ pub fn backoff_ui(ui: &mut Ui, backoff: &mut BackoffFile) {
             duration_ui(ui, d, "The wait before every retry", true);
         }
         BackoffFile::Exponential { base, cap } => {
-            ui.horizontal(|ui| {
-                ui.label("base");
-                duration_ui(ui, base, "The wait before the first retry", true);
-                ui.label("cap");
-                duration_ui(ui, cap, "The longest wait", true);
-            });
+            duration_ui(ui, base, "The wait before the first retry (the base)", true);
+            ui.label("to");
+            duration_ui(ui, cap, "The longest wait (the cap)", true);
         }
     }
 }
 
 /// How a retry's wait is randomised.
 pub fn jitter_ui(ui: &mut Ui, jitter: &mut JitterFile, tip: &str) {
-    ui.horizontal(|ui| {
-        ui.radio_value(jitter, JitterFile::None, "None").on_hover_text(tip);
-        ui.radio_value(jitter, JitterFile::Full, "Full").on_hover_text(tip);
-        ui.radio_value(jitter, JitterFile::Equal, "Equal").on_hover_text(tip);
-    });
+    let name = |j: JitterFile| match j {
+        JitterFile::None => "None",
+        JitterFile::Full => "Full",
+        JitterFile::Equal => "Equal",
+    };
+    egui::ComboBox::from_id_salt(ui.next_auto_id().with("jitter"))
+        .selected_text(name(*jitter))
+        .width(64.0)
+        .show_ui(ui, |ui| {
+            for j in [JitterFile::None, JitterFile::Full, JitterFile::Equal] {
+                ui.selectable_value(jitter, j, name(j)).on_hover_text(tip);
+            }
+        })
+        .response
+        .on_hover_text(tip);
 }
 
 /// A duration written as text (`"10m"`, `"250ms"`). The text is edited

@@ -86,6 +86,7 @@ fn lesson_ui(ui: &mut Ui, lesson: &mut Option<LessonFile>) {
 }
 
 fn clock_rows(ui: &mut Ui, draft: &mut ScenarioFile, errors: Option<&FieldErrors>) {
+    let retries = draft.tiers.values().any(|t| t.retry.is_some());
     let clock = &mut draft.clock;
     let tip =
         "Simulated time of one run (not wall-clock time). Longer runs average out more randomness but take longer.";
@@ -137,6 +138,12 @@ fn clock_rows(ui: &mut Ui, draft: &mut ScenarioFile, errors: Option<&FieldErrors
             ui.radio_value(&mut clock.engine, engine, name).on_hover_text(hover);
         }
     });
+    if retries && clock.engine != EngineFile::Exact {
+        ui.label("");
+        ui.weak("Retries run request by request")
+            .on_hover_text("Some tier's clients retry failed requests, which only the per-request engine follows");
+        ui.end_row();
+    }
 }
 
 fn cost_rows(ui: &mut Ui, draft: &mut ScenarioFile, errors: Option<&FieldErrors>) {

@@ -22,7 +22,7 @@ fn column_width(column: Column, id_chars: usize) -> f32 {
     match column {
         Column::Id => (id_chars as f32 * 8.5 + 2.0 * PAD).clamp(84.0, 220.0),
         Column::Tier => 84.0,
-        Column::Offered | Column::Throttled => 80.0,
+        Column::Offered | Column::Throttled | Column::Retries => 80.0,
         Column::ThrottledPlan | Column::ThrottledQuota => 60.0,
         Column::ThrottledAccount | Column::Dropped | Column::DroppedPartition => 74.0,
         Column::ThrottledConcurrency | Column::ColdStarts => 92.0,
@@ -304,6 +304,7 @@ fn cell(prepared: &Prepared, t: &TenantReport, column: Column, visuals: &egui::V
         Column::ThrottledAccount => count(t.throttled.account),
         Column::ThrottledConcurrency => count(t.throttled.concurrency),
         Column::ColdStarts => count(t.cold_starts),
+        Column::Retries => count(t.retries),
         Column::Dropped => {
             let (text, color) = count(t.dropped.total);
             (text, if t.dropped.total.mean >= 0.5 { style::BAD } else { color })

@@ -182,7 +182,7 @@ fn retry_rows(ui: &mut Ui, draft: &mut ScenarioFile, errors: Option<&FieldErrors
     });
     let tip = "The wait before each retry: the same every time, or doubling from a base up to a cap.";
     retry_row(ui, draft, errors, ("  Backoff", tip), "backoff", |ui, retry| {
-        ui.vertical(|ui| form::backoff_ui(ui, &mut retry.backoff));
+        form::backoff_ui(ui, &mut retry.backoff);
     });
     let tip = "How the wait is randomised: None (exactly the backoff), Full (uniform from zero to the backoff) or \
                Equal (half the backoff plus a uniform share of the other half).";

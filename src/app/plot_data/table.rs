@@ -17,6 +17,8 @@ pub enum Column {
     Offered,
     /// Requests throttled, all causes.
     Throttled,
+    /// Attempts that were clients' retries.
+    Retries,
     /// Throttled by the tenant's usage plan.
     ThrottledPlan,
     /// Throttled by a quota.
@@ -56,10 +58,11 @@ pub enum Column {
 }
 
 /// Every column, in display order (the index is `TableView::sort_column`).
-pub const COLUMNS: [Column; 22] = [
+pub const COLUMNS: [Column; 23] = [
     Column::Id,
     Column::Tier,
     Column::Offered,
+    Column::Retries,
     Column::Throttled,
     Column::ThrottledPlan,
     Column::ThrottledQuota,
@@ -88,6 +91,7 @@ impl Column {
             Column::Id => "tenant",
             Column::Tier => "tier",
             Column::Offered => "offered",
+            Column::Retries => "retries",
             Column::Throttled => "throttled",
             Column::ThrottledPlan => "plan",
             Column::ThrottledQuota => "quota",
@@ -115,7 +119,14 @@ impl Column {
         match self {
             Column::Id => "Tenant id",
             Column::Tier => "The tenant's commercial plan",
-            Column::Offered => "Requests the tenant sent during the run (mean over replications)",
+            Column::Offered => {
+                "Requests the tenant sent during the run (mean over replications), every attempt of a retried \
+                 request included"
+            }
+            Column::Retries => {
+                "Attempts that were the tenant's clients retrying a failed request (counted in offered): the load \
+                 retries add"
+            }
             Column::Throttled => {
                 "Requests rejected at the gateway or by a serverless function's concurrency, all causes"
             }
@@ -163,6 +174,7 @@ impl Column {
     fn number(self, t: &TenantReport) -> f64 {
         match self {
             Column::Offered => t.offered.mean,
+            Column::Retries => t.retries.mean,
             Column::Throttled => t.throttled.total.mean,
             Column::ThrottledPlan => t.throttled.plan.mean,
             Column::ThrottledQuota => t.throttled.quota.mean,
@@ -259,6 +271,7 @@ pub fn shown_columns(design: &DesignReport) -> Vec<usize> {
             | Column::ThrottledAccount
             | Column::ThrottledConcurrency
             | Column::ColdStarts
+            | Column::Retries
             | Column::DroppedTimeout
             | Column::DroppedPartition => any(**c),
             Column::SpikeP99 | Column::SpikeUnserved => spikes,
