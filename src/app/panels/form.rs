@@ -244,7 +244,9 @@ pub fn backoff_ui(ui: &mut Ui, backoff: &mut BackoffFile) {
             ui.selectable_value(&mut picked, false, "Constant").on_hover_text("The same wait before every retry");
             ui.selectable_value(&mut picked, true, "Exponential")
                 .on_hover_text("Doubling from the base before each retry, at most the cap");
-        });
+        })
+        .response
+        .on_hover_text("The wait before each retry: the same every time, or doubling from a base up to a cap");
     if picked != exponential {
         *backoff = match backoff {
             BackoffFile::Constant(d) => BackoffFile::Exponential { base: d.clone(), cap: DurationText::new("20s") },

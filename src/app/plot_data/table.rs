@@ -359,7 +359,11 @@ mod tests {
         let mut report = crate::app::plot_data::tests::noisy_report();
         let pool = &mut report.designs[0];
         let shown = shown_columns(pool);
-        assert_eq!(shown.len(), COLUMNS.len() - 7, "nothing throttled or dropped, and no functions, in the example");
+        assert_eq!(
+            shown.len(),
+            COLUMNS.len() - 8,
+            "nothing throttled or dropped, no functions and no retries in the example"
+        );
         assert!(shown.contains(&COLUMNS.iter().position(|c| *c == Column::Throttled).unwrap_or(99)));
         pool.tenants[3].throttled.quota.mean = 12.0;
         let quota = COLUMNS.iter().position(|c| *c == Column::ThrottledQuota).unwrap_or(99);
