@@ -819,7 +819,7 @@ impl<'a> Exact<'a> {
             self.fail(attempt_of(&req), t_secs, true);
         } else {
             // What the client sees: from its request's first attempt.
-            let latency_secs = t_secs - req.first_secs;
+            let latency_secs = t_secs - req.arrival_secs + f64::from(req.since_first_secs);
             let bin = self.bins.of(latency_secs * 1e3);
             let raw = &mut self.raw[t];
             raw.served += 1.0;
@@ -1055,13 +1055,13 @@ fn request_of(attempt: &Attempt) -> Req {
         shard: drawn.shard,
         read: drawn.read,
         in_window: attempt.in_window,
-        first_secs: attempt.first_secs,
-        init_secs: drawn.init_secs as f32,
+        since_first_secs: (drawn.secs - attempt.first_secs) as f32,
         retries: attempt.retries,
     }
 }
 
-/// The attempt a queued or served request is.
+/// The attempt a queued or served request is (its initialisation, should
+/// a retry need one, is drawn afresh: [`Retries::failed`]).
 #[inline]
 fn attempt_of(req: &Req) -> Attempt {
     let drawn = Drawn {
@@ -1070,7 +1070,8 @@ fn attempt_of(req: &Req) -> Attempt {
         tenant: req.tenant,
         shard: req.shard,
         read: req.read,
-        init_secs: f64::from(req.init_secs),
+        init_secs: f64::NAN,
     };
-    Attempt { drawn, retries: req.retries, first_secs: req.first_secs, in_window: req.in_window }
+    let first_secs = req.arrival_secs - f64::from(req.since_first_secs);
+    Attempt { drawn, retries: req.retries, first_secs, in_window: req.in_window }
 }

@@ -10,6 +10,7 @@ use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
 use rand::RngExt;
+use rand_distr::{Distribution, Exp1};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 use crate::rng::{StreamPurpose, stream};
@@ -79,9 +80,14 @@ pub struct Retries {
     /// Each tenant's budget ratio in [`TOKEN_UNITS`] (none: no budget).
     earn: Vec<Option<u64>>,
     heap: BinaryHeap<Pending>,
+    /// The heap's earliest due time (infinity when empty), kept so that the
+    /// event loop reads a field.
+    next_secs: f64,
     seq: u64,
     /// No tier retries: nothing is ever scheduled.
     none: bool,
+    /// Mean initialisation of a new function environment, seconds.
+    cold_start_secs: f64,
 }
 
 impl Retries {
@@ -102,21 +108,30 @@ impl Retries {
             policy,
             rng,
             heap: BinaryHeap::new(),
+            next_secs: f64::INFINITY,
             seq: 0,
             none,
+            cold_start_secs: sc.compute.functions.as_ref().map_or(0.0, |f| f.cold_start_secs),
         }
     }
 
     /// When the next retry is due (infinity when none waits).
     #[inline]
     pub fn next_secs(&self) -> f64 {
-        self.heap.peek().map_or(f64::INFINITY, |p| f64::from_bits(p.due_bits))
+        self.next_secs
+    }
+
+    /// Brings [`Retries::next_secs`] up to date with the heap.
+    fn update_next(&mut self) {
+        self.next_secs = self.heap.peek().map_or(f64::INFINITY, |p| f64::from_bits(p.due_bits));
     }
 
     /// The next retry, due at its `drawn.secs` (call only when
     /// [`Retries::next_secs`] is finite).
     pub fn pop(&mut self) -> Option<Attempt> {
-        self.heap.pop().map(|p| p.attempt)
+        let attempt = self.heap.pop().map(|p| p.attempt);
+        self.update_next();
+        attempt
     }
 
     /// A first attempt of tenant `t` arrived: its budget gains its ratio.
@@ -132,7 +147,9 @@ impl Retries {
 
     /// `attempt` failed at `t_secs`: schedules its retry and returns true,
     /// or returns false when the request is given up (no policy, attempts
-    /// used up, or the budget empty).
+    /// used up, or the budget empty). An attempt rebuilt from a queued or
+    /// served request has no initialisation (NaN): its retry draws one from
+    /// the tenant's stream, as a new environment would take.
     pub fn failed(&mut self, mut attempt: Attempt, t_secs: f64) -> bool {
         if self.none {
             return false;
@@ -150,11 +167,16 @@ impl Retries {
             self.tokens[t] -= token;
         }
         attempt.retries += 1;
+        if attempt.drawn.init_secs.is_nan() {
+            let e: f64 = Exp1.sample(&mut self.rng[t]);
+            attempt.drawn.init_secs = e * self.cold_start_secs;
+        }
         let u = if policy.jitter == Jitter::None { 0.0 } else { self.rng[t].random::<f64>() };
         let due = t_secs + policy.delay_secs(u32::from(attempt.retries), u);
         attempt.drawn.secs = due;
         self.heap.push(Pending { due_bits: due.to_bits(), seq: self.seq, attempt });
         self.seq += 1;
+        self.next_secs = self.next_secs.min(due);
         true
     }
 
@@ -192,8 +214,10 @@ mod tests {
             rng: (0..tenants).map(|t| stream(1, 0, t as u64, StreamPurpose::RetryJitter)).collect(),
             tokens: vec![full_budget(); tenants],
             heap: BinaryHeap::new(),
+            next_secs: f64::INFINITY,
             seq: 0,
             none: false,
+            cold_start_secs: 0.0,
         }
     }
 
