@@ -566,7 +566,20 @@ pub fn check(shape: &Shape, limits: &Limits) -> Vec<OverBudget> {
         let requests = if shape.engine == Engine::Fast {
             String::new()
         } else {
-            format!(" + {} × requests simulated one by one", request_work(shape.engine))
+            let attempts = if shape.retry_attempts > 1.0 {
+                format!(" (up to {} attempts each, as clients retry)", shape.retry_attempts)
+            } else {
+                String::new()
+            };
+            format!(" + {} × requests simulated one by one{attempts}", request_work(shape.engine))
+        };
+        // Retries run request by request whatever the engine.
+        let instead = if shape.retry_attempts > 1.0 {
+            ", or fewer retry attempts"
+        } else if shape.engine == Engine::Fast {
+            ""
+        } else {
+            ", or engine: Fast"
         };
         over.push(OverBudget {
             path: "clock".into(),
@@ -574,9 +587,7 @@ pub fn check(shape: &Shape, limits: &Limits) -> Vec<OverBudget> {
                 "this run needs about {:.2e} units of work (budget {:.1e}): ticks × (tenants + stacks + extra key \
                  shards){requests}, × designs × replications{baseline}; use a longer tick, a shorter duration, fewer \
                  replications, designs or tenants{}",
-                needs.work,
-                limits.max_work,
-                if shape.engine == Engine::Fast { "" } else { ", or engine: Fast" }
+                needs.work, limits.max_work, instead
             ),
         });
     }
