@@ -106,6 +106,11 @@ fn a_quota_lets_its_limit_through_however_often_the_rest_is_retried() {
     // share of the means.)
     let want = (refused - t.in_flight.mean) / requests;
     assert!((unserved - want).abs() < 1e-5, "unserved {unserved} vs {want}");
+    // The timelines' retries, per second over each interval, add up to the
+    // count.
+    let series = &report.designs[0].series;
+    let charted: f64 = series.total.retries_per_sec.mean.iter().map(|r| r * series.interval_secs).sum();
+    assert!((charted - t.retries.mean).abs() < 1e-6 * t.retries.mean, "{charted} vs {}", t.retries.mean);
 }
 
 #[test]

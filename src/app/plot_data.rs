@@ -76,7 +76,7 @@ pub struct FlowLines {
     /// Tier name, tenant id or `all`.
     pub name: String,
     /// Requests per second of each flow, in [`Flow::ALL`] order.
-    flows: [BandLine; 5],
+    flows: [BandLine; 6],
     /// p99 latency, ms.
     pub p99_ms: BandLine,
 }

@@ -426,7 +426,7 @@ pub struct Band {
     pub ci95: Vec<f64>,
 }
 
-/// The five flows of requests through the system, in order: every request
+/// The flows of requests through the system, in order: every request
 /// offered is admitted or throttled at the gateway; every request admitted
 /// is served, dropped or still in flight at the end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -441,11 +441,14 @@ pub enum Flow {
     Dropped,
     /// Requests served.
     Served,
+    /// Attempts that were clients' retries (part of the offered).
+    Retries,
 }
 
 impl Flow {
     /// Every flow, in order.
-    pub const ALL: [Flow; 5] = [Flow::Offered, Flow::Admitted, Flow::Throttled, Flow::Dropped, Flow::Served];
+    pub const ALL: [Flow; 6] =
+        [Flow::Offered, Flow::Admitted, Flow::Throttled, Flow::Dropped, Flow::Served, Flow::Retries];
 
     /// Position in [`Flow::ALL`].
     pub fn index(self) -> usize {
@@ -460,6 +463,7 @@ impl Flow {
             Flow::Throttled => "throttled",
             Flow::Dropped => "dropped",
             Flow::Served => "served",
+            Flow::Retries => "retries",
         }
     }
 }
@@ -479,6 +483,10 @@ pub struct FlowSeries {
     pub dropped_per_sec: Band,
     /// Served requests per second.
     pub served_per_sec: Band,
+    /// Retries per second (attempts that were clients' retries, counted in
+    /// the offered requests).
+    #[serde(default)]
+    pub retries_per_sec: Band,
     /// p99 latency of requests served in each interval, ms.
     pub p99_ms: Band,
 }
@@ -507,7 +515,11 @@ pub struct SeriesReport {
 impl FlowSeries {
     /// Series named `name` with one band per flow (in [`Flow::ALL`] order)
     /// and the p99 band.
-    pub fn new(name: String, [offered, admitted, throttled, dropped, served]: [Band; 5], p99_ms: Band) -> Self {
+    pub fn new(
+        name: String,
+        [offered, admitted, throttled, dropped, served, retries]: [Band; 6],
+        p99_ms: Band,
+    ) -> Self {
         Self {
             name,
             offered_per_sec: offered,
@@ -515,6 +527,7 @@ impl FlowSeries {
             throttled_per_sec: throttled,
             dropped_per_sec: dropped,
             served_per_sec: served,
+            retries_per_sec: retries,
             p99_ms,
         }
     }
@@ -527,6 +540,7 @@ impl FlowSeries {
             Flow::Throttled => &self.throttled_per_sec,
             Flow::Dropped => &self.dropped_per_sec,
             Flow::Served => &self.served_per_sec,
+            Flow::Retries => &self.retries_per_sec,
         }
     }
 }

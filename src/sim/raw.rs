@@ -188,7 +188,7 @@ pub struct Counts {
 #[derive(Debug, Clone, Default)]
 pub struct FlowRaw {
     /// Each flow's series, by [`Flow::index`].
-    pub flows: [Vec<f64>; 5],
+    pub flows: [Vec<f64>; 6],
     /// p99 latency of the point, ms.
     pub p99_ms: Vec<f64>,
 }
@@ -207,7 +207,7 @@ impl FlowRaw {
     /// Adds one point's requests: `offered` and `admitted` (whose
     /// difference was throttled), `served` and `dropped`.
     pub fn add(&mut self, point: usize, offered: f64, admitted: f64, served: f64, dropped: f64) {
-        let [o, a, t, d, s] = &mut self.flows;
+        let [o, a, t, d, s, _] = &mut self.flows;
         o[point] += offered;
         a[point] += admitted;
         t[point] += offered - admitted;

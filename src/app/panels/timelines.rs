@@ -419,18 +419,23 @@ fn flow_style(flow: Flow) -> LineStyle {
         Flow::Admitted => LineStyle::Dashed { length: 10.0 },
         Flow::Throttled => LineStyle::Dotted { spacing: 6.0 },
         Flow::Dropped => LineStyle::Dashed { length: 4.0 },
+        Flow::Retries => LineStyle::Dotted { spacing: 3.0 },
     }
 }
 
 /// Throttled requests when one design is shown (its own colour).
 const THROTTLED_COLOR: Color32 = Color32::from_rgb(255, 152, 0);
 
+/// Retries when one design is shown.
+const RETRIES_COLOR: Color32 = Color32::from_rgb(186, 104, 200);
+
 /// The flows drawn for one shown scope: offered (unless shared), then
-/// admitted and throttled when anything was throttled, and dropped when
-/// anything was dropped.
+/// admitted and throttled when anything was throttled, dropped when
+/// anything was dropped, and retries when clients retried.
 fn drawn_flows(flow: &FlowLines, offered: bool) -> Vec<Flow> {
     let throttled = !flow.line(Flow::Throttled).is_all_zero();
     let dropped = !flow.line(Flow::Dropped).is_all_zero();
+    let retries = !flow.line(Flow::Retries).is_all_zero();
     let mut flows = Vec::new();
     if offered {
         flows.push(Flow::Offered);
@@ -441,6 +446,9 @@ fn drawn_flows(flow: &FlowLines, offered: bool) -> Vec<Flow> {
     if dropped {
         flows.push(Flow::Dropped);
     }
+    if retries {
+        flows.push(Flow::Retries);
+    }
     flows
 }
 
@@ -450,13 +458,15 @@ fn requests_ui(ui: &mut egui::Ui, ctx: &PlotCtx<'_>, height: f32) {
     }
     let happened = |flow: Flow| ctx.shown.iter().any(|s| !s.flow.line(flow).is_all_zero());
     let (throttled, dropped) = (happened(Flow::Throttled), happened(Flow::Dropped));
+    let retries = happened(Flow::Retries);
     let caption = match (throttled, dropped) {
         (false, false) => "solid offered · nothing throttled or dropped",
         (true, false) => "solid offered · dashed admitted · dotted throttled · nothing dropped",
         (false, true) => "solid offered · short dashes dropped · nothing throttled",
         (true, true) => "solid offered · dashed admitted · dotted throttled · short dashes dropped",
     };
-    title_ui(ui, "Requests per second", caption);
+    let caption = if retries { format!("{caption} · fine dots retries (in offered)") } else { caption.to_owned() };
+    title_ui(ui, "Requests per second", &caption);
     let neutral = ui.visuals().text_color().gamma_multiply(0.75);
     let several = ctx.several();
     let shared = ctx.prepared.offered_shared && several;
@@ -466,7 +476,7 @@ fn requests_ui(ui: &mut egui::Ui, ctx: &PlotCtx<'_>, height: f32) {
     if several {
         entries += ctx.shown.iter().filter(|s| !drawn_flows(s.flow, false).is_empty()).count();
     } else {
-        entries += usize::from(throttled) * 2 + usize::from(dropped);
+        entries += usize::from(throttled) * 2 + usize::from(dropped) + usize::from(retries);
     }
     let lines: Vec<&BandLine> = ctx.shown.iter().map(|s| s.flow.line(Flow::Offered)).collect();
     let (corner, top) = ctx.legend_fit(&lines, 0.0, entries, height);
@@ -491,6 +501,7 @@ fn requests_ui(ui: &mut egui::Ui, ctx: &PlotCtx<'_>, height: f32) {
                         Flow::Offered => neutral,
                         Flow::Throttled => THROTTLED_COLOR,
                         Flow::Dropped => style::BAD,
+                        Flow::Retries => RETRIES_COLOR,
                         Flow::Admitted | Flow::Served => design_color,
                     };
                     (name, (name, 0), color)

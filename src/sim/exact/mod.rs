@@ -636,6 +636,7 @@ impl<'a> Exact<'a> {
             self.retries.first_attempt(t);
         } else {
             raw.retries += 1.0;
+            self.count(t, point, Flow::Retries);
         }
         if let Some(plan) = &mut self.plans[t]
             && !plan.take(t_secs, 1.0)
