@@ -490,3 +490,32 @@ fn documented_plans_run_and_answer() {
         }
     }
 }
+
+#[test]
+fn linear_values_are_the_numbers_written_and_read_as_written() {
+    // 0.05 + 3 × 0.05 in floating point is 0.20000000000000004; the axis
+    // holds 0.2, the value a user would type.
+    let text = linear_costs(1, 100.0)
+        .replace("values: Linear(from: 0.0, to: 200.0, step: 40.0)", "values: Linear(from: 0.05, to: 1.0, step: 0.05)");
+    let (_, specs) = specs(&text);
+    let price = specs.iter().find(|s| s.name == "price").unwrap_or_else(|| panic!("no plan price"));
+    let values: Vec<f64> = price.axes[0]
+        .values
+        .iter()
+        .map(|v| match v {
+            tenantsim::scenario::change::KnobValue::Number(x) => *x,
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(values.len(), 20);
+    for (k, x) in values.iter().enumerate() {
+        let written: f64 = format!("{:.2}", 0.05 * (k + 1) as f64).parse().unwrap_or(f64::NAN);
+        assert_eq!(*x, written, "value {k}");
+    }
+    let show = |x: f64| tenantsim::plan::spec::show(tenantsim::scenario::change::KnobValue::Number(x));
+    assert_eq!(show(0.15000000000000002), "0.15");
+    assert_eq!(show(0.26875000000000004), "0.26875");
+    assert_eq!(show(283.456789), "283.457");
+    assert_eq!(show(12.0), "12");
+    assert_eq!(show(1e-9), "0.000000001");
+}

@@ -322,7 +322,16 @@ impl Checker<'_> {
             self.error(path, format!("{count:.0} values is over the limit of {MAX_PLAN_POINTS}: use a larger step"));
             return Vec::new();
         }
-        (0..count as usize).map(|k| KnobValue::Number(from + step * k as f64)).collect()
+        // Each value rounded to the decimals `from` and `step` are written
+        // with, so that 0.05 + 2 × 0.05 is 0.15, not 0.15000000000000002.
+        let decimals = written_decimals(from).max(written_decimals(step));
+        (0..count as usize)
+            .map(|k| {
+                let x = from + step * k as f64;
+                let rounded = decimals.and_then(|d| format!("{x:.d$}").parse::<f64>().ok());
+                KnobValue::Number(rounded.unwrap_or(x))
+            })
+            .collect()
     }
 
     fn geometric(&mut self, path: &str, from: f64, to: f64, points: u32, integer: bool) -> Vec<KnobValue> {
@@ -575,12 +584,32 @@ fn numeric_ends(values: &[KnobValue]) -> (f64, f64) {
     })
 }
 
+/// The decimals `x` is written with in its shortest form (none for a
+/// number written with an exponent or more than 12 decimals: it is left as
+/// it is).
+fn written_decimals(x: f64) -> Option<usize> {
+    let text = format!("{x}");
+    if text.contains(['e', 'E']) {
+        return None;
+    }
+    let decimals = text.split_once('.').map_or(0, |(_, d)| d.len());
+    (decimals <= 12).then_some(decimals)
+}
+
 /// A value as written in messages and tables.
 pub fn show(v: KnobValue) -> String {
     match v {
         KnobValue::Number(x) => {
             if x.fract() == 0.0 && x.abs() < 1e15 {
                 format!("{x:.0}")
+            } else if x.is_finite() && x != 0.0 && (1e-6..1e15).contains(&x.abs()) {
+                // Six significant digits, trailing zeros trimmed: a value a
+                // bisection or a sum of steps reached reads as it would be
+                // written (0.15, not 0.15000000000000002).
+                let decimals = (5 - x.abs().log10().floor() as i32).clamp(0, 15) as usize;
+                let text = format!("{x:.decimals$}");
+                let text = if text.contains('.') { text.trim_end_matches('0').trim_end_matches('.') } else { &text };
+                text.to_owned()
             } else {
                 format!("{x}")
             }

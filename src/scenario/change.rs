@@ -145,6 +145,7 @@ impl KnobFile {
                 | KnobFile::FunctionsConcurrency
                 | KnobFile::FunctionsReserved { .. }
                 | KnobFile::FunctionsProvisioned
+                | KnobFile::RetryAttempts { .. }
         )
     }
 
@@ -183,6 +184,8 @@ impl KnobFile {
             KnobFile::FunctionsConcurrency => "account concurrency".to_owned(),
             KnobFile::FunctionsReserved { tier } => format!("concurrency reserved per {tier} tenant"),
             KnobFile::FunctionsProvisioned => "provisioned environments".to_owned(),
+            KnobFile::RetryAttempts { tier } => format!("retry attempts of {tier}"),
+            KnobFile::RetryBudget { tier } => format!("retry budget of {tier}"),
             KnobFile::FunctionsMemoryMb => "function memory".to_owned(),
             KnobFile::SpikeFactor { index } => format!("factor of event {index}"),
             KnobFile::Cells { design, key, layer } if key == "*" => format!("number of cells in {design}{}", on(layer)),
@@ -207,6 +210,8 @@ impl KnobFile {
             KnobFile::FunctionsConcurrency | KnobFile::FunctionsReserved { .. } => "executions",
             KnobFile::FunctionsProvisioned => "environments",
             KnobFile::FunctionsMemoryMb => "MB",
+            KnobFile::RetryAttempts { .. } => "attempts",
+            KnobFile::RetryBudget { .. } => "retries/request",
             _ => "",
         }
     }
@@ -325,6 +330,19 @@ impl KnobFile {
             }
             KnobFile::FunctionsMemoryMb => {
                 file.layers.compute.functions.as_mut().ok_or("the scenario has no serverless functions")?.memory_mb = x;
+            }
+            KnobFile::RetryAttempts { tier: name } | KnobFile::RetryBudget { tier: name } => {
+                tier(file, name)?;
+                let retry = file.tiers[name.as_str()]
+                    .retry
+                    .as_mut()
+                    .ok_or_else(|| format!("tier \"{name}\" does not retry"))?;
+                match self {
+                    KnobFile::RetryAttempts { .. } => {
+                        retry.attempts = u32::try_from(whole()?).map_err(|e| e.to_string())?;
+                    }
+                    _ => retry.budget = Some(x),
+                }
             }
             KnobFile::Cells { design, key, layer } => {
                 let k = u32::try_from(whole()?).map_err(|e| e.to_string())?;

@@ -255,6 +255,8 @@ fn knob_choices(names: &Names, current: &KnobFile) -> Vec<(&'static str, KnobFil
         ("Functions: reserved per tenant", KnobFile::FunctionsReserved { tier: t() }),
         ("Functions: provisioned", KnobFile::FunctionsProvisioned),
         ("Functions: memory", KnobFile::FunctionsMemoryMb),
+        ("Retry attempts", KnobFile::RetryAttempts { tier: t() }),
+        ("Retry budget", KnobFile::RetryBudget { tier: t() }),
         ("Spike factor", KnobFile::SpikeFactor { index: 0 }),
         ("Cells", KnobFile::Cells { design: design.clone(), key: "*".to_owned(), layer: None }),
         ("Placement", KnobFile::Placement { design, key: "*".to_owned(), layer: None }),
@@ -282,7 +284,9 @@ fn knob_ui(ui: &mut Ui, names: &Names, knob: &mut KnobFile, k: usize) {
         | KnobFile::PlanBurst { tier }
         | KnobFile::QuotaPerDay { tier }
         | KnobFile::QuotaPerMonth { tier }
-        | KnobFile::FunctionsReserved { tier } => {
+        | KnobFile::FunctionsReserved { tier }
+        | KnobFile::RetryAttempts { tier }
+        | KnobFile::RetryBudget { tier } => {
             ui.label("of tier");
             pick_ui(ui, ("knob_tier", k), tier, &names.tiers, "The tier whose setting moves");
         }

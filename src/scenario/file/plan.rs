@@ -158,6 +158,18 @@ pub enum KnobFile {
     },
     /// Serverless: provisioned environments per function (integer).
     FunctionsProvisioned,
+    /// Client retries: most attempts of a tier's clients (integer; the tier
+    /// must retry).
+    RetryAttempts {
+        /// Tier name.
+        tier: String,
+    },
+    /// Client retries: a tier's retry budget, retries per request (0–1;
+    /// the tier must retry).
+    RetryBudget {
+        /// Tier name.
+        tier: String,
+    },
     /// Serverless: memory per environment, MB.
     FunctionsMemoryMb,
     /// The factor of the `index`th event (a spike).
