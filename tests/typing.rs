@@ -282,3 +282,41 @@ fn a_lesson_step_shows_its_own_claims_as_holding_and_undo_returns_to_the_lessons
     assert!(!shows(&harness, "(applied)"));
     assert!(shows(&harness, "What the results should show"));
 }
+
+/// The app tier's retry attempts in the retry-storm example.
+fn app_attempts(app: &TenantsimApp) -> u32 {
+    let tier = app.doc.file.tiers.get("app").unwrap_or_else(|| panic!("the example has a tier app"));
+    tier.retry.as_ref().map_or(0, |r| r.attempts)
+}
+
+#[test]
+fn retry_attempts_typed_in_the_tiers_tab_take_effect_on_enter_and_an_eleventh_is_reported() {
+    let mut harness = started_on(EditorTab::Tiers);
+    harness.state_mut().push(Command::OpenBundled("retry-storm.ron"));
+    wait_for_results(&mut harness);
+    harness.run_steps(3);
+    assert_eq!(app_attempts(harness.state()), 3);
+    let runs = harness.state().runner.requests_made();
+    open_number(&mut harness, 3.0);
+    type_keys(&mut harness, "6");
+    assert_eq!(app_attempts(harness.state()), 3, "nothing applied before Enter");
+    harness.key_press(egui::Key::Enter);
+    harness.run_steps(3);
+    assert_eq!(app_attempts(harness.state()), 6);
+    assert!(harness.state().runner.requests_made() > runs, "the new policy runs");
+    wait_for_results(&mut harness);
+    let report = harness.state().doc.results.latest.as_ref().map(|r| r.report.clone());
+    let retries = report.map_or(0.0, |r| r.designs[0].totals.retries.mean);
+    assert!(retries > 0.0, "the pool's clients retried");
+    // Eleven attempts are over the limit of ten: kept, reported at the
+    // field, never run.
+    let runs = harness.state().runner.requests_made();
+    open_number(&mut harness, 6.0);
+    type_keys(&mut harness, "11");
+    harness.key_press(egui::Key::Enter);
+    harness.run_steps(3);
+    assert_eq!(app_attempts(harness.state()), 11, "kept as typed");
+    let errors = harness.state().doc.errors().map(|e| e.to_string()).unwrap_or_default();
+    assert!(errors.contains("tiers.\"app\".retry.attempts"), "reported at the field: {errors}");
+    assert_eq!(harness.state().runner.requests_made(), runs, "never simulated");
+}
