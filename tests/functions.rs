@@ -216,6 +216,37 @@ fn provisioned_environments_are_paid_whether_used_or_not() {
 }
 
 #[test]
+fn executions_on_provisioned_environments_are_billed_at_their_rate_for_the_load_they_carry() {
+    // Requests take an idle provisioned environment first, so the 5
+    // provisioned environments are the first group of a loss system with
+    // ordered hunting: they carry a·(1 − B(5, a)) erlangs of the a = 4
+    // offered (80 %), billed at $0.0000097222 per GB-second instead of
+    // $0.0000166667; the rest runs on demand. 1 GB, 100 ms on average.
+    let (a, p) = (4.0, 5u32);
+    let functions = format!(r#"concurrency_limit: 1000, provisioned: {p}, cold_start: "0s", memory_mb: 1024"#);
+    let text = functions_pool(&functions, "Exponential(mean_ms: 100.0)", 1, a / 0.1, 12, "");
+    let carried = a * (1.0 - erlang_b(p, a));
+    for engine in ["Exact", "Fast"] {
+        let report = run_1_and_2_threads(&load(&text.replace("engine: Exact", &format!("engine: {engine}"))));
+        let served = report.designs[0].tenants[0].served.mean;
+        let busy = served * 0.1;
+        let on_provisioned = carried * 3600.0;
+        let run = served * 0.20 / 1e6
+            + (busy - on_provisioned) * 0.000_016_666_7
+            + on_provisioned * 0.000_009_722_2
+            + f64::from(p) * 0.000_004_166_7 * 3600.0;
+        let want = run * 730.0;
+        let cost = report.designs[0].totals.cost_usd_per_month.mean;
+        assert!(close(cost, want, 0.01), "{engine}: cost {cost:.2} vs {want:.2}");
+        // Billing every execution at the on-demand rate would cost more
+        // than the tolerance: the test tells the two apart.
+        let all_on_demand =
+            (served * 0.20 / 1e6 + busy * 0.000_016_666_7 + f64::from(p) * 0.000_004_166_7 * 3600.0) * 730.0;
+        assert!(!close(cost, all_on_demand, 0.05), "{engine}: {cost:.2} is the on-demand bill {all_on_demand:.2}");
+    }
+}
+
+#[test]
 fn bad_functions_sections_say_which_field() {
     let base =
         functions_pool(r#"concurrency_limit: 20, reserved: {"r": 5}"#, "Exponential(mean_ms: 100.0)", 4, 1.0, 1, "");

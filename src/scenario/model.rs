@@ -439,6 +439,8 @@ pub struct Functions {
     pub usd_per_gb_sec: f64,
     /// USD per GB-second of provisioned environment.
     pub provisioned_usd_per_gb_sec: f64,
+    /// USD per GB-second of execution on a provisioned environment.
+    pub provisioned_execution_usd_per_gb_sec: f64,
 }
 
 impl Functions {

@@ -599,6 +599,11 @@ impl Resolver {
                 f.provisioned_price_per_gb_second,
                 &ranges::USD_PER_UNIT,
             ),
+            provisioned_execution_usd_per_gb_sec: self.ranged(
+                &format!("{p}.provisioned_execution_price_per_gb_second"),
+                f.provisioned_execution_price_per_gb_second,
+                &ranges::USD_PER_UNIT,
+            ),
         }
     }
 

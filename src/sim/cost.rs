@@ -177,7 +177,10 @@ fn stack_cost(sc: &Scenario, design: &Design, layer: Layer, members: &[u32], raw
 /// used or not, and are its only capacity that can sit idle.
 fn functions_cost(f: &Functions, raw: &StackRaw, months: f64, overhead: f64) -> StackCost {
     let requests = raw.requests * f.usd_per_million_requests / 1e6;
-    let execution = raw.busy_secs * f.memory_gb * f.usd_per_gb_sec;
+    // Execution on provisioned environments is billed at its own rate.
+    let on_demand = (raw.busy_secs - raw.provisioned_busy_secs).max(0.0);
+    let execution = on_demand * f.memory_gb * f.usd_per_gb_sec
+        + raw.provisioned_busy_secs * f.memory_gb * f.provisioned_execution_usd_per_gb_sec;
     let provisioned = raw.instance_secs * f.memory_gb * f.provisioned_usd_per_gb_sec;
     let usage = requests + execution + provisioned;
     let idle =
@@ -237,6 +240,7 @@ pub fn steady(sc: &Scenario, design: &Design, main: &TaskRaw, base: &TaskRaw) ->
                     let (after, at) = (&main.stacks[li][s], &at.stacks[li][s]);
                     r.instance_secs += after.instance_secs - at.instance_secs;
                     r.busy_secs += after.busy_secs - at.busy_secs;
+                    r.provisioned_busy_secs += after.provisioned_busy_secs - at.provisioned_busy_secs;
                     r.requests += after.requests - at.requests;
                     r.read_units += after.read_units - at.read_units;
                     r.write_units += after.write_units - at.write_units;

@@ -55,6 +55,9 @@ pub struct FastFunctions {
     /// The last tick's outcome per tenant with requests: (tenant, whole
     /// requests throttled, its function's cold share, its cold starts).
     pub out: Vec<(u32, i64, f64, f64)>,
+    /// The last tick's execution seconds on provisioned environments, by
+    /// function's stack: (stack, seconds).
+    pub provisioned_busy: Vec<(usize, f64)>,
     mean_secs: f64,
     cold_start_secs: f64,
     keep_warm_ticks: u64,
@@ -94,6 +97,7 @@ impl FastFunctions {
             carry: vec![0.0; n],
             init_busy_secs: vec![0.0; n],
             out: Vec::new(),
+            provisioned_busy: Vec::new(),
             mean_secs: sc.compute.service.mean_secs(),
             cold_start_secs: f.cold_start_secs,
             keep_warm_ticks: (f.keep_warm_secs / dt).ceil().max(1.0) as u64,
@@ -128,6 +132,7 @@ impl FastFunctions {
         let intensity = |t: usize| now[t].intensity.max(0.0);
         let admitted = |t: usize| now[t].admitted;
         self.out.clear();
+        self.provisioned_busy.clear();
         for f in &mut self.functions {
             f.tokens = (f.tokens + self.scale_per_sec * dt).min(self.scale_burst);
             let lambda: f64 = f.members.iter().map(|&t| intensity(t as usize)).sum();
@@ -152,6 +157,15 @@ impl FastFunctions {
             // than it has and may start.
             let servers = limit.min(warm + f.tokens);
             let throttled_share = erlang_b(servers as u32, load);
+            // Requests take an idle provisioned environment first, so the
+            // provisioned ones are the first group of a loss system with
+            // ordered hunting: they carry a·(1 − B(p, a)) of the load.
+            let provisioned = f64::from(f.provisioned).min(limit);
+            if provisioned > 0.0 {
+                let a = lambda * mean;
+                let carried = a * (1.0 - erlang_b(provisioned as u32, a));
+                self.provisioned_busy.push((f.stack, carried * dt));
+            }
             let served = requests as f64 * (1.0 - throttled_share);
             let cold = cold.min(served);
             f.tokens -= cold;

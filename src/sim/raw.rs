@@ -156,6 +156,9 @@ pub struct StackRaw {
     pub active_instance_secs: f64,
     /// Server-seconds spent serving.
     pub busy_secs: f64,
+    /// Of those, seconds of execution on provisioned function environments
+    /// (serverless).
+    pub provisioned_busy_secs: f64,
     /// Server-seconds available.
     pub capacity_secs: f64,
     /// Most active instances at once.

@@ -475,6 +475,9 @@ impl<'a> Task<'a> {
         let window = self.windows.flags();
         let Tenants { inflows, now, totals, raw } = &mut self.tenants;
         functions.tick(tick, self.dt, keep, now);
+        for &(s, secs) in &functions.provisioned_busy {
+            self.compute.raw[s].provisioned_busy_secs += secs;
+        }
         for &(t, cut, cold_share, cold) in &functions.out {
             let t = t as usize;
             let flow = &mut now[t];

@@ -741,6 +741,9 @@ pub struct FunctionsFile {
     pub price_per_gb_second: f64,
     /// USD per GB-second a provisioned environment exists.
     pub provisioned_price_per_gb_second: f64,
+    /// USD per GB-second of execution on a provisioned environment (AWS
+    /// bills it below the on-demand rate).
+    pub provisioned_execution_price_per_gb_second: f64,
 }
 
 impl Default for FunctionsFile {
@@ -756,6 +759,7 @@ impl Default for FunctionsFile {
             price_per_million: 0.20,
             price_per_gb_second: 0.000_016_666_7,
             provisioned_price_per_gb_second: 0.000_004_166_7,
+            provisioned_execution_price_per_gb_second: 0.000_009_722_2,
         }
     }
 }

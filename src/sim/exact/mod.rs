@@ -808,6 +808,9 @@ impl<'a> Exact<'a> {
         let stack = &mut self.stacks[s];
         stack.advance(t_secs);
         stack.busy -= 1;
+        if env == Env::Provisioned {
+            stack.raw.provisioned_busy_secs += busy_secs;
+        }
         stack.raw.requests += 1.0;
         let t = req.tenant as usize;
         let raw = &mut self.raw[t];
