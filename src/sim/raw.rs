@@ -36,6 +36,9 @@ pub struct TenantRaw {
     /// Of those, requests whose last attempt failed at a resource the
     /// tenant shares (what a neighbour can cause).
     pub gave_up_shared: f64,
+    /// Its clients retry: its requests are counted by their give-ups
+    /// (set by the per-request engine).
+    pub retrying: bool,
     /// Requests served to the end.
     pub served: f64,
     /// Requests that waited longer than the queue timeout.

@@ -43,7 +43,9 @@ pub fn baseline_ticks(sc: &Scenario) -> u64 {
 /// ready a warm-up later and shed at the next evaluation with nothing
 /// warming, one more evaluation covering a backlog's drain; the usage
 /// plan's and account's buckets and a partition's burst have refilled;
-/// and a quota the spike used up has started a new period.
+/// and a quota the spike used up has started a new period. When clients
+/// retry, the spike's retries go on for up to a request's longest waits
+/// and the queueing of each of its attempts.
 pub fn settled_secs(sc: &Scenario, spike: &Spike) -> f64 {
     let autoscaler_secs = sc.compute.autoscale.map_or(0.0, |a| a.warmup_secs + 3.0 * a.evaluation_secs);
     let plan = sc.tiers[sc.tenants[spike.tenant].tier].plan.as_ref().filter(|_| sc.gateway.is_some());
@@ -55,7 +57,13 @@ pub fn settled_secs(sc: &Scenario, spike: &Spike) -> f64 {
     .into_iter()
     .filter(|x| x.is_finite())
     .fold(0.0, f64::max);
-    let settled = spike.end_secs + sc.compute.queue_timeout_secs + autoscaler_secs + refill_secs;
+    let retry_secs = sc
+        .tiers
+        .iter()
+        .filter_map(|t| t.retry)
+        .map(|r| r.max_total_backoff_secs() + f64::from(r.attempts) * sc.compute.queue_timeout_secs)
+        .fold(0.0, f64::max);
+    let settled = spike.end_secs + sc.compute.queue_timeout_secs + autoscaler_secs + refill_secs + retry_secs;
     let month_secs = sc.month_secs();
     let quota_reset = plan.iter().flat_map(|p| &p.quotas).map(|q| {
         let period = q.period.secs(month_secs);

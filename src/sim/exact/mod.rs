@@ -908,6 +908,9 @@ impl<'a> Exact<'a> {
         for key in self.completions.iter() {
             self.raw[self.jobs[completions::job_of(key) as usize].req.tenant as usize].in_flight += 1.0;
         }
+        for (t, r) in self.raw.iter_mut().enumerate() {
+            r.retrying = self.sc.tiers[self.sc.tenants[t].tier].retry.is_some();
+        }
         // Retries not yet sent: requests still under way.
         let waiting: Vec<usize> = self.retries.waiting().collect();
         for t in waiting {

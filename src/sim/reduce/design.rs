@@ -65,7 +65,7 @@ fn dropped(r: &TenantRaw) -> f64 {
 /// client retried, or gave up a request): then a request is unserved when
 /// its last attempt failed, not at each failed attempt.
 fn counts_give_ups(r: &TenantRaw) -> bool {
-    r.retries > 0.0 || r.gave_up > 0.0
+    r.retrying || r.retries > 0.0 || r.gave_up > 0.0
 }
 
 /// Requests (first attempts; retries are the same requests again).
