@@ -34,7 +34,9 @@ pub struct Results {
     /// Latest results with every replication (what claims are judged on
     /// and exports write).
     pub complete: Option<Arc<Prepared>>,
-    /// Wall time of the run behind `complete`.
+    /// Wall time of a run of every replication of the scenario behind
+    /// `complete`: the run's, or after a first look the rest's, scaled
+    /// to every replication.
     pub complete_run_time: Option<Duration>,
     /// While `latest` is a first look: the replications of the full run
     /// under way.

@@ -94,12 +94,12 @@ impl Job for RunJob {
             RunJob::FirstLook { full, replications, kept } => {
                 let look = Self::first_look(&full, replications);
                 if !small_enough_to_keep(&full, replications) {
-                    return sim::run(&look, &options, control).map(Prepared::new);
+                    return sim::run(&look, &options, control).map(Prepared::first_look);
                 }
                 let simulated = sim::simulate(&look, &options, control)?;
                 let report = simulated.report(&look, control)?;
                 *lock(&kept) = Some(simulated);
-                Ok(Prepared::new(report))
+                Ok(Prepared::first_look(report))
             }
             RunJob::Rest { full, replications, kept } => {
                 // Taken before the run, so that it is not locked meanwhile.

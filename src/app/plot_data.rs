@@ -151,6 +151,9 @@ pub struct Prepared {
     pub compare: Vec<compare::CompareRow>,
     /// Cost bars.
     pub costs: costs::CostBars,
+    /// A first look at a few of the scenario's replications, which the
+    /// results of all of them follow (views keep their layout for those).
+    pub first_look: bool,
 }
 
 impl Prepared {
@@ -185,7 +188,12 @@ impl Prepared {
         let mut compare = compare::compare_rows(&report);
         compare.extend(compare::window_rows(&report));
         let costs = costs::cost_bars(&report);
-        Self { report, designs, events, offered_shared, compare, costs }
+        Self { report, designs, events, offered_shared, compare, costs, first_look: false }
+    }
+
+    /// Prepares the report of a first look at a few replications.
+    pub fn first_look(report: RunReport) -> Self {
+        Self { first_look: true, ..Self::new(report) }
     }
 
     /// Run length in minutes.

@@ -468,11 +468,20 @@ impl TenantsimApp {
                             self.runner.request(rest, false);
                         }
                         done => {
-                            results.first_look_of = None;
+                            let looked = results.first_look_of.take();
                             results.complete = Some(prepared);
-                            // Every replication after a first look took both runs.
-                            let first = if let Looking::Rest(first) = done { first } else { Duration::ZERO };
-                            results.complete_run_time = Some(first + finished.run_time);
+                            results.complete_run_time = Some(match (done, looked) {
+                                // The rest ran all but the first look's
+                                // replications: one run of every one would
+                                // take about that much longer (the first
+                                // look's own run, on fewer tasks than
+                                // threads, says less about it).
+                                (Looking::Rest(_), Some(all)) if all > FIRST_LOOK_REPLICATIONS => {
+                                    finished.run_time.mul_f64(f64::from(all) / f64::from(all - FIRST_LOOK_REPLICATIONS))
+                                }
+                                (Looking::Rest(first), _) => first + finished.run_time,
+                                _ => finished.run_time,
+                            });
                         }
                     }
                 }
@@ -514,6 +523,13 @@ impl TenantsimApp {
             Theme::Light => egui::Theme::Light,
         });
         ctx.set_zoom_factor(self.zoom(ctx));
+        // No fades or slides: each step of one is a whole frame, and while
+        // a run is under way those frames (a tooltip fading in under the
+        // pointer, a scroll bar appearing) would take the cores the run
+        // needs, most of all under a software renderer, where a frame
+        // costs more than the layout (the window keeps to ten frames a
+        // second while busy, see [`BUSY_FRAME_INTERVAL`]).
+        ctx.all_styles_mut(|style| style.animation_time = 0.0);
     }
 
     /// Follows the window's height in presenter mode (called every frame;
@@ -564,8 +580,10 @@ pub const FIRST_LOOK_REPLICATIONS: u32 = 2;
 /// progress bars): rare enough to leave the CPU to the work.
 pub const BUSY_FRAME_INTERVAL: Duration = Duration::from_millis(100);
 
-/// A full run that took longer than this gets a first look next time.
-pub const FIRST_LOOK_ABOVE: Duration = Duration::from_millis(120);
+/// A scenario whose run of every replication takes longer than this gets
+/// a first look at its next edit: a shorter one shows all of its results
+/// within the time an edit's results should take.
+pub const FIRST_LOOK_ABOVE: Duration = Duration::from_millis(150);
 
 /// Points presenter mode keeps in the window's height at least: enough
 /// for the comparison's headline rows above a readable timeline.

@@ -15,7 +15,9 @@ use egui::{Align, Color32, FontId, Layout, RichText};
 mod fit;
 
 pub use fit::headline_height;
-use fit::{CAPTION_HEIGHT_ID, COLUMN_GAP, ROW_GAP, TABLE_GAP, TITLE_HEIGHT, fit, fit_width, label_text, split};
+use fit::{
+    CAPTION_HEIGHT_ID, COLUMN_GAP, Fit, ROW_GAP, TABLE_GAP, TITLE_HEIGHT, fit, fit_width, keep_rows, label_text, split,
+};
 
 use crate::app::panels::{form, style};
 use crate::app::plot_data::compare::{CompareRow, DURING_THE_SPIKE, best_first_descending, design_order};
@@ -42,9 +44,28 @@ pub fn compare_ui(
     // caption, and lay the frame out again if it changed height.
     let caption_id = egui::Id::unique(CAPTION_HEIGHT_ID);
     let caption_height: f32 = ui.data(|d| d.get_temp(caption_id)).unwrap_or(2.0 * TITLE_HEIGHT);
+    let panel = (ui.available_size(), view.all_rows, presenter);
     let width = ui.available_width();
     let height = ui.available_height() - caption_height - 4.0;
-    let fitted = fit(ui, prepared, width, height);
+    // A first look keeps the rows of the results before it (its wide
+    // intervals would otherwise drop rows until every replication is in,
+    // and the table would shrink and grow back at every edit), and their
+    // font and split unless its cells are too wide for them.
+    let kept_id = egui::Id::unique(KEPT_FIT_ID);
+    let kept: Option<KeptFit> = ui.data(|d| d.get_temp(kept_id));
+    let (fitted, fit) = match kept {
+        Some(kept) if prepared.first_look && kept.panel == panel => {
+            (kept.fitted, keep_rows(ui, prepared, width, kept.fit))
+        }
+        _ => {
+            let fitted = fit(ui, prepared, width, height);
+            let fit = if view.all_rows { fit_width(ui, prepared, width) } else { fitted };
+            (fitted, fit)
+        }
+    };
+    if !prepared.first_look {
+        ui.data_mut(|d| d.insert_temp(kept_id, KeptFit { panel, fitted, fit }));
+    }
     let top = ui.cursor().top();
     caption_ui(ui, prepared, fitted.max_priority < 2, presenter, view);
     let drawn = ui.cursor().top() - top;
@@ -53,7 +74,6 @@ pub fn compare_ui(
         ui.ctx().request_discard("the comparison's caption changed height");
     }
     ui.add_space(4.0);
-    let fit = if view.all_rows { fit_width(ui, prepared, width) } else { fitted };
     let rows: Vec<&CompareRow> = prepared.compare.iter().filter(|r| r.priority <= fit.max_priority).collect();
     let order = design_order(&prepared.compare, report.designs.len(), view.sort_row.as_deref(), view.descending);
     let table = Table { prepared, order: &order, size: fit.size, presenter, sections: fit.max_priority > 0 };
@@ -73,6 +93,21 @@ pub fn compare_ui(
             });
         }
     });
+}
+
+/// Where the comparison keeps the layout of the last results of every
+/// replication, for the first look at the next edit's.
+const KEPT_FIT_ID: &str = "tenantsim_compare_kept_fit";
+
+/// The layout of the last results of every replication, and the panel
+/// it was fitted to (size, every row asked for, presenter mode).
+#[derive(Debug, Clone, Copy)]
+struct KeptFit {
+    panel: (egui::Vec2, bool, bool),
+    /// The rows, font and split that fit the panel, and what was drawn
+    /// (every row when the user asked for them).
+    fitted: Fit,
+    fit: Fit,
 }
 
 /// The line above the tables: what the figures are, the star, the rows
@@ -501,5 +536,60 @@ mod tests {
         harness.get_by_label("smb-00 → 16 tenants").click();
         harness.run_steps(2);
         assert!(harness.state().2.contains(&Command::SelectTenant(Some("smb-00".into()))));
+    }
+
+    /// The noisy-neighbour example at its first two replications (wide
+    /// intervals, so wide cells), run once.
+    fn two_replications() -> crate::report::RunReport {
+        static REPORT: std::sync::OnceLock<crate::report::RunReport> = std::sync::OnceLock::new();
+        REPORT
+            .get_or_init(|| {
+                let (_, mut scenario) =
+                    crate::scenario::load_str(crate::bundled::DEFAULT.text, &crate::scenario::Limits::default())
+                        .unwrap_or_else(|e| panic!("{e}"));
+                scenario.clock.replications = 2;
+                let options = crate::sim::RunOptions { threads: Some(2), ..Default::default() };
+                crate::sim::run(&scenario, &options, &crate::sim::RunControl::new()).unwrap_or_else(|e| panic!("{e}"))
+            })
+            .clone()
+    }
+
+    /// Whether a detail row shows in a panel `width` wide after the
+    /// complete example's results were shown and then `next`.
+    fn detail_shown_after(width: f32, next: Prepared) -> bool {
+        let mut harness = Harness::builder()
+            .with_size(egui::vec2(width, 800.0))
+            .with_context_setup(style::install_fonts)
+            .build_ui_state(
+                |ui, (p, view, cmds): &mut State| compare_ui(ui, p, view, false, cmds),
+                (noisy_prepared(), CompareView::default(), Vec::new()),
+            );
+        harness.run_steps(3);
+        if harness.query_by_label("    Margin basic").is_none() {
+            return false;
+        }
+        harness.state_mut().0 = next;
+        harness.run_steps(3);
+        harness.query_by_label("    Margin basic").is_some()
+    }
+
+    #[test]
+    fn a_first_look_keeps_the_layout_of_the_results_before_it() {
+        // A panel where every row of the complete results fits but, fitted
+        // anew, those of two replications (whose intervals widen the
+        // columns) would not.
+        let width = (400..=1200)
+            .step_by(20)
+            .map(|w| w as f32)
+            .find(|&w| {
+                detail_shown_after(w, noisy_prepared()) && !detail_shown_after(w, Prepared::new(two_replications()))
+            })
+            .unwrap_or_else(|| panic!("no width where two replications' own layout drops rows"));
+        // As a first look at a run of eight, they keep the rows of the
+        // results before them.
+        assert!(
+            detail_shown_after(width, Prepared::first_look(two_replications())),
+            "a first look at {width} keeps every row"
+        );
     }
 }

@@ -16,6 +16,7 @@ pub(super) const COLUMN_GAP: f32 = 18.0;
 pub(super) const TABLE_GAP: f32 = 36.0;
 
 /// How the rows are laid out this frame.
+#[derive(Debug, Clone, Copy)]
 pub(super) struct Fit {
     /// Rows shown have at most this priority.
     pub(super) max_priority: u8,
@@ -90,6 +91,26 @@ pub(super) fn fit(ui: &egui::Ui, prepared: &Prepared, width: f32, height: f32) -
 pub(super) fn fit_width(ui: &egui::Ui, prepared: &Prepared, width: f32) -> Fit {
     let fit = fit(ui, prepared, width, f32::INFINITY);
     if fit.max_priority == 2 { fit } else { Fit { max_priority: 2, size: SIZES[2], two_up: false } }
+}
+
+/// `kept` (the layout of earlier results) for these results, if their
+/// rows fit `width` in it; else the same rows at the largest font and
+/// split that fit it, however tall (the smallest font in one table, which
+/// scrolls sideways, when nothing fits). A first look keeps its rows so.
+pub(super) fn keep_rows(ui: &egui::Ui, prepared: &Prepared, width: f32, kept: Fit) -> Fit {
+    let rows: Vec<&CompareRow> = prepared.compare.iter().filter(|r| r.priority <= kept.max_priority).collect();
+    let (left, right) = split(&rows);
+    let two_wide =
+        |size: f32| table_width(ui, prepared, &left, size) + table_width(ui, prepared, &right, size) + TABLE_GAP;
+    let fits = |two_up: bool, size: f32| {
+        if two_up { two_wide(size) <= width } else { table_width(ui, prepared, &rows, size) <= width }
+    };
+    if fits(kept.two_up, kept.size) {
+        return kept;
+    }
+    let layouts = SIZES.iter().map(|&size| (true, size)).chain(SIZES.iter().map(|&size| (false, size)));
+    let (two_up, size) = layouts.into_iter().find(|&(two_up, size)| fits(two_up, size)).unwrap_or((false, SIZES[2]));
+    Fit { max_priority: kept.max_priority, size, two_up }
 }
 
 /// Height a table of `rows` needs at font `size`.
