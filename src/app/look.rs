@@ -161,9 +161,9 @@ mod tests {
     #[test]
     fn results_too_large_to_keep_are_not_kept() {
         // 8 results (2 designs × 2 replications × run and baseline) of
-        // 5 MiB each: more than the estimate keeps room for.
+        // 10 MiB each: more than the estimate keeps room for.
         let mut full = scenario();
-        full.result_bytes = 5.0 * 1024.0 * 1024.0;
+        full.result_bytes = 10.0 * 1024.0 * 1024.0;
         assert!(!small_enough_to_keep(&full, 2));
         let kept: Kept = Arc::default();
         let Ok(look) = RunJob::FirstLook { full, replications: 2, kept: Arc::clone(&kept) }.run(&RunControl::new())

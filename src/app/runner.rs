@@ -71,6 +71,7 @@ struct Active {
     generation: u64,
     control: Arc<RunControl>,
     total_ticks: u64,
+    started: Instant,
 }
 
 /// What a worker thread sends back: the request it answers, its result
@@ -209,7 +210,12 @@ impl<J: Job> Runner<J> {
     fn start(&mut self, pending: Pending<J>) {
         let Pending { generation, job, .. } = pending;
         let control = Arc::new(RunControl::new());
-        self.active = Some(Active { generation, control: Arc::clone(&control), total_ticks: job.total_ticks() });
+        self.active = Some(Active {
+            generation,
+            control: Arc::clone(&control),
+            total_ticks: job.total_ticks(),
+            started: Instant::now(),
+        });
         let sender = self.sender.clone();
         let repaint = Arc::clone(&self.repaint);
         self.alive.fetch_add(1, Ordering::SeqCst);
@@ -245,6 +251,11 @@ impl<J: Job> Runner<J> {
     /// True while a request is waiting or its run is in flight.
     pub fn is_busy(&self) -> bool {
         self.pending.is_some() || self.active.is_some()
+    }
+
+    /// How long the run in flight has been running (`None` when none is).
+    pub fn running_for(&self) -> Option<Duration> {
+        self.active.as_ref().map(|a| a.started.elapsed())
     }
 
     /// Busy and progress together, for the toolbar.

@@ -500,10 +500,16 @@ impl TenantsimApp {
 
     /// While a run or a plan is under way, asks for a frame after
     /// [`BUSY_FRAME_INTERVAL`]: progress bars move ten times a second;
-    /// finished work wakes the UI at once.
+    /// finished work wakes the UI at once. A run's bar first moves
+    /// [`QUIET_START`] after the run started: most edits' results come
+    /// before, and the frames in between would take the CPU from them.
     pub(super) fn wake_while_busy(&self, ctx: &egui::Context) {
-        if self.runner.is_busy() || self.planner.is_busy() {
+        if self.planner.is_busy() {
             ctx.request_repaint_after(BUSY_FRAME_INTERVAL);
+        }
+        if self.runner.is_busy() {
+            let running_for = self.runner.running_for().unwrap_or_default();
+            ctx.request_repaint_after(QUIET_START.saturating_sub(running_for).max(BUSY_FRAME_INTERVAL));
         }
     }
 
@@ -579,6 +585,10 @@ pub const FIRST_LOOK_REPLICATIONS: u32 = 2;
 /// Time between frames while a run or a plan is under way (for their
 /// progress bars): rare enough to leave the CPU to the work.
 pub const BUSY_FRAME_INTERVAL: Duration = Duration::from_millis(100);
+
+/// How long a run goes on before its progress bar moves (see
+/// [`TenantsimApp::wake_while_busy`]).
+pub const QUIET_START: Duration = Duration::from_millis(300);
 
 /// A scenario whose run of every replication takes longer than this gets
 /// a first look at its next edit: a shorter one shows all of its results

@@ -84,7 +84,7 @@ pub const FIGURES_PER_TENANT: f64 = 48.0;
 /// Bytes of results of a run's first replications that may be kept for a
 /// run of the rest (`sim::run_after`; the app's first look), counted in
 /// every estimate: a first look whose results take more is not kept.
-pub const KEPT_FIRST_BYTES: f64 = 32.0 * 1024.0 * 1024.0;
+pub const KEPT_FIRST_BYTES: f64 = 64.0 * 1024.0 * 1024.0;
 
 /// Bytes of results a wave of subtasks may hold beyond its least size
 /// (`sim::WAVE_SUBTASKS_PER_THREAD` subtasks per thread). Most runs'
