@@ -177,10 +177,12 @@ fn stack_cost(sc: &Scenario, design: &Design, layer: Layer, members: &[u32], raw
 /// used or not, and are its only capacity that can sit idle.
 fn functions_cost(f: &Functions, raw: &StackRaw, months: f64, overhead: f64) -> StackCost {
     let requests = raw.requests * f.usd_per_million_requests / 1e6;
-    // Execution on provisioned environments is billed at its own rate.
-    let on_demand = (raw.busy_secs - raw.provisioned_busy_secs).max(0.0);
+    // Execution on provisioned environments is billed at its own rate
+    // (they run part of the executions, never more than all of them).
+    let on_provisioned = raw.provisioned_busy_secs.min(raw.busy_secs);
+    let on_demand = raw.busy_secs - on_provisioned;
     let execution = on_demand * f.memory_gb * f.usd_per_gb_sec
-        + raw.provisioned_busy_secs * f.memory_gb * f.provisioned_execution_usd_per_gb_sec;
+        + on_provisioned * f.memory_gb * f.provisioned_execution_usd_per_gb_sec;
     let provisioned = raw.instance_secs * f.memory_gb * f.provisioned_usd_per_gb_sec;
     let usage = requests + execution + provisioned;
     let idle =

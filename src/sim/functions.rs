@@ -159,13 +159,16 @@ impl FastFunctions {
             let throttled_share = erlang_b(servers as u32, load);
             // Requests take an idle provisioned environment first, so the
             // provisioned ones are the first group of a loss system with
-            // ordered hunting: they carry a·(1 − B(p, a)) of the load.
+            // ordered hunting: they carry a·(1 − B(p, a)) of the load, the
+            // share (1 − B(p, a)) / (1 − throttled) of what is served.
             let provisioned = f64::from(f.provisioned).min(limit);
-            if provisioned > 0.0 {
+            let on_provisioned = if provisioned > 0.0 && throttled_share < 1.0 {
                 let a = lambda * mean;
-                let carried = a * (1.0 - erlang_b(provisioned as u32, a));
-                self.provisioned_busy.push((f.stack, carried * dt));
-            }
+                ((1.0 - erlang_b(provisioned as u32, a)) / (1.0 - throttled_share)).min(1.0)
+            } else {
+                0.0
+            };
+            let mut served_here = 0.0;
             let served = requests as f64 * (1.0 - throttled_share);
             let cold = cold.min(served);
             f.tokens -= cold;
@@ -190,6 +193,13 @@ impl FastFunctions {
                 let mine_cold = (mine - whole) as f64 * cold_share;
                 self.init_busy_secs[t] += mine_cold * init;
                 self.out.push((t as u32, whole, cold_share, mine_cold));
+                served_here += (mine - whole) as f64;
+            }
+            // Of the executions this tick serves (their service, not the
+            // initialisation a provisioned environment never needs), so
+            // never more than the stack's busy time.
+            if on_provisioned > 0.0 {
+                self.provisioned_busy.push((f.stack, on_provisioned * served_here * mean));
             }
         }
     }
