@@ -1020,12 +1020,18 @@ impl<'a> Exact<'a> {
     /// Each tenant's window figures (offered, lost at shared resources,
     /// served, p99) at `t_secs`, where the last spike window ends, as
     /// [`Exact::finish`] would read them had the run stopped there: waiting
-    /// requests past their timeout then count as lost.
+    /// requests past their timeout then count as lost, unless their client
+    /// would retry them (they are then still under way, as the retries
+    /// waiting are).
     fn read_windows(&self, t_secs: f64) -> Vec<[f64; 4]> {
         let mut lost: Vec<f64> = self.raw.iter().map(|r| r.window_unserved).collect();
+        let mut set_aside = vec![0; self.raw.len()];
         for stack in &self.stacks {
             stack.queue.for_each(|req| {
-                if req.in_window && t_secs - req.arrival_secs > self.timeout_secs {
+                if req.in_window
+                    && t_secs - req.arrival_secs > self.timeout_secs
+                    && self.retries.would_give_up(req.tenant as usize, req.retries, &mut set_aside)
+                {
                     lost[req.tenant as usize] += 1.0;
                 }
             });

@@ -180,6 +180,26 @@ impl Retries {
         true
     }
 
+    /// Whether a failed attempt of tenant `t` after `retries` retries
+    /// would be given up now, as [`Retries::failed`] judges, with
+    /// `set_aside[t]` budget (in the budget's units) already promised to
+    /// attempts judged before it; a retry it would get is promised too.
+    /// Changes nothing else (a reading of what would happen).
+    pub fn would_give_up(&self, t: usize, retries: u8, set_aside: &mut [u64]) -> bool {
+        let Some(policy) = self.policy.get(t).copied().flatten() else { return true };
+        if u32::from(retries) + 1 >= policy.attempts {
+            return true;
+        }
+        if self.earn[t].is_some() {
+            let token = TOKEN_UNITS as u64;
+            if self.tokens[t].saturating_sub(set_aside[t]) < token {
+                return true;
+            }
+            set_aside[t] += token;
+        }
+        false
+    }
+
     /// Each waiting retry's tenant.
     pub fn waiting(&self) -> impl Iterator<Item = usize> + '_ {
         self.heap.iter().map(|p| p.attempt.drawn.tenant as usize)
@@ -292,5 +312,30 @@ mod tests {
         assert_eq!(allowed, 10);
         // Another tenant's budget is its own.
         assert!(r.failed(attempt(1, 0.0), 0.0));
+    }
+
+    #[test]
+    fn judging_a_failure_ahead_agrees_with_failing_and_changes_nothing() {
+        let policy = RetryPolicy {
+            attempts: 3,
+            backoff: Backoff::Constant { delay_secs: 1.0 },
+            jitter: Jitter::None,
+            budget_ratio: Some(0.1),
+        };
+        let mut r = retries(policy, 2);
+        let mut set_aside = vec![0; 2];
+        // Attempts used up: given up whatever the budget.
+        assert!(r.would_give_up(0, 2, &mut set_aside));
+        // The full bucket promises ten retries, then none.
+        let promised = (0..50).filter(|_| !r.would_give_up(0, 0, &mut set_aside)).count();
+        assert_eq!(promised, 10);
+        // Nothing was taken: failing still gets its ten retries.
+        assert!(r.heap.is_empty());
+        let allowed = (0..50).filter(|_| r.failed(attempt(0, 0.0), 0.0)).count();
+        assert_eq!(allowed, 10);
+        // Another tenant's promises are its own; no policy never retries.
+        assert!(!r.would_give_up(1, 0, &mut set_aside));
+        r.policy[1] = None;
+        assert!(r.would_give_up(1, 0, &mut set_aside));
     }
 }
