@@ -204,12 +204,27 @@ fn retry_row(
     errors: Option<&FieldErrors>,
     label: (&str, &str),
     field: &str,
-    mut cell: impl FnMut(&mut Ui, &mut RetryFile),
+    cell: impl FnMut(&mut Ui, &mut RetryFile),
 ) {
-    field_row(ui, draft, errors, label, &format!("retry.{field}"), |ui, tier| match &mut tier.retry {
-        Some(retry) => cell(ui, retry),
+    let off = "No retries: tick \"Client retries\" to have this tier's clients retry";
+    section_row(ui, draft, errors, label, ("retry", field, off), |tier| &mut tier.retry, cell);
+}
+
+/// A row of a field of an optional section of a tier (`section.field`):
+/// tiers without the section show a dash that says how to add it (`off`).
+fn section_row<S>(
+    ui: &mut Ui,
+    draft: &mut ScenarioFile,
+    errors: Option<&FieldErrors>,
+    label: (&str, &str),
+    (section, field, off): (&str, &str, &str),
+    of: impl Fn(&mut TierFile) -> &mut Option<S>,
+    mut cell: impl FnMut(&mut Ui, &mut S),
+) {
+    field_row(ui, draft, errors, label, &format!("{section}.{field}"), |ui, tier| match of(tier) {
+        Some(value) => cell(ui, value),
         None => {
-            ui.weak("—").on_hover_text("No retries: tick \"Client retries\" to have this tier's clients retry");
+            ui.weak("—").on_hover_text(off);
         }
     });
 }
@@ -241,14 +256,10 @@ fn plan_row(
     errors: Option<&FieldErrors>,
     label: (&str, &str),
     field: &str,
-    mut cell: impl FnMut(&mut Ui, &mut PlanFile),
+    cell: impl FnMut(&mut Ui, &mut PlanFile),
 ) {
-    field_row(ui, draft, errors, label, &format!("plan.{field}"), |ui, tier| match &mut tier.plan {
-        Some(plan) => cell(ui, plan),
-        None => {
-            ui.weak("—").on_hover_text("No usage plan: tick \"Usage plan\" to throttle this tier");
-        }
-    });
+    let off = "No usage plan: tick \"Usage plan\" to throttle this tier";
+    section_row(ui, draft, errors, label, ("plan", field, off), |tier| &mut tier.plan, cell);
 }
 
 fn presets_menu_ui(ui: &mut Ui, draft: &mut ScenarioFile) {
