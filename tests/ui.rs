@@ -528,6 +528,62 @@ fn an_idle_window_stops_asking_for_frames() {
 }
 
 #[test]
+fn a_window_waiting_for_its_run_asks_for_no_frames_in_between() {
+    // Every frame drawn while a run is under way takes the cores the run
+    // needs (a software-rendered frame costs more than its layout), so
+    // while waiting the window asks for its next frame no sooner than its
+    // progress bar moves. Under X, animations asked for every next frame
+    // at once (the tooltip of the button just clicked fading in under the
+    // pointer resting on it, a scroll bar fading in and out); the harness
+    // shows no tooltip, so it checks that the app has no animations, then
+    // that the frames while waiting (pointer on the button) ask for none.
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let mut harness = started();
+    // The harness turns animations off for its snapshots (a window starts
+    // with egui's): the app's own style, applied again with each theme,
+    // has none.
+    harness.ctx.all_styles_mut(|style| style.animation_time = egui::Style::default().animation_time);
+    for _ in 0..2 {
+        harness.state_mut().push(Command::ToggleTheme);
+        harness.step();
+        assert_eq!(harness.ctx.global_style().animation_time, 0.0, "no fades or slides");
+    }
+    harness.get_by_label("Re-roll seed").hover();
+    for _ in 0..60 {
+        harness.step();
+    }
+    harness.get_by_label("Re-roll seed").click();
+    harness.step();
+    harness.step();
+    assert!(harness.state().runner.is_busy(), "the re-roll runs");
+    let ui_thread = std::thread::current().id();
+    let asked_at_once = Arc::new(AtomicUsize::new(0));
+    let count = Arc::clone(&asked_at_once);
+    harness.ctx.set_repaint_observer(Box::new(move |info: egui::RequestRepaintInfo| {
+        if info.delay < Duration::from_millis(50) && std::thread::current().id() == ui_thread {
+            count.fetch_add(1, Ordering::SeqCst);
+        }
+    }));
+    let (mut waiting, mut asking) = (0, 0);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while harness.state().runner.is_busy() {
+        let before = asked_at_once.load(Ordering::SeqCst);
+        harness.step();
+        if harness.state().runner.is_busy() {
+            waiting += 1;
+            asking += usize::from(asked_at_once.load(Ordering::SeqCst) > before);
+        }
+        assert!(Instant::now() < deadline, "no results within 60 s");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert!(waiting >= 5, "the run lasted {waiting} frames");
+    // A first look's results arriving lay the tables out again (a grid
+    // that changed size asks for one more frame): a frame or two.
+    assert!(asking <= 3, "{asking} of {waiting} frames while waiting asked for the next at once");
+}
+
+#[test]
 fn at_1280_by_720_the_results_keep_their_width_beside_the_editor_and_the_lesson() {
     // At 1280 × 720 the results used to get about 480 points between the
     // editor and the lesson: the comparison's last column and the plots'
