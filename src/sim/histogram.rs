@@ -256,7 +256,10 @@ impl Histogram {
     /// Adds `weight` at fine bin `fine` (see [`fine_bin`]).
     #[inline]
     pub fn add_at_fine_bin(&mut self, fine: usize, weight: f64) {
-        self.add_at_bin(fine / self.group, weight);
+        // Its grid is the fine one or the coarse one: a division by a
+        // constant (a multiply), not by a field.
+        let bin = if self.group == 1 { fine } else { fine / COARSE_GROUP };
+        self.add_at_bin(bin, weight);
     }
 
     /// Adds `weight` at bin `bin` of this histogram's own grid (a fine

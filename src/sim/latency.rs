@@ -17,7 +17,7 @@ use rustc_hash::FxHashMap;
 use crate::queueing::WaitState;
 use crate::scenario::model::ServiceTime;
 use crate::sim::Checkpoint;
-use crate::sim::histogram::{Histogram, SparsePmf, coarsen, fine_bin, latency_pmf};
+use crate::sim::histogram::{FineBins, Histogram, SparsePmf, coarsen, latency_pmf};
 
 /// Work of allocating one fine histogram, in the units of
 /// [`crate::sim::task::CHECK_WORK`] (about as long as visiting this many
@@ -369,6 +369,8 @@ pub struct LatencyBook<'a> {
     scratch: Histogram,
     focus_of: Vec<Option<usize>>,
     tier_of: Vec<usize>,
+    /// The fine grid's lookup tables, for recording samples.
+    bins: FineBins,
 }
 
 impl<'a> LatencyBook<'a> {
@@ -412,6 +414,7 @@ impl<'a> LatencyBook<'a> {
             scratch: Histogram::coarse(),
             focus_of,
             tier_of,
+            bins: FineBins::new(),
         })
     }
 
@@ -455,7 +458,7 @@ impl<'a> LatencyBook<'a> {
     /// (weighted by `weight`, the share of it that was served to the end).
     pub fn record_sample(&mut self, t: usize, ms: f64, weight: f64, in_window: bool) {
         // One bin lookup for the three histograms.
-        let fine = fine_bin(ms);
+        let fine = self.bins.of(ms);
         self.run[t].add_at_fine_bin(fine, weight);
         if in_window && let Some(w) = self.window.get_mut(t) {
             w.add_at_fine_bin(fine, weight);

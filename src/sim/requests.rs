@@ -176,6 +176,7 @@ impl RequestStack {
         }
         self.sort_arrivals(start, start + dt);
         self.start_waiting(input, start, out);
+        let fair = matches!(self.queue, Queue::Fair(_));
         let end = start + dt;
         let mut next = 0;
         loop {
@@ -195,7 +196,8 @@ impl RequestStack {
                 if self.busy < input.servers && self.queue.is_empty() {
                     self.start(req, arrival);
                 } else {
-                    let flow = input.members.binary_search(&req.tenant).unwrap_or(0);
+                    // A FIFO queue has one flow.
+                    let flow = if fair { input.members.binary_search(&req.tenant).unwrap_or(0) } else { 0 };
                     self.queue.push(flow, req);
                 }
             }
