@@ -35,8 +35,8 @@ pub struct Results {
     /// and exports write).
     pub complete: Option<Arc<Prepared>>,
     /// Wall time of a run of every replication of the scenario behind
-    /// `complete`: the run's, or after a first look the rest's, scaled
-    /// to every replication.
+    /// `complete`: the run's, or after a first look whose results the
+    /// rest was given, the rest's scaled to every replication.
     pub complete_run_time: Option<Duration>,
     /// While `latest` is a first look: the replications of the full run
     /// under way.

@@ -462,7 +462,8 @@ impl TenantsimApp {
                     results.run_time = Some(finished.run_time);
                     match std::mem::take(&mut self.looking) {
                         Looking::First { full, kept } => {
-                            self.looking = Looking::Rest(finished.run_time);
+                            let held = kept.lock().is_ok_and(|k| k.is_some());
+                            self.looking = Looking::Rest { held };
                             results.first_look_of = Some(full.clock.replications);
                             let rest = RunJob::Rest { full: *full, replications: FIRST_LOOK_REPLICATIONS, kept };
                             self.runner.request(rest, false);
@@ -471,15 +472,15 @@ impl TenantsimApp {
                             let looked = results.first_look_of.take();
                             results.complete = Some(prepared);
                             results.complete_run_time = Some(match (done, looked) {
-                                // The rest ran all but the first look's
+                                // The rest ran all but the first look's kept
                                 // replications: one run of every one would
                                 // take about that much longer (the first
                                 // look's own run, on fewer tasks than
-                                // threads, says less about it).
-                                (Looking::Rest(_), Some(all)) if all > FIRST_LOOK_REPLICATIONS => {
+                                // threads, says less about it). A rest
+                                // without them ran every replication.
+                                (Looking::Rest { held: true }, Some(all)) if all > FIRST_LOOK_REPLICATIONS => {
                                     finished.run_time.mul_f64(f64::from(all) / f64::from(all - FIRST_LOOK_REPLICATIONS))
                                 }
-                                (Looking::Rest(first), _) => first + finished.run_time,
                                 _ => finished.run_time,
                             });
                         }
@@ -574,8 +575,13 @@ pub(super) enum Looking {
         /// Where the first look leaves its results.
         kept: Kept,
     },
-    /// The rest runs, after a first look that took this long.
-    Rest(Duration),
+    /// The rest runs, after a first look whose results it was given
+    /// (`held`: it runs only the replications after them) or not (it
+    /// runs every replication).
+    Rest {
+        /// The first look's results were kept for the rest.
+        held: bool,
+    },
 }
 
 /// Replications of the first look at an edit's results: enough to see

@@ -44,7 +44,7 @@ pub fn compare_ui(
     // caption, and lay the frame out again if it changed height.
     let caption_id = egui::Id::unique(CAPTION_HEIGHT_ID);
     let caption_height: f32 = ui.data(|d| d.get_temp(caption_id)).unwrap_or(2.0 * TITLE_HEIGHT);
-    let panel = (ui.available_size(), view.all_rows, presenter);
+    let panel = (ui.available_size(), view.all_rows, presenter, shape_of(prepared));
     let width = ui.available_width();
     let height = ui.available_height() - caption_height - 4.0;
     // A first look keeps the rows of the results before it (its wide
@@ -100,14 +100,29 @@ pub fn compare_ui(
 const KEPT_FIT_ID: &str = "tenantsim_compare_kept_fit";
 
 /// The layout of the last results of every replication, and the panel
-/// it was fitted to (size, every row asked for, presenter mode).
+/// it was fitted to (size, every row asked for, presenter mode, the
+/// results' shape).
 #[derive(Debug, Clone, Copy)]
 struct KeptFit {
-    panel: (egui::Vec2, bool, bool),
+    panel: (egui::Vec2, bool, bool, u64),
     /// The rows, font and split that fit the panel, and what was drawn
     /// (every row when the user asked for them).
     fitted: Fit,
     fit: Fit,
+}
+
+/// What the comparison's layout depends on besides the figures: the
+/// scenario, its tiers, designs and spike block (another scenario, or a
+/// design added, is fitted anew even in a first look).
+fn shape_of(prepared: &Prepared) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let report = &prepared.report;
+    let mut hasher = std::hash::DefaultHasher::new();
+    report.scenario.hash(&mut hasher);
+    report.tiers.hash(&mut hasher);
+    report.designs.iter().for_each(|d| d.name.hash(&mut hasher));
+    report.events.iter().for_each(|e| e.kind.hash(&mut hasher));
+    hasher.finish()
 }
 
 /// The line above the tables: what the figures are, the star, the rows

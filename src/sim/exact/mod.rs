@@ -1027,10 +1027,13 @@ impl<'a> Exact<'a> {
         let mut lost: Vec<f64> = self.raw.iter().map(|r| r.window_unserved).collect();
         let mut set_aside = vec![0; self.raw.len()];
         for stack in &self.stacks {
+            // Every request past its timeout is judged, in the order
+            // `finish` fails them (each retry takes from its budget), and
+            // those of the windows counted.
             stack.queue.for_each(|req| {
-                if req.in_window
-                    && t_secs - req.arrival_secs > self.timeout_secs
+                if t_secs - req.arrival_secs > self.timeout_secs
                     && self.retries.would_give_up(req.tenant as usize, req.retries, &mut set_aside)
+                    && req.in_window
                 {
                     lost[req.tenant as usize] += 1.0;
                 }
