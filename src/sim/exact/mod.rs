@@ -1091,3 +1091,59 @@ fn attempt_of(req: &Req) -> Attempt {
     let first_secs = req.arrival_secs - f64::from(req.since_first_secs);
     Attempt { drawn, retries: req.retries, first_secs, in_window: req.in_window }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::{Limits, load_str};
+
+    /// An overloaded pool (one server of 1.5 s, 6 requests a second, a
+    /// 1 s queue timeout, so that many requests wait past their timeout
+    /// between two starts) whose clients retry (`budget` when given); a
+    /// spike from 20 s to 30 s, and the run lasts `duration`.
+    fn overloaded(duration: &str, budget: &str) -> Scenario {
+        let text = format!(
+            r#"Scenario(version: 1, name: "read", clock: (duration: "{duration}", seed: 5, replications: 1, engine: Exact),
+                tiers: {{ "t": (price_per_month: 1.0, retry: (attempts: 3, backoff: Constant("200ms"), jitter: Full{budget})) }},
+                tenants: [ Group(prefix: "x", count: 3, tier: "t", load: (rate: 2.0)) ],
+                layers: ( compute: (service_time: Deterministic(ms: 1500.0), concurrency: 1, instances: (min: 1, max: 1),
+                                    queue_timeout: "1s") ),
+                designs: [ (name: "pool", placement: {{ "*": Pool }}) ],
+                events: [ Spike(tenant: "x-00", at: "20s", duration: "10s", factor: 3.0) ])"#
+        );
+        load_str(&text, &Limits::default()).unwrap_or_else(|e| panic!("{e}")).1
+    }
+
+    #[test]
+    fn a_baseline_read_where_the_windows_end_is_what_one_stopping_there_reads() {
+        // The windows end at 30 s: a 30 s run's baseline stops there and
+        // reads its figures at its end; a 2-minute run's goes on (its
+        // spike's cost settles later) and reads them when 30 s is reached.
+        // Requests past their timeout wait in the queue at that moment,
+        // and the budget allows some of them a retry and not others.
+        for budget in ["", ", budget: 0.3"] {
+            read_where_the_windows_end(&overloaded("30s", budget), &overloaded("2m", budget));
+        }
+    }
+
+    fn read_where_the_windows_end(short: &Scenario, long: &Scenario) {
+        let design = &short.designs[0];
+        assert_eq!(window_ticks(short), baseline_ticks(short), "the short baseline stops at the windows' end");
+        assert!(window_ticks(long) < baseline_ticks(long), "the long one goes on");
+        let mut lost = 0.0;
+        for replication in 0..3 {
+            let read = |sc: &Scenario| {
+                let raw = simulate(sc, &sc.designs[0], replication, false, &[], 1, &RunControl::new());
+                let raw = raw.unwrap_or_else(|| panic!("runs"));
+                raw.tenants
+                    .iter()
+                    .map(|t| [t.window_offered, t.window_unserved, t.window_served, t.window_p99_ms])
+                    .collect::<Vec<_>>()
+            };
+            let (stopped, went_on) = (read(short), read(long));
+            assert_eq!(stopped, went_on, "replication {replication} of {}", design.name);
+            lost += stopped.iter().map(|t| t[1]).sum::<f64>();
+        }
+        assert!(lost > 0.0, "some requests of the windows were given up");
+    }
+}
