@@ -155,17 +155,8 @@ impl Retries {
             return false;
         }
         let t = attempt.drawn.tenant as usize;
-        let Some(policy) = self.policy[t] else { return false };
-        if u32::from(attempt.retries) + 1 >= policy.attempts {
-            return false;
-        }
-        if self.earn[t].is_some() {
-            let token = TOKEN_UNITS as u64;
-            if self.tokens[t] < token {
-                return false;
-            }
-            self.tokens[t] -= token;
-        }
+        let Some((policy, cost)) = self.retry_allowed(t, attempt.retries, 0) else { return false };
+        self.tokens[t] -= cost;
         attempt.retries += 1;
         if attempt.drawn.init_secs.is_nan() {
             let e: f64 = Exp1.sample(&mut self.rng[t]);
@@ -186,18 +177,29 @@ impl Retries {
     /// attempts judged before it; a retry it would get is promised too.
     /// Changes nothing else (a reading of what would happen).
     pub fn would_give_up(&self, t: usize, retries: u8, set_aside: &mut [u64]) -> bool {
-        let Some(policy) = self.policy.get(t).copied().flatten() else { return true };
-        if u32::from(retries) + 1 >= policy.attempts {
-            return true;
-        }
-        if self.earn[t].is_some() {
-            let token = TOKEN_UNITS as u64;
-            if self.tokens[t].saturating_sub(set_aside[t]) < token {
-                return true;
+        match self.retry_allowed(t, retries, set_aside[t]) {
+            Some((_, cost)) => {
+                set_aside[t] += cost;
+                false
             }
-            set_aside[t] += token;
+            None => true,
         }
-        false
+    }
+
+    /// Tenant `t`'s policy and the budget a retry of an attempt after
+    /// `retries` retries takes (0 without a budget), when its policy allows
+    /// one and its budget, less `set_aside`, holds it; `None` when the
+    /// request is given up.
+    fn retry_allowed(&self, t: usize, retries: u8, set_aside: u64) -> Option<(RetryPolicy, u64)> {
+        let policy = self.policy.get(t).copied().flatten()?;
+        if u32::from(retries) + 1 >= policy.attempts {
+            return None;
+        }
+        if self.earn[t].is_none() {
+            return Some((policy, 0));
+        }
+        let token = TOKEN_UNITS as u64;
+        (self.tokens[t].saturating_sub(set_aside) >= token).then_some((policy, token))
     }
 
     /// Each waiting retry's tenant.
@@ -292,15 +294,19 @@ mod tests {
         assert!((below_half as f64 / f64::from(n) - 0.5).abs() < 0.02);
     }
 
-    #[test]
-    fn a_budget_allows_its_tokens_then_its_ratio_of_first_attempts() {
-        let policy = RetryPolicy {
+    /// Three attempts a second apart, on a budget of one retry in ten.
+    fn budgeted() -> RetryPolicy {
+        RetryPolicy {
             attempts: 3,
             backoff: Backoff::Constant { delay_secs: 1.0 },
             jitter: Jitter::None,
             budget_ratio: Some(0.1),
-        };
-        let mut r = retries(policy, 2);
+        }
+    }
+
+    #[test]
+    fn a_budget_allows_its_tokens_then_its_ratio_of_first_attempts() {
+        let mut r = retries(budgeted(), 2);
         // The bucket starts full: ten retries at once, then none.
         let allowed = (0..50).filter(|_| r.failed(attempt(0, 0.0), 0.0)).count();
         assert_eq!(allowed, 10);
@@ -316,13 +322,7 @@ mod tests {
 
     #[test]
     fn judging_a_failure_ahead_agrees_with_failing_and_changes_nothing() {
-        let policy = RetryPolicy {
-            attempts: 3,
-            backoff: Backoff::Constant { delay_secs: 1.0 },
-            jitter: Jitter::None,
-            budget_ratio: Some(0.1),
-        };
-        let mut r = retries(policy, 2);
+        let mut r = retries(budgeted(), 2);
         let mut set_aside = vec![0; 2];
         // Attempts used up: given up whatever the budget.
         assert!(r.would_give_up(0, 2, &mut set_aside));

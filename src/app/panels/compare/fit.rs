@@ -66,24 +66,53 @@ pub(super) fn split<'r>(rows: &[&'r CompareRow]) -> (Vec<&'r CompareRow>, Vec<&'
 /// The most rows at the largest font that fit `width` × `height`: all
 /// rows if possible, else the main ones, else the headline ones.
 pub(super) fn fit(ui: &egui::Ui, prepared: &Prepared, width: f32, height: f32) -> Fit {
-    for max_priority in [2, 1, 0] {
-        let rows: Vec<&CompareRow> = prepared.compare.iter().filter(|r| r.priority <= max_priority).collect();
-        let sections = max_priority > 0;
-        let (left, right) = split(&rows);
-        for size in SIZES {
-            let two_wide = table_width(ui, prepared, &left, size) + table_width(ui, prepared, &right, size) + TABLE_GAP;
-            let two_high = table_height(ui, &left, size, sections).max(table_height(ui, &right, size, sections));
-            if two_wide <= width && two_high <= height {
-                return Fit { max_priority, size, two_up: true };
-            }
-        }
-        for size in SIZES {
-            if table_width(ui, prepared, &rows, size) <= width && table_height(ui, &rows, size, sections) <= height {
-                return Fit { max_priority, size, two_up: false };
-            }
+    [2, 1, 0].into_iter().find_map(|max_priority| layout(ui, prepared, max_priority, width, height)).unwrap_or(Fit {
+        max_priority: 0,
+        size: SIZES[2],
+        two_up: false,
+    })
+}
+
+/// The rows of at most `max_priority` at the largest font that fits
+/// `width` × `height`, two tables side by side before one; `None` when
+/// none does.
+fn layout(ui: &egui::Ui, prepared: &Prepared, max_priority: u8, width: f32, height: f32) -> Option<Fit> {
+    let rows = Rows::new(prepared, max_priority);
+    let mut layouts = SIZES.iter().map(|&size| (true, size)).chain(SIZES.iter().map(|&size| (false, size)));
+    layouts.find(|&(two_up, size)| rows.fit(ui, prepared, two_up, size, width, height)).map(|(two_up, size)| Fit {
+        max_priority,
+        size,
+        two_up,
+    })
+}
+
+/// The rows of at most a priority, and their split into two tables.
+struct Rows<'p> {
+    all: Vec<&'p CompareRow>,
+    left: Vec<&'p CompareRow>,
+    right: Vec<&'p CompareRow>,
+    sections: bool,
+}
+
+impl<'p> Rows<'p> {
+    fn new(prepared: &'p Prepared, max_priority: u8) -> Self {
+        let all: Vec<&CompareRow> = prepared.compare.iter().filter(|r| r.priority <= max_priority).collect();
+        let (left, right) = split(&all);
+        Self { all, left, right, sections: max_priority > 0 }
+    }
+
+    /// They fit `width` × `height` at font `size`, in two tables or one.
+    fn fit(&self, ui: &egui::Ui, prepared: &Prepared, two_up: bool, size: f32, width: f32, height: f32) -> bool {
+        let sections = self.sections;
+        if two_up {
+            let (left, right) = (&self.left, &self.right);
+            let two_wide = table_width(ui, prepared, left, size) + table_width(ui, prepared, right, size) + TABLE_GAP;
+            let two_high = table_height(ui, left, size, sections).max(table_height(ui, right, size, sections));
+            two_wide <= width && two_high <= height
+        } else {
+            table_width(ui, prepared, &self.all, size) <= width && table_height(ui, &self.all, size, sections) <= height
         }
     }
-    Fit { max_priority: 0, size: SIZES[2], two_up: false }
 }
 
 /// Every row at the largest font that fits `width`, however tall (the
@@ -98,19 +127,15 @@ pub(super) fn fit_width(ui: &egui::Ui, prepared: &Prepared, width: f32) -> Fit {
 /// split that fit it, however tall (the smallest font in one table, which
 /// scrolls sideways, when nothing fits). A first look keeps its rows so.
 pub(super) fn keep_rows(ui: &egui::Ui, prepared: &Prepared, width: f32, kept: Fit) -> Fit {
-    let rows: Vec<&CompareRow> = prepared.compare.iter().filter(|r| r.priority <= kept.max_priority).collect();
-    let (left, right) = split(&rows);
-    let two_wide =
-        |size: f32| table_width(ui, prepared, &left, size) + table_width(ui, prepared, &right, size) + TABLE_GAP;
-    let fits = |two_up: bool, size: f32| {
-        if two_up { two_wide(size) <= width } else { table_width(ui, prepared, &rows, size) <= width }
-    };
-    if fits(kept.two_up, kept.size) {
+    let rows = Rows::new(prepared, kept.max_priority);
+    if rows.fit(ui, prepared, kept.two_up, kept.size, width, f32::INFINITY) {
         return kept;
     }
-    let layouts = SIZES.iter().map(|&size| (true, size)).chain(SIZES.iter().map(|&size| (false, size)));
-    let (two_up, size) = layouts.into_iter().find(|&(two_up, size)| fits(two_up, size)).unwrap_or((false, SIZES[2]));
-    Fit { max_priority: kept.max_priority, size, two_up }
+    layout(ui, prepared, kept.max_priority, width, f32::INFINITY).unwrap_or(Fit {
+        max_priority: kept.max_priority,
+        size: SIZES[2],
+        two_up: false,
+    })
 }
 
 /// Height a table of `rows` needs at font `size`.
