@@ -47,6 +47,8 @@ pub fn figure_of(metric: MetricFile) -> FigureId {
         MetricFile::ThrottledConcurrency => FigureId::ThrottledConcurrency,
         MetricFile::ColdStarts => FigureId::ColdStarts,
         MetricFile::Retries => FigureId::Retries,
+        MetricFile::TimedOutClient => FigureId::TimedOutClient,
+        MetricFile::WastedWork => FigureId::WastedWork,
         MetricFile::Unallocated => FigureId::Unallocated,
         MetricFile::SteadyCost => FigureId::SteadyCost,
         MetricFile::IncidentCost => FigureId::IncidentCost,

@@ -139,6 +139,9 @@ fn retry_policies_are_checked_field_by_field() {
         (r#"attempts: 3, backoff: Exponential(base: "1s", cap: "100ms")"#, r#"tiers."t".retry.backoff.cap"#),
         (r#"attempts: 3, backoff: Exponential(base: "soon", cap: "1s")"#, r#"tiers."t".retry.backoff.base"#),
         (r#"attempts: 3, backoff: Constant("1s"), budget: 1.5"#, r#"tiers."t".retry.budget"#),
+        (r#"attempts: 3, backoff: Constant("1s"), timeout: "0s""#, r#"tiers."t".retry.timeout"#),
+        (r#"attempts: 1, backoff: Constant("1s"), timeout: "2h""#, r#"tiers."t".retry.timeout"#),
+        (r#"attempts: 2, backoff: Constant("1s"), timeout: "later""#, r#"tiers."t".retry.timeout"#),
     ] {
         match scenario::load_str(&with(retry), &Limits::default()) {
             Err(LoadError::Invalid(errors)) => {
@@ -147,4 +150,9 @@ fn retry_policies_are_checked_field_by_field() {
             other => panic!("{retry}: expected an error at {path}, got {other:?}"),
         }
     }
+    // One attempt is a policy only with a timeout: clients that give up
+    // without retrying.
+    assert!(
+        scenario::load_str(&with(r#"attempts: 1, backoff: Constant("1s"), timeout: "2s""#), &Limits::default()).is_ok()
+    );
 }

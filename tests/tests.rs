@@ -7,6 +7,7 @@ mod budget;
 mod capacity_loss;
 #[cfg(feature = "cli")]
 mod cli;
+mod client_timeouts;
 mod common;
 mod cost;
 mod database;

@@ -50,6 +50,10 @@ pub enum FigureId {
     Dropped,
     /// Requests dropped by saturated database partitions.
     DroppedPartition,
+    /// Attempts not answered before the client's own timeout.
+    TimedOutClient,
+    /// Share of compute busy time spent on attempts nobody waited for.
+    WastedWork,
     /// p99 latency: a design's worst tenant, a tier's, a tenant's.
     P99,
     /// Tenants hurt by other tenants' spikes.
@@ -167,6 +171,13 @@ const fn slot(section: usize, priority: u8) -> Option<CompareSlot> {
     Some(CompareSlot { section, priority, indent: false, tier_rows: None, spikes_only: false, zero_hidden: false })
 }
 
+/// A main row of the Service section shown only when some design's figure
+/// is not zero (a figure of a kind of layer or client the scenario may not
+/// have).
+const fn service_detail() -> Option<CompareSlot> {
+    Some(CompareSlot { section: 2, priority: 1, indent: false, tier_rows: None, spikes_only: false, zero_hidden: true })
+}
+
 const BASE: Figure = Figure {
     id: FigureId::Cost,
     key: "",
@@ -183,7 +194,7 @@ const BASE: Figure = Figure {
 };
 
 /// Every figure, in the order of the comparison.
-pub const FIGURES: [Figure; 21] = [
+pub const FIGURES: [Figure; 23] = [
     Figure {
         id: FigureId::Cost,
         key: "cost",
@@ -381,14 +392,7 @@ pub const FIGURES: [Figure; 21] = [
         help: "Requests that waited for a new function environment to initialise (serverless compute). Lower is \
                better.",
         unit: Unit::Requests,
-        compare: Some(CompareSlot {
-            section: 2,
-            priority: 1,
-            indent: false,
-            tier_rows: None,
-            spikes_only: false,
-            zero_hidden: true,
-        }),
+        compare: service_detail(),
         design: Some(|d| d.totals.cold_starts),
         tenant: Some(|t| t.cold_starts),
         ..BASE
@@ -400,14 +404,7 @@ pub const FIGURES: [Figure; 21] = [
         help: "Attempts that were clients retrying a failed request (throttled, timed out or dropped), counted in \
                the requests offered: the load retries add. Lower is better.",
         unit: Unit::Requests,
-        compare: Some(CompareSlot {
-            section: 2,
-            priority: 1,
-            indent: false,
-            tier_rows: None,
-            spikes_only: false,
-            zero_hidden: true,
-        }),
+        compare: service_detail(),
         design: Some(|d| d.totals.retries),
         tenant: Some(|t| t.retries),
         ..BASE
@@ -430,8 +427,8 @@ pub const FIGURES: [Figure; 21] = [
         id: FigureId::Dropped,
         key: "dropped",
         label: "Dropped",
-        help: "Requests admitted but not served: timed out in a compute queue or refused by a saturated database \
-               partition.",
+        help: "Requests admitted but not served: timed out in a compute queue, refused by a saturated database \
+               partition, or not answered before the client's own timeout.",
         unit: Unit::Requests,
         design: Some(|d| d.totals.dropped),
         tenant: Some(|t| t.dropped.total),
@@ -444,6 +441,28 @@ pub const FIGURES: [Figure; 21] = [
         help: "Requests refused by a saturated database partition.",
         unit: Unit::Requests,
         tenant: Some(|t| t.dropped.partition),
+        ..BASE
+    },
+    Figure {
+        id: FigureId::TimedOutClient,
+        key: "timed_out_client",
+        label: "Timed out at the client",
+        help: "Attempts not answered before the client's own timeout (its tier's retry timeout): the client gave up \
+               on them, and retried them if it could. Lower is better.",
+        unit: Unit::Requests,
+        tenant: Some(|t| t.dropped.client),
+        ..BASE
+    },
+    Figure {
+        id: FigureId::WastedWork,
+        key: "wasted_work",
+        label: "Wasted work",
+        help: "The share of compute busy time spent on attempts whose client had already given up (its own \
+               timeout): the server finished them for nobody. Lower is better.",
+        unit: Unit::Percent,
+        compare: service_detail(),
+        design: Some(|d| d.totals.wasted_work_fraction),
+        tenant: Some(|t| t.wasted_work),
         ..BASE
     },
     Figure {

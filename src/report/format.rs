@@ -16,7 +16,7 @@ pub fn json(report: &RunReport) -> Result<String, serde_json::Error> {
 }
 
 /// CSV columns, in order (new columns are only added at the end).
-pub const CSV_HEADER: [&str; 40] = [
+pub const CSV_HEADER: [&str; 42] = [
     "design",
     "tenant",
     "tier",
@@ -57,6 +57,8 @@ pub const CSV_HEADER: [&str; 40] = [
     "throttled_concurrency",
     "cold_starts",
     "retries",
+    "timed_out_client",
+    "wasted_work",
 ];
 
 /// One row per design and tenant (means; CIs for the key figures).
@@ -111,6 +113,8 @@ pub fn csv(report: &RunReport) -> Result<String, csv::Error> {
                     t.throttled.concurrency.mean,
                     t.cold_starts.mean,
                     t.retries.mean,
+                    t.dropped.client.mean,
+                    t.wasted_work.mean,
                 ]
                 .map(|v| format!("{v}")),
             );

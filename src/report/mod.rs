@@ -184,6 +184,10 @@ pub struct DesignTotals {
     /// the offered requests).
     #[serde(default)]
     pub retries: Estimate,
+    /// Share of compute busy time spent on attempts whose client had
+    /// already given up (its own timeout).
+    #[serde(default)]
+    pub wasted_work_fraction: Estimate,
 }
 
 /// Throttled requests by cause.
@@ -210,6 +214,10 @@ pub struct Drops {
     pub timeout: Estimate,
     /// Rejected by a saturated database partition.
     pub partition: Estimate,
+    /// Not answered before the client's own timeout (the client gave up;
+    /// the server went on with it).
+    #[serde(default)]
+    pub client: Estimate,
     /// All causes.
     pub total: Estimate,
 }
@@ -366,6 +374,10 @@ pub struct TenantReport {
     /// the offered requests).
     #[serde(default)]
     pub retries: Estimate,
+    /// Share of its compute busy time spent on attempts its client had
+    /// already given up on (its own timeout).
+    #[serde(default)]
+    pub wasted_work: Estimate,
 }
 
 /// Aggregates of one tier under one design.

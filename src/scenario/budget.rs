@@ -51,6 +51,10 @@ pub const REQUEST_BYTES: f64 = 64.0;
 /// A client's retry waiting to be sent (the per-request engine's
 /// `retries::Pending`, 72 bytes, in a heap that may double).
 pub const RETRY_BYTES: f64 = 144.0;
+/// An attempt whose client has a timeout, in the per-request engine: its
+/// slot (the attempt, 64 bytes) and its deadline (16), in vectors that may
+/// double.
+pub const CLIENT_TIMEOUT_BYTES: f64 = 160.0;
 /// A series point of one flow series (five flows and a p99) while
 /// simulating and in a result.
 pub const POINT_BYTES: f64 = 64.0;
@@ -80,7 +84,7 @@ pub const SCENARIO_BYTES_PER_STACK: f64 = 128.0;
 /// place among the stack's members, in three layers).
 pub const SCENARIO_BYTES_PER_PLACEMENT: f64 = 24.0;
 /// Figures of one tenant a replication records (see `sim::reduce`).
-pub const FIGURES_PER_TENANT: f64 = 48.0;
+pub const FIGURES_PER_TENANT: f64 = 50.0;
 /// Bytes of results of a run's first replications that may be kept for a
 /// run of the rest (`sim::run_after`; the app's first look), counted in
 /// every estimate: a first look whose results take more is not kept.
@@ -171,6 +175,9 @@ pub struct Shape {
     pub retry_attempts: f64,
     /// Longest a request may wait between its attempts in all, seconds.
     pub retry_wait_secs: f64,
+    /// Longest any tier's clients wait for one attempt, seconds (0 when no
+    /// client has a timeout).
+    pub client_timeout_secs: f64,
     /// The most bytes one hurt tenant's blame list takes (see
     /// [`blamed_bytes`]).
     pub blamed_bytes: f64,
@@ -226,6 +233,7 @@ impl Shape {
             queue_timeout_secs: sc.compute.queue_timeout_secs,
             retry_attempts: retry_attempts(&sc.tiers),
             retry_wait_secs: retry_wait_secs(&sc.tiers),
+            client_timeout_secs: client_timeout_secs(&sc.tiers),
             blamed_bytes: blamed_bytes(&sc.tenants, &sc.events),
         }
     }
@@ -418,6 +426,13 @@ fn memory(s: &Shape, threads: f64) -> Vec<MemoryPart> {
     } else {
         0.0
     };
+    // An attempt's slot lives from its admission until its deadline, or
+    // until the server is done with it after its client gave up.
+    let timing_out = if s.client_timeout_secs > 0.0 {
+        s.peak_rate_per_sec * s.retry_attempts * (s.client_timeout_secs + s.queue_timeout_secs)
+    } else {
+        0.0
+    };
     let design_path = format!("designs[{largest}].placement");
     let part = |what, bytes: f64, path: &str, reduce: &str| MemoryPart {
         what,
@@ -461,6 +476,12 @@ fn memory(s: &Shape, threads: f64) -> Vec<MemoryPart> {
             threads * retrying * RETRY_BYTES,
             "tiers",
             "fewer retry attempts or shorter backoffs",
+        ),
+        part(
+            "clients' timeouts counting down (peak rates × attempts × the longest client timeout and queueing)",
+            threads * timing_out * CLIENT_TIMEOUT_BYTES,
+            "tiers",
+            "shorter client timeouts, fewer attempts, or a shorter queue_timeout",
         ),
         part(
             "series of the tasks running at once",
@@ -650,6 +671,12 @@ pub fn check(shape: &Shape, limits: &Limits) -> Vec<OverBudget> {
 /// retries).
 pub fn retry_attempts(tiers: &[Tier]) -> f64 {
     tiers.iter().filter_map(|t| t.retry).map(|r| f64::from(r.attempts)).fold(1.0, f64::max)
+}
+
+/// The longest any tier's clients wait for one attempt, seconds (0 when
+/// none has a timeout).
+pub fn client_timeout_secs(tiers: &[Tier]) -> f64 {
+    tiers.iter().filter_map(|t| t.retry).filter_map(|r| r.timeout_secs).fold(0.0, f64::max)
 }
 
 /// The longest any tier's clients wait between the attempts of one

@@ -186,6 +186,7 @@ impl KnobFile {
             KnobFile::FunctionsProvisioned => "provisioned environments".to_owned(),
             KnobFile::RetryAttempts { tier } => format!("retry attempts of {tier}"),
             KnobFile::RetryBudget { tier } => format!("retry budget of {tier}"),
+            KnobFile::ClientTimeoutSecs { tier } => format!("client timeout of {tier}"),
             KnobFile::FunctionsMemoryMb => "function memory".to_owned(),
             KnobFile::SpikeFactor { index } => format!("factor of event {index}"),
             KnobFile::Cells { design, key, layer } if key == "*" => format!("number of cells in {design}{}", on(layer)),
@@ -201,7 +202,7 @@ impl KnobFile {
             KnobFile::SloP99 { .. } => "ms",
             KnobFile::PlanRate { .. } | KnobFile::TenantRate { .. } | KnobFile::AccountRate => "req/s",
             KnobFile::PlanBurst { .. } | KnobFile::QuotaPerDay { .. } | KnobFile::QuotaPerMonth { .. } => "requests",
-            KnobFile::QueueTimeoutSecs => "s",
+            KnobFile::QueueTimeoutSecs | KnobFile::ClientTimeoutSecs { .. } => "s",
             KnobFile::SpikeFactor { .. } => "×",
             KnobFile::GroupCount { .. } => "tenants",
             KnobFile::InstancesMin | KnobFile::InstancesMax => "instances",
@@ -331,7 +332,9 @@ impl KnobFile {
             KnobFile::FunctionsMemoryMb => {
                 file.layers.compute.functions.as_mut().ok_or("the scenario has no serverless functions")?.memory_mb = x;
             }
-            KnobFile::RetryAttempts { tier: name } | KnobFile::RetryBudget { tier: name } => {
+            KnobFile::RetryAttempts { tier: name }
+            | KnobFile::RetryBudget { tier: name }
+            | KnobFile::ClientTimeoutSecs { tier: name } => {
                 tier(file, name)?;
                 let retry = file.tiers[name.as_str()]
                     .retry
@@ -340,6 +343,12 @@ impl KnobFile {
                 match self {
                     KnobFile::RetryAttempts { .. } => {
                         retry.attempts = u32::try_from(whole()?).map_err(|e| e.to_string())?;
+                    }
+                    KnobFile::ClientTimeoutSecs { .. } => {
+                        if !(x.is_finite() && x > 0.0) {
+                            return Err(format!("a timeout must be a positive number of seconds, not {x}"));
+                        }
+                        retry.timeout = Some(DurationText::from_secs(x));
                     }
                     _ => retry.budget = Some(x),
                 }

@@ -142,7 +142,8 @@ pub struct Tier {
 /// or dropped): docs/model.md, "Client retries".
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RetryPolicy {
-    /// Most attempts of one request, the first included (2 or more).
+    /// Most attempts of one request, the first included (1 only with a
+    /// timeout: clients that give up but never retry).
     pub attempts: u32,
     /// The wait before each retry, before jitter.
     pub backoff: Backoff,
@@ -152,6 +153,10 @@ pub struct RetryPolicy {
     /// first attempt fills by this much and each retry empties by one);
     /// none: no budget.
     pub budget_ratio: Option<f64>,
+    /// How long a client waits for an attempt before it gives up on it
+    /// (and retries it if it may), seconds; none: as long as the queue
+    /// keeps it.
+    pub timeout_secs: Option<f64>,
 }
 
 /// Tokens a retry budget holds at most (and starts with): the retries it

@@ -159,8 +159,12 @@ pub const COLD_START: Range = Range::duration(0.0, 600.0);
 pub const KEEP_WARM: Range = Range::duration(0.001, DAY_SECS);
 /// `functions.memory_mb`: AWS Lambda's 128 MB to 10,240 MB.
 pub const MEMORY_MB: Range = Range::number(128.0, 10_240.0, "MB");
-/// `retry.attempts`: one retry to AWS SDKs' most configurable, 10 in all.
-pub const RETRY_ATTEMPTS: Range = Range::number(2.0, 10.0, "attempts");
+/// `retry.attempts`: none (clients with a timeout that never retry) to
+/// AWS SDKs' most configurable, 10 in all.
+pub const RETRY_ATTEMPTS: Range = Range::number(1.0, 10.0, "attempts");
+/// `retry.timeout`: a millisecond to an hour (a client's wait for one
+/// attempt).
+pub const CLIENT_TIMEOUT: Range = Range::duration(0.001, 3600.0);
 /// A retry's backoff (`Constant`, `Exponential.base` and `cap`): none to an
 /// hour.
 pub const RETRY_BACKOFF: Range = Range::duration(0.0, 3600.0);
@@ -211,6 +215,7 @@ pub const DOCUMENTED: &[(&str, Range)] = &[
     ("`retry.attempts`", RETRY_ATTEMPTS),
     ("`retry.backoff` (`Constant`, `Exponential.base`, `Exponential.cap`)", RETRY_BACKOFF),
     ("`retry.budget`", RETRY_BUDGET),
+    ("`retry.timeout`", CLIENT_TIMEOUT),
     ("`functions.cold_start`", COLD_START),
     ("`functions.keep_warm`", KEEP_WARM),
     ("`functions.memory_mb`", MEMORY_MB),

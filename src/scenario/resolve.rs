@@ -334,7 +334,26 @@ impl Resolver {
             JitterFile::Equal => Jitter::Equal,
         };
         let budget_ratio = r.budget.map(|b| self.ranged(&format!("{path}.budget"), b, &ranges::RETRY_BUDGET));
-        Some(RetryPolicy { attempts, backoff, jitter, budget_ratio })
+        let timeout_secs = match &r.timeout {
+            Some(d) => {
+                let secs = self.duration(&format!("{path}.timeout"), d)?;
+                if !ranges::CLIENT_TIMEOUT.contains(secs) {
+                    self.error(format!("{path}.timeout"), format!("must be {} (got \"{d}\")", ranges::CLIENT_TIMEOUT));
+                    return None;
+                }
+                Some(secs)
+            }
+            None => None,
+        };
+        if attempts == 1 && timeout_secs.is_none() {
+            self.error(
+                format!("{path}.attempts"),
+                "one attempt and no timeout changes nothing: give the clients a `timeout`, or 2 attempts or more"
+                    .to_owned(),
+            );
+            return None;
+        }
+        Some(RetryPolicy { attempts, backoff, jitter, budget_ratio, timeout_secs })
     }
 
     fn tier_index(&mut self, path: &str, name: &str, tiers: &[Tier]) -> usize {
@@ -918,6 +937,7 @@ impl Resolver {
             queue_timeout_secs: compute.map_or(0.0, |c| c.queue_timeout_secs),
             retry_attempts: budget::retry_attempts(tiers),
             retry_wait_secs: budget::retry_wait_secs(tiers),
+            client_timeout_secs: budget::client_timeout_secs(tiers),
             blamed_bytes: budget::blamed_bytes(tenants, events),
         };
         for over in budget::check(&shape, limits) {

@@ -45,6 +45,14 @@ pub struct TenantRaw {
     pub dropped_timeout: f64,
     /// Requests refused by a database partition's cap.
     pub dropped_partition: f64,
+    /// Attempts whose client gave up waiting before they were answered
+    /// (its tier's `timeout`).
+    pub timed_out_client: f64,
+    /// Attempts compute finished after their client had given up.
+    pub wasted: f64,
+    /// Compute busy time those attempts took, seconds (counted in
+    /// `compute_busy_secs` too).
+    pub wasted_busy_secs: f64,
     /// Requests still queued when the run ended.
     pub in_flight: f64,
     /// Sum of the served requests' mean latencies, seconds.

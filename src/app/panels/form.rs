@@ -206,6 +206,20 @@ pub fn optional_count_ui(ui: &mut Ui, value: &mut Option<u64>, default: u64, suf
     response
 }
 
+/// An optional duration: a checkbox that turns it on (at `default`) or
+/// off, and the duration's text field when on (see [`duration_ui`]).
+pub fn optional_duration_ui(ui: &mut Ui, value: &mut Option<DurationText>, default: &str, tip: &str) -> Response {
+    let mut on = value.is_some();
+    let mut response = ui.checkbox(&mut on, "").on_hover_text(tip);
+    if response.changed() {
+        *value = if on { Some(value.take().unwrap_or_else(|| DurationText::new(default))) } else { None };
+    }
+    if let Some(v) = value {
+        response |= duration_ui(ui, v, tip, true);
+    }
+    response
+}
+
 /// An optional fraction shown as a percentage: a checkbox that turns it
 /// on (at `default`) or off, and the percentage when on.
 pub fn optional_percent_ui(ui: &mut Ui, value: &mut Option<f64>, default: f64, tip: &str) -> Response {
@@ -229,6 +243,7 @@ pub fn default_retry() -> RetryFile {
         backoff: BackoffFile::Exponential { base: DurationText::new("100ms"), cap: DurationText::new("20s") },
         jitter: JitterFile::Full,
         budget: None,
+        timeout: None,
     }
 }
 

@@ -23,7 +23,7 @@ use crate::scenario::file::{
 use crate::scenario::{FieldErrors, ScenarioFile};
 
 /// Every metric a plan figure can name, in the table of figures' order.
-const METRICS: [MetricFile; 20] = [
+const METRICS: [MetricFile; 22] = [
     MetricFile::TotalCost,
     MetricFile::CostPerTenant,
     MetricFile::Margin,
@@ -40,6 +40,8 @@ const METRICS: [MetricFile; 20] = [
     MetricFile::ThrottledConcurrency,
     MetricFile::ColdStarts,
     MetricFile::Retries,
+    MetricFile::TimedOutClient,
+    MetricFile::WastedWork,
     MetricFile::Cost,
     MetricFile::Unallocated,
     MetricFile::SteadyCost,
@@ -257,6 +259,7 @@ fn knob_choices(names: &Names, current: &KnobFile) -> Vec<(&'static str, KnobFil
         ("Functions: memory", KnobFile::FunctionsMemoryMb),
         ("Retry attempts", KnobFile::RetryAttempts { tier: t() }),
         ("Retry budget", KnobFile::RetryBudget { tier: t() }),
+        ("Client timeout", KnobFile::ClientTimeoutSecs { tier: t() }),
         ("Spike factor", KnobFile::SpikeFactor { index: 0 }),
         ("Cells", KnobFile::Cells { design: design.clone(), key: "*".to_owned(), layer: None }),
         ("Placement", KnobFile::Placement { design, key: "*".to_owned(), layer: None }),
@@ -286,7 +289,8 @@ fn knob_ui(ui: &mut Ui, names: &Names, knob: &mut KnobFile, k: usize) {
         | KnobFile::QuotaPerMonth { tier }
         | KnobFile::FunctionsReserved { tier }
         | KnobFile::RetryAttempts { tier }
-        | KnobFile::RetryBudget { tier } => {
+        | KnobFile::RetryBudget { tier }
+        | KnobFile::ClientTimeoutSecs { tier } => {
             ui.label("of tier");
             pick_ui(ui, ("knob_tier", k), tier, &names.tiers, "The tier whose setting moves");
         }

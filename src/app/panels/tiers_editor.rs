@@ -176,9 +176,10 @@ fn retry_rows(ui: &mut Ui, draft: &mut ScenarioFile, errors: Option<&FieldErrors
             tier.retry = on.then(form::default_retry);
         }
     });
-    let tip = "Most attempts of one request, the first included (2 to 10). AWS SDKs make 3 by default.";
+    let tip = "Most attempts of one request, the first included (1 to 10; 1, with a client timeout, gives up \
+               without retrying). AWS SDKs make 3 by default.";
     retry_row(ui, draft, errors, ("  Attempts", tip), "attempts", |ui, retry| {
-        form::count_ui(ui, &mut retry.attempts, 2..=10, "", tip);
+        form::count_ui(ui, &mut retry.attempts, 1..=10, "", tip);
     });
     let tip = "The wait before each retry: the same every time, or doubling from a base up to a cap.";
     retry_row(ui, draft, errors, ("  Backoff", tip), "backoff", |ui, retry| {
@@ -193,6 +194,12 @@ fn retry_rows(ui: &mut Ui, draft: &mut ScenarioFile, errors: Option<&FieldErrors
                token, each retry takes one; ten tokens at most). Off: every failure is retried up to the attempts.";
     retry_row(ui, draft, errors, ("  Retry budget", tip), "budget", |ui, retry| {
         form::optional_percent_ui(ui, &mut retry.budget, 0.1, tip);
+    });
+    let tip = "Client timeout: how long a client waits for each attempt before it gives up on it (and retries it if \
+               attempts are left). The server does not know: it still serves the attempt, for nobody (wasted work). \
+               Off: clients wait as long as the queue keeps the request.";
+    retry_row(ui, draft, errors, ("  Client timeout", tip), "timeout", |ui, retry| {
+        form::optional_duration_ui(ui, &mut retry.timeout, "1s", tip);
     });
 }
 

@@ -342,6 +342,11 @@ pub enum MetricFile {
     ColdStarts,
     /// Design (or tenant): attempts that were clients' retries.
     Retries,
+    /// Tenant: attempts not answered before its client's own timeout.
+    TimedOutClient,
+    /// Design (or tenant): share of compute busy time spent on attempts
+    /// whose client had already given up.
+    WastedWork,
     /// Tenant (or tier): cost per month, USD.
     Cost,
     /// Design: unallocated cost per month, USD.
@@ -442,6 +447,10 @@ pub struct RetryFile {
     /// every failure is retried up to `attempts`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub budget: Option<f64>,
+    /// How long a client waits for each attempt before it gives up on it;
+    /// none: as long as the server keeps it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<DurationText>,
 }
 
 /// The wait before a retry.

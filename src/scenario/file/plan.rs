@@ -170,6 +170,12 @@ pub enum KnobFile {
         /// Tier name.
         tier: String,
     },
+    /// Client retries: how long a tier's clients wait for each attempt,
+    /// seconds (the tier must retry).
+    ClientTimeoutSecs {
+        /// Tier name.
+        tier: String,
+    },
     /// Serverless: memory per environment, MB.
     FunctionsMemoryMb,
     /// The factor of the `index`th event (a spike).

@@ -22,6 +22,7 @@ pub(crate) mod queue;
 mod retries;
 pub(crate) mod source;
 mod stack;
+mod timeouts;
 
 use crate::report::Flow;
 use crate::scenario::model::{DbPricing, Design, Fairness, Layer, QuotaPeriod, Scenario, StackKind};
@@ -37,10 +38,11 @@ use bucket::Bucket;
 use completions::Completions;
 use functions::{Env, Function};
 use points::Points;
-use queue::{Queue, Req};
+use queue::{IN_WINDOW, NO_SLOT, Queue, READ, Req};
 use retries::{Attempt, Retries};
 use source::Source;
 use stack::Stack;
+use timeouts::Timeouts;
 
 /// Seconds of a partition's hard cap it may use at once (its burst).
 pub const PARTITION_BURST_SECS: f64 = 1.0;
@@ -109,6 +111,8 @@ struct Exact<'a> {
     arrivals: Arrivals,
     /// Clients' retries waiting to be sent.
     retries: Retries,
+    /// Clients' timeouts counting down.
+    timeouts: Timeouts,
     info: Vec<TenantInfo>,
     plans: Vec<Option<Bucket>>,
     quota_used: Vec<[u64; 3]>,
@@ -331,6 +335,7 @@ impl<'a> Exact<'a> {
             warmup_secs: sc.compute.autoscale.map_or(0.0, |a| (a.warmup_secs / dt).round() * dt),
             arrivals: Arrivals::new(sources, end_secs, rate_per_sec),
             retries: Retries::new(sc, replication),
+            timeouts: Timeouts::new(sc),
             info,
             plans,
             quota_used: vec![[0; 3]; n],
@@ -441,6 +446,24 @@ impl<'a> Exact<'a> {
     /// any instances are ready); false when cancelled.
     fn run_until(&mut self, limit_secs: f64) -> bool {
         loop {
+            // Clients' deadlines stop the tight loop (they are rare next to
+            // arrivals and completions); one at the same time as an arrival
+            // or a completion comes first.
+            if !self.run_events_until(limit_secs.min(self.timeouts.next_secs())) {
+                return false;
+            }
+            if self.timeouts.next_secs() >= limit_secs {
+                return true;
+            }
+            self.deadline();
+        }
+    }
+
+    /// [`Exact::run_until`]'s tight loop: arrivals and completions before
+    /// `limit_secs`, or before a client's deadline that an arrival sets
+    /// earlier; false when cancelled.
+    fn run_events_until(&mut self, mut limit_secs: f64) -> bool {
+        loop {
             let arrival_secs = self.next_arrival_secs();
             let completion_secs = self.next_completion_secs();
             if arrival_secs <= completion_secs {
@@ -449,6 +472,7 @@ impl<'a> Exact<'a> {
                 }
                 let attempt = self.take_arrival();
                 self.arrive(attempt);
+                limit_secs = limit_secs.min(self.timeouts.next_secs());
             } else {
                 if completion_secs >= limit_secs {
                     break;
@@ -501,16 +525,23 @@ impl<'a> Exact<'a> {
 
     /// The time of the next event of any kind (infinity when none is left).
     fn next_event_secs(&self) -> f64 {
-        self.next_arrival_secs().min(self.next_completion_secs()).min(self.next_ready_secs())
+        self.next_arrival_secs()
+            .min(self.next_completion_secs())
+            .min(self.next_ready_secs())
+            .min(self.timeouts.next_secs())
     }
 
-    /// Handles the next event: by time, then arrivals before completions
-    /// before instances ready, each kind by index.
+    /// Handles the next event: by time, then clients' deadlines before
+    /// arrivals before completions before instances ready, each kind by
+    /// index.
     fn next_event(&mut self) {
         let (arrival, completion) = (self.next_arrival_secs(), self.next_completion_secs());
         let ready = self.ready.iter().enumerate().min_by_key(|&(_, &key)| key).map(|(i, &key)| (i, key));
         let ready_secs = ready.map_or(f64::INFINITY, |(_, (bits, _))| f64::from_bits(bits));
-        if arrival <= completion && arrival <= ready_secs {
+        let deadline = self.timeouts.next_secs();
+        if deadline <= arrival.min(completion) && deadline <= ready_secs {
+            self.deadline();
+        } else if arrival <= completion && arrival <= ready_secs {
             let attempt = self.take_arrival();
             self.arrive(attempt);
         } else if completion <= ready_secs {
@@ -619,6 +650,18 @@ impl<'a> Exact<'a> {
         }
     }
 
+    /// A client's deadline comes: if its attempt has not been answered,
+    /// the client gives up on it (and retries it or gives the request up);
+    /// the server goes on with it.
+    fn deadline(&mut self) {
+        let due_secs = self.timeouts.next_secs();
+        let Some(attempt) = self.timeouts.come_due() else { return };
+        let t = attempt.drawn.tenant as usize;
+        self.raw[t].timed_out_client += 1.0;
+        self.count(t, self.points.of(due_secs), Flow::Dropped);
+        self.fail(attempt, due_secs, true);
+    }
+
     /// A request's attempt arriving.
     #[inline]
     fn arrive(&mut self, attempt: Attempt) {
@@ -668,7 +711,8 @@ impl<'a> Exact<'a> {
         self.raw[t].admitted += 1.0;
         self.count(t, point, Flow::Offered);
         self.count(t, point, Flow::Admitted);
-        let req = request_of(&attempt);
+        let mut req = request_of(&attempt);
+        req.slot = self.timeouts.start(&attempt);
         let s = info.stack;
         if self.stacks[s].is_empty() && self.sc.compute.autoscale.is_some() {
             // A cold start, serving from the end of this tick plus the
@@ -708,7 +752,9 @@ impl<'a> Exact<'a> {
         }
         self.count(t, point, Flow::Offered);
         self.count(t, point, Flow::Admitted);
-        self.start_on(info.stack, request_of(&attempt), t_secs, info.function, env, busy_secs);
+        let mut req = request_of(&attempt);
+        req.slot = self.timeouts.start(&attempt);
+        self.start_on(info.stack, req, t_secs, info.function, env, busy_secs);
     }
 
     /// Counts a request against tenant `t`'s quotas; false when one is
@@ -788,6 +834,10 @@ impl<'a> Exact<'a> {
     /// (its client retries it from then, or from when it timed out if
     /// later).
     fn drop_timed_out(&mut self, req: Req, now_secs: f64) {
+        if !self.timeouts.answer(req.slot) {
+            // Its client gave up on it before.
+            return;
+        }
         let t = req.tenant as usize;
         self.raw[t].dropped_timeout += 1.0;
         let at = (req.arrival_secs + self.timeout_secs).min(self.end_secs);
@@ -817,7 +867,15 @@ impl<'a> Exact<'a> {
         raw.compute_requests += 1.0;
         raw.compute_busy_secs += busy_secs;
         let point = self.points.of(t_secs);
-        if self.sc.database.is_some() && !self.store(&req, t_secs) {
+        if !self.timeouts.answer(req.slot) {
+            // Its client gave up on it: the work, the database's too, is
+            // done for nobody.
+            raw.wasted += 1.0;
+            raw.wasted_busy_secs += busy_secs;
+            if self.sc.database.is_some() {
+                self.store(&req, t_secs);
+            }
+        } else if self.sc.database.is_some() && !self.store(&req, t_secs) {
             self.raw[t].dropped_partition += 1.0;
             self.count(t, point, Flow::Dropped);
             self.fail(attempt_of(&req), t_secs, true);
@@ -829,7 +887,7 @@ impl<'a> Exact<'a> {
             raw.served += 1.0;
             raw.latency_sum_secs += latency_secs;
             self.latency[t].add(bin);
-            if req.in_window
+            if req.in_window()
                 && let Some(h) = self.window_latency.get_mut(t)
             {
                 h.add(bin);
@@ -849,7 +907,7 @@ impl<'a> Exact<'a> {
         let t = req.tenant as usize;
         let load = &self.sc.tenants[t].load;
         let p = self.shard_partitions[t][req.shard as usize];
-        let (side, units) = if req.read { (0, load.read_units_per_read) } else { (1, load.write_units_per_write) };
+        let (side, units) = if req.read() { (0, load.read_units_per_read) } else { (1, load.write_units_per_write) };
         let partition = &mut self.partitions[p];
         let provisioned_ok = match &mut partition.provisioned {
             Some(prov) => prov[side].has(t_secs, units),
@@ -867,7 +925,7 @@ impl<'a> Exact<'a> {
         raw.db_units += units;
         let stack = &mut self.db_raw[db];
         stack.requests += 1.0;
-        if req.read {
+        if req.read() {
             stack.read_units += units;
         } else {
             stack.write_units += units;
@@ -898,7 +956,9 @@ impl<'a> Exact<'a> {
             let mut waiting = Vec::new();
             self.stacks[s].queue.drain(|req| waiting.push(req));
             for req in waiting {
-                if end - req.arrival_secs > self.timeout_secs {
+                if self.timeouts.gave_up(req.slot) {
+                    // Under way for nobody.
+                } else if end - req.arrival_secs > self.timeout_secs {
                     self.drop_timed_out(req, end);
                 } else {
                     self.raw[req.tenant as usize].in_flight += 1.0;
@@ -906,7 +966,10 @@ impl<'a> Exact<'a> {
             }
         }
         for key in self.completions.iter() {
-            self.raw[self.jobs[completions::job_of(key) as usize].req.tenant as usize].in_flight += 1.0;
+            let req = &self.jobs[completions::job_of(key) as usize].req;
+            if !self.timeouts.gave_up(req.slot) {
+                self.raw[req.tenant as usize].in_flight += 1.0;
+            }
         }
         for (t, r) in self.raw.iter_mut().enumerate() {
             r.retrying = self.sc.tiers[self.sc.tenants[t].tier].retry.is_some();
@@ -1032,8 +1095,9 @@ impl<'a> Exact<'a> {
             // those of the windows counted.
             stack.queue.for_each(|req| {
                 if t_secs - req.arrival_secs > self.timeout_secs
+                    && !self.timeouts.gave_up(req.slot)
                     && self.retries.would_give_up(req.tenant as usize, req.retries, &mut set_aside)
-                    && req.in_window
+                    && req.in_window()
                 {
                     lost[req.tenant as usize] += 1.0;
                 }
@@ -1068,10 +1132,11 @@ fn request_of(attempt: &Attempt) -> Req {
         arrival_secs: drawn.secs,
         service_secs: drawn.service_secs,
         tenant: drawn.tenant,
-        shard: drawn.shard,
-        read: drawn.read,
-        in_window: attempt.in_window,
+        slot: NO_SLOT,
         since_first_secs: (drawn.secs - attempt.first_secs) as f32,
+        // Key shards are at most the limits' 1,000.
+        shard: drawn.shard as u16,
+        flags: if drawn.read { READ } else { 0 } | if attempt.in_window { IN_WINDOW } else { 0 },
         retries: attempt.retries,
     }
 }
@@ -1084,12 +1149,12 @@ fn attempt_of(req: &Req) -> Attempt {
         secs: req.arrival_secs,
         service_secs: req.service_secs,
         tenant: req.tenant,
-        shard: req.shard,
-        read: req.read,
+        shard: u32::from(req.shard),
+        read: req.read(),
         init_secs: f64::NAN,
     };
     let first_secs = req.arrival_secs - f64::from(req.since_first_secs);
-    Attempt { drawn, retries: req.retries, first_secs, in_window: req.in_window }
+    Attempt { drawn, retries: req.retries, first_secs, in_window: req.in_window() }
 }
 
 #[cfg(test)]

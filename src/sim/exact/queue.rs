@@ -20,20 +20,30 @@ pub struct Req {
     pub service_secs: f64,
     /// Its tenant.
     pub tenant: u32,
-    /// Its key shard.
-    pub shard: u32,
-    /// A read (else a write).
-    pub read: bool,
-    /// Its request's first attempt arrived inside another tenant's spike
-    /// window.
-    pub in_window: bool,
+    /// Its client's timeout slot ([`NO_SLOT`]: its client waits as long
+    /// as the queue keeps it).
+    pub slot: u32,
     /// How long before its arrival its request's first attempt arrived,
     /// seconds (0 unless it is a retry; single precision keeps a request
     /// in 32 bytes).
     pub since_first_secs: f32,
+    /// Its key shard (at most the limits' 1,000 per tenant).
+    pub shard: u16,
+    /// [`READ`] and [`IN_WINDOW`].
+    pub flags: u8,
     /// Attempts of its request before this one.
     pub retries: u8,
 }
+
+/// No client timeout slot.
+pub const NO_SLOT: u32 = u32::MAX;
+
+/// [`Req::flags`]: a read (else a write).
+pub const READ: u8 = 1;
+
+/// [`Req::flags`]: its request's first attempt arrived inside another
+/// tenant's spike window.
+pub const IN_WINDOW: u8 = 2;
 
 impl Req {
     /// A first attempt with no initialisation (instance compute).
@@ -42,12 +52,25 @@ impl Req {
             arrival_secs,
             service_secs,
             tenant,
-            shard: 0,
-            read: true,
-            in_window: false,
+            slot: NO_SLOT,
             since_first_secs: 0.0,
+            shard: 0,
+            flags: READ,
             retries: 0,
         }
+    }
+
+    /// A read (else a write).
+    #[inline]
+    pub fn read(&self) -> bool {
+        self.flags & READ != 0
+    }
+
+    /// Its request's first attempt arrived inside another tenant's spike
+    /// window.
+    #[inline]
+    pub fn in_window(&self) -> bool {
+        self.flags & IN_WINDOW != 0
     }
 }
 
@@ -205,8 +228,8 @@ mod tests {
 
     #[test]
     fn a_request_stays_in_32_bytes() {
-        // Queues and the job table hold many; retries added fields that fit
-        // the padding.
+        // Queues and the job table hold many; retries and clients' timeouts
+        // added fields that fit the padding.
         assert_eq!(std::mem::size_of::<Req>(), 32);
     }
 

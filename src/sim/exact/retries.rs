@@ -250,6 +250,7 @@ mod tests {
             backoff: Backoff::Exponential { base_secs: 0.1, cap_secs: 0.3 },
             jitter: Jitter::None,
             budget_ratio: None,
+            timeout_secs: None,
         };
         let mut r = retries(policy, 1);
         let mut a = attempt(0, 10.0);
@@ -276,6 +277,7 @@ mod tests {
             backoff: Backoff::Constant { delay_secs: 2.0 },
             jitter: Jitter::Full,
             budget_ratio: None,
+            timeout_secs: None,
         };
         let mut r = retries(policy, 1);
         let n = 20_000;
@@ -301,6 +303,7 @@ mod tests {
             backoff: Backoff::Constant { delay_secs: 1.0 },
             jitter: Jitter::None,
             budget_ratio: Some(0.1),
+            timeout_secs: None,
         }
     }
 

@@ -58,7 +58,7 @@ fn throttled(r: &TenantRaw) -> f64 {
 }
 
 fn dropped(r: &TenantRaw) -> f64 {
-    r.dropped_timeout + r.dropped_partition
+    r.dropped_timeout + r.dropped_partition + r.timed_out_client
 }
 
 /// A tenant's requests counted by the per-request engine's give-ups (a
@@ -290,6 +290,7 @@ fn tenant_reports(
             dropped: Drops {
                 timeout: fig.figure(&|| r.dropped_timeout),
                 partition: fig.figure(&|| r.dropped_partition),
+                client: fig.figure(&|| r.timed_out_client),
                 total: fig.figure(&|| dropped(r)),
             },
             served: fig.figure(&|| r.served),
@@ -317,6 +318,7 @@ fn tenant_reports(
             windows: tenant_windows(fig, r),
             cold_starts: fig.figure(&|| r.cold_starts),
             retries: fig.figure(&|| r.retries),
+            wasted_work: fig.figure(&|| ratio(r.wasted_busy_secs, r.compute_busy_secs)),
         };
         if building {
             tenants.push(report);
@@ -401,6 +403,8 @@ fn totals(sc: &Scenario, rep: Replication<'_>, steady: &TaskRaw, fig: &mut dyn F
         }),
         cold_starts: fig.figure(&|| sum_tenants(&|r| r.cold_starts)),
         retries: fig.figure(&|| sum_tenants(&|r| r.retries)),
+        wasted_work_fraction: fig
+            .figure(&|| ratio(sum_tenants(&|r| r.wasted_busy_secs), sum_tenants(&|r| r.compute_busy_secs))),
     }
 }
 
