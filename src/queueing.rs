@@ -164,6 +164,43 @@ impl ServiceTime {
             ServiceTime::Deterministic { .. } => 0.0,
         }
     }
+
+    /// The probability of a time of at most `x_secs`.
+    pub fn cdf(&self, x_secs: f64) -> f64 {
+        if x_secs <= 0.0 {
+            return 0.0;
+        }
+        match *self {
+            ServiceTime::Exponential { mean_secs } => -(-x_secs / mean_secs).exp_m1(),
+            ServiceTime::LogNormal { mean_secs, cv } => LogNormalService::new(mean_secs, cv).cdf(x_secs),
+            ServiceTime::Deterministic { secs } => f64::from(u8::from(x_secs >= secs)),
+        }
+    }
+
+    /// The time at probability `q` (0 < q < 1), seconds: exact for
+    /// exponential and deterministic times, by bisection on the CDF for
+    /// lognormal ones.
+    pub fn quantile_secs(&self, q: f64) -> f64 {
+        match *self {
+            ServiceTime::Exponential { mean_secs } => -mean_secs * (-q).ln_1p(),
+            ServiceTime::Deterministic { secs } => secs,
+            ServiceTime::LogNormal { mean_secs, .. } => {
+                let (mut lo, mut hi) = (0.0, mean_secs);
+                while self.cdf(hi) < q && hi < 1e12 {
+                    hi *= 2.0;
+                }
+                for _ in 0..100 {
+                    let mid = 0.5 * (lo + hi);
+                    if self.cdf(mid) < q {
+                        lo = mid;
+                    } else {
+                        hi = mid;
+                    }
+                }
+                0.5 * (lo + hi)
+            }
+        }
+    }
 }
 
 /// The waiting part of one tick's latency distribution: with probability

@@ -31,6 +31,9 @@ pub enum StreamPurpose {
     StackRequests = 7,
     /// A tenant's retry jitter in the per-request engine.
     RetryJitter = 8,
+    /// The gateway's and the database's latency of a task's requests in
+    /// the per-request engine.
+    LayerLatency = 9,
 }
 
 /// SplitMix64's finaliser: a bijective 64-bit mix.

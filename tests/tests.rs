@@ -20,6 +20,7 @@ mod functions;
 mod hostile_text;
 mod incident_cost;
 mod isolation;
+mod layer_latency;
 mod lessons;
 mod plan;
 mod plausible_files;

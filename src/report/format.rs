@@ -16,7 +16,7 @@ pub fn json(report: &RunReport) -> Result<String, serde_json::Error> {
 }
 
 /// CSV columns, in order (new columns are only added at the end).
-pub const CSV_HEADER: [&str; 42] = [
+pub const CSV_HEADER: [&str; 45] = [
     "design",
     "tenant",
     "tier",
@@ -59,6 +59,9 @@ pub const CSV_HEADER: [&str; 42] = [
     "retries",
     "timed_out_client",
     "wasted_work",
+    "gateway_ms",
+    "compute_ms",
+    "database_ms",
 ];
 
 /// One row per design and tenant (means; CIs for the key figures).
@@ -115,6 +118,9 @@ pub fn csv(report: &RunReport) -> Result<String, csv::Error> {
                     t.retries.mean,
                     t.dropped.client.mean,
                     t.wasted_work.mean,
+                    t.latency_by_layer.gateway_ms.mean,
+                    t.latency_by_layer.compute_ms.mean,
+                    t.latency_by_layer.database_ms.mean,
                 ]
                 .map(|v| format!("{v}")),
             );

@@ -235,6 +235,19 @@ pub struct Latency {
     pub p99_ms: Estimate,
 }
 
+/// The mean latency of served requests by layer, ms: the gateway's and
+/// the database's own (their distributions' means), and compute's
+/// queueing and service (the rest).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct LayerLatencyMs {
+    /// Added by the gateway.
+    pub gateway_ms: Estimate,
+    /// Compute's queueing and service.
+    pub compute_ms: Estimate,
+    /// Added by the database's read or write.
+    pub database_ms: Estimate,
+}
+
 /// Cost per layer, USD per month.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct LayerCosts {
@@ -341,6 +354,9 @@ pub struct TenantReport {
     pub in_flight: Estimate,
     /// Latency of served requests.
     pub latency: Latency,
+    /// Their mean latency by layer.
+    #[serde(default)]
+    pub latency_by_layer: LayerLatencyMs,
     /// (Throttled + dropped) / offered.
     pub unserved_fraction: Estimate,
     /// Fraction of replications in which the tenant met its SLO.

@@ -392,6 +392,8 @@ pub struct Gateway {
     pub account_burst: f64,
     /// USD per million admitted requests.
     pub usd_per_million_requests: f64,
+    /// The latency it adds to every request it passes, if any.
+    pub latency: Option<ServiceTime>,
 }
 
 /// Compute layer.
@@ -490,6 +492,8 @@ pub struct Database {
     pub pricing: DbPricing,
     /// USD per GB-month stored.
     pub storage_usd_per_gb_month: f64,
+    /// The latency of one read or write, if any.
+    pub latency: Option<ServiceTime>,
 }
 
 /// Seconds of unused provisioned capacity a partition may bank as burst.

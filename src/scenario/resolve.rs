@@ -53,6 +53,7 @@ pub fn resolve(file: &ScenarioFile, limits: &Limits) -> Result<Scenario, FieldEr
             g.price_per_million,
             &ranges::USD_PER_UNIT,
         ),
+        latency: g.latency.as_ref().map(|l| r.duration_distribution("layers.gateway.latency", l)),
     });
     let compute = r.compute(file, &tiers, limits);
     let database = r.database(file, limits);
@@ -650,21 +651,27 @@ impl Resolver {
         }
     }
 
+    /// A service-time or latency distribution at `path`, its milliseconds
+    /// in range.
+    fn duration_distribution(&mut self, path: &str, d: &ServiceTimeFile) -> ServiceTime {
+        match *d {
+            ServiceTimeFile::Exponential { mean_ms } => ServiceTime::Exponential {
+                mean_secs: self.ranged(&format!("{path}.mean_ms"), mean_ms, &ranges::SERVICE_MS) / 1000.0,
+            },
+            ServiceTimeFile::LogNormal { mean_ms, cv } => ServiceTime::LogNormal {
+                mean_secs: self.ranged(&format!("{path}.mean_ms"), mean_ms, &ranges::SERVICE_MS) / 1000.0,
+                cv: self.ranged(&format!("{path}.cv"), cv, &ranges::SERVICE_CV),
+            },
+            ServiceTimeFile::Deterministic { ms } => ServiceTime::Deterministic {
+                secs: self.ranged(&format!("{path}.ms"), ms, &ranges::SERVICE_MS) / 1000.0,
+            },
+        }
+    }
+
     fn compute(&mut self, file: &ScenarioFile, tiers: &[Tier], limits: &Limits) -> Option<Compute> {
         let c = &file.layers.compute;
         let p = "layers.compute";
-        let service = match c.service_time {
-            ServiceTimeFile::Exponential { mean_ms } => ServiceTime::Exponential {
-                mean_secs: self.ranged(&format!("{p}.service_time.mean_ms"), mean_ms, &ranges::SERVICE_MS) / 1000.0,
-            },
-            ServiceTimeFile::LogNormal { mean_ms, cv } => ServiceTime::LogNormal {
-                mean_secs: self.ranged(&format!("{p}.service_time.mean_ms"), mean_ms, &ranges::SERVICE_MS) / 1000.0,
-                cv: self.ranged(&format!("{p}.service_time.cv"), cv, &ranges::SERVICE_CV),
-            },
-            ServiceTimeFile::Deterministic { ms } => ServiceTime::Deterministic {
-                secs: self.ranged(&format!("{p}.service_time.ms"), ms, &ranges::SERVICE_MS) / 1000.0,
-            },
-        };
+        let service = self.duration_distribution(&format!("{p}.service_time"), &c.service_time);
         if c.concurrency == 0 {
             self.error(format!("{p}.concurrency"), "must be at least 1");
         }
@@ -800,6 +807,7 @@ impl Resolver {
                 d.storage_per_gb_month,
                 &ranges::USD_PER_UNIT,
             ),
+            latency: d.latency.as_ref().map(|l| self.duration_distribution(&format!("{p}.latency"), l)),
         })
     }
 

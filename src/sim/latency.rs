@@ -17,7 +17,7 @@ use rustc_hash::FxHashMap;
 use crate::queueing::WaitState;
 use crate::scenario::model::ServiceTime;
 use crate::sim::Checkpoint;
-use crate::sim::histogram::{FineBins, Histogram, SparsePmf, coarsen, latency_pmf};
+use crate::sim::histogram::{FineBins, Histogram, SparsePmf, coarsen, convolve_fine, latency_pmf};
 
 /// Work of allocating one fine histogram, in the units of
 /// [`crate::sim::task::CHECK_WORK`] (about as long as visiting this many
@@ -85,13 +85,27 @@ pub struct Cached {
 /// Distributions by key, shared by all tasks of a run.
 pub struct SharedPmfs {
     service: ServiceTime,
+    /// The other layers' latency on the fine grid (empty: none).
+    plus_pmf: Vec<f64>,
     map: RwLock<FxHashMap<Key, Arc<Cached>>>,
 }
 
 impl SharedPmfs {
     /// An empty cache for one service-time distribution.
     pub fn new(service: ServiceTime) -> Self {
-        Self { service, map: RwLock::new(FxHashMap::default()) }
+        Self::with_layers(service, Vec::new())
+    }
+
+    /// An empty cache for one service-time distribution, the other layers
+    /// adding an independent latency of fine-grid pmf `plus_pmf` (empty:
+    /// none).
+    pub fn with_layers(service: ServiceTime, plus_pmf: Vec<f64>) -> Self {
+        Self { service, plus_pmf, map: RwLock::new(FxHashMap::default()) }
+    }
+
+    /// The cache of `sc`'s latency distributions.
+    pub fn of(sc: &crate::scenario::model::Scenario) -> Self {
+        Self::with_layers(sc.compute.service, crate::sim::layer_latency::LayerLatency::of(sc).pmf)
     }
 
     fn get(&self, key: Key) -> Arc<Cached> {
@@ -100,7 +114,10 @@ impl SharedPmfs {
         {
             return Arc::clone(found);
         }
-        let fine = latency_pmf(&state_of_key(key), &self.service);
+        let mut fine = latency_pmf(&state_of_key(key), &self.service);
+        if !self.plus_pmf.is_empty() {
+            fine = convolve_fine(&fine, &self.plus_pmf);
+        }
         let coarse = coarsen(&fine);
         let coarse = SparsePmf::trimmed(&coarse);
         let mut alone = Histogram::coarse();

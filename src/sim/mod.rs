@@ -16,6 +16,7 @@ pub(crate) mod functions;
 pub(crate) mod gateway;
 pub mod histogram;
 pub(crate) mod latency;
+pub(crate) mod layer_latency;
 pub mod parts;
 pub(crate) mod raw;
 mod reduce;
@@ -466,7 +467,7 @@ fn simulate_waves(
     }
     let designs: Vec<usize> = options.designs.clone().unwrap_or_else(|| (0..scenario.designs.len()).collect());
     let plan = Plan::new(scenario, &designs, options.replications_of(scenario), control)?;
-    let shared = latency::SharedPmfs::new(scenario.compute.service);
+    let shared = latency::SharedPmfs::of(scenario);
     let focus: Vec<usize> = match &options.focus {
         Some(list) => list.iter().copied().filter(|&t| t < scenario.tenants.len()).collect(),
         None if scenario.tenants.len() <= FOCUS_ALL_MAX => (0..scenario.tenants.len()).collect(),

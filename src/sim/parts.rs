@@ -292,7 +292,7 @@ mod tests {
         let masks = split(&sc, design);
         assert_eq!(masks.len(), part_count(290, 290));
         assert_eq!(masks.len(), 4, "290 tenants make 4 parts of 64 or more");
-        let shared = SharedPmfs::new(sc.compute.service);
+        let shared = SharedPmfs::of(&sc);
         let control = crate::sim::RunControl::new();
         let focus = [0, 260];
         let run = |part: Part<'_>| match simulate(

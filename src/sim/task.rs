@@ -17,6 +17,7 @@ use crate::sim::drawer::{Arrivals, Drawer, Row, distinct_patterns, empty_row};
 use crate::sim::functions::FastFunctions;
 use crate::sim::gateway::{AccountBuckets, Inflow, QuotaClock, reset_quotas};
 use crate::sim::latency::{LatencyBook, SharedPmfs, key_of};
+use crate::sim::layer_latency::LayerLatency;
 use crate::sim::raw::{Counts, StackRaw, TaskRaw, TenantRaw, TierHistograms};
 use crate::sim::series::Series;
 use crate::sim::tenants::Totals;
@@ -99,6 +100,10 @@ struct Task<'a> {
     database: Option<Database>,
     series: Series,
     book: LatencyBook<'a>,
+    /// The gateway's and the database's latency, and the stream request-
+    /// by-request stacks draw it from for each request they serve.
+    layers: LayerLatency,
+    layer_rng: rand_xoshiro::Xoshiro256PlusPlus,
     control: &'a RunControl,
 }
 
@@ -261,6 +266,8 @@ impl<'a> Task<'a> {
             work_since_check: 0,
             quotas: QuotaClock::new(sc),
             book: LatencyBook::new(shared, tier_of, sc.tiers.len(), (focus, windows.tracked()), &mut check)?,
+            layers: LayerLatency::of(sc),
+            layer_rng: LayerLatency::stream(sc, replication, with_spikes),
             windows,
             tenants: Tenants::new(inflows),
             slow: SlowList::new(n),
@@ -622,7 +629,9 @@ impl<'a> Task<'a> {
             let t = t as usize;
             let weight = self.kept[t];
             if weight > 0.0 {
-                self.book.record_sample(t, ms, weight, window.of(t));
+                // The other layers' latency, whose mean `finish` adds.
+                let layers_ms = if self.layers.is_none() { 0.0 } else { self.layers.draw(&mut self.layer_rng) * 1e3 };
+                self.book.record_sample(t, ms + layers_ms, weight, window.of(t));
                 self.tenants.raw[t].latency_sum_secs += ms * 1e-3 * weight;
             }
         }
@@ -677,6 +686,12 @@ impl<'a> Task<'a> {
         let db_raw = self.database.as_mut().map(|db| db.raw.as_mut_slice());
         let init = self.functions.as_ref().map(|f| f.init_busy_secs.as_slice());
         count_fast(sc, inflows, totals, raw, db_raw, (mean_service, init));
+        // The gateway's and the database's latency, in every served
+        // request's mean (their distributions are in the histograms).
+        let layers_secs = self.layers.mean_secs();
+        if layers_secs > 0.0 {
+            raw.iter_mut().for_each(|r| r.latency_sum_secs += r.served * layers_secs);
+        }
         for (t, r) in raw.iter_mut().enumerate() {
             let f = &inflows[t];
             r.offered = f.offered as f64;
@@ -815,7 +830,7 @@ mod tests {
         let sc = scenario();
         let control = RunControl::new();
         let Some(table) = ArrivalTable::draw(&sc, 0, &control) else { panic!("the table draws") };
-        let shared = SharedPmfs::new(sc.compute.service);
+        let shared = SharedPmfs::of(&sc);
         let whole = Part { members: None, first: true };
         let focus = [0, 12];
         let clock = WallClock::new(|| 0.0);

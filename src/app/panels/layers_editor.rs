@@ -48,7 +48,7 @@ pub fn layers_ui(ui: &mut Ui, draft: &mut ScenarioFile, errors: Option<&FieldErr
         if let Some(functions) = &mut draft.layers.compute.functions {
             let tip = "How long one invocation runs (its billed duration, before any cold start).";
             row_ui(ui, ("Duration", tip), errors, "layers.compute.service_time", |ui| {
-                service_time_ui(ui, &mut draft.layers.compute.service_time, errors, tip);
+                service_time_ui(ui, &mut draft.layers.compute.service_time, errors, tip, "layers.compute.service_time");
             });
             functions_rows(ui, functions, &tiers, errors);
         } else {
@@ -118,6 +118,29 @@ fn gateway_rows(ui: &mut Ui, gateway: &mut GatewayFile, errors: Option<&FieldErr
     let tip = "USD per million admitted requests (API Gateway REST APIs list $3.50 for the first tier).";
     row_ui(ui, ("Price", tip), errors, "layers.gateway.price_per_million", |ui| {
         form::money_ui(ui, &mut gateway.price_per_million, 1000.0, " / M req", tip);
+    });
+    let tip = "The latency the gateway adds to every request it passes, a distribution of its own (whatever the \
+               load). Off: none. It counts in every served request's latency and in the tenant table's gateway ms.";
+    latency_row(ui, &mut gateway.latency, errors, tip, "layers.gateway.latency");
+}
+
+/// An optional latency a layer adds: a checkbox (on: 5 ms, exponential),
+/// and its distribution.
+fn latency_row(
+    ui: &mut Ui,
+    latency: &mut Option<ServiceTimeFile>,
+    errors: Option<&FieldErrors>,
+    tip: &str,
+    path: &str,
+) {
+    row_ui(ui, ("Latency", tip), errors, path, |ui| {
+        let mut on = latency.is_some();
+        if ui.checkbox(&mut on, "").on_hover_text(tip).changed() {
+            *latency = on.then_some(ServiceTimeFile::Exponential { mean_ms: 5.0 });
+        }
+        if let Some(l) = latency {
+            service_time_ui(ui, l, errors, tip, path);
+        }
     });
 }
 
@@ -227,7 +250,7 @@ fn compute_rows(ui: &mut Ui, compute: &mut ComputeFile, errors: Option<&FieldErr
     let tip = "How long one request occupies a server. Exponential gives the textbook M/M/c queue; LogNormal has a \
                heavier tail (cv = standard deviation / mean); Deterministic takes the same time always.";
     row_ui(ui, ("Service time", tip), errors, "layers.compute.service_time", |ui| {
-        service_time_ui(ui, &mut compute.service_time, errors, tip);
+        service_time_ui(ui, &mut compute.service_time, errors, tip, "layers.compute.service_time");
     });
     let tip = "Requests one instance serves at once: a stack has instances × concurrency servers.";
     row_ui(ui, ("Concurrency", tip), errors, "layers.compute.concurrency", |ui| {
@@ -277,14 +300,16 @@ fn compute_rows(ui: &mut Ui, compute: &mut ComputeFile, errors: Option<&FieldErr
     });
 }
 
-fn service_time_ui(ui: &mut Ui, service: &mut ServiceTimeFile, errors: Option<&FieldErrors>, tip: &str) {
+/// A latency (or service-time) distribution at field path `p`: its kind
+/// and its numbers.
+fn service_time_ui(ui: &mut Ui, service: &mut ServiceTimeFile, errors: Option<&FieldErrors>, tip: &str, p: &str) {
     let mean_ms = mean_service_ms(service);
     let name = match service {
         ServiceTimeFile::Exponential { .. } => "Exponential",
         ServiceTimeFile::LogNormal { .. } => "LogNormal",
         ServiceTimeFile::Deterministic { .. } => "Deterministic",
     };
-    egui::ComboBox::from_id_salt("service_time_kind")
+    egui::ComboBox::from_id_salt(("service_time_kind", p))
         .selected_text(name)
         .width(110.0)
         .show_ui(ui, |ui| {
@@ -301,7 +326,6 @@ fn service_time_ui(ui: &mut Ui, service: &mut ServiceTimeFile, errors: Option<&F
         })
         .response
         .on_hover_text(tip);
-    let p = "layers.compute.service_time";
     match service {
         ServiceTimeFile::Exponential { mean_ms } | ServiceTimeFile::LogNormal { mean_ms, .. } => {
             form::number_ui(ui, mean_ms, 0.001..=600_000.0, " ms mean", tip);
@@ -398,6 +422,9 @@ fn database_rows(ui: &mut Ui, database: &mut DatabaseFile, errors: Option<&Field
     row_ui(ui, ("Storage", tip), errors, "layers.database.storage_per_gb_month", |ui| {
         form::money_ui(ui, &mut database.storage_per_gb_month, 100.0, " / GB-month", tip);
     });
+    let tip = "The latency of one read or write as a served request sees it, a distribution of its own (whatever \
+               the load; a saturated partition refuses requests rather than queueing them). Off: none.";
+    latency_row(ui, &mut database.latency, errors, tip, "layers.database.latency");
 }
 
 fn provisioned_rows(ui: &mut Ui, (read_units, write_units): (&mut f64, &mut f64), errors: Option<&FieldErrors>) {

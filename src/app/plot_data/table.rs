@@ -35,10 +35,18 @@ pub enum Column {
     DroppedTimeout,
     /// Dropped by a saturated partition.
     DroppedPartition,
+    /// Not answered before the client's own timeout.
+    DroppedClient,
     /// Median latency.
     P50,
     /// 99th percentile latency.
     P99,
+    /// Mean latency the gateway adds.
+    GatewayMs,
+    /// Mean latency of compute (queueing and service).
+    ComputeMs,
+    /// Mean latency the database adds.
+    DatabaseMs,
     /// 99th percentile latency inside other tenants' spike windows.
     SpikeP99,
     /// Share lost at shared resources inside other tenants' spike windows.
@@ -58,7 +66,7 @@ pub enum Column {
 }
 
 /// Every column, in display order (the index is `TableView::sort_column`).
-pub const COLUMNS: [Column; 23] = [
+pub const COLUMNS: [Column; 27] = [
     Column::Id,
     Column::Tier,
     Column::Offered,
@@ -72,8 +80,12 @@ pub const COLUMNS: [Column; 23] = [
     Column::Dropped,
     Column::DroppedTimeout,
     Column::DroppedPartition,
+    Column::DroppedClient,
     Column::P50,
     Column::P99,
+    Column::GatewayMs,
+    Column::ComputeMs,
+    Column::DatabaseMs,
     Column::SpikeP99,
     Column::SpikeUnserved,
     Column::SloMet,
@@ -101,8 +113,12 @@ impl Column {
             Column::Dropped => "dropped",
             Column::DroppedTimeout => "timeout",
             Column::DroppedPartition => "partition",
+            Column::DroppedClient => "client",
             Column::P50 => "p50 ms",
             Column::P99 => "p99 ms",
+            Column::GatewayMs => "gateway ms",
+            Column::ComputeMs => "compute ms",
+            Column::DatabaseMs => "database ms",
             Column::SpikeP99 => "spike p99",
             Column::SpikeUnserved => "spike lost",
             Column::SloMet => "SLO met",
@@ -144,6 +160,13 @@ impl Column {
             Column::Dropped => "Admitted but not served, all causes",
             Column::DroppedTimeout => "Waited in a compute queue longer than the timeout",
             Column::DroppedPartition => "Rejected by a saturated database partition (hot partition)",
+            Column::DroppedClient => {
+                "Not answered before the client's own timeout: the client gave up (and retried if it could); the \
+                 server served it anyway"
+            }
+            Column::GatewayMs => "Mean latency the gateway adds to a served request, ms",
+            Column::ComputeMs => "Mean latency of compute, queueing and service, of a served request, ms",
+            Column::DatabaseMs => "Mean latency the database's read or write adds to a served request, ms",
             Column::P50 => "Median latency of served requests, ms",
             Column::P99 => "99th-percentile latency of served requests, ms",
             Column::SpikeP99 => {
@@ -184,8 +207,12 @@ impl Column {
             Column::Dropped => t.dropped.total.mean,
             Column::DroppedTimeout => t.dropped.timeout.mean,
             Column::DroppedPartition => t.dropped.partition.mean,
+            Column::DroppedClient => t.dropped.client.mean,
             Column::P50 => t.latency.p50_ms.mean,
             Column::P99 => t.latency.p99_ms.mean,
+            Column::GatewayMs => t.latency_by_layer.gateway_ms.mean,
+            Column::ComputeMs => t.latency_by_layer.compute_ms.mean,
+            Column::DatabaseMs => t.latency_by_layer.database_ms.mean,
             // Tenants without requests inside the windows sort below all.
             Column::SpikeP99 | Column::SpikeUnserved if !in_spike_windows(t) => f64::NEG_INFINITY,
             Column::SpikeP99 => t.windows.inside.latency.p99_ms.mean,
@@ -262,6 +289,10 @@ pub fn in_spike_windows(t: &TenantReport) -> bool {
 pub fn shown_columns(design: &DesignReport) -> Vec<usize> {
     let any = |column: Column| design.tenants.iter().any(|t| column.number(t).abs() >= 0.5);
     let spikes = design.tenants.iter().any(in_spike_windows);
+    let layers = design.tenants.iter().any(|t| {
+        let l = &t.latency_by_layer;
+        l.gateway_ms.mean > 0.0 || l.database_ms.mean > 0.0
+    });
     COLUMNS
         .iter()
         .enumerate()
@@ -273,8 +304,10 @@ pub fn shown_columns(design: &DesignReport) -> Vec<usize> {
             | Column::ColdStarts
             | Column::Retries
             | Column::DroppedTimeout
-            | Column::DroppedPartition => any(**c),
+            | Column::DroppedPartition
+            | Column::DroppedClient => any(**c),
             Column::SpikeP99 | Column::SpikeUnserved => spikes,
+            Column::GatewayMs | Column::ComputeMs | Column::DatabaseMs => layers,
             _ => true,
         })
         .map(|(i, _)| i)
@@ -361,13 +394,20 @@ mod tests {
         let shown = shown_columns(pool);
         assert_eq!(
             shown.len(),
-            COLUMNS.len() - 8,
-            "nothing throttled or dropped, no functions and no retries in the example"
+            COLUMNS.len() - 12,
+            "nothing throttled or dropped, no functions, no retries or client timeouts and no gateway or database \
+             latency in the example"
         );
         assert!(shown.contains(&COLUMNS.iter().position(|c| *c == Column::Throttled).unwrap_or(99)));
         pool.tenants[3].throttled.quota.mean = 12.0;
         let quota = COLUMNS.iter().position(|c| *c == Column::ThrottledQuota).unwrap_or(99);
         assert!(shown_columns(pool).contains(&quota));
+        // One tenant's database latency shows the split by layer.
+        pool.tenants[5].latency_by_layer.database_ms.mean = 8.0;
+        let shown = shown_columns(pool);
+        for column in [Column::GatewayMs, Column::ComputeMs, Column::DatabaseMs] {
+            assert!(shown.contains(&COLUMNS.iter().position(|c| *c == column).unwrap_or(99)), "{column:?}");
+        }
     }
 
     #[test]

@@ -680,11 +680,14 @@ pub struct GatewayFile {
     pub account_burst: f64,
     /// USD per million admitted requests.
     pub price_per_million: f64,
+    /// The latency the gateway adds to every request it passes (none: 0).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub latency: Option<ServiceTimeFile>,
 }
 
 impl Default for GatewayFile {
     fn default() -> Self {
-        Self { account_rate: 10_000.0, account_burst: 5_000.0, price_per_million: 3.5 }
+        Self { account_rate: 10_000.0, account_burst: 5_000.0, price_per_million: 3.5, latency: None }
     }
 }
 
@@ -867,6 +870,10 @@ pub struct DatabaseFile {
     pub pricing: DbPricingFile,
     /// USD per GB-month stored.
     pub storage_per_gb_month: f64,
+    /// The latency of one read or write, as a request served sees it
+    /// (none: 0).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub latency: Option<ServiceTimeFile>,
 }
 
 impl Default for DatabaseFile {
@@ -878,6 +885,7 @@ impl Default for DatabaseFile {
             write_units_per_partition: 1000.0,
             pricing: DbPricingFile::default(),
             storage_per_gb_month: 0.25,
+            latency: None,
         }
     }
 }

@@ -30,6 +30,7 @@ use crate::sim::RunControl;
 use crate::sim::compute::initial_size;
 use crate::sim::database::partition_of;
 use crate::sim::histogram::{BinCounts, FineBins};
+use crate::sim::layer_latency::LayerLatency;
 use crate::sim::raw::{Counts, FlowRaw, StackRaw, TaskRaw, TenantRaw, TierHistograms};
 use crate::sim::windows::{Windows, baseline_ticks, capacity_lost_at, spike_component, spikes_of, window_ticks};
 
@@ -113,6 +114,10 @@ struct Exact<'a> {
     retries: Retries,
     /// Clients' timeouts counting down.
     timeouts: Timeouts,
+    /// The gateway's and the database's latency, and the stream its draws
+    /// come from.
+    layers: LayerLatency,
+    layer_rng: rand_xoshiro::Xoshiro256PlusPlus,
     info: Vec<TenantInfo>,
     plans: Vec<Option<Bucket>>,
     quota_used: Vec<[u64; 3]>,
@@ -336,6 +341,8 @@ impl<'a> Exact<'a> {
             arrivals: Arrivals::new(sources, end_secs, rate_per_sec),
             retries: Retries::new(sc, replication),
             timeouts: Timeouts::new(sc),
+            layers: LayerLatency::of(sc),
+            layer_rng: LayerLatency::stream(sc, replication, with_spikes),
             info,
             plans,
             quota_used: vec![[0; 3]; n],
@@ -881,7 +888,10 @@ impl<'a> Exact<'a> {
             self.fail(attempt_of(&req), t_secs, true);
         } else {
             // What the client sees: from its request's first attempt.
-            let latency_secs = t_secs - req.arrival_secs + f64::from(req.since_first_secs);
+            let mut latency_secs = t_secs - req.arrival_secs + f64::from(req.since_first_secs);
+            if !self.layers.is_none() {
+                latency_secs += self.layers.draw(&mut self.layer_rng);
+            }
             let bin = self.bins.of(latency_secs * 1e3);
             let raw = &mut self.raw[t];
             raw.served += 1.0;

@@ -10,8 +10,8 @@
 //! [`RunError::Cancelled`] within a fraction of a millisecond of a cancel.
 
 use crate::report::{
-    Band, DesignReport, DesignTotals, Drops, Estimate, Flow, FlowSeries, Impact, Latency, LayerCosts, MAX_BLAMED,
-    SeriesReport, StackReport, TenantReport, Throttles, TierReport, WindowFigures, WindowSide,
+    Band, DesignReport, DesignTotals, Drops, Estimate, Flow, FlowSeries, Impact, Latency, LayerCosts, LayerLatencyMs,
+    MAX_BLAMED, SeriesReport, StackReport, TenantReport, Throttles, TierReport, WindowFigures, WindowSide,
 };
 use crate::scenario::Scenario;
 use crate::scenario::model::{Event, LAYERS};
@@ -255,6 +255,9 @@ fn tenant_reports(
     let building = fig.building();
     let spikers = if building { spiking_tenants(sc) } else { Vec::new() };
     let mut tenants = Vec::with_capacity(if building { n } else { 0 });
+    // The means the gateway and the database add to a served request, ms.
+    let gateway_ms = sc.gateway.as_ref().and_then(|g| g.latency).map_or(0.0, |l| l.mean_secs() * 1e3);
+    let database_ms = sc.database.as_ref().and_then(|d| d.latency).map_or(0.0, |l| l.mean_secs() * 1e3);
     for (t, tenant) in sc.tenants.iter().enumerate() {
         let r = &main.tenants[t];
         let impact = rep.impact(t);
@@ -264,7 +267,7 @@ fn tenant_reports(
         let hurt = building && has_base && is_hurt(p99_increase.mean, base_p99.mean, unserved_increase.mean);
         let (blamed, blamed_not_listed) = if hurt { blamed(sc, d, t, &spikers) } else { (Vec::new(), 0) };
         let price = sc.tiers[tenant.tier].price_usd_per_month;
-        let report = TenantReport {
+        let mut report = TenantReport {
             id: label(fig, &tenant.id),
             tier: label(fig, &sc.tiers[tenant.tier].name),
             stacks: if building {
@@ -319,7 +322,9 @@ fn tenant_reports(
             cold_starts: fig.figure(&|| r.cold_starts),
             retries: fig.figure(&|| r.retries),
             wasted_work: fig.figure(&|| ratio(r.wasted_busy_secs, r.compute_busy_secs)),
+            latency_by_layer: LayerLatencyMs::default(),
         };
+        report.latency_by_layer = layer_means(&report.latency.mean_ms, gateway_ms, database_ms);
         if building {
             tenants.push(report);
         }
@@ -331,6 +336,20 @@ fn tenant_reports(
 }
 
 /// The tenants with a spike, each once, in order of their first spike.
+/// A tenant's mean latency by layer from its mean: the gateway's and the
+/// database's own means (when it had requests served), compute's the rest.
+fn layer_means(mean: &Estimate, gateway_ms: f64, database_ms: f64) -> LayerLatencyMs {
+    if mean.mean <= 0.0 {
+        return LayerLatencyMs::default();
+    }
+    let exact = |ms: f64| Estimate { mean: ms, ci95: 0.0 };
+    LayerLatencyMs {
+        gateway_ms: exact(gateway_ms),
+        compute_ms: Estimate { mean: (mean.mean - gateway_ms - database_ms).max(0.0), ci95: mean.ci95 },
+        database_ms: exact(database_ms),
+    }
+}
+
 fn spiking_tenants(sc: &Scenario) -> Vec<usize> {
     let mut seen = vec![false; sc.tenants.len()];
     let mut spikers = Vec::new();
