@@ -45,7 +45,9 @@ pub fn baseline_ticks(sc: &Scenario) -> u64 {
 /// plan's and account's buckets and a partition's burst have refilled;
 /// and a quota the spike used up has started a new period. When clients
 /// retry, the spike's retries go on for up to a request's longest waits
-/// and the queueing of each of its attempts.
+/// and the queueing of each of its attempts, and a retry budget the spike
+/// emptied fills again from its tenant's first attempts (its tokens over
+/// its ratio of the tenant's rate).
 pub fn settled_secs(sc: &Scenario, spike: &Spike) -> f64 {
     let autoscaler_secs = sc.compute.autoscale.map_or(0.0, |a| a.warmup_secs + 3.0 * a.evaluation_secs);
     let plan = sc.tiers[sc.tenants[spike.tenant].tier].plan.as_ref().filter(|_| sc.gateway.is_some());
@@ -63,7 +65,17 @@ pub fn settled_secs(sc: &Scenario, spike: &Spike) -> f64 {
         .filter_map(|t| t.retry)
         .map(|r| r.max_total_backoff_secs() + f64::from(r.attempts) * sc.compute.queue_timeout_secs)
         .fold(0.0, f64::max);
-    let settled = spike.end_secs + sc.compute.queue_timeout_secs + autoscaler_secs + refill_secs + retry_secs;
+    let budget_secs = sc
+        .tenants
+        .iter()
+        .filter_map(|t| {
+            let ratio = sc.tiers[t.tier].retry?.budget_ratio?;
+            Some(crate::scenario::model::RETRY_BUDGET_TOKENS / (ratio * t.load.rate_per_sec))
+        })
+        .filter(|x| x.is_finite())
+        .fold(0.0, f64::max);
+    let settled =
+        spike.end_secs + sc.compute.queue_timeout_secs + autoscaler_secs + refill_secs + retry_secs + budget_secs;
     let month_secs = sc.month_secs();
     let quota_reset = plan.iter().flat_map(|p| &p.quotas).map(|q| {
         let period = q.period.secs(month_secs);
@@ -404,6 +416,7 @@ pub fn close_window(tenants: &mut Tenants, window: &WindowFlags<'_>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::scenario::model::RetryPolicy;
     use crate::scenario::{Limits, load_str};
 
     fn scenario(plan: &str, duration: &str) -> Scenario {
@@ -504,6 +517,28 @@ mod tests {
         assert_eq!(settled_secs(&sc, &spike), 1800.0 + 30.0 + 180.0 + 180.0 + 4.0);
         assert_eq!(baseline_ticks(&sc), 2194);
         assert_eq!(window_ticks(&sc), 1800);
+    }
+
+    #[test]
+    fn a_retry_budget_the_spike_may_empty_settles_once_it_has_filled_again() {
+        // Clients retrying 3 times, 1 s apart, on a budget of one retry in
+        // a hundred requests: the spike's retries are over 2 s + 3 × 30 s of
+        // queueing after the rest has settled, and an emptied budget of 10
+        // retries takes 10 / (0.01 × 5 req/s) = 200 s more to fill again.
+        let mut sc = scenario("(rate: 50.0, burst: 200.0)", "1h");
+        let retry = RetryPolicy {
+            attempts: 3,
+            backoff: crate::scenario::model::Backoff::Constant { delay_secs: 1.0 },
+            jitter: crate::scenario::model::Jitter::None,
+            budget_ratio: None,
+            timeout_secs: None,
+        };
+        sc.tiers[0].retry = Some(retry);
+        let spike = sc.spikes()[0];
+        let without_budget = 1800.0 + 30.0 + 180.0 + 180.0 + 4.0 + 2.0 + 90.0;
+        assert_eq!(settled_secs(&sc, &spike), without_budget);
+        sc.tiers[0].retry = Some(RetryPolicy { budget_ratio: Some(0.01), ..retry });
+        assert!((settled_secs(&sc, &spike) - (without_budget + 200.0)).abs() < 1e-9);
     }
 
     #[test]
