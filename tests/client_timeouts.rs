@@ -52,12 +52,23 @@ fn sojourn_tail(servers: u32, lambda: f64, mu: f64, t: f64) -> (f64, f64) {
 /// exponential service, no server-side timeout to speak of), their
 /// clients waiting `timeout` for each attempt and making `attempts`.
 fn timing_out_pool(servers: u32, rate: f64, timeout: &str, attempts: u32, seed: u64) -> String {
+    behind_a_gateway(servers, rate, timeout, attempts, seed, "")
+}
+
+/// [`timing_out_pool`] behind a gateway with `gateway` fields (none: no
+/// gateway).
+fn behind_a_gateway(servers: u32, rate: f64, timeout: &str, attempts: u32, seed: u64, gateway: &str) -> String {
+    let gateway = if gateway.is_empty() {
+        String::new()
+    } else {
+        format!("gateway: (account_rate: 100000.0, account_burst: 100000.0, {gateway}),")
+    };
     format!(
         r#"Scenario(version: 1, name: "client timeouts", clock: (duration: "2h", seed: {seed}, replications: 2),
             tiers: {{ "t": (price_per_month: 1.0,
                             retry: (attempts: {attempts}, backoff: Constant("1s"), timeout: "{timeout}")) }},
             tenants: [ Group(prefix: "x", count: 4, tier: "t", load: (rate: {rate})) ],
-            layers: ( compute: (service_time: Exponential(mean_ms: 100.0), concurrency: 1,
+            layers: ( {gateway} compute: (service_time: Exponential(mean_ms: 100.0), concurrency: 1,
                                 instances: (min: {servers}, max: {servers}), queue_timeout: "1h",
                                 price_per_hour: 0.1) ),
             designs: [ (name: "pool", placement: {{ "*": Pool }}) ])"#
@@ -145,5 +156,24 @@ fn timeouts_at_the_ends_of_their_range_give_up_on_everything_or_on_nothing() {
         assert_eq!(d.totals.wasted_work_fraction.mean, 0.0);
         assert_eq!(d.totals.retries.mean, 0.0);
         assert!(d.tenants.iter().all(|t| t.dropped.client.mean == 0.0 && t.unserved_fraction.mean == 0.0));
+    }
+}
+
+#[test]
+fn a_client_waits_for_the_gateways_latency_too() {
+    // A constant 50 ms at the gateway and a 350 ms timeout: a client gives
+    // up exactly when compute's part passes 300 ms, as often as in the
+    // M/M/c without a gateway and a 300 ms timeout, and what it got, it
+    // got within 350 ms.
+    let (tail, _) = sojourn_tail(4, 34.0, 10.0, 0.3);
+    let text = behind_a_gateway(4, 8.5, "350ms", 1, 3, "latency: Deterministic(ms: 50.0)");
+    let report = run_1_and_2_threads(&load(&text));
+    let d = &report.designs[0];
+    let admitted: f64 = d.tenants.iter().map(|t| t.admitted.mean).sum();
+    let timed_out: f64 = d.tenants.iter().map(|t| t.dropped.client.mean).sum();
+    assert!(close(timed_out / admitted, tail, 0.04), "timed out {:.4} vs {tail:.4}", timed_out / admitted);
+    for t in &d.tenants {
+        assert!(t.latency.p99_ms.mean <= 350.0 * 1.02, "{}: p99 {}", t.id, t.latency.p99_ms.mean);
+        assert!(t.latency.p50_ms.mean >= 50.0, "{}: p50 {}", t.id, t.latency.p50_ms.mean);
     }
 }

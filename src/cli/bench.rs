@@ -30,6 +30,10 @@ pub enum Part {
     /// Serverless functions: the bundled serverless lesson in each engine,
     /// one thread.
     Functions,
+    /// The other layers' latency (the lesson-sized run with a gateway's
+    /// latency, `Auto` and `Fast`) and clients' timeouts (the retry-storm
+    /// lesson with them, request by request, one thread).
+    Layers,
     /// The planner's 100-point spike-factor sweep.
     Sweep,
     /// The planner's silo/pool crossover.
@@ -63,6 +67,9 @@ pub fn run(quick: bool, only: &[Part]) {
     }
     if wanted(only, Part::Functions) {
         functions(quick);
+    }
+    if wanted(only, Part::Layers) {
+        layers(&mut lesson, quick);
     }
     plans(quick, only);
 }
@@ -170,6 +177,57 @@ fn functions(quick: bool) {
             }
             Err(e) => println!("serverless functions: {e}"),
         }
+    }
+}
+
+/// The layers' latency and clients' timeouts: the lesson-sized run with a
+/// 5 ms exponential gateway latency in each engine (best of five; the
+/// fluid convolves every distribution it caches), and the retry-storm
+/// lesson with etl's clients giving up after 500 ms, request by request on
+/// one thread (requests offered per second).
+fn layers(lesson: &mut scenario::Scenario, quick: bool) {
+    let mut layered = lesson.clone();
+    if let Some(g) = &mut layered.gateway {
+        g.latency = Some(crate::queueing::ServiceTime::Exponential { mean_secs: 0.005 });
+    }
+    for (engine, name) in ENGINES {
+        layered.clock.engine = engine;
+        let mut best = f64::INFINITY;
+        for _ in 0..5 {
+            let started = Instant::now();
+            if sim::run(&layered, &crate::host::run_options(), &RunControl::new()).is_err() {
+                return;
+            }
+            best = best.min(started.elapsed().as_secs_f64());
+        }
+        println!("lesson-sized run with a gateway latency {name}: {:.1} ms (best of 5)", best * 1e3);
+    }
+    let Some(bundled) = crate::bundled::by_file_name("retry-storm.ron") else { return };
+    let Some(mut storm) = load(bundled.text) else { return };
+    if quick {
+        storm.clock.replications = 2;
+    }
+    for tier in &mut storm.tiers {
+        if let Some(retry) = &mut tier.retry
+            && tier.name == "batch"
+        {
+            retry.timeout_secs = Some(0.5);
+        }
+    }
+    let options = RunOptions { threads: Some(1), ..crate::host::run_options() };
+    let started = Instant::now();
+    match sim::run(&storm, &options, &RunControl::new()) {
+        Ok(report) => {
+            let secs = started.elapsed().as_secs_f64();
+            let offered: f64 =
+                report.designs.iter().map(|d| d.totals.offered.mean).sum::<f64>() * f64::from(report.replications);
+            println!(
+                "retry storm with clients' timeouts, per-request engine, one thread: {secs:.2} s, {:.1} M requests/s \
+                 (spiking runs only)",
+                offered / secs / 1e6
+            );
+        }
+        Err(e) => println!("clients' timeouts: {e}"),
     }
 }
 

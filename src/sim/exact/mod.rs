@@ -841,7 +841,7 @@ impl<'a> Exact<'a> {
     /// (its client retries it from then, or from when it timed out if
     /// later).
     fn drop_timed_out(&mut self, req: Req, now_secs: f64) {
-        if !self.timeouts.answer(req.slot) {
+        if !self.timeouts.answer(req.slot, now_secs) {
             // Its client gave up on it before.
             return;
         }
@@ -874,9 +874,11 @@ impl<'a> Exact<'a> {
         raw.compute_requests += 1.0;
         raw.compute_busy_secs += busy_secs;
         let point = self.points.of(t_secs);
-        if !self.timeouts.answer(req.slot) {
-            // Its client gave up on it: the work, the database's too, is
-            // done for nobody.
+        // The gateway's and the database's latency, on its way back.
+        let layers_secs = if self.layers.is_none() { 0.0 } else { self.layers.draw(&mut self.layer_rng) };
+        if !self.timeouts.answer(req.slot, t_secs + layers_secs) {
+            // Its client gave up on it, or will before the answer reaches
+            // it: the work, the database's too, is done for nobody.
             raw.wasted += 1.0;
             raw.wasted_busy_secs += busy_secs;
             if self.sc.database.is_some() {
@@ -888,10 +890,7 @@ impl<'a> Exact<'a> {
             self.fail(attempt_of(&req), t_secs, true);
         } else {
             // What the client sees: from its request's first attempt.
-            let mut latency_secs = t_secs - req.arrival_secs + f64::from(req.since_first_secs);
-            if !self.layers.is_none() {
-                latency_secs += self.layers.draw(&mut self.layer_rng);
-            }
+            let latency_secs = t_secs - req.arrival_secs + f64::from(req.since_first_secs) + layers_secs;
             let bin = self.bins.of(latency_secs * 1e3);
             let raw = &mut self.raw[t];
             raw.served += 1.0;

@@ -24,6 +24,10 @@ enum Client {
     /// Answered (served, or told it failed) before its deadline; the slot
     /// is free once the deadline comes.
     Answered,
+    /// Served, but its answer (after the gateway's and the database's
+    /// latency) would reach the client after its deadline: the client
+    /// gives up then, and the slot is free.
+    Late,
     /// Gave up at its deadline; the slot is free once the server is done.
     GaveUp,
 }
@@ -33,6 +37,8 @@ enum Client {
 struct Slot {
     attempt: Attempt,
     client: Client,
+    /// When its client gives up, seconds.
+    due_secs: f64,
 }
 
 /// A deadline: when, and whose.
@@ -99,7 +105,8 @@ impl Timeouts {
             return NO_SLOT;
         }
         let Some(Some(line)) = self.line_of.get(attempt.drawn.tenant as usize).copied() else { return NO_SLOT };
-        let entry = Slot { attempt: *attempt, client: Client::Waiting };
+        let due_secs = attempt.drawn.secs + self.timeout_secs[line as usize];
+        let entry = Slot { attempt: *attempt, client: Client::Waiting, due_secs };
         let slot = match self.free.pop() {
             Some(slot) => {
                 self.slots[slot as usize] = entry;
@@ -110,7 +117,6 @@ impl Timeouts {
                 (self.slots.len() - 1) as u32
             }
         };
-        let due_secs = attempt.drawn.secs + self.timeout_secs[line as usize];
         self.lines[line as usize].push_back(Deadline { due_secs, slot });
         if due_secs < self.next_secs {
             self.next_secs = due_secs;
@@ -131,6 +137,11 @@ impl Timeouts {
                 slot.client = Client::GaveUp;
                 Some(slot.attempt)
             }
+            Client::Late => {
+                let attempt = slot.attempt;
+                self.free.push(deadline.slot);
+                Some(attempt)
+            }
             Client::Answered | Client::GaveUp => {
                 self.free.push(deadline.slot);
                 None
@@ -150,11 +161,14 @@ impl Timeouts {
         }
     }
 
-    /// The server is done with the attempt in `slot` (served it, or failed
-    /// it): true when its client still waited for the answer, false when
-    /// it had given up (the work was wasted).
+    /// The server is done with the attempt in `slot` (failed it, or
+    /// served it), its answer reaching the client at `answer_secs`: true
+    /// when the client is still waiting then, false when it had given up
+    /// or will have by then (the work was wasted). Call at most once per
+    /// attempt, in time order with the deadlines (a waiting client's
+    /// deadline is still ahead).
     #[inline]
-    pub fn answer(&mut self, slot: u32) -> bool {
+    pub fn answer(&mut self, slot: u32, answer_secs: f64) -> bool {
         if slot == NO_SLOT {
             return true;
         }
@@ -164,7 +178,11 @@ impl Timeouts {
                 self.free.push(slot);
                 false
             }
-            Client::Waiting | Client::Answered => {
+            Client::Waiting if answer_secs > entry.due_secs => {
+                entry.client = Client::Late;
+                false
+            }
+            Client::Waiting | Client::Answered | Client::Late => {
                 entry.client = Client::Answered;
                 true
             }
@@ -175,7 +193,7 @@ impl Timeouts {
     /// (a reading; changes nothing).
     #[inline]
     pub fn gave_up(&self, slot: u32) -> bool {
-        slot != NO_SLOT && self.slots[slot as usize].client == Client::GaveUp
+        slot != NO_SLOT && matches!(self.slots[slot as usize].client, Client::GaveUp | Client::Late)
     }
 }
 
@@ -220,7 +238,7 @@ mod tests {
         let mut timeouts = Timeouts::new(&sc);
         // A client without a timeout takes no slot.
         assert_eq!(timeouts.start(&attempt(0, 0.0)), NO_SLOT);
-        assert!(timeouts.answer(NO_SLOT));
+        assert!(timeouts.answer(NO_SLOT, 0.0));
         // Deadlines: b at 2.0 and 3.0, c at 0.7 and 2.5.
         let b0 = timeouts.start(&attempt(1, 0.0));
         let c0 = timeouts.start(&attempt(2, 0.2));
@@ -228,20 +246,27 @@ mod tests {
         let c1 = timeouts.start(&attempt(2, 2.0));
         assert_eq!(timeouts.next_secs(), 0.7);
         // c0 is answered in time; b1 too, after b0's client gave up.
-        assert!(timeouts.answer(c0));
+        assert!(timeouts.answer(c0, 0.5));
         assert_eq!(timeouts.come_due().map(|a| a.drawn.secs), None);
         assert_eq!(timeouts.next_secs(), 2.0);
         assert_eq!(timeouts.come_due().map(|a| a.drawn.secs), Some(0.0));
         assert!(timeouts.gave_up(b0));
-        assert!(timeouts.answer(b1));
+        assert!(timeouts.answer(b1, 2.9));
         assert_eq!(timeouts.next_secs(), 2.5);
         assert_eq!(timeouts.come_due().map(|a| a.drawn.tenant), Some(2));
         assert_eq!(timeouts.next_secs(), 3.0);
         assert_eq!(timeouts.come_due().map(|a| a.drawn.secs), None);
         assert_eq!(timeouts.next_secs(), f64::INFINITY);
         // The server finishing what its clients gave up on is wasted work.
-        assert!(!timeouts.answer(b0));
-        assert!(!timeouts.answer(c1));
+        assert!(!timeouts.answer(b0, 3.5));
+        assert!(!timeouts.answer(c1, 3.5));
+        // Served in time, but answered (after the other layers) late: its
+        // client gives up at its deadline all the same.
+        let late = timeouts.start(&attempt(1, 4.0));
+        assert!(!timeouts.answer(late, 6.5));
+        assert!(timeouts.gave_up(late));
+        assert_eq!(timeouts.next_secs(), 6.0);
+        assert_eq!(timeouts.come_due().map(|a| a.drawn.secs), Some(4.0));
         // Every slot is free again, and reused.
         assert_eq!(timeouts.free.len(), timeouts.slots.len());
         let again = timeouts.start(&attempt(1, 5.0));
