@@ -118,6 +118,9 @@ struct Exact<'a> {
     /// come from.
     layers: LayerLatency,
     layer_rng: rand_xoshiro::Xoshiro256PlusPlus,
+    /// No layer adds latency and no client has a timeout: a request's
+    /// answer is its compute's.
+    plain: bool,
     info: Vec<TenantInfo>,
     plans: Vec<Option<Bucket>>,
     quota_used: Vec<[u64; 3]>,
@@ -341,6 +344,8 @@ impl<'a> Exact<'a> {
             arrivals: Arrivals::new(sources, end_secs, rate_per_sec),
             retries: Retries::new(sc, replication),
             timeouts: Timeouts::new(sc),
+            plain: LayerLatency::of(sc).is_none()
+                && sc.tiers.iter().all(|t| t.retry.is_none_or(|r| r.timeout_secs.is_none())),
             layers: LayerLatency::of(sc),
             layer_rng: LayerLatency::stream(sc, replication, with_spikes),
             info,
@@ -874,11 +879,14 @@ impl<'a> Exact<'a> {
         raw.compute_requests += 1.0;
         raw.compute_busy_secs += busy_secs;
         let point = self.points.of(t_secs);
-        // The gateway's and the database's latency, on its way back.
-        let layers_secs = if self.layers.is_none() { 0.0 } else { self.layers.draw(&mut self.layer_rng) };
-        if !self.timeouts.answer(req.slot, t_secs + layers_secs) {
+        // The gateway's and the database's latency, on its way back, and
+        // whether its client still waits for it then.
+        let (answered, layers_secs) =
+            if self.plain { (true, 0.0) } else { self.answer_through_layers(req.slot, t_secs) };
+        if !answered {
             // Its client gave up on it, or will before the answer reaches
             // it: the work, the database's too, is done for nobody.
+            let raw = &mut self.raw[t];
             raw.wasted += 1.0;
             raw.wasted_busy_secs += busy_secs;
             if self.sc.database.is_some() {
@@ -908,6 +916,16 @@ impl<'a> Exact<'a> {
             self.count(t, point, Flow::Served);
         }
         self.start_waiting(s, t_secs);
+    }
+
+    /// For [`Exact::complete`] when a layer adds latency or a client has a
+    /// timeout: the gateway's and the database's latency of a request
+    /// compute finished at `t_secs`, and whether its client (`slot`) is
+    /// still waiting when its answer arrives.
+    #[inline(never)]
+    fn answer_through_layers(&mut self, slot: u32, t_secs: f64) -> (bool, f64) {
+        let layers_secs = if self.layers.is_none() { 0.0 } else { self.layers.draw(&mut self.layer_rng) };
+        (self.timeouts.answer(slot, t_secs + layers_secs), layers_secs)
     }
 
     /// Takes the request's units from its partition at `t_secs`; false

@@ -101,9 +101,12 @@ impl Timeouts {
     /// has no timeout).
     #[inline]
     pub fn start(&mut self, attempt: &Attempt) -> u32 {
-        if self.none {
-            return NO_SLOT;
-        }
+        if self.none { NO_SLOT } else { self.start_slowly(attempt) }
+    }
+
+    /// [`Timeouts::start`] when some client has a timeout.
+    #[inline(never)]
+    fn start_slowly(&mut self, attempt: &Attempt) -> u32 {
         let Some(Some(line)) = self.line_of.get(attempt.drawn.tenant as usize).copied() else { return NO_SLOT };
         let due_secs = attempt.drawn.secs + self.timeout_secs[line as usize];
         let entry = Slot { attempt: *attempt, client: Client::Waiting, due_secs };
