@@ -178,11 +178,16 @@ fn fields_ui(ui: &mut Ui, id: (usize, usize), change: &mut ChangeFile, names: &N
                 *retry = on.then(form::default_retry);
             }
             if let Some(r) = retry {
-                form::count_ui(ui, &mut r.attempts, 2..=10, " attempts", "Most attempts, the first included");
+                let tip = "Most attempts, the first included (1 only with a timeout)";
+                form::count_ui(ui, &mut r.attempts, 1..=10, " attempts", tip);
                 form::backoff_ui(ui, &mut r.backoff);
                 form::jitter_ui(ui, &mut r.jitter, "How the wait is randomised");
                 ui.label("budget");
                 form::optional_percent_ui(ui, &mut r.budget, 0.1, "Retries allowed per first attempt; off: none");
+                ui.label("timeout");
+                let tip = "How long a client waits for each attempt before it gives up on it; off: as long as the \
+                           queue keeps it";
+                form::optional_duration_ui(ui, &mut r.timeout, "1s", tip);
             }
         }
     }
