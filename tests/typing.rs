@@ -320,3 +320,45 @@ fn retry_attempts_typed_in_the_tiers_tab_take_effect_on_enter_and_an_eleventh_is
     assert!(errors.contains("tiers.\"app\".retry.attempts"), "reported at the field: {errors}");
     assert_eq!(harness.state().runner.requests_made(), runs, "never simulated");
 }
+
+/// The app tier's clients' timeout in the retry-storm example, as written.
+fn app_timeout(app: &TenantsimApp) -> Option<String> {
+    let tier = app.doc.file.tiers.get("app").unwrap_or_else(|| panic!("the example has a tier app"));
+    tier.retry.as_ref().and_then(|r| r.timeout.as_ref()).map(|t| t.text().to_owned())
+}
+
+#[test]
+fn a_client_timeout_typed_in_the_tiers_tab_takes_effect_on_enter_and_shows_wasted_work() {
+    let mut harness = started_on(EditorTab::Tiers);
+    harness.state_mut().push(Command::OpenBundled("retry-storm.ron"));
+    wait_for_results(&mut harness);
+    harness.run_steps(3);
+    assert_eq!(app_timeout(harness.state()), None);
+    // The row's checkbox turns the timeout on at 1 s (as ticking it does).
+    let mut file = harness.state().doc.file.clone();
+    let tier = file.tiers.get_mut("app").unwrap_or_else(|| panic!("tier app"));
+    if let Some(retry) = tier.retry.as_mut() {
+        retry.timeout = Some(tenantsim::units::DurationText::new("1s"));
+    }
+    harness.state_mut().push(Command::Edit { file: Box::new(file), label: "Client timeout".into() });
+    harness.run_steps(3);
+    wait_for_results(&mut harness);
+    harness.run_steps(3);
+    let runs = harness.state().runner.requests_made();
+    select_field(&mut harness, "1s");
+    type_keys(&mut harness, "250");
+    assert!(field_shows(&harness, "250"), "a number without its unit is kept while typing");
+    assert_eq!(app_timeout(harness.state()).as_deref(), Some("1s"), "nothing applied before Enter");
+    type_keys(&mut harness, "ms");
+    harness.key_press(egui::Key::Enter);
+    harness.run_steps(3);
+    assert_eq!(app_timeout(harness.state()).as_deref(), Some("250ms"));
+    assert!(harness.state().runner.requests_made() > runs, "the new timeout runs");
+    wait_for_results(&mut harness);
+    // The app clients give up after 250 ms in a pool whose queue holds a
+    // request up to 1 s: the pool serves what they gave up on.
+    let report = harness.state().doc.results.latest.as_ref().map(|r| r.report.clone());
+    let wasted = report.map_or(0.0, |r| r.designs[0].totals.wasted_work_fraction.mean);
+    assert!(wasted > 0.01, "wasted work {wasted}");
+    assert!(shows(&harness, "Client timeout"), "the tiers tab has the row");
+}
