@@ -283,6 +283,16 @@ fn a_lesson_step_shows_its_own_claims_as_holding_and_undo_returns_to_the_lessons
     assert!(shows(&harness, "What the results should show"));
 }
 
+/// The app on the retry-storm example, its results shown, on the Tiers
+/// tab.
+fn retry_storm_on_tiers() -> Harness<'static, TenantsimApp> {
+    let mut harness = started_on(EditorTab::Tiers);
+    harness.state_mut().push(Command::OpenBundled("retry-storm.ron"));
+    wait_for_results(&mut harness);
+    harness.run_steps(3);
+    harness
+}
+
 /// The app tier's retry attempts in the retry-storm example.
 fn app_attempts(app: &TenantsimApp) -> u32 {
     let tier = app.doc.file.tiers.get("app").unwrap_or_else(|| panic!("the example has a tier app"));
@@ -291,10 +301,7 @@ fn app_attempts(app: &TenantsimApp) -> u32 {
 
 #[test]
 fn retry_attempts_typed_in_the_tiers_tab_take_effect_on_enter_and_an_eleventh_is_reported() {
-    let mut harness = started_on(EditorTab::Tiers);
-    harness.state_mut().push(Command::OpenBundled("retry-storm.ron"));
-    wait_for_results(&mut harness);
-    harness.run_steps(3);
+    let mut harness = retry_storm_on_tiers();
     assert_eq!(app_attempts(harness.state()), 3);
     let runs = harness.state().runner.requests_made();
     open_number(&mut harness, 3.0);
@@ -329,10 +336,7 @@ fn app_timeout(app: &TenantsimApp) -> Option<String> {
 
 #[test]
 fn a_client_timeout_typed_in_the_tiers_tab_takes_effect_on_enter_and_shows_wasted_work() {
-    let mut harness = started_on(EditorTab::Tiers);
-    harness.state_mut().push(Command::OpenBundled("retry-storm.ron"));
-    wait_for_results(&mut harness);
-    harness.run_steps(3);
+    let mut harness = retry_storm_on_tiers();
     assert_eq!(app_timeout(harness.state()), None);
     // The row's checkbox turns the timeout on at 1 s (as ticking it does).
     let mut file = harness.state().doc.file.clone();
