@@ -69,7 +69,7 @@ pub fn run(quick: bool, only: &[Part]) {
         functions(quick);
     }
     if wanted(only, Part::Layers) {
-        layers(&mut lesson, quick);
+        layers(quick);
     }
     plans(quick, only);
 }
@@ -180,13 +180,14 @@ fn functions(quick: bool) {
     }
 }
 
-/// The layers' latency and clients' timeouts: the lesson-sized run with a
-/// 5 ms exponential gateway latency in each engine (best of five; the
-/// fluid convolves every distribution it caches), and the retry-storm
-/// lesson with etl's clients giving up after 500 ms, request by request on
-/// one thread (requests offered per second).
-fn layers(lesson: &mut scenario::Scenario, quick: bool) {
-    let mut layered = lesson.clone();
+/// The layers' latency and clients' timeouts: the lesson-sized run (as
+/// the lesson part runs it, in a quick run too) with a 5 ms exponential
+/// gateway latency in each engine (best of five; the fluid convolves
+/// every distribution it caches), and the retry-storm lesson with etl's
+/// clients giving up after 500 ms, request by request on one thread
+/// (requests offered per second; two replications in a quick run).
+fn layers(quick: bool) {
+    let Some(mut layered) = load(LESSON) else { return };
     if let Some(g) = &mut layered.gateway {
         g.latency = Some(crate::queueing::ServiceTime::Exponential { mean_secs: 0.005 });
     }
