@@ -29,6 +29,13 @@ pub struct Case {
 /// 50): the others offer `others_per_sec` in all, so the pool runs at
 /// (others + 50) / 400 during the spike.
 fn throttled_noisy_pool(others_per_sec: f64, fairness: &str, replications: u32) -> String {
+    behind_layers(others_per_sec, fairness, replications, ("", ""))
+}
+
+/// [`throttled_noisy_pool`] with these fields added to the gateway and, if
+/// not empty, a database layer of these fields.
+fn behind_layers(others_per_sec: f64, fairness: &str, replications: u32, (gateway, database): (&str, &str)) -> String {
+    let database = if database.is_empty() { String::new() } else { format!("database: ({database}),") };
     format!(
         r#"Scenario(version: 1, name: "noisy held at its plan", clock: (duration: "30m", seed: 5, replications: {replications}),
     tiers: {{
@@ -41,9 +48,10 @@ fn throttled_noisy_pool(others_per_sec: f64, fairness: &str, replications: u32) 
         Group(prefix: "b", count: 6, tier: "basic", load: (rate: {basic})),
     ],
     layers: (
-        gateway: (),
+        gateway: ({gateway}),
         compute: (service_time: Exponential(mean_ms: 20.0), concurrency: 8, instances: (min: 1, max: 1),
                   queue_timeout: "30s", fairness: {fairness}),
+        {database}
     ),
     designs: [ (name: "pool", placement: {{ "*": Pool }}) ],
     events: [ Spike(tenant: "noisy", at: "10m", duration: "10m", factor: 20.0) ],
@@ -65,6 +73,16 @@ pub fn cases(replications: u32) -> Vec<Case> {
             name: "pool at 0.975",
             about: "the same at 0.975",
             text: throttled_noisy_pool(340.0, "Fifo", replications),
+        },
+        Case {
+            name: "0.975 behind layers",
+            about: "the same, behind a gateway adding 5 ms (exponential) and a table adding 4 ms (lognormal, cv 1)",
+            text: behind_layers(
+                340.0,
+                "Fifo",
+                replications,
+                ("latency: Exponential(mean_ms: 5.0)", "latency: LogNormal(mean_ms: 4.0, cv: 1.0)"),
+            ),
         },
         Case {
             name: "pool at 0.99",
