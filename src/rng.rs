@@ -31,8 +31,9 @@ pub enum StreamPurpose {
     StackRequests = 7,
     /// A tenant's retry jitter in the per-request engine.
     RetryJitter = 8,
-    /// The gateway's and the database's latency of a task's requests in
-    /// the per-request engine.
+    /// The gateway's and the database's latency of a tenant's served
+    /// requests, in the per-request engine and `Auto`'s request-by-request
+    /// stacks.
     LayerLatency = 9,
 }
 

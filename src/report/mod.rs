@@ -184,8 +184,8 @@ pub struct DesignTotals {
     /// the offered requests).
     #[serde(default)]
     pub retries: Estimate,
-    /// Share of compute busy time spent on attempts whose client had
-    /// already given up (its own timeout).
+    /// Share of compute busy time spent on attempts whose client gave up
+    /// (its own timeout) before their answer reached it.
     #[serde(default)]
     pub wasted_work_fraction: Estimate,
 }
@@ -237,7 +237,8 @@ pub struct Latency {
 
 /// The mean latency of served requests by layer, ms: the gateway's and
 /// the database's own (their distributions' means), and compute's
-/// queueing and service (the rest).
+/// queueing and service (the rest, with a retried request's failed
+/// attempts and backoffs).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct LayerLatencyMs {
     /// Added by the gateway.
@@ -390,8 +391,8 @@ pub struct TenantReport {
     /// the offered requests).
     #[serde(default)]
     pub retries: Estimate,
-    /// Share of its compute busy time spent on attempts its client had
-    /// already given up on (its own timeout).
+    /// Share of its compute busy time spent on attempts its client gave up
+    /// on (its own timeout) before their answer reached it.
     #[serde(default)]
     pub wasted_work: Estimate,
 }

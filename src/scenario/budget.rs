@@ -52,9 +52,9 @@ pub const REQUEST_BYTES: f64 = 64.0;
 /// `retries::Pending`, 72 bytes, in a heap that may double).
 pub const RETRY_BYTES: f64 = 144.0;
 /// An attempt whose client has a timeout, in the per-request engine: its
-/// slot (the attempt, 64 bytes) and its deadline (16), in vectors that may
-/// double.
-pub const CLIENT_TIMEOUT_BYTES: f64 = 160.0;
+/// slot (the attempt and its state, 72 bytes), its deadline (16) and a
+/// free-list entry (4), in vectors that may double.
+pub const CLIENT_TIMEOUT_BYTES: f64 = 192.0;
 /// A series point of one flow series (five flows and a p99) while
 /// simulating and in a result.
 pub const POINT_BYTES: f64 = 64.0;

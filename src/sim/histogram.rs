@@ -465,7 +465,7 @@ fn fine_middle_ms(k: usize) -> f64 {
 }
 
 /// Masses below which a bin is left out of a convolution (all of them
-/// together weigh under 1e-10).
+/// together weigh under 3e-10).
 const NEGLIGIBLE_MASS: f64 = 1e-13;
 
 /// The fine-grid pmf of the sum of two independent times given by their

@@ -46,10 +46,18 @@ impl LayerLatency {
         }
     }
 
-    /// The stream a task (replication `replication`, with or without its
-    /// spikes) draws its requests' layer latency from.
-    pub fn stream(sc: &Scenario, replication: u32, with_spikes: bool) -> Xoshiro256PlusPlus {
-        crate::rng::stream(sc.clock.seed, u64::from(replication), u64::from(with_spikes), StreamPurpose::LayerLatency)
+    /// The streams each tenant's served requests draw their layers'
+    /// latency from in replication `replication` (none when the layers add
+    /// none). A tenant's own stream, in the order its requests are served,
+    /// gives the same draws whether its stack runs in a whole design or a
+    /// part of one, with or without spikes.
+    pub fn streams(&self, sc: &Scenario, replication: u32) -> Vec<Xoshiro256PlusPlus> {
+        if self.is_none() {
+            return Vec::new();
+        }
+        (0..sc.tenants.len())
+            .map(|t| crate::rng::stream(sc.clock.seed, u64::from(replication), t as u64, StreamPurpose::LayerLatency))
+            .collect()
     }
 
     /// True when neither layer adds latency.

@@ -48,7 +48,8 @@ pub struct TenantRaw {
     /// Attempts whose client gave up waiting before they were answered
     /// (its tier's `timeout`).
     pub timed_out_client: f64,
-    /// Attempts compute finished after their client had given up.
+    /// Attempts compute served for nobody: after their client had given
+    /// up, or with an answer that would reach it too late.
     pub wasted: f64,
     /// Compute busy time those attempts took, seconds (counted in
     /// `compute_busy_secs` too).

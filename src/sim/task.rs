@@ -103,7 +103,7 @@ struct Task<'a> {
     /// The gateway's and the database's latency, and the stream request-
     /// by-request stacks draw it from for each request they serve.
     layers: LayerLatency,
-    layer_rng: rand_xoshiro::Xoshiro256PlusPlus,
+    layer_rng: Vec<rand_xoshiro::Xoshiro256PlusPlus>,
     control: &'a RunControl,
 }
 
@@ -266,8 +266,8 @@ impl<'a> Task<'a> {
             work_since_check: 0,
             quotas: QuotaClock::new(sc),
             book: LatencyBook::new(shared, tier_of, sc.tiers.len(), (focus, windows.tracked()), &mut check)?,
+            layer_rng: LayerLatency::of(sc).streams(sc, replication),
             layers: LayerLatency::of(sc),
-            layer_rng: LayerLatency::stream(sc, replication, with_spikes),
             windows,
             tenants: Tenants::new(inflows),
             slow: SlowList::new(n),
@@ -630,7 +630,8 @@ impl<'a> Task<'a> {
             let weight = self.kept[t];
             if weight > 0.0 {
                 // The other layers' latency, whose mean `finish` adds.
-                let layers_ms = if self.layers.is_none() { 0.0 } else { self.layers.draw(&mut self.layer_rng) * 1e3 };
+                let layers_ms =
+                    if self.layers.is_none() { 0.0 } else { self.layers.draw(&mut self.layer_rng[t]) * 1e3 };
                 self.book.record_sample(t, ms + layers_ms, weight, window.of(t));
                 self.tenants.raw[t].latency_sum_secs += ms * 1e-3 * weight;
             }

@@ -117,7 +117,7 @@ struct Exact<'a> {
     /// The gateway's and the database's latency, and the stream its draws
     /// come from.
     layers: LayerLatency,
-    layer_rng: rand_xoshiro::Xoshiro256PlusPlus,
+    layer_rng: Vec<rand_xoshiro::Xoshiro256PlusPlus>,
     /// No layer adds latency and no client has a timeout: a request's
     /// answer is its compute's.
     plain: bool,
@@ -141,8 +141,8 @@ struct Exact<'a> {
     /// Every function of every stack (serverless compute).
     functions: Vec<Function>,
     /// Requests in service by completion time, then job. At the same
-    /// time, arrivals come first, then completions, then instances ready,
-    /// each kind by index.
+    /// time, clients' deadlines come first, then arrivals, then
+    /// completions, then instances ready, each kind by index.
     completions: Completions,
     /// Stacks whose warming instances may be ready: (time bits, stack).
     ready: Vec<(u64, u32)>,
@@ -346,8 +346,8 @@ impl<'a> Exact<'a> {
             timeouts: Timeouts::new(sc),
             plain: LayerLatency::of(sc).is_none()
                 && sc.tiers.iter().all(|t| t.retry.is_none_or(|r| r.timeout_secs.is_none())),
+            layer_rng: LayerLatency::of(sc).streams(sc, replication),
             layers: LayerLatency::of(sc),
-            layer_rng: LayerLatency::stream(sc, replication, with_spikes),
             info,
             plans,
             quota_used: vec![[0; 3]; n],
@@ -458,9 +458,9 @@ impl<'a> Exact<'a> {
     /// any instances are ready); false when cancelled.
     fn run_until(&mut self, limit_secs: f64) -> bool {
         loop {
-            // Clients' deadlines stop the tight loop (they are rare next to
-            // arrivals and completions); one at the same time as an arrival
-            // or a completion comes first.
+            // Clients' deadlines (one per admitted attempt of a tier with a
+            // timeout) stop the tight loop; one at the same time as an
+            // arrival or a completion comes first.
             if !self.run_events_until(limit_secs.min(self.timeouts.next_secs())) {
                 return false;
             }
@@ -881,8 +881,7 @@ impl<'a> Exact<'a> {
         let point = self.points.of(t_secs);
         // The gateway's and the database's latency, on its way back, and
         // whether its client still waits for it then.
-        let (answered, layers_secs) =
-            if self.plain { (true, 0.0) } else { self.answer_through_layers(req.slot, t_secs) };
+        let (answered, layers_secs) = if self.plain { (true, 0.0) } else { self.answer_through_layers(&req, t_secs) };
         if !answered {
             // Its client gave up on it, or will before the answer reaches
             // it: the work, the database's too, is done for nobody.
@@ -920,11 +919,12 @@ impl<'a> Exact<'a> {
 
     /// For [`Exact::complete`] when a layer adds latency or a client has a
     /// timeout: the gateway's and the database's latency of a request
-    /// compute finished at `t_secs`, and whether its client (`slot`) is
-    /// still waiting when its answer arrives.
+    /// compute finished at `t_secs`, and whether its client is still
+    /// waiting when its answer arrives.
     #[inline(never)]
-    fn answer_through_layers(&mut self, slot: u32, t_secs: f64) -> (bool, f64) {
-        let layers_secs = if self.layers.is_none() { 0.0 } else { self.layers.draw(&mut self.layer_rng) };
+    fn answer_through_layers(&mut self, req: &Req, t_secs: f64) -> (bool, f64) {
+        let (slot, tenant) = (req.slot, req.tenant as usize);
+        let layers_secs = if self.layers.is_none() { 0.0 } else { self.layers.draw(&mut self.layer_rng[tenant]) };
         (self.timeouts.answer(slot, t_secs + layers_secs), layers_secs)
     }
 
@@ -997,6 +997,12 @@ impl<'a> Exact<'a> {
             if !self.timeouts.gave_up(req.slot) {
                 self.raw[req.tenant as usize].in_flight += 1.0;
             }
+        }
+        // Served, but not yet answered to a client whose deadline is still
+        // ahead: under way.
+        let late: Vec<usize> = self.timeouts.late().collect();
+        for t in late {
+            self.raw[t].in_flight += 1.0;
         }
         for (t, r) in self.raw.iter_mut().enumerate() {
             r.retrying = self.sc.tiers[self.sc.tenants[t].tier].retry.is_some();

@@ -181,7 +181,9 @@ impl Timeouts {
                 self.free.push(slot);
                 false
             }
-            Client::Waiting if answer_secs > entry.due_secs => {
+            // At its deadline the client gives up (a deadline comes before
+            // anything else at its time).
+            Client::Waiting if answer_secs >= entry.due_secs => {
                 entry.client = Client::Late;
                 false
             }
@@ -190,6 +192,17 @@ impl Timeouts {
                 true
             }
         }
+    }
+
+    /// The tenant of each attempt served whose answer would reach its
+    /// client after its deadline, the deadline still to come (at the end
+    /// of a run: requests still under way for their clients).
+    pub fn late(&self) -> impl Iterator<Item = usize> + '_ {
+        self.lines
+            .iter()
+            .flatten()
+            .filter(|d| self.slots[d.slot as usize].client == Client::Late)
+            .map(|d| self.slots[d.slot as usize].attempt.drawn.tenant as usize)
     }
 
     /// True when the client of the attempt in `slot` has given up on it
@@ -268,11 +281,19 @@ mod tests {
         let late = timeouts.start(&attempt(1, 4.0));
         assert!(!timeouts.answer(late, 6.5));
         assert!(timeouts.gave_up(late));
+        // Until its deadline comes it is under way for its client.
+        assert_eq!(timeouts.late().collect::<Vec<_>>(), vec![1]);
         assert_eq!(timeouts.next_secs(), 6.0);
         assert_eq!(timeouts.come_due().map(|a| a.drawn.secs), Some(4.0));
+        assert_eq!(timeouts.late().count(), 0);
+        // An answer exactly at the deadline is too late: the deadline comes
+        // first.
+        let edge = timeouts.start(&attempt(1, 10.0));
+        assert!(!timeouts.answer(edge, 12.0));
+        assert_eq!(timeouts.come_due().map(|a| a.drawn.secs), Some(10.0));
         // Every slot is free again, and reused.
         assert_eq!(timeouts.free.len(), timeouts.slots.len());
-        let again = timeouts.start(&attempt(1, 5.0));
+        let again = timeouts.start(&attempt(1, 15.0));
         assert!((again as usize) < timeouts.slots.len());
         assert!(!timeouts.gave_up(again));
     }

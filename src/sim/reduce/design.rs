@@ -335,9 +335,10 @@ fn tenant_reports(
     Ok(tenants)
 }
 
-/// The tenants with a spike, each once, in order of their first spike.
 /// A tenant's mean latency by layer from its mean: the gateway's and the
-/// database's own means (when it had requests served), compute's the rest.
+/// database's own means (when it had requests served), and the rest as
+/// compute's (with, for a request that was retried, its failed attempts
+/// and backoffs).
 fn layer_means(mean: &Estimate, gateway_ms: f64, database_ms: f64) -> LayerLatencyMs {
     if mean.mean <= 0.0 {
         return LayerLatencyMs::default();
@@ -350,6 +351,7 @@ fn layer_means(mean: &Estimate, gateway_ms: f64, database_ms: f64) -> LayerLaten
     }
 }
 
+/// The tenants with a spike, each once, in order of their first spike.
 fn spiking_tenants(sc: &Scenario) -> Vec<usize> {
     let mut seen = vec![false; sc.tenants.len()];
     let mut spikers = Vec::new();
