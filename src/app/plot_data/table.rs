@@ -37,6 +37,8 @@ pub enum Column {
     DroppedPartition,
     /// Not answered before the client's own timeout.
     DroppedClient,
+    /// Share of its compute time spent on attempts nobody waited for.
+    WastedWork,
     /// Median latency.
     P50,
     /// 99th percentile latency.
@@ -66,7 +68,7 @@ pub enum Column {
 }
 
 /// Every column, in display order (the index is `TableView::sort_column`).
-pub const COLUMNS: [Column; 27] = [
+pub const COLUMNS: [Column; 28] = [
     Column::Id,
     Column::Tier,
     Column::Offered,
@@ -81,6 +83,7 @@ pub const COLUMNS: [Column; 27] = [
     Column::DroppedTimeout,
     Column::DroppedPartition,
     Column::DroppedClient,
+    Column::WastedWork,
     Column::P50,
     Column::P99,
     Column::GatewayMs,
@@ -114,6 +117,7 @@ impl Column {
             Column::DroppedTimeout => "timeout",
             Column::DroppedPartition => "partition",
             Column::DroppedClient => "client",
+            Column::WastedWork => "wasted",
             Column::P50 => "p50 ms",
             Column::P99 => "p99 ms",
             Column::GatewayMs => "gateway ms",
@@ -164,6 +168,10 @@ impl Column {
                 "Not answered before the client's own timeout: the client gave up (and retried if it could); the \
                  server served it anyway"
             }
+            Column::WastedWork => {
+                "Share of the compute time the tenant's attempts took that went on attempts its clients had given \
+                 up on (their own timeout): work done for nobody"
+            }
             Column::GatewayMs => "Mean latency the gateway adds to a served request, ms",
             Column::ComputeMs => "Mean latency of compute, queueing and service, of a served request, ms",
             Column::DatabaseMs => "Mean latency the database's read or write adds to a served request, ms",
@@ -208,6 +216,7 @@ impl Column {
             Column::DroppedTimeout => t.dropped.timeout.mean,
             Column::DroppedPartition => t.dropped.partition.mean,
             Column::DroppedClient => t.dropped.client.mean,
+            Column::WastedWork => t.wasted_work.mean,
             Column::P50 => t.latency.p50_ms.mean,
             Column::P99 => t.latency.p99_ms.mean,
             Column::GatewayMs => t.latency_by_layer.gateway_ms.mean,
@@ -306,6 +315,7 @@ pub fn shown_columns(design: &DesignReport) -> Vec<usize> {
             | Column::DroppedTimeout
             | Column::DroppedPartition
             | Column::DroppedClient => any(**c),
+            Column::WastedWork => design.tenants.iter().any(|t| t.wasted_work.mean > 0.0),
             Column::SpikeP99 | Column::SpikeUnserved => spikes,
             Column::GatewayMs | Column::ComputeMs | Column::DatabaseMs => layers,
             _ => true,
@@ -394,7 +404,7 @@ mod tests {
         let shown = shown_columns(pool);
         assert_eq!(
             shown.len(),
-            COLUMNS.len() - 12,
+            COLUMNS.len() - 13,
             "nothing throttled or dropped, no functions, no retries or client timeouts and no gateway or database \
              latency in the example"
         );
@@ -402,6 +412,10 @@ mod tests {
         pool.tenants[3].throttled.quota.mean = 12.0;
         let quota = COLUMNS.iter().position(|c| *c == Column::ThrottledQuota).unwrap_or(99);
         assert!(shown_columns(pool).contains(&quota));
+        // Work done for a client that gave up shows its column.
+        pool.tenants[4].wasted_work.mean = 0.1;
+        let wasted = COLUMNS.iter().position(|c| *c == Column::WastedWork).unwrap_or(99);
+        assert!(shown_columns(pool).contains(&wasted));
         // One tenant's database latency shows the split by layer.
         pool.tenants[5].latency_by_layer.database_ms.mean = 8.0;
         let shown = shown_columns(pool);
