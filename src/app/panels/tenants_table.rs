@@ -26,7 +26,7 @@ fn column_width(column: Column, id_chars: usize) -> f32 {
         Column::ThrottledPlan | Column::ThrottledQuota => 60.0,
         Column::ThrottledAccount | Column::Dropped | Column::DroppedPartition | Column::DroppedClient => 74.0,
         Column::GatewayMs | Column::ComputeMs | Column::DatabaseMs => 96.0,
-        Column::WastedWork => 70.0,
+        Column::WastedWork => 104.0,
         Column::ThrottledConcurrency | Column::ColdStarts => 92.0,
         Column::DroppedTimeout => 68.0,
         Column::P50 => 76.0,
