@@ -105,7 +105,7 @@ impl SharedPmfs {
 
     /// The cache of `sc`'s latency distributions.
     pub fn of(sc: &crate::scenario::model::Scenario) -> Self {
-        Self::with_layers(sc.compute.service, crate::sim::layer_latency::LayerLatency::of(sc).pmf)
+        Self::with_layers(sc.compute.service, crate::sim::layer_latency::pmf(sc))
     }
 
     fn get(&self, key: Key) -> Arc<Cached> {

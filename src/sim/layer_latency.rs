@@ -21,9 +21,18 @@ pub struct LayerLatency {
     pub gateway_mean_secs: f64,
     /// The database's mean, seconds (0 without one).
     pub database_mean_secs: f64,
-    /// Their sum's pmf on the histograms' fine grid (empty when neither
-    /// adds latency).
-    pub pmf: Vec<f64>,
+}
+
+/// The pmf of `sc`'s gateway's and database's latency (their sum) on the
+/// histograms' fine grid, for the fluid's convolution (empty when neither
+/// adds latency). Built once per run; the tasks only draw.
+pub fn pmf(sc: &Scenario) -> Vec<f64> {
+    let pmf_of = |d: ServiceTime| pmf_of_cdf(|x| d.cdf(x));
+    match (sc.gateway.as_ref().and_then(|g| g.latency), sc.database.as_ref().and_then(|d| d.latency)) {
+        (None, None) => Vec::new(),
+        (Some(one), None) | (None, Some(one)) => pmf_of(one),
+        (Some(g), Some(d)) => convolve_fine(&pmf_of(g), &pmf_of(d)),
+    }
 }
 
 impl LayerLatency {
@@ -31,18 +40,11 @@ impl LayerLatency {
     pub fn of(sc: &Scenario) -> Self {
         let gateway = sc.gateway.as_ref().and_then(|g| g.latency);
         let database = sc.database.as_ref().and_then(|d| d.latency);
-        let pmf_of = |d: ServiceTime| pmf_of_cdf(|x| d.cdf(x));
-        let pmf = match (gateway, database) {
-            (None, None) => Vec::new(),
-            (Some(one), None) | (None, Some(one)) => pmf_of(one),
-            (Some(g), Some(d)) => convolve_fine(&pmf_of(g), &pmf_of(d)),
-        };
         Self {
             gateway_mean_secs: gateway.map_or(0.0, |d| d.mean_secs()),
             database_mean_secs: database.map_or(0.0, |d| d.mean_secs()),
             gateway: gateway.map(Service::new),
             database: database.map(Service::new),
-            pmf,
         }
     }
 
@@ -63,7 +65,7 @@ impl LayerLatency {
     /// True when neither layer adds latency.
     #[inline]
     pub fn is_none(&self) -> bool {
-        self.pmf.is_empty()
+        self.gateway.is_none() && self.database.is_none()
     }
 
     /// The mean the layers add, seconds.

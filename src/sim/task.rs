@@ -191,6 +191,7 @@ impl<'a> Task<'a> {
     ) -> Option<Self> {
         let n = sc.tenants.len();
         let mut check = Checkpoint::new(control);
+        let layers = LayerLatency::of(sc);
         let mut active: Vec<bool> = if with_spikes { vec![true; n] } else { spike_component(sc, design) };
         if let Some(members) = part.members {
             active.iter_mut().zip(members).for_each(|(a, &m)| *a &= m);
@@ -266,8 +267,8 @@ impl<'a> Task<'a> {
             work_since_check: 0,
             quotas: QuotaClock::new(sc),
             book: LatencyBook::new(shared, tier_of, sc.tiers.len(), (focus, windows.tracked()), &mut check)?,
-            layer_rng: LayerLatency::of(sc).streams(sc, replication),
-            layers: LayerLatency::of(sc),
+            layer_rng: layers.streams(sc, replication),
+            layers,
             windows,
             tenants: Tenants::new(inflows),
             slow: SlowList::new(n),

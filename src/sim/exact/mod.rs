@@ -329,6 +329,7 @@ impl<'a> Exact<'a> {
         let count = ticks.div_ceil(ticks_per_point) as usize;
         let tiers = sc.tiers.len();
         let windows = Windows::new(sc);
+        let (layers, timeouts) = (LayerLatency::of(sc), Timeouts::new(sc));
         let tracked = windows.tracked();
         let month = sc.month_secs();
         Self {
@@ -343,11 +344,10 @@ impl<'a> Exact<'a> {
             warmup_secs: sc.compute.autoscale.map_or(0.0, |a| (a.warmup_secs / dt).round() * dt),
             arrivals: Arrivals::new(sources, end_secs, rate_per_sec),
             retries: Retries::new(sc, replication),
-            timeouts: Timeouts::new(sc),
-            plain: LayerLatency::of(sc).is_none()
-                && sc.tiers.iter().all(|t| t.retry.is_none_or(|r| r.timeout_secs.is_none())),
-            layer_rng: LayerLatency::of(sc).streams(sc, replication),
-            layers: LayerLatency::of(sc),
+            plain: layers.is_none() && timeouts.is_none(),
+            layer_rng: layers.streams(sc, replication),
+            layers,
+            timeouts,
             info,
             plans,
             quota_used: vec![[0; 3]; n],

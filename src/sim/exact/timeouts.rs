@@ -89,6 +89,11 @@ impl Timeouts {
         }
     }
 
+    /// True when no tier's clients have a timeout.
+    pub fn is_none(&self) -> bool {
+        self.none
+    }
+
     /// When the next client gives up, unless answered first (infinity when
     /// no deadline is counting down).
     #[inline]
