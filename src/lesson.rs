@@ -49,6 +49,7 @@ pub fn figure_of(metric: MetricFile) -> FigureId {
         MetricFile::Retries => FigureId::Retries,
         MetricFile::TimedOutClient => FigureId::TimedOutClient,
         MetricFile::WastedWork => FigureId::WastedWork,
+        MetricFile::QueueMs => FigureId::QueueMs,
         MetricFile::Unallocated => FigureId::Unallocated,
         MetricFile::SteadyCost => FigureId::SteadyCost,
         MetricFile::IncidentCost => FigureId::IncidentCost,

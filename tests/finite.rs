@@ -149,6 +149,7 @@ fn edge_file(edges: &[(&str, &str)]) -> String {
     ],
     layers: (
         gateway: (account_rate: {ACCOUNT_RATE}, account_burst: {BURST}, price_per_million: {PRICE_UNIT}),
+        {QUEUE}
         compute: (
             service_time: {SERVICE},
             concurrency: {CONCURRENCY},
@@ -218,6 +219,7 @@ fn smallest() -> Vec<(&'static str, &'static str)> {
         ("TICK", "1ms"),
         ("HOUR", "0.0"),
         ("ENGINE", "Auto"),
+        ("QUEUE", ""),
         ("PRICE_MONTH", "0.0"),
         ("PRICE_MONTH_OTHER", "1.0"),
         ("PLAN_RATE", "0.0"),
@@ -281,6 +283,7 @@ fn largest() -> Vec<(&'static str, &'static str)> {
         ("TICK", "1d"),
         ("HOUR", "23.999"),
         ("ENGINE", "Fast"),
+        ("QUEUE", ""),
         ("PRICE_MONTH", "1e9"),
         ("PRICE_MONTH_OTHER", "0.0"),
         ("PLAN_RATE", "1e9"),
@@ -395,6 +398,17 @@ fn edge_files() -> Vec<(String, String)> {
     for engine in ["Fast", "Auto", "Exact"] {
         files.push((format!("slowest ({engine})"), edge_file(&with(slowest.clone(), &[("ENGINE", engine)]))));
     }
+    // Behind a queue: retention at both ends of its range (the longest
+    // replaces the queue timeout, so waits reach a day).
+    const SHORTEST: &str = r#"queue: (retention: "1m", price_per_million: 0.0, requests_per_message: 1.0),"#;
+    const LONGEST: &str = r#"queue: (retention: "1d", price_per_million: 1000000.0, requests_per_message: 12.0),"#;
+    for engine in ["Fast", "Auto", "Exact"] {
+        let smallest = with(smallest(), &[("ENGINE", engine), ("QUEUE", SHORTEST)]);
+        files.push((format!("smallest behind a queue ({engine})"), edge_file(&smallest)));
+        let slowest = with(slowest.clone(), &[("ENGINE", engine), ("QUEUE", LONGEST)]);
+        files.push((format!("slowest behind a queue ({engine})"), edge_file(&slowest)));
+    }
+    files.push(("largest behind a queue".into(), edge_file(&with(largest(), &[("QUEUE", LONGEST)]))));
     let silent = with(smallest(), &[("RATE_X", "0.0"), ("RATE_G", "0.0"), ("RATE_U", "0.0"), ("ATTRIBUTION", "Even")]);
     for engine in ["Fast", "Exact"] {
         files.push((format!("no traffic ({engine})"), edge_file(&with(silent.clone(), &[("ENGINE", engine)]))));

@@ -24,6 +24,7 @@ mod layer_latency;
 mod lessons;
 mod plan;
 mod plausible_files;
+mod queues;
 mod quotas;
 mod retries;
 mod saving;

@@ -366,3 +366,40 @@ fn a_client_timeout_typed_in_the_tiers_tab_takes_effect_on_enter_and_shows_waste
     assert!(wasted > 0.01, "wasted work {wasted}");
     assert!(shows(&harness, "Client timeout"), "the tiers tab has the row");
 }
+
+/// The queue's retention in the queue-per-tenant example, as written.
+fn retention(app: &TenantsimApp) -> Option<String> {
+    app.doc.file.layers.queue.as_ref().map(|q| q.retention.text().to_owned())
+}
+
+#[test]
+fn a_retention_typed_in_the_layers_tab_takes_effect_on_enter_and_deletes_waiting_orders() {
+    let mut harness = started_on(EditorTab::Layers);
+    harness.state_mut().push(Command::OpenBundled("queue-per-tenant.ron"));
+    wait_for_results(&mut harness);
+    harness.run_steps(3);
+    assert_eq!(retention(harness.state()).as_deref(), Some("1d"));
+    assert!(shows(&harness, "Retention"), "the layers tab has the queue's rows");
+    let runs = harness.state().runner.requests_made();
+    select_field(&mut harness, "1d");
+    type_keys(&mut harness, "2");
+    assert!(field_shows(&harness, "2"), "a number without its unit is kept while typing");
+    assert_eq!(retention(harness.state()).as_deref(), Some("1d"), "nothing applied before Enter");
+    type_keys(&mut harness, "m");
+    harness.key_press(egui::Key::Enter);
+    harness.run_steps(3);
+    assert_eq!(retention(harness.state()).as_deref(), Some("2m"));
+    assert!(harness.state().runner.requests_made() > runs, "the new retention runs");
+    wait_for_results(&mut harness);
+    // The import makes the shared queue's messages wait about four
+    // minutes: with a two-minute retention the shops lose orders there,
+    // and none with a queue each.
+    let report = harness.state().doc.results.latest.as_ref().map(|r| r.report.clone());
+    let lost = |r: &Option<tenantsim::report::RunReport>, d: usize| {
+        r.as_ref().map_or(-1.0, |r| {
+            r.designs[d].tenants.iter().find(|t| t.id == "shop-00").map_or(-1.0, |t| t.dropped.timeout.mean)
+        })
+    };
+    assert!(lost(&report, 0) > 100.0, "shared queue: shop-00 lost {}", lost(&report, 0));
+    assert_eq!(lost(&report, 1), 0.0, "a queue each: shop-00 lost nothing");
+}

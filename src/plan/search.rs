@@ -52,11 +52,7 @@ fn slots(s: &SearchFile) -> Vec<(String, Option<LayerName>)> {
 }
 
 fn layer_name(l: LayerName) -> &'static str {
-    match l {
-        LayerName::Gateway => "gateway",
-        LayerName::Compute => "compute",
-        LayerName::Database => "database",
-    }
+    l.label()
 }
 
 /// The design a candidate stands for, named `name`.
@@ -68,9 +64,7 @@ pub(crate) fn candidate_design(file: &ScenarioFile, s: &SearchFile, choice: &[us
         let p = s.placements[c];
         let map = match layer {
             None => &mut design.placement,
-            Some(LayerName::Gateway) => design.layers.gateway.get_or_insert_with(|| design.placement.clone()),
-            Some(LayerName::Compute) => design.layers.compute.get_or_insert_with(|| design.placement.clone()),
-            Some(LayerName::Database) => design.layers.database.get_or_insert_with(|| design.placement.clone()),
+            Some(l) => design.layers.get_mut(*l).get_or_insert_with(|| design.placement.clone()),
         };
         map.insert(key.clone(), p);
     }
@@ -123,7 +117,7 @@ pub(crate) fn candidates(spec: &PlanSpec, s: &SearchFile) -> Vec<Cand> {
 /// layer and an equal overhead, compared as `==` compares them (the
 /// overhead's bits, with -0 as 0); `None` for a NaN overhead, which
 /// equals nothing.
-type SameStacks<'a> = (&'a [Topology; 3], u64);
+type SameStacks<'a> = (&'a [Topology; 3], &'a Topology, u64);
 
 fn same_stacks(design: &Design) -> Option<SameStacks<'_>> {
     let overhead = design.overhead_usd_per_stack_month;
@@ -131,7 +125,7 @@ fn same_stacks(design: &Design) -> Option<SameStacks<'_>> {
         return None;
     }
     let bits = if overhead == 0.0 { 0.0_f64.to_bits() } else { overhead.to_bits() };
-    Some((&design.layers, bits))
+    Some((&design.layers, &design.queue, bits))
 }
 
 /// Groups candidates whose resolved stacks are identical at the same
@@ -594,6 +588,7 @@ mod tests {
             name: String::new(),
             overhead_usd_per_stack_month: overhead,
             layers: Default::default(),
+            queue: Topology::default(),
         };
         let (zero, minus_zero, nan) = (design(0.0), design(-0.0), design(f64::NAN));
         assert_eq!(same_stacks(&zero), same_stacks(&minus_zero));

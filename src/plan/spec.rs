@@ -10,8 +10,8 @@ use crate::plan::budget::{PointRuns, check_points};
 use crate::report::figures::{self, Scope};
 use crate::scenario::change::KnobValue;
 use crate::scenario::file::{
-    AnswerClaimFile, AxisFile, ClaimFile, ConstraintFile, KnobFile, LayerName, PlacementFile, PlanFigureFile,
-    PlannerFile, QuestionFile, SearchFile, ValuesFile,
+    AnswerClaimFile, AxisFile, ClaimFile, ConstraintFile, KnobFile, PlacementFile, PlanFigureFile, PlannerFile,
+    QuestionFile, SearchFile, ValuesFile,
 };
 use crate::scenario::{FieldError, FieldErrors, Limits, Scenario, ScenarioFile, resolve};
 
@@ -497,11 +497,7 @@ impl Checker<'_> {
             }
         }
         for (k, layer) in s.layers.iter().enumerate() {
-            let present = match layer {
-                LayerName::Gateway => self.file.layers.gateway.is_some(),
-                LayerName::Compute => true,
-                LayerName::Database => self.file.layers.database.is_some(),
-            };
+            let present = self.file.layers.has(*layer);
             if !present {
                 self.error(format!("{path}.layers[{k}]"), format!("the scenario has no {layer:?} layer"));
             } else if s.layers[..k].contains(layer) {

@@ -54,6 +54,8 @@ pub enum FigureId {
     TimedOutClient,
     /// Share of compute busy time spent on attempts nobody waited for.
     WastedWork,
+    /// Mean time a served request's message waited in the queue layer.
+    QueueMs,
     /// p99 latency: a design's worst tenant, a tier's, a tenant's.
     P99,
     /// Tenants hurt by other tenants' spikes.
@@ -194,7 +196,7 @@ const BASE: Figure = Figure {
 };
 
 /// Every figure, in the order of the comparison.
-pub const FIGURES: [Figure; 23] = [
+pub const FIGURES: [Figure; 24] = [
     Figure {
         id: FigureId::Cost,
         key: "cost",
@@ -463,6 +465,16 @@ pub const FIGURES: [Figure; 23] = [
         compare: service_detail(),
         design: Some(|d| d.totals.wasted_work_fraction),
         tenant: Some(|t| t.wasted_work),
+        ..BASE
+    },
+    Figure {
+        id: FigureId::QueueMs,
+        key: "queue_ms",
+        label: "Time in queue",
+        help: "The mean time a served request's message waited in the queue layer for a consumer, ms. Lower is \
+               better.",
+        unit: Unit::Ms,
+        tenant: Some(|t| t.latency_by_layer.queue_ms),
         ..BASE
     },
     Figure {

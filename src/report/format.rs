@@ -16,7 +16,7 @@ pub fn json(report: &RunReport) -> Result<String, serde_json::Error> {
 }
 
 /// CSV columns, in order (new columns are only added at the end).
-pub const CSV_HEADER: [&str; 45] = [
+pub const CSV_HEADER: [&str; 46] = [
     "design",
     "tenant",
     "tier",
@@ -62,6 +62,7 @@ pub const CSV_HEADER: [&str; 45] = [
     "gateway_ms",
     "compute_ms",
     "database_ms",
+    "queue_ms",
 ];
 
 /// One row per design and tenant (means; CIs for the key figures).
@@ -121,6 +122,7 @@ pub fn csv(report: &RunReport) -> Result<String, csv::Error> {
                     t.latency_by_layer.gateway_ms.mean,
                     t.latency_by_layer.compute_ms.mean,
                     t.latency_by_layer.database_ms.mean,
+                    t.latency_by_layer.queue_ms.mean,
                 ]
                 .map(|v| format!("{v}")),
             );

@@ -243,10 +243,14 @@ pub struct Latency {
 pub struct LayerLatencyMs {
     /// Added by the gateway.
     pub gateway_ms: Estimate,
-    /// Compute's queueing and service.
+    /// Compute's queueing and service (its service alone with a queue
+    /// layer).
     pub compute_ms: Estimate,
     /// Added by the database's read or write.
     pub database_ms: Estimate,
+    /// Time in the queue layer's queue (0 without one).
+    #[serde(default)]
+    pub queue_ms: Estimate,
 }
 
 /// Cost per layer, USD per month.
@@ -260,6 +264,9 @@ pub struct LayerCosts {
     pub database: Estimate,
     /// Fixed per-stack overheads.
     pub overhead: Estimate,
+    /// Queue messages.
+    #[serde(default)]
+    pub queue: Estimate,
 }
 
 /// How much a tenant suffered during other tenants' spikes, against the

@@ -169,7 +169,8 @@ pub struct Shape {
     pub key_shards_path: String,
     /// Sum of the tenants' peak rates (rate × pattern peak × spikes), req/s.
     pub peak_rate_per_sec: f64,
-    /// Longest a request waits in a compute queue, seconds.
+    /// Longest a request waits in a compute queue, seconds (at most the
+    /// run).
     pub queue_timeout_secs: f64,
     /// Most attempts a request may take (1 when no tier retries).
     pub retry_attempts: f64,
@@ -230,7 +231,7 @@ impl Shape {
             )
             .iter()
             .sum(),
-            queue_timeout_secs: sc.compute.queue_timeout_secs,
+            queue_timeout_secs: sc.compute.queue_timeout_secs.min(sc.clock.duration_secs),
             retry_attempts: retry_attempts(&sc.tiers),
             retry_wait_secs: retry_wait_secs(&sc.tiers),
             client_timeout_secs: client_timeout_secs(&sc.tiers),
@@ -469,7 +470,7 @@ fn memory(s: &Shape, threads: f64) -> Vec<MemoryPart> {
             "requests waiting in queues simulated request by request (peak rates × queue timeout)",
             threads * waiting * REQUEST_BYTES,
             "layers.compute.queue_timeout",
-            "a shorter queue_timeout, lower rates, or engine: Fast",
+            "a shorter queue_timeout or queue retention, lower rates, or engine: Fast",
         ),
         part(
             "clients' retries waiting to be sent (peak rates × the longest backoffs and queueing of a request)",

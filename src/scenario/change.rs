@@ -89,6 +89,9 @@ pub fn apply_change(file: &mut ScenarioFile, change: &ChangeFile) -> Result<(), 
         ChangeFile::TierRetry { tier, retry } => {
             file.tiers.get_mut(tier).ok_or_else(|| format!("no tier \"{tier}\""))?.retry = retry.clone();
         }
+        ChangeFile::QueueRetention { retention } => {
+            file.layers.queue.as_mut().ok_or("the scenario has no queue")?.retention = retention.clone();
+        }
     }
     Ok(())
 }
@@ -114,9 +117,7 @@ fn placement_map<'a>(
     let d = file.designs.iter_mut().find(|d| d.name == design).ok_or_else(|| format!("no design \"{design}\""))?;
     Ok(match layer {
         None => &mut d.placement,
-        Some(LayerName::Gateway) => d.layers.gateway.get_or_insert_with(Default::default),
-        Some(LayerName::Compute) => d.layers.compute.get_or_insert_with(Default::default),
-        Some(LayerName::Database) => d.layers.database.get_or_insert_with(Default::default),
+        Some(layer) => d.layers.get_mut(layer).get_or_insert_with(Default::default),
     })
 }
 
@@ -179,6 +180,7 @@ impl KnobFile {
             KnobFile::InstancesMax => "maximum instances".to_owned(),
             KnobFile::Concurrency => "concurrency per instance".to_owned(),
             KnobFile::QueueTimeoutSecs => "queue timeout".to_owned(),
+            KnobFile::QueueRetentionSecs => "queue retention".to_owned(),
             KnobFile::TargetUtilisation => "autoscaling target".to_owned(),
             KnobFile::AccountRate => "account rate".to_owned(),
             KnobFile::FunctionsConcurrency => "account concurrency".to_owned(),
@@ -202,7 +204,7 @@ impl KnobFile {
             KnobFile::SloP99 { .. } => "ms",
             KnobFile::PlanRate { .. } | KnobFile::TenantRate { .. } | KnobFile::AccountRate => "req/s",
             KnobFile::PlanBurst { .. } | KnobFile::QuotaPerDay { .. } | KnobFile::QuotaPerMonth { .. } => "requests",
-            KnobFile::QueueTimeoutSecs | KnobFile::ClientTimeoutSecs { .. } => "s",
+            KnobFile::QueueTimeoutSecs | KnobFile::QueueRetentionSecs | KnobFile::ClientTimeoutSecs { .. } => "s",
             KnobFile::SpikeFactor { .. } => "×",
             KnobFile::GroupCount { .. } => "tenants",
             KnobFile::InstancesMin | KnobFile::InstancesMax => "instances",
@@ -307,6 +309,12 @@ impl KnobFile {
                     return Err(format!("a timeout must be a positive number of seconds, not {x}"));
                 }
                 file.layers.compute.queue_timeout = DurationText::from_secs(x);
+            }
+            KnobFile::QueueRetentionSecs => {
+                if !(x.is_finite() && x > 0.0) {
+                    return Err(format!("a retention must be a positive number of seconds, not {x}"));
+                }
+                file.layers.queue.as_mut().ok_or("the scenario has no queue")?.retention = DurationText::from_secs(x);
             }
             KnobFile::TargetUtilisation => {
                 file.layers.compute.autoscale.as_mut().ok_or("the scenario has no autoscaling")?.target_utilisation = x;

@@ -24,6 +24,8 @@ pub struct Scenario {
     pub tenants: Vec<Tenant>,
     /// Gateway layer, if any.
     pub gateway: Option<Gateway>,
+    /// Queue layer, if any.
+    pub queue: Option<Queue>,
     /// Compute layer.
     pub compute: Compute,
     /// Database layer, if any.
@@ -396,6 +398,20 @@ pub struct Gateway {
     pub latency: Option<ServiceTime>,
 }
 
+/// Queue layer (docs/model.md, "Queues"): each compute stack consumes the
+/// queues of its tenants, one shared queue first in, first out, or one
+/// queue per tenant in turn.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Queue {
+    /// How long a message waits for a consumer at most, seconds (compute's
+    /// `queue_timeout_secs` is set to it).
+    pub retention_secs: f64,
+    /// USD per million queue requests.
+    pub usd_per_million_requests: f64,
+    /// Queue requests per message.
+    pub requests_per_message: f64,
+}
+
 /// Compute layer.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Compute {
@@ -409,7 +425,8 @@ pub struct Compute {
     pub silo_instances: InstanceBounds,
     /// Autoscaling policy, if any.
     pub autoscale: Option<Autoscale>,
-    /// Queue timeout in seconds.
+    /// Longest a request waits for a server, seconds: the queue timeout,
+    /// or the queue layer's retention.
     pub queue_timeout_secs: f64,
     /// USD per instance-hour.
     pub usd_per_instance_hour: f64,
@@ -598,6 +615,9 @@ pub struct Design {
     /// Placement per layer, indexed by [`LayerName::index`]; an absent
     /// layer has no stacks.
     pub layers: [Topology; 3],
+    /// The queues (no stacks without a queue layer): a Silo stack is a
+    /// queue of one tenant, a Pool stack one shared by its tenants.
+    pub queue: Topology,
 }
 
 /// The stacks of one layer in one design.

@@ -173,6 +173,12 @@ pub const RETRY_BUDGET: Range = Range::number(0.0, 1.0, "");
 /// `queue_timeout`: a millisecond to an hour (so that the longest wait,
 /// plus a long service time, stays on the latency histogram's grid).
 pub const QUEUE_TIMEOUT: Range = Range::duration(0.001, 3600.0);
+/// `queue.retention`: a minute (SQS's least) to a day (SQS keeps up to 14
+/// days, but a longer wait would leave the latency histogram's grid).
+pub const RETENTION: Range = Range::duration(60.0, 86_400.0);
+/// `queue.requests_per_message`: one to SQS's most for a 256 KB message
+/// sent, received and deleted in 64 KB chunks.
+pub const REQUESTS_PER_MESSAGE: Range = Range::number(1.0, 12.0, "requests");
 /// A partition's read or write units per second, and a table's
 /// provisioned units: one to a billion.
 pub const CAPACITY_UNITS: Range = Range::number(1.0, 1e9, "units/s");
@@ -212,6 +218,8 @@ pub const DOCUMENTED: &[(&str, Range)] = &[
     ("`evaluation_period`", EVALUATION_PERIOD),
     ("`warmup`", WARMUP),
     ("`queue_timeout`", QUEUE_TIMEOUT),
+    ("`queue.retention`", RETENTION),
+    ("`queue.requests_per_message`", REQUESTS_PER_MESSAGE),
     ("`retry.attempts`", RETRY_ATTEMPTS),
     ("`retry.backoff` (`Constant`, `Exponential.base`, `Exponential.cap`)", RETRY_BACKOFF),
     ("`retry.budget`", RETRY_BUDGET),

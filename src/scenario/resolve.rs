@@ -18,8 +18,8 @@ use crate::scenario::file::{
 use crate::scenario::limits::Limits;
 use crate::scenario::model::{
     Attribution, Autoscale, Backoff, Clock, Compute, CostSettings, Database, DbPricing, Design, Engine, Event,
-    Fairness, Functions, Gateway, Idle, InstanceBounds, Jitter, Layer, Load, Pattern, Quota, QuotaPeriod, RetryPolicy,
-    Scenario, ServiceTime, Slo, Tenant, Tier, UsagePlan,
+    Fairness, Functions, Gateway, Idle, InstanceBounds, Jitter, Layer, Load, Pattern, Queue, Quota, QuotaPeriod,
+    RetryPolicy, Scenario, ServiceTime, Slo, Tenant, Tier, UsagePlan,
 };
 use crate::scenario::ranges::{self, Range};
 use crate::units::DurationText;
@@ -55,6 +55,7 @@ pub fn resolve(file: &ScenarioFile, limits: &Limits) -> Result<Scenario, FieldEr
         ),
         latency: g.latency.as_ref().map(|l| r.duration_distribution("layers.gateway.latency", l)),
     });
+    let queue = r.queue(file);
     let compute = r.compute(file, &tiers, limits);
     let database = r.database(file, limits);
     let names = Names::new(&tiers, &tenants);
@@ -85,6 +86,12 @@ pub fn resolve(file: &ScenarioFile, limits: &Limits) -> Result<Scenario, FieldEr
     }
     drop(names);
     let designs = build_designs(placed, &tenants, limits);
+    if queue.is_some() {
+        r.check_queues(&designs);
+        if !r.errors.is_empty() {
+            return Err(FieldErrors(r.errors));
+        }
+    }
     if let Some(functions) = compute.as_ref().and_then(|c| c.functions.as_ref()) {
         r.check_reservations(functions, &tenants, &designs);
         if !r.errors.is_empty() {
@@ -102,6 +109,7 @@ pub fn resolve(file: &ScenarioFile, limits: &Limits) -> Result<Scenario, FieldEr
         tiers,
         tenants,
         gateway,
+        queue,
         compute,
         database,
         designs,
@@ -704,9 +712,16 @@ impl Resolver {
                 );
             }
         }
-        let queue_timeout_secs =
+        let mut queue_timeout_secs =
             self.duration_in(&format!("{p}.queue_timeout"), &c.queue_timeout, &ranges::QUEUE_TIMEOUT).unwrap_or(30.0);
+        if let Some(q) = &file.layers.queue {
+            // Messages wait in the queue layer for as long as it keeps them.
+            queue_timeout_secs = q.retention.secs().unwrap_or(queue_timeout_secs);
+        }
         let functions = c.functions.as_ref().map(|f| self.functions(f, tiers, limits));
+        if functions.is_some() && file.layers.queue.is_some() {
+            self.error("layers.queue", "a queue's consumers are compute instances; remove the queue or the functions");
+        }
         if functions.is_some() {
             if c.autoscale.is_some() {
                 self.error(format!("{p}.autoscale"), "functions scale by themselves; remove autoscale");
@@ -729,6 +744,76 @@ impl Resolver {
             },
             functions,
         })
+    }
+
+    fn queue(&mut self, file: &ScenarioFile) -> Option<Queue> {
+        let q = file.layers.queue.as_ref()?;
+        let p = "layers.queue";
+        Some(Queue {
+            retention_secs: self
+                .duration_in(&format!("{p}.retention"), &q.retention, &ranges::RETENTION)
+                .unwrap_or(86_400.0),
+            usd_per_million_requests: self.ranged(
+                &format!("{p}.price_per_million"),
+                q.price_per_million,
+                &ranges::USD_PER_UNIT,
+            ),
+            requests_per_message: self.ranged(
+                &format!("{p}.requests_per_message"),
+                q.requests_per_message,
+                &ranges::REQUESTS_PER_MESSAGE,
+            ),
+        })
+    }
+
+    /// Each design's queues feed its compute stacks as consumers can read
+    /// them: a queue's messages go to one compute stack, and a compute
+    /// stack shared by several tenants reads one shared queue or one queue
+    /// per tenant.
+    fn check_queues(&mut self, designs: &[Design]) {
+        for (i, design) in designs.iter().enumerate() {
+            let compute = &design.layers[Layer::Compute.index()];
+            let queues = &design.queue;
+            let path = format!("designs[{i}].layers.queue");
+            // Cells may be left without tenants.
+            for q in &queues.stacks {
+                let Some(&t0) = q.tenants.first() else { continue };
+                let first = compute.stack_of_tenant[t0 as usize];
+                if let Some(&other) = q.tenants.iter().find(|&&t| compute.stack_of_tenant[t as usize] != first) {
+                    self.error(
+                        &path,
+                        format!(
+                            "queue \"{}\" would feed compute stacks \"{}\" and \"{}\"; a queue's consumers are \
+                             one compute stack, so place the queue like compute (or finer)",
+                            q.label,
+                            compute.stacks[first as usize].label,
+                            compute.stacks[compute.stack_of_tenant[other as usize] as usize].label
+                        ),
+                    );
+                    return;
+                }
+            }
+            for c in &compute.stacks {
+                let Some(&t0) = c.tenants.first() else { continue };
+                let first = queues.stack_of_tenant[t0 as usize];
+                let one_shared = c.tenants.iter().all(|&t| queues.stack_of_tenant[t as usize] == first);
+                let one_each = c
+                    .tenants
+                    .iter()
+                    .all(|&t| queues.stacks[queues.stack_of_tenant[t as usize] as usize].tenants.len() == 1);
+                if !one_shared && !one_each {
+                    self.error(
+                        &path,
+                        format!(
+                            "compute stack \"{}\" would read several queues shared by several tenants; its \
+                             consumers read one shared queue or one queue per tenant",
+                            c.label
+                        ),
+                    );
+                    return;
+                }
+            }
+        }
     }
 
     fn database(&mut self, file: &ScenarioFile, limits: &Limits) -> Option<Database> {
@@ -859,23 +944,22 @@ impl Resolver {
                 }
                 EventFile::CapacityLoss { layer, fraction, .. } => {
                     let fraction = self.fraction(&format!("{path}.fraction"), *fraction);
-                    let present = match layer {
-                        LayerName::Gateway => file.layers.gateway.is_some(),
-                        LayerName::Compute => true,
-                        LayerName::Database => file.layers.database.is_some(),
+                    let Some(model_layer) = layer_of(*layer) else {
+                        self.error(
+                            format!("{path}.layer"),
+                            "a queue has no capacity to lose (its consumers are compute's: lose compute instead)",
+                        );
+                        continue;
                     };
-                    if present {
+                    if file.layers.has(*layer) {
                         events.push(Event::CapacityLoss {
-                            layer: layer_of(*layer),
+                            layer: model_layer,
                             start_secs: start,
                             end_secs: end,
                             fraction,
                         });
                     } else {
-                        self.error(
-                            format!("{path}.layer"),
-                            format!("the scenario has no {} layer", layer_of(*layer).label()),
-                        );
+                        self.error(format!("{path}.layer"), format!("the scenario has no {} layer", layer.label()));
                     }
                 }
             }
@@ -942,7 +1026,7 @@ impl Resolver {
             peak_rate_per_sec: peak_rates(tenants.iter().map(|t| (t.load.rate_per_sec, t.load.pattern.peak())), events)
                 .iter()
                 .sum(),
-            queue_timeout_secs: compute.map_or(0.0, |c| c.queue_timeout_secs),
+            queue_timeout_secs: compute.map_or(0.0, |c| c.queue_timeout_secs.min(clock.duration_secs)),
             retry_attempts: budget::retry_attempts(tiers),
             retry_wait_secs: budget::retry_wait_secs(tiers),
             client_timeout_secs: budget::client_timeout_secs(tiers),
@@ -956,10 +1040,13 @@ impl Resolver {
 }
 
 /// The model's layer a file names.
-fn layer_of(layer: LayerName) -> Layer {
+/// The model's layer a file names (the queue layer has no stacks of its
+/// own to lose capacity in).
+fn layer_of(layer: LayerName) -> Option<Layer> {
     match layer {
-        LayerName::Gateway => Layer::Gateway,
-        LayerName::Compute => Layer::Compute,
-        LayerName::Database => Layer::Database,
+        LayerName::Gateway => Some(Layer::Gateway),
+        LayerName::Queue => None,
+        LayerName::Compute => Some(Layer::Compute),
+        LayerName::Database => Some(Layer::Database),
     }
 }

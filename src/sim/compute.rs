@@ -19,6 +19,7 @@ use crate::rng::{StreamPurpose, stream};
 use crate::scenario::model::{
     Autoscale, Engine, Fairness, InstanceBounds, Scenario, ServiceTime, Stack, StackKind, Topology,
 };
+use crate::sim::consumers::Consumers;
 use crate::sim::exact::source::Service;
 use crate::sim::latency::{Key, key_of};
 use crate::sim::raw::{StackRaw, TenantRaw};
@@ -420,7 +421,8 @@ pub struct Compute {
     mu: f64,
     concurrency: u32,
     timeout_secs: f64,
-    fairness: Fairness,
+    /// Each stack's discipline.
+    fairness: Vec<Fairness>,
     /// Each tenant's weighted-fair weight.
     weights: Vec<f64>,
     autoscale: Option<Autoscale>,
@@ -444,7 +446,7 @@ pub struct Compute {
 impl Compute {
     /// The stacks of `topology`, pre-sized for the load at t = 0 when
     /// autoscaled, with `points` series points.
-    pub fn new(sc: &Scenario, topology: &Topology, points: usize, replication: u32) -> Self {
+    pub fn new(sc: &Scenario, topology: &Topology, consumers: Consumers, points: usize, replication: u32) -> Self {
         let n = sc.tenants.len();
         let dt = sc.clock.tick_secs;
         let service = sc.compute.service;
@@ -508,8 +510,8 @@ impl Compute {
             mu,
             concurrency,
             timeout_secs: sc.compute.queue_timeout_secs,
-            fairness: sc.compute.fairness,
-            weights: sc.tenants.iter().map(|t| sc.tiers[t.tier].weight).collect(),
+            fairness: consumers.fairness,
+            weights: consumers.weights,
             autoscale: sc.compute.autoscale,
             by_request: sc.clock.engine == Engine::Auto,
             requests: (0..topology.stacks.len()).map(|_| None).collect(),
@@ -548,9 +550,9 @@ impl Compute {
         self.mean_service
     }
 
-    /// True when stacks share capacity by weights.
-    pub fn weighted_fair(&self) -> bool {
-        self.fairness == Fairness::WeightedFair
+    /// True when stack `s` shares capacity by weights.
+    pub fn weighted_fair(&self, s: usize) -> bool {
+        self.fairness[s] == Fairness::WeightedFair
     }
 
     /// Serves stack `s`'s backlog and arrivals in tick `tick` (series
@@ -677,8 +679,17 @@ impl Compute {
                 timeout_drops: &mut self.timeout_drops,
             };
             let clock = Clock { now_secs: tick as f64 * dt, dt, timeout_secs: self.timeout_secs };
-            (served, backlog_end) =
-                serve_slowly(members, self.fairness, capacity, clock, &self.weights, now, queues, &mut cs.cohorts, raw);
+            (served, backlog_end) = serve_slowly(
+                members,
+                self.fairness[s],
+                capacity,
+                clock,
+                &self.weights,
+                now,
+                queues,
+                &mut cs.cohorts,
+                raw,
+            );
             for &(t, count) in &finished {
                 self.served[t as usize] += count;
                 served += count;
@@ -695,7 +706,7 @@ impl Compute {
     /// [`Compute::tenant_state`], under weighted-fair sharing).
     pub fn wait_state(&mut self, s: usize, members: &[u32], lambda: f64, dt: f64) -> WaitState {
         let timeout = self.timeout_secs;
-        let weighted_fair = self.weighted_fair();
+        let weighted_fair = self.weighted_fair(s);
         let cs = &mut self.stacks[s];
         let ca2 = cs.ca2_tick;
         let v = variability(ca2, self.service.cv());
@@ -744,7 +755,7 @@ impl Compute {
     /// becomes waiting requests.
     fn enter_requests(&mut self, s: usize, members: &[u32], tick: u64, dt: f64) {
         let rng = stream(self.seed.0, u64::from(self.seed.1), s as u64, StreamPurpose::StackRequests);
-        let mut stack = Box::new(RequestStack::new(self.fairness, members, &self.weights, rng));
+        let mut stack = Box::new(RequestStack::new(self.fairness[s], members, &self.weights, rng));
         let cs = &mut self.stacks[s];
         let input = TickInput {
             start_secs: tick as f64 * dt,

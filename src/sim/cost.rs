@@ -11,6 +11,11 @@ use crate::sim::raw::{StackRaw, TaskRaw};
 
 /// Index of the overhead bucket in [`crate::sim::raw::TenantRaw::cost_usd_per_month`].
 pub const OVERHEAD: usize = 3;
+/// Index of the queue bucket (after the overhead, so that the layers keep
+/// their indices).
+pub const QUEUE: usize = 4;
+/// Buckets of [`crate::sim::raw::TenantRaw::cost_usd_per_month`].
+pub const COST_BUCKETS: usize = 5;
 
 /// Months one run represents (usage is scaled by its inverse).
 pub fn months_per_run(sc: &Scenario) -> f64 {
@@ -78,7 +83,7 @@ pub fn attribute(sc: &Scenario, design: &Design, task: &mut TaskRaw) {
                     Idle::Unallocated => (cost.usage * cost.used_fraction, cost.usage * (1.0 - cost.used_fraction)),
                 };
                 unallocated += idle_usage;
-                let mut shares = vec![[0.0; 4]; members.len()];
+                let mut shares = vec![[0.0; COST_BUCKETS]; members.len()];
                 unallocated += split(spread_usage, &usage_weights, &mut shares, li, sc.cost.idle);
                 unallocated += split(cost.storage, &storage_weights, &mut shares, li, sc.cost.idle);
                 unallocated += split(cost.overhead, &usage_weights, &mut shares, OVERHEAD, Idle::Spread);
@@ -93,12 +98,28 @@ pub fn attribute(sc: &Scenario, design: &Design, task: &mut TaskRaw) {
             s_raw.unallocated_usd_per_month = unallocated;
         }
     }
+    // Queues are paid per request: each tenant pays for its own messages,
+    // one request to send each and the rest for those a consumer took
+    // (received and deleted).
+    if let Some(q) = &sc.queue {
+        for r in &mut task.tenants {
+            let requests = r.admitted + r.compute_requests * (q.requests_per_message - 1.0);
+            r.cost_usd_per_month[QUEUE] += requests * q.usd_per_million_requests / 1e6 / months;
+        }
+    }
+}
+
+/// A run's total cost, USD per month: its stacks' and its tenants' queue
+/// messages.
+pub fn total_usd_per_month(task: &TaskRaw) -> f64 {
+    task.stacks.iter().flatten().map(|s| s.cost_usd_per_month).sum::<f64>()
+        + task.tenants.iter().map(|r| r.cost_usd_per_month[QUEUE]).sum::<f64>()
 }
 
 /// Splits `amount` over `weights` into `shares[..][bucket]`; returns what
 /// could not be split. With no weight at all the amount is split evenly
 /// (`Spread`) or left unallocated (`Unallocated`).
-fn split(amount: f64, weights: &[f64], shares: &mut [[f64; 4]], bucket: usize, idle: Idle) -> f64 {
+fn split(amount: f64, weights: &[f64], shares: &mut [[f64; COST_BUCKETS]], bucket: usize, idle: Idle) -> f64 {
     if amount == 0.0 {
         return 0.0;
     }
@@ -223,7 +244,7 @@ pub fn steady(sc: &Scenario, design: &Design, main: &TaskRaw, base: &TaskRaw) ->
             } else {
                 main.tenants[t].clone()
             };
-            r.cost_usd_per_month = [0.0; 4];
+            r.cost_usd_per_month = [0.0; COST_BUCKETS];
             r
         })
         .collect();

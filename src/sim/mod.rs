@@ -8,6 +8,7 @@
 
 pub mod arrivals;
 pub(crate) mod compute;
+pub(crate) mod consumers;
 pub(crate) mod cost;
 pub(crate) mod database;
 pub(crate) mod drawer;

@@ -6,6 +6,7 @@
 //! [`crate::sim::cost`] and the reduction read it.
 
 use crate::report::Flow;
+use crate::sim::cost::COST_BUCKETS;
 use crate::sim::histogram::Histogram;
 use crate::sim::latency::Mixture;
 
@@ -83,9 +84,9 @@ pub struct TenantRaw {
     /// Latency inside and outside the windows: mean, p50, p95 (inside)
     /// and mean, p50, p95, p99 (outside), ms.
     pub window_latency_ms: WindowLatency,
-    /// Attributed cost per layer (gateway, compute, database) and overhead,
-    /// USD per month; filled by the cost module.
-    pub cost_usd_per_month: [f64; 4],
+    /// Attributed cost per layer (gateway, compute, database), overhead and
+    /// queue, USD per month; filled by the cost module.
+    pub cost_usd_per_month: [f64; COST_BUCKETS],
 }
 
 impl TenantRaw {

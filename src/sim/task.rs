@@ -11,6 +11,7 @@
 
 use crate::scenario::model::{Design, Layer, Pattern, Scenario, Topology};
 use crate::sim::compute::Compute;
+use crate::sim::consumers::Consumers;
 use crate::sim::database::serve_all_in_db;
 use crate::sim::database::{Database, MANY_SHARDS};
 use crate::sim::drawer::{Arrivals, Drawer, Row, distinct_patterns, empty_row};
@@ -240,7 +241,7 @@ impl<'a> Task<'a> {
         let shards: u64 = live.tenants.iter().map(|&t| u64::from(sc.tenants[t].load.key_shards)).sum();
         let stacks = live.gateway.len() + live.compute.len() + live.database.len();
         let tick_work = (live.tenants.len() + stacks) as u64 + if database.is_some() { shards } else { 0 } + 1;
-        let mut compute = Compute::new(sc, c_topology, series.points, replication);
+        let mut compute = Compute::new(sc, c_topology, Consumers::of(sc, design), series.points, replication);
         let functions = sc.compute.functions.as_ref().map(|f| {
             let functions = FastFunctions::new(sc, f, c_topology);
             for s in 0..c_topology.stacks.len() {
@@ -575,12 +576,12 @@ impl<'a> Task<'a> {
     /// windows, and latency at their own tick's state.
     fn record_slow_tenants(&mut self, tick: u64) {
         let window = self.windows.flags();
-        let weighted_fair = self.compute.weighted_fair();
         for &t in &self.slow.tenants {
             let t = t as usize;
             let flow = self.tenants.now[t];
             self.tenants.totals[t].slow_admitted += flow.admitted;
             let f = &self.tenants.inflows[t];
+            let weighted_fair = self.compute.weighted_fair(f.compute as usize);
             let r = &mut self.tenants.raw[t];
             let stack = &self.compute.stacks[f.compute as usize];
             let (ops, dropped_in_queue) = if stack.slow {

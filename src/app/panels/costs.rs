@@ -292,7 +292,7 @@ fn bar_tooltip_ui(ui: &mut egui::Ui, prepared: &Prepared, d: usize, slot: usize,
     };
     ui.label(RichText::new(title).strong());
     egui::Grid::new("cost_tooltip").num_columns(2).spacing([16.0, 2.0]).show(ui, |ui| {
-        for (l, name) in LAYER_NAMES.iter().enumerate() {
+        for (l, name) in LAYER_NAMES.iter().enumerate().filter(|(l, _)| bars.layers_used[*l]) {
             let text = |t: String| if layer == Some(l) { RichText::new(t).strong() } else { RichText::new(t) };
             ui.horizontal(|ui| {
                 let (rect, _) = ui.allocate_exact_size(egui::vec2(10.0, 10.0), egui::Sense::hover());

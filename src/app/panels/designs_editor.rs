@@ -124,7 +124,7 @@ fn design_ui(ui: &mut Ui, draft: &mut ScenarioFile, i: usize, errors: Option<&Fi
     let mut action = None;
     let rows = row_keys(draft, i);
     let tenant_tiers = tenant_tiers(&draft.tenants, &rows);
-    let present = [draft.layers.gateway.is_some(), true, draft.layers.database.is_some()];
+    let present = LayerName::ALL.map(|l| draft.layers.has(l));
     let tiers: Vec<String> = draft.tiers.keys().cloned().collect();
     let names: Vec<String> = draft.designs.iter().map(|d| d.name.clone()).collect();
     let design = draft.designs.get_mut(i)?;
@@ -159,7 +159,7 @@ fn design_ui(ui: &mut Ui, draft: &mut ScenarioFile, i: usize, errors: Option<&Fi
         }
     });
     form::field_error_ui(ui, errors, &format!("{path}.placement"));
-    let layers: Vec<LayerName> = [LayerName::Gateway, LayerName::Compute, LayerName::Database]
+    let layers: Vec<LayerName> = LayerName::ALL
         .into_iter()
         .enumerate()
         .filter(|(li, layer)| present[*li] || layer_map(&design.layers, *layer).is_some())
@@ -221,27 +221,15 @@ fn tenant_tiers(tenants: &[TenantEntryFile], keys: &[String]) -> indexmap::Index
 }
 
 fn layer_map(layers: &LayerPlacementsFile, layer: LayerName) -> Option<&PlacementMap> {
-    match layer {
-        LayerName::Gateway => layers.gateway.as_ref(),
-        LayerName::Compute => layers.compute.as_ref(),
-        LayerName::Database => layers.database.as_ref(),
-    }
+    layers.get(layer)
 }
 
 fn layer_map_mut(layers: &mut LayerPlacementsFile, layer: LayerName) -> &mut Option<PlacementMap> {
-    match layer {
-        LayerName::Gateway => &mut layers.gateway,
-        LayerName::Compute => &mut layers.compute,
-        LayerName::Database => &mut layers.database,
-    }
+    layers.get_mut(layer)
 }
 
 fn layer_label(layer: LayerName) -> &'static str {
-    match layer {
-        LayerName::Gateway => "gateway",
-        LayerName::Compute => "compute",
-        LayerName::Database => "database",
-    }
+    layer.label()
 }
 
 fn header_ui(ui: &mut Ui, layers: &[LayerName], errors: Option<&FieldErrors>, path: &str) {
@@ -317,9 +305,15 @@ fn row_ui(
     for layer in layers {
         let map = layer_map(&design.layers, *layer);
         let current = map.and_then(|m| m.get(row.key).copied());
-        // What applies without this cell: a less specific key of the layer, then All layers.
+        // What applies without this cell: a less specific key of the layer,
+        // then (for the queue) compute's override, then All layers.
         let from_layer = keys.iter().skip(1).find_map(|k| map.and_then(|m| m.get(*k).copied()));
-        let inherited = from_layer.or_else(|| keys.iter().find_map(|k| design.placement.get(*k).copied()));
+        let from_compute = || {
+            let compute = (*layer == LayerName::Queue).then_some(design.layers.compute.as_ref()).flatten();
+            keys.iter().find_map(|k| compute.and_then(|m| m.get(*k).copied()))
+        };
+        let inherited =
+            from_layer.or_else(from_compute).or_else(|| keys.iter().find_map(|k| design.placement.get(*k).copied()));
         let cell_path = format!("{}.layers.{}.\"{}\"", row.path, layer_label(*layer), row.key);
         let salt = (layer_label(*layer), row.key);
         if let Some(new) = cell_ui(ui, salt, current, inherited, own, errors, &cell_path) {

@@ -153,6 +153,7 @@ fn tenant_combo_ui(ui: &mut Ui, i: usize, tenant: &mut String, ids: &[String]) {
 fn layer_name(layer: LayerName) -> &'static str {
     match layer {
         LayerName::Gateway => "Gateway",
+        LayerName::Queue => "Queue",
         LayerName::Compute => "Compute",
         LayerName::Database => "Database",
     }

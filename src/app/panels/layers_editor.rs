@@ -1,9 +1,9 @@
 //! The "Layers" editor tab: the gateway (shared account bucket, price),
-//! compute (service time, concurrency, instances, autoscaling, queue
+//! the queue (retention, price per request), compute (service time, concurrency, instances, autoscaling, queue
 //! timeout, fairness, price; or serverless functions: account concurrency,
 //! reservations per tier, provisioned environments, cold starts, prices)
 //! and database (partitions, per-partition caps,
-//! pricing, storage). Gateway and database can be switched off; their
+//! pricing, storage). Gateway, queue and database can be switched off; their
 //! settings are remembered for the session so switching back restores them.
 
 use egui::Ui;
@@ -11,7 +11,7 @@ use egui::Ui;
 use super::form::{self, row_ui};
 use crate::scenario::file::{
     AutoscaleFile, ComputeFile, DatabaseFile, DbPricingFile, DesignFile, EventFile, FairnessFile, FunctionsFile,
-    GatewayFile, InstancesFile, LayerName, ServiceTimeFile,
+    GatewayFile, InstancesFile, LayerName, QueueFile, ServiceTimeFile,
 };
 use crate::scenario::{FieldErrors, ScenarioFile};
 use crate::units::DurationText;
@@ -19,27 +19,29 @@ use crate::units::DurationText;
 /// Draws the three layers and edits `draft` in place.
 pub fn layers_ui(ui: &mut Ui, draft: &mut ScenarioFile, errors: Option<&FieldErrors>) {
     ui.weak(
-        "A request passes the gateway, then compute, then the database. Each design decides how many stacks of \
-             each layer exist; these settings apply to every stack.",
+        "A request passes the gateway, then waits in a queue (when there is one), then compute, then the \
+             database. Each design decides how many stacks of each layer exist; these settings apply to every stack.",
     );
     ui.add_space(4.0);
     let tip = "API gateway: per-tenant usage plans (from the tiers), quotas, then a shared account bucket per \
                gateway stack. Off: nothing is ever throttled.";
-    if let Some(on) = layer_switch_ui(ui, "Gateway", draft.layers.gateway.is_some(), tip) {
-        let stash = ui.make_persistent_id("stashed_gateway");
-        if on {
-            draft.layers.gateway = Some(ui.data_mut(|d| d.remove_temp::<GatewayFile>(stash)).unwrap_or_default());
-        } else if let Some(gateway) = draft.layers.gateway.take() {
-            ui.data_mut(|d| d.insert_temp(stash, gateway));
-            drop_layer_references(draft, LayerName::Gateway);
-        }
-    }
+    optional_layer_ui(ui, draft, LayerName::Gateway, tip, |f| &mut f.layers.gateway);
     if let Some(gateway) = &mut draft.layers.gateway {
         egui::Grid::new("gateway_grid")
             .num_columns(2)
             .spacing([12.0, 6.0])
             .show(ui, |ui| gateway_rows(ui, gateway, errors));
     }
+    ui.add_space(8.0);
+    let tip = "A message queue between the gateway and compute (SQS-like): the gateway's answer is the message's \
+               acceptance, and compute's instances take messages from the queues as they free up. A design places \
+               one shared queue (Pool: first in, first out) or one per tenant (Silo: the consumers take turns). \
+               Off: compute takes requests directly.";
+    optional_layer_ui(ui, draft, LayerName::Queue, tip, |f| &mut f.layers.queue);
+    if let Some(queue) = &mut draft.layers.queue {
+        egui::Grid::new("queue_grid").num_columns(2).spacing([12.0, 6.0]).show(ui, |ui| queue_rows(ui, queue, errors));
+    }
+    let queued = draft.layers.queue.is_some();
     ui.add_space(8.0);
     ui.heading("Compute").on_hover_text("Servers with a queue: where latency and the noisy neighbour come from");
     compute_kind_ui(ui, &mut draft.layers.compute);
@@ -52,27 +54,41 @@ pub fn layers_ui(ui: &mut Ui, draft: &mut ScenarioFile, errors: Option<&FieldErr
             });
             functions_rows(ui, functions, &tiers, errors);
         } else {
-            compute_rows(ui, &mut draft.layers.compute, errors);
+            compute_rows(ui, &mut draft.layers.compute, queued, errors);
             autoscale_rows(ui, &mut draft.layers.compute, errors);
         }
     });
     ui.add_space(8.0);
     let tip = "A table with partitions, each with hard read and write caps (DynamoDB-like): a heavy tenant keyed \
                to one partition throttles the tenants that share it. Off: no database.";
-    if let Some(on) = layer_switch_ui(ui, "Database", draft.layers.database.is_some(), tip) {
-        let stash = ui.make_persistent_id("stashed_database");
-        if on {
-            draft.layers.database = Some(ui.data_mut(|d| d.remove_temp::<DatabaseFile>(stash)).unwrap_or_default());
-        } else if let Some(database) = draft.layers.database.take() {
-            ui.data_mut(|d| d.insert_temp(stash, database));
-            drop_layer_references(draft, LayerName::Database);
-        }
-    }
+    optional_layer_ui(ui, draft, LayerName::Database, tip, |f| &mut f.layers.database);
     if let Some(database) = &mut draft.layers.database {
         egui::Grid::new("database_grid")
             .num_columns(2)
             .spacing([12.0, 6.0])
             .show(ui, |ui| database_rows(ui, database, errors));
+    }
+}
+
+/// An optional layer's heading and switch: switched off, its settings are
+/// kept for the session (and what refers to the layer is dropped);
+/// switched on again, they come back (or the defaults).
+fn optional_layer_ui<T: Default + Clone + Send + Sync + 'static>(
+    ui: &mut Ui,
+    draft: &mut ScenarioFile,
+    layer: LayerName,
+    tip: &str,
+    slot: fn(&mut ScenarioFile) -> &mut Option<T>,
+) {
+    let mut name = layer.label().to_owned();
+    name[..1].make_ascii_uppercase();
+    let Some(on) = layer_switch_ui(ui, &name, slot(draft).is_some(), tip) else { return };
+    let stash = ui.make_persistent_id(("stashed_layer", layer.label()));
+    if on {
+        *slot(draft) = Some(ui.data_mut(|d| d.remove_temp::<T>(stash)).unwrap_or_default());
+    } else if let Some(settings) = slot(draft).take() {
+        ui.data_mut(|d| d.insert_temp(stash, settings));
+        drop_layer_references(draft, layer);
     }
 }
 
@@ -95,11 +111,7 @@ fn layer_switch_ui(ui: &mut Ui, name: &str, present: bool, tip: &str) -> Option<
 /// placements and capacity losses), which would otherwise be errors.
 fn drop_layer_references(draft: &mut ScenarioFile, layer: LayerName) {
     for DesignFile { layers, .. } in &mut draft.designs {
-        match layer {
-            LayerName::Gateway => layers.gateway = None,
-            LayerName::Compute => layers.compute = None,
-            LayerName::Database => layers.database = None,
-        }
+        *layers.get_mut(layer) = None;
     }
     draft.events.retain(|e| !matches!(e, EventFile::CapacityLoss { layer: l, .. } if *l == layer));
 }
@@ -246,7 +258,25 @@ fn functions_rows(ui: &mut Ui, f: &mut FunctionsFile, tiers: &[String], errors: 
     });
 }
 
-fn compute_rows(ui: &mut Ui, compute: &mut ComputeFile, errors: Option<&FieldErrors>) {
+fn queue_rows(ui: &mut Ui, queue: &mut QueueFile, errors: Option<&FieldErrors>) {
+    let p = "layers.queue";
+    let tip = "How long a message waits for a consumer before the queue deletes it (SQS: 1 minute to 14 days, 4 \
+               days by default; here at most a day). It replaces compute's queue timeout.";
+    row_ui(ui, ("Retention", tip), errors, &format!("{p}.retention"), |ui| {
+        form::duration_ui(ui, &mut queue.retention, tip, false);
+    });
+    let tip = "USD per million queue requests (SQS standard: $0.40).";
+    row_ui(ui, ("Price", tip), errors, &format!("{p}.price_per_million"), |ui| {
+        form::money_ui(ui, &mut queue.price_per_million, 1000.0, " / M requests", tip);
+    });
+    let tip = "Queue requests each message takes: send, receive and delete are three (a message over 64 KB counts \
+               once per 64 KB).";
+    row_ui(ui, ("Requests per message", tip), errors, &format!("{p}.requests_per_message"), |ui| {
+        form::number_ui(ui, &mut queue.requests_per_message, 1.0..=12.0, " requests", tip);
+    });
+}
+
+fn compute_rows(ui: &mut Ui, compute: &mut ComputeFile, queued: bool, errors: Option<&FieldErrors>) {
     let tip = "How long one request occupies a server. Exponential gives the textbook M/M/c queue; LogNormal has a \
                heavier tail (cv = standard deviation / mean); Deterministic takes the same time always.";
     row_ui(ui, ("Service time", tip), errors, "layers.compute.service_time", |ui| {
@@ -283,13 +313,22 @@ fn compute_rows(ui: &mut Ui, compute: &mut ComputeFile, errors: Option<&FieldErr
     });
     let tip = "Queued work older than this is dropped (counted as dropped, not throttled).";
     row_ui(ui, ("Queue timeout", tip), errors, "layers.compute.queue_timeout", |ui| {
-        form::duration_ui(ui, &mut compute.queue_timeout, tip, false);
+        if queued {
+            ui.weak("the queue's retention instead").on_hover_text(tip);
+        } else {
+            form::duration_ui(ui, &mut compute.queue_timeout, tip, false);
+        }
     });
     let tip = "USD per instance-hour; instances warming up are billed too.";
     row_ui(ui, ("Price", tip), errors, "layers.compute.price_per_hour", |ui| {
         form::money_ui(ui, &mut compute.price_per_hour, 1000.0, " / instance-h", tip);
     });
-    let tip = "How a shared (pool or cell) stack divides its capacity among its tenants.";
+    let tip = if queued {
+        "How a shared stack's consumers take turns between one queue per tenant (a shared queue is always first in, \
+         first out)."
+    } else {
+        "How a shared (pool or cell) stack divides its capacity among its tenants."
+    };
     row_ui(ui, ("Fairness", tip), errors, "layers.compute.fairness", |ui| {
         ui.radio_value(&mut compute.fairness, FairnessFile::Fifo, "FIFO").on_hover_text(
             "First come, first served: everyone shares one queue, so one tenant's burst raises everyone's latency",

@@ -23,7 +23,7 @@ use crate::scenario::file::{
 use crate::scenario::{FieldErrors, ScenarioFile};
 
 /// Every metric a plan figure can name, in the table of figures' order.
-const METRICS: [MetricFile; 22] = [
+const METRICS: [MetricFile; 23] = [
     MetricFile::TotalCost,
     MetricFile::CostPerTenant,
     MetricFile::Margin,
@@ -42,6 +42,7 @@ const METRICS: [MetricFile; 22] = [
     MetricFile::Retries,
     MetricFile::TimedOutClient,
     MetricFile::WastedWork,
+    MetricFile::QueueMs,
     MetricFile::Cost,
     MetricFile::Unallocated,
     MetricFile::SteadyCost,
@@ -251,6 +252,7 @@ fn knob_choices(names: &Names, current: &KnobFile) -> Vec<(&'static str, KnobFil
         ("Maximum instances", KnobFile::InstancesMax),
         ("Concurrency", KnobFile::Concurrency),
         ("Queue timeout", KnobFile::QueueTimeoutSecs),
+        ("Queue retention", KnobFile::QueueRetentionSecs),
         ("Autoscaling target", KnobFile::TargetUtilisation),
         ("Account rate", KnobFile::AccountRate),
         ("Functions: account concurrency", KnobFile::FunctionsConcurrency),
@@ -317,7 +319,7 @@ fn knob_ui(ui: &mut Ui, names: &Names, knob: &mut KnobFile, k: usize) {
             let shown = layer.map_or("every layer".to_owned(), |l| format!("{l:?}"));
             egui::ComboBox::from_id_salt(("knob_layer", k)).selected_text(shown).show_ui(ui, |ui| {
                 ui.selectable_value(layer, None, "every layer");
-                for l in [LayerName::Gateway, LayerName::Compute, LayerName::Database] {
+                for l in LayerName::ALL {
                     ui.selectable_value(layer, Some(l), format!("{l:?}"));
                 }
             });
@@ -588,10 +590,8 @@ fn search_ui(ui: &mut Ui, names: &Names, plan: &mut PlannerFile, errors: Option<
         ui.end_row();
         form::label_ui(ui, "Layers apart", "Layers placed separately (none ticked: every layer alike)");
         ui.horizontal_wrapped(|ui| {
-            for (layer, label) in
-                [(LayerName::Gateway, "gateway"), (LayerName::Compute, "compute"), (LayerName::Database, "database")]
-            {
-                member_checkbox_ui(ui, &mut search.layers, layer, label);
+            for layer in LayerName::ALL {
+                member_checkbox_ui(ui, &mut search.layers, layer, layer.label());
             }
             mark_ui(ui, errors, "search.layers");
         });

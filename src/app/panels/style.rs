@@ -47,18 +47,22 @@ pub fn tier_color(index: usize) -> Color32 {
     TIERS[index % TIERS.len()]
 }
 
-/// Colour of a layer's cost (gateway, compute, database, overhead).
+/// Colour of a layer's cost (gateway, queue, compute, database, overhead).
 pub fn layer_color(layer: usize) -> Color32 {
     [
         Color32::from_rgb(121, 134, 203),
+        Color32::from_rgb(77, 208, 225),
         Color32::from_rgb(255, 183, 77),
         Color32::from_rgb(129, 199, 132),
         Color32::from_rgb(176, 190, 197),
-    ][layer % 4]
+    ][layer % COST_LAYERS]
 }
 
+/// Cost layers the app shows.
+pub const COST_LAYERS: usize = 5;
+
 /// Names of the cost layers, in [`layer_color`] order.
-pub const LAYER_NAMES: [&str; 4] = ["gateway", "compute", "database", "overhead"];
+pub const LAYER_NAMES: [&str; COST_LAYERS] = ["gateway", "queue", "compute", "database", "overhead"];
 
 /// Colour for "good" figures (best value in a row, SLO met).
 pub const GOOD: Color32 = Color32::from_rgb(76, 175, 80);

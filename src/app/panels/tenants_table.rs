@@ -25,11 +25,11 @@ fn column_width(column: Column, id_chars: usize) -> f32 {
         Column::Offered | Column::Throttled | Column::Retries => 80.0,
         Column::ThrottledPlan | Column::ThrottledQuota => 60.0,
         Column::ThrottledAccount | Column::Dropped | Column::DroppedPartition | Column::DroppedClient => 74.0,
-        Column::GatewayMs | Column::ComputeMs | Column::DatabaseMs => 96.0,
+        Column::GatewayMs | Column::QueueMs | Column::ComputeMs | Column::DatabaseMs => 96.0,
         Column::WastedWork => 104.0,
         Column::ThrottledConcurrency | Column::ColdStarts => 92.0,
         Column::DroppedTimeout => 68.0,
-        Column::P50 => 76.0,
+        Column::P50 => 84.0,
         Column::P99 | Column::SpikeP99 => 104.0,
         Column::SpikeUnserved => 84.0,
         Column::SloMet => 68.0,
@@ -279,7 +279,15 @@ fn cell(prepared: &Prepared, t: &TenantReport, column: Column, visuals: &egui::V
         (text, color)
     };
     let with_ci = |e: Estimate| {
-        // Big latencies (an overloaded queue) lose their decimals to fit.
+        // Latencies of ten seconds and more (an overloaded queue) are
+        // written in seconds, so that they fit their column.
+        if e.mean.abs() >= 10_000.0 {
+            let (mean, ci) = (e.mean / 1e3, e.ci95 / 1e3);
+            let decimals = if mean.abs() >= 100.0 { 0 } else { 1 };
+            let text = format!("{} s", thousands(mean, decimals));
+            return if ci >= 0.05 { format!("{text} ±{}", thousands(ci, decimals)) } else { text };
+        }
+        // Big latencies lose their decimals to fit.
         let decimals = if e.mean.abs() >= 1000.0 { 0 } else { 1 };
         let mean = thousands(e.mean, decimals);
         if e.ci95 >= 0.05 { format!("{mean} ±{}", thousands(e.ci95, decimals)) } else { mean }
@@ -317,6 +325,7 @@ fn cell(prepared: &Prepared, t: &TenantReport, column: Column, visuals: &egui::V
         Column::WastedWork => (Unit::Percent.format(t.wasted_work, 0), normal),
         Column::P50 => (with_ci(t.latency.p50_ms), normal),
         Column::GatewayMs => (with_ci(t.latency_by_layer.gateway_ms), normal),
+        Column::QueueMs => (with_ci(t.latency_by_layer.queue_ms), normal),
         Column::ComputeMs => (with_ci(t.latency_by_layer.compute_ms), normal),
         Column::DatabaseMs => (with_ci(t.latency_by_layer.database_ms), normal),
         Column::P99 => p99(t.latency.p99_ms),

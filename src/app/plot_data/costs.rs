@@ -2,6 +2,7 @@
 //! tenant's monthly cost by layer, and per-tier aggregates for scenarios
 //! with too many tenants to draw one bar each. Pure functions, no egui.
 
+use crate::app::panels::style::COST_LAYERS;
 use crate::report::{DesignReport, LayerCosts, RunReport};
 
 /// Above this many tenants the cost plot shows per-tier aggregates.
@@ -29,7 +30,7 @@ pub struct TierCost {
     pub tenants: usize,
     /// Mean cost per tenant by layer (gateway, compute, database,
     /// overhead), USD per month.
-    pub mean_by_layer_usd: [f64; 4],
+    pub mean_by_layer_usd: [f64; COST_LAYERS],
     /// Mean cost per tenant, USD per month.
     pub mean_usd: f64,
     /// The most expensive tenant of the tier and its cost.
@@ -50,7 +51,7 @@ pub struct TenantCost {
 pub struct DesignCosts {
     /// Per slot (tenants in [`CostBars::order`]), cost by layer, USD per
     /// month.
-    pub by_layer_usd: Vec<[f64; 4]>,
+    pub by_layer_usd: Vec<[f64; COST_LAYERS]>,
     /// Per slot, total cost, USD per month.
     pub total_usd: Vec<f64>,
     /// Per tier (report order).
@@ -62,7 +63,7 @@ pub struct DesignCosts {
 pub struct CostBars {
     /// Per layer (in [`crate::app::panels::style::LAYER_NAMES`] order):
     /// some bar of some design has a cost there (a legend lists no others).
-    pub layers_used: [bool; 4],
+    pub layers_used: [bool; COST_LAYERS],
     /// Tenant indices (file order) sorted by tier, then file order.
     pub order: Vec<usize>,
     /// Tier index of each slot.
@@ -80,8 +81,8 @@ pub struct CostBars {
 }
 
 /// A layer breakdown as an array in [`crate::app::panels::style::LAYER_NAMES`] order.
-pub fn layer_array(costs: &LayerCosts) -> [f64; 4] {
-    [costs.gateway.mean, costs.compute.mean, costs.database.mean, costs.overhead.mean]
+pub fn layer_array(costs: &LayerCosts) -> [f64; COST_LAYERS] {
+    [costs.gateway.mean, costs.queue.mean, costs.compute.mean, costs.database.mean, costs.overhead.mean]
 }
 
 /// Index of `tier` in the report's tiers (unknown tiers sort last).
@@ -90,14 +91,16 @@ fn tier_index(report: &RunReport, tier: &str) -> usize {
 }
 
 fn design_costs(design: &DesignReport, order: &[usize], slot_tier: &[usize], tiers: usize) -> DesignCosts {
-    let by_layer_usd: Vec<[f64; 4]> =
-        order.iter().map(|&i| design.tenants.get(i).map_or([0.0; 4], |t| layer_array(&t.cost_by_layer))).collect();
+    let by_layer_usd: Vec<[f64; COST_LAYERS]> = order
+        .iter()
+        .map(|&i| design.tenants.get(i).map_or([0.0; COST_LAYERS], |t| layer_array(&t.cost_by_layer)))
+        .collect();
     let total_usd: Vec<f64> = by_layer_usd.iter().map(|l| l.iter().sum()).collect();
     let tiers = (0..tiers)
         .map(|k| {
             let slots: Vec<usize> = (0..order.len()).filter(|&s| slot_tier[s] == k).collect();
             let n = slots.len();
-            let mut sum = [0.0; 4];
+            let mut sum = [0.0; COST_LAYERS];
             let mut worst: Option<TenantCost> = None;
             for &s in &slots {
                 for (acc, v) in sum.iter_mut().zip(by_layer_usd[s]) {
@@ -108,7 +111,7 @@ fn design_costs(design: &DesignReport, order: &[usize], slot_tier: &[usize], tie
                     worst = Some(TenantCost { id, usd_per_month: total_usd[s] });
                 }
             }
-            let mean_by_layer_usd = if n == 0 { [0.0; 4] } else { sum.map(|v| v / n as f64) };
+            let mean_by_layer_usd = if n == 0 { [0.0; COST_LAYERS] } else { sum.map(|v| v / n as f64) };
             TierCost { tenants: n, mean_by_layer_usd, mean_usd: mean_by_layer_usd.iter().sum(), worst }
         })
         .collect();
@@ -154,7 +157,7 @@ pub fn cost_bars(report: &RunReport) -> CostBars {
     let price_max = tiers.iter().map(|t| t.price_usd_per_month).fold(0.0, f64::max);
     let y_top_usd =
         if price_max <= 1.6 * bars_max || bars_max <= 0.0 { bars_max.max(price_max) * 1.12 } else { bars_max * 1.25 };
-    let mut layers_used = [false; 4];
+    let mut layers_used = [false; COST_LAYERS];
     for d in &designs {
         for layers in d.by_layer_usd.iter().chain(d.tiers.iter().map(|t| &t.mean_by_layer_usd)) {
             for (used, cost) in layers_used.iter_mut().zip(layers) {

@@ -45,6 +45,8 @@ pub enum Column {
     P99,
     /// Mean latency the gateway adds.
     GatewayMs,
+    /// Mean time in the queue layer's queue.
+    QueueMs,
     /// Mean latency of compute (queueing and service).
     ComputeMs,
     /// Mean latency the database adds.
@@ -68,7 +70,7 @@ pub enum Column {
 }
 
 /// Every column, in display order (the index is `TableView::sort_column`).
-pub const COLUMNS: [Column; 28] = [
+pub const COLUMNS: [Column; 29] = [
     Column::Id,
     Column::Tier,
     Column::Offered,
@@ -87,6 +89,7 @@ pub const COLUMNS: [Column; 28] = [
     Column::P50,
     Column::P99,
     Column::GatewayMs,
+    Column::QueueMs,
     Column::ComputeMs,
     Column::DatabaseMs,
     Column::SpikeP99,
@@ -121,6 +124,7 @@ impl Column {
             Column::P50 => "p50 ms",
             Column::P99 => "p99 ms",
             Column::GatewayMs => "gateway ms",
+            Column::QueueMs => "queue ms",
             Column::ComputeMs => "compute ms",
             Column::DatabaseMs => "database ms",
             Column::SpikeP99 => "spike p99",
@@ -173,7 +177,11 @@ impl Column {
                  up on (their own timeout): work done for nobody"
             }
             Column::GatewayMs => "Mean latency the gateway adds to a served request, ms",
-            Column::ComputeMs => "Mean latency of compute, queueing and service, of a served request, ms",
+            Column::QueueMs => "Mean time a served request's message waited in the queue for a consumer, ms",
+            Column::ComputeMs => {
+                "Mean latency of compute, of a served request, ms: queueing and service (its service alone with a \
+                 queue layer)"
+            }
             Column::DatabaseMs => "Mean latency the database's read or write adds to a served request, ms",
             Column::P50 => "Median latency of served requests, ms",
             Column::P99 => "99th-percentile latency of served requests, ms",
@@ -220,6 +228,7 @@ impl Column {
             Column::P50 => t.latency.p50_ms.mean,
             Column::P99 => t.latency.p99_ms.mean,
             Column::GatewayMs => t.latency_by_layer.gateway_ms.mean,
+            Column::QueueMs => t.latency_by_layer.queue_ms.mean,
             Column::ComputeMs => t.latency_by_layer.compute_ms.mean,
             Column::DatabaseMs => t.latency_by_layer.database_ms.mean,
             // Tenants without requests inside the windows sort below all.
@@ -302,6 +311,7 @@ pub fn shown_columns(design: &DesignReport) -> Vec<usize> {
         let l = &t.latency_by_layer;
         l.gateway_ms.mean > 0.0 || l.database_ms.mean > 0.0
     });
+    let queue = design.tenants.iter().any(|t| t.latency_by_layer.queue_ms.mean > 0.0);
     COLUMNS
         .iter()
         .enumerate()
@@ -317,7 +327,9 @@ pub fn shown_columns(design: &DesignReport) -> Vec<usize> {
             | Column::DroppedClient => any(**c),
             Column::WastedWork => design.tenants.iter().any(|t| t.wasted_work.mean > 0.0),
             Column::SpikeP99 | Column::SpikeUnserved => spikes,
-            Column::GatewayMs | Column::ComputeMs | Column::DatabaseMs => layers,
+            Column::GatewayMs | Column::DatabaseMs => layers,
+            Column::ComputeMs => layers || queue,
+            Column::QueueMs => queue,
             _ => true,
         })
         .map(|(i, _)| i)
@@ -404,9 +416,9 @@ mod tests {
         let shown = shown_columns(pool);
         assert_eq!(
             shown.len(),
-            COLUMNS.len() - 13,
-            "nothing throttled or dropped, no functions, no retries or client timeouts and no gateway or database \
-             latency in the example"
+            COLUMNS.len() - 14,
+            "nothing throttled or dropped, no functions, no retries or client timeouts, no gateway or database \
+             latency and no queue in the example"
         );
         assert!(shown.contains(&COLUMNS.iter().position(|c| *c == Column::Throttled).unwrap_or(99)));
         pool.tenants[3].throttled.quota.mean = 12.0;
@@ -422,6 +434,10 @@ mod tests {
         for column in [Column::GatewayMs, Column::ComputeMs, Column::DatabaseMs] {
             assert!(shown.contains(&COLUMNS.iter().position(|c| *c == column).unwrap_or(99)), "{column:?}");
         }
+        let queue = COLUMNS.iter().position(|c| *c == Column::QueueMs).unwrap_or(99);
+        assert!(!shown.contains(&queue), "no time in queue, no column");
+        pool.tenants[2].latency_by_layer.queue_ms.mean = 30.0;
+        assert!(shown_columns(pool).contains(&queue));
     }
 
     #[test]

@@ -250,6 +250,11 @@ pub enum ChangeFile {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         retry: Option<RetryFile>,
     },
+    /// Set how long the queue layer keeps a message for a consumer.
+    QueueRetention {
+        /// New retention.
+        retention: DurationText,
+    },
 }
 
 /// A checkable claim about a run: `left op factor × right` or
@@ -347,6 +352,9 @@ pub enum MetricFile {
     /// Design (or tenant): share of compute busy time spent on attempts
     /// whose client had already given up.
     WastedWork,
+    /// Tenant: mean time its served requests' messages waited in the queue
+    /// layer, ms.
+    QueueMs,
     /// Tenant (or tier): cost per month, USD.
     Cost,
     /// Design: unallocated cost per month, USD.
@@ -663,11 +671,28 @@ pub struct LayersFile {
     /// API gateway (throttling); absent means no throttling.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gateway: Option<GatewayFile>,
+    /// A message queue between the gateway and compute: the gateway's
+    /// answer is the message's acceptance, and compute's instances consume
+    /// the queues; absent means compute takes requests directly.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queue: Option<QueueFile>,
     /// Compute (queueing, latency, autoscaling).
     pub compute: ComputeFile,
     /// Database (partitions, hot-partition throttling).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub database: Option<DatabaseFile>,
+}
+
+impl LayersFile {
+    /// True when the scenario has `layer` (compute always).
+    pub fn has(&self, layer: LayerName) -> bool {
+        match layer {
+            LayerName::Gateway => self.gateway.is_some(),
+            LayerName::Queue => self.queue.is_some(),
+            LayerName::Compute => true,
+            LayerName::Database => self.database.is_some(),
+        }
+    }
 }
 
 /// API gateway layer.
@@ -688,6 +713,27 @@ pub struct GatewayFile {
 impl Default for GatewayFile {
     fn default() -> Self {
         Self { account_rate: 10_000.0, account_burst: 5_000.0, price_per_million: 3.5, latency: None }
+    }
+}
+
+/// Queue layer: messages wait in queues (one shared, or one per tenant, as
+/// the design places them) until a compute instance takes them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct QueueFile {
+    /// How long a message is kept for a consumer before the queue deletes
+    /// it (it replaces compute's `queue_timeout`).
+    pub retention: DurationText,
+    /// USD per million queue requests.
+    pub price_per_million: f64,
+    /// Queue requests one message takes (send, receive and delete): one
+    /// to send it, the rest once a consumer takes it.
+    pub requests_per_message: f64,
+}
+
+impl Default for QueueFile {
+    fn default() -> Self {
+        Self { retention: DurationText::new("1d"), price_per_million: 0.40, requests_per_message: 3.0 }
     }
 }
 
@@ -965,6 +1011,9 @@ pub struct LayerPlacementsFile {
     /// Gateway placements.
     #[serde(skip_serializing_if = "Option::is_none", deserialize_with = "unique::optional_keys")]
     pub gateway: Option<PlacementMap>,
+    /// Queue placements (Silo: a queue per tenant; Pool: one shared queue).
+    #[serde(skip_serializing_if = "Option::is_none", deserialize_with = "unique::optional_keys")]
+    pub queue: Option<PlacementMap>,
     /// Compute placements.
     #[serde(skip_serializing_if = "Option::is_none", deserialize_with = "unique::optional_keys")]
     pub compute: Option<PlacementMap>,
@@ -974,9 +1023,29 @@ pub struct LayerPlacementsFile {
 }
 
 impl LayerPlacementsFile {
+    /// The override of `layer`, if any.
+    pub fn get(&self, layer: LayerName) -> Option<&PlacementMap> {
+        match layer {
+            LayerName::Gateway => self.gateway.as_ref(),
+            LayerName::Queue => self.queue.as_ref(),
+            LayerName::Compute => self.compute.as_ref(),
+            LayerName::Database => self.database.as_ref(),
+        }
+    }
+
+    /// The override of `layer`, to set or clear.
+    pub fn get_mut(&mut self, layer: LayerName) -> &mut Option<PlacementMap> {
+        match layer {
+            LayerName::Gateway => &mut self.gateway,
+            LayerName::Queue => &mut self.queue,
+            LayerName::Compute => &mut self.compute,
+            LayerName::Database => &mut self.database,
+        }
+    }
+
     /// True when no layer is overridden.
     pub fn is_empty(&self) -> bool {
-        self.gateway.is_none() && self.compute.is_none() && self.database.is_none()
+        self.gateway.is_none() && self.queue.is_none() && self.compute.is_none() && self.database.is_none()
     }
 }
 
@@ -996,10 +1065,27 @@ pub enum PlacementFile {
 pub enum LayerName {
     /// The API gateway.
     Gateway,
+    /// The queue layer.
+    Queue,
     /// Compute.
     Compute,
     /// The database.
     Database,
+}
+
+impl LayerName {
+    /// Every layer, in request order.
+    pub const ALL: [LayerName; 4] = [LayerName::Gateway, LayerName::Queue, LayerName::Compute, LayerName::Database];
+
+    /// Lower-case name, as in messages.
+    pub fn label(self) -> &'static str {
+        match self {
+            LayerName::Gateway => "gateway",
+            LayerName::Queue => "queue",
+            LayerName::Compute => "compute",
+            LayerName::Database => "database",
+        }
+    }
 }
 
 /// A scheduled event.

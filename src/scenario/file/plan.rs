@@ -144,6 +144,8 @@ pub enum KnobFile {
     Concurrency,
     /// Seconds queued work waits before it is dropped.
     QueueTimeoutSecs,
+    /// Seconds the queue layer keeps a message for a consumer.
+    QueueRetentionSecs,
     /// The autoscaler's target utilisation (0–1).
     TargetUtilisation,
     /// The shared gateway account rate per stack, req/s.

@@ -56,13 +56,16 @@ pub(super) struct Placed {
     overhead_usd_per_stack_month: f64,
     /// Each present layer's groups.
     layers: [Option<Groups>; 3],
+    /// The queue layer's groups, if it is present.
+    queue: Option<Groups>,
 }
 
 impl Placed {
     /// Its size: stacks over all layers, and its tables' partitions.
     pub fn shape(&self, database: Option<&Database>, limits: &Limits) -> DesignShape {
         let mut shape = DesignShape::default();
-        for (li, groups) in self.layers.iter().enumerate() {
+        let queues = std::iter::once((usize::MAX, &self.queue));
+        for (li, groups) in self.layers.iter().enumerate().chain(queues) {
             for (placement, _, members) in groups.iter().flatten() {
                 let stacks = match *placement {
                     PlacementFile::Silo => members.len() as u64,
@@ -149,9 +152,21 @@ impl Resolver {
                 self.check_placement_keys(&lpath, map, tiers, names, limits);
             }
             if present[li] {
-                layers[li] = Some(self.groups(path, layer, (overrides[li], &design.placement), tiers, tenants));
+                layers[li] =
+                    Some(self.groups(path, layer.label(), &[overrides[li], Some(&design.placement)], tiers, tenants));
             }
         }
+        let queue_path = format!("{path}.layers.queue");
+        if let Some(map) = &design.layers.queue {
+            if file.layers.queue.is_none() {
+                self.error(&queue_path, "the scenario has no queue layer");
+            }
+            self.check_placement_keys(&queue_path, map, tiers, names, limits);
+        }
+        // A queue is placed like compute, which consumes it, unless the
+        // design places it otherwise.
+        let queue_maps = [design.layers.queue.as_ref(), design.layers.compute.as_ref(), Some(&design.placement)];
+        let queue = file.layers.queue.as_ref().map(|_| self.groups(path, "queue", &queue_maps, tiers, tenants));
         Placed {
             name: design.name.clone(),
             overhead_usd_per_stack_month: self.ranged(
@@ -160,6 +175,7 @@ impl Resolver {
                 &ranges::USD_PER_MONTH,
             ),
             layers,
+            queue,
         }
     }
 
@@ -196,26 +212,28 @@ impl Resolver {
         }
     }
 
-    /// Which entry places each tenant in `layer`: the layer's own map first
-    /// (id, tier, `"*"`), then the general placement (a layer override
-    /// reads as "in this layer, place tenants like this").
+    /// Which entry places each tenant in `layer`: the first of `maps` (the
+    /// layer's own override first, the general placement last) with an
+    /// entry for it, and in it the most specific (id, tier, `"*"`); a layer
+    /// override reads as "in this layer, place tenants like this".
     fn groups(
         &mut self,
         path: &str,
-        layer: Layer,
-        (layer_map, general): (Option<&PlacementMap>, &PlacementMap),
+        layer: &str,
+        maps: &[Option<&PlacementMap>],
         tiers: &[Tier],
         tenants: &[Tenant],
     ) -> Groups {
-        // Source of a placement: (is layer override, entry index in its map).
-        let mut groups: IndexMap<(bool, usize), (PlacementFile, String, Vec<u32>)> = IndexMap::new();
+        // Source of a placement: (map, entry index in it).
+        let mut groups: IndexMap<(usize, usize), (PlacementFile, String, Vec<u32>)> = IndexMap::new();
         let mut missing = Vec::new();
         for (t, tenant) in tenants.iter().enumerate() {
             let tier = tiers.get(tenant.tier).map_or("", |x| x.name.as_str());
             let keys = [tenant.id.as_str(), tier, "*"];
-            let found = layer_map
-                .and_then(|m| keys.iter().find_map(|key| m.get_full(*key).map(|(i, k, p)| ((true, i), k, *p))))
-                .or_else(|| keys.iter().find_map(|key| general.get_full(*key).map(|(i, k, p)| ((false, i), k, *p))));
+            let found = maps.iter().enumerate().find_map(|(level, map)| {
+                let map = (*map)?;
+                keys.iter().find_map(|key| map.get_full(*key).map(|(i, k, p)| ((level, i), k, *p)))
+            });
             match found {
                 Some((source, key, placement)) => {
                     groups.entry(source).or_insert_with(|| (placement, key.clone(), Vec::new())).2.push(t as u32);
@@ -226,11 +244,7 @@ impl Resolver {
         if !missing.is_empty() {
             self.error(
                 format!("{path}.placement"),
-                format!(
-                    "no {} placement for tenants {} (add a \"*\" entry)",
-                    layer.label(),
-                    known_list(missing.into_iter())
-                ),
+                format!("no {layer} placement for tenants {} (add a \"*\" entry)", known_list(missing.into_iter())),
             );
         }
         groups.into_values().collect()
@@ -246,6 +260,7 @@ pub(super) fn build_designs(placed: Vec<Placed>, tenants: &[Tenant], limits: &Li
             name: p.name,
             overhead_usd_per_stack_month: p.overhead_usd_per_stack_month,
             layers: p.layers.map(|groups| groups.map_or_else(Topology::default, |g| topology(g, tenants, limits))),
+            queue: p.queue.map_or_else(Topology::default, |g| topology(g, tenants, limits)),
         })
         .collect()
 }

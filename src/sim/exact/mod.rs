@@ -28,6 +28,7 @@ use crate::report::Flow;
 use crate::scenario::model::{DbPricing, Design, Fairness, Layer, QuotaPeriod, Scenario, StackKind};
 use crate::sim::RunControl;
 use crate::sim::compute::initial_size;
+use crate::sim::consumers::Consumers;
 use crate::sim::database::partition_of;
 use crate::sim::histogram::{BinCounts, FineBins};
 use crate::sim::layer_latency::LayerLatency;
@@ -250,7 +251,7 @@ impl<'a> Exact<'a> {
             Some(g) => vec![Bucket::new(g.account_rate_per_sec, g.account_burst, true); gw.stacks.len()],
             None => Vec::new(),
         };
-        let weights: Vec<f64> = sc.tenants.iter().map(|t| sc.tiers[t.tier].weight).collect();
+        let Consumers { fairness, weights } = Consumers::of(sc, design);
         let mut focus_of = vec![None; n];
         for (k, &t) in focus.iter().enumerate() {
             focus_of[t] = Some(k);
@@ -277,7 +278,8 @@ impl<'a> Exact<'a> {
         let stacks = compute
             .stacks
             .iter()
-            .map(|s| {
+            .enumerate()
+            .map(|(si, s)| {
                 for (k, &t) in s.tenants.iter().enumerate() {
                     info[t as usize].flow = k;
                 }
@@ -285,7 +287,7 @@ impl<'a> Exact<'a> {
                     return functions_stack(sc, f, &s.tenants, &mut info, &mut functions);
                 }
                 let (bounds, active) = initial_size(sc, s);
-                let queue = match sc.compute.fairness {
+                let queue = match fairness[si] {
                     Fairness::Fifo => Queue::fifo(),
                     Fairness::WeightedFair => {
                         Queue::fair(&s.tenants.iter().map(|&t| weights[t as usize]).collect::<Vec<_>>())

@@ -15,7 +15,7 @@ use crate::report::{
 };
 use crate::scenario::Scenario;
 use crate::scenario::model::{Event, LAYERS};
-use crate::sim::cost::{OVERHEAD, months_per_run, steady};
+use crate::sim::cost::{OVERHEAD, QUEUE, months_per_run, steady, total_usd_per_month};
 use crate::sim::raw::{FlowRaw, StackRaw, TaskRaw, TenantRaw, figures};
 use crate::sim::{Checkpoint, RunError, free_elsewhere};
 
@@ -258,6 +258,9 @@ fn tenant_reports(
     // The means the gateway and the database add to a served request, ms.
     let gateway_ms = sc.gateway.as_ref().and_then(|g| g.latency).map_or(0.0, |l| l.mean_secs() * 1e3);
     let database_ms = sc.database.as_ref().and_then(|d| d.latency).map_or(0.0, |l| l.mean_secs() * 1e3);
+    // With a queue layer, compute's part is its service and the rest of
+    // what is not the gateway's or the database's is time in the queue.
+    let service_ms = sc.queue.as_ref().map(|_| sc.compute.service.mean_secs() * 1e3);
     for (t, tenant) in sc.tenants.iter().enumerate() {
         let r = &main.tenants[t];
         let impact = rep.impact(t);
@@ -312,6 +315,7 @@ fn tenant_reports(
                 compute: fig.figure(&|| r.cost_usd_per_month[1]),
                 database: fig.figure(&|| r.cost_usd_per_month[2]),
                 overhead: fig.figure(&|| r.cost_usd_per_month[OVERHEAD]),
+                queue: fig.figure(&|| r.cost_usd_per_month[QUEUE]),
             },
             steady_cost_usd_per_month: fig.figure(&|| cost(&steady.tenants[t])),
             incident_cost_usd: fig.figure(&|| (cost(r) - cost(&steady.tenants[t])) * months),
@@ -324,7 +328,7 @@ fn tenant_reports(
             wasted_work: fig.figure(&|| ratio(r.wasted_busy_secs, r.compute_busy_secs)),
             latency_by_layer: LayerLatencyMs::default(),
         };
-        report.latency_by_layer = layer_means(&report.latency.mean_ms, gateway_ms, database_ms);
+        report.latency_by_layer = layer_means(&report.latency.mean_ms, gateway_ms, database_ms, service_ms);
         if building {
             tenants.push(report);
         }
@@ -338,16 +342,29 @@ fn tenant_reports(
 /// A tenant's mean latency by layer from its mean: the gateway's and the
 /// database's own means (when it had requests served), and the rest as
 /// compute's (with, for a request that was retried, its failed attempts
-/// and backoffs).
-fn layer_means(mean: &Estimate, gateway_ms: f64, database_ms: f64) -> LayerLatencyMs {
+/// and backoffs). With a queue layer (`service_ms`: compute's mean service
+/// time), compute's part is its service and the rest is time in the
+/// queue: a request's wait does not depend on its own service time, so
+/// the served requests' mean service is the distribution's.
+fn layer_means(mean: &Estimate, gateway_ms: f64, database_ms: f64, service_ms: Option<f64>) -> LayerLatencyMs {
     if mean.mean <= 0.0 {
         return LayerLatencyMs::default();
     }
     let exact = |ms: f64| Estimate { mean: ms, ci95: 0.0 };
-    LayerLatencyMs {
-        gateway_ms: exact(gateway_ms),
-        compute_ms: Estimate { mean: (mean.mean - gateway_ms - database_ms).max(0.0), ci95: mean.ci95 },
-        database_ms: exact(database_ms),
+    let rest = Estimate { mean: (mean.mean - gateway_ms - database_ms).max(0.0), ci95: mean.ci95 };
+    match service_ms {
+        None => LayerLatencyMs {
+            gateway_ms: exact(gateway_ms),
+            compute_ms: rest,
+            database_ms: exact(database_ms),
+            queue_ms: exact(0.0),
+        },
+        Some(service_ms) => LayerLatencyMs {
+            gateway_ms: exact(gateway_ms),
+            queue_ms: Estimate { mean: (rest.mean - service_ms).max(0.0), ci95: rest.ci95 },
+            compute_ms: exact(service_ms.min(rest.mean)),
+            database_ms: exact(database_ms),
+        },
     }
 }
 
@@ -386,7 +403,7 @@ fn totals(sc: &Scenario, rep: Replication<'_>, steady: &TaskRaw, fig: &mut dyn F
     let has_base = rep.base.is_some();
     let months = months_per_run(sc);
     let revenue: f64 = sc.tenants.iter().map(|t| sc.tiers[t.tier].price_usd_per_month).sum();
-    let stack_total = |m: &TaskRaw| m.stacks.iter().flatten().map(|s| s.cost_usd_per_month).sum::<f64>();
+    let stack_total = total_usd_per_month;
     let sum_tenants = |f: &dyn Fn(&TenantRaw) -> f64| m.tenants.iter().map(f).sum::<f64>();
     DesignTotals {
         cost_usd_per_month: fig.figure(&|| stack_total(m)),
@@ -420,7 +437,12 @@ fn totals(sc: &Scenario, rep: Replication<'_>, steady: &TaskRaw, fig: &mut dyn F
                 .flatten()
                 .zip(steady.stacks.iter().flatten())
                 .map(|(a, b)| (a.cost_usd_per_month - b.cost_usd_per_month) * months)
-                .sum()
+                .sum::<f64>()
+                + m.tenants
+                    .iter()
+                    .zip(&steady.tenants)
+                    .map(|(a, b)| (a.cost_usd_per_month[QUEUE] - b.cost_usd_per_month[QUEUE]) * months)
+                    .sum::<f64>()
         }),
         cold_starts: fig.figure(&|| sum_tenants(&|r| r.cold_starts)),
         retries: fig.figure(&|| sum_tenants(&|r| r.retries)),

@@ -10,7 +10,7 @@ use crate::scenario::file::{AttributionFile, ChangeFile, IdleFile, LayerName, Pl
 use crate::units::DurationText;
 
 /// The kinds of change, in menu order, with what each does.
-const KINDS: [(&str, &str); 15] = [
+const KINDS: [(&str, &str); 16] = [
     ("Tenant rate", "Set the base rate of a tenant (by id) or a group (by prefix)"),
     ("Group count", "Set how many tenants a group has"),
     ("Tier plan", "Give a tier a usage plan (token bucket), replacing any; quotas are kept"),
@@ -26,6 +26,7 @@ const KINDS: [(&str, &str); 15] = [
     ("Account concurrency", "Set the serverless account's concurrency limit (the scenario must use functions)"),
     ("Reserved concurrency", "Set the concurrency a tier reserves per tenant, 0 for none (functions)"),
     ("Tier retries", "Set how a tier's clients retry failed requests, or that they do not"),
+    ("Queue retention", "Set how long the queue keeps a message for a consumer (the scenario must have a queue)"),
 ];
 
 /// The kind's position in [`KINDS`].
@@ -46,6 +47,7 @@ fn kind(change: &ChangeFile) -> usize {
         ChangeFile::FunctionsConcurrency { .. } => 12,
         ChangeFile::FunctionsReserved { .. } => 13,
         ChangeFile::TierRetry { .. } => 14,
+        ChangeFile::QueueRetention { .. } => 15,
     }
 }
 
@@ -74,7 +76,8 @@ fn new_change(k: usize, names: &Names) -> ChangeFile {
         11 => ChangeFile::SpikeFactor { index: names.spikes.first().map_or(0, |s| s.index), factor: 2.0 },
         12 => ChangeFile::FunctionsConcurrency { limit: 1000 },
         13 => ChangeFile::FunctionsReserved { tier: first(&names.tiers), concurrency: 100 },
-        _ => ChangeFile::TierRetry { tier: first(&names.tiers), retry: Some(form::default_retry()) },
+        14 => ChangeFile::TierRetry { tier: first(&names.tiers), retry: Some(form::default_retry()) },
+        _ => ChangeFile::QueueRetention { retention: DurationText::new("1h") },
     }
 }
 
@@ -148,6 +151,9 @@ fn fields_ui(ui: &mut Ui, id: (usize, usize), change: &mut ChangeFile, names: &N
         }
         ChangeFile::Warmup { warmup } => {
             form::duration_ui(ui, warmup, "Time a new instance takes before it serves", true);
+        }
+        ChangeFile::QueueRetention { retention } => {
+            form::duration_ui(ui, retention, "How long a message waits for a consumer before it is deleted", true);
         }
         ChangeFile::AccountLimit { rate, burst } => {
             form::number_ui(ui, rate, 0.0..=1e12, " req/s", "The account bucket's steady rate");
@@ -237,7 +243,7 @@ fn placement_ui(
         .width(90.0)
         .show_ui(ui, |ui| {
             ui.selectable_value(layer, None, "every layer");
-            for l in [LayerName::Gateway, LayerName::Compute, LayerName::Database] {
+            for l in LayerName::ALL {
                 ui.selectable_value(layer, Some(l), layer_name(l));
             }
         })
@@ -248,6 +254,7 @@ fn placement_ui(
 fn layer_name(layer: LayerName) -> &'static str {
     match layer {
         LayerName::Gateway => "Gateway",
+        LayerName::Queue => "Queue",
         LayerName::Compute => "Compute",
         LayerName::Database => "Database",
     }
