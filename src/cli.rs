@@ -395,7 +395,12 @@ fn run_command(args: &RunArgs, compare: bool) -> Result<(), Failure> {
     let overrides = Overrides { seed: args.seed, replications: args.replications, engine: args.engine };
     let scenario = load(&args.file, &overrides)?;
     if scenario.per_request() && scenario.clock.engine != crate::scenario::model::Engine::Exact {
-        eprintln!("note: clients retry or time out in this scenario, so it runs request by request (engine exact)");
+        let why = if scenario.redelivers() {
+            "messages whose processing fails are offered again"
+        } else {
+            "clients retry or time out"
+        };
+        eprintln!("note: {why} in this scenario, so it runs request by request (engine exact)");
     }
     let designs = if args.designs.is_empty() {
         None

@@ -50,6 +50,8 @@ pub fn figure_of(metric: MetricFile) -> FigureId {
         MetricFile::TimedOutClient => FigureId::TimedOutClient,
         MetricFile::WastedWork => FigureId::WastedWork,
         MetricFile::QueueMs => FigureId::QueueMs,
+        MetricFile::Redelivered => FigureId::Redelivered,
+        MetricFile::DeadLettered => FigureId::DeadLettered,
         MetricFile::Unallocated => FigureId::Unallocated,
         MetricFile::SteadyCost => FigureId::SteadyCost,
         MetricFile::IncidentCost => FigureId::IncidentCost,

@@ -254,3 +254,85 @@ fn queues_that_consumers_cannot_read_are_refused_at_their_field() {
     let sc = load(&follows);
     assert_eq!(sc.designs[0].queue.stacks.len(), 3, "a queue per compute silo");
 }
+
+/// One tenant writing `rate` messages a second through a queue to a table
+/// of one partition that takes 100 writes a second; consumers to spare.
+fn failing(engine: &str, seed: u64, rate: f64, max_receives: &str) -> String {
+    format!(
+        r#"Scenario(version: 1, name: "redelivery", clock: (duration: "2h", seed: {seed}, replications: 2, engine: {engine}),
+            tiers: {{ "t": (price_per_month: 1.0) }},
+            tenants: [ Tenant(id: "w", tier: "t", load: (rate: {rate}, read_fraction: 0.0, item_kb: 1.0)) ],
+            layers: (
+                queue: (retention: "1d", visibility_timeout: "30s", {max_receives}),
+                compute: (service_time: Exponential(mean_ms: 5.0), concurrency: 50, instances: (min: 1, max: 1)),
+                database: (partitions: 1, write_units_per_partition: 100.0),
+            ),
+            designs: [ (name: "d", placement: {{ "*": Pool }}) ])"#
+    )
+}
+
+#[test]
+fn failed_messages_come_back_after_their_visibility_timeout_until_the_dead_letter_queue_takes_them() {
+    // 150 writes a second at a partition that takes 100 a second.
+    let (rate, cap) = (150.0, 100.0);
+    for seed in [8, 9] {
+        // One receive: whatever the partition refuses goes to the
+        // dead-letter queue, a third of the messages.
+        let once = run(&failing("Auto", seed, rate, "max_receives: 1"));
+        let w = tenant(&once.designs[0], "w");
+        let lost = w.dropped.dead_letter.mean / w.offered.mean;
+        assert!(close(lost, 1.0 - cap / rate, 0.02), "seed {seed}: {lost:.4} dead-lettered after one receive");
+        assert_eq!(w.redelivered.mean, 0.0, "nothing comes back");
+        // Three receives: fewer lost, the partition still takes its 100 a
+        // second, and every message is served, dead-lettered or under way.
+        let thrice = run(&failing("Auto", seed, rate, "max_receives: 3"));
+        let w3 = tenant(&thrice.designs[0], "w");
+        let lost3 = w3.dropped.dead_letter.mean / w3.offered.mean;
+        assert!(lost3 > 0.05 && lost3 < lost, "seed {seed}: {lost3:.4} dead-lettered after three receives");
+        assert!(close(w3.served.mean / 7200.0, cap, 0.01), "seed {seed}: the partition's 100 a second");
+        let accounted = w3.served.mean + w3.dropped.dead_letter.mean + w3.in_flight.mean;
+        assert!(close(accounted, w3.offered.mean, 1e-9), "seed {seed}: {accounted} of {}", w3.offered.mean);
+    }
+    // Without a dead-letter queue nothing is lost within a day's
+    // retention: what the partition refuses comes back 30 s after it was
+    // received, as often as it takes. 50 a second with two minutes at 200:
+    // the spike's refused writes come back until the partition has room,
+    // and all are served long before the end. Each failed receive delays
+    // its message by exactly 30 s, so the mean latency is 30 s ×
+    // redeliveries ÷ served, plus 5 ms of service.
+    let text = failing("Exact", 10, 50.0, "")
+        .replace("designs: [", r#"events: [ Spike(tenant: "w", at: "30m", duration: "2m", factor: 4.0) ], designs: ["#);
+    let report = run(&text);
+    let w = tenant(&report.designs[0], "w");
+    assert_eq!(w.dropped.total.mean, 0.0, "nothing lost");
+    assert_eq!(w.in_flight.mean, 0.0, "all served by the end");
+    let again = w.redelivered.mean / w.offered.mean;
+    assert!(again > 0.01, "{again:.4} of the messages came back");
+    let expected_ms = 30_000.0 * w.redelivered.mean / w.served.mean + 5.0;
+    let got = w.latency.mean_ms.mean;
+    assert!(close(got, expected_ms, 0.02), "mean latency {got:.0} ms, 30 s per failed receive: {expected_ms:.0} ms");
+}
+
+#[test]
+fn a_message_the_queue_deletes_is_not_retried_by_its_client() {
+    // The clients retry (three attempts), but the queue took their
+    // messages: what its retention deletes later is lost, not sent again.
+    let text = scenario("Exact", 11, [100.0, 100.0], "1m", "Pool").replace(
+        r#""light": (price_per_month: 1.0, weight: 1.0)"#,
+        r#""light": (price_per_month: 1.0, weight: 1.0, retry: (attempts: 3, backoff: Constant("1s")))"#,
+    );
+    let report = run(&text);
+    let a = tenant(&report.designs[0], "a");
+    assert_eq!(a.retries.mean, 0.0, "no retries");
+    let lost = a.dropped.timeout.mean / a.offered.mean;
+    assert!(
+        close(a.unserved_fraction.mean, lost, 0.01),
+        "unserved {} against deleted {lost}",
+        a.unserved_fraction.mean
+    );
+    assert!(lost > 0.1, "{lost}");
+    // A client timeout has nothing to wait for behind a queue.
+    let timed = text.replace(r#"backoff: Constant("1s"))"#, r#"backoff: Constant("1s"), timeout: "2s")"#);
+    let message = error_of(&timed);
+    assert!(message.contains("retry.timeout") && message.contains("queue"), "{message}");
+}

@@ -34,6 +34,10 @@ pub enum Part {
     /// latency, `Auto` and `Fast`) and clients' timeouts (the retry-storm
     /// lesson with them, request by request, one thread).
     Layers,
+    /// The queue layer: the queue-per-tenant lesson in `Auto` and `Fast`,
+    /// and its shared queue behind a hot partition (messages coming back
+    /// and dead-lettered), request by request, one thread.
+    Queues,
     /// The planner's 100-point spike-factor sweep.
     Sweep,
     /// The planner's silo/pool crossover.
@@ -70,6 +74,9 @@ pub fn run(quick: bool, only: &[Part]) {
     }
     if wanted(only, Part::Layers) {
         layers(quick);
+    }
+    if wanted(only, Part::Queues) {
+        queues(quick);
     }
     plans(quick, only);
 }
@@ -229,6 +236,58 @@ fn layers(quick: bool) {
             );
         }
         Err(e) => println!("clients' timeouts: {e}"),
+    }
+}
+
+/// The queue layer: the queue-per-tenant lesson in each engine (best of
+/// five), and its shared queue with a table of one partition that takes
+/// 30 writes a second behind it (a fifth of the messages are writes, 24 a
+/// second before the import), so that writes fail during the import,
+/// come back and are dead-lettered after five receives, request by
+/// request on one thread (messages offered per second; two replications
+/// in a quick run).
+fn queues(quick: bool) {
+    let Some(bundled) = crate::bundled::by_file_name("queue-per-tenant.ron") else { return };
+    let Some(mut lesson) = load(bundled.text) else { return };
+    for (engine, name) in ENGINES {
+        lesson.clock.engine = engine;
+        let mut best = f64::INFINITY;
+        for _ in 0..5 {
+            let started = Instant::now();
+            if sim::run(&lesson, &crate::host::run_options(), &RunControl::new()).is_err() {
+                return;
+            }
+            best = best.min(started.elapsed().as_secs_f64());
+        }
+        println!("queue-per-tenant lesson {name}: {:.1} ms (best of 5)", best * 1e3);
+    }
+    let failing = bundled.text.replacen("queue: (retention: \"1d\",", "queue: (max_receives: 5, retention: \"1d\",", 1);
+    let failing = failing.replacen(
+        "        compute: (",
+        "        database: (partitions: 1, write_units_per_partition: 30.0),\n        compute: (",
+        1,
+    );
+    let Some(mut failing) = load(&failing) else { return };
+    failing.designs.truncate(1);
+    if quick {
+        failing.clock.replications = 2;
+    }
+    let options = RunOptions { threads: Some(1), ..crate::host::run_options() };
+    let started = Instant::now();
+    match sim::run(&failing, &options, &RunControl::new()) {
+        Ok(report) => {
+            let secs = started.elapsed().as_secs_f64();
+            let totals = &report.designs[0].totals;
+            let offered = totals.offered.mean * f64::from(report.replications);
+            println!(
+                "queue behind a hot partition, per-request engine, one thread: {secs:.2} s, {:.1} M messages/s \
+                 ({:.0} redelivered and {:.0} dead-lettered per run)",
+                offered / secs / 1e6,
+                totals.redelivered.mean,
+                totals.dead_lettered.mean
+            );
+        }
+        Err(e) => println!("queue behind a hot partition: {e}"),
     }
 }
 

@@ -56,6 +56,10 @@ pub enum FigureId {
     WastedWork,
     /// Mean time a served request's message waited in the queue layer.
     QueueMs,
+    /// Messages offered again after their processing failed.
+    Redelivered,
+    /// Messages moved to the dead-letter queue.
+    DeadLettered,
     /// p99 latency: a design's worst tenant, a tier's, a tenant's.
     P99,
     /// Tenants hurt by other tenants' spikes.
@@ -196,7 +200,7 @@ const BASE: Figure = Figure {
 };
 
 /// Every figure, in the order of the comparison.
-pub const FIGURES: [Figure; 24] = [
+pub const FIGURES: [Figure; 26] = [
     Figure {
         id: FigureId::Cost,
         key: "cost",
@@ -475,6 +479,30 @@ pub const FIGURES: [Figure; 24] = [
                better.",
         unit: Unit::Ms,
         tenant: Some(|t| t.latency_by_layer.queue_ms),
+        ..BASE
+    },
+    Figure {
+        id: FigureId::Redelivered,
+        key: "redelivered",
+        label: "Redelivered",
+        help: "Messages the queue offered again because a consumer could not process them (the database refused \
+               the write): each is processed once more after its visibility timeout. Lower is better.",
+        unit: Unit::Requests,
+        compare: service_detail(),
+        design: Some(|d| d.totals.redelivered),
+        tenant: Some(|t| t.redelivered),
+        ..BASE
+    },
+    Figure {
+        id: FigureId::DeadLettered,
+        key: "dead_lettered",
+        label: "Dead-lettered",
+        help: "Messages moved to the dead-letter queue after the queue's max_receives failed receives: lost to the \
+               tenant until someone replays them. Lower is better.",
+        unit: Unit::Requests,
+        compare: service_detail(),
+        design: Some(|d| d.totals.dead_lettered),
+        tenant: Some(|t| t.dropped.dead_letter),
         ..BASE
     },
     Figure {

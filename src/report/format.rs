@@ -16,7 +16,7 @@ pub fn json(report: &RunReport) -> Result<String, serde_json::Error> {
 }
 
 /// CSV columns, in order (new columns are only added at the end).
-pub const CSV_HEADER: [&str; 46] = [
+pub const CSV_HEADER: [&str; 48] = [
     "design",
     "tenant",
     "tier",
@@ -63,6 +63,8 @@ pub const CSV_HEADER: [&str; 46] = [
     "compute_ms",
     "database_ms",
     "queue_ms",
+    "redelivered",
+    "dead_lettered",
 ];
 
 /// One row per design and tenant (means; CIs for the key figures).
@@ -123,6 +125,8 @@ pub fn csv(report: &RunReport) -> Result<String, csv::Error> {
                     t.latency_by_layer.compute_ms.mean,
                     t.latency_by_layer.database_ms.mean,
                     t.latency_by_layer.queue_ms.mean,
+                    t.redelivered.mean,
+                    t.dropped.dead_letter.mean,
                 ]
                 .map(|v| format!("{v}")),
             );

@@ -188,6 +188,13 @@ pub struct DesignTotals {
     /// (its own timeout) before their answer reached it.
     #[serde(default)]
     pub wasted_work_fraction: Estimate,
+    /// Messages the queue layer offered again after their processing
+    /// failed.
+    #[serde(default)]
+    pub redelivered: Estimate,
+    /// Messages moved to the dead-letter queue.
+    #[serde(default)]
+    pub dead_lettered: Estimate,
 }
 
 /// Throttled requests by cause.
@@ -218,6 +225,10 @@ pub struct Drops {
     /// the server went on with it).
     #[serde(default)]
     pub client: Estimate,
+    /// Moved to the dead-letter queue after the queue layer's
+    /// `max_receives` failed receives.
+    #[serde(default)]
+    pub dead_letter: Estimate,
     /// All causes.
     pub total: Estimate,
 }
@@ -402,6 +413,10 @@ pub struct TenantReport {
     /// on (its own timeout) before their answer reached it.
     #[serde(default)]
     pub wasted_work: Estimate,
+    /// Messages the queue layer offered again after their processing failed
+    /// (each failed receive but the last).
+    #[serde(default)]
+    pub redelivered: Estimate,
 }
 
 /// Aggregates of one tier under one design.

@@ -48,6 +48,14 @@ pub const TASK_BYTES_PER_SHARD: f64 = 128.0;
 pub const EXACT_BYTES_PER_PARTITION: f64 = 256.0;
 /// One request waiting in a queue simulated request by request.
 pub const REQUEST_BYTES: f64 = 64.0;
+
+/// The queue time a message waiting out its visibility timeout of
+/// `visibility_secs` is budgeted as: it is still under way, and, held
+/// with its place in the order it comes back, takes up to twice a waiting
+/// request's bytes.
+pub fn hidden_secs(visibility_secs: f64) -> f64 {
+    2.0 * visibility_secs
+}
 /// A client's retry waiting to be sent (the per-request engine's
 /// `retries::Pending`, 72 bytes, in a heap that may double).
 pub const RETRY_BYTES: f64 = 144.0;
@@ -231,7 +239,9 @@ impl Shape {
             )
             .iter()
             .sum(),
-            queue_timeout_secs: sc.compute.queue_timeout_secs.min(sc.clock.duration_secs),
+            queue_timeout_secs: (sc.compute.queue_timeout_secs
+                + sc.queue.as_ref().map_or(0.0, |q| hidden_secs(q.visibility_secs)))
+            .min(sc.clock.duration_secs),
             retry_attempts: retry_attempts(&sc.tiers),
             retry_wait_secs: retry_wait_secs(&sc.tiers),
             client_timeout_secs: client_timeout_secs(&sc.tiers),

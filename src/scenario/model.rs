@@ -80,7 +80,15 @@ impl Scenario {
     /// needed because some tier's clients retry (the fast engine does not
     /// follow retries; docs/engine.md, "Client retries").
     pub fn per_request(&self) -> bool {
-        self.clock.engine == Engine::Exact || self.tiers.iter().any(|t| t.retry.is_some())
+        self.clock.engine == Engine::Exact || self.tiers.iter().any(|t| t.retry.is_some()) || self.redelivers()
+    }
+
+    /// True when a consumer's processing may fail (a queue in front of a
+    /// database whose partitions refuse operations), so that messages are
+    /// offered again or dead-lettered, which only the per-request engine
+    /// simulates.
+    pub fn redelivers(&self) -> bool {
+        self.queue.is_some() && self.database.is_some()
     }
 
     /// Simulation runs one full run needs: designs × replications, doubled
@@ -406,6 +414,12 @@ pub struct Queue {
     /// How long a message waits for a consumer at most, seconds (compute's
     /// `queue_timeout_secs` is set to it).
     pub retention_secs: f64,
+    /// How long after a consumer received a message whose processing
+    /// failed the queue offers it again, seconds.
+    pub visibility_secs: f64,
+    /// Receives after which such a message goes to the dead-letter queue
+    /// (none: offered again until the retention deletes it).
+    pub max_receives: Option<u32>,
     /// USD per million queue requests.
     pub usd_per_million_requests: f64,
     /// Queue requests per message.

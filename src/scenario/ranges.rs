@@ -176,6 +176,11 @@ pub const QUEUE_TIMEOUT: Range = Range::duration(0.001, 3600.0);
 /// `queue.retention`: a minute (SQS's least) to a day (SQS keeps up to 14
 /// days, but a longer wait would leave the latency histogram's grid).
 pub const RETENTION: Range = Range::duration(60.0, 86_400.0);
+/// `queue.visibility_timeout`: none to SQS's most, 12 hours.
+pub const VISIBILITY_TIMEOUT: Range = Range::duration(0.0, 43_200.0);
+/// `queue.max_receives`: SQS's least, 1, to 250 (SQS allows 1,000; beyond a
+/// few the retention decides anyway).
+pub const MAX_RECEIVES: Range = Range::number(1.0, 250.0, "receives");
 /// `queue.requests_per_message`: one to SQS's most for a 256 KB message
 /// sent, received and deleted in 64 KB chunks.
 pub const REQUESTS_PER_MESSAGE: Range = Range::number(1.0, 12.0, "requests");
@@ -219,6 +224,8 @@ pub const DOCUMENTED: &[(&str, Range)] = &[
     ("`warmup`", WARMUP),
     ("`queue_timeout`", QUEUE_TIMEOUT),
     ("`queue.retention`", RETENTION),
+    ("`queue.visibility_timeout`", VISIBILITY_TIMEOUT),
+    ("`queue.max_receives`", MAX_RECEIVES),
     ("`queue.requests_per_message`", REQUESTS_PER_MESSAGE),
     ("`retry.attempts`", RETRY_ATTEMPTS),
     ("`retry.backoff` (`Constant`, `Exponential.base`, `Exponential.cap`)", RETRY_BACKOFF),

@@ -749,7 +749,32 @@ impl Resolver {
     fn queue(&mut self, file: &ScenarioFile) -> Option<Queue> {
         let q = file.layers.queue.as_ref()?;
         let p = "layers.queue";
+        let visibility_secs = match self.duration(&format!("{p}.visibility_timeout"), &q.visibility_timeout) {
+            Some(secs) if ranges::VISIBILITY_TIMEOUT.contains(secs) => secs,
+            Some(_) => {
+                self.error(
+                    format!("{p}.visibility_timeout"),
+                    format!("must be {} (got \"{}\")", ranges::VISIBILITY_TIMEOUT, q.visibility_timeout),
+                );
+                30.0
+            }
+            None => 30.0,
+        };
+        let max_receives = q.max_receives.map(|m| {
+            self.ranged(&format!("{p}.max_receives"), f64::from(m), &ranges::MAX_RECEIVES);
+            m.clamp(1, 250)
+        });
+        for (name, tier) in &file.tiers {
+            if tier.retry.as_ref().is_some_and(|r| r.timeout.is_some()) {
+                self.error(
+                    format!("tiers.\"{name}\".retry.timeout"),
+                    "with a queue, clients wait only for the queue to take a message; remove the timeout",
+                );
+            }
+        }
         Some(Queue {
+            visibility_secs,
+            max_receives,
             retention_secs: self
                 .duration_in(&format!("{p}.retention"), &q.retention, &ranges::RETENTION)
                 .unwrap_or(86_400.0),
@@ -1018,7 +1043,11 @@ impl Resolver {
             tick_secs: clock.tick_secs,
             duration_secs: clock.duration_secs,
             replications: u64::from(clock.replications),
-            engine: if tiers.iter().any(|t| t.retry.is_some()) { Engine::Exact } else { clock.engine },
+            engine: if tiers.iter().any(|t| t.retry.is_some()) || (file.layers.queue.is_some() && database.is_some()) {
+                Engine::Exact
+            } else {
+                clock.engine
+            },
             spikes: events.iter().any(|e| matches!(e, Event::Spike { .. })),
             designs: placed.iter().map(|p| p.shape(database, limits)).collect(),
             key_shards,
@@ -1026,7 +1055,11 @@ impl Resolver {
             peak_rate_per_sec: peak_rates(tenants.iter().map(|t| (t.load.rate_per_sec, t.load.pattern.peak())), events)
                 .iter()
                 .sum(),
-            queue_timeout_secs: compute.map_or(0.0, |c| c.queue_timeout_secs.min(clock.duration_secs)),
+            queue_timeout_secs: compute.map_or(0.0, |c| {
+                let hidden = file.layers.queue.as_ref().and_then(|q| q.visibility_timeout.secs().ok()).unwrap_or(0.0);
+                (c.queue_timeout_secs + budget::hidden_secs(hidden.min(ranges::VISIBILITY_TIMEOUT.max)))
+                    .min(clock.duration_secs)
+            }),
             retry_attempts: budget::retry_attempts(tiers),
             retry_wait_secs: budget::retry_wait_secs(tiers),
             client_timeout_secs: budget::client_timeout_secs(tiers),

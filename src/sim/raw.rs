@@ -87,6 +87,12 @@ pub struct TenantRaw {
     /// Attributed cost per layer (gateway, compute, database), overhead and
     /// queue, USD per month; filled by the cost module.
     pub cost_usd_per_month: [f64; COST_BUCKETS],
+    /// Messages a queue offered again after their processing failed (kept
+    /// last, away from the fields every request touches).
+    pub redelivered: f64,
+    /// Messages moved to the dead-letter queue after their last receive
+    /// failed.
+    pub dead_lettered: f64,
 }
 
 impl TenantRaw {

@@ -265,6 +265,28 @@ fn queue_rows(ui: &mut Ui, queue: &mut QueueFile, errors: Option<&FieldErrors>) 
     row_ui(ui, ("Retention", tip), errors, &format!("{p}.retention"), |ui| {
         form::duration_ui(ui, &mut queue.retention, tip, false);
     });
+    let tip = "How long a message a consumer received stays hidden from the other consumers (SQS: 30 s by \
+               default, up to 12 h). If its processing fails (the database refused its write), the queue offers it \
+               again once this has passed since it was received.";
+    row_ui(ui, ("Visibility timeout", tip), errors, &format!("{p}.visibility_timeout"), |ui| {
+        form::duration_ui(ui, &mut queue.visibility_timeout, tip, false);
+    });
+    let tip = "Receives after which a message whose processing keeps failing goes to the dead-letter queue (SQS's \
+               redrive policy, maxReceiveCount). Off: it comes back until the retention deletes it.";
+    row_ui(ui, ("Dead-letter queue", tip), errors, &format!("{p}.max_receives"), |ui| {
+        let mut on = queue.max_receives.is_some();
+        if ui.checkbox(&mut on, "").on_hover_text(tip).changed() {
+            queue.max_receives = on.then_some(5);
+        }
+        match &mut queue.max_receives {
+            Some(most) => {
+                form::count_ui(ui, most, 1..=250, " receives", tip);
+            }
+            None => {
+                ui.weak("none: failed messages come back until deleted");
+            }
+        }
+    });
     let tip = "USD per million queue requests (SQS standard: $0.40).";
     row_ui(ui, ("Price", tip), errors, &format!("{p}.price_per_million"), |ui| {
         form::money_ui(ui, &mut queue.price_per_million, 1000.0, " / M requests", tip);

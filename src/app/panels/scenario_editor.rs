@@ -87,6 +87,7 @@ fn lesson_ui(ui: &mut Ui, lesson: &mut Option<LessonFile>) {
 
 fn clock_rows(ui: &mut Ui, draft: &mut ScenarioFile, errors: Option<&FieldErrors>) {
     let retries = draft.tiers.values().any(|t| t.retry.is_some());
+    let redelivers = draft.layers.queue.is_some() && draft.layers.database.is_some();
     let clock = &mut draft.clock;
     let tip =
         "Simulated time of one run (not wall-clock time). Longer runs average out more randomness but take longer.";
@@ -142,6 +143,13 @@ fn clock_rows(ui: &mut Ui, draft: &mut ScenarioFile, errors: Option<&FieldErrors
         ui.label("");
         ui.weak("Retries run request by request")
             .on_hover_text("Some tier's clients retry failed requests, which only the per-request engine follows");
+        ui.end_row();
+    } else if redelivers && clock.engine != EngineFile::Exact {
+        ui.label("");
+        ui.weak("Redeliveries run request by request").on_hover_text(
+            "Messages whose write the database refuses come back from the queue, which only the per-request engine \
+             follows",
+        );
         ui.end_row();
     }
 }

@@ -39,6 +39,10 @@ pub enum Column {
     DroppedClient,
     /// Share of its compute time spent on attempts nobody waited for.
     WastedWork,
+    /// Messages offered again after their processing failed.
+    Redelivered,
+    /// Messages moved to the dead-letter queue.
+    DeadLettered,
     /// Median latency.
     P50,
     /// 99th percentile latency.
@@ -70,7 +74,7 @@ pub enum Column {
 }
 
 /// Every column, in display order (the index is `TableView::sort_column`).
-pub const COLUMNS: [Column; 29] = [
+pub const COLUMNS: [Column; 31] = [
     Column::Id,
     Column::Tier,
     Column::Offered,
@@ -86,6 +90,8 @@ pub const COLUMNS: [Column; 29] = [
     Column::DroppedPartition,
     Column::DroppedClient,
     Column::WastedWork,
+    Column::Redelivered,
+    Column::DeadLettered,
     Column::P50,
     Column::P99,
     Column::GatewayMs,
@@ -121,6 +127,8 @@ impl Column {
             Column::DroppedPartition => "partition",
             Column::DroppedClient => "client",
             Column::WastedWork => "wasted",
+            Column::Redelivered => "redelivered",
+            Column::DeadLettered => "DLQ",
             Column::P50 => "p50 ms",
             Column::P99 => "p99 ms",
             Column::GatewayMs => "gateway ms",
@@ -176,6 +184,11 @@ impl Column {
                 "Share of the compute time the tenant's attempts took that went on attempts its clients had given \
                  up on (their own timeout): work done for nobody"
             }
+            Column::Redelivered => {
+                "Messages the queue offered again because a consumer could not process them (the database refused \
+                 the write)"
+            }
+            Column::DeadLettered => "Messages moved to the dead-letter queue after the queue's max_receives receives",
             Column::GatewayMs => "Mean latency the gateway adds to a served request, ms",
             Column::QueueMs => "Mean time a served request's message waited in the queue for a consumer, ms",
             Column::ComputeMs => {
@@ -227,6 +240,8 @@ impl Column {
             Column::WastedWork => t.wasted_work.mean,
             Column::P50 => t.latency.p50_ms.mean,
             Column::P99 => t.latency.p99_ms.mean,
+            Column::Redelivered => t.redelivered.mean,
+            Column::DeadLettered => t.dropped.dead_letter.mean,
             Column::GatewayMs => t.latency_by_layer.gateway_ms.mean,
             Column::QueueMs => t.latency_by_layer.queue_ms.mean,
             Column::ComputeMs => t.latency_by_layer.compute_ms.mean,
@@ -324,7 +339,9 @@ pub fn shown_columns(design: &DesignReport) -> Vec<usize> {
             | Column::Retries
             | Column::DroppedTimeout
             | Column::DroppedPartition
-            | Column::DroppedClient => any(**c),
+            | Column::DroppedClient
+            | Column::Redelivered
+            | Column::DeadLettered => any(**c),
             Column::WastedWork => design.tenants.iter().any(|t| t.wasted_work.mean > 0.0),
             Column::SpikeP99 | Column::SpikeUnserved => spikes,
             Column::GatewayMs | Column::DatabaseMs => layers,
@@ -416,7 +433,7 @@ mod tests {
         let shown = shown_columns(pool);
         assert_eq!(
             shown.len(),
-            COLUMNS.len() - 14,
+            COLUMNS.len() - 16,
             "nothing throttled or dropped, no functions, no retries or client timeouts, no gateway or database \
              latency and no queue in the example"
         );

@@ -355,6 +355,11 @@ pub enum MetricFile {
     /// Tenant: mean time its served requests' messages waited in the queue
     /// layer, ms.
     QueueMs,
+    /// Design (or tenant): messages the queue offered again after their
+    /// processing failed.
+    Redelivered,
+    /// Design (or tenant): messages moved to the dead-letter queue.
+    DeadLettered,
     /// Tenant (or tier): cost per month, USD.
     Cost,
     /// Design: unallocated cost per month, USD.
@@ -724,6 +729,14 @@ pub struct QueueFile {
     /// How long a message is kept for a consumer before the queue deletes
     /// it (it replaces compute's `queue_timeout`).
     pub retention: DurationText,
+    /// How long a message a consumer received stays hidden from the
+    /// others: one whose processing failed is offered again after it.
+    pub visibility_timeout: DurationText,
+    /// Receives after which a message whose processing keeps failing goes
+    /// to the dead-letter queue (none: it is offered again until the
+    /// retention deletes it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_receives: Option<u32>,
     /// USD per million queue requests.
     pub price_per_million: f64,
     /// Queue requests one message takes (send, receive and delete): one
@@ -733,7 +746,13 @@ pub struct QueueFile {
 
 impl Default for QueueFile {
     fn default() -> Self {
-        Self { retention: DurationText::new("1d"), price_per_million: 0.40, requests_per_message: 3.0 }
+        Self {
+            retention: DurationText::new("1d"),
+            visibility_timeout: DurationText::new("30s"),
+            max_receives: None,
+            price_per_million: 0.40,
+            requests_per_message: 3.0,
+        }
     }
 }
 

@@ -19,6 +19,7 @@ pub(crate) mod completions;
 mod functions;
 mod points;
 pub(crate) mod queue;
+mod redelivery;
 mod retries;
 pub(crate) mod source;
 mod stack;
@@ -41,6 +42,7 @@ use completions::Completions;
 use functions::{Env, Function};
 use points::Points;
 use queue::{IN_WINDOW, NO_SLOT, Queue, READ, Req};
+use redelivery::{Failed, Redelivery};
 use retries::{Attempt, Retries};
 use source::Source;
 use stack::Stack;
@@ -160,6 +162,12 @@ struct Exact<'a> {
     ticks_reported: u64,
     /// Events handled (progress is reported every [`PROGRESS_EVENTS`]).
     handled: u64,
+    /// A queue layer takes the requests: the gateway's acceptance is the
+    /// client's answer, and what becomes of a message later is not retried
+    /// by the client.
+    queued: bool,
+    /// Messages whose processing failed, waiting to be offered again.
+    redelivery: Box<Redelivery>,
 }
 
 /// A functions stack of `members` (docs/model.md, "Serverless
@@ -380,6 +388,12 @@ impl<'a> Exact<'a> {
             control,
             ticks_reported: 0,
             handled: 0,
+            queued: sc.queue.is_some(),
+            redelivery: Box::new(
+                sc.queue
+                    .as_ref()
+                    .map_or_else(Redelivery::default, |q| Redelivery::new(q.visibility_secs, q.max_receives)),
+            ),
         }
     }
 
@@ -461,16 +475,42 @@ impl<'a> Exact<'a> {
     fn run_until(&mut self, limit_secs: f64) -> bool {
         loop {
             // Clients' deadlines (one per admitted attempt of a tier with a
-            // timeout) stop the tight loop; one at the same time as an
-            // arrival or a completion comes first.
-            if !self.run_events_until(limit_secs.min(self.timeouts.next_secs())) {
+            // timeout) and messages visible again stop the tight loop; one
+            // at the same time as an arrival or a completion comes first.
+            if !self.run_events_until(limit_secs.min(self.side_secs())) {
                 return false;
             }
-            if self.timeouts.next_secs() >= limit_secs {
+            if self.side_secs() >= limit_secs {
                 return true;
             }
-            self.deadline();
+            self.side_event();
         }
+    }
+
+    /// When the next client's deadline or message visible again comes.
+    #[inline]
+    fn side_secs(&self) -> f64 {
+        self.timeouts.next_secs().min(self.redelivery.next_secs())
+    }
+
+    /// The next client's deadline, or else the next message visible again.
+    fn side_event(&mut self) {
+        if self.timeouts.next_secs() <= self.redelivery.next_secs() {
+            self.deadline();
+        } else {
+            self.redeliver();
+        }
+    }
+
+    /// A message whose processing failed is visible again: it goes back to
+    /// its compute stack's queue (its age still counts from when it was
+    /// sent).
+    #[inline(never)]
+    fn redeliver(&mut self) {
+        let t_secs = self.redelivery.next_secs();
+        let Some(req) = self.redelivery.pop() else { return };
+        self.raw[req.tenant as usize].redelivered += 1.0;
+        self.enqueue(req, t_secs);
     }
 
     /// [`Exact::run_until`]'s tight loop: arrivals and completions before
@@ -493,6 +533,10 @@ impl<'a> Exact<'a> {
                 }
                 if let Some(key) = self.completions.pop() {
                     self.complete(completions::job_of(key), completion_secs);
+                }
+                if self.queued {
+                    // A failed message may be visible again before the limit.
+                    limit_secs = limit_secs.min(self.redelivery.next_secs());
                 }
             }
             self.handled += 1;
@@ -539,10 +583,7 @@ impl<'a> Exact<'a> {
 
     /// The time of the next event of any kind (infinity when none is left).
     fn next_event_secs(&self) -> f64 {
-        self.next_arrival_secs()
-            .min(self.next_completion_secs())
-            .min(self.next_ready_secs())
-            .min(self.timeouts.next_secs())
+        self.next_arrival_secs().min(self.next_completion_secs()).min(self.next_ready_secs()).min(self.side_secs())
     }
 
     /// Handles the next event: by time, then clients' deadlines before
@@ -552,9 +593,9 @@ impl<'a> Exact<'a> {
         let (arrival, completion) = (self.next_arrival_secs(), self.next_completion_secs());
         let ready = self.ready.iter().enumerate().min_by_key(|&(_, &key)| key).map(|(i, &key)| (i, key));
         let ready_secs = ready.map_or(f64::INFINITY, |(_, (bits, _))| f64::from_bits(bits));
-        let deadline = self.timeouts.next_secs();
-        if deadline <= arrival.min(completion) && deadline <= ready_secs {
-            self.deadline();
+        let side = self.side_secs();
+        if side <= arrival.min(completion) && side <= ready_secs {
+            self.side_event();
         } else if arrival <= completion && arrival <= ready_secs {
             let attempt = self.take_arrival();
             self.arrive(attempt);
@@ -654,11 +695,18 @@ impl<'a> Exact<'a> {
         if self.retries.failed(attempt, t_secs) {
             return;
         }
-        let raw = &mut self.raw[attempt.drawn.tenant as usize];
+        self.lose(attempt.drawn.tenant as usize, attempt.in_window, shared);
+    }
+
+    /// Tenant `t` lost a request (`in_window`: sent inside another tenant's
+    /// spike window; `shared`: at a resource its neighbours share).
+    #[inline(never)]
+    fn lose(&mut self, t: usize, in_window: bool, shared: bool) {
+        let raw = &mut self.raw[t];
         raw.gave_up += 1.0;
         if shared {
             raw.gave_up_shared += 1.0;
-            if attempt.in_window {
+            if in_window {
                 raw.window_unserved += 1.0;
             }
         }
@@ -727,6 +775,19 @@ impl<'a> Exact<'a> {
         self.count(t, point, Flow::Admitted);
         let mut req = request_of(&attempt);
         req.slot = self.timeouts.start(&attempt);
+        if self.queued {
+            // A message counts its receives from here on.
+            req.retries = 0;
+        }
+        self.enqueue(req, t_secs);
+    }
+
+    /// Request `req` reaches its compute stack at `t_secs`: a free server
+    /// takes it, or it waits in the stack's queue.
+    #[inline(always)]
+    fn enqueue(&mut self, req: Req, t_secs: f64) {
+        let t = req.tenant as usize;
+        let info = self.info[t];
         let s = info.stack;
         if self.stacks[s].is_empty() && self.sc.compute.autoscale.is_some() {
             // A cold start, serving from the end of this tick plus the
@@ -856,7 +917,12 @@ impl<'a> Exact<'a> {
         self.raw[t].dropped_timeout += 1.0;
         let at = (req.arrival_secs + self.timeout_secs).min(self.end_secs);
         self.count(t, self.points.of(at), Flow::Dropped);
-        self.fail(attempt_of(&req), at.max(now_secs), true);
+        if self.queued {
+            // The queue deleted it: its client heard it was taken.
+            self.lose(t, req.in_window(), true);
+        } else {
+            self.fail(attempt_of(&req), at.max(now_secs), true);
+        }
     }
 
     /// A request's service ends at `t_secs`: the database, then the
@@ -894,9 +960,13 @@ impl<'a> Exact<'a> {
                 self.store(&req, t_secs);
             }
         } else if self.sc.database.is_some() && !self.store(&req, t_secs) {
-            self.raw[t].dropped_partition += 1.0;
-            self.count(t, point, Flow::Dropped);
-            self.fail(attempt_of(&req), t_secs, true);
+            if self.queued {
+                self.consumer_failed(req, t_secs - busy_secs, t_secs);
+            } else {
+                self.raw[t].dropped_partition += 1.0;
+                self.count(t, point, Flow::Dropped);
+                self.fail(attempt_of(&req), t_secs, true);
+            }
         } else {
             // What the client sees: from its request's first attempt.
             let latency_secs = t_secs - req.arrival_secs + f64::from(req.since_first_secs) + layers_secs;
@@ -917,6 +987,20 @@ impl<'a> Exact<'a> {
             self.count(t, point, Flow::Served);
         }
         self.start_waiting(s, t_secs);
+    }
+
+    /// A consumer received message `req` at `received_secs` and could not
+    /// process it (the database refused its write) at `failed_secs`: the
+    /// queue offers it again after its visibility timeout, or moves it to
+    /// the dead-letter queue.
+    #[inline(never)]
+    fn consumer_failed(&mut self, req: Req, received_secs: f64, failed_secs: f64) {
+        let t = req.tenant as usize;
+        if self.redelivery.failed(req, received_secs, failed_secs) == Failed::DeadLettered {
+            self.raw[t].dead_lettered += 1.0;
+            self.count(t, self.points.of(failed_secs), Flow::Dropped);
+            self.lose(t, req.in_window(), true);
+        }
     }
 
     /// For [`Exact::complete`] when a layer adds latency or a client has a
@@ -1008,6 +1092,11 @@ impl<'a> Exact<'a> {
         }
         for (t, r) in self.raw.iter_mut().enumerate() {
             r.retrying = self.sc.tiers[self.sc.tenants[t].tier].retry.is_some();
+        }
+        // Messages waiting out their visibility timeout: still under way.
+        let hidden: Vec<usize> = self.redelivery.tenants().collect();
+        for t in hidden {
+            self.raw[t].in_flight += 1.0;
         }
         // Retries not yet sent: requests still under way.
         let waiting: Vec<usize> = self.retries.waiting().collect();
@@ -1131,7 +1220,7 @@ impl<'a> Exact<'a> {
             stack.queue.for_each(|req| {
                 if t_secs - req.arrival_secs > self.timeout_secs
                     && !self.timeouts.gave_up(req.slot)
-                    && self.retries.would_give_up(req.tenant as usize, req.retries, &mut set_aside)
+                    && (self.queued || self.retries.would_give_up(req.tenant as usize, req.retries, &mut set_aside))
                     && req.in_window()
                 {
                     lost[req.tenant as usize] += 1.0;

@@ -51,8 +51,9 @@ impl Service {
         }
     }
 
-    /// One service time, seconds.
-    #[inline]
+    /// One service time, seconds (inlined into the arrivals' block loop,
+    /// where a call per request shows).
+    #[inline(always)]
     pub fn draw(&self, rng: &mut Xoshiro256PlusPlus) -> f64 {
         match *self {
             Service::Exponential { mean_secs } => {

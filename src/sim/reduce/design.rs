@@ -58,7 +58,7 @@ fn throttled(r: &TenantRaw) -> f64 {
 }
 
 fn dropped(r: &TenantRaw) -> f64 {
-    r.dropped_timeout + r.dropped_partition + r.timed_out_client
+    r.dropped_timeout + r.dropped_partition + r.timed_out_client + r.dead_lettered
 }
 
 /// A tenant's requests counted by the per-request engine's give-ups (a
@@ -297,6 +297,7 @@ fn tenant_reports(
                 timeout: fig.figure(&|| r.dropped_timeout),
                 partition: fig.figure(&|| r.dropped_partition),
                 client: fig.figure(&|| r.timed_out_client),
+                dead_letter: fig.figure(&|| r.dead_lettered),
                 total: fig.figure(&|| dropped(r)),
             },
             served: fig.figure(&|| r.served),
@@ -326,6 +327,7 @@ fn tenant_reports(
             cold_starts: fig.figure(&|| r.cold_starts),
             retries: fig.figure(&|| r.retries),
             wasted_work: fig.figure(&|| ratio(r.wasted_busy_secs, r.compute_busy_secs)),
+            redelivered: fig.figure(&|| r.redelivered),
             latency_by_layer: LayerLatencyMs::default(),
         };
         report.latency_by_layer = layer_means(&report.latency.mean_ms, gateway_ms, database_ms, service_ms);
@@ -448,6 +450,8 @@ fn totals(sc: &Scenario, rep: Replication<'_>, steady: &TaskRaw, fig: &mut dyn F
         retries: fig.figure(&|| sum_tenants(&|r| r.retries)),
         wasted_work_fraction: fig
             .figure(&|| ratio(sum_tenants(&|r| r.wasted_busy_secs), sum_tenants(&|r| r.compute_busy_secs))),
+        redelivered: fig.figure(&|| sum_tenants(&|r| r.redelivered)),
+        dead_lettered: fig.figure(&|| sum_tenants(&|r| r.dead_lettered)),
     }
 }
 

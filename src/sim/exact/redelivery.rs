@@ -1,0 +1,128 @@
+//! Messages whose processing failed, in the per-request engine (docs/model.md,
+//! "Queues"): a consumer that could not finish a message (the database
+//! refused its write) does not delete it, so the queue offers it again once
+//! its visibility timeout, counted from when the consumer received it, has
+//! passed; after `max_receives` receives it goes to the dead-letter queue
+//! instead. The messages waiting to be offered again are kept here, in the
+//! order they become visible.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+use crate::sim::exact::queue::Req;
+
+/// What became of a message whose processing failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failed {
+    /// It will be offered again.
+    Redelivered,
+    /// It was received `max_receives` times and went to the dead-letter
+    /// queue.
+    DeadLettered,
+}
+
+/// The messages waiting out their visibility timeout.
+#[derive(Debug, Default)]
+pub struct Redelivery {
+    visibility_secs: f64,
+    /// Most receives before the dead-letter queue (none: no dead-letter
+    /// queue).
+    max_receives: Option<u8>,
+    /// (visible-again time bits, sequence, slot), smallest first; the
+    /// sequence keeps messages visible at the same time in the order they
+    /// failed.
+    due: BinaryHeap<Reverse<(u64, u64, u32)>>,
+    /// The waiting messages.
+    slots: Vec<Req>,
+    free: Vec<u32>,
+    sequence: u64,
+}
+
+impl Redelivery {
+    /// Messages offered again `visibility_secs` after they were received,
+    /// up to `max_receives` receives (none: until the queue's retention).
+    pub fn new(visibility_secs: f64, max_receives: Option<u32>) -> Self {
+        Self { visibility_secs, max_receives: max_receives.map(|m| m.min(u32::from(u8::MAX)) as u8), ..Self::default() }
+    }
+
+    /// When the next message becomes visible again (infinity when none
+    /// waits).
+    #[inline]
+    pub fn next_secs(&self) -> f64 {
+        self.due.peek().map_or(f64::INFINITY, |Reverse((bits, ..))| f64::from_bits(*bits))
+    }
+
+    /// Message `req`, received at `received_secs`, failed at `failed_secs`:
+    /// it waits until its visibility timeout has passed (at the earliest
+    /// when it failed), or goes to the dead-letter queue. A message counts
+    /// its receives in [`Req::retries`] (a queued message has no client
+    /// retries).
+    pub fn failed(&mut self, mut req: Req, received_secs: f64, failed_secs: f64) -> Failed {
+        req.retries = req.retries.saturating_add(1);
+        if self.max_receives.is_some_and(|most| req.retries >= most) {
+            return Failed::DeadLettered;
+        }
+        let due = (received_secs + self.visibility_secs).max(failed_secs);
+        let slot = match self.free.pop() {
+            Some(i) => {
+                self.slots[i as usize] = req;
+                i
+            }
+            None => {
+                self.slots.push(req);
+                (self.slots.len() - 1) as u32
+            }
+        };
+        self.due.push(Reverse((due.to_bits(), self.sequence, slot)));
+        self.sequence += 1;
+        Failed::Redelivered
+    }
+
+    /// The next message visible again (call when [`Redelivery::next_secs`]
+    /// has come).
+    pub fn pop(&mut self) -> Option<Req> {
+        let Reverse((.., slot)) = self.due.pop()?;
+        self.free.push(slot);
+        Some(self.slots[slot as usize])
+    }
+
+    /// The tenants of the messages still waiting, one entry each.
+    pub fn tenants(&self) -> impl Iterator<Item = usize> + '_ {
+        self.due.iter().map(|Reverse((.., slot))| self.slots[*slot as usize].tenant as usize)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_come_back_after_their_visibility_timeout_in_order_and_then_go_to_the_dead_letter_queue() {
+        let mut r = Redelivery::new(30.0, Some(2));
+        let req = |tenant| Req::first(0.0, 0.1, tenant);
+        assert_eq!(r.failed(req(1), 5.0, 5.1), Failed::Redelivered);
+        assert_eq!(r.failed(req(2), 4.0, 5.2), Failed::Redelivered);
+        // Received before a visibility timeout shorter than its processing:
+        // offered again when it failed.
+        let mut short = Redelivery::new(0.05, None);
+        short.failed(req(3), 1.0, 1.1);
+        assert_eq!(short.next_secs(), 1.1);
+        assert_eq!(r.next_secs(), 34.0);
+        let first = r.pop().map(|m| m.tenant);
+        assert_eq!(first, Some(2));
+        let again = r.pop();
+        assert_eq!(again.map(|m| (m.tenant, m.retries)), Some((1, 1)));
+        assert_eq!(r.next_secs(), f64::INFINITY, "none waits");
+        // Its second receive fails too: two receives, the dead-letter queue.
+        let Some(again) = again else { return };
+        assert_eq!(r.failed(again, 35.0, 35.1), Failed::DeadLettered);
+        assert_eq!(r.next_secs(), f64::INFINITY, "it does not come back");
+        // Without a dead-letter queue it keeps coming back.
+        let mut forever = Redelivery::new(1.0, None);
+        let mut m = req(4);
+        for k in 0..300 {
+            assert_eq!(forever.failed(m, f64::from(k), f64::from(k)), Failed::Redelivered);
+            m = forever.pop().unwrap_or(m);
+        }
+    }
+}
