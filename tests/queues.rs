@@ -142,6 +142,15 @@ fn retention_deletes_what_waited_too_long_and_no_more() {
                 "{engine} seed {seed}: {deleted:.0} deleted, expected {expected:.0}"
             );
             assert!(close(deleted / offered, 0.2, 0.05), "{engine} seed {seed}: {deleted} of {offered} deleted");
+            // Every message of the last minute is still queued, served at
+            // the head or deleted there at a minute's age: 200 × 60 waiting
+            // once the head's age reaches the retention (after five
+            // minutes: the servers take 160 of every 200).
+            assert!(report.queued, "the report says it has queues");
+            let depth = &d.series.queue_depth.mean;
+            let late = &depth[depth.len() / 2..depth.len() - 1];
+            let mean_depth = late.iter().sum::<f64>() / late.len() as f64;
+            assert!(close(mean_depth, 200.0 * 60.0, 0.03), "{engine} seed {seed}: {mean_depth:.0} messages waiting");
             for t in &d.tenants {
                 let waited = t.latency_by_layer.queue_ms.mean;
                 assert!((55_000.0..=60_000.0).contains(&waited), "{engine} {}: waited {waited:.0} ms", t.id);

@@ -133,6 +133,8 @@ pub struct DesignLines {
     pub instances: BandLine,
     /// Compute utilisation (0–1).
     pub utilisation: BandLine,
+    /// Messages waiting in the queue layer at each point's end.
+    pub queue_depth: BandLine,
 }
 
 /// A finished report with its plot data.
@@ -171,6 +173,7 @@ impl Prepared {
                     tenants: d.series.tenants.iter().map(|f| FlowLines::new(&x, f)).collect(),
                     instances: BandLine::new(&x, &d.series.instances),
                     utilisation: BandLine::new(&x, &d.series.utilisation),
+                    queue_depth: BandLine::new(&x, &d.series.queue_depth),
                 }
             })
             .collect();

@@ -97,6 +97,10 @@ pub struct RunReport {
     /// concurrency limit in use.
     #[serde(default)]
     pub serverless: bool,
+    /// The scenario has a queue layer: the series' `queue_depth` is its
+    /// queues' depth.
+    #[serde(default)]
+    pub queued: bool,
 }
 
 /// An event's window.
@@ -557,6 +561,11 @@ pub struct SeriesReport {
     pub instances: Band,
     /// Compute utilisation (busy / capacity over all stacks).
     pub utilisation: Band,
+    /// Requests waiting for a compute server at the end of each interval,
+    /// over all stacks: with a queue layer, the messages visible in its
+    /// queues.
+    #[serde(default)]
+    pub queue_depth: Band,
     /// Per-tenant flows (named by tenant id) for the tenants the run was
     /// asked to follow (every tenant of small scenarios).
     #[serde(default)]

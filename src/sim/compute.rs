@@ -154,6 +154,13 @@ impl UtilisationMemo {
 }
 
 impl ComputeStack {
+    /// Requests waiting for a server after the last tick served: the
+    /// fluid's backlog, or the requests queued when it runs request by
+    /// request (none below saturation, where the fluid keeps no backlog).
+    pub fn waiting(&self) -> f64 {
+        self.backlog
+    }
+
     /// Recomputes the servers and drain rate from `active` and `keep`.
     fn resize(&mut self, concurrency: u32, mu: f64) {
         self.servers_total = self.active * concurrency;
@@ -382,6 +389,10 @@ pub struct StackSeries {
     pub busy: Vec<f64>,
     /// Server-seconds of capacity per point.
     pub capacity: Vec<f64>,
+    /// Requests waiting for a server at each point's end (the fluid's
+    /// backlog, or the requests queued in a stack simulated request by
+    /// request), over every stack.
+    pub waiting: Vec<f64>,
 }
 
 /// What one compute stack did in one tick.
@@ -499,7 +510,12 @@ impl Compute {
         Self {
             raw: vec![StackRaw::default(); stacks.len()],
             stacks,
-            series: StackSeries { instances: vec![0.0; points], busy: vec![0.0; points], capacity: vec![0.0; points] },
+            series: StackSeries {
+                instances: vec![0.0; points],
+                busy: vec![0.0; points],
+                capacity: vec![0.0; points],
+                waiting: vec![0.0; points],
+            },
             backlog: vec![0.0; n],
             backlog_start: vec![0.0; n],
             served: vec![0.0; n],

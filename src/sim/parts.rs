@@ -168,6 +168,7 @@ pub fn merge(sc: &Scenario, design: &Design, parts: Vec<TaskRaw>, shared: &Share
         total,
         focus,
         instances: sum_points(&|p| &p.instances),
+        waiting: sum_points(&|p| &p.waiting),
         utilisation,
         busy_secs,
         capacity_secs,

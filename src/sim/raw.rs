@@ -269,6 +269,9 @@ pub struct TaskRaw {
     pub busy_secs: Vec<f64>,
     /// See [`TaskRaw::busy_secs`].
     pub capacity_secs: Vec<f64>,
+    /// Requests waiting for a compute server at each point's end, over
+    /// every stack (a queue layer's depth).
+    pub waiting: Vec<f64>,
     /// Each tier's run latency histogram.
     pub tier_hist: Vec<Histogram>,
     /// Each tier's latency inside other tenants' spike windows (empty

@@ -63,6 +63,8 @@ pub struct FinishedSeries {
     pub busy_secs: Vec<f64>,
     /// Server-seconds of capacity per point.
     pub capacity_secs: Vec<f64>,
+    /// Requests waiting for a server at each point's end.
+    pub waiting: Vec<f64>,
     /// Each point's latency weights per tier (a part of a design only).
     pub tier_mixtures: Vec<Vec<Mixture>>,
 }
@@ -188,6 +190,7 @@ impl Series {
             utilisation,
             busy_secs: stacks.busy,
             capacity_secs: stacks.capacity,
+            waiting: stacks.waiting,
             tier_mixtures: mixtures,
         }
     }

@@ -643,6 +643,8 @@ impl<'a> Task<'a> {
     /// Ends series point `point` with tick `tick`.
     fn end_point(&mut self, tick: u64, point: usize) {
         let dt = self.dt;
+        let waiting: f64 = self.live.compute.iter().map(|&s| self.compute.stacks[s].waiting()).sum();
+        self.compute.series.waiting[point] = waiting;
         self.compute.close_segments(&self.live.compute, tick + 1, point, dt);
         let window = self.windows.flags();
         flush_epochs(
@@ -750,6 +752,7 @@ impl<'a> Task<'a> {
             total: series.total,
             focus: series.focus,
             instances: series.instances,
+            waiting: series.waiting,
             utilisation: series.utilisation,
             busy_secs: series.busy_secs,
             capacity_secs: series.capacity_secs,

@@ -113,10 +113,16 @@ pub fn timelines_ui(
             PresenterPlot::Capacity => capacity_ui(ui, &ctx, height),
         }
     } else {
-        let height = ((ui.available_height() - 3.0 * (TITLE_HEIGHT + 8.0)) / 3.0).max(MIN_PLOT_HEIGHT);
+        // A queue layer's depth gets a fourth plot.
+        let queued = prepared.report.queued;
+        let plots = if queued { 4.0 } else { 3.0 };
+        let height = ((ui.available_height() - plots * (TITLE_HEIGHT + 8.0)) / plots).max(MIN_PLOT_HEIGHT);
         egui::ScrollArea::vertical().auto_shrink([false, false]).show(ui, |ui| {
             requests_ui(ui, &ctx, height);
             latency_ui(ui, &ctx, slo.as_ref(), height);
+            if queued {
+                queue_ui(ui, &ctx, height);
+            }
             capacity_ui(ui, &ctx, height);
         });
     }
@@ -551,6 +557,27 @@ fn latency_ui(ui: &mut egui::Ui, ctx: &PlotCtx<'_>, slo: Option<&Slo>, height: f
 /// Instances (left axis, solid) and utilisation (right axis, dashed) in
 /// one plot: utilisation is drawn scaled so that 100 % is the top of the
 /// instances axis, a round number so the percentages are round too.
+/// The queue layer's depth: messages waiting for a consumer at the end of
+/// each interval, over all queues of a design.
+fn queue_ui(ui: &mut egui::Ui, ctx: &PlotCtx<'_>, height: f32) {
+    let scope = if ctx.shown.iter().any(|s| s.flow.name != "all") { ", whatever the scope" } else { "" };
+    title_ui(ui, "Queue depth", &format!("messages waiting for a consumer at each interval's end · all queues{scope}"));
+    let entries = ctx.prepared.events.len() + ctx.shown.len();
+    let lines: Vec<&BandLine> = ctx.shown.iter().map(|s| &s.design.queue_depth).collect();
+    let (corner, top) = ctx.legend_fit(&lines, 1.0, entries, height);
+    let top = crate::app::plot_data::nice_axis_top(top);
+    let plot = ctx.plot("timeline_queue", height, corner, AxisHints::new_y().label("messages"), None);
+    let plot = plot.include_y(top).label_formatter(hover("messages", 0));
+    plot.show(ui, |plot_ui| {
+        ctx.events(plot_ui);
+        for s in ctx.shown {
+            let hover = format!("{} messages waiting", s.design.name);
+            let series = Series { legend: &s.design.name, hover: &hover, id: ("design", s.index) };
+            band_line(plot_ui, &series, &s.design.queue_depth, ctx.color(s.index), LineStyle::Solid);
+        }
+    });
+}
+
 fn capacity_ui(ui: &mut egui::Ui, ctx: &PlotCtx<'_>, height: f32) {
     let scope = if ctx.shown.iter().any(|s| s.flow.name != "all") { ", whatever the scope" } else { "" };
     let serverless = ctx.prepared.report.serverless;

@@ -1056,12 +1056,21 @@ impl<'a> Exact<'a> {
             self.points.capacity_secs[p] += stack.point.capacity_secs;
             stack.point = stack::Integrals::default();
         }
+        self.points.waiting[p] = self.waiting();
         self.points.current = (p + 1).min(self.points.count - 1);
+    }
+
+    /// Requests waiting for a server now, over every stack.
+    fn waiting(&self) -> f64 {
+        self.stacks.iter().map(|s| s.queue.len() as f64).sum()
     }
 
     /// The raw results at the end of the run.
     fn finish(mut self) -> TaskRaw {
         let end = self.end_secs;
+        // The last point's depth, read before its queues are emptied below.
+        let closing = self.points.current < self.points.count && self.points.of(end) == self.points.current;
+        let waiting_at_end = self.waiting();
         // Requests still in service or waiting: in flight, unless they
         // waited past the timeout.
         for s in 0..self.stacks.len() {
@@ -1103,8 +1112,10 @@ impl<'a> Exact<'a> {
         for t in waiting {
             self.raw[t].in_flight += 1.0;
         }
-        if self.points.current < self.points.count && self.points.of(end) == self.points.current {
+        if closing {
+            let p = self.points.current;
             self.end_point(end);
+            self.points.waiting[p] = waiting_at_end;
         }
         self.apply_kept(end);
         let sc = self.sc;
@@ -1126,6 +1137,7 @@ impl<'a> Exact<'a> {
             r.window_p99_ms = p99;
         }
         let (mut tier_flows, mut focus_flows, total_p99_ms) = self.points.flows();
+        let waiting = std::mem::take(&mut self.points.waiting);
         let points = &mut self.points;
         let mut total = FlowRaw::new(points.count);
         total.p99_ms = total_p99_ms;
@@ -1182,6 +1194,7 @@ impl<'a> Exact<'a> {
             total,
             focus: std::mem::take(&mut self.focus).into_iter().zip(focus_flows).collect(),
             instances,
+            waiting,
             utilisation,
             busy_secs: std::mem::take(&mut points.busy_secs),
             capacity_secs: std::mem::take(&mut points.capacity_secs),

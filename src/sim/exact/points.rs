@@ -42,6 +42,8 @@ pub struct Points {
     pub busy_secs: Vec<f64>,
     /// Available server-seconds of each point.
     pub capacity_secs: Vec<f64>,
+    /// Requests waiting for a server at each point's end.
+    pub waiting: Vec<f64>,
 }
 
 impl Points {
@@ -61,6 +63,7 @@ impl Points {
             instances_secs: vec![0.0; count],
             busy_secs: vec![0.0; count],
             capacity_secs: vec![0.0; count],
+            waiting: vec![0.0; count],
         }
     }
 

@@ -582,6 +582,7 @@ fn series(
     }
     let instances = band(fig, &m.instances);
     let utilisation = band(fig, &m.utilisation);
+    let queue_depth = band(fig, &m.waiting);
     let mut tenants = Vec::with_capacity(m.focus.len());
     for (t, raw) in &m.focus {
         tenants.push(flow(fig, &sc.tenants[*t].id, raw));
@@ -600,6 +601,7 @@ fn series(
         tiers,
         instances,
         utilisation,
+        queue_depth,
         tenants,
     })
 }

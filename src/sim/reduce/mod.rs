@@ -273,6 +273,7 @@ impl<'a> Reducer<'a> {
             events: event_windows(sc),
             designs: std::mem::take(&mut self.done),
             serverless: sc.compute.functions.is_some(),
+            queued: sc.queue.is_some(),
         })
     }
 }
