@@ -151,6 +151,10 @@ fn retention_deletes_what_waited_too_long_and_no_more() {
             let late = &depth[depth.len() / 2..depth.len() - 1];
             let mean_depth = late.iter().sum::<f64>() / late.len() as f64;
             assert!(close(mean_depth, 200.0 * 60.0, 0.03), "{engine} seed {seed}: {mean_depth:.0} messages waiting");
+            // And the oldest of them is about to be deleted: a minute old.
+            let oldest = &d.series.oldest_message_secs.mean;
+            let late = &oldest[oldest.len() / 2..oldest.len() - 1];
+            assert!(late.iter().all(|&age| (58.0..=60.0).contains(&age)), "{engine} seed {seed}: oldest {late:?}");
             for t in &d.tenants {
                 let waited = t.latency_by_layer.queue_ms.mean;
                 assert!((55_000.0..=60_000.0).contains(&waited), "{engine} {}: waited {waited:.0} ms", t.id);

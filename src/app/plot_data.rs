@@ -135,6 +135,8 @@ pub struct DesignLines {
     pub utilisation: BandLine,
     /// Messages waiting in the queue layer at each point's end.
     pub queue_depth: BandLine,
+    /// Age of the oldest of them, seconds.
+    pub oldest_message: BandLine,
 }
 
 /// A finished report with its plot data.
@@ -174,6 +176,7 @@ impl Prepared {
                     instances: BandLine::new(&x, &d.series.instances),
                     utilisation: BandLine::new(&x, &d.series.utilisation),
                     queue_depth: BandLine::new(&x, &d.series.queue_depth),
+                    oldest_message: BandLine::new(&x, &d.series.oldest_message_secs),
                 }
             })
             .collect();

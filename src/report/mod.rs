@@ -566,6 +566,10 @@ pub struct SeriesReport {
     /// queues.
     #[serde(default)]
     pub queue_depth: Band,
+    /// Age of the oldest of them, seconds (at most the queue timeout or
+    /// retention).
+    #[serde(default)]
+    pub oldest_message_secs: Band,
     /// Per-tenant flows (named by tenant id) for the tenants the run was
     /// asked to follow (every tenant of small scenarios).
     #[serde(default)]

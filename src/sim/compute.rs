@@ -393,6 +393,8 @@ pub struct StackSeries {
     /// backlog, or the requests queued in a stack simulated request by
     /// request), over every stack.
     pub waiting: Vec<f64>,
+    /// Age of the oldest of them at each point's end, seconds.
+    pub oldest_secs: Vec<f64>,
 }
 
 /// What one compute stack did in one tick.
@@ -515,6 +517,7 @@ impl Compute {
                 busy: vec![0.0; points],
                 capacity: vec![0.0; points],
                 waiting: vec![0.0; points],
+                oldest_secs: vec![0.0; points],
             },
             backlog: vec![0.0; n],
             backlog_start: vec![0.0; n],
@@ -564,6 +567,38 @@ impl Compute {
     /// Mean service time, seconds.
     pub fn mean_service_secs(&self) -> f64 {
         self.mean_service
+    }
+
+    /// The age of stack `s`'s oldest waiting request at `now_secs`, at most
+    /// the timeout: the request's own under requests, the oldest cohort's
+    /// in the FIFO fluid, and in the weighted-fair fluid the time each
+    /// member's backlog takes to drain at what it was last served (0 when
+    /// nothing waits).
+    pub fn oldest_secs(&self, s: usize, members: &[u32], now_secs: f64, dt: f64) -> f64 {
+        let cs = &self.stacks[s];
+        if cs.backlog <= 0.0 {
+            return 0.0;
+        }
+        let age = if let Some(stack) = &self.requests[s] {
+            stack.oldest_arrival_secs().map_or(0.0, |arrived| now_secs - arrived)
+        } else if self.weighted_fair(s) {
+            members
+                .iter()
+                .map(|&t| {
+                    let (backlog, rate) = (self.backlog[t as usize], self.served[t as usize] / dt);
+                    if backlog <= 1e-9 {
+                        0.0
+                    } else if rate > 0.0 {
+                        backlog / rate
+                    } else {
+                        self.timeout_secs
+                    }
+                })
+                .fold(0.0, f64::max)
+        } else {
+            cs.cohorts.front().map_or(0.0, |&(arrived, _)| now_secs - arrived)
+        };
+        age.clamp(0.0, self.timeout_secs)
     }
 
     /// True when stack `s` shares capacity by weights.

@@ -169,6 +169,9 @@ pub fn merge(sc: &Scenario, design: &Design, parts: Vec<TaskRaw>, shared: &Share
         focus,
         instances: sum_points(&|p| &p.instances),
         waiting: sum_points(&|p| &p.waiting),
+        oldest_secs: (0..points)
+            .map(|p| all.iter().map(|part| part.oldest_secs.get(p).copied().unwrap_or(0.0)).fold(0.0, f64::max))
+            .collect(),
         utilisation,
         busy_secs,
         capacity_secs,

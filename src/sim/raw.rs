@@ -272,6 +272,8 @@ pub struct TaskRaw {
     /// Requests waiting for a compute server at each point's end, over
     /// every stack (a queue layer's depth).
     pub waiting: Vec<f64>,
+    /// Age of the oldest of them at each point's end, seconds.
+    pub oldest_secs: Vec<f64>,
     /// Each tier's run latency histogram.
     pub tier_hist: Vec<Histogram>,
     /// Each tier's latency inside other tenants' spike windows (empty

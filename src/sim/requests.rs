@@ -98,6 +98,11 @@ impl RequestStack {
         self.queue.len()
     }
 
+    /// When the oldest waiting request arrived, if one waits.
+    pub fn oldest_arrival_secs(&self) -> Option<f64> {
+        self.queue.oldest_arrival_secs()
+    }
+
     /// Adds `count` requests of tenant `t` that are already waiting (the
     /// backlog when the stack turns to requests), as arrived at
     /// `arrival_secs`.

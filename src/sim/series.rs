@@ -65,6 +65,8 @@ pub struct FinishedSeries {
     pub capacity_secs: Vec<f64>,
     /// Requests waiting for a server at each point's end.
     pub waiting: Vec<f64>,
+    /// Age of the oldest of them, seconds.
+    pub oldest_secs: Vec<f64>,
     /// Each point's latency weights per tier (a part of a design only).
     pub tier_mixtures: Vec<Vec<Mixture>>,
 }
@@ -191,6 +193,7 @@ impl Series {
             busy_secs: stacks.busy,
             capacity_secs: stacks.capacity,
             waiting: stacks.waiting,
+            oldest_secs: stacks.oldest_secs,
             tier_mixtures: mixtures,
         }
     }

@@ -645,6 +645,15 @@ impl<'a> Task<'a> {
         let dt = self.dt;
         let waiting: f64 = self.live.compute.iter().map(|&s| self.compute.stacks[s].waiting()).sum();
         self.compute.series.waiting[point] = waiting;
+        let topology = &self.design.layers[Layer::Compute.index()];
+        let now_secs = (tick + 1) as f64 * dt;
+        let oldest = self
+            .live
+            .compute
+            .iter()
+            .map(|&s| self.compute.oldest_secs(s, &topology.stacks[s].tenants, now_secs, dt))
+            .fold(0.0, f64::max);
+        self.compute.series.oldest_secs[point] = oldest;
         self.compute.close_segments(&self.live.compute, tick + 1, point, dt);
         let window = self.windows.flags();
         flush_epochs(
@@ -753,6 +762,7 @@ impl<'a> Task<'a> {
             focus: series.focus,
             instances: series.instances,
             waiting: series.waiting,
+            oldest_secs: series.oldest_secs,
             utilisation: series.utilisation,
             busy_secs: series.busy_secs,
             capacity_secs: series.capacity_secs,

@@ -557,23 +557,51 @@ fn latency_ui(ui: &mut egui::Ui, ctx: &PlotCtx<'_>, slo: Option<&Slo>, height: f
 /// Instances (left axis, solid) and utilisation (right axis, dashed) in
 /// one plot: utilisation is drawn scaled so that 100 % is the top of the
 /// instances axis, a round number so the percentages are round too.
-/// The queue layer's depth: messages waiting for a consumer at the end of
-/// each interval, over all queues of a design.
+/// The queue layer's depth (messages waiting for a consumer at the end of
+/// each interval, over all queues of a design; left axis, solid) and the
+/// age of the oldest of them (right axis, dashed, drawn scaled so that
+/// its axis top is the plot's top).
 fn queue_ui(ui: &mut egui::Ui, ctx: &PlotCtx<'_>, height: f32) {
     let scope = if ctx.shown.iter().any(|s| s.flow.name != "all") { ", whatever the scope" } else { "" };
-    title_ui(ui, "Queue depth", &format!("messages waiting for a consumer at each interval's end · all queues{scope}"));
+    let caption = format!(
+        "solid: messages waiting for a consumer (left) · dashed: age of the oldest, s (right) · at each interval's \
+         end, all queues{scope}"
+    );
+    title_ui(ui, "Queue depth", &caption);
     let entries = ctx.prepared.events.len() + ctx.shown.len();
     let lines: Vec<&BandLine> = ctx.shown.iter().map(|s| &s.design.queue_depth).collect();
     let (corner, top) = ctx.legend_fit(&lines, 1.0, entries, height);
     let top = crate::app::plot_data::nice_axis_top(top);
-    let plot = ctx.plot("timeline_queue", height, corner, AxisHints::new_y().label("messages"), None);
-    let plot = plot.include_y(top).label_formatter(hover("messages", 0));
+    let oldest = ctx.shown.iter().map(|s| s.design.oldest_message.max()).fold(1.0, f64::max);
+    let age_top = crate::app::plot_data::nice_axis_top(oldest * 1.05);
+    let scale = top / age_top;
+    let right = AxisHints::new_y().label("oldest, s").formatter(move |mark, _| format!("{:.0}", mark.value / scale));
+    let plot = ctx.plot("timeline_queue", height, corner, AxisHints::new_y().label("messages"), Some(right));
+    let plot = plot.include_y(top).label_formatter(move |pos| {
+        let (name, x, y) = match pos {
+            HoverPosition::NearDataPoint { plot_name, position, .. } => (*plot_name, position.x, position.y),
+            HoverPosition::Elsewhere { position } => ("", position.x, position.y),
+        };
+        let value = if name.ends_with("oldest") {
+            format!("oldest {:.1} s", y / scale)
+        } else if name.is_empty() {
+            format!("{y:.0} messages · oldest {:.1} s", y / scale)
+        } else {
+            format!("{y:.0} messages waiting")
+        };
+        Some(format!("{name}\n{x:.1} min: {value}").trim_start().to_owned())
+    });
     plot.show(ui, |plot_ui| {
         ctx.events(plot_ui);
         for s in ctx.shown {
-            let hover = format!("{} messages waiting", s.design.name);
+            let color = ctx.color(s.index);
+            let hover = format!("{} waiting", s.design.name);
             let series = Series { legend: &s.design.name, hover: &hover, id: ("design", s.index) };
-            band_line(plot_ui, &series, &s.design.queue_depth, ctx.color(s.index), LineStyle::Solid);
+            band_line(plot_ui, &series, &s.design.queue_depth, color, LineStyle::Solid);
+            let hover = format!("{} oldest", s.design.name);
+            let series = Series { legend: &s.design.name, hover: &hover, id: ("design", s.index) };
+            let age = s.design.oldest_message.scaled(scale);
+            band_line(plot_ui, &series, &age, color, LineStyle::Dashed { length: 6.0 });
         }
     });
 }

@@ -1057,6 +1057,7 @@ impl<'a> Exact<'a> {
             stack.point = stack::Integrals::default();
         }
         self.points.waiting[p] = self.waiting();
+        self.points.oldest_secs[p] = self.oldest_secs(t_secs);
         self.points.current = (p + 1).min(self.points.count - 1);
     }
 
@@ -1065,12 +1066,20 @@ impl<'a> Exact<'a> {
         self.stacks.iter().map(|s| s.queue.len() as f64).sum()
     }
 
+    /// The age of the oldest request waiting for a server at `t_secs`, at
+    /// most the timeout (one past it may not have reached its queue's head
+    /// yet).
+    fn oldest_secs(&self, t_secs: f64) -> f64 {
+        let oldest = self.stacks.iter().filter_map(|s| s.queue.oldest_arrival_secs()).min_by(f64::total_cmp);
+        oldest.map_or(0.0, |arrived| (t_secs - arrived).clamp(0.0, self.timeout_secs))
+    }
+
     /// The raw results at the end of the run.
     fn finish(mut self) -> TaskRaw {
         let end = self.end_secs;
         // The last point's depth, read before its queues are emptied below.
         let closing = self.points.current < self.points.count && self.points.of(end) == self.points.current;
-        let waiting_at_end = self.waiting();
+        let (waiting_at_end, oldest_at_end) = (self.waiting(), self.oldest_secs(end));
         // Requests still in service or waiting: in flight, unless they
         // waited past the timeout.
         for s in 0..self.stacks.len() {
@@ -1116,6 +1125,7 @@ impl<'a> Exact<'a> {
             let p = self.points.current;
             self.end_point(end);
             self.points.waiting[p] = waiting_at_end;
+            self.points.oldest_secs[p] = oldest_at_end;
         }
         self.apply_kept(end);
         let sc = self.sc;
@@ -1138,6 +1148,7 @@ impl<'a> Exact<'a> {
         }
         let (mut tier_flows, mut focus_flows, total_p99_ms) = self.points.flows();
         let waiting = std::mem::take(&mut self.points.waiting);
+        let oldest_secs = std::mem::take(&mut self.points.oldest_secs);
         let points = &mut self.points;
         let mut total = FlowRaw::new(points.count);
         total.p99_ms = total_p99_ms;
@@ -1195,6 +1206,7 @@ impl<'a> Exact<'a> {
             focus: std::mem::take(&mut self.focus).into_iter().zip(focus_flows).collect(),
             instances,
             waiting,
+            oldest_secs,
             utilisation,
             busy_secs: std::mem::take(&mut points.busy_secs),
             capacity_secs: std::mem::take(&mut points.capacity_secs),

@@ -44,6 +44,8 @@ pub struct Points {
     pub capacity_secs: Vec<f64>,
     /// Requests waiting for a server at each point's end.
     pub waiting: Vec<f64>,
+    /// Age of the oldest of them, seconds.
+    pub oldest_secs: Vec<f64>,
 }
 
 impl Points {
@@ -64,6 +66,7 @@ impl Points {
             busy_secs: vec![0.0; count],
             capacity_secs: vec![0.0; count],
             waiting: vec![0.0; count],
+            oldest_secs: vec![0.0; count],
         }
     }
 

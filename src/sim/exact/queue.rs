@@ -127,6 +127,17 @@ impl Queue {
         })
     }
 
+    /// When the oldest waiting request arrived (none when nothing waits;
+    /// one past its deadline not yet seen counts).
+    pub fn oldest_arrival_secs(&self) -> Option<f64> {
+        match self {
+            Queue::Fifo(q) => q.front().map(|r| r.arrival_secs),
+            Queue::Fair(f) => {
+                f.flows.iter().filter_map(|flow| flow.queue.front()).map(|r| r.arrival_secs).min_by(f64::total_cmp)
+            }
+        }
+    }
+
     /// Requests waiting (including any past their deadline not yet seen).
     pub fn len(&self) -> usize {
         match self {

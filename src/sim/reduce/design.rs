@@ -583,6 +583,7 @@ fn series(
     let instances = band(fig, &m.instances);
     let utilisation = band(fig, &m.utilisation);
     let queue_depth = band(fig, &m.waiting);
+    let oldest_message_secs = band(fig, &m.oldest_secs);
     let mut tenants = Vec::with_capacity(m.focus.len());
     for (t, raw) in &m.focus {
         tenants.push(flow(fig, &sc.tenants[*t].id, raw));
@@ -602,6 +603,7 @@ fn series(
         instances,
         utilisation,
         queue_depth,
+        oldest_message_secs,
         tenants,
     })
 }
