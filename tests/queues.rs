@@ -349,3 +349,40 @@ fn a_message_the_queue_deletes_is_not_retried_by_its_client() {
     let message = error_of(&timed);
     assert!(message.contains("retry.timeout") && message.contains("queue"), "{message}");
 }
+
+#[test]
+fn a_message_that_keeps_failing_is_deleted_at_its_retention() {
+    // 50 writes a second at a partition that takes 10: without a
+    // dead-letter queue, refused messages come back every 30 s until the
+    // queue's two-minute retention deletes them, on an otherwise idle
+    // stack too.
+    let text = failing("Exact", 12, 50.0, "")
+        .replace(r#"retention: "1d""#, r#"retention: "2m""#)
+        .replace("write_units_per_partition: 100.0", "write_units_per_partition: 10.0");
+    let report = run(&text);
+    let w = tenant(&report.designs[0], "w");
+    assert!(w.latency.p99_ms.mean <= 120_000.0 * 1.02 + 100.0, "p99 {} past the retention", w.latency.p99_ms.mean);
+    let deleted = w.dropped.timeout.mean / w.offered.mean;
+    assert!(close(deleted, 0.8, 0.03), "{deleted:.4} deleted, the partition takes a fifth");
+    let accounted = w.served.mean + w.dropped.total.mean + w.in_flight.mean;
+    assert!(close(accounted, w.offered.mean, 1e-9), "{accounted} of {}", w.offered.mean);
+    // At most four receives fit in two minutes, 30 s apart.
+    assert!(w.redelivered.mean <= 4.0 * w.offered.mean, "{} redeliveries", w.redelivered.mean);
+}
+
+#[test]
+fn the_work_of_messages_that_may_come_back_is_budgeted_before_running() {
+    // A visibility timeout of 0 without a dead-letter queue lets a refused
+    // message come back at once, again and again for its hour of
+    // retention: a day of it at a thousand a second is refused with the
+    // work it implies, and a dead-letter queue after three receives brings
+    // it back in budget.
+    let endless = failing("Exact", 1, 1000.0, "")
+        .replace(r#"duration: "2h""#, r#"duration: "1d""#)
+        .replace(r#"visibility_timeout: "30s""#, r#"visibility_timeout: "0s""#)
+        .replace(r#"retention: "1d""#, r#"retention: "1h""#);
+    let message = error_of(&endless);
+    assert!(message.contains("units of work"), "{message}");
+    let bounded = endless.replace(r#"visibility_timeout: "0s","#, r#"visibility_timeout: "0s", max_receives: 3,"#);
+    assert!(load_str(&bounded, &Limits::default()).is_ok(), "three receives fit");
+}

@@ -64,6 +64,9 @@ pub(crate) fn candidate_design(file: &ScenarioFile, s: &SearchFile, choice: &[us
         let p = s.placements[c];
         let map = match layer {
             None => &mut design.placement,
+            // A queue left without its own entries follows compute's
+            // placement, so its override starts empty.
+            Some(LayerName::Queue) => design.layers.get_mut(LayerName::Queue).get_or_insert_with(Default::default),
             Some(l) => design.layers.get_mut(*l).get_or_insert_with(|| design.placement.clone()),
         };
         map.insert(key.clone(), p);

@@ -49,12 +49,16 @@ pub const EXACT_BYTES_PER_PARTITION: f64 = 256.0;
 /// One request waiting in a queue simulated request by request.
 pub const REQUEST_BYTES: f64 = 64.0;
 
-/// The queue time a message waiting out its visibility timeout of
-/// `visibility_secs` is budgeted as: it is still under way, and, held
-/// with its place in the order it comes back, takes up to twice a waiting
-/// request's bytes.
-pub fn hidden_secs(visibility_secs: f64) -> f64 {
-    2.0 * visibility_secs
+/// How long a request's bytes are budgeted to stay in a queue: at most
+/// `timeout_secs` and the run; with failed messages coming back after
+/// `visibility_secs` (`Some`), a message may live that much longer, and,
+/// held with its place in the order it comes back, takes up to twice a
+/// waiting request's bytes, so the whole window counts twice.
+pub fn queued_secs(timeout_secs: f64, visibility_secs: Option<f64>, duration_secs: f64) -> f64 {
+    match visibility_secs {
+        None => timeout_secs.min(duration_secs),
+        Some(hidden) => 2.0 * (timeout_secs + hidden).min(duration_secs),
+    }
 }
 /// A client's retry waiting to be sent (the per-request engine's
 /// `retries::Pending`, 72 bytes, in a heap that may double).
@@ -182,6 +186,9 @@ pub struct Shape {
     pub queue_timeout_secs: f64,
     /// Most attempts a request may take (1 when no tier retries).
     pub retry_attempts: f64,
+    /// Most times a consumer may receive one message (1 unless a queue's
+    /// failed messages come back).
+    pub receives: f64,
     /// Longest a request may wait between its attempts in all, seconds.
     pub retry_wait_secs: f64,
     /// Longest any tier's clients wait for one attempt, seconds (0 when no
@@ -239,10 +246,15 @@ impl Shape {
             )
             .iter()
             .sum(),
-            queue_timeout_secs: (sc.compute.queue_timeout_secs
-                + sc.queue.as_ref().map_or(0.0, |q| hidden_secs(q.visibility_secs)))
-            .min(sc.clock.duration_secs),
+            queue_timeout_secs: queued_secs(
+                sc.compute.queue_timeout_secs,
+                sc.queue.as_ref().filter(|_| sc.redelivers()).map(|q| q.visibility_secs),
+                sc.clock.duration_secs,
+            ),
             retry_attempts: retry_attempts(&sc.tiers),
+            receives: sc.queue.as_ref().filter(|_| sc.redelivers()).map_or(1.0, |q| {
+                receives(q.max_receives, q.retention_secs.min(sc.clock.duration_secs), q.visibility_secs)
+            }),
             retry_wait_secs: retry_wait_secs(&sc.tiers),
             client_timeout_secs: client_timeout_secs(&sc.tiers),
             blamed_bytes: blamed_bytes(&sc.tenants, &sc.events),
@@ -339,7 +351,7 @@ pub fn estimate(s: &Shape) -> Needs {
     let runs = s.replications as f64 * if s.spikes { 2.0 } else { 1.0 };
     let by_request = s.engine != Engine::Fast;
     // Every attempt of every request, at peak rates.
-    let requests = if by_request { s.peak_rate_per_sec * s.duration_secs * s.retry_attempts } else { 0.0 };
+    let requests = if by_request { s.peak_rate_per_sec * s.duration_secs * s.retry_attempts * s.receives } else { 0.0 };
     let extra_shards = s.key_shards.saturating_sub(s.tenants) as f64;
     let ticks = s.ticks as f64;
     let mut work = 0.0;
@@ -600,6 +612,12 @@ pub fn check(shape: &Shape, limits: &Limits) -> Vec<OverBudget> {
         } else {
             let attempts = if shape.retry_attempts > 1.0 {
                 format!(" (up to {} attempts each, as clients retry)", shape.retry_attempts)
+            } else if shape.receives > 1.0 {
+                format!(
+                    " (up to {} receives each, as failed messages come back: a dead-letter queue after fewer \
+                     receives, or a longer visibility timeout, bounds them)",
+                    shape.receives
+                )
             } else {
                 String::new()
             };
@@ -608,6 +626,8 @@ pub fn check(shape: &Shape, limits: &Limits) -> Vec<OverBudget> {
         // Retries run request by request whatever the engine.
         let instead = if shape.retry_attempts > 1.0 {
             ", or fewer retry attempts"
+        } else if shape.receives > 1.0 {
+            ", or fewer receives before the dead-letter queue (layers.queue.max_receives)"
         } else if shape.engine == Engine::Fast {
             ""
         } else {
@@ -676,6 +696,14 @@ pub fn check(shape: &Shape, limits: &Limits) -> Vec<OverBudget> {
         });
     }
     over
+}
+
+/// The most times a consumer may receive one message whose processing
+/// keeps failing: `max_receives`, or without a dead-letter queue as often
+/// as its visibility timeout (at least a second, for a work estimate) fits
+/// in the time it may live.
+pub fn receives(max_receives: Option<u32>, lives_secs: f64, visibility_secs: f64) -> f64 {
+    max_receives.map_or_else(|| (lives_secs / visibility_secs.max(1.0)).ceil().max(1.0), f64::from)
 }
 
 /// The most attempts any tier's clients make of one request (1 when none

@@ -815,7 +815,7 @@ impl Resolver {
                             compute.stacks[compute.stack_of_tenant[other as usize] as usize].label
                         ),
                     );
-                    return;
+                    break;
                 }
             }
             for c in &compute.stacks {
@@ -835,7 +835,7 @@ impl Resolver {
                             c.label
                         ),
                     );
-                    return;
+                    break;
                 }
             }
         }
@@ -1056,11 +1056,23 @@ impl Resolver {
                 .iter()
                 .sum(),
             queue_timeout_secs: compute.map_or(0.0, |c| {
-                let hidden = file.layers.queue.as_ref().and_then(|q| q.visibility_timeout.secs().ok()).unwrap_or(0.0);
-                (c.queue_timeout_secs + budget::hidden_secs(hidden.min(ranges::VISIBILITY_TIMEOUT.max)))
-                    .min(clock.duration_secs)
+                let hidden = file
+                    .layers
+                    .queue
+                    .as_ref()
+                    .filter(|_| database.is_some())
+                    .map(|q| q.visibility_timeout.secs().unwrap_or(0.0).min(ranges::VISIBILITY_TIMEOUT.max));
+                budget::queued_secs(c.queue_timeout_secs, hidden, clock.duration_secs)
             }),
             retry_attempts: budget::retry_attempts(tiers),
+            receives: match (&file.layers.queue, database) {
+                (Some(q), Some(_)) => budget::receives(
+                    q.max_receives,
+                    q.retention.secs().unwrap_or(0.0).min(clock.duration_secs),
+                    q.visibility_timeout.secs().unwrap_or(0.0),
+                ),
+                _ => 1.0,
+            },
             retry_wait_secs: budget::retry_wait_secs(tiers),
             client_timeout_secs: budget::client_timeout_secs(tiers),
             blamed_bytes: budget::blamed_bytes(tenants, events),

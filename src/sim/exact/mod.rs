@@ -509,6 +509,11 @@ impl<'a> Exact<'a> {
     fn redeliver(&mut self) {
         let t_secs = self.redelivery.next_secs();
         let Some(req) = self.redelivery.pop() else { return };
+        if t_secs - req.arrival_secs > self.timeout_secs {
+            // Its retention passed while it was hidden: the queue deletes it.
+            self.drop_timed_out(req, t_secs);
+            return;
+        }
         self.raw[req.tenant as usize].redelivered += 1.0;
         self.enqueue(req, t_secs);
     }
@@ -1111,10 +1116,15 @@ impl<'a> Exact<'a> {
         for (t, r) in self.raw.iter_mut().enumerate() {
             r.retrying = self.sc.tiers[self.sc.tenants[t].tier].retry.is_some();
         }
-        // Messages waiting out their visibility timeout: still under way.
-        let hidden: Vec<usize> = self.redelivery.tenants().collect();
-        for t in hidden {
-            self.raw[t].in_flight += 1.0;
+        // Messages waiting out their visibility timeout: still under way,
+        // unless their retention has passed.
+        let hidden: Vec<Req> = self.redelivery.waiting().copied().collect();
+        for req in hidden {
+            if end - req.arrival_secs > self.timeout_secs {
+                self.drop_timed_out(req, end);
+            } else {
+                self.raw[req.tenant as usize].in_flight += 1.0;
+            }
         }
         // Retries not yet sent: requests still under way.
         let waiting: Vec<usize> = self.retries.waiting().collect();

@@ -86,9 +86,9 @@ impl Redelivery {
         Some(self.slots[slot as usize])
     }
 
-    /// The tenants of the messages still waiting, one entry each.
-    pub fn tenants(&self) -> impl Iterator<Item = usize> + '_ {
-        self.due.iter().map(|Reverse((.., slot))| self.slots[*slot as usize].tenant as usize)
+    /// The messages still waiting.
+    pub fn waiting(&self) -> impl Iterator<Item = &Req> + '_ {
+        self.due.iter().map(|Reverse((.., slot))| &self.slots[*slot as usize])
     }
 }
 
