@@ -162,7 +162,7 @@ fn design_ui(ui: &mut Ui, draft: &mut ScenarioFile, i: usize, errors: Option<&Fi
     let layers: Vec<LayerName> = LayerName::ALL
         .into_iter()
         .enumerate()
-        .filter(|(li, layer)| present[*li] || layer_map(&design.layers, *layer).is_some())
+        .filter(|(li, layer)| present[*li] || design.layers.get(*layer).is_some())
         .map(|(_, layer)| layer)
         .collect();
     form::wide_table_ui(ui, "placement_scroll", |ui| {
@@ -220,18 +220,6 @@ fn tenant_tiers(tenants: &[TenantEntryFile], keys: &[String]) -> indexmap::Index
     tiers
 }
 
-fn layer_map(layers: &LayerPlacementsFile, layer: LayerName) -> Option<&PlacementMap> {
-    layers.get(layer)
-}
-
-fn layer_map_mut(layers: &mut LayerPlacementsFile, layer: LayerName) -> &mut Option<PlacementMap> {
-    layers.get_mut(layer)
-}
-
-fn layer_label(layer: LayerName) -> &'static str {
-    layer.label()
-}
-
 fn header_ui(ui: &mut Ui, layers: &[LayerName], errors: Option<&FieldErrors>, path: &str) {
     ui.strong("Tenants")
         .on_hover_text("Which tenants a row's entry matches: a tenant id beats its tier, a tier beats \"*\"");
@@ -239,7 +227,7 @@ fn header_ui(ui: &mut Ui, layers: &[LayerName], errors: Option<&FieldErrors>, pa
         "The design's general placement: applies to every layer, unless a layer's column has an entry for the tenant",
     );
     for layer in layers {
-        let name = layer_label(*layer);
+        let name = layer.label();
         ui.horizontal(|ui| {
             ui.strong(format!("{}{}", name[..1].to_uppercase(), &name[1..])).on_hover_text(format!(
                 "Overrides for the {name} only: any entry in this column beats every entry of All layers for the \
@@ -303,7 +291,7 @@ fn row_ui(
         set_entry(&mut design.placement, row.key, new);
     }
     for layer in layers {
-        let map = layer_map(&design.layers, *layer);
+        let map = design.layers.get(*layer);
         let current = map.and_then(|m| m.get(row.key).copied());
         // What applies without this cell: a less specific key of the layer,
         // then (for the queue) compute's override, then All layers.
@@ -314,10 +302,10 @@ fn row_ui(
         };
         let inherited =
             from_layer.or_else(from_compute).or_else(|| keys.iter().find_map(|k| design.placement.get(*k).copied()));
-        let cell_path = format!("{}.layers.{}.\"{}\"", row.path, layer_label(*layer), row.key);
-        let salt = (layer_label(*layer), row.key);
+        let cell_path = format!("{}.layers.{}.\"{}\"", row.path, layer.label(), row.key);
+        let salt = (layer.label(), row.key);
         if let Some(new) = cell_ui(ui, salt, current, inherited, own, errors, &cell_path) {
-            let slot = layer_map_mut(&mut design.layers, *layer);
+            let slot = design.layers.get_mut(*layer);
             set_entry(slot.get_or_insert_with(PlacementMap::new), row.key, new);
             if slot.as_ref().is_some_and(PlacementMap::is_empty) {
                 *slot = None;

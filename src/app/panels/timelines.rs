@@ -578,10 +578,7 @@ fn queue_ui(ui: &mut egui::Ui, ctx: &PlotCtx<'_>, height: f32) {
     let right = AxisHints::new_y().label("oldest, s").formatter(move |mark, _| format!("{:.0}", mark.value / scale));
     let plot = ctx.plot("timeline_queue", height, corner, AxisHints::new_y().label("messages"), Some(right));
     let plot = plot.include_y(top).label_formatter(move |pos| {
-        let (name, x, y) = match pos {
-            HoverPosition::NearDataPoint { plot_name, position, .. } => (*plot_name, position.x, position.y),
-            HoverPosition::Elsewhere { position } => ("", position.x, position.y),
-        };
+        let (name, x, y) = hovered(pos);
         let value = if name.ends_with("oldest") {
             format!("oldest {:.1} s", y / scale)
         } else if name.is_empty() {
@@ -593,16 +590,7 @@ fn queue_ui(ui: &mut egui::Ui, ctx: &PlotCtx<'_>, height: f32) {
     });
     plot.show(ui, |plot_ui| {
         ctx.events(plot_ui);
-        for s in ctx.shown {
-            let color = ctx.color(s.index);
-            let hover = format!("{} waiting", s.design.name);
-            let series = Series { legend: &s.design.name, hover: &hover, id: ("design", s.index) };
-            band_line(plot_ui, &series, &s.design.queue_depth, color, LineStyle::Solid);
-            let hover = format!("{} oldest", s.design.name);
-            let series = Series { legend: &s.design.name, hover: &hover, id: ("design", s.index) };
-            let age = s.design.oldest_message.scaled(scale);
-            band_line(plot_ui, &series, &age, color, LineStyle::Dashed { length: 6.0 });
-        }
+        solid_and_dashed(plot_ui, ctx, ("waiting", |d| &d.queue_depth), ("oldest", |d| d.oldest_message.scaled(scale)));
     });
 }
 
@@ -631,10 +619,7 @@ fn capacity_ui(ui: &mut egui::Ui, ctx: &PlotCtx<'_>, height: f32) {
     };
     let plot = plot.y_grid_spacer(plot_axis::grid(ctx.tick_points, whole_percent));
     let plot = plot.include_y(top).label_formatter(move |pos| {
-        let (name, x, y) = match pos {
-            HoverPosition::NearDataPoint { plot_name, position, .. } => (*plot_name, position.x, position.y),
-            HoverPosition::Elsewhere { position } => ("", position.x, position.y),
-        };
+        let (name, x, y) = hovered(pos);
         let value = if name.ends_with("utilisation") {
             format!("{:.1} % busy", y / top * 100.0)
         } else if name.is_empty() {
@@ -646,16 +631,36 @@ fn capacity_ui(ui: &mut egui::Ui, ctx: &PlotCtx<'_>, height: f32) {
     });
     plot.show(ui, |plot_ui| {
         ctx.events(plot_ui);
-        for s in ctx.shown {
-            let color = ctx.color(s.index);
-            let hover = format!("{} instances", s.design.name);
-            let series = Series { legend: &s.design.name, hover: &hover, id: ("design", s.index) };
-            band_line(plot_ui, &series, &s.design.instances, color, LineStyle::Solid);
-            let hover = format!("{} utilisation", s.design.name);
-            let series = Series { legend: &s.design.name, hover: &hover, id: ("design", s.index) };
-            band_line(plot_ui, &series, &s.design.utilisation.scaled(top), color, LineStyle::Dashed { length: 6.0 });
-        }
+        solid_and_dashed(plot_ui, ctx, ("instances", |d| &d.instances), ("utilisation", |d| d.utilisation.scaled(top)));
     });
+}
+
+/// The name, minutes and value a hover is at (no name away from lines).
+fn hovered<'a>(pos: &HoverPosition<'a>) -> (&'a str, f64, f64) {
+    match pos {
+        HoverPosition::NearDataPoint { plot_name, position, .. } => (plot_name, position.x, position.y),
+        HoverPosition::Elsewhere { position } => ("", position.x, position.y),
+    }
+}
+
+/// Each shown design's two lines of a plot with two axes: `solid` (left
+/// axis) and `dashed` (right axis, already scaled to the left one), each
+/// hovered as the design's name and the line's `(name, …)`.
+fn solid_and_dashed(
+    plot_ui: &mut PlotUi<'_>,
+    ctx: &PlotCtx<'_>,
+    (solid_name, solid): (&str, impl Fn(&DesignLines) -> &BandLine),
+    (dashed_name, dashed): (&str, impl Fn(&DesignLines) -> BandLine),
+) {
+    for s in ctx.shown {
+        let color = ctx.color(s.index);
+        let hover = format!("{} {solid_name}", s.design.name);
+        let series = Series { legend: &s.design.name, hover: &hover, id: ("design", s.index) };
+        band_line(plot_ui, &series, solid(s.design), color, LineStyle::Solid);
+        let hover = format!("{} {dashed_name}", s.design.name);
+        let series = Series { legend: &s.design.name, hover: &hover, id: ("design", s.index) };
+        band_line(plot_ui, &series, &dashed(s.design), color, LineStyle::Dashed { length: 6.0 });
+    }
 }
 
 #[cfg(test)]
