@@ -180,8 +180,11 @@ impl RequestStack {
             }
         }
         self.sort_arrivals(start, start + dt);
+        if !matches!(self.queue, Queue::Fair(_)) {
+            self.tick_fifo(input, out);
+            return;
+        }
         self.start_waiting(input, start, out);
-        let fair = matches!(self.queue, Queue::Fair(_));
         let end = start + dt;
         let mut next = 0;
         loop {
@@ -201,10 +204,78 @@ impl RequestStack {
                 if self.busy < input.servers && self.queue.is_empty() {
                     self.start(req, arrival);
                 } else {
-                    // A FIFO queue has one flow.
-                    let flow = if fair { input.members.binary_search(&req.tenant).unwrap_or(0) } else { 0 };
+                    let flow = input.members.binary_search(&req.tenant).unwrap_or(0);
                     self.queue.push(flow, req);
                 }
+            }
+        }
+    }
+
+    /// [`RequestStack::tick`] on a first-come-first-served queue, without
+    /// an event loop: requests start in the order they arrived, so each
+    /// (those carried over first, then the tick's in time order) starts at
+    /// the latest of its arrival, the moment the request before it started
+    /// or was dropped, and the moment a server frees up (the earliest
+    /// completions, taken while every server is busy). One that would
+    /// start past the timeout is dropped then, and its server stays free.
+    /// A request no server takes before the tick ends waits, with every
+    /// request after it, into the next tick, whose servers may differ. The
+    /// completions come out in time order, as an event loop takes them.
+    fn tick_fifo(&mut self, input: &TickInput<'_>, out: &mut TickOutput<'_>) {
+        let end = input.start_secs + input.dt;
+        let servers = input.servers;
+        // The last request started or dropped (those carried over cannot
+        // have started before this tick).
+        let mut resolved_secs = input.start_secs;
+        let mut next = 0;
+        loop {
+            let Queue::Fifo(waiting) = &self.queue else { return };
+            let carried = !waiting.is_empty();
+            let req = match waiting.front() {
+                Some(&req) => req,
+                None if next < self.arrivals.len() => self.arrivals[next],
+                None => break,
+            };
+            let mut start_secs = req.arrival_secs.max(resolved_secs);
+            let mut blocked = false;
+            while self.busy >= servers {
+                let free_secs = self.completions.next_secs();
+                if free_secs >= end {
+                    blocked = true;
+                    break;
+                }
+                if let Some(key) = self.completions.pop() {
+                    self.complete(completions::job_of(key), free_secs, out);
+                }
+                start_secs = start_secs.max(free_secs);
+            }
+            if blocked {
+                // It and everything after it wait into the next tick.
+                if let Queue::Fifo(waiting) = &mut self.queue {
+                    waiting.extend(self.arrivals.drain(next..));
+                }
+                break;
+            }
+            if carried {
+                if let Queue::Fifo(waiting) = &mut self.queue {
+                    waiting.pop_front();
+                }
+            } else {
+                next += 1;
+            }
+            resolved_secs = start_secs;
+            if start_secs - req.arrival_secs > input.timeout_secs {
+                let t = req.tenant as usize;
+                out.drops[t] += 1.0;
+                out.raw[t].dropped_timeout += 1.0;
+            } else {
+                self.start(req, start_secs);
+            }
+        }
+        while self.completions.next_secs() < end {
+            let free_secs = self.completions.next_secs();
+            if let Some(key) = self.completions.pop() {
+                self.complete(completions::job_of(key), free_secs, out);
             }
         }
     }
@@ -276,5 +347,91 @@ impl RequestStack {
             each(self.jobs[completions::job_of(key) as usize].tenant, false);
         }
         self.busy = 0;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rand::{RngExt, SeedableRng};
+
+    use super::*;
+
+    /// What a stack gave in each tick: served and dropped by tenant, the
+    /// completions, and the requests in system and waiting at its end.
+    type Ticks = Vec<(Vec<f64>, Vec<f64>, Vec<(u32, f64)>, usize, usize)>;
+
+    /// `ticks` one-second ticks of a stack of `members` sharing by
+    /// `fairness`, with servers and admitted counts drawn from `seed`
+    /// (overload, no servers at all, fewer servers than are busy), then
+    /// what is left at the end.
+    fn run(fairness: Fairness, members: &[u32], seed: u64, ticks: u32) -> (Ticks, Vec<(u32, bool)>) {
+        let tenants = members.len();
+        let mut load = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(seed);
+        let rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(seed + 1);
+        let mut stack = RequestStack::new(fairness, members, &vec![1.0; tenants], rng);
+        let service = Service::Exponential { mean_secs: 0.02 };
+        let mut raw = vec![TenantRaw::default(); tenants];
+        let mut seen = Vec::new();
+        for tick in 0..ticks {
+            let servers = [0, 1, 2, 4, 4, 8][load.random_range(0..6)];
+            let now: Vec<TickFlow> = (0..tenants)
+                .map(|t| TickFlow {
+                    intensity: 0.0,
+                    ca2: if t == 0 { 1.0 } else { 0.5 },
+                    plan_admitted: 0,
+                    admitted: load.random_range(0..150),
+                })
+                .collect();
+            let input =
+                TickInput { start_secs: f64::from(tick), dt: 1.0, servers, members, timeout_secs: 0.4, service };
+            let (mut served, mut drops, mut done) = (vec![0.0; tenants], vec![0.0; tenants], Vec::new());
+            let mut out = TickOutput { served: &mut served, drops: &mut drops, raw: &mut raw, done: &mut done };
+            stack.tick(&input, &now, &mut out);
+            seen.push((served, drops, done, stack.in_system(), stack.waiting()));
+        }
+        let mut left = Vec::new();
+        stack.left_at_end(f64::from(ticks), 0.4, |t, dropped| left.push((t, dropped)));
+        (seen, left)
+    }
+
+    #[test]
+    fn a_fifo_tick_serves_as_an_event_loop_over_one_fair_flow_does() {
+        // With one tenant the fair queue is first in, first out, and is
+        // simulated event by event: the FIFO path must give the very same
+        // ticks, whatever the servers do between them.
+        for seed in [1, 2, 3] {
+            let (fifo, fifo_left) = run(Fairness::Fifo, &[0], seed, 60);
+            let (fair, fair_left) = run(Fairness::WeightedFair, &[0], seed, 60);
+            assert_eq!(fifo, fair, "seed {seed}");
+            assert_eq!(fifo_left, fair_left, "seed {seed}");
+            let dropped: f64 = fifo.iter().map(|t| t.1[0]).sum();
+            let waited = fifo.iter().filter(|t| t.4 > 0).count();
+            assert!(dropped > 100.0 && waited > 5, "the case overloads: {dropped} dropped, {waited} ticks waiting");
+        }
+    }
+
+    #[test]
+    fn a_fifo_stack_accounts_for_every_request_and_serves_within_its_timeout() {
+        let (ticks, left) = run(Fairness::Fifo, &[0, 1, 2], 7, 60);
+        let arrived: usize = {
+            // The same draws again, counted.
+            let mut load = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(7);
+            (0..60)
+                .map(|_| {
+                    let _servers: usize = load.random_range(0..6);
+                    (0..3).map(|_| load.random_range(0..150i64) as usize).sum::<usize>()
+                })
+                .sum()
+        };
+        let served: f64 = ticks.iter().map(|t| t.0.iter().sum::<f64>()).sum();
+        let dropped: f64 = ticks.iter().map(|t| t.1.iter().sum::<f64>()).sum();
+        assert_eq!(served as usize + dropped as usize + left.len(), arrived, "every request is accounted for once");
+        for (_, _, done, _, _) in &ticks {
+            for &(_, ms) in done {
+                // Waited at most the timeout, then served (exponential
+                // service past 1 s has probability e^-50).
+                assert!((0.0..1400.0).contains(&ms), "{ms} ms");
+            }
+        }
     }
 }
