@@ -145,9 +145,15 @@ impl RequestStack {
     }
 
     fn complete(&mut self, job: u32, at_secs: f64, out: &mut TickOutput<'_>) {
-        let req = self.jobs[job as usize];
         self.free.push(job);
         self.busy -= 1;
+        self.count_done(job, at_secs, out);
+    }
+
+    /// Counts the request of `job` served at `at_secs`.
+    #[inline]
+    fn count_done(&self, job: u32, at_secs: f64, out: &mut TickOutput<'_>) {
+        let req = self.jobs[job as usize];
         let t = req.tenant as usize;
         out.served[t] += 1.0;
         out.raw[t].compute_requests += 1.0;
@@ -237,17 +243,26 @@ impl RequestStack {
                 None => break,
             };
             let mut start_secs = req.arrival_secs.max(resolved_secs);
-            let mut blocked = false;
+            let (mut blocked, mut started) = (false, false);
             while self.busy >= servers {
-                let free_secs = self.completions.next_secs();
-                if free_secs >= end {
+                let Some(earliest) = self.completions.peek().filter(|&k| completions::secs_of(k) < end) else {
                     blocked = true;
                     break;
-                }
-                if let Some(key) = self.completions.pop() {
-                    self.complete(completions::job_of(key), free_secs, out);
-                }
+                };
+                let free_secs = completions::secs_of(earliest);
                 start_secs = start_secs.max(free_secs);
+                let job = completions::job_of(earliest);
+                if self.busy == servers && start_secs - req.arrival_secs <= input.timeout_secs {
+                    // The server that frees takes it: its job's place and
+                    // one step through the completions.
+                    self.count_done(job, free_secs, out);
+                    self.jobs[job as usize] = req;
+                    self.completions.replace_earliest(completions::key(start_secs + req.service_secs, job));
+                    started = true;
+                    break;
+                }
+                self.completions.pop();
+                self.complete(job, free_secs, out);
             }
             if blocked {
                 // It and everything after it wait into the next tick.
@@ -264,6 +279,9 @@ impl RequestStack {
                 next += 1;
             }
             resolved_secs = start_secs;
+            if started {
+                continue;
+            }
             if start_secs - req.arrival_secs > input.timeout_secs {
                 let t = req.tenant as usize;
                 out.drops[t] += 1.0;
