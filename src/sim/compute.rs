@@ -25,7 +25,7 @@ use crate::sim::latency::{Key, key_of};
 use crate::sim::raw::{StackRaw, TenantRaw};
 use crate::sim::requests::{RequestStack, TickInput, TickOutput};
 use crate::sim::tenants::TickFlow;
-use crate::sim::windows::EpochState;
+use crate::sim::windows::{EpochState, WindowFlags};
 
 /// Relative change of a stack's load below which its stationary wait is
 /// not recomputed: far finer than the latency key's quantisation (0.4 %
@@ -427,6 +427,12 @@ pub struct Compute {
     pub served: Vec<f64>,
     /// Each tenant's requests dropped this tick for waiting too long.
     pub timeout_drops: Vec<f64>,
+    /// Of `served`, in a stack simulated request by request: those sent
+    /// inside another tenant's window.
+    pub window_served: Vec<f64>,
+    /// Of `timeout_drops`, in a stack simulated request by request: those
+    /// sent inside another tenant's window.
+    pub window_drops: Vec<f64>,
     /// Each tenant's own latency state in a slow weighted-fair stack.
     pub tenant_state: Vec<WaitState>,
     service: ServiceTime,
@@ -450,7 +456,7 @@ pub struct Compute {
     seed: (u64, u32),
     /// This tick's served requests of stacks simulated request by request:
     /// (tenant, latency in ms).
-    pub samples: Vec<(u32, f64)>,
+    pub samples: Vec<(u32, f64, bool)>,
     eval_ticks: u64,
     warmup_ticks: u64,
     next_eval_tick: u64,
@@ -523,6 +529,8 @@ impl Compute {
             backlog_start: vec![0.0; n],
             served: vec![0.0; n],
             timeout_drops: vec![0.0; n],
+            window_served: vec![0.0; n],
+            window_drops: vec![0.0; n],
             tenant_state: vec![IDLE; n],
             service,
             mean_service,
@@ -621,6 +629,7 @@ impl Compute {
         dt: f64,
         now: &[TickFlow],
         raw: &mut [TenantRaw],
+        window: WindowFlags<'_>,
     ) -> StackTick {
         let cs = &mut self.stacks[s];
         let arrived = std::mem::take(&mut cs.arrived) as f64;
@@ -661,7 +670,7 @@ impl Compute {
             };
             let leaving = self.requests[s].as_ref().is_some_and(|r| leave && r.waiting() == 0);
             if self.requests[s].is_none() && enter {
-                self.enter_requests(s, members, tick, dt);
+                self.enter_requests(s, members, tick, dt, window);
             }
             if leaving {
                 // Back to the fluid: what is in service finishes now and is
@@ -670,13 +679,15 @@ impl Compute {
                     let mut out = TickOutput {
                         served: &mut self.served,
                         drops: &mut self.timeout_drops,
+                        window_served: &mut self.window_served,
+                        window_drops: &mut self.window_drops,
                         raw,
                         done: &mut self.samples,
                     };
                     let before = out.done.len();
                     stack.finish_in_service(&mut out);
-                    let finished_now: Vec<(u32, f64)> = out.done.drain(before..).collect();
-                    for (t, _) in finished_now {
+                    let finished_now: Vec<(u32, f64, bool)> = out.done.drain(before..).collect();
+                    for (t, _, _) in finished_now {
                         match finished.iter_mut().find(|(u, _)| *u == t) {
                             Some(entry) => entry.1 += 1.0,
                             None => finished.push((t, 1.0)),
@@ -701,10 +712,13 @@ impl Compute {
                     members,
                     timeout_secs: self.timeout_secs,
                     service: self.service_draw,
+                    window,
                 };
                 let mut out = TickOutput {
                     served: &mut self.served,
                     drops: &mut self.timeout_drops,
+                    window_served: &mut self.window_served,
+                    window_drops: &mut self.window_drops,
                     raw,
                     done: &mut self.samples,
                 };
@@ -804,7 +818,7 @@ impl Compute {
 
     /// Turns stack `s` to requests at the start of `tick`: its backlog
     /// becomes waiting requests.
-    fn enter_requests(&mut self, s: usize, members: &[u32], tick: u64, dt: f64) {
+    fn enter_requests(&mut self, s: usize, members: &[u32], tick: u64, dt: f64, window: WindowFlags<'_>) {
         let rng = stream(self.seed.0, u64::from(self.seed.1), s as u64, StreamPurpose::StackRequests);
         let mut stack = Box::new(RequestStack::new(self.fairness[s], members, &self.weights, rng));
         let cs = &mut self.stacks[s];
@@ -815,6 +829,7 @@ impl Compute {
             members,
             timeout_secs: self.timeout_secs,
             service: self.service_draw,
+            window,
         };
         // Whole requests wait as requests; what is left of the fluid (a
         // fraction per member) waits in the fluid until the stack returns.

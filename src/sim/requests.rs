@@ -16,10 +16,11 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 
 use crate::scenario::model::Fairness;
 use crate::sim::exact::completions::{self, Completions};
-use crate::sim::exact::queue::{Queue, Req};
+use crate::sim::exact::queue::{IN_WINDOW, Queue, READ, Req};
 use crate::sim::exact::source::Service;
 use crate::sim::raw::TenantRaw;
 use crate::sim::tenants::TickFlow;
+use crate::sim::windows::WindowFlags;
 
 /// A stack's requests between ticks.
 #[derive(Debug, Clone)]
@@ -53,6 +54,9 @@ pub struct TickInput<'a> {
     pub timeout_secs: f64,
     /// Service times.
     pub service: Service,
+    /// Who is inside another tenant's window this tick (what the tick's
+    /// requests carry, so that they are counted by when they were sent).
+    pub window: WindowFlags<'a>,
 }
 
 /// Where a tick's counts go, by tenant.
@@ -61,10 +65,17 @@ pub struct TickOutput<'a> {
     pub served: &'a mut [f64],
     /// Requests that waited past the timeout this tick.
     pub drops: &'a mut [f64],
+    /// Of the requests served this tick, those sent inside another
+    /// tenant's window.
+    pub window_served: &'a mut [f64],
+    /// Of the requests dropped this tick, those sent inside another
+    /// tenant's window.
+    pub window_drops: &'a mut [f64],
     /// Raw results.
     pub raw: &'a mut [TenantRaw],
-    /// Completions: (tenant, latency in ms).
-    pub done: &'a mut Vec<(u32, f64)>,
+    /// Completions: (tenant, latency in ms, sent inside another tenant's
+    /// window).
+    pub done: &'a mut Vec<(u32, f64, bool)>,
 }
 
 impl RequestStack {
@@ -108,9 +119,10 @@ impl RequestStack {
     /// `arrival_secs`.
     pub fn add_waiting(&mut self, input: &TickInput<'_>, t: u32, count: u64, arrival_secs: f64) {
         let flow = input.members.binary_search(&t).unwrap_or(0);
+        let flags = flags_of(input, t);
         for _ in 0..count {
             let service_secs = input.service.draw(&mut self.rng);
-            let req = Req::first(arrival_secs, service_secs, t);
+            let req = Req { flags, ..Req::first(arrival_secs, service_secs, t) };
             self.queue.push(flow, req);
         }
     }
@@ -133,9 +145,7 @@ impl RequestStack {
     fn start_waiting(&mut self, input: &TickInput<'_>, at_secs: f64, out: &mut TickOutput<'_>) {
         while self.busy < input.servers {
             let next = self.queue.next(at_secs, input.timeout_secs, |req| {
-                let t = req.tenant as usize;
-                out.drops[t] += 1.0;
-                out.raw[t].dropped_timeout += 1.0;
+                count_drop(&req, out);
             });
             match next {
                 Some(req) => self.start(req, at_secs),
@@ -157,7 +167,10 @@ impl RequestStack {
         let t = req.tenant as usize;
         out.served[t] += 1.0;
         out.raw[t].compute_requests += 1.0;
-        out.done.push((req.tenant, (at_secs - req.arrival_secs) * 1e3));
+        if req.in_window() {
+            out.window_served[t] += 1.0;
+        }
+        out.done.push((req.tenant, (at_secs - req.arrival_secs) * 1e3, req.in_window()));
     }
 
     /// Simulates one tick: the members' admitted requests (`now`) arrive,
@@ -165,8 +178,11 @@ impl RequestStack {
     /// first), completions to its `done`.
     pub fn tick(&mut self, input: &TickInput<'_>, now: &[TickFlow], out: &mut TickOutput<'_>) {
         for &t in input.members {
-            out.served[t as usize] = 0.0;
-            out.drops[t as usize] = 0.0;
+            let t = t as usize;
+            out.served[t] = 0.0;
+            out.drops[t] = 0.0;
+            out.window_served[t] = 0.0;
+            out.window_drops[t] = 0.0;
         }
         let (start, dt) = (input.start_secs, input.dt);
         self.arrivals.clear();
@@ -178,11 +194,12 @@ impl RequestStack {
             }
             // Paced by its plan: evenly spaced; else uniform in the tick.
             let paced = f.ca2 < 1.0;
+            let flags = flags_of(input, t);
             let phase: f64 = self.rng.random();
             for k in 0..count {
                 let position = if paced { (k as f64 + phase) / count as f64 } else { self.rng.random() };
                 let service_secs = input.service.draw(&mut self.rng);
-                self.arrivals.push(Req::first(start + position * dt, service_secs, t));
+                self.arrivals.push(Req { flags, ..Req::first(start + position * dt, service_secs, t) });
             }
         }
         self.sort_arrivals(start, start + dt);
@@ -283,9 +300,7 @@ impl RequestStack {
                 continue;
             }
             if start_secs - req.arrival_secs > input.timeout_secs {
-                let t = req.tenant as usize;
-                out.drops[t] += 1.0;
-                out.raw[t].dropped_timeout += 1.0;
+                count_drop(&req, out);
             } else {
                 self.start(req, start_secs);
             }
@@ -368,6 +383,21 @@ impl RequestStack {
     }
 }
 
+/// The flags of tenant `t`'s requests arriving this tick.
+fn flags_of(input: &TickInput<'_>, t: u32) -> u8 {
+    if input.window.of(t as usize) { READ | IN_WINDOW } else { READ }
+}
+
+/// Counts `req` dropped for waiting past the timeout.
+fn count_drop(req: &Req, out: &mut TickOutput<'_>) {
+    let t = req.tenant as usize;
+    out.drops[t] += 1.0;
+    out.raw[t].dropped_timeout += 1.0;
+    if req.in_window() {
+        out.window_drops[t] += 1.0;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use rand::{RngExt, SeedableRng};
@@ -376,7 +406,7 @@ mod tests {
 
     /// What a stack gave in each tick: served and dropped by tenant, the
     /// completions, and the requests in system and waiting at its end.
-    type Ticks = Vec<(Vec<f64>, Vec<f64>, Vec<(u32, f64)>, usize, usize)>;
+    type Ticks = Vec<(Vec<f64>, Vec<f64>, Vec<(u32, f64, bool)>, usize, usize)>;
 
     /// `ticks` one-second ticks of a stack of `members` sharing by
     /// `fairness`, with servers and admitted counts drawn from `seed`
@@ -400,10 +430,25 @@ mod tests {
                     admitted: load.random_range(0..150),
                 })
                 .collect();
-            let input =
-                TickInput { start_secs: f64::from(tick), dt: 1.0, servers, members, timeout_secs: 0.4, service };
+            let input = TickInput {
+                start_secs: f64::from(tick),
+                dt: 1.0,
+                servers,
+                members,
+                timeout_secs: 0.4,
+                service,
+                window: WindowFlags::none(),
+            };
             let (mut served, mut drops, mut done) = (vec![0.0; tenants], vec![0.0; tenants], Vec::new());
-            let mut out = TickOutput { served: &mut served, drops: &mut drops, raw: &mut raw, done: &mut done };
+            let (mut window_served, mut window_drops) = (vec![0.0; tenants], vec![0.0; tenants]);
+            let mut out = TickOutput {
+                served: &mut served,
+                drops: &mut drops,
+                window_served: &mut window_served,
+                window_drops: &mut window_drops,
+                raw: &mut raw,
+                done: &mut done,
+            };
             stack.tick(&input, &now, &mut out);
             seen.push((served, drops, done, stack.in_system(), stack.waiting()));
         }
@@ -445,11 +490,52 @@ mod tests {
         let dropped: f64 = ticks.iter().map(|t| t.1.iter().sum::<f64>()).sum();
         assert_eq!(served as usize + dropped as usize + left.len(), arrived, "every request is accounted for once");
         for (_, _, done, _, _) in &ticks {
-            for &(_, ms) in done {
+            for &(_, ms, _) in done {
                 // Waited at most the timeout, then served (exponential
                 // service past 1 s has probability e^-50).
                 assert!((0.0..1400.0).contains(&ms), "{ms} ms");
             }
         }
+    }
+
+    #[test]
+    fn a_request_counts_in_the_window_it_was_sent_in_when_served_after_it() {
+        // Sent inside another tenant's window in the first tick, to one
+        // server that cannot serve them all in it: those served in the
+        // second tick (outside any window) still count as sent inside.
+        let rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(4);
+        let mut stack = RequestStack::new(Fairness::Fifo, &[0], &[1.0], rng);
+        let mut raw = vec![TenantRaw::default()];
+        let now = [TickFlow { intensity: 0.0, ca2: 1.0, plan_admitted: 0, admitted: 100 }];
+        let mut seen = Vec::new();
+        for (tick, window) in [(0u32, WindowFlags::everyone()), (1, WindowFlags::none())] {
+            let input = TickInput {
+                start_secs: f64::from(tick),
+                dt: 1.0,
+                servers: 1,
+                members: &[0],
+                timeout_secs: 30.0,
+                service: Service::Exponential { mean_secs: 0.02 },
+                window,
+            };
+            let (mut served, mut drops, mut done) = (vec![0.0], vec![0.0], Vec::new());
+            let (mut window_served, mut window_drops) = (vec![0.0], vec![0.0]);
+            let mut out = TickOutput {
+                served: &mut served,
+                drops: &mut drops,
+                window_served: &mut window_served,
+                window_drops: &mut window_drops,
+                raw: &mut raw,
+                done: &mut done,
+            };
+            stack.tick(&input, &now[..], &mut out);
+            seen.push((served[0], window_served[0], done));
+        }
+        let (served, in_window, done) = &seen[1];
+        let sent_in_first = done.iter().filter(|d| d.2 && d.1 > 0.0).count() as f64;
+        assert!(sent_in_first > 10.0, "{sent_in_first} of the first tick's requests served in the second");
+        assert_eq!(*in_window, sent_in_first);
+        assert!(served > in_window, "the second tick's own requests count outside");
+        assert!(seen[0].2.iter().all(|d| d.2) && seen[0].1 == seen[0].0);
     }
 }

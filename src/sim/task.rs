@@ -526,7 +526,9 @@ impl<'a> Task<'a> {
                 self.compute.count_served(s, served as f64);
                 continue;
             }
-            let done = self.compute.serve(s, members, tick, point, keep, dt, &self.tenants.now, &mut self.tenants.raw);
+            let window = self.windows.flags();
+            let done =
+                self.compute.serve(s, members, tick, point, keep, dt, &self.tenants.now, &mut self.tenants.raw, window);
             if done.slow {
                 for &t in members {
                     self.slow.mark(t, tick);
@@ -596,7 +598,12 @@ impl<'a> Task<'a> {
             };
             r.served += served;
             let in_window = window.of(t);
-            if in_window {
+            if stack.by_request {
+                // Counted by when each request was sent: its own drops, and
+                // its share of what the database refused.
+                let share = if ops > 0.0 { self.compute.window_served[t] / ops } else { 0.0 };
+                r.window_unserved += (ops - served) * share + self.compute.window_drops[t];
+            } else if in_window {
                 // Only losses at shared resources: a tenant's own usage plan
                 // and quotas cannot be exhausted by its neighbours (but by
                 // its own earlier spike, which the no-spike baseline lacks).
@@ -626,15 +633,14 @@ impl<'a> Task<'a> {
 
     /// Latency of the requests of stacks simulated request by request.
     fn record_samples(&mut self) {
-        let window = self.windows.flags();
-        for &(t, ms) in &self.compute.samples {
+        for &(t, ms, in_window) in &self.compute.samples {
             let t = t as usize;
             let weight = self.kept[t];
             if weight > 0.0 {
                 // The other layers' latency, whose mean `finish` adds.
                 let layers_ms =
                     if self.layers.is_none() { 0.0 } else { self.layers.draw(&mut self.layer_rng[t]) * 1e3 };
-                self.book.record_sample(t, ms + layers_ms, weight, window.of(t));
+                self.book.record_sample(t, ms + layers_ms, weight, in_window);
                 self.tenants.raw[t].latency_sum_secs += ms * 1e-3 * weight;
             }
         }

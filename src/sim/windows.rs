@@ -344,6 +344,18 @@ pub struct WindowFlags<'a> {
 }
 
 impl WindowFlags<'_> {
+    /// Nobody inside another tenant's window (no windows tracked).
+    #[cfg(test)]
+    pub fn none() -> Self {
+        WindowFlags { track: false, running: 0, own_running: &[] }
+    }
+
+    /// Each of the first 16 tenants inside another tenant's window.
+    #[cfg(test)]
+    pub fn everyone() -> Self {
+        WindowFlags { track: true, running: 1, own_running: &[0; 16] }
+    }
+
     /// True when tenant `t` is inside another tenant's window.
     #[inline]
     pub fn of(&self, t: usize) -> bool {
