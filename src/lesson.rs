@@ -50,6 +50,7 @@ pub fn figure_of(metric: MetricFile) -> FigureId {
         MetricFile::TimedOutClient => FigureId::TimedOutClient,
         MetricFile::WastedWork => FigureId::WastedWork,
         MetricFile::QueueMs => FigureId::QueueMs,
+        MetricFile::OldestMessage => FigureId::OldestMessage,
         MetricFile::Redelivered => FigureId::Redelivered,
         MetricFile::DeadLettered => FigureId::DeadLettered,
         MetricFile::Unallocated => FigureId::Unallocated,

@@ -135,7 +135,7 @@ fn edge_file(edges: &[(&str, &str)]) -> String {
         "a": (
             price_per_month: {PRICE_MONTH},
             plan: (rate: {PLAN_RATE}, burst: {BURST}, quota_per_day: {QUOTA}, quota_per_week: {QUOTA}, quota_per_month: {QUOTA}),
-            slo: (p99_ms: {P99}, max_throttled: {FRACTION}),
+            slo: (p99_ms: {P99}, max_throttled: {FRACTION}{AGE}),
             weight: {WEIGHT_A},
             cost_weight: {COST_WEIGHT},
         ),
@@ -220,6 +220,7 @@ fn smallest() -> Vec<(&'static str, &'static str)> {
         ("HOUR", "0.0"),
         ("ENGINE", "Auto"),
         ("QUEUE", ""),
+        ("AGE", ""),
         ("PRICE_MONTH", "0.0"),
         ("PRICE_MONTH_OTHER", "1.0"),
         ("PLAN_RATE", "0.0"),
@@ -284,6 +285,7 @@ fn largest() -> Vec<(&'static str, &'static str)> {
         ("HOUR", "23.999"),
         ("ENGINE", "Fast"),
         ("QUEUE", ""),
+        ("AGE", ""),
         ("PRICE_MONTH", "1e9"),
         ("PRICE_MONTH_OTHER", "0.0"),
         ("PLAN_RATE", "1e9"),
@@ -399,7 +401,8 @@ fn edge_files() -> Vec<(String, String)> {
         files.push((format!("slowest ({engine})"), edge_file(&with(slowest.clone(), &[("ENGINE", engine)]))));
     }
     // Behind a queue: retention at both ends of its range (the longest
-    // replaces the queue timeout, so waits reach a day).
+    // replaces the queue timeout, so waits reach a day), and an objective
+    // on message age at both ends of its.
     // The most receives with the shortest run, the fewest with the longest
     // (the most over a long run is over the work budget, as it should be).
     const SHORTEST: &str = r#"queue: (retention: "1m", visibility_timeout: "0s", max_receives: 250,
@@ -407,9 +410,11 @@ fn edge_files() -> Vec<(String, String)> {
     const LONGEST: &str = r#"queue: (retention: "1d", visibility_timeout: "12h", max_receives: 1,
         price_per_million: 1000000.0, requests_per_message: 12.0),"#;
     for engine in ["Fast", "Auto", "Exact"] {
-        let smallest = with(smallest(), &[("ENGINE", engine), ("QUEUE", SHORTEST)]);
+        let smallest =
+            with(smallest(), &[("ENGINE", engine), ("QUEUE", SHORTEST), ("AGE", r#", max_message_age: "1s""#)]);
         files.push((format!("smallest behind a queue ({engine})"), edge_file(&smallest)));
-        let slowest = with(slowest.clone(), &[("ENGINE", engine), ("QUEUE", LONGEST)]);
+        let slowest =
+            with(slowest.clone(), &[("ENGINE", engine), ("QUEUE", LONGEST), ("AGE", r#", max_message_age: "1d""#)]);
         files.push((format!("slowest behind a queue ({engine})"), edge_file(&slowest)));
     }
     // (The largest file behind a queue and its database runs request by

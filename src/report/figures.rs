@@ -56,6 +56,8 @@ pub enum FigureId {
     WastedWork,
     /// Mean time a served request's message waited in the queue layer.
     QueueMs,
+    /// The peak age of a tenant's oldest message in the queue layer.
+    OldestMessage,
     /// Messages offered again after their processing failed.
     Redelivered,
     /// Messages moved to the dead-letter queue.
@@ -200,7 +202,7 @@ const BASE: Figure = Figure {
 };
 
 /// Every figure, in the order of the comparison.
-pub const FIGURES: [Figure; 26] = [
+pub const FIGURES: [Figure; 27] = [
     Figure {
         id: FigureId::Cost,
         key: "cost",
@@ -479,6 +481,17 @@ pub const FIGURES: [Figure; 26] = [
                better.",
         unit: Unit::Ms,
         tenant: Some(|t| t.latency_by_layer.queue_ms),
+        ..BASE
+    },
+    Figure {
+        id: FigureId::OldestMessage,
+        key: "oldest_message_ms",
+        label: "Oldest message",
+        help: "The oldest any of the tenant's messages got in the queue layer before a consumer took it (or the \
+               queue deleted it): the peak of its oldest message's age, ms. A tier's max_message_age objective \
+               holds it. Lower is better.",
+        unit: Unit::Ms,
+        tenant: Some(|t| t.oldest_message_ms),
         ..BASE
     },
     Figure {

@@ -16,7 +16,7 @@ pub fn json(report: &RunReport) -> Result<String, serde_json::Error> {
 }
 
 /// CSV columns, in order (new columns are only added at the end).
-pub const CSV_HEADER: [&str; 48] = [
+pub const CSV_HEADER: [&str; 49] = [
     "design",
     "tenant",
     "tier",
@@ -63,6 +63,7 @@ pub const CSV_HEADER: [&str; 48] = [
     "compute_ms",
     "database_ms",
     "queue_ms",
+    "oldest_message_ms",
     "redelivered",
     "dead_lettered",
 ];
@@ -125,6 +126,7 @@ pub fn csv(report: &RunReport) -> Result<String, csv::Error> {
                     t.latency_by_layer.compute_ms.mean,
                     t.latency_by_layer.database_ms.mean,
                     t.latency_by_layer.queue_ms.mean,
+                    t.oldest_message_ms.mean,
                     t.redelivered.mean,
                     t.dropped.dead_letter.mean,
                 ]

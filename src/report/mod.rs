@@ -421,6 +421,12 @@ pub struct TenantReport {
     /// (each failed receive but the last).
     #[serde(default)]
     pub redelivered: Estimate,
+    /// The oldest any of its messages got in the queue layer before a
+    /// consumer took it (or the queue deleted it at its retention): the
+    /// peak of its oldest waiting message's age, ms (0 without a queue
+    /// layer).
+    #[serde(default)]
+    pub oldest_message_ms: Estimate,
 }
 
 /// Aggregates of one tier under one design.

@@ -296,6 +296,9 @@ pub struct Slo {
     pub p99_ms: f64,
     /// Largest unserved (throttled + dropped) fraction of offered requests.
     pub max_unserved_fraction: f64,
+    /// Oldest a tenant's message may get before a consumer takes it,
+    /// seconds (none: no objective on message age).
+    pub max_message_age_secs: Option<f64>,
 }
 
 /// A tenant.

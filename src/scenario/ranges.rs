@@ -176,6 +176,8 @@ pub const QUEUE_TIMEOUT: Range = Range::duration(0.001, 3600.0);
 /// `queue.retention`: a minute (SQS's least) to a day (SQS keeps up to 14
 /// days, but a longer wait would leave the latency histogram's grid).
 pub const RETENTION: Range = Range::duration(60.0, 86_400.0);
+/// A tier's `slo.max_message_age`: a second to the longest retention.
+pub const MESSAGE_AGE: Range = Range::duration(1.0, 86_400.0);
 /// `queue.visibility_timeout`: none to SQS's most, 12 hours.
 pub const VISIBILITY_TIMEOUT: Range = Range::duration(0.0, 43_200.0);
 /// `queue.max_receives`: SQS's least, 1, to 250 (SQS allows 1,000; beyond a
@@ -225,6 +227,7 @@ pub const DOCUMENTED: &[(&str, Range)] = &[
     ("`queue_timeout`", QUEUE_TIMEOUT),
     ("`queue.retention`", RETENTION),
     ("`queue.visibility_timeout`", VISIBILITY_TIMEOUT),
+    ("`slo.max_message_age`", MESSAGE_AGE),
     ("`queue.max_receives`", MAX_RECEIVES),
     ("`queue.requests_per_message`", REQUESTS_PER_MESSAGE),
     ("`retry.attempts`", RETRY_ATTEMPTS),

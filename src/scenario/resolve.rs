@@ -257,7 +257,18 @@ impl Resolver {
         if file.tiers.len() > limits.max_tiers {
             self.error("tiers", format!("{} tiers is over the limit of {}", file.tiers.len(), limits.max_tiers));
         }
-        file.tiers.iter().map(|(name, tier)| self.tier(name, tier)).collect()
+        let tiers: Vec<Tier> = file.tiers.iter().map(|(name, tier)| self.tier(name, tier)).collect();
+        if file.layers.queue.is_none() {
+            for (name, tier) in &file.tiers {
+                if tier.slo.max_message_age.is_some() {
+                    self.error(
+                        format!("tiers.\"{name}\".slo.max_message_age"),
+                        "an objective on message age needs a queue layer (`layers.queue`)",
+                    );
+                }
+            }
+        }
+        tiers
     }
 
     fn tier(&mut self, name: &str, tier: &TierFile) -> Tier {
@@ -301,6 +312,9 @@ impl Resolver {
             slo: Slo {
                 p99_ms: self.ranged(&format!("{path}.slo.p99_ms"), tier.slo.p99_ms, &ranges::P99_OBJECTIVE_MS),
                 max_unserved_fraction: self.fraction(&format!("{path}.slo.max_throttled"), tier.slo.max_throttled),
+                max_message_age_secs: tier.slo.max_message_age.as_ref().and_then(|age| {
+                    self.duration_in(&format!("{path}.slo.max_message_age"), age, &ranges::MESSAGE_AGE)
+                }),
             },
             weight: self.ranged(&format!("{path}.weight"), tier.weight, &ranges::FAIR_WEIGHT),
             cost_weight: self.ranged(&format!("{path}.cost_weight"), tier.cost_weight, &ranges::COST_WEIGHT),

@@ -760,9 +760,40 @@ impl Compute {
                 served += count;
             }
         }
+        let cs = &mut self.stacks[s];
         cs.backlog_before = cs.backlog;
         cs.backlog = backlog_end;
-        StackTick { slow: cs.slow, served, backlog_end, lambda }
+        let slow = cs.slow;
+        if slow {
+            self.note_waits(s, members, (tick + 1) as f64 * dt, dt, raw);
+        }
+        StackTick { slow, served, backlog_end, lambda }
+    }
+
+    /// Notes how long the members of fluid stack `s` have waited at the end
+    /// of a tick (`end_secs`) with a backlog: a member with a whole request
+    /// waiting, the oldest cohort's age under FIFO and the time its own
+    /// backlog takes to drain under weighted-fair sharing; one that lost
+    /// requests to the timeout, the timeout.
+    fn note_waits(&self, s: usize, members: &[u32], end_secs: f64, dt: f64, raw: &mut [TenantRaw]) {
+        let cs = &self.stacks[s];
+        let oldest = cs.cohorts.front().map_or(0.0, |&(arrived, _)| end_secs - arrived);
+        let weighted_fair = self.weighted_fair(s);
+        for &t in members {
+            let t = t as usize;
+            let backlog = self.backlog[t];
+            let waited = if self.timeout_drops[t] > 0.0 {
+                self.timeout_secs
+            } else if backlog < 0.5 {
+                continue;
+            } else if weighted_fair {
+                let rate = self.served[t] / dt;
+                if rate > 0.0 { backlog / rate } else { self.timeout_secs }
+            } else {
+                oldest
+            };
+            raw[t].longest_wait_secs = raw[t].longest_wait_secs.max(waited.clamp(0.0, self.timeout_secs));
+        }
     }
 
     /// The latency state of stack `s` this tick at arrival intensity
@@ -846,7 +877,7 @@ impl Compute {
 
     /// Requests still waiting or in service at the end of a run in stacks
     /// simulated request by request: `each(tenant, timed_out)`.
-    pub fn left_at_end(&mut self, end_secs: f64, mut each: impl FnMut(u32, bool)) {
+    pub fn left_at_end(&mut self, end_secs: f64, mut each: impl FnMut(u32, bool, f64)) {
         let timeout = self.timeout_secs;
         for stack in self.requests.iter_mut().flatten() {
             stack.left_at_end(end_secs, timeout, &mut each);

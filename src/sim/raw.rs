@@ -93,6 +93,11 @@ pub struct TenantRaw {
     /// Messages moved to the dead-letter queue after their last receive
     /// failed.
     pub dead_lettered: f64,
+    /// The longest any of its requests waited for a server (a message for
+    /// a consumer): the most its oldest waiting one was ever aged, counting
+    /// those dropped at the timeout (deleted at the retention) and those
+    /// still waiting at the end, seconds.
+    pub longest_wait_secs: f64,
 }
 
 impl TenantRaw {

@@ -145,10 +145,13 @@ impl RequestStack {
     fn start_waiting(&mut self, input: &TickInput<'_>, at_secs: f64, out: &mut TickOutput<'_>) {
         while self.busy < input.servers {
             let next = self.queue.next(at_secs, input.timeout_secs, |req| {
-                count_drop(&req, out);
+                count_drop(&req, input.timeout_secs, out);
             });
             match next {
-                Some(req) => self.start(req, at_secs),
+                Some(req) => {
+                    note_wait(&req, at_secs, out);
+                    self.start(req, at_secs);
+                }
                 None => break,
             }
         }
@@ -273,6 +276,7 @@ impl RequestStack {
                     // The server that frees takes it: its job's place and
                     // one step through the completions.
                     self.count_done(job, free_secs, out);
+                    note_wait(&req, start_secs, out);
                     self.jobs[job as usize] = req;
                     self.completions.replace_earliest(completions::key(start_secs + req.service_secs, job));
                     started = true;
@@ -300,8 +304,9 @@ impl RequestStack {
                 continue;
             }
             if start_secs - req.arrival_secs > input.timeout_secs {
-                count_drop(&req, out);
+                count_drop(&req, input.timeout_secs, out);
             } else {
+                note_wait(&req, start_secs, out);
                 self.start(req, start_secs);
             }
         }
@@ -373,11 +378,15 @@ impl RequestStack {
     }
 
     /// At the end of the run: requests waiting or in service, by tenant,
-    /// as (in flight, dropped) given the end time.
-    pub fn left_at_end(&mut self, end_secs: f64, timeout_secs: f64, mut each: impl FnMut(u32, bool)) {
-        self.queue.drain(|req| each(req.tenant, end_secs - req.arrival_secs > timeout_secs));
+    /// as (tenant, dropped, how long it has waited, at most the timeout)
+    /// given the end time.
+    pub fn left_at_end(&mut self, end_secs: f64, timeout_secs: f64, mut each: impl FnMut(u32, bool, f64)) {
+        self.queue.drain(|req| {
+            let waited = end_secs - req.arrival_secs;
+            each(req.tenant, waited > timeout_secs, waited.min(timeout_secs));
+        });
         for key in self.completions.drain() {
-            each(self.jobs[completions::job_of(key) as usize].tenant, false);
+            each(self.jobs[completions::job_of(key) as usize].tenant, false, 0.0);
         }
         self.busy = 0;
     }
@@ -388,11 +397,19 @@ fn flags_of(input: &TickInput<'_>, t: u32) -> u8 {
     if input.window.of(t as usize) { READ | IN_WINDOW } else { READ }
 }
 
-/// Counts `req` dropped for waiting past the timeout.
-fn count_drop(req: &Req, out: &mut TickOutput<'_>) {
+/// Notes that `req` waited until `start_secs` for a server.
+#[inline]
+fn note_wait(req: &Req, start_secs: f64, out: &mut TickOutput<'_>) {
+    let raw = &mut out.raw[req.tenant as usize];
+    raw.longest_wait_secs = raw.longest_wait_secs.max(start_secs - req.arrival_secs);
+}
+
+/// Counts `req` dropped for waiting past the timeout, `timeout_secs`.
+fn count_drop(req: &Req, timeout_secs: f64, out: &mut TickOutput<'_>) {
     let t = req.tenant as usize;
     out.drops[t] += 1.0;
     out.raw[t].dropped_timeout += 1.0;
+    out.raw[t].longest_wait_secs = out.raw[t].longest_wait_secs.max(timeout_secs);
     if req.in_window() {
         out.window_drops[t] += 1.0;
     }
@@ -453,7 +470,7 @@ mod tests {
             seen.push((served, drops, done, stack.in_system(), stack.waiting()));
         }
         let mut left = Vec::new();
-        stack.left_at_end(f64::from(ticks), 0.4, |t, dropped| left.push((t, dropped)));
+        stack.left_at_end(f64::from(ticks), 0.4, |t, dropped, _| left.push((t, dropped)));
         (seen, left)
     }
 

@@ -723,8 +723,9 @@ impl<'a> Task<'a> {
         }
 
         let raw = &mut self.tenants.raw;
-        self.compute.left_at_end(end_tick as f64 * self.dt, |t, timed_out| {
+        self.compute.left_at_end(end_tick as f64 * self.dt, |t, timed_out, waited_secs| {
             let r = &mut raw[t as usize];
+            r.longest_wait_secs = r.longest_wait_secs.max(waited_secs);
             if timed_out {
                 r.dropped_timeout += 1.0;
             } else {

@@ -23,7 +23,7 @@ use crate::scenario::file::{
 use crate::scenario::{FieldErrors, ScenarioFile};
 
 /// Every metric a plan figure can name, in the table of figures' order.
-const METRICS: [MetricFile; 25] = [
+const METRICS: [MetricFile; 26] = [
     MetricFile::TotalCost,
     MetricFile::CostPerTenant,
     MetricFile::Margin,
@@ -43,6 +43,7 @@ const METRICS: [MetricFile; 25] = [
     MetricFile::TimedOutClient,
     MetricFile::WastedWork,
     MetricFile::QueueMs,
+    MetricFile::OldestMessage,
     MetricFile::Redelivered,
     MetricFile::DeadLettered,
     MetricFile::Cost,

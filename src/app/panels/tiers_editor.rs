@@ -66,6 +66,13 @@ fn table_rows(ui: &mut Ui, draft: &mut ScenarioFile, errors: Option<&FieldErrors
     field_row(ui, draft, errors, ("SLO max unserved", tip), "slo.max_throttled", |ui, tier| {
         form::percent_ui(ui, &mut tier.slo.max_throttled, tip);
     });
+    if draft.layers.queue.is_some() {
+        let tip = "SLO: the oldest a tenant's message may get in the queue before a consumer takes it (what an alarm \
+                   on a queue's oldest-message age watches). Off: no objective on message age.";
+        field_row(ui, draft, errors, ("SLO max message age", tip), "slo.max_message_age", |ui, tier| {
+            form::optional_duration_ui(ui, &mut tier.slo.max_message_age, "5m", tip);
+        });
+    }
     let tip = "Fair-share weight: with WeightedFair compute fairness, a shared stack divides its capacity among \
                tenants with work in proportion to this. > 0.";
     field_row(ui, draft, errors, ("Weight", tip), "weight", |ui, tier| {

@@ -51,6 +51,8 @@ pub enum Column {
     GatewayMs,
     /// Mean time in the queue layer's queue.
     QueueMs,
+    /// The peak age of its oldest message in the queue layer.
+    OldestMessage,
     /// Mean latency of compute (queueing and service).
     ComputeMs,
     /// Mean latency the database adds.
@@ -74,7 +76,7 @@ pub enum Column {
 }
 
 /// Every column, in display order (the index is `TableView::sort_column`).
-pub const COLUMNS: [Column; 31] = [
+pub const COLUMNS: [Column; 32] = [
     Column::Id,
     Column::Tier,
     Column::Offered,
@@ -96,6 +98,7 @@ pub const COLUMNS: [Column; 31] = [
     Column::P99,
     Column::GatewayMs,
     Column::QueueMs,
+    Column::OldestMessage,
     Column::ComputeMs,
     Column::DatabaseMs,
     Column::SpikeP99,
@@ -133,6 +136,7 @@ impl Column {
             Column::P99 => "p99 ms",
             Column::GatewayMs => "gateway ms",
             Column::QueueMs => "queue ms",
+            Column::OldestMessage => "oldest msg",
             Column::ComputeMs => "compute ms",
             Column::DatabaseMs => "database ms",
             Column::SpikeP99 => "spike p99",
@@ -191,6 +195,10 @@ impl Column {
             Column::DeadLettered => "Messages moved to the dead-letter queue after the queue's max_receives receives",
             Column::GatewayMs => "Mean latency the gateway adds to a served request, ms",
             Column::QueueMs => "Mean time a served request's message waited in the queue for a consumer, ms",
+            Column::OldestMessage => {
+                "The oldest any of its messages got in the queue before a consumer took it (or the queue deleted \
+                 it), ms; its tier's max_message_age objective holds it"
+            }
             Column::ComputeMs => {
                 "Mean latency of compute, of a served request, ms: queueing and service (its service alone with a \
                  queue layer)"
@@ -244,6 +252,7 @@ impl Column {
             Column::DeadLettered => t.dropped.dead_letter.mean,
             Column::GatewayMs => t.latency_by_layer.gateway_ms.mean,
             Column::QueueMs => t.latency_by_layer.queue_ms.mean,
+            Column::OldestMessage => t.oldest_message_ms.mean,
             Column::ComputeMs => t.latency_by_layer.compute_ms.mean,
             Column::DatabaseMs => t.latency_by_layer.database_ms.mean,
             // Tenants without requests inside the windows sort below all.
@@ -346,7 +355,7 @@ pub fn shown_columns(design: &DesignReport) -> Vec<usize> {
             Column::SpikeP99 | Column::SpikeUnserved => spikes,
             Column::GatewayMs | Column::DatabaseMs => layers,
             Column::ComputeMs => layers || queue,
-            Column::QueueMs => queue,
+            Column::QueueMs | Column::OldestMessage => queue,
             _ => true,
         })
         .map(|(i, _)| i)
@@ -433,7 +442,7 @@ mod tests {
         let shown = shown_columns(pool);
         assert_eq!(
             shown.len(),
-            COLUMNS.len() - 16,
+            COLUMNS.len() - 17,
             "nothing throttled or dropped, no functions, no retries or client timeouts, no gateway or database \
              latency and no queue in the example"
         );
@@ -454,7 +463,8 @@ mod tests {
         let queue = COLUMNS.iter().position(|c| *c == Column::QueueMs).unwrap_or(99);
         assert!(!shown.contains(&queue), "no time in queue, no column");
         pool.tenants[2].latency_by_layer.queue_ms.mean = 30.0;
-        assert!(shown_columns(pool).contains(&queue));
+        let oldest = COLUMNS.iter().position(|c| *c == Column::OldestMessage).unwrap_or(99);
+        assert!(shown_columns(pool).contains(&queue) && shown_columns(pool).contains(&oldest));
     }
 
     #[test]

@@ -355,6 +355,9 @@ pub enum MetricFile {
     /// Tenant: mean time its served requests' messages waited in the queue
     /// layer, ms.
     QueueMs,
+    /// Tenant: the oldest any of its messages got in the queue layer before
+    /// a consumer took it, ms.
+    OldestMessage,
     /// Design (or tenant): messages the queue offered again after their
     /// processing failed.
     Redelivered,
@@ -546,11 +549,15 @@ pub struct SloFile {
     /// Largest fraction of offered requests that may go unserved
     /// (throttled or dropped).
     pub max_throttled: f64,
+    /// Oldest a tenant's message may get before a consumer takes it (none:
+    /// no objective on message age; needs a queue layer).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_message_age: Option<DurationText>,
 }
 
 impl Default for SloFile {
     fn default() -> Self {
-        Self { p99_ms: 500.0, max_throttled: 0.01 }
+        Self { p99_ms: 500.0, max_throttled: 0.01, max_message_age: None }
     }
 }
 

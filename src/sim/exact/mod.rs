@@ -867,6 +867,8 @@ impl<'a> Exact<'a> {
     /// environment `env` if it runs on one, for `busy_secs`.
     #[inline]
     fn start_on(&mut self, s: usize, req: Req, t_secs: f64, function: u32, env: Env, busy_secs: f64) {
+        let raw = &mut self.raw[req.tenant as usize];
+        raw.longest_wait_secs = raw.longest_wait_secs.max(t_secs - req.arrival_secs);
         let stack = &mut self.stacks[s];
         stack.advance(t_secs);
         stack.busy += 1;
@@ -920,6 +922,7 @@ impl<'a> Exact<'a> {
         }
         let t = req.tenant as usize;
         self.raw[t].dropped_timeout += 1.0;
+        self.raw[t].longest_wait_secs = self.raw[t].longest_wait_secs.max(self.timeout_secs);
         let at = (req.arrival_secs + self.timeout_secs).min(self.end_secs);
         self.count(t, self.points.of(at), Flow::Dropped);
         if self.queued {
@@ -1097,7 +1100,9 @@ impl<'a> Exact<'a> {
                 } else if end - req.arrival_secs > self.timeout_secs {
                     self.drop_timed_out(req, end);
                 } else {
-                    self.raw[req.tenant as usize].in_flight += 1.0;
+                    let raw = &mut self.raw[req.tenant as usize];
+                    raw.in_flight += 1.0;
+                    raw.longest_wait_secs = raw.longest_wait_secs.max(end - req.arrival_secs);
                 }
             }
         }

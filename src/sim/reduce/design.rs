@@ -161,7 +161,9 @@ fn cost(r: &TenantRaw) -> f64 {
 
 fn slo_met(sc: &Scenario, t: usize, r: &TenantRaw) -> bool {
     let slo = sc.tiers[sc.tenants[t].tier].slo;
-    (r.served <= 0.0 || r.p99_ms <= slo.p99_ms) && unserved_fraction(r) <= slo.max_unserved_fraction
+    (r.served <= 0.0 || r.p99_ms <= slo.p99_ms)
+        && unserved_fraction(r) <= slo.max_unserved_fraction
+        && slo.max_message_age_secs.is_none_or(|most| r.longest_wait_secs <= most)
 }
 
 /// A tenant is hurt when its p99 inside others' spike windows rose by more
@@ -328,6 +330,7 @@ fn tenant_reports(
             retries: fig.figure(&|| r.retries),
             wasted_work: fig.figure(&|| ratio(r.wasted_busy_secs, r.compute_busy_secs)),
             redelivered: fig.figure(&|| r.redelivered),
+            oldest_message_ms: fig.figure(&|| if sc.queue.is_some() { r.longest_wait_secs * 1e3 } else { 0.0 }),
             latency_by_layer: LayerLatencyMs::default(),
         };
         report.latency_by_layer = layer_means(&report.latency.mean_ms, gateway_ms, database_ms, service_ms);
