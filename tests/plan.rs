@@ -576,3 +576,42 @@ fn linear_values_are_the_numbers_written_and_read_as_written() {
     assert_eq!(show(12.0), "12");
     assert_eq!(show(1e-9), "0.000000001");
 }
+
+#[test]
+fn goal_seek_finds_the_message_age_a_burst_needs() {
+    // A burst leaves 60 messages/s over the consumers' 400 for five
+    // minutes: the last is taken (460 − 400) × 300 / 400 = 45 s after it was
+    // sent. The smallest objective on message age that every tenant meets
+    // is that peak, judged on the conservative side of its interval; an
+    // objective only changes how results are read, so every point shares
+    // one simulation.
+    let text = r#"Scenario(version: 1, name: "burst", clock: (duration: "30m", seed: 1, replications: 4),
+    tiers: { "t": (price_per_month: 1.0, slo: (p99_ms: 60000.0, max_message_age: "1m")) },
+    tenants: [
+        Tenant(id: "importer", tier: "t", load: (rate: 20.0)),
+        Group(prefix: "shop", count: 4, tier: "t", load: (rate: 65.0)),
+    ],
+    layers: (
+        queue: (retention: "1h"),
+        compute: (service_time: Exponential(mean_ms: 20.0), concurrency: 8, instances: (min: 1, max: 1)),
+    ),
+    designs: [ (name: "d", placement: { "*": Pool }) ],
+    events: [ Spike(tenant: "importer", at: "10m", duration: "5m", factor: 10.0) ],
+    plans: [ (name: "age", axes: [ (knob: MaxMessageAgeSecs(tier: "t"), values: Linear(from: 10, to: 90, step: 5)) ],
+              ask: [ Smallest(design: "d", constraints: [ AllSlosMet ]) ]) ],
+)"#;
+    for threads in [1, 2] {
+        let r = run_plan(text, "age", threads);
+        let a = &r.answers[0];
+        assert!(a.found, "{a:?}");
+        let value = a.value.unwrap_or(f64::NAN);
+        assert!((45.0..=47.5).contains(&value), "{threads} thread(s): {a:?}");
+    }
+    // Without a queue the knob has nothing to set.
+    let without = text.replace(r#"queue: (retention: "1h"),"#, "").replace(r#", max_message_age: "1m""#, "");
+    let limits = Limits::default();
+    let file = scenario::parse_str(&without, &limits).unwrap_or_else(|e| panic!("{e}"));
+    let sc = scenario::resolve::resolve(&file, &limits).unwrap_or_else(|e| panic!("{e}"));
+    let error = resolve_plans(&file, &sc, &limits).err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(error.contains("plans[0].axes[0]") && error.contains("no queue"), "{error}");
+}

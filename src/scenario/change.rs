@@ -154,7 +154,13 @@ impl KnobFile {
     /// price and objectives), not what is simulated: points on such axes
     /// share one simulation.
     pub fn reads_only(&self) -> bool {
-        matches!(self, KnobFile::TierPrice { .. } | KnobFile::SloP99 { .. } | KnobFile::MaxThrottled { .. })
+        matches!(
+            self,
+            KnobFile::TierPrice { .. }
+                | KnobFile::SloP99 { .. }
+                | KnobFile::MaxThrottled { .. }
+                | KnobFile::MaxMessageAgeSecs { .. }
+        )
     }
 
     /// True when the knob takes placements rather than numbers.
@@ -169,6 +175,7 @@ impl KnobFile {
             KnobFile::TierPrice { tier } => format!("price of {tier}"),
             KnobFile::SloP99 { tier } => format!("p99 objective of {tier}"),
             KnobFile::MaxThrottled { tier } => format!("unserved share allowed to {tier}"),
+            KnobFile::MaxMessageAgeSecs { tier } => format!("message-age objective of {tier}"),
             KnobFile::PlanRate { tier } => format!("usage-plan rate of {tier}"),
             KnobFile::PlanBurst { tier } => format!("usage-plan burst of {tier}"),
             KnobFile::QuotaPerDay { tier } => format!("daily quota of {tier}"),
@@ -204,7 +211,10 @@ impl KnobFile {
             KnobFile::SloP99 { .. } => "ms",
             KnobFile::PlanRate { .. } | KnobFile::TenantRate { .. } | KnobFile::AccountRate => "req/s",
             KnobFile::PlanBurst { .. } | KnobFile::QuotaPerDay { .. } | KnobFile::QuotaPerMonth { .. } => "requests",
-            KnobFile::QueueTimeoutSecs | KnobFile::QueueRetentionSecs | KnobFile::ClientTimeoutSecs { .. } => "s",
+            KnobFile::QueueTimeoutSecs
+            | KnobFile::QueueRetentionSecs
+            | KnobFile::ClientTimeoutSecs { .. }
+            | KnobFile::MaxMessageAgeSecs { .. } => "s",
             KnobFile::SpikeFactor { .. } => "×",
             KnobFile::GroupCount { .. } => "tenants",
             KnobFile::InstancesMin | KnobFile::InstancesMax => "instances",
@@ -261,6 +271,11 @@ impl KnobFile {
             KnobFile::MaxThrottled { tier: name } => {
                 tier(file, name)?;
                 file.tiers[name.as_str()].slo.max_throttled = x;
+            }
+            KnobFile::MaxMessageAgeSecs { tier: name } => {
+                tier(file, name)?;
+                file.layers.queue.as_ref().ok_or("the scenario has no queue")?;
+                file.tiers[name.as_str()].slo.max_message_age = Some(DurationText::from_secs(x));
             }
             KnobFile::PlanRate { tier: name }
             | KnobFile::PlanBurst { tier: name }

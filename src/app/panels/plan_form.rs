@@ -230,6 +230,7 @@ fn knob_choices(names: &Names, current: &KnobFile) -> Vec<(&'static str, KnobFil
         KnobFile::TierPrice { tier }
         | KnobFile::SloP99 { tier }
         | KnobFile::MaxThrottled { tier }
+        | KnobFile::MaxMessageAgeSecs { tier }
         | KnobFile::PlanRate { tier }
         | KnobFile::PlanBurst { tier }
         | KnobFile::QuotaPerDay { tier }
@@ -244,6 +245,7 @@ fn knob_choices(names: &Names, current: &KnobFile) -> Vec<(&'static str, KnobFil
         ("Tier price", KnobFile::TierPrice { tier: t() }),
         ("SLO p99 objective", KnobFile::SloP99 { tier: t() }),
         ("SLO unserved allowed", KnobFile::MaxThrottled { tier: t() }),
+        ("SLO message age", KnobFile::MaxMessageAgeSecs { tier: t() }),
         ("Usage-plan rate", KnobFile::PlanRate { tier: t() }),
         ("Usage-plan burst", KnobFile::PlanBurst { tier: t() }),
         ("Daily quota", KnobFile::QuotaPerDay { tier: t() }),
@@ -288,6 +290,7 @@ fn knob_ui(ui: &mut Ui, names: &Names, knob: &mut KnobFile, k: usize) {
         KnobFile::TierPrice { tier }
         | KnobFile::SloP99 { tier }
         | KnobFile::MaxThrottled { tier }
+        | KnobFile::MaxMessageAgeSecs { tier }
         | KnobFile::PlanRate { tier }
         | KnobFile::PlanBurst { tier }
         | KnobFile::QuotaPerDay { tier }

@@ -100,6 +100,12 @@ pub enum KnobFile {
         /// Tier name.
         tier: String,
     },
+    /// The oldest a tier's message may get by its SLO, seconds (the
+    /// scenario must have a queue layer).
+    MaxMessageAgeSecs {
+        /// Tier name.
+        tier: String,
+    },
     /// The refill rate of a tier's usage plan, req/s.
     PlanRate {
         /// Tier name.
