@@ -403,3 +403,46 @@ fn a_retention_typed_in_the_layers_tab_takes_effect_on_enter_and_deletes_waiting
     assert!(lost(&report, 0) > 100.0, "shared queue: shop-00 lost {}", lost(&report, 0));
     assert_eq!(lost(&report, 1), 0.0, "a queue each: shop-00 lost nothing");
 }
+
+/// The standard tier's objective on message age in the queue-per-tenant
+/// example, as written.
+fn message_age(app: &TenantsimApp) -> Option<String> {
+    app.doc.file.tiers.get("standard").and_then(|t| t.slo.max_message_age.as_ref()).map(|d| d.text().to_owned())
+}
+
+#[test]
+fn a_message_age_objective_typed_in_the_tiers_tab_is_checked_at_its_field_then_judged() {
+    let mut harness = started_on(EditorTab::Tiers);
+    harness.state_mut().push(Command::OpenBundled("queue-per-tenant.ron"));
+    wait_for_results(&mut harness);
+    harness.run_steps(3);
+    assert!(shows(&harness, "SLO max message age"), "the tiers tab has the row with a queue");
+    assert_eq!(message_age(harness.state()).as_deref(), Some("2m"));
+    let runs = harness.state().runner.requests_made();
+    // Under a second: kept as typed, reported at its field, never run.
+    select_field(&mut harness, "2m");
+    type_keys(&mut harness, "300ms");
+    assert_eq!(message_age(harness.state()).as_deref(), Some("2m"), "nothing applied before Enter");
+    harness.key_press(egui::Key::Enter);
+    harness.run_steps(3);
+    assert_eq!(message_age(harness.state()).as_deref(), Some("300ms"));
+    let errors = harness.state().doc.errors().map(|e| e.to_string()).unwrap_or_default();
+    assert!(errors.contains(r#"tiers."standard".slo.max_message_age"#), "reported at the field: {errors}");
+    assert!(field_shows(&harness, "300ms"), "the field still shows what was typed");
+    assert_eq!(harness.state().runner.requests_made(), runs, "an invalid objective is never run");
+    // Four minutes: the shops' orders wait over four minutes on the shared
+    // queue, under a second with a queue each.
+    select_field(&mut harness, "300ms");
+    type_keys(&mut harness, "4m");
+    harness.key_press(egui::Key::Enter);
+    harness.run_steps(3);
+    assert_eq!(message_age(harness.state()).as_deref(), Some("4m"));
+    assert!(harness.state().runner.requests_made() > runs, "the new objective runs");
+    wait_for_results(&mut harness);
+    let report = harness.state().doc.results.latest.as_ref().map(|r| r.report.clone());
+    let shop =
+        |d: usize| report.as_ref().and_then(|r| r.designs[d].tenants.iter().find(|t| t.id == "shop-00").cloned());
+    let (shared, own) = (shop(0), shop(1));
+    assert!(shared.as_ref().is_some_and(|t| t.oldest_message_ms.mean > 240_000.0 && t.slo_met.mean == 0.0));
+    assert!(own.as_ref().is_some_and(|t| t.oldest_message_ms.mean < 5_000.0 && t.slo_met.mean == 1.0));
+}
