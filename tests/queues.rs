@@ -457,3 +457,39 @@ fn an_objective_on_message_age_holds_the_oldest_message() {
     let error = error_of(&text);
     assert!(error.contains(r#"tiers."t".slo.max_message_age"#) && error.contains("1s to 1d"), "{error}");
 }
+
+#[test]
+fn a_backlog_keeps_its_age_when_the_consumers_stop() {
+    // 600 messages a second to 1,000 a second of consumers: half are lost
+    // from the 5th minute for two minutes (12,000 left waiting), then all of
+    // them for half a minute. The message at the head when they stop was
+    // sent 100 s into the loss (the consumers had taken 500 a second of the
+    // 600); it waits until they return at 7m30s: 50 s, the oldest any
+    // message gets. The fast engine holds the backlog as requests while no
+    // consumer runs, which must keep their age.
+    let text = |engine: &str, seed: u64| {
+        format!(
+            r#"Scenario(version: 1, name: "stop", clock: (duration: "15m", seed: {seed}, replications: 2, engine: {engine}),
+            tiers: {{ "t": (price_per_month: 1.0) }},
+            tenants: [ Group(prefix: "x", count: 4, tier: "t", load: (rate: 150.0)) ],
+            layers: (
+                queue: (retention: "1h"),
+                compute: (service_time: Exponential(mean_ms: 10.0), concurrency: 10, instances: (min: 1, max: 1)),
+            ),
+            designs: [ (name: "d", placement: {{ "*": Pool }}) ],
+            events: [
+                CapacityLoss(layer: Compute, at: "5m", duration: "2m", fraction: 0.5),
+                CapacityLoss(layer: Compute, at: "7m", duration: "30s", fraction: 1.0),
+            ])"#
+        )
+    };
+    for engine in ["Exact", "Auto", "Fast"] {
+        for seed in [1, 2] {
+            let report = run(&text(engine, seed));
+            for t in &report.designs[0].tenants {
+                let got = t.oldest_message_ms.mean;
+                assert!(close(got, 50_000.0, 0.03), "{engine} seed {seed} {}: oldest {got:.0} ms", t.id);
+            }
+        }
+    }
+}

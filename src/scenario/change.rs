@@ -274,6 +274,9 @@ impl KnobFile {
             }
             KnobFile::MaxMessageAgeSecs { tier: name } => {
                 tier(file, name)?;
+                if !(x.is_finite() && x > 0.0) {
+                    return Err(format!("a message age must be a positive number of seconds, not {x}"));
+                }
                 file.layers.queue.as_ref().ok_or("the scenario has no queue")?;
                 file.tiers[name.as_str()].slo.max_message_age = Some(DurationText::from_secs(x));
             }

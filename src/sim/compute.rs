@@ -782,7 +782,7 @@ impl Compute {
         for &t in members {
             let t = t as usize;
             let backlog = self.backlog[t];
-            let waited = if self.timeout_drops[t] > 0.0 {
+            let waited = if self.timeout_drops[t] >= 0.5 {
                 self.timeout_secs
             } else if backlog < 0.5 {
                 continue;
@@ -864,11 +864,34 @@ impl Compute {
         };
         // Whole requests wait as requests; what is left of the fluid (a
         // fraction per member) waits in the fluid until the stack returns.
+        // A FIFO fluid knows when its backlog arrived (its cohorts, which
+        // mix the members' shares): each member's whole requests take their
+        // share of each cohort's time, oldest first, and wait in that order,
+        // so that their age (and the timeout) goes on from when they were
+        // sent. Without cohorts they count from now.
+        let total: f64 = cs.cohorts.iter().map(|&(_, count)| count).sum();
+        let mut waiting: Vec<(f64, u32)> = Vec::new();
         for &t in members {
-            let waiting = self.backlog[t as usize];
-            let whole = waiting.floor();
-            stack.add_waiting(&input, t, whole as u64, input.start_secs);
-            self.backlog[t as usize] = waiting - whole;
+            let backlog = self.backlog[t as usize];
+            let whole = backlog.floor();
+            let share = if total > 0.0 { backlog / total } else { 0.0 };
+            let (mut taken, mut reached) = (0.0, 0.0);
+            for &(arrived, count) in &cs.cohorts {
+                reached += count * share;
+                while taken < whole && taken < reached {
+                    waiting.push((arrived, t));
+                    taken += 1.0;
+                }
+            }
+            while taken < whole {
+                waiting.push((input.start_secs, t));
+                taken += 1.0;
+            }
+            self.backlog[t as usize] = backlog - whole;
+        }
+        waiting.sort_by(|a, b| a.0.total_cmp(&b.0));
+        for (arrived, t) in waiting {
+            stack.add_waiting(&input, t, 1, arrived.min(input.start_secs));
         }
         cs.cohorts.clear();
         cs.backlog = 0.0;
@@ -876,8 +899,9 @@ impl Compute {
     }
 
     /// Requests still waiting or in service at the end of a run in stacks
-    /// simulated request by request: `each(tenant, timed_out)`.
-    pub fn left_at_end(&mut self, end_secs: f64, mut each: impl FnMut(u32, bool, f64)) {
+    /// simulated request by request: `each(tenant, timed_out, waited
+    /// seconds, sent inside another tenant's window)`.
+    pub fn left_at_end(&mut self, end_secs: f64, mut each: impl FnMut(u32, bool, f64, bool)) {
         let timeout = self.timeout_secs;
         for stack in self.requests.iter_mut().flatten() {
             stack.left_at_end(end_secs, timeout, &mut each);

@@ -378,15 +378,16 @@ impl RequestStack {
     }
 
     /// At the end of the run: requests waiting or in service, by tenant,
-    /// as (tenant, dropped, how long it has waited, at most the timeout)
-    /// given the end time.
-    pub fn left_at_end(&mut self, end_secs: f64, timeout_secs: f64, mut each: impl FnMut(u32, bool, f64)) {
+    /// as (tenant, dropped, how long it has waited, at most the timeout,
+    /// sent inside another tenant's window) given the end time.
+    pub fn left_at_end(&mut self, end_secs: f64, timeout_secs: f64, mut each: impl FnMut(u32, bool, f64, bool)) {
         self.queue.drain(|req| {
             let waited = end_secs - req.arrival_secs;
-            each(req.tenant, waited > timeout_secs, waited.min(timeout_secs));
+            each(req.tenant, waited > timeout_secs, waited.min(timeout_secs), req.in_window());
         });
         for key in self.completions.drain() {
-            each(self.jobs[completions::job_of(key) as usize].tenant, false, 0.0);
+            let req = &self.jobs[completions::job_of(key) as usize];
+            each(req.tenant, false, 0.0, req.in_window());
         }
         self.busy = 0;
     }
@@ -421,20 +422,30 @@ mod tests {
 
     use super::*;
 
-    /// What a stack gave in each tick: served and dropped by tenant, the
-    /// completions, and the requests in system and waiting at its end.
-    type Ticks = Vec<(Vec<f64>, Vec<f64>, Vec<(u32, f64, bool)>, usize, usize)>;
+    /// What a stack gave in each tick: served, dropped, served and dropped
+    /// of those sent inside a window, by tenant; the completions (sorted,
+    /// when `sorted`); and the requests in system and waiting at its end.
+    type Tick = (Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>, Vec<(u32, f64, bool)>, usize, usize);
+
+    /// Each tenant's longest wait and timeout drops.
+    type Waits = Vec<(f64, f64)>;
 
     /// `ticks` one-second ticks of a stack of `members` sharing by
-    /// `fairness`, with servers and admitted counts drawn from `seed`
-    /// (overload, no servers at all, fewer servers than are busy), then
-    /// what is left at the end.
-    fn run(fairness: Fairness, members: &[u32], seed: u64, ticks: u32) -> (Ticks, Vec<(u32, bool)>) {
+    /// `fairness`, with `service`, servers and admitted counts drawn from
+    /// `seed` (overload, no servers at all, fewer servers than are busy),
+    /// every other tick inside a window; then what is left at the end.
+    fn run_with(
+        fairness: Fairness,
+        members: &[u32],
+        seed: u64,
+        ticks: u32,
+        service: Service,
+        sorted: bool,
+    ) -> (Vec<Tick>, Vec<(u32, bool)>, Waits) {
         let tenants = members.len();
         let mut load = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(seed);
         let rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(seed + 1);
         let mut stack = RequestStack::new(fairness, members, &vec![1.0; tenants], rng);
-        let service = Service::Exponential { mean_secs: 0.02 };
         let mut raw = vec![TenantRaw::default(); tenants];
         let mut seen = Vec::new();
         for tick in 0..ticks {
@@ -454,7 +465,7 @@ mod tests {
                 members,
                 timeout_secs: 0.4,
                 service,
-                window: WindowFlags::none(),
+                window: if tick % 2 == 0 { WindowFlags::everyone() } else { WindowFlags::none() },
             };
             let (mut served, mut drops, mut done) = (vec![0.0; tenants], vec![0.0; tenants], Vec::new());
             let (mut window_served, mut window_drops) = (vec![0.0; tenants], vec![0.0; tenants]);
@@ -467,10 +478,20 @@ mod tests {
                 done: &mut done,
             };
             stack.tick(&input, &now, &mut out);
-            seen.push((served, drops, done, stack.in_system(), stack.waiting()));
+            if sorted {
+                done.sort_by_key(|d| (d.0, d.1.to_bits(), d.2));
+            }
+            seen.push((served, drops, window_served, window_drops, done, stack.in_system(), stack.waiting()));
         }
         let mut left = Vec::new();
-        stack.left_at_end(f64::from(ticks), 0.4, |t, dropped, _| left.push((t, dropped)));
+        stack.left_at_end(f64::from(ticks), 0.4, |t, dropped, _, _| left.push((t, dropped)));
+        let waits = raw.iter().map(|r| (r.longest_wait_secs, r.dropped_timeout)).collect();
+        (seen, left, waits)
+    }
+
+    /// [`run_with`] exponential 20 ms service.
+    fn run(fairness: Fairness, members: &[u32], seed: u64, ticks: u32) -> (Vec<Tick>, Vec<(u32, bool)>) {
+        let (seen, left, _) = run_with(fairness, members, seed, ticks, Service::Exponential { mean_secs: 0.02 }, false);
         (seen, left)
     }
 
@@ -478,15 +499,26 @@ mod tests {
     fn a_fifo_tick_serves_as_an_event_loop_over_one_fair_flow_does() {
         // With one tenant the fair queue is first in, first out, and is
         // simulated event by event: the FIFO path must give the very same
-        // ticks, whatever the servers do between them.
-        for seed in [1, 2, 3] {
-            let (fifo, fifo_left) = run(Fairness::Fifo, &[0], seed, 60);
-            let (fair, fair_left) = run(Fairness::WeightedFair, &[0], seed, 60);
-            assert_eq!(fifo, fair, "seed {seed}");
-            assert_eq!(fifo_left, fair_left, "seed {seed}");
-            let dropped: f64 = fifo.iter().map(|t| t.1[0]).sum();
-            let waited = fifo.iter().filter(|t| t.4 > 0).count();
-            assert!(dropped > 100.0 && waited > 5, "the case overloads: {dropped} dropped, {waited} ticks waiting");
+        // ticks, whatever the servers do between them, with the same
+        // windows, waits and drops. With fixed service times requests that
+        // start together complete together, and the two may list them in
+        // another order.
+        let services =
+            [(Service::Exponential { mean_secs: 0.02 }, false), (Service::Deterministic { secs: 0.03 }, true)];
+        for (service, sorted) in services {
+            for seed in [1, 2, 3] {
+                let fifo = run_with(Fairness::Fifo, &[0], seed, 60, service, sorted);
+                let fair = run_with(Fairness::WeightedFair, &[0], seed, 60, service, sorted);
+                assert_eq!(fifo, fair, "seed {seed}, {service:?}");
+                let dropped: f64 = fifo.0.iter().map(|t| t.1[0]).sum();
+                let in_window: f64 = fifo.0.iter().map(|t| t.2[0] + t.3[0]).sum();
+                let waited = fifo.0.iter().filter(|t| t.6 > 0).count();
+                assert!(
+                    dropped > 100.0 && waited > 5 && in_window > 100.0,
+                    "the case overloads: {dropped} dropped, {waited} ticks waiting, {in_window} in windows"
+                );
+                assert!(fifo.2[0].0 > 0.3 && fifo.2[0].1 == dropped, "{:?}", fifo.2);
+            }
         }
     }
 
@@ -506,7 +538,7 @@ mod tests {
         let served: f64 = ticks.iter().map(|t| t.0.iter().sum::<f64>()).sum();
         let dropped: f64 = ticks.iter().map(|t| t.1.iter().sum::<f64>()).sum();
         assert_eq!(served as usize + dropped as usize + left.len(), arrived, "every request is accounted for once");
-        for (_, _, done, _, _) in &ticks {
+        for (_, _, _, _, done, _, _) in &ticks {
             for &(_, ms, _) in done {
                 // Waited at most the timeout, then served (exponential
                 // service past 1 s has probability e^-50).
@@ -517,15 +549,17 @@ mod tests {
 
     #[test]
     fn a_request_counts_in_the_window_it_was_sent_in_when_served_after_it() {
-        // Sent inside another tenant's window in the first tick, to one
-        // server that cannot serve them all in it: those served in the
-        // second tick (outside any window) still count as sent inside.
+        // 100 requests sent inside another tenant's window in the first
+        // tick, to one server taking about 50 a second, then nothing sent
+        // and no window: every one of them is served in the window figures,
+        // about half of them in the ticks after it.
         let rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(4);
         let mut stack = RequestStack::new(Fairness::Fifo, &[0], &[1.0], rng);
         let mut raw = vec![TenantRaw::default()];
-        let now = [TickFlow { intensity: 0.0, ca2: 1.0, plan_admitted: 0, admitted: 100 }];
         let mut seen = Vec::new();
-        for (tick, window) in [(0u32, WindowFlags::everyone()), (1, WindowFlags::none())] {
+        for tick in 0..4u32 {
+            let admitted = if tick == 0 { 100 } else { 0 };
+            let now = [TickFlow { intensity: 0.0, ca2: 1.0, plan_admitted: 0, admitted }];
             let input = TickInput {
                 start_secs: f64::from(tick),
                 dt: 1.0,
@@ -533,7 +567,7 @@ mod tests {
                 members: &[0],
                 timeout_secs: 30.0,
                 service: Service::Exponential { mean_secs: 0.02 },
-                window,
+                window: if tick == 0 { WindowFlags::everyone() } else { WindowFlags::none() },
             };
             let (mut served, mut drops, mut done) = (vec![0.0], vec![0.0], Vec::new());
             let (mut window_served, mut window_drops) = (vec![0.0], vec![0.0]);
@@ -546,13 +580,14 @@ mod tests {
                 done: &mut done,
             };
             stack.tick(&input, &now[..], &mut out);
-            seen.push((served[0], window_served[0], done));
+            seen.push((served[0], window_served[0], done.iter().filter(|d| d.2).count() as f64));
         }
-        let (served, in_window, done) = &seen[1];
-        let sent_in_first = done.iter().filter(|d| d.2 && d.1 > 0.0).count() as f64;
-        assert!(sent_in_first > 10.0, "{sent_in_first} of the first tick's requests served in the second");
-        assert_eq!(*in_window, sent_in_first);
-        assert!(served > in_window, "the second tick's own requests count outside");
-        assert!(seen[0].2.iter().all(|d| d.2) && seen[0].1 == seen[0].0);
+        assert_eq!(stack.in_system(), 0, "all served within four seconds");
+        let later: f64 = seen[1..].iter().map(|t| t.1).sum();
+        assert!(later > 20.0, "{later} of them served after the window's tick");
+        for (served, in_window, flagged) in &seen {
+            assert_eq!((served, in_window), (flagged, flagged), "every one served counts inside");
+        }
+        assert_eq!(seen.iter().map(|t| t.1).sum::<f64>(), 100.0);
     }
 }

@@ -723,11 +723,16 @@ impl<'a> Task<'a> {
         }
 
         let raw = &mut self.tenants.raw;
-        self.compute.left_at_end(end_tick as f64 * self.dt, |t, timed_out, waited_secs| {
+        self.compute.left_at_end(end_tick as f64 * self.dt, |t, timed_out, waited_secs, in_window| {
             let r = &mut raw[t as usize];
             r.longest_wait_secs = r.longest_wait_secs.max(waited_secs);
             if timed_out {
                 r.dropped_timeout += 1.0;
+                if in_window {
+                    // Lost at the stack it shares, as the per-request
+                    // engine counts it.
+                    r.window_unserved += 1.0;
+                }
             } else {
                 r.in_flight += 1.0;
             }
