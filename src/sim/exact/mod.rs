@@ -1078,7 +1078,14 @@ impl<'a> Exact<'a> {
     /// most the timeout (one past it may not have reached its queue's head
     /// yet).
     fn oldest_secs(&self, t_secs: f64) -> f64 {
-        let oldest = self.stacks.iter().filter_map(|s| s.queue.oldest_arrival_secs()).min_by(f64::total_cmp);
+        // Messages offered again wait behind younger ones: then every
+        // waiting message is looked at.
+        let redelivers = self.sc.redelivers();
+        let oldest = self
+            .stacks
+            .iter()
+            .filter_map(|s| if redelivers { s.queue.earliest_arrival_secs() } else { s.queue.oldest_arrival_secs() })
+            .min_by(f64::total_cmp);
         oldest.map_or(0.0, |arrived| (t_secs - arrived).clamp(0.0, self.timeout_secs))
     }
 

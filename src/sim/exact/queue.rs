@@ -138,6 +138,15 @@ impl Queue {
         }
     }
 
+    /// When the oldest waiting request arrived, looking at every one, not
+    /// only the heads: a message offered again after a failed receive waits
+    /// behind younger ones with its first arrival.
+    pub fn earliest_arrival_secs(&self) -> Option<f64> {
+        let mut earliest = None;
+        self.for_each(|r| earliest = Some(earliest.map_or(r.arrival_secs, |e: f64| e.min(r.arrival_secs))));
+        earliest
+    }
+
     /// Requests waiting (including any past their deadline not yet seen).
     pub fn len(&self) -> usize {
         match self {
