@@ -17,6 +17,7 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use crate::scenario::model::Fairness;
 use crate::sim::exact::completions::{self, Completions};
 use crate::sim::exact::queue::{IN_WINDOW, Queue, READ, Req};
+use crate::sim::exact::slots::Slots;
 use crate::sim::exact::source::Service;
 use crate::sim::raw::TenantRaw;
 use crate::sim::tenants::TickFlow;
@@ -28,8 +29,8 @@ pub struct RequestStack {
     queue: Queue,
     /// Requests in service, by completion time, then job.
     completions: Completions,
-    jobs: Vec<Req>,
-    free: Vec<u32>,
+    /// Requests in service, by the job index their completion key holds.
+    jobs: Slots<Req>,
     /// Servers serving now.
     busy: u32,
     rng: Xoshiro256PlusPlus,
@@ -89,8 +90,7 @@ impl RequestStack {
         Self {
             queue,
             completions: Completions::default(),
-            jobs: Vec::new(),
-            free: Vec::new(),
+            jobs: Slots::default(),
             busy: 0,
             rng,
             arrivals: Vec::new(),
@@ -129,16 +129,7 @@ impl RequestStack {
 
     fn start(&mut self, req: Req, at_secs: f64) {
         self.busy += 1;
-        let job = match self.free.pop() {
-            Some(i) => {
-                self.jobs[i as usize] = req;
-                i
-            }
-            None => {
-                self.jobs.push(req);
-                (self.jobs.len() - 1) as u32
-            }
-        };
+        let job = self.jobs.insert(req);
         self.completions.push(completions::key(at_secs + req.service_secs, job));
     }
 
@@ -158,22 +149,9 @@ impl RequestStack {
     }
 
     fn complete(&mut self, job: u32, at_secs: f64, out: &mut TickOutput<'_>) {
-        self.free.push(job);
+        let req = self.jobs.take(job);
         self.busy -= 1;
-        self.count_done(job, at_secs, out);
-    }
-
-    /// Counts the request of `job` served at `at_secs`.
-    #[inline]
-    fn count_done(&self, job: u32, at_secs: f64, out: &mut TickOutput<'_>) {
-        let req = self.jobs[job as usize];
-        let t = req.tenant as usize;
-        out.served[t] += 1.0;
-        out.raw[t].compute_requests += 1.0;
-        if req.in_window() {
-            out.window_served[t] += 1.0;
-        }
-        out.done.push((req.tenant, (at_secs - req.arrival_secs) * 1e3, req.in_window()));
+        count_done(&req, at_secs, out);
     }
 
     /// Simulates one tick: the members' admitted requests (`now`) arrive,
@@ -254,8 +232,10 @@ impl RequestStack {
         // have started before this tick).
         let mut resolved_secs = input.start_secs;
         let mut next = 0;
+        let Queue::Fifo(queue) = &mut self.queue else { return };
+        // Out of the stack for the tick, so that requests can start meanwhile.
+        let mut waiting = std::mem::take(queue);
         loop {
-            let Queue::Fifo(waiting) = &self.queue else { return };
             let carried = !waiting.is_empty();
             let req = match waiting.front() {
                 Some(&req) => req,
@@ -275,9 +255,9 @@ impl RequestStack {
                 if self.busy == servers && start_secs - req.arrival_secs <= input.timeout_secs {
                     // The server that frees takes it: its job's place and
                     // one step through the completions.
-                    self.count_done(job, free_secs, out);
+                    count_done(self.jobs.get(job), free_secs, out);
                     note_wait(&req, start_secs, out);
-                    self.jobs[job as usize] = req;
+                    self.jobs.set(job, req);
                     self.completions.replace_earliest(completions::key(start_secs + req.service_secs, job));
                     started = true;
                     break;
@@ -287,15 +267,11 @@ impl RequestStack {
             }
             if blocked {
                 // It and everything after it wait into the next tick.
-                if let Queue::Fifo(waiting) = &mut self.queue {
-                    waiting.extend(self.arrivals.drain(next..));
-                }
+                waiting.extend(self.arrivals.drain(next..));
                 break;
             }
             if carried {
-                if let Queue::Fifo(waiting) = &mut self.queue {
-                    waiting.pop_front();
-                }
+                waiting.pop_front();
             } else {
                 next += 1;
             }
@@ -310,11 +286,10 @@ impl RequestStack {
                 self.start(req, start_secs);
             }
         }
-        while self.completions.next_secs() < end {
-            let free_secs = self.completions.next_secs();
-            if let Some(key) = self.completions.pop() {
-                self.complete(completions::job_of(key), free_secs, out);
-            }
+        self.queue = Queue::Fifo(waiting);
+        while let Some(key) = self.completions.peek().filter(|&k| completions::secs_of(k) < end) {
+            self.completions.pop();
+            self.complete(completions::job_of(key), completions::secs_of(key), out);
         }
     }
 
@@ -386,7 +361,7 @@ impl RequestStack {
             each(req.tenant, waited > timeout_secs, waited.min(timeout_secs), req.in_window());
         });
         for key in self.completions.drain() {
-            let req = &self.jobs[completions::job_of(key) as usize];
+            let req = self.jobs.get(completions::job_of(key));
             each(req.tenant, false, 0.0, req.in_window());
         }
         self.busy = 0;
@@ -396,6 +371,18 @@ impl RequestStack {
 /// The flags of tenant `t`'s requests arriving this tick.
 fn flags_of(input: &TickInput<'_>, t: u32) -> u8 {
     if input.window.of(t as usize) { READ | IN_WINDOW } else { READ }
+}
+
+/// Counts `req` served at `at_secs`.
+#[inline]
+fn count_done(req: &Req, at_secs: f64, out: &mut TickOutput<'_>) {
+    let t = req.tenant as usize;
+    out.served[t] += 1.0;
+    out.raw[t].compute_requests += 1.0;
+    if req.in_window() {
+        out.window_served[t] += 1.0;
+    }
+    out.done.push((req.tenant, (at_secs - req.arrival_secs) * 1e3, req.in_window()));
 }
 
 /// Notes that `req` waited until `start_secs` for a server.
@@ -422,10 +409,41 @@ mod tests {
 
     use super::*;
 
-    /// What a stack gave in each tick: served, dropped, served and dropped
-    /// of those sent inside a window, by tenant; the completions (sorted,
-    /// when `sorted`); and the requests in system and waiting at its end.
-    type Tick = (Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>, Vec<(u32, f64, bool)>, usize, usize);
+    /// What a stack counted in one tick, by tenant, and its completions.
+    #[derive(Debug, PartialEq)]
+    struct Counted {
+        served: Vec<f64>,
+        drops: Vec<f64>,
+        window_served: Vec<f64>,
+        window_drops: Vec<f64>,
+        done: Vec<(u32, f64, bool)>,
+    }
+
+    /// Simulates one tick of `stack` and returns what it counted.
+    fn counted(stack: &mut RequestStack, input: &TickInput<'_>, now: &[TickFlow], raw: &mut [TenantRaw]) -> Counted {
+        let tenants = raw.len();
+        let mut c = Counted {
+            served: vec![0.0; tenants],
+            drops: vec![0.0; tenants],
+            window_served: vec![0.0; tenants],
+            window_drops: vec![0.0; tenants],
+            done: Vec::new(),
+        };
+        let mut out = TickOutput {
+            served: &mut c.served,
+            drops: &mut c.drops,
+            window_served: &mut c.window_served,
+            window_drops: &mut c.window_drops,
+            raw,
+            done: &mut c.done,
+        };
+        stack.tick(input, now, &mut out);
+        c
+    }
+
+    /// What a stack counted in each tick (its completions sorted, when
+    /// `sorted`), and the requests in system and waiting at its end.
+    type Tick = (Counted, usize, usize);
 
     /// Each tenant's longest wait and timeout drops.
     type Waits = Vec<(f64, f64)>;
@@ -467,21 +485,11 @@ mod tests {
                 service,
                 window: if tick % 2 == 0 { WindowFlags::everyone() } else { WindowFlags::none() },
             };
-            let (mut served, mut drops, mut done) = (vec![0.0; tenants], vec![0.0; tenants], Vec::new());
-            let (mut window_served, mut window_drops) = (vec![0.0; tenants], vec![0.0; tenants]);
-            let mut out = TickOutput {
-                served: &mut served,
-                drops: &mut drops,
-                window_served: &mut window_served,
-                window_drops: &mut window_drops,
-                raw: &mut raw,
-                done: &mut done,
-            };
-            stack.tick(&input, &now, &mut out);
+            let mut c = counted(&mut stack, &input, &now, &mut raw);
             if sorted {
-                done.sort_by_key(|d| (d.0, d.1.to_bits(), d.2));
+                c.done.sort_by_key(|d| (d.0, d.1.to_bits(), d.2));
             }
-            seen.push((served, drops, window_served, window_drops, done, stack.in_system(), stack.waiting()));
+            seen.push((c, stack.in_system(), stack.waiting()));
         }
         let mut left = Vec::new();
         stack.left_at_end(f64::from(ticks), 0.4, |t, dropped, _, _| left.push((t, dropped)));
@@ -510,9 +518,9 @@ mod tests {
                 let fifo = run_with(Fairness::Fifo, &[0], seed, 60, service, sorted);
                 let fair = run_with(Fairness::WeightedFair, &[0], seed, 60, service, sorted);
                 assert_eq!(fifo, fair, "seed {seed}, {service:?}");
-                let dropped: f64 = fifo.0.iter().map(|t| t.1[0]).sum();
-                let in_window: f64 = fifo.0.iter().map(|t| t.2[0] + t.3[0]).sum();
-                let waited = fifo.0.iter().filter(|t| t.6 > 0).count();
+                let dropped: f64 = fifo.0.iter().map(|t| t.0.drops[0]).sum();
+                let in_window: f64 = fifo.0.iter().map(|t| t.0.window_served[0] + t.0.window_drops[0]).sum();
+                let waited = fifo.0.iter().filter(|t| t.2 > 0).count();
                 assert!(
                     dropped > 100.0 && waited > 5 && in_window > 100.0,
                     "the case overloads: {dropped} dropped, {waited} ticks waiting, {in_window} in windows"
@@ -535,11 +543,11 @@ mod tests {
                 })
                 .sum()
         };
-        let served: f64 = ticks.iter().map(|t| t.0.iter().sum::<f64>()).sum();
-        let dropped: f64 = ticks.iter().map(|t| t.1.iter().sum::<f64>()).sum();
+        let served: f64 = ticks.iter().map(|t| t.0.served.iter().sum::<f64>()).sum();
+        let dropped: f64 = ticks.iter().map(|t| t.0.drops.iter().sum::<f64>()).sum();
         assert_eq!(served as usize + dropped as usize + left.len(), arrived, "every request is accounted for once");
-        for (_, _, _, _, done, _, _) in &ticks {
-            for &(_, ms, _) in done {
+        for (counted, _, _) in &ticks {
+            for &(_, ms, _) in &counted.done {
                 // Waited at most the timeout, then served (exponential
                 // service past 1 s has probability e^-50).
                 assert!((0.0..1400.0).contains(&ms), "{ms} ms");
@@ -569,18 +577,8 @@ mod tests {
                 service: Service::Exponential { mean_secs: 0.02 },
                 window: if tick == 0 { WindowFlags::everyone() } else { WindowFlags::none() },
             };
-            let (mut served, mut drops, mut done) = (vec![0.0], vec![0.0], Vec::new());
-            let (mut window_served, mut window_drops) = (vec![0.0], vec![0.0]);
-            let mut out = TickOutput {
-                served: &mut served,
-                drops: &mut drops,
-                window_served: &mut window_served,
-                window_drops: &mut window_drops,
-                raw: &mut raw,
-                done: &mut done,
-            };
-            stack.tick(&input, &now[..], &mut out);
-            seen.push((served[0], window_served[0], done.iter().filter(|d| d.2).count() as f64));
+            let c = counted(&mut stack, &input, &now, &mut raw);
+            seen.push((c.served[0], c.window_served[0], c.done.iter().filter(|d| d.2).count() as f64));
         }
         assert_eq!(stack.in_system(), 0, "all served within four seconds");
         let later: f64 = seen[1..].iter().map(|t| t.1).sum();

@@ -21,6 +21,7 @@ mod points;
 pub(crate) mod queue;
 mod redelivery;
 mod retries;
+pub(crate) mod slots;
 pub(crate) mod source;
 mod stack;
 mod timeouts;
@@ -44,6 +45,7 @@ use points::Points;
 use queue::{IN_WINDOW, NO_SLOT, Queue, READ, Req};
 use redelivery::{Failed, Redelivery};
 use retries::{Attempt, Retries};
+use slots::Slots;
 use source::Source;
 use stack::Stack;
 use timeouts::Timeouts;
@@ -139,8 +141,8 @@ struct Exact<'a> {
     kept_secs: [f64; 3],
     keep: [f64; 3],
     last_change_secs: f64,
-    jobs: Vec<Job>,
-    free_jobs: Vec<u32>,
+    /// Requests in service, by the job index their completion key holds.
+    jobs: Slots<Job>,
     /// Every function of every stack (serverless compute).
     functions: Vec<Function>,
     /// Requests in service by completion time, then job. At the same
@@ -372,8 +374,7 @@ impl<'a> Exact<'a> {
             kept_secs: [0.0; 3],
             keep: [1.0; 3],
             last_change_secs: 0.0,
-            jobs: Vec::new(),
-            free_jobs: Vec::new(),
+            jobs: Slots::default(),
             functions,
             completions: Completions::default(),
             ready: Vec::new(),
@@ -873,16 +874,7 @@ impl<'a> Exact<'a> {
         stack.advance(t_secs);
         stack.busy += 1;
         let job = Job { req, stack: s as u32, function, env, busy_secs };
-        let index = match self.free_jobs.pop() {
-            Some(i) => {
-                self.jobs[i as usize] = job;
-                i
-            }
-            None => {
-                self.jobs.push(job);
-                (self.jobs.len() - 1) as u32
-            }
-        };
+        let index = self.jobs.insert(job);
         self.completions.push(completions::key(t_secs + busy_secs, index));
     }
 
@@ -937,8 +929,7 @@ impl<'a> Exact<'a> {
     /// tenant's figures; the server takes the next request.
     #[inline]
     fn complete(&mut self, job: u32, t_secs: f64) {
-        let Job { req, stack: s, function, env, busy_secs } = self.jobs[job as usize];
-        self.free_jobs.push(job);
+        let Job { req, stack: s, function, env, busy_secs } = self.jobs.take(job);
         if function != NO_FUNCTION {
             self.functions[function as usize].finish(env, t_secs);
         }
@@ -1114,7 +1105,7 @@ impl<'a> Exact<'a> {
             }
         }
         for key in self.completions.iter() {
-            let req = &self.jobs[completions::job_of(key) as usize].req;
+            let req = &self.jobs.get(completions::job_of(key)).req;
             if !self.timeouts.gave_up(req.slot) {
                 self.raw[req.tenant as usize].in_flight += 1.0;
             }

@@ -10,6 +10,7 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
 use crate::sim::exact::queue::Req;
+use crate::sim::exact::slots::Slots;
 
 /// What became of a message whose processing failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,8 +34,7 @@ pub struct Redelivery {
     /// failed.
     due: BinaryHeap<Reverse<(u64, u64, u32)>>,
     /// The waiting messages.
-    slots: Vec<Req>,
-    free: Vec<u32>,
+    slots: Slots<Req>,
     sequence: u64,
 }
 
@@ -63,16 +63,7 @@ impl Redelivery {
             return Failed::DeadLettered;
         }
         let due = (received_secs + self.visibility_secs).max(failed_secs);
-        let slot = match self.free.pop() {
-            Some(i) => {
-                self.slots[i as usize] = req;
-                i
-            }
-            None => {
-                self.slots.push(req);
-                (self.slots.len() - 1) as u32
-            }
-        };
+        let slot = self.slots.insert(req);
         self.due.push(Reverse((due.to_bits(), self.sequence, slot)));
         self.sequence += 1;
         Failed::Redelivered
@@ -82,13 +73,12 @@ impl Redelivery {
     /// has come).
     pub fn pop(&mut self) -> Option<Req> {
         let Reverse((.., slot)) = self.due.pop()?;
-        self.free.push(slot);
-        Some(self.slots[slot as usize])
+        Some(self.slots.take(slot))
     }
 
     /// The messages still waiting.
     pub fn waiting(&self) -> impl Iterator<Item = &Req> + '_ {
-        self.due.iter().map(|Reverse((.., slot))| &self.slots[*slot as usize])
+        self.due.iter().map(|Reverse((.., slot))| self.slots.get(*slot))
     }
 }
 
