@@ -585,23 +585,15 @@ fn goal_seek_finds_the_message_age_a_burst_needs() {
     // is that peak, judged on the conservative side of its interval; an
     // objective only changes how results are read, so every point shares
     // one simulation.
-    let text = r#"Scenario(version: 1, name: "burst", clock: (duration: "30m", seed: 1, replications: 4),
-    tiers: { "t": (price_per_month: 1.0, slo: (p99_ms: 60000.0, max_message_age: "1m")) },
-    tenants: [
-        Tenant(id: "importer", tier: "t", load: (rate: 20.0)),
-        Group(prefix: "shop", count: 4, tier: "t", load: (rate: 65.0)),
-    ],
-    layers: (
-        queue: (retention: "1h"),
-        compute: (service_time: Exponential(mean_ms: 20.0), concurrency: 8, instances: (min: 1, max: 1)),
-    ),
-    designs: [ (name: "d", placement: { "*": Pool }) ],
-    events: [ Spike(tenant: "importer", at: "10m", duration: "5m", factor: 10.0) ],
-    plans: [ (name: "age", axes: [ (knob: MaxMessageAgeSecs(tier: "t"), values: Linear(from: 10, to: 90, step: 5)) ],
-              ask: [ Smallest(design: "d", constraints: [ AllSlosMet ]) ]) ],
-)"#;
+    let text = crate::queues::burst(
+        "Auto",
+        1,
+        r#"p99_ms: 60000.0, max_message_age: "1m""#,
+        r#", plans: [ (name: "age", axes: [ (knob: MaxMessageAgeSecs(tier: "t"), values: Linear(from: 10, to: 90, step: 5)) ],
+              ask: [ Smallest(design: "d", constraints: [ AllSlosMet ]) ]) ]"#,
+    );
     for threads in [1, 2] {
-        let r = run_plan(text, "age", threads);
+        let r = run_plan(&text, "age", threads);
         let a = &r.answers[0];
         assert!(a.found, "{a:?}");
         let value = a.value.unwrap_or(f64::NAN);

@@ -389,8 +389,8 @@ fn the_work_of_messages_that_may_come_back_is_budgeted_before_running() {
 
 /// Eight consumers (400 messages/s) fed 280/s, then 460/s for five
 /// minutes from the 10th, through one shared queue kept an hour;
-/// `slo` is the tiers' objective.
-fn burst(engine: &str, seed: u64, slo: &str) -> String {
+/// `slo` is the tiers' objective, `more` further fields of the scenario.
+pub fn burst(engine: &str, seed: u64, slo: &str, more: &str) -> String {
     format!(
         r#"Scenario(version: 1, name: "burst", clock: (duration: "30m", seed: {seed}, replications: 4, engine: {engine}),
             tiers: {{ "t": (price_per_month: 1.0, slo: ({slo})) }},
@@ -403,7 +403,7 @@ fn burst(engine: &str, seed: u64, slo: &str) -> String {
                 compute: (service_time: Exponential(mean_ms: 20.0), concurrency: 8, instances: (min: 1, max: 1)),
             ),
             designs: [ (name: "d", placement: {{ "*": Pool }}) ],
-            events: [ Spike(tenant: "importer", at: "10m", duration: "5m", factor: 10.0) ])"#
+            events: [ Spike(tenant: "importer", at: "10m", duration: "5m", factor: 10.0) ]{more})"#
     )
 }
 
@@ -416,7 +416,7 @@ fn the_oldest_message_peaks_at_the_backlog_a_burst_leaves_over_the_drain_rate() 
     let peak_ms = (460.0 - 400.0) * 300.0 / 400.0 * 1e3;
     for engine in ["Exact", "Auto", "Fast"] {
         for seed in [1, 2] {
-            let report = run(&burst(engine, seed, ""));
+            let report = run(&burst(engine, seed, "", ""));
             for t in &report.designs[0].tenants {
                 let got = t.oldest_message_ms.mean;
                 assert!(close(got, peak_ms, 0.04), "{engine} seed {seed} {}: oldest {got:.0} ms, {peak_ms:.0}", t.id);
@@ -441,7 +441,7 @@ fn an_objective_on_message_age_holds_the_oldest_message() {
     for engine in ["Exact", "Auto", "Fast"] {
         for (age, met) in [("30s", 0.0), ("1m", 1.0)] {
             let slo = format!(r#"p99_ms: 60000.0, max_message_age: "{age}""#);
-            let report = run(&burst(engine, 3, &slo));
+            let report = run(&burst(engine, 3, &slo, ""));
             for t in &report.designs[0].tenants {
                 assert_eq!(t.slo_met.mean, met, "{engine} {age} {}: oldest {:.0} ms", t.id, t.oldest_message_ms.mean);
             }
