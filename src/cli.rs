@@ -397,6 +397,8 @@ fn run_command(args: &RunArgs, compare: bool) -> Result<(), Failure> {
     if scenario.per_request() && scenario.clock.engine != crate::scenario::model::Engine::Exact {
         let why = if scenario.redelivers() {
             "messages whose processing fails are offered again"
+        } else if scenario.relational.is_some() {
+            "requests wait for a relational database's connections and vCPUs"
         } else {
             "clients retry or time out"
         };

@@ -53,6 +53,7 @@ pub fn figure_of(metric: MetricFile) -> FigureId {
         MetricFile::OldestMessage => FigureId::OldestMessage,
         MetricFile::Redelivered => FigureId::Redelivered,
         MetricFile::DeadLettered => FigureId::DeadLettered,
+        MetricFile::DroppedConnections => FigureId::DroppedConnections,
         MetricFile::Unallocated => FigureId::Unallocated,
         MetricFile::SteadyCost => FigureId::SteadyCost,
         MetricFile::IncidentCost => FigureId::IncidentCost,

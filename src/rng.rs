@@ -35,6 +35,10 @@ pub enum StreamPurpose {
     /// requests, in the per-request engine and `Auto`'s request-by-request
     /// stacks.
     LayerLatency = 9,
+    /// A relational database's draws in the per-request engine: which
+    /// compute instance holds a connection, which replica reads, and each
+    /// query's time.
+    RelationalQueries = 10,
 }
 
 /// SplitMix64's finaliser: a bijective 64-bit mix.

@@ -26,6 +26,7 @@ mod plan;
 mod plausible_files;
 mod queues;
 mod quotas;
+mod relational;
 mod retries;
 mod saving;
 mod scenarios;

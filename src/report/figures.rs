@@ -62,6 +62,8 @@ pub enum FigureId {
     Redelivered,
     /// Messages moved to the dead-letter queue.
     DeadLettered,
+    /// Requests that found no relational connection.
+    DroppedConnections,
     /// p99 latency: a design's worst tenant, a tier's, a tenant's.
     P99,
     /// Tenants hurt by other tenants' spikes.
@@ -202,7 +204,7 @@ const BASE: Figure = Figure {
 };
 
 /// Every figure, in the order of the comparison.
-pub const FIGURES: [Figure; 27] = [
+pub const FIGURES: [Figure; 28] = [
     Figure {
         id: FigureId::Cost,
         key: "cost",
@@ -449,6 +451,17 @@ pub const FIGURES: [Figure; 27] = [
         help: "Requests refused by a saturated database partition.",
         unit: Unit::Requests,
         tenant: Some(|t| t.dropped.partition),
+        ..BASE
+    },
+    Figure {
+        id: FigureId::DroppedConnections,
+        key: "dropped_connections",
+        label: "Dropped for connections",
+        help: "Requests whose query found no connection to the relational database: the compute instances using it \
+               keep more connections open than it accepts, or the query waited past the proxy's borrow timeout. \
+               Lower is better.",
+        unit: Unit::Requests,
+        tenant: Some(|t| t.dropped.connections),
         ..BASE
     },
     Figure {

@@ -16,7 +16,7 @@ pub fn json(report: &RunReport) -> Result<String, serde_json::Error> {
 }
 
 /// CSV columns, in order (new columns are only added at the end).
-pub const CSV_HEADER: [&str; 49] = [
+pub const CSV_HEADER: [&str; 50] = [
     "design",
     "tenant",
     "tier",
@@ -66,6 +66,7 @@ pub const CSV_HEADER: [&str; 49] = [
     "oldest_message_ms",
     "redelivered",
     "dead_lettered",
+    "dropped_connections",
 ];
 
 /// One row per design and tenant (means; CIs for the key figures).
@@ -129,6 +130,7 @@ pub fn csv(report: &RunReport) -> Result<String, csv::Error> {
                     t.oldest_message_ms.mean,
                     t.redelivered.mean,
                     t.dropped.dead_letter.mean,
+                    t.dropped.connections.mean,
                 ]
                 .map(|v| format!("{v}")),
             );

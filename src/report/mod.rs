@@ -225,6 +225,10 @@ pub struct Drops {
     pub timeout: Estimate,
     /// Rejected by a saturated database partition.
     pub partition: Estimate,
+    /// Found no connection to its relational database, or waited past
+    /// the proxy's borrow timeout for one.
+    #[serde(default)]
+    pub connections: Estimate,
     /// Not answered before the client's own timeout (the client gave up;
     /// the server went on with it).
     #[serde(default)]

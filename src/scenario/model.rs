@@ -30,6 +30,8 @@ pub struct Scenario {
     pub compute: Compute,
     /// Database layer, if any.
     pub database: Option<Database>,
+    /// Relational database layer, if any (never with `database`).
+    pub relational: Option<Relational>,
     /// Designs in file order.
     pub designs: Vec<Design>,
     /// Events in file order.
@@ -80,7 +82,15 @@ impl Scenario {
     /// needed because some tier's clients retry (the fast engine does not
     /// follow retries; docs/engine.md, "Client retries").
     pub fn per_request(&self) -> bool {
-        self.clock.engine == Engine::Exact || self.tiers.iter().any(|t| t.retry.is_some()) || self.redelivers()
+        self.clock.engine == Engine::Exact
+            || self.tiers.iter().any(|t| t.retry.is_some())
+            || self.redelivers()
+            || self.relational.is_some()
+    }
+
+    /// True when the scenario has a database layer of either kind.
+    pub fn has_database(&self) -> bool {
+        self.database.is_some() || self.relational.is_some()
     }
 
     /// True when a consumer's processing may fail (a queue in front of a
@@ -88,7 +98,7 @@ impl Scenario {
     /// offered again or dead-lettered, which only the per-request engine
     /// simulates.
     pub fn redelivers(&self) -> bool {
-        self.queue.is_some() && self.database.is_some()
+        self.queue.is_some() && self.has_database()
     }
 
     /// Simulation runs one full run needs: designs × replications, doubled
@@ -528,6 +538,61 @@ pub struct Database {
     pub storage_usd_per_gb_month: f64,
     /// The latency of one read or write, if any.
     pub latency: Option<ServiceTime>,
+}
+
+/// Relational database layer (docs/model.md, "Relational database"):
+/// each database stack is a writer instance and its read replicas, each
+/// with `vcpus` servers for queries and at most `max_connections` open
+/// connections. A compute server waits for its request's query.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Relational {
+    /// Queries an instance runs at once.
+    pub vcpus: u32,
+    /// Connections an instance accepts.
+    pub max_connections: u32,
+    /// CPU time of one query.
+    pub query: ServiceTime,
+    /// Read replicas per stack.
+    pub read_replicas: u32,
+    /// How tenants sharing an instance keep their data.
+    pub tenancy: Tenancy,
+    /// Connections a compute instance keeps open per database it uses.
+    pub pool_per_instance: u32,
+    /// A connection proxy in front of each stack, if any.
+    pub proxy: Option<Proxy>,
+    /// USD per instance-hour.
+    pub usd_per_instance_hour: f64,
+    /// USD per GB-month stored.
+    pub storage_usd_per_gb_month: f64,
+}
+
+impl Relational {
+    /// Instances per stack: the writer and its replicas.
+    pub fn instances(&self) -> u32 {
+        1 + self.read_replicas
+    }
+}
+
+/// How tenants sharing a relational instance keep their data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tenancy {
+    /// One schema, rows keyed by tenant.
+    SharedSchema,
+    /// A schema per tenant in one database.
+    SchemaPerTenant,
+    /// A database per tenant (a connection pool per tenant database).
+    DatabasePerTenant,
+}
+
+/// A connection proxy in front of a relational stack.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Proxy {
+    /// Database connections it opens per instance.
+    pub connections: u32,
+    /// Longest a query waits for one of them, seconds.
+    pub borrow_timeout_secs: f64,
+    /// USD per hour per vCPU of the instances behind it.
+    pub usd_per_vcpu_hour: f64,
 }
 
 /// Seconds of unused provisioned capacity a partition may bank as burst.

@@ -189,6 +189,19 @@ pub const REQUESTS_PER_MESSAGE: Range = Range::number(1.0, 12.0, "requests");
 /// A partition's read or write units per second, and a table's
 /// provisioned units: one to a billion.
 pub const CAPACITY_UNITS: Range = Range::number(1.0, 1e9, "units/s");
+/// `relational.vcpus`: one to the largest managed instances' 192.
+pub const VCPUS: Range = Range::number(1.0, 192.0, "vCPUs");
+/// `relational.memory_gib`: half a GiB to 24 TiB.
+pub const MEMORY_GIB: Range = Range::number(0.5, 24_576.0, "GiB");
+/// `relational.max_connections`, `relational.pool_per_instance`: one to
+/// PostgreSQL's most, 262,143.
+pub const CONNECTIONS: Range = Range::number(1.0, 262_143.0, "connections");
+/// `relational.read_replicas`: none to the 15 a managed cluster allows.
+pub const READ_REPLICAS: Range = Range::number(0.0, 15.0, "replicas");
+/// `proxy.max_connections_percent`: 1 % to all of them.
+pub const PERCENT_OF_CONNECTIONS: Range = Range::number(1.0, 100.0, "%");
+/// `proxy.borrow_timeout`: a millisecond to an hour.
+pub const BORROW_TIMEOUT: Range = Range::duration(0.001, 3600.0);
 /// `cost.hours_per_month`: an hour to a leap year's 8,784.
 pub const HOURS_PER_MONTH: Range = Range::number(1.0, 8784.0, "h");
 
@@ -242,6 +255,12 @@ pub const DOCUMENTED: &[(&str, Range)] = &[
         CAPACITY_UNITS,
     ),
     ("`hours_per_month`", HOURS_PER_MONTH),
+    ("`relational.vcpus`", VCPUS),
+    ("`relational.memory_gib`", MEMORY_GIB),
+    ("`relational.max_connections`, `relational.pool_per_instance`", CONNECTIONS),
+    ("`relational.read_replicas`", READ_REPLICAS),
+    ("`proxy.max_connections_percent`", PERCENT_OF_CONNECTIONS),
+    ("`proxy.borrow_timeout`", BORROW_TIMEOUT),
 ];
 
 /// The row of the format reference's table of ranges for one entry.

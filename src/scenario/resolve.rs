@@ -13,13 +13,13 @@ use crate::scenario::error::{FieldError, FieldErrors};
 use crate::scenario::file::{
     AttributionFile, BackoffFile, DbPricingFile, EngineFile, EventFile, FORMAT_VERSION, FairnessFile, FunctionsFile,
     IdleFile, JitterFile, LayerName, LoadFile, PatternFile, RetryFile, ScenarioFile, ServiceTimeFile, SpreadFile,
-    TenantEntryFile, TierFile,
+    TenancyFile, TenantEntryFile, TierFile,
 };
 use crate::scenario::limits::Limits;
 use crate::scenario::model::{
     Attribution, Autoscale, Backoff, Clock, Compute, CostSettings, Database, DbPricing, Design, Engine, Event,
-    Fairness, Functions, Gateway, Idle, InstanceBounds, Jitter, Layer, Load, Pattern, Queue, Quota, QuotaPeriod,
-    RetryPolicy, Scenario, ServiceTime, Slo, Tenant, Tier, UsagePlan,
+    Fairness, Functions, Gateway, Idle, InstanceBounds, Jitter, Layer, Load, Pattern, Proxy, Queue, Quota, QuotaPeriod,
+    Relational, RetryPolicy, Scenario, ServiceTime, Slo, Tenancy, Tenant, Tier, UsagePlan,
 };
 use crate::scenario::ranges::{self, Range};
 use crate::units::DurationText;
@@ -27,6 +27,17 @@ use crate::units::DurationText;
 mod designs;
 
 use designs::{Names, Placed, build_designs};
+
+/// Connections a compute instance keeps per database by default, when its
+/// concurrency is larger: common connection-pool libraries' default size.
+pub const DEFAULT_POOL: u32 = 10;
+
+/// The connections a relational instance of `memory_gib` accepts by
+/// default, as managed PostgreSQL sets them: its memory in bytes over
+/// 9,531,392, at most 5,000.
+pub fn default_max_connections(memory_gib: f64) -> u32 {
+    ((memory_gib * f64::from(1u32 << 30) / 9_531_392.0).floor() as u32).clamp(1, 5000)
+}
 
 /// Checks a parsed file and builds the scenario the engine runs.
 ///
@@ -58,6 +69,7 @@ pub fn resolve(file: &ScenarioFile, limits: &Limits) -> Result<Scenario, FieldEr
     let queue = r.queue(file);
     let compute = r.compute(file, &tiers, limits);
     let database = r.database(file, limits);
+    let relational = r.relational(file, compute.as_ref());
     let names = Names::new(&tiers, &tenants);
     let placed = r.placements(file, &tiers, &tenants, &names, limits);
     let events = r.events(file, &tenants, &names, clock.as_ref(), limits);
@@ -112,6 +124,7 @@ pub fn resolve(file: &ScenarioFile, limits: &Limits) -> Result<Scenario, FieldEr
         queue,
         compute,
         database,
+        relational,
         designs,
         events,
         cost,
@@ -935,6 +948,68 @@ impl Resolver {
         })
     }
 
+    fn relational(&mut self, file: &ScenarioFile, compute: Option<&Compute>) -> Option<Relational> {
+        let d = file.layers.relational.as_ref()?;
+        let p = "layers.relational";
+        if file.layers.database.is_some() {
+            self.error(p, "a scenario has one database: remove `database` or `relational`");
+        }
+        if file.layers.compute.functions.is_some() {
+            self.error(p, "a relational database behind functions is not modelled yet; use instances");
+        }
+        let vcpus = self.ranged(&format!("{p}.vcpus"), f64::from(d.vcpus), &ranges::VCPUS) as u32;
+        let memory_gib = self.ranged(&format!("{p}.memory_gib"), d.memory_gib, &ranges::MEMORY_GIB);
+        let max_connections = match d.max_connections {
+            Some(n) => self.ranged(&format!("{p}.max_connections"), f64::from(n), &ranges::CONNECTIONS) as u32,
+            None => default_max_connections(memory_gib),
+        };
+        let proxy = d.proxy.as_ref().map(|x| {
+            let percent = self.ranged(
+                &format!("{p}.proxy.max_connections_percent"),
+                x.max_connections_percent,
+                &ranges::PERCENT_OF_CONNECTIONS,
+            );
+            Proxy {
+                connections: ((f64::from(max_connections) * percent / 100.0).floor() as u32).max(1),
+                borrow_timeout_secs: self
+                    .duration_in(&format!("{p}.proxy.borrow_timeout"), &x.borrow_timeout, &ranges::BORROW_TIMEOUT)
+                    .unwrap_or(120.0),
+                usd_per_vcpu_hour: self.ranged(
+                    &format!("{p}.proxy.price_per_vcpu_hour"),
+                    x.price_per_vcpu_hour,
+                    &ranges::USD_PER_UNIT_HOUR,
+                ),
+            }
+        });
+        let pool_per_instance = match d.pool_per_instance {
+            Some(n) => self.ranged(&format!("{p}.pool_per_instance"), f64::from(n), &ranges::CONNECTIONS) as u32,
+            None => compute.map_or(1, |c| c.concurrency.min(DEFAULT_POOL)),
+        };
+        Some(Relational {
+            vcpus,
+            max_connections,
+            query: self.duration_distribution(&format!("{p}.query_time"), &d.query_time),
+            read_replicas: self.ranged(
+                &format!("{p}.read_replicas"),
+                f64::from(d.read_replicas),
+                &ranges::READ_REPLICAS,
+            ) as u32,
+            tenancy: match d.tenancy {
+                TenancyFile::SharedSchema => Tenancy::SharedSchema,
+                TenancyFile::SchemaPerTenant => Tenancy::SchemaPerTenant,
+                TenancyFile::DatabasePerTenant => Tenancy::DatabasePerTenant,
+            },
+            pool_per_instance,
+            proxy,
+            usd_per_instance_hour: self.ranged(&format!("{p}.price_per_hour"), d.price_per_hour, &ranges::USD_PER_UNIT),
+            storage_usd_per_gb_month: self.ranged(
+                &format!("{p}.storage_per_gb_month"),
+                d.storage_per_gb_month,
+                &ranges::USD_PER_UNIT,
+            ),
+        })
+    }
+
     fn events(
         &mut self,
         file: &ScenarioFile,
@@ -1050,6 +1125,9 @@ impl Resolver {
         } else {
             (0, String::new())
         };
+        // A relational database refuses too: behind a queue, messages
+        // come back.
+        let has_db = file.layers.has(LayerName::Database);
         let shape = Shape {
             tenants: tenants.len() as u64,
             tiers: tiers.len() as u64,
@@ -1057,7 +1135,10 @@ impl Resolver {
             tick_secs: clock.tick_secs,
             duration_secs: clock.duration_secs,
             replications: u64::from(clock.replications),
-            engine: if tiers.iter().any(|t| t.retry.is_some()) || (file.layers.queue.is_some() && database.is_some()) {
+            engine: if tiers.iter().any(|t| t.retry.is_some())
+                || (file.layers.queue.is_some() && has_db)
+                || file.layers.relational.is_some()
+            {
                 Engine::Exact
             } else {
                 clock.engine
@@ -1074,13 +1155,13 @@ impl Resolver {
                     .layers
                     .queue
                     .as_ref()
-                    .filter(|_| database.is_some())
+                    .filter(|_| has_db)
                     .map(|q| q.visibility_timeout.secs().unwrap_or(0.0).min(ranges::VISIBILITY_TIMEOUT.max));
                 budget::queued_secs(c.queue_timeout_secs, hidden, clock.duration_secs)
             }),
             retry_attempts: budget::retry_attempts(tiers),
-            receives: match (&file.layers.queue, database) {
-                (Some(q), Some(_)) => budget::receives(
+            receives: match &file.layers.queue {
+                Some(q) if has_db => budget::receives(
                     q.max_receives,
                     q.retention.secs().unwrap_or(0.0).min(clock.duration_secs),
                     q.visibility_timeout.secs().unwrap_or(0.0),

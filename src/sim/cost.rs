@@ -6,7 +6,7 @@
 //! lands on exactly one tenant or on the unallocated line, so the sum of
 //! tenant costs plus unallocated equals the total (conservation).
 
-use crate::scenario::model::{Attribution, DbPricing, Design, Functions, Idle, Layer, Scenario, StackKind};
+use crate::scenario::model::{Attribution, DbPricing, Design, Functions, Idle, Layer, Relational, Scenario, StackKind};
 use crate::sim::raw::{StackRaw, TaskRaw};
 
 /// Index of the overhead bucket in [`crate::sim::raw::TenantRaw::cost_usd_per_month`].
@@ -160,6 +160,9 @@ fn stack_cost(sc: &Scenario, design: &Design, layer: Layer, members: &[u32], raw
             }
         }
         Layer::Database => {
+            if let Some(rel) = &sc.relational {
+                return relational_cost(sc, rel, members, raw, months, overhead);
+            }
             let Some(db) = &sc.database else {
                 return StackCost { usage: 0.0, used_fraction: 1.0, storage: 0.0, overhead: 0.0 };
             };
@@ -189,6 +192,29 @@ fn stack_cost(sc: &Scenario, design: &Design, layer: Layer, members: &[u32], raw
             };
             StackCost { usage, used_fraction, storage, overhead }
         }
+    }
+}
+
+/// A relational stack's cost: its instances (writer and replicas) by the
+/// hour whether busy or not, its proxy by the hour per vCPU behind it, and
+/// its tenants' data by the GB-month. The share of vCPU time that ran
+/// queries is what was used.
+fn relational_cost(
+    sc: &Scenario,
+    rel: &Relational,
+    members: &[u32],
+    raw: &StackRaw,
+    months: f64,
+    overhead: f64,
+) -> StackCost {
+    let hours = raw.instance_secs / 3600.0;
+    let proxy = rel.proxy.map_or(0.0, |p| p.usd_per_vcpu_hour * f64::from(rel.vcpus));
+    StackCost {
+        usage: hours * (rel.usd_per_instance_hour + proxy) / months,
+        used_fraction: if raw.capacity_secs > 0.0 { (raw.busy_secs / raw.capacity_secs).min(1.0) } else { 0.0 },
+        storage: members.iter().map(|&t| sc.tenants[t as usize].load.data_gb).sum::<f64>()
+            * rel.storage_usd_per_gb_month,
+        overhead,
     }
 }
 

@@ -46,6 +46,9 @@ pub struct TenantRaw {
     pub dropped_timeout: f64,
     /// Requests refused by a database partition's cap.
     pub dropped_partition: f64,
+    /// Requests whose query found no connection to its relational
+    /// database (or waited past the proxy's borrow timeout).
+    pub dropped_connections: f64,
     /// Attempts whose client gave up waiting before they were answered
     /// (its tier's `timeout`).
     pub timed_out_client: f64,
@@ -98,6 +101,9 @@ pub struct TenantRaw {
     /// those dropped at the timeout (deleted at the retention) and those
     /// still waiting at the end, seconds.
     pub longest_wait_secs: f64,
+    /// Time its served requests spent at a relational database (waiting
+    /// for a connection and a vCPU, and running), seconds summed.
+    pub relational_secs: f64,
 }
 
 impl TenantRaw {

@@ -132,7 +132,7 @@ impl Series {
                 offered: inflow.offered,
                 admitted: inflow.plan_admitted - totals.throttled_account - totals.throttled_concurrency,
                 served: raw.served + fast as f64,
-                dropped: raw.dropped_timeout + raw.dropped_partition,
+                dropped: raw.dropped_timeout + raw.dropped_partition + raw.dropped_connections,
             };
             let start = std::mem::replace(&mut self.point_start[t], now);
             let offered = (now.offered - start.offered) as f64;

@@ -2,16 +2,18 @@
 //! the queue (retention, price per request), compute (service time, concurrency, instances, autoscaling, queue
 //! timeout, fairness, price; or serverless functions: account concurrency,
 //! reservations per tier, provisioned environments, cold starts, prices)
-//! and database (partitions, per-partition caps,
-//! pricing, storage). Gateway, queue and database can be switched off; their
-//! settings are remembered for the session so switching back restores them.
+//! and database (a key-value table: partitions, per-partition caps,
+//! pricing, storage; or a relational database: vCPUs, connections,
+//! replicas, tenancy, proxy, prices). Gateway, queue and database can be
+//! switched off; their settings are remembered for the session so
+//! switching back restores them.
 
 use egui::Ui;
 
 use super::form::{self, row_ui};
 use crate::scenario::file::{
     AutoscaleFile, ComputeFile, DatabaseFile, DbPricingFile, DesignFile, EventFile, FairnessFile, FunctionsFile,
-    GatewayFile, InstancesFile, LayerName, QueueFile, ServiceTimeFile,
+    GatewayFile, InstancesFile, LayerName, ProxyFile, QueueFile, RelationalFile, ServiceTimeFile, TenancyFile,
 };
 use crate::scenario::{FieldErrors, ScenarioFile};
 use crate::units::DurationText;
@@ -59,14 +61,171 @@ pub fn layers_ui(ui: &mut Ui, draft: &mut ScenarioFile, errors: Option<&FieldErr
         }
     });
     ui.add_space(8.0);
-    let tip = "A table with partitions, each with hard read and write caps (DynamoDB-like): a heavy tenant keyed \
-               to one partition throttles the tenants that share it. Off: no database.";
-    optional_layer_ui(ui, draft, LayerName::Database, tip, |f| &mut f.layers.database);
+    database_ui(ui, draft);
     if let Some(database) = &mut draft.layers.database {
         egui::Grid::new("database_grid")
             .num_columns(2)
             .spacing([12.0, 6.0])
             .show(ui, |ui| database_rows(ui, database, errors));
+    }
+    let pool_default = draft.layers.compute.concurrency.min(crate::scenario::resolve::DEFAULT_POOL);
+    if let Some(relational) = &mut draft.layers.relational {
+        egui::Grid::new("relational_grid")
+            .num_columns(2)
+            .spacing([12.0, 6.0])
+            .show(ui, |ui| relational_rows(ui, relational, pool_default, errors));
+    }
+}
+
+/// Both database kinds, as the switch and the kind buttons stash them.
+type Databases = (Option<DatabaseFile>, Option<RelationalFile>);
+
+/// The database's switch and, when on, its kind: a key-value table or a
+/// relational database. What is switched off (or the other kind) is kept
+/// for the session.
+fn database_ui(ui: &mut Ui, draft: &mut ScenarioFile) {
+    let tip = "The database: a key-value table with partitions, each with hard read and write caps \
+               (DynamoDB-like), or a relational database (PostgreSQL-like instances with vCPUs and a connection \
+               limit). Off: no database.";
+    let layers = &mut draft.layers;
+    let present = layers.database.is_some() || layers.relational.is_some();
+    let stash = ui.make_persistent_id(("stashed_layer", "database"));
+    if let Some(on) = layer_switch_ui(ui, "Database", present, tip) {
+        if on {
+            let (database, relational) = ui.data_mut(|d| d.remove_temp::<Databases>(stash)).unwrap_or_default();
+            layers.relational = relational;
+            layers.database = database.or_else(|| layers.relational.is_none().then(DatabaseFile::default));
+        } else {
+            let kept: Databases = (layers.database.take(), layers.relational.take());
+            ui.data_mut(|d| d.insert_temp(stash, kept));
+            drop_layer_references(draft, LayerName::Database);
+        }
+        return;
+    }
+    if !present {
+        return;
+    }
+    let mut relational = layers.relational.is_some();
+    let changed = ui
+        .horizontal(|ui| {
+            let table = ui
+                .radio_value(&mut relational, false, "Key-value table")
+                .on_hover_text("Partitions with read and write caps: a hot partition throttles its neighbours");
+            let instances = ui.radio_value(&mut relational, true, "Relational").on_hover_text(
+                "Instances whose vCPUs run queries first come, first served, and whose connections the compute \
+                 instances' pools (or a proxy) share",
+            );
+            table.changed() || instances.changed()
+        })
+        .inner;
+    if changed {
+        let other = stash.with("other kind");
+        let away: Databases = (layers.database.take(), layers.relational.take());
+        let (database, relational_file) = ui.data_mut(|d| {
+            let back = d.remove_temp::<Databases>(other).unwrap_or_default();
+            d.insert_temp(other, away);
+            back
+        });
+        if relational {
+            layers.relational = Some(relational_file.unwrap_or_default());
+        } else {
+            layers.database = Some(database.unwrap_or_default());
+        }
+    }
+}
+
+fn relational_rows(ui: &mut Ui, rel: &mut RelationalFile, pool_default: u32, errors: Option<&FieldErrors>) {
+    let p = "layers.relational";
+    let tip = "vCPUs of each instance (writer and replicas): the queries it runs at once; the others wait, first \
+               come, first served (1 to 192).";
+    row_ui(ui, ("vCPUs", tip), errors, &format!("{p}.vcpus"), |ui| {
+        form::count_ui(ui, &mut rel.vcpus, 1..=192, " vCPUs", tip);
+    });
+    let tip = "Memory of each instance, GiB. Sets the default connection limit: memory in bytes / 9,531,392, at \
+               most 5,000, as managed PostgreSQL does.";
+    row_ui(ui, ("Memory", tip), errors, &format!("{p}.memory_gib"), |ui| {
+        form::number_ui(ui, &mut rel.memory_gib, 0.5..=24_576.0, " GiB", tip);
+    });
+    let tip = "Connections each instance accepts. When the compute instances using it keep more open, the share of \
+               them without one fail their queries. Off: set from the memory.";
+    row_ui(ui, ("Max connections", tip), errors, &format!("{p}.max_connections"), |ui| {
+        let default = crate::scenario::resolve::default_max_connections(rel.memory_gib);
+        optional_u32_ui(ui, &mut rel.max_connections, default, " connections", tip);
+    });
+    let tip = "CPU time of one query (one per request).";
+    row_ui(ui, ("Query time", tip), errors, &format!("{p}.query_time"), |ui| {
+        service_time_ui(ui, &mut rel.query_time, errors, tip, &format!("{p}.query_time"));
+    });
+    let tip = "Read replicas of each stack: reads go to them, spread evenly; writes go to the writer (0 to 15).";
+    row_ui(ui, ("Read replicas", tip), errors, &format!("{p}.read_replicas"), |ui| {
+        form::count_ui(ui, &mut rel.read_replicas, 0..=15, " replicas", tip);
+    });
+    let tip = "How tenants sharing an instance keep their data. With a database per tenant, a connection belongs \
+               to one database, so every compute instance keeps a pool per tenant database.";
+    row_ui(ui, ("Tenancy", tip), errors, &format!("{p}.tenancy"), |ui| {
+        for (value, label) in [
+            (TenancyFile::SharedSchema, "Shared schema"),
+            (TenancyFile::SchemaPerTenant, "Schema per tenant"),
+            (TenancyFile::DatabasePerTenant, "Database per tenant"),
+        ] {
+            ui.radio_value(&mut rel.tenancy, value, label).on_hover_text(tip);
+        }
+    });
+    let tip = "Connections each compute instance keeps open to each database it uses, busy or not. Off: compute's \
+               concurrency, at most 10.";
+    row_ui(ui, ("Pool per instance", tip), errors, &format!("{p}.pool_per_instance"), |ui| {
+        optional_u32_ui(ui, &mut rel.pool_per_instance, pool_default, " connections", tip);
+    });
+    let tip = "A connection proxy (RDS Proxy, PgBouncer): compute connects to it, and each query borrows one of \
+               its connections to the instance, waiting at most the borrow timeout. Off: every compute instance \
+               keeps its own pool.";
+    row_ui(ui, ("Proxy", tip), errors, &format!("{p}.proxy"), |ui| {
+        let mut on = rel.proxy.is_some();
+        if ui.checkbox(&mut on, "").on_hover_text(tip).changed() {
+            rel.proxy = on.then(ProxyFile::default);
+        }
+        if rel.proxy.is_none() {
+            ui.weak("none: each compute instance keeps its pools");
+        }
+    });
+    if let Some(proxy) = &mut rel.proxy {
+        let tip = "Share of each instance's connections the proxy opens (1 to 100 %).";
+        row_ui(ui, ("  Proxy connections", tip), errors, &format!("{p}.proxy.max_connections_percent"), |ui| {
+            form::number_ui(ui, &mut proxy.max_connections_percent, 1.0..=100.0, " %", tip);
+        });
+        let tip = "Longest a query waits at the proxy for a connection before it fails (RDS Proxy: 120 s).";
+        row_ui(ui, ("  Borrow timeout", tip), errors, &format!("{p}.proxy.borrow_timeout"), |ui| {
+            form::duration_ui(ui, &mut proxy.borrow_timeout, tip, false);
+        });
+        let tip = "USD per hour per vCPU of the instances behind the proxy (RDS Proxy: about $0.015).";
+        row_ui(ui, ("  Proxy price", tip), errors, &format!("{p}.proxy.price_per_vcpu_hour"), |ui| {
+            form::money_ui(ui, &mut proxy.price_per_vcpu_hour, 1000.0, " / vCPU-hour", tip);
+        });
+    }
+    let tip = "USD per instance-hour, for the writer and each replica, busy or not.";
+    row_ui(ui, ("Price", tip), errors, &format!("{p}.price_per_hour"), |ui| {
+        form::money_ui(ui, &mut rel.price_per_hour, 1000.0, " / instance-hour", tip);
+    });
+    let tip = "USD per GB-month of the tenants' data (gp3 storage: $0.115).";
+    row_ui(ui, ("Storage", tip), errors, &format!("{p}.storage_per_gb_month"), |ui| {
+        form::money_ui(ui, &mut rel.storage_per_gb_month, 100.0, " / GB-month", tip);
+    });
+}
+
+/// An optional count with a checkbox: off shows the `default` it stands
+/// for; turned on, it starts there.
+fn optional_u32_ui(ui: &mut Ui, value: &mut Option<u32>, default: u32, suffix: &str, tip: &str) {
+    let mut on = value.is_some();
+    if ui.checkbox(&mut on, "").on_hover_text(tip).changed() {
+        *value = on.then_some(default);
+    }
+    match value {
+        Some(n) => {
+            form::count_ui(ui, n, 1..=262_143, suffix, tip);
+        }
+        None => {
+            ui.weak(format!("default: {default}{suffix}"));
+        }
     }
 }
 
@@ -596,6 +755,38 @@ mod tests {
         harness.run();
         let pricing = harness.state().layers.database.as_ref().map(|d| d.pricing.clone());
         assert!(matches!(pricing, Some(DbPricingFile::Provisioned { .. })));
+    }
+
+    #[test]
+    fn the_database_can_be_made_relational_and_back() {
+        let mut harness = harness(crate::app::empty_scenario());
+        harness.run();
+        harness.get_by_label("Database").click();
+        harness.run();
+        harness.get_by_label("Relational").click();
+        harness.run();
+        assert_eq!(harness.state().layers.database, None);
+        assert_eq!(harness.state().layers.relational, Some(RelationalFile::default()));
+        harness.get_by_label("Database per tenant").click();
+        harness.run();
+        let tenancy = harness.state().layers.relational.as_ref().map(|r| r.tenancy);
+        assert_eq!(tenancy, Some(TenancyFile::DatabasePerTenant));
+        harness.get_by_label("Key-value table").click();
+        harness.run();
+        assert_eq!(harness.state().layers.database, Some(DatabaseFile::default()));
+        harness.get_by_label("Relational").click();
+        harness.run();
+        let tenancy = harness.state().layers.relational.as_ref().map(|r| r.tenancy);
+        assert_eq!(tenancy, Some(TenancyFile::DatabasePerTenant), "the relational settings come back");
+        harness.get_by_label("Database").click();
+        harness.run();
+        assert_eq!(
+            (harness.state().layers.database.is_some(), harness.state().layers.relational.is_some()),
+            (false, false)
+        );
+        harness.get_by_label("Database").click();
+        harness.run();
+        assert!(harness.state().layers.relational.is_some(), "switched back on as it was");
     }
 
     #[test]

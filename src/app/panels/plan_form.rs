@@ -23,7 +23,7 @@ use crate::scenario::file::{
 use crate::scenario::{FieldErrors, ScenarioFile};
 
 /// Every metric a plan figure can name, in the table of figures' order.
-const METRICS: [MetricFile; 26] = [
+const METRICS: [MetricFile; 27] = [
     MetricFile::TotalCost,
     MetricFile::CostPerTenant,
     MetricFile::Margin,
@@ -46,6 +46,7 @@ const METRICS: [MetricFile; 26] = [
     MetricFile::OldestMessage,
     MetricFile::Redelivered,
     MetricFile::DeadLettered,
+    MetricFile::DroppedConnections,
     MetricFile::Cost,
     MetricFile::Unallocated,
     MetricFile::SteadyCost,

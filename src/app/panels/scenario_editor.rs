@@ -87,7 +87,8 @@ fn lesson_ui(ui: &mut Ui, lesson: &mut Option<LessonFile>) {
 
 fn clock_rows(ui: &mut Ui, draft: &mut ScenarioFile, errors: Option<&FieldErrors>) {
     let retries = draft.tiers.values().any(|t| t.retry.is_some());
-    let redelivers = draft.layers.queue.is_some() && draft.layers.database.is_some();
+    let relational = draft.layers.relational.is_some();
+    let redelivers = draft.layers.queue.is_some() && (draft.layers.database.is_some() || relational);
     let clock = &mut draft.clock;
     let tip =
         "Simulated time of one run (not wall-clock time). Longer runs average out more randomness but take longer.";
@@ -148,6 +149,13 @@ fn clock_rows(ui: &mut Ui, draft: &mut ScenarioFile, errors: Option<&FieldErrors
         ui.label("");
         ui.weak("Redeliveries run request by request").on_hover_text(
             "Messages whose write the database refuses come back from the queue, which only the per-request engine \
+             follows",
+        );
+        ui.end_row();
+    } else if relational && clock.engine != EngineFile::Exact {
+        ui.label("");
+        ui.weak("A relational database runs request by request").on_hover_text(
+            "Requests wait for the relational database's connections and vCPUs, which only the per-request engine \
              follows",
         );
         ui.end_row();

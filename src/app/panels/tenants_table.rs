@@ -24,7 +24,11 @@ fn column_width(column: Column, id_chars: usize) -> f32 {
         Column::Tier => 84.0,
         Column::Offered | Column::Throttled | Column::Retries => 80.0,
         Column::ThrottledPlan | Column::ThrottledQuota => 60.0,
-        Column::ThrottledAccount | Column::Dropped | Column::DroppedPartition | Column::DroppedClient => 74.0,
+        Column::ThrottledAccount
+        | Column::Dropped
+        | Column::DroppedPartition
+        | Column::DroppedClient
+        | Column::DroppedConnections => 74.0,
         Column::GatewayMs | Column::QueueMs | Column::ComputeMs | Column::DatabaseMs => 96.0,
         Column::OldestMessage => 96.0,
         Column::WastedWork => 104.0,
@@ -325,6 +329,7 @@ fn cell(prepared: &Prepared, t: &TenantReport, column: Column, visuals: &egui::V
         Column::DroppedTimeout => count(t.dropped.timeout),
         Column::DroppedPartition => count(t.dropped.partition),
         Column::DroppedClient => count(t.dropped.client),
+        Column::DroppedConnections => count(t.dropped.connections),
         Column::Redelivered => count(t.redelivered),
         Column::DeadLettered => count(t.dropped.dead_letter),
         Column::WastedWork => (Unit::Percent.format(t.wasted_work, 0), normal),

@@ -37,6 +37,8 @@ pub enum Column {
     DroppedPartition,
     /// Not answered before the client's own timeout.
     DroppedClient,
+    /// No connection to a relational database.
+    DroppedConnections,
     /// Share of its compute time spent on attempts nobody waited for.
     WastedWork,
     /// Messages offered again after their processing failed.
@@ -76,7 +78,7 @@ pub enum Column {
 }
 
 /// Every column, in display order (the index is `TableView::sort_column`).
-pub const COLUMNS: [Column; 32] = [
+pub const COLUMNS: [Column; 33] = [
     Column::Id,
     Column::Tier,
     Column::Offered,
@@ -91,6 +93,7 @@ pub const COLUMNS: [Column; 32] = [
     Column::DroppedTimeout,
     Column::DroppedPartition,
     Column::DroppedClient,
+    Column::DroppedConnections,
     Column::WastedWork,
     Column::Redelivered,
     Column::DeadLettered,
@@ -129,6 +132,7 @@ impl Column {
             Column::DroppedTimeout => "timeout",
             Column::DroppedPartition => "partition",
             Column::DroppedClient => "client",
+            Column::DroppedConnections => "no conn.",
             Column::WastedWork => "wasted",
             Column::Redelivered => "redelivered",
             Column::DeadLettered => "DLQ",
@@ -180,6 +184,10 @@ impl Column {
             Column::Dropped => "Admitted but not served, all causes",
             Column::DroppedTimeout => "Waited in a compute queue longer than the timeout",
             Column::DroppedPartition => "Rejected by a saturated database partition (hot partition)",
+            Column::DroppedConnections => {
+                "Found no connection to the relational database (its compute instance holds none), or waited past the \
+                 proxy's borrow timeout"
+            }
             Column::DroppedClient => {
                 "Not answered before the client's own timeout: the client gave up (and retried if it could); the \
                  server served it anyway"
@@ -245,6 +253,7 @@ impl Column {
             Column::DroppedTimeout => t.dropped.timeout.mean,
             Column::DroppedPartition => t.dropped.partition.mean,
             Column::DroppedClient => t.dropped.client.mean,
+            Column::DroppedConnections => t.dropped.connections.mean,
             Column::WastedWork => t.wasted_work.mean,
             Column::P50 => t.latency.p50_ms.mean,
             Column::P99 => t.latency.p99_ms.mean,
@@ -349,6 +358,7 @@ pub fn shown_columns(design: &DesignReport) -> Vec<usize> {
             | Column::DroppedTimeout
             | Column::DroppedPartition
             | Column::DroppedClient
+            | Column::DroppedConnections
             | Column::Redelivered
             | Column::DeadLettered => any(**c),
             Column::WastedWork => design.tenants.iter().any(|t| t.wasted_work.mean > 0.0),

@@ -363,6 +363,8 @@ pub enum MetricFile {
     Redelivered,
     /// Design (or tenant): messages moved to the dead-letter queue.
     DeadLettered,
+    /// Tenant: requests whose query found no relational connection.
+    DroppedConnections,
     /// Tenant (or tier): cost per month, USD.
     Cost,
     /// Design: unallocated cost per month, USD.
@@ -693,6 +695,10 @@ pub struct LayersFile {
     /// Database (partitions, hot-partition throttling).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub database: Option<DatabaseFile>,
+    /// A relational database instead of `database` (instances, vCPUs,
+    /// connections); placed by designs as `database`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub relational: Option<RelationalFile>,
 }
 
 impl LayersFile {
@@ -702,7 +708,7 @@ impl LayersFile {
             LayerName::Gateway => self.gateway.is_some(),
             LayerName::Queue => self.queue.is_some(),
             LayerName::Compute => true,
-            LayerName::Database => self.database.is_some(),
+            LayerName::Database => self.database.is_some() || self.relational.is_some(),
         }
     }
 }
@@ -959,6 +965,91 @@ impl Default for DatabaseFile {
             storage_per_gb_month: 0.25,
             latency: None,
         }
+    }
+}
+
+/// Relational database layer: each database stack is a writer instance
+/// and its read replicas.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RelationalFile {
+    /// vCPUs of each instance: the queries it runs at once.
+    pub vcpus: u32,
+    /// Memory of each instance, GiB (sets the default connection limit).
+    pub memory_gib: f64,
+    /// Connections each instance accepts (default: its memory in bytes
+    /// over 9,531,392, at most 5,000).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_connections: Option<u32>,
+    /// CPU time of one query (one per request).
+    pub query_time: ServiceTimeFile,
+    /// Read replicas of each stack: reads go to them, writes to the writer.
+    #[serde(skip_serializing_if = "is_default")]
+    pub read_replicas: u32,
+    /// How tenants sharing an instance keep their data.
+    #[serde(skip_serializing_if = "is_default")]
+    pub tenancy: TenancyFile,
+    /// Connections each compute instance keeps open to each database it
+    /// uses (default: compute's concurrency, at most 10).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pool_per_instance: Option<u32>,
+    /// A connection proxy in front of each stack, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proxy: Option<ProxyFile>,
+    /// USD per instance-hour (writer and each replica).
+    pub price_per_hour: f64,
+    /// USD per GB-month stored.
+    pub storage_per_gb_month: f64,
+}
+
+impl Default for RelationalFile {
+    fn default() -> Self {
+        Self {
+            vcpus: 2,
+            memory_gib: 4.0,
+            max_connections: None,
+            query_time: ServiceTimeFile::Exponential { mean_ms: 2.0 },
+            read_replicas: 0,
+            tenancy: TenancyFile::SharedSchema,
+            pool_per_instance: None,
+            proxy: None,
+            price_per_hour: 0.065,
+            storage_per_gb_month: 0.115,
+        }
+    }
+}
+
+/// How tenants sharing a relational instance keep their data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum TenancyFile {
+    /// One schema, rows keyed by tenant: one connection pool serves all.
+    #[default]
+    SharedSchema,
+    /// A schema per tenant in one database: one pool switches schemas.
+    SchemaPerTenant,
+    /// A database per tenant: a connection belongs to one database, so
+    /// every compute instance keeps a pool per tenant database.
+    DatabasePerTenant,
+}
+
+/// A connection proxy (pooler) in front of a relational stack: compute
+/// connects to it, and it multiplexes queries onto a bounded number of
+/// database connections.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ProxyFile {
+    /// Share of each instance's `max_connections` the proxy may open, %.
+    pub max_connections_percent: f64,
+    /// Longest a query waits at the proxy for a connection before it
+    /// fails.
+    pub borrow_timeout: DurationText,
+    /// USD per hour per vCPU of the instances behind it.
+    pub price_per_vcpu_hour: f64,
+}
+
+impl Default for ProxyFile {
+    fn default() -> Self {
+        Self { max_connections_percent: 100.0, borrow_timeout: DurationText::new("120s"), price_per_vcpu_hour: 0.015 }
     }
 }
 

@@ -140,7 +140,8 @@ impl Resolver {
         self.check_placement_keys(&format!("{path}.placement"), &design.placement, tiers, names, limits);
         let overrides =
             [design.layers.gateway.as_ref(), design.layers.compute.as_ref(), design.layers.database.as_ref()];
-        let present = [file.layers.gateway.is_some(), true, file.layers.database.is_some()];
+        let present =
+            [file.layers.gateway.is_some(), true, file.layers.has(crate::scenario::file::LayerName::Database)];
         let mut layers: [Option<Groups>; 3] = Default::default();
         for layer in LAYERS {
             let li = layer.index();

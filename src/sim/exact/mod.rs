@@ -20,6 +20,7 @@ mod functions;
 mod points;
 pub(crate) mod queue;
 mod redelivery;
+mod relational;
 mod retries;
 pub(crate) mod slots;
 pub(crate) mod source;
@@ -44,6 +45,7 @@ use functions::{Env, Function};
 use points::Points;
 use queue::{IN_WINDOW, NO_SLOT, Queue, READ, Req};
 use redelivery::{Failed, Redelivery};
+use relational::{Admission, Databases};
 use retries::{Attempt, Retries};
 use slots::Slots;
 use source::Source;
@@ -59,6 +61,14 @@ const PROGRESS_EVENTS: u64 = 1 << 16;
 /// A tenant with no function of its own or shared (instance compute).
 const NO_FUNCTION: u32 = u32::MAX;
 
+/// [`Job::query`] of a request still in compute service (or with no
+/// relational database).
+const NO_QUERY: u32 = u32::MAX;
+/// [`Job::query`] of a request whose query found no connection.
+const REFUSED: u32 = u32::MAX - 1;
+/// [`Job::query`] of a request whose query has run.
+const QUERIED: u32 = u32::MAX - 2;
+
 /// A request in service.
 #[derive(Debug, Clone, Copy)]
 struct Job {
@@ -69,6 +79,11 @@ struct Job {
     env: Env,
     /// Its service time, initialisation included on a cold start, seconds.
     busy_secs: f64,
+    /// Where its relational query stands: the instance it waits for or
+    /// runs on, or [`NO_QUERY`], [`REFUSED`], [`QUERIED`].
+    query: u32,
+    /// When its compute service ended and its query began, seconds.
+    query_from_secs: f64,
 }
 
 /// One partition's caps: the hard cap (reads, writes) and, when
@@ -170,6 +185,11 @@ struct Exact<'a> {
     queued: bool,
     /// Messages whose processing failed, waiting to be offered again.
     redelivery: Box<Redelivery>,
+    /// The relational database's stacks, if the scenario has one.
+    relational: Option<Box<Databases>>,
+    /// Queries that waited past the proxy's borrow timeout, found when a
+    /// connection came free: (job, when they timed out).
+    borrow_expired: Vec<(u32, f64)>,
 }
 
 /// A functions stack of `members` (docs/model.md, "Serverless
@@ -395,6 +415,8 @@ impl<'a> Exact<'a> {
                     .as_ref()
                     .map_or_else(Redelivery::default, |q| Redelivery::new(q.visibility_secs, q.max_receives)),
             ),
+            relational: Databases::new(sc, design, replication).map(Box::new),
+            borrow_expired: Vec::new(),
         }
     }
 
@@ -454,6 +476,7 @@ impl<'a> Exact<'a> {
                     self.apply_changes(boundary);
                     next_change += 1;
                 } else if let Some(policy) = self.sc.compute.autoscale {
+                    self.sizes_changed();
                     for s in 0..self.stacks.len() {
                         if let Some(ready) = self.stacks[s].autoscale(boundary, &policy, warmup_secs) {
                             self.push_ready(ready, s);
@@ -613,6 +636,7 @@ impl<'a> Exact<'a> {
             self.ready.swap_remove(i);
             let s = s as usize;
             self.stacks[s].ready(ready_secs);
+            self.sizes_changed();
             self.start_waiting(s, ready_secs);
         }
     }
@@ -680,6 +704,9 @@ impl<'a> Exact<'a> {
                 }
                 index += count as usize;
             }
+        }
+        if let Some(dbs) = &mut self.relational {
+            dbs.set_keep(t_secs, keep[Layer::Database.index()]);
         }
         self.keep = keep;
         if self.windows.advance(t_secs) {
@@ -802,6 +829,7 @@ impl<'a> Exact<'a> {
             let ready = ((t_secs / dt).floor() + 1.0) * dt + self.warmup_secs;
             self.stacks[s].scale_from_zero(t_secs, ready);
             self.push_ready(ready, s);
+            self.sizes_changed();
         }
         let stack = &mut self.stacks[s];
         if stack.busy < stack.servers && stack.queue.is_empty() {
@@ -873,7 +901,7 @@ impl<'a> Exact<'a> {
         let stack = &mut self.stacks[s];
         stack.advance(t_secs);
         stack.busy += 1;
-        let job = Job { req, stack: s as u32, function, env, busy_secs };
+        let job = Job { req, stack: s as u32, function, env, busy_secs, query: NO_QUERY, query_from_secs: 0.0 };
         let index = self.jobs.insert(job);
         self.completions.push(completions::key(t_secs + busy_secs, index));
     }
@@ -929,7 +957,10 @@ impl<'a> Exact<'a> {
     /// tenant's figures; the server takes the next request.
     #[inline]
     fn complete(&mut self, job: u32, t_secs: f64) {
-        let Job { req, stack: s, function, env, busy_secs } = self.jobs.take(job);
+        if self.relational.is_some() && !self.query_done(job, t_secs) {
+            return;
+        }
+        let Job { req, stack: s, function, env, busy_secs, query, query_from_secs } = self.jobs.take(job);
         if function != NO_FUNCTION {
             self.functions[function as usize].finish(env, t_secs);
         }
@@ -966,7 +997,18 @@ impl<'a> Exact<'a> {
                 self.count(t, point, Flow::Dropped);
                 self.fail(attempt_of(&req), t_secs, true);
             }
+        } else if query == REFUSED {
+            if self.queued {
+                self.consumer_failed(req, query_from_secs - busy_secs, t_secs);
+            } else {
+                self.raw[t].dropped_connections += 1.0;
+                self.count(t, point, Flow::Dropped);
+                self.fail(attempt_of(&req), t_secs, true);
+            }
         } else {
+            if query == QUERIED {
+                self.raw[t].relational_secs += t_secs - query_from_secs;
+            }
             // What the client sees: from its request's first attempt.
             let latency_secs = t_secs - req.arrival_secs + f64::from(req.since_first_secs) + layers_secs;
             let bin = self.bins.of(latency_secs * 1e3);
@@ -986,6 +1028,93 @@ impl<'a> Exact<'a> {
             self.count(t, point, Flow::Served);
         }
         self.start_waiting(s, t_secs);
+    }
+
+    /// Compute instance counts may have changed: the relational database
+    /// works out again who holds connections before its next query.
+    #[inline]
+    fn sizes_changed(&mut self) {
+        if let Some(dbs) = &mut self.relational {
+            dbs.stale = true;
+        }
+    }
+
+    /// For [`Exact::complete`] with a relational database: job `job`'s
+    /// compute service, or its query, ends at `t_secs`. True when its
+    /// request is done with the database (its query ran or found no
+    /// connection); false when its query runs or waits (its compute server
+    /// waits with it).
+    #[inline(never)]
+    fn query_done(&mut self, job: u32, t_secs: f64) -> bool {
+        let Some(dbs) = self.relational.as_deref_mut() else { return true };
+        let mut j = *self.jobs.get(job);
+        match j.query {
+            NO_QUERY => {
+                if dbs.stale {
+                    let stacks = &self.stacks;
+                    dbs.refresh(|s| stacks[s].instances());
+                }
+                j.query_from_secs = t_secs;
+                let d = self.info[j.req.tenant as usize].db;
+                let done = match dbs.route(d, j.req.read()) {
+                    None => {
+                        j.query = REFUSED;
+                        true
+                    }
+                    Some(i) => {
+                        j.query = i as u32;
+                        self.db_raw[d].requests += 1.0;
+                        if dbs.admit(i, job, t_secs) == Admission::Runs {
+                            self.run_query(job, j.req.tenant as usize, t_secs);
+                        }
+                        false
+                    }
+                };
+                self.jobs.set(job, j);
+                done
+            }
+            REFUSED | QUERIED => true,
+            i => {
+                dbs.release(i as usize, t_secs);
+                j.query = QUERIED;
+                self.jobs.set(job, j);
+                self.start_queries(i as usize, t_secs);
+                true
+            }
+        }
+    }
+
+    /// Job `job`'s query (tenant `t`'s) starts on a vCPU at `t_secs`; its
+    /// CPU time is the tenant's database use.
+    #[inline]
+    fn run_query(&mut self, job: u32, t: usize, t_secs: f64) {
+        let Some(dbs) = self.relational.as_deref_mut() else { return };
+        let secs = dbs.draw_query_secs();
+        self.completions.push(completions::key(t_secs + secs, job));
+        let raw = &mut self.raw[t];
+        raw.db_ops += 1.0;
+        raw.db_units += secs;
+    }
+
+    /// Starts the queries waiting for instance `i` that its free vCPUs
+    /// (and connections) allow at `t_secs`; those that waited past the
+    /// proxy's borrow timeout fail.
+    fn start_queries(&mut self, i: usize, t_secs: f64) {
+        let mut expired = std::mem::take(&mut self.borrow_expired);
+        while let Some(job) = self.relational.as_deref_mut().and_then(|dbs| dbs.next(i, t_secs, &mut expired)) {
+            let t = self.jobs.get(job).req.tenant as usize;
+            self.run_query(job, t, t_secs);
+        }
+        for &(job, _) in &expired {
+            let mut j = *self.jobs.get(job);
+            j.query = REFUSED;
+            self.jobs.set(job, j);
+        }
+        for (job, _) in expired.drain(..) {
+            // Its compute server waited until the failure was found.
+            self.complete(job, t_secs);
+        }
+        self.borrow_expired = expired;
     }
 
     /// A consumer received message `req` at `received_secs` and could not
@@ -1104,8 +1233,9 @@ impl<'a> Exact<'a> {
                 }
             }
         }
-        for key in self.completions.iter() {
-            let req = &self.jobs.get(completions::job_of(key)).req;
+        let queries = self.relational.as_deref().map_or_else(Vec::new, |dbs| dbs.waiting().collect());
+        for job in self.completions.iter().map(completions::job_of).chain(queries) {
+            let req = &self.jobs.get(job).req;
             if !self.timeouts.gave_up(req.slot) {
                 self.raw[req.tenant as usize].in_flight += 1.0;
             }
@@ -1203,6 +1333,9 @@ impl<'a> Exact<'a> {
                     * self.kept_secs[Layer::Database.index()];
             }
         }
+        if let Some(dbs) = &self.relational {
+            dbs.figures_at(end, &mut self.db_raw);
+        }
         let n = sc.tenants.len();
         let active = self.arrivals.active();
         debug_assert_eq!(active.len(), n);
@@ -1232,13 +1365,13 @@ impl<'a> Exact<'a> {
     /// Every tenant's and stack's cost counters as they stand at `t_secs`
     /// (before any event then; nothing changes).
     fn counts(&self, t_secs: f64) -> Counts {
+        let mut db_raw = self.db_raw.clone();
+        if let Some(dbs) = &self.relational {
+            dbs.figures_at(t_secs, &mut db_raw);
+        }
         Counts {
             tenants: self.raw.clone(),
-            stacks: [
-                self.gw_raw.clone(),
-                self.stacks.iter().map(|s| s.totals_at(t_secs)).collect(),
-                self.db_raw.clone(),
-            ],
+            stacks: [self.gw_raw.clone(), self.stacks.iter().map(|s| s.totals_at(t_secs)).collect(), db_raw],
         }
     }
 

@@ -147,6 +147,11 @@ impl Stack {
         }
     }
 
+    /// Instances paid for now: active and warming up.
+    pub fn instances(&self) -> u32 {
+        self.active + self.pending_total()
+    }
+
     /// True when the stack has no instance, active or warming up.
     pub fn is_empty(&self) -> bool {
         self.active == 0 && self.pending.is_empty()

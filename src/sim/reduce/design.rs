@@ -58,7 +58,7 @@ fn throttled(r: &TenantRaw) -> f64 {
 }
 
 fn dropped(r: &TenantRaw) -> f64 {
-    r.dropped_timeout + r.dropped_partition + r.timed_out_client + r.dead_lettered
+    r.dropped_timeout + r.dropped_partition + r.dropped_connections + r.timed_out_client + r.dead_lettered
 }
 
 /// A tenant's requests counted by the per-request engine's give-ups (a
@@ -91,7 +91,7 @@ fn shared_losses(r: &TenantRaw) -> f64 {
     if counts_give_ups(r) {
         r.gave_up_shared
     } else {
-        r.throttled_account + r.throttled_concurrency + r.dropped_timeout + r.dropped_partition
+        r.throttled_account + r.throttled_concurrency + r.dropped_timeout + r.dropped_partition + r.dropped_connections
     }
 }
 
@@ -298,6 +298,7 @@ fn tenant_reports(
             dropped: Drops {
                 timeout: fig.figure(&|| r.dropped_timeout),
                 partition: fig.figure(&|| r.dropped_partition),
+                connections: fig.figure(&|| r.dropped_connections),
                 client: fig.figure(&|| r.timed_out_client),
                 dead_letter: fig.figure(&|| r.dead_lettered),
                 total: fig.figure(&|| dropped(r)),
@@ -332,6 +333,12 @@ fn tenant_reports(
             redelivered: fig.figure(&|| r.redelivered),
             oldest_message_ms: fig.figure(&|| if sc.queue.is_some() { r.longest_wait_secs * 1e3 } else { 0.0 }),
             latency_by_layer: LayerLatencyMs::default(),
+        };
+        // A relational database's time varies with its load: measured.
+        let database_ms = if sc.relational.is_some() {
+            fig.figure(&|| ratio(r.relational_secs, r.served) * 1e3).mean
+        } else {
+            database_ms
         };
         report.latency_by_layer = layer_means(&report.latency.mean_ms, gateway_ms, database_ms, service_ms);
         if building {
@@ -521,7 +528,7 @@ fn stacks(
                 label: label(fig, &stack.label),
                 tenants: stack.tenants.len(),
                 utilisation: fig.figure(&|| {
-                    let used = if li == 2 {
+                    let used = if li == 2 && sc.relational.is_none() {
                         r.read_units + r.write_units
                     } else if li == 0 {
                         r.requests

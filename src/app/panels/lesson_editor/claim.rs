@@ -12,7 +12,7 @@ use crate::scenario::file::{ExpectFile, FigureFile, MetricFile, OpFile};
 
 /// Every metric, in menu order, with the scopes it has figures for
 /// (design, tier, tenant) and what it measures.
-const METRICS: [(MetricFile, [bool; 3], &str); 26] = [
+const METRICS: [(MetricFile, [bool; 3], &str); 27] = [
     (MetricFile::TotalCost, [true, false, false], "Total cost per month, USD"),
     (MetricFile::CostPerTenant, [true, true, true], "Attributed cost per tenant per month, USD"),
     (MetricFile::Cost, [false, true, true], "Cost per month of a tier or tenant, USD"),
@@ -39,6 +39,7 @@ const METRICS: [(MetricFile, [bool; 3], &str); 26] = [
     (MetricFile::OldestMessage, [false, false, true], "Oldest a message got in the queue layer, ms"),
     (MetricFile::Redelivered, [true, false, true], "Messages offered again after their processing failed"),
     (MetricFile::DeadLettered, [true, false, true], "Messages moved to the dead-letter queue"),
+    (MetricFile::DroppedConnections, [false, false, true], "Requests that found no relational connection"),
     (MetricFile::Dropped, [true, false, true], "Requests dropped (queue timeout, partition, client timeout)"),
     (MetricFile::DroppedPartition, [false, false, true], "Requests dropped by a saturated partition"),
     (MetricFile::TenantsHurt, [true, false, false], "Tenants hurt by others' spikes"),

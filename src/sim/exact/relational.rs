@@ -1,0 +1,240 @@
+//! A relational database in the per-request engine (docs/model.md,
+//! "Relational database"). Each database stack is a writer and its read
+//! replicas; each instance runs queries on its vCPUs, first come, first
+//! served, and a compute server waits for its request's query.
+//!
+//! Connections: without a proxy, every compute instance keeps a pool of
+//! connections open to each database it uses (one per tenant with a
+//! database each), whether busy or not; when the instances using a stack
+//! ask for more than it accepts, the share without one fails its queries
+//! at once. With a proxy, compute connects to the proxy, and each query
+//! borrows one of the proxy's connections to its instance: it waits for
+//! one first come, first served, and fails after the borrow timeout.
+
+use std::collections::VecDeque;
+
+use rand::RngExt;
+use rand_xoshiro::Xoshiro256PlusPlus;
+
+use crate::rng::{StreamPurpose, stream};
+use crate::scenario::model::{Design, Layer, Relational as Layout, Scenario, Tenancy};
+use crate::sim::exact::source::Service;
+use crate::sim::raw::StackRaw;
+
+/// One instance (writer or replica).
+#[derive(Debug, Clone, Default)]
+struct Instance {
+    /// vCPUs available now (after capacity losses).
+    servers: u32,
+    /// Queries running.
+    busy: u32,
+    /// Jobs holding a connection, waiting for a vCPU.
+    cpu_queue: VecDeque<u32>,
+    /// Proxy connections in use (queries holding one).
+    connections: u32,
+    /// Jobs waiting at the proxy for a connection, with when they came.
+    proxy_queue: VecDeque<(u32, f64)>,
+    last_secs: f64,
+    busy_secs: f64,
+    capacity_secs: f64,
+}
+
+impl Instance {
+    fn advance(&mut self, t_secs: f64) {
+        let d = t_secs - self.last_secs;
+        if d > 0.0 {
+            self.busy_secs += f64::from(self.busy) * d;
+            self.capacity_secs += f64::from(self.servers) * d;
+            self.last_secs = t_secs;
+        }
+    }
+}
+
+/// Where a query goes when it reaches its instance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Admission {
+    /// A vCPU runs it from now.
+    Runs,
+    /// It waits (for a vCPU, or at the proxy for a connection).
+    Waits,
+}
+
+/// Every relational stack of one design.
+#[derive(Debug)]
+pub struct Databases {
+    layout: Layout,
+    query: Service,
+    instances: Vec<Instance>,
+    /// Instances per stack (writer first).
+    per_stack: usize,
+    /// For each database stack: the compute stacks whose tenants use it,
+    /// each with the connection pools each of its instances keeps open to
+    /// it.
+    users: Vec<Vec<(u32, u32)>>,
+    /// Each stack's share of compute instances holding their connections.
+    connected: Vec<f64>,
+    /// Compute instance counts changed since `connected` was worked out.
+    pub stale: bool,
+    rng: Xoshiro256PlusPlus,
+}
+
+impl Databases {
+    /// The relational stacks of `design`, if `sc` has a relational layer.
+    pub fn new(sc: &Scenario, design: &Design, replication: u32) -> Option<Self> {
+        let layout = sc.relational.clone()?;
+        let db = &design.layers[Layer::Database.index()];
+        let compute = &design.layers[Layer::Compute.index()];
+        let per_stack = layout.instances() as usize;
+        let instances = vec![Instance { servers: layout.vcpus, ..Instance::default() }; db.stacks.len() * per_stack];
+        let mut users: Vec<Vec<(u32, u32)>> = vec![Vec::new(); db.stacks.len()];
+        for (s, stack) in compute.stacks.iter().enumerate() {
+            for &t in &stack.tenants {
+                let d = db.stack_of_tenant[t as usize] as usize;
+                let per_tenant = layout.tenancy == Tenancy::DatabasePerTenant;
+                match users[d].iter_mut().find(|(user, _)| *user == s as u32) {
+                    Some((_, pools)) if per_tenant => *pools += 1,
+                    Some(_) => {}
+                    None => users[d].push((s as u32, 1)),
+                }
+            }
+        }
+        Some(Self {
+            query: Service::new(layout.query),
+            layout,
+            instances,
+            per_stack,
+            connected: vec![1.0; users.len()],
+            users,
+            stale: true,
+            rng: stream(sc.clock.seed, u64::from(replication), 0, StreamPurpose::RelationalQueries),
+        })
+    }
+
+    /// Works out again which share of compute instances hold their
+    /// connections, from each compute stack's instance count now.
+    pub fn refresh(&mut self, instances_of: impl Fn(usize) -> u32) {
+        if !self.stale {
+            return;
+        }
+        self.stale = false;
+        if self.layout.proxy.is_some() {
+            return;
+        }
+        let accepted = f64::from(self.layout.max_connections);
+        for (d, users) in self.users.iter().enumerate() {
+            let asked: f64 = users
+                .iter()
+                .map(|&(s, pools)| {
+                    f64::from(instances_of(s as usize)) * f64::from(pools * self.layout.pool_per_instance)
+                })
+                .sum();
+            self.connected[d] = if asked > accepted { accepted / asked } else { 1.0 };
+        }
+    }
+
+    /// Routes a query of stack `d` (a read or a write): its instance, or
+    /// none when the compute instance it runs on holds no connection.
+    pub fn route(&mut self, d: usize, read: bool) -> Option<usize> {
+        if self.connected[d] < 1.0 && self.rng.random::<f64>() >= self.connected[d] {
+            return None;
+        }
+        let replicas = self.per_stack - 1;
+        let k = if read && replicas > 0 { 1 + (self.rng.random::<f64>() * replicas as f64) as usize } else { 0 };
+        Some(d * self.per_stack + k.min(self.per_stack - 1))
+    }
+
+    /// Job `job`'s query reaches instance `i` at `t_secs`.
+    pub fn admit(&mut self, i: usize, job: u32, t_secs: f64) -> Admission {
+        let proxy = self.layout.proxy;
+        let inst = &mut self.instances[i];
+        inst.advance(t_secs);
+        if let Some(p) = proxy {
+            if inst.connections >= p.connections || !inst.proxy_queue.is_empty() {
+                inst.proxy_queue.push_back((job, t_secs));
+                return Admission::Waits;
+            }
+            inst.connections += 1;
+        }
+        if inst.busy < inst.servers && inst.cpu_queue.is_empty() {
+            inst.busy += 1;
+            Admission::Runs
+        } else {
+            inst.cpu_queue.push_back(job);
+            Admission::Waits
+        }
+    }
+
+    /// One query's CPU time, seconds.
+    pub fn draw_query_secs(&mut self) -> f64 {
+        self.query.draw(&mut self.rng)
+    }
+
+    /// A query on instance `i` ends at `t_secs`: its vCPU and its proxy
+    /// connection are free.
+    pub fn release(&mut self, i: usize, t_secs: f64) {
+        let proxied = self.layout.proxy.is_some();
+        let inst = &mut self.instances[i];
+        inst.advance(t_secs);
+        inst.busy = inst.busy.saturating_sub(1);
+        if proxied {
+            inst.connections = inst.connections.saturating_sub(1);
+        }
+    }
+
+    /// The next waiting query instance `i` starts at `t_secs`, if a vCPU
+    /// is free: queries waiting at the proxy take the free connections
+    /// first (those that waited past the borrow timeout go to `expired`
+    /// with when they timed out).
+    pub fn next(&mut self, i: usize, t_secs: f64, expired: &mut Vec<(u32, f64)>) -> Option<u32> {
+        let proxy = self.layout.proxy;
+        let inst = &mut self.instances[i];
+        if let Some(p) = proxy {
+            while inst.connections < p.connections {
+                let Some((job, since)) = inst.proxy_queue.pop_front() else { break };
+                if t_secs - since > p.borrow_timeout_secs {
+                    expired.push((job, since + p.borrow_timeout_secs));
+                } else {
+                    inst.connections += 1;
+                    inst.cpu_queue.push_back(job);
+                }
+            }
+        }
+        if inst.busy < inst.servers {
+            let job = inst.cpu_queue.pop_front()?;
+            inst.busy += 1;
+            return Some(job);
+        }
+        None
+    }
+
+    /// Instances keep `keep` of their vCPUs from `t_secs` on (a capacity
+    /// loss of the database layer).
+    pub fn set_keep(&mut self, t_secs: f64, keep: f64) {
+        let vcpus = f64::from(self.layout.vcpus);
+        for inst in &mut self.instances {
+            inst.advance(t_secs);
+            // Non-negative, so truncation is floor.
+            inst.servers = (vcpus * keep) as u32;
+        }
+    }
+
+    /// Jobs whose query still waits at the end: at a vCPU or the proxy.
+    pub fn waiting(&self) -> impl Iterator<Item = u32> + '_ {
+        self.instances.iter().flat_map(|i| i.cpu_queue.iter().copied().chain(i.proxy_queue.iter().map(|w| w.0)))
+    }
+
+    /// Adds each stack's figures up to `t_secs` to `raw`: its instances'
+    /// paid seconds, busy and available vCPU-seconds (nothing changes).
+    pub fn figures_at(&self, t_secs: f64, raw: &mut [StackRaw]) {
+        for (d, r) in raw.iter_mut().enumerate() {
+            for inst in &self.instances[d * self.per_stack..(d + 1) * self.per_stack] {
+                let since = (t_secs - inst.last_secs).max(0.0);
+                r.busy_secs += inst.busy_secs + f64::from(inst.busy) * since;
+                r.capacity_secs += inst.capacity_secs + f64::from(inst.servers) * since;
+                r.instance_secs += t_secs;
+                r.active_instance_secs += t_secs;
+            }
+            r.peak_instances = self.per_stack as f64;
+        }
+    }
+}

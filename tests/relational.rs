@@ -1,0 +1,255 @@
+//! The relational database: each instance is an M/M/c queue of vCPUs
+//! (Erlang C's wait), reads go to the replicas and writes to the writer,
+//! compute instances that keep more connections open than an instance
+//! accepts fail the share of queries they cannot connect for, a proxy
+//! removes that and bounds a query's wait by its borrow timeout, and an
+//! instance costs its price by the hour. Every expected value is computed
+//! here, independently of the engine, at 1 and 2 threads and on two seeds.
+
+use tenantsim::report::{DesignReport, RunReport};
+use tenantsim::scenario::{Limits, load_str};
+
+use crate::common::{close, load, run_1_and_2_threads};
+
+/// Erlang C: the probability that an arrival waits in an M/M/c queue of
+/// `servers` at offered load `a` erlangs (from Erlang B's recurrence).
+fn erlang_c(servers: u32, a: f64) -> f64 {
+    let b = (1..=servers).fold(1.0, |b, k| a * b / (f64::from(k) + a * b));
+    let rho = a / f64::from(servers);
+    b / (1.0 - rho + rho * b)
+}
+
+/// Mean time in an M/M/c queue (wait and service), ms, for `lambda`
+/// arrivals a second on `servers` of mean service `service_ms`.
+fn mmc_time_ms(servers: u32, lambda: f64, service_ms: f64) -> f64 {
+    let mu = 1e3 / service_ms;
+    let wait_secs = erlang_c(servers, lambda / mu) / (f64::from(servers) * mu - lambda);
+    wait_secs * 1e3 + service_ms
+}
+
+/// The parts of a test scenario that change.
+struct Case<'a> {
+    seed: u64,
+    duration: &'a str,
+    tenants: u32,
+    rate: f64,
+    read_fraction: f64,
+    /// Compute: instances and concurrency, of the pool and of each silo.
+    instances: u32,
+    concurrency: u32,
+    compute: &'a str,
+    database: &'a str,
+    relational: &'a str,
+}
+
+impl Case<'_> {
+    /// A scenario whose compute adds next to nothing (1 µs, more servers
+    /// than ever busy), so that its database sees Poisson arrivals.
+    fn text(&self) -> String {
+        format!(
+            r#"Scenario(version: 1, name: "relational", clock: (duration: "{duration}", seed: {seed}, replications: 2),
+                tiers: {{ "t": (price_per_month: 1.0) }},
+                tenants: [ Group(prefix: "t", count: {tenants}, tier: "t",
+                                 load: (rate: {rate}, read_fraction: {reads})) ],
+                layers: (
+                    compute: (service_time: Deterministic(ms: 0.001), concurrency: {concurrency},
+                              instances: (min: {instances}, max: {instances}),
+                              silo_instances: (min: {instances}, max: {instances}), price_per_hour: 0.1),
+                    relational: Some(({relational})),
+                ),
+                designs: [ (name: "d", placement: {{ "*": {compute} }},
+                            layers: (database: {{ "*": {database} }})) ])"#,
+            duration = self.duration,
+            seed = self.seed,
+            tenants = self.tenants,
+            rate = self.rate,
+            reads = self.read_fraction,
+            concurrency = self.concurrency,
+            instances = self.instances,
+            relational = self.relational,
+            compute = self.compute,
+            database = self.database,
+        )
+    }
+
+    fn run(&self) -> RunReport {
+        run_1_and_2_threads(&load(&self.text()))
+    }
+}
+
+/// A case on one pooled database with ample compute.
+fn pooled(seed: u64, tenants: u32, rate: f64, read_fraction: f64, relational: &str) -> Case<'_> {
+    Case {
+        seed,
+        duration: "30m",
+        tenants,
+        rate,
+        read_fraction,
+        instances: 1,
+        concurrency: 2000,
+        compute: "Pool",
+        database: "Pool",
+        relational,
+    }
+}
+
+fn sum(d: &DesignReport, figure: impl Fn(&tenantsim::report::TenantReport) -> f64) -> f64 {
+    d.tenants.iter().map(figure).sum()
+}
+
+/// The tenants' mean time at the database, weighted by requests served.
+fn database_ms(d: &DesignReport) -> f64 {
+    sum(d, |t| t.latency_by_layer.database_ms.mean * t.served.mean) / sum(d, |t| t.served.mean)
+}
+
+#[test]
+fn one_instance_queues_as_erlang_c_says() {
+    // 320 queries a second on 4 vCPUs of 100 a second: ρ = 0.8.
+    let expected = mmc_time_ms(4, 320.0, 10.0);
+    for seed in [1, 2] {
+        let report = pooled(seed, 4, 80.0, 0.8, "vcpus: 4, query_time: Exponential(mean_ms: 10.0)").run();
+        let d = &report.designs[0];
+        let got = database_ms(d);
+        assert!(close(got, expected, 0.03), "seed {seed}: {got:.2} ms at the database, Erlang C {expected:.2}");
+        // Its vCPUs are busy 80 % of the time.
+        let util = d.stacks.iter().find(|s| s.layer == "database").map(|s| s.utilisation.mean);
+        assert!(util.is_some_and(|u| close(u, 0.8, 0.02)), "seed {seed}: utilisation {util:?}");
+        assert_eq!(sum(d, |t| t.dropped.total.mean), 0.0, "seed {seed}");
+    }
+}
+
+#[test]
+fn reads_go_to_the_replica_and_writes_to_the_writer() {
+    // 200 a second, 3 in 4 reads: 150 reads on the replica's 2 vCPUs and
+    // 50 writes on the writer's, each of 100 a second.
+    let expected = 0.75 * mmc_time_ms(2, 150.0, 10.0) + 0.25 * mmc_time_ms(2, 50.0, 10.0);
+    let alone = mmc_time_ms(2, 200.0 * 0.999, 10.0);
+    for seed in [1, 2] {
+        let report =
+            pooled(seed, 2, 100.0, 0.75, "vcpus: 2, read_replicas: 1, query_time: Exponential(mean_ms: 10.0)").run();
+        let got = database_ms(&report.designs[0]);
+        assert!(
+            close(got, expected, 0.03),
+            "seed {seed}: {got:.2} ms, expected {expected:.2} (one instance: {alone:.0})"
+        );
+    }
+}
+
+#[test]
+fn compute_instances_keeping_more_connections_than_accepted_fail_the_rest() {
+    // 10 silo compute stacks of 2 instances, each keeping a pool of 5 (its
+    // concurrency) open: 100 connections asked of one instance accepting
+    // 40, so 60 % of queries find none.
+    let relational = "vcpus: 8, max_connections: 40, query_time: Exponential(mean_ms: 1.0)";
+    for seed in [1, 2] {
+        let case = Case {
+            seed,
+            duration: "10m",
+            tenants: 10,
+            rate: 20.0,
+            read_fraction: 0.8,
+            instances: 2,
+            concurrency: 5,
+            compute: "Silo",
+            database: "Pool",
+            relational,
+        };
+        let d = &case.run().designs[0];
+        let refused = sum(d, |t| t.dropped.connections.mean) / sum(d, |t| t.offered.mean);
+        assert!(close(refused, 0.6, 0.02), "seed {seed}: {refused:.4} refused");
+        // Through a proxy, the same instances share its connections.
+        let proxied = format!("{relational}, proxy: Some(())");
+        let d = &Case { relational: &proxied, ..case }.run().designs[0];
+        assert_eq!(sum(d, |t| t.dropped.total.mean), 0.0, "seed {seed}: through a proxy");
+    }
+}
+
+#[test]
+fn a_database_per_tenant_multiplies_the_pools_a_shared_schema_does_not() {
+    // One pooled compute stack of 2 instances, pools of 5: one database
+    // asks 10 connections, ten tenant databases 100 of an instance
+    // accepting 40.
+    for (tenancy, expected) in [("SharedSchema", 0.0), ("SchemaPerTenant", 0.0), ("DatabasePerTenant", 0.6)] {
+        let relational =
+            format!("vcpus: 8, max_connections: 40, tenancy: {tenancy}, query_time: Exponential(mean_ms: 1.0)");
+        let case = Case {
+            seed: 3,
+            duration: "10m",
+            tenants: 10,
+            rate: 20.0,
+            read_fraction: 0.8,
+            instances: 2,
+            concurrency: 5,
+            compute: "Pool",
+            database: "Pool",
+            relational: &relational,
+        };
+        let d = &case.run().designs[0];
+        let refused = sum(d, |t| t.dropped.connections.mean) / sum(d, |t| t.offered.mean);
+        assert!((refused - expected).abs() < 0.012, "{tenancy}: {refused:.4} refused, expected {expected}");
+    }
+}
+
+#[test]
+fn behind_a_proxy_an_overloaded_instance_serves_its_capacity_and_fails_the_rest_after_the_borrow_timeout() {
+    // 300 queries a second on 2 vCPUs of 100 a second through 2 proxy
+    // connections: 200 a second served, the rest wait 1 s and fail.
+    for seed in [1, 2] {
+        let relational = "vcpus: 2, max_connections: 2, query_time: Exponential(mean_ms: 10.0), \
+                          proxy: Some((borrow_timeout: \"1s\"))";
+        let d = &pooled(seed, 3, 100.0, 0.8, relational).run().designs[0];
+        let offered = sum(d, |t| t.offered.mean);
+        let refused = sum(d, |t| t.dropped.connections.mean) / offered;
+        assert!(close(refused, 1.0 / 3.0, 0.03), "seed {seed}: {refused:.4} refused");
+        for t in &d.tenants {
+            // At most the borrow timeout at the proxy, then the query.
+            assert!(t.latency.p99_ms.mean < 1000.0 + 60.0, "seed {seed} {}: p99 {}", t.id, t.latency.p99_ms.mean);
+            assert!(t.latency_by_layer.database_ms.mean > 900.0, "seed {seed} {}: the proxy's queue stays full", t.id);
+        }
+    }
+}
+
+#[test]
+fn an_instance_costs_its_price_by_the_hour_and_a_silo_pays_its_own() {
+    // Each tenant's own writer and replica at $0.5 an hour, a proxy at
+    // $0.015 per vCPU-hour on their 4 vCPUs each, and 10 GB at $0.115.
+    let relational = "vcpus: 4, read_replicas: 1, price_per_hour: 0.5, proxy: Some(()), \
+                      query_time: Exponential(mean_ms: 1.0)";
+    let text = Case {
+        seed: 1,
+        duration: "10m",
+        tenants: 3,
+        rate: 10.0,
+        read_fraction: 0.8,
+        instances: 1,
+        concurrency: 10,
+        compute: "Pool",
+        database: "Silo",
+        relational,
+    }
+    .text()
+    .replace("read_fraction: 0.8", "read_fraction: 0.8, data_gb: 10.0");
+    let report = run_1_and_2_threads(&load(&text));
+    let month_hours = 730.0;
+    let expected = 2.0 * (0.5 + 0.015 * 4.0) * month_hours + 10.0 * 0.115;
+    for t in &report.designs[0].tenants {
+        let got = t.cost_by_layer.database.mean;
+        assert!(close(got, expected, 1e-9), "{}: ${got:.4} a month, expected ${expected:.4}", t.id);
+    }
+}
+
+#[test]
+fn a_relational_database_with_another_database_or_out_of_range_is_refused_at_its_field() {
+    let base = pooled(1, 1, 1.0, 0.8, "").text();
+    let both = base.replace("relational: Some(", "database: Some(()), relational: Some(");
+    assert!(refused(&both).contains("layers.relational"), "{}", refused(&both));
+    let bad = base.replace("relational: Some(()", "relational: Some((vcpus: 0)");
+    assert!(refused(&bad).contains("layers.relational.vcpus"), "{}", refused(&bad));
+    let bad = base.replace("relational: Some(()", "relational: Some((proxy: Some((borrow_timeout: \"0s\")))");
+    assert!(refused(&bad).contains("layers.relational.proxy.borrow_timeout"), "{}", refused(&bad));
+}
+
+/// The message a file is refused with (empty when it loads).
+fn refused(text: &str) -> String {
+    load_str(text, &Limits::default()).err().map(|e| e.to_string()).unwrap_or_default()
+}
