@@ -253,3 +253,47 @@ fn a_relational_database_with_another_database_or_out_of_range_is_refused_at_its
 fn refused(text: &str) -> String {
     load_str(text, &Limits::default()).err().map(|e| e.to_string()).unwrap_or_default()
 }
+
+#[test]
+fn goal_seek_finds_the_connections_the_compute_pools_ask_for() {
+    // Ten silo compute stacks of 2 instances keep pools of 5: they ask 100
+    // connections, the smallest limit at which nothing is refused.
+    let case = Case {
+        seed: 1,
+        duration: "2m",
+        tenants: 10,
+        rate: 20.0,
+        read_fraction: 0.8,
+        instances: 2,
+        concurrency: 5,
+        compute: "Silo",
+        database: "Pool",
+        relational: "vcpus: 8, query_time: Exponential(mean_ms: 1.0)",
+    };
+    let mut text = case.text();
+    text.pop();
+    text.push_str(
+        r#", plans: [ (name: "connections",
+              axes: [ (knob: MaxConnections, values: Linear(from: 10, to: 200, step: 10)) ],
+              ask: [ Smallest(design: "d", constraints: [ AtMost(figure: (metric: Unserved), value: 0.0) ]) ]) ])"#,
+    );
+    let limits = Limits::default();
+    let file = tenantsim::scenario::parse_str(&text, &limits).unwrap_or_else(|e| panic!("{e}"));
+    let sc = tenantsim::scenario::resolve::resolve(&file, &limits).unwrap_or_else(|e| panic!("{e}"));
+    let specs = tenantsim::plan::spec::resolve_plans(&file, &sc, &limits).unwrap_or_else(|e| panic!("{e}"));
+    for threads in [1, 2] {
+        let options = tenantsim::plan::PlanOptions { threads: Some(threads) };
+        let control = tenantsim::sim::RunControl::new();
+        let report = tenantsim::plan::run(
+            &file,
+            &specs[0],
+            &limits,
+            options,
+            &control,
+            &tenantsim::plan::PlanProgress::default(),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let a = &report.answers[0];
+        assert!(a.found && a.value == Some(100.0), "{threads} thread(s): {a:?}");
+    }
+}

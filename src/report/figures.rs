@@ -461,6 +461,8 @@ pub const FIGURES: [Figure; 28] = [
                keep more connections open than it accepts, or the query waited past the proxy's borrow timeout. \
                Lower is better.",
         unit: Unit::Requests,
+        compare: service_detail(),
+        design: Some(|d| d.totals.dropped_connections),
         tenant: Some(|t| t.dropped.connections),
         ..BASE
     },

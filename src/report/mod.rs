@@ -199,6 +199,9 @@ pub struct DesignTotals {
     /// Messages moved to the dead-letter queue.
     #[serde(default)]
     pub dead_lettered: Estimate,
+    /// Requests whose query found no relational connection.
+    #[serde(default)]
+    pub dropped_connections: Estimate,
 }
 
 /// Throttled requests by cause.

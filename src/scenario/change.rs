@@ -146,6 +146,10 @@ impl KnobFile {
                 | KnobFile::FunctionsConcurrency
                 | KnobFile::FunctionsReserved { .. }
                 | KnobFile::FunctionsProvisioned
+                | KnobFile::DatabaseVcpus
+                | KnobFile::ReadReplicas
+                | KnobFile::MaxConnections
+                | KnobFile::PoolPerInstance
                 | KnobFile::RetryAttempts { .. }
         )
     }
@@ -193,6 +197,10 @@ impl KnobFile {
             KnobFile::FunctionsConcurrency => "account concurrency".to_owned(),
             KnobFile::FunctionsReserved { tier } => format!("concurrency reserved per {tier} tenant"),
             KnobFile::FunctionsProvisioned => "provisioned environments".to_owned(),
+            KnobFile::DatabaseVcpus => "database vCPUs".to_owned(),
+            KnobFile::ReadReplicas => "read replicas".to_owned(),
+            KnobFile::MaxConnections => "database connections".to_owned(),
+            KnobFile::PoolPerInstance => "connections per compute instance".to_owned(),
             KnobFile::RetryAttempts { tier } => format!("retry attempts of {tier}"),
             KnobFile::RetryBudget { tier } => format!("retry budget of {tier}"),
             KnobFile::ClientTimeoutSecs { tier } => format!("client timeout of {tier}"),
@@ -222,6 +230,9 @@ impl KnobFile {
             KnobFile::Cells { .. } => "cells",
             KnobFile::FunctionsConcurrency | KnobFile::FunctionsReserved { .. } => "executions",
             KnobFile::FunctionsProvisioned => "environments",
+            KnobFile::DatabaseVcpus => "vCPUs",
+            KnobFile::ReadReplicas => "replicas",
+            KnobFile::MaxConnections | KnobFile::PoolPerInstance => "connections",
             KnobFile::FunctionsMemoryMb => "MB",
             KnobFile::RetryAttempts { .. } => "attempts",
             KnobFile::RetryBudget { .. } => "retries/request",
@@ -357,6 +368,16 @@ impl KnobFile {
             }
             KnobFile::FunctionsMemoryMb => {
                 file.layers.compute.functions.as_mut().ok_or("the scenario has no serverless functions")?.memory_mb = x;
+            }
+            KnobFile::DatabaseVcpus | KnobFile::ReadReplicas | KnobFile::MaxConnections | KnobFile::PoolPerInstance => {
+                let n = u32::try_from(whole()?).map_err(|e| e.to_string())?;
+                let rel = file.layers.relational.as_mut().ok_or("the scenario has no relational database")?;
+                match self {
+                    KnobFile::DatabaseVcpus => rel.vcpus = n,
+                    KnobFile::ReadReplicas => rel.read_replicas = n,
+                    KnobFile::MaxConnections => rel.max_connections = Some(n),
+                    _ => rel.pool_per_instance = Some(n),
+                }
             }
             KnobFile::RetryAttempts { tier: name }
             | KnobFile::RetryBudget { tier: name }

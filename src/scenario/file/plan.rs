@@ -166,6 +166,15 @@ pub enum KnobFile {
     },
     /// Serverless: provisioned environments per function (integer).
     FunctionsProvisioned,
+    /// Relational: vCPUs of each instance (integer).
+    DatabaseVcpus,
+    /// Relational: read replicas of each stack (integer).
+    ReadReplicas,
+    /// Relational: connections each instance accepts (integer).
+    MaxConnections,
+    /// Relational: connections each compute instance keeps per database
+    /// (integer).
+    PoolPerInstance,
     /// Client retries: most attempts of a tier's clients (integer; the tier
     /// must retry).
     RetryAttempts {

@@ -462,6 +462,7 @@ fn totals(sc: &Scenario, rep: Replication<'_>, steady: &TaskRaw, fig: &mut dyn F
             .figure(&|| ratio(sum_tenants(&|r| r.wasted_busy_secs), sum_tenants(&|r| r.compute_busy_secs))),
         redelivered: fig.figure(&|| sum_tenants(&|r| r.redelivered)),
         dead_lettered: fig.figure(&|| sum_tenants(&|r| r.dead_lettered)),
+        dropped_connections: fig.figure(&|| sum_tenants(&|r| r.dropped_connections)),
     }
 }
 
