@@ -45,7 +45,7 @@ use functions::{Env, Function};
 use points::Points;
 use queue::{IN_WINDOW, NO_SLOT, Queue, READ, Req};
 use redelivery::{Failed, Redelivery};
-use relational::{Admission, Databases};
+use relational::{Admission, Databases, NO_QUERY, QUERIED, Query, REFUSED};
 use retries::{Attempt, Retries};
 use slots::Slots;
 use source::Source;
@@ -61,14 +61,6 @@ const PROGRESS_EVENTS: u64 = 1 << 16;
 /// A tenant with no function of its own or shared (instance compute).
 const NO_FUNCTION: u32 = u32::MAX;
 
-/// [`Job::query`] of a request still in compute service (or with no
-/// relational database).
-const NO_QUERY: u32 = u32::MAX;
-/// [`Job::query`] of a request whose query found no connection.
-const REFUSED: u32 = u32::MAX - 1;
-/// [`Job::query`] of a request whose query has run.
-const QUERIED: u32 = u32::MAX - 2;
-
 /// A request in service.
 #[derive(Debug, Clone, Copy)]
 struct Job {
@@ -79,11 +71,6 @@ struct Job {
     env: Env,
     /// Its service time, initialisation included on a cold start, seconds.
     busy_secs: f64,
-    /// Where its relational query stands: the instance it waits for or
-    /// runs on, or [`NO_QUERY`], [`REFUSED`], [`QUERIED`].
-    query: u32,
-    /// When its compute service ended and its query began, seconds.
-    query_from_secs: f64,
 }
 
 /// One partition's caps: the hard cap (reads, writes) and, when
@@ -901,7 +888,7 @@ impl<'a> Exact<'a> {
         let stack = &mut self.stacks[s];
         stack.advance(t_secs);
         stack.busy += 1;
-        let job = Job { req, stack: s as u32, function, env, busy_secs, query: NO_QUERY, query_from_secs: 0.0 };
+        let job = Job { req, stack: s as u32, function, env, busy_secs };
         let index = self.jobs.insert(job);
         self.completions.push(completions::key(t_secs + busy_secs, index));
     }
@@ -960,7 +947,9 @@ impl<'a> Exact<'a> {
         if self.relational.is_some() && !self.query_done(job, t_secs) {
             return;
         }
-        let Job { req, stack: s, function, env, busy_secs, query, query_from_secs } = self.jobs.take(job);
+        let Job { req, stack: s, function, env, busy_secs } = self.jobs.take(job);
+        let Query { at: query, from_secs: query_from_secs } =
+            self.relational.as_deref_mut().map_or(Query::NONE, |dbs| dbs.take_query(job));
         if function != NO_FUNCTION {
             self.functions[function as usize].finish(env, t_secs);
         }
@@ -1047,37 +1036,34 @@ impl<'a> Exact<'a> {
     #[inline(never)]
     fn query_done(&mut self, job: u32, t_secs: f64) -> bool {
         let Some(dbs) = self.relational.as_deref_mut() else { return true };
-        let mut j = *self.jobs.get(job);
-        match j.query {
+        match dbs.query(job).at {
             NO_QUERY => {
                 if dbs.stale {
                     let stacks = &self.stacks;
                     dbs.refresh(|s| stacks[s].instances());
                 }
-                j.query_from_secs = t_secs;
-                let d = self.info[j.req.tenant as usize].db;
-                let done = match dbs.route(d, j.req.read()) {
+                let req = self.jobs.get(job).req;
+                let d = self.info[req.tenant as usize].db;
+                match dbs.route(d, req.read()) {
                     None => {
-                        j.query = REFUSED;
+                        dbs.set_query(job, Query { at: REFUSED, from_secs: t_secs });
                         true
                     }
                     Some(i) => {
-                        j.query = i as u32;
+                        dbs.set_query(job, Query { at: i as u32, from_secs: t_secs });
                         self.db_raw[d].requests += 1.0;
                         if dbs.admit(i, job, t_secs) == Admission::Runs {
-                            self.run_query(job, j.req.tenant as usize, t_secs);
+                            self.run_query(job, req.tenant as usize, t_secs);
                         }
                         false
                     }
-                };
-                self.jobs.set(job, j);
-                done
+                }
             }
             REFUSED | QUERIED => true,
             i => {
                 dbs.release(i as usize, t_secs);
-                j.query = QUERIED;
-                self.jobs.set(job, j);
+                let from_secs = dbs.query(job).from_secs;
+                dbs.set_query(job, Query { at: QUERIED, from_secs });
                 self.start_queries(i as usize, t_secs);
                 true
             }
@@ -1105,10 +1091,11 @@ impl<'a> Exact<'a> {
             let t = self.jobs.get(job).req.tenant as usize;
             self.run_query(job, t, t_secs);
         }
-        for &(job, _) in &expired {
-            let mut j = *self.jobs.get(job);
-            j.query = REFUSED;
-            self.jobs.set(job, j);
+        if let Some(dbs) = self.relational.as_deref_mut() {
+            for &(job, _) in &expired {
+                let from_secs = dbs.query(job).from_secs;
+                dbs.set_query(job, Query { at: REFUSED, from_secs });
+            }
         }
         for (job, _) in expired.drain(..) {
             // Its compute server waited until the failure was found.

@@ -50,6 +50,28 @@ impl Instance {
     }
 }
 
+/// [`Query::at`] of a request still in compute service.
+pub const NO_QUERY: u32 = u32::MAX;
+/// [`Query::at`] of a request whose query found no connection.
+pub const REFUSED: u32 = u32::MAX - 1;
+/// [`Query::at`] of a request whose query has run.
+pub const QUERIED: u32 = u32::MAX - 2;
+
+/// Where a job's query stands.
+#[derive(Debug, Clone, Copy)]
+pub struct Query {
+    /// The instance it waits for or runs on, or [`NO_QUERY`], [`REFUSED`],
+    /// [`QUERIED`].
+    pub at: u32,
+    /// When its compute service ended and its query began, seconds.
+    pub from_secs: f64,
+}
+
+impl Query {
+    /// No query yet.
+    pub const NONE: Self = Self { at: NO_QUERY, from_secs: 0.0 };
+}
+
 /// Where a query goes when it reaches its instance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Admission {
@@ -75,6 +97,9 @@ pub struct Databases {
     connected: Vec<f64>,
     /// Compute instance counts changed since `connected` was worked out.
     pub stale: bool,
+    /// Each job's query, by job index (kept beside the jobs, so that
+    /// scenarios without a relational database keep their jobs small).
+    queries: Vec<Query>,
     rng: Xoshiro256PlusPlus,
 }
 
@@ -106,8 +131,32 @@ impl Databases {
             connected: vec![1.0; users.len()],
             users,
             stale: true,
+            queries: Vec::new(),
             rng: stream(sc.clock.seed, u64::from(replication), 0, StreamPurpose::RelationalQueries),
         })
+    }
+
+    /// Job `job`'s query.
+    #[inline]
+    pub fn query(&self, job: u32) -> Query {
+        self.queries.get(job as usize).copied().unwrap_or(Query::NONE)
+    }
+
+    /// Sets job `job`'s query.
+    #[inline]
+    pub fn set_query(&mut self, job: u32, query: Query) {
+        let i = job as usize;
+        if i >= self.queries.len() {
+            self.queries.resize(i + 1, Query::NONE);
+        }
+        self.queries[i] = query;
+    }
+
+    /// Job `job`'s query, as its request finishes (its index is free for
+    /// the next job).
+    #[inline]
+    pub fn take_query(&mut self, job: u32) -> Query {
+        self.queries.get_mut(job as usize).map_or(Query::NONE, |q| std::mem::replace(q, Query::NONE))
     }
 
     /// Works out again which share of compute instances hold their
