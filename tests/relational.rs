@@ -297,3 +297,28 @@ fn goal_seek_finds_the_connections_the_compute_pools_ask_for() {
         assert!(a.found && a.value == Some(100.0), "{threads} thread(s): {a:?}");
     }
 }
+
+#[test]
+fn function_environments_each_keep_a_connection_and_a_proxy_shares_them() {
+    // Ten tenants, each with a function of its own keeping 10 provisioned
+    // environments alive (light load: no other environment starts), so 100
+    // connections are asked of an instance accepting 40: 60 % refused.
+    let text = |proxy: &str| {
+        format!(
+            r#"Scenario(version: 1, name: "functions", clock: (duration: "10m", seed: 4, replications: 2),
+                tiers: {{ "t": (price_per_month: 1.0) }},
+                tenants: [ Group(prefix: "t", count: 10, tier: "t", load: (rate: 5.0)) ],
+                layers: (
+                    compute: (service_time: Deterministic(ms: 1.0),
+                              functions: (concurrency_limit: 1000, provisioned: 10)),
+                    relational: Some((vcpus: 8, max_connections: 40, query_time: Exponential(mean_ms: 1.0){proxy})),
+                ),
+                designs: [ (name: "d", placement: {{ "*": Silo }}, layers: (database: {{ "*": Pool }})) ])"#
+        )
+    };
+    let d = &run_1_and_2_threads(&load(&text(""))).designs[0];
+    let refused = sum(d, |t| t.dropped.connections.mean) / sum(d, |t| t.offered.mean);
+    assert!(close(refused, 0.6, 0.03), "{refused:.4} refused");
+    let d = &run_1_and_2_threads(&load(&text(", proxy: Some(())"))).designs[0];
+    assert_eq!(sum(d, |t| t.dropped.total.mean), 0.0, "through a proxy");
+}

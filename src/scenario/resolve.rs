@@ -954,9 +954,6 @@ impl Resolver {
         if file.layers.database.is_some() {
             self.error(p, "a scenario has one database: remove `database` or `relational`");
         }
-        if file.layers.compute.functions.is_some() {
-            self.error(p, "a relational database behind functions is not modelled yet; use instances");
-        }
         let vcpus = self.ranged(&format!("{p}.vcpus"), f64::from(d.vcpus), &ranges::VCPUS) as u32;
         let memory_gib = self.ranged(&format!("{p}.memory_gib"), d.memory_gib, &ranges::MEMORY_GIB);
         let max_connections = match d.max_connections {
@@ -983,6 +980,8 @@ impl Resolver {
         });
         let pool_per_instance = match d.pool_per_instance {
             Some(n) => self.ranged(&format!("{p}.pool_per_instance"), f64::from(n), &ranges::CONNECTIONS) as u32,
+            // A function environment runs one request at a time.
+            None if file.layers.compute.functions.is_some() => 1,
             None => compute.map_or(1, |c| c.concurrency.min(DEFAULT_POOL)),
         };
         Some(Relational {

@@ -989,8 +989,9 @@ pub struct RelationalFile {
     /// How tenants sharing an instance keep their data.
     #[serde(skip_serializing_if = "is_default")]
     pub tenancy: TenancyFile,
-    /// Connections each compute instance keeps open to each database it
-    /// uses (default: compute's concurrency, at most 10).
+    /// Connections each compute instance (or function environment) keeps
+    /// open to each database it uses (default: compute's concurrency, at
+    /// most 10; one per function environment).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pool_per_instance: Option<u32>,
     /// A connection proxy in front of each stack, if any.

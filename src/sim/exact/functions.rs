@@ -91,6 +91,13 @@ impl Function {
         }
     }
 
+    /// Environments alive at `t_secs`: running a request, provisioned, or
+    /// idle within the keep-warm time (each keeps its own connections).
+    pub fn environments(&self, t_secs: f64) -> u32 {
+        let expired = self.warm.partition_point(|&freed| t_secs - freed > self.keep_warm_secs);
+        self.busy + self.provisioned_idle + (self.warm.len() - expired) as u32
+    }
+
     /// Keeps `keep` of the concurrency (a capacity loss); running requests
     /// finish.
     pub fn set_keep(&mut self, keep: f64) {

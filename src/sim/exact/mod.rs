@@ -147,6 +147,8 @@ struct Exact<'a> {
     jobs: Slots<Job>,
     /// Every function of every stack (serverless compute).
     functions: Vec<Function>,
+    /// Each compute stack's functions (serverless compute).
+    stack_functions: Vec<Vec<u32>>,
     /// Requests in service by completion time, then job. At the same
     /// time, clients' deadlines come first, then arrivals, then
     /// completions, then instances ready, each kind by index.
@@ -216,6 +218,23 @@ fn functions_stack(
         }
     }
     Stack::functions(f.concurrency_limit, provisioned)
+}
+
+/// Each compute stack's functions, from its tenants' (none on instances).
+fn stack_functions(info: &[TenantInfo], compute: &crate::scenario::model::Topology, count: usize) -> Vec<Vec<u32>> {
+    if count == 0 {
+        return Vec::new();
+    }
+    compute
+        .stacks
+        .iter()
+        .map(|s| {
+            let mut of: Vec<u32> = s.tenants.iter().map(|&t| info[t as usize].function).collect();
+            of.sort_unstable();
+            of.dedup();
+            of
+        })
+        .collect()
 }
 
 /// Runs one task per request. Returns `None` when cancelled.
@@ -343,6 +362,7 @@ impl<'a> Exact<'a> {
                 }
             }
         }
+        let stack_functions = stack_functions(&info, compute, functions.len());
         let ticks = sc.clock.ticks;
         let ticks_per_point = ticks.div_ceil(series_points.min(ticks).max(1));
         let count = ticks.div_ceil(ticks_per_point) as usize;
@@ -382,6 +402,7 @@ impl<'a> Exact<'a> {
             keep: [1.0; 3],
             last_change_secs: 0.0,
             jobs: Slots::default(),
+            stack_functions,
             functions,
             completions: Completions::default(),
             ready: Vec::new(),
@@ -1038,7 +1059,12 @@ impl<'a> Exact<'a> {
         let Some(dbs) = self.relational.as_deref_mut() else { return true };
         match dbs.query(job).at {
             NO_QUERY => {
-                if dbs.stale {
+                if !self.functions.is_empty() {
+                    // Environments come and go with every request.
+                    let (functions, of_stack) = (&self.functions, &self.stack_functions);
+                    dbs.stale = true;
+                    dbs.refresh(|s| of_stack[s].iter().map(|&f| functions[f as usize].environments(t_secs)).sum());
+                } else if dbs.stale {
                     let stacks = &self.stacks;
                     dbs.refresh(|s| stacks[s].instances());
                 }
