@@ -322,3 +322,31 @@ fn function_environments_each_keep_a_connection_and_a_proxy_shares_them() {
     let d = &run_1_and_2_threads(&load(&text(", proxy: Some(())"))).designs[0];
     assert_eq!(sum(d, |t| t.dropped.total.mean), 0.0, "through a proxy");
 }
+
+#[test]
+fn instances_that_hold_connections_keep_them_and_a_stack_scaling_out_finds_none() {
+    // Two tenants' own stacks of 2 instances keep pools of 5: 20
+    // connections, all the instance accepts. When b's traffic goes up
+    // eightfold its stack scales out, but its new instances cannot connect:
+    // b loses requests, a none.
+    let text = r#"Scenario(version: 1, name: "scale out", clock: (duration: "30m", seed: 2, replications: 2),
+        tiers: { "t": (price_per_month: 1.0) },
+        tenants: [ Tenant(id: "a", tier: "t", load: (rate: 20.0)), Tenant(id: "b", tier: "t", load: (rate: 20.0)) ],
+        layers: (
+            compute: (service_time: Exponential(mean_ms: 100.0), concurrency: 5,
+                      silo_instances: (min: 2, max: 20), price_per_hour: 0.1,
+                      autoscale: (target_utilisation: 0.5, evaluation_period: "30s", warmup: "30s")),
+            relational: Some((vcpus: 16, max_connections: 20, query_time: Exponential(mean_ms: 1.0))),
+        ),
+        designs: [ (name: "d", placement: { "*": Silo }, layers: (database: { "*": Pool })) ],
+        events: [ Spike(tenant: "b", at: "10m", duration: "10m", factor: 8.0) ])"#;
+    let d = &run_1_and_2_threads(&load(text)).designs[0];
+    let of = |id: &str| d.tenants.iter().find(|t| t.id == id).map_or(f64::NAN, |t| t.dropped.connections.mean);
+    assert_eq!(of("a"), 0.0, "a's instances keep their connections");
+    assert!(of("b") > 1000.0, "b's new instances find none: {}", of("b"));
+    // Through a proxy b's new instances serve too.
+    let proxied =
+        text.replace("query_time: Exponential(mean_ms: 1.0)", "query_time: Exponential(mean_ms: 1.0), proxy: Some(())");
+    let d = &run_1_and_2_threads(&load(&proxied)).designs[0];
+    assert_eq!(d.tenants.iter().map(|t| t.dropped.connections.mean).sum::<f64>(), 0.0);
+}

@@ -92,6 +92,14 @@ pub fn apply_change(file: &mut ScenarioFile, change: &ChangeFile) -> Result<(), 
         ChangeFile::QueueRetention { retention } => {
             file.layers.queue.as_mut().ok_or("the scenario has no queue")?.retention = retention.clone();
         }
+        ChangeFile::DatabaseProxy { on } => {
+            let rel = file.layers.relational.as_mut().ok_or("the scenario has no relational database")?;
+            if !*on {
+                rel.proxy = None;
+            } else if rel.proxy.is_none() {
+                rel.proxy = Some(crate::scenario::file::ProxyFile::default());
+            }
+        }
     }
     Ok(())
 }

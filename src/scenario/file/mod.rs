@@ -255,6 +255,12 @@ pub enum ChangeFile {
         /// New retention.
         retention: DurationText,
     },
+    /// Put a connection proxy (with its defaults) in front of the
+    /// relational database, or take it away.
+    DatabaseProxy {
+        /// True for a proxy.
+        on: bool,
+    },
 }
 
 /// A checkable claim about a run: `left op factor × right` or

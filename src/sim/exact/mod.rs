@@ -1059,18 +1059,19 @@ impl<'a> Exact<'a> {
         let Some(dbs) = self.relational.as_deref_mut() else { return true };
         match dbs.query(job).at {
             NO_QUERY => {
+                let req = self.jobs.get(job).req;
+                let d = self.info[req.tenant as usize].db;
                 if !self.functions.is_empty() {
                     // Environments come and go with every request.
                     let (functions, of_stack) = (&self.functions, &self.stack_functions);
-                    dbs.stale = true;
-                    dbs.refresh(|s| of_stack[s].iter().map(|&f| functions[f as usize].environments(t_secs)).sum());
+                    dbs.refresh_stack(d, |s| {
+                        of_stack[s].iter().map(|&f| functions[f as usize].environments(t_secs)).sum()
+                    });
                 } else if dbs.stale {
                     let stacks = &self.stacks;
                     dbs.refresh(|s| stacks[s].instances());
                 }
-                let req = self.jobs.get(job).req;
-                let d = self.info[req.tenant as usize].db;
-                match dbs.route(d, req.read()) {
+                match dbs.route(d, req.tenant as usize, req.read()) {
                     None => {
                         dbs.set_query(job, Query { at: REFUSED, from_secs: t_secs });
                         true

@@ -5,9 +5,11 @@
 //!
 //! Connections: without a proxy, every compute instance keeps a pool of
 //! connections open to each database it uses (one per tenant with a
-//! database each), whether busy or not; when the instances using a stack
-//! ask for more than it accepts, the share without one fails its queries
-//! at once. With a proxy, compute connects to the proxy, and each query
+//! database each), whether busy or not. Instances that hold their
+//! connections keep them; the connections left are shared among the
+//! instances still asking (new ones, and those that could not connect
+//! before and keep trying), in proportion to what they ask. A query on an
+//! instance without connections fails at once. With a proxy, compute connects to the proxy, and each query
 //! borrows one of the proxy's connections to its instance: it waits for
 //! one first come, first served, and fails after the borrow timeout.
 
@@ -72,6 +74,27 @@ impl Query {
     pub const NONE: Self = Self { at: NO_QUERY, from_secs: 0.0 };
 }
 
+/// A compute stack using a database stack.
+#[derive(Debug, Clone, Copy)]
+struct User {
+    /// The compute stack.
+    stack: u32,
+    /// Connections each of its instances keeps open to the database.
+    per_instance: f64,
+    /// Its instances (or function environments) when last looked at.
+    instances: u32,
+    /// How many of them hold their connections (a share of an instance
+    /// counts as that share of its requests).
+    connected: f64,
+}
+
+impl User {
+    /// The share of its requests on instances holding connections.
+    fn share(&self) -> f64 {
+        if self.instances == 0 { 1.0 } else { (self.connected / f64::from(self.instances)).min(1.0) }
+    }
+}
+
 /// Where a query goes when it reaches its instance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Admission {
@@ -89,12 +112,10 @@ pub struct Databases {
     instances: Vec<Instance>,
     /// Instances per stack (writer first).
     per_stack: usize,
-    /// For each database stack: the compute stacks whose tenants use it,
-    /// each with the connection pools each of its instances keeps open to
-    /// it.
-    users: Vec<Vec<(u32, u32)>>,
-    /// Each stack's share of compute instances holding their connections.
-    connected: Vec<f64>,
+    /// For each database stack: the compute stacks whose tenants use it.
+    users: Vec<Vec<User>>,
+    /// Each tenant's place among its database stack's users.
+    user_of: Vec<u32>,
     /// Compute instance counts changed since `connected` was worked out.
     pub stale: bool,
     /// Each job's query, by job index (kept beside the jobs, so that
@@ -111,16 +132,27 @@ impl Databases {
         let compute = &design.layers[Layer::Compute.index()];
         let per_stack = layout.instances() as usize;
         let instances = vec![Instance { servers: layout.vcpus, ..Instance::default() }; db.stacks.len() * per_stack];
-        let mut users: Vec<Vec<(u32, u32)>> = vec![Vec::new(); db.stacks.len()];
+        let mut users: Vec<Vec<User>> = vec![Vec::new(); db.stacks.len()];
+        let mut user_of = vec![0; sc.tenants.len()];
+        let pool = f64::from(layout.pool_per_instance);
         for (s, stack) in compute.stacks.iter().enumerate() {
             for &t in &stack.tenants {
                 let d = db.stack_of_tenant[t as usize] as usize;
                 let per_tenant = layout.tenancy == Tenancy::DatabasePerTenant;
-                match users[d].iter_mut().find(|(user, _)| *user == s as u32) {
-                    Some((_, pools)) if per_tenant => *pools += 1,
-                    Some(_) => {}
-                    None => users[d].push((s as u32, 1)),
-                }
+                let k = match users[d].iter().position(|u| u.stack == s as u32) {
+                    Some(k) => {
+                        if per_tenant {
+                            users[d][k].per_instance += pool;
+                        }
+                        k
+                    }
+                    None => {
+                        let user = User { stack: s as u32, per_instance: pool, instances: 0, connected: 0.0 };
+                        users[d].push(user);
+                        users[d].len() - 1
+                    }
+                };
+                user_of[t as usize] = k as u32;
             }
         }
         Some(Self {
@@ -128,8 +160,8 @@ impl Databases {
             layout,
             instances,
             per_stack,
-            connected: vec![1.0; users.len()],
             users,
+            user_of,
             stale: true,
             queries: Vec::new(),
             rng: stream(sc.clock.seed, u64::from(replication), 0, StreamPurpose::RelationalQueries),
@@ -159,33 +191,55 @@ impl Databases {
         self.queries.get_mut(job as usize).map_or(Query::NONE, |q| std::mem::replace(q, Query::NONE))
     }
 
-    /// Works out again which share of compute instances hold their
-    /// connections, from each compute stack's instance count now.
+    /// Works out again which compute instances hold connections to every
+    /// stack, from each compute stack's instance count now (when counts
+    /// changed since the last time).
     pub fn refresh(&mut self, instances_of: impl Fn(usize) -> u32) {
         if !self.stale {
             return;
         }
         self.stale = false;
-        if self.layout.proxy.is_some() {
-            return;
-        }
-        let accepted = f64::from(self.layout.max_connections);
-        for (d, users) in self.users.iter().enumerate() {
-            let asked: f64 = users
-                .iter()
-                .map(|&(s, pools)| {
-                    f64::from(instances_of(s as usize)) * f64::from(pools * self.layout.pool_per_instance)
-                })
-                .sum();
-            self.connected[d] = if asked > accepted { accepted / asked } else { 1.0 };
+        for d in 0..self.users.len() {
+            self.refresh_stack(d, &instances_of);
         }
     }
 
-    /// Routes a query of stack `d` (a read or a write): its instance, or
-    /// none when the compute instance it runs on holds no connection.
-    pub fn route(&mut self, d: usize, read: bool) -> Option<usize> {
-        if self.connected[d] < 1.0 && self.rng.random::<f64>() >= self.connected[d] {
-            return None;
+    /// [`Databases::refresh`] of stack `d` alone: instances gone give their
+    /// connections back (those without connections go first), and the
+    /// connections free are shared among the instances asking, in
+    /// proportion to what they ask.
+    pub fn refresh_stack(&mut self, d: usize, instances_of: impl Fn(usize) -> u32) {
+        if self.layout.proxy.is_some() {
+            return;
+        }
+        let users = &mut self.users[d];
+        let mut used = 0.0;
+        let mut asked = 0.0;
+        for u in users.iter_mut() {
+            u.instances = instances_of(u.stack as usize);
+            u.connected = u.connected.min(f64::from(u.instances));
+            used += u.connected * u.per_instance;
+            asked += (f64::from(u.instances) - u.connected) * u.per_instance;
+        }
+        if asked <= 0.0 {
+            return;
+        }
+        let free = (f64::from(self.layout.max_connections) - used).max(0.0);
+        let given = (free / asked).min(1.0);
+        for u in users.iter_mut() {
+            u.connected += (f64::from(u.instances) - u.connected) * given;
+        }
+    }
+
+    /// Routes a query of tenant `t` to its stack `d` (a read or a write):
+    /// its instance, or none when the compute instance it runs on holds no
+    /// connection.
+    pub fn route(&mut self, d: usize, t: usize, read: bool) -> Option<usize> {
+        if self.layout.proxy.is_none() {
+            let share = self.users[d][self.user_of[t] as usize].share();
+            if share < 1.0 && self.rng.random::<f64>() >= share {
+                return None;
+            }
         }
         let replicas = self.per_stack - 1;
         let k = if read && replicas > 0 { 1 + (self.rng.random::<f64>() * replicas as f64) as usize } else { 0 };

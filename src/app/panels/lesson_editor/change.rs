@@ -10,7 +10,7 @@ use crate::scenario::file::{AttributionFile, ChangeFile, IdleFile, LayerName, Pl
 use crate::units::DurationText;
 
 /// The kinds of change, in menu order, with what each does.
-const KINDS: [(&str, &str); 16] = [
+const KINDS: [(&str, &str); 17] = [
     ("Tenant rate", "Set the base rate of a tenant (by id) or a group (by prefix)"),
     ("Group count", "Set how many tenants a group has"),
     ("Tier plan", "Give a tier a usage plan (token bucket), replacing any; quotas are kept"),
@@ -27,6 +27,7 @@ const KINDS: [(&str, &str); 16] = [
     ("Reserved concurrency", "Set the concurrency a tier reserves per tenant, 0 for none (functions)"),
     ("Tier retries", "Set how a tier's clients retry failed requests, or that they do not"),
     ("Queue retention", "Set how long the queue keeps a message for a consumer (the scenario must have a queue)"),
+    ("Database proxy", "Put a connection proxy in front of the relational database, or take it away"),
 ];
 
 /// The kind's position in [`KINDS`].
@@ -48,6 +49,7 @@ fn kind(change: &ChangeFile) -> usize {
         ChangeFile::FunctionsReserved { .. } => 13,
         ChangeFile::TierRetry { .. } => 14,
         ChangeFile::QueueRetention { .. } => 15,
+        ChangeFile::DatabaseProxy { .. } => 16,
     }
 }
 
@@ -77,7 +79,8 @@ fn new_change(k: usize, names: &Names) -> ChangeFile {
         12 => ChangeFile::FunctionsConcurrency { limit: 1000 },
         13 => ChangeFile::FunctionsReserved { tier: first(&names.tiers), concurrency: 100 },
         14 => ChangeFile::TierRetry { tier: first(&names.tiers), retry: Some(form::default_retry()) },
-        _ => ChangeFile::QueueRetention { retention: DurationText::new("1h") },
+        15 => ChangeFile::QueueRetention { retention: DurationText::new("1h") },
+        _ => ChangeFile::DatabaseProxy { on: true },
     }
 }
 
@@ -154,6 +157,9 @@ fn fields_ui(ui: &mut Ui, id: (usize, usize), change: &mut ChangeFile, names: &N
         }
         ChangeFile::QueueRetention { retention } => {
             form::duration_ui(ui, retention, "How long a message waits for a consumer before it is deleted", true);
+        }
+        ChangeFile::DatabaseProxy { on } => {
+            ui.checkbox(on, "proxy").on_hover_text("On: queries borrow the proxy's connections; off: no proxy");
         }
         ChangeFile::AccountLimit { rate, burst } => {
             form::number_ui(ui, rate, 0.0..=1e12, " req/s", "The account bucket's steady rate");
