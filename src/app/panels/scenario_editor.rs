@@ -154,7 +154,7 @@ fn clock_rows(ui: &mut Ui, draft: &mut ScenarioFile, errors: Option<&FieldErrors
         ui.end_row();
     } else if relational && clock.engine != EngineFile::Exact {
         ui.label("");
-        ui.weak("A relational database runs request by request").on_hover_text(
+        ui.weak("Relational runs request by request").on_hover_text(
             "Requests wait for the relational database's connections and vCPUs, which only the per-request engine \
              follows",
         );
