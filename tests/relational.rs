@@ -93,6 +93,23 @@ fn pooled(seed: u64, tenants: u32, rate: f64, read_fraction: f64, relational: &s
     }
 }
 
+/// Ten tenants at 20 requests a second, their compute (`compute`) of 2
+/// instances of concurrency 5 (so pools of 5) on one pooled database.
+fn ten_pools<'a>(seed: u64, duration: &'a str, compute: &'a str, relational: &'a str) -> Case<'a> {
+    Case {
+        seed,
+        duration,
+        tenants: 10,
+        rate: 20.0,
+        read_fraction: 0.8,
+        instances: 2,
+        concurrency: 5,
+        compute,
+        database: "Pool",
+        relational,
+    }
+}
+
 fn sum(d: &DesignReport, figure: impl Fn(&tenantsim::report::TenantReport) -> f64) -> f64 {
     d.tenants.iter().map(figure).sum()
 }
@@ -142,18 +159,7 @@ fn compute_instances_keeping_more_connections_than_accepted_fail_the_rest() {
     // 40, so 60 % of queries find none.
     let relational = "vcpus: 8, max_connections: 40, query_time: Exponential(mean_ms: 1.0)";
     for seed in [1, 2] {
-        let case = Case {
-            seed,
-            duration: "10m",
-            tenants: 10,
-            rate: 20.0,
-            read_fraction: 0.8,
-            instances: 2,
-            concurrency: 5,
-            compute: "Silo",
-            database: "Pool",
-            relational,
-        };
+        let case = ten_pools(seed, "10m", "Silo", relational);
         let d = &case.run().designs[0];
         let refused = sum(d, |t| t.dropped.connections.mean) / sum(d, |t| t.offered.mean);
         assert!(close(refused, 0.6, 0.02), "seed {seed}: {refused:.4} refused");
@@ -172,18 +178,7 @@ fn a_database_per_tenant_multiplies_the_pools_a_shared_schema_does_not() {
     for (tenancy, expected) in [("SharedSchema", 0.0), ("SchemaPerTenant", 0.0), ("DatabasePerTenant", 0.6)] {
         let relational =
             format!("vcpus: 8, max_connections: 40, tenancy: {tenancy}, query_time: Exponential(mean_ms: 1.0)");
-        let case = Case {
-            seed: 3,
-            duration: "10m",
-            tenants: 10,
-            rate: 20.0,
-            read_fraction: 0.8,
-            instances: 2,
-            concurrency: 5,
-            compute: "Pool",
-            database: "Pool",
-            relational: &relational,
-        };
+        let case = ten_pools(3, "10m", "Pool", &relational);
         let d = &case.run().designs[0];
         let refused = sum(d, |t| t.dropped.connections.mean) / sum(d, |t| t.offered.mean);
         assert!((refused - expected).abs() < 0.012, "{tenancy}: {refused:.4} refused, expected {expected}");
@@ -258,18 +253,7 @@ fn refused(text: &str) -> String {
 fn goal_seek_finds_the_connections_the_compute_pools_ask_for() {
     // Ten silo compute stacks of 2 instances keep pools of 5: they ask 100
     // connections, the smallest limit at which nothing is refused.
-    let case = Case {
-        seed: 1,
-        duration: "2m",
-        tenants: 10,
-        rate: 20.0,
-        read_fraction: 0.8,
-        instances: 2,
-        concurrency: 5,
-        compute: "Silo",
-        database: "Pool",
-        relational: "vcpus: 8, query_time: Exponential(mean_ms: 1.0)",
-    };
+    let case = ten_pools(1, "2m", "Silo", "vcpus: 8, query_time: Exponential(mean_ms: 1.0)");
     let mut text = case.text();
     text.pop();
     text.push_str(

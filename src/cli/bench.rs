@@ -38,6 +38,9 @@ pub enum Part {
     /// and its shared queue behind a hot partition (messages coming back
     /// and dead-lettered), request by request, one thread.
     Queues,
+    /// The relational database: the database-connections lesson, request
+    /// by request, one thread.
+    Relational,
     /// The planner's 100-point spike-factor sweep.
     Sweep,
     /// The planner's silo/pool crossover.
@@ -74,6 +77,9 @@ pub fn run(quick: bool, only: &[Part]) {
     }
     if wanted(only, Part::Layers) {
         layers(quick);
+    }
+    if wanted(only, Part::Relational) {
+        relational(quick);
     }
     if wanted(only, Part::Queues) {
         queues(quick);
@@ -289,6 +295,39 @@ fn queues(quick: bool) {
         }
         Err(e) => println!("queue behind a hot partition: {e}"),
     }
+}
+
+/// The relational database: the database-connections lesson (queries
+/// waiting for vCPUs, compute instances without connections) request by
+/// request on one thread, best of three (two in a quick run); then the
+/// same tenants without their spikes (so no no-spike baseline runs) for
+/// the requests simulated per second.
+fn relational(quick: bool) {
+    let Some(bundled) = crate::bundled::by_file_name("database-connections.ron") else { return };
+    let Some(mut lesson) = load(bundled.text) else { return };
+    let options = RunOptions { threads: Some(1), ..crate::host::run_options() };
+    let rounds = if quick { 2 } else { 3 };
+    let best_of = |sc: &scenario::Scenario| -> Option<(f64, f64)> {
+        let mut best = f64::INFINITY;
+        let mut requests = 0.0;
+        for _ in 0..rounds {
+            let started = Instant::now();
+            let report = sim::run(sc, &options, &RunControl::new()).ok()?;
+            best = best.min(started.elapsed().as_secs_f64());
+            requests =
+                report.designs.iter().map(|d| d.totals.offered.mean).sum::<f64>() * f64::from(report.replications);
+        }
+        Some((best, requests))
+    };
+    let Some((secs, _)) = best_of(&lesson) else { return };
+    println!("database-connections lesson, per-request engine, one thread: {:.1} ms", secs * 1e3);
+    lesson.events.clear();
+    let Some((secs, requests)) = best_of(&lesson) else { return };
+    println!(
+        "its tenants without spikes, per-request engine, one thread: {:.1} ms, {:.1} M requests/s",
+        secs * 1e3,
+        requests / secs / 1e6
+    );
 }
 
 /// The planner's figures: a 100-point sweep, a refined crossover and the

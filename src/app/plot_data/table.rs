@@ -452,9 +452,9 @@ mod tests {
         let shown = shown_columns(pool);
         assert_eq!(
             shown.len(),
-            COLUMNS.len() - 17,
+            COLUMNS.len() - 18,
             "nothing throttled or dropped, no functions, no retries or client timeouts, no gateway or database \
-             latency and no queue in the example"
+             latency, no queue and no relational database in the example"
         );
         assert!(shown.contains(&COLUMNS.iter().position(|c| *c == Column::Throttled).unwrap_or(99)));
         pool.tenants[3].throttled.quota.mean = 12.0;

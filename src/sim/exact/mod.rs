@@ -999,19 +999,16 @@ impl<'a> Exact<'a> {
             if self.sc.database.is_some() {
                 self.store(&req, t_secs);
             }
-        } else if self.sc.database.is_some() && !self.store(&req, t_secs) {
+        } else if query == REFUSED || (self.sc.database.is_some() && !self.store(&req, t_secs)) {
+            // Its database refused it: a partition over its cap, or no
+            // relational connection (its compute service ended then).
+            let relational = query == REFUSED;
             if self.queued {
-                self.consumer_failed(req, t_secs - busy_secs, t_secs);
+                let served_secs = if relational { query_from_secs } else { t_secs };
+                self.consumer_failed(req, served_secs - busy_secs, t_secs);
             } else {
-                self.raw[t].dropped_partition += 1.0;
-                self.count(t, point, Flow::Dropped);
-                self.fail(attempt_of(&req), t_secs, true);
-            }
-        } else if query == REFUSED {
-            if self.queued {
-                self.consumer_failed(req, query_from_secs - busy_secs, t_secs);
-            } else {
-                self.raw[t].dropped_connections += 1.0;
+                let raw = &mut self.raw[t];
+                *if relational { &mut raw.dropped_connections } else { &mut raw.dropped_partition } += 1.0;
                 self.count(t, point, Flow::Dropped);
                 self.fail(attempt_of(&req), t_secs, true);
             }

@@ -39,7 +39,7 @@ const METRICS: [(MetricFile, [bool; 3], &str); 27] = [
     (MetricFile::OldestMessage, [false, false, true], "Oldest a message got in the queue layer, ms"),
     (MetricFile::Redelivered, [true, false, true], "Messages offered again after their processing failed"),
     (MetricFile::DeadLettered, [true, false, true], "Messages moved to the dead-letter queue"),
-    (MetricFile::DroppedConnections, [false, false, true], "Requests that found no relational connection"),
+    (MetricFile::DroppedConnections, [true, false, true], "Requests that found no relational connection"),
     (MetricFile::Dropped, [true, false, true], "Requests dropped (queue timeout, partition, client timeout)"),
     (MetricFile::DroppedPartition, [false, false, true], "Requests dropped by a saturated partition"),
     (MetricFile::TenantsHurt, [true, false, false], "Tenants hurt by others' spikes"),
