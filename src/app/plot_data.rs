@@ -137,6 +137,12 @@ pub struct DesignLines {
     pub queue_depth: BandLine,
     /// Age of the oldest of them, seconds.
     pub oldest_message: BandLine,
+    /// Connections held to the relational database at each point's end.
+    pub db_connections: BandLine,
+    /// Its vCPU utilisation (0–1).
+    pub db_utilisation: BandLine,
+    /// Connections its stacks accept in all (0 without one).
+    pub db_connection_limit: f64,
 }
 
 /// A finished report with its plot data.
@@ -177,6 +183,9 @@ impl Prepared {
                     utilisation: BandLine::new(&x, &d.series.utilisation),
                     queue_depth: BandLine::new(&x, &d.series.queue_depth),
                     oldest_message: BandLine::new(&x, &d.series.oldest_message_secs),
+                    db_connections: BandLine::new(&x, &d.series.db_connections),
+                    db_utilisation: BandLine::new(&x, &d.series.db_utilisation),
+                    db_connection_limit: d.series.db_connection_limit,
                 }
             })
             .collect();

@@ -494,6 +494,17 @@ pub struct Band {
     pub ci95: Vec<f64>,
 }
 
+impl Band {
+    /// True when it has no point (a series the run does not have).
+    pub fn is_empty(&self) -> bool {
+        self.mean.is_empty()
+    }
+}
+
+fn no_limit(limit: &f64) -> bool {
+    *limit == 0.0
+}
+
 /// The flows of requests through the system, in order: every request
 /// offered is admitted or throttled at the gateway; every request admitted
 /// is served, dropped or still in flight at the end.
@@ -583,6 +594,17 @@ pub struct SeriesReport {
     /// retention).
     #[serde(default)]
     pub oldest_message_secs: Band,
+    /// Connections compute holds to the relational database at the end of
+    /// each interval, over all its stacks (empty without one).
+    #[serde(default, skip_serializing_if = "Band::is_empty")]
+    pub db_connections: Band,
+    /// The relational database's vCPU utilisation per interval (empty
+    /// without one).
+    #[serde(default, skip_serializing_if = "Band::is_empty")]
+    pub db_utilisation: Band,
+    /// Connections its stacks accept in all (0 without one).
+    #[serde(default, skip_serializing_if = "no_limit")]
+    pub db_connection_limit: f64,
     /// Per-tenant flows (named by tenant id) for the tenants the run was
     /// asked to follow (every tenant of small scenarios).
     #[serde(default)]

@@ -175,6 +175,10 @@ pub fn merge(sc: &Scenario, design: &Design, parts: Vec<TaskRaw>, shared: &Share
         utilisation,
         busy_secs,
         capacity_secs,
+        // The per-request engine runs a relational database, in whole
+        // designs.
+        db_connections: first.db_connections.clone(),
+        db_utilisation: first.db_utilisation.clone(),
         tier_hist,
         tier_window_hist,
         tier_mixtures: Vec::new(),

@@ -285,6 +285,12 @@ pub struct TaskRaw {
     pub waiting: Vec<f64>,
     /// Age of the oldest of them at each point's end, seconds.
     pub oldest_secs: Vec<f64>,
+    /// Connections compute holds to the relational database at each
+    /// point's end, over every stack (empty without one).
+    pub db_connections: Vec<f64>,
+    /// The relational database's vCPU utilisation per point, over every
+    /// instance (empty without one).
+    pub db_utilisation: Vec<f64>,
     /// Each tier's run latency histogram.
     pub tier_hist: Vec<Histogram>,
     /// Each tier's latency inside other tenants' spike windows (empty

@@ -778,6 +778,8 @@ impl<'a> Task<'a> {
             utilisation: series.utilisation,
             busy_secs: series.busy_secs,
             capacity_secs: series.capacity_secs,
+            db_connections: Vec::new(),
+            db_utilisation: Vec::new(),
             tier_mixtures: series.tier_mixtures,
             settled: self.settled,
         }

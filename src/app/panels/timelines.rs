@@ -113,9 +113,11 @@ pub fn timelines_ui(
             PresenterPlot::Capacity => capacity_ui(ui, &ctx, height),
         }
     } else {
-        // A queue layer's depth gets a fourth plot.
+        // A queue layer's depth, and a relational database's
+        // connections, get a plot each.
         let queued = prepared.report.queued;
-        let plots = if queued { 4.0 } else { 3.0 };
+        let relational = prepared.designs.iter().any(|d| d.db_connection_limit > 0.0);
+        let plots = 3.0 + f32::from(u8::from(queued)) + f32::from(u8::from(relational));
         let height = ((ui.available_height() - plots * (TITLE_HEIGHT + 8.0)) / plots).max(MIN_PLOT_HEIGHT);
         egui::ScrollArea::vertical().auto_shrink([false, false]).show(ui, |ui| {
             requests_ui(ui, &ctx, height);
@@ -124,6 +126,9 @@ pub fn timelines_ui(
                 queue_ui(ui, &ctx, height);
             }
             capacity_ui(ui, &ctx, height);
+            if relational {
+                database_ui(ui, &ctx, height);
+            }
         });
     }
     ctx.clicked.take()
@@ -594,6 +599,47 @@ fn queue_ui(ui: &mut egui::Ui, ctx: &PlotCtx<'_>, height: f32) {
     });
 }
 
+/// A relational database's connections held by compute (left axis, solid;
+/// each design's limit a dotted line) and its vCPU utilisation (right
+/// axis, dashed, drawn scaled so that 100 % is the axis top).
+fn database_ui(ui: &mut egui::Ui, ctx: &PlotCtx<'_>, height: f32) {
+    let scope = if ctx.shown.iter().any(|s| s.flow.name != "all") { ", whatever the scope" } else { "" };
+    let caption = format!(
+        "solid: connections held at each interval's end (left; dotted: what the database accepts) · dashed: \
+         vCPU utilisation % (right) · all database stacks{scope}"
+    );
+    title_ui(ui, "Database connections", &caption);
+    let entries = ctx.prepared.events.len() + ctx.shown.len();
+    let lines: Vec<&BandLine> = ctx.shown.iter().map(|s| &s.design.db_connections).collect();
+    let (corner, top) = ctx.legend_fit(&lines, 1.0, entries, height);
+    let limit = ctx.shown.iter().map(|s| s.design.db_connection_limit).fold(0.0, f64::max);
+    let top = crate::app::plot_data::nice_axis_top(top.max(limit * 1.05));
+    let right = AxisHints::new_y()
+        .label("vCPU utilisation %")
+        .formatter(move |mark, _| format!("{:.0}", mark.value / top * 100.0));
+    let plot = ctx.plot("timeline_database", height, corner, AxisHints::new_y().label("connections"), Some(right));
+    let plot = plot.include_y(top).label_formatter(move |pos| {
+        let (name, x, y) = hovered(pos);
+        let value = if name.ends_with("vCPU") {
+            format!("vCPU utilisation {:.0} %", y / top * 100.0)
+        } else if name.ends_with("limit") {
+            format!("accepts {y:.0} connections")
+        } else {
+            format!("{y:.0} connections held")
+        };
+        Some(format!("{name}\n{x:.1} min: {value}").trim_start().to_owned())
+    });
+    plot.show(ui, |plot_ui| {
+        ctx.events(plot_ui);
+        for s in ctx.shown {
+            let name = format!("{} limit", s.design.name);
+            let line = HLine::new(name, s.design.db_connection_limit).color(ctx.color(s.index));
+            plot_ui.hline(line.style(LineStyle::dotted_dense()).width(1.0));
+        }
+        solid_and_dashed(plot_ui, ctx, ("held", |d| &d.db_connections), ("vCPU", |d| d.db_utilisation.scaled(top)));
+    });
+}
+
 fn capacity_ui(ui: &mut egui::Ui, ctx: &PlotCtx<'_>, height: f32) {
     let scope = if ctx.shown.iter().any(|s| s.flow.name != "all") { ", whatever the scope" } else { "" };
     let serverless = ctx.prepared.report.serverless;
@@ -726,6 +772,33 @@ mod tests {
         }
         assert!(harness.query_by_label_contains("premium SLO 150 ms").is_some(), "strictest SLO for all tenants");
         assert!(harness.query_by_label_contains("nothing throttled or dropped").is_some());
+    }
+
+    #[test]
+    fn a_relational_database_gets_its_connections_plot_with_the_limit() {
+        let bundled = crate::bundled::by_file_name("database-connections.ron").unwrap_or_else(|| panic!("bundled"));
+        let (_, mut scenario) = crate::scenario::load_str(bundled.text, &crate::scenario::Limits::default())
+            .unwrap_or_else(|e| panic!("{e}"));
+        scenario.clock.replications = 2;
+        let options = crate::sim::RunOptions { threads: Some(2), ..Default::default() };
+        let report =
+            crate::sim::run(&scenario, &options, &crate::sim::RunControl::new()).unwrap_or_else(|e| panic!("{e}"));
+        let prepared = Prepared::new(report);
+        let silo = &prepared.designs[0];
+        assert_eq!(silo.db_connection_limit, 270.0);
+        // The pools fill the 270 connections the instance accepts when
+        // shop-a scales out, and never go over them.
+        let held = silo.db_connections.mean.iter().fold(0.0, |m: f64, &[_, y]| m.max(y));
+        assert!((held - 270.0).abs() < 1e-6, "{held}");
+        let mut view = ViewState::default();
+        view.timeline.design = Some(0);
+        let mut harness = Harness::builder()
+            .with_size(egui::vec2(1100.0, 1000.0))
+            .with_context_setup(crate::app::panels::style::install_fonts)
+            .build_ui_state(move |ui, state: &mut State| draw(ui, state, false), (prepared, view));
+        harness.run_steps(3);
+        assert!(harness.query_by_label("Database connections").is_some());
+        assert!(harness.query_by_label("silo compute limit").is_some(), "the limit in the legend");
     }
 
     #[test]

@@ -1197,6 +1197,20 @@ impl<'a> Exact<'a> {
         }
         self.points.waiting[p] = self.waiting();
         self.points.oldest_secs[p] = self.oldest_secs(t_secs);
+        if let Some(dbs) = &self.relational {
+            if self.points.db_connections.is_empty() {
+                let count = self.points.count;
+                self.points.db_connections = vec![0.0; count];
+                self.points.db_busy_secs = vec![0.0; count];
+                self.points.db_capacity_secs = vec![0.0; count];
+            }
+            let (busy, capacity) = dbs.vcpu_secs_at(t_secs);
+            let earlier: f64 = self.points.db_busy_secs.iter().sum();
+            let earlier_capacity: f64 = self.points.db_capacity_secs.iter().sum();
+            self.points.db_connections[p] = dbs.connections();
+            self.points.db_busy_secs[p] = busy - earlier;
+            self.points.db_capacity_secs[p] = capacity - earlier_capacity;
+        }
         self.points.current = (p + 1).min(self.points.count - 1);
     }
 
@@ -1367,6 +1381,13 @@ impl<'a> Exact<'a> {
             utilisation,
             busy_secs: std::mem::take(&mut points.busy_secs),
             capacity_secs: std::mem::take(&mut points.capacity_secs),
+            db_connections: std::mem::take(&mut points.db_connections),
+            db_utilisation: points
+                .db_busy_secs
+                .iter()
+                .zip(&points.db_capacity_secs)
+                .map(|(&busy, &capacity)| if capacity > 0.0 { busy / capacity } else { 0.0 })
+                .collect(),
             tenants: self.raw,
             tier_mixtures: Vec::new(),
             settled: self.settled,

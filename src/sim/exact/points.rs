@@ -46,6 +46,14 @@ pub struct Points {
     pub waiting: Vec<f64>,
     /// Age of the oldest of them, seconds.
     pub oldest_secs: Vec<f64>,
+    /// Connections held to the relational database at each point's end
+    /// (empty without one).
+    pub db_connections: Vec<f64>,
+    /// Its busy and available vCPU-seconds in each point (empty without
+    /// one).
+    pub db_busy_secs: Vec<f64>,
+    /// See [`Points::db_busy_secs`].
+    pub db_capacity_secs: Vec<f64>,
 }
 
 impl Points {
@@ -67,6 +75,9 @@ impl Points {
             capacity_secs: vec![0.0; count],
             waiting: vec![0.0; count],
             oldest_secs: vec![0.0; count],
+            db_connections: Vec::new(),
+            db_busy_secs: Vec::new(),
+            db_capacity_secs: Vec::new(),
         }
     }
 

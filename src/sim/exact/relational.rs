@@ -321,6 +321,28 @@ impl Databases {
         }
     }
 
+    /// Connections compute holds now, over every stack: through a proxy,
+    /// those queries borrow; else the pools of the compute instances that
+    /// hold theirs.
+    pub fn connections(&self) -> f64 {
+        if self.layout.proxy.is_some() {
+            return self.instances.iter().map(|i| f64::from(i.connections)).sum();
+        }
+        self.users.iter().flatten().map(|u| u.connected * u.per_instance).sum()
+    }
+
+    /// Busy and available vCPU-seconds from the start to `t_secs`, over
+    /// every instance.
+    pub fn vcpu_secs_at(&self, t_secs: f64) -> (f64, f64) {
+        self.instances.iter().fold((0.0, 0.0), |(busy, capacity), inst| {
+            let since = (t_secs - inst.last_secs).max(0.0);
+            (
+                busy + inst.busy_secs + f64::from(inst.busy) * since,
+                capacity + inst.capacity_secs + f64::from(inst.servers) * since,
+            )
+        })
+    }
+
     /// Jobs whose query still waits at the end: at a vCPU or the proxy.
     pub fn waiting(&self) -> impl Iterator<Item = u32> + '_ {
         self.instances.iter().flat_map(|i| i.cpu_queue.iter().copied().chain(i.proxy_queue.iter().map(|w| w.0)))

@@ -595,6 +595,8 @@ fn series(
     let utilisation = band(fig, &m.utilisation);
     let queue_depth = band(fig, &m.waiting);
     let oldest_message_secs = band(fig, &m.oldest_secs);
+    let db_connections = band(fig, &m.db_connections);
+    let db_utilisation = band(fig, &m.db_utilisation);
     let mut tenants = Vec::with_capacity(m.focus.len());
     for (t, raw) in &m.focus {
         tenants.push(flow(fig, &sc.tenants[*t].id, raw));
@@ -615,6 +617,11 @@ fn series(
         utilisation,
         queue_depth,
         oldest_message_secs,
+        db_connections,
+        db_utilisation,
+        db_connection_limit: sc.relational.as_ref().map_or(0.0, |r| {
+            f64::from(r.max_connections) * m.stacks[crate::scenario::model::Layer::Database.index()].len() as f64
+        }),
         tenants,
     })
 }
