@@ -160,13 +160,7 @@ fn edge_file(edges: &[(&str, &str)]) -> String {
             price_per_hour: {PRICE_UNIT},
             fairness: {FAIRNESS},
         ),
-        database: (
-            partitions: {PARTITIONS},
-            read_units_per_partition: {UNITS},
-            write_units_per_partition: {UNITS},
-            pricing: {PRICING},
-            storage_per_gb_month: {PRICE_UNIT},
-        ),
+        {DATABASE}
     ),
     designs: [
         (name: "pool", placement: { "*": Pool }, overhead_per_stack_per_month: {PRICE_MONTH}),
@@ -211,6 +205,16 @@ fn edge_file(edges: &[(&str, &str)]) -> String {
     text
 }
 
+/// The key-value database the edge files have, unless a case swaps it for
+/// a relational one.
+const KEY_VALUE: &str = "database: (
+            partitions: {PARTITIONS},
+            read_units_per_partition: {UNITS},
+            write_units_per_partition: {UNITS},
+            pricing: {PRICING},
+            storage_per_gb_month: {PRICE_UNIT},
+        ),";
+
 /// Every number at the low end of its range (rates small but not all
 /// zero, so that there is traffic to count).
 fn smallest() -> Vec<(&'static str, &'static str)> {
@@ -221,6 +225,7 @@ fn smallest() -> Vec<(&'static str, &'static str)> {
         ("ENGINE", "Auto"),
         ("QUEUE", ""),
         ("AGE", ""),
+        ("DATABASE", KEY_VALUE),
         ("PRICE_MONTH", "0.0"),
         ("PRICE_MONTH_OTHER", "1.0"),
         ("PLAN_RATE", "0.0"),
@@ -286,6 +291,7 @@ fn largest() -> Vec<(&'static str, &'static str)> {
         ("ENGINE", "Fast"),
         ("QUEUE", ""),
         ("AGE", ""),
+        ("DATABASE", KEY_VALUE),
         ("PRICE_MONTH", "1e9"),
         ("PRICE_MONTH_OTHER", "0.0"),
         ("PLAN_RATE", "1e9"),
@@ -419,6 +425,24 @@ fn edge_files() -> Vec<(String, String)> {
     }
     // (The largest file behind a queue and its database runs request by
     // request, which the budget refuses at those rates, as it should.)
+    // A relational database at both ends of its ranges: one vCPU of one
+    // connection, a proxy of 1 % waiting a millisecond; the most vCPUs and
+    // replicas, a database per tenant, ten-minute queries waiting an hour.
+    const FEWEST: &str = r#"relational: (vcpus: 1, memory_gib: 0.5, max_connections: 1, query_time: Deterministic(ms: 0.001),
+            pool_per_instance: 1, price_per_hour: 0.0, storage_per_gb_month: 0.0,
+            proxy: Some((max_connections_percent: 1.0, borrow_timeout: "1ms", price_per_vcpu_hour: 0.0))),"#;
+    const MOST: &str = r#"relational: (vcpus: 192, memory_gib: 24576.0, max_connections: 262143, read_replicas: 15,
+            query_time: LogNormal(mean_ms: 600000.0, cv: 10.0), tenancy: DatabasePerTenant, pool_per_instance: 262143,
+            price_per_hour: 1000000.0, storage_per_gb_month: 1000000.0,
+            proxy: Some((max_connections_percent: 100.0, borrow_timeout: "1h", price_per_vcpu_hour: 1000.0))),"#;
+    const NO_PROXY: &str = r#"relational: (vcpus: 1, max_connections: 1, tenancy: SchemaPerTenant,
+            query_time: Exponential(mean_ms: 600000.0)),"#;
+    files.push(("smallest relational".into(), edge_file(&with(smallest(), &[("DATABASE", FEWEST)]))));
+    files.push(("slowest relational".into(), edge_file(&with(slowest.clone(), &[("DATABASE", MOST)]))));
+    files.push((
+        "slowest relational without a proxy".into(),
+        edge_file(&with(slowest.clone(), &[("DATABASE", NO_PROXY)])),
+    ));
     let silent = with(smallest(), &[("RATE_X", "0.0"), ("RATE_G", "0.0"), ("RATE_U", "0.0"), ("ATTRIBUTION", "Even")]);
     for engine in ["Fast", "Exact"] {
         files.push((format!("no traffic ({engine})"), edge_file(&with(silent.clone(), &[("ENGINE", engine)]))));
