@@ -197,6 +197,9 @@ pub struct Shape {
     /// The most bytes one hurt tenant's blame list takes (see
     /// [`blamed_bytes`]).
     pub blamed_bytes: f64,
+    /// Stages a request queues at and is served by: 2 with a relational
+    /// database (compute, then its query), else 1.
+    pub stages: f64,
 }
 
 impl Shape {
@@ -258,6 +261,7 @@ impl Shape {
             retry_wait_secs: retry_wait_secs(&sc.tiers),
             client_timeout_secs: client_timeout_secs(&sc.tiers),
             blamed_bytes: blamed_bytes(&sc.tenants, &sc.events),
+            stages: if sc.relational.is_some() { 2.0 } else { 1.0 },
         }
     }
 }
@@ -351,7 +355,8 @@ pub fn estimate(s: &Shape) -> Needs {
     let runs = s.replications as f64 * if s.spikes { 2.0 } else { 1.0 };
     let by_request = s.engine != Engine::Fast;
     // Every attempt of every request, at peak rates.
-    let requests = if by_request { s.peak_rate_per_sec * s.duration_secs * s.retry_attempts * s.receives } else { 0.0 };
+    let requests =
+        if by_request { s.peak_rate_per_sec * s.duration_secs * s.retry_attempts * s.receives * s.stages } else { 0.0 };
     let extra_shards = s.key_shards.saturating_sub(s.tenants) as f64;
     let ticks = s.ticks as f64;
     let mut work = 0.0;

@@ -1170,6 +1170,7 @@ impl Resolver {
             retry_wait_secs: budget::retry_wait_secs(tiers),
             client_timeout_secs: budget::client_timeout_secs(tiers),
             blamed_bytes: budget::blamed_bytes(tenants, events),
+            stages: if file.layers.relational.is_some() { 2.0 } else { 1.0 },
         };
         for over in budget::check(&shape, limits) {
             self.error(over.path, over.message);
