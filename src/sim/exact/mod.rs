@@ -1060,10 +1060,10 @@ impl<'a> Exact<'a> {
                 let d = self.info[req.tenant as usize].db;
                 if !self.functions.is_empty() {
                     // Environments come and go with every request.
-                    let (functions, of_stack) = (&self.functions, &self.stack_functions);
-                    dbs.refresh_stack(d, |s| {
-                        of_stack[s].iter().map(|&f| functions[f as usize].environments(t_secs)).sum()
-                    });
+                    let t = req.tenant as usize;
+                    let functions = &self.stack_functions[self.info[t].stack];
+                    let envs = functions.iter().map(|&f| self.functions[f as usize].environments(t_secs)).sum();
+                    dbs.refresh_user(d, t, envs);
                 } else if dbs.stale {
                     let stacks = &self.stacks;
                     dbs.refresh(|s| stacks[s].instances());
@@ -1197,6 +1197,15 @@ impl<'a> Exact<'a> {
         }
         self.points.waiting[p] = self.waiting();
         self.points.oldest_secs[p] = self.oldest_secs(t_secs);
+        if let Some(dbs) = self.relational.as_deref_mut()
+            && !self.functions.is_empty()
+        {
+            // Environments that went cold since a stack last queried give
+            // their connections back.
+            let (functions, of_stack) = (&self.functions, &self.stack_functions);
+            dbs.stale = true;
+            dbs.refresh(|s| of_stack[s].iter().map(|&f| functions[f as usize].environments(t_secs)).sum());
+        }
         if let Some(dbs) = &self.relational {
             if self.points.db_connections.is_empty() {
                 let count = self.points.count;

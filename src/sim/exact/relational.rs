@@ -116,6 +116,8 @@ pub struct Databases {
     users: Vec<Vec<User>>,
     /// Each tenant's place among its database stack's users.
     user_of: Vec<u32>,
+    /// Connections each stack's users hold.
+    used: Vec<f64>,
     /// Compute instance counts changed since `connected` was worked out.
     pub stale: bool,
     /// Each job's query, by job index (kept beside the jobs, so that
@@ -139,16 +141,17 @@ impl Databases {
             for &t in &stack.tenants {
                 let d = db.stack_of_tenant[t as usize] as usize;
                 let per_tenant = layout.tenancy == Tenancy::DatabasePerTenant;
-                let k = match users[d].iter().position(|u| u.stack == s as u32) {
-                    Some(k) => {
+                // A stack's tenants come one after another: its entry, if
+                // any, is the last.
+                let k = match users[d].last_mut() {
+                    Some(user) if user.stack == s as u32 => {
                         if per_tenant {
-                            users[d][k].per_instance += pool;
+                            user.per_instance += pool;
                         }
-                        k
+                        users[d].len() - 1
                     }
-                    None => {
-                        let user = User { stack: s as u32, per_instance: pool, instances: 0, connected: 0.0 };
-                        users[d].push(user);
+                    _ => {
+                        users[d].push(User { stack: s as u32, per_instance: pool, instances: 0, connected: 0.0 });
                         users[d].len() - 1
                     }
                 };
@@ -160,6 +163,7 @@ impl Databases {
             layout,
             instances,
             per_stack,
+            used: vec![0.0; users.len()],
             users,
             user_of,
             stale: true,
@@ -229,6 +233,30 @@ impl Databases {
         for u in users.iter_mut() {
             u.connected += (f64::from(u.instances) - u.connected) * given;
         }
+        self.used[d] = used + asked * given;
+    }
+
+    /// [`Databases::refresh_stack`] for tenant `t`'s compute stack alone,
+    /// which has `instances` now (function environments come and go with
+    /// every request, so only the querying stack is looked at): its
+    /// instances gone give their connections back, and its instances
+    /// without connections take what is free, first come, first served.
+    pub fn refresh_user(&mut self, d: usize, t: usize, instances: u32) {
+        if self.layout.proxy.is_some() {
+            return;
+        }
+        let u = &mut self.users[d][self.user_of[t] as usize];
+        let held_before = u.connected * u.per_instance;
+        u.instances = instances;
+        u.connected = u.connected.min(f64::from(instances));
+        let mut used = (self.used[d] - held_before + u.connected * u.per_instance).max(0.0);
+        let asked = (f64::from(instances) - u.connected) * u.per_instance;
+        let given = asked.min((f64::from(self.layout.max_connections) - used).max(0.0));
+        if given > 0.0 {
+            u.connected += given / u.per_instance;
+            used += given;
+        }
+        self.used[d] = used;
     }
 
     /// Routes a query of tenant `t` to its stack `d` (a read or a write):
