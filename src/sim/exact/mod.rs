@@ -484,7 +484,10 @@ impl<'a> Exact<'a> {
                     self.apply_changes(boundary);
                     next_change += 1;
                 } else if let Some(policy) = self.sc.compute.autoscale {
-                    self.sizes_changed();
+                    if let Some(dbs) = &mut self.relational {
+                        // Any stack may scale: look at all of them.
+                        dbs.stale = true;
+                    }
                     for s in 0..self.stacks.len() {
                         if let Some(ready) = self.stacks[s].autoscale(boundary, &policy, warmup_secs) {
                             self.push_ready(ready, s);
@@ -522,16 +525,45 @@ impl<'a> Exact<'a> {
     /// When the next client's deadline or message visible again comes.
     #[inline]
     fn side_secs(&self) -> f64 {
-        self.timeouts.next_secs().min(self.redelivery.next_secs())
+        self.timeouts.next_secs().min(self.redelivery.next_secs()).min(self.borrow_deadline_secs())
     }
 
-    /// The next client's deadline, or else the next message visible again.
+    /// When the next query waiting at a database proxy times out.
+    #[inline]
+    fn borrow_deadline_secs(&self) -> f64 {
+        self.relational.as_deref().map_or(f64::INFINITY, Databases::next_deadline_secs)
+    }
+
+    /// The next client's deadline, or else the next message visible again,
+    /// or else the next query to time out at a database proxy.
     fn side_event(&mut self) {
-        if self.timeouts.next_secs() <= self.redelivery.next_secs() {
+        let (deadline, visible) = (self.timeouts.next_secs(), self.redelivery.next_secs());
+        if deadline <= visible && deadline <= self.borrow_deadline_secs() {
             self.deadline();
-        } else {
+        } else if visible <= self.borrow_deadline_secs() {
             self.redeliver();
+        } else {
+            self.expire_borrows();
         }
+    }
+
+    /// Queries waiting at a database proxy past its borrow timeout fail
+    /// then, and their compute servers are free.
+    #[inline(never)]
+    fn expire_borrows(&mut self) {
+        let t_secs = self.borrow_deadline_secs();
+        let mut expired = std::mem::take(&mut self.borrow_expired);
+        if let Some(dbs) = self.relational.as_deref_mut() {
+            dbs.expire_borrows(t_secs, &mut expired);
+            for &(job, _) in &expired {
+                let from_secs = dbs.query(job).from_secs;
+                dbs.set_query(job, Query { at: REFUSED, from_secs });
+            }
+        }
+        for (job, _) in expired.drain(..) {
+            self.complete(job, t_secs);
+        }
+        self.borrow_expired = expired;
     }
 
     /// A message whose processing failed is visible again: it goes back to
@@ -575,6 +607,8 @@ impl<'a> Exact<'a> {
                     // A failed message may be visible again before the limit.
                     limit_secs = limit_secs.min(self.redelivery.next_secs());
                 }
+                // A query may wait at a database proxy until before it.
+                limit_secs = limit_secs.min(self.borrow_deadline_secs());
             }
             self.handled += 1;
             if self.handled.is_multiple_of(PROGRESS_EVENTS) && !self.progress(arrival_secs.min(completion_secs)) {
@@ -644,7 +678,6 @@ impl<'a> Exact<'a> {
             self.ready.swap_remove(i);
             let s = s as usize;
             self.stacks[s].ready(ready_secs);
-            self.sizes_changed();
             self.start_waiting(s, ready_secs);
         }
     }
@@ -715,6 +748,10 @@ impl<'a> Exact<'a> {
         }
         if let Some(dbs) = &mut self.relational {
             dbs.set_keep(t_secs, keep[Layer::Database.index()]);
+            // vCPUs that come back start the queries waiting for them.
+            for i in 0..dbs.instance_count() {
+                self.start_queries(i, t_secs);
+            }
         }
         self.keep = keep;
         if self.windows.advance(t_secs) {
@@ -837,7 +874,9 @@ impl<'a> Exact<'a> {
             let ready = ((t_secs / dt).floor() + 1.0) * dt + self.warmup_secs;
             self.stacks[s].scale_from_zero(t_secs, ready);
             self.push_ready(ready, s);
-            self.sizes_changed();
+            if let Some(dbs) = &mut self.relational {
+                dbs.changed.push(s as u32);
+            }
         }
         let stack = &mut self.stacks[s];
         if stack.busy < stack.servers && stack.queue.is_empty() {
@@ -979,7 +1018,9 @@ impl<'a> Exact<'a> {
         stack.advance(t_secs);
         stack.busy -= 1;
         if env == Env::Provisioned {
-            stack.raw.provisioned_busy_secs += busy_secs;
+            // Its environment also waited for its query, if it had one.
+            let queried_secs = if query == NO_QUERY { 0.0 } else { t_secs - query_from_secs };
+            stack.raw.provisioned_busy_secs += busy_secs + queried_secs;
         }
         stack.raw.requests += 1.0;
         let t = req.tenant as usize;
@@ -1037,15 +1078,6 @@ impl<'a> Exact<'a> {
         self.start_waiting(s, t_secs);
     }
 
-    /// Compute instance counts may have changed: the relational database
-    /// works out again who holds connections before its next query.
-    #[inline]
-    fn sizes_changed(&mut self) {
-        if let Some(dbs) = &mut self.relational {
-            dbs.stale = true;
-        }
-    }
-
     /// For [`Exact::complete`] with a relational database: job `job`'s
     /// compute service, or its query, ends at `t_secs`. True when its
     /// request is done with the database (its query ran or found no
@@ -1064,7 +1096,7 @@ impl<'a> Exact<'a> {
                     let functions = &self.stack_functions[self.info[t].stack];
                     let envs = functions.iter().map(|&f| self.functions[f as usize].environments(t_secs)).sum();
                     dbs.refresh_user(d, t, envs);
-                } else if dbs.stale {
+                } else if dbs.stale || !dbs.changed.is_empty() {
                     let stacks = &self.stacks;
                     dbs.refresh(|s| stacks[s].instances());
                 }
@@ -1197,14 +1229,18 @@ impl<'a> Exact<'a> {
         }
         self.points.waiting[p] = self.waiting();
         self.points.oldest_secs[p] = self.oldest_secs(t_secs);
-        if let Some(dbs) = self.relational.as_deref_mut()
-            && !self.functions.is_empty()
-        {
-            // Environments that went cold since a stack last queried give
-            // their connections back.
-            let (functions, of_stack) = (&self.functions, &self.stack_functions);
+        if let Some(dbs) = self.relational.as_deref_mut() {
+            // Every stack looked at again: environments that went cold
+            // since their stack last queried give their connections back,
+            // and instances still without any take what came free.
             dbs.stale = true;
-            dbs.refresh(|s| of_stack[s].iter().map(|&f| functions[f as usize].environments(t_secs)).sum());
+            if self.functions.is_empty() {
+                let stacks = &self.stacks;
+                dbs.refresh(|s| stacks[s].instances());
+            } else {
+                let (functions, of_stack) = (&self.functions, &self.stack_functions);
+                dbs.refresh(|s| of_stack[s].iter().map(|&f| functions[f as usize].environments(t_secs)).sum());
+            }
         }
         if let Some(dbs) = &self.relational {
             if self.points.db_connections.is_empty() {

@@ -13,7 +13,8 @@
 //! borrows one of the proxy's connections to its instance: it waits for
 //! one first come, first served, and fails after the borrow timeout.
 
-use std::collections::VecDeque;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, VecDeque};
 
 use rand::RngExt;
 use rand_xoshiro::Xoshiro256PlusPlus;
@@ -118,11 +119,21 @@ pub struct Databases {
     user_of: Vec<u32>,
     /// Connections each stack's users hold.
     used: Vec<f64>,
+    /// Each compute stack's places among the users of the database stacks
+    /// it uses: (database stack, user).
+    uses: Vec<Vec<(u32, u32)>>,
+    /// Compute stacks whose instance counts changed since the last query
+    /// (a cold start), when not every stack is to be looked at (`stale`).
+    pub changed: Vec<u32>,
     /// Compute instance counts changed since `connected` was worked out.
     pub stale: bool,
     /// Each job's query, by job index (kept beside the jobs, so that
     /// scenarios without a relational database keep their jobs small).
     queries: Vec<Query>,
+    /// When the oldest query waiting at each instance's proxy times out:
+    /// (time bits, instance), earliest first; an entry whose instance's
+    /// oldest waiter has changed since is passed over.
+    deadlines: BinaryHeap<Reverse<(u64, u32)>>,
     rng: Xoshiro256PlusPlus,
 }
 
@@ -158,16 +169,25 @@ impl Databases {
                 user_of[t as usize] = k as u32;
             }
         }
+        let mut uses = vec![Vec::new(); compute.stacks.len()];
+        for (d, list) in users.iter().enumerate() {
+            for (k, u) in list.iter().enumerate() {
+                uses[u.stack as usize].push((d as u32, k as u32));
+            }
+        }
         Some(Self {
             query: Service::new(layout.query),
             layout,
             instances,
             per_stack,
             used: vec![0.0; users.len()],
+            uses,
+            changed: Vec::new(),
             users,
             user_of,
             stale: true,
             queries: Vec::new(),
+            deadlines: BinaryHeap::new(),
             rng: stream(sc.clock.seed, u64::from(replication), 0, StreamPurpose::RelationalQueries),
         })
     }
@@ -199,13 +219,24 @@ impl Databases {
     /// stack, from each compute stack's instance count now (when counts
     /// changed since the last time).
     pub fn refresh(&mut self, instances_of: impl Fn(usize) -> u32) {
-        if !self.stale {
+        if self.stale {
+            self.stale = false;
+            self.changed.clear();
+            for d in 0..self.users.len() {
+                self.refresh_stack(d, &instances_of);
+            }
             return;
         }
-        self.stale = false;
-        for d in 0..self.users.len() {
-            self.refresh_stack(d, &instances_of);
+        // Only the stacks that changed: a cold start costs the same
+        // whatever the number of stacks.
+        let mut changed = std::mem::take(&mut self.changed);
+        for s in changed.drain(..) {
+            for i in 0..self.uses[s as usize].len() {
+                let (d, k) = self.uses[s as usize][i];
+                self.refresh_one(d as usize, k as usize, instances_of(s as usize));
+            }
         }
+        self.changed = changed;
     }
 
     /// [`Databases::refresh`] of stack `d` alone: instances gone give their
@@ -226,6 +257,7 @@ impl Databases {
             asked += (f64::from(u.instances) - u.connected) * u.per_instance;
         }
         if asked <= 0.0 {
+            self.used[d] = used;
             return;
         }
         let free = (f64::from(self.layout.max_connections) - used).max(0.0);
@@ -242,10 +274,15 @@ impl Databases {
     /// instances gone give their connections back, and its instances
     /// without connections take what is free, first come, first served.
     pub fn refresh_user(&mut self, d: usize, t: usize, instances: u32) {
+        self.refresh_one(d, self.user_of[t] as usize, instances);
+    }
+
+    /// [`Databases::refresh_user`] of user `k` of stack `d`.
+    fn refresh_one(&mut self, d: usize, k: usize, instances: u32) {
         if self.layout.proxy.is_some() {
             return;
         }
-        let u = &mut self.users[d][self.user_of[t] as usize];
+        let u = &mut self.users[d][k];
         let held_before = u.connected * u.per_instance;
         u.instances = instances;
         u.connected = u.connected.min(f64::from(instances));
@@ -281,6 +318,9 @@ impl Databases {
         inst.advance(t_secs);
         if let Some(p) = proxy {
             if inst.connections >= p.connections || !inst.proxy_queue.is_empty() {
+                if inst.proxy_queue.is_empty() {
+                    self.deadlines.push(Reverse(((t_secs + p.borrow_timeout_secs).to_bits(), i as u32)));
+                }
                 inst.proxy_queue.push_back((job, t_secs));
                 return Admission::Waits;
             }
@@ -320,14 +360,21 @@ impl Databases {
         let proxy = self.layout.proxy;
         let inst = &mut self.instances[i];
         if let Some(p) = proxy {
+            let mut moved = false;
             while inst.connections < p.connections {
                 let Some((job, since)) = inst.proxy_queue.pop_front() else { break };
+                moved = true;
+                // (Its deadline came first at the same time: none is past
+                // it here, unless times tie.)
                 if t_secs - since > p.borrow_timeout_secs {
                     expired.push((job, since + p.borrow_timeout_secs));
                 } else {
                     inst.connections += 1;
                     inst.cpu_queue.push_back(job);
                 }
+            }
+            if moved && let Some(&(_, since)) = inst.proxy_queue.front() {
+                self.deadlines.push(Reverse(((since + p.borrow_timeout_secs).to_bits(), i as u32)));
             }
         }
         if inst.busy < inst.servers {
@@ -338,8 +385,47 @@ impl Databases {
         None
     }
 
+    /// When the next query waiting at a proxy times out (infinity when
+    /// none waits; possibly earlier, for a waiter already gone).
+    #[inline]
+    pub fn next_deadline_secs(&self) -> f64 {
+        self.deadlines.peek().map_or(f64::INFINITY, |Reverse((bits, _))| f64::from_bits(*bits))
+    }
+
+    /// The queries waiting at a proxy whose borrow timeout has come by
+    /// `t_secs` leave its queue: into `expired`, with when they timed out.
+    pub fn expire_borrows(&mut self, t_secs: f64, expired: &mut Vec<(u32, f64)>) {
+        let Some(p) = self.layout.proxy else { return };
+        while let Some(&Reverse((bits, i))) = self.deadlines.peek() {
+            if f64::from_bits(bits) > t_secs {
+                break;
+            }
+            self.deadlines.pop();
+            let queue = &mut self.instances[i as usize].proxy_queue;
+            let before = queue.front().map(|w| w.1);
+            while let Some(&(job, since)) = queue.front() {
+                if since + p.borrow_timeout_secs > t_secs {
+                    break;
+                }
+                queue.pop_front();
+                expired.push((job, since + p.borrow_timeout_secs));
+            }
+            if let Some(&(_, since)) = queue.front()
+                && queue.front().map(|w| w.1) != before
+            {
+                self.deadlines.push(Reverse(((since + p.borrow_timeout_secs).to_bits(), i)));
+            }
+        }
+    }
+
+    /// Instances (writers and replicas) over every stack.
+    pub fn instance_count(&self) -> usize {
+        self.instances.len()
+    }
+
     /// Instances keep `keep` of their vCPUs from `t_secs` on (a capacity
-    /// loss of the database layer).
+    /// loss of the database layer), rounded down as compute's servers are;
+    /// the caller then starts the queries the vCPUs come back for.
     pub fn set_keep(&mut self, t_secs: f64, keep: f64) {
         let vcpus = f64::from(self.layout.vcpus);
         for inst in &mut self.instances {
