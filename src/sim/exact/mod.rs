@@ -176,8 +176,8 @@ struct Exact<'a> {
     redelivery: Box<Redelivery>,
     /// The relational database's stacks, if the scenario has one.
     relational: Option<Box<Databases>>,
-    /// Queries that waited past the proxy's borrow timeout, found when a
-    /// connection came free: (job, when they timed out).
+    /// Queries that waited past the proxy's borrow timeout: (job, when
+    /// they timed out), kept to reuse its allocation.
     borrow_expired: Vec<(u32, f64)>,
 }
 
@@ -235,6 +235,17 @@ fn stack_functions(info: &[TenantInfo], compute: &crate::scenario::model::Topolo
             of
         })
         .collect()
+}
+
+/// What keeps connections to a relational database in compute stack `s`
+/// at `t_secs`: its instances (active and warming up), or with serverless
+/// functions its functions' live environments (`of_stack[s]`).
+fn compute_size(stacks: &[Stack], functions: &[Function], of_stack: &[Vec<u32>], s: usize, t_secs: f64) -> u32 {
+    if functions.is_empty() {
+        stacks[s].instances()
+    } else {
+        of_stack[s].iter().map(|&f| functions[f as usize].environments(t_secs)).sum()
+    }
 }
 
 /// Runs one task per request. Returns `None` when cancelled.
@@ -1090,15 +1101,13 @@ impl<'a> Exact<'a> {
             NO_QUERY => {
                 let req = self.jobs.get(job).req;
                 let d = self.info[req.tenant as usize].db;
-                if !self.functions.is_empty() {
+                let (stacks, functions, of_stack) = (&self.stacks, &self.functions, &self.stack_functions);
+                if !functions.is_empty() {
                     // Environments come and go with every request.
                     let t = req.tenant as usize;
-                    let functions = &self.stack_functions[self.info[t].stack];
-                    let envs = functions.iter().map(|&f| self.functions[f as usize].environments(t_secs)).sum();
-                    dbs.refresh_user(d, t, envs);
+                    dbs.refresh_user(d, t, compute_size(stacks, functions, of_stack, self.info[t].stack, t_secs));
                 } else if dbs.stale || !dbs.changed.is_empty() {
-                    let stacks = &self.stacks;
-                    dbs.refresh(|s| stacks[s].instances());
+                    dbs.refresh(|s| compute_size(stacks, functions, of_stack, s, t_secs));
                 }
                 match dbs.route(d, req.tenant as usize, req.read()) {
                     None => {
@@ -1139,25 +1148,12 @@ impl<'a> Exact<'a> {
     }
 
     /// Starts the queries waiting for instance `i` that its free vCPUs
-    /// (and connections) allow at `t_secs`; those that waited past the
-    /// proxy's borrow timeout fail.
+    /// (and connections) allow at `t_secs`.
     fn start_queries(&mut self, i: usize, t_secs: f64) {
-        let mut expired = std::mem::take(&mut self.borrow_expired);
-        while let Some(job) = self.relational.as_deref_mut().and_then(|dbs| dbs.next(i, t_secs, &mut expired)) {
+        while let Some(job) = self.relational.as_deref_mut().and_then(|dbs| dbs.next(i)) {
             let t = self.jobs.get(job).req.tenant as usize;
             self.run_query(job, t, t_secs);
         }
-        if let Some(dbs) = self.relational.as_deref_mut() {
-            for &(job, _) in &expired {
-                let from_secs = dbs.query(job).from_secs;
-                dbs.set_query(job, Query { at: REFUSED, from_secs });
-            }
-        }
-        for (job, _) in expired.drain(..) {
-            // Its compute server waited until the failure was found.
-            self.complete(job, t_secs);
-        }
-        self.borrow_expired = expired;
     }
 
     /// A consumer received message `req` at `received_secs` and could not
@@ -1234,13 +1230,8 @@ impl<'a> Exact<'a> {
             // since their stack last queried give their connections back,
             // and instances still without any take what came free.
             dbs.stale = true;
-            if self.functions.is_empty() {
-                let stacks = &self.stacks;
-                dbs.refresh(|s| stacks[s].instances());
-            } else {
-                let (functions, of_stack) = (&self.functions, &self.stack_functions);
-                dbs.refresh(|s| of_stack[s].iter().map(|&f| functions[f as usize].environments(t_secs)).sum());
-            }
+            let (stacks, functions, of_stack) = (&self.stacks, &self.functions, &self.stack_functions);
+            dbs.refresh(|s| compute_size(stacks, functions, of_stack, s, t_secs));
         }
         if let Some(dbs) = &self.relational {
             if self.points.db_connections.is_empty() {

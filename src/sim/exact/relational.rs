@@ -352,26 +352,21 @@ impl Databases {
         }
     }
 
-    /// The next waiting query instance `i` starts at `t_secs`, if a vCPU
-    /// is free: queries waiting at the proxy take the free connections
-    /// first (those that waited past the borrow timeout go to `expired`
-    /// with when they timed out).
-    pub fn next(&mut self, i: usize, t_secs: f64, expired: &mut Vec<(u32, f64)>) -> Option<u32> {
+    /// The next waiting query instance `i` starts, if a vCPU is free:
+    /// queries waiting at the proxy take the free connections first (none
+    /// of them is past its borrow timeout: [`Databases::expire_borrows`]
+    /// took those out at their deadlines, which come before anything else
+    /// at their time).
+    pub fn next(&mut self, i: usize) -> Option<u32> {
         let proxy = self.layout.proxy;
         let inst = &mut self.instances[i];
         if let Some(p) = proxy {
             let mut moved = false;
             while inst.connections < p.connections {
-                let Some((job, since)) = inst.proxy_queue.pop_front() else { break };
+                let Some((job, _)) = inst.proxy_queue.pop_front() else { break };
                 moved = true;
-                // (Its deadline came first at the same time: none is past
-                // it here, unless times tie.)
-                if t_secs - since > p.borrow_timeout_secs {
-                    expired.push((job, since + p.borrow_timeout_secs));
-                } else {
-                    inst.connections += 1;
-                    inst.cpu_queue.push_back(job);
-                }
+                inst.connections += 1;
+                inst.cpu_queue.push_back(job);
             }
             if moved && let Some(&(_, since)) = inst.proxy_queue.front() {
                 self.deadlines.push(Reverse(((since + p.borrow_timeout_secs).to_bits(), i as u32)));
