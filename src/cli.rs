@@ -7,7 +7,6 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
 
 use clap::{Args, Parser, Subcommand};
 
@@ -23,6 +22,7 @@ use crate::sim::{self, RunControl, RunOptions};
 pub mod agreement;
 pub(crate) mod bench;
 pub mod plan;
+pub mod progress;
 pub mod table;
 
 /// Exit code for success.
@@ -454,31 +454,13 @@ pub fn write_out(out: Option<&Path>, text: &str) -> Result<(), Failure> {
 fn run_with_progress(scenario: &Scenario, options: &RunOptions) -> Result<RunReport, Failure> {
     let control = RunControl::new();
     let total = sim::total_ticks(scenario, options);
-    let started = Instant::now();
-    std::thread::scope(|scope| {
-        let worker = scope.spawn(|| sim::run(scenario, options, &control));
-        let mut bar: Option<indicatif::ProgressBar> = None;
-        while !worker.is_finished() {
-            std::thread::sleep(Duration::from_millis(50));
-            if bar.is_none() && started.elapsed() > Duration::from_secs(1) {
-                let b = indicatif::ProgressBar::with_draw_target(Some(total), indicatif::ProgressDrawTarget::stderr());
-                if let Ok(style) = indicatif::ProgressStyle::with_template(
-                    "{spinner} simulating {bar:40} {percent:>3}% {elapsed_precise} (eta {eta})",
-                ) {
-                    b.set_style(style);
-                }
-                bar = Some(b);
-            }
-            if let Some(b) = &bar {
-                b.set_position(control.ticks_done().min(total));
-            }
-        }
-        if let Some(b) = bar {
-            b.finish_and_clear();
-        }
-        match worker.join() {
-            Ok(result) => result.map_err(|e| Failure::other(e.to_string())),
-            Err(_) => Err(Failure::other("the simulation thread failed")),
-        }
-    })
+    let result = progress::with_bar(
+        "{spinner} simulating {bar:40} {percent:>3}% {elapsed_precise} (eta {eta})",
+        || (control.ticks_done(), total),
+        || sim::run(scenario, options, &control),
+    );
+    match result {
+        Some(result) => result.map_err(|e| Failure::other(e.to_string())),
+        None => Err(Failure::other("the simulation thread failed")),
+    }
 }

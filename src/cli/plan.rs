@@ -3,7 +3,6 @@
 //! and optionally add the search's winner to the scenario as a design.
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
 
 use clap::Args;
 use comfy_table::presets::UTF8_FULL_CONDENSED;
@@ -186,36 +185,17 @@ fn with_progress<T: Send>(
 ) -> Result<T, Failure> {
     let control = RunControl::new();
     let progress = PlanProgress::default();
-    let started = Instant::now();
-    std::thread::scope(|scope| {
-        let worker = scope.spawn(|| work(&control, &progress));
-        let mut bar: Option<indicatif::ProgressBar> = None;
-        while !worker.is_finished() {
-            std::thread::sleep(Duration::from_millis(50));
-            if bar.is_none() && started.elapsed() > Duration::from_secs(1) {
-                let b = indicatif::ProgressBar::with_draw_target(Some(1), indicatif::ProgressDrawTarget::stderr());
-                if let Ok(style) = indicatif::ProgressStyle::with_template(
-                    "{spinner} planning {bar:40} {pos}/{len} {elapsed_precise} (eta {eta})",
-                ) {
-                    b.set_style(style);
-                }
-                bar = Some(b);
-            }
-            if let Some(b) = &bar {
-                b.set_length(progress.total().max(1));
-                b.set_position(progress.done().min(progress.total()));
-            }
-        }
-        if let Some(b) = bar {
-            b.finish_and_clear();
-        }
-        match worker.join() {
-            Ok(Ok(v)) => Ok(v),
-            Ok(Err(PlanError::Parts(message))) => Err(Failure::bad_input(message)),
-            Ok(Err(e)) => Err(Failure::other(e.to_string())),
-            Err(_) => Err(Failure::other("the planning thread failed")),
-        }
-    })
+    let result = crate::cli::progress::with_bar(
+        "{spinner} planning {bar:40} {pos}/{len} {elapsed_precise} (eta {eta})",
+        || (progress.done(), progress.total()),
+        || work(&control, &progress),
+    );
+    match result {
+        Some(Ok(v)) => Ok(v),
+        Some(Err(PlanError::Parts(message))) => Err(Failure::bad_input(message)),
+        Some(Err(e)) => Err(Failure::other(e.to_string())),
+        None => Err(Failure::other("the planning thread failed")),
+    }
 }
 
 fn new_table(header: &[String]) -> Table {
