@@ -4,15 +4,7 @@
 //! servers then do for nobody, and the accounting of attempts. Every
 //! expected value is computed here, independently of the engine.
 
-use crate::common::{close, load, run_1_and_2_threads};
-
-/// Erlang C: the probability that an arrival waits in an M/M/c queue of
-/// `servers` at offered load `a` erlangs (from Erlang B's recurrence).
-fn erlang_c(servers: u32, a: f64) -> f64 {
-    let b = (1..=servers).fold(1.0, |b, k| a * b / (f64::from(k) + a * b));
-    let rho = a / f64::from(servers);
-    b / (1.0 - rho + rho * b)
-}
+use crate::common::{close, erlang_c, load, run_1_and_2_threads};
 
 /// An M/M/c queue's sojourn time (wait plus service): the probability it
 /// passes `t` seconds, and the mean service time of the requests whose

@@ -87,3 +87,18 @@ pub fn doc_examples() -> Vec<String> {
     }
     blocks
 }
+
+/// Erlang C: the probability that an arrival waits in an M/M/c queue of
+/// `servers` at offered load `a` erlangs (from Erlang B's recurrence).
+pub fn erlang_c(servers: u32, a: f64) -> f64 {
+    let b = (1..=servers).fold(1.0, |b, k| a * b / (f64::from(k) + a * b));
+    let rho = a / f64::from(servers);
+    b / (1.0 - rho + rho * b)
+}
+
+/// Mean time in an M/M/c queue (wait and service), ms, for `lambda`
+/// arrivals a second on `servers` of mean service `service_ms`.
+pub fn mmc_time_ms(servers: u32, lambda: f64, service_ms: f64) -> f64 {
+    let mu = 1e3 / service_ms;
+    erlang_c(servers, lambda / mu) / (f64::from(servers) * mu - lambda) * 1e3 + service_ms
+}

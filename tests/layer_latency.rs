@@ -7,7 +7,7 @@
 
 use tenantsim::report::RunReport;
 
-use crate::common::{close, load, run_1_and_2_threads};
+use crate::common::{close, load, mmc_time_ms, run_1_and_2_threads};
 
 /// Four tenants at `rate` each on a pool of `servers` servers of `service`,
 /// behind a gateway and in front of a table, with `gateway` and
@@ -103,4 +103,97 @@ fn latency_of(report: &RunReport) -> (f64, f64, f64) {
     let n = tenants.len() as f64;
     let sum = |f: &dyn Fn(&tenantsim::report::TenantReport) -> f64| tenants.iter().map(f).sum::<f64>() / n;
     (sum(&|t| t.latency.mean_ms.mean), sum(&|t| t.latency.p50_ms.mean), sum(&|t| t.latency.p99_ms.mean))
+}
+/// The mean over the series points whose interval lies in `from_min..to_min`.
+fn mean_between(report: &RunReport, band: &tenantsim::report::Band, (from_min, to_min): (f64, f64)) -> f64 {
+    let series = &report.designs[0].series;
+    let values: Vec<f64> = series
+        .t_secs
+        .iter()
+        .zip(&band.mean)
+        .filter(|(t, _)| **t >= from_min * 60.0 && **t + series.interval_secs <= to_min * 60.0)
+        .map(|(_, v)| *v)
+        .collect();
+    assert!(values.len() > 10, "{} points", values.len());
+    values.iter().sum::<f64>() / values.len() as f64
+}
+
+#[test]
+fn each_interval_s_mean_latency_by_layer_follows_its_load() {
+    // Four tenants at 25 a second on an M/M/2 of 10 ms (ρ = 0.5), one of
+    // them sending 3.4 times as much from minute 20 to 40 (ρ = 0.8),
+    // behind a 7 ms gateway and a 3 ms table: in every interval the
+    // gateway adds 7 ms and the table 3, and compute what Erlang C says
+    // of that interval's load (13.3 ms, then 27.8 ms).
+    let (calm, spiked) = (mmc_time_ms(2, 100.0, 10.0), mmc_time_ms(2, 160.0, 10.0));
+    let latency = (", latency: Deterministic(ms: 7.0)", ", latency: Deterministic(ms: 3.0)");
+    for (engine, seed) in [("Exact", 1), ("Fast", 2), ("Auto", 3), ("Exact", 4)] {
+        let text = layered(engine, 25.0, 2, "Exponential(mean_ms: 10.0)", latency, seed).replace(
+            "designs: [",
+            r#"events: [ Spike(tenant: "x-00", at: "20m", duration: "20m", factor: 3.4) ], designs: ["#,
+        );
+        let report = run_1_and_2_threads(&load(&text));
+        let series = &report.designs[0].series;
+        for flow in std::iter::once(&series.total).chain(&series.tiers).chain(&series.tenants) {
+            let layers = &flow.latency_by_layer;
+            let served = &flow.served_per_sec.mean;
+            for (p, &s) in served.iter().enumerate() {
+                let (gateway, database) = (layers.gateway_ms.mean[p], layers.database_ms.mean[p]);
+                if s > 0.0 {
+                    assert!((gateway - 7.0).abs() < 1e-9 && (database - 3.0).abs() < 1e-9, "{engine} {}", flow.name);
+                }
+                assert_eq!(layers.queue_ms.mean[p], 0.0, "{engine}: no queue layer");
+            }
+        }
+        let compute = &series.total.latency_by_layer.compute_ms;
+        let before = mean_between(&report, compute, (2.0, 19.0));
+        let during = mean_between(&report, compute, (22.0, 40.0));
+        let after = mean_between(&report, compute, (42.0, 60.0));
+        assert!(close(before, calm, 0.03), "{engine} seed {seed}: before {before:.2} vs {calm:.2}");
+        assert!(close(during, spiked, 0.05), "{engine} seed {seed}: during {during:.2} vs {spiked:.2}");
+        assert!(close(after, calm, 0.03), "{engine} seed {seed}: after {after:.2} vs {calm:.2}");
+        // A FIFO queue delays every tenant alike: a quiet tenant's own
+        // series sees the spiker's load.
+        let quiet = series.tenants.iter().find(|f| f.name == "x-01").map(|f| &f.latency_by_layer.compute_ms);
+        let quiet_during = quiet.map(|b| mean_between(&report, b, (22.0, 40.0)));
+        assert!(quiet_during.is_some_and(|q| close(q, spiked, 0.1)), "{engine}: x-01 {quiet_during:?}");
+    }
+}
+
+#[test]
+fn the_intervals_by_layer_add_up_to_the_run_s_mean_latency() {
+    // One replication: the intervals' layers, weighted by what each
+    // interval served, give each tenant's mean latency over the run, in
+    // every engine, with a queue layer (time in queue apart) or without.
+    let latency = (", latency: Exponential(mean_ms: 5.0)", ", latency: LogNormal(mean_ms: 4.0, cv: 1.0)");
+    for engine in ["Exact", "Fast", "Auto"] {
+        let plain = layered(engine, 40.0, 2, "Exponential(mean_ms: 10.0)", latency, 5)
+            .replace("replications: 2", "replications: 1");
+        let queued = plain.replace("gateway: (", "queue: (), gateway: (");
+        for (text, queue) in [(plain, false), (queued, true)] {
+            let report = run_1_and_2_threads(&load(&text));
+            let d = &report.designs[0];
+            let interval = d.series.interval_secs;
+            for flow in &d.series.tenants {
+                let l = &flow.latency_by_layer;
+                let served = &flow.served_per_sec.mean;
+                let weighted: f64 = (0..served.len())
+                    .map(|p| {
+                        let sum =
+                            l.gateway_ms.mean[p] + l.queue_ms.mean[p] + l.compute_ms.mean[p] + l.database_ms.mean[p];
+                        sum * served[p] * interval
+                    })
+                    .sum::<f64>()
+                    / served.iter().map(|s| s * interval).sum::<f64>();
+                let tenant = d.tenants.iter().find(|t| t.id == flow.name).map(|t| t.latency.mean_ms.mean);
+                assert!(
+                    tenant.is_some_and(|m| close(weighted, m, 1e-6)),
+                    "{engine} {}: {weighted} vs {tenant:?}",
+                    flow.name
+                );
+                let queued_ms: f64 = l.queue_ms.mean.iter().sum();
+                assert_eq!(queued_ms > 0.0, queue, "{engine} {}: time in queue only with a queue layer", flow.name);
+            }
+        }
+    }
 }

@@ -8,15 +8,7 @@
 use tenantsim::report::{DesignReport, RunReport, TenantReport};
 use tenantsim::scenario::{Limits, load_str};
 
-use crate::common::{close, load, run_1_and_2_threads};
-
-/// Erlang C: the probability that an arrival waits in an M/M/c queue of
-/// `servers` at offered load `a` erlangs (from Erlang B's recurrence).
-fn erlang_c(servers: u32, a: f64) -> f64 {
-    let b = (1..=servers).fold(1.0, |b, k| a * b / (f64::from(k) + a * b));
-    let rho = a / f64::from(servers);
-    b / (1.0 - rho + rho * b)
-}
+use crate::common::{close, erlang_c, load, run_1_and_2_threads};
 
 /// Two tiers' tenants (weights 1 and 4, so weighted sharing would tell
 /// them apart) on 2 instances of 4 servers, 50 ms exponential service;

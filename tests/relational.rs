@@ -9,24 +9,7 @@
 use tenantsim::report::{DesignReport, RunReport};
 use tenantsim::scenario::{Limits, load_str};
 
-use crate::common::{close, load, run_1_and_2_threads};
-
-/// Erlang C: the probability that an arrival waits in an M/M/c queue of
-/// `servers` at offered load `a` erlangs (from Erlang B's recurrence).
-fn erlang_c(servers: u32, a: f64) -> f64 {
-    let b = (1..=servers).fold(1.0, |b, k| a * b / (f64::from(k) + a * b));
-    let rho = a / f64::from(servers);
-    b / (1.0 - rho + rho * b)
-}
-
-/// Mean time in an M/M/c queue (wait and service), ms, for `lambda`
-/// arrivals a second on `servers` of mean service `service_ms`.
-fn mmc_time_ms(servers: u32, lambda: f64, service_ms: f64) -> f64 {
-    let mu = 1e3 / service_ms;
-    let wait_secs = erlang_c(servers, lambda / mu) / (f64::from(servers) * mu - lambda);
-    wait_secs * 1e3 + service_ms
-}
-
+use crate::common::{close, load, mmc_time_ms, run_1_and_2_threads};
 /// The parts of a test scenario that change.
 struct Case<'a> {
     seed: u64,
@@ -376,4 +359,39 @@ fn a_query_waiting_at_the_proxy_fails_at_its_borrow_timeout_and_frees_its_server
     // One query a minute holds the connection; about 59 of every 60 fail.
     let refused = a.dropped.connections.mean / a.offered.mean;
     assert!(close(refused, 59.0 / 60.0, 0.01), "{refused:.4}");
+}
+
+#[test]
+fn each_interval_s_time_at_the_database_follows_its_load() {
+    // Four tenants at 20 queries a second on one vCPU of 5 ms (ρ = 0.4),
+    // one of them sending 5 times as much from minute 10 to 20 (ρ = 0.8):
+    // the database's part of each interval's mean latency is M/M/1's for
+    // that interval's load (8.3 ms, then 25 ms).
+    let (calm, spiked) = (mmc_time_ms(1, 80.0, 5.0), mmc_time_ms(1, 160.0, 5.0));
+    for seed in [1, 2] {
+        let case = pooled(seed, 4, 20.0, 0.8, "vcpus: 1, query_time: Exponential(mean_ms: 5.0)");
+        let text = case.text().replace(
+            "designs: [",
+            r#"events: [ Spike(tenant: "t-00", at: "10m", duration: "10m", factor: 5.0) ], designs: ["#,
+        );
+        let report = run_1_and_2_threads(&load(&text));
+        let series = &report.designs[0].series;
+        let interval = series.interval_secs;
+        let mean_between = |band: &tenantsim::report::Band, from_min: f64, to_min: f64| {
+            let values: Vec<f64> = (0..series.t_secs.len())
+                .filter(|&p| series.t_secs[p] >= from_min * 60.0 && series.t_secs[p] + interval <= to_min * 60.0)
+                .map(|p| band.mean[p])
+                .collect();
+            values.iter().sum::<f64>() / values.len().max(1) as f64
+        };
+        let database = &series.total.latency_by_layer.database_ms;
+        let (before, during, after) =
+            (mean_between(database, 1.0, 9.5), mean_between(database, 11.0, 20.0), mean_between(database, 21.0, 30.0));
+        assert!(close(before, calm, 0.04), "seed {seed}: before {before:.2} ms vs M/M/1 {calm:.2}");
+        assert!(close(during, spiked, 0.06), "seed {seed}: during {during:.2} ms vs M/M/1 {spiked:.2}");
+        assert!(close(after, calm, 0.04), "seed {seed}: after {after:.2} ms vs M/M/1 {calm:.2}");
+        // Compute adds its microsecond and nothing else.
+        let compute = mean_between(&series.total.latency_by_layer.compute_ms, 11.0, 20.0);
+        assert!(compute < 0.01, "seed {seed}: compute {compute} ms");
+    }
 }

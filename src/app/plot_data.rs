@@ -79,15 +79,28 @@ pub struct FlowLines {
     flows: [BandLine; 6],
     /// p99 latency, ms.
     pub p99_ms: BandLine,
+    /// Mean latency by layer, ms, in [`LATENCY_LAYERS`] order.
+    pub layers: [BandLine; 4],
 }
+
+/// The layers of a mean latency, in [`FlowLines::layers`] order (that of
+/// the layer colours the Costs tab uses).
+pub const LATENCY_LAYERS: [&str; 4] = ["gateway", "queue", "compute", "database"];
 
 impl FlowLines {
     fn new(x: &[f64], series: &FlowSeries) -> Self {
+        let l = &series.latency_by_layer;
         Self {
             name: series.name.clone(),
             flows: Flow::ALL.map(|flow| BandLine::new(x, series.band(flow))),
             p99_ms: BandLine::new(x, &series.p99_ms),
+            layers: [&l.gateway_ms, &l.queue_ms, &l.compute_ms, &l.database_ms].map(|band| BandLine::new(x, band)),
         }
+    }
+
+    /// True when a layer other than compute added latency.
+    pub fn layered(&self) -> bool {
+        self.layers.iter().enumerate().any(|(k, line)| k != 2 && !line.is_all_zero())
     }
 
     /// Requests per second of `flow`.

@@ -568,6 +568,33 @@ pub struct FlowSeries {
     pub retries_per_sec: Band,
     /// p99 latency of requests served in each interval, ms.
     pub p99_ms: Band,
+    /// Mean latency of the requests served in each interval, by layer
+    /// (split as a tenant's [`LayerLatencyMs`] is); empty when only
+    /// compute adds latency.
+    #[serde(default, skip_serializing_if = "LayerSeries::is_empty")]
+    pub latency_by_layer: LayerSeries,
+}
+
+/// Mean latency of the requests served in each interval, by layer, ms
+/// (0 in an interval that served none). The layers add up to the mean.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct LayerSeries {
+    /// Added by the gateway.
+    pub gateway_ms: Band,
+    /// Time in the queue layer's queue (0 without one).
+    pub queue_ms: Band,
+    /// Compute's queueing and service (its service alone with a queue
+    /// layer; with a retried request's failed attempts and backoffs).
+    pub compute_ms: Band,
+    /// Added by the database.
+    pub database_ms: Band,
+}
+
+impl LayerSeries {
+    /// True when the run did not split its latency by layer.
+    pub fn is_empty(&self) -> bool {
+        self.compute_ms.is_empty()
+    }
 }
 
 /// Downsampled time series of one design.
@@ -628,6 +655,7 @@ impl FlowSeries {
             served_per_sec: served,
             retries_per_sec: retries,
             p99_ms,
+            latency_by_layer: LayerSeries::default(),
         }
     }
 

@@ -224,12 +224,35 @@ pub struct FlowRaw {
     pub flows: [Vec<f64>; 6],
     /// p99 latency of the point, ms.
     pub p99_ms: Vec<f64>,
+    /// Latency of the requests served in the point, summed, seconds (a
+    /// sum, not per second, when the task finishes).
+    pub latency_secs: Vec<f64>,
+    /// The relational database's part of it, summed, seconds (zeros
+    /// without one).
+    pub database_secs: Vec<f64>,
 }
 
 impl FlowRaw {
     /// Zeroed series of `points` points.
     pub fn new(points: usize) -> Self {
-        Self { flows: std::array::from_fn(|_| vec![0.0; points]), p99_ms: vec![0.0; points] }
+        Self {
+            flows: std::array::from_fn(|_| vec![0.0; points]),
+            p99_ms: vec![0.0; points],
+            latency_secs: vec![0.0; points],
+            database_secs: vec![0.0; points],
+        }
+    }
+
+    /// Adds `other`'s latency sums, point by point.
+    pub fn add_latency(&mut self, other: &FlowRaw) {
+        for (into, from) in
+            [(&mut self.latency_secs, &other.latency_secs), (&mut self.database_secs, &other.database_secs)]
+        {
+            if into.len() < from.len() {
+                into.resize(from.len(), 0.0);
+            }
+            into.iter_mut().zip(from).for_each(|(a, b)| *a += b);
+        }
     }
 
     /// One flow's series.

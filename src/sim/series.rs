@@ -17,6 +17,8 @@ struct PointStart {
     admitted: i64,
     served: f64,
     dropped: f64,
+    /// Latency of its served requests, summed, seconds.
+    latency_secs: f64,
 }
 
 /// The series a task records.
@@ -120,10 +122,19 @@ impl Series {
         }
     }
 
-    /// Ends point `point`: adds each of `active` tenants' counts since the
-    /// point began to its tier's (and its own) series, and reads the
-    /// point's p99 from the latency book.
-    pub fn end_point(&mut self, point: usize, active: &[usize], tenants: &Tenants, book: &mut LatencyBook<'_>) {
+    /// Ends point `point`: adds each of `active` tenants' counts and
+    /// latency since the point began to its tier's (and its own) series,
+    /// and reads the point's p99 from the latency book. `pending(t)` is
+    /// the latency of tenant `t`'s requests served but not yet in its
+    /// latency sum; every served request also has `layers_secs` of the
+    /// other layers' (added to the sums when the task finishes).
+    pub fn end_point(
+        &mut self,
+        point: usize,
+        (active, tenants): (&[usize], &Tenants),
+        (pending, layers_secs): (impl Fn(usize) -> f64, f64),
+        book: &mut LatencyBook<'_>,
+    ) {
         for &t in active {
             let tier = tenants.inflows[t].tier;
             let (inflow, totals, raw) = (&tenants.inflows[t], &tenants.totals[t], &tenants.raw[t]);
@@ -133,15 +144,19 @@ impl Series {
                 admitted: inflow.plan_admitted - totals.throttled_account - totals.throttled_concurrency,
                 served: raw.served + fast as f64,
                 dropped: raw.dropped_timeout + raw.dropped_partition + raw.dropped_connections,
+                latency_secs: 0.0,
             };
+            let now = PointStart { latency_secs: raw.latency_sum_secs + pending(t) + now.served * layers_secs, ..now };
             let start = std::mem::replace(&mut self.point_start[t], now);
             let offered = (now.offered - start.offered) as f64;
             let admitted = (now.admitted - start.admitted) as f64;
             let served = now.served - start.served;
             let dropped = now.dropped - start.dropped;
             let flows = [Some(&mut self.tiers[tier]), self.focus_of[t].map(|k| &mut self.focus_flows[k])];
+            let latency_secs = now.latency_secs - start.latency_secs;
             for flow in flows.into_iter().flatten() {
                 flow.add(point, offered, admitted, served, dropped);
+                flow.latency_secs[point] += latency_secs;
             }
             if let Some((k, p99)) = book.end_point(t) {
                 self.focus_flows[k].p99_ms[point] = p99;
@@ -175,6 +190,9 @@ impl Series {
                 }
             }
             stacks.instances[p] /= point_ticks[p] as f64;
+        }
+        for flow in &tiers {
+            total.add_latency(flow);
         }
         let utilisation = stacks
             .busy

@@ -672,7 +672,19 @@ impl<'a> Task<'a> {
             &mut self.book,
             &window,
         );
-        self.series.end_point(point, &self.live.tenants, &self.tenants, &mut self.book);
+        // Fast tenants' latency since their stack's state last changed,
+        // at that state's mean (what the next flush will add).
+        let (compute, tenants) = (&self.compute, &self.tenants);
+        let pending = |t: usize| {
+            let (inflow, totals) = (&tenants.inflows[t], &tenants.totals[t]);
+            let unflushed = totals.fast(inflow) - totals.mean_mark;
+            if unflushed == 0 {
+                return 0.0;
+            }
+            unflushed as f64 * compute.stacks[inflow.compute as usize].epoch().mean_latency_secs
+        };
+        let layers_secs = self.layers.mean_secs();
+        self.series.end_point(point, (&self.live.tenants, &self.tenants), (pending, layers_secs), &mut self.book);
     }
 
     /// The raw results, once every tick is simulated; `throttled` holds

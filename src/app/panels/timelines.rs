@@ -17,7 +17,7 @@ mod each_tenant;
 use each_tenant::{each_tenant_requests_ui, tenant_fit, tenant_lines};
 
 use crate::app::panels::{plot_axis, style};
-use crate::app::plot_data::{BandLine, DesignLines, FlowLines, Slo, is_round_step};
+use crate::app::plot_data::{BandLine, DesignLines, FlowLines, LATENCY_LAYERS, Slo, is_round_step};
 use crate::app::{Prepared, Scope, TimelineView};
 use crate::report::Flow;
 
@@ -31,6 +31,7 @@ const MIN_PLOT_HEIGHT: f32 = 140.0;
 enum PresenterPlot {
     #[default]
     Latency,
+    Layers,
     Requests,
     Capacity,
 }
@@ -109,19 +110,24 @@ pub fn timelines_ui(
         let height = (ui.available_height() - TITLE_HEIGHT - 8.0).max(MIN_PLOT_HEIGHT);
         match choice {
             PresenterPlot::Latency => latency_ui(ui, &ctx, slo.as_ref(), height),
+            PresenterPlot::Layers => layers_ui(ui, &ctx, height),
             PresenterPlot::Requests => requests_ui(ui, &ctx, height),
             PresenterPlot::Capacity => capacity_ui(ui, &ctx, height),
         }
     } else {
-        // A queue layer's depth, and a relational database's
-        // connections, get a plot each.
+        // Latency from other layers than compute, a queue layer's depth,
+        // and a relational database's connections get a plot each.
+        let layered = layered(prepared);
         let queued = prepared.report.queued;
         let relational = prepared.designs.iter().any(|d| d.db_connection_limit > 0.0);
-        let plots = 3.0 + f32::from(u8::from(queued)) + f32::from(u8::from(relational));
+        let plots = 3.0 + [layered, queued, relational].into_iter().map(|b| f32::from(u8::from(b))).sum::<f32>();
         let height = ((ui.available_height() - plots * (TITLE_HEIGHT + 8.0)) / plots).max(MIN_PLOT_HEIGHT);
         egui::ScrollArea::vertical().auto_shrink([false, false]).show(ui, |ui| {
             requests_ui(ui, &ctx, height);
             latency_ui(ui, &ctx, slo.as_ref(), height);
+            if layered {
+                layers_ui(ui, &ctx, height);
+            }
             if queued {
                 queue_ui(ui, &ctx, height);
             }
@@ -177,6 +183,11 @@ fn controls_ui(
         if presenter {
             ui.separator();
             ui.selectable_value(choice, PresenterPlot::Latency, "latency");
+            if layered(prepared) {
+                ui.selectable_value(choice, PresenterPlot::Layers, "by layer");
+            } else if *choice == PresenterPlot::Layers {
+                *choice = PresenterPlot::Latency;
+            }
             ui.selectable_value(choice, PresenterPlot::Requests, "requests");
             ui.selectable_value(choice, PresenterPlot::Capacity, "capacity");
         }
@@ -559,6 +570,65 @@ fn latency_ui(ui: &mut egui::Ui, ctx: &PlotCtx<'_>, slo: Option<&Slo>, height: f
     });
 }
 
+/// True when a layer other than compute adds latency in some design (the
+/// gateway, a queue or a database), so the Timelines split it by layer.
+fn layered(prepared: &Prepared) -> bool {
+    prepared.designs.iter().any(|d| d.total.layered())
+}
+
+/// How a layer's mean latency is drawn (in [`LATENCY_LAYERS`] order).
+fn layer_style(layer: usize) -> LineStyle {
+    match layer {
+        0 => LineStyle::Dotted { spacing: 3.0 },
+        1 => LineStyle::Dashed { length: 10.0 },
+        2 => LineStyle::Solid,
+        _ => LineStyle::Dotted { spacing: 6.0 },
+    }
+}
+
+/// Words for [`layer_style`]'s styles, for captions.
+const LAYER_STYLE_NAMES: [&str; 4] = ["fine dots", "dashed", "solid", "dotted"];
+
+/// Mean latency of the requests served in each interval, by layer: with
+/// one design, a line per layer in the layer's colour (as in Costs); with
+/// several, each design's colour, the layer told by the line's style.
+fn layers_ui(ui: &mut egui::Ui, ctx: &PlotCtx<'_>, height: f32) {
+    let drawn: Vec<usize> =
+        (0..LATENCY_LAYERS.len()).filter(|&k| ctx.shown.iter().any(|s| !s.flow.layers[k].is_all_zero())).collect();
+    let several = ctx.several();
+    let mut caption = "of requests served in each interval".to_owned();
+    if several {
+        for &k in &drawn {
+            caption += &format!(" · {} {}", LAYER_STYLE_NAMES[k], LATENCY_LAYERS[k]);
+        }
+    }
+    if ctx.each_tenant.is_some() {
+        caption += " · all tenants";
+    }
+    title_ui(ui, "Mean latency by layer", &caption);
+    let entries = ctx.prepared.events.len() + if several { ctx.shown.len() } else { drawn.len() };
+    let lines: Vec<&BandLine> = ctx.shown.iter().flat_map(|s| drawn.iter().map(|&k| &s.flow.layers[k])).collect();
+    let (corner, top) = ctx.legend_fit(&lines, 0.0, entries, height);
+    let plot = ctx.plot("timeline_layers", height, corner, AxisHints::new_y().label("mean ms"), None);
+    let plot = plot.include_y(top).label_formatter(hover("ms", 1));
+    plot.show(ui, |plot_ui| {
+        ctx.events(plot_ui);
+        for s in ctx.shown {
+            for &k in &drawn {
+                let name = LATENCY_LAYERS[k];
+                let (legend, id, color) = if several {
+                    (s.design.name.as_str(), ("design", s.index), ctx.color(s.index))
+                } else {
+                    (name, (name, 0), style::layer_color(k))
+                };
+                let hover = if several { format!("{} {name}", s.design.name) } else { name.to_owned() };
+                let series = Series { legend, hover: &hover, id };
+                band_line(plot_ui, &series, &s.flow.layers[k], color, layer_style(k));
+            }
+        }
+    });
+}
+
 /// Instances (left axis, solid) and utilisation (right axis, dashed) in
 /// one plot: utilisation is drawn scaled so that 100 % is the top of the
 /// instances axis, a round number so the percentages are round too.
@@ -772,6 +842,8 @@ mod tests {
         }
         assert!(harness.query_by_label_contains("premium SLO 150 ms").is_some(), "strictest SLO for all tenants");
         assert!(harness.query_by_label_contains("nothing throttled or dropped").is_some());
+        // Only compute adds latency: no plot splits it by layer.
+        assert!(harness.query_by_label("Mean latency by layer").is_none());
     }
 
     #[test]
@@ -799,6 +871,13 @@ mod tests {
         harness.run_steps(3);
         assert!(harness.query_by_label("Database connections").is_some());
         assert!(harness.query_by_label("silo compute limit").is_some(), "the limit in the legend");
+        // The database adds latency: each interval's mean is split by
+        // layer, one line per layer for one design.
+        assert!(harness.query_by_label("Mean latency by layer").is_some());
+        for layer in ["compute", "database"] {
+            assert!(harness.query_by_label(layer).is_some(), "{layer} in the legend");
+        }
+        assert!(harness.query_by_label("gateway").is_none(), "the gateway adds nothing here");
     }
 
     #[test]

@@ -1083,7 +1083,8 @@ impl<'a> Exact<'a> {
             // A point's latency is that of the requests served in it, as a
             // monitoring system would chart it.
             let info = &self.info[t];
-            self.points.record_latency(point, info.tier, info.focus, bin);
+            let database_secs = if query == QUERIED { t_secs - query_from_secs } else { 0.0 };
+            self.points.record_latency(point, (info.tier, info.focus), bin, latency_secs, database_secs);
             self.count(t, point, Flow::Served);
         }
         self.start_waiting(s, t_secs);
@@ -1374,6 +1375,8 @@ impl<'a> Exact<'a> {
                 for (sum, series) in total.flows.iter_mut().zip(&flow.flows) {
                     sum[p] += series[p];
                 }
+                total.latency_secs[p] += flow.latency_secs[p];
+                total.database_secs[p] += flow.database_secs[p];
             }
             instances[p] = points.instances_secs[p] / secs;
             if points.capacity_secs[p] > 0.0 {

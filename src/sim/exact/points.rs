@@ -36,6 +36,10 @@ pub struct Points {
     /// Latency of the requests served in each point, per tier and focus
     /// tenant (made when the point's first request is served).
     latency: Vec<Option<PointLatency>>,
+    /// Their latency summed, seconds, by point and row.
+    latency_secs: Vec<f64>,
+    /// The relational database's part of it, by point and row.
+    database_secs: Vec<f64>,
     /// Active instance-seconds of each point.
     pub instances_secs: Vec<f64>,
     /// Busy server-seconds of each point.
@@ -70,6 +74,8 @@ impl Points {
             rows,
             counts: vec![0.0; count * rows * Flow::ALL.len()],
             latency: (0..count).map(|_| None).collect(),
+            latency_secs: vec![0.0; count * rows],
+            database_secs: vec![0.0; count * rows],
             instances_secs: vec![0.0; count],
             busy_secs: vec![0.0; count],
             capacity_secs: vec![0.0; count],
@@ -99,11 +105,27 @@ impl Points {
         }
     }
 
-    /// Records a request served at `point` with a latency in fine bin
-    /// `fine`, for its tier and, if it is one, its focus tenant.
+    /// Records a request served at `point` with a latency of
+    /// `latency_secs` (in fine bin `fine`), `database_secs` of it the
+    /// relational database's, for its tier and, if it is one, its focus
+    /// tenant.
     #[inline]
-    pub fn record_latency(&mut self, point: usize, tier: usize, focus: Option<usize>, fine: usize) {
+    pub fn record_latency(
+        &mut self,
+        point: usize,
+        (tier, focus): (usize, Option<usize>),
+        fine: usize,
+        latency_secs: f64,
+        database_secs: f64,
+    ) {
         let (tiers, focus_n) = (self.tiers, self.rows - self.tiers);
+        let row = point * self.rows;
+        self.latency_secs[row + tier] += latency_secs;
+        self.database_secs[row + tier] += database_secs;
+        if let Some(k) = focus {
+            self.latency_secs[row + tiers + k] += latency_secs;
+            self.database_secs[row + tiers + k] += database_secs;
+        }
         let latency = self.latency[point].get_or_insert_with(|| PointLatency {
             tiers: (0..tiers).map(|_| Histogram::coarse()).collect(),
             focus: (0..focus_n).map(|_| Histogram::coarse()).collect(),
@@ -121,10 +143,12 @@ impl Points {
         let flows = Flow::ALL.len();
         let mut rows: Vec<FlowRaw> = (0..self.rows).map(|_| FlowRaw::new(self.count)).collect();
         for (p, counts) in self.counts.chunks_exact(self.rows * flows).enumerate() {
-            for (row, counts) in rows.iter_mut().zip(counts.chunks_exact(flows)) {
+            for (r, (row, counts)) in rows.iter_mut().zip(counts.chunks_exact(flows)).enumerate() {
                 for (series, &n) in row.flows.iter_mut().zip(counts) {
                     series[p] = n;
                 }
+                row.latency_secs[p] = self.latency_secs[p * self.rows + r];
+                row.database_secs[p] = self.database_secs[p * self.rows + r];
             }
         }
         let mut total_p99_ms = vec![0.0; self.count];

@@ -11,7 +11,7 @@
 
 use crate::report::{
     Band, DesignReport, DesignTotals, Drops, Estimate, Flow, FlowSeries, Impact, Latency, LayerCosts, LayerLatencyMs,
-    MAX_BLAMED, SeriesReport, StackReport, TenantReport, Throttles, TierReport, WindowFigures, WindowSide,
+    LayerSeries, MAX_BLAMED, SeriesReport, StackReport, TenantReport, Throttles, TierReport, WindowFigures, WindowSide,
 };
 use crate::scenario::Scenario;
 use crate::scenario::model::{Event, LAYERS};
@@ -257,12 +257,10 @@ fn tenant_reports(
     let building = fig.building();
     let spikers = if building { spiking_tenants(sc) } else { Vec::new() };
     let mut tenants = Vec::with_capacity(if building { n } else { 0 });
-    // The means the gateway and the database add to a served request, ms.
-    let gateway_ms = sc.gateway.as_ref().and_then(|g| g.latency).map_or(0.0, |l| l.mean_secs() * 1e3);
-    let database_ms = sc.database.as_ref().and_then(|d| d.latency).map_or(0.0, |l| l.mean_secs() * 1e3);
-    // With a queue layer, compute's part is its service and the rest of
+    // The means the gateway and the database add to a served request, ms;
+    // with a queue layer, compute's part is its service and the rest of
     // what is not the gateway's or the database's is time in the queue.
-    let service_ms = sc.queue.as_ref().map(|_| sc.compute.service.mean_secs() * 1e3);
+    let LayerSplit { gateway_ms, database_ms, service_ms, .. } = LayerSplit::of(sc);
     for (t, tenant) in sc.tenants.iter().enumerate() {
         let r = &main.tenants[t];
         let impact = rep.impact(t);
@@ -362,21 +360,85 @@ fn layer_means(mean: &Estimate, gateway_ms: f64, database_ms: f64, service_ms: O
     if mean.mean <= 0.0 {
         return LayerLatencyMs::default();
     }
+    let [gateway, queue, compute, database] = split_ms(mean.mean, gateway_ms, database_ms, service_ms);
     let exact = |ms: f64| Estimate { mean: ms, ci95: 0.0 };
-    let rest = Estimate { mean: (mean.mean - gateway_ms - database_ms).max(0.0), ci95: mean.ci95 };
+    // The rest's uncertainty is the mean's.
+    let rest = |ms: f64| Estimate { mean: ms, ci95: mean.ci95 };
     match service_ms {
         None => LayerLatencyMs {
-            gateway_ms: exact(gateway_ms),
-            compute_ms: rest,
-            database_ms: exact(database_ms),
-            queue_ms: exact(0.0),
+            gateway_ms: exact(gateway),
+            compute_ms: rest(compute),
+            database_ms: exact(database),
+            queue_ms: exact(queue),
         },
-        Some(service_ms) => LayerLatencyMs {
-            gateway_ms: exact(gateway_ms),
-            queue_ms: Estimate { mean: (rest.mean - service_ms).max(0.0), ci95: rest.ci95 },
-            compute_ms: exact(service_ms.min(rest.mean)),
-            database_ms: exact(database_ms),
+        Some(_) => LayerLatencyMs {
+            gateway_ms: exact(gateway),
+            queue_ms: rest(queue),
+            compute_ms: exact(compute),
+            database_ms: exact(database),
         },
+    }
+}
+
+/// A mean latency of `mean_ms` split by layer (gateway, queue, compute,
+/// database), as [`layer_means`] explains.
+fn split_ms(mean_ms: f64, gateway_ms: f64, database_ms: f64, service_ms: Option<f64>) -> [f64; 4] {
+    let rest = (mean_ms - gateway_ms - database_ms).max(0.0);
+    match service_ms {
+        None => [gateway_ms, 0.0, rest, database_ms],
+        Some(service_ms) => [gateway_ms, (rest - service_ms).max(0.0), service_ms.min(rest), database_ms],
+    }
+}
+
+/// What a design's latency series are split by: the gateway's and the
+/// key-value database's means, compute's mean service with a queue layer,
+/// and whether a relational database's time is measured.
+#[derive(Debug, Clone, Copy)]
+struct LayerSplit {
+    gateway_ms: f64,
+    database_ms: f64,
+    service_ms: Option<f64>,
+    relational: bool,
+}
+
+impl LayerSplit {
+    fn of(sc: &Scenario) -> Self {
+        Self {
+            gateway_ms: sc.gateway.as_ref().and_then(|g| g.latency).map_or(0.0, |l| l.mean_secs() * 1e3),
+            database_ms: sc.database.as_ref().and_then(|d| d.latency).map_or(0.0, |l| l.mean_secs() * 1e3),
+            service_ms: sc.queue.as_ref().map(|_| sc.compute.service.mean_secs() * 1e3),
+            relational: sc.relational.is_some(),
+        }
+    }
+
+    /// True when a layer other than compute adds latency (else the series
+    /// are not split).
+    fn layered(&self) -> bool {
+        self.gateway_ms > 0.0 || self.database_ms > 0.0 || self.service_ms.is_some() || self.relational
+    }
+
+    /// One replication's mean latency by layer in each point of `raw`
+    /// (points of `secs` seconds): `[layer][point]`.
+    fn columns(&self, raw: &FlowRaw, secs: &[f64]) -> [Vec<f64>; 4] {
+        let served = raw.flow(Flow::Served);
+        let mut columns: [Vec<f64>; 4] = std::array::from_fn(|_| vec![0.0; served.len()]);
+        for p in 0..served.len() {
+            let count = served[p] * secs.get(p).copied().unwrap_or(0.0);
+            if count <= 0.0 {
+                continue;
+            }
+            let mean_ms = raw.latency_secs.get(p).copied().unwrap_or(0.0) / count * 1e3;
+            let database_ms = if self.relational {
+                raw.database_secs.get(p).copied().unwrap_or(0.0) / count * 1e3
+            } else {
+                self.database_ms
+            };
+            let split = split_ms(mean_ms, self.gateway_ms, database_ms, self.service_ms);
+            for (column, ms) in columns.iter_mut().zip(split) {
+                column[p] = ms;
+            }
+        }
+        columns
     }
 }
 
@@ -568,10 +630,20 @@ fn band(fig: &mut dyn Figures, column: &[f64]) -> Band {
     band
 }
 
-fn flow(fig: &mut dyn Figures, name: &str, raw: &FlowRaw) -> FlowSeries {
+fn flow(fig: &mut dyn Figures, name: &str, raw: &FlowRaw, (split, secs): (&LayerSplit, &[f64])) -> FlowSeries {
     let flows = Flow::ALL.map(|f| band(fig, raw.flow(f)));
     let p99 = band(fig, &raw.p99_ms);
-    FlowSeries::new(label(fig, name), flows, p99)
+    if !split.layered() {
+        return FlowSeries::new(label(fig, name), flows, p99);
+    }
+    let [gateway, queue, compute, database] = split.columns(raw, secs);
+    let latency_by_layer = LayerSeries {
+        gateway_ms: band(fig, &gateway),
+        queue_ms: band(fig, &queue),
+        compute_ms: band(fig, &compute),
+        database_ms: band(fig, &database),
+    };
+    FlowSeries { latency_by_layer, ..FlowSeries::new(label(fig, name), flows, p99) }
 }
 
 fn series(
@@ -581,12 +653,16 @@ fn series(
     check: &mut Checkpoint<'_>,
 ) -> Result<SeriesReport, RunError> {
     let interval = m.ticks_per_point as f64 * sc.clock.tick_secs;
+    let layers = LayerSplit::of(sc);
     // A flow's work: its points, one per band.
-    let work = (Flow::ALL.len() as u64 + 1) * m.point_ticks.len() as u64;
-    let total = flow(fig, "all", &m.total);
+    let bands = Flow::ALL.len() + 1 + if layers.layered() { 4 } else { 0 };
+    let work = bands as u64 * m.point_ticks.len() as u64;
+    let secs: Vec<f64> = m.point_ticks.iter().map(|&ticks| ticks as f64 * sc.clock.tick_secs).collect();
+    let split = (&layers, secs.as_slice());
+    let total = flow(fig, "all", &m.total, split);
     let mut tiers = Vec::with_capacity(sc.tiers.len());
     for (k, t) in sc.tiers.iter().enumerate() {
-        tiers.push(flow(fig, &t.name, &m.tiers[k]));
+        tiers.push(flow(fig, &t.name, &m.tiers[k], split));
         if check.cancelled(work) {
             return Err(RunError::Cancelled);
         }
@@ -599,7 +675,7 @@ fn series(
     let db_utilisation = band(fig, &m.db_utilisation);
     let mut tenants = Vec::with_capacity(m.focus.len());
     for (t, raw) in &m.focus {
-        tenants.push(flow(fig, &sc.tenants[*t].id, raw));
+        tenants.push(flow(fig, &sc.tenants[*t].id, raw, split));
         if check.cancelled(work) {
             return Err(RunError::Cancelled);
         }
