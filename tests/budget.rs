@@ -383,3 +383,30 @@ fn a_blame_list_names_16_culprits_and_counts_the_rest() {
         assert!(!spiking.impact.blamed.contains(&"s-00".to_owned()));
     }
 }
+
+/// The work estimate counts a run per design and replication, its
+/// no-spike baseline with a spike, and with several spiking tenants a
+/// baseline of each one's own (at most 16).
+#[test]
+fn every_baseline_a_run_needs_is_in_its_work_estimate() {
+    let work = |spiking: usize| {
+        let spikes: String = (0..spiking)
+            .map(|i| format!("Spike(tenant: \"s-{i:02}\", at: \"30s\", duration: \"60s\", factor: 5.0), "))
+            .collect();
+        let text = format!(
+            r#"Scenario(version: 1, name: "baselines", clock: (duration: "2m", replications: 2, engine: Fast),
+            tiers: {{ "t": (price_per_month: 1.0) }},
+            tenants: [ Group(prefix: "s", count: 20, tier: "t", load: (rate: 2.0)) ],
+            layers: ( compute: (service_time: Exponential(mean_ms: 20.0)) ),
+            designs: [ (name: "pool", placement: {{ "*": Pool }}) ],
+            events: [ {spikes} ])"#
+        );
+        let (_, scenario) = load_str(&text, &Limits::default()).unwrap_or_else(|e| panic!("{e}"));
+        estimate(&Shape::of(&scenario)).work
+    };
+    let alone = work(0);
+    for (spiking, runs) in [(1, 2.0), (2, 4.0), (3, 5.0), (16, 18.0), (20, 18.0)] {
+        let ratio = work(spiking) / alone;
+        assert!((ratio - runs).abs() < 1e-9, "{spiking} spiking tenants: {ratio} runs");
+    }
+}

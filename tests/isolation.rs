@@ -1,6 +1,6 @@
 //! Silo isolation and the noisy neighbour (docs/model.md).
 
-use crate::common::{load, run};
+use crate::common::{load, run, run_1_and_2_threads};
 
 fn scenario(spike: bool, placement: &str) -> String {
     let events =
@@ -107,4 +107,63 @@ fn a_tenant_out_of_its_own_quota_is_not_hurt_by_a_later_spike() {
     assert!(!a.impact.hurt);
     assert!(design.tenants.iter().all(|t| !t.impact.hurt), "nobody is hurt with ample shared capacity");
     assert_eq!(design.totals.tenants_hurt.mean, 0.0);
+}
+
+/// [`scenario`]'s tenants with `events` (text inside `events: [ … ]`).
+fn with_events(placement: &str, events: &str) -> String {
+    scenario(true, placement).replace(
+        r#"events: [ Spike(tenant: "n-00", at: "10m", duration: "10m", factor: 20.0) ],"#,
+        &format!("events: [ {events} ],"),
+    )
+}
+
+#[test]
+fn overlapping_spikes_in_silos_hurt_nobody_not_even_the_spikers_themselves() {
+    // n-00 and n-01 spike at once, each in its own silo: each one's own
+    // spike (and its silo's scaling out) slows it down inside the other's
+    // window, but no neighbour did that.
+    let text = with_events(
+        "Silo",
+        r#"Spike(tenant: "n-00", at: "10m", duration: "10m", factor: 20.0),
+           Spike(tenant: "n-01", at: "10m", duration: "10m", factor: 20.0)"#,
+    );
+    let report = run_1_and_2_threads(&load(&text));
+    let d = &report.designs[0];
+    for t in &d.tenants[..2] {
+        assert!(
+            t.windows.inside.latency.p99_ms.mean > 2.0 * t.windows.outside.latency.p99_ms.mean,
+            "{}: own spike",
+            t.id
+        );
+        assert_eq!((t.impact.p99_increase_ms.mean, t.impact.unserved_increase.mean), (0.0, 0.0), "{}", t.id);
+        assert!(!t.impact.hurt && t.impact.blamed.is_empty(), "{}", t.id);
+    }
+    assert_eq!(d.totals.tenants_hurt.mean, 0.0);
+    assert_eq!(d.totals.worst_impact_p99_increase_ms.mean, 0.0);
+}
+
+#[test]
+fn a_spiking_tenant_is_judged_against_the_run_with_only_its_own_spike() {
+    // In one pool, n-00 and n-01 spike at once. n-00's harm is what n-01's
+    // spike adds to a run where n-00 spikes alone, and that run is what a
+    // user gets by giving n-01's spike a factor of 1 (same window, no extra
+    // load, the same random traffic).
+    let both = r#"Spike(tenant: "n-00", at: "10m", duration: "10m", factor: 8.0),
+                  Spike(tenant: "n-01", at: "12m", duration: "6m", factor: 12.0)"#;
+    let only_own = both.replace("factor: 12.0", "factor: 1.0");
+    let full = run_1_and_2_threads(&load(&with_events("Pool", both)));
+    let alone = run_1_and_2_threads(&load(&with_events("Pool", &only_own)));
+    let (a, b) = (&full.designs[0].tenants[0], &alone.designs[0].tenants[0]);
+    let expected = a.windows.inside.latency.p99_ms.mean - b.windows.inside.latency.p99_ms.mean;
+    assert!(expected > 10.0, "n-01's spike slows n-00 down: {expected} ms");
+    assert!(
+        (a.impact.p99_increase_ms.mean - expected).abs() < 1e-9 * expected,
+        "n-00: {} ms against {expected} ms",
+        a.impact.p99_increase_ms.mean
+    );
+    assert!(a.impact.hurt);
+    assert_eq!(a.impact.blamed, vec!["n-01".to_owned()]);
+    // With n-01 at factor 1 nothing but n-00's own spike runs in its
+    // window: not hurt.
+    assert!(b.impact.p99_increase_ms.mean.abs() < 1e-9 && !b.impact.hurt, "{:?}", b.impact);
 }

@@ -116,11 +116,16 @@ pub fn wave_subtasks(threads: f64, result_bytes: f64) -> f64 {
 }
 
 /// Results held at once by a run on `threads` worker threads: a wave of
-/// subtasks ([`wave_subtasks`]), one replication's parts beyond it, and as
-/// many again while they are merged.
-pub fn held_results(threads: f64, result_bytes: f64) -> f64 {
-    2.0 * (wave_subtasks(threads, result_bytes) + 16.0)
+/// subtasks ([`wave_subtasks`]), one replication's parts beyond it (`runs`
+/// runs of a design and replication, [`PARTS_PER_DESIGN`] parts each), and
+/// as many again while they are merged.
+pub fn held_results(threads: f64, result_bytes: f64, runs: f64) -> f64 {
+    2.0 * (wave_subtasks(threads, result_bytes) + runs * PARTS_PER_DESIGN)
 }
+
+/// Most spiking tenants of a design with a baseline of their own (as
+/// `sim::windows::MAX_OWN_BASELINES`).
+pub const OWN_BASELINES: f64 = 16.0;
 
 /// The most worker threads [`threads_within`] ever allows (more than any
 /// machine's cap, see `host::max_threads`).
@@ -173,6 +178,9 @@ pub struct Shape {
     pub engine: Engine,
     /// True when some event is a spike (every run then has a baseline).
     pub spikes: bool,
+    /// Tenants with a spike (with two or more, each may have a baseline
+    /// of its own).
+    pub spiking_tenants: u64,
     /// Each design's size, in file order.
     pub designs: Vec<DesignShape>,
     /// Key shards of every tenant (0 without a database layer).
@@ -202,7 +210,24 @@ pub struct Shape {
     pub stages: f64,
 }
 
+/// The tenants with a spike among `events`.
+pub fn spiking_tenants(events: &[Event]) -> u64 {
+    let mut tenants: Vec<usize> =
+        events.iter().filter_map(|e| if let Event::Spike { tenant, .. } = *e { Some(tenant) } else { None }).collect();
+    tenants.sort_unstable();
+    tenants.dedup();
+    tenants.len() as u64
+}
+
 impl Shape {
+    /// Runs per design and replication, at most: the run itself, with
+    /// spikes its no-spike baseline, and with several spiking tenants a
+    /// baseline of each one's own.
+    pub fn runs_per_replication(&self) -> f64 {
+        let own = if self.spiking_tenants >= 2 { (self.spiking_tenants as f64).min(OWN_BASELINES) } else { 0.0 };
+        1.0 + if self.spikes { 1.0 + own } else { 0.0 }
+    }
+
     /// The shape of a resolved scenario (`key_shards_path` names the first
     /// tenant with the most shards).
     pub fn of(sc: &Scenario) -> Self {
@@ -240,6 +265,7 @@ impl Shape {
             replications: u64::from(sc.clock.replications),
             engine: if sc.per_request() { Engine::Exact } else { sc.clock.engine },
             spikes: sc.has_spikes(),
+            spiking_tenants: spiking_tenants(&sc.events),
             designs,
             key_shards,
             key_shards_path,
@@ -352,7 +378,7 @@ pub struct Needs {
 ///   of this module times a count.
 pub fn estimate(s: &Shape) -> Needs {
     let n = s.tenants as f64;
-    let runs = s.replications as f64 * if s.spikes { 2.0 } else { 1.0 };
+    let runs = s.replications as f64 * s.runs_per_replication();
     let by_request = s.engine != Engine::Fast;
     // Every attempt of every request, at peak rates.
     let requests =
@@ -432,7 +458,7 @@ fn memory(s: &Shape, threads: f64) -> Vec<MemoryPart> {
     // A design runs as at most PARTS_PER_DESIGN parts, and no more than it
     // has stacks, each a subtask; never more are simulated or held at once
     // than there are.
-    let runs = s.replications as f64 * (1.0 + windows);
+    let runs = s.replications as f64 * s.runs_per_replication();
     let subtasks: f64 = s
         .designs
         .iter()
@@ -441,7 +467,7 @@ fn memory(s: &Shape, threads: f64) -> Vec<MemoryPart> {
         * runs;
     let threads = threads.min(subtasks);
     let result = result_bytes(s);
-    let held = held_results(threads, result).min(subtasks);
+    let held = held_results(threads, result, s.runs_per_replication()).min(subtasks);
     let width = n * FIGURES_PER_TENANT + stacks * 4.0 + points * (flows * 6.0 + 2.0) + k * 24.0 + 20.0;
     let kept = width * 8.0 * s.replications as f64;
     let folded = if kept <= KEPT_BYTES { kept } else { width * 24.0 } + held * width * 8.0;
@@ -520,7 +546,7 @@ fn memory(s: &Shape, threads: f64) -> Vec<MemoryPart> {
         part("results held while replications are folded", held * result + folded, "tenants", "fewer tenants"),
         part(
             "results of the first replications kept for the rest (the app's first look)",
-            KEPT_FIRST_BYTES.min(designs * s.replications as f64 * (1.0 + windows) * result),
+            KEPT_FIRST_BYTES.min(designs * s.replications as f64 * s.runs_per_replication() * result),
             "tenants",
             "fewer tenants",
         ),
@@ -611,7 +637,14 @@ pub fn check(shape: &Shape, limits: &Limits) -> Vec<OverBudget> {
     let needs = estimate(shape);
     let mut over = Vec::new();
     if needs.work > limits.max_work {
-        let baseline = if shape.spikes { " × 2 for the no-spike baseline" } else { "" };
+        let runs = shape.runs_per_replication();
+        let baseline = if runs > 2.0 {
+            format!(" × {runs} for the no-spike baseline and each spiking tenant's own")
+        } else if runs > 1.0 {
+            " × 2 for the no-spike baseline".to_owned()
+        } else {
+            String::new()
+        };
         let requests = if shape.engine == Engine::Fast {
             String::new()
         } else {

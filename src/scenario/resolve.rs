@@ -1143,6 +1143,7 @@ impl Resolver {
                 clock.engine
             },
             spikes: events.iter().any(|e| matches!(e, Event::Spike { .. })),
+            spiking_tenants: budget::spiking_tenants(events),
             designs: placed.iter().map(|p| p.shape(database, limits)).collect(),
             key_shards,
             key_shards_path,

@@ -8,7 +8,7 @@
 
 use crate::scenario::model::{Pattern, Scenario};
 use crate::sim::gateway::{Inflow, QuotaClock};
-use crate::sim::windows::{SpikeFactors, baseline_ticks, spikes_of};
+use crate::sim::windows::{SpikeFactors, Spikes, baseline_ticks, spikes_of};
 use crate::sim::{RunControl, WallClock};
 
 /// Ticks per block drawn ahead (see [`Arrivals::Ahead`]).
@@ -120,10 +120,10 @@ pub struct Drawer {
 
 impl Drawer {
     /// A drawer of the active tenants.
-    pub fn new(sc: &Scenario, replication: u32, with_spikes: bool, active: &[bool]) -> Self {
+    pub fn new(sc: &Scenario, replication: u32, spikes: Spikes, active: &[bool]) -> Self {
         let (patterns, pattern_of) = distinct_patterns(sc);
         let inflows = (0..sc.tenants.len()).map(|t| Inflow::new(sc, t, replication, pattern_of[t])).collect();
-        let spikes = spikes_of(sc, with_spikes);
+        let spikes = spikes_of(sc, spikes);
         let mut spiking = vec![false; sc.tenants.len()];
         for s in &spikes {
             spiking[s.tenant] = true;
@@ -308,7 +308,7 @@ impl ArrivalTable {
     /// Draws replication `replication`'s table; `None` when cancelled.
     pub fn draw(sc: &Scenario, replication: u32, control: &RunControl) -> Option<Self> {
         let n = sc.tenants.len();
-        let mut drawer = Drawer::new(sc, replication, true, &vec![true; n]);
+        let mut drawer = Drawer::new(sc, replication, Spikes::All, &vec![true; n]);
         let ticks = sc.clock.ticks;
         let baseline_end = baseline_ticks(sc);
         let mut drawn = Vec::with_capacity(n * ticks as usize);
@@ -401,7 +401,7 @@ pub(crate) mod tests {
         let sc = scenario();
         let n = sc.tenants.len();
         let stride = PIPELINE_BLOCK_TICKS as usize;
-        let mut alone = Drawer::new(&sc, 0, true, &vec![true; n]);
+        let mut alone = Drawer::new(&sc, 0, Spikes::All, &vec![true; n]);
         let mut shared = alone.clone();
         let (mut a, mut b) = (vec![Drawn::default(); n * stride], vec![Drawn::default(); n * stride]);
         let blocks = sc.clock.ticks.div_ceil(PIPELINE_BLOCK_TICKS);

@@ -34,6 +34,7 @@ use rayon::prelude::*;
 
 use crate::report::RunReport;
 use crate::scenario::Scenario;
+use crate::sim::windows::Spikes;
 
 /// Progress and cancellation shared between a run and its caller.
 #[derive(Debug, Default)]
@@ -193,16 +194,25 @@ pub fn total_ticks(scenario: &Scenario, options: &RunOptions) -> u64 {
         return 0;
     };
     let baseline = windows::baseline_ticks(scenario);
-    plan.subtasks.iter().map(|&(task, _)| if plan.tasks[task].2 { scenario.clock.ticks } else { baseline }).sum()
+    plan.subtasks
+        .iter()
+        .map(|&(task, _)| if plan.tasks[task].2.baseline() { baseline } else { scenario.clock.ticks })
+        .sum()
 }
 
-/// What a run simulates: tasks (design, replication, with spikes), each
-/// as one subtask per part of its design (see [`parts`]); a baseline only
-/// runs the parts that hold a spiking tenant.
+/// What a run simulates: tasks (design, replication, the spikes applied:
+/// all, then with spikes the no-spike baseline and the spiking tenants'
+/// own baselines), each as one subtask per part of its design (see
+/// [`parts`]); a baseline only runs the parts that hold a tenant it
+/// simulates.
 struct Plan {
-    tasks: Vec<(usize, u32, bool)>,
+    tasks: Vec<(usize, u32, Spikes)>,
     /// Part masks of each design, by design index (empty when not run).
     splits: Vec<Vec<Vec<bool>>>,
+    /// Each design's spiking tenants that no other spike reaches.
+    alone: Vec<Vec<usize>>,
+    /// Most tasks of one design and replication.
+    runs_per_replication: usize,
     /// (task, part) pairs, in task order.
     subtasks: Vec<(usize, usize)>,
     /// The first replication run.
@@ -219,13 +229,29 @@ impl Plan {
         if let Some(&bad) = designs.iter().find(|&&d| d >= scenario.designs.len()) {
             return Err(RunError::NoSuchDesign(bad));
         }
-        let baselines: &[bool] = if scenario.has_spikes() { &[true, false] } else { &[true] };
-        let tasks: Vec<(usize, u32, bool)> = designs
+        // Each design's tasks of a replication.
+        let mut applied = vec![Vec::new(); scenario.designs.len()];
+        let mut alone = vec![Vec::new(); scenario.designs.len()];
+        for &d in designs {
+            applied[d].push(Spikes::All);
+            if scenario.has_spikes() {
+                applied[d].push(Spikes::None);
+                let own = windows::own_baselines(scenario, &scenario.designs[d]);
+                applied[d].extend(own.run.into_iter().map(Spikes::Own));
+                alone[d] = own.alone;
+            }
+        }
+        let runs_per_replication = applied.iter().map(Vec::len).max().unwrap_or(1);
+        let tasks: Vec<(usize, u32, Spikes)> = designs
             .iter()
-            .flat_map(|&d| replications.clone().flat_map(move |r| baselines.iter().map(move |&w| (d, r, w))))
+            .flat_map(|&d| {
+                let applied = &applied[d];
+                replications.clone().flat_map(move |r| applied.iter().map(move |&s| (d, r, s)))
+            })
             .collect();
         let mut splits = vec![Vec::new(); scenario.designs.len()];
-        let mut components = vec![Vec::new(); scenario.designs.len()];
+        // The tenants each of a design's tasks simulates.
+        let mut components: Vec<Vec<(Spikes, Vec<bool>)>> = vec![Vec::new(); scenario.designs.len()];
         for &d in designs {
             if control.is_cancelled() {
                 return Err(RunError::Cancelled);
@@ -236,15 +262,15 @@ impl Plan {
             } else {
                 parts::split(scenario, &scenario.designs[d])
             };
-            if scenario.has_spikes() {
-                components[d] = windows::spike_component(scenario, &scenario.designs[d]);
-            }
+            components[d] =
+                applied[d].iter().map(|&s| (s, windows::simulated(scenario, &scenario.designs[d], s))).collect();
         }
         let mut subtasks = Vec::new();
-        for (i, &(d, _, with_spikes)) in tasks.iter().enumerate() {
+        for (i, &(d, _, spikes)) in tasks.iter().enumerate() {
             let before = subtasks.len();
+            let simulated = components[d].iter().find(|(s, _)| *s == spikes).map(|(_, c)| c.as_slice());
             for (p, mask) in splits[d].iter().enumerate() {
-                if with_spikes || mask.iter().zip(&components[d]).any(|(&m, &c)| m && c) {
+                if !spikes.baseline() || simulated.is_some_and(|c| mask.iter().zip(c).any(|(&m, &c)| m && c)) {
                     subtasks.push((i, p));
                 }
             }
@@ -252,7 +278,7 @@ impl Plan {
                 subtasks.push((i, 0));
             }
         }
-        Ok(Self { tasks, splits, subtasks, first_replication: replications.start })
+        Ok(Self { tasks, splits, alone, runs_per_replication, subtasks, first_replication: replications.start })
     }
 }
 
@@ -500,7 +526,7 @@ fn simulate_waves(
             }
         }
         debug_assert!(
-            subtask - first_subtask < wave_subtasks + 2 * parts::MAX_PARTS,
+            subtask - first_subtask < wave_subtasks + plan.runs_per_replication * parts::MAX_PARTS,
             "a wave holds what the budget counts (budget::held_results)"
         );
         let units = job.wave(first_task..task, first_subtask..subtask)?;
@@ -550,9 +576,18 @@ impl Job<'_> {
             .collect();
         let mut units: Vec<Unit> = Vec::new();
         for (raw, i) in merged.into_iter().zip(tasks) {
-            let (d, _, with_spikes) = plan.tasks[i];
-            match units.last_mut() {
-                Some(unit) if !with_spikes => unit.base = Some(raw),
+            let (d, _, spikes) = plan.tasks[i];
+            match (spikes, units.last_mut()) {
+                (Spikes::None, Some(unit)) => {
+                    let mut base = raw;
+                    // Spiking tenants no other spike reaches are not hurt;
+                    // the others' own baselines follow.
+                    base.own = plan.alone[d].iter().map(|&t| (t, None)).collect();
+                    unit.base = Some(base);
+                }
+                (Spikes::Own(t), Some(Unit { base: Some(base), .. })) => {
+                    base.own.push((t, raw.tenants.get(t).cloned().map(Box::new)));
+                }
                 _ => units.push(Unit { design: d, main: raw, base: None }),
             }
         }
@@ -562,7 +597,7 @@ impl Job<'_> {
     /// Part `p` of task `task`; `None` when cancelled.
     fn subtask(&self, task: usize, p: usize) -> Option<raw::TaskRaw> {
         let (scenario, plan) = (self.scenario, self.plan);
-        let (d, r, with_spikes) = plan.tasks[task];
+        let (d, r, spikes) = plan.tasks[task];
         let masks = &plan.splits[d];
         let part = task::Part { members: (masks.len() > 1).then(|| masks[p].as_slice()), first: p == 0 };
         let tenants = part.members.map_or(scenario.tenants.len(), |m| m.iter().filter(|&&x| x).count());
@@ -574,15 +609,15 @@ impl Job<'_> {
             None => drawer::Arrivals::Inline,
         };
         // A baseline is only read for its window figures.
-        let focus: &[usize] = if with_spikes { self.focus } else { &[] };
+        let focus: &[usize] = if spikes.baseline() { &[] } else { self.focus };
         if scenario.per_request() {
-            return exact::simulate(scenario, &scenario.designs[d], r, with_spikes, focus, self.points, self.control);
+            return exact::simulate(scenario, &scenario.designs[d], r, spikes, focus, self.points, self.control);
         }
         task::simulate(
             scenario,
             &scenario.designs[d],
             r,
-            with_spikes,
+            spikes,
             part,
             arrivals,
             self.shared,
@@ -695,12 +730,13 @@ mod tests {
         assert_eq!(budget::PARTS_PER_DESIGN, parts::MAX_PARTS as f64);
         // A wave holds at least WAVE_SUBTASKS_PER_THREAD subtasks per
         // thread (more only while their results fit WAVE_BYTES), and one
-        // replication's parts beyond it: a run and its baseline, at most
+        // replication's parts beyond it: a run and its baselines, at most
         // MAX_PARTS each.
         assert_eq!(budget::wave_subtasks(8.0, budget::WAVE_BYTES), 8.0 * WAVE_SUBTASKS_PER_THREAD as f64);
         let beyond =
-            budget::held_results(8.0, budget::WAVE_BYTES) / 2.0 - budget::wave_subtasks(8.0, budget::WAVE_BYTES);
-        assert_eq!(beyond, 2.0 * parts::MAX_PARTS as f64);
+            budget::held_results(8.0, budget::WAVE_BYTES, 3.0) / 2.0 - budget::wave_subtasks(8.0, budget::WAVE_BYTES);
+        assert_eq!(beyond, 3.0 * parts::MAX_PARTS as f64);
+        assert_eq!(budget::OWN_BASELINES, windows::MAX_OWN_BASELINES as f64);
         assert_eq!(budget::BLAMED_NAMES, crate::report::MAX_BLAMED);
         assert!(budget::BLAMED_NAME_BYTES >= std::mem::size_of::<String>() as f64 + 3.0);
         // A result's fixed part per tenant and per stack fits its share.

@@ -183,6 +183,7 @@ pub fn merge(sc: &Scenario, design: &Design, parts: Vec<TaskRaw>, shared: &Share
         tier_window_hist,
         tier_mixtures: Vec::new(),
         settled,
+        own: Vec::new(),
     }
 }
 
@@ -308,7 +309,7 @@ mod tests {
             &sc,
             design,
             0,
-            true,
+            crate::sim::windows::Spikes::All,
             part,
             Arrivals::Inline,
             &shared,

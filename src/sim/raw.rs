@@ -326,4 +326,9 @@ pub struct TaskRaw {
     /// baseline stops: its counters there (the steady cost reads the run
     /// with spikes from there on; see `sim::cost::steady`).
     pub settled: Option<Box<Counts>>,
+    /// In a no-spike baseline: each spiking tenant, with its figures in
+    /// its own baseline (only its own spikes applied), against which its
+    /// harm from the others' spikes is judged; `None` when no other spike
+    /// can reach it.
+    pub own: Vec<(usize, Option<Box<TenantRaw>>)>,
 }

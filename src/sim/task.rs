@@ -24,8 +24,8 @@ use crate::sim::series::Series;
 use crate::sim::tenants::Totals;
 use crate::sim::tenants::{SlowList, Tenants, TickFlow};
 use crate::sim::windows::{
-    CapacityLosses, EpochState, SpikeFactors, WindowFlags, Windows, baseline_ticks, close_window, flush_epoch,
-    spike_component, spikes_of, window_ticks,
+    CapacityLosses, EpochState, SpikeFactors, Spikes, WindowFlags, Windows, baseline_ticks, close_window, flush_epoch,
+    simulated, spikes_of, window_ticks,
 };
 use crate::sim::{Checkpoint, RunControl, WallClock};
 
@@ -125,7 +125,7 @@ pub fn simulate(
     sc: &Scenario,
     design: &Design,
     replication: u32,
-    with_spikes: bool,
+    spikes: Spikes,
     part: Part<'_>,
     arrivals: Arrivals<'_>,
     shared: &SharedPmfs,
@@ -142,9 +142,8 @@ pub fn simulate(
         Arrivals::Inline | Arrivals::Ahead => None,
     };
     let mut task =
-        Task::new(sc, design, replication, with_spikes, part, table.is_some(), shared, focus, control, series_points)?;
-    let mut drawer =
-        matches!(arrivals, Arrivals::Ahead).then(|| Drawer::new(sc, replication, with_spikes, &task.active));
+        Task::new(sc, design, replication, spikes, part, table.is_some(), shared, focus, control, series_points)?;
+    let mut drawer = matches!(arrivals, Arrivals::Ahead).then(|| Drawer::new(sc, replication, spikes, &task.active));
     if drawer.is_some() {
         task.tenants.inflows.iter_mut().for_each(|f| f.from_table = true);
     }
@@ -182,7 +181,7 @@ impl<'a> Task<'a> {
         sc: &'a Scenario,
         design: &'a Design,
         replication: u32,
-        with_spikes: bool,
+        spikes: Spikes,
         part: Part<'_>,
         from_table: bool,
         shared: &'a SharedPmfs,
@@ -193,7 +192,7 @@ impl<'a> Task<'a> {
         let n = sc.tenants.len();
         let mut check = Checkpoint::new(control);
         let layers = LayerLatency::of(sc);
-        let mut active: Vec<bool> = if with_spikes { vec![true; n] } else { spike_component(sc, design) };
+        let mut active = simulated(sc, design, spikes);
         if let Some(members) = part.members {
             active.iter_mut().zip(members).for_each(|(a, &m)| *a &= m);
         }
@@ -222,8 +221,9 @@ impl<'a> Task<'a> {
                     db_slot,
                     db_read_units,
                     db_write_units,
-                    // A baseline draws its spiking tenants' unspiked arrivals.
-                    from_table: from_table && (with_spikes || !spiking[t]),
+                    // A baseline draws the unspiked arrivals of the spiking
+                    // tenants whose spikes it leaves out.
+                    from_table: from_table && (spikes.keeps(t) || !spiking[t]),
                     ..Inflow::new(sc, t, replication, pattern_of[t])
                 }
             })
@@ -253,15 +253,15 @@ impl<'a> Task<'a> {
             sc,
             design,
             dt: sc.clock.tick_secs,
-            end_tick: if with_spikes { ticks } else { baseline_end },
-            settle_tick: (with_spikes && sc.has_spikes() && baseline_end < ticks).then_some(baseline_end),
+            end_tick: if spikes.baseline() { baseline_end } else { ticks },
+            settle_tick: (!spikes.baseline() && sc.has_spikes() && baseline_end < ticks).then_some(baseline_end),
             settled: None,
-            window_end: (!with_spikes && window_end < baseline_end).then_some(window_end),
+            window_end: (spikes.baseline() && window_end < baseline_end).then_some(window_end),
             window_read: Vec::new(),
             live,
             pattern_factor: vec![1.0; patterns.len()],
             patterns,
-            spike_factors: SpikeFactors::new(&spikes_of(sc, with_spikes), n),
+            spike_factors: SpikeFactors::new(&spikes_of(sc, spikes), n),
             losses: CapacityLosses::new(sc),
             tick_work,
             ticks_since_check: 0,
@@ -794,6 +794,7 @@ impl<'a> Task<'a> {
             db_utilisation: Vec::new(),
             tier_mixtures: series.tier_mixtures,
             settled: self.settled,
+            own: Vec::new(),
         }
     }
 }
@@ -876,18 +877,20 @@ mod tests {
         let whole = Part { members: None, first: true };
         let focus = [0, 12];
         let clock = WallClock::new(|| 0.0);
-        // With spikes every tenant reads the table; the baseline draws the
-        // spiking tenant's unspiked arrivals itself and reads the others.
-        for with_spikes in [true, false] {
+        // With spikes every tenant reads the table; a baseline draws the
+        // unspiked arrivals of the spiking tenants it leaves out itself and
+        // reads the others.
+        let spiker = crate::sim::windows::spiking_tenants(&sc)[0];
+        for spikes in [Spikes::All, Spikes::None, Spikes::Own(spiker)] {
             let run = |arrivals, clock| {
-                simulate(&sc, &sc.designs[0], 0, with_spikes, whole, arrivals, &shared, &focus, &control, clock, 360)
+                simulate(&sc, &sc.designs[0], 0, spikes, whole, arrivals, &shared, &focus, &control, clock, 360)
             };
             let Some(drawn) = run(Arrivals::Inline, None) else { panic!("runs") };
             for (arrivals, clock) in
                 [(Arrivals::Table(&table), None), (Arrivals::Ahead, None), (Arrivals::Ahead, Some(&clock))]
             {
                 let Some(other) = run(arrivals, clock) else { panic!("runs") };
-                assert_eq!(format!("{drawn:?}"), format!("{other:?}"), "{arrivals:?}, with spikes: {with_spikes}");
+                assert_eq!(format!("{drawn:?}"), format!("{other:?}"), "{arrivals:?}, spikes: {spikes:?}");
             }
             assert!(drawn.tenants.iter().any(|t| t.throttled_quota > 0.0 || t.throttled_plan > 0.0));
         }

@@ -16,15 +16,109 @@ use crate::sim::latency::{Key, LatencyBook};
 use crate::sim::parts::connected_groups;
 use crate::sim::tenants::Tenants;
 
-/// The spikes a task applies: none in a no-spike baseline.
-pub fn spikes_of(sc: &Scenario, with_spikes: bool) -> Vec<Spike> {
-    if with_spikes { sc.spikes() } else { Vec::new() }
+/// Which of the scenario's spikes a task applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Spikes {
+    /// Every one: the run itself.
+    All,
+    /// None: the no-spike baseline, against which every tenant that does
+    /// not spike is judged.
+    None,
+    /// Only those of one tenant: that tenant's own baseline, against which
+    /// its harm from the others' spikes is judged (its own spikes are in
+    /// both runs, so they cannot count as a neighbour's doing).
+    Own(usize),
+}
+
+impl Spikes {
+    /// True when tenant `t`'s spikes apply.
+    pub fn keeps(self, t: usize) -> bool {
+        match self {
+            Spikes::All => true,
+            Spikes::None => false,
+            Spikes::Own(own) => own == t,
+        }
+    }
+
+    /// True for a baseline (every task but the run itself).
+    pub fn baseline(self) -> bool {
+        self != Spikes::All
+    }
+}
+
+/// The spikes a task applies.
+pub fn spikes_of(sc: &Scenario, spikes: Spikes) -> Vec<Spike> {
+    sc.spikes().into_iter().filter(|s| spikes.keeps(s.tenant)).collect()
+}
+
+/// The tenants a baseline simulates: for the no-spike baseline every
+/// tenant a spike can reach ([`spike_component`]); for a tenant's own
+/// baseline, those connected to it; all for the run itself.
+pub fn simulated(sc: &Scenario, design: &Design, spikes: Spikes) -> Vec<bool> {
+    match spikes {
+        Spikes::All => vec![true; sc.tenants.len()],
+        Spikes::None => spike_component(sc, design),
+        Spikes::Own(t) => {
+            let mut component = vec![false; sc.tenants.len()];
+            for group in connected_groups(sc, design) {
+                if group.contains(&t) {
+                    group.iter().for_each(|&u| component[u] = true);
+                }
+            }
+            component
+        }
+    }
+}
+
+/// The spiking tenants, each once, in order of their first spike.
+pub fn spiking_tenants(sc: &Scenario) -> Vec<usize> {
+    let mut seen = vec![false; sc.tenants.len()];
+    let mut spikers = Vec::new();
+    for s in sc.spikes() {
+        if !std::mem::replace(&mut seen[s.tenant], true) {
+            spikers.push(s.tenant);
+        }
+    }
+    spikers
+}
+
+/// Most spiking tenants of a design judged against baselines of their
+/// own (the first in the order of their first spike; the others against
+/// the no-spike baseline).
+pub const MAX_OWN_BASELINES: usize = 16;
+
+/// How a design's spiking tenants are judged when there are several.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct OwnBaselines {
+    /// Those that get a baseline of their own (only their own spikes
+    /// applied): connected through shared stacks to another spiking
+    /// tenant, at most [`MAX_OWN_BASELINES`].
+    pub run: Vec<usize>,
+    /// Those that no other tenant's spike can reach: not hurt by any.
+    pub alone: Vec<usize>,
+}
+
+/// The baselines `design`'s spiking tenants need (none with one spiking
+/// tenant: nobody else's spike then runs in its windows).
+pub fn own_baselines(sc: &Scenario, design: &Design) -> OwnBaselines {
+    let spikers = spiking_tenants(sc);
+    if spikers.len() < 2 {
+        return OwnBaselines::default();
+    }
+    let groups = connected_groups(sc, design);
+    let mut group_of = vec![0; sc.tenants.len()];
+    for (g, group) in groups.iter().enumerate() {
+        group.iter().for_each(|&t| group_of[t] = g);
+    }
+    let (reached, alone): (Vec<usize>, Vec<usize>) =
+        spikers.iter().partition(|&&s| spikers.iter().any(|&o| o != s && group_of[o] == group_of[s]));
+    OwnBaselines { run: reached.into_iter().take(MAX_OWN_BASELINES).collect(), alone }
 }
 
 /// Ticks until the last spike window ends: the no-spike baseline's window
 /// figures are read there.
 pub fn window_ticks(sc: &Scenario) -> u64 {
-    let last_end_secs = spikes_of(sc, true).iter().map(|s| s.end_secs).fold(0.0, f64::max);
+    let last_end_secs = spikes_of(sc, Spikes::All).iter().map(|s| s.end_secs).fold(0.0, f64::max);
     ((last_end_secs / sc.clock.tick_secs).ceil() as u64).min(sc.clock.ticks)
 }
 
@@ -33,7 +127,7 @@ pub fn window_ticks(sc: &Scenario) -> u64 {
 /// on the runs with and without spikes are taken to cost the same, so the
 /// steady cost reads the run with spikes.
 pub fn baseline_ticks(sc: &Scenario) -> u64 {
-    let settled_secs = spikes_of(sc, true).iter().map(|s| settled_secs(sc, s)).fold(0.0, f64::max);
+    let settled_secs = spikes_of(sc, Spikes::All).iter().map(|s| settled_secs(sc, s)).fold(0.0, f64::max);
     ((settled_secs / sc.clock.tick_secs).ceil() as u64).min(sc.clock.ticks).max(window_ticks(sc))
 }
 
@@ -257,7 +351,7 @@ pub struct Windows {
 impl Windows {
     /// No window open yet, for a scenario of `tenants` tenants.
     pub fn new(sc: &Scenario) -> Self {
-        let spikes = spikes_of(sc, true);
+        let spikes = spikes_of(sc, Spikes::All);
         let mut edges: Vec<(f64, u32)> =
             spikes.iter().enumerate().flat_map(|(i, s)| [(s.start_secs, i as u32), (s.end_secs, i as u32)]).collect();
         edges.sort_by(|a, b| a.0.total_cmp(&b.0));

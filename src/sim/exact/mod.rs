@@ -36,7 +36,7 @@ use crate::sim::database::partition_of;
 use crate::sim::histogram::{BinCounts, FineBins};
 use crate::sim::layer_latency::LayerLatency;
 use crate::sim::raw::{Counts, FlowRaw, StackRaw, TaskRaw, TenantRaw, TierHistograms};
-use crate::sim::windows::{Windows, baseline_ticks, capacity_lost_at, spike_component, spikes_of, window_ticks};
+use crate::sim::windows::{Spikes, Windows, baseline_ticks, capacity_lost_at, simulated, spikes_of, window_ticks};
 
 use arrivals::{Arrivals, Drawn};
 use bucket::Bucket;
@@ -253,12 +253,12 @@ pub fn simulate(
     sc: &Scenario,
     design: &Design,
     replication: u32,
-    with_spikes: bool,
+    spikes: Spikes,
     focus: &[usize],
     series_points: u64,
     control: &RunControl,
 ) -> Option<TaskRaw> {
-    let mut task = Exact::new(sc, design, replication, with_spikes, focus, series_points, control);
+    let mut task = Exact::new(sc, design, replication, spikes, focus, series_points, control);
     if task.run() { Some(task.finish()) } else { None }
 }
 
@@ -267,21 +267,22 @@ impl<'a> Exact<'a> {
         sc: &'a Scenario,
         design: &'a Design,
         replication: u32,
-        with_spikes: bool,
+        applied: Spikes,
         focus: &[usize],
         series_points: u64,
         control: &'a RunControl,
     ) -> Self {
         let n = sc.tenants.len();
         let dt = sc.clock.tick_secs;
-        let active: Vec<bool> = if with_spikes { vec![true; n] } else { spike_component(sc, design) };
+        let active = simulated(sc, design, applied);
         let (baseline_end, window_end) = (baseline_ticks(sc), window_ticks(sc));
-        let end_tick = if with_spikes { sc.clock.ticks } else { baseline_end };
+        let baseline = applied.baseline();
+        let end_tick = if baseline { baseline_end } else { sc.clock.ticks };
         let end_secs = end_tick as f64 * dt;
         let settle_secs =
-            (with_spikes && sc.has_spikes() && baseline_end < sc.clock.ticks).then_some(baseline_end as f64 * dt);
-        let window_end_secs = (!with_spikes && window_end < baseline_end).then_some(window_end as f64 * dt);
-        let spikes = spikes_of(sc, with_spikes);
+            (!baseline && sc.has_spikes() && baseline_end < sc.clock.ticks).then_some(baseline_end as f64 * dt);
+        let window_end_secs = (baseline && window_end < baseline_end).then_some(window_end as f64 * dt);
+        let spikes = spikes_of(sc, applied);
         let sources: Vec<Option<Source>> =
             (0..n).map(|t| active[t].then(|| Source::new(sc, t, replication, &spikes))).collect();
         let rate_per_sec = sources.iter().flatten().map(Source::peak_rate_per_sec).sum();
@@ -1430,6 +1431,7 @@ impl<'a> Exact<'a> {
             tenants: self.raw,
             tier_mixtures: Vec::new(),
             settled: self.settled,
+            own: Vec::new(),
         }
     }
 
@@ -1564,7 +1566,7 @@ mod tests {
         let mut lost = 0.0;
         for replication in 0..3 {
             let read = |sc: &Scenario| {
-                let raw = simulate(sc, &sc.designs[0], replication, false, &[], 1, &RunControl::new());
+                let raw = simulate(sc, &sc.designs[0], replication, Spikes::None, &[], 1, &RunControl::new());
                 let raw = raw.unwrap_or_else(|| panic!("runs"));
                 raw.tenants
                     .iter()

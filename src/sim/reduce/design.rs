@@ -14,9 +14,10 @@ use crate::report::{
     LayerSeries, MAX_BLAMED, SeriesReport, StackReport, TenantReport, Throttles, TierReport, WindowFigures, WindowSide,
 };
 use crate::scenario::Scenario;
-use crate::scenario::model::{Event, LAYERS};
+use crate::scenario::model::LAYERS;
 use crate::sim::cost::{OVERHEAD, QUEUE, months_per_run, steady, total_usd_per_month};
 use crate::sim::raw::{FlowRaw, StackRaw, TaskRaw, TenantRaw, figures};
+use crate::sim::windows::spiking_tenants;
 use crate::sim::{Checkpoint, RunError, free_elsewhere};
 
 /// Work of one tenant's figures, in the units of
@@ -192,13 +193,17 @@ impl Replication<'_> {
     /// Tenant `t`'s noisy-neighbour figures against the baseline: p99
     /// increase, unserved increase and the baseline's p99.
     fn impact(&self, t: usize) -> (f64, f64, f64) {
-        match self.base {
-            Some(b) if !b.active[t] => (0.0, 0.0, self.main.tenants[t].window_p99_ms),
-            Some(b) => {
-                let (m, b) = (&self.main.tenants[t], &b.tenants[t]);
-                (m.window_p99_ms - b.window_p99_ms, window_unserved(m) - window_unserved(b), b.window_p99_ms)
-            }
-            None => (0.0, 0.0, 0.0),
+        let m = &self.main.tenants[t];
+        let Some(b) = self.base else { return (0.0, 0.0, 0.0) };
+        // A spiking tenant against its own baseline; any other against
+        // the no-spike one.
+        let base = match b.own.iter().find(|(s, _)| *s == t) {
+            Some((_, own)) => own.as_deref(),
+            None => b.active[t].then(|| &b.tenants[t]),
+        };
+        match base {
+            Some(b) => (m.window_p99_ms - b.window_p99_ms, window_unserved(m) - window_unserved(b), b.window_p99_ms),
+            None => (0.0, 0.0, m.window_p99_ms),
         }
     }
 }
@@ -440,20 +445,6 @@ impl LayerSplit {
         }
         columns
     }
-}
-
-/// The tenants with a spike, each once, in order of their first spike.
-fn spiking_tenants(sc: &Scenario) -> Vec<usize> {
-    let mut seen = vec![false; sc.tenants.len()];
-    let mut spikers = Vec::new();
-    for e in &sc.events {
-        if let Event::Spike { tenant, .. } = *e
-            && !std::mem::replace(&mut seen[tenant], true)
-        {
-            spikers.push(tenant);
-        }
-    }
-    spikers
 }
 
 /// The spiking tenants that share a stack with tenant `t` in design `d`:
