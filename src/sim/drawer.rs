@@ -8,7 +8,7 @@
 
 use crate::scenario::model::{Pattern, Scenario};
 use crate::sim::gateway::{Inflow, QuotaClock};
-use crate::sim::windows::{SpikeFactors, Spikes, baseline_ticks, spikes_of};
+use crate::sim::windows::{SpikeFactors, Spikes, baseline_ticks, spikes_of, window_ticks};
 use crate::sim::{RunControl, WallClock};
 
 /// Ticks per block drawn ahead (see [`Arrivals::Ahead`]).
@@ -298,10 +298,10 @@ impl Block<'_> {
 pub struct ArrivalTable {
     /// `[tick * tenants + tenant]`.
     drawn: Vec<Drawn>,
-    /// Each tenant's requests throttled by its plan and by its quotas over
-    /// the run, and until a no-spike baseline stops.
-    throttled: Vec<(i64, i64)>,
-    throttled_in_baseline: Vec<(i64, i64)>,
+    /// Each tenant's requests throttled by its plan and by its quotas
+    /// until each tick a task may stop at (where a spiking tenant's own
+    /// baseline stops, where the no-spike baseline does, the run's end).
+    throttled: Vec<(u64, Vec<(i64, i64)>)>,
 }
 
 impl ArrivalTable {
@@ -310,25 +310,23 @@ impl ArrivalTable {
         let n = sc.tenants.len();
         let mut drawer = Drawer::new(sc, replication, Spikes::All, &vec![true; n]);
         let ticks = sc.clock.ticks;
-        let baseline_end = baseline_ticks(sc);
+        let mut stops = vec![window_ticks(sc), baseline_ticks(sc), ticks];
+        stops.sort_unstable();
+        stops.dedup();
         let mut drawn = Vec::with_capacity(n * ticks as usize);
         let mut block = Vec::new();
-        let mut throttled_in_baseline = Vec::new();
+        let mut throttled = Vec::new();
         let mut start = 0;
         while start < ticks {
             if control.is_cancelled() {
                 return None;
             }
-            if start == baseline_end {
-                throttled_in_baseline = drawer.throttled();
+            if stops.contains(&start) {
+                throttled.push((start, drawer.throttled()));
             }
-            // Blocks end where the baseline does, to note its totals.
-            let end = if start < baseline_end {
-                baseline_end.min(start + TABLE_BLOCK_TICKS)
-            } else {
-                start + TABLE_BLOCK_TICKS
-            };
-            let end = end.min(ticks);
+            // Blocks end where a task may stop, to note its totals.
+            let next_stop = stops.iter().copied().find(|&s| s > start).unwrap_or(ticks);
+            let end = next_stop.min(start + TABLE_BLOCK_TICKS).min(ticks);
             let len = (end - start) as usize;
             block.clear();
             block.resize(n * len, Drawn::default());
@@ -339,11 +337,8 @@ impl ArrivalTable {
             }
             start = end;
         }
-        let throttled = drawer.throttled();
-        if throttled_in_baseline.is_empty() {
-            throttled_in_baseline.clone_from(&throttled);
-        }
-        Some(Self { drawn, throttled, throttled_in_baseline })
+        throttled.push((ticks, drawer.throttled()));
+        Some(Self { drawn, throttled })
     }
 
     /// Tick `tick`'s row.
@@ -351,10 +346,11 @@ impl ArrivalTable {
         Row { drawn: &self.drawn, offset: tick as usize * tenants, stride: 1 }
     }
 
-    /// Tenant `t`'s requests throttled by its plan and by its quotas, over
-    /// the run or until a no-spike baseline stops.
-    pub fn throttled(&self, t: usize, in_baseline: bool) -> (i64, i64) {
-        if in_baseline { self.throttled_in_baseline[t] } else { self.throttled[t] }
+    /// Tenant `t`'s requests throttled by its plan and by its quotas until
+    /// `end_tick`, one of the ticks a task stops at (else over the run).
+    pub fn throttled(&self, t: usize, end_tick: u64) -> (i64, i64) {
+        let at = self.throttled.iter().find(|(tick, _)| *tick == end_tick).or(self.throttled.last());
+        at.and_then(|(_, counts)| counts.get(t).copied()).unwrap_or_default()
     }
 }
 

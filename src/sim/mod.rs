@@ -193,11 +193,7 @@ pub fn total_ticks(scenario: &Scenario, options: &RunOptions) -> u64 {
     let Ok(plan) = Plan::new(scenario, &designs, options.replications_of(scenario), &RunControl::new()) else {
         return 0;
     };
-    let baseline = windows::baseline_ticks(scenario);
-    plan.subtasks
-        .iter()
-        .map(|&(task, _)| if plan.tasks[task].2.baseline() { baseline } else { scenario.clock.ticks })
-        .sum()
+    plan.subtasks.iter().map(|&(task, _)| plan.tasks[task].2.ticks(scenario)).sum()
 }
 
 /// What a run simulates: tasks (design, replication, the spikes applied:

@@ -159,15 +159,12 @@ pub fn simulate(
     }
     let throttled: Vec<(i64, i64)> = match (&drawer, table) {
         (Some(drawer), _) => drawer.throttled(),
-        (None, Some(table)) => {
-            let in_baseline = end_tick < sc.clock.ticks;
-            (0..n)
-                .map(|t| {
-                    let f = &task.tenants.inflows[t];
-                    if f.from_table { table.throttled(t, in_baseline) } else { (f.throttled_plan, f.throttled_quota) }
-                })
-                .collect()
-        }
+        (None, Some(table)) => (0..n)
+            .map(|t| {
+                let f = &task.tenants.inflows[t];
+                if f.from_table { table.throttled(t, end_tick) } else { (f.throttled_plan, f.throttled_quota) }
+            })
+            .collect(),
         (None, None) => task.tenants.inflows.iter().map(|f| (f.throttled_plan, f.throttled_quota)).collect(),
     };
     Some(task.finish(&throttled))
@@ -253,10 +250,10 @@ impl<'a> Task<'a> {
             sc,
             design,
             dt: sc.clock.tick_secs,
-            end_tick: if spikes.baseline() { baseline_end } else { ticks },
+            end_tick: spikes.ticks(sc),
             settle_tick: (!spikes.baseline() && sc.has_spikes() && baseline_end < ticks).then_some(baseline_end),
             settled: None,
-            window_end: (spikes.baseline() && window_end < baseline_end).then_some(window_end),
+            window_end: (spikes == Spikes::None && window_end < baseline_end).then_some(window_end),
             window_read: Vec::new(),
             live,
             pattern_factor: vec![1.0; patterns.len()],

@@ -44,6 +44,18 @@ impl Spikes {
     pub fn baseline(self) -> bool {
         self != Spikes::All
     }
+
+    /// The ticks a task simulates: the whole run; the no-spike baseline
+    /// until the spikes' effect on cost has settled ([`baseline_ticks`]);
+    /// an own baseline, read only for its window figures, until the last
+    /// window ends ([`window_ticks`]).
+    pub fn ticks(self, sc: &Scenario) -> u64 {
+        match self {
+            Spikes::All => sc.clock.ticks,
+            Spikes::None => baseline_ticks(sc),
+            Spikes::Own(_) => window_ticks(sc),
+        }
+    }
 }
 
 /// The spikes a task applies.

@@ -276,12 +276,11 @@ impl<'a> Exact<'a> {
         let dt = sc.clock.tick_secs;
         let active = simulated(sc, design, applied);
         let (baseline_end, window_end) = (baseline_ticks(sc), window_ticks(sc));
-        let baseline = applied.baseline();
-        let end_tick = if baseline { baseline_end } else { sc.clock.ticks };
+        let end_tick = applied.ticks(sc);
         let end_secs = end_tick as f64 * dt;
-        let settle_secs =
-            (!baseline && sc.has_spikes() && baseline_end < sc.clock.ticks).then_some(baseline_end as f64 * dt);
-        let window_end_secs = (baseline && window_end < baseline_end).then_some(window_end as f64 * dt);
+        let settle_secs = (!applied.baseline() && sc.has_spikes() && baseline_end < sc.clock.ticks)
+            .then_some(baseline_end as f64 * dt);
+        let window_end_secs = (applied == Spikes::None && window_end < baseline_end).then_some(window_end as f64 * dt);
         let spikes = spikes_of(sc, applied);
         let sources: Vec<Option<Source>> =
             (0..n).map(|t| active[t].then(|| Source::new(sc, t, replication, &spikes))).collect();
