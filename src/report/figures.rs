@@ -551,7 +551,7 @@ pub const FIGURES: [Figure; 28] = [
         label: "Tenants hurt by neighbours",
         help: "The noisy-neighbour blast radius: tenants whose p99 latency rose by more than 10 % (and 1 ms), or \
                whose unserved share rose by more than 0.5 points, inside other tenants' spike windows, compared with \
-               the same run without the spikes. Lower is better.",
+               the same run without the spikes (for a spiking tenant, with only its own). Lower is better.",
         unit: Unit::Tenants,
         compare: slot(3, 0),
         design: Some(|d| d.totals.tenants_hurt),
@@ -562,7 +562,7 @@ pub const FIGURES: [Figure; 28] = [
         key: "impact_p99",
         label: "Worst p99 increase",
         help: "The largest rise of any tenant's p99 latency inside other tenants' spike windows, against the same \
-               run without the spikes. Lower is better.",
+               run without the spikes (for a spiking tenant, with only its own). Lower is better.",
         unit: Unit::Ms,
         compare: slot(3, 1),
         design: Some(|d| d.totals.worst_impact_p99_increase_ms),
