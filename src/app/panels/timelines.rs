@@ -881,6 +881,34 @@ mod tests {
     }
 
     #[test]
+    fn presenter_mode_offers_the_latency_by_layer_when_a_layer_adds_some() {
+        let bundled = crate::bundled::by_file_name("queue-per-tenant.ron").unwrap_or_else(|| panic!("bundled"));
+        let (_, mut scenario) = crate::scenario::load_str(bundled.text, &crate::scenario::Limits::default())
+            .unwrap_or_else(|e| panic!("{e}"));
+        scenario.clock.replications = 2;
+        let options = crate::sim::RunOptions { threads: Some(2), ..Default::default() };
+        let report =
+            crate::sim::run(&scenario, &options, &crate::sim::RunControl::new()).unwrap_or_else(|e| panic!("{e}"));
+        let mut queued = Harness::builder()
+            .with_size(egui::vec2(1100.0, 700.0))
+            .with_context_setup(crate::app::panels::style::install_fonts)
+            .build_ui_state(
+                move |ui, state: &mut State| draw(ui, state, true),
+                (Prepared::new(report), ViewState::default()),
+            );
+        queued.run_steps(2);
+        assert!(queued.query_by_label("Mean latency by layer").is_none(), "p99 first");
+        queued.get_by_label("by layer").click();
+        queued.run_steps(2);
+        assert!(queued.query_by_label("Mean latency by layer").is_some());
+        assert!(queued.query_by_label("p99 latency").is_none(), "one plot at a time");
+        // The noisy-neighbour lesson's latency is compute's alone: no choice.
+        let mut plain = harness(ViewState::default(), true);
+        plain.run_steps(2);
+        assert!(plain.query_by_label("by layer").is_none());
+    }
+
+    #[test]
     fn tenant_scope_without_a_selection_says_what_to_do() {
         let mut view = ViewState::default();
         view.timeline.scope = Scope::Tenant;
