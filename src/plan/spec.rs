@@ -553,7 +553,7 @@ impl Checker<'_> {
             }
         }
         let points: f64 = axes.iter().map(|a| a.values.len() as f64).product();
-        let runs_per_design = if self.scenario.has_spikes() { 2.0 } else { 1.0 };
+        let runs_per_design = crate::scenario::budget::Shape::of(self.scenario).runs_per_replication();
         let candidates = plan.search.as_ref().map_or(designs as f64, |s| {
             let slots = s.keys.len() as i32 * s.layers.len().max(1) as i32;
             (s.placements.len() as f64).powi(slots)

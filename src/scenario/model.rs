@@ -100,13 +100,6 @@ impl Scenario {
     pub fn redelivers(&self) -> bool {
         self.queue.is_some() && self.has_database()
     }
-
-    /// Simulation runs one full run needs: designs × replications, doubled
-    /// when a no-spike baseline is needed.
-    pub fn task_count(&self) -> u64 {
-        let baseline = if self.has_spikes() { 2 } else { 1 };
-        self.designs.len() as u64 * u64::from(self.clock.replications) * baseline
-    }
 }
 
 /// Simulated time.

@@ -8,7 +8,7 @@
 
 use crate::scenario::model::{Pattern, Scenario};
 use crate::sim::gateway::{Inflow, QuotaClock};
-use crate::sim::windows::{SpikeFactors, Spikes, baseline_ticks, spikes_of, window_ticks};
+use crate::sim::windows::{SpikeFactors, Spikes, baseline_ticks, spikes_of};
 use crate::sim::{RunControl, WallClock};
 
 /// Ticks per block drawn ahead (see [`Arrivals::Ahead`]).
@@ -299,8 +299,8 @@ pub struct ArrivalTable {
     /// `[tick * tenants + tenant]`.
     drawn: Vec<Drawn>,
     /// Each tenant's requests throttled by its plan and by its quotas
-    /// until each tick a task may stop at (where a spiking tenant's own
-    /// baseline stops, where the no-spike baseline does, the run's end).
+    /// until each tick a task may stop at (where the baselines stop, the
+    /// run's end).
     throttled: Vec<(u64, Vec<(i64, i64)>)>,
 }
 
@@ -310,7 +310,7 @@ impl ArrivalTable {
         let n = sc.tenants.len();
         let mut drawer = Drawer::new(sc, replication, Spikes::All, &vec![true; n]);
         let ticks = sc.clock.ticks;
-        let mut stops = vec![window_ticks(sc), baseline_ticks(sc), ticks];
+        let mut stops = vec![baseline_ticks(sc), ticks];
         stops.sort_unstable();
         stops.dedup();
         let mut drawn = Vec::with_capacity(n * ticks as usize);

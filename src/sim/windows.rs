@@ -45,15 +45,16 @@ impl Spikes {
         self != Spikes::All
     }
 
-    /// The ticks a task simulates: the whole run; the no-spike baseline
-    /// until the spikes' effect on cost has settled ([`baseline_ticks`]);
-    /// an own baseline, read only for its window figures, until the last
-    /// window ends ([`window_ticks`]).
+    /// The ticks a task simulates: the whole run; a baseline until the
+    /// spikes' effect has settled ([`baseline_ticks`]). An own baseline,
+    /// read only for its window figures, reads them there: by then the
+    /// requests sent in the windows have been served or dropped (its own
+    /// spike may still hold a backlog where the last window ends, which
+    /// the run with spikes serves later and counts).
     pub fn ticks(self, sc: &Scenario) -> u64 {
         match self {
             Spikes::All => sc.clock.ticks,
-            Spikes::None => baseline_ticks(sc),
-            Spikes::Own(_) => window_ticks(sc),
+            Spikes::None | Spikes::Own(_) => baseline_ticks(sc),
         }
     }
 }
