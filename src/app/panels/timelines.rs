@@ -846,16 +846,21 @@ mod tests {
         assert!(harness.query_by_label("Mean latency by layer").is_none());
     }
 
-    #[test]
-    fn a_relational_database_gets_its_connections_plot_with_the_limit() {
-        let bundled = crate::bundled::by_file_name("database-connections.ron").unwrap_or_else(|| panic!("bundled"));
+    /// The plot data of a bundled lesson run with 2 replications.
+    fn bundled_prepared(file: &str) -> Prepared {
+        let bundled = crate::bundled::by_file_name(file).unwrap_or_else(|| panic!("{file} is bundled"));
         let (_, mut scenario) = crate::scenario::load_str(bundled.text, &crate::scenario::Limits::default())
             .unwrap_or_else(|e| panic!("{e}"));
         scenario.clock.replications = 2;
         let options = crate::sim::RunOptions { threads: Some(2), ..Default::default() };
         let report =
             crate::sim::run(&scenario, &options, &crate::sim::RunControl::new()).unwrap_or_else(|e| panic!("{e}"));
-        let prepared = Prepared::new(report);
+        Prepared::new(report)
+    }
+
+    #[test]
+    fn a_relational_database_gets_its_connections_plot_with_the_limit() {
+        let prepared = bundled_prepared("database-connections.ron");
         let silo = &prepared.designs[0];
         assert_eq!(silo.db_connection_limit, 270.0);
         // The pools fill the 270 connections the instance accepts when
@@ -882,20 +887,11 @@ mod tests {
 
     #[test]
     fn presenter_mode_offers_the_latency_by_layer_when_a_layer_adds_some() {
-        let bundled = crate::bundled::by_file_name("queue-per-tenant.ron").unwrap_or_else(|| panic!("bundled"));
-        let (_, mut scenario) = crate::scenario::load_str(bundled.text, &crate::scenario::Limits::default())
-            .unwrap_or_else(|e| panic!("{e}"));
-        scenario.clock.replications = 2;
-        let options = crate::sim::RunOptions { threads: Some(2), ..Default::default() };
-        let report =
-            crate::sim::run(&scenario, &options, &crate::sim::RunControl::new()).unwrap_or_else(|e| panic!("{e}"));
+        let prepared = bundled_prepared("queue-per-tenant.ron");
         let mut queued = Harness::builder()
             .with_size(egui::vec2(1100.0, 700.0))
             .with_context_setup(crate::app::panels::style::install_fonts)
-            .build_ui_state(
-                move |ui, state: &mut State| draw(ui, state, true),
-                (Prepared::new(report), ViewState::default()),
-            );
+            .build_ui_state(move |ui, state: &mut State| draw(ui, state, true), (prepared, ViewState::default()));
         queued.run_steps(2);
         assert!(queued.query_by_label("Mean latency by layer").is_none(), "p99 first");
         queued.get_by_label("by layer").click();
