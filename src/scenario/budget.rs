@@ -211,15 +211,6 @@ pub struct Shape {
     pub stages: f64,
 }
 
-/// The tenants with a spike among `events`.
-pub fn spiking_tenants(events: &[Event]) -> u64 {
-    let mut tenants: Vec<usize> =
-        events.iter().filter_map(|e| if let Event::Spike { tenant, .. } = *e { Some(tenant) } else { None }).collect();
-    tenants.sort_unstable();
-    tenants.dedup();
-    tenants.len() as u64
-}
-
 impl Shape {
     /// Runs per design and replication, at most: the run itself, with
     /// spikes its no-spike baseline, and with several spiking tenants a
@@ -266,7 +257,7 @@ impl Shape {
             replications: u64::from(sc.clock.replications),
             engine: if sc.per_request() { Engine::Exact } else { sc.clock.engine },
             spikes: sc.has_spikes(),
-            spiking_tenants: spiking_tenants(&sc.events),
+            spiking_tenants: sc.spiking_tenants().len() as u64,
             designs,
             key_shards,
             key_shards_path,

@@ -65,6 +65,11 @@ impl Scenario {
         self.cost.hours_per_month * 3600.0
     }
 
+    /// The tenants with a spike, each once, in order of their first spike.
+    pub fn spiking_tenants(&self) -> Vec<usize> {
+        spiking_tenants(&self.events)
+    }
+
     /// Every spike event, in file order.
     pub fn spikes(&self) -> Vec<Spike> {
         self.events
@@ -100,6 +105,19 @@ impl Scenario {
     pub fn redelivers(&self) -> bool {
         self.queue.is_some() && self.has_database()
     }
+}
+
+/// The tenants `events` spike, each once, in order of their first spike.
+pub fn spiking_tenants(events: &[Event]) -> Vec<usize> {
+    let mut spikers: Vec<usize> = Vec::new();
+    for e in events {
+        if let Event::Spike { tenant, .. } = *e
+            && !spikers.contains(&tenant)
+        {
+            spikers.push(tenant);
+        }
+    }
+    spikers
 }
 
 /// Simulated time.

@@ -1143,7 +1143,7 @@ impl Resolver {
                 clock.engine
             },
             spikes: events.iter().any(|e| matches!(e, Event::Spike { .. })),
-            spiking_tenants: budget::spiking_tenants(events),
+            spiking_tenants: crate::scenario::model::spiking_tenants(events).len() as u64,
             designs: placed.iter().map(|p| p.shape(database, limits)).collect(),
             key_shards,
             key_shards_path,

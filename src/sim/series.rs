@@ -138,15 +138,14 @@ impl Series {
         for &t in active {
             let tier = tenants.inflows[t].tier;
             let (inflow, totals, raw) = (&tenants.inflows[t], &tenants.totals[t], &tenants.raw[t]);
-            let fast = totals.fast(inflow);
+            let served = raw.served + totals.fast(inflow) as f64;
             let now = PointStart {
                 offered: inflow.offered,
                 admitted: inflow.plan_admitted - totals.throttled_account - totals.throttled_concurrency,
-                served: raw.served + fast as f64,
+                served,
                 dropped: raw.dropped_timeout + raw.dropped_partition + raw.dropped_connections,
-                latency_secs: 0.0,
+                latency_secs: raw.latency_sum_secs + pending(t) + served * layers_secs,
             };
-            let now = PointStart { latency_secs: raw.latency_sum_secs + pending(t) + now.served * layers_secs, ..now };
             let start = std::mem::replace(&mut self.point_start[t], now);
             let offered = (now.offered - start.offered) as f64;
             let admitted = (now.admitted - start.admitted) as f64;

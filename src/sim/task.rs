@@ -877,7 +877,7 @@ mod tests {
         // With spikes every tenant reads the table; a baseline draws the
         // unspiked arrivals of the spiking tenants it leaves out itself and
         // reads the others.
-        let spiker = crate::sim::windows::spiking_tenants(&sc)[0];
+        let spiker = sc.spiking_tenants()[0];
         for spikes in [Spikes::All, Spikes::None, Spikes::Own(spiker)] {
             let run = |arrivals, clock| {
                 simulate(&sc, &sc.designs[0], 0, spikes, whole, arrivals, &shared, &focus, &control, clock, 360)

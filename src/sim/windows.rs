@@ -71,28 +71,20 @@ pub fn simulated(sc: &Scenario, design: &Design, spikes: Spikes) -> Vec<bool> {
     match spikes {
         Spikes::All => vec![true; sc.tenants.len()],
         Spikes::None => spike_component(sc, design),
-        Spikes::Own(t) => {
-            let mut component = vec![false; sc.tenants.len()];
-            for group in connected_groups(sc, design) {
-                if group.contains(&t) {
-                    group.iter().for_each(|&u| component[u] = true);
-                }
-            }
-            component
-        }
+        Spikes::Own(t) => groups_where(sc, design, |group| group.contains(&t)),
     }
 }
 
-/// The spiking tenants, each once, in order of their first spike.
-pub fn spiking_tenants(sc: &Scenario) -> Vec<usize> {
-    let mut seen = vec![false; sc.tenants.len()];
-    let mut spikers = Vec::new();
-    for s in sc.spikes() {
-        if !std::mem::replace(&mut seen[s.tenant], true) {
-            spikers.push(s.tenant);
+/// The tenants of `design`'s connected groups (tenants sharing stacks in
+/// any layer, transitively) for which `keep` holds.
+fn groups_where(sc: &Scenario, design: &Design, keep: impl Fn(&[usize]) -> bool) -> Vec<bool> {
+    let mut marked = vec![false; sc.tenants.len()];
+    for group in connected_groups(sc, design) {
+        if keep(&group) {
+            group.iter().for_each(|&t| marked[t] = true);
         }
     }
-    spikers
+    marked
 }
 
 /// Most spiking tenants of a design judged against baselines of their
@@ -114,7 +106,7 @@ pub struct OwnBaselines {
 /// The baselines `design`'s spiking tenants need (none with one spiking
 /// tenant: nobody else's spike then runs in its windows).
 pub fn own_baselines(sc: &Scenario, design: &Design) -> OwnBaselines {
-    let spikers = spiking_tenants(sc);
+    let spikers = sc.spiking_tenants();
     if spikers.len() < 2 {
         return OwnBaselines::default();
     }
@@ -195,18 +187,8 @@ pub fn settled_secs(sc: &Scenario, spike: &Spike) -> f64 {
 /// layer, transitively): the only ones whose results a spike can change.
 pub fn spike_component(sc: &Scenario, design: &Design) -> Vec<bool> {
     let mut spiking = vec![false; sc.tenants.len()];
-    for e in &sc.events {
-        if let Event::Spike { tenant, .. } = *e {
-            spiking[tenant] = true;
-        }
-    }
-    let mut component = vec![false; sc.tenants.len()];
-    for group in connected_groups(sc, design) {
-        if group.iter().any(|&t| spiking[t]) {
-            group.iter().for_each(|&t| component[t] = true);
-        }
-    }
-    component
+    sc.spiking_tenants().into_iter().for_each(|t| spiking[t] = true);
+    groups_where(sc, design, |group| group.iter().any(|&t| spiking[t]))
 }
 
 /// The fraction of each layer's capacity lost at `t_secs` (capacity-loss

@@ -1375,13 +1375,14 @@ impl<'a> Exact<'a> {
                 for (sum, series) in total.flows.iter_mut().zip(&flow.flows) {
                     sum[p] += series[p];
                 }
-                total.latency_secs[p] += flow.latency_secs[p];
-                total.database_secs[p] += flow.database_secs[p];
             }
             instances[p] = points.instances_secs[p] / secs;
             if points.capacity_secs[p] > 0.0 {
                 utilisation[p] = points.busy_secs[p] / points.capacity_secs[p];
             }
+        }
+        for flow in &tier_flows {
+            total.add_latency(flow);
         }
         if let Some(g) = &sc.gateway {
             for raw in &mut self.gw_raw {

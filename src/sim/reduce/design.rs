@@ -17,7 +17,6 @@ use crate::scenario::Scenario;
 use crate::scenario::model::LAYERS;
 use crate::sim::cost::{OVERHEAD, QUEUE, months_per_run, steady, total_usd_per_month};
 use crate::sim::raw::{FlowRaw, StackRaw, TaskRaw, TenantRaw, figures};
-use crate::sim::windows::spiking_tenants;
 use crate::sim::{Checkpoint, RunError, free_elsewhere};
 
 /// Work of one tenant's figures, in the units of
@@ -260,7 +259,7 @@ fn tenant_reports(
     let has_base = rep.base.is_some();
     let months = months_per_run(sc);
     let building = fig.building();
-    let spikers = if building { spiking_tenants(sc) } else { Vec::new() };
+    let spikers = if building { sc.spiking_tenants() } else { Vec::new() };
     let mut tenants = Vec::with_capacity(if building { n } else { 0 });
     // The means the gateway and the database add to a served request, ms;
     // with a queue layer, compute's part is its service and the rest of
