@@ -68,7 +68,10 @@ pub fn timelines_ui(
 ) -> Option<String> {
     let choice_id = egui::Id::unique("tenantsim_presenter_plot");
     let mut choice: PresenterPlot = ui.data(|d| d.get_temp(choice_id)).unwrap_or_default();
-    let mut reset = controls_ui(ui, prepared, view, selected, presenter, &mut choice);
+    // Latency from other layers than compute gets a plot (and a presenter
+    // choice) of its own.
+    let layered = layered(prepared);
+    let mut reset = controls_ui(ui, prepared, view, selected, (presenter, layered), &mut choice);
     ui.data_mut(|d| d.insert_temp(choice_id, choice));
     // A new selection starts from the whole run, not the old zoom.
     let key_id = egui::Id::unique("tenantsim_timeline_key");
@@ -115,9 +118,8 @@ pub fn timelines_ui(
             PresenterPlot::Capacity => capacity_ui(ui, &ctx, height),
         }
     } else {
-        // Latency from other layers than compute, a queue layer's depth,
-        // and a relational database's connections get a plot each.
-        let layered = layered(prepared);
+        // So do a queue layer's depth and a relational database's
+        // connections.
         let queued = prepared.report.queued;
         let relational = prepared.designs.iter().any(|d| d.db_connection_limit > 0.0);
         let plots = 3.0 + [layered, queued, relational].into_iter().map(|b| f32::from(u8::from(b))).sum::<f32>();
@@ -140,14 +142,15 @@ pub fn timelines_ui(
     ctx.clicked.take()
 }
 
-/// Design, scope and reset controls. Returns true when the view should
-/// be reset.
+/// Design, scope and reset controls (in presenter mode, the plot to
+/// show; "by layer" when `layered`). Returns true when the view should be
+/// reset.
 fn controls_ui(
     ui: &mut egui::Ui,
     prepared: &Prepared,
     view: &mut TimelineView,
     selected: Option<&str>,
-    presenter: bool,
+    (presenter, layered): (bool, bool),
     choice: &mut PresenterPlot,
 ) -> bool {
     let report = &prepared.report;
@@ -183,7 +186,7 @@ fn controls_ui(
         if presenter {
             ui.separator();
             ui.selectable_value(choice, PresenterPlot::Latency, "latency");
-            if layered(prepared) {
+            if layered {
                 ui.selectable_value(choice, PresenterPlot::Layers, "by layer");
             } else if *choice == PresenterPlot::Layers {
                 *choice = PresenterPlot::Latency;
