@@ -11,6 +11,7 @@ mod client_timeouts;
 mod common;
 mod cost;
 mod database;
+mod deep;
 mod determinism;
 mod exact;
 mod fairness;

@@ -10,7 +10,9 @@
 //! state is the stationary wait at the tick's load below utilisation 0.8;
 //! above it the queue's mean size is followed from tick to tick. Under
 //! engine Auto a stack at or above 0.9 is simulated request by request
-//! instead ([`crate::sim::requests`]).
+//! instead ([`crate::sim::requests`]), until its queue is so deep that the
+//! fluid's first-come-first-served wait is as good as the requests' (a
+//! *deep* stack, served as a fluid until its backlog is shallow again).
 
 use std::collections::VecDeque;
 
@@ -20,8 +22,9 @@ use crate::scenario::model::{
     Autoscale, Engine, Fairness, InstanceBounds, Scenario, ServiceTime, Stack, StackKind, Topology,
 };
 use crate::sim::consumers::Consumers;
+use crate::sim::deep::{DeepOutput, DeepQueue};
 use crate::sim::exact::source::Service;
-use crate::sim::latency::{Key, key_of};
+use crate::sim::latency::{Key, key_of, key_of_delay};
 use crate::sim::raw::{StackRaw, TenantRaw};
 use crate::sim::requests::{RequestStack, TickInput, TickOutput};
 use crate::sim::tenants::TickFlow;
@@ -56,6 +59,34 @@ const REQUESTS_FROM_RHO: f64 = 0.9;
 
 /// Utilisation below which it returns to the fluid (once nothing waits).
 const REQUESTS_UNTIL_RHO: f64 = 0.8;
+
+/// Fewest waiting requests from which a first-come-first-served stack
+/// simulated request by request goes back to the fluid as a deep stack.
+const DEEP_MIN_WAITING: f64 = 256.0;
+
+/// How many standard deviations of the queue's random wander it must hold
+/// to be deep: over one second (`√(cμ · 1 s)` at the stack's drain rate
+/// `cμ` per second), and over the time its drift `λ − cμ` takes to change
+/// it by its own size (`√((λ + cμ) · W / |λ − cμ|)` for `W` waiting, which
+/// is `W` at least this many times that when `W ≥ k² (λ + cμ) / |λ − cμ|`).
+/// A queue so deep moves as its drift says, within a few per cent, and the
+/// fluid's wait of the oldest requests (served in turn at `cμ`) is the
+/// requests' wait; near `λ = cμ` the drift is nothing and the wander is
+/// everything, so no queue is deep there.
+const DEEP_SIGMAS: f64 = 20.0;
+
+/// A deep stack goes back to requests (at utilisation 0.9 or more) once
+/// its backlog is below this fraction of the depth that would make it deep.
+const DEEP_UNTIL_FRACTION: f64 = 0.25;
+
+/// Waiting requests from which a stack draining `drain_per_sec` with
+/// arrivals at `lambda` per second is deep ([`DEEP_SIGMAS`]).
+fn deep_from(drain_per_sec: f64, lambda: f64) -> f64 {
+    let (drain, lambda) = (drain_per_sec.max(0.0), lambda.max(0.0));
+    let drift = (lambda - drain).abs();
+    let drifting = if drift > 0.0 { DEEP_SIGMAS * DEEP_SIGMAS * (lambda + drain) / drift } else { f64::INFINITY };
+    DEEP_MIN_WAITING.max(DEEP_SIGMAS * drain.sqrt()).max(drifting)
+}
 
 /// No wait at all.
 const IDLE: WaitState = WaitState { delay_secs: 0.0, wait_probability: 0.0, wait_rate_per_sec: 1.0 };
@@ -98,6 +129,15 @@ pub struct ComputeStack {
     smoothness: f64,
     /// Squared coefficient of variation of the tick's arrivals.
     ca2_tick: f64,
+    /// Engine Auto: the stack left request-by-request treatment with a
+    /// deep queue and is served as a fluid until its backlog is gone (or
+    /// shallow again at utilisation 0.9 or more); its served requests take
+    /// the fluid's first-come-first-served wait.
+    deep: bool,
+    /// Mean wait of the requests it served in its last tick as a deep
+    /// stack, seconds (from when each cohort arrived to when it was
+    /// served): its latency state while deep.
+    served_wait_secs: f64,
     /// The stack was saturated or had a backlog this tick, so its members
     /// were simulated one by one.
     pub slow: bool,
@@ -243,6 +283,13 @@ impl ComputeStack {
         }
     }
 
+    /// It is a deep stack ([`crate::sim::deep`]) this tick: each member's
+    /// requests are counted by when they were sent, and their waits are in
+    /// [`Compute::deep_pieces`].
+    pub fn deep(&self) -> bool {
+        self.deep
+    }
+
     /// The latency state its fast requests are recorded under.
     pub fn epoch(&self) -> EpochState {
         EpochState { key: self.key, mean_latency_secs: self.mean_latency_secs }
@@ -251,8 +298,8 @@ impl ComputeStack {
     /// The epoch `state` would start, when it differs from the current
     /// state (`None` when it is the same).
     pub fn next_epoch(&self, state: &WaitState, service: &ServiceTime) -> Option<EpochState> {
-        (*state != self.state)
-            .then(|| EpochState { key: key_of(state), mean_latency_secs: state.mean_latency_secs(service) })
+        let key = if self.deep { key_of_delay(state.delay_secs) } else { key_of(state) };
+        (*state != self.state).then(|| EpochState { key, mean_latency_secs: state.mean_latency_secs(service) })
     }
 
     /// True when `next` records latency differently from the current
@@ -450,6 +497,15 @@ pub struct Compute {
     by_request: bool,
     /// Those stacks' requests.
     requests: Vec<Option<Box<RequestStack>>>,
+    /// A stack's request stack, emptied, while it is deep: its random
+    /// stream goes on where it stopped when the stack returns to requests.
+    parked: Vec<Option<Box<RequestStack>>>,
+    /// Deep stacks' backlogs (empty for the others).
+    deep: Vec<DeepQueue>,
+    /// This tick's requests served by deep stacks, piece by piece:
+    /// (tenant, requests, wait in seconds, sent inside another tenant's
+    /// window).
+    pub deep_pieces: Vec<(u32, f64, f64, bool)>,
     /// Service times for them.
     service_draw: Service,
     /// (seed, replication) of their random streams.
@@ -494,6 +550,8 @@ impl Compute {
                     lambda: 0.0,
                     smoothness: 0.0,
                     ca2_tick: 1.0,
+                    deep: false,
+                    served_wait_secs: 0.0,
                     slow: false,
                     by_request: false,
                     state: IDLE,
@@ -542,6 +600,9 @@ impl Compute {
             autoscale: sc.compute.autoscale,
             by_request: sc.clock.engine == Engine::Auto,
             requests: (0..topology.stacks.len()).map(|_| None).collect(),
+            parked: (0..topology.stacks.len()).map(|_| None).collect(),
+            deep: vec![DeepQueue::default(); topology.stacks.len()],
+            deep_pieces: Vec::new(),
             service_draw: Service::new(service),
             seed: (sc.clock.seed, replication),
             samples: Vec::new(),
@@ -589,6 +650,8 @@ impl Compute {
         }
         let age = if let Some(stack) = &self.requests[s] {
             stack.oldest_arrival_secs().map_or(0.0, |arrived| now_secs - arrived)
+        } else if cs.deep {
+            self.deep[s].oldest_arrival_secs().map_or(0.0, |arrived| now_secs - arrived)
         } else if self.weighted_fair(s) {
             members
                 .iter()
@@ -656,6 +719,9 @@ impl Compute {
             cs.resize(self.concurrency, self.mu);
         }
         let capacity = cs.drain_per_sec * dt;
+        if cs.deep && cs.backlog <= 0.0 {
+            cs.deep = false;
+        }
         let mut finished: Vec<(u32, f64)> = Vec::new();
         // A stack without servers has no fluid to follow: its requests wait
         // as requests (and time out one by one) in every engine, until it
@@ -664,7 +730,9 @@ impl Compute {
         if self.by_request || held || self.requests[s].is_some() {
             let rho = if cs.drain_per_sec > 0.0 { lambda / cs.drain_per_sec } else { f64::INFINITY };
             let (enter, leave) = if self.by_request {
-                (rho >= REQUESTS_FROM_RHO, rho < REQUESTS_UNTIL_RHO)
+                // A deep stack stays a fluid until its backlog is shallow.
+                let deep = cs.deep && cs.backlog >= DEEP_UNTIL_FRACTION * deep_from(cs.drain_per_sec, lambda);
+                (rho >= REQUESTS_FROM_RHO && !deep, rho < REQUESTS_UNTIL_RHO)
             } else {
                 (held, cs.servers > 0)
             };
@@ -728,7 +796,18 @@ impl Compute {
                 let served: f64 = members.iter().map(|&t| self.served[t as usize]).sum();
                 cs.backlog_before = cs.backlog;
                 cs.backlog = stack.waiting() as f64;
-                return StackTick { slow: true, served, backlog_end: stack.in_system() as f64, lambda };
+                let backlog_end = stack.in_system() as f64;
+                if self.by_request
+                    && self.fairness[s] == Fairness::Fifo
+                    && cs.backlog >= deep_from(cs.drain_per_sec, lambda)
+                {
+                    self.leave_deep(s, members, dt);
+                }
+                return StackTick { slow: true, served, backlog_end, lambda };
+            }
+            if self.stacks[s].deep {
+                let (served, backlog_end) = self.serve_deep(s, members, tick, capacity, dt, now, raw, window);
+                return StackTick { slow: true, served, backlog_end, lambda };
             }
         }
         let cs = &mut self.stacks[s];
@@ -831,6 +910,11 @@ impl Compute {
             return WaitState { delay_secs: timeout, ..IDLE };
         }
         let rho = lambda / drain;
+        if cs.deep {
+            // Served in turn at the drain rate: the wait is the cohorts' own.
+            cs.last_rho = rho.min(RHO_CAP);
+            return WaitState { delay_secs: cs.served_wait_secs.min(timeout), ..IDLE };
+        }
         if cs.in_system.is_nan() && rho < FLUID_FROM_RHO {
             cs.last_rho = rho;
             return cs.stationary(lambda, v, self.mean_service);
@@ -850,8 +934,10 @@ impl Compute {
     /// Turns stack `s` to requests at the start of `tick`: its backlog
     /// becomes waiting requests.
     fn enter_requests(&mut self, s: usize, members: &[u32], tick: u64, dt: f64, window: WindowFlags<'_>) {
-        let rng = stream(self.seed.0, u64::from(self.seed.1), s as u64, StreamPurpose::StackRequests);
-        let mut stack = Box::new(RequestStack::new(self.fairness[s], members, &self.weights, rng));
+        let mut stack = self.parked[s].take().unwrap_or_else(|| {
+            let rng = stream(self.seed.0, u64::from(self.seed.1), s as u64, StreamPurpose::StackRequests);
+            Box::new(RequestStack::new(self.fairness[s], members, &self.weights, rng))
+        });
         let cs = &mut self.stacks[s];
         let input = TickInput {
             start_secs: tick as f64 * dt,
@@ -862,6 +948,27 @@ impl Compute {
             service: self.service_draw,
             window,
         };
+        if cs.deep {
+            // Each member's whole requests, oldest first, as sent: its
+            // fraction of a request waits in the fluid.
+            cs.deep = false;
+            for &t in members {
+                self.backlog[t as usize] = 0.0;
+            }
+            let backlog = &mut self.backlog;
+            self.deep[s].drain(|arrival_secs, entry| {
+                let carry = &mut backlog[entry.tenant as usize];
+                *carry += entry.count;
+                while *carry >= 1.0 {
+                    stack.add_sent(&input, entry.tenant, arrival_secs.min(input.start_secs), entry.in_window);
+                    *carry -= 1.0;
+                }
+            });
+            cs.cohorts.clear();
+            cs.backlog = 0.0;
+            self.requests[s] = Some(stack);
+            return;
+        }
         // Whole requests wait as requests; what is left of the fluid (a
         // fraction per member) waits in the fluid until the stack returns.
         // A FIFO fluid knows when its backlog arrived (its cohorts, which
@@ -896,6 +1003,130 @@ impl Compute {
         cs.cohorts.clear();
         cs.backlog = 0.0;
         self.requests[s] = Some(stack);
+    }
+
+    /// Turns first-come-first-served stack `s`, simulated request by
+    /// request, into a deep stack at the end of a tick: every request,
+    /// waiting or in service (whose service starts again in the fluid, out
+    /// of its capacity), joins the cohort of the tick it arrived in, with
+    /// its tenant and window, so that its age and timeout go on; the
+    /// fractions the fluid kept when the stack turned to requests join the
+    /// newest.
+    fn leave_deep(&mut self, s: usize, members: &[u32], dt: f64) {
+        let Some(mut stack) = self.requests[s].take() else { return };
+        let mut sent: Vec<(f64, u32, bool)> = Vec::with_capacity(stack.in_system());
+        stack.drain(|arrival_secs, t, in_window| sent.push((arrival_secs, t, in_window)));
+        sent.sort_by(|a, b| a.0.total_cmp(&b.0));
+        // What the fluid kept when the stack turned to requests (less than
+        // one request each), for the newest cohort.
+        let kept: Vec<f64> = members.iter().map(|&t| self.backlog[t as usize]).collect();
+        let queue = &mut self.deep[s];
+        // Each member's requests in the cohort being gathered: [outside,
+        // inside] another tenant's window.
+        let mut counts: Vec<[f64; 2]> = vec![[0.0; 2]; members.len()];
+        let flush = |queue: &mut DeepQueue, counts: &mut [[f64; 2]], arrival_secs: f64| {
+            queue.open(arrival_secs);
+            for (k, c) in counts.iter_mut().enumerate() {
+                queue.add(members[k], c[0], false);
+                queue.add(members[k], c[1], true);
+                *c = [0.0; 2];
+            }
+        };
+        let (mut tick, mut sum, mut n) = (i64::MIN, 0.0, 0.0);
+        for &(arrival_secs, t, in_window) in &sent {
+            let at = (arrival_secs / dt).floor() as i64;
+            if at != tick && n > 0.0 {
+                flush(queue, &mut counts, sum / n);
+                (sum, n) = (0.0, 0.0);
+            }
+            tick = at;
+            sum += arrival_secs;
+            n += 1.0;
+            counts[members.binary_search(&t).unwrap_or(0)][usize::from(in_window)] += 1.0;
+            self.backlog[t as usize] += 1.0;
+        }
+        for (c, k) in counts.iter_mut().zip(&kept) {
+            c[0] += k;
+        }
+        flush(queue, &mut counts, if n > 0.0 { sum / n } else { 0.0 });
+        queue.close();
+        let cs = &mut self.stacks[s];
+        cs.cohorts.clear();
+        cs.backlog = members.iter().map(|&t| self.backlog[t as usize]).sum();
+        cs.deep = true;
+        cs.in_system = f64::NAN;
+        cs.served_wait_secs = if cs.drain_per_sec > 0.0 { cs.backlog / cs.drain_per_sec } else { 0.0 };
+        self.parked[s] = Some(stack);
+    }
+
+    /// One tick of deep stack `s` ([`DeepQueue`]): its members' admitted
+    /// requests join as this tick's cohort, `capacity` serves the oldest,
+    /// expired cohorts are dropped; each member is credited with its own
+    /// served and dropped requests, and what it was served goes to
+    /// [`Compute::deep_pieces`] with its wait.
+    #[allow(clippy::too_many_arguments)]
+    fn serve_deep(
+        &mut self,
+        s: usize,
+        members: &[u32],
+        tick: u64,
+        capacity: f64,
+        dt: f64,
+        now: &[TickFlow],
+        raw: &mut [TenantRaw],
+        window: WindowFlags<'_>,
+    ) -> (f64, f64) {
+        let now_secs = tick as f64 * dt;
+        for &t in members {
+            let t = t as usize;
+            self.served[t] = 0.0;
+            self.timeout_drops[t] = 0.0;
+            self.window_served[t] = 0.0;
+            self.window_drops[t] = 0.0;
+        }
+        let queue = &mut self.deep[s];
+        queue.open(now_secs + 0.5 * dt);
+        for &t in members {
+            let admitted = now[t as usize].admitted;
+            if admitted > 0 {
+                queue.add(t, admitted as f64, window.of(t as usize));
+            }
+        }
+        let mut out = DeepOutput {
+            served: &mut self.served,
+            drops: &mut self.timeout_drops,
+            window_served: &mut self.window_served,
+            window_drops: &mut self.window_drops,
+            pieces: &mut self.deep_pieces,
+        };
+        let (served, waited) = queue.serve(now_secs, dt, capacity, self.timeout_secs, &mut out);
+        let oldest = queue.oldest_arrival_secs().map_or(0.0, |at| now_secs + dt - at);
+        let mut backlog_end = 0.0;
+        for &t in members {
+            let t = t as usize;
+            let (done, dropped) = (self.served[t], self.timeout_drops[t]);
+            raw[t].compute_requests += done;
+            raw[t].dropped_timeout += dropped;
+            let left = self.backlog[t] + now[t].admitted as f64 - done - dropped;
+            self.backlog_start[t] = self.backlog[t];
+            self.backlog[t] = if left < 1e-9 { 0.0 } else { left };
+            backlog_end += self.backlog[t];
+            let longest = if dropped >= 0.5 {
+                self.timeout_secs
+            } else if self.backlog[t] >= 0.5 {
+                oldest
+            } else {
+                continue;
+            };
+            raw[t].longest_wait_secs = raw[t].longest_wait_secs.max(longest.clamp(0.0, self.timeout_secs));
+        }
+        let cs = &mut self.stacks[s];
+        cs.slow = true;
+        cs.by_request = false;
+        cs.backlog_before = cs.backlog;
+        cs.backlog = backlog_end;
+        cs.served_wait_secs = if served > 0.0 { waited / served } else { 0.0 };
+        (served, backlog_end)
     }
 
     /// Requests still waiting or in service at the end of a run in stacks

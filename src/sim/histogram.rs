@@ -435,19 +435,34 @@ impl SparsePmf {
 
 /// The fine probability mass function of one tick's latency distribution.
 pub fn latency_pmf(state: &WaitState, service: &ServiceTime) -> Vec<f64> {
-    pmf_of_cdf(|x_secs| state.latency_cdf(service, x_secs))
+    // No latency is shorter than the delay: the bins below it are empty.
+    let below = edges_ms().partition_point(|&edge| edge / 1000.0 - state.delay_secs <= 0.0);
+    let mut pmf = vec![0.0; below];
+    pmf.extend(pmf_of_cdf_from(below, |x_secs| state.latency_cdf(service, x_secs)));
+    pmf
 }
 
 /// The fine-grid pmf of a time whose CDF (of seconds) is `cdf`.
 pub fn pmf_of_cdf(cdf: impl Fn(f64) -> f64) -> Vec<f64> {
-    let edges = edges_ms();
+    pmf_of_cdf_from(0, cdf)
+}
+
+/// The fine-grid pmf of a time whose CDF (of seconds) is `cdf` and is 0 at
+/// the upper edges of the first `skip` bins, without those bins.
+fn pmf_of_cdf_from(skip: usize, cdf: impl Fn(f64) -> f64) -> Vec<f64> {
+    let edges = &edges_ms()[skip.min(edges_ms().len())..];
     let mut pmf = Vec::with_capacity(edges.len() + 1);
     let mut previous = 0.0;
     for &edge in edges {
+        // Once all the mass is in, every later bin is empty.
+        if previous >= 1.0 {
+            break;
+        }
         let cdf = cdf(edge / 1000.0).max(previous);
         pmf.push(cdf - previous);
         previous = cdf;
     }
+    pmf.resize(edges.len(), 0.0);
     pmf.push((1.0 - previous).max(0.0));
     pmf
 }

@@ -61,9 +61,33 @@ pub fn key_of(state: &WaitState) -> Key {
     c | (theta << 16) | (delay << 32)
 }
 
-/// The representative wait state of a key (inverse of [`key_of`] up to
-/// quantisation).
+/// Marks a key of [`key_of_delay`].
+const DELAY_ONLY: Key = 1 << 48;
+
+/// Steps per e-fold of a [`key_of_delay`] key's delay (0.1 %).
+const FINE_DELAY_STEPS: f64 = 1000.0;
+
+/// The key of a wait of exactly `delay_secs` (no random part: a deep
+/// first-come-first-served queue served in turn), in steps of 0.1 %,
+/// finer than [`key_of`]'s 2 % because the delay is all of the wait.
+pub fn key_of_delay(delay_secs: f64) -> Key {
+    let delay = if delay_secs < DELAY_FLOOR_SECS {
+        0
+    } else {
+        (((delay_secs / DELAY_FLOOR_SECS).ln() * FINE_DELAY_STEPS).round() as u64 + 1).min(0xffff_ffff)
+    };
+    DELAY_ONLY | delay
+}
+
+/// The representative wait state of a key (inverse of [`key_of`] and
+/// [`key_of_delay`] up to quantisation).
 pub fn state_of_key(key: Key) -> WaitState {
+    if key & DELAY_ONLY != 0 {
+        let delay_q = key & 0xffff_ffff;
+        let delay_secs =
+            if delay_q == 0 { 0.0 } else { DELAY_FLOOR_SECS * ((delay_q - 1) as f64 / FINE_DELAY_STEPS).exp() };
+        return WaitState { delay_secs, wait_probability: 0.0, wait_rate_per_sec: 1.0 };
+    }
     let c = (key & 0xffff) as f64 / C_STEPS;
     let theta_q = ((key >> 16) & 0xffff) as i64;
     let delay_q = (key >> 32) & 0xffff;

@@ -11,6 +11,7 @@ pub(crate) mod compute;
 pub(crate) mod consumers;
 pub(crate) mod cost;
 pub(crate) mod database;
+pub(crate) mod deep;
 pub(crate) mod drawer;
 pub(crate) mod exact;
 pub(crate) mod functions;

@@ -127,6 +127,16 @@ impl RequestStack {
         }
     }
 
+    /// Adds a waiting request of tenant `t` sent at `arrival_secs`, inside
+    /// another tenant's window or not (a deep stack's backlog returning to
+    /// requests).
+    pub fn add_sent(&mut self, input: &TickInput<'_>, t: u32, arrival_secs: f64, in_window: bool) {
+        let flow = input.members.binary_search(&t).unwrap_or(0);
+        let flags = if in_window { READ | IN_WINDOW } else { READ };
+        let service_secs = input.service.draw(&mut self.rng);
+        self.queue.push(flow, Req { flags, ..Req::first(arrival_secs, service_secs, t) });
+    }
+
     fn start(&mut self, req: Req, at_secs: f64) {
         self.busy += 1;
         let job = self.jobs.insert(req);
@@ -350,6 +360,18 @@ impl RequestStack {
         while let Some(key) = self.completions.pop() {
             self.complete(completions::job_of(key), completions::secs_of(key), out);
         }
+    }
+
+    /// Empties the stack, handing every request waiting or in service to
+    /// `each` as (arrival time, tenant, sent inside another tenant's
+    /// window); it keeps its random stream.
+    pub fn drain(&mut self, mut each: impl FnMut(f64, u32, bool)) {
+        self.queue.drain(|req| each(req.arrival_secs, req.tenant, req.in_window()));
+        for key in self.completions.drain() {
+            let req = self.jobs.take(completions::job_of(key));
+            each(req.arrival_secs, req.tenant, req.in_window());
+        }
+        self.busy = 0;
     }
 
     /// At the end of the run: requests waiting or in service, by tenant,

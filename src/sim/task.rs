@@ -9,6 +9,7 @@
 //! The engine never reads the wall clock: the one that balances drawing
 //! between threads comes from the caller.
 
+use crate::queueing::WaitState;
 use crate::scenario::model::{Design, Layer, Pattern, Scenario, Topology};
 use crate::sim::compute::Compute;
 use crate::sim::consumers::Consumers;
@@ -17,7 +18,7 @@ use crate::sim::database::{Database, MANY_SHARDS};
 use crate::sim::drawer::{Arrivals, Drawer, Row, distinct_patterns, empty_row};
 use crate::sim::functions::FastFunctions;
 use crate::sim::gateway::{AccountBuckets, Inflow, QuotaClock, reset_quotas};
-use crate::sim::latency::{LatencyBook, SharedPmfs, key_of};
+use crate::sim::latency::{LatencyBook, SharedPmfs, key_of, key_of_delay};
 use crate::sim::layer_latency::LayerLatency;
 use crate::sim::raw::{Counts, StackRaw, TaskRaw, TenantRaw, TierHistograms};
 use crate::sim::series::Series;
@@ -307,7 +308,7 @@ impl<'a> Task<'a> {
         self.serve_compute(tick, point, 1.0 - lost[Layer::Compute.index()]);
         self.serve_database(tick, 1.0 - lost[Layer::Database.index()]);
         self.record_slow_tenants(tick);
-        self.record_samples();
+        self.record_samples(tick);
         if self.series.ends_point(tick) {
             self.end_point(tick, point);
         }
@@ -512,6 +513,7 @@ impl<'a> Task<'a> {
     fn serve_compute(&mut self, tick: u64, point: usize, keep: f64) {
         self.slow.tenants.clear();
         self.compute.samples.clear();
+        self.compute.deep_pieces.clear();
         let dt = self.dt;
         let evaluates = self.compute.evaluates(tick);
         let topology = self.compute_topology();
@@ -595,10 +597,10 @@ impl<'a> Task<'a> {
             };
             r.served += served;
             let in_window = window.of(t);
-            if stack.by_request {
+            let share = if ops > 0.0 { self.compute.window_served[t] / ops } else { 0.0 };
+            if stack.by_request || stack.deep() {
                 // Counted by when each request was sent: its own drops, and
                 // its share of what the database refused.
-                let share = if ops > 0.0 { self.compute.window_served[t] / ops } else { 0.0 };
                 r.window_unserved += (ops - served) * share + self.compute.window_drops[t];
             } else if in_window {
                 // Only losses at shared resources: a tenant's own usage plan
@@ -606,9 +608,10 @@ impl<'a> Task<'a> {
                 // its own earlier spike, which the no-spike baseline lacks).
                 r.window_unserved += ops - served + dropped_in_queue;
             }
-            if stack.by_request {
-                // Latency comes from the requests' own samples, weighted by
-                // the share the database served to the end.
+            if stack.by_request || stack.deep() {
+                // Latency comes from the requests' own samples (or a deep
+                // stack's pieces), weighted by the share the database
+                // served to the end.
                 self.kept[t] = if ops > 0.0 { served / ops } else { 0.0 };
                 continue;
             }
@@ -628,8 +631,18 @@ impl<'a> Task<'a> {
         }
     }
 
-    /// Latency of the requests of stacks simulated request by request.
-    fn record_samples(&mut self) {
+    /// Latency of the requests of stacks simulated request by request, and
+    /// of deep stacks' pieces (each at its own wait, exactly).
+    fn record_samples(&mut self, tick: u64) {
+        for &(t, count, wait_secs, in_window) in &self.compute.deep_pieces {
+            let t = t as usize;
+            let weight = count * self.kept[t];
+            if weight > 0.0 {
+                let state = WaitState { delay_secs: wait_secs, wait_probability: 0.0, wait_rate_per_sec: 1.0 };
+                self.tenants.raw[t].latency_sum_secs += weight * state.mean_latency_secs(self.compute.service());
+                self.book.record(t, key_of_delay(wait_secs), weight, in_window, tick);
+            }
+        }
         for &(t, ms, in_window) in &self.compute.samples {
             let t = t as usize;
             let weight = self.kept[t];
