@@ -119,7 +119,9 @@ impl Source {
             pattern: load.pattern,
             peak: load.pattern.peak(),
             start_hour: sc.clock.start_hour,
-            spikes: spikes.iter().filter(|s| s.tenant == t).copied().collect(),
+            // A spike of factor 1 changes no rate, so it must not start a
+            // new segment either (that would draw the arrivals afresh).
+            spikes: spikes.iter().filter(|s| s.tenant == t && s.factor != 1.0).copied().collect(),
             service: Service::new(sc.compute.service),
             segment: (f64::INFINITY, f64::NEG_INFINITY, 0.0),
             read_fraction: load.read_fraction,
