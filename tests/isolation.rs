@@ -216,3 +216,41 @@ fn a_spiking_tenant_s_own_backlog_at_the_last_window_s_end_is_not_a_neighbour_s_
         assert!(impact.p99_increase_ms.mean.abs() < 0.01, "{engine}: {impact:?}");
     }
 }
+
+#[test]
+fn spiking_tenants_past_the_sixteenth_say_their_own_spikes_are_counted() {
+    // Eighteen of twenty tenants in one pool spike, one after the other:
+    // the first sixteen (by first spike) get a baseline of their own; the
+    // last two are judged against the run without any spike, and the
+    // report says so for them and for nobody else.
+    let spikes: Vec<String> = (0..18)
+        .map(|k| format!(r#"Spike(tenant: "n-{k:02}", at: "{}m", duration: "1m", factor: 3.0)"#, 2 + k))
+        .collect();
+    let text = format!(
+        r#"Scenario(version: 1, name: "many", clock: (duration: "30m", seed: 3, replications: 2),
+        tiers: {{ "basic": (price_per_month: 49.0) }},
+        tenants: [ Group(prefix: "n", count: 20, tier: "basic", load: (rate: 5.0)) ],
+        layers: ( compute: (service_time: Exponential(mean_ms: 20.0), concurrency: 4, instances: (min: 2, max: 2)) ),
+        designs: [ (name: "d", placement: {{ "*": Pool }}) ],
+        events: [ {} ])"#,
+        spikes.join(", ")
+    );
+    let report = run_1_and_2_threads(&load(&text));
+    let counted: Vec<&str> =
+        report.designs[0].tenants.iter().filter(|t| t.impact.own_spikes_counted).map(|t| t.id.as_str()).collect();
+    assert_eq!(counted, ["n-16", "n-17"]);
+    for t in &report.designs[0].tenants {
+        let text = t.impact.blamed_text();
+        assert_eq!(text.contains("past 16 spiking tenants"), t.impact.own_spikes_counted, "{}: {text}", t.id);
+    }
+    let json = serde_json::to_string(&report).unwrap_or_default();
+    assert_eq!(json.matches("\"own_spikes_counted\":true").count(), 2);
+    assert!(!json.contains("\"own_spikes_counted\":false"), "left out when false");
+    let rows = tenantsim::report::compare::compare_rows(&report);
+    let Some(blame) = rows.iter().find(|r| r.key == "blame") else { panic!("no blame row") };
+    assert!(
+        blame.cells[0].text.contains("2 spiking tenant(s) judged with their own spikes counted"),
+        "{}",
+        blame.cells[0].text
+    );
+}

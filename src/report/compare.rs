@@ -6,7 +6,7 @@
 use std::fmt::Write as _;
 
 use crate::report::figures::{Better, FIGURES, Figure, SECTIONS, Scope};
-use crate::report::{DesignReport, Estimate, MAX_BLAMED, RunReport};
+use crate::report::{DesignReport, Estimate, MAX_BLAMED, OWN_SPIKES_COUNTED, RunReport};
 
 /// One design's figure in a row.
 #[derive(Debug, Clone, PartialEq)]
@@ -218,11 +218,18 @@ fn blame_row(report: &RunReport) -> CompareRow {
                 let blame = blame(d);
                 let victims: usize = blame.iter().map(|(_, v)| v.len()).sum();
                 // Blame lists name at most MAX_BLAMED culprits each.
-                let more = if d.tenants.iter().any(|t| t.impact.blamed_not_listed > 0) {
+                let mut more = if d.tenants.iter().any(|t| t.impact.blamed_not_listed > 0) {
                     format!(" (+ culprits not listed: a tenant's list names {MAX_BLAMED} at most)")
                 } else {
                     String::new()
                 };
+                let counted = d.tenants.iter().filter(|t| t.impact.own_spikes_counted).count();
+                if counted > 0 {
+                    let _ = write!(
+                        more,
+                        " ({counted} spiking tenant(s) judged with their own spikes counted: {OWN_SPIKES_COUNTED})"
+                    );
+                }
                 CompareCell {
                     text: format!("{}{more}", blame_text(&blame)),
                     mean: victims as f64,

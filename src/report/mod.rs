@@ -312,6 +312,12 @@ pub struct Impact {
     /// `blamed` (0 unless more than [`MAX_BLAMED`] do).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub blamed_not_listed: u64,
+    /// It spikes too and was judged against the run without any spike,
+    /// not one with its own spikes only (more than 16 spiking tenants of
+    /// the design share stacks): the increase includes what its own
+    /// spikes did to it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub own_spikes_counted: bool,
 }
 
 impl Impact {
@@ -319,9 +325,20 @@ impl Impact {
     /// `a, b, … +3 more`.
     pub fn blamed_text(&self) -> String {
         let names = self.blamed.join(", ");
-        if self.blamed_not_listed == 0 { names } else { format!("{names}, … +{} more", self.blamed_not_listed) }
+        let names =
+            if self.blamed_not_listed == 0 { names } else { format!("{names}, … +{} more", self.blamed_not_listed) };
+        match (self.own_spikes_counted, names.is_empty()) {
+            (false, _) => names,
+            (true, true) => format!("its own spikes count: {OWN_SPIKES_COUNTED}"),
+            (true, false) => format!("{names} (and its own spikes: {OWN_SPIKES_COUNTED})"),
+        }
     }
 }
+
+/// Why a spiking tenant's increase may count its own spikes
+/// ([`Impact::own_spikes_counted`]).
+pub const OWN_SPIKES_COUNTED: &str =
+    "past 16 spiking tenants sharing stacks, the others are judged against the run without any spike";
 
 /// Culprits a hurt tenant's [`Impact::blamed`] names at most: enough to
 /// read, and a report of 20,000 tenants among 1,000 spiking ones stays

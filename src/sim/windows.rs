@@ -101,6 +101,10 @@ pub struct OwnBaselines {
     pub run: Vec<usize>,
     /// Those that no other tenant's spike can reach: not hurt by any.
     pub alone: Vec<usize>,
+    /// Those connected to another spiking tenant beyond the first
+    /// [`MAX_OWN_BASELINES`]: judged against the no-spike baseline, so
+    /// their increase counts their own spikes too.
+    pub beyond: Vec<usize>,
 }
 
 /// The baselines `design`'s spiking tenants need (none with one spiking
@@ -117,7 +121,8 @@ pub fn own_baselines(sc: &Scenario, design: &Design) -> OwnBaselines {
     }
     let (reached, alone): (Vec<usize>, Vec<usize>) =
         spikers.iter().partition(|&&s| spikers.iter().any(|&o| o != s && group_of[o] == group_of[s]));
-    OwnBaselines { run: reached.into_iter().take(MAX_OWN_BASELINES).collect(), alone }
+    let beyond = reached.get(MAX_OWN_BASELINES..).unwrap_or_default().to_vec();
+    OwnBaselines { run: reached.into_iter().take(MAX_OWN_BASELINES).collect(), alone, beyond }
 }
 
 /// Ticks until the last spike window ends: the no-spike baseline's window

@@ -426,7 +426,7 @@ fn row_ui(
         cover(ui, pinned, fill);
         paint_cell(ui, pinned, &text, false, FontId::proportional(FONT_SIZE), color);
     }
-    let blamed = if tenant.impact.blamed.is_empty() {
+    let blamed = if tenant.impact.blamed.is_empty() && !tenant.impact.own_spikes_counted {
         String::new()
     } else {
         format!("\nblamed: {}", tenant.impact.blamed_text())

@@ -260,6 +260,8 @@ fn tenant_reports(
     let months = months_per_run(sc);
     let building = fig.building();
     let spikers = if building { sc.spiking_tenants() } else { Vec::new() };
+    let judged_without_any_spike =
+        if building { crate::sim::windows::own_baselines(sc, design).beyond } else { Vec::new() };
     let mut tenants = Vec::with_capacity(if building { n } else { 0 });
     // The means the gateway and the database add to a served request, ms;
     // with a queue layer, compute's part is its service and the rest of
@@ -327,7 +329,14 @@ fn tenant_reports(
             incident_cost_usd: fig.figure(&|| (cost(r) - cost(&steady.tenants[t])) * months),
             revenue_usd_per_month: price,
             margin_usd_per_month: fig.figure(&|| price - cost(r)),
-            impact: Impact { p99_increase_ms: p99_increase, unserved_increase, hurt, blamed, blamed_not_listed },
+            impact: Impact {
+                p99_increase_ms: p99_increase,
+                unserved_increase,
+                hurt,
+                blamed,
+                blamed_not_listed,
+                own_spikes_counted: judged_without_any_spike.contains(&t),
+            },
             windows: tenant_windows(fig, r),
             cold_starts: fig.figure(&|| r.cold_starts),
             retries: fig.figure(&|| r.retries),
