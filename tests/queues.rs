@@ -515,3 +515,64 @@ fn the_oldest_message_over_time_sees_messages_offered_again_behind_younger_ones(
     // Read at the heads alone, the series peaked at 461 s against 1,183 s.
     assert!(close(series, tenants, 0.05), "oldest over time {series:.0} s, tenants' oldest {tenants:.0} s");
 }
+
+#[test]
+fn each_tenant_s_queue_depth_grows_as_its_backlog_does_and_the_depths_add_up() {
+    // A burst of 300 messages a second for five minutes on four workers
+    // that take 200: the burster's messages pile up at 100 a second, so at
+    // each minute's end it has 6,000 more waiting (the fluid limit of a
+    // queue kept busy; the random part is a few hundred). A quiet tenant's
+    // messages wait behind them on the shared queue (its share of the
+    // backlog: what it sent since the head of the queue, the burst's
+    // first minute, was sent); with a queue each, never more than a few.
+    let text = |engine: &str, queues: &str| {
+        format!(
+            r#"Scenario(version: 1, name: "depth", clock: (duration: "8m", seed: 3, replications: 4, engine: {engine}),
+            tiers: {{ "t": (price_per_month: 1.0) }},
+            tenants: [ Tenant(id: "burst", tier: "t", load: (rate: 1.0)), Tenant(id: "quiet", tier: "t", load: (rate: 20.0)) ],
+            layers: (
+                queue: (retention: "1h"),
+                compute: (service_time: Exponential(mean_ms: 20.0), concurrency: 2, instances: (min: 2, max: 2)),
+            ),
+            designs: [ (name: "d", placement: {{ "*": Pool }}, layers: (queue: {{ "*": {queues} }})) ],
+            events: [ Spike(tenant: "burst", at: "0s", duration: "5m", factor: 280.0) ])"#
+        )
+    };
+    for engine in ["Exact", "Auto", "Fast"] {
+        let shared = run(&text(engine, "Pool"));
+        let series = &shared.designs[0].series;
+        let minute = |t: &tenantsim::report::FlowSeries, m: usize| {
+            let p = series.t_secs.iter().position(|&s| s + series.interval_secs >= 60.0 * m as f64 - 1e-9);
+            p.map_or(0.0, |p| t.queue_depth.mean[p])
+        };
+        let Some(burst) = series.tenants.iter().find(|f| f.name == "burst") else { panic!("no burst series") };
+        let Some(quiet) = series.tenants.iter().find(|f| f.name == "quiet") else { panic!("no quiet series") };
+        for m in 1..=5 {
+            let (b, q) = (minute(burst, m), minute(quiet, m));
+            // Burst and quiet send 280 and 20 a second: the backlog of 100
+            // a second is theirs in that proportion.
+            let all = 100.0 * 60.0 * m as f64;
+            assert!(close(b + q, all, 0.06), "{engine} minute {m}: {b:.0} + {q:.0} waiting, against {all:.0}");
+            assert!(close(q, all * 20.0 / 300.0, 0.10), "{engine} minute {m}: quiet {q:.0}");
+        }
+        // Every point: the tiers' depths add up to the design's.
+        for (p, total) in series.queue_depth.mean.iter().enumerate() {
+            let tiers: f64 = series.tiers.iter().map(|t| t.queue_depth.mean[p]).sum();
+            assert!((tiers - total).abs() <= 1e-6 * total.max(1.0), "{engine} point {p}: {tiers} against {total}");
+        }
+        let own = run(&text(engine, "Silo"));
+        let series = &own.designs[0].series;
+        let Some(quiet) = series.tenants.iter().find(|f| f.name == "quiet") else { panic!("no quiet series") };
+        let most = quiet.queue_depth.mean.iter().copied().fold(0.0, f64::max);
+        assert!(most < 20.0, "{engine}: with a queue each, quiet has at most {most:.1} waiting");
+    }
+    // Without a queue layer the series have no queue depth (and the JSON
+    // no key).
+    let plain = text("Auto", "Pool")
+        .replace("queue: (retention: \"1h\"),", "")
+        .replace(", layers: (queue: { \"*\": Pool })", "");
+    let plain = run(&plain);
+    assert!(plain.designs[0].series.tiers.iter().all(|t| t.queue_depth.mean.is_empty()));
+    let json = serde_json::to_string(&plain).unwrap_or_default();
+    assert!(!json.contains("\"queue_depth\":{\"mean\":[]"), "no empty queue depth in the JSON");
+}

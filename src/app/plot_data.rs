@@ -81,6 +81,8 @@ pub struct FlowLines {
     pub p99_ms: BandLine,
     /// Mean latency by layer, ms, in [`LATENCY_LAYERS`] order.
     pub layers: [BandLine; 4],
+    /// Its messages waiting in the queue layer (empty without one).
+    pub queue_depth: BandLine,
 }
 
 /// The layers of a mean latency, in [`FlowLines::layers`] order (that of
@@ -95,6 +97,7 @@ impl FlowLines {
             flows: Flow::ALL.map(|flow| BandLine::new(x, series.band(flow))),
             p99_ms: BandLine::new(x, &series.p99_ms),
             layers: [&l.gateway_ms, &l.queue_ms, &l.compute_ms, &l.database_ms].map(|band| BandLine::new(x, band)),
+            queue_depth: BandLine::new(x, &series.queue_depth),
         }
     }
 

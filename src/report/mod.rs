@@ -590,6 +590,10 @@ pub struct FlowSeries {
     /// compute adds latency.
     #[serde(default, skip_serializing_if = "LayerSeries::is_empty")]
     pub latency_by_layer: LayerSeries,
+    /// Its messages in the queue layer at each interval's end (waiting for
+    /// a consumer); empty without a queue layer.
+    #[serde(default, skip_serializing_if = "Band::is_empty")]
+    pub queue_depth: Band,
 }
 
 /// Mean latency of the requests served in each interval, by layer, ms
@@ -673,6 +677,7 @@ impl FlowSeries {
             retries_per_sec: retries,
             p99_ms,
             latency_by_layer: LayerSeries::default(),
+            queue_depth: Band::default(),
         }
     }
 

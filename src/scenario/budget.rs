@@ -68,9 +68,9 @@ pub const RETRY_BYTES: f64 = 144.0;
 /// free-list entry (4), in vectors that may double.
 pub const CLIENT_TIMEOUT_BYTES: f64 = 192.0;
 /// A series point of one flow series (six flows, a p99, the latency sums
-/// by layer, and the per-request engine's sums per row) while simulating
-/// and in a result.
-pub const POINT_BYTES: f64 = 96.0;
+/// by layer, the requests waiting, and the per-request engine's sums per
+/// row) while simulating and in a result.
+pub const POINT_BYTES: f64 = 104.0;
 /// A tier's latency weights at one series point, kept by a design's parts
 /// for merging.
 pub const MIXTURE_BYTES: f64 = 2_048.0;
@@ -460,8 +460,9 @@ fn memory(s: &Shape, threads: f64) -> Vec<MemoryPart> {
     let threads = threads.min(subtasks);
     let result = result_bytes(s);
     let held = held_results(threads, result, s.runs_per_replication()).min(subtasks);
-    // A flow's values per point: six flows, its p99 and four layers.
-    let width = n * FIGURES_PER_TENANT + stacks * 4.0 + points * (flows * 11.0 + 2.0) + k * 24.0 + 20.0;
+    // A flow's values per point: six flows, its p99, four layers and its
+    // queue depth.
+    let width = n * FIGURES_PER_TENANT + stacks * 4.0 + points * (flows * 12.0 + 2.0) + k * 24.0 + 20.0;
     let kept = width * 8.0 * s.replications as f64;
     let folded = if kept <= KEPT_BYTES { kept } else { width * 24.0 } + held * width * 8.0;
     let waiting =

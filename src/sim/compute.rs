@@ -1129,6 +1129,15 @@ impl Compute {
         (served, backlog_end)
     }
 
+    /// Adds each request waiting in a stack simulated request by request to
+    /// its tenant's count in `counts` (the fluid's and deep stacks' waiting
+    /// requests are in [`Compute::backlog`]).
+    pub fn count_waiting_requests(&self, counts: &mut [f64]) {
+        for stack in self.requests.iter().flatten() {
+            stack.for_each_waiting(|t| counts[t as usize] += 1.0);
+        }
+    }
+
     /// Requests still waiting or in service at the end of a run in stacks
     /// simulated request by request: `each(tenant, timed_out, waited
     /// seconds, sent inside another tenant's window)`.

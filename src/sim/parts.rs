@@ -220,7 +220,7 @@ fn sum_flows<'a>(flows: impl Iterator<Item = &'a FlowRaw>) -> FlowRaw {
         if sum.p99_ms.is_empty() {
             sum.p99_ms = vec![0.0; flow.p99_ms.len()];
         }
-        sum.add_latency(flow);
+        sum.add_sums(flow);
     }
     sum
 }

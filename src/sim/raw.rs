@@ -230,6 +230,9 @@ pub struct FlowRaw {
     /// The relational database's part of it, summed, seconds (zeros
     /// without one).
     pub database_secs: Vec<f64>,
+    /// Requests of the flow waiting for compute (with a queue layer, the
+    /// messages in its queues) at each point's end.
+    pub waiting: Vec<f64>,
 }
 
 impl FlowRaw {
@@ -240,14 +243,17 @@ impl FlowRaw {
             p99_ms: vec![0.0; points],
             latency_secs: vec![0.0; points],
             database_secs: vec![0.0; points],
+            waiting: vec![0.0; points],
         }
     }
 
-    /// Adds `other`'s latency sums, point by point.
-    pub fn add_latency(&mut self, other: &FlowRaw) {
-        for (into, from) in
-            [(&mut self.latency_secs, &other.latency_secs), (&mut self.database_secs, &other.database_secs)]
-        {
+    /// Adds `other`'s latency sums and waiting requests, point by point.
+    pub fn add_sums(&mut self, other: &FlowRaw) {
+        for (into, from) in [
+            (&mut self.latency_secs, &other.latency_secs),
+            (&mut self.database_secs, &other.database_secs),
+            (&mut self.waiting, &other.waiting),
+        ] {
             if into.len() < from.len() {
                 into.resize(from.len(), 0.0);
             }

@@ -109,6 +109,11 @@ impl RequestStack {
         self.queue.len()
     }
 
+    /// Hands the tenant of every waiting request to `each`.
+    pub fn for_each_waiting(&self, mut each: impl FnMut(u32)) {
+        self.queue.for_each(|req| each(req.tenant));
+    }
+
     /// When the oldest waiting request arrived, if one waits.
     pub fn oldest_arrival_secs(&self) -> Option<f64> {
         self.queue.oldest_arrival_secs()

@@ -127,12 +127,13 @@ impl Series {
     /// and reads the point's p99 from the latency book. `pending(t)` is
     /// the latency of tenant `t`'s requests served but not yet in its
     /// latency sum; every served request also has `layers_secs` of the
-    /// other layers' (added to the sums when the task finishes).
+    /// other layers' (added to the sums when the task finishes);
+    /// `waiting(t)` is how many of its requests wait for compute now.
     pub fn end_point(
         &mut self,
         point: usize,
         (active, tenants): (&[usize], &Tenants),
-        (pending, layers_secs): (impl Fn(usize) -> f64, f64),
+        (pending, layers_secs, waiting): (impl Fn(usize) -> f64, f64, impl Fn(usize) -> f64),
         book: &mut LatencyBook<'_>,
     ) {
         for &t in active {
@@ -153,9 +154,11 @@ impl Series {
             let dropped = now.dropped - start.dropped;
             let flows = [Some(&mut self.tiers[tier]), self.focus_of[t].map(|k| &mut self.focus_flows[k])];
             let latency_secs = now.latency_secs - start.latency_secs;
+            let waiting = waiting(t);
             for flow in flows.into_iter().flatten() {
                 flow.add(point, offered, admitted, served, dropped);
                 flow.latency_secs[point] += latency_secs;
+                flow.waiting[point] += waiting;
             }
             if let Some((k, p99)) = book.end_point(t) {
                 self.focus_flows[k].p99_ms[point] = p99;
@@ -191,7 +194,7 @@ impl Series {
             stacks.instances[p] /= point_ticks[p] as f64;
         }
         for flow in &tiers {
-            total.add_latency(flow);
+            total.add_sums(flow);
         }
         let utilisation = stacks
             .busy

@@ -95,6 +95,9 @@ struct Task<'a> {
     /// Each tenant's share of its compute-served requests the database
     /// served this tick (for request-by-request stacks).
     kept: Vec<f64>,
+    /// Each tenant's requests waiting in stacks simulated request by
+    /// request at a series point's end (room to count them in).
+    waiting_requests: Vec<f64>,
     accounts: AccountBuckets,
     compute: Compute,
     /// Serverless functions, when compute is serverless.
@@ -272,6 +275,7 @@ impl<'a> Task<'a> {
             tenants: Tenants::new(inflows),
             slow: SlowList::new(n),
             kept: vec![1.0; n],
+            waiting_requests: vec![0.0; n],
             accounts: AccountBuckets::new(sc.gateway.as_ref(), gw_topology),
             compute,
             functions,
@@ -694,7 +698,16 @@ impl<'a> Task<'a> {
             unflushed as f64 * compute.stacks[inflow.compute as usize].epoch().mean_latency_secs
         };
         let layers_secs = self.layers.mean_secs();
-        self.series.end_point(point, (&self.live.tenants, &self.tenants), (pending, layers_secs), &mut self.book);
+        self.waiting_requests.fill(0.0);
+        compute.count_waiting_requests(&mut self.waiting_requests);
+        let requests = &self.waiting_requests;
+        let waiting = |t: usize| compute.backlog[t] + requests[t];
+        self.series.end_point(
+            point,
+            (&self.live.tenants, &self.tenants),
+            (pending, layers_secs, waiting),
+            &mut self.book,
+        );
     }
 
     /// The raw results, once every tick is simulated; `throttled` holds

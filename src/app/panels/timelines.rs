@@ -636,18 +636,29 @@ fn layers_ui(ui: &mut egui::Ui, ctx: &PlotCtx<'_>, height: f32) {
 /// one plot: utilisation is drawn scaled so that 100 % is the top of the
 /// instances axis, a round number so the percentages are round too.
 /// The queue layer's depth (messages waiting for a consumer at the end of
-/// each interval, over all queues of a design; left axis, solid) and the
-/// age of the oldest of them (right axis, dashed, drawn scaled so that
-/// its axis top is the plot's top).
-fn queue_ui(ui: &mut egui::Ui, ctx: &PlotCtx<'_>, height: f32) {
-    let scope = if ctx.shown.iter().any(|s| s.flow.name != "all") { ", whatever the scope" } else { "" };
-    let caption = format!(
-        "solid: messages waiting for a consumer (left) · dashed: age of the oldest, s (right) · at each interval's \
-         end, all queues{scope}"
-    );
+/// each interval: the scope's own, a tier's or a tenant's, else over all
+/// queues of a design; left axis, solid) and the age of the oldest message
+/// in any queue (right axis, dashed, drawn scaled so that its axis top is
+/// the plot's top).
+fn queue_ui<'a>(ui: &mut egui::Ui, ctx: &PlotCtx<'a>, height: f32) {
+    let own = |s: &Shown<'_>| s.flow.name != "all" && !s.flow.queue_depth.mean.is_empty();
+    let caption = match ctx.shown.iter().find(|s| own(s)) {
+        Some(s) => format!(
+            "solid: {}'s messages waiting for a consumer (left) · dashed: age of the oldest in any queue, s (right) \
+             · at each interval's end",
+            s.flow.name
+        ),
+        None => "solid: messages waiting for a consumer (left) · dashed: age of the oldest, s (right) · at each \
+                 interval's end, all queues"
+            .to_owned(),
+    };
     title_ui(ui, "Queue depth", &caption);
     let entries = ctx.prepared.events.len() + ctx.shown.len();
-    let lines: Vec<&BandLine> = ctx.shown.iter().map(|s| &s.design.queue_depth).collect();
+    let depth = |s: &Shown<'a>| -> &'a BandLine {
+        let (design, flow): (&'a DesignLines, &'a FlowLines) = (s.design, s.flow);
+        if own(s) { &flow.queue_depth } else { &design.queue_depth }
+    };
+    let lines: Vec<&BandLine> = ctx.shown.iter().map(depth).collect();
     let (corner, top) = ctx.legend_fit(&lines, 1.0, entries, height);
     let top = crate::app::plot_data::nice_axis_top(top);
     let oldest = ctx.shown.iter().map(|s| s.design.oldest_message.max()).fold(1.0, f64::max);
@@ -668,7 +679,7 @@ fn queue_ui(ui: &mut egui::Ui, ctx: &PlotCtx<'_>, height: f32) {
     });
     plot.show(ui, |plot_ui| {
         ctx.events(plot_ui);
-        solid_and_dashed(plot_ui, ctx, ("waiting", |d| &d.queue_depth), ("oldest", |d| d.oldest_message.scaled(scale)));
+        solid_and_dashed(plot_ui, ctx, ("waiting", depth), ("oldest", |s| s.design.oldest_message.scaled(scale)));
     });
 }
 
@@ -709,7 +720,12 @@ fn database_ui(ui: &mut egui::Ui, ctx: &PlotCtx<'_>, height: f32) {
             let line = HLine::new(name, s.design.db_connection_limit).color(ctx.color(s.index));
             plot_ui.hline(line.style(LineStyle::dotted_dense()).width(1.0));
         }
-        solid_and_dashed(plot_ui, ctx, ("held", |d| &d.db_connections), ("vCPU", |d| d.db_utilisation.scaled(top)));
+        solid_and_dashed(
+            plot_ui,
+            ctx,
+            ("held", |s| &s.design.db_connections),
+            ("vCPU", |s| s.design.db_utilisation.scaled(top)),
+        );
     });
 }
 
@@ -750,7 +766,12 @@ fn capacity_ui(ui: &mut egui::Ui, ctx: &PlotCtx<'_>, height: f32) {
     });
     plot.show(ui, |plot_ui| {
         ctx.events(plot_ui);
-        solid_and_dashed(plot_ui, ctx, ("instances", |d| &d.instances), ("utilisation", |d| d.utilisation.scaled(top)));
+        solid_and_dashed(
+            plot_ui,
+            ctx,
+            ("instances", |s| &s.design.instances),
+            ("utilisation", |s| s.design.utilisation.scaled(top)),
+        );
     });
 }
 
@@ -765,20 +786,20 @@ fn hovered<'a>(pos: &HoverPosition<'a>) -> (&'a str, f64, f64) {
 /// Each shown design's two lines of a plot with two axes: `solid` (left
 /// axis) and `dashed` (right axis, already scaled to the left one), each
 /// hovered as the design's name and the line's `(name, …)`.
-fn solid_and_dashed(
+fn solid_and_dashed<'a>(
     plot_ui: &mut PlotUi<'_>,
-    ctx: &PlotCtx<'_>,
-    (solid_name, solid): (&str, impl Fn(&DesignLines) -> &BandLine),
-    (dashed_name, dashed): (&str, impl Fn(&DesignLines) -> BandLine),
+    ctx: &PlotCtx<'a>,
+    (solid_name, solid): (&str, impl Fn(&Shown<'a>) -> &'a BandLine),
+    (dashed_name, dashed): (&str, impl Fn(&Shown<'a>) -> BandLine),
 ) {
     for s in ctx.shown {
         let color = ctx.color(s.index);
         let hover = format!("{} {solid_name}", s.design.name);
         let series = Series { legend: &s.design.name, hover: &hover, id: ("design", s.index) };
-        band_line(plot_ui, &series, solid(s.design), color, LineStyle::Solid);
+        band_line(plot_ui, &series, solid(s), color, LineStyle::Solid);
         let hover = format!("{} {dashed_name}", s.design.name);
         let series = Series { legend: &s.design.name, hover: &hover, id: ("design", s.index) };
-        band_line(plot_ui, &series, &dashed(s.design), color, LineStyle::Dashed { length: 6.0 });
+        band_line(plot_ui, &series, &dashed(s), color, LineStyle::Dashed { length: 6.0 });
     }
 }
 

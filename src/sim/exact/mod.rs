@@ -1226,6 +1226,12 @@ impl<'a> Exact<'a> {
         }
         self.points.waiting[p] = self.waiting();
         self.points.oldest_secs[p] = self.oldest_secs(t_secs);
+        for stack in &self.stacks {
+            stack.queue.for_each(|req| {
+                let info = &self.info[req.tenant as usize];
+                self.points.count_waiting(p, info.tier, info.focus);
+            });
+        }
         if let Some(dbs) = self.relational.as_deref_mut() {
             // Every stack looked at again: environments that went cold
             // since their stack last queried give their connections back,
@@ -1382,7 +1388,7 @@ impl<'a> Exact<'a> {
             }
         }
         for flow in &tier_flows {
-            total.add_latency(flow);
+            total.add_sums(flow);
         }
         if let Some(g) = &sc.gateway {
             for raw in &mut self.gw_raw {

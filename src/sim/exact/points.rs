@@ -40,6 +40,9 @@ pub struct Points {
     latency_secs: Vec<f64>,
     /// The relational database's part of it, by point and row.
     database_secs: Vec<f64>,
+    /// Requests waiting for a server at each point's end, by point and
+    /// row.
+    waiting_rows: Vec<f64>,
     /// Active instance-seconds of each point.
     pub instances_secs: Vec<f64>,
     /// Busy server-seconds of each point.
@@ -76,6 +79,7 @@ impl Points {
             latency: (0..count).map(|_| None).collect(),
             latency_secs: vec![0.0; count * rows],
             database_secs: vec![0.0; count * rows],
+            waiting_rows: vec![0.0; count * rows],
             instances_secs: vec![0.0; count],
             busy_secs: vec![0.0; count],
             capacity_secs: vec![0.0; count],
@@ -137,6 +141,17 @@ impl Points {
         }
     }
 
+    /// Counts one request of a tenant of `tier` (and focus tenant `focus`,
+    /// if it is one) waiting for a server at `point`'s end.
+    #[inline]
+    pub fn count_waiting(&mut self, point: usize, tier: usize, focus: Option<usize>) {
+        let row = point * self.rows;
+        self.waiting_rows[row + tier] += 1.0;
+        if let Some(k) = focus {
+            self.waiting_rows[row + self.tiers + k] += 1.0;
+        }
+    }
+
     /// Each tier's and each focus tenant's series (requests per point,
     /// not yet per second) with its p99s, and the total's p99s.
     pub fn flows(&self) -> (Vec<FlowRaw>, Vec<FlowRaw>, Vec<f64>) {
@@ -149,6 +164,7 @@ impl Points {
                 }
                 row.latency_secs[p] = self.latency_secs[p * self.rows + r];
                 row.database_secs[p] = self.database_secs[p * self.rows + r];
+                row.waiting[p] = self.waiting_rows[p * self.rows + r];
             }
         }
         let mut total_p99_ms = vec![0.0; self.count];

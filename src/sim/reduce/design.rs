@@ -412,6 +412,9 @@ struct LayerSplit {
     database_ms: f64,
     service_ms: Option<f64>,
     relational: bool,
+    /// The scenario has a queue layer (each flow's series then has its
+    /// queue depth).
+    queued: bool,
 }
 
 impl LayerSplit {
@@ -421,6 +424,7 @@ impl LayerSplit {
             database_ms: sc.database.as_ref().and_then(|d| d.latency).map_or(0.0, |l| l.mean_secs() * 1e3),
             service_ms: sc.queue.as_ref().map(|_| sc.compute.service.mean_secs() * 1e3),
             relational: sc.relational.is_some(),
+            queued: sc.queue.is_some(),
         }
     }
 
@@ -632,8 +636,10 @@ fn band(fig: &mut dyn Figures, column: &[f64]) -> Band {
 fn flow(fig: &mut dyn Figures, name: &str, raw: &FlowRaw, (split, secs): (&LayerSplit, &[f64])) -> FlowSeries {
     let flows = Flow::ALL.map(|f| band(fig, raw.flow(f)));
     let p99 = band(fig, &raw.p99_ms);
+    // With a queue layer every waiting request is a message in a queue.
+    let queue_depth = if split.queued { band(fig, &raw.waiting) } else { Band::default() };
     if !split.layered() {
-        return FlowSeries::new(label(fig, name), flows, p99);
+        return FlowSeries { queue_depth, ..FlowSeries::new(label(fig, name), flows, p99) };
     }
     let [gateway, queue, compute, database] = split.columns(raw, secs);
     let latency_by_layer = LayerSeries {
@@ -642,7 +648,7 @@ fn flow(fig: &mut dyn Figures, name: &str, raw: &FlowRaw, (split, secs): (&Layer
         compute_ms: band(fig, &compute),
         database_ms: band(fig, &database),
     };
-    FlowSeries { latency_by_layer, ..FlowSeries::new(label(fig, name), flows, p99) }
+    FlowSeries { latency_by_layer, queue_depth, ..FlowSeries::new(label(fig, name), flows, p99) }
 }
 
 fn series(
@@ -654,7 +660,7 @@ fn series(
     let interval = m.ticks_per_point as f64 * sc.clock.tick_secs;
     let layers = LayerSplit::of(sc);
     // A flow's work: its points, one per band.
-    let bands = Flow::ALL.len() + 1 + if layers.layered() { 4 } else { 0 };
+    let bands = Flow::ALL.len() + 1 + if layers.layered() { 4 } else { 0 } + usize::from(layers.queued);
     let work = bands as u64 * m.point_ticks.len() as u64;
     let secs: Vec<f64> = m.point_ticks.iter().map(|&ticks| ticks as f64 * sc.clock.tick_secs).collect();
     let split = (&layers, secs.as_slice());
