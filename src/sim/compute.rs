@@ -502,6 +502,9 @@ pub struct Compute {
     parked: Vec<Option<Box<RequestStack>>>,
     /// Deep stacks' backlogs (empty for the others).
     deep: Vec<DeepQueue>,
+    /// Each tenant's own oldest waiting request in a deep stack, when
+    /// asked for (room to find them in; NaN while not found).
+    deep_oldest: Vec<f64>,
     /// This tick's requests served by deep stacks, piece by piece:
     /// (tenant, requests, wait in seconds, sent inside another tenant's
     /// window).
@@ -602,6 +605,7 @@ impl Compute {
             requests: (0..topology.stacks.len()).map(|_| None).collect(),
             parked: (0..topology.stacks.len()).map(|_| None).collect(),
             deep: vec![DeepQueue::default(); topology.stacks.len()],
+            deep_oldest: vec![0.0; n],
             deep_pieces: Vec::new(),
             service_draw: Service::new(service),
             seed: (sc.clock.seed, replication),
@@ -719,7 +723,9 @@ impl Compute {
             cs.resize(self.concurrency, self.mu);
         }
         let capacity = cs.drain_per_sec * dt;
-        if cs.deep && cs.backlog <= 0.0 {
+        // The deep queue says when it is empty (the members' backlogs, kept
+        // by subtraction, may keep a rounding error).
+        if cs.deep && self.deep[s].is_empty() {
             cs.deep = false;
         }
         let mut finished: Vec<(u32, f64)> = Vec::new();
@@ -1099,9 +1105,12 @@ impl Compute {
             window_drops: &mut self.window_drops,
             pieces: &mut self.deep_pieces,
         };
+        let before = out.pieces.len();
         let (served, waited) = queue.serve(now_secs, dt, capacity, self.timeout_secs, &mut out);
-        let oldest = queue.oldest_arrival_secs().map_or(0.0, |at| now_secs + dt - at);
+        let (empty, end_secs) = (queue.is_empty(), now_secs + dt);
         let mut backlog_end = 0.0;
+        // Members with a request waiting whose own oldest is wanted.
+        let mut wanted = 0;
         for &t in members {
             let t = t as usize;
             let (done, dropped) = (self.served[t], self.timeout_drops[t]);
@@ -1109,16 +1118,43 @@ impl Compute {
             raw[t].dropped_timeout += dropped;
             let left = self.backlog[t] + now[t].admitted as f64 - done - dropped;
             self.backlog_start[t] = self.backlog[t];
-            self.backlog[t] = if left < 1e-9 { 0.0 } else { left };
+            self.backlog[t] = if empty || left < 1e-9 { 0.0 } else { left };
             backlog_end += self.backlog[t];
-            let longest = if dropped >= 0.5 {
+            self.deep_oldest[t] = if dropped < 0.5 && self.backlog[t] >= 0.5 {
+                wanted += 1;
+                f64::NAN
+            } else {
+                f64::INFINITY
+            };
+        }
+        if wanted > 0 {
+            let oldest = &mut self.deep_oldest;
+            queue.scan(|t, arrival_secs| {
+                let seen = &mut oldest[t as usize];
+                if seen.is_nan() {
+                    *seen = arrival_secs;
+                    wanted -= 1;
+                }
+                wanted == 0
+            });
+        }
+        // Each member's longest wait: the timeout when it lost requests to
+        // it, else its own oldest waiting request's age, and what its
+        // served requests waited.
+        for &t in members {
+            let t = t as usize;
+            let longest = if self.timeout_drops[t] >= 0.5 {
                 self.timeout_secs
-            } else if self.backlog[t] >= 0.5 {
-                oldest
+            } else if self.deep_oldest[t].is_finite() {
+                end_secs - self.deep_oldest[t]
             } else {
                 continue;
             };
             raw[t].longest_wait_secs = raw[t].longest_wait_secs.max(longest.clamp(0.0, self.timeout_secs));
+        }
+        for &(t, _, wait_secs, _) in &self.deep_pieces[before..] {
+            let r = &mut raw[t as usize];
+            r.longest_wait_secs = r.longest_wait_secs.max(wait_secs);
         }
         let cs = &mut self.stacks[s];
         cs.slow = true;

@@ -69,6 +69,25 @@ impl DeepQueue {
         self.cohorts.iter().map(|c| c.total).sum()
     }
 
+    /// True when no request waits.
+    pub fn is_empty(&self) -> bool {
+        self.cohorts.is_empty() && self.open.is_none_or(|c| c.len == 0)
+    }
+
+    /// Hands each tenant's waiting requests to `each` as (tenant, arrival
+    /// time), oldest first, until `each` returns true.
+    pub fn scan(&self, mut each: impl FnMut(u32, f64) -> bool) {
+        let mut at = 0;
+        for cohort in &self.cohorts {
+            for entry in self.entries.range(at..at + cohort.len) {
+                if entry.count > 1e-9 && each(entry.tenant, cohort.arrival_secs) {
+                    return;
+                }
+            }
+            at += cohort.len;
+        }
+    }
+
     /// When the oldest waiting requests arrived, if any wait.
     pub fn oldest_arrival_secs(&self) -> Option<f64> {
         self.cohorts.front().map(|c| c.arrival_secs)
@@ -238,6 +257,31 @@ mod tests {
         assert!(o.1.is_empty());
         assert_eq!(q.total(), 0.0);
         assert_eq!(q.oldest_arrival_secs(), None);
+    }
+
+    #[test]
+    fn a_scan_finds_each_tenant_s_own_oldest_requests() {
+        let mut q = DeepQueue::default();
+        assert!(q.is_empty());
+        q.open(0.5);
+        q.add(0, 100.0, false);
+        q.open(1.5);
+        q.add(0, 10.0, false);
+        q.add(1, 2.0, false);
+        assert!(!q.is_empty());
+        let mut first = [f64::NAN; 2];
+        q.scan(|t, at| {
+            let seen = &mut first[t as usize];
+            if seen.is_nan() {
+                *seen = at;
+            }
+            first.iter().all(|x| !x.is_nan())
+        });
+        assert_eq!(first, [0.5, 1.5]);
+        // Served to the end, it is empty, whatever rounding left in counts.
+        let mut o = output(2);
+        serve(&mut q, 2.0, 112.0, 30.0, &mut o);
+        assert!(q.is_empty());
     }
 
     #[test]
