@@ -78,7 +78,7 @@ impl DeepQueue {
     /// time), oldest first, until `each` returns true.
     pub fn scan(&self, mut each: impl FnMut(u32, f64) -> bool) {
         let mut at = 0;
-        for cohort in &self.cohorts {
+        for cohort in self.cohorts.iter().chain(&self.open) {
             for entry in self.entries.range(at..at + cohort.len) {
                 if entry.count > 1e-9 && each(entry.tenant, cohort.arrival_secs) {
                     return;
