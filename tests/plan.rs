@@ -582,9 +582,9 @@ fn goal_seek_finds_the_message_age_a_burst_needs() {
     // A burst leaves 60 messages/s over the consumers' 400 for five
     // minutes: the last is taken (460 − 400) × 300 / 400 = 45 s after it was
     // sent. The smallest objective on message age that every tenant meets
-    // is that peak, judged on the conservative side of its interval; an
-    // objective only changes how results are read, so every point shares
-    // one simulation.
+    // is that peak, judged on the conservative side of its interval (about
+    // ±2 s over four replications): between 45 and 48 s. An objective only
+    // changes how results are read, so every point shares one simulation.
     let text = crate::queues::burst(
         "Auto",
         1,
@@ -597,7 +597,7 @@ fn goal_seek_finds_the_message_age_a_burst_needs() {
         let a = &r.answers[0];
         assert!(a.found, "{a:?}");
         let value = a.value.unwrap_or(f64::NAN);
-        assert!((45.0..=47.5).contains(&value), "{threads} thread(s): {a:?}");
+        assert!((45.0..=48.0).contains(&value), "{threads} thread(s): {a:?}");
     }
     // Without a queue the knob has nothing to set.
     let without = text.replace(r#"queue: (retention: "1h"),"#, "").replace(r#", max_message_age: "1m""#, "");
