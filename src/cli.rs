@@ -395,8 +395,11 @@ fn run_command(args: &RunArgs, compare: bool) -> Result<(), Failure> {
     let overrides = Overrides { seed: args.seed, replications: args.replications, engine: args.engine };
     let scenario = load(&args.file, &overrides)?;
     if scenario.per_request() && scenario.clock.engine != crate::scenario::model::Engine::Exact {
-        let why = if scenario.redelivers() {
+        let why = if scenario.redelivers() && scenario.has_database() {
             "messages whose processing fails are offered again"
+        } else if scenario.redelivers() {
+            "a consumer's processing can outlive the queue's visibility timeout (the message is then offered again \
+             while held)"
         } else if scenario.relational.is_some() {
             "requests wait for a relational database's connections and vCPUs"
         } else {

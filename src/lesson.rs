@@ -52,6 +52,7 @@ pub fn figure_of(metric: MetricFile) -> FigureId {
         MetricFile::QueueMs => FigureId::QueueMs,
         MetricFile::OldestMessage => FigureId::OldestMessage,
         MetricFile::Redelivered => FigureId::Redelivered,
+        MetricFile::Duplicates => FigureId::Duplicates,
         MetricFile::DeadLettered => FigureId::DeadLettered,
         MetricFile::DroppedConnections => FigureId::DroppedConnections,
         MetricFile::Unallocated => FigureId::Unallocated,

@@ -13,6 +13,7 @@ mod cost;
 mod database;
 mod deep;
 mod determinism;
+mod duplicates;
 mod exact;
 mod fairness;
 mod fidelity;

@@ -60,6 +60,9 @@ pub enum FigureId {
     OldestMessage,
     /// Messages offered again after their processing failed.
     Redelivered,
+    /// Messages processed again because a consumer outlived the visibility
+    /// timeout.
+    Duplicates,
     /// Messages moved to the dead-letter queue.
     DeadLettered,
     /// Requests that found no relational connection.
@@ -204,7 +207,7 @@ const BASE: Figure = Figure {
 };
 
 /// Every figure, in the order of the comparison.
-pub const FIGURES: [Figure; 28] = [
+pub const FIGURES: [Figure; 29] = [
     Figure {
         id: FigureId::Cost,
         key: "cost",
@@ -514,11 +517,25 @@ pub const FIGURES: [Figure; 28] = [
         key: "redelivered",
         label: "Redelivered",
         help: "Messages the queue offered again because a consumer could not process them (the database refused \
-               the write): each is processed once more after its visibility timeout. Lower is better.",
+               the write), or still held them when their visibility timeout ended: each is received once more. \
+               Lower is better.",
         unit: Unit::Requests,
         compare: service_detail(),
         design: Some(|d| d.totals.redelivered),
         tenant: Some(|t| t.redelivered),
+        ..BASE
+    },
+    Figure {
+        id: FigureId::Duplicates,
+        key: "duplicates",
+        label: "Duplicates",
+        help: "Messages processed twice (or more): a consumer still processing a message when its visibility \
+               timeout ended, another consumer took it too, and finished after the message had been processed. \
+               The work, and any database write, is done again. Lower is better.",
+        unit: Unit::Requests,
+        compare: service_detail(),
+        design: Some(|d| d.totals.duplicates),
+        tenant: Some(|t| t.duplicates),
         ..BASE
     },
     Figure {

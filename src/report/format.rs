@@ -16,7 +16,7 @@ pub fn json(report: &RunReport) -> Result<String, serde_json::Error> {
 }
 
 /// CSV columns, in order (new columns are only added at the end).
-pub const CSV_HEADER: [&str; 50] = [
+pub const CSV_HEADER: [&str; 51] = [
     "design",
     "tenant",
     "tier",
@@ -65,6 +65,7 @@ pub const CSV_HEADER: [&str; 50] = [
     "queue_ms",
     "oldest_message_ms",
     "redelivered",
+    "duplicates",
     "dead_lettered",
     "dropped_connections",
 ];
@@ -129,6 +130,7 @@ pub fn csv(report: &RunReport) -> Result<String, csv::Error> {
                     t.latency_by_layer.queue_ms.mean,
                     t.oldest_message_ms.mean,
                     t.redelivered.mean,
+                    t.duplicates.mean,
                     t.dropped.dead_letter.mean,
                     t.dropped.connections.mean,
                 ]

@@ -196,6 +196,10 @@ pub struct DesignTotals {
     /// failed.
     #[serde(default)]
     pub redelivered: Estimate,
+    /// Messages processed again by a second consumer because the first
+    /// one's processing outlived the visibility timeout.
+    #[serde(default)]
+    pub duplicates: Estimate,
     /// Messages moved to the dead-letter queue.
     #[serde(default)]
     pub dead_lettered: Estimate,
@@ -442,9 +446,14 @@ pub struct TenantReport {
     #[serde(default)]
     pub wasted_work: Estimate,
     /// Messages the queue layer offered again after their processing failed
-    /// (each failed receive but the last).
+    /// (each failed receive but the last), or while a consumer still held
+    /// them (its processing outlived the visibility timeout).
     #[serde(default)]
     pub redelivered: Estimate,
+    /// Its messages processed once more after another consumer had
+    /// processed them (a processing that outlived the visibility timeout).
+    #[serde(default)]
+    pub duplicates: Estimate,
     /// The oldest any of its messages got in the queue layer before a
     /// consumer took it (or the queue deleted it at its retention): the
     /// peak of its oldest waiting message's age, ms (0 without a queue

@@ -98,14 +98,23 @@ impl Scenario {
         self.database.is_some() || self.relational.is_some()
     }
 
-    /// True when a consumer's processing may fail (a queue in front of a
-    /// database whose partitions refuse operations), so that messages are
-    /// offered again or dead-lettered, which only the per-request engine
+    /// True when a queue's messages may be offered again: a consumer's
+    /// processing may fail (a database behind it refuses operations), or
+    /// may outlive the visibility timeout (at least one processing in
+    /// [`OUTLIVED_PER_REQUEST`] does), so that messages are redelivered,
+    /// processed twice or dead-lettered, which only the per-request engine
     /// simulates.
     pub fn redelivers(&self) -> bool {
-        self.queue.is_some() && self.has_database()
+        self.queue.as_ref().is_some_and(|q| {
+            self.has_database() || 1.0 - self.compute.service.cdf(q.visibility_secs) >= OUTLIVED_PER_REQUEST
+        })
     }
 }
+
+/// The share of processings outliving a queue's visibility timeout from
+/// which a scenario runs the per-request engine (below it, the fast engine
+/// leaves the few duplicates out).
+pub const OUTLIVED_PER_REQUEST: f64 = 1e-6;
 
 /// The tenants `events` spike, each once, in order of their first spike.
 pub fn spiking_tenants(events: &[Event]) -> Vec<usize> {

@@ -93,6 +93,10 @@ pub struct TenantRaw {
     /// Messages a queue offered again after their processing failed (kept
     /// last, away from the fields every request touches).
     pub redelivered: f64,
+    /// Messages processed once more because a consumer's processing
+    /// outlived the visibility timeout and another consumer took the
+    /// message meanwhile: receives finished after another had processed it.
+    pub duplicates: f64,
     /// Messages moved to the dead-letter queue after their last receive
     /// failed.
     pub dead_lettered: f64,

@@ -425,8 +425,9 @@ fn queue_rows(ui: &mut Ui, queue: &mut QueueFile, errors: Option<&FieldErrors>) 
         form::duration_ui(ui, &mut queue.retention, tip, false);
     });
     let tip = "How long a message a consumer received stays hidden from the other consumers (SQS: 30 s by \
-               default, up to 12 h). If its processing fails (the database refused its write), the queue offers it \
-               again once this has passed since it was received.";
+               default, up to 12 h). If its processing fails (the database refused its write), or is still going \
+               on, the queue offers it again once this has passed since it was received: a consumer slower than \
+               this makes another one process the message too (duplicates).";
     row_ui(ui, ("Visibility timeout", tip), errors, &format!("{p}.visibility_timeout"), |ui| {
         form::duration_ui(ui, &mut queue.visibility_timeout, tip, false);
     });

@@ -23,7 +23,7 @@ use crate::scenario::file::{
 use crate::scenario::{FieldErrors, ScenarioFile};
 
 /// Every metric a plan figure can name, in the table of figures' order.
-const METRICS: [MetricFile; 27] = [
+const METRICS: [MetricFile; 28] = [
     MetricFile::TotalCost,
     MetricFile::CostPerTenant,
     MetricFile::Margin,
@@ -45,6 +45,7 @@ const METRICS: [MetricFile; 27] = [
     MetricFile::QueueMs,
     MetricFile::OldestMessage,
     MetricFile::Redelivered,
+    MetricFile::Duplicates,
     MetricFile::DeadLettered,
     MetricFile::DroppedConnections,
     MetricFile::Cost,

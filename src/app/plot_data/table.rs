@@ -43,6 +43,9 @@ pub enum Column {
     WastedWork,
     /// Messages offered again after their processing failed.
     Redelivered,
+    /// Messages processed again because a consumer outlived the visibility
+    /// timeout.
+    Duplicates,
     /// Messages moved to the dead-letter queue.
     DeadLettered,
     /// Median latency.
@@ -78,7 +81,7 @@ pub enum Column {
 }
 
 /// Every column, in display order (the index is `TableView::sort_column`).
-pub const COLUMNS: [Column; 33] = [
+pub const COLUMNS: [Column; 34] = [
     Column::Id,
     Column::Tier,
     Column::Offered,
@@ -96,6 +99,7 @@ pub const COLUMNS: [Column; 33] = [
     Column::DroppedConnections,
     Column::WastedWork,
     Column::Redelivered,
+    Column::Duplicates,
     Column::DeadLettered,
     Column::P50,
     Column::P99,
@@ -135,6 +139,7 @@ impl Column {
             Column::DroppedConnections => "no conn.",
             Column::WastedWork => "wasted",
             Column::Redelivered => "redelivered",
+            Column::Duplicates => "dup",
             Column::DeadLettered => "DLQ",
             Column::P50 => "p50 ms",
             Column::P99 => "p99 ms",
@@ -198,7 +203,11 @@ impl Column {
             }
             Column::Redelivered => {
                 "Messages the queue offered again because a consumer could not process them (the database refused \
-                 the write)"
+                 the write) or still held them when their visibility timeout ended"
+            }
+            Column::Duplicates => {
+                "Messages processed again: a consumer still held the message when its visibility timeout ended, \
+                 and a second consumer processed it too"
             }
             Column::DeadLettered => "Messages moved to the dead-letter queue after the queue's max_receives receives",
             Column::GatewayMs => "Mean latency the gateway adds to a served request, ms",
@@ -258,6 +267,7 @@ impl Column {
             Column::P50 => t.latency.p50_ms.mean,
             Column::P99 => t.latency.p99_ms.mean,
             Column::Redelivered => t.redelivered.mean,
+            Column::Duplicates => t.duplicates.mean,
             Column::DeadLettered => t.dropped.dead_letter.mean,
             Column::GatewayMs => t.latency_by_layer.gateway_ms.mean,
             Column::QueueMs => t.latency_by_layer.queue_ms.mean,
@@ -360,6 +370,7 @@ pub fn shown_columns(design: &DesignReport) -> Vec<usize> {
             | Column::DroppedClient
             | Column::DroppedConnections
             | Column::Redelivered
+            | Column::Duplicates
             | Column::DeadLettered => any(**c),
             Column::WastedWork => design.tenants.iter().any(|t| t.wasted_work.mean > 0.0),
             Column::SpikeP99 | Column::SpikeUnserved => spikes,
@@ -452,7 +463,7 @@ mod tests {
         let shown = shown_columns(pool);
         assert_eq!(
             shown.len(),
-            COLUMNS.len() - 18,
+            COLUMNS.len() - 19,
             "nothing throttled or dropped, no functions, no retries or client timeouts, no gateway or database \
              latency, no queue and no relational database in the example"
         );

@@ -367,6 +367,9 @@ pub enum MetricFile {
     /// Design (or tenant): messages the queue offered again after their
     /// processing failed.
     Redelivered,
+    /// Design (or tenant): messages processed again because a consumer
+    /// outlived the visibility timeout.
+    Duplicates,
     /// Design (or tenant): messages moved to the dead-letter queue.
     DeadLettered,
     /// Tenant: requests whose query found no relational connection.

@@ -172,8 +172,14 @@ struct Exact<'a> {
     /// client's answer, and what becomes of a message later is not retried
     /// by the client.
     queued: bool,
-    /// Messages whose processing failed, waiting to be offered again.
+    /// Messages whose processing failed or outlived the visibility
+    /// timeout, waiting to be offered again, and the records of messages
+    /// received while a consumer held them.
     redelivery: Box<Redelivery>,
+    /// A consumer busy longer than this (a queue's visibility timeout)
+    /// still holds its message when the queue offers it again (infinity
+    /// without a queue).
+    outlive_secs: f64,
     /// The relational database's stacks, if the scenario has one.
     relational: Option<Box<Databases>>,
     /// Queries that waited past the proxy's borrow timeout: (job, when
@@ -434,6 +440,7 @@ impl<'a> Exact<'a> {
                     .as_ref()
                     .map_or_else(Redelivery::default, |q| Redelivery::new(q.visibility_secs, q.max_receives)),
             ),
+            outlive_secs: sc.queue.as_ref().map_or(f64::INFINITY, |q| q.visibility_secs),
             relational: Databases::new(sc, design, replication).map(Box::new),
             borrow_expired: Vec::new(),
         }
@@ -584,6 +591,11 @@ impl<'a> Exact<'a> {
     fn redeliver(&mut self) {
         let t_secs = self.redelivery.next_secs();
         let Some(req) = self.redelivery.pop() else { return };
+        if self.redelivery.deleted(&req) {
+            // A consumer that held it processed it meanwhile.
+            self.redelivery.release(req);
+            return;
+        }
         if t_secs - req.arrival_secs > self.timeout_secs {
             // Its retention passed while it was hidden: the queue deletes it.
             self.drop_timed_out(req, t_secs);
@@ -607,6 +619,11 @@ impl<'a> Exact<'a> {
                 let attempt = self.take_arrival();
                 self.arrive(attempt);
                 limit_secs = limit_secs.min(self.timeouts.next_secs());
+                if self.queued {
+                    // A message whose processing outlives its visibility
+                    // timeout comes back before the limit.
+                    limit_secs = limit_secs.min(self.redelivery.next_secs());
+                }
             } else {
                 if completion_secs >= limit_secs {
                     break;
@@ -778,6 +795,13 @@ impl<'a> Exact<'a> {
         self.points.count(point, info.tier, info.focus, flow);
     }
 
+    /// The client timeout slot of `req` ([`NO_SLOT`] for a queue's message,
+    /// whose client has no timeout and whose slot holds its message record).
+    #[inline]
+    fn client_slot(&self, req: &Req) -> u32 {
+        if self.queued { NO_SLOT } else { req.slot }
+    }
+
     /// An attempt failed at `t_secs` (`shared`: at a resource the tenant's
     /// neighbours share): its client retries it, or gives its request up.
     fn fail(&mut self, attempt: Attempt, t_secs: f64, shared: bool) {
@@ -894,6 +918,9 @@ impl<'a> Exact<'a> {
             self.start(s, req, t_secs);
         } else {
             stack.queue.push(info.flow, req);
+            if self.queued {
+                self.redelivery.queued(&req);
+            }
         }
     }
 
@@ -954,6 +981,7 @@ impl<'a> Exact<'a> {
     /// environment `env` if it runs on one, for `busy_secs`.
     #[inline]
     fn start_on(&mut self, s: usize, req: Req, t_secs: f64, function: u32, env: Env, busy_secs: f64) {
+        let req = if busy_secs > self.outlive_secs { self.redelivery.outlived(req, t_secs) } else { req };
         let raw = &mut self.raw[req.tenant as usize];
         raw.longest_wait_secs = raw.longest_wait_secs.max(t_secs - req.arrival_secs);
         let stack = &mut self.stacks[s];
@@ -980,10 +1008,13 @@ impl<'a> Exact<'a> {
             let mut expired = std::mem::take(&mut self.expired);
             let next = self.stacks[s].queue.next(t_secs, timeout, |req| expired.push(req));
             for req in expired.drain(..) {
-                self.drop_timed_out(req, t_secs);
+                if !self.queued || self.redelivery.dequeued(req) {
+                    self.drop_timed_out(req, t_secs);
+                }
             }
             self.expired = expired;
             match next {
+                Some(req) if self.queued && !self.redelivery.dequeued(req) => {}
                 Some(req) => self.start(s, req, t_secs),
                 None => break,
             }
@@ -994,7 +1025,17 @@ impl<'a> Exact<'a> {
     /// (its client retries it from then, or from when it timed out if
     /// later).
     fn drop_timed_out(&mut self, req: Req, now_secs: f64) {
-        if !self.timeouts.answer(req.slot, now_secs) {
+        let req = if self.queued {
+            if self.redelivery.copies(&req) > 1 {
+                // Another copy of the message is alive and decides its fate.
+                self.redelivery.release(req);
+                return;
+            }
+            self.redelivery.release(req)
+        } else {
+            req
+        };
+        if !self.timeouts.answer(self.client_slot(&req), now_secs) {
             // Its client gave up on it before.
             return;
         }
@@ -1038,6 +1079,10 @@ impl<'a> Exact<'a> {
         let raw = &mut self.raw[t];
         raw.compute_requests += 1.0;
         raw.compute_busy_secs += busy_secs;
+        if self.queued && req.slot != NO_SLOT && self.duplicate(req, t_secs) {
+            self.start_waiting(s, t_secs);
+            return;
+        }
         let point = self.points.of(t_secs);
         // The gateway's and the database's latency, on its way back, and
         // whether its client still waits for it then.
@@ -1086,6 +1131,12 @@ impl<'a> Exact<'a> {
             let database_secs = if query == QUERIED { t_secs - query_from_secs } else { 0.0 };
             self.points.record_latency(point, (info.tier, info.focus), bin, latency_secs, database_secs);
             self.count(t, point, Flow::Served);
+            if self.queued && req.slot != NO_SLOT {
+                // Processed: the message is deleted (its copies still
+                // waiting vanish, those in service finish as duplicates).
+                self.redelivery.delete(&req);
+                self.redelivery.release(req);
+            }
         }
         self.start_waiting(s, t_secs);
     }
@@ -1157,12 +1208,37 @@ impl<'a> Exact<'a> {
         }
     }
 
+    /// For [`Exact::complete`] with a queue: a consumer finished a copy of a
+    /// message received while another consumer held it. True when another
+    /// copy was processed first (this one is a duplicate, its work done
+    /// for nothing); else a successful processing will delete the message.
+    #[inline(never)]
+    fn duplicate(&mut self, req: Req, t_secs: f64) -> bool {
+        if self.redelivery.deleted(&req) {
+            self.raw[req.tenant as usize].duplicates += 1.0;
+            if self.sc.database.is_some() {
+                // Its write is made again.
+                self.store(&req, t_secs);
+            }
+            self.redelivery.release(req);
+            return true;
+        }
+        false
+    }
+
     /// A consumer received message `req` at `received_secs` and could not
     /// process it (the database refused its write) at `failed_secs`: the
     /// queue offers it again after its visibility timeout, or moves it to
     /// the dead-letter queue.
     #[inline(never)]
     fn consumer_failed(&mut self, req: Req, received_secs: f64, failed_secs: f64) {
+        if self.redelivery.copies(&req) > 1 {
+            // Its visibility timeout ended while this consumer held it: the
+            // message is back already.
+            self.redelivery.release(req);
+            return;
+        }
+        let req = self.redelivery.release(req);
         let t = req.tenant as usize;
         if self.redelivery.failed(req, received_secs, failed_secs) == Failed::DeadLettered {
             self.raw[t].dead_lettered += 1.0;
@@ -1177,7 +1253,7 @@ impl<'a> Exact<'a> {
     /// waiting when its answer arrives.
     #[inline(never)]
     fn answer_through_layers(&mut self, req: &Req, t_secs: f64) -> (bool, f64) {
-        let (slot, tenant) = (req.slot, req.tenant as usize);
+        let (slot, tenant) = (self.client_slot(req), req.tenant as usize);
         let layers_secs = if self.layers.is_none() { 0.0 } else { self.layers.draw(&mut self.layer_rng[tenant]) };
         (self.timeouts.answer(slot, t_secs + layers_secs), layers_secs)
     }
@@ -1228,8 +1304,10 @@ impl<'a> Exact<'a> {
         self.points.oldest_secs[p] = self.oldest_secs(t_secs);
         for stack in &self.stacks {
             stack.queue.for_each(|req| {
-                let info = &self.info[req.tenant as usize];
-                self.points.count_waiting(p, info.tier, info.focus);
+                if !(self.queued && self.redelivery.deleted(req)) {
+                    let info = &self.info[req.tenant as usize];
+                    self.points.count_waiting(p, info.tier, info.focus);
+                }
             });
         }
         if let Some(dbs) = self.relational.as_deref_mut() {
@@ -1259,7 +1337,8 @@ impl<'a> Exact<'a> {
 
     /// Requests waiting for a server now, over every stack.
     fn waiting(&self) -> f64 {
-        self.stacks.iter().map(|s| s.queue.len() as f64).sum()
+        let queued: usize = self.stacks.iter().map(|s| s.queue.len()).sum();
+        (queued - self.redelivery.ghosts()) as f64
     }
 
     /// The age of the oldest request waiting for a server at `t_secs`, at
@@ -1272,7 +1351,13 @@ impl<'a> Exact<'a> {
         let oldest = self
             .stacks
             .iter()
-            .filter_map(|s| if redelivers { s.queue.earliest_arrival_secs() } else { s.queue.oldest_arrival_secs() })
+            .filter_map(|s| {
+                if redelivers {
+                    s.queue.earliest_arrival_secs(|req| !(self.queued && self.redelivery.deleted(req)))
+                } else {
+                    s.queue.oldest_arrival_secs()
+                }
+            })
             .min_by(f64::total_cmp);
         oldest.map_or(0.0, |arrived| (t_secs - arrived).clamp(0.0, self.timeout_secs))
     }
@@ -1284,13 +1369,19 @@ impl<'a> Exact<'a> {
         let closing = self.points.current < self.points.count && self.points.of(end) == self.points.current;
         let (waiting_at_end, oldest_at_end) = (self.waiting(), self.oldest_secs(end));
         // Requests still in service or waiting: in flight, unless they
-        // waited past the timeout.
+        // waited past the timeout. A message with several copies alive is
+        // under way once (none if a consumer processed it).
+        let mut counted = rustc_hash::FxHashSet::default();
         for s in 0..self.stacks.len() {
             self.stacks[s].advance(end);
             let mut waiting = Vec::new();
             self.stacks[s].queue.drain(|req| waiting.push(req));
             for req in waiting {
-                if self.timeouts.gave_up(req.slot) {
+                if self.queued && !self.redelivery.dequeued(req) {
+                    // A copy of a message processed already.
+                } else if self.queued && req.slot != NO_SLOT && counted.contains(&req.slot) {
+                    // Its message is counted.
+                } else if self.timeouts.gave_up(self.client_slot(&req)) {
                     // Under way for nobody.
                 } else if end - req.arrival_secs > self.timeout_secs {
                     self.drop_timed_out(req, end);
@@ -1298,13 +1389,18 @@ impl<'a> Exact<'a> {
                     let raw = &mut self.raw[req.tenant as usize];
                     raw.in_flight += 1.0;
                     raw.longest_wait_secs = raw.longest_wait_secs.max(end - req.arrival_secs);
+                    if self.queued && req.slot != NO_SLOT {
+                        counted.insert(req.slot);
+                    }
                 }
             }
         }
         let queries = self.relational.as_deref().map_or_else(Vec::new, |dbs| dbs.waiting().collect());
         for job in self.completions.iter().map(completions::job_of).chain(queries) {
             let req = &self.jobs.get(job).req;
-            if !self.timeouts.gave_up(req.slot) {
+            if self.queued && req.slot != NO_SLOT && (self.redelivery.deleted(req) || !counted.insert(req.slot)) {
+                // A duplicate, or its message is counted.
+            } else if !self.timeouts.gave_up(self.client_slot(req)) {
                 self.raw[req.tenant as usize].in_flight += 1.0;
             }
         }
@@ -1321,7 +1417,9 @@ impl<'a> Exact<'a> {
         // unless their retention has passed.
         let hidden: Vec<Req> = self.redelivery.waiting().copied().collect();
         for req in hidden {
-            if end - req.arrival_secs > self.timeout_secs {
+            if req.slot != NO_SLOT && (self.redelivery.deleted(&req) || counted.contains(&req.slot)) {
+                // Processed, or its message is counted.
+            } else if end - req.arrival_secs > self.timeout_secs {
                 self.drop_timed_out(req, end);
             } else {
                 self.raw[req.tenant as usize].in_flight += 1.0;
@@ -1469,7 +1567,8 @@ impl<'a> Exact<'a> {
             // those of the windows counted.
             stack.queue.for_each(|req| {
                 if t_secs - req.arrival_secs > self.timeout_secs
-                    && !self.timeouts.gave_up(req.slot)
+                    && !self.timeouts.gave_up(self.client_slot(req))
+                    && !(self.queued && (self.redelivery.deleted(req) || self.redelivery.copies(req) > 1))
                     && (self.queued || self.retries.would_give_up(req.tenant as usize, req.retries, &mut set_aside))
                     && req.in_window()
                 {

@@ -138,12 +138,16 @@ impl Queue {
         }
     }
 
-    /// When the oldest waiting request arrived, looking at every one, not
-    /// only the heads: a message offered again after a failed receive waits
-    /// behind younger ones with its first arrival.
-    pub fn earliest_arrival_secs(&self) -> Option<f64> {
+    /// When the oldest waiting request that `counts` arrived, looking at
+    /// every one, not only the heads: a message offered again after a
+    /// failed receive waits behind younger ones with its first arrival.
+    pub fn earliest_arrival_secs(&self, counts: impl Fn(&Req) -> bool) -> Option<f64> {
         let mut earliest = None;
-        self.for_each(|r| earliest = Some(earliest.map_or(r.arrival_secs, |e: f64| e.min(r.arrival_secs))));
+        self.for_each(|r| {
+            if counts(r) {
+                earliest = Some(earliest.map_or(r.arrival_secs, |e: f64| e.min(r.arrival_secs)));
+            }
+        });
         earliest
     }
 

@@ -5,11 +5,19 @@
 //! passed; after `max_receives` receives it goes to the dead-letter queue
 //! instead. The messages waiting to be offered again are kept here, in the
 //! order they become visible.
+//!
+//! A consumer whose processing outlives the visibility timeout still holds
+//! its message when the queue offers it again, so a second consumer may
+//! process it too. Such a message gets a record here ([`Req::slot`] holds
+//! its index: a queue's messages have no client timeout): how many of its
+//! copies are alive and whether one was processed, which deletes the
+//! message (copies still waiting then vanish; copies in service finish as
+//! duplicates).
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
-use crate::sim::exact::queue::Req;
+use crate::sim::exact::queue::{NO_SLOT, Req};
 use crate::sim::exact::slots::Slots;
 
 /// What became of a message whose processing failed.
@@ -20,6 +28,17 @@ pub enum Failed {
     /// It was received `max_receives` times and went to the dead-letter
     /// queue.
     DeadLettered,
+}
+
+/// A message received while a consumer still held it.
+#[derive(Debug, Clone, Copy, Default)]
+struct Message {
+    /// Its copies alive: held by consumers, hidden, or waiting in a queue.
+    copies: u32,
+    /// Copies waiting in a compute stack's queue.
+    queued: u32,
+    /// A consumer processed it (and deleted it).
+    deleted: bool,
 }
 
 /// The messages waiting out their visibility timeout.
@@ -36,6 +55,11 @@ pub struct Redelivery {
     /// The waiting messages.
     slots: Slots<Req>,
     sequence: u64,
+    /// Messages received while a consumer held them.
+    messages: Slots<Message>,
+    /// Copies of deleted messages still waiting in queues (they leave when
+    /// they reach a consumer).
+    ghosts: usize,
 }
 
 impl Redelivery {
@@ -67,6 +91,104 @@ impl Redelivery {
         self.due.push(Reverse((due.to_bits(), self.sequence, slot)));
         self.sequence += 1;
         Failed::Redelivered
+    }
+
+    /// A consumer received `req` at `received_secs` and will still hold it
+    /// when its visibility timeout ends: the message comes back then (a copy
+    /// is hidden until then), unless it was received `max_receives` times
+    /// (the queue would move it to the dead-letter queue; the consumer
+    /// still holding it decides its fate). Returns `req` with its message
+    /// record.
+    pub fn outlived(&mut self, mut req: Req, received_secs: f64) -> Req {
+        if req.slot == NO_SLOT {
+            req.slot = self.messages.insert(Message { copies: 1, ..Message::default() });
+        }
+        let mut copy = req;
+        copy.retries = copy.retries.saturating_add(1);
+        if self.max_receives.is_some_and(|most| copy.retries >= most) {
+            return req;
+        }
+        self.edit(req.slot, |m| m.copies += 1);
+        let slot = self.slots.insert(copy);
+        self.due.push(Reverse(((received_secs + self.visibility_secs).to_bits(), self.sequence, slot)));
+        self.sequence += 1;
+        req
+    }
+
+    /// True when `req` is a copy of a message a consumer already processed.
+    #[inline]
+    pub fn deleted(&self, req: &Req) -> bool {
+        req.slot != NO_SLOT && self.messages.get(req.slot).deleted
+    }
+
+    /// Copies of `req`'s message alive, `req` among them (1 for a message
+    /// without a record).
+    pub fn copies(&self, req: &Req) -> u32 {
+        if req.slot == NO_SLOT { 1 } else { self.messages.get(req.slot).copies }
+    }
+
+    /// A consumer processed `req`'s message: it is deleted, and its copies
+    /// waiting in queues become ghosts.
+    pub fn delete(&mut self, req: &Req) {
+        if req.slot != NO_SLOT {
+            let mut m = *self.messages.get(req.slot);
+            m.deleted = true;
+            self.ghosts += m.queued as usize;
+            m.queued = 0;
+            self.messages.set(req.slot, m);
+        }
+    }
+
+    /// Copy `req` went into a compute stack's queue.
+    #[inline]
+    pub fn queued(&mut self, req: &Req) {
+        if req.slot != NO_SLOT {
+            self.edit(req.slot, |m| m.queued += 1);
+        }
+    }
+
+    /// Copy `req` left a compute stack's queue (to a consumer, or dropped):
+    /// false when it is a ghost, which goes without a trace (and is
+    /// released).
+    #[inline]
+    pub fn dequeued(&mut self, req: Req) -> bool {
+        if req.slot == NO_SLOT {
+            return true;
+        }
+        if self.messages.get(req.slot).deleted {
+            self.ghosts -= 1;
+            self.release(req);
+            return false;
+        }
+        self.edit(req.slot, |m| m.queued -= 1);
+        true
+    }
+
+    /// Copy `req` is gone (processed, dropped or a ghost); its message's
+    /// record goes with its last copy. Returns `req` without the record
+    /// when it was the last.
+    pub fn release(&mut self, mut req: Req) -> Req {
+        if req.slot != NO_SLOT {
+            let m = *self.messages.get(req.slot);
+            if m.copies <= 1 {
+                self.messages.take(req.slot);
+                req.slot = NO_SLOT;
+            } else {
+                self.edit(req.slot, |m| m.copies -= 1);
+            }
+        }
+        req
+    }
+
+    /// Copies of deleted messages still waiting in queues.
+    pub fn ghosts(&self) -> usize {
+        self.ghosts
+    }
+
+    fn edit(&mut self, slot: u32, change: impl FnOnce(&mut Message)) {
+        let mut m = *self.messages.get(slot);
+        change(&mut m);
+        self.messages.set(slot, m);
     }
 
     /// The next message visible again (call when [`Redelivery::next_secs`]

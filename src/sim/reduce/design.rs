@@ -342,6 +342,7 @@ fn tenant_reports(
             retries: fig.figure(&|| r.retries),
             wasted_work: fig.figure(&|| ratio(r.wasted_busy_secs, r.compute_busy_secs)),
             redelivered: fig.figure(&|| r.redelivered),
+            duplicates: fig.figure(&|| r.duplicates),
             oldest_message_ms: fig.figure(&|| if sc.queue.is_some() { r.longest_wait_secs * 1e3 } else { 0.0 }),
             latency_by_layer: LayerLatencyMs::default(),
         };
@@ -526,6 +527,7 @@ fn totals(sc: &Scenario, rep: Replication<'_>, steady: &TaskRaw, fig: &mut dyn F
         wasted_work_fraction: fig
             .figure(&|| ratio(sum_tenants(&|r| r.wasted_busy_secs), sum_tenants(&|r| r.compute_busy_secs))),
         redelivered: fig.figure(&|| sum_tenants(&|r| r.redelivered)),
+        duplicates: fig.figure(&|| sum_tenants(&|r| r.duplicates)),
         dead_lettered: fig.figure(&|| sum_tenants(&|r| r.dead_lettered)),
         dropped_connections: fig.figure(&|| sum_tenants(&|r| r.dropped_connections)),
     }

@@ -12,7 +12,7 @@ use crate::scenario::file::{ExpectFile, FigureFile, MetricFile, OpFile};
 
 /// Every metric, in menu order, with the scopes it has figures for
 /// (design, tier, tenant) and what it measures.
-const METRICS: [(MetricFile, [bool; 3], &str); 27] = [
+const METRICS: [(MetricFile, [bool; 3], &str); 28] = [
     (MetricFile::TotalCost, [true, false, false], "Total cost per month, USD"),
     (MetricFile::CostPerTenant, [true, true, true], "Attributed cost per tenant per month, USD"),
     (MetricFile::Cost, [false, true, true], "Cost per month of a tier or tenant, USD"),
@@ -38,6 +38,11 @@ const METRICS: [(MetricFile, [bool; 3], &str); 27] = [
     (MetricFile::QueueMs, [false, false, true], "Mean time in the queue layer, ms"),
     (MetricFile::OldestMessage, [false, false, true], "Oldest a message got in the queue layer, ms"),
     (MetricFile::Redelivered, [true, false, true], "Messages offered again after their processing failed"),
+    (
+        MetricFile::Duplicates,
+        [true, false, true],
+        "Messages processed again because a consumer outlived the visibility timeout",
+    ),
     (MetricFile::DeadLettered, [true, false, true], "Messages moved to the dead-letter queue"),
     (MetricFile::DroppedConnections, [true, false, true], "Requests that found no relational connection"),
     (MetricFile::Dropped, [true, false, true], "Requests dropped (queue timeout, partition, client timeout)"),
