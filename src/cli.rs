@@ -400,6 +400,8 @@ fn run_command(args: &RunArgs, compare: bool) -> Result<(), Failure> {
         } else if scenario.redelivers() {
             "a consumer's processing can outlive the queue's visibility timeout (the message is then offered again \
              while held)"
+        } else if scenario.queue.as_ref().is_some_and(|q| q.fifo) {
+            "a FIFO queue's message groups are processed one message at a time"
         } else if scenario.relational.is_some() {
             "requests wait for a relational database's connections and vCPUs"
         } else {

@@ -17,6 +17,7 @@ mod duplicates;
 mod exact;
 mod fairness;
 mod fidelity;
+mod fifo;
 mod finite;
 mod functions;
 mod hostile_text;

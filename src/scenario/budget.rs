@@ -184,7 +184,8 @@ pub struct Shape {
     pub spiking_tenants: u64,
     /// Each design's size, in file order.
     pub designs: Vec<DesignShape>,
-    /// Key shards of every tenant (0 without a database layer).
+    /// Key shards of every tenant (0 without a key-value database or a FIFO
+    /// queue, which keep state per key shard).
     pub key_shards: u64,
     /// The field that sets the most key shards, for messages.
     pub key_shards_path: String,
@@ -239,7 +240,9 @@ impl Shape {
                 }),
             })
             .collect();
-        let (key_shards, key_shards_path) = if sc.database.is_some() {
+        // Key shards are a key-value table's keys and a FIFO queue's
+        // message groups.
+        let (key_shards, key_shards_path) = if sc.database.is_some() || sc.queue.as_ref().is_some_and(|q| q.fifo) {
             let most = (0..sc.tenants.len()).max_by_key(|&t| (sc.tenants[t].load.key_shards, std::cmp::Reverse(t)));
             (
                 sc.tenants.iter().map(|t| u64::from(t.load.key_shards)).sum(),

@@ -91,6 +91,7 @@ impl Scenario {
             || self.tiers.iter().any(|t| t.retry.is_some())
             || self.redelivers()
             || self.relational.is_some()
+            || self.queue.as_ref().is_some_and(|q| q.fifo)
     }
 
     /// True when the scenario has a database layer of either kind.
@@ -457,6 +458,9 @@ pub struct Queue {
     pub usd_per_million_requests: f64,
     /// Queue requests per message.
     pub requests_per_message: f64,
+    /// A FIFO queue: a tenant's messages form one message group per key
+    /// shard, each processed one message at a time.
+    pub fifo: bool,
 }
 
 /// Compute layer.

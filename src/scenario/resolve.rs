@@ -815,6 +815,7 @@ impl Resolver {
                 q.requests_per_message,
                 &ranges::REQUESTS_PER_MESSAGE,
             ),
+            fifo: q.fifo,
         })
     }
 

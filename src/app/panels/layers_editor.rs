@@ -447,7 +447,13 @@ fn queue_rows(ui: &mut Ui, queue: &mut QueueFile, errors: Option<&FieldErrors>) 
             }
         }
     });
-    let tip = "USD per million queue requests (SQS standard: $0.40).";
+    let tip = "A FIFO queue: each tenant's messages form one message group per key shard, and a group's \
+               messages are processed one at a time, in order. A tenant's burst then takes one consumer per group \
+               and no more. Runs request by request.";
+    row_ui(ui, ("FIFO message groups", tip), errors, &format!("{p}.fifo"), |ui| {
+        ui.checkbox(&mut queue.fifo, "one group per tenant key shard").on_hover_text(tip);
+    });
+    let tip = "USD per million queue requests (SQS standard: $0.40, FIFO: $0.50).";
     row_ui(ui, ("Price", tip), errors, &format!("{p}.price_per_million"), |ui| {
         form::money_ui(ui, &mut queue.price_per_million, 1000.0, " / M requests", tip);
     });

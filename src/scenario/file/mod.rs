@@ -764,6 +764,11 @@ pub struct QueueFile {
     /// Queue requests one message takes (send, receive and delete): one
     /// to send it, the rest once a consumer takes it.
     pub requests_per_message: f64,
+    /// A FIFO queue: each tenant's messages form message groups (one per
+    /// key shard), and a group's messages are processed one at a time, in
+    /// order.
+    #[serde(skip_serializing_if = "is_default")]
+    pub fifo: bool,
 }
 
 impl Default for QueueFile {
@@ -774,6 +779,7 @@ impl Default for QueueFile {
             max_receives: None,
             price_per_million: 0.40,
             requests_per_message: 3.0,
+            fifo: false,
         }
     }
 }

@@ -43,7 +43,7 @@ use bucket::Bucket;
 use completions::Completions;
 use functions::{Env, Function};
 use points::Points;
-use queue::{IN_WINDOW, NO_SLOT, Queue, READ, Req};
+use queue::{HOLDS, IN_WINDOW, NO_SLOT, Queue, READ, Req};
 use redelivery::{Failed, Redelivery};
 use relational::{Admission, Databases, NO_QUERY, QUERIED, Query, REFUSED};
 use retries::{Attempt, Retries};
@@ -180,6 +180,9 @@ struct Exact<'a> {
     /// still holds its message when the queue offers it again (infinity
     /// without a queue).
     outlive_secs: f64,
+    /// The queues are FIFO queues: their message groups take one message
+    /// at a time.
+    fifo: bool,
     /// The relational database's stacks, if the scenario has one.
     relational: Option<Box<Databases>>,
     /// Queries that waited past the proxy's borrow timeout: (job, when
@@ -341,6 +344,9 @@ impl<'a> Exact<'a> {
                 }
                 let (bounds, active) = initial_size(sc, s);
                 let queue = match fairness[si] {
+                    _ if sc.queue.as_ref().is_some_and(|q| q.fifo) => Queue::groups(
+                        &s.tenants.iter().map(|&t| sc.tenants[t as usize].load.key_shards).collect::<Vec<_>>(),
+                    ),
                     Fairness::Fifo => Queue::fifo(),
                     Fairness::WeightedFair => {
                         Queue::fair(&s.tenants.iter().map(|&t| weights[t as usize]).collect::<Vec<_>>())
@@ -441,6 +447,7 @@ impl<'a> Exact<'a> {
                     .map_or_else(Redelivery::default, |q| Redelivery::new(q.visibility_secs, q.max_receives)),
             ),
             outlive_secs: sc.queue.as_ref().map_or(f64::INFINITY, |q| q.visibility_secs),
+            fifo: sc.queue.as_ref().is_some_and(|q| q.fifo),
             relational: Databases::new(sc, design, replication).map(Box::new),
             borrow_expired: Vec::new(),
         }
@@ -593,8 +600,14 @@ impl<'a> Exact<'a> {
         let Some(req) = self.redelivery.pop() else { return };
         if self.redelivery.deleted(&req) {
             // A consumer that held it processed it meanwhile.
+            self.let_go(&req);
             self.redelivery.release(req);
+            self.start_waiting(self.info[req.tenant as usize].stack, t_secs);
             return;
+        }
+        if req.flags & HOLDS != 0 {
+            // A FIFO queue's message: back to the head of its group.
+            return self.reappear(req, t_secs);
         }
         if t_secs - req.arrival_secs > self.timeout_secs {
             // Its retention passed while it was hidden: the queue deletes it.
@@ -895,6 +908,32 @@ impl<'a> Exact<'a> {
         self.enqueue(req, t_secs);
     }
 
+    /// A FIFO queue's message `req`, hidden until `t_secs`, is visible
+    /// again at the head of its message group (which it lets go), unless
+    /// its retention has passed.
+    fn reappear(&mut self, mut req: Req, t_secs: f64) {
+        let info = self.info[req.tenant as usize];
+        if t_secs - req.arrival_secs > self.timeout_secs {
+            self.let_go(&req);
+            self.drop_timed_out(req, t_secs);
+        } else {
+            req.flags &= !HOLDS;
+            self.raw[req.tenant as usize].redelivered += 1.0;
+            self.stacks[info.stack].queue.visible_again(info.flow, req);
+            self.redelivery.queued(&req);
+        }
+        self.start_waiting(info.stack, t_secs);
+    }
+
+    /// `req`, done with, lets its FIFO message group go if it held it.
+    #[inline]
+    fn let_go(&mut self, req: &Req) {
+        if req.flags & HOLDS != 0 {
+            let info = self.info[req.tenant as usize];
+            self.stacks[info.stack].queue.release(info.flow, req);
+        }
+    }
+
     /// Request `req` reaches its compute stack at `t_secs`: a free server
     /// takes it, or it waits in the stack's queue.
     #[inline(always)]
@@ -914,12 +953,16 @@ impl<'a> Exact<'a> {
             }
         }
         let stack = &mut self.stacks[s];
-        if stack.busy < stack.servers && stack.queue.is_empty() {
+        if stack.busy < stack.servers && stack.queue.is_empty() && !self.fifo {
             self.start(s, req, t_secs);
         } else {
             stack.queue.push(info.flow, req);
             if self.queued {
                 self.redelivery.queued(&req);
+            }
+            if self.fifo {
+                // Its group decides whether it can start.
+                self.start_waiting(s, t_secs);
             }
         }
     }
@@ -981,7 +1024,14 @@ impl<'a> Exact<'a> {
     /// environment `env` if it runs on one, for `busy_secs`.
     #[inline]
     fn start_on(&mut self, s: usize, req: Req, t_secs: f64, function: u32, env: Env, busy_secs: f64) {
-        let req = if busy_secs > self.outlive_secs { self.redelivery.outlived(req, t_secs) } else { req };
+        let mut req = req;
+        if self.fifo {
+            // Its receive holds its message group.
+            req.flags |= HOLDS;
+        }
+        if busy_secs > self.outlive_secs {
+            req = self.redelivery.outlived(req, t_secs);
+        }
         let raw = &mut self.raw[req.tenant as usize];
         raw.longest_wait_secs = raw.longest_wait_secs.max(t_secs - req.arrival_secs);
         let stack = &mut self.stacks[s];
@@ -1014,7 +1064,10 @@ impl<'a> Exact<'a> {
             }
             self.expired = expired;
             match next {
-                Some(req) if self.queued && !self.redelivery.dequeued(req) => {}
+                Some(req) if self.queued && !self.redelivery.dequeued(req) => {
+                    // A ghost: it lets its message group go at once.
+                    self.stacks[s].queue.release(self.info[req.tenant as usize].flow, &req);
+                }
                 Some(req) => self.start(s, req, t_secs),
                 None => break,
             }
@@ -1137,6 +1190,7 @@ impl<'a> Exact<'a> {
                 self.redelivery.delete(&req);
                 self.redelivery.release(req);
             }
+            self.let_go(&req);
         }
         self.start_waiting(s, t_secs);
     }
@@ -1215,6 +1269,7 @@ impl<'a> Exact<'a> {
     #[inline(never)]
     fn duplicate(&mut self, req: Req, t_secs: f64) -> bool {
         if self.redelivery.deleted(&req) {
+            self.let_go(&req);
             self.raw[req.tenant as usize].duplicates += 1.0;
             if self.sc.database.is_some() {
                 // Its write is made again.
@@ -1235,12 +1290,16 @@ impl<'a> Exact<'a> {
         if self.redelivery.copies(&req) > 1 {
             // Its visibility timeout ended while this consumer held it: the
             // message is back already.
+            self.let_go(&req);
             self.redelivery.release(req);
             return;
         }
         let req = self.redelivery.release(req);
         let t = req.tenant as usize;
+        // Hidden until it is visible again, it still holds its message
+        // group (a FIFO queue's).
         if self.redelivery.failed(req, received_secs, failed_secs) == Failed::DeadLettered {
+            self.let_go(&req);
             self.raw[t].dead_lettered += 1.0;
             self.count(t, self.points.of(failed_secs), Flow::Dropped);
             self.lose(t, req.in_window(), true);

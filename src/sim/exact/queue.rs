@@ -45,6 +45,10 @@ pub const READ: u8 = 1;
 /// tenant's spike window.
 pub const IN_WINDOW: u8 = 2;
 
+/// [`Req::flags`]: a FIFO queue's message whose receive (or, hidden, its
+/// visibility timeout) keeps its message group waiting.
+pub const HOLDS: u8 = 4;
+
 impl Req {
     /// A first attempt with no initialisation (instance compute).
     pub fn first(arrival_secs: f64, service_secs: f64, tenant: u32) -> Self {
@@ -104,6 +108,48 @@ impl FairQueue {
     }
 }
 
+/// A FIFO queue's message groups (docs/model.md, "FIFO queues"): each
+/// flow's messages are spread over its groups by key shard; a consumer
+/// takes the oldest message at the head of a group that none of its
+/// messages holds (being processed, or hidden until its visibility
+/// timeout), and the group waits until that message lets it go.
+#[derive(Debug, Clone, Default)]
+pub struct GroupQueue {
+    /// Each flow's first group.
+    first: Vec<u32>,
+    /// Each flow's groups.
+    count: Vec<u32>,
+    groups: Vec<VecDeque<Req>>,
+    /// Messages holding each group.
+    held: Vec<u32>,
+    /// The heads of the groups nobody holds: (arrival bits, order of
+    /// tagging, group), the oldest first.
+    heads: BinaryHeap<Reverse<(u64, u64, u32)>>,
+    seq: u64,
+    len: usize,
+}
+
+impl GroupQueue {
+    fn group(&self, flow: usize, req: &Req) -> usize {
+        (self.first[flow] + u32::from(req.shard).min(self.count[flow] - 1)) as usize
+    }
+
+    fn tag_head(&mut self, g: usize) {
+        if let Some(head) = self.groups[g].front() {
+            self.seq += 1;
+            self.heads.push(Reverse((head.arrival_secs.max(0.0).to_bits(), self.seq, g as u32)));
+        }
+    }
+
+    /// A message of group `g` lets it go.
+    fn free(&mut self, g: usize) {
+        self.held[g] = self.held[g].saturating_sub(1);
+        if self.held[g] == 0 {
+            self.tag_head(g);
+        }
+    }
+}
+
 /// A compute stack's waiting requests.
 #[derive(Debug, Clone)]
 pub enum Queue {
@@ -111,6 +157,8 @@ pub enum Queue {
     Fifo(VecDeque<Req>),
     /// One queue per tenant, served by weight.
     Fair(FairQueue),
+    /// A FIFO queue's message groups.
+    Groups(GroupQueue),
 }
 
 impl Queue {
@@ -127,6 +175,28 @@ impl Queue {
         })
     }
 
+    /// Message groups of a FIFO queue: flow k's messages in `groups[k]`
+    /// groups (at least 1), by key shard.
+    pub fn groups(groups: &[u32]) -> Self {
+        let count: Vec<u32> = groups.iter().map(|&g| g.max(1)).collect();
+        let first = count
+            .iter()
+            .scan(0u32, |next, &c| {
+                let first = *next;
+                *next += c;
+                Some(first)
+            })
+            .collect();
+        let total = count.iter().sum::<u32>() as usize;
+        Queue::Groups(GroupQueue {
+            first,
+            count,
+            groups: vec![VecDeque::new(); total],
+            held: vec![0; total],
+            ..GroupQueue::default()
+        })
+    }
+
     /// When the oldest waiting request arrived (none when nothing waits;
     /// one past its deadline not yet seen counts).
     pub fn oldest_arrival_secs(&self) -> Option<f64> {
@@ -134,6 +204,9 @@ impl Queue {
             Queue::Fifo(q) => q.front().map(|r| r.arrival_secs),
             Queue::Fair(f) => {
                 f.flows.iter().filter_map(|flow| flow.queue.front()).map(|r| r.arrival_secs).min_by(f64::total_cmp)
+            }
+            Queue::Groups(g) => {
+                g.groups.iter().filter_map(VecDeque::front).map(|r| r.arrival_secs).min_by(f64::total_cmp)
             }
         }
     }
@@ -156,6 +229,7 @@ impl Queue {
         match self {
             Queue::Fifo(q) => q.len(),
             Queue::Fair(f) => f.len,
+            Queue::Groups(g) => g.len,
         }
     }
 
@@ -176,6 +250,45 @@ impl Queue {
                     f.tag_head(flow);
                 }
             }
+            Queue::Groups(q) => {
+                let g = q.group(flow, &req);
+                let was_empty = q.groups[g].is_empty();
+                q.groups[g].push_back(req);
+                q.len += 1;
+                if was_empty && q.held[g] == 0 {
+                    q.tag_head(g);
+                }
+            }
+        }
+    }
+
+    /// `req` (of flow `flow`), whose receive or hiding held its message
+    /// group, is visible again: it goes back to the head of its group,
+    /// which it no longer holds (to the back of a queue without groups).
+    pub fn visible_again(&mut self, flow: usize, req: Req) {
+        match self {
+            Queue::Groups(q) => {
+                let g = q.group(flow, &req);
+                q.groups[g].push_front(req);
+                q.len += 1;
+                q.held[g] = q.held[g].saturating_sub(1);
+                if q.held[g] == 0 {
+                    // Its former head's tag, if any, was taken when the
+                    // group was held: only the new head is tagged.
+                    q.heads.retain(|Reverse((.., group))| *group as usize != g);
+                    q.tag_head(g);
+                }
+            }
+            _ => self.push(flow, req),
+        }
+    }
+
+    /// `req` (of flow `flow`) no longer holds its message group (nothing
+    /// without groups).
+    pub fn release(&mut self, flow: usize, req: &Req) {
+        if let Queue::Groups(q) = self {
+            let g = q.group(flow, req);
+            q.free(g);
         }
     }
 
@@ -216,6 +329,25 @@ impl Queue {
                 }
                 None
             }
+            Queue::Groups(q) => {
+                while let Some(Reverse((.., g))) = q.heads.pop() {
+                    let g = g as usize;
+                    if q.held[g] > 0 {
+                        continue;
+                    }
+                    let Some(req) = q.groups[g].pop_front() else { continue };
+                    q.len -= 1;
+                    if now_secs - req.arrival_secs > timeout_secs {
+                        drop(req);
+                        q.tag_head(g);
+                        continue;
+                    }
+                    // Its receive holds the group.
+                    q.held[g] += 1;
+                    return Some(req);
+                }
+                None
+            }
         }
     }
 
@@ -224,6 +356,7 @@ impl Queue {
         match self {
             Queue::Fifo(q) => q.iter().for_each(&mut each),
             Queue::Fair(f) => f.flows.iter().flat_map(|flow| &flow.queue).for_each(&mut each),
+            Queue::Groups(g) => g.groups.iter().flatten().for_each(&mut each),
         }
     }
 
@@ -237,6 +370,13 @@ impl Queue {
                 }
                 f.heads.clear();
                 f.len = 0;
+            }
+            Queue::Groups(g) => {
+                for group in &mut g.groups {
+                    group.drain(..).for_each(&mut each);
+                }
+                g.heads.clear();
+                g.len = 0;
             }
         }
     }

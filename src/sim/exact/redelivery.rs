@@ -17,7 +17,7 @@
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
-use crate::sim::exact::queue::{NO_SLOT, Req};
+use crate::sim::exact::queue::{HOLDS, NO_SLOT, Req};
 use crate::sim::exact::slots::Slots;
 
 /// What became of a message whose processing failed.
@@ -112,6 +112,8 @@ impl Redelivery {
         let slot = self.slots.insert(copy);
         self.due.push(Reverse(((received_secs + self.visibility_secs).to_bits(), self.sequence, slot)));
         self.sequence += 1;
+        // The hidden copy holds a FIFO queue's message group from now on.
+        req.flags &= !HOLDS;
         req
     }
 
