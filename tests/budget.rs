@@ -166,8 +166,9 @@ fn validating_a_file_over_the_budget_allocates_nothing_big() {
 #[test]
 fn peak_memory_of_the_worst_accepted_files_stays_under_the_estimate() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let cases: [(&str, &[(&str, &str)]); 6] = [
+    let cases: [(&str, &[(&str, &str)]); 7] = [
         ("silo-tables.ron", &[]),
+        ("fifo-groups.ron", &[]),
         ("retries.ron", &[]),
         ("memory.ron", &[("duration: \"1m\"", "duration: \"10s\"")]),
         ("key-shards.ron", &[]),

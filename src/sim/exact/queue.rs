@@ -205,6 +205,8 @@ impl Queue {
             Queue::Fair(f) => {
                 f.flows.iter().filter_map(|flow| flow.queue.front()).map(|r| r.arrival_secs).min_by(f64::total_cmp)
             }
+            // Many groups may wait on none.
+            Queue::Groups(g) if g.len == 0 => None,
             Queue::Groups(g) => {
                 g.groups.iter().filter_map(VecDeque::front).map(|r| r.arrival_secs).min_by(f64::total_cmp)
             }
@@ -356,6 +358,7 @@ impl Queue {
         match self {
             Queue::Fifo(q) => q.iter().for_each(&mut each),
             Queue::Fair(f) => f.flows.iter().flat_map(|flow| &flow.queue).for_each(&mut each),
+            Queue::Groups(g) if g.len == 0 => {}
             Queue::Groups(g) => g.groups.iter().flatten().for_each(&mut each),
         }
     }
