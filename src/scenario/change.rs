@@ -92,6 +92,9 @@ pub fn apply_change(file: &mut ScenarioFile, change: &ChangeFile) -> Result<(), 
         ChangeFile::QueueRetention { retention } => {
             file.layers.queue.as_mut().ok_or("the scenario has no queue")?.retention = retention.clone();
         }
+        ChangeFile::QueueFifo { on } => {
+            file.layers.queue.as_mut().ok_or("the scenario has no queue")?.fifo = *on;
+        }
         ChangeFile::DatabaseProxy { on } => {
             let rel = file.layers.relational.as_mut().ok_or("the scenario has no relational database")?;
             if !*on {

@@ -261,6 +261,12 @@ pub enum ChangeFile {
         /// True for a proxy.
         on: bool,
     },
+    /// Make the queue layer a FIFO queue with message groups, or a
+    /// standard queue.
+    QueueFifo {
+        /// True for a FIFO queue.
+        on: bool,
+    },
 }
 
 /// A checkable claim about a run: `left op factor × right` or

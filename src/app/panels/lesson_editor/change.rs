@@ -10,7 +10,7 @@ use crate::scenario::file::{AttributionFile, ChangeFile, IdleFile, LayerName, Pl
 use crate::units::DurationText;
 
 /// The kinds of change, in menu order, with what each does.
-const KINDS: [(&str, &str); 17] = [
+const KINDS: [(&str, &str); 18] = [
     ("Tenant rate", "Set the base rate of a tenant (by id) or a group (by prefix)"),
     ("Group count", "Set how many tenants a group has"),
     ("Tier plan", "Give a tier a usage plan (token bucket), replacing any; quotas are kept"),
@@ -28,6 +28,10 @@ const KINDS: [(&str, &str); 17] = [
     ("Tier retries", "Set how a tier's clients retry failed requests, or that they do not"),
     ("Queue retention", "Set how long the queue keeps a message for a consumer (the scenario must have a queue)"),
     ("Database proxy", "Put a connection proxy in front of the relational database, or take it away"),
+    (
+        "FIFO queue",
+        "Make the queue a FIFO queue with message groups, or a standard queue (the scenario must have a queue)",
+    ),
 ];
 
 /// The kind's position in [`KINDS`].
@@ -50,6 +54,7 @@ fn kind(change: &ChangeFile) -> usize {
         ChangeFile::TierRetry { .. } => 14,
         ChangeFile::QueueRetention { .. } => 15,
         ChangeFile::DatabaseProxy { .. } => 16,
+        ChangeFile::QueueFifo { .. } => 17,
     }
 }
 
@@ -80,7 +85,8 @@ fn new_change(k: usize, names: &Names) -> ChangeFile {
         13 => ChangeFile::FunctionsReserved { tier: first(&names.tiers), concurrency: 100 },
         14 => ChangeFile::TierRetry { tier: first(&names.tiers), retry: Some(form::default_retry()) },
         15 => ChangeFile::QueueRetention { retention: DurationText::new("1h") },
-        _ => ChangeFile::DatabaseProxy { on: true },
+        16 => ChangeFile::DatabaseProxy { on: true },
+        _ => ChangeFile::QueueFifo { on: true },
     }
 }
 
@@ -160,6 +166,11 @@ fn fields_ui(ui: &mut Ui, id: (usize, usize), change: &mut ChangeFile, names: &N
         }
         ChangeFile::DatabaseProxy { on } => {
             ui.checkbox(on, "proxy").on_hover_text("On: queries borrow the proxy's connections; off: no proxy");
+        }
+        ChangeFile::QueueFifo { on } => {
+            ui.checkbox(on, "FIFO").on_hover_text(
+                "On: each tenant key shard is a message group, processed one message at a time; off: a standard queue",
+            );
         }
         ChangeFile::AccountLimit { rate, burst } => {
             form::number_ui(ui, rate, 0.0..=1e12, " req/s", "The account bucket's steady rate");
