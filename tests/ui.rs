@@ -926,3 +926,29 @@ fn a_lesson_opens_on_the_view_it_asks_for_and_reset_lesson_returns_to_it() {
     let view = &harness.state().doc.view;
     assert_eq!((view.selected_tenant.as_deref(), &view.timeline.scope), (Some("smb-00"), &Scope::Tenant));
 }
+
+#[test]
+fn ticking_fifo_message_groups_in_the_layers_editor_isolates_the_shops_from_the_import() {
+    let mut harness = started();
+    harness.state_mut().push(Command::OpenBundled("queue-per-tenant.ron"));
+    wait_for_results(&mut harness);
+    let standard = shown(harness.state()).unwrap_or_else(|| panic!("no results"));
+    harness.get_by_label("Layers").click();
+    harness.step();
+    harness.get_by_label("by key shard").click();
+    harness.step();
+    wait_for_results(&mut harness);
+    let file = harness.state().doc.file.clone();
+    assert!(file.layers.queue.as_ref().is_some_and(|q| q.fifo), "the click made the queue FIFO");
+    let fifo = run(&file);
+    assert_eq!(shown(harness.state()).as_ref(), Some(&fifo), "the FIFO scenario's results");
+    let hurt = |r: &RunReport| r.designs[0].totals.tenants_hurt.mean;
+    // One group per tenant: the import waits in the importer's own group
+    // and no longer hurts the shops (each shop's group, one worker at
+    // exactly its 20 orders a second of 50 ms, wanders to tens of seconds
+    // on its own: the lesson's step gives the shops four groups each).
+    assert!(hurt(&fifo) < hurt(&standard), "{} hurt with groups, {} without", hurt(&fifo), hurt(&standard));
+    harness.state_mut().push(Command::Undo);
+    wait_for_results(&mut harness);
+    assert_eq!(shown(harness.state()), Some(standard), "undo gives the standard queue back");
+}

@@ -451,7 +451,7 @@ fn queue_rows(ui: &mut Ui, queue: &mut QueueFile, errors: Option<&FieldErrors>) 
                messages are processed one at a time, in order. A tenant's burst then takes one consumer per group \
                and no more. Runs request by request.";
     row_ui(ui, ("FIFO message groups", tip), errors, &format!("{p}.fifo"), |ui| {
-        ui.checkbox(&mut queue.fifo, "one group per tenant key shard").on_hover_text(tip);
+        ui.checkbox(&mut queue.fifo, "by key shard").on_hover_text(tip);
     });
     let tip = "USD per million queue requests (SQS standard: $0.40, FIFO: $0.50).";
     row_ui(ui, ("Price", tip), errors, &format!("{p}.price_per_million"), |ui| {
