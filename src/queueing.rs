@@ -218,13 +218,18 @@ pub struct WaitState {
 }
 
 impl WaitState {
+    /// A fixed delay of `delay_secs` and no wait for a server.
+    pub const fn delay_only(delay_secs: f64) -> Self {
+        Self { delay_secs, wait_probability: 0.0, wait_rate_per_sec: 1.0 }
+    }
+
     /// The stationary M/M/c (or M/G/c, by the Allen–Cunneen correction)
     /// wait at `lambda_per_sec` on `servers` servers, plus `delay_secs`.
     /// Utilisation is capped at [`RHO_CAP`].
     pub fn stationary(servers: u32, lambda_per_sec: f64, service: &ServiceTime, delay_secs: f64) -> Self {
         let mean = service.mean_secs();
         if servers == 0 {
-            return Self { delay_secs, wait_probability: 0.0, wait_rate_per_sec: 1.0 };
+            return Self::delay_only(delay_secs);
         }
         let c = f64::from(servers);
         let rho = (lambda_per_sec.max(0.0) * mean / c).min(RHO_CAP);
@@ -240,7 +245,7 @@ impl WaitState {
     /// `delay_secs`.
     pub fn at_utilisation(servers: u32, rho: f64, mean_service_secs: f64, variability: f64, delay_secs: f64) -> Self {
         if servers == 0 {
-            return Self { delay_secs, wait_probability: 0.0, wait_rate_per_sec: 1.0 };
+            return Self::delay_only(delay_secs);
         }
         let c = f64::from(servers);
         let rho = rho.clamp(0.0, 1.0 - 1e-12);

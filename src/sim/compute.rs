@@ -89,7 +89,7 @@ fn deep_from(drain_per_sec: f64, lambda: f64) -> f64 {
 }
 
 /// No wait at all.
-const IDLE: WaitState = WaitState { delay_secs: 0.0, wait_probability: 0.0, wait_rate_per_sec: 1.0 };
+const IDLE: WaitState = WaitState::delay_only(0.0);
 
 /// One compute stack: its instances, autoscaler window, queue and latency
 /// state.
@@ -913,13 +913,13 @@ impl Compute {
         let drain = cs.drain_per_sec;
         if cs.servers == 0 || drain <= 0.0 {
             cs.in_system = f64::NAN;
-            return WaitState { delay_secs: timeout, ..IDLE };
+            return WaitState::delay_only(timeout);
         }
         let rho = lambda / drain;
         if cs.deep {
             // Served in turn at the drain rate: the wait is the cohorts' own.
             cs.last_rho = rho.min(RHO_CAP);
-            return WaitState { delay_secs: cs.served_wait_secs.min(timeout), ..IDLE };
+            return WaitState::delay_only(cs.served_wait_secs.min(timeout));
         }
         if cs.in_system.is_nan() && rho < FLUID_FROM_RHO {
             cs.last_rho = rho;

@@ -119,7 +119,7 @@ impl FastFunctions {
         if cold_share > 0.0 && self.cold_start_secs > 0.0 {
             WaitState { delay_secs: 0.0, wait_probability: cold_share, wait_rate_per_sec: 1.0 / self.cold_start_secs }
         } else {
-            WaitState { delay_secs: 0.0, wait_probability: 0.0, wait_rate_per_sec: 1.0 }
+            WaitState::delay_only(0.0)
         }
     }
 

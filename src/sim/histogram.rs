@@ -437,9 +437,7 @@ impl SparsePmf {
 pub fn latency_pmf(state: &WaitState, service: &ServiceTime) -> Vec<f64> {
     // No latency is shorter than the delay: the bins below it are empty.
     let below = edges_ms().partition_point(|&edge| edge / 1000.0 - state.delay_secs <= 0.0);
-    let mut pmf = vec![0.0; below];
-    pmf.extend(pmf_of_cdf_from(below, |x_secs| state.latency_cdf(service, x_secs)));
-    pmf
+    pmf_of_cdf_from(below, |x_secs| state.latency_cdf(service, x_secs))
 }
 
 /// The fine-grid pmf of a time whose CDF (of seconds) is `cdf`.
@@ -448,11 +446,14 @@ pub fn pmf_of_cdf(cdf: impl Fn(f64) -> f64) -> Vec<f64> {
 }
 
 /// The fine-grid pmf of a time whose CDF (of seconds) is `cdf` and is 0 at
-/// the upper edges of the first `skip` bins, without those bins.
+/// the upper edges of the first `skip` bins (those bins are empty and
+/// `cdf` is not asked there).
 fn pmf_of_cdf_from(skip: usize, cdf: impl Fn(f64) -> f64) -> Vec<f64> {
-    let edges = &edges_ms()[skip.min(edges_ms().len())..];
-    let mut pmf = Vec::with_capacity(edges.len() + 1);
+    let skip = skip.min(edges_ms().len());
+    let mut pmf = Vec::with_capacity(edges_ms().len() + 1);
+    pmf.resize(skip, 0.0);
     let mut previous = 0.0;
+    let edges = &edges_ms()[skip..];
     for &edge in edges {
         // Once all the mass is in, every later bin is empty.
         if previous >= 1.0 {
@@ -462,7 +463,7 @@ fn pmf_of_cdf_from(skip: usize, cdf: impl Fn(f64) -> f64) -> Vec<f64> {
         pmf.push(cdf - previous);
         previous = cdf;
     }
-    pmf.resize(edges.len(), 0.0);
+    pmf.resize(edges_ms().len(), 0.0);
     pmf.push((1.0 - previous).max(0.0));
     pmf
 }
@@ -636,7 +637,7 @@ mod tests {
         b.clear();
         assert_eq!(b.total(), 0.0);
         assert_eq!(b, Histogram::fine());
-        let far = WaitState { delay_secs: 2.0, wait_probability: 0.0, wait_rate_per_sec: 1.0 };
+        let far = WaitState::delay_only(2.0);
         b.add_sparse(&SparsePmf::trimmed(&latency_pmf(&far, &service)), 1.0);
         let mut merged = Histogram::fine();
         merged.merge(&b);

@@ -86,7 +86,7 @@ pub fn state_of_key(key: Key) -> WaitState {
         let delay_q = key & 0xffff_ffff;
         let delay_secs =
             if delay_q == 0 { 0.0 } else { DELAY_FLOOR_SECS * ((delay_q - 1) as f64 / FINE_DELAY_STEPS).exp() };
-        return WaitState { delay_secs, wait_probability: 0.0, wait_rate_per_sec: 1.0 };
+        return WaitState::delay_only(delay_secs);
     }
     let c = (key & 0xffff) as f64 / C_STEPS;
     let theta_q = ((key >> 16) & 0xffff) as i64;

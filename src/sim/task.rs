@@ -642,7 +642,7 @@ impl<'a> Task<'a> {
             let t = t as usize;
             let weight = count * self.kept[t];
             if weight > 0.0 {
-                let state = WaitState { delay_secs: wait_secs, wait_probability: 0.0, wait_rate_per_sec: 1.0 };
+                let state = WaitState::delay_only(wait_secs);
                 self.tenants.raw[t].latency_sum_secs += weight * state.mean_latency_secs(self.compute.service());
                 self.book.record(t, key_of_delay(wait_secs), weight, in_window, tick);
             }
