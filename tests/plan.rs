@@ -607,3 +607,50 @@ fn goal_seek_finds_the_message_age_a_burst_needs() {
     let error = resolve_plans(&file, &sc, &limits).err().map(|e| e.to_string()).unwrap_or_default();
     assert!(error.contains("plans[0].axes[0]") && error.contains("no queue"), "{error}");
 }
+
+#[test]
+fn goal_seek_finds_the_shortest_visibility_timeout_that_keeps_duplicates_down() {
+    // 20 messages a second of exponential 1 s processing on 100 consumers
+    // (never short of one) for 30 minutes: a message is processed again
+    // e^(-v) / (1 - e^(-v)) times on average with a visibility timeout of
+    // v seconds (tests/duplicates.rs). A target set between the totals at
+    // 3 s and 4 s is met where that closed form meets it.
+    let messages = 20.0 * 1800.0;
+    let duplicates = |v: f64| messages * (-v).exp() / (1.0 - (-v).exp());
+    let target = (duplicates(3.0) * duplicates(4.0)).sqrt();
+    let q = target / messages / (1.0 + target / messages);
+    let crossing = -q.ln();
+    let text = format!(
+        r#"Scenario(
+    version: 1,
+    name: "visibility",
+    clock: (duration: "30m", seed: 3, replications: 8),
+    tiers: {{ "t": (price_per_month: 1.0) }},
+    tenants: [ Group(prefix: "shop", count: 4, tier: "t", load: (rate: 5.0)) ],
+    layers: (
+        queue: (),
+        compute: (service_time: Exponential(mean_ms: 1000.0), concurrency: 50, instances: (min: 2, max: 2)),
+    ),
+    designs: [ (name: "pool", placement: {{ "*": Pool }}) ],
+    plans: [
+        (
+            name: "visibility",
+            axes: [ (knob: QueueVisibilitySecs, values: Linear(from: 1.0, to: 8.0, step: 1.0)) ],
+            ask: [ Smallest(design: "pool", constraints: [ AtMost(figure: (metric: Duplicates), value: {target}) ]) ],
+        ),
+    ],
+)"#
+    );
+    for threads in [1, 2] {
+        let r = run_plan(&text, "visibility", threads);
+        let a = &r.answers[0];
+        assert!(a.found, "{a:?}");
+        let value = a.value.unwrap_or(f64::NAN);
+        // Judged on the conservative side of the CI (a few per cent of the
+        // count, a few hundredths of a second of timeout).
+        assert!(
+            value >= crossing - 0.02 && value - crossing < 0.12,
+            "{threads} thread(s): {a:?}; the closed form meets {target:.0} duplicates at {crossing:.3} s"
+        );
+    }
+}

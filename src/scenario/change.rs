@@ -203,6 +203,7 @@ impl KnobFile {
             KnobFile::Concurrency => "concurrency per instance".to_owned(),
             KnobFile::QueueTimeoutSecs => "queue timeout".to_owned(),
             KnobFile::QueueRetentionSecs => "queue retention".to_owned(),
+            KnobFile::QueueVisibilitySecs => "visibility timeout".to_owned(),
             KnobFile::TargetUtilisation => "autoscaling target".to_owned(),
             KnobFile::AccountRate => "account rate".to_owned(),
             KnobFile::FunctionsConcurrency => "account concurrency".to_owned(),
@@ -232,6 +233,7 @@ impl KnobFile {
             KnobFile::PlanBurst { .. } | KnobFile::QuotaPerDay { .. } | KnobFile::QuotaPerMonth { .. } => "requests",
             KnobFile::QueueTimeoutSecs
             | KnobFile::QueueRetentionSecs
+            | KnobFile::QueueVisibilitySecs
             | KnobFile::ClientTimeoutSecs { .. }
             | KnobFile::MaxMessageAgeSecs { .. } => "s",
             KnobFile::SpikeFactor { .. } => "×",
@@ -355,6 +357,13 @@ impl KnobFile {
                     return Err(format!("a retention must be a positive number of seconds, not {x}"));
                 }
                 file.layers.queue.as_mut().ok_or("the scenario has no queue")?.retention = DurationText::from_secs(x);
+            }
+            KnobFile::QueueVisibilitySecs => {
+                if !(x.is_finite() && x >= 0.0) {
+                    return Err(format!("a visibility timeout must be a number of seconds of at least 0, not {x}"));
+                }
+                file.layers.queue.as_mut().ok_or("the scenario has no queue")?.visibility_timeout =
+                    DurationText::from_secs(x);
             }
             KnobFile::TargetUtilisation => {
                 file.layers.compute.autoscale.as_mut().ok_or("the scenario has no autoscaling")?.target_utilisation = x;

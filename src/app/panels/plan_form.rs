@@ -260,6 +260,7 @@ fn knob_choices(names: &Names, current: &KnobFile) -> Vec<(&'static str, KnobFil
         ("Concurrency", KnobFile::Concurrency),
         ("Queue timeout", KnobFile::QueueTimeoutSecs),
         ("Queue retention", KnobFile::QueueRetentionSecs),
+        ("Visibility timeout", KnobFile::QueueVisibilitySecs),
         ("Autoscaling target", KnobFile::TargetUtilisation),
         ("Account rate", KnobFile::AccountRate),
         ("Functions: account concurrency", KnobFile::FunctionsConcurrency),

@@ -152,6 +152,8 @@ pub enum KnobFile {
     QueueTimeoutSecs,
     /// Seconds the queue layer keeps a message for a consumer.
     QueueRetentionSecs,
+    /// Seconds the queue layer hides a message a consumer received.
+    QueueVisibilitySecs,
     /// The autoscaler's target utilisation (0–1).
     TargetUtilisation,
     /// The shared gateway account rate per stack, req/s.
