@@ -89,6 +89,12 @@ fn clock_rows(ui: &mut Ui, draft: &mut ScenarioFile, errors: Option<&FieldErrors
     let retries = draft.tiers.values().any(|t| t.retry.is_some());
     let relational = draft.layers.relational.is_some();
     let redelivers = draft.layers.queue.is_some() && (draft.layers.database.is_some() || relational);
+    let fifo = draft.layers.queue.as_ref().is_some_and(|q| q.fifo);
+    let outlives = draft.layers.queue.as_ref().is_some_and(|q| {
+        q.visibility_timeout.secs().is_ok_and(|v| {
+            1.0 - draft.layers.compute.service_time.as_written().cdf(v) >= crate::scenario::model::OUTLIVED_PER_REQUEST
+        })
+    });
     let clock = &mut draft.clock;
     let tip =
         "Simulated time of one run (not wall-clock time). Longer runs average out more randomness but take longer.";
@@ -157,6 +163,19 @@ fn clock_rows(ui: &mut Ui, draft: &mut ScenarioFile, errors: Option<&FieldErrors
         ui.weak("Relational runs request by request").on_hover_text(
             "Requests wait for the relational database's connections and vCPUs, which only the per-request engine \
              follows",
+        );
+        ui.end_row();
+    } else if fifo && clock.engine != EngineFile::Exact {
+        ui.label("");
+        ui.weak("FIFO queues run request by request").on_hover_text(
+            "A FIFO queue's message groups take one message at a time, which only the per-request engine follows",
+        );
+        ui.end_row();
+    } else if outlives && clock.engine != EngineFile::Exact {
+        ui.label("");
+        ui.weak("Slow consumers run request by request").on_hover_text(
+            "Processing can outlive the queue's visibility timeout (a message is then processed twice), which only \
+             the per-request engine follows",
         );
         ui.end_row();
     }

@@ -905,6 +905,19 @@ pub enum ServiceTimeFile {
     },
 }
 
+impl ServiceTimeFile {
+    /// The distribution as written, without the range checks resolving
+    /// applies (for hints about a draft).
+    pub fn as_written(&self) -> crate::queueing::ServiceTime {
+        use crate::queueing::ServiceTime;
+        match *self {
+            ServiceTimeFile::Exponential { mean_ms } => ServiceTime::Exponential { mean_secs: mean_ms / 1000.0 },
+            ServiceTimeFile::LogNormal { mean_ms, cv } => ServiceTime::LogNormal { mean_secs: mean_ms / 1000.0, cv },
+            ServiceTimeFile::Deterministic { ms } => ServiceTime::Deterministic { secs: ms / 1000.0 },
+        }
+    }
+}
+
 /// Instance count bounds.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
