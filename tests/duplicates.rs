@@ -151,3 +151,28 @@ fn only_a_tail_past_one_in_a_million_needs_the_per_request_engine() {
     assert!(at("Deterministic(ms: 1100.0)", "1s"));
     assert!(at("LogNormal(mean_ms: 100.0, cv: 3.0)", "30s"), "a heavy tail reaches 30 s");
 }
+
+#[test]
+fn slow_consumers_are_budgeted_as_the_messages_that_come_back() {
+    use tenantsim::scenario::budget::{Shape, estimate};
+    use tenantsim::scenario::{Limits, load_str};
+    // The queue lesson with 10 s of processing against the 30 s visibility
+    // timeout (e^-3 of processings outlive it): request by request, each
+    // message received up to once per timeout over the run. A fuzzed file
+    // like it, its spike written twice, was accepted with a work estimate
+    // over the budget: resolving left the messages that come back out.
+    let lesson = include_str!("../scenarios/queue-per-tenant.ron");
+    let spike = r#"Spike(tenant: "importer", at: "10m", duration: "5m", factor: 10.0),"#;
+    assert!(lesson.contains("Exponential(mean_ms: 50.0)") && lesson.contains(spike));
+    let slow = lesson.replace("Exponential(mean_ms: 50.0)", "Exponential(mean_ms: 10000.0)");
+    let (_, scenario) = load_str(&slow, &Limits::default()).unwrap_or_else(|e| panic!("{e}"));
+    assert!(scenario.per_request());
+    let needs = estimate(&Shape::of(&scenario));
+    assert!(needs.work <= Limits::default().max_work, "accepted, and within the budget: {needs:?}");
+    let twice = slow.replace(spike, &format!("{spike} {spike}"));
+    let errors = match load_str(&twice, &Limits::default()) {
+        Ok(_) => panic!("accepted over the budget"),
+        Err(e) => e.to_string(),
+    };
+    assert!(errors.contains("units of work") && errors.contains("receives"), "{errors}");
+}

@@ -649,8 +649,8 @@ pub fn check(shape: &Shape, limits: &Limits) -> Vec<OverBudget> {
                 format!(" (up to {} attempts each, as clients retry)", shape.retry_attempts)
             } else if shape.receives > 1.0 {
                 format!(
-                    " (up to {} receives each, as failed messages come back: a dead-letter queue after fewer \
-                     receives, or a longer visibility timeout, bounds them)",
+                    " (up to {} receives each, as messages come back, failed or still held by a slow consumer: a \
+                     dead-letter queue after fewer receives, or a longer visibility timeout, bounds them)",
                     shape.receives
                 )
             } else {

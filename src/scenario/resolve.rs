@@ -1109,7 +1109,9 @@ impl Resolver {
         events: &[Event],
         limits: &Limits,
     ) -> (usize, f64) {
-        let (key_shards, key_shards_path) = if database.is_some() {
+        // A FIFO queue keeps a message group per key shard.
+        let fifo = file.layers.queue.as_ref().is_some_and(|q| q.fifo);
+        let (key_shards, key_shards_path) = if database.is_some() || fifo {
             let most = file
                 .tenants
                 .iter()
@@ -1126,8 +1128,17 @@ impl Resolver {
             (0, String::new())
         };
         // A relational database refuses too: behind a queue, messages
-        // come back.
+        // come back; so do messages whose processing outlives the
+        // visibility timeout (as `Scenario::redelivers` says).
         let has_db = file.layers.has(LayerName::Database);
+        let outlives = match (&file.layers.queue, compute) {
+            (Some(q), Some(c)) => q
+                .visibility_timeout
+                .secs()
+                .is_ok_and(|v| 1.0 - c.service.cdf(v) >= crate::scenario::model::OUTLIVED_PER_REQUEST),
+            _ => false,
+        };
+        let redelivers = file.layers.queue.is_some() && (has_db || outlives);
         let shape = Shape {
             tenants: tenants.len() as u64,
             tiers: tiers.len() as u64,
@@ -1135,9 +1146,7 @@ impl Resolver {
             tick_secs: clock.tick_secs,
             duration_secs: clock.duration_secs,
             replications: u64::from(clock.replications),
-            engine: if tiers.iter().any(|t| t.retry.is_some())
-                || (file.layers.queue.is_some() && has_db)
-                || file.layers.relational.is_some()
+            engine: if tiers.iter().any(|t| t.retry.is_some()) || redelivers || fifo || file.layers.relational.is_some()
             {
                 Engine::Exact
             } else {
@@ -1156,13 +1165,13 @@ impl Resolver {
                     .layers
                     .queue
                     .as_ref()
-                    .filter(|_| has_db)
+                    .filter(|_| redelivers)
                     .map(|q| q.visibility_timeout.secs().unwrap_or(0.0).min(ranges::VISIBILITY_TIMEOUT.max));
                 budget::queued_secs(c.queue_timeout_secs, hidden, clock.duration_secs)
             }),
             retry_attempts: budget::retry_attempts(tiers),
             receives: match &file.layers.queue {
-                Some(q) if has_db => budget::receives(
+                Some(q) if redelivers => budget::receives(
                     q.max_receives,
                     q.retention.secs().unwrap_or(0.0).min(clock.duration_secs),
                     q.visibility_timeout.secs().unwrap_or(0.0),
