@@ -65,9 +65,9 @@ pub const CSV_HEADER: [&str; 51] = [
     "queue_ms",
     "oldest_message_ms",
     "redelivered",
-    "duplicates",
     "dead_lettered",
     "dropped_connections",
+    "duplicates",
 ];
 
 /// One row per design and tenant (means; CIs for the key figures).
@@ -130,9 +130,9 @@ pub fn csv(report: &RunReport) -> Result<String, csv::Error> {
                     t.latency_by_layer.queue_ms.mean,
                     t.oldest_message_ms.mean,
                     t.redelivered.mean,
-                    t.duplicates.mean,
                     t.dropped.dead_letter.mean,
                     t.dropped.connections.mean,
+                    t.duplicates.mean,
                 ]
                 .map(|v| format!("{v}")),
             );

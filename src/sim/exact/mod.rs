@@ -1288,8 +1288,15 @@ impl<'a> Exact<'a> {
     #[inline(never)]
     fn consumer_failed(&mut self, req: Req, received_secs: f64, failed_secs: f64) {
         if self.redelivery.copies(&req) > 1 {
-            // Its visibility timeout ended while this consumer held it: the
-            // message is back already.
+            // Another copy is alive (an earlier receive that outlived its
+            // visibility timeout, or a later one). A receive holding its
+            // FIFO group keeps it until the message is visible again, as a
+            // failed receive does (it may still be dead-lettered, the other
+            // copies deciding the message's fate).
+            if req.flags & HOLDS != 0 && self.redelivery.failed(req, received_secs, failed_secs) == Failed::Redelivered
+            {
+                return;
+            }
             self.let_go(&req);
             self.redelivery.release(req);
             return;

@@ -275,9 +275,8 @@ impl Queue {
                 q.len += 1;
                 q.held[g] = q.held[g].saturating_sub(1);
                 if q.held[g] == 0 {
-                    // Its former head's tag, if any, was taken when the
-                    // group was held: only the new head is tagged.
-                    q.heads.retain(|Reverse((.., group))| *group as usize != g);
+                    // A held group has no tag (its head's was taken when it
+                    // was held): only the new head is tagged.
                     q.tag_head(g);
                 }
             }
