@@ -106,9 +106,7 @@ impl Scenario {
     /// processed twice or dead-lettered, which only the per-request engine
     /// simulates.
     pub fn redelivers(&self) -> bool {
-        self.queue.as_ref().is_some_and(|q| {
-            self.has_database() || 1.0 - self.compute.service.cdf(q.visibility_secs) >= OUTLIVED_PER_REQUEST
-        })
+        self.queue.as_ref().is_some_and(|q| self.has_database() || outlives(&self.compute.service, q.visibility_secs))
     }
 }
 
@@ -116,6 +114,13 @@ impl Scenario {
 /// which a scenario runs the per-request engine (below it, the fast engine
 /// leaves the few duplicates out).
 pub const OUTLIVED_PER_REQUEST: f64 = 1e-6;
+
+/// True when processing of `service` outlives a visibility timeout of
+/// `visibility_secs` often enough ([`OUTLIVED_PER_REQUEST`]) to be
+/// simulated request by request.
+pub fn outlives(service: &ServiceTime, visibility_secs: f64) -> bool {
+    1.0 - service.cdf(visibility_secs) >= OUTLIVED_PER_REQUEST
+}
 
 /// The tenants `events` spike, each once, in order of their first spike.
 pub fn spiking_tenants(events: &[Event]) -> Vec<usize> {

@@ -1132,10 +1132,9 @@ impl Resolver {
         // visibility timeout (as `Scenario::redelivers` says).
         let has_db = file.layers.has(LayerName::Database);
         let outlives = match (&file.layers.queue, compute) {
-            (Some(q), Some(c)) => q
-                .visibility_timeout
-                .secs()
-                .is_ok_and(|v| 1.0 - c.service.cdf(v) >= crate::scenario::model::OUTLIVED_PER_REQUEST),
+            (Some(q), Some(c)) => {
+                q.visibility_timeout.secs().is_ok_and(|v| crate::scenario::model::outlives(&c.service, v))
+            }
             _ => false,
         };
         let redelivers = file.layers.queue.is_some() && (has_db || outlives);

@@ -91,9 +91,9 @@ fn clock_rows(ui: &mut Ui, draft: &mut ScenarioFile, errors: Option<&FieldErrors
     let redelivers = draft.layers.queue.is_some() && (draft.layers.database.is_some() || relational);
     let fifo = draft.layers.queue.as_ref().is_some_and(|q| q.fifo);
     let outlives = draft.layers.queue.as_ref().is_some_and(|q| {
-        q.visibility_timeout.secs().is_ok_and(|v| {
-            1.0 - draft.layers.compute.service_time.as_written().cdf(v) >= crate::scenario::model::OUTLIVED_PER_REQUEST
-        })
+        q.visibility_timeout
+            .secs()
+            .is_ok_and(|v| crate::scenario::model::outlives(&draft.layers.compute.service_time.as_written(), v))
     });
     let clock = &mut draft.clock;
     let tip =

@@ -815,6 +815,13 @@ impl<'a> Exact<'a> {
         if self.queued { NO_SLOT } else { req.slot }
     }
 
+    /// True when `req` is a copy of a queued message a consumer already
+    /// processed (a ghost where it waits).
+    #[inline]
+    fn ghost(&self, req: &Req) -> bool {
+        self.queued && self.redelivery.deleted(req)
+    }
+
     /// An attempt failed at `t_secs` (`shared`: at a resource the tenant's
     /// neighbours share): its client retries it, or gives its request up.
     fn fail(&mut self, attempt: Attempt, t_secs: f64, shared: bool) {
@@ -1419,7 +1426,7 @@ impl<'a> Exact<'a> {
             .iter()
             .filter_map(|s| {
                 if redelivers {
-                    s.queue.earliest_arrival_secs(|req| !(self.queued && self.redelivery.deleted(req)))
+                    s.queue.earliest_arrival_secs(|req| !self.ghost(req))
                 } else {
                     s.queue.oldest_arrival_secs()
                 }

@@ -273,12 +273,9 @@ impl Queue {
                 let g = q.group(flow, &req);
                 q.groups[g].push_front(req);
                 q.len += 1;
-                q.held[g] = q.held[g].saturating_sub(1);
-                if q.held[g] == 0 {
-                    // A held group has no tag (its head's was taken when it
-                    // was held): only the new head is tagged.
-                    q.tag_head(g);
-                }
+                // A held group has no tag (its head's was taken when it was
+                // held): freeing it tags the new head.
+                q.free(g);
             }
             _ => self.push(flow, req),
         }

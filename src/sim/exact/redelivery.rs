@@ -86,11 +86,16 @@ impl Redelivery {
         if self.max_receives.is_some_and(|most| req.retries >= most) {
             return Failed::DeadLettered;
         }
-        let due = (received_secs + self.visibility_secs).max(failed_secs);
-        let slot = self.slots.insert(req);
-        self.due.push(Reverse((due.to_bits(), self.sequence, slot)));
-        self.sequence += 1;
+        self.hide(req, (received_secs + self.visibility_secs).max(failed_secs));
         Failed::Redelivered
+    }
+
+    /// Keeps `req` hidden until `due_secs` (after those hidden before it
+    /// until then).
+    fn hide(&mut self, req: Req, due_secs: f64) {
+        let slot = self.slots.insert(req);
+        self.due.push(Reverse((due_secs.to_bits(), self.sequence, slot)));
+        self.sequence += 1;
     }
 
     /// A consumer received `req` at `received_secs` and will still hold it
@@ -109,9 +114,7 @@ impl Redelivery {
             return req;
         }
         self.edit(req.slot, |m| m.copies += 1);
-        let slot = self.slots.insert(copy);
-        self.due.push(Reverse(((received_secs + self.visibility_secs).to_bits(), self.sequence, slot)));
-        self.sequence += 1;
+        self.hide(copy, received_secs + self.visibility_secs);
         // The hidden copy holds a FIFO queue's message group from now on.
         req.flags &= !HOLDS;
         req
