@@ -140,6 +140,7 @@ fn sweep_job<'a>(
         tenant_figures,
         limits,
         shared: None,
+        baselines: None,
     }
 }
 
@@ -161,6 +162,8 @@ fn sweep(
     let first = spec.point_values(which.first().copied().unwrap_or(0));
     let shared = if which.is_empty() { None } else { job.simulate_shared(&first, control)? };
     let job = PointJob { shared: shared.as_ref(), ..job };
+    let baselines = if which.is_empty() { None } else { job.simulate_baselines(&first, control)? };
+    let job = PointJob { baselines, ..job };
     which
         .par_iter()
         .map(|&p| {
@@ -215,6 +218,8 @@ fn finish(
         let job = sweep_job(file, spec, &tf, limits);
         let shared = job.simulate_shared(&[axis.values[0]], control)?;
         let job = PointJob { shared: shared.as_ref(), ..job };
+        let baselines = job.simulate_baselines(&[axis.values[0]], control)?;
+        let job = PointJob { baselines, ..job };
         let mut eval = |x: f64| -> Result<Vec<DesignPoint>, PlanError> {
             progress.add_total(1);
             let out = job.run(&[KnobValue::Number(x)], control);

@@ -239,6 +239,7 @@ pub(crate) fn run_stage(
                 tenant_figures: &tenant_figures(s),
                 limits,
                 shared: None,
+                baselines: None,
             };
             let points = job.run(&spec.point_values(all[chunk[0]].point), control)?;
             done(chunk.len());

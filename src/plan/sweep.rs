@@ -12,9 +12,14 @@ use crate::report::figures::{FIGURES, Scope, figure};
 use crate::report::plan::{DesignPoint, PointReport, PointValue};
 use crate::report::{Estimate, RunReport};
 use crate::scenario::change::KnobValue;
-use crate::scenario::file::{DesignFile, PlanFigureFile};
+use crate::scenario::file::{DesignFile, KnobFile, PlanFigureFile};
 use crate::scenario::{Limits, ScenarioFile, resolve};
-use crate::sim::{self, RunControl, RunOptions, Simulated};
+use std::sync::Arc;
+
+use crate::scenario::budget::{self, KEPT_FIRST_BYTES};
+use crate::scenario::model::Event;
+use crate::sim::windows::Spikes;
+use crate::sim::{self, Baselines, RunControl, RunOptions, Simulated};
 
 /// What a point runs: the base file, the axes, the designs (by name or
 /// given outright) and the replications.
@@ -36,6 +41,9 @@ pub(crate) struct PointJob<'a> {
     /// Results simulated once and read by every point, when the axes only
     /// change how results are read (see [`crate::scenario::file::KnobFile::reads_only`]).
     pub shared: Option<&'a Simulated>,
+    /// Baselines simulated once and given to every point, when the axes
+    /// change nothing they simulate (see [`PointJob::simulate_baselines`]).
+    pub baselines: Option<Arc<Baselines>>,
 }
 
 /// The key of a figure in a point's map: `cost`, `margin:pro`, `p99@acme`.
@@ -76,6 +84,53 @@ impl PointJob<'_> {
         sim::simulate(&scenario, &options, control).map(Some).map_err(|e| self.failed(values, e))
     }
 
+    /// Simulates the baselines every point would simulate alike, once,
+    /// when every axis is a spike's factor (or changes only how results
+    /// are read): the no-spike baseline, and the own baselines of tenants
+    /// whose spikes no axis changes. `None` when there are none, or when
+    /// all of them would take more than [`KEPT_FIRST_BYTES`].
+    ///
+    /// # Errors
+    /// As [`PointJob::run`].
+    pub fn simulate_baselines(
+        &self,
+        values: &[KnobValue],
+        control: &RunControl,
+    ) -> Result<Option<Arc<Baselines>>, PlanError> {
+        if self.candidates.is_some() || self.shared.is_some() || self.axes.is_empty() {
+            return Ok(None);
+        }
+        let mut spikes = Vec::new();
+        for axis in self.axes {
+            match axis.knob {
+                KnobFile::SpikeFactor { index } => spikes.push(index),
+                ref knob if knob.reads_only() => {}
+                _ => return Ok(None),
+            }
+        }
+        let (scenario, options) = self.prepare(values)?;
+        let swept: Vec<usize> = spikes
+            .iter()
+            .filter_map(|&i| match scenario.events.get(i) {
+                Some(&Event::Spike { tenant, .. }) => Some(tenant),
+                _ => None,
+            })
+            .collect();
+        let keep = |s: Spikes| match s {
+            Spikes::All => false,
+            Spikes::None => true,
+            Spikes::Own(t) => !swept.contains(&t),
+        };
+        let count = sim::baseline_count(&scenario, &options, &keep);
+        let bytes = budget::point_result_bytes(&budget::Shape::of(&scenario));
+        if count == 0 || count as f64 * bytes > KEPT_FIRST_BYTES {
+            return Ok(None);
+        }
+        sim::simulate_baselines(&scenario, &options, &keep, control)
+            .map(|b| Some(Arc::new(b)))
+            .map_err(|e| self.failed(values, e))
+    }
+
     fn failed(&self, values: &[KnobValue], e: sim::RunError) -> PlanError {
         match e {
             sim::RunError::Cancelled => PlanError::Cancelled,
@@ -110,6 +165,7 @@ impl PointJob<'_> {
             designs: Some(indices),
             focus: Some(Vec::new()),
             series_points: Some(1),
+            baselines: self.baselines.clone(),
             ..Default::default()
         };
         Ok((scenario, options))
@@ -160,4 +216,82 @@ pub fn point_values(values: &[KnobValue]) -> Vec<PointValue> {
 /// A point as reported.
 pub fn point_report(index: Option<usize>, values: &[KnobValue], designs: Vec<DesignPoint>) -> PointReport {
     PointReport { index, values: point_values(values), designs }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::spec::resolve_plans;
+
+    /// A scenario whose two tenants spike in a shared pool, with `axis`
+    /// as its one plan's axis, run by `engine`.
+    fn two_spikes(axis: &str, engine: &str) -> (ScenarioFile, Vec<Axis>, Limits) {
+        let text = format!(
+            r#"Scenario(version: 1, name: "two spikes", clock: (duration: "12m", seed: 3, replications: 3, engine: {engine}),
+            tiers: {{ "t": (price_per_month: 50.0, plan: (rate: 400.0, burst: 400.0), slo: (p99_ms: 120.0)) }},
+            tenants: [ Group(prefix: "a", count: 5, tier: "t", load: (rate: 12.0)) ],
+            layers: ( gateway: (), compute: (service_time: Exponential(mean_ms: 40.0), concurrency: 2, instances: (min: 2, max: 5),
+                autoscale: (target_utilisation: 0.6, warmup: "1m")) ),
+            designs: [ (name: "pool", placement: {{ "*": Pool }}), (name: "silo", placement: {{ "*": Silo }}) ],
+            events: [ Spike(tenant: "a-01", at: "3m", duration: "3m", factor: 8.0),
+                      Spike(tenant: "a-03", at: "4m", duration: "2m", factor: 4.0) ],
+            plans: [ (name: "p", axes: [ (knob: {axis}, values: List([2.0, 9.0, 15.0])) ]) ])"#
+        );
+        let limits = Limits::default();
+        let file = crate::scenario::parse_str(&text, &limits).unwrap_or_else(|e| panic!("{e}"));
+        let sc = resolve::resolve(&file, &limits).unwrap_or_else(|e| panic!("{e}"));
+        let specs = resolve_plans(&file, &sc, &limits).unwrap_or_else(|e| panic!("{e}"));
+        let Some(spec) = specs.into_iter().next() else { panic!("a plan") };
+        (file, spec.axes, limits)
+    }
+
+    /// The job of the plan's points on both designs.
+    fn job<'a>(file: &'a ScenarioFile, axes: &'a [Axis], designs: &'a [String], limits: &'a Limits) -> PointJob<'a> {
+        PointJob {
+            file,
+            axes,
+            designs,
+            candidates: None,
+            replications: 3,
+            tenant_figures: &[],
+            limits,
+            shared: None,
+            baselines: None,
+        }
+    }
+
+    #[test]
+    fn points_given_the_shared_baselines_equal_points_that_simulate_them() {
+        let designs = ["pool".to_owned(), "silo".to_owned()];
+        for engine in ["Auto", "Exact"] {
+            let (file, axes, limits) = two_spikes("SpikeFactor(index: 1)", engine);
+            let job = job(&file, &axes, &designs, &limits);
+            let control = RunControl::new();
+            for threads in [1, 2] {
+                let Ok(pool) = rayon::ThreadPoolBuilder::new().num_threads(threads).build() else { panic!("pool") };
+                pool.install(|| {
+                    let given =
+                        job.simulate_baselines(&[KnobValue::Number(2.0)], &control).unwrap_or_else(|e| panic!("{e}"));
+                    // Per replication: each design's no-spike baseline, and
+                    // in the pool a-01's own (a-03's spike is the one swept;
+                    // in silos no spike reaches another spiking tenant).
+                    assert_eq!(given.as_ref().map(|b| b.len()), Some(3 * (2 + 1)), "{engine}");
+                    let sharing = PointJob { baselines: given, ..self::job(&file, &axes, &designs, &limits) };
+                    for x in [9.0, 15.0] {
+                        let values = [KnobValue::Number(x)];
+                        let (Ok(a), Ok(b)) = (sharing.run(&values, &control), job.run(&values, &control)) else {
+                            panic!("runs")
+                        };
+                        assert_eq!(a, b, "{engine}, {threads} thread(s), factor {x}");
+                        assert!(a.iter().all(|d| d.figures.get("tenants_hurt").is_some()));
+                    }
+                });
+            }
+        }
+        // An axis that changes what the baselines simulate shares none.
+        let (file, axes, limits) = two_spikes("InstancesMin", "Auto");
+        let given =
+            job(&file, &axes, &designs, &limits).simulate_baselines(&[KnobValue::Number(2.0)], &RunControl::new());
+        assert!(matches!(given, Ok(None)));
+    }
 }

@@ -437,6 +437,18 @@ pub fn result_bytes(s: &Shape) -> f64 {
         + points * (flows * POINT_BYTES + k * MIXTURE_BYTES)
 }
 
+/// The bytes of one subtask's results in a plan's point, which records
+/// one series point and no tenant's series.
+pub fn point_result_bytes(s: &Shape) -> f64 {
+    let Counts { n, k, windows, .. } = Counts::of(s);
+    let stacks = s.designs.iter().map(|d| d.stacks as f64).fold(0.0, f64::max);
+    n * RESULT_BYTES_PER_TENANT
+        + stacks * RESULT_BYTES_PER_STACK
+        + k * HISTOGRAM_BYTES * (1.0 + windows)
+        + (k + 1.0) * POINT_BYTES
+        + k * MIXTURE_BYTES
+}
+
 /// The memory terms of [`estimate`] for a run on `threads` worker
 /// threads, largest first.
 fn memory(s: &Shape, threads: f64) -> Vec<MemoryPart> {

@@ -154,6 +154,9 @@ pub struct RunOptions {
     /// the results it gives in a run of all, so the results of adjoining
     /// ranges fold into those of one run ([`run_after`]).
     pub replications: Option<std::ops::Range<u32>>,
+    /// Baselines simulated before (see [`simulate_baselines`]), given to
+    /// the run instead of simulating them again.
+    pub baselines: Option<std::sync::Arc<Baselines>>,
 }
 
 impl RunOptions {
@@ -191,7 +194,8 @@ pub enum RunError {
 /// (a no-spike baseline stops when the last spike ends).
 pub fn total_ticks(scenario: &Scenario, options: &RunOptions) -> u64 {
     let designs: Vec<usize> = options.designs.clone().unwrap_or_else(|| (0..scenario.designs.len()).collect());
-    let Ok(plan) = Plan::new(scenario, &designs, options.replications_of(scenario), &RunControl::new()) else {
+    let tasks = Tasks { given: options.baselines.as_deref(), only: None };
+    let Ok(plan) = Plan::new(scenario, &designs, options.replications_of(scenario), tasks, &RunControl::new()) else {
         return 0;
     };
     plan.subtasks.iter().map(|&(task, _)| plan.tasks[task].2.ticks(scenario)).sum()
@@ -201,9 +205,11 @@ pub fn total_ticks(scenario: &Scenario, options: &RunOptions) -> u64 {
 /// all, then with spikes the no-spike baseline and the spiking tenants'
 /// own baselines), each as one subtask per part of its design (see
 /// [`parts`]); a baseline only runs the parts that hold a tenant it
-/// simulates.
+/// simulates. A task whose merged results are given has no subtasks.
 struct Plan {
     tasks: Vec<(usize, u32, Spikes)>,
+    /// Whether each task's merged results are given rather than simulated.
+    given: Vec<bool>,
     /// Part masks of each design, by design index (empty when not run).
     splits: Vec<Vec<Vec<bool>>>,
     /// Each design's spiking tenants that no other spike reaches.
@@ -216,11 +222,21 @@ struct Plan {
     first_replication: u32,
 }
 
+/// Which of a run's tasks a plan simulates.
+#[derive(Clone, Copy, Default)]
+struct Tasks<'a> {
+    /// Results of baselines simulated before, taken instead of simulating.
+    given: Option<&'a Baselines>,
+    /// Only the baselines whose spikes this accepts (`None`: every task).
+    only: Option<&'a (dyn Fn(Spikes) -> bool + Sync)>,
+}
+
 impl Plan {
     fn new(
         scenario: &Scenario,
         designs: &[usize],
         replications: std::ops::Range<u32>,
+        which: Tasks<'_>,
         control: &RunControl,
     ) -> Result<Self, RunError> {
         if let Some(&bad) = designs.iter().find(|&&d| d >= scenario.designs.len()) {
@@ -245,7 +261,9 @@ impl Plan {
                 let applied = &applied[d];
                 replications.clone().flat_map(move |r| applied.iter().map(move |&s| (d, r, s)))
             })
+            .filter(|&(_, _, s)| which.only.is_none_or(|keep| s.baseline() && keep(s)))
             .collect();
+        let given: Vec<bool> = tasks.iter().map(|&task| which.given.is_some_and(|b| b.get(task).is_some())).collect();
         let mut splits = vec![Vec::new(); scenario.designs.len()];
         // The tenants each of a design's tasks simulates.
         let mut components: Vec<Vec<(Spikes, Vec<bool>)>> = vec![Vec::new(); scenario.designs.len()];
@@ -264,6 +282,9 @@ impl Plan {
         }
         let mut subtasks = Vec::new();
         for (i, &(d, _, spikes)) in tasks.iter().enumerate() {
+            if given[i] {
+                continue;
+            }
             let before = subtasks.len();
             let simulated = components[d].iter().find(|(s, _)| *s == spikes).map(|(_, c)| c.as_slice());
             for (p, mask) in splits[d].iter().enumerate() {
@@ -275,7 +296,7 @@ impl Plan {
                 subtasks.push((i, 0));
             }
         }
-        Ok(Self { tasks, splits, alone, runs_per_replication, subtasks, first_replication: replications.start })
+        Ok(Self { tasks, given, splits, alone, runs_per_replication, subtasks, first_replication: replications.start })
     }
 }
 
@@ -452,6 +473,70 @@ pub fn simulate(scenario: &Scenario, options: &RunOptions, control: &RunControl)
     })
 }
 
+/// The merged results of a run's baselines, simulated once and given to
+/// later runs of scenarios that differ from the one simulated only in
+/// what those baselines do not apply: the planner's points along a
+/// spike's factor share the no-spike baseline this way.
+#[derive(Debug, Clone, Default)]
+pub struct Baselines {
+    /// (design, replication, spikes applied) and the task's results, with
+    /// costs attributed.
+    tasks: Vec<((usize, u32, Spikes), raw::TaskRaw)>,
+}
+
+impl Baselines {
+    /// The results of the baseline `task`, if simulated.
+    fn get(&self, task: (usize, u32, Spikes)) -> Option<&raw::TaskRaw> {
+        self.tasks.iter().find(|(t, _)| *t == task).map(|(_, raw)| raw)
+    }
+
+    /// How many baselines are kept.
+    pub fn len(&self) -> usize {
+        self.tasks.len()
+    }
+
+    /// True when no baseline is kept.
+    pub fn is_empty(&self) -> bool {
+        self.tasks.is_empty()
+    }
+}
+
+/// How many baseline tasks a run of `scenario` with `options` has whose
+/// spikes `keep` accepts: what [`simulate_baselines`] would keep.
+pub(crate) fn baseline_count(
+    scenario: &Scenario,
+    options: &RunOptions,
+    keep: &(dyn Fn(Spikes) -> bool + Sync),
+) -> usize {
+    let designs: Vec<usize> = options.designs.clone().unwrap_or_else(|| (0..scenario.designs.len()).collect());
+    let which = Tasks { given: None, only: Some(keep) };
+    Plan::new(scenario, &designs, options.replications_of(scenario), which, &RunControl::new())
+        .map_or(0, |plan| plan.tasks.len())
+}
+
+/// Simulates only the baselines of a run of `scenario` whose spikes
+/// `keep` accepts, and keeps their merged results for later runs
+/// ([`RunOptions::baselines`]). A run given them takes them instead of
+/// simulating its tasks of the same design, replication and spikes, so
+/// the caller must only give them to runs whose scenario those tasks
+/// would simulate alike.
+///
+/// # Errors
+/// As [`run`].
+pub(crate) fn simulate_baselines(
+    scenario: &Scenario,
+    options: &RunOptions,
+    keep: &(dyn Fn(Spikes) -> bool + Sync),
+    control: &RunControl,
+) -> Result<Baselines, RunError> {
+    in_pool(pool_threads(scenario, options), || {
+        with_job(scenario, options, Tasks { given: None, only: Some(keep) }, control, |job| {
+            let merged = job.merged(0..job.plan.tasks.len(), 0..job.plan.subtasks.len())?;
+            Ok(Baselines { tasks: job.plan.tasks.iter().copied().zip(merged).collect() })
+        })
+    })
+}
+
 /// The worker threads a run of `scenario` uses: those asked for (or the
 /// current pool's), but no more than the scenario's memory budget allows
 /// ([`Scenario::max_threads`]).
@@ -486,11 +571,53 @@ fn simulate_waves(
     control: &RunControl,
     mut each: impl FnMut(Vec<Unit>) -> Result<(), RunError>,
 ) -> Result<(), RunError> {
+    let tasks = Tasks { given: options.baselines.as_deref(), only: None };
+    with_job(scenario, options, tasks, control, |job| {
+        let (plan, threads) = (job.plan, rayon::current_num_threads());
+        let wave_subtasks = crate::scenario::budget::wave_subtasks(threads as f64, scenario.result_bytes) as usize;
+        // Replications are runs of tasks of the same design and
+        // replication; subtasks are in task order.
+        let mut task = 0;
+        let mut subtask = 0;
+        while task < plan.tasks.len() {
+            let (first_task, first_subtask) = (task, subtask);
+            while task < plan.tasks.len() && (task == first_task || subtask - first_subtask < wave_subtasks) {
+                let (d, r, _) = plan.tasks[task];
+                while task < plan.tasks.len() && plan.tasks[task].0 == d && plan.tasks[task].1 == r {
+                    task += 1;
+                }
+                while subtask < plan.subtasks.len() && plan.subtasks[subtask].0 < task {
+                    subtask += 1;
+                }
+            }
+            debug_assert!(
+                subtask - first_subtask < wave_subtasks + plan.runs_per_replication * parts::MAX_PARTS,
+                "a wave holds what the budget counts (budget::held_results)"
+            );
+            let units = job.wave(first_task..task, first_subtask..subtask)?;
+            if control.is_cancelled() {
+                return Err(RunError::Cancelled);
+            }
+            each(units)?;
+        }
+        Ok(())
+    })
+}
+
+/// Plans the tasks `which` of `scenario`, sets up what their subtasks
+/// share (latency cache, arrival tables) and hands the job to `body`.
+fn with_job<T>(
+    scenario: &Scenario,
+    options: &RunOptions,
+    which: Tasks<'_>,
+    control: &RunControl,
+    body: impl FnOnce(&Job<'_>) -> Result<T, RunError>,
+) -> Result<T, RunError> {
     if control.is_cancelled() {
         return Err(RunError::Cancelled);
     }
     let designs: Vec<usize> = options.designs.clone().unwrap_or_else(|| (0..scenario.designs.len()).collect());
-    let plan = Plan::new(scenario, &designs, options.replications_of(scenario), control)?;
+    let plan = Plan::new(scenario, &designs, options.replications_of(scenario), which, control)?;
     let shared = latency::SharedPmfs::of(scenario);
     let focus: Vec<usize> = match &options.focus {
         Some(list) => list.iter().copied().filter(|&t| t < scenario.tenants.len()).collect(),
@@ -504,41 +631,28 @@ fn simulate_waves(
     let threads = rayon::current_num_threads();
     let ahead = threads > 1 && plan.subtasks.len() <= threads;
     let clock = options.clock.as_ref();
-    let job =
-        Job { scenario, plan: &plan, tables: &tables, shared: &shared, focus: &focus, points, ahead, control, clock };
-    let wave_subtasks = crate::scenario::budget::wave_subtasks(threads as f64, scenario.result_bytes) as usize;
-    // Replications are runs of tasks of the same design and replication;
-    // subtasks are in task order.
-    let mut task = 0;
-    let mut subtask = 0;
-    while task < plan.tasks.len() {
-        let (first_task, first_subtask) = (task, subtask);
-        while task < plan.tasks.len() && (task == first_task || subtask - first_subtask < wave_subtasks) {
-            let (d, r, _) = plan.tasks[task];
-            while task < plan.tasks.len() && plan.tasks[task].0 == d && plan.tasks[task].1 == r {
-                task += 1;
-            }
-            while subtask < plan.subtasks.len() && plan.subtasks[subtask].0 < task {
-                subtask += 1;
-            }
-        }
-        debug_assert!(
-            subtask - first_subtask < wave_subtasks + plan.runs_per_replication * parts::MAX_PARTS,
-            "a wave holds what the budget counts (budget::held_results)"
-        );
-        let units = job.wave(first_task..task, first_subtask..subtask)?;
-        if control.is_cancelled() {
-            return Err(RunError::Cancelled);
-        }
-        each(units)?;
-    }
-    Ok(())
+    let given = which.given;
+    let job = Job {
+        scenario,
+        plan: &plan,
+        given,
+        tables: &tables,
+        shared: &shared,
+        focus: &focus,
+        points,
+        ahead,
+        control,
+        clock,
+    };
+    body(&job)
 }
 
 /// What every subtask of a run reads.
 struct Job<'a> {
     scenario: &'a Scenario,
     plan: &'a Plan,
+    /// Baselines simulated before, read for the plan's given tasks.
+    given: Option<&'a Baselines>,
     tables: &'a [drawer::ArrivalTable],
     shared: &'a latency::SharedPmfs,
     focus: &'a [usize],
@@ -552,25 +666,8 @@ impl Job<'_> {
     /// Simulates the subtasks `subtasks` (those of the tasks `tasks`, whole
     /// replications) and merges them into their replications.
     fn wave(&self, tasks: std::ops::Range<usize>, subtasks: std::ops::Range<usize>) -> Result<Vec<Unit>, RunError> {
-        let (sc, plan) = (self.scenario, self.plan);
-        let parts: Vec<Option<raw::TaskRaw>> =
-            plan.subtasks[subtasks.clone()].par_iter().map(|&(task, p)| self.subtask(task, p)).collect();
-        let parts: Vec<raw::TaskRaw> = parts.into_iter().collect::<Option<_>>().ok_or(RunError::Cancelled)?;
-        // Each task's parts (subtasks are in task order).
-        let mut own: Vec<Vec<raw::TaskRaw>> = tasks.clone().map(|_| Vec::new()).collect();
-        for (raw, &(task, _)) in parts.into_iter().zip(&plan.subtasks[subtasks]) {
-            own[task - tasks.start].push(raw);
-        }
-        let merged: Vec<raw::TaskRaw> = own
-            .into_par_iter()
-            .zip(tasks.clone())
-            .map(|(own, i)| {
-                let design = &sc.designs[plan.tasks[i].0];
-                let mut raw = parts::merge(sc, design, own, self.shared);
-                cost::attribute(sc, design, &mut raw);
-                raw
-            })
-            .collect();
+        let plan = self.plan;
+        let merged = self.merged(tasks.clone(), subtasks)?;
         let mut units: Vec<Unit> = Vec::new();
         for (raw, i) in merged.into_iter().zip(tasks) {
             let (d, _, spikes) = plan.tasks[i];
@@ -589,6 +686,38 @@ impl Job<'_> {
             }
         }
         Ok(units)
+    }
+
+    /// The merged results of the tasks `tasks`, with costs attributed:
+    /// their subtasks `subtasks` simulated and merged, or given.
+    fn merged(
+        &self,
+        tasks: std::ops::Range<usize>,
+        subtasks: std::ops::Range<usize>,
+    ) -> Result<Vec<raw::TaskRaw>, RunError> {
+        let (sc, plan) = (self.scenario, self.plan);
+        let parts: Vec<Option<raw::TaskRaw>> =
+            plan.subtasks[subtasks.clone()].par_iter().map(|&(task, p)| self.subtask(task, p)).collect();
+        let parts: Vec<raw::TaskRaw> = parts.into_iter().collect::<Option<_>>().ok_or(RunError::Cancelled)?;
+        // Each task's parts (subtasks are in task order).
+        let mut own: Vec<Vec<raw::TaskRaw>> = tasks.clone().map(|_| Vec::new()).collect();
+        for (raw, &(task, _)) in parts.into_iter().zip(&plan.subtasks[subtasks]) {
+            own[task - tasks.start].push(raw);
+        }
+        let merged: Vec<raw::TaskRaw> = own
+            .into_par_iter()
+            .zip(tasks.clone())
+            .map(|(own, i)| {
+                if let Some(given) = self.given.filter(|_| plan.given[i]).and_then(|b| b.get(plan.tasks[i])) {
+                    return given.clone();
+                }
+                let design = &sc.designs[plan.tasks[i].0];
+                let mut raw = parts::merge(sc, design, own, self.shared);
+                cost::attribute(sc, design, &mut raw);
+                raw
+            })
+            .collect();
+        Ok(merged)
     }
 
     /// Part `p` of task `task`; `None` when cancelled.
