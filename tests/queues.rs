@@ -576,3 +576,35 @@ fn each_tenant_s_queue_depth_grows_as_its_backlog_does_and_the_depths_add_up() {
     let json = serde_json::to_string(&plain).unwrap_or_default();
     assert!(!json.contains("\"queue_depth\":{\"mean\":[]"), "no empty queue depth in the JSON");
 }
+
+#[test]
+fn the_tiers_depths_add_up_at_the_last_point_when_the_backlog_outlasts_the_run() {
+    // The same burst to the end of a 5-minute run: 100 messages a second
+    // pile up (about 30,000 at the end), two thirds of them the burster's
+    // tier's. The last point's depth was once read per tier after the
+    // per-request engine had emptied its queues.
+    let text = |engine: &str| {
+        format!(
+            r#"Scenario(version: 1, name: "depth at the end", clock: (duration: "5m", seed: 5, replications: 2, engine: {engine}),
+            tiers: {{ "loud": (price_per_month: 1.0), "calm": (price_per_month: 1.0) }},
+            tenants: [ Tenant(id: "burst", tier: "loud", load: (rate: 1.0)), Tenant(id: "quiet", tier: "calm", load: (rate: 20.0)) ],
+            layers: (
+                queue: (retention: "1h"),
+                compute: (service_time: Exponential(mean_ms: 20.0), concurrency: 2, instances: (min: 2, max: 2)),
+            ),
+            designs: [ (name: "d", placement: {{ "*": Pool }}, layers: (queue: {{ "*": Pool }})) ],
+            events: [ Spike(tenant: "burst", at: "0s", duration: "5m", factor: 280.0) ])"#
+        )
+    };
+    for engine in ["Exact", "Auto", "Fast"] {
+        let report = run(&text(engine));
+        let series = &report.designs[0].series;
+        let Some(&total) = series.queue_depth.mean.last() else { panic!("{engine}: no queue depth") };
+        assert!(close(total, 30_000.0, 0.06), "{engine}: {total:.0} waiting at the end");
+        let tiers: Vec<f64> = series.tiers.iter().map(|t| t.queue_depth.mean.last().copied().unwrap_or(0.0)).collect();
+        let sum: f64 = tiers.iter().sum();
+        assert!((sum - total).abs() <= 1e-6 * total, "{engine}: tiers {tiers:?} against {total:.0}");
+        // The loud tier sends 280 of every 300 messages.
+        assert!(close(tiers[0], total * 280.0 / 300.0, 0.03), "{engine}: loud {:.0} of {total:.0}", tiers[0]);
+    }
+}

@@ -1375,14 +1375,7 @@ impl<'a> Exact<'a> {
         }
         self.points.waiting[p] = self.waiting();
         self.points.oldest_secs[p] = self.oldest_secs(t_secs);
-        for stack in &self.stacks {
-            stack.queue.for_each(|req| {
-                if !(self.queued && self.redelivery.deleted(req)) {
-                    let info = &self.info[req.tenant as usize];
-                    self.points.count_waiting(p, info.tier, info.focus);
-                }
-            });
-        }
+        self.count_waiting(p);
         if let Some(dbs) = self.relational.as_deref_mut() {
             // Every stack looked at again: environments that went cold
             // since their stack last queried give their connections back,
@@ -1406,6 +1399,19 @@ impl<'a> Exact<'a> {
             self.points.db_capacity_secs[p] = capacity - earlier_capacity;
         }
         self.points.current = (p + 1).min(self.points.count - 1);
+    }
+
+    /// Adds the requests waiting now to each tier's and focus tenant's
+    /// queue depth at point `p` (copies of deleted messages left out).
+    fn count_waiting(&mut self, p: usize) {
+        for stack in &self.stacks {
+            stack.queue.for_each(|req| {
+                if !(self.queued && self.redelivery.deleted(req)) {
+                    let info = &self.info[req.tenant as usize];
+                    self.points.count_waiting(p, info.tier, info.focus);
+                }
+            });
+        }
     }
 
     /// Requests waiting for a server now, over every stack.
@@ -1441,6 +1447,10 @@ impl<'a> Exact<'a> {
         // The last point's depth, read before its queues are emptied below.
         let closing = self.points.current < self.points.count && self.points.of(end) == self.points.current;
         let (waiting_at_end, oldest_at_end) = (self.waiting(), self.oldest_secs(end));
+        if closing {
+            // The queues are empty when the point closes below.
+            self.count_waiting(self.points.current);
+        }
         // Requests still in service or waiting: in flight, unless they
         // waited past the timeout. A message with several copies alive is
         // under way once (none if a consumer processed it).
