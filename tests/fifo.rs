@@ -104,3 +104,44 @@ fn a_group_waits_for_every_copy_a_slow_consumer_leaves_of_its_message() {
         assert!(close(per_message, 2.0, 0.002), "seed {seed}: {per_message:.4} duplicates a message");
     }
 }
+
+#[test]
+fn a_message_visible_again_wakes_a_stack_that_scaled_to_zero() {
+    // A quiet tenant (a message every 83 minutes or so, over 256 message
+    // groups, so that no two share one at a time) on a FIFO queue whose
+    // consumers scale to zero (an instance lives 71 to 131 s after its
+    // last work). Each message needs 2 write units of a partition that
+    // holds 1, so every receive fails: the message is visible again 5
+    // minutes after it, on a stack at zero by then, which it must start (a
+    // warm-up of 10 s from the end of its 1 s tick) as a fresh message
+    // does; the third receive dead-letters it. Its age at that receive is
+    // at most 600 s + 3 cold starts of 11 s. Left waiting for the
+    // autoscaler's next evaluation instead, the oldest waited 720 to 735 s.
+    let text = |seed: u64| {
+        format!(
+            r#"Scenario(version: 1, name: "wake", clock: (duration: "12h", seed: {seed}, replications: 4, engine: Exact),
+            tiers: {{ "t": (price_per_month: 1.0) }},
+            tenants: [ Tenant(id: "quiet", tier: "t", load: (rate: 0.0002, read_fraction: 0.0, item_kb: 2.0, key_shards: 256)) ],
+            layers: (
+                queue: (fifo: true, retention: "1d", visibility_timeout: "5m", max_receives: 3),
+                compute: (service_time: Exponential(mean_ms: 20.0), concurrency: 4, instances: (min: 0, max: 2),
+                    autoscale: (target_utilisation: 0.6, evaluation_period: "1m", warmup: "10s")),
+                database: (partitions: 1, write_units_per_partition: 1.0),
+            ),
+            designs: [ (name: "silo", placement: {{ "*": Silo }}) ])"#
+        )
+    };
+    for seed in [1, 2, 3] {
+        let report = run_1_and_2_threads(&load(&text(seed)));
+        let q = &report.designs[0].tenants[0];
+        let sent = q.offered.mean;
+        assert!(sent > 4.0, "seed {seed}: {sent} messages");
+        assert!(close(q.redelivered.mean, 2.0 * q.dropped.dead_letter.mean, 1e-9), "seed {seed}: two comebacks each");
+        assert!(q.dropped.dead_letter.mean >= sent - 1.0, "seed {seed}: every message but one in flight dead-lettered");
+        let oldest_secs = q.oldest_message_ms.mean / 1e3;
+        assert!(
+            (600.0..=600.0 + 3.0 * 11.0).contains(&oldest_secs),
+            "seed {seed}: the oldest message waited {oldest_secs:.0} s"
+        );
+    }
+}

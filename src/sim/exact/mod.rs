@@ -926,6 +926,7 @@ impl<'a> Exact<'a> {
         } else {
             req.flags &= !HOLDS;
             self.raw[req.tenant as usize].redelivered += 1.0;
+            self.wake(info.stack, t_secs);
             self.stacks[info.stack].queue.visible_again(info.flow, req);
             self.redelivery.queued(&req);
         }
@@ -948,17 +949,7 @@ impl<'a> Exact<'a> {
         let t = req.tenant as usize;
         let info = self.info[t];
         let s = info.stack;
-        if self.stacks[s].is_empty() && self.sc.compute.autoscale.is_some() {
-            // A cold start, serving from the end of this tick plus the
-            // warm-up, as in the fast engine.
-            let dt = self.sc.clock.tick_secs;
-            let ready = ((t_secs / dt).floor() + 1.0) * dt + self.warmup_secs;
-            self.stacks[s].scale_from_zero(t_secs, ready);
-            self.push_ready(ready, s);
-            if let Some(dbs) = &mut self.relational {
-                dbs.changed.push(s as u32);
-            }
-        }
+        self.wake(s, t_secs);
         let stack = &mut self.stacks[s];
         if stack.busy < stack.servers && stack.queue.is_empty() && !self.fifo {
             self.start(s, req, t_secs);
@@ -970,6 +961,22 @@ impl<'a> Exact<'a> {
             if self.fifo {
                 // Its group decides whether it can start.
                 self.start_waiting(s, t_secs);
+            }
+        }
+    }
+
+    /// Work reaches stack `s` at `t_secs`: a stack at zero instances
+    /// starts one (a cold start), serving from the end of this tick plus
+    /// the warm-up, as in the fast engine.
+    #[inline]
+    fn wake(&mut self, s: usize, t_secs: f64) {
+        if self.stacks[s].is_empty() && self.sc.compute.autoscale.is_some() {
+            let dt = self.sc.clock.tick_secs;
+            let ready = ((t_secs / dt).floor() + 1.0) * dt + self.warmup_secs;
+            self.stacks[s].scale_from_zero(t_secs, ready);
+            self.push_ready(ready, s);
+            if let Some(dbs) = &mut self.relational {
+                dbs.changed.push(s as u32);
             }
         }
     }
