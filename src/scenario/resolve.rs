@@ -791,6 +791,13 @@ impl Resolver {
             self.ranged(&format!("{p}.max_receives"), f64::from(m), &ranges::MAX_RECEIVES);
             m.clamp(1, 250)
         });
+        if q.fifo && file.layers.compute.fairness == FairnessFile::WeightedFair {
+            self.error(
+                format!("{p}.fifo"),
+                "a FIFO queue gives consumers the oldest message whose group is free, so compute's WeightedFair \
+                 sharing cannot apply; set compute's fairness to Fifo, or fifo to false",
+            );
+        }
         for (name, tier) in &file.tiers {
             if tier.retry.as_ref().is_some_and(|r| r.timeout.is_some()) {
                 self.error(
