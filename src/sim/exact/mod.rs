@@ -1201,7 +1201,13 @@ impl<'a> Exact<'a> {
             if self.queued && req.slot != NO_SLOT {
                 // Processed: the message is deleted (its copies still
                 // waiting vanish, those in service finish as duplicates).
-                self.redelivery.delete(&req);
+                let held = self.redelivery.delete(&req);
+                let info = self.info[t];
+                for _ in 0..held {
+                    // A hidden copy held its FIFO group: deleted, the
+                    // message no longer does.
+                    self.stacks[info.stack].queue.release(info.flow, &req);
+                }
                 self.redelivery.release(req);
             }
             self.let_go(&req);

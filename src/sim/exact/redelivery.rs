@@ -39,6 +39,11 @@ struct Message {
     queued: u32,
     /// A consumer processed it (and deleted it).
     deleted: bool,
+    /// Its hidden copies that hold its FIFO message group.
+    hidden_holds: u8,
+    /// Of those, the ones whose hold its deletion let go (they come back
+    /// holding nothing).
+    released_holds: u8,
 }
 
 /// The messages waiting out their visibility timeout.
@@ -93,6 +98,9 @@ impl Redelivery {
     /// Keeps `req` hidden until `due_secs` (after those hidden before it
     /// until then).
     fn hide(&mut self, req: Req, due_secs: f64) {
+        if req.flags & HOLDS != 0 && req.slot != NO_SLOT {
+            self.edit(req.slot, |m| m.hidden_holds += 1);
+        }
         let slot = self.slots.insert(req);
         self.due.push(Reverse((due_secs.to_bits(), self.sequence, slot)));
         self.sequence += 1;
@@ -133,15 +141,22 @@ impl Redelivery {
     }
 
     /// A consumer processed `req`'s message: it is deleted, and its copies
-    /// waiting in queues become ghosts.
-    pub fn delete(&mut self, req: &Req) {
-        if req.slot != NO_SLOT {
-            let mut m = *self.messages.get(req.slot);
-            m.deleted = true;
-            self.ghosts += m.queued as usize;
-            m.queued = 0;
-            self.messages.set(req.slot, m);
+    /// waiting in queues become ghosts. Returns how many of its hidden
+    /// copies held its FIFO message group: the group is free now (those
+    /// copies come back holding nothing).
+    pub fn delete(&mut self, req: &Req) -> u8 {
+        if req.slot == NO_SLOT {
+            return 0;
         }
+        let mut m = *self.messages.get(req.slot);
+        m.deleted = true;
+        self.ghosts += m.queued as usize;
+        m.queued = 0;
+        let holds = m.hidden_holds;
+        m.released_holds += holds;
+        m.hidden_holds = 0;
+        self.messages.set(req.slot, m);
+        holds
     }
 
     /// Copy `req` went into a compute stack's queue.
@@ -200,7 +215,19 @@ impl Redelivery {
     /// has come).
     pub fn pop(&mut self) -> Option<Req> {
         let Reverse((.., slot)) = self.due.pop()?;
-        Some(self.slots.take(slot))
+        let mut req = self.slots.take(slot);
+        if req.flags & HOLDS != 0 && req.slot != NO_SLOT {
+            let mut m = *self.messages.get(req.slot);
+            if m.released_holds > 0 {
+                // Its message's deletion let its group go.
+                m.released_holds -= 1;
+                req.flags &= !HOLDS;
+            } else {
+                m.hidden_holds -= 1;
+            }
+            self.messages.set(req.slot, m);
+        }
+        Some(req)
     }
 
     /// The messages still waiting.
