@@ -140,7 +140,7 @@ fn sweep_job<'a>(
         tenant_figures,
         limits,
         shared: None,
-        baselines: None,
+        parts: None,
     }
 }
 
@@ -162,8 +162,8 @@ fn sweep(
     let first = spec.point_values(which.first().copied().unwrap_or(0));
     let shared = if which.is_empty() { None } else { job.simulate_shared(&first, control)? };
     let job = PointJob { shared: shared.as_ref(), ..job };
-    let baselines = if which.is_empty() { None } else { job.simulate_baselines(&first, control)? };
-    let job = PointJob { baselines, ..job };
+    let parts = if which.is_empty() { None } else { job.share_parts(&first, control)? };
+    let job = PointJob { parts, ..job };
     which
         .par_iter()
         .map(|&p| {
@@ -218,8 +218,8 @@ fn finish(
         let job = sweep_job(file, spec, &tf, limits);
         let shared = job.simulate_shared(&[axis.values[0]], control)?;
         let job = PointJob { shared: shared.as_ref(), ..job };
-        let baselines = job.simulate_baselines(&[axis.values[0]], control)?;
-        let job = PointJob { baselines, ..job };
+        let parts = job.share_parts(&[axis.values[0]], control)?;
+        let job = PointJob { parts, ..job };
         let mut eval = |x: f64| -> Result<Vec<DesignPoint>, PlanError> {
             progress.add_total(1);
             let out = job.run(&[KnobValue::Number(x)], control);

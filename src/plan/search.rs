@@ -239,7 +239,7 @@ pub(crate) fn run_stage(
                 tenant_figures: &tenant_figures(s),
                 limits,
                 shared: None,
-                baselines: None,
+                parts: None,
             };
             let points = job.run(&spec.point_values(all[chunk[0]].point), control)?;
             done(chunk.len());

@@ -18,8 +18,7 @@ use std::sync::Arc;
 
 use crate::scenario::budget::{self, KEPT_FIRST_BYTES};
 use crate::scenario::model::Event;
-use crate::sim::windows::Spikes;
-use crate::sim::{self, Baselines, RunControl, RunOptions, Simulated};
+use crate::sim::{self, RunControl, RunOptions, Shared, Simulated};
 
 /// What a point runs: the base file, the axes, the designs (by name or
 /// given outright) and the replications.
@@ -41,9 +40,29 @@ pub(crate) struct PointJob<'a> {
     /// Results simulated once and read by every point, when the axes only
     /// change how results are read (see [`crate::scenario::file::KnobFile::reads_only`]).
     pub shared: Option<&'a Simulated>,
-    /// Baselines simulated once and given to every point, when the axes
-    /// change nothing they simulate (see [`PointJob::simulate_baselines`]).
-    pub baselines: Option<Arc<Baselines>>,
+    /// Parts of every point's run that the axes cannot change, simulated
+    /// once and given to every point (see [`PointJob::share_parts`]).
+    pub parts: Option<SharedParts>,
+}
+
+/// What the points of a plan along spikes' factors share: the tenants
+/// whose spikes vary, and the parts of the run those spikes cannot change.
+#[derive(Debug, Clone)]
+pub struct SharedParts {
+    varying: Vec<bool>,
+    given: Arc<Shared>,
+}
+
+impl SharedParts {
+    /// How many parts are shared.
+    pub fn len(&self) -> usize {
+        self.given.len()
+    }
+
+    /// True when no part is shared.
+    pub fn is_empty(&self) -> bool {
+        self.given.is_empty()
+    }
 }
 
 /// The key of a figure in a point's map: `cost`, `margin:pro`, `p99@acme`.
@@ -84,19 +103,17 @@ impl PointJob<'_> {
         sim::simulate(&scenario, &options, control).map(Some).map_err(|e| self.failed(values, e))
     }
 
-    /// Simulates the baselines every point would simulate alike, once,
-    /// when every axis is a spike's factor (or changes only how results
-    /// are read): the no-spike baseline, and the own baselines of tenants
-    /// whose spikes no axis changes. `None` when there are none, or when
-    /// all of them would take more than [`KEPT_FIRST_BYTES`].
+    /// Simulates once the parts of a point's run that every point would
+    /// simulate alike, when every axis is a spike's factor (or changes
+    /// only how results are read): each design is split apart around the
+    /// tenants whose spikes vary, and what their spikes cannot change (the
+    /// other tenants' stacks, the no-spike baseline, the other spiking
+    /// tenants' own baselines) is kept. `None` when nothing is left to
+    /// share, or when it would take more than [`KEPT_FIRST_BYTES`].
     ///
     /// # Errors
     /// As [`PointJob::run`].
-    pub fn simulate_baselines(
-        &self,
-        values: &[KnobValue],
-        control: &RunControl,
-    ) -> Result<Option<Arc<Baselines>>, PlanError> {
+    pub fn share_parts(&self, values: &[KnobValue], control: &RunControl) -> Result<Option<SharedParts>, PlanError> {
         if self.candidates.is_some() || self.shared.is_some() || self.axes.is_empty() {
             return Ok(None);
         }
@@ -109,26 +126,20 @@ impl PointJob<'_> {
             }
         }
         let (scenario, options) = self.prepare(values)?;
-        let swept: Vec<usize> = spikes
-            .iter()
-            .filter_map(|&i| match scenario.events.get(i) {
-                Some(&Event::Spike { tenant, .. }) => Some(tenant),
-                _ => None,
-            })
-            .collect();
-        let keep = |s: Spikes| match s {
-            Spikes::All => false,
-            Spikes::None => true,
-            Spikes::Own(t) => !swept.contains(&t),
-        };
-        let count = sim::baseline_count(&scenario, &options, &keep);
+        let mut varying = vec![false; scenario.tenants.len()];
+        for &i in &spikes {
+            if let Some(&Event::Spike { tenant, .. }) = scenario.events.get(i) {
+                varying[tenant] = true;
+            }
+        }
+        let options = RunOptions { varying: Some(varying.clone()), ..options };
+        let count = sim::shared_count(&scenario, &options);
         let bytes = budget::point_result_bytes(&budget::Shape::of(&scenario));
         if count == 0 || count as f64 * bytes > KEPT_FIRST_BYTES {
             return Ok(None);
         }
-        sim::simulate_baselines(&scenario, &options, &keep, control)
-            .map(|b| Some(Arc::new(b)))
-            .map_err(|e| self.failed(values, e))
+        let given = sim::simulate_shared(&scenario, &options, control).map_err(|e| self.failed(values, e))?;
+        Ok(Some(SharedParts { varying, given: Arc::new(given) }))
     }
 
     fn failed(&self, values: &[KnobValue], e: sim::RunError) -> PlanError {
@@ -165,7 +176,8 @@ impl PointJob<'_> {
             designs: Some(indices),
             focus: Some(Vec::new()),
             series_points: Some(1),
-            baselines: self.baselines.clone(),
+            varying: self.parts.as_ref().map(|p| p.varying.clone()),
+            given: self.parts.as_ref().map(|p| Arc::clone(&p.given)),
             ..Default::default()
         };
         Ok((scenario, options))
@@ -256,30 +268,37 @@ mod tests {
             tenant_figures: &[],
             limits,
             shared: None,
-            baselines: None,
+            parts: None,
         }
     }
 
     #[test]
-    fn points_given_the_shared_baselines_equal_points_that_simulate_them() {
+    fn points_given_the_shared_parts_equal_points_that_simulate_them() {
         let designs = ["pool".to_owned(), "silo".to_owned()];
-        for engine in ["Auto", "Exact"] {
+        // Parts shared per replication: in the pool a-01's own baseline and
+        // the no-spike baseline (a-03's spike is the one swept); in the
+        // silos (split apart around a-03, unless run whole by the
+        // per-request engine) the no-spike baseline's parts and the run's
+        // part without a-03 (no spike reaches another spiking tenant there,
+        // so no own baseline).
+        for (engine, per_replication) in [("Auto", 2 + 3), ("Exact", 2 + 1)] {
             let (file, axes, limits) = two_spikes("SpikeFactor(index: 1)", engine);
-            let job = job(&file, &axes, &designs, &limits);
             let control = RunControl::new();
             for threads in [1, 2] {
                 let Ok(pool) = rayon::ThreadPoolBuilder::new().num_threads(threads).build() else { panic!("pool") };
                 pool.install(|| {
-                    let given =
-                        job.simulate_baselines(&[KnobValue::Number(2.0)], &control).unwrap_or_else(|e| panic!("{e}"));
-                    // Per replication: each design's no-spike baseline, and
-                    // in the pool a-01's own (a-03's spike is the one swept;
-                    // in silos no spike reaches another spiking tenant).
-                    assert_eq!(given.as_ref().map(|b| b.len()), Some(3 * (2 + 1)), "{engine}");
-                    let sharing = PointJob { baselines: given, ..self::job(&file, &axes, &designs, &limits) };
+                    let parts = job(&file, &axes, &designs, &limits)
+                        .share_parts(&[KnobValue::Number(2.0)], &control)
+                        .unwrap_or_else(|e| panic!("{e}"));
+                    let Some(parts) = parts else { panic!("{engine}: nothing shared") };
+                    assert_eq!(parts.len(), 3 * per_replication, "{engine}");
+                    // The same split, every part simulated.
+                    let alone = SharedParts { varying: parts.varying.clone(), given: Arc::new(Shared::default()) };
+                    let simulating = PointJob { parts: Some(alone), ..job(&file, &axes, &designs, &limits) };
+                    let sharing = PointJob { parts: Some(parts), ..job(&file, &axes, &designs, &limits) };
                     for x in [9.0, 15.0] {
                         let values = [KnobValue::Number(x)];
-                        let (Ok(a), Ok(b)) = (sharing.run(&values, &control), job.run(&values, &control)) else {
+                        let (Ok(a), Ok(b)) = (sharing.run(&values, &control), simulating.run(&values, &control)) else {
                             panic!("runs")
                         };
                         assert_eq!(a, b, "{engine}, {threads} thread(s), factor {x}");
@@ -288,10 +307,9 @@ mod tests {
                 });
             }
         }
-        // An axis that changes what the baselines simulate shares none.
+        // An axis that changes what every part simulates shares none.
         let (file, axes, limits) = two_spikes("InstancesMin", "Auto");
-        let given =
-            job(&file, &axes, &designs, &limits).simulate_baselines(&[KnobValue::Number(2.0)], &RunControl::new());
-        assert!(matches!(given, Ok(None)));
+        let parts = job(&file, &axes, &designs, &limits).share_parts(&[KnobValue::Number(2.0)], &RunControl::new());
+        assert!(matches!(parts, Ok(None)));
     }
 }

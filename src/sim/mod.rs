@@ -154,9 +154,14 @@ pub struct RunOptions {
     /// the results it gives in a run of all, so the results of adjoining
     /// ranges fold into those of one run ([`run_after`]).
     pub replications: Option<std::ops::Range<u32>>,
-    /// Baselines simulated before (see [`simulate_baselines`]), given to
-    /// the run instead of simulating them again.
-    pub baselines: Option<std::sync::Arc<Baselines>>,
+    /// Tenants whose spikes differ between runs that share parts (see
+    /// [`Shared`]): each design is split apart around the stacks they use,
+    /// so that the rest runs as parts of its own, which their spikes
+    /// cannot change. `None` splits designs as usual.
+    pub varying: Option<Vec<bool>>,
+    /// Parts simulated before (see [`simulate_shared`]), taken instead of
+    /// simulating them again.
+    pub given: Option<std::sync::Arc<Shared>>,
 }
 
 impl RunOptions {
@@ -194,22 +199,23 @@ pub enum RunError {
 /// (a no-spike baseline stops when the last spike ends).
 pub fn total_ticks(scenario: &Scenario, options: &RunOptions) -> u64 {
     let designs: Vec<usize> = options.designs.clone().unwrap_or_else(|| (0..scenario.designs.len()).collect());
-    let tasks = Tasks { given: options.baselines.as_deref(), only: None };
-    let Ok(plan) = Plan::new(scenario, &designs, options.replications_of(scenario), tasks, &RunControl::new()) else {
+    let Ok(plan) = Plan::new(scenario, &designs, options.replications_of(scenario), options, &RunControl::new()) else {
         return 0;
     };
-    plan.subtasks.iter().map(|&(task, _)| plan.tasks[task].2.ticks(scenario)).sum()
+    plan.subtasks
+        .iter()
+        .filter(|&&sub| options.given.as_ref().is_none_or(|g| g.get(plan.key(sub)).is_none()))
+        .map(|&(task, _)| plan.tasks[task].2.ticks(scenario))
+        .sum()
 }
 
 /// What a run simulates: tasks (design, replication, the spikes applied:
 /// all, then with spikes the no-spike baseline and the spiking tenants'
 /// own baselines), each as one subtask per part of its design (see
 /// [`parts`]); a baseline only runs the parts that hold a tenant it
-/// simulates. A task whose merged results are given has no subtasks.
+/// simulates.
 struct Plan {
     tasks: Vec<(usize, u32, Spikes)>,
-    /// Whether each task's merged results are given rather than simulated.
-    given: Vec<bool>,
     /// Part masks of each design, by design index (empty when not run).
     splits: Vec<Vec<Vec<bool>>>,
     /// Each design's spiking tenants that no other spike reaches.
@@ -222,21 +228,12 @@ struct Plan {
     first_replication: u32,
 }
 
-/// Which of a run's tasks a plan simulates.
-#[derive(Clone, Copy, Default)]
-struct Tasks<'a> {
-    /// Results of baselines simulated before, taken instead of simulating.
-    given: Option<&'a Baselines>,
-    /// Only the baselines whose spikes this accepts (`None`: every task).
-    only: Option<&'a (dyn Fn(Spikes) -> bool + Sync)>,
-}
-
 impl Plan {
     fn new(
         scenario: &Scenario,
         designs: &[usize],
         replications: std::ops::Range<u32>,
-        which: Tasks<'_>,
+        options: &RunOptions,
         control: &RunControl,
     ) -> Result<Self, RunError> {
         if let Some(&bad) = designs.iter().find(|&&d| d >= scenario.designs.len()) {
@@ -261,9 +258,7 @@ impl Plan {
                 let applied = &applied[d];
                 replications.clone().flat_map(move |r| applied.iter().map(move |&s| (d, r, s)))
             })
-            .filter(|&(_, _, s)| which.only.is_none_or(|keep| s.baseline() && keep(s)))
             .collect();
-        let given: Vec<bool> = tasks.iter().map(|&task| which.given.is_some_and(|b| b.get(task).is_some())).collect();
         let mut splits = vec![Vec::new(); scenario.designs.len()];
         // The tenants each of a design's tasks simulates.
         let mut components: Vec<Vec<(Spikes, Vec<bool>)>> = vec![Vec::new(); scenario.designs.len()];
@@ -275,16 +270,17 @@ impl Plan {
             splits[d] = if scenario.per_request() {
                 vec![vec![true; scenario.tenants.len()]]
             } else {
-                parts::split(scenario, &scenario.designs[d])
+                let masks = parts::split(scenario, &scenario.designs[d]);
+                match &options.varying {
+                    Some(varying) => parts::split_apart(scenario, &scenario.designs[d], masks, varying),
+                    None => masks,
+                }
             };
             components[d] =
                 applied[d].iter().map(|&s| (s, windows::simulated(scenario, &scenario.designs[d], s))).collect();
         }
         let mut subtasks = Vec::new();
         for (i, &(d, _, spikes)) in tasks.iter().enumerate() {
-            if given[i] {
-                continue;
-            }
             let before = subtasks.len();
             let simulated = components[d].iter().find(|(s, _)| *s == spikes).map(|(_, c)| c.as_slice());
             for (p, mask) in splits[d].iter().enumerate() {
@@ -296,7 +292,22 @@ impl Plan {
                 subtasks.push((i, 0));
             }
         }
-        Ok(Self { tasks, given, splits, alone, runs_per_replication, subtasks, first_replication: replications.start })
+        Ok(Self { tasks, splits, alone, runs_per_replication, subtasks, first_replication: replications.start })
+    }
+
+    /// The key of subtask `(task, part)` among shared parts.
+    fn key(&self, (task, part): (usize, usize)) -> PartKey {
+        let (design, replication, spikes) = self.tasks[task];
+        PartKey { design, replication, spikes, part }
+    }
+
+    /// True when the spikes of the tenants `varying` can change subtask
+    /// `(task, part)`: it applies one of their spikes, and its part
+    /// simulates that tenant.
+    fn varies(&self, (task, part): (usize, usize), varying: &[bool]) -> bool {
+        let (d, _, spikes) = self.tasks[task];
+        let mask = &self.splits[d][part];
+        varying.iter().zip(mask).enumerate().any(|(t, (&v, &m))| v && m && spikes.keeps(t))
     }
 }
 
@@ -473,66 +484,73 @@ pub fn simulate(scenario: &Scenario, options: &RunOptions, control: &RunControl)
     })
 }
 
-/// The merged results of a run's baselines, simulated once and given to
+/// Which subtask a shared part is: its design, replication, spikes
+/// applied and part.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct PartKey {
+    design: usize,
+    replication: u32,
+    spikes: Spikes,
+    part: usize,
+}
+
+/// The raw results of a run's subtasks that the spikes of some tenants
+/// cannot change (those tenants' own parts aside, everything the run
+/// simulates without applying their spikes), simulated once and given to
 /// later runs of scenarios that differ from the one simulated only in
-/// what those baselines do not apply: the planner's points along a
-/// spike's factor share the no-spike baseline this way.
+/// those spikes' factors: the planner's points along a spike's factor
+/// share them this way.
 #[derive(Debug, Clone, Default)]
-pub struct Baselines {
-    /// (design, replication, spikes applied) and the task's results, with
-    /// costs attributed.
-    tasks: Vec<((usize, u32, Spikes), raw::TaskRaw)>,
+pub struct Shared {
+    parts: rustc_hash::FxHashMap<PartKey, raw::TaskRaw>,
 }
 
-impl Baselines {
-    /// The results of the baseline `task`, if simulated.
-    fn get(&self, task: (usize, u32, Spikes)) -> Option<&raw::TaskRaw> {
-        self.tasks.iter().find(|(t, _)| *t == task).map(|(_, raw)| raw)
+impl Shared {
+    /// The raw results of subtask `key`, if shared.
+    fn get(&self, key: PartKey) -> Option<&raw::TaskRaw> {
+        self.parts.get(&key)
     }
 
-    /// How many baselines are kept.
+    /// How many parts are kept.
     pub fn len(&self) -> usize {
-        self.tasks.len()
+        self.parts.len()
     }
 
-    /// True when no baseline is kept.
+    /// True when no part is kept.
     pub fn is_empty(&self) -> bool {
-        self.tasks.is_empty()
+        self.parts.is_empty()
     }
 }
 
-/// How many baseline tasks a run of `scenario` with `options` has whose
-/// spikes `keep` accepts: what [`simulate_baselines`] would keep.
-pub(crate) fn baseline_count(
-    scenario: &Scenario,
-    options: &RunOptions,
-    keep: &(dyn Fn(Spikes) -> bool + Sync),
-) -> usize {
+/// How many subtasks of a run of `scenario` with `options` the spikes of
+/// the tenants `options.varying` cannot change: what [`simulate_shared`]
+/// would keep.
+pub fn shared_count(scenario: &Scenario, options: &RunOptions) -> usize {
+    let Some(varying) = &options.varying else { return 0 };
     let designs: Vec<usize> = options.designs.clone().unwrap_or_else(|| (0..scenario.designs.len()).collect());
-    let which = Tasks { given: None, only: Some(keep) };
-    Plan::new(scenario, &designs, options.replications_of(scenario), which, &RunControl::new())
-        .map_or(0, |plan| plan.tasks.len())
+    Plan::new(scenario, &designs, options.replications_of(scenario), options, &RunControl::new())
+        .map_or(0, |plan| plan.subtasks.iter().filter(|&&sub| !plan.varies(sub, varying)).count())
 }
 
-/// Simulates only the baselines of a run of `scenario` whose spikes
-/// `keep` accepts, and keeps their merged results for later runs
-/// ([`RunOptions::baselines`]). A run given them takes them instead of
-/// simulating its tasks of the same design, replication and spikes, so
-/// the caller must only give them to runs whose scenario those tasks
-/// would simulate alike.
+/// Simulates only the subtasks of a run of `scenario` that the spikes of
+/// the tenants `options.varying` cannot change, and keeps their raw
+/// results for later runs ([`RunOptions::given`], with the same
+/// `varying`). A run given them takes them instead of simulating the same
+/// subtasks, so the caller must only give them to runs of scenarios that
+/// differ from this one in those tenants' spikes' factors alone.
 ///
 /// # Errors
 /// As [`run`].
-pub(crate) fn simulate_baselines(
-    scenario: &Scenario,
-    options: &RunOptions,
-    keep: &(dyn Fn(Spikes) -> bool + Sync),
-    control: &RunControl,
-) -> Result<Baselines, RunError> {
+pub fn simulate_shared(scenario: &Scenario, options: &RunOptions, control: &RunControl) -> Result<Shared, RunError> {
+    let Some(varying) = &options.varying else { return Ok(Shared::default()) };
     in_pool(pool_threads(scenario, options), || {
-        with_job(scenario, options, Tasks { given: None, only: Some(keep) }, control, |job| {
-            let merged = job.merged(0..job.plan.tasks.len(), 0..job.plan.subtasks.len())?;
-            Ok(Baselines { tasks: job.plan.tasks.iter().copied().zip(merged).collect() })
+        with_job(scenario, options, control, |job| {
+            let plan = job.plan;
+            let keep: Vec<(usize, usize)> =
+                plan.subtasks.iter().copied().filter(|&sub| !plan.varies(sub, varying)).collect();
+            let raws: Vec<Option<raw::TaskRaw>> = keep.par_iter().map(|&(task, p)| job.subtask(task, p)).collect();
+            let raws: Vec<raw::TaskRaw> = raws.into_iter().collect::<Option<_>>().ok_or(RunError::Cancelled)?;
+            Ok(Shared { parts: keep.into_iter().map(|sub| plan.key(sub)).zip(raws).collect() })
         })
     })
 }
@@ -571,8 +589,7 @@ fn simulate_waves(
     control: &RunControl,
     mut each: impl FnMut(Vec<Unit>) -> Result<(), RunError>,
 ) -> Result<(), RunError> {
-    let tasks = Tasks { given: options.baselines.as_deref(), only: None };
-    with_job(scenario, options, tasks, control, |job| {
+    with_job(scenario, options, control, |job| {
         let (plan, threads) = (job.plan, rayon::current_num_threads());
         let wave_subtasks = crate::scenario::budget::wave_subtasks(threads as f64, scenario.result_bytes) as usize;
         // Replications are runs of tasks of the same design and
@@ -604,12 +621,11 @@ fn simulate_waves(
     })
 }
 
-/// Plans the tasks `which` of `scenario`, sets up what their subtasks
+/// Plans the tasks of a run of `scenario`, sets up what their subtasks
 /// share (latency cache, arrival tables) and hands the job to `body`.
 fn with_job<T>(
     scenario: &Scenario,
     options: &RunOptions,
-    which: Tasks<'_>,
     control: &RunControl,
     body: impl FnOnce(&Job<'_>) -> Result<T, RunError>,
 ) -> Result<T, RunError> {
@@ -617,7 +633,7 @@ fn with_job<T>(
         return Err(RunError::Cancelled);
     }
     let designs: Vec<usize> = options.designs.clone().unwrap_or_else(|| (0..scenario.designs.len()).collect());
-    let plan = Plan::new(scenario, &designs, options.replications_of(scenario), which, control)?;
+    let plan = Plan::new(scenario, &designs, options.replications_of(scenario), options, control)?;
     let shared = latency::SharedPmfs::of(scenario);
     let focus: Vec<usize> = match &options.focus {
         Some(list) => list.iter().copied().filter(|&t| t < scenario.tenants.len()).collect(),
@@ -631,7 +647,7 @@ fn with_job<T>(
     let threads = rayon::current_num_threads();
     let ahead = threads > 1 && plan.subtasks.len() <= threads;
     let clock = options.clock.as_ref();
-    let given = which.given;
+    let given = options.given.as_deref();
     let job = Job {
         scenario,
         plan: &plan,
@@ -651,8 +667,8 @@ fn with_job<T>(
 struct Job<'a> {
     scenario: &'a Scenario,
     plan: &'a Plan,
-    /// Baselines simulated before, read for the plan's given tasks.
-    given: Option<&'a Baselines>,
+    /// Parts simulated before, taken instead of simulating them.
+    given: Option<&'a Shared>,
     tables: &'a [drawer::ArrivalTable],
     shared: &'a latency::SharedPmfs,
     focus: &'a [usize],
@@ -696,8 +712,13 @@ impl Job<'_> {
         subtasks: std::ops::Range<usize>,
     ) -> Result<Vec<raw::TaskRaw>, RunError> {
         let (sc, plan) = (self.scenario, self.plan);
-        let parts: Vec<Option<raw::TaskRaw>> =
-            plan.subtasks[subtasks.clone()].par_iter().map(|&(task, p)| self.subtask(task, p)).collect();
+        let parts: Vec<Option<raw::TaskRaw>> = plan.subtasks[subtasks.clone()]
+            .par_iter()
+            .map(|&(task, p)| match self.given.and_then(|g| g.get(plan.key((task, p)))) {
+                Some(given) => Some(given.clone()),
+                None => self.subtask(task, p),
+            })
+            .collect();
         let parts: Vec<raw::TaskRaw> = parts.into_iter().collect::<Option<_>>().ok_or(RunError::Cancelled)?;
         // Each task's parts (subtasks are in task order).
         let mut own: Vec<Vec<raw::TaskRaw>> = tasks.clone().map(|_| Vec::new()).collect();
@@ -708,9 +729,6 @@ impl Job<'_> {
             .into_par_iter()
             .zip(tasks.clone())
             .map(|(own, i)| {
-                if let Some(given) = self.given.filter(|_| plan.given[i]).and_then(|b| b.get(plan.tasks[i])) {
-                    return given.clone();
-                }
                 let design = &sc.designs[plan.tasks[i].0];
                 let mut raw = parts::merge(sc, design, own, self.shared);
                 cost::attribute(sc, design, &mut raw);

@@ -92,6 +92,31 @@ pub fn split(sc: &Scenario, design: &Design) -> Vec<Vec<bool>> {
     masks
 }
 
+/// `masks` (a design's parts) with each part that holds both tenants
+/// connected to one of `apart` and tenants that are not split in two,
+/// those connected first: the planner keeps the others' results when
+/// only `apart`'s spikes change.
+pub fn split_apart(sc: &Scenario, design: &Design, masks: Vec<Vec<bool>>, apart: &[bool]) -> Vec<Vec<bool>> {
+    let mut reached = vec![false; sc.tenants.len()];
+    for group in connected_groups(sc, design) {
+        if group.iter().any(|&t| apart.get(t).copied().unwrap_or(false)) {
+            group.iter().for_each(|&t| reached[t] = true);
+        }
+    }
+    let mut out = Vec::with_capacity(masks.len() + 1);
+    for mask in masks {
+        let near: Vec<bool> = mask.iter().zip(&reached).map(|(&m, &r)| m && r).collect();
+        let far: Vec<bool> = mask.iter().zip(&reached).map(|(&m, &r)| m && !r).collect();
+        if near.contains(&true) && far.contains(&true) {
+            out.push(near);
+            out.push(far);
+        } else {
+            out.push(mask);
+        }
+    }
+    out
+}
+
 /// Merges the raw results of a design's parts (in part order) into the
 /// task the whole design would have produced.
 pub fn merge(sc: &Scenario, design: &Design, parts: Vec<TaskRaw>, shared: &SharedPmfs) -> TaskRaw {

@@ -17,7 +17,7 @@ use crate::sim::parts::connected_groups;
 use crate::sim::tenants::Tenants;
 
 /// Which of the scenario's spikes a task applies.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Spikes {
     /// Every one: the run itself.
     All,
