@@ -169,6 +169,48 @@ fn a_database_per_tenant_multiplies_the_pools_a_shared_schema_does_not() {
 }
 
 #[test]
+fn a_schema_per_tenant_leaves_memory_for_fewer_connections_as_tenants_grow() {
+    // 200 tenants on one pooled instance of 4 GiB, their compute 10
+    // instances keeping pools of 10: 100 connections asked. With a schema
+    // per tenant each connection caches the catalog of the other 199
+    // schemas' 50 relations (5 KiB each) besides the 9,531,392 bytes a
+    // connection is given: 4 GiB holds 71 such connections, so 29 % of
+    // queries find none. One shared schema accepts the default 450; a
+    // database per tenant asks 20,000 of them (97.75 % refused); a proxy
+    // opens only the connections that fit.
+    let memory = 4.0 * f64::from(1u32 << 30);
+    let per_connection = 9_531_392.0 + 199.0 * 50.0 * 5.0 * 1024.0;
+    let fit = (memory / per_connection).floor();
+    assert_eq!(fit, 71.0);
+    for (tenancy, expected) in
+        [("SchemaPerTenant", 1.0 - fit / 100.0), ("SharedSchema", 0.0), ("DatabasePerTenant", 1.0 - 450.0 / 20_000.0)]
+    {
+        let relational = format!("vcpus: 8, tenancy: {tenancy}, query_time: Exponential(mean_ms: 1.0)");
+        let case = Case {
+            seed: 4,
+            duration: "10m",
+            tenants: 200,
+            rate: 1.0,
+            read_fraction: 0.8,
+            instances: 10,
+            concurrency: 10,
+            compute: "Pool",
+            database: "Pool",
+            relational: &relational,
+        };
+        let d = &case.run().designs[0];
+        let refused = sum(d, |t| t.dropped.connections.mean) / sum(d, |t| t.offered.mean);
+        assert!((refused - expected).abs() < 0.01, "{tenancy}: {refused:.4} refused, expected {expected:.4}");
+        if tenancy == "SchemaPerTenant" {
+            // Fewer relations per schema fit every connection asked.
+            let small = format!("{relational}, relations_per_schema: 10");
+            let d = &Case { relational: &small, ..case }.run().designs[0];
+            assert_eq!(sum(d, |t| t.dropped.total.mean), 0.0, "10 relations a schema");
+        }
+    }
+}
+
+#[test]
 fn behind_a_proxy_an_overloaded_instance_serves_its_capacity_and_fails_the_rest_after_the_borrow_timeout() {
     // 300 queries a second on 2 vCPUs of 100 a second through 2 proxy
     // connections: 200 a second served, the rest wait 1 s and fail.

@@ -579,6 +579,10 @@ pub struct Relational {
     pub vcpus: u32,
     /// Connections an instance accepts.
     pub max_connections: u32,
+    /// Memory of an instance, bytes.
+    pub memory_bytes: f64,
+    /// Relations (tables, indexes, sequences) in each tenant's schema.
+    pub relations_per_schema: u32,
     /// CPU time of one query.
     pub query: ServiceTime,
     /// Read replicas per stack.
@@ -595,10 +599,35 @@ pub struct Relational {
     pub storage_usd_per_gb_month: f64,
 }
 
+/// Memory a managed PostgreSQL instance budgets for each connection: its
+/// default connection limit is its memory over this, at most 5,000.
+pub const CONNECTION_BYTES: f64 = 9_531_392.0;
+
+/// Memory a connection's catalog cache takes for each relation it has
+/// used (a relation cache entry of a table with a few columns, with its
+/// catalog rows: a few KB).
+pub const RELATION_CATALOG_BYTES: f64 = 5.0 * 1024.0;
+
 impl Relational {
     /// Instances per stack: the writer and its replicas.
     pub fn instances(&self) -> u32 {
         1 + self.read_replicas
+    }
+
+    /// Connections an instance holding the data of `tenants` tenants
+    /// accepts. With a schema per tenant, every connection in time caches
+    /// the catalog of every schema's relations (a pooled connection serves
+    /// every tenant), beyond the one schema the per-connection memory
+    /// allows for: fewer connections then fit in the instance's memory
+    /// than `max_connections`. One schema, or a database per tenant (a
+    /// connection belongs to one database), adds nothing.
+    pub fn connections_for(&self, tenants: usize) -> u32 {
+        if self.tenancy != Tenancy::SchemaPerTenant || tenants < 2 {
+            return self.max_connections;
+        }
+        let catalog = (tenants - 1) as f64 * f64::from(self.relations_per_schema) * RELATION_CATALOG_BYTES;
+        let fit = (self.memory_bytes / (CONNECTION_BYTES + catalog)).floor();
+        (fit.max(1.0) as u32).min(self.max_connections)
     }
 }
 

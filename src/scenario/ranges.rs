@@ -196,6 +196,8 @@ pub const MEMORY_GIB: Range = Range::number(0.5, 24_576.0, "GiB");
 /// `relational.max_connections`, `relational.pool_per_instance`: one to
 /// PostgreSQL's most, 262,143.
 pub const CONNECTIONS: Range = Range::number(1.0, 262_143.0, "connections");
+/// `relational.relations_per_schema`: one to a million.
+pub const RELATIONS_PER_SCHEMA: Range = Range::number(1.0, 1e6, "relations");
 /// `relational.read_replicas`: none to the 15 a managed cluster allows.
 pub const READ_REPLICAS: Range = Range::number(0.0, 15.0, "replicas");
 /// `proxy.max_connections_percent`: 1 % to all of them.
@@ -259,6 +261,7 @@ pub const DOCUMENTED: &[(&str, Range)] = &[
     ("`relational.memory_gib`", MEMORY_GIB),
     ("`relational.max_connections`, `relational.pool_per_instance`", CONNECTIONS),
     ("`relational.read_replicas`", READ_REPLICAS),
+    ("`relational.relations_per_schema`", RELATIONS_PER_SCHEMA),
     ("`proxy.max_connections_percent`", PERCENT_OF_CONNECTIONS),
     ("`proxy.borrow_timeout`", BORROW_TIMEOUT),
 ];

@@ -32,11 +32,15 @@ use designs::{Names, Placed, build_designs};
 /// concurrency is larger: common connection-pool libraries' default size.
 pub const DEFAULT_POOL: u32 = 10;
 
+/// Relations (tables, indexes, sequences) in a tenant's schema when the
+/// file does not say: a small application's tables and their indexes.
+pub const DEFAULT_RELATIONS_PER_SCHEMA: u32 = 50;
+
 /// The connections a relational instance of `memory_gib` accepts by
 /// default, as managed PostgreSQL sets them: its memory in bytes over
 /// 9,531,392, at most 5,000.
 pub fn default_max_connections(memory_gib: f64) -> u32 {
-    ((memory_gib * f64::from(1u32 << 30) / 9_531_392.0).floor() as u32).clamp(1, 5000)
+    ((memory_gib * f64::from(1u32 << 30) / crate::scenario::model::CONNECTION_BYTES).floor() as u32).clamp(1, 5000)
 }
 
 /// Checks a parsed file and builds the scenario the engine runs.
@@ -992,9 +996,17 @@ impl Resolver {
             None if file.layers.compute.functions.is_some() => 1,
             None => compute.map_or(1, |c| c.concurrency.min(DEFAULT_POOL)),
         };
+        let relations_per_schema = match d.relations_per_schema {
+            Some(n) => {
+                self.ranged(&format!("{p}.relations_per_schema"), f64::from(n), &ranges::RELATIONS_PER_SCHEMA) as u32
+            }
+            None => DEFAULT_RELATIONS_PER_SCHEMA,
+        };
         Some(Relational {
             vcpus,
             max_connections,
+            memory_bytes: memory_gib * f64::from(1u32 << 30),
+            relations_per_schema,
             query: self.duration_distribution(&format!("{p}.query_time"), &d.query_time),
             read_replicas: self.ranged(
                 &format!("{p}.read_replicas"),

@@ -171,6 +171,15 @@ fn relational_rows(ui: &mut Ui, rel: &mut RelationalFile, pool_default: u32, err
             ui.radio_value(&mut rel.tenancy, value, label).on_hover_text(tip);
         }
     });
+    if rel.tenancy == TenancyFile::SchemaPerTenant {
+        let tip = "Tables, indexes and sequences in each tenant's schema. Every connection in time caches the \
+                   catalog of every schema it serves (about 5 KiB a relation), so with many tenants on an instance \
+                   fewer connections fit in its memory than Max connections says. Off: 50.";
+        row_ui(ui, ("Relations per schema", tip), errors, &format!("{p}.relations_per_schema"), |ui| {
+            let default = crate::scenario::resolve::DEFAULT_RELATIONS_PER_SCHEMA;
+            optional_u32_ui(ui, &mut rel.relations_per_schema, default, " relations", tip);
+        });
+    }
     let tip = "Connections each compute instance keeps open to each database it uses, busy or not. Off: compute's \
                concurrency, at most 10.";
     row_ui(ui, ("Pool per instance", tip), errors, &format!("{p}.pool_per_instance"), |ui| {

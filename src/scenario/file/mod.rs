@@ -1023,6 +1023,11 @@ pub struct RelationalFile {
     /// How tenants sharing an instance keep their data.
     #[serde(skip_serializing_if = "is_default")]
     pub tenancy: TenancyFile,
+    /// Relations (tables, indexes, sequences) in each tenant's schema,
+    /// whose catalog every connection caches with a schema per tenant
+    /// (default 50).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub relations_per_schema: Option<u32>,
     /// Connections each compute instance (or function environment) keeps
     /// open to each database it uses (default: compute's concurrency, at
     /// most 10; one per function environment).
@@ -1046,6 +1051,7 @@ impl Default for RelationalFile {
             query_time: ServiceTimeFile::Exponential { mean_ms: 2.0 },
             read_replicas: 0,
             tenancy: TenancyFile::SharedSchema,
+            relations_per_schema: None,
             pool_per_instance: None,
             proxy: None,
             price_per_hour: 0.065,

@@ -35,6 +35,8 @@ struct Instance {
     cpu_queue: VecDeque<u32>,
     /// Proxy connections in use (queries holding one).
     connections: u32,
+    /// Connections its proxy opens to it (see [`Layout::connections_for`]).
+    proxy_connections: u32,
     /// Jobs waiting at the proxy for a connection, with when they came.
     proxy_queue: VecDeque<(u32, f64)>,
     last_secs: f64,
@@ -119,6 +121,9 @@ pub struct Databases {
     user_of: Vec<u32>,
     /// Connections each stack's users hold.
     used: Vec<f64>,
+    /// Connections each stack's instances accept (fewer than
+    /// `max_connections` when its tenants' schemas crowd its memory).
+    accepted: Vec<f64>,
     /// Each compute stack's places among the users of the database stacks
     /// it uses: (database stack, user).
     uses: Vec<Vec<(u32, u32)>>,
@@ -144,7 +149,17 @@ impl Databases {
         let db = &design.layers[Layer::Database.index()];
         let compute = &design.layers[Layer::Compute.index()];
         let per_stack = layout.instances() as usize;
-        let instances = vec![Instance { servers: layout.vcpus, ..Instance::default() }; db.stacks.len() * per_stack];
+        let accepted: Vec<u32> = db.stacks.iter().map(|s| layout.connections_for(s.tenants.len())).collect();
+        let instances = accepted
+            .iter()
+            .flat_map(|&cap| {
+                let proxy_connections = layout.proxy.map_or(0, |p| p.connections.min(cap));
+                std::iter::repeat_n(
+                    Instance { servers: layout.vcpus, proxy_connections, ..Instance::default() },
+                    per_stack,
+                )
+            })
+            .collect();
         let mut users: Vec<Vec<User>> = vec![Vec::new(); db.stacks.len()];
         let mut user_of = vec![0; sc.tenants.len()];
         let pool = f64::from(layout.pool_per_instance);
@@ -181,6 +196,7 @@ impl Databases {
             instances,
             per_stack,
             used: vec![0.0; users.len()],
+            accepted: accepted.into_iter().map(f64::from).collect(),
             uses,
             changed: Vec::new(),
             users,
@@ -260,7 +276,7 @@ impl Databases {
             self.used[d] = used;
             return;
         }
-        let free = (f64::from(self.layout.max_connections) - used).max(0.0);
+        let free = (self.accepted[d] - used).max(0.0);
         let given = (free / asked).min(1.0);
         for u in users.iter_mut() {
             u.connected += (f64::from(u.instances) - u.connected) * given;
@@ -288,7 +304,7 @@ impl Databases {
         u.connected = u.connected.min(f64::from(instances));
         let mut used = (self.used[d] - held_before + u.connected * u.per_instance).max(0.0);
         let asked = (f64::from(instances) - u.connected) * u.per_instance;
-        let given = asked.min((f64::from(self.layout.max_connections) - used).max(0.0));
+        let given = asked.min((self.accepted[d] - used).max(0.0));
         if given > 0.0 {
             u.connected += given / u.per_instance;
             used += given;
@@ -317,7 +333,7 @@ impl Databases {
         let inst = &mut self.instances[i];
         inst.advance(t_secs);
         if let Some(p) = proxy {
-            if inst.connections >= p.connections || !inst.proxy_queue.is_empty() {
+            if inst.connections >= inst.proxy_connections || !inst.proxy_queue.is_empty() {
                 if inst.proxy_queue.is_empty() {
                     self.deadlines.push(Reverse(((t_secs + p.borrow_timeout_secs).to_bits(), i as u32)));
                 }
@@ -362,7 +378,7 @@ impl Databases {
         let inst = &mut self.instances[i];
         if let Some(p) = proxy {
             let mut moved = false;
-            while inst.connections < p.connections {
+            while inst.connections < inst.proxy_connections {
                 let Some((job, _)) = inst.proxy_queue.pop_front() else { break };
                 moved = true;
                 inst.connections += 1;

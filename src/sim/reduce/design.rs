@@ -14,7 +14,7 @@ use crate::report::{
     LayerSeries, MAX_BLAMED, SeriesReport, StackReport, TenantReport, Throttles, TierReport, WindowFigures, WindowSide,
 };
 use crate::scenario::Scenario;
-use crate::scenario::model::LAYERS;
+use crate::scenario::model::{Design, LAYERS};
 use crate::sim::cost::{OVERHEAD, QUEUE, months_per_run, steady, total_usd_per_month};
 use crate::sim::raw::{FlowRaw, StackRaw, TaskRaw, TenantRaw, figures};
 use crate::sim::{Checkpoint, RunError, free_elsewhere};
@@ -236,7 +236,7 @@ pub(super) fn design_report(
         Ok(stacks) => stacks,
         Err(_) => return Err(cancelled(tenants)),
     };
-    let series = match series(sc, main, fig, check) {
+    let series = match series(sc, &sc.designs[d], main, fig, check) {
         Ok(series) => series,
         Err(_) => return Err(cancelled(tenants)),
     };
@@ -655,6 +655,7 @@ fn flow(fig: &mut dyn Figures, name: &str, raw: &FlowRaw, (split, secs): (&Layer
 
 fn series(
     sc: &Scenario,
+    design: &Design,
     m: &TaskRaw,
     fig: &mut dyn Figures,
     check: &mut Checkpoint<'_>,
@@ -703,7 +704,11 @@ fn series(
         db_connections,
         db_utilisation,
         db_connection_limit: sc.relational.as_ref().map_or(0.0, |r| {
-            f64::from(r.max_connections) * m.stacks[crate::scenario::model::Layer::Database.index()].len() as f64
+            design.layers[crate::scenario::model::Layer::Database.index()]
+                .stacks
+                .iter()
+                .map(|s| f64::from(r.connections_for(s.tenants.len())))
+                .sum()
         }),
         tenants,
     })
