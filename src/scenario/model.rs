@@ -622,13 +622,24 @@ impl Relational {
     /// than `max_connections`. One schema, or a database per tenant (a
     /// connection belongs to one database), adds nothing.
     pub fn connections_for(&self, tenants: usize) -> u32 {
-        if self.tenancy != Tenancy::SchemaPerTenant || tenants < 2 {
+        if self.tenancy != Tenancy::SchemaPerTenant {
             return self.max_connections;
         }
-        let catalog = (tenants - 1) as f64 * f64::from(self.relations_per_schema) * RELATION_CATALOG_BYTES;
-        let fit = (self.memory_bytes / (CONNECTION_BYTES + catalog)).floor();
-        (fit.max(1.0) as u32).min(self.max_connections)
+        connections_with_schemas(self.memory_bytes, self.max_connections, self.relations_per_schema, tenants)
     }
+}
+
+/// Connections an instance of `memory_bytes` accepting `max_connections`
+/// accepts when it holds `schemas` schemas of `relations` relations each,
+/// every connection caching all their catalogs (see
+/// [`Relational::connections_for`]).
+pub fn connections_with_schemas(memory_bytes: f64, max_connections: u32, relations: u32, schemas: usize) -> u32 {
+    if schemas < 2 {
+        return max_connections;
+    }
+    let catalog = (schemas - 1) as f64 * f64::from(relations) * RELATION_CATALOG_BYTES;
+    let fit = (memory_bytes / (CONNECTION_BYTES + catalog)).floor();
+    (fit.max(1.0) as u32).min(max_connections)
 }
 
 /// How tenants sharing a relational instance keep their data.

@@ -14,6 +14,7 @@ use super::form::{self, row_ui};
 use crate::scenario::file::{
     AutoscaleFile, ComputeFile, DatabaseFile, DbPricingFile, DesignFile, EventFile, FairnessFile, FunctionsFile,
     GatewayFile, InstancesFile, LayerName, ProxyFile, QueueFile, RelationalFile, ServiceTimeFile, TenancyFile,
+    TenantEntryFile,
 };
 use crate::scenario::{FieldErrors, ScenarioFile};
 use crate::units::DurationText;
@@ -69,11 +70,20 @@ pub fn layers_ui(ui: &mut Ui, draft: &mut ScenarioFile, errors: Option<&FieldErr
             .show(ui, |ui| database_rows(ui, database, errors));
     }
     let pool_default = draft.layers.compute.concurrency.min(crate::scenario::resolve::DEFAULT_POOL);
+    // The most tenants one pooled instance may hold: all of them.
+    let tenants: usize = draft
+        .tenants
+        .iter()
+        .map(|e| match e {
+            TenantEntryFile::Tenant { .. } => 1,
+            TenantEntryFile::Group { count, .. } => *count as usize,
+        })
+        .sum();
     if let Some(relational) = &mut draft.layers.relational {
         egui::Grid::new("relational_grid")
             .num_columns(2)
             .spacing([12.0, 6.0])
-            .show(ui, |ui| relational_rows(ui, relational, pool_default, errors));
+            .show(ui, |ui| relational_rows(ui, relational, (pool_default, tenants), errors));
     }
 }
 
@@ -134,7 +144,12 @@ fn database_ui(ui: &mut Ui, draft: &mut ScenarioFile) {
     }
 }
 
-fn relational_rows(ui: &mut Ui, rel: &mut RelationalFile, pool_default: u32, errors: Option<&FieldErrors>) {
+fn relational_rows(
+    ui: &mut Ui,
+    rel: &mut RelationalFile,
+    (pool_default, tenants): (u32, usize),
+    errors: Option<&FieldErrors>,
+) {
     let p = "layers.relational";
     let tip = "vCPUs of each instance (writer and replicas): the queries it runs at once; the others wait, first \
                come, first served (1 to 192).";
@@ -178,6 +193,15 @@ fn relational_rows(ui: &mut Ui, rel: &mut RelationalFile, pool_default: u32, err
         row_ui(ui, ("Relations per schema", tip), errors, &format!("{p}.relations_per_schema"), |ui| {
             let default = crate::scenario::resolve::DEFAULT_RELATIONS_PER_SCHEMA;
             optional_u32_ui(ui, &mut rel.relations_per_schema, default, " relations", tip);
+            let max = rel
+                .max_connections
+                .unwrap_or_else(|| crate::scenario::resolve::default_max_connections(rel.memory_gib));
+            let memory_bytes = rel.memory_gib * f64::from(1u32 << 30);
+            let relations = rel.relations_per_schema.unwrap_or(default);
+            let fit = crate::scenario::model::connections_with_schemas(memory_bytes, max, relations, tenants);
+            if tenants > 1 && fit < max {
+                ui.weak(format!("{fit} connections fit with all {tenants} tenants on one instance"));
+            }
         });
     }
     let tip = "Connections each compute instance keeps open to each database it uses, busy or not. Off: compute's \
