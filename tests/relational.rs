@@ -437,3 +437,50 @@ fn each_interval_s_time_at_the_database_follows_its_load() {
         assert!(compute < 0.01, "seed {seed}: compute {compute} ms");
     }
 }
+
+#[test]
+fn goal_seek_finds_the_most_relations_a_schema_per_tenant_may_have() {
+    // 200 tenants with a schema each on one 4 GiB instance, asked for 100
+    // connections: a connection takes 9,531,392 bytes and 5 KiB for each
+    // relation of the other 199 schemas, so 100 of them fit while
+    // 199 × R × 5,120 ≤ 4 GiB / 100 − 9,531,392: R ≤ 32.8.
+    let most = ((4.0 * f64::from(1u32 << 30) / 100.0 - 9_531_392.0) / (199.0 * 5120.0)).floor();
+    assert_eq!(most, 32.0);
+    let case = Case {
+        seed: 2,
+        duration: "2m",
+        tenants: 200,
+        rate: 1.0,
+        read_fraction: 0.8,
+        instances: 10,
+        concurrency: 10,
+        compute: "Pool",
+        database: "Pool",
+        relational: "vcpus: 8, tenancy: SchemaPerTenant, query_time: Exponential(mean_ms: 1.0)",
+    };
+    let mut text = case.text();
+    text.pop();
+    text.push_str(
+        r#", plans: [ (name: "relations",
+              axes: [ (knob: RelationsPerSchema, values: Linear(from: 10, to: 60, step: 10)) ],
+              ask: [ Largest(design: "d", constraints: [ AtMost(figure: (metric: Unserved), value: 0.0) ]) ]) ])"#,
+    );
+    let limits = Limits::default();
+    let file = tenantsim::scenario::parse_str(&text, &limits).unwrap_or_else(|e| panic!("{e}"));
+    let sc = tenantsim::scenario::resolve::resolve(&file, &limits).unwrap_or_else(|e| panic!("{e}"));
+    let specs = tenantsim::plan::spec::resolve_plans(&file, &sc, &limits).unwrap_or_else(|e| panic!("{e}"));
+    for threads in [1, 2] {
+        let options = tenantsim::plan::PlanOptions { threads: Some(threads) };
+        let report = tenantsim::plan::run(
+            &file,
+            &specs[0],
+            &limits,
+            options,
+            &tenantsim::sim::RunControl::new(),
+            &tenantsim::plan::PlanProgress::default(),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let a = &report.answers[0];
+        assert!(a.found && a.value == Some(most), "{threads} thread(s): {a:?}");
+    }
+}

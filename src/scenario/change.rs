@@ -161,6 +161,7 @@ impl KnobFile {
                 | KnobFile::ReadReplicas
                 | KnobFile::MaxConnections
                 | KnobFile::PoolPerInstance
+                | KnobFile::RelationsPerSchema
                 | KnobFile::RetryAttempts { .. }
         )
     }
@@ -213,6 +214,7 @@ impl KnobFile {
             KnobFile::ReadReplicas => "read replicas".to_owned(),
             KnobFile::MaxConnections => "database connections".to_owned(),
             KnobFile::PoolPerInstance => "connections per compute instance".to_owned(),
+            KnobFile::RelationsPerSchema => "relations per tenant schema".to_owned(),
             KnobFile::RetryAttempts { tier } => format!("retry attempts of {tier}"),
             KnobFile::RetryBudget { tier } => format!("retry budget of {tier}"),
             KnobFile::ClientTimeoutSecs { tier } => format!("client timeout of {tier}"),
@@ -246,6 +248,7 @@ impl KnobFile {
             KnobFile::DatabaseVcpus => "vCPUs",
             KnobFile::ReadReplicas => "replicas",
             KnobFile::MaxConnections | KnobFile::PoolPerInstance => "connections",
+            KnobFile::RelationsPerSchema => "relations",
             KnobFile::FunctionsMemoryMb => "MB",
             KnobFile::RetryAttempts { .. } => "attempts",
             KnobFile::RetryBudget { .. } => "retries/request",
@@ -389,13 +392,18 @@ impl KnobFile {
             KnobFile::FunctionsMemoryMb => {
                 file.layers.compute.functions.as_mut().ok_or("the scenario has no serverless functions")?.memory_mb = x;
             }
-            KnobFile::DatabaseVcpus | KnobFile::ReadReplicas | KnobFile::MaxConnections | KnobFile::PoolPerInstance => {
+            KnobFile::DatabaseVcpus
+            | KnobFile::ReadReplicas
+            | KnobFile::MaxConnections
+            | KnobFile::PoolPerInstance
+            | KnobFile::RelationsPerSchema => {
                 let n = u32::try_from(whole()?).map_err(|e| e.to_string())?;
                 let rel = file.layers.relational.as_mut().ok_or("the scenario has no relational database")?;
                 match self {
                     KnobFile::DatabaseVcpus => rel.vcpus = n,
                     KnobFile::ReadReplicas => rel.read_replicas = n,
                     KnobFile::MaxConnections => rel.max_connections = Some(n),
+                    KnobFile::RelationsPerSchema => rel.relations_per_schema = Some(n),
                     _ => rel.pool_per_instance = Some(n),
                 }
             }

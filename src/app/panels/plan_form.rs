@@ -271,6 +271,7 @@ fn knob_choices(names: &Names, current: &KnobFile) -> Vec<(&'static str, KnobFil
         ("Database: read replicas", KnobFile::ReadReplicas),
         ("Database: max connections", KnobFile::MaxConnections),
         ("Database: pool per instance", KnobFile::PoolPerInstance),
+        ("Database: relations per schema", KnobFile::RelationsPerSchema),
         ("Retry attempts", KnobFile::RetryAttempts { tier: t() }),
         ("Retry budget", KnobFile::RetryBudget { tier: t() }),
         ("Client timeout", KnobFile::ClientTimeoutSecs { tier: t() }),

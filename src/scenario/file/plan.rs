@@ -177,6 +177,9 @@ pub enum KnobFile {
     /// Relational: connections each compute instance keeps per database
     /// (integer).
     PoolPerInstance,
+    /// Relational: relations in each tenant's schema (integer), whose
+    /// catalog every connection caches with a schema per tenant.
+    RelationsPerSchema,
     /// Client retries: most attempts of a tier's clients (integer; the tier
     /// must retry).
     RetryAttempts {
