@@ -17,8 +17,8 @@ use crate::scenario::{Limits, ScenarioFile, resolve};
 use std::sync::Arc;
 
 use crate::scenario::budget::{self, KEPT_FIRST_BYTES};
-use crate::scenario::model::Event;
-use crate::sim::{self, RunControl, RunOptions, Shared, Simulated};
+use crate::scenario::model::{Event, Scenario};
+use crate::sim::{self, RunControl, RunOptions, Shared, Simulated, Varying};
 
 /// What a point runs: the base file, the axes, the designs (by name or
 /// given outright) and the replications.
@@ -49,7 +49,7 @@ pub(crate) struct PointJob<'a> {
 /// whose spikes vary, and the parts of the run those spikes cannot change.
 #[derive(Debug, Clone)]
 pub struct SharedParts {
-    varying: Vec<bool>,
+    varying: Varying,
     given: Arc<Shared>,
 }
 
@@ -63,6 +63,18 @@ impl SharedParts {
     pub fn is_empty(&self) -> bool {
         self.given.is_empty()
     }
+}
+
+/// An axis's smallest and largest numbers (its values when it has none).
+fn ends(values: &[KnobValue]) -> Vec<KnobValue> {
+    let numbers: Vec<f64> =
+        values.iter().filter_map(|v| if let KnobValue::Number(x) = v { Some(*x) } else { None }).collect();
+    if numbers.is_empty() {
+        return values.to_vec();
+    }
+    let low = numbers.iter().copied().fold(f64::INFINITY, f64::min);
+    let high = numbers.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    vec![KnobValue::Number(low), KnobValue::Number(high)]
 }
 
 /// The key of a figure in a point's map: `cost`, `margin:pro`, `p99@acme`.
@@ -104,12 +116,16 @@ impl PointJob<'_> {
     }
 
     /// Simulates once the parts of a point's run that every point would
-    /// simulate alike, when every axis is a spike's factor (or changes
-    /// only how results are read): each design is split apart around the
-    /// tenants whose spikes vary, and what their spikes cannot change (the
-    /// other tenants' stacks, the no-spike baseline, the other spiking
+    /// simulate alike, when every axis is a spike's factor, a tier's usage
+    /// plan or quota, or a tenant's rate (or changes only how results are
+    /// read): each design is split apart around the tenants the axes
+    /// change, and what they cannot change (the other tenants' stacks; with
+    /// spikes' factors also the no-spike baseline and the other spiking
     /// tenants' own baselines) is kept. `None` when nothing is left to
-    /// share, or when it would take more than [`KEPT_FIRST_BYTES`].
+    /// share, when the axes' ends change more of the scenario than those
+    /// tenants, or when the parts would take more than
+    /// [`KEPT_FIRST_BYTES`]. A point whose run is laid out otherwise (its
+    /// baselines stop elsewhere) simulates every part.
     ///
     /// # Errors
     /// As [`PointJob::run`].
@@ -121,15 +137,51 @@ impl PointJob<'_> {
         for axis in self.axes {
             match axis.knob {
                 KnobFile::SpikeFactor { index } => spikes.push(index),
+                KnobFile::PlanRate { .. }
+                | KnobFile::PlanBurst { .. }
+                | KnobFile::QuotaPerDay { .. }
+                | KnobFile::QuotaPerMonth { .. }
+                | KnobFile::TenantRate { .. } => {}
                 ref knob if knob.reads_only() => {}
                 _ => return Ok(None),
             }
         }
         let (scenario, options) = self.prepare(values)?;
-        let mut varying = vec![false; scenario.tenants.len()];
+        let n = scenario.tenants.len();
+        let mut varying = Varying { tenants: vec![false; n], spikes: vec![false; n] };
         for &i in &spikes {
             if let Some(&Event::Spike { tenant, .. }) = scenario.events.get(i) {
-                varying[tenant] = true;
+                varying.spikes[tenant] = true;
+            }
+        }
+        // The tenants each axis changes, from the scenario at its ends; an
+        // end that changes anything else shares nothing.
+        for (a, axis) in self.axes.iter().enumerate() {
+            if matches!(axis.knob, KnobFile::SpikeFactor { .. }) || axis.knob.reads_only() {
+                continue;
+            }
+            for end in ends(&axis.values) {
+                let mut at = values.to_vec();
+                at[a] = end;
+                let (other, _) = self.prepare(&at)?;
+                if other.tenants.len() != n {
+                    return Ok(None);
+                }
+                for (t, (mine, theirs)) in scenario.tenants.iter().zip(&other.tenants).enumerate() {
+                    if mine != theirs || scenario.tiers[mine.tier] != other.tiers[theirs.tier] {
+                        varying.tenants[t] = true;
+                    }
+                }
+                let same_else = Scenario {
+                    tenants: scenario.tenants.clone(),
+                    tiers: scenario.tiers.clone(),
+                    max_threads: scenario.max_threads,
+                    result_bytes: scenario.result_bytes,
+                    ..other
+                };
+                if same_else != scenario {
+                    return Ok(None);
+                }
             }
         }
         let options = RunOptions { varying: Some(varying.clone()), ..options };
@@ -269,6 +321,86 @@ mod tests {
             limits,
             shared: None,
             parts: None,
+        }
+    }
+
+    /// Basic tenants a-00..a-03 (a-01 spikes) and premium p-00, p-01 under
+    /// pool, silo and a bridge (premium in silos), with `axis` swept over
+    /// `values`.
+    fn two_tiers(axis: &str, values: &str, engine: &str) -> (ScenarioFile, Vec<Axis>, Limits) {
+        let text = format!(
+            r#"Scenario(version: 1, name: "two tiers", clock: (duration: "12m", seed: 5, replications: 3, engine: {engine}),
+            tiers: {{ "basic": (price_per_month: 10.0, plan: (rate: 60.0, burst: 60.0)),
+                      "premium": (price_per_month: 90.0, plan: (rate: 100.0, burst: 100.0)) }},
+            tenants: [ Group(prefix: "a", count: 4, tier: "basic", load: (rate: 10.0)),
+                       Group(prefix: "p", count: 2, tier: "premium", load: (rate: 20.0)) ],
+            layers: ( gateway: (), compute: (service_time: Exponential(mean_ms: 40.0), concurrency: 2, instances: (min: 2, max: 6),
+                autoscale: (target_utilisation: 0.6, warmup: "1m")) ),
+            designs: [ (name: "pool", placement: {{ "*": Pool }}), (name: "silo", placement: {{ "*": Silo }}),
+                       (name: "bridge", placement: {{ "premium": Silo, "*": Pool }}) ],
+            events: [ Spike(tenant: "a-01", at: "3m", duration: "3m", factor: 6.0) ],
+            plans: [ (name: "p", axes: [ (knob: {axis}, values: List([{values}])) ]) ])"#
+        );
+        let limits = Limits::default();
+        let file = crate::scenario::parse_str(&text, &limits).unwrap_or_else(|e| panic!("{e}"));
+        let sc = resolve::resolve(&file, &limits).unwrap_or_else(|e| panic!("{e}"));
+        let specs = resolve_plans(&file, &sc, &limits).unwrap_or_else(|e| panic!("{e}"));
+        let Some(spec) = specs.into_iter().next() else { panic!("a plan") };
+        (file, spec.axes, limits)
+    }
+
+    #[test]
+    fn points_along_a_tier_or_tenant_knob_share_the_other_tenants_parts_and_equal_points_that_simulate_them() {
+        let designs = ["pool".to_owned(), "silo".to_owned(), "bridge".to_owned()];
+        let control = RunControl::new();
+        // (axis, its values, parts shared per replication, what varies).
+        // A premium knob varies p-00 and p-01: the pool's every part does;
+        // silo and bridge keep the rest of their run and their no-spike
+        // baseline (a-01's). A basic tier's burst large enough to refill
+        // for longer than the autoscaler settles moves where the baselines
+        // stop: the points at other values share nothing, and still equal
+        // points that simulate everything.
+        let cases = [
+            ("PlanRate(tier: \"premium\")", "50.0, 100.0, 400.0", 4, "premium"),
+            ("TenantRate(tenant: \"p\")", "10.0, 20.0, 35.0", 4, "premium"),
+            ("PlanBurst(tier: \"basic\")", "60.0, 6000.0", 0, "basic"),
+        ];
+        for (axis, values, per_replication, varies) in cases {
+            for engine in ["Auto", "Exact"] {
+                let (file, axes, limits) = two_tiers(axis, values, engine);
+                let parts = job(&file, &axes, &designs, &limits)
+                    .share_parts(&[axes[0].values[0]], &control)
+                    .unwrap_or_else(|e| panic!("{e}"));
+                // The per-request engine runs whole designs, every one of
+                // which holds a varying tenant.
+                if engine == "Exact" {
+                    assert!(parts.is_none(), "{axis}: whole designs share nothing");
+                    continue;
+                }
+                let Some(parts) = parts else { panic!("{axis} {engine}: nothing shared") };
+                let premium = parts.varying.tenants[4] && parts.varying.tenants[5];
+                assert_eq!(premium, varies == "premium", "{axis}: {:?}", parts.varying);
+                assert_eq!(parts.varying.tenants[..4].iter().all(|&v| v), varies == "basic", "{axis}");
+                if per_replication > 0 {
+                    assert_eq!(parts.len(), 3 * per_replication, "{axis}");
+                }
+                let alone = SharedParts { varying: parts.varying.clone(), given: Arc::new(Shared::default()) };
+                let simulating = PointJob { parts: Some(alone), ..job(&file, &axes, &designs, &limits) };
+                let sharing = PointJob { parts: Some(parts), ..job(&file, &axes, &designs, &limits) };
+                for threads in [1, 2] {
+                    let Ok(pool) = rayon::ThreadPoolBuilder::new().num_threads(threads).build() else { panic!("pool") };
+                    pool.install(|| {
+                        for &x in &axes[0].values[1..] {
+                            let values = [x];
+                            let (Ok(a), Ok(b)) = (sharing.run(&values, &control), simulating.run(&values, &control))
+                            else {
+                                panic!("runs")
+                            };
+                            assert_eq!(a, b, "{axis} {engine}, {threads} thread(s), {x:?}");
+                        }
+                    });
+                }
+            }
         }
     }
 

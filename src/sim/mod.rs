@@ -154,11 +154,11 @@ pub struct RunOptions {
     /// the results it gives in a run of all, so the results of adjoining
     /// ranges fold into those of one run ([`run_after`]).
     pub replications: Option<std::ops::Range<u32>>,
-    /// Tenants whose spikes differ between runs that share parts (see
+    /// Tenants that differ between runs that share parts (see
     /// [`Shared`]): each design is split apart around the stacks they use,
-    /// so that the rest runs as parts of its own, which their spikes
-    /// cannot change. `None` splits designs as usual.
-    pub varying: Option<Vec<bool>>,
+    /// so that the rest runs as parts of its own, which they cannot
+    /// change. `None` splits designs as usual.
+    pub varying: Option<Varying>,
     /// Parts simulated before (see [`simulate_shared`]), taken instead of
     /// simulating them again.
     pub given: Option<std::sync::Arc<Shared>>,
@@ -202,9 +202,10 @@ pub fn total_ticks(scenario: &Scenario, options: &RunOptions) -> u64 {
     let Ok(plan) = Plan::new(scenario, &designs, options.replications_of(scenario), options, &RunControl::new()) else {
         return 0;
     };
+    let given = options.given.as_deref().filter(|g| g.outline == plan.outline(scenario));
     plan.subtasks
         .iter()
-        .filter(|&&sub| options.given.as_ref().is_none_or(|g| g.get(plan.key(sub)).is_none()))
+        .filter(|&&sub| given.is_none_or(|g| g.get(plan.key(sub)).is_none()))
         .map(|&(task, _)| plan.tasks[task].2.ticks(scenario))
         .sum()
 }
@@ -272,7 +273,7 @@ impl Plan {
             } else {
                 let masks = parts::split(scenario, &scenario.designs[d]);
                 match &options.varying {
-                    Some(varying) => parts::split_apart(scenario, &scenario.designs[d], masks, varying),
+                    Some(varying) => parts::split_apart(scenario, &scenario.designs[d], masks, &varying.any()),
                     None => masks,
                 }
             };
@@ -301,13 +302,27 @@ impl Plan {
         PartKey { design, replication, spikes, part }
     }
 
-    /// True when the spikes of the tenants `varying` can change subtask
-    /// `(task, part)`: it applies one of their spikes, and its part
-    /// simulates that tenant.
-    fn varies(&self, (task, part): (usize, usize), varying: &[bool]) -> bool {
+    /// True when the tenants `varying` can change subtask `(task, part)`:
+    /// its part simulates one of them that varies, or one whose spikes
+    /// vary and whose spikes it applies.
+    fn varies(&self, (task, part): (usize, usize), varying: &Varying) -> bool {
         let (d, _, spikes) = self.tasks[task];
         let mask = &self.splits[d][part];
-        varying.iter().zip(mask).enumerate().any(|(t, (&v, &m))| v && m && spikes.keeps(t))
+        (0..mask.len()).any(|t| {
+            mask[t]
+                && (varying.tenants.get(t).copied().unwrap_or(false)
+                    || (varying.spikes.get(t).copied().unwrap_or(false) && spikes.keeps(t)))
+        })
+    }
+
+    /// What a shared part's validity rests on besides its own inputs: the
+    /// tasks, how long each runs, and how designs are split.
+    fn outline(&self, scenario: &Scenario) -> Outline {
+        Outline {
+            tasks: self.tasks.iter().map(|&(d, r, s)| (d, r, s, s.ticks(scenario))).collect(),
+            splits: self.splits.clone(),
+            per_request: scenario.per_request(),
+        }
     }
 }
 
@@ -503,6 +518,39 @@ struct PartKey {
 #[derive(Debug, Clone, Default)]
 pub struct Shared {
     parts: rustc_hash::FxHashMap<PartKey, raw::TaskRaw>,
+    /// The run they were simulated in.
+    outline: Outline,
+}
+
+/// The tenants that differ between runs sharing parts.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Varying {
+    /// Tenants whose load, tier or plan differs: every subtask simulating
+    /// one of them varies.
+    pub tenants: Vec<bool>,
+    /// Tenants whose spikes' factors differ: a subtask varies only if it
+    /// simulates one of them and applies its spikes.
+    pub spikes: Vec<bool>,
+}
+
+impl Varying {
+    /// Every tenant that varies in any way.
+    fn any(&self) -> Vec<bool> {
+        let n = self.tenants.len().max(self.spikes.len());
+        (0..n)
+            .map(|t| self.tenants.get(t).copied().unwrap_or(false) || self.spikes.get(t).copied().unwrap_or(false))
+            .collect()
+    }
+}
+
+/// A run's tasks with the ticks each simulates, its designs' splits and
+/// its engine: runs whose outlines differ do not share parts (a change
+/// that moves where the baselines stop, say, changes every baseline).
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Outline {
+    tasks: Vec<(usize, u32, Spikes, u64)>,
+    splits: Vec<Vec<Vec<bool>>>,
+    per_request: bool,
 }
 
 impl Shared {
@@ -550,7 +598,10 @@ pub fn simulate_shared(scenario: &Scenario, options: &RunOptions, control: &RunC
                 plan.subtasks.iter().copied().filter(|&sub| !plan.varies(sub, varying)).collect();
             let raws: Vec<Option<raw::TaskRaw>> = keep.par_iter().map(|&(task, p)| job.subtask(task, p)).collect();
             let raws: Vec<raw::TaskRaw> = raws.into_iter().collect::<Option<_>>().ok_or(RunError::Cancelled)?;
-            Ok(Shared { parts: keep.into_iter().map(|sub| plan.key(sub)).zip(raws).collect() })
+            Ok(Shared {
+                parts: keep.into_iter().map(|sub| plan.key(sub)).zip(raws).collect(),
+                outline: plan.outline(scenario),
+            })
         })
     })
 }
@@ -647,7 +698,8 @@ fn with_job<T>(
     let threads = rayon::current_num_threads();
     let ahead = threads > 1 && plan.subtasks.len() <= threads;
     let clock = options.clock.as_ref();
-    let given = options.given.as_deref();
+    // Parts from a run laid out otherwise cannot stand in for these.
+    let given = options.given.as_deref().filter(|g| g.outline == plan.outline(scenario));
     let job = Job {
         scenario,
         plan: &plan,
