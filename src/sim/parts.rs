@@ -104,10 +104,14 @@ pub fn split_apart(sc: &Scenario, design: &Design, masks: Vec<Vec<bool>>, apart:
         }
     }
     let mut out = Vec::with_capacity(masks.len() + 1);
-    for mask in masks {
+    let count = masks.len();
+    for (i, mask) in masks.into_iter().enumerate() {
+        let masks_left = count - i - 1;
         let near: Vec<bool> = mask.iter().zip(&reached).map(|(&m, &r)| m && r).collect();
         let far: Vec<bool> = mask.iter().zip(&reached).map(|(&m, &r)| m && !r).collect();
-        if near.contains(&true) && far.contains(&true) {
+        // No more parts than a design may have (the memory budget counts
+        // at most MAX_PARTS): beyond, the rest stays whole.
+        if near.contains(&true) && far.contains(&true) && out.len() + 2 + masks_left <= MAX_PARTS {
             out.push(near);
             out.push(far);
         } else {
