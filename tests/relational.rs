@@ -274,35 +274,42 @@ fn refused(text: &str) -> String {
     load_str(text, &Limits::default()).err().map(|e| e.to_string()).unwrap_or_default()
 }
 
+/// The first answer of `plan` (one plan's text) run on `case`, at 1 and 2
+/// threads.
+fn first_answers(case: &Case<'_>, plan: &str) -> Vec<(usize, tenantsim::report::plan::Answer)> {
+    let mut text = case.text();
+    text.pop();
+    text.push_str(&format!(", plans: [ {plan} ])"));
+    let limits = Limits::default();
+    let file = tenantsim::scenario::parse_str(&text, &limits).unwrap_or_else(|e| panic!("{e}"));
+    let sc = tenantsim::scenario::resolve::resolve(&file, &limits).unwrap_or_else(|e| panic!("{e}"));
+    let specs = tenantsim::plan::spec::resolve_plans(&file, &sc, &limits).unwrap_or_else(|e| panic!("{e}"));
+    [1, 2]
+        .into_iter()
+        .map(|threads| {
+            let report = tenantsim::plan::run(
+                &file,
+                &specs[0],
+                &limits,
+                tenantsim::plan::PlanOptions { threads: Some(threads) },
+                &tenantsim::sim::RunControl::new(),
+                &tenantsim::plan::PlanProgress::default(),
+            )
+            .unwrap_or_else(|e| panic!("{e}"));
+            (threads, report.answers[0].clone())
+        })
+        .collect()
+}
+
 #[test]
 fn goal_seek_finds_the_connections_the_compute_pools_ask_for() {
     // Ten silo compute stacks of 2 instances keep pools of 5: they ask 100
     // connections, the smallest limit at which nothing is refused.
     let case = ten_pools(1, "2m", "Silo", "vcpus: 8, query_time: Exponential(mean_ms: 1.0)");
-    let mut text = case.text();
-    text.pop();
-    text.push_str(
-        r#", plans: [ (name: "connections",
+    let plan = r#"(name: "connections",
               axes: [ (knob: MaxConnections, values: Linear(from: 10, to: 200, step: 10)) ],
-              ask: [ Smallest(design: "d", constraints: [ AtMost(figure: (metric: Unserved), value: 0.0) ]) ]) ])"#,
-    );
-    let limits = Limits::default();
-    let file = tenantsim::scenario::parse_str(&text, &limits).unwrap_or_else(|e| panic!("{e}"));
-    let sc = tenantsim::scenario::resolve::resolve(&file, &limits).unwrap_or_else(|e| panic!("{e}"));
-    let specs = tenantsim::plan::spec::resolve_plans(&file, &sc, &limits).unwrap_or_else(|e| panic!("{e}"));
-    for threads in [1, 2] {
-        let options = tenantsim::plan::PlanOptions { threads: Some(threads) };
-        let control = tenantsim::sim::RunControl::new();
-        let report = tenantsim::plan::run(
-            &file,
-            &specs[0],
-            &limits,
-            options,
-            &control,
-            &tenantsim::plan::PlanProgress::default(),
-        )
-        .unwrap_or_else(|e| panic!("{e}"));
-        let a = &report.answers[0];
+              ask: [ Smallest(design: "d", constraints: [ AtMost(figure: (metric: Unserved), value: 0.0) ]) ])"#;
+    for (threads, a) in first_answers(&case, plan) {
         assert!(a.found && a.value == Some(100.0), "{threads} thread(s): {a:?}");
     }
 }
@@ -458,29 +465,10 @@ fn goal_seek_finds_the_most_relations_a_schema_per_tenant_may_have() {
         database: "Pool",
         relational: "vcpus: 8, tenancy: SchemaPerTenant, query_time: Exponential(mean_ms: 1.0)",
     };
-    let mut text = case.text();
-    text.pop();
-    text.push_str(
-        r#", plans: [ (name: "relations",
+    let plan = r#"(name: "relations",
               axes: [ (knob: RelationsPerSchema, values: Linear(from: 10, to: 60, step: 10)) ],
-              ask: [ Largest(design: "d", constraints: [ AtMost(figure: (metric: Unserved), value: 0.0) ]) ]) ])"#,
-    );
-    let limits = Limits::default();
-    let file = tenantsim::scenario::parse_str(&text, &limits).unwrap_or_else(|e| panic!("{e}"));
-    let sc = tenantsim::scenario::resolve::resolve(&file, &limits).unwrap_or_else(|e| panic!("{e}"));
-    let specs = tenantsim::plan::spec::resolve_plans(&file, &sc, &limits).unwrap_or_else(|e| panic!("{e}"));
-    for threads in [1, 2] {
-        let options = tenantsim::plan::PlanOptions { threads: Some(threads) };
-        let report = tenantsim::plan::run(
-            &file,
-            &specs[0],
-            &limits,
-            options,
-            &tenantsim::sim::RunControl::new(),
-            &tenantsim::plan::PlanProgress::default(),
-        )
-        .unwrap_or_else(|e| panic!("{e}"));
-        let a = &report.answers[0];
+              ask: [ Largest(design: "d", constraints: [ AtMost(figure: (metric: Unserved), value: 0.0) ]) ])"#;
+    for (threads, a) in first_answers(&case, plan) {
         assert!(a.found && a.value == Some(most), "{threads} thread(s): {a:?}");
     }
 }

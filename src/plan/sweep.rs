@@ -287,6 +287,23 @@ mod tests {
     use super::*;
     use crate::plan::spec::resolve_plans;
 
+    /// The ticks a point at `values` simulates (the parts it is given
+    /// left out).
+    fn ticks(job: &PointJob<'_>, values: &[KnobValue]) -> u64 {
+        let (scenario, options) = job.prepare(values).unwrap_or_else(|e| panic!("{e}"));
+        sim::total_ticks(&scenario, &options)
+    }
+
+    /// The file `text` and the axes of its first plan.
+    fn first_plan(text: &str) -> (ScenarioFile, Vec<Axis>, Limits) {
+        let limits = Limits::default();
+        let file = crate::scenario::parse_str(text, &limits).unwrap_or_else(|e| panic!("{e}"));
+        let sc = resolve::resolve(&file, &limits).unwrap_or_else(|e| panic!("{e}"));
+        let specs = resolve_plans(&file, &sc, &limits).unwrap_or_else(|e| panic!("{e}"));
+        let Some(spec) = specs.into_iter().next() else { panic!("a plan") };
+        (file, spec.axes, limits)
+    }
+
     /// A scenario whose two tenants spike in a shared pool, with `axis`
     /// as its one plan's axis, run by `engine`.
     fn two_spikes(axis: &str, engine: &str) -> (ScenarioFile, Vec<Axis>, Limits) {
@@ -301,12 +318,7 @@ mod tests {
                       Spike(tenant: "a-03", at: "4m", duration: "2m", factor: 4.0) ],
             plans: [ (name: "p", axes: [ (knob: {axis}, values: List([2.0, 9.0, 15.0])) ]) ])"#
         );
-        let limits = Limits::default();
-        let file = crate::scenario::parse_str(&text, &limits).unwrap_or_else(|e| panic!("{e}"));
-        let sc = resolve::resolve(&file, &limits).unwrap_or_else(|e| panic!("{e}"));
-        let specs = resolve_plans(&file, &sc, &limits).unwrap_or_else(|e| panic!("{e}"));
-        let Some(spec) = specs.into_iter().next() else { panic!("a plan") };
-        (file, spec.axes, limits)
+        first_plan(&text)
     }
 
     /// The job of the plan's points on both designs.
@@ -341,12 +353,7 @@ mod tests {
             events: [ Spike(tenant: "a-01", at: "3m", duration: "3m", factor: 6.0) ],
             plans: [ (name: "p", axes: [ (knob: {axis}, values: List([{values}])) ]) ])"#
         );
-        let limits = Limits::default();
-        let file = crate::scenario::parse_str(&text, &limits).unwrap_or_else(|e| panic!("{e}"));
-        let sc = resolve::resolve(&file, &limits).unwrap_or_else(|e| panic!("{e}"));
-        let specs = resolve_plans(&file, &sc, &limits).unwrap_or_else(|e| panic!("{e}"));
-        let Some(spec) = specs.into_iter().next() else { panic!("a plan") };
-        (file, spec.axes, limits)
+        first_plan(&text)
     }
 
     #[test]
@@ -378,9 +385,9 @@ mod tests {
                     continue;
                 }
                 let Some(parts) = parts else { panic!("{axis} {engine}: nothing shared") };
-                let premium = parts.varying.tenants[4] && parts.varying.tenants[5];
-                assert_eq!(premium, varies == "premium", "{axis}: {:?}", parts.varying);
-                assert_eq!(parts.varying.tenants[..4].iter().all(|&v| v), varies == "basic", "{axis}");
+                let (basic, premium) = parts.varying.tenants.split_at(4);
+                assert!(basic.iter().all(|&v| v == (varies == "basic")), "{axis}: {:?}", parts.varying);
+                assert!(premium.iter().all(|&v| v == (varies == "premium")), "{axis}: {:?}", parts.varying);
                 if per_replication > 0 {
                     assert_eq!(parts.len(), 3 * per_replication, "{axis}");
                 }
@@ -397,6 +404,14 @@ mod tests {
                                 panic!("runs")
                             };
                             assert_eq!(a, b, "{axis} {engine}, {threads} thread(s), {x:?}");
+                            // The shared parts were taken, unless the point
+                            // is laid out otherwise.
+                            let (taken, all) = (ticks(&sharing, &values), ticks(&simulating, &values));
+                            if per_replication > 0 {
+                                assert!(taken < all, "{axis}: {taken} ticks simulated of {all}");
+                            } else {
+                                assert_eq!(taken, all, "{axis}: laid out otherwise, every part simulated");
+                            }
                         }
                     });
                 }
@@ -434,6 +449,8 @@ mod tests {
                             panic!("runs")
                         };
                         assert_eq!(a, b, "{engine}, {threads} thread(s), factor {x}");
+                        let (taken, all) = (ticks(&sharing, &values), ticks(&simulating, &values));
+                        assert!(taken < all, "{engine}: {taken} ticks simulated of {all}");
                         assert!(a.iter().all(|d| d.figures.get("tenants_hurt").is_some()));
                     }
                 });
