@@ -14,6 +14,7 @@ pub mod shard;
 pub mod spec;
 pub mod sweep;
 
+use std::cell::OnceCell;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -21,12 +22,13 @@ use rayon::prelude::*;
 
 use crate::plan::answer::{Refiner, Samples};
 use crate::plan::spec::{PlanSpec, show};
-use crate::plan::sweep::{PointJob, point_report};
+use crate::plan::sweep::{PointJob, SharedParts, point_report};
 use crate::report::plan::{AxisReport, DesignPoint, PLAN_SCHEMA_VERSION, PlanReport, PointReport};
 use crate::scenario::change::KnobValue;
 use crate::scenario::file::{ConstraintFile, PlanFigureFile, QuestionFile};
 use crate::scenario::{Limits, ScenarioFile};
 use crate::sim::RunControl;
+use crate::sim::Simulated;
 
 pub use shard::{PlanPart, Shard, merge, run_shard};
 
@@ -215,14 +217,29 @@ fn finish(
             numbers.iter().copied().fold(f64::NEG_INFINITY, f64::max),
         );
         let tf = tenant_figures(spec);
-        let job = sweep_job(file, spec, &tf, limits);
-        let shared = job.simulate_shared(&[axis.values[0]], control)?;
-        let job = PointJob { shared: shared.as_ref(), ..job };
-        let parts = job.share_parts(&[axis.values[0]], control)?;
-        let job = PointJob { parts, ..job };
+        // What points share is simulated with the first refinement point,
+        // not before: a question the sweep answers runs none.
+        let shared: OnceCell<Option<Simulated>> = OnceCell::new();
+        let parts: OnceCell<Option<SharedParts>> = OnceCell::new();
+        let first = [axis.values[0]];
         let mut eval = |x: f64| -> Result<Vec<DesignPoint>, PlanError> {
             progress.add_total(1);
-            let out = job.run(&[KnobValue::Number(x)], control);
+            let shared = match shared.get() {
+                Some(s) => s,
+                None => {
+                    let s = sweep_job(file, spec, &tf, limits).simulate_shared(&first, control)?;
+                    shared.get_or_init(|| s)
+                }
+            };
+            let job = PointJob { shared: shared.as_ref(), ..sweep_job(file, spec, &tf, limits) };
+            let parts = match parts.get() {
+                Some(p) => p.clone(),
+                None => {
+                    let p = job.share_parts(&first, control)?;
+                    parts.get_or_init(|| p).clone()
+                }
+            };
+            let out = PointJob { parts, ..job }.run(&[KnobValue::Number(x)], control);
             progress.add_done(1);
             out
         };

@@ -438,12 +438,12 @@ pub fn result_bytes(s: &Shape) -> f64 {
 }
 
 /// The bytes of one subtask's results in a plan's point, which records
-/// one series point and no tenant's series.
+/// one series point and no tenant's series. With spikes, a run's tenant
+/// and stack counters are held twice (also where its baseline stops).
 pub fn point_result_bytes(s: &Shape) -> f64 {
     let Counts { n, k, windows, .. } = Counts::of(s);
     let stacks = s.designs.iter().map(|d| d.stacks as f64).fold(0.0, f64::max);
-    n * RESULT_BYTES_PER_TENANT
-        + stacks * RESULT_BYTES_PER_STACK
+    (n * RESULT_BYTES_PER_TENANT + stacks * RESULT_BYTES_PER_STACK) * (1.0 + windows)
         + k * HISTOGRAM_BYTES * (1.0 + windows)
         + (k + 1.0) * POINT_BYTES
         + k * MIXTURE_BYTES

@@ -509,12 +509,12 @@ struct PartKey {
     part: usize,
 }
 
-/// The raw results of a run's subtasks that the spikes of some tenants
-/// cannot change (those tenants' own parts aside, everything the run
-/// simulates without applying their spikes), simulated once and given to
-/// later runs of scenarios that differ from the one simulated only in
-/// those spikes' factors: the planner's points along a spike's factor
-/// share them this way.
+/// The raw results of a run's subtasks that the [`Varying`] tenants
+/// cannot change (those that simulate none of them, or only tenants whose
+/// spikes vary without applying those spikes), simulated once and given
+/// to later runs of scenarios that differ from the one simulated only in
+/// those tenants: the planner's points along a spike's factor, a tier's
+/// usage plan or a tenant's rate share them this way.
 #[derive(Debug, Clone, Default)]
 pub struct Shared {
     parts: rustc_hash::FxHashMap<PartKey, raw::TaskRaw>,
