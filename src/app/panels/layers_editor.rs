@@ -200,7 +200,9 @@ fn relational_rows(
             let relations = rel.relations_per_schema.unwrap_or(default);
             let fit = crate::scenario::model::connections_with_schemas(memory_bytes, max, relations, tenants);
             if tenants > 1 && fit < max {
-                ui.weak(format!("{fit} connections fit with all {tenants} tenants on one instance"));
+                ui.weak(format!("{fit} connections fit, {tenants} schemas")).on_hover_text(format!(
+                    "With all {tenants} tenants on one instance, {fit} connections fit in its memory."
+                ));
             }
         });
     }
