@@ -294,6 +294,23 @@ mod tests {
         sim::total_ticks(&scenario, &options)
     }
 
+    /// Asserts that `a` and `b` hold the same figures with means and
+    /// confidence intervals equal up to rounding: a run split apart sums
+    /// its parts in another order than one run whole.
+    fn assert_close(a: &[DesignPoint], b: &[DesignPoint], context: &str) {
+        assert_eq!(a.len(), b.len(), "{context}");
+        for (x, y) in a.iter().zip(b) {
+            assert_eq!(x.design, y.design, "{context}");
+            assert!(x.figures.keys().eq(y.figures.keys()), "{context}: {}", x.design);
+            for ((key, e), f) in x.figures.iter().zip(y.figures.values()) {
+                for (u, v) in [(e.mean, f.mean), (e.ci95, f.ci95)] {
+                    let close = u == v || (u - v).abs() <= 1e-9 * u.abs().max(v.abs()).max(1e-6);
+                    assert!(close, "{context}: {} {key}: {u} against {v}", x.design);
+                }
+            }
+        }
+    }
+
     /// The file `text` and the axes of its first plan.
     fn first_plan(text: &str) -> (ScenarioFile, Vec<Axis>, Limits) {
         let limits = Limits::default();
@@ -404,6 +421,11 @@ mod tests {
                                 panic!("runs")
                             };
                             assert_eq!(a, b, "{axis} {engine}, {threads} thread(s), {x:?}");
+                            // And a run not split apart at all.
+                            let Ok(whole) = job(&file, &axes, &designs, &limits).run(&values, &control) else {
+                                panic!("the whole run")
+                            };
+                            assert_close(&a, &whole, &format!("{axis} {engine}, {threads} thread(s), {x:?}"));
                             // The shared parts were taken, unless the point
                             // is laid out otherwise.
                             let (taken, all) = (ticks(&sharing, &values), ticks(&simulating, &values));
@@ -449,6 +471,10 @@ mod tests {
                             panic!("runs")
                         };
                         assert_eq!(a, b, "{engine}, {threads} thread(s), factor {x}");
+                        let Ok(whole) = job(&file, &axes, &designs, &limits).run(&values, &control) else {
+                            panic!("the whole run")
+                        };
+                        assert_close(&a, &whole, &format!("{engine}, {threads} thread(s), factor {x}"));
                         let (taken, all) = (ticks(&sharing, &values), ticks(&simulating, &values));
                         assert!(taken < all, "{engine}: {taken} ticks simulated of {all}");
                         assert!(a.iter().all(|d| d.figures.get("tenants_hurt").is_some()));
