@@ -45,6 +45,7 @@ pub fn figure_of(metric: MetricFile) -> FigureId {
         MetricFile::ThrottledAccount => FigureId::ThrottledAccount,
         MetricFile::ThrottledPlan => FigureId::ThrottledPlan,
         MetricFile::ThrottledConcurrency => FigureId::ThrottledConcurrency,
+        MetricFile::ThrottledQueue => FigureId::ThrottledQueue,
         MetricFile::ColdStarts => FigureId::ColdStarts,
         MetricFile::Retries => FigureId::Retries,
         MetricFile::TimedOutClient => FigureId::TimedOutClient,

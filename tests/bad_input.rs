@@ -49,6 +49,8 @@ fn cases() -> Vec<(&'static str, String, &'static str, bool)> {
         ("zero capacity", b.replace("instances: (min: 1, max: 4)", "instances: (min: 0, max: 0)"), "layers.compute.instances.max: a stack needs at least one instance", false),
         ("zero concurrency", b.replace("concurrency: 4", "concurrency: 0"), "layers.compute.concurrency: must be at least 1", false),
         ("FIFO queue with weighted-fair consumers", b.replace("compute: (service_time: Exponential(mean_ms: 20.0), concurrency: 4,", "queue: (fifo: true), compute: (fairness: WeightedFair, service_time: Exponential(mean_ms: 20.0), concurrency: 4,"), "layers.queue.fifo: a FIFO queue gives consumers the oldest message whose group is free", false),
+        ("send limit on a standard queue", b.replace("compute: (service_time: Exponential(mean_ms: 20.0), concurrency: 4,", "queue: (send_rate: 3000.0), compute: (service_time: Exponential(mean_ms: 20.0), concurrency: 4,"), "layers.queue.send_rate: a standard queue accepts a nearly unlimited number of messages a second", false),
+        ("zero send limit", b.replace("compute: (service_time: Exponential(mean_ms: 20.0), concurrency: 4,", "queue: (fifo: true, send_rate: 0.0), compute: (service_time: Exponential(mean_ms: 20.0), concurrency: 4,"), "layers.queue.send_rate: must be from 1 to", false),
         ("zero service time", b.replace("mean_ms: 20.0", "mean_ms: 0.0"), "layers.compute.service_time.mean_ms: must be from 0.001 to 600000 ms (got 0 ms)", false),
         ("tick longer than run", b.replace("tick: \"1s\"", "tick: \"1h\""), "clock.tick: tick (1h) is longer than the run (10m)", false),
         ("too many ticks", b.replace("duration: \"10m\", tick: \"1s\"", "duration: \"1000d\", tick: \"1ms\""), "clock.tick:", false),

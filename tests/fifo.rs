@@ -146,3 +146,68 @@ fn a_message_visible_again_wakes_a_stack_that_scaled_to_zero() {
         );
     }
 }
+
+/// A tenant sending `big`/s over 64 groups and three sending 50/s over 8,
+/// on consumers to spare, behind one shared FIFO queue and behind a queue
+/// each, with the queues' send limit `send_rate` (none: the default).
+fn sending(seed: u64, big: f64, send_rate: Option<f64>) -> String {
+    let limit = send_rate.map_or(String::new(), |r| format!(", send_rate: {r:?}"));
+    format!(
+        r#"Scenario(version: 1, name: "fifo sends", clock: (duration: "10m", seed: {seed}, replications: 4),
+        tiers: {{ "t": (price_per_month: 1.0) }},
+        tenants: [ Tenant(id: "big", tier: "t", load: (rate: {big:?}, key_shards: 64)),
+                   Group(prefix: "s", count: 3, tier: "t", load: (rate: 50.0, key_shards: 8)) ],
+        layers: ( gateway: (), queue: (fifo: true{limit}),
+                  compute: (service_time: Exponential(mean_ms: 10.0), concurrency: 50, instances: (min: 4, max: 4)) ),
+        designs: [ (name: "shared queue", placement: {{ "*": Pool }}),
+                   (name: "queue per tenant", placement: {{ "*": Pool }}, layers: (queue: {{ "*": Silo }})) ])"#
+    )
+}
+
+/// Messages a queue of `rate`/s (a second's worth at once, full at the
+/// start) lets through in `secs` when offered far more: its rate, and its
+/// burst once.
+fn bucket_passes(rate: f64, secs: f64) -> f64 {
+    rate * secs + rate
+}
+
+#[test]
+fn a_fifo_queue_accepts_its_send_limit_a_second_and_throttles_the_rest() {
+    for seed in [1, 2, 3] {
+        // 500 a second into one queue of the default 300: 40 % throttled,
+        // every tenant alike. A queue each: only big's 350 meets a limit.
+        let report = run_1_and_2_threads(&load(&sending(seed, 350.0, None)));
+        let [shared, own] = &report.designs[..] else { panic!("two designs") };
+        let throttled = |d: &tenantsim::report::DesignReport, id: &str| {
+            let t = d.tenants.iter().find(|t| t.id == id).unwrap_or_else(|| panic!("no {id}"));
+            assert_eq!(t.throttled.queue.mean, t.throttled.total.mean, "{id}: the queue is the only throttle");
+            (t.throttled.queue.mean, t.offered.mean)
+        };
+        let expected = 1.0 - bucket_passes(300.0, 600.0) / (500.0 * 600.0);
+        let (total_throttled, total_offered) = ["big", "s-00", "s-01", "s-02"]
+            .iter()
+            .map(|id| throttled(shared, id))
+            .fold((0.0, 0.0), |(a, b), (x, y)| (a + x, b + y));
+        let got = total_throttled / total_offered;
+        assert!(close(got, expected, 0.01), "seed {seed}: shared queue throttled {got:.4}, expected {expected:.4}");
+        for id in ["big", "s-00", "s-01", "s-02"] {
+            let (n, offered) = throttled(shared, id);
+            assert!(close(n / offered, expected, 0.03), "seed {seed}: {id} throttled {:.4} of its sends", n / offered);
+        }
+        let (big, offered) = throttled(own, "big");
+        let expected_big = 1.0 - bucket_passes(300.0, 600.0) / (350.0 * 600.0);
+        assert!(
+            close(big / offered, expected_big, 0.03),
+            "seed {seed}: big's own queue throttled {:.4}",
+            big / offered
+        );
+        for id in ["s-00", "s-01", "s-02"] {
+            assert_eq!(throttled(own, id).0, 0.0, "seed {seed}: {id} sends 50 a second into a queue of its own");
+        }
+    }
+    // Batches of ten: 3,000 a second, nothing throttled.
+    let report = run_1_and_2_threads(&load(&sending(1, 350.0, Some(3000.0))));
+    for d in &report.designs {
+        assert!(d.tenants.iter().all(|t| t.throttled.total.mean == 0.0), "{}: under the limit", d.name);
+    }
+}

@@ -62,6 +62,8 @@ pub fn design_table(design: &DesignReport, serverless: bool) -> String {
     let functions = design.tenants.iter().any(|t| t.throttled.concurrency.mean > 0.0 || t.cold_starts.mean > 0.0);
     // A retries column only where clients retried.
     let retries = design.tenants.iter().any(|t| t.retries.mean > 0.0);
+    // A FIFO queue's throttles only where a queue refused messages.
+    let queue = design.tenants.iter().any(|t| t.throttled.queue.mean > 0.0);
     let mut header = vec!["tenant", "tier", "offered"];
     if retries {
         header.push("retries");
@@ -69,6 +71,9 @@ pub fn design_table(design: &DesignReport, serverless: bool) -> String {
     header.extend(["throttled", "by plan", "by quota", "by account"]);
     if functions {
         header.extend(["by concurrency", "cold starts"]);
+    }
+    if queue {
+        header.push("by queue");
     }
     header.extend(["dropped", "p50", "p99", "SLO met", "cost / month", "margin / month", "p99 increase", "blamed"]);
     let mut table = new_table(&header);
@@ -86,6 +91,9 @@ pub fn design_table(design: &DesignReport, serverless: bool) -> String {
         ]);
         if functions {
             row.extend([Cell::new(requests(t.throttled.concurrency)), Cell::new(requests(t.cold_starts))]);
+        }
+        if queue {
+            row.push(Cell::new(requests(t.throttled.queue)));
         }
         row.extend([
             Cell::new(requests(t.dropped.total)),

@@ -40,6 +40,8 @@ pub enum FigureId {
     ThrottledAccount,
     /// Requests throttled by their function (serverless concurrency).
     ThrottledConcurrency,
+    /// Messages throttled by their FIFO queue's send limit.
+    ThrottledQueue,
     /// Requests that started a new function environment.
     ColdStarts,
     /// Attempts that were clients' retries.
@@ -207,7 +209,7 @@ const BASE: Figure = Figure {
 };
 
 /// Every figure, in the order of the comparison.
-pub const FIGURES: [Figure; 29] = [
+pub const FIGURES: [Figure; 30] = [
     Figure {
         id: FigureId::Cost,
         key: "cost",
@@ -396,6 +398,16 @@ pub const FIGURES: [Figure; 29] = [
                or it could not start a new environment yet (serverless compute).",
         unit: Unit::Requests,
         tenant: Some(|t| t.throttled.concurrency),
+        ..BASE
+    },
+    Figure {
+        id: FigureId::ThrottledQueue,
+        key: "throttled_queue",
+        label: "Throttled by the queue",
+        help: "Messages the tenant's FIFO queue refused: more were sent to it in a second than its send limit. A \
+               shared queue's limit is shared by its tenants.",
+        unit: Unit::Requests,
+        tenant: Some(|t| t.throttled.queue),
         ..BASE
     },
     Figure {

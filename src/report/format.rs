@@ -16,7 +16,7 @@ pub fn json(report: &RunReport) -> Result<String, serde_json::Error> {
 }
 
 /// CSV columns, in order (new columns are only added at the end).
-pub const CSV_HEADER: [&str; 51] = [
+pub const CSV_HEADER: [&str; 52] = [
     "design",
     "tenant",
     "tier",
@@ -68,6 +68,7 @@ pub const CSV_HEADER: [&str; 51] = [
     "dead_lettered",
     "dropped_connections",
     "duplicates",
+    "throttled_queue",
 ];
 
 /// One row per design and tenant (means; CIs for the key figures).
@@ -133,6 +134,7 @@ pub fn csv(report: &RunReport) -> Result<String, csv::Error> {
                     t.dropped.dead_letter.mean,
                     t.dropped.connections.mean,
                     t.duplicates.mean,
+                    t.throttled.queue.mean,
                 ]
                 .map(|v| format!("{v}")),
             );

@@ -221,6 +221,9 @@ pub struct Throttles {
     /// yet (serverless compute).
     #[serde(default)]
     pub concurrency: Estimate,
+    /// By its FIFO queue's send limit.
+    #[serde(default)]
+    pub queue: Estimate,
     /// All causes.
     pub total: Estimate,
 }

@@ -205,6 +205,7 @@ impl KnobFile {
             KnobFile::QueueTimeoutSecs => "queue timeout".to_owned(),
             KnobFile::QueueRetentionSecs => "queue retention".to_owned(),
             KnobFile::QueueVisibilitySecs => "visibility timeout".to_owned(),
+            KnobFile::QueueSendRate => "FIFO queue send limit".to_owned(),
             KnobFile::TargetUtilisation => "autoscaling target".to_owned(),
             KnobFile::AccountRate => "account rate".to_owned(),
             KnobFile::FunctionsConcurrency => "account concurrency".to_owned(),
@@ -232,6 +233,7 @@ impl KnobFile {
             KnobFile::TierPrice { .. } => "USD/month",
             KnobFile::SloP99 { .. } => "ms",
             KnobFile::PlanRate { .. } | KnobFile::TenantRate { .. } | KnobFile::AccountRate => "req/s",
+            KnobFile::QueueSendRate => "messages/s",
             KnobFile::PlanBurst { .. } | KnobFile::QuotaPerDay { .. } | KnobFile::QuotaPerMonth { .. } => "requests",
             KnobFile::QueueTimeoutSecs
             | KnobFile::QueueRetentionSecs
@@ -367,6 +369,16 @@ impl KnobFile {
                 }
                 file.layers.queue.as_mut().ok_or("the scenario has no queue")?.visibility_timeout =
                     DurationText::from_secs(x);
+            }
+            KnobFile::QueueSendRate => {
+                if !(x.is_finite() && x > 0.0) {
+                    return Err(format!("a send limit must be a positive number of messages a second, not {x}"));
+                }
+                let queue = file.layers.queue.as_mut().ok_or("the scenario has no queue")?;
+                if !queue.fifo {
+                    return Err("only a FIFO queue has a send limit (set fifo to true)".to_owned());
+                }
+                queue.send_rate = Some(x);
             }
             KnobFile::TargetUtilisation => {
                 file.layers.compute.autoscale.as_mut().ok_or("the scenario has no autoscaling")?.target_utilisation = x;

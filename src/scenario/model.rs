@@ -466,6 +466,9 @@ pub struct Queue {
     /// A FIFO queue: a tenant's messages form one message group per key
     /// shard, each processed one message at a time.
     pub fifo: bool,
+    /// Messages per second each queue accepts (FIFO queues; none for
+    /// standard queues, which have no practical limit).
+    pub send_rate_per_sec: Option<f64>,
 }
 
 /// Compute layer.

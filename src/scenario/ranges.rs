@@ -180,6 +180,10 @@ pub const RETENTION: Range = Range::duration(60.0, 86_400.0);
 pub const MESSAGE_AGE: Range = Range::duration(1.0, 86_400.0);
 /// `queue.visibility_timeout`: none to SQS's most, 12 hours.
 pub const VISIBILITY_TIMEOUT: Range = Range::duration(0.0, 43_200.0);
+/// `queue.send_rate`: a FIFO queue's messages per second, one to a billion
+/// (SQS: 300 a call at a time, 3,000 in batches, tens of thousands in its
+/// high-throughput mode).
+pub const SEND_RATE_PER_SEC: Range = Range::number(1.0, 1e9, "messages/s");
 /// `queue.max_receives`: SQS's least, 1, to 250 (SQS allows 1,000; beyond a
 /// few the retention decides anyway).
 pub const MAX_RECEIVES: Range = Range::number(1.0, 250.0, "receives");

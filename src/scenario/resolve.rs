@@ -36,6 +36,10 @@ pub const DEFAULT_POOL: u32 = 10;
 /// file does not say: a small application's tables and their indexes.
 pub const DEFAULT_RELATIONS_PER_SCHEMA: u32 = 50;
 
+/// Messages a second a FIFO queue accepts when the file does not say: an
+/// SQS FIFO queue's 300 calls a second to send, one message a call.
+pub const DEFAULT_FIFO_SEND_RATE_PER_SEC: f64 = 300.0;
+
 /// The connections a relational instance of `memory_gib` accepts by
 /// default, as managed PostgreSQL sets them: its memory in bytes over
 /// 9,531,392, at most 5,000.
@@ -802,6 +806,22 @@ impl Resolver {
                  sharing cannot apply; set compute's fairness to Fifo, or fifo to false",
             );
         }
+        let send_rate_per_sec = match (q.fifo, q.send_rate) {
+            (true, rate) => Some(self.ranged(
+                &format!("{p}.send_rate"),
+                rate.unwrap_or(DEFAULT_FIFO_SEND_RATE_PER_SEC),
+                &ranges::SEND_RATE_PER_SEC,
+            )),
+            (false, None) => None,
+            (false, Some(_)) => {
+                self.error(
+                    format!("{p}.send_rate"),
+                    "a standard queue accepts a nearly unlimited number of messages a second; the limit applies to \
+                     FIFO queues (set fifo to true, or remove send_rate)",
+                );
+                None
+            }
+        };
         for (name, tier) in &file.tiers {
             if tier.retry.as_ref().is_some_and(|r| r.timeout.is_some()) {
                 self.error(
@@ -827,6 +847,7 @@ impl Resolver {
                 &ranges::REQUESTS_PER_MESSAGE,
             ),
             fifo: q.fifo,
+            send_rate_per_sec,
         })
     }
 

@@ -26,6 +26,8 @@ pub struct TenantRaw {
     /// Requests its function could not start (serverless concurrency or
     /// scaling limit).
     pub throttled_concurrency: f64,
+    /// Messages its FIFO queue refused over the queue's send limit.
+    pub throttled_queue: f64,
     /// Requests that started a new function environment.
     pub cold_starts: f64,
     /// Attempts that were a client's retries (counted in `offered`).

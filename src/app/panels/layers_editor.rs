@@ -486,8 +486,32 @@ fn queue_rows(ui: &mut Ui, queue: &mut QueueFile, errors: Option<&FieldErrors>) 
                messages are processed one at a time, in order. A tenant's burst then takes one consumer per group \
                and no more. Runs request by request.";
     row_ui(ui, ("FIFO message groups", tip), errors, &format!("{p}.fifo"), |ui| {
-        ui.checkbox(&mut queue.fifo, "by key shard").on_hover_text(tip);
+        if ui.checkbox(&mut queue.fifo, "by key shard").on_hover_text(tip).changed() && !queue.fifo {
+            // Standard queues have no send limit to keep.
+            queue.send_rate = None;
+        }
     });
+    if queue.fifo {
+        let default = crate::scenario::resolve::DEFAULT_FIFO_SEND_RATE_PER_SEC;
+        let tip = "Messages a second each FIFO queue accepts; the ones sent beyond it are throttled (429) and \
+                   retried as the tier's clients retry. A shared queue's limit is shared by its tenants, a queue \
+                   per tenant has its own. SQS FIFO: 300 a second sending one message a call, 3,000 in batches of \
+                   ten, tens of thousands in high-throughput mode. Off: 300.";
+        row_ui(ui, ("Send limit", tip), errors, &format!("{p}.send_rate"), |ui| {
+            let mut on = queue.send_rate.is_some();
+            if ui.checkbox(&mut on, "").on_hover_text(tip).changed() {
+                queue.send_rate = on.then_some(default);
+            }
+            match &mut queue.send_rate {
+                Some(rate) => {
+                    form::number_ui(ui, rate, 1.0..=1e9, " messages/s", tip);
+                }
+                None => {
+                    ui.weak(format!("default: {default:.0} messages/s"));
+                }
+            }
+        });
+    }
     let tip = "USD per million queue requests (SQS standard: $0.40, FIFO: $0.50).";
     row_ui(ui, ("Price", tip), errors, &format!("{p}.price_per_million"), |ui| {
         form::money_ui(ui, &mut queue.price_per_million, 1000.0, " / M requests", tip);

@@ -23,7 +23,7 @@ use crate::scenario::file::{
 use crate::scenario::{FieldErrors, ScenarioFile};
 
 /// Every metric a plan figure can name, in the table of figures' order.
-const METRICS: [MetricFile; 28] = [
+const METRICS: [MetricFile; 29] = [
     MetricFile::TotalCost,
     MetricFile::CostPerTenant,
     MetricFile::Margin,
@@ -38,6 +38,7 @@ const METRICS: [MetricFile; 28] = [
     MetricFile::ThrottledAccount,
     MetricFile::ThrottledPlan,
     MetricFile::ThrottledConcurrency,
+    MetricFile::ThrottledQueue,
     MetricFile::ColdStarts,
     MetricFile::Retries,
     MetricFile::TimedOutClient,
@@ -261,6 +262,7 @@ fn knob_choices(names: &Names, current: &KnobFile) -> Vec<(&'static str, KnobFil
         ("Queue timeout", KnobFile::QueueTimeoutSecs),
         ("Queue retention", KnobFile::QueueRetentionSecs),
         ("Visibility timeout", KnobFile::QueueVisibilitySecs),
+        ("FIFO queue send limit", KnobFile::QueueSendRate),
         ("Autoscaling target", KnobFile::TargetUtilisation),
         ("Account rate", KnobFile::AccountRate),
         ("Functions: account concurrency", KnobFile::FunctionsConcurrency),

@@ -34,7 +34,7 @@ fn column_width(column: Column, id_chars: usize) -> f32 {
         Column::WastedWork => 104.0,
         Column::Redelivered => 96.0,
         Column::DeadLettered | Column::Duplicates => 60.0,
-        Column::ThrottledConcurrency | Column::ColdStarts => 92.0,
+        Column::ThrottledConcurrency | Column::ColdStarts | Column::ThrottledQueue => 92.0,
         Column::DroppedTimeout => 68.0,
         Column::P50 => 84.0,
         Column::P99 | Column::SpikeP99 => 104.0,
@@ -320,6 +320,7 @@ fn cell(prepared: &Prepared, t: &TenantReport, column: Column, visuals: &egui::V
         Column::ThrottledQuota => count(t.throttled.quota),
         Column::ThrottledAccount => count(t.throttled.account),
         Column::ThrottledConcurrency => count(t.throttled.concurrency),
+        Column::ThrottledQueue => count(t.throttled.queue),
         Column::ColdStarts => count(t.cold_starts),
         Column::Retries => count(t.retries),
         Column::Dropped => {

@@ -27,6 +27,8 @@ pub enum Column {
     ThrottledAccount,
     /// Throttled by its function's concurrency (serverless).
     ThrottledConcurrency,
+    /// Throttled by its FIFO queue's send limit.
+    ThrottledQueue,
     /// Requests that started a new function environment (serverless).
     ColdStarts,
     /// Requests dropped, all causes.
@@ -81,7 +83,7 @@ pub enum Column {
 }
 
 /// Every column, in display order (the index is `TableView::sort_column`).
-pub const COLUMNS: [Column; 34] = [
+pub const COLUMNS: [Column; 35] = [
     Column::Id,
     Column::Tier,
     Column::Offered,
@@ -91,6 +93,7 @@ pub const COLUMNS: [Column; 34] = [
     Column::ThrottledQuota,
     Column::ThrottledAccount,
     Column::ThrottledConcurrency,
+    Column::ThrottledQueue,
     Column::ColdStarts,
     Column::Dropped,
     Column::DroppedTimeout,
@@ -131,6 +134,7 @@ impl Column {
             Column::ThrottledQuota => "quota",
             Column::ThrottledAccount => "account",
             Column::ThrottledConcurrency => "concurrency",
+            Column::ThrottledQueue => "queue limit",
             Column::ColdStarts => "cold starts",
             Column::Dropped => "dropped",
             Column::DroppedTimeout => "timeout",
@@ -180,6 +184,10 @@ impl Column {
             Column::ThrottledAccount => {
                 "Throttled by the stage/account bucket shared by every tenant of the gateway stack (the gateway \
                  form of the noisy neighbour)"
+            }
+            Column::ThrottledQueue => {
+                "Refused by the tenant's FIFO queue: more messages were sent to it in a second than its send limit \
+                 (shared by the queue's tenants)"
             }
             Column::ThrottledConcurrency => {
                 "Refused at once by the tenant's function: every execution its concurrency allows was running, or it \
@@ -257,6 +265,7 @@ impl Column {
             Column::ThrottledQuota => t.throttled.quota.mean,
             Column::ThrottledAccount => t.throttled.account.mean,
             Column::ThrottledConcurrency => t.throttled.concurrency.mean,
+            Column::ThrottledQueue => t.throttled.queue.mean,
             Column::ColdStarts => t.cold_starts.mean,
             Column::Dropped => t.dropped.total.mean,
             Column::DroppedTimeout => t.dropped.timeout.mean,
@@ -363,6 +372,7 @@ pub fn shown_columns(design: &DesignReport) -> Vec<usize> {
             | Column::ThrottledQuota
             | Column::ThrottledAccount
             | Column::ThrottledConcurrency
+            | Column::ThrottledQueue
             | Column::ColdStarts
             | Column::Retries
             | Column::DroppedTimeout
@@ -463,8 +473,8 @@ mod tests {
         let shown = shown_columns(pool);
         assert_eq!(
             shown.len(),
-            COLUMNS.len() - 19,
-            "nothing throttled or dropped, no functions, no retries or client timeouts, no gateway or database \
+            COLUMNS.len() - 20,
+            "nothing throttled or dropped, no functions, no FIFO queue, no retries or client timeouts, no gateway or database \
              latency, no queue and no relational database in the example"
         );
         assert!(shown.contains(&COLUMNS.iter().position(|c| *c == Column::Throttled).unwrap_or(99)));

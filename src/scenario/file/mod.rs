@@ -354,6 +354,8 @@ pub enum MetricFile {
     ThrottledPlan,
     /// Tenant: requests throttled by its function (serverless concurrency).
     ThrottledConcurrency,
+    /// Tenant: messages throttled by its FIFO queue's send limit.
+    ThrottledQueue,
     /// Design (or tenant): requests that started a new function
     /// environment.
     ColdStarts,
@@ -775,6 +777,11 @@ pub struct QueueFile {
     /// order.
     #[serde(skip_serializing_if = "is_default")]
     pub fifo: bool,
+    /// Messages per second a FIFO queue accepts, sends above it throttled
+    /// (none: 300, as an SQS FIFO queue sending one message per call;
+    /// 3,000 with batches of ten). Standard queues have no such limit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub send_rate: Option<f64>,
 }
 
 impl Default for QueueFile {
@@ -786,6 +793,7 @@ impl Default for QueueFile {
             price_per_million: 0.40,
             requests_per_message: 3.0,
             fifo: false,
+            send_rate: None,
         }
     }
 }

@@ -154,6 +154,8 @@ pub enum KnobFile {
     QueueRetentionSecs,
     /// Seconds the queue layer hides a message a consumer received.
     QueueVisibilitySecs,
+    /// Messages a second a FIFO queue accepts (its send limit).
+    QueueSendRate,
     /// The autoscaler's target utilisation (0–1).
     TargetUtilisation,
     /// The shared gateway account rate per stack, req/s.

@@ -97,7 +97,13 @@ struct TenantInfo {
     quotas: bool,
     /// Its function ([`NO_FUNCTION`] on instance compute).
     function: u32,
+    /// Its queue's send limit in [`Exact::sends`] ([`NO_SEND`] when its
+    /// queue has none).
+    send: u32,
 }
+
+/// A tenant whose queue accepts every message.
+const NO_SEND: u32 = u32::MAX;
 
 /// One task's state in the per-request engine.
 struct Exact<'a> {
@@ -134,6 +140,9 @@ struct Exact<'a> {
     quota_period: Vec<[u64; 3]>,
     quota_secs: [f64; 3],
     accounts: Vec<Bucket>,
+    /// Each FIFO queue's send limit, and whether several tenants send to
+    /// it.
+    sends: Vec<(Bucket, bool)>,
     gw_raw: Vec<StackRaw>,
     stacks: Vec<Stack>,
     partitions: Vec<Partition>,
@@ -327,9 +336,21 @@ impl<'a> Exact<'a> {
                     flow: 0,
                     quotas: plan.is_some_and(|p| !p.quotas.is_empty()) && sc.gateway.is_some(),
                     function: NO_FUNCTION,
+                    send: NO_SEND,
                 }
             })
             .collect();
+        let mut sends = Vec::new();
+        if let Some(rate) = sc.queue.as_ref().and_then(|q| q.send_rate_per_sec) {
+            for queue in &design.queue.stacks {
+                for &t in &queue.tenants {
+                    info[t as usize].send = sends.len() as u32;
+                }
+                // An SQS quota is a rate a second: a second's worth at most
+                // at once, all of it at the start.
+                sends.push((Bucket::new(rate, rate, true), queue.tenants.len() > 1));
+            }
+        }
         let mut functions = Vec::new();
         let stacks = compute
             .stacks
@@ -416,6 +437,7 @@ impl<'a> Exact<'a> {
             quota_period: vec![[0; 3]; n],
             quota_secs: QuotaPeriod::ALL.map(|p| p.secs(month)),
             accounts,
+            sends,
             gw_raw: vec![StackRaw::default(); gw.stacks.len()],
             stacks,
             partitions,
@@ -898,6 +920,16 @@ impl<'a> Exact<'a> {
                 return;
             }
             self.gw_raw[info.gw].requests += 1.0;
+        }
+        if info.send != NO_SEND {
+            let (bucket, shared) = &mut self.sends[info.send as usize];
+            if !bucket.take(t_secs, 1.0) {
+                let shared = *shared;
+                self.raw[t].throttled_queue += 1.0;
+                self.count(t, point, Flow::Offered);
+                self.fail(attempt, t_secs, shared);
+                return;
+            }
         }
         if info.function != NO_FUNCTION {
             self.invoke(attempt, info, point);

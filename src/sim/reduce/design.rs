@@ -54,7 +54,7 @@ fn ratio(num: f64, den: f64) -> f64 {
 }
 
 fn throttled(r: &TenantRaw) -> f64 {
-    r.throttled_plan + r.throttled_quota + r.throttled_account + r.throttled_concurrency
+    r.throttled_plan + r.throttled_quota + r.throttled_account + r.throttled_concurrency + r.throttled_queue
 }
 
 fn dropped(r: &TenantRaw) -> f64 {
@@ -297,6 +297,7 @@ fn tenant_reports(
                 quota: fig.figure(&|| r.throttled_quota),
                 account: fig.figure(&|| r.throttled_account),
                 concurrency: fig.figure(&|| r.throttled_concurrency),
+                queue: fig.figure(&|| r.throttled_queue),
                 total: fig.figure(&|| throttled(r)),
             },
             dropped: Drops {
