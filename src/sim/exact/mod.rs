@@ -1443,6 +1443,8 @@ impl<'a> Exact<'a> {
             self.points.db_busy_secs[p] = busy - earlier;
             self.points.db_capacity_secs[p] = capacity - earlier_capacity;
         }
+        // Nothing served from now on falls before this point.
+        self.points.read_before(p);
         self.points.current = (p + 1).min(self.points.count - 1);
     }
 

@@ -4,7 +4,10 @@
 //!
 //! Requests are counted in one flat table while the task runs (a point's
 //! row of a tier or focus tenant holds its five flows side by side), and
-//! turned into the raw series when it ends.
+//! turned into the raw series when it ends. A point's latency histograms
+//! are read into its p99s once no request can be served in it any more,
+//! and their memory serves later points: a task holds a few points'
+//! histograms, not one set per point.
 
 use crate::report::Flow;
 use crate::sim::histogram::{COARSE_GROUP, Histogram};
@@ -33,9 +36,16 @@ pub struct Points {
     rows: usize,
     /// Requests by point, row and flow ([`Flow::index`]).
     counts: Vec<f64>,
-    /// Latency of the requests served in each point, per tier and focus
-    /// tenant (made when the point's first request is served).
-    latency: Vec<Option<PointLatency>>,
+    /// Latency of the requests served in the points not yet read, per
+    /// tier and focus tenant, by point (made when the point's first
+    /// request is served).
+    open: Vec<(usize, PointLatency)>,
+    /// Histograms of points already read, emptied, for later points.
+    spare: Vec<PointLatency>,
+    /// Each point's p99 per row, ms, once read (0 where none was served).
+    p99_ms: Vec<f64>,
+    /// Each point's p99 of every tier's requests together, ms.
+    total_p99_ms: Vec<f64>,
     /// Their latency summed, seconds, by point and row.
     latency_secs: Vec<f64>,
     /// The relational database's part of it, by point and row.
@@ -76,7 +86,10 @@ impl Points {
             tiers,
             rows,
             counts: vec![0.0; count * rows * Flow::ALL.len()],
-            latency: (0..count).map(|_| None).collect(),
+            open: Vec::new(),
+            spare: Vec::new(),
+            p99_ms: vec![0.0; count * rows],
+            total_p99_ms: vec![0.0; count],
             latency_secs: vec![0.0; count * rows],
             database_secs: vec![0.0; count * rows],
             waiting_rows: vec![0.0; count * rows],
@@ -130,10 +143,18 @@ impl Points {
             self.latency_secs[row + tiers + k] += latency_secs;
             self.database_secs[row + tiers + k] += database_secs;
         }
-        let latency = self.latency[point].get_or_insert_with(|| PointLatency {
-            tiers: (0..tiers).map(|_| Histogram::coarse()).collect(),
-            focus: (0..focus_n).map(|_| Histogram::coarse()).collect(),
-        });
+        let at = match self.open.iter().position(|&(p, _)| p == point) {
+            Some(at) => at,
+            None => {
+                let latency = self.spare.pop().unwrap_or_else(|| PointLatency {
+                    tiers: (0..tiers).map(|_| Histogram::coarse()).collect(),
+                    focus: (0..focus_n).map(|_| Histogram::coarse()).collect(),
+                });
+                self.open.push((point, latency));
+                self.open.len() - 1
+            }
+        };
+        let latency = &mut self.open[at].1;
         let coarse = fine / COARSE_GROUP;
         latency.tiers[tier].add_at_bin(coarse, 1.0);
         if let Some(k) = focus {
@@ -152,9 +173,41 @@ impl Points {
         }
     }
 
+    /// Reads the latency of the points before `point` into their p99s
+    /// (call once no request can be served in them).
+    pub fn read_before(&mut self, point: usize) {
+        let mut i = 0;
+        while i < self.open.len() {
+            if self.open[i].0 < point {
+                let (p, mut latency) = self.open.swap_remove(i);
+                self.read(p, &mut latency);
+                self.spare.push(latency);
+            } else {
+                i += 1;
+            }
+        }
+    }
+
+    /// Point `p`'s p99s from its histograms `latency`, which it empties.
+    fn read(&mut self, p: usize, latency: &mut PointLatency) {
+        let mut total = Histogram::coarse();
+        let row = p * self.rows;
+        for (tier, h) in latency.tiers.iter_mut().enumerate() {
+            self.p99_ms[row + tier] = h.quantile_ms(0.99);
+            total.merge(h);
+            h.clear();
+        }
+        self.total_p99_ms[p] = total.quantile_ms(0.99);
+        for (k, h) in latency.focus.iter_mut().enumerate() {
+            self.p99_ms[row + self.tiers + k] = h.quantile_ms(0.99);
+            h.clear();
+        }
+    }
+
     /// Each tier's and each focus tenant's series (requests per point,
     /// not yet per second) with its p99s, and the total's p99s.
-    pub fn flows(&self) -> (Vec<FlowRaw>, Vec<FlowRaw>, Vec<f64>) {
+    pub fn flows(&mut self) -> (Vec<FlowRaw>, Vec<FlowRaw>, Vec<f64>) {
+        self.read_before(self.count);
         let flows = Flow::ALL.len();
         let mut rows: Vec<FlowRaw> = (0..self.rows).map(|_| FlowRaw::new(self.count)).collect();
         for (p, counts) in self.counts.chunks_exact(self.rows * flows).enumerate() {
@@ -165,22 +218,10 @@ impl Points {
                 row.latency_secs[p] = self.latency_secs[p * self.rows + r];
                 row.database_secs[p] = self.database_secs[p * self.rows + r];
                 row.waiting[p] = self.waiting_rows[p * self.rows + r];
-            }
-        }
-        let mut total_p99_ms = vec![0.0; self.count];
-        for (p, latency) in self.latency.iter().enumerate() {
-            let Some(latency) = latency else { continue };
-            let mut total = Histogram::coarse();
-            for (tier, h) in latency.tiers.iter().enumerate() {
-                rows[tier].p99_ms[p] = h.quantile_ms(0.99);
-                total.merge(h);
-            }
-            total_p99_ms[p] = total.quantile_ms(0.99);
-            for (k, h) in latency.focus.iter().enumerate() {
-                rows[self.tiers + k].p99_ms[p] = h.quantile_ms(0.99);
+                row.p99_ms[p] = self.p99_ms[p * self.rows + r];
             }
         }
         let focus = rows.split_off(self.tiers);
-        (rows, focus, total_p99_ms)
+        (rows, focus, std::mem::take(&mut self.total_p99_ms))
     }
 }
