@@ -190,7 +190,9 @@ impl PointJob<'_> {
         if count == 0 || count as f64 * bytes > KEPT_FIRST_BYTES {
             return Ok(None);
         }
-        let given = sim::simulate_shared(&scenario, &options, control).map_err(|e| self.failed(values, e))?;
+        // Its arrival tables too, in the room the parts leave.
+        let room = (KEPT_FIRST_BYTES - count as f64 * bytes) as usize;
+        let given = sim::simulate_shared(&scenario, &options, control, room).map_err(|e| self.failed(values, e))?;
         Ok(Some(SharedParts { varying, given: Arc::new(given) }))
     }
 

@@ -34,7 +34,7 @@ pub enum Arrivals<'a> {
 }
 
 /// One tenant's arrivals in one tick, after its usage plan.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Drawn {
     /// Requests that arrived.
     pub offered: i64,
@@ -294,7 +294,7 @@ impl Block<'_> {
 /// with spikes. Common random numbers make them the same in every design,
 /// so a run with several designs draws them once per replication and
 /// every task reads them (a baseline draws its spiking tenants' own).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ArrivalTable {
     /// `[tick * tenants + tenant]`.
     drawn: Vec<Drawn>,
@@ -307,13 +307,44 @@ pub struct ArrivalTable {
 impl ArrivalTable {
     /// Draws replication `replication`'s table; `None` when cancelled.
     pub fn draw(sc: &Scenario, replication: u32, control: &RunControl) -> Option<Self> {
+        Self::draw_over(sc, replication, None, control)
+    }
+
+    /// Replication `replication`'s table of `sc`, from `base`, the same
+    /// replication's table of a scenario that differs from `sc` only in
+    /// the tenants `varying`: those are drawn, the others' draws (each
+    /// tenant's come from streams of its own) and plan results are
+    /// `base`'s. `None` when cancelled.
+    pub fn patched(
+        sc: &Scenario,
+        replication: u32,
+        base: &ArrivalTable,
+        varying: &[bool],
+        control: &RunControl,
+    ) -> Option<Self> {
         let n = sc.tenants.len();
-        let mut drawer = Drawer::new(sc, replication, Spikes::All, &vec![true; n]);
+        let fits = base.drawn.len() == n * sc.clock.ticks as usize
+            && varying.len() == n
+            && base.throttled.iter().map(|(tick, _)| *tick).eq(stops(sc));
+        Self::draw_over(sc, replication, fits.then_some((base, varying)), control)
+    }
+
+    /// [`ArrivalTable::draw`], or with `over`, [`ArrivalTable::patched`].
+    fn draw_over(
+        sc: &Scenario,
+        replication: u32,
+        over: Option<(&ArrivalTable, &[bool])>,
+        control: &RunControl,
+    ) -> Option<Self> {
+        let n = sc.tenants.len();
+        let active = over.map_or_else(|| vec![true; n], |(_, varying)| varying.to_vec());
+        let mut drawer = Drawer::new(sc, replication, Spikes::All, &active);
         let ticks = sc.clock.ticks;
-        let mut stops = vec![baseline_ticks(sc), ticks];
-        stops.sort_unstable();
-        stops.dedup();
-        let mut drawn = Vec::with_capacity(n * ticks as usize);
+        let stops = stops(sc);
+        let mut drawn = match over {
+            Some((base, _)) => base.drawn.clone(),
+            None => Vec::with_capacity(n * ticks as usize),
+        };
         let mut block = Vec::new();
         let mut throttled = Vec::new();
         let mut start = 0;
@@ -332,13 +363,40 @@ impl ArrivalTable {
             block.resize(n * len, Drawn::default());
             drawer.fill(sc, start..end, &mut block, len);
             // The table is tick-major.
-            for k in 0..len {
-                drawn.extend((0..n).map(|t| block[t * len + k]));
+            match over {
+                None => {
+                    for k in 0..len {
+                        drawn.extend((0..n).map(|t| block[t * len + k]));
+                    }
+                }
+                Some(_) => {
+                    for &t in &drawer.drawn {
+                        for k in 0..len {
+                            drawn[(start as usize + k) * n + t] = block[t * len + k];
+                        }
+                    }
+                }
             }
             start = end;
         }
         throttled.push((ticks, drawer.throttled()));
+        if let Some((base, varying)) = over {
+            // The others' plan results are the base's.
+            for ((_, counts), (_, base_counts)) in throttled.iter_mut().zip(&base.throttled) {
+                for (t, (count, &base_count)) in counts.iter_mut().zip(base_counts).enumerate() {
+                    if !varying[t] {
+                        *count = base_count;
+                    }
+                }
+            }
+        }
         Some(Self { drawn, throttled })
+    }
+
+    /// Bytes the table holds.
+    pub fn bytes(&self) -> usize {
+        self.drawn.len() * std::mem::size_of::<Drawn>()
+            + self.throttled.iter().map(|(_, c)| c.len() * std::mem::size_of::<(i64, i64)>()).sum::<usize>()
     }
 
     /// Tick `tick`'s row.
@@ -352,6 +410,15 @@ impl ArrivalTable {
         let at = self.throttled.iter().find(|(tick, _)| *tick == end_tick).or(self.throttled.last());
         at.and_then(|(_, counts)| counts.get(t).copied()).unwrap_or_default()
     }
+}
+
+/// The ticks a task may stop at, in order: where the baselines stop and
+/// the run's end.
+fn stops(sc: &Scenario) -> Vec<u64> {
+    let mut stops = vec![baseline_ticks(sc), sc.clock.ticks];
+    stops.sort_unstable();
+    stops.dedup();
+    stops
 }
 
 /// A row with nothing drawn (every tenant draws its own).
@@ -387,6 +454,44 @@ pub(crate) mod tests {
         match load_str(text, &Limits::default()) {
             Ok((_, sc)) => sc,
             Err(e) => panic!("{e}"),
+        }
+    }
+
+    #[test]
+    fn a_table_patched_for_the_tenants_that_changed_is_the_table_drawn_whole() {
+        let base = scenario();
+        let control = RunControl::new();
+        // b-00's spike twice as strong, and p sending 90 a second: the
+        // tenants that vary.
+        let mut other = base.clone();
+        for e in &mut other.events {
+            if let crate::scenario::model::Event::Spike { factor, .. } = e {
+                *factor = 12.0;
+            }
+        }
+        let p = other.tenants.len() - 1;
+        other.tenants[p].load.rate_per_sec = 90.0;
+        let mut varying = vec![false; base.tenants.len()];
+        varying[0] = true;
+        varying[p] = true;
+        for replication in [0, 3] {
+            let (Some(table), Some(whole)) =
+                (ArrivalTable::draw(&base, replication, &control), ArrivalTable::draw(&other, replication, &control))
+            else {
+                panic!("the tables draw")
+            };
+            let Some(patched) = ArrivalTable::patched(&other, replication, &table, &varying, &control) else {
+                panic!("the patch draws")
+            };
+            assert!(patched == whole, "replication {replication}: patched as drawn whole");
+            assert!(table != whole, "the change shows in the table");
+            // Leaving out a tenant that changed leaves its old draws.
+            varying[p] = false;
+            let Some(stale) = ArrivalTable::patched(&other, replication, &table, &varying, &control) else {
+                panic!("the patch draws")
+            };
+            assert!(stale != whole, "replication {replication}: p's draws are the base's");
+            varying[p] = true;
         }
     }
 

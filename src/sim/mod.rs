@@ -368,6 +368,35 @@ fn arrival_tables(
     Ok(tables.into_iter().flatten().collect())
 }
 
+/// The arrival tables of a run whose parts `given` holds, drawn for the
+/// tenants `varying` and read from `given`'s tables for the others (the
+/// same as [`arrival_tables`] would draw: each tenant's arrivals come from
+/// streams of its own, and the others' are the same in both runs).
+fn patched_tables(
+    scenario: &Scenario,
+    plan: &Plan,
+    given: &Shared,
+    varying: &Varying,
+    control: &RunControl,
+) -> Result<Vec<drawer::ArrivalTable>, RunError> {
+    let first = plan.first_replication;
+    let replications = plan.tasks.last().map_or(first, |t| t.1 + 1).saturating_sub(first);
+    if given.tables.len() != replications as usize {
+        return arrival_tables(scenario, plan, control);
+    }
+    let any = varying.any();
+    let tables: Vec<Option<drawer::ArrivalTable>> = given
+        .tables
+        .par_iter()
+        .zip((first..first + replications).into_par_iter())
+        .map(|(base, r)| drawer::ArrivalTable::patched(scenario, r, base, &any, control))
+        .collect();
+    if control.is_cancelled() {
+        return Err(RunError::Cancelled);
+    }
+    Ok(tables.into_iter().flatten().collect())
+}
+
 /// One replication of one design: its run and, when the scenario has
 /// spikes, its no-spike baseline, each merged from its parts with its
 /// costs attributed.
@@ -520,6 +549,10 @@ pub struct Shared {
     parts: rustc_hash::FxHashMap<PartKey, raw::TaskRaw>,
     /// The run they were simulated in.
     outline: Outline,
+    /// Its arrival tables, one per replication (empty when it drew none
+    /// or they were too large to keep): a later run draws only its
+    /// varying tenants' arrivals and reads the others' from them.
+    tables: Vec<drawer::ArrivalTable>,
 }
 
 /// The tenants that differ between runs sharing parts.
@@ -589,7 +622,12 @@ pub fn shared_count(scenario: &Scenario, options: &RunOptions) -> usize {
 ///
 /// # Errors
 /// As [`run`].
-pub fn simulate_shared(scenario: &Scenario, options: &RunOptions, control: &RunControl) -> Result<Shared, RunError> {
+pub fn simulate_shared(
+    scenario: &Scenario,
+    options: &RunOptions,
+    control: &RunControl,
+    table_room_bytes: usize,
+) -> Result<Shared, RunError> {
     let Some(varying) = &options.varying else { return Ok(Shared::default()) };
     in_pool(pool_threads(scenario, options), || {
         with_job(scenario, options, control, |job| {
@@ -598,9 +636,11 @@ pub fn simulate_shared(scenario: &Scenario, options: &RunOptions, control: &RunC
                 plan.subtasks.iter().copied().filter(|&sub| !plan.varies(sub, varying)).collect();
             let raws: Vec<Option<raw::TaskRaw>> = keep.par_iter().map(|&(task, p)| job.subtask(task, p)).collect();
             let raws: Vec<raw::TaskRaw> = raws.into_iter().collect::<Option<_>>().ok_or(RunError::Cancelled)?;
+            let table_bytes: usize = job.tables.iter().map(drawer::ArrivalTable::bytes).sum();
             Ok(Shared {
                 parts: keep.into_iter().map(|sub| plan.key(sub)).zip(raws).collect(),
                 outline: plan.outline(scenario),
+                tables: if table_bytes <= table_room_bytes { job.tables.to_vec() } else { Vec::new() },
             })
         })
     })
@@ -692,14 +732,17 @@ fn with_job<T>(
         None => Vec::new(),
     };
     let points = options.series_points.unwrap_or(series::MAX_SERIES_POINTS).clamp(1, series::MAX_SERIES_POINTS);
-    let tables = arrival_tables(scenario, &plan, control)?;
+    // Parts from a run laid out otherwise cannot stand in for these.
+    let given = options.given.as_deref().filter(|g| g.outline == plan.outline(scenario));
+    let tables = match (given, &options.varying) {
+        (Some(g), Some(varying)) if !g.tables.is_empty() => patched_tables(scenario, &plan, g, varying, control)?,
+        _ => arrival_tables(scenario, &plan, control)?,
+    };
     // Drawing ahead only pays when the tasks leave a thread idle (every
     // way of getting arrivals gives the same numbers).
     let threads = rayon::current_num_threads();
     let ahead = threads > 1 && plan.subtasks.len() <= threads;
     let clock = options.clock.as_ref();
-    // Parts from a run laid out otherwise cannot stand in for these.
-    let given = options.given.as_deref().filter(|g| g.outline == plan.outline(scenario));
     let job = Job {
         scenario,
         plan: &plan,
