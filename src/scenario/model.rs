@@ -410,6 +410,17 @@ impl Pattern {
         }
     }
 
+    /// A multiplier [`Pattern::factor_at`] never goes below (computed as
+    /// it computes its lowest, so the bound holds in floating point too).
+    pub fn floor(&self) -> f64 {
+        match *self {
+            Pattern::Constant => 1.0,
+            Pattern::Diurnal { amplitude, .. } => (1.0 - amplitude.abs()).max(0.0),
+            Pattern::Bursty { factor, .. } => factor.min(1.0),
+            Pattern::Ramp { to_factor, .. } => (1.0 + (to_factor - 1.0) * 1.0).min(1.0),
+        }
+    }
+
     /// The multiplier at `t_secs` into the run, with the run starting at
     /// `start_hour` of the day.
     pub fn factor_at(&self, t_secs: f64, start_hour: f64) -> f64 {
@@ -907,6 +918,28 @@ mod tests {
             for start in [0.0, 9.0, 23.5] {
                 assert_eq!(Pattern::Constant.factor_at(t, start), 1.0);
             }
+        }
+    }
+
+    #[test]
+    fn no_pattern_goes_below_its_floor_and_each_reaches_it() {
+        let patterns = [
+            Pattern::Constant,
+            Pattern::Diurnal { peak_hour: 14.0, amplitude: 0.5 },
+            Pattern::Diurnal { peak_hour: 3.0, amplitude: 0.3 },
+            Pattern::Diurnal { peak_hour: 0.0, amplitude: 1.7 },
+            Pattern::Bursty { on_secs: 30.0, off_secs: 90.0, factor: 4.0 },
+            Pattern::Bursty { on_secs: 30.0, off_secs: 90.0, factor: 0.2 },
+            Pattern::Ramp { to_factor: 3.0, over_secs: 600.0 },
+            Pattern::Ramp { to_factor: 0.3, over_secs: 600.0 },
+        ];
+        for p in patterns {
+            let floor = p.floor();
+            // Every second of two days (troughs and ramps' ends included).
+            let lowest = (0..2 * 86_400).map(|s| p.factor_at(f64::from(s), 0.0)).fold(f64::INFINITY, f64::min);
+            assert!(lowest >= floor, "{p:?}: {lowest} below the floor {floor}");
+            assert!(lowest - floor < 1e-9, "{p:?}: its lowest {lowest} is above the floor {floor}");
+            assert!(floor <= p.peak());
         }
     }
 

@@ -91,6 +91,9 @@ pub struct Source {
     rate_per_sec: f64,
     pattern: Pattern,
     peak: f64,
+    /// The least the pattern's multiplier gets: a candidate below it is
+    /// accepted without evaluating the pattern.
+    floor: f64,
     start_hour: f64,
     /// This tenant's spikes applied in the task.
     spikes: Vec<Spike>,
@@ -118,6 +121,7 @@ impl Source {
             rate_per_sec: load.rate_per_sec,
             pattern: load.pattern,
             peak: load.pattern.peak(),
+            floor: load.pattern.floor(),
             start_hour: sc.clock.start_hour,
             // A spike of factor 1 changes no rate, so it must not start a
             // new segment either (that would draw the arrivals afresh).
@@ -180,7 +184,10 @@ impl Source {
                 return t;
             }
             let u: f64 = self.arrivals.random();
-            if u * self.peak <= self.pattern.factor_at(t, self.start_hour) {
+            // The same test as against the pattern alone: the floor never
+            // exceeds it.
+            let x = u * self.peak;
+            if x <= self.floor || x <= self.pattern.factor_at(t, self.start_hour) {
                 return t;
             }
         }
