@@ -416,6 +416,18 @@ pub struct Simulated {
 }
 
 impl Simulated {
+    /// Requests offered in the runs and in their no-spike baselines: what
+    /// a per-request run simulated, for its benchmark (leaving out the own
+    /// baselines of spiking tenants that other spikes reach, which keep
+    /// only their tenant's figures).
+    pub fn requests_offered(&self) -> f64 {
+        self.units
+            .iter()
+            .flat_map(|u| std::iter::once(&u.main).chain(u.base.as_ref()))
+            .map(|r| r.tenants.iter().map(|t| t.offered).sum::<f64>())
+            .sum()
+    }
+
     /// The report of these results for `scenario`: the scenario simulated,
     /// or one that differs from it only in tier prices and service-level
     /// objectives.
