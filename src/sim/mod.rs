@@ -345,10 +345,15 @@ pub const WAVE_SUBTASKS_PER_THREAD: usize = 4;
 
 /// Each replication's arrivals, drawn once when several tasks of a
 /// replication would draw them and they fit [`ARRIVAL_TABLE_ENTRIES`];
-/// empty otherwise (every task then draws its own).
+/// empty otherwise (every task then draws its own). With `over`, a run
+/// whose parts `given` holds, only the tenants `varying` are drawn and the
+/// others' are read from `given`'s tables: the same draws, since each
+/// tenant's arrivals come from streams of its own and the others' are the
+/// same in both runs.
 fn arrival_tables(
     scenario: &Scenario,
     plan: &Plan,
+    over: Option<(&Shared, &Varying)>,
     control: &RunControl,
 ) -> Result<Vec<drawer::ArrivalTable>, RunError> {
     let first = plan.first_replication;
@@ -358,38 +363,16 @@ fn arrival_tables(
     if subtasks_per_replication < 2 || entries > ARRIVAL_TABLE_ENTRIES || scenario.per_request() {
         return Ok(Vec::new());
     }
+    let bases = over.filter(|(given, _)| given.tables.len() == replications as usize);
+    let any = bases.map(|(_, varying)| varying.any());
     let tables: Vec<Option<drawer::ArrivalTable>> = (first..first + replications)
         .into_par_iter()
-        .map(|r| drawer::ArrivalTable::draw(scenario, r, control))
-        .collect();
-    if control.is_cancelled() {
-        return Err(RunError::Cancelled);
-    }
-    Ok(tables.into_iter().flatten().collect())
-}
-
-/// The arrival tables of a run whose parts `given` holds, drawn for the
-/// tenants `varying` and read from `given`'s tables for the others (the
-/// same as [`arrival_tables`] would draw: each tenant's arrivals come from
-/// streams of its own, and the others' are the same in both runs).
-fn patched_tables(
-    scenario: &Scenario,
-    plan: &Plan,
-    given: &Shared,
-    varying: &Varying,
-    control: &RunControl,
-) -> Result<Vec<drawer::ArrivalTable>, RunError> {
-    let first = plan.first_replication;
-    let replications = plan.tasks.last().map_or(first, |t| t.1 + 1).saturating_sub(first);
-    if given.tables.len() != replications as usize {
-        return arrival_tables(scenario, plan, control);
-    }
-    let any = varying.any();
-    let tables: Vec<Option<drawer::ArrivalTable>> = given
-        .tables
-        .par_iter()
-        .zip((first..first + replications).into_par_iter())
-        .map(|(base, r)| drawer::ArrivalTable::patched(scenario, r, base, &any, control))
+        .map(|r| match (bases, &any) {
+            (Some((given, _)), Some(any)) => {
+                drawer::ArrivalTable::patched(scenario, r, &given.tables[(r - first) as usize], any, control)
+            }
+            _ => drawer::ArrivalTable::draw(scenario, r, control),
+        })
         .collect();
     if control.is_cancelled() {
         return Err(RunError::Cancelled);
@@ -746,10 +729,7 @@ fn with_job<T>(
     let points = options.series_points.unwrap_or(series::MAX_SERIES_POINTS).clamp(1, series::MAX_SERIES_POINTS);
     // Parts from a run laid out otherwise cannot stand in for these.
     let given = options.given.as_deref().filter(|g| g.outline == plan.outline(scenario));
-    let tables = match (given, &options.varying) {
-        (Some(g), Some(varying)) if !g.tables.is_empty() => patched_tables(scenario, &plan, g, varying, control)?,
-        _ => arrival_tables(scenario, &plan, control)?,
-    };
+    let tables = arrival_tables(scenario, &plan, given.zip(options.varying.as_ref()), control)?;
     // Drawing ahead only pays when the tasks leave a thread idle (every
     // way of getting arrivals gives the same numbers).
     let threads = rayon::current_num_threads();
