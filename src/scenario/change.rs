@@ -93,7 +93,12 @@ pub fn apply_change(file: &mut ScenarioFile, change: &ChangeFile) -> Result<(), 
             file.layers.queue.as_mut().ok_or("the scenario has no queue")?.retention = retention.clone();
         }
         ChangeFile::QueueFifo { on } => {
-            file.layers.queue.as_mut().ok_or("the scenario has no queue")?.fifo = *on;
+            let queue = file.layers.queue.as_mut().ok_or("the scenario has no queue")?;
+            queue.fifo = *on;
+            if !*on {
+                // A standard queue has no send limit to keep.
+                queue.send_rate = None;
+            }
         }
         ChangeFile::DatabaseProxy { on } => {
             let rel = file.layers.relational.as_mut().ok_or("the scenario has no relational database")?;
