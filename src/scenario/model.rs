@@ -417,7 +417,7 @@ impl Pattern {
             Pattern::Constant => 1.0,
             Pattern::Diurnal { amplitude, .. } => (1.0 - amplitude.abs()).max(0.0),
             Pattern::Bursty { factor, .. } => factor.min(1.0),
-            Pattern::Ramp { to_factor, .. } => (1.0 + (to_factor - 1.0) * 1.0).min(1.0),
+            Pattern::Ramp { to_factor, .. } => (1.0 + (to_factor - 1.0)).min(1.0),
         }
     }
 

@@ -341,9 +341,11 @@ impl ArrivalTable {
         let mut drawer = Drawer::new(sc, replication, Spikes::All, &active);
         let ticks = sc.clock.ticks;
         let stops = stops(sc);
+        // Every entry is written below, but a patch's tenants that do not
+        // vary, which keep the base's.
         let mut drawn = match over {
             Some((base, _)) => base.drawn.clone(),
-            None => Vec::with_capacity(n * ticks as usize),
+            None => vec![Drawn::default(); n * ticks as usize],
         };
         let mut block = Vec::new();
         let mut throttled = Vec::new();
@@ -363,18 +365,9 @@ impl ArrivalTable {
             block.resize(n * len, Drawn::default());
             drawer.fill(sc, start..end, &mut block, len);
             // The table is tick-major.
-            match over {
-                None => {
-                    for k in 0..len {
-                        drawn.extend((0..n).map(|t| block[t * len + k]));
-                    }
-                }
-                Some(_) => {
-                    for &t in &drawer.drawn {
-                        for k in 0..len {
-                            drawn[(start as usize + k) * n + t] = block[t * len + k];
-                        }
-                    }
+            for &t in &drawer.drawn {
+                for k in 0..len {
+                    drawn[(start as usize + k) * n + t] = block[t * len + k];
                 }
             }
             start = end;

@@ -363,15 +363,16 @@ fn arrival_tables(
     if subtasks_per_replication < 2 || entries > ARRIVAL_TABLE_ENTRIES || scenario.per_request() {
         return Ok(Vec::new());
     }
-    let bases = over.filter(|(given, _)| given.tables.len() == replications as usize);
-    let any = bases.map(|(_, varying)| varying.any());
+    let over = over
+        .filter(|(given, _)| given.tables.len() == replications as usize)
+        .map(|(given, varying)| (given, varying.any()));
     let tables: Vec<Option<drawer::ArrivalTable>> = (first..first + replications)
         .into_par_iter()
-        .map(|r| match (bases, &any) {
-            (Some((given, _)), Some(any)) => {
+        .map(|r| match &over {
+            Some((given, any)) => {
                 drawer::ArrivalTable::patched(scenario, r, &given.tables[(r - first) as usize], any, control)
             }
-            _ => drawer::ArrivalTable::draw(scenario, r, control),
+            None => drawer::ArrivalTable::draw(scenario, r, control),
         })
         .collect();
     if control.is_cancelled() {
