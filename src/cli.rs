@@ -404,6 +404,8 @@ fn run_command(args: &RunArgs, compare: bool) -> Result<(), Failure> {
             "a FIFO queue's message groups are processed one message at a time"
         } else if scenario.relational.is_some() {
             "requests wait for a relational database's connections and vCPUs"
+        } else if scenario.queued_functions() {
+            "a queue's messages wait for the concurrency of the functions that consume them"
         } else {
             "clients retry or time out"
         };

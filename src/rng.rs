@@ -39,6 +39,9 @@ pub enum StreamPurpose {
     /// compute instance holds a connection, which replica reads, and each
     /// query's time.
     RelationalQueries = 10,
+    /// The initialisation times of a tenant's queued messages that a
+    /// serverless function starts cold, in the per-request engine.
+    ColdStarts = 11,
 }
 
 /// SplitMix64's finaliser: a bijective 64-bit mix.

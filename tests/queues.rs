@@ -224,11 +224,6 @@ fn queues_that_consumers_cannot_read_are_refused_at_their_field() {
             "no queue layer",
         ),
         (
-            layout("queue: (),", ", functions: ()", r#"(name: "d", placement: { "*": Pool })"#, ""),
-            "layers.queue",
-            "consumers are compute instances",
-        ),
-        (
             layout(r#"queue: (retention: "10s"),"#, "", r#"(name: "d", placement: { "*": Pool })"#, ""),
             "layers.queue.retention",
             "from 1m to 1d",

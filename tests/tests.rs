@@ -27,6 +27,7 @@ mod layer_latency;
 mod lessons;
 mod plan;
 mod plausible_files;
+mod queued_functions;
 mod queues;
 mod quotas;
 mod relational;

@@ -92,6 +92,14 @@ impl Scenario {
             || self.redelivers()
             || self.relational.is_some()
             || self.queue.as_ref().is_some_and(|q| q.fifo)
+            || self.queued_functions()
+    }
+
+    /// True when serverless functions consume a queue layer's messages
+    /// (only the per-request engine follows messages waiting for a
+    /// function's concurrency).
+    pub fn queued_functions(&self) -> bool {
+        self.queue.is_some() && self.compute.functions.is_some()
     }
 
     /// True when the scenario has a database layer of either kind.

@@ -113,7 +113,7 @@ pub fn resolve(file: &ScenarioFile, limits: &Limits) -> Result<Scenario, FieldEr
         }
     }
     if let Some(functions) = compute.as_ref().and_then(|c| c.functions.as_ref()) {
-        r.check_reservations(functions, &tenants, &designs);
+        r.check_reservations(functions, &tenants, &designs, queue.is_some());
         if !r.errors.is_empty() {
             return Err(FieldErrors(r.errors));
         }
@@ -671,8 +671,28 @@ impl Resolver {
     }
 
     /// Every design's compute stacks leave room for their tenants'
-    /// reservations.
-    fn check_reservations(&mut self, functions: &Functions, tenants: &[Tenant], designs: &[Design]) {
+    /// reservations, and behind a queue layer (`queued`) a tenant whose
+    /// tier reserves concurrency has a queue of its own: a queue is read
+    /// by one function.
+    fn check_reservations(&mut self, functions: &Functions, tenants: &[Tenant], designs: &[Design], queued: bool) {
+        for design in designs.iter().filter(|_| queued) {
+            let shared = design.queue.stacks.iter().filter(|q| q.tenants.len() > 1);
+            if let Some(&t) =
+                shared.flat_map(|q| &q.tenants).find(|&&t| functions.reserved(tenants[t as usize].tier) > 0)
+            {
+                let tenant = &tenants[t as usize];
+                self.error(
+                    "layers.compute.functions.reserved",
+                    format!(
+                        "design \"{}\": tenant \"{}\" shares a queue with other tenants, but its tier reserves \
+                         concurrency; a queue is read by one function, so give the tier a queue per tenant (the \
+                         design's `layers: (queue: {{ ...: Silo }})`) or reserve nothing for it",
+                        design.name, tenant.id
+                    ),
+                );
+                return;
+            }
+        }
         for design in designs {
             for stack in &design.layers[Layer::Compute.index()].stacks {
                 let reserved: u64 =
@@ -754,9 +774,6 @@ impl Resolver {
             queue_timeout_secs = q.retention.secs().unwrap_or(queue_timeout_secs);
         }
         let functions = c.functions.as_ref().map(|f| self.functions(f, tiers, limits));
-        if functions.is_some() && file.layers.queue.is_some() {
-            self.error("layers.queue", "a queue's consumers are compute instances; remove the queue or the functions");
-        }
         if functions.is_some() {
             if c.autoscale.is_some() {
                 self.error(format!("{p}.autoscale"), "functions scale by themselves; remove autoscale");
@@ -1185,7 +1202,11 @@ impl Resolver {
             tick_secs: clock.tick_secs,
             duration_secs: clock.duration_secs,
             replications: u64::from(clock.replications),
-            engine: if tiers.iter().any(|t| t.retry.is_some()) || redelivers || fifo || file.layers.relational.is_some()
+            engine: if tiers.iter().any(|t| t.retry.is_some())
+                || redelivers
+                || fifo
+                || file.layers.relational.is_some()
+                || (file.layers.queue.is_some() && compute.is_some_and(|c| c.functions.is_some()))
             {
                 Engine::Exact
             } else {

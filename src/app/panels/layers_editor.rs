@@ -361,8 +361,9 @@ fn compute_kind_ui(ui: &mut Ui, compute: &mut ComputeFile) {
                 .radio_value(&mut serverless, false, "Instances")
                 .on_hover_text("Instances with a queue: requests beyond capacity wait, and time out");
             let functions = ui.radio_value(&mut serverless, true, "Serverless functions").on_hover_text(
-                "Functions with a concurrency limit and no queue (as AWS Lambda): requests beyond it are throttled at \
-                 once; new environments start cold; billed per invocation and GB-second",
+                "Functions with a concurrency limit (as AWS Lambda): requests beyond it are throttled at once, or \
+                 wait in the queue layer if there is one; new environments start cold; billed per invocation and \
+                 GB-second",
             );
             instances.changed() || functions.changed()
         })

@@ -90,6 +90,7 @@ fn clock_rows(ui: &mut Ui, draft: &mut ScenarioFile, errors: Option<&FieldErrors
     let relational = draft.layers.relational.is_some();
     let redelivers = draft.layers.queue.is_some() && (draft.layers.database.is_some() || relational);
     let fifo = draft.layers.queue.as_ref().is_some_and(|q| q.fifo);
+    let queued_functions = draft.layers.queue.is_some() && draft.layers.compute.functions.is_some();
     let outlives = draft.layers.queue.as_ref().is_some_and(|q| {
         q.visibility_timeout
             .secs()
@@ -169,6 +170,12 @@ fn clock_rows(ui: &mut Ui, draft: &mut ScenarioFile, errors: Option<&FieldErrors
         ui.label("");
         ui.weak("FIFO queues run request by request").on_hover_text(
             "A FIFO queue's message groups take one message at a time, which only the per-request engine follows",
+        );
+        ui.end_row();
+    } else if queued_functions && clock.engine != EngineFile::Exact {
+        ui.label("");
+        ui.weak("Queued functions run request by request").on_hover_text(
+            "Messages wait in the queue for the functions' concurrency, which only the per-request engine follows",
         );
         ui.end_row();
     } else if outlives && clock.engine != EngineFile::Exact {

@@ -47,6 +47,18 @@ impl Bucket {
         ok
     }
 
+    /// The earliest time from `t_secs` on when `amount` tokens are there
+    /// (infinite when the bucket never holds them).
+    pub fn ready_secs(&mut self, t_secs: f64, amount: f64) -> f64 {
+        if self.has(t_secs, amount) {
+            t_secs
+        } else if self.rate_per_sec > 0.0 && amount <= self.capacity + SLACK {
+            t_secs + (amount - self.tokens) / self.rate_per_sec
+        } else {
+            f64::INFINITY
+        }
+    }
+
     /// Refills at `rate_per_sec` from `t_secs` on.
     pub fn set_rate(&mut self, t_secs: f64, rate_per_sec: f64) {
         self.refill(t_secs);

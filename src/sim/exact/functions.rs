@@ -81,6 +81,26 @@ impl Function {
         Some(env)
     }
 
+    /// True when [`Function::start`] would start a request at `t_secs`
+    /// (changing nothing but the scaling bucket's refill).
+    #[inline]
+    pub fn can_start(&mut self, t_secs: f64) -> bool {
+        self.busy < self.limit
+            && (self.provisioned_idle > 0
+                || self.warm.last().is_some_and(|&freed| t_secs - freed <= self.keep_warm_secs)
+                || self.scaling.has(t_secs, 1.0))
+    }
+
+    /// When a request refused at `t_secs` only for want of a new
+    /// environment could start (the scaling bucket holds one again);
+    /// infinite when something else refuses it, or nothing does.
+    pub fn scaling_ready_secs(&mut self, t_secs: f64) -> f64 {
+        if self.can_start(t_secs) || self.busy >= self.limit {
+            return f64::INFINITY;
+        }
+        self.scaling.ready_secs(t_secs, 1.0)
+    }
+
     /// A request that ran in `env` ends at `t_secs`; its environment idles.
     #[inline]
     pub fn finish(&mut self, env: Env, t_secs: f64) {
@@ -140,6 +160,9 @@ mod tests {
         let mut f = Function::new(100, 0, 600.0, 10);
         assert_eq!((0..20).filter(|_| f.start(0.0).is_some()).count(), 10);
         assert_eq!(f.start(0.5), None);
+        assert!(!f.can_start(0.5));
+        assert!((f.scaling_ready_secs(0.5) - 1.0).abs() < 1e-9, "one a second");
+        assert!(f.can_start(1.0));
         assert_eq!(f.start(1.0), Some(Env::Cold));
     }
 

@@ -28,6 +28,7 @@ mod stack;
 mod timeouts;
 
 use crate::report::Flow;
+use crate::rng::{StreamPurpose, stream};
 use crate::scenario::model::{DbPricing, Design, Fairness, Layer, QuotaPeriod, Scenario, StackKind};
 use crate::sim::RunControl;
 use crate::sim::compute::initial_size;
@@ -44,6 +45,7 @@ use completions::Completions;
 use functions::{Env, Function};
 use points::Points;
 use queue::{HOLDS, IN_WINDOW, NO_SLOT, Queue, READ, Req};
+use rand_distr::{Distribution, Exp1};
 use redelivery::{Failed, Redelivery};
 use relational::{Admission, Databases, NO_QUERY, QUERIED, Query, REFUSED};
 use retries::{Attempt, Retries};
@@ -194,6 +196,15 @@ struct Exact<'a> {
     fifo: bool,
     /// The relational database's stacks, if the scenario has one.
     relational: Option<Box<Databases>>,
+    /// Serverless functions consume a queue layer's messages: a message
+    /// waits for its function's concurrency instead of being throttled.
+    fed: bool,
+    /// With `fed`, each tenant's stream of initialisation times for its
+    /// messages that start cold.
+    cold_rng: Vec<rand_xoshiro::Xoshiro256PlusPlus>,
+    /// With `fed`, when each compute stack is next woken to start a
+    /// message its function had no new environment for.
+    wake_secs: Vec<f64>,
     /// Queries that waited past the proxy's borrow timeout: (job, when
     /// they timed out), kept to reuse its allocation.
     borrow_expired: Vec<(u32, f64)>,
@@ -209,6 +220,7 @@ fn functions_stack(
     members: &[u32],
     info: &mut [TenantInfo],
     functions: &mut Vec<Function>,
+    queue: Queue,
 ) -> Stack {
     let mut unreserved = f.concurrency_limit;
     let mut provisioned = 0;
@@ -235,7 +247,7 @@ fn functions_stack(
             info[t as usize].function = index;
         }
     }
-    Stack::functions(f.concurrency_limit, provisioned)
+    Stack::functions(f.concurrency_limit, provisioned, queue)
 }
 
 /// Each compute stack's functions, from its tenants' (none on instances).
@@ -360,10 +372,6 @@ impl<'a> Exact<'a> {
                 for (k, &t) in s.tenants.iter().enumerate() {
                     info[t as usize].flow = k;
                 }
-                if let Some(f) = &sc.compute.functions {
-                    return functions_stack(sc, f, &s.tenants, &mut info, &mut functions);
-                }
-                let (bounds, active) = initial_size(sc, s);
                 let queue = match fairness[si] {
                     _ if sc.queue.as_ref().is_some_and(|q| q.fifo) => Queue::groups(
                         &s.tenants.iter().map(|&t| sc.tenants[t as usize].load.key_shards).collect::<Vec<_>>(),
@@ -373,9 +381,15 @@ impl<'a> Exact<'a> {
                         Queue::fair(&s.tenants.iter().map(|&t| weights[t as usize]).collect::<Vec<_>>())
                     }
                 };
+                if let Some(f) = &sc.compute.functions {
+                    // Without a queue layer a function's requests never wait.
+                    return functions_stack(sc, f, &s.tenants, &mut info, &mut functions, queue);
+                }
+                let (bounds, active) = initial_size(sc, s);
                 Stack::new(queue, active, bounds, sc.compute.concurrency)
             })
             .collect();
+        let fed = sc.queue.is_some() && !functions.is_empty();
         let mut partitions = Vec::new();
         let mut shard_partitions = vec![Vec::new(); n];
         if let Some(layer) = &sc.database {
@@ -472,6 +486,15 @@ impl<'a> Exact<'a> {
             fifo: sc.queue.as_ref().is_some_and(|q| q.fifo),
             relational: Databases::new(sc, design, replication).map(Box::new),
             borrow_expired: Vec::new(),
+            fed,
+            cold_rng: if fed {
+                (0..n)
+                    .map(|t| stream(sc.clock.seed, u64::from(replication), t as u64, StreamPurpose::ColdStarts))
+                    .collect()
+            } else {
+                Vec::new()
+            },
+            wake_secs: if fed { vec![f64::NEG_INFINITY; compute.stacks.len()] } else { Vec::new() },
         }
     }
 
@@ -931,7 +954,7 @@ impl<'a> Exact<'a> {
                 return;
             }
         }
-        if info.function != NO_FUNCTION {
+        if info.function != NO_FUNCTION && !self.fed {
             self.invoke(attempt, info, point);
             return;
         }
@@ -983,7 +1006,11 @@ impl<'a> Exact<'a> {
         let s = info.stack;
         self.wake(s, t_secs);
         let stack = &mut self.stacks[s];
-        if stack.busy < stack.servers && stack.queue.is_empty() && !self.fifo {
+        if stack.busy < stack.servers
+            && stack.queue.is_empty()
+            && !self.fifo
+            && (!self.fed || self.functions[info.function as usize].can_start(t_secs))
+        {
             self.start(s, req, t_secs);
         } else {
             stack.queue.push(info.flow, req);
@@ -992,6 +1019,10 @@ impl<'a> Exact<'a> {
             }
             if self.fifo {
                 // Its group decides whether it can start.
+                self.start_waiting(s, t_secs);
+            } else if self.fed {
+                // Another tenant's function may take it while the head's
+                // cannot.
                 self.start_waiting(s, t_secs);
             }
         }
@@ -1063,7 +1094,47 @@ impl<'a> Exact<'a> {
     /// Starts serving `req` on stack `s` at `t_secs`.
     #[inline]
     fn start(&mut self, s: usize, req: Req, t_secs: f64) {
-        self.start_on(s, req, t_secs, NO_FUNCTION, Env::Warm, req.service_secs);
+        if self.fed {
+            self.consume(s, req, t_secs);
+        } else {
+            self.start_on(s, req, t_secs, NO_FUNCTION, Env::Warm, req.service_secs);
+        }
+    }
+
+    /// A function takes message `req` from stack `s`'s queue at `t_secs`
+    /// (its caller saw that it can), initialising a new environment on a
+    /// cold start.
+    fn consume(&mut self, s: usize, req: Req, t_secs: f64) {
+        let t = req.tenant as usize;
+        let function = self.info[t].function;
+        let Some(env) = self.functions[function as usize].start(t_secs) else {
+            debug_assert!(false, "a message started that its function could not take");
+            self.stacks[s].queue.visible_again(self.info[t].flow, req);
+            return;
+        };
+        let mut busy_secs = req.service_secs;
+        if env == Env::Cold {
+            self.raw[t].cold_starts += 1.0;
+            let e: f64 = Exp1.sample(&mut self.cold_rng[t]);
+            busy_secs += e * self.sc.compute.functions.as_ref().map_or(0.0, |f| f.cold_start_secs);
+        }
+        self.start_on(s, req, t_secs, function, env, busy_secs);
+    }
+
+    /// With functions consuming a queue, stack `s`'s waiting messages that
+    /// only lack a new environment are looked at again when their
+    /// function's scaling allows one.
+    fn wake_for_scaling(&mut self, s: usize, t_secs: f64) {
+        let functions = &mut self.functions;
+        let ready = self.stack_functions[s]
+            .iter()
+            .map(|&f| functions[f as usize].scaling_ready_secs(t_secs))
+            .fold(f64::INFINITY, f64::min);
+        let pending = self.wake_secs[s];
+        if ready.is_finite() && (pending < t_secs || ready < pending) {
+            self.wake_secs[s] = ready;
+            self.push_ready(ready, s);
+        }
     }
 
     /// Starts serving `req` on stack `s` at `t_secs`, in `function`'s
@@ -1102,7 +1173,17 @@ impl<'a> Exact<'a> {
         let timeout = self.timeout_secs;
         while self.stacks[s].busy < self.stacks[s].servers {
             let mut expired = std::mem::take(&mut self.expired);
-            let next = self.stacks[s].queue.next(t_secs, timeout, |req| expired.push(req));
+            let next = if self.fed {
+                let (functions, info) = (&mut self.functions, &self.info);
+                self.stacks[s].queue.next_open(
+                    t_secs,
+                    timeout,
+                    |req| expired.push(req),
+                    |req| functions[info[req.tenant as usize].function as usize].can_start(t_secs),
+                )
+            } else {
+                self.stacks[s].queue.next(t_secs, timeout, |req| expired.push(req))
+            };
             for req in expired.drain(..) {
                 if !self.queued || self.redelivery.dequeued(req) {
                     self.drop_timed_out(req, t_secs);
@@ -1115,7 +1196,12 @@ impl<'a> Exact<'a> {
                     self.stacks[s].queue.release(self.info[req.tenant as usize].flow, &req);
                 }
                 Some(req) => self.start(s, req, t_secs),
-                None => break,
+                None => {
+                    if self.fed && !self.stacks[s].queue.is_empty() {
+                        self.wake_for_scaling(s, t_secs);
+                    }
+                    break;
+                }
             }
         }
     }

@@ -96,6 +96,9 @@ pub struct FairQueue {
     /// Each non-empty flow's head, by start tag (bits of a non-negative
     /// f64 order as the number), then by order of tagging.
     heads: BinaryHeap<Reverse<(u64, u64, u32)>>,
+    /// Heads passed over by [`Queue::next_open`] (kept to reuse the
+    /// allocation).
+    aside: Vec<(u64, u64, u32)>,
     seq: u64,
     len: usize,
 }
@@ -125,6 +128,8 @@ pub struct GroupQueue {
     /// The heads of the groups nobody holds: (arrival bits, order of
     /// tagging, group), the oldest first.
     heads: BinaryHeap<Reverse<(u64, u64, u32)>>,
+    /// Heads passed over by [`Queue::next_open`].
+    aside: Vec<(u64, u64, u32)>,
     seq: u64,
     len: usize,
 }
@@ -292,24 +297,45 @@ impl Queue {
 
     /// The next request to serve at `now_secs`; requests that waited more
     /// than `timeout_secs` are handed to `drop` instead.
-    pub fn next(&mut self, now_secs: f64, timeout_secs: f64, mut drop: impl FnMut(Req)) -> Option<Req> {
+    #[inline]
+    pub fn next(&mut self, now_secs: f64, timeout_secs: f64, drop: impl FnMut(Req)) -> Option<Req> {
+        self.next_open(now_secs, timeout_secs, drop, |_| true)
+    }
+
+    /// [`Queue::next`] among the requests `open` says can start now: a
+    /// head it refuses stays where it is (the shared queue's head blocks
+    /// what follows it; a tenant's own queue or a message group is passed
+    /// over, keeping its turn).
+    pub fn next_open(
+        &mut self,
+        now_secs: f64,
+        timeout_secs: f64,
+        mut drop: impl FnMut(Req),
+        mut open: impl FnMut(&Req) -> bool,
+    ) -> Option<Req> {
         match self {
             Queue::Fifo(q) => {
-                while let Some(req) = q.pop_front() {
+                while let Some(req) = q.front() {
                     if now_secs - req.arrival_secs > timeout_secs {
-                        drop(req);
+                        drop(*req);
+                        q.pop_front();
+                    } else if open(req) {
+                        return q.pop_front();
                     } else {
-                        return Some(req);
+                        return None;
                     }
                 }
                 None
             }
             Queue::Fair(f) => {
-                while let Some(Reverse((start_bits, _, flow))) = f.heads.pop() {
+                let mut found = None;
+                while let Some(Reverse(entry)) = f.heads.pop() {
+                    let (start_bits, _, flow) = entry;
                     let flow = flow as usize;
-                    let Some(req) = f.flows[flow].queue.pop_front() else { continue };
-                    f.len -= 1;
+                    let Some(&req) = f.flows[flow].queue.front() else { continue };
                     if now_secs - req.arrival_secs > timeout_secs {
+                        f.flows[flow].queue.pop_front();
+                        f.len -= 1;
                         // Dropped heads do not advance the flow's tags.
                         drop(req);
                         if !f.flows[flow].queue.is_empty() {
@@ -317,34 +343,53 @@ impl Queue {
                         }
                         continue;
                     }
+                    if !open(&req) {
+                        f.aside.push(entry);
+                        continue;
+                    }
+                    f.flows[flow].queue.pop_front();
+                    f.len -= 1;
                     let start = f64::from_bits(start_bits);
                     f.virtual_time = start;
                     f.flows[flow].finish = start + 1.0 / f.flows[flow].weight;
                     if !f.flows[flow].queue.is_empty() {
                         f.tag_head(flow);
                     }
-                    return Some(req);
+                    found = Some(req);
+                    break;
                 }
-                None
+                // Heads passed over keep their tags.
+                f.heads.extend(f.aside.drain(..).map(Reverse));
+                found
             }
             Queue::Groups(q) => {
-                while let Some(Reverse((.., g))) = q.heads.pop() {
-                    let g = g as usize;
+                let mut found = None;
+                while let Some(Reverse(entry)) = q.heads.pop() {
+                    let g = entry.2 as usize;
                     if q.held[g] > 0 {
                         continue;
                     }
-                    let Some(req) = q.groups[g].pop_front() else { continue };
-                    q.len -= 1;
+                    let Some(&req) = q.groups[g].front() else { continue };
                     if now_secs - req.arrival_secs > timeout_secs {
+                        q.groups[g].pop_front();
+                        q.len -= 1;
                         drop(req);
                         q.tag_head(g);
                         continue;
                     }
+                    if !open(&req) {
+                        q.aside.push(entry);
+                        continue;
+                    }
+                    q.groups[g].pop_front();
+                    q.len -= 1;
                     // Its receive holds the group.
                     q.held[g] += 1;
-                    return Some(req);
+                    found = Some(req);
+                    break;
                 }
-                None
+                q.heads.extend(q.aside.drain(..).map(Reverse));
+                found
             }
         }
     }
@@ -411,6 +456,27 @@ mod tests {
         }
         assert_eq!(served[0] + served[1], 500);
         assert!((served[1] as f64 / served[0] as f64 - 4.0).abs() < 0.05, "{served:?}");
+    }
+
+    #[test]
+    fn a_closed_flow_is_passed_over_and_keeps_its_turn() {
+        let mut q = Queue::fair(&[1.0, 1.0]);
+        for k in 0..3 {
+            q.push(0, req(0, f64::from(k)));
+            q.push(1, req(1, f64::from(k) + 0.5));
+        }
+        let only_1 = |r: &Req| r.tenant == 1;
+        let taken: Vec<u32> = (0..2).filter_map(|_| q.next_open(3.0, 10.0, |_| {}, only_1)).map(|r| r.tenant).collect();
+        assert_eq!(taken, [1, 1], "flow 0 is closed");
+        // Flow 0 kept its first turn and now catches up.
+        let taken: Vec<u32> = (0..4).filter_map(|_| q.next(3.0, 10.0, |_| {})).map(|r| r.tenant).collect();
+        assert_eq!(taken, [0, 0, 1, 0]);
+        // A shared queue's head blocks what follows it.
+        let mut q = Queue::fifo();
+        q.push(0, req(0, 0.0));
+        q.push(0, req(1, 1.0));
+        assert!(q.next_open(2.0, 10.0, |_| {}, only_1).is_none());
+        assert_eq!(q.len(), 2);
     }
 
     #[test]

@@ -72,9 +72,10 @@ impl Stack {
 
     /// A functions stack: an account of `limit` concurrent executions
     /// with `provisioned` environments (paid as its instances).
-    pub fn functions(limit: u32, provisioned: u32) -> Self {
+    /// Its `queue` holds a queue layer's messages for its functions.
+    pub fn functions(limit: u32, provisioned: u32, queue: Queue) -> Self {
         let bounds = InstanceBounds { min: provisioned, max: provisioned };
-        let mut stack = Self::new(Queue::fifo(), provisioned, bounds, 1);
+        let mut stack = Self::new(queue, provisioned, bounds, 1);
         stack.fixed_servers = Some(limit);
         stack.resize();
         stack
