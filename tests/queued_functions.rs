@@ -98,6 +98,34 @@ fn a_reserved_tenant_with_its_own_queue_waits_only_for_its_own_function() {
 }
 
 #[test]
+fn one_account_reads_a_shared_queue_and_a_reserved_tenants_own_queue() {
+    // Design "bridge": the four "t" tenants share one queue (first in,
+    // first out) read by the account's unreserved 20 executions, M/M/20 at
+    // 17 erlangs; "solo" reads its own queue with its reservation, as in
+    // the design with a queue per tenant, and sees the very same waits.
+    let extra = r#", Tenant(id: "solo", tier: "r", load: (rate: 70.0))"#;
+    let functions = r#"concurrency_limit: 30, reserved: {"r": 10}, cold_start: "0s""#;
+    let bridge = r#"designs: [ (name: "bridge", placement: { "*": Pool }, layers: (queue: { "r": Silo, "*": Pool })),"#;
+    let want = mmc_time_ms(20, 170.0, 100.0);
+    for seed in [1, 2, 3] {
+        let text = queued(functions, "queue: (),", 42.5, seed, extra, r#", layers: (queue: { "*": Silo })"#)
+            .replace("designs: [", bridge);
+        let report = run_1_and_2_threads(&load(&text));
+        let (shared, each) = (&report.designs[0], &report.designs[1]);
+        assert_eq!(shared.name, "bridge");
+        for t in shared.tenants.iter().filter(|t| t.tier == "t") {
+            let got = t.latency.mean_ms.mean;
+            assert!(close(got, want, 0.05), "seed {seed}: {} {got:.1} ms, M/M/20 {want:.1}", t.id);
+        }
+        let solo = |d: &tenantsim::report::DesignReport| d.tenants.iter().find(|t| t.id == "solo").cloned();
+        let (a, b) = (solo(shared), solo(each));
+        let (a, b) = (a.unwrap_or_else(|| panic!("no solo")), b.unwrap_or_else(|| panic!("no solo")));
+        assert_eq!(a.latency.mean_ms.mean, b.latency.mean_ms.mean, "seed {seed}");
+        assert_eq!(a.latency.p99_ms.mean, b.latency.p99_ms.mean, "seed {seed}");
+    }
+}
+
+#[test]
 fn a_message_waits_for_a_new_environment_instead_of_being_throttled() {
     // The function may start one new environment a second and keeps them
     // warm all run; 50 messages a second of 100 ms need about 5 at once.

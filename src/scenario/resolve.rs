@@ -107,7 +107,7 @@ pub fn resolve(file: &ScenarioFile, limits: &Limits) -> Result<Scenario, FieldEr
     drop(names);
     let designs = build_designs(placed, &tenants, limits);
     if queue.is_some() {
-        r.check_queues(&designs);
+        r.check_queues(&designs, compute.as_ref().is_some_and(|c| c.functions.is_some()));
         if !r.errors.is_empty() {
             return Err(FieldErrors(r.errors));
         }
@@ -870,9 +870,9 @@ impl Resolver {
 
     /// Each design's queues feed its compute stacks as consumers can read
     /// them: a queue's messages go to one compute stack, and a compute
-    /// stack shared by several tenants reads one shared queue or one queue
-    /// per tenant.
-    fn check_queues(&mut self, designs: &[Design]) {
+    /// stack of instances shared by several tenants reads one shared queue
+    /// or one queue per tenant (`functions` read any mix).
+    fn check_queues(&mut self, designs: &[Design], functions: bool) {
         for (i, design) in designs.iter().enumerate() {
             let compute = &design.layers[Layer::Compute.index()];
             let queues = &design.queue;
@@ -903,7 +903,9 @@ impl Resolver {
                     .tenants
                     .iter()
                     .all(|&t| queues.stacks[queues.stack_of_tenant[t as usize] as usize].tenants.len() == 1);
-                if !one_shared && !one_each {
+                // Functions read each queue with the function of its
+                // tenants (check_reservations sees that it is one).
+                if !one_shared && !one_each && !functions {
                     self.error(
                         &path,
                         format!(

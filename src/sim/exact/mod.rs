@@ -250,6 +250,21 @@ fn functions_stack(
     Stack::functions(f.concurrency_limit, provisioned, queue)
 }
 
+/// The queues a functions stack's `members` send to, read in turn: one
+/// flow per queue (a shared queue first in, first out), each member's
+/// flow set to its queue's.
+fn queues_in_turn(queues: &crate::scenario::model::Topology, members: &[u32], info: &mut [TenantInfo]) -> Queue {
+    let mut flows: Vec<u32> = Vec::new();
+    for &t in members {
+        let q = queues.stack_of_tenant[t as usize];
+        info[t as usize].flow = flows.iter().position(|&f| f == q).unwrap_or_else(|| {
+            flows.push(q);
+            flows.len() - 1
+        });
+    }
+    Queue::fair(&vec![1.0; flows.len()])
+}
+
 /// Each compute stack's functions, from its tenants' (none on instances).
 fn stack_functions(info: &[TenantInfo], compute: &crate::scenario::model::Topology, count: usize) -> Vec<Vec<u32>> {
     if count == 0 {
@@ -382,7 +397,12 @@ impl<'a> Exact<'a> {
                     }
                 };
                 if let Some(f) = &sc.compute.functions {
-                    // Without a queue layer a function's requests never wait.
+                    // Without a queue layer a function's requests never
+                    // wait; with one, each function reads its own queues.
+                    let queue = match sc.queue.as_ref() {
+                        Some(q) if !q.fifo => queues_in_turn(&design.queue, &s.tenants, &mut info),
+                        _ => queue,
+                    };
                     return functions_stack(sc, f, &s.tenants, &mut info, &mut functions, queue);
                 }
                 let (bounds, active) = initial_size(sc, s);
