@@ -126,6 +126,29 @@ fn one_account_reads_a_shared_queue_and_a_reserved_tenants_own_queue() {
 }
 
 #[test]
+fn an_event_source_maximum_concurrency_makes_each_queue_an_mmc_queue_of_its_own() {
+    // A queue per tenant, each processed at most 5 at a time by a function
+    // with 100 executions to spare: each tenant at 4 erlangs is its own
+    // M/M/5 queue (Erlang C: 55 % wait); without the limit none waits.
+    let functions = r#"concurrency_limit: 100, cold_start: "0s""#;
+    let per_tenant = r#", layers: (queue: { "*": Silo })"#;
+    let want = mmc_time_ms(5, 40.0, 100.0);
+    for seed in [1, 2, 3] {
+        let text = queued(functions, "queue: (max_concurrency: 5),", 40.0, seed, "", per_tenant);
+        let report = run_1_and_2_threads(&load(&text));
+        for t in &report.designs[0].tenants {
+            let got = t.latency.mean_ms.mean;
+            assert!(close(got, want, 0.04), "seed {seed}: {} {got:.1} ms, M/M/5 {want:.1}", t.id);
+        }
+        let report = run_1_and_2_threads(&load(&queued(functions, "queue: (),", 40.0, seed, "", per_tenant)));
+        for t in &report.designs[0].tenants {
+            let got = t.latency.mean_ms.mean;
+            assert!(close(got, 100.0, 0.03), "seed {seed}: {} {got:.1} ms without a limit", t.id);
+        }
+    }
+}
+
+#[test]
 fn a_message_waits_for_a_new_environment_instead_of_being_throttled() {
     // The function may start one new environment a second and keeps them
     // warm all run; 50 messages a second of 100 ms need about 5 at once.
@@ -140,6 +163,35 @@ fn a_message_waits_for_a_new_environment_instead_of_being_throttled() {
     }
     let cold: f64 = d.tenants.iter().map(|t| t.cold_starts.mean).sum();
     assert!((10.0..40.0).contains(&cold), "environments started: {cold}");
+}
+
+#[test]
+fn a_maximum_concurrency_needs_functions_and_a_value_aws_allows() {
+    let instances = r#"Scenario(version: 1, name: "q", clock: (duration: "1m"), tiers: { "t": (price_per_month: 1.0) },
+        tenants: [ Tenant(id: "a", tier: "t", load: (rate: 1.0)) ],
+        layers: (queue: (max_concurrency: 5), compute: (service_time: Exponential(mean_ms: 10.0))),
+        designs: [ (name: "pool", placement: { "*": Pool }) ])"#;
+    let cases = [
+        (instances.to_owned(), "layers.queue.max_concurrency: a queue's event source limits the executions"),
+        (
+            queued("concurrency_limit: 10", "queue: (max_concurrency: 1),", 1.0, 1, "", ""),
+            "layers.queue.max_concurrency",
+        ),
+        (
+            queued("concurrency_limit: 10", "queue: (max_concurrency: 1001),", 1.0, 1, "", ""),
+            "layers.queue.max_concurrency",
+        ),
+    ];
+    for (text, expected) in cases {
+        match scenario::load_str(&text, &Limits::default()) {
+            Err(LoadError::Invalid(errors)) => {
+                let message = errors.to_string();
+                assert!(message.contains(expected), "expected \"{expected}\" in:\n{message}");
+            }
+            Err(other) => panic!("expected a meaning error for \"{expected}\", got {other}"),
+            Ok(_) => panic!("accepted; expected \"{expected}\""),
+        }
+    }
 }
 
 #[test]

@@ -165,7 +165,7 @@ fn exact(lesson: &mut scenario::Scenario, quick: bool) {
 
 /// Serverless functions on one thread: the bundled serverless lesson,
 /// request by request (requests offered per second) and in `Auto` (the
-/// run's time).
+/// run's time), and request by request behind a queue per tenant.
 fn functions(quick: bool) {
     let Some(bundled) = crate::bundled::by_file_name("serverless-reserved-concurrency.ron") else { return };
     let Some(mut lesson) = load(bundled.text) else { return };
@@ -193,6 +193,37 @@ fn functions(quick: bool) {
             }
             Err(e) => println!("serverless functions: {e}"),
         }
+    }
+    // The same lesson with a queue per tenant in front of the shared
+    // account's functions (messages wait instead of being throttled).
+    let gateway = "gateway: (account_rate: 10000.0, account_burst: 5000.0, price_per_million: 1.0),";
+    let shared = r#"(name: "shared account", placement: { "*": Pool })"#;
+    let queued = bundled.text.replacen(gateway, &format!("{gateway} queue: (),"), 1).replacen(
+        shared,
+        r#"(name: "shared account", placement: { "*": Pool }, layers: (queue: { "*": Silo }))"#,
+        1,
+    );
+    if !queued.contains("queue: ()") || !queued.contains("layers: (queue:") {
+        println!("functions behind queues: the serverless lesson no longer reads as this benchmark expects");
+        return;
+    }
+    let Some(mut queued) = load(&queued) else { return };
+    if quick {
+        queued.clock.replications = 2;
+    }
+    let started = Instant::now();
+    match sim::run(&queued, &options, &RunControl::new()) {
+        Ok(report) => {
+            let secs = started.elapsed().as_secs_f64();
+            let offered: f64 =
+                report.designs.iter().map(|d| d.totals.offered.mean).sum::<f64>() * f64::from(report.replications);
+            println!(
+                "serverless lesson behind a queue per tenant, per-request engine, one thread: {secs:.2} s, {:.1} M \
+                 messages/s (spiking runs only)",
+                offered / secs / 1e6
+            );
+        }
+        Err(e) => println!("functions behind queues: {e}"),
     }
 }
 

@@ -162,6 +162,7 @@ impl KnobFile {
                 | KnobFile::FunctionsConcurrency
                 | KnobFile::FunctionsReserved { .. }
                 | KnobFile::FunctionsProvisioned
+                | KnobFile::QueueMaxConcurrency
                 | KnobFile::DatabaseVcpus
                 | KnobFile::ReadReplicas
                 | KnobFile::MaxConnections
@@ -211,6 +212,7 @@ impl KnobFile {
             KnobFile::QueueRetentionSecs => "queue retention".to_owned(),
             KnobFile::QueueVisibilitySecs => "visibility timeout".to_owned(),
             KnobFile::QueueSendRate => "FIFO queue send limit".to_owned(),
+            KnobFile::QueueMaxConcurrency => "queue maximum concurrency".to_owned(),
             KnobFile::TargetUtilisation => "autoscaling target".to_owned(),
             KnobFile::AccountRate => "account rate".to_owned(),
             KnobFile::FunctionsConcurrency => "account concurrency".to_owned(),
@@ -252,6 +254,7 @@ impl KnobFile {
             KnobFile::Cells { .. } => "cells",
             KnobFile::FunctionsConcurrency | KnobFile::FunctionsReserved { .. } => "executions",
             KnobFile::FunctionsProvisioned => "environments",
+            KnobFile::QueueMaxConcurrency => "executions",
             KnobFile::DatabaseVcpus => "vCPUs",
             KnobFile::ReadReplicas => "replicas",
             KnobFile::MaxConnections | KnobFile::PoolPerInstance => "connections",
@@ -384,6 +387,10 @@ impl KnobFile {
                     return Err("only a FIFO queue has a send limit (set fifo to true)".to_owned());
                 }
                 queue.send_rate = Some(x);
+            }
+            KnobFile::QueueMaxConcurrency => {
+                let n = u32::try_from(whole()?).map_err(|e| e.to_string())?;
+                file.layers.queue.as_mut().ok_or("the scenario has no queue")?.max_concurrency = Some(n);
             }
             KnobFile::TargetUtilisation => {
                 file.layers.compute.autoscale.as_mut().ok_or("the scenario has no autoscaling")?.target_utilisation = x;

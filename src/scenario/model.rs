@@ -488,6 +488,9 @@ pub struct Queue {
     /// Messages per second each queue accepts (FIFO queues; none for
     /// standard queues, which have no practical limit).
     pub send_rate_per_sec: Option<f64>,
+    /// With serverless functions, the most messages of one queue processed
+    /// at once (none: as many as the function allows).
+    pub max_concurrency: Option<u32>,
 }
 
 /// Compute layer.

@@ -184,6 +184,9 @@ pub const VISIBILITY_TIMEOUT: Range = Range::duration(0.0, 43_200.0);
 /// (SQS: 300 a call at a time, 3,000 in batches, tens of thousands in its
 /// high-throughput mode).
 pub const SEND_RATE_PER_SEC: Range = Range::number(1.0, 1e9, "messages/s");
+/// `queue.max_concurrency`: an SQS event source's maximum concurrency for
+/// a Lambda function, 2 to 1,000 as AWS allows.
+pub const MAX_CONCURRENCY: Range = Range::number(2.0, 1000.0, "executions");
 /// `queue.max_receives`: SQS's least, 1, to 250 (SQS allows 1,000; beyond a
 /// few the retention decides anyway).
 pub const MAX_RECEIVES: Range = Range::number(1.0, 250.0, "receives");

@@ -839,6 +839,17 @@ impl Resolver {
                 None
             }
         };
+        let max_concurrency = q.max_concurrency.map(|m| {
+            if file.layers.compute.functions.is_none() {
+                self.error(
+                    format!("{p}.max_concurrency"),
+                    "a queue's event source limits the executions of serverless functions; instances read as many \
+                     messages as they have servers (add `functions` to compute, or remove max_concurrency)",
+                );
+            }
+            self.ranged(&format!("{p}.max_concurrency"), f64::from(m), &ranges::MAX_CONCURRENCY);
+            m.clamp(2, 1000)
+        });
         for (name, tier) in &file.tiers {
             if tier.retry.as_ref().is_some_and(|r| r.timeout.is_some()) {
                 self.error(
@@ -865,6 +876,7 @@ impl Resolver {
             ),
             fifo: q.fifo,
             send_rate_per_sec,
+            max_concurrency,
         })
     }
 

@@ -37,17 +37,27 @@ pub fn layers_ui(ui: &mut Ui, draft: &mut ScenarioFile, errors: Option<&FieldErr
     }
     ui.add_space(8.0);
     let tip = "A message queue between the gateway and compute (SQS-like): the gateway's answer is the message's \
-               acceptance, and compute's instances take messages from the queues as they free up. A design places \
-               one shared queue (Pool: first in, first out) or one per tenant (Silo: the consumers take turns). \
-               Off: compute takes requests directly.";
+               acceptance, and compute's instances (or functions) take messages from the queues as they free up. A \
+               design places one shared queue (Pool: first in, first out) or one per tenant (Silo: the consumers \
+               take turns). Off: compute takes requests directly.";
     optional_layer_ui(ui, draft, LayerName::Queue, tip, |f| &mut f.layers.queue);
+    let functions = draft.layers.compute.functions.is_some();
     if let Some(queue) = &mut draft.layers.queue {
-        egui::Grid::new("queue_grid").num_columns(2).spacing([12.0, 6.0]).show(ui, |ui| queue_rows(ui, queue, errors));
+        egui::Grid::new("queue_grid")
+            .num_columns(2)
+            .spacing([12.0, 6.0])
+            .show(ui, |ui| queue_rows(ui, queue, functions, errors));
     }
     let queued = draft.layers.queue.is_some();
     ui.add_space(8.0);
     ui.heading("Compute").on_hover_text("Servers with a queue: where latency and the noisy neighbour come from");
     compute_kind_ui(ui, &mut draft.layers.compute);
+    if draft.layers.compute.functions.is_none()
+        && let Some(queue) = &mut draft.layers.queue
+    {
+        // Instances read as many messages as they have servers.
+        queue.max_concurrency = None;
+    }
     let tiers: Vec<String> = draft.tiers.keys().cloned().collect();
     egui::Grid::new("compute_grid").num_columns(2).spacing([12.0, 6.0]).show(ui, |ui| {
         if let Some(functions) = &mut draft.layers.compute.functions {
@@ -453,7 +463,7 @@ fn functions_rows(ui: &mut Ui, f: &mut FunctionsFile, tiers: &[String], errors: 
     });
 }
 
-fn queue_rows(ui: &mut Ui, queue: &mut QueueFile, errors: Option<&FieldErrors>) {
+fn queue_rows(ui: &mut Ui, queue: &mut QueueFile, functions: bool, errors: Option<&FieldErrors>) {
     let p = "layers.queue";
     let tip = "How long a message waits for a consumer before the queue deletes it (SQS: 1 minute to 14 days, 4 \
                days by default; here at most a day). It replaces compute's queue timeout.";
@@ -509,6 +519,25 @@ fn queue_rows(ui: &mut Ui, queue: &mut QueueFile, errors: Option<&FieldErrors>) 
                 }
                 None => {
                     ui.weak(format!("default: {default:.0} messages/s"));
+                }
+            }
+        });
+    }
+    if functions {
+        let tip = "The most messages of one queue its functions process at once (the maximum concurrency of an SQS \
+                   trigger, 2 to 1,000): a queue per tenant with a limit keeps one tenant's backlog from taking the \
+                   whole function. Off: as many as the function allows.";
+        row_ui(ui, ("Max concurrency", tip), errors, &format!("{p}.max_concurrency"), |ui| {
+            let mut on = queue.max_concurrency.is_some();
+            if ui.checkbox(&mut on, "").on_hover_text(tip).changed() {
+                queue.max_concurrency = on.then_some(10);
+            }
+            match &mut queue.max_concurrency {
+                Some(most) => {
+                    form::count_ui(ui, most, 2..=1000, " per queue", tip);
+                }
+                None => {
+                    ui.weak("none: as many as the function allows");
                 }
             }
         });

@@ -263,6 +263,7 @@ fn knob_choices(names: &Names, current: &KnobFile) -> Vec<(&'static str, KnobFil
         ("Queue retention", KnobFile::QueueRetentionSecs),
         ("Visibility timeout", KnobFile::QueueVisibilitySecs),
         ("FIFO queue send limit", KnobFile::QueueSendRate),
+        ("Queue maximum concurrency", KnobFile::QueueMaxConcurrency),
         ("Autoscaling target", KnobFile::TargetUtilisation),
         ("Account rate", KnobFile::AccountRate),
         ("Functions: account concurrency", KnobFile::FunctionsConcurrency),

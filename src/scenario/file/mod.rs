@@ -782,6 +782,11 @@ pub struct QueueFile {
     /// 3,000 with batches of ten). Standard queues have no such limit.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub send_rate: Option<f64>,
+    /// With serverless functions: the most executions each queue's event
+    /// source runs at once (none: as many as its function allows), as
+    /// SQS's maximum concurrency for a Lambda trigger (2 to 1,000).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_concurrency: Option<u32>,
 }
 
 impl Default for QueueFile {
@@ -794,6 +799,7 @@ impl Default for QueueFile {
             requests_per_message: 3.0,
             fifo: false,
             send_rate: None,
+            max_concurrency: None,
         }
     }
 }

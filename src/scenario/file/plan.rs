@@ -156,6 +156,9 @@ pub enum KnobFile {
     QueueVisibilitySecs,
     /// Messages a second a FIFO queue accepts (its send limit).
     QueueSendRate,
+    /// The most executions each queue's event source runs at once
+    /// (serverless functions).
+    QueueMaxConcurrency,
     /// The autoscaler's target utilisation (0–1).
     TargetUtilisation,
     /// The shared gateway account rate per stack, req/s.

@@ -93,8 +93,12 @@ struct TenantInfo {
     gw: usize,
     stack: usize,
     db: usize,
-    /// Its place among its compute stack's tenants.
+    /// Its flow in its compute stack's queue: its place among the stack's
+    /// tenants (with functions behind a standard queue layer, its queue's
+    /// place among the stack's queues).
     flow: usize,
+    /// Its queue in the design's queue layer (0 without one).
+    queue: u32,
     /// Its usage plan has quotas (and a gateway applies them).
     quotas: bool,
     /// Its function ([`NO_FUNCTION`] on instance compute).
@@ -205,6 +209,10 @@ struct Exact<'a> {
     /// With `fed`, when each compute stack is next woken to start a
     /// message its function had no new environment for.
     wake_secs: Vec<f64>,
+    /// With `fed`, each queue's messages being processed, and the most
+    /// its event source processes at once (`u32::MAX`: no limit).
+    consuming: Vec<u32>,
+    max_consuming: u32,
     /// Queries that waited past the proxy's borrow timeout: (job, when
     /// they timed out), kept to reuse its allocation.
     borrow_expired: Vec<(u32, f64)>,
@@ -364,6 +372,7 @@ impl<'a> Exact<'a> {
                     quotas: plan.is_some_and(|p| !p.quotas.is_empty()) && sc.gateway.is_some(),
                     function: NO_FUNCTION,
                     send: NO_SEND,
+                    queue: design.queue.stack_of_tenant.get(t).copied().unwrap_or(0),
                 }
             })
             .collect();
@@ -515,6 +524,8 @@ impl<'a> Exact<'a> {
                 Vec::new()
             },
             wake_secs: if fed { vec![f64::NEG_INFINITY; compute.stacks.len()] } else { Vec::new() },
+            consuming: if fed { vec![0; design.queue.stacks.len()] } else { Vec::new() },
+            max_consuming: sc.queue.as_ref().and_then(|q| q.max_concurrency).unwrap_or(u32::MAX),
         }
     }
 
@@ -1025,15 +1036,15 @@ impl<'a> Exact<'a> {
         let info = self.info[t];
         let s = info.stack;
         self.wake(s, t_secs);
-        let stack = &mut self.stacks[s];
+        let stack = &self.stacks[s];
         if stack.busy < stack.servers
             && stack.queue.is_empty()
             && !self.fifo
-            && (!self.fed || self.functions[info.function as usize].can_start(t_secs))
+            && (!self.fed || self.can_consume(info, t_secs))
         {
             self.start(s, req, t_secs);
         } else {
-            stack.queue.push(info.flow, req);
+            self.stacks[s].queue.push(info.flow, req);
             if self.queued {
                 self.redelivery.queued(&req);
             }
@@ -1132,6 +1143,7 @@ impl<'a> Exact<'a> {
             self.stacks[s].queue.visible_again(self.info[t].flow, req);
             return;
         };
+        self.consuming[self.info[t].queue as usize] += 1;
         let mut busy_secs = req.service_secs;
         if env == Env::Cold {
             self.raw[t].cold_starts += 1.0;
@@ -1139,6 +1151,14 @@ impl<'a> Exact<'a> {
             busy_secs += e * self.sc.compute.functions.as_ref().map_or(0.0, |f| f.cold_start_secs);
         }
         self.start_on(s, req, t_secs, function, env, busy_secs);
+    }
+
+    /// True when tenant `info`'s function can take one of its queue's
+    /// messages at `t_secs` (its queue's event source has room too).
+    #[inline]
+    fn can_consume(&mut self, info: TenantInfo, t_secs: f64) -> bool {
+        self.consuming[info.queue as usize] < self.max_consuming
+            && self.functions[info.function as usize].can_start(t_secs)
     }
 
     /// With functions consuming a queue, stack `s`'s waiting messages that
@@ -1194,12 +1214,16 @@ impl<'a> Exact<'a> {
         while self.stacks[s].busy < self.stacks[s].servers {
             let mut expired = std::mem::take(&mut self.expired);
             let next = if self.fed {
-                let (functions, info) = (&mut self.functions, &self.info);
+                let (functions, info, consuming, max) =
+                    (&mut self.functions, &self.info, &self.consuming, self.max_consuming);
                 self.stacks[s].queue.next_open(
                     t_secs,
                     timeout,
                     |req| expired.push(req),
-                    |req| functions[info[req.tenant as usize].function as usize].can_start(t_secs),
+                    |req| {
+                        let i = &info[req.tenant as usize];
+                        consuming[i.queue as usize] < max && functions[i.function as usize].can_start(t_secs)
+                    },
                 )
             } else {
                 self.stacks[s].queue.next(t_secs, timeout, |req| expired.push(req))
@@ -1269,6 +1293,9 @@ impl<'a> Exact<'a> {
             self.relational.as_deref_mut().map_or(Query::NONE, |dbs| dbs.take_query(job));
         if function != NO_FUNCTION {
             self.functions[function as usize].finish(env, t_secs);
+            if self.fed {
+                self.consuming[self.info[req.tenant as usize].queue as usize] -= 1;
+            }
         }
         let s = s as usize;
         let stack = &mut self.stacks[s];
