@@ -88,6 +88,19 @@ pub fn doc_examples() -> Vec<String> {
     blocks
 }
 
+/// Asserts that `text` loads with a meaning error whose message contains
+/// `expected` (a field path, and what is said of it).
+pub fn assert_refused(text: &str, expected: &str) {
+    match tenantsim::scenario::load_str(text, &tenantsim::scenario::Limits::default()) {
+        Err(tenantsim::scenario::LoadError::Invalid(errors)) => {
+            let message = errors.to_string();
+            assert!(message.contains(expected), "expected \"{expected}\" in:\n{message}");
+        }
+        Err(other) => panic!("expected a meaning error for \"{expected}\", got {other}"),
+        Ok(_) => panic!("accepted; expected \"{expected}\""),
+    }
+}
+
 /// Erlang C: the probability that an arrival waits in an M/M/c queue of
 /// `servers` at offered load `a` erlangs (from Erlang B's recurrence).
 pub fn erlang_c(servers: u32, a: f64) -> f64 {

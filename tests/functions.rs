@@ -6,9 +6,7 @@
 //! the per-request one, and the checks on the `functions` section. Every
 //! expected value is computed here, independently of the engines.
 
-use tenantsim::scenario::{self, Limits, LoadError};
-
-use crate::common::{close, load, run_1_and_2_threads};
+use crate::common::{assert_refused, close, load, run_1_and_2_threads};
 
 /// Erlang B: the probability that an arrival finds all `servers` busy at
 /// offered load `a` (in erlangs), by its recurrence.
@@ -283,14 +281,7 @@ fn bad_functions_sections_say_which_field() {
         ),
     ];
     for (text, expected) in cases {
-        match scenario::load_str(&text, &Limits::default()) {
-            Err(LoadError::Invalid(errors)) => {
-                let message = errors.to_string();
-                assert!(message.contains(expected), "expected \"{expected}\" in:\n{message}");
-            }
-            Err(other) => panic!("expected a meaning error for \"{expected}\", got {other}"),
-            Ok(_) => panic!("accepted; expected \"{expected}\""),
-        }
+        assert_refused(&text, expected);
     }
 }
 

@@ -6,9 +6,7 @@
 //! values come from the closed forms, computed here, at 1 and 2 threads,
 //! on three seeds.
 
-use tenantsim::scenario::{self, Limits, LoadError};
-
-use crate::common::{close, erlang_c, load, mmc_time_ms, run_1_and_2_threads};
+use crate::common::{assert_refused, close, erlang_c, load, mmc_time_ms, run_1_and_2_threads};
 
 /// Four tier "t" tenants at `rate` each (and the tenants in `extra`) on
 /// one pooled functions stack of 100 ms exponential executions, behind a
@@ -183,14 +181,7 @@ fn a_maximum_concurrency_needs_functions_and_a_value_aws_allows() {
         ),
     ];
     for (text, expected) in cases {
-        match scenario::load_str(&text, &Limits::default()) {
-            Err(LoadError::Invalid(errors)) => {
-                let message = errors.to_string();
-                assert!(message.contains(expected), "expected \"{expected}\" in:\n{message}");
-            }
-            Err(other) => panic!("expected a meaning error for \"{expected}\", got {other}"),
-            Ok(_) => panic!("accepted; expected \"{expected}\""),
-        }
+        assert_refused(&text, expected);
     }
 }
 
@@ -199,13 +190,6 @@ fn a_reserving_tier_in_a_shared_queue_is_refused_with_its_path() {
     let extra = r#", Tenant(id: "solo", tier: "r", load: (rate: 70.0))"#;
     let functions = r#"concurrency_limit: 30, reserved: {"r": 10}"#;
     let text = queued(functions, "queue: (),", 1.0, 1, extra, "");
-    match scenario::load_str(&text, &Limits::default()) {
-        Err(LoadError::Invalid(errors)) => {
-            let message = errors.to_string();
-            let want = "layers.compute.functions.reserved: design \"pool\": tenant \"solo\" shares a queue";
-            assert!(message.contains(want), "expected \"{want}\" in:\n{message}");
-        }
-        Err(other) => panic!("expected a meaning error, got {other}"),
-        Ok(_) => panic!("accepted a reservation behind a shared queue"),
-    }
+    let want = "layers.compute.functions.reserved: design \"pool\": tenant \"solo\" shares a queue";
+    assert_refused(&text, want);
 }

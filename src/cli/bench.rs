@@ -8,6 +8,25 @@ use crate::scenario::model::Engine;
 use crate::scenario::{self, Limits};
 use crate::sim::{self, RunControl, RunOptions};
 
+/// Requests a run's spiking runs offered, over every replication.
+fn offered_requests(report: &crate::report::RunReport) -> f64 {
+    report.designs.iter().map(|d| d.totals.offered.mean).sum::<f64>() * f64::from(report.replications)
+}
+
+/// Runs `sc` and prints `label`, the run's time and the requests (`unit`)
+/// its spiking runs offered per second.
+fn print_request_rate(sc: &scenario::Scenario, options: &RunOptions, label: &str, unit: &str) {
+    let started = Instant::now();
+    match sim::run(sc, options, &RunControl::new()) {
+        Ok(report) => {
+            let secs = started.elapsed().as_secs_f64();
+            let rate = offered_requests(&report) / secs / 1e6;
+            println!("{label}: {secs:.2} s, {rate:.1} M {unit}/s (spiking runs only)");
+        }
+        Err(e) => println!("{label}: {e}"),
+    }
+}
+
 fn load(text: &str) -> Option<scenario::Scenario> {
     match scenario::load_str(text, &Limits::default()) {
         Ok((_, s)) => Some(s),
@@ -150,8 +169,7 @@ fn exact(lesson: &mut scenario::Scenario, quick: bool) {
             // Every design's offered requests in every replication; then
             // with the no-spike baselines' too (which stop when the spike
             // ends): every request the engine simulated.
-            let offered: f64 =
-                report.designs.iter().map(|d| d.totals.offered.mean).sum::<f64>() * f64::from(report.replications);
+            let offered: f64 = offered_requests(&report);
             println!(
                 "per-request engine, lesson-sized run on one thread: {secs:.2} s, {:.1} M requests/s of the spiking \
                  runs, {:.1} M counting the no-spike baselines' requests too",
@@ -179,8 +197,7 @@ fn functions(quick: bool) {
         match sim::run(&lesson, &options, &RunControl::new()) {
             Ok(report) if engine == Engine::Exact => {
                 let secs = started.elapsed().as_secs_f64();
-                let offered: f64 =
-                    report.designs.iter().map(|d| d.totals.offered.mean).sum::<f64>() * f64::from(report.replications);
+                let offered: f64 = offered_requests(&report);
                 println!(
                     "serverless lesson, per-request engine, one thread: {secs:.2} s, {:.1} M requests/s (spiking \
                      runs only)",
@@ -211,20 +228,8 @@ fn functions(quick: bool) {
     if quick {
         queued.clock.replications = 2;
     }
-    let started = Instant::now();
-    match sim::run(&queued, &options, &RunControl::new()) {
-        Ok(report) => {
-            let secs = started.elapsed().as_secs_f64();
-            let offered: f64 =
-                report.designs.iter().map(|d| d.totals.offered.mean).sum::<f64>() * f64::from(report.replications);
-            println!(
-                "serverless lesson behind a queue per tenant, per-request engine, one thread: {secs:.2} s, {:.1} M \
-                 messages/s (spiking runs only)",
-                offered / secs / 1e6
-            );
-        }
-        Err(e) => println!("functions behind queues: {e}"),
-    }
+    let label = "serverless lesson behind a queue per tenant, per-request engine, one thread";
+    print_request_rate(&queued, &options, label, "messages");
 }
 
 /// The layers' latency and clients' timeouts: the lesson-sized run (as
@@ -263,20 +268,8 @@ fn layers(quick: bool) {
         }
     }
     let options = RunOptions { threads: Some(1), ..crate::host::run_options() };
-    let started = Instant::now();
-    match sim::run(&storm, &options, &RunControl::new()) {
-        Ok(report) => {
-            let secs = started.elapsed().as_secs_f64();
-            let offered: f64 =
-                report.designs.iter().map(|d| d.totals.offered.mean).sum::<f64>() * f64::from(report.replications);
-            println!(
-                "retry storm with clients' timeouts, per-request engine, one thread: {secs:.2} s, {:.1} M requests/s \
-                 (spiking runs only)",
-                offered / secs / 1e6
-            );
-        }
-        Err(e) => println!("clients' timeouts: {e}"),
-    }
+    let label = "retry storm with clients' timeouts, per-request engine, one thread";
+    print_request_rate(&storm, &options, label, "requests");
 }
 
 /// The queue layer: the queue-per-tenant lesson in each engine (best of
@@ -348,8 +341,7 @@ fn relational(quick: bool) {
             let started = Instant::now();
             let report = sim::run(sc, &options, &RunControl::new()).ok()?;
             best = best.min(started.elapsed().as_secs_f64());
-            requests =
-                report.designs.iter().map(|d| d.totals.offered.mean).sum::<f64>() * f64::from(report.replications);
+            requests = offered_requests(&report);
         }
         Some((best, requests))
     };

@@ -480,18 +480,8 @@ fn queue_rows(ui: &mut Ui, queue: &mut QueueFile, functions: bool, errors: Optio
     let tip = "Receives after which a message whose processing keeps failing goes to the dead-letter queue (SQS's \
                redrive policy, maxReceiveCount). Off: it comes back until the retention deletes it.";
     row_ui(ui, ("Dead-letter queue", tip), errors, &format!("{p}.max_receives"), |ui| {
-        let mut on = queue.max_receives.is_some();
-        if ui.checkbox(&mut on, "").on_hover_text(tip).changed() {
-            queue.max_receives = on.then_some(5);
-        }
-        match &mut queue.max_receives {
-            Some(most) => {
-                form::count_ui(ui, most, 1..=250, " receives", tip);
-            }
-            None => {
-                ui.weak("none: failed messages come back until deleted");
-            }
-        }
+        let off = "none: failed messages come back until deleted";
+        optional_count_ui(ui, &mut queue.max_receives, (5, 1..=250), " receives", off, tip);
     });
     let tip = "A FIFO queue: each tenant's messages form one message group per key shard, and a group's \
                messages are processed one at a time, in order. A tenant's burst then takes one consumer per group \
@@ -528,18 +518,8 @@ fn queue_rows(ui: &mut Ui, queue: &mut QueueFile, functions: bool, errors: Optio
                    trigger, 2 to 1,000): a queue per tenant with a limit keeps one tenant's backlog from taking the \
                    whole function. Off: as many as the function allows.";
         row_ui(ui, ("Max concurrency", tip), errors, &format!("{p}.max_concurrency"), |ui| {
-            let mut on = queue.max_concurrency.is_some();
-            if ui.checkbox(&mut on, "").on_hover_text(tip).changed() {
-                queue.max_concurrency = on.then_some(10);
-            }
-            match &mut queue.max_concurrency {
-                Some(most) => {
-                    form::count_ui(ui, most, 2..=1000, " per queue", tip);
-                }
-                None => {
-                    ui.weak("none: as many as the function allows");
-                }
-            }
+            let off = "none: as many as the function allows";
+            optional_count_ui(ui, &mut queue.max_concurrency, (10, 2..=1000), " per queue", off, tip);
         });
     }
     let tip = "USD per million queue requests (SQS standard: $0.40, FIFO: $0.50).";
@@ -551,6 +531,30 @@ fn queue_rows(ui: &mut Ui, queue: &mut QueueFile, functions: bool, errors: Optio
     row_ui(ui, ("Requests per message", tip), errors, &format!("{p}.requests_per_message"), |ui| {
         form::number_ui(ui, &mut queue.requests_per_message, 1.0..=12.0, " requests", tip);
     });
+}
+
+/// A count that may be left out: a checkbox that sets it to `first` of
+/// `range` (or removes it), then its field, or `off` when it is left out.
+fn optional_count_ui(
+    ui: &mut Ui,
+    value: &mut Option<u32>,
+    (first, range): (u32, std::ops::RangeInclusive<u32>),
+    suffix: &str,
+    off: &str,
+    tip: &str,
+) {
+    let mut on = value.is_some();
+    if ui.checkbox(&mut on, "").on_hover_text(tip).changed() {
+        *value = on.then_some(first);
+    }
+    match value {
+        Some(count) => {
+            form::count_ui(ui, count, range, suffix, tip);
+        }
+        None => {
+            ui.weak(off);
+        }
+    }
 }
 
 fn compute_rows(ui: &mut Ui, compute: &mut ComputeFile, queued: bool, errors: Option<&FieldErrors>) {
