@@ -411,3 +411,24 @@ fn every_baseline_a_run_needs_is_in_its_work_estimate() {
         assert!((ratio - runs).abs() < 1e-9, "{spiking} spiking tenants: {ratio} runs");
     }
 }
+
+#[test]
+fn an_over_budget_run_only_the_per_request_engine_can_simulate_is_not_told_to_use_fast() {
+    // Functions behind a queue run request by request whatever `engine`
+    // says: the advice names the queue's retention, not compute's queue
+    // timeout, and never `engine: Fast`.
+    let text = r#"Scenario(version: 1, name: "big", clock: (duration: "1d", replications: 50),
+        tiers: { "t": (price_per_month: 1.0) },
+        tenants: [ Group(prefix: "x", count: 2000, tier: "t", load: (rate: 1000.0)) ],
+        layers: ( queue: (), compute: (service_time: Exponential(mean_ms: 100.0), functions: (concurrency_limit: 100000)) ),
+        designs: [ (name: "pool", placement: { "*": Pool }) ])"#;
+    let found = errors(text);
+    assert!(found.iter().any(|(path, _)| path == "clock"), "{found:?}");
+    assert!(found.iter().any(|(path, _)| path == "layers.queue.retention"), "{found:?}");
+    assert!(found.iter().all(|(_, message)| !message.contains("engine: Fast")), "{found:?}");
+    // The same load on instances may be told to use the fast engine.
+    let instances =
+        text.replace("queue: (), ", "").replace("functions: (concurrency_limit: 100000)", "concurrency: 1000");
+    let found = errors(&instances);
+    assert!(found.iter().any(|(_, message)| message.contains("engine: Fast")), "{found:?}");
+}

@@ -177,6 +177,12 @@ pub struct Shape {
     pub replications: u64,
     /// The engine.
     pub engine: Engine,
+    /// True when nothing in the scenario needs the per-request engine (so
+    /// `engine: Fast` is a way to make a run cheaper).
+    pub fast_possible: bool,
+    /// True when a queue layer takes the requests (its retention, not
+    /// compute's queue timeout, bounds their wait).
+    pub queue_layer: bool,
     /// True when some event is a spike (every run then has a baseline).
     pub spikes: bool,
     /// Tenants with a spike (with two or more, each may have a baseline
@@ -259,6 +265,8 @@ impl Shape {
             duration_secs: sc.clock.duration_secs,
             replications: u64::from(sc.clock.replications),
             engine: if sc.per_request() { Engine::Exact } else { sc.clock.engine },
+            fast_possible: !sc.per_request_only(),
+            queue_layer: sc.queue.is_some(),
             spikes: sc.has_spikes(),
             spiking_tenants: sc.spiking_tenants().len() as u64,
             designs,
@@ -531,8 +539,12 @@ fn memory(s: &Shape, threads: f64) -> Vec<MemoryPart> {
         part(
             "requests waiting in queues simulated request by request (peak rates × queue timeout)",
             threads * waiting * REQUEST_BYTES,
-            "layers.compute.queue_timeout",
-            "a shorter queue_timeout or queue retention, lower rates, or engine: Fast",
+            if s.queue_layer { "layers.queue.retention" } else { "layers.compute.queue_timeout" },
+            if s.fast_possible {
+                "a shorter queue_timeout or queue retention, lower rates, or engine: Fast"
+            } else {
+                "a shorter queue_timeout or queue retention, or lower rates"
+            },
         ),
         part(
             "clients' retries waiting to be sent (peak rates × the longest backoffs and queueing of a request)",
@@ -675,7 +687,7 @@ pub fn check(shape: &Shape, limits: &Limits) -> Vec<OverBudget> {
             ", or fewer retry attempts"
         } else if shape.receives > 1.0 {
             ", or fewer receives before the dead-letter queue (layers.queue.max_receives)"
-        } else if shape.engine == Engine::Fast {
+        } else if shape.engine == Engine::Fast || !shape.fast_possible {
             ""
         } else {
             ", or engine: Fast"

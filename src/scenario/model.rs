@@ -87,8 +87,13 @@ impl Scenario {
     /// needed because some tier's clients retry (the fast engine does not
     /// follow retries; docs/engine.md, "Client retries").
     pub fn per_request(&self) -> bool {
-        self.clock.engine == Engine::Exact
-            || self.tiers.iter().any(|t| t.retry.is_some())
+        self.clock.engine == Engine::Exact || self.per_request_only()
+    }
+
+    /// True when only the per-request engine can simulate the scenario,
+    /// whatever its `engine` says.
+    pub fn per_request_only(&self) -> bool {
+        self.tiers.iter().any(|t| t.retry.is_some())
             || self.redelivers()
             || self.relational.is_some()
             || self.queue.as_ref().is_some_and(|q| q.fifo)

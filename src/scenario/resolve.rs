@@ -1209,6 +1209,12 @@ impl Resolver {
             _ => false,
         };
         let redelivers = file.layers.queue.is_some() && (has_db || outlives);
+        // What Scenario::per_request_only says of the scenario resolved.
+        let per_request_only = tiers.iter().any(|t| t.retry.is_some())
+            || redelivers
+            || fifo
+            || file.layers.relational.is_some()
+            || (file.layers.queue.is_some() && compute.is_some_and(|c| c.functions.is_some()));
         let shape = Shape {
             tenants: tenants.len() as u64,
             tiers: tiers.len() as u64,
@@ -1216,16 +1222,9 @@ impl Resolver {
             tick_secs: clock.tick_secs,
             duration_secs: clock.duration_secs,
             replications: u64::from(clock.replications),
-            engine: if tiers.iter().any(|t| t.retry.is_some())
-                || redelivers
-                || fifo
-                || file.layers.relational.is_some()
-                || (file.layers.queue.is_some() && compute.is_some_and(|c| c.functions.is_some()))
-            {
-                Engine::Exact
-            } else {
-                clock.engine
-            },
+            engine: if per_request_only { Engine::Exact } else { clock.engine },
+            fast_possible: !per_request_only,
+            queue_layer: file.layers.queue.is_some(),
             spikes: events.iter().any(|e| matches!(e, Event::Spike { .. })),
             spiking_tenants: crate::scenario::model::spiking_tenants(events).len() as u64,
             designs: placed.iter().map(|p| p.shape(database, limits)).collect(),
