@@ -11,7 +11,7 @@ pub struct Bundled {
 }
 
 /// Every bundled scenario, in the order the app lists them: the workshop
-/// lessons, 1 to 14.
+/// lessons, 1 to 15.
 pub const BUNDLED: &[Bundled] = &[
     Bundled { file_name: "silo-vs-pool-cost.ron", text: include_str!("../scenarios/silo-vs-pool-cost.ron") },
     Bundled { file_name: "noisy-neighbour.ron", text: include_str!("../scenarios/noisy-neighbour.ron") },
@@ -29,6 +29,7 @@ pub const BUNDLED: &[Bundled] = &[
     },
     Bundled { file_name: "retry-storm.ron", text: include_str!("../scenarios/retry-storm.ron") },
     Bundled { file_name: "queue-per-tenant.ron", text: include_str!("../scenarios/queue-per-tenant.ron") },
+    Bundled { file_name: "serverless-queues.ron", text: include_str!("../scenarios/serverless-queues.ron") },
     Bundled { file_name: "database-connections.ron", text: include_str!("../scenarios/database-connections.ron") },
 ];
 
