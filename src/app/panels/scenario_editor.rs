@@ -174,7 +174,7 @@ fn clock_rows(ui: &mut Ui, draft: &mut ScenarioFile, errors: Option<&FieldErrors
         ui.end_row();
     } else if queued_functions && clock.engine != EngineFile::Exact {
         ui.label("");
-        ui.weak("Queued functions run request by request").on_hover_text(
+        ui.weak("Queued functions run per request").on_hover_text(
             "Messages wait in the queue for the functions' concurrency, which only the per-request engine follows",
         );
         ui.end_row();
