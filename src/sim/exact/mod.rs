@@ -412,7 +412,17 @@ impl<'a> Exact<'a> {
                         Some(q) if !q.fifo => queues_in_turn(&design.queue, &s.tenants, &mut info),
                         _ => queue,
                     };
-                    return functions_stack(sc, f, &s.tenants, &mut info, &mut functions, queue);
+                    let mut stack = functions_stack(sc, f, &s.tenants, &mut info, &mut functions, queue);
+                    // Each function takes its own queues' turns.
+                    let mut owner = vec![0; stack.queue.flows()];
+                    for &t in &s.tenants {
+                        let i = info[t as usize];
+                        if let Some(o) = owner.get_mut(i.flow) {
+                            *o = i.function;
+                        }
+                    }
+                    stack.queue.separate_clocks(&owner);
+                    return stack;
                 }
                 let (bounds, active) = initial_size(sc, s);
                 Stack::new(queue, active, bounds, sc.compute.concurrency)
@@ -1170,8 +1180,10 @@ impl<'a> Exact<'a> {
             .iter()
             .map(|&f| functions[f as usize].scaling_ready_secs(t_secs))
             .fold(f64::INFINITY, f64::min);
+        // A wake due now has fired (or is about to, and one more is
+        // harmless): the next is scheduled.
         let pending = self.wake_secs[s];
-        if ready.is_finite() && (pending < t_secs || ready < pending) {
+        if ready.is_finite() && (pending <= t_secs || ready < pending) {
             self.wake_secs[s] = ready;
             self.push_ready(ready, s);
         }

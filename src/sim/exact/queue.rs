@@ -91,8 +91,13 @@ struct Flow {
 #[derive(Debug, Clone, Default)]
 pub struct FairQueue {
     flows: Vec<Flow>,
-    /// Start tag of the request served last.
-    virtual_time: f64,
+    /// Each flow's virtual clock (empty: one clock for every flow). Flows
+    /// read by different serverless functions keep apart clocks, so that
+    /// one function's backlog does not move another's turns.
+    clock_of: Vec<u32>,
+    /// Per clock, the latest start tag served (a head passed over and
+    /// served later does not set it back).
+    virtual_times: Vec<f64>,
     /// Each non-empty flow's head, by start tag (bits of a non-negative
     /// f64 order as the number), then by order of tagging.
     heads: BinaryHeap<Reverse<(u64, u64, u32)>>,
@@ -104,8 +109,13 @@ pub struct FairQueue {
 }
 
 impl FairQueue {
+    #[inline]
+    fn clock(&self, flow: usize) -> usize {
+        self.clock_of.get(flow).map_or(0, |&c| c as usize)
+    }
+
     fn tag_head(&mut self, flow: usize) {
-        let start = self.virtual_time.max(self.flows[flow].finish);
+        let start = self.virtual_times[self.clock(flow)].max(self.flows[flow].finish);
         self.seq += 1;
         self.heads.push(Reverse((start.to_bits(), self.seq, flow as u32)));
     }
@@ -176,6 +186,7 @@ impl Queue {
     pub fn fair(weights: &[f64]) -> Self {
         Queue::Fair(FairQueue {
             flows: weights.iter().map(|&weight| Flow { weight: weight.max(1e-9), ..Flow::default() }).collect(),
+            virtual_times: vec![0.0],
             ..FairQueue::default()
         })
     }
@@ -200,6 +211,25 @@ impl Queue {
             held: vec![0; total],
             ..GroupQueue::default()
         })
+    }
+
+    /// Gives each flow of a weighted-fair queue the virtual clock of its
+    /// `owner` (flows of the same owner share one; nothing for other
+    /// queues).
+    pub fn separate_clocks(&mut self, owner: &[u32]) {
+        if let Queue::Fair(f) = self {
+            let mut owners: Vec<u32> = Vec::new();
+            f.clock_of = owner
+                .iter()
+                .map(|o| {
+                    owners.iter().position(|x| x == o).unwrap_or_else(|| {
+                        owners.push(*o);
+                        owners.len() - 1
+                    }) as u32
+                })
+                .collect();
+            f.virtual_times = vec![0.0; owners.len().max(1)];
+        }
     }
 
     /// When the oldest waiting request arrived (none when nothing waits;
@@ -229,6 +259,14 @@ impl Queue {
             }
         });
         earliest
+    }
+
+    /// Flows of a weighted-fair queue (0 for other queues).
+    pub fn flows(&self) -> usize {
+        match self {
+            Queue::Fair(f) => f.flows.len(),
+            _ => 0,
+        }
     }
 
     /// Requests waiting (including any past their deadline not yet seen).
@@ -350,7 +388,8 @@ impl Queue {
                     f.flows[flow].queue.pop_front();
                     f.len -= 1;
                     let start = f64::from_bits(start_bits);
-                    f.virtual_time = start;
+                    let c = f.clock(flow);
+                    f.virtual_times[c] = f.virtual_times[c].max(start);
                     f.flows[flow].finish = start + 1.0 / f.flows[flow].weight;
                     if !f.flows[flow].queue.is_empty() {
                         f.tag_head(flow);
