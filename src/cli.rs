@@ -406,6 +406,8 @@ fn run_command(args: &RunArgs, compare: bool) -> Result<(), Failure> {
             "requests wait for a relational database's connections and vCPUs"
         } else if scenario.queued_functions() {
             "a queue's messages wait for the concurrency of the functions that consume them"
+        } else if scenario.queue.as_ref().is_some_and(|q| q.fair) {
+            "a fair queue serves its quiet tenants' messages before a noisy tenant's"
         } else {
             "clients retry or time out"
         };

@@ -15,6 +15,7 @@ mod deep;
 mod determinism;
 mod duplicates;
 mod exact;
+mod fair_queues;
 mod fairness;
 mod fidelity;
 mod fifo;

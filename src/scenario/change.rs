@@ -95,8 +95,20 @@ pub fn apply_change(file: &mut ScenarioFile, change: &ChangeFile) -> Result<(), 
         ChangeFile::QueueFifo { on } => {
             let queue = file.layers.queue.as_mut().ok_or("the scenario has no queue")?;
             queue.fifo = *on;
-            if !*on {
+            if *on {
+                // Fair queues are standard queues.
+                queue.fair = false;
+            } else {
                 // A standard queue has no send limit to keep.
+                queue.send_rate = None;
+            }
+        }
+        ChangeFile::QueueFair { on } => {
+            let queue = file.layers.queue.as_mut().ok_or("the scenario has no queue")?;
+            queue.fair = *on;
+            if *on {
+                // Fair queues are standard queues.
+                queue.fifo = false;
                 queue.send_rate = None;
             }
         }

@@ -96,7 +96,7 @@ impl Scenario {
         self.tiers.iter().any(|t| t.retry.is_some())
             || self.redelivers()
             || self.relational.is_some()
-            || self.queue.as_ref().is_some_and(|q| q.fifo)
+            || self.queue.as_ref().is_some_and(|q| q.fifo || q.fair)
             || self.queued_functions()
     }
 
@@ -490,6 +490,10 @@ pub struct Queue {
     /// A FIFO queue: a tenant's messages form one message group per key
     /// shard, each processed one message at a time.
     pub fifo: bool,
+    /// A fair standard queue (docs/model.md, "Fair queues"): a shared
+    /// queue gives its quiet tenants' messages to consumers before its
+    /// noisy tenants'.
+    pub fair: bool,
     /// Messages per second each queue accepts (FIFO queues; none for
     /// standard queues, which have no practical limit).
     pub send_rate_per_sec: Option<f64>,

@@ -107,7 +107,8 @@ pub fn resolve(file: &ScenarioFile, limits: &Limits) -> Result<Scenario, FieldEr
     drop(names);
     let designs = build_designs(placed, &tenants, limits);
     if queue.is_some() {
-        r.check_queues(&designs, compute.as_ref().is_some_and(|c| c.functions.is_some()));
+        let fair = queue.as_ref().is_some_and(|q| q.fair);
+        r.check_queues(&designs, compute.as_ref().is_some_and(|c| c.functions.is_some()), fair);
         if !r.errors.is_empty() {
             return Err(FieldErrors(r.errors));
         }
@@ -823,6 +824,13 @@ impl Resolver {
                  sharing cannot apply; set compute's fairness to Fifo, or fifo to false",
             );
         }
+        if q.fifo && q.fair {
+            self.error(
+                format!("{p}.fair"),
+                "fair queues are standard queues whose messages name their tenant; a FIFO queue orders each \
+                 message group already; set fifo or fair to false",
+            );
+        }
         let send_rate_per_sec = match (q.fifo, q.send_rate) {
             (true, rate) => Some(self.ranged(
                 &format!("{p}.send_rate"),
@@ -875,6 +883,7 @@ impl Resolver {
                 &ranges::REQUESTS_PER_MESSAGE,
             ),
             fifo: q.fifo,
+            fair: q.fair,
             send_rate_per_sec,
             max_concurrency,
         })
@@ -883,8 +892,10 @@ impl Resolver {
     /// Each design's queues feed its compute stacks as consumers can read
     /// them: a queue's messages go to one compute stack, and a compute
     /// stack of instances shared by several tenants reads one shared queue
-    /// or one queue per tenant (`functions` read any mix).
-    fn check_queues(&mut self, designs: &[Design], functions: bool) {
+    /// or one queue per tenant (`functions` read any mix, unless the
+    /// queues are fair: a fair queue's order is kept among its own
+    /// messages only).
+    fn check_queues(&mut self, designs: &[Design], functions: bool, fair: bool) {
         for (i, design) in designs.iter().enumerate() {
             let compute = &design.layers[Layer::Compute.index()];
             let queues = &design.queue;
@@ -923,6 +934,18 @@ impl Resolver {
                         format!(
                             "compute stack \"{}\" would read several queues shared by several tenants; its \
                              consumers read one shared queue or one queue per tenant",
+                            c.label
+                        ),
+                    );
+                    break;
+                }
+                if !one_shared && !one_each && fair {
+                    self.error(
+                        &path,
+                        format!(
+                            "the functions of compute stack \"{}\" would read a shared fair queue beside other \
+                             queues; with fair queues a compute stack reads one shared queue or one queue per \
+                             tenant (or set layers.queue.fair to false)",
                             c.label
                         ),
                     );
@@ -1213,6 +1236,7 @@ impl Resolver {
         let per_request_only = tiers.iter().any(|t| t.retry.is_some())
             || redelivers
             || fifo
+            || file.layers.queue.as_ref().is_some_and(|q| q.fair)
             || file.layers.relational.is_some()
             || (file.layers.queue.is_some() && compute.is_some_and(|c| c.functions.is_some()));
         let shape = Shape {

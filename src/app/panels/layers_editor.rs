@@ -487,11 +487,26 @@ fn queue_rows(ui: &mut Ui, queue: &mut QueueFile, functions: bool, errors: Optio
                messages are processed one at a time, in order. A tenant's burst then takes one consumer per group \
                and no more. Runs request by request.";
     row_ui(ui, ("FIFO message groups", tip), errors, &format!("{p}.fifo"), |ui| {
-        if ui.checkbox(&mut queue.fifo, "by key shard").on_hover_text(tip).changed() && !queue.fifo {
-            // Standard queues have no send limit to keep.
-            queue.send_rate = None;
+        if ui.checkbox(&mut queue.fifo, "by key shard").on_hover_text(tip).changed() {
+            if queue.fifo {
+                // Fair queues are standard queues.
+                queue.fair = false;
+            } else {
+                // Standard queues have no send limit to keep.
+                queue.send_rate = None;
+            }
         }
     });
+    if !queue.fifo {
+        let tip = "An SQS fair queue: each message names its tenant as its message group, and a queue shared by \
+                   several tenants gives its consumers the messages of quiet tenants before those of a noisy one \
+                   (a tenant is noisy while it holds over 10 % of the messages in flight and at least 30 of them, \
+                   or over 10 % of the recent processing time). A noisy tenant's messages wait; nobody else's \
+                   do. A queue per tenant is unchanged. Runs request by request.";
+        row_ui(ui, ("Fair queue", tip), errors, &format!("{p}.fair"), |ui| {
+            ui.checkbox(&mut queue.fair, "quiet tenants first").on_hover_text(tip);
+        });
+    }
     if queue.fifo {
         let default = crate::scenario::resolve::DEFAULT_FIFO_SEND_RATE_PER_SEC;
         let tip = "Messages a second each FIFO queue accepts; the ones sent beyond it are throttled (429) and \

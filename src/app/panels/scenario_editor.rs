@@ -90,6 +90,7 @@ fn clock_rows(ui: &mut Ui, draft: &mut ScenarioFile, errors: Option<&FieldErrors
     let relational = draft.layers.relational.is_some();
     let redelivers = draft.layers.queue.is_some() && (draft.layers.database.is_some() || relational);
     let fifo = draft.layers.queue.as_ref().is_some_and(|q| q.fifo);
+    let fair = draft.layers.queue.as_ref().is_some_and(|q| q.fair);
     let queued_functions = draft.layers.queue.is_some() && draft.layers.compute.functions.is_some();
     let outlives = draft.layers.queue.as_ref().is_some_and(|q| {
         q.visibility_timeout
@@ -176,6 +177,13 @@ fn clock_rows(ui: &mut Ui, draft: &mut ScenarioFile, errors: Option<&FieldErrors
         ui.label("");
         ui.weak("Queued functions run per request").on_hover_text(
             "Messages wait in the queue for the functions' concurrency, which only the per-request engine follows",
+        );
+        ui.end_row();
+    } else if fair && clock.engine != EngineFile::Exact {
+        ui.label("");
+        ui.weak("Fair queues run request by request").on_hover_text(
+            "A fair queue tells quiet tenants from noisy ones by their messages in flight and their recent \
+             processing time, which only the per-request engine follows",
         );
         ui.end_row();
     } else if outlives && clock.engine != EngineFile::Exact {

@@ -267,6 +267,12 @@ pub enum ChangeFile {
         /// True for a FIFO queue.
         on: bool,
     },
+    /// Make the queue layer a fair standard queue (a shared queue serves
+    /// its quiet tenants' messages first), or a plain one.
+    QueueFair {
+        /// True for a fair queue.
+        on: bool,
+    },
 }
 
 /// A checkable claim about a run: `left op factor × right` or
@@ -777,6 +783,12 @@ pub struct QueueFile {
     /// order.
     #[serde(skip_serializing_if = "is_default")]
     pub fifo: bool,
+    /// A fair standard queue: each tenant's messages carry its id as
+    /// their message group, and a shared queue gives the messages of its
+    /// quiet tenants to consumers before a noisy tenant's, as SQS fair
+    /// queues do.
+    #[serde(skip_serializing_if = "is_default")]
+    pub fair: bool,
     /// Messages per second a FIFO queue accepts, sends above it throttled
     /// (none: 300, as an SQS FIFO queue sending one message per call;
     /// 3,000 with batches of ten). Standard queues have no such limit.
@@ -798,6 +810,7 @@ impl Default for QueueFile {
             price_per_million: 0.40,
             requests_per_message: 3.0,
             fifo: false,
+            fair: false,
             send_rate: None,
             max_concurrency: None,
         }

@@ -273,6 +273,17 @@ fn queues_in_turn(queues: &crate::scenario::model::Topology, members: &[u32], in
     Queue::fair(&vec![1.0; flows.len()])
 }
 
+/// True when the compute stack of `members` reads one fair queue that
+/// several tenants share (a queue per tenant, fair or not, is in turn).
+fn reads_fair_queue(sc: &Scenario, design: &Design, members: &[u32]) -> bool {
+    if !sc.queue.as_ref().is_some_and(|q| q.fair) || members.len() < 2 {
+        return false;
+    }
+    let queues = &design.queue;
+    let first = queues.stack_of_tenant[members[0] as usize];
+    members.iter().all(|&t| queues.stack_of_tenant[t as usize] == first)
+}
+
 /// Each compute stack's functions, from its tenants' (none on instances).
 fn stack_functions(info: &[TenantInfo], compute: &crate::scenario::model::Topology, count: usize) -> Vec<Vec<u32>> {
     if count == 0 {
@@ -397,6 +408,7 @@ impl<'a> Exact<'a> {
                     info[t as usize].flow = k;
                 }
                 let queue = match fairness[si] {
+                    _ if reads_fair_queue(sc, design, &s.tenants) => Queue::quiet(s.tenants.len()),
                     _ if sc.queue.as_ref().is_some_and(|q| q.fifo) => Queue::groups(
                         &s.tenants.iter().map(|&t| sc.tenants[t as usize].load.key_shards).collect::<Vec<_>>(),
                     ),
@@ -409,7 +421,9 @@ impl<'a> Exact<'a> {
                     // Without a queue layer a function's requests never
                     // wait; with one, each function reads its own queues.
                     let queue = match sc.queue.as_ref() {
-                        Some(q) if !q.fifo => queues_in_turn(&design.queue, &s.tenants, &mut info),
+                        Some(q) if !q.fifo && !matches!(queue, Queue::Quiet(_)) => {
+                            queues_in_turn(&design.queue, &s.tenants, &mut info)
+                        }
                         _ => queue,
                     };
                     let mut stack = functions_stack(sc, f, &s.tenants, &mut info, &mut functions, queue);
@@ -1206,6 +1220,7 @@ impl<'a> Exact<'a> {
         let stack = &mut self.stacks[s];
         stack.advance(t_secs);
         stack.busy += 1;
+        stack.queue.received(self.info[req.tenant as usize].flow, busy_secs, t_secs);
         let job = Job { req, stack: s as u32, function, env, busy_secs };
         let index = self.jobs.insert(job);
         self.completions.push(completions::key(t_secs + busy_secs, index));
@@ -1313,6 +1328,7 @@ impl<'a> Exact<'a> {
         let stack = &mut self.stacks[s];
         stack.advance(t_secs);
         stack.busy -= 1;
+        stack.queue.finished(self.info[req.tenant as usize].flow);
         if env == Env::Provisioned {
             // Its environment also waited for its query, if it had one.
             let queried_secs = if query == NO_QUERY { 0.0 } else { t_secs - query_from_secs };

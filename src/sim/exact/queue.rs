@@ -4,6 +4,10 @@
 //! the smallest start tag goes next, so backlogged tenants are served in
 //! proportion to their weights).
 //!
+//! A shared SQS fair queue keeps each tenant's messages apart and gives
+//! consumers the oldest message of a quiet tenant before any of a noisy
+//! one's ([`QuietQueue`]).
+//!
 //! A request waits at most the queue timeout: one whose wait would pass it
 //! is dropped when it reaches the head (it could not have been served
 //! before its deadline, as every queue is first in, first out per tenant).
@@ -165,6 +169,88 @@ impl GroupQueue {
     }
 }
 
+/// In-flight messages from which a tenant of a fair queue can be noisy by
+/// its concurrency share (SQS fair queues: at least 30 of its own).
+pub const NOISY_IN_FLIGHT: u32 = 30;
+
+/// Share of a fair queue's in-flight messages, or of its recent processing
+/// time, above which a tenant is noisy (SQS fair queues: 10 %).
+pub const NOISY_SHARE: f64 = 0.1;
+
+/// Time constant of the "recent" processing time a fair queue weighs each
+/// tenant's share by, seconds (SQS does not publish its window).
+pub const RECENT_PROCESSING_SECS: f64 = 60.0;
+
+/// A shared SQS fair queue (docs/model.md, "Fair queues"): each flow (a
+/// tenant, its messages' group) has a queue of its own. A flow is noisy
+/// while it holds more than a tenth of the messages in flight and at
+/// least [`NOISY_IN_FLIGHT`] of them, or more than a tenth of the recent
+/// processing time; a consumer takes the oldest message of a quiet flow,
+/// and only when no quiet flow has one, the head of the noisy flow with
+/// the fewest messages in flight.
+#[derive(Debug, Clone, Default)]
+pub struct QuietQueue {
+    flows: Vec<VecDeque<Req>>,
+    /// Each flow's messages being processed.
+    in_flight: Vec<u32>,
+    total_in_flight: u32,
+    /// Each flow's processing time started, each weighted by
+    /// e^((start − origin) / [`RECENT_PROCESSING_SECS`]): shares of these
+    /// sums are shares of an exponentially weighted recent past.
+    recent: Vec<f64>,
+    recent_total: f64,
+    origin_secs: f64,
+    /// Each non-empty flow's head, by arrival (bits of a non-negative f64
+    /// order as the number), then by order of tagging.
+    heads: BinaryHeap<Reverse<(u64, u64, u32)>>,
+    /// Heads of noisy flows passed over while looking for a quiet one.
+    aside: Vec<(u64, u64, u32)>,
+    seq: u64,
+    len: usize,
+}
+
+impl QuietQueue {
+    fn tag_head(&mut self, flow: usize) {
+        if let Some(head) = self.flows[flow].front() {
+            self.seq += 1;
+            self.heads.push(Reverse((head.arrival_secs.max(0.0).to_bits(), self.seq, flow as u32)));
+        }
+    }
+
+    /// True when flow `flow` is noisy now.
+    fn noisy(&self, flow: usize) -> bool {
+        let mine = self.in_flight[flow];
+        (mine >= NOISY_IN_FLIGHT && f64::from(mine) > NOISY_SHARE * f64::from(self.total_in_flight))
+            || self.recent[flow] > NOISY_SHARE * self.recent_total
+    }
+
+    /// A consumer received a message of flow `flow` at `now_secs` and
+    /// processes it for `busy_secs`.
+    fn received(&mut self, flow: usize, busy_secs: f64, now_secs: f64) {
+        let mut exponent = (now_secs - self.origin_secs) / RECENT_PROCESSING_SECS;
+        if exponent > 300.0 {
+            // Move the origin before the weights overflow: every sum
+            // shrinks by the same factor, so no share changes.
+            let factor = (-exponent).exp();
+            self.recent.iter_mut().for_each(|r| *r *= factor);
+            self.recent_total *= factor;
+            self.origin_secs = now_secs;
+            exponent = 0.0;
+        }
+        let weighted = busy_secs * exponent.exp();
+        self.recent[flow] += weighted;
+        self.recent_total += weighted;
+        self.in_flight[flow] += 1;
+        self.total_in_flight += 1;
+    }
+
+    /// A message of flow `flow` is no longer being processed.
+    fn finished(&mut self, flow: usize) {
+        self.in_flight[flow] = self.in_flight[flow].saturating_sub(1);
+        self.total_in_flight = self.total_in_flight.saturating_sub(1);
+    }
+}
+
 /// A compute stack's waiting requests.
 #[derive(Debug, Clone)]
 pub enum Queue {
@@ -174,6 +260,8 @@ pub enum Queue {
     Fair(FairQueue),
     /// A FIFO queue's message groups.
     Groups(GroupQueue),
+    /// A shared fair queue, one flow per tenant.
+    Quiet(QuietQueue),
 }
 
 impl Queue {
@@ -213,6 +301,35 @@ impl Queue {
         })
     }
 
+    /// A shared fair queue of `flows` tenants.
+    pub fn quiet(flows: usize) -> Self {
+        Queue::Quiet(QuietQueue {
+            flows: vec![VecDeque::new(); flows],
+            in_flight: vec![0; flows],
+            recent: vec![0.0; flows],
+            ..QuietQueue::default()
+        })
+    }
+
+    /// A consumer received `flow`'s message at `now_secs` to process it
+    /// for `busy_secs` (what a fair queue weighs noise by; nothing for
+    /// other queues).
+    #[inline]
+    pub fn received(&mut self, flow: usize, busy_secs: f64, now_secs: f64) {
+        if let Queue::Quiet(q) = self {
+            q.received(flow, busy_secs, now_secs);
+        }
+    }
+
+    /// The processing of a message of `flow` ended (nothing but for a
+    /// fair queue).
+    #[inline]
+    pub fn finished(&mut self, flow: usize) {
+        if let Queue::Quiet(q) = self {
+            q.finished(flow);
+        }
+    }
+
     /// Gives each flow of a weighted-fair queue the virtual clock of its
     /// `owner` (flows of the same owner share one; nothing for other
     /// queues).
@@ -245,6 +362,10 @@ impl Queue {
             Queue::Groups(g) => {
                 g.groups.iter().filter_map(VecDeque::front).map(|r| r.arrival_secs).min_by(f64::total_cmp)
             }
+            Queue::Quiet(q) if q.len == 0 => None,
+            Queue::Quiet(q) => {
+                q.flows.iter().filter_map(VecDeque::front).map(|r| r.arrival_secs).min_by(f64::total_cmp)
+            }
         }
     }
 
@@ -275,6 +396,7 @@ impl Queue {
             Queue::Fifo(q) => q.len(),
             Queue::Fair(f) => f.len,
             Queue::Groups(g) => g.len,
+            Queue::Quiet(q) => q.len,
         }
     }
 
@@ -302,6 +424,14 @@ impl Queue {
                 q.len += 1;
                 if was_empty && q.held[g] == 0 {
                     q.tag_head(g);
+                }
+            }
+            Queue::Quiet(q) => {
+                let was_empty = q.flows[flow].is_empty();
+                q.flows[flow].push_back(req);
+                q.len += 1;
+                if was_empty {
+                    q.tag_head(flow);
                 }
             }
         }
@@ -430,6 +560,49 @@ impl Queue {
                 q.heads.extend(q.aside.drain(..).map(Reverse));
                 found
             }
+            Queue::Quiet(q) => {
+                // The oldest head of a quiet flow; noisy ones are set aside
+                // (they are few: each holds over a tenth of something).
+                let mut pick = None;
+                while let Some(Reverse(entry)) = q.heads.pop() {
+                    let flow = entry.2 as usize;
+                    let Some(&req) = q.flows[flow].front() else { continue };
+                    if now_secs - req.arrival_secs > timeout_secs {
+                        q.flows[flow].pop_front();
+                        q.len -= 1;
+                        drop(req);
+                        q.tag_head(flow);
+                        continue;
+                    }
+                    if q.noisy(flow) {
+                        q.aside.push(entry);
+                        continue;
+                    }
+                    pick = Some(entry);
+                    break;
+                }
+                // Else the noisy flow with the fewest in flight, the oldest
+                // head among equals (set aside oldest first).
+                let pick = pick.or_else(|| {
+                    let k = (0..q.aside.len()).min_by_key(|&k| (q.in_flight[q.aside[k].2 as usize], k))?;
+                    Some(q.aside.swap_remove(k))
+                });
+                let mut found = None;
+                if let Some(entry) = pick {
+                    let flow = entry.2 as usize;
+                    // One queue: a head its consumers cannot take now blocks
+                    // the rest, as a plain shared queue's does.
+                    if open(&q.flows[flow][0]) {
+                        found = q.flows[flow].pop_front();
+                        q.len -= 1;
+                        q.tag_head(flow);
+                    } else {
+                        q.aside.push(entry);
+                    }
+                }
+                q.heads.extend(q.aside.drain(..).map(Reverse));
+                found
+            }
         }
     }
 
@@ -440,6 +613,7 @@ impl Queue {
             Queue::Fair(f) => f.flows.iter().flat_map(|flow| &flow.queue).for_each(&mut each),
             Queue::Groups(g) if g.len == 0 => {}
             Queue::Groups(g) => g.groups.iter().flatten().for_each(&mut each),
+            Queue::Quiet(q) => q.flows.iter().flatten().for_each(&mut each),
         }
     }
 
@@ -460,6 +634,13 @@ impl Queue {
                 }
                 g.heads.clear();
                 g.len = 0;
+            }
+            Queue::Quiet(q) => {
+                for flow in &mut q.flows {
+                    flow.drain(..).for_each(&mut each);
+                }
+                q.heads.clear();
+                q.len = 0;
             }
         }
     }
@@ -516,6 +697,47 @@ mod tests {
         q.push(0, req(1, 1.0));
         assert!(q.next_open(2.0, 10.0, |_| {}, only_1).is_none());
         assert_eq!(q.len(), 2);
+    }
+
+    #[test]
+    fn a_fair_queue_passes_over_a_tenant_with_thirty_in_flight_and_a_tenth_of_them() {
+        // Flow 0 has done next to no processing (its share of the recent
+        // processing time is nil), flow 1 a lot: only the concurrency rule
+        // can make flow 0 noisy.
+        let mut q = Queue::quiet(3);
+        q.received(1, 1000.0, 0.0);
+        q.received(2, 1000.0, 0.0);
+        for _ in 0..29 {
+            q.received(0, 1e-6, 0.0);
+        }
+        let take = |q: &mut Queue| {
+            q.push(0, req(0, 1.0));
+            q.push(2, req(2, 2.0));
+            let first = q.next(3.0, 10.0, |_| {}).map(|r| r.tenant);
+            q.drain(|_| {});
+            first
+        };
+        // Flow 2, with half the processing time, is noisy by its share; flow
+        // 0 with 29 in flight is not: its older message goes first.
+        assert_eq!(take(&mut q), Some(0));
+        q.received(0, 1e-6, 0.0);
+        // 30 of 32 in flight: both noisy; flow 2 has fewer in flight.
+        assert_eq!(take(&mut q), Some(2));
+        q.finished(0);
+        assert_eq!(take(&mut q), Some(0), "29 in flight again");
+        // Quiet flow 1 (its processing share decays): an hour later flows 1
+        // and 2 weigh nothing against a new flow 0 receive of 1 s, which
+        // makes flow 0 noisy and flow 2 quiet.
+        q.received(0, 1.0, 3600.0);
+        assert_eq!(take(&mut q), Some(2));
+        // Eight hours on, the weights are rescaled before they overflow
+        // (e^480); flow 1's new second is now all the recent processing.
+        q.received(1, 1.0, 32_400.0);
+        q.push(1, req(1, 32_400.0));
+        q.push(2, req(2, 32_401.0));
+        assert_eq!(q.next(32_402.0, 10.0, |_| {}).map(|r| r.tenant), Some(2));
+        let Queue::Quiet(quiet) = &q else { unreachable!() };
+        assert!(quiet.recent_total.is_finite() && quiet.recent_total > 0.0, "{}", quiet.recent_total);
     }
 
     #[test]

@@ -10,7 +10,7 @@ use crate::scenario::file::{AttributionFile, ChangeFile, IdleFile, LayerName, Pl
 use crate::units::DurationText;
 
 /// The kinds of change, in menu order, with what each does.
-const KINDS: [(&str, &str); 18] = [
+const KINDS: [(&str, &str); 19] = [
     ("Tenant rate", "Set the base rate of a tenant (by id) or a group (by prefix)"),
     ("Group count", "Set how many tenants a group has"),
     ("Tier plan", "Give a tier a usage plan (token bucket), replacing any; quotas are kept"),
@@ -31,6 +31,10 @@ const KINDS: [(&str, &str); 18] = [
     (
         "FIFO queue",
         "Make the queue a FIFO queue with message groups, or a standard queue (the scenario must have a queue)",
+    ),
+    (
+        "Fair queue",
+        "Make the queue a fair queue (a shared queue serves its quiet tenants' messages first), or a plain one",
     ),
 ];
 
@@ -55,6 +59,7 @@ fn kind(change: &ChangeFile) -> usize {
         ChangeFile::QueueRetention { .. } => 15,
         ChangeFile::DatabaseProxy { .. } => 16,
         ChangeFile::QueueFifo { .. } => 17,
+        ChangeFile::QueueFair { .. } => 18,
     }
 }
 
@@ -86,7 +91,8 @@ fn new_change(k: usize, names: &Names) -> ChangeFile {
         14 => ChangeFile::TierRetry { tier: first(&names.tiers), retry: Some(form::default_retry()) },
         15 => ChangeFile::QueueRetention { retention: DurationText::new("1h") },
         16 => ChangeFile::DatabaseProxy { on: true },
-        _ => ChangeFile::QueueFifo { on: true },
+        17 => ChangeFile::QueueFifo { on: true },
+        _ => ChangeFile::QueueFair { on: true },
     }
 }
 
@@ -170,6 +176,12 @@ fn fields_ui(ui: &mut Ui, id: (usize, usize), change: &mut ChangeFile, names: &N
         ChangeFile::QueueFifo { on } => {
             ui.checkbox(on, "FIFO").on_hover_text(
                 "On: each tenant key shard is a message group, processed one message at a time; off: a standard queue",
+            );
+        }
+        ChangeFile::QueueFair { on } => {
+            ui.checkbox(on, "fair").on_hover_text(
+                "On: a shared queue gives consumers its quiet tenants' messages before a noisy tenant's; off: oldest \
+                 first",
             );
         }
         ChangeFile::AccountLimit { rate, burst } => {
