@@ -1221,6 +1221,7 @@ impl<'a> Exact<'a> {
         stack.advance(t_secs);
         stack.busy += 1;
         stack.queue.received(self.info[req.tenant as usize].flow, busy_secs, t_secs);
+        debug_assert!(stack.queue.in_flight().is_none_or(|n| n == stack.busy), "a fair queue's in-flight count");
         let job = Job { req, stack: s as u32, function, env, busy_secs };
         let index = self.jobs.insert(job);
         self.completions.push(completions::key(t_secs + busy_secs, index));
@@ -1329,6 +1330,7 @@ impl<'a> Exact<'a> {
         stack.advance(t_secs);
         stack.busy -= 1;
         stack.queue.finished(self.info[req.tenant as usize].flow);
+        debug_assert!(stack.queue.in_flight().is_none_or(|n| n == stack.busy), "a fair queue's in-flight count");
         if env == Env::Provisioned {
             // Its environment also waited for its query, if it had one.
             let queried_secs = if query == NO_QUERY { 0.0 } else { t_secs - query_from_secs };

@@ -246,6 +246,7 @@ impl QuietQueue {
 
     /// A message of flow `flow` is no longer being processed.
     fn finished(&mut self, flow: usize) {
+        debug_assert!(self.in_flight[flow] > 0, "flow {flow} finished a message it never received");
         self.in_flight[flow] = self.in_flight[flow].saturating_sub(1);
         self.total_in_flight = self.total_in_flight.saturating_sub(1);
     }
@@ -327,6 +328,15 @@ impl Queue {
     pub fn finished(&mut self, flow: usize) {
         if let Queue::Quiet(q) = self {
             q.finished(flow);
+        }
+    }
+
+    /// Messages received and not yet finished, for a fair queue (the
+    /// count its concurrency rule weighs; `None` for other queues).
+    pub fn in_flight(&self) -> Option<u32> {
+        match self {
+            Queue::Quiet(q) => Some(q.total_in_flight),
+            _ => None,
         }
     }
 
@@ -725,9 +735,14 @@ mod tests {
         assert_eq!(take(&mut q), Some(2));
         q.finished(0);
         assert_eq!(take(&mut q), Some(0), "29 in flight again");
-        // Quiet flow 1 (its processing share decays): an hour later flows 1
-        // and 2 weigh nothing against a new flow 0 receive of 1 s, which
-        // makes flow 0 noisy and flow 2 quiet.
+        // Down to 5 in flight, flow 0 is out of reach of the concurrency
+        // rule. Without decay flow 2 would stay noisy by its 1000 s and
+        // flow 0 quiet by its 1 s; an hour later flows 1 and 2 weigh
+        // nothing against flow 0's new second, which makes flow 0 noisy
+        // and flow 2 quiet.
+        for _ in 0..24 {
+            q.finished(0);
+        }
         q.received(0, 1.0, 3600.0);
         assert_eq!(take(&mut q), Some(2));
         // Eight hours on, the weights are rescaled before they overflow
