@@ -283,3 +283,50 @@ fn a_reserving_tier_in_a_shared_queue_is_refused_with_its_path() {
     let want = "layers.compute.functions.reserved: design \"pool\": tenant \"solo\" shares a queue";
     assert_refused(&text, want);
 }
+
+#[test]
+fn a_queue_lets_its_function_add_five_executions_a_second_and_starts_again_from_five() {
+    // The function could start 3000 at once; the shared queue's pollers
+    // start with 5 and add 5 a second while messages wait. A burst of n
+    // messages in one second: the k-th starts about (k − 5)/5 s after the
+    // burst began, so the last one waits about (n − 5)/5 − 1 s. Each holds
+    // its execution two minutes, so four minutes after "a"'s burst of 300
+    // nothing of it runs and, a minute on, the pollers are back to five:
+    // "b"'s burst of 600 waits about (600 − 5)/5 − 1 s, not the
+    // (600 − 300)/5 − 1 s it would if they kept "a"'s level. (A tenant's
+    // other messages caught in a burst wait less than it; the few running
+    // at a time shift the waits by about a second.)
+    let text = |seed: u64, b_spikes: bool| {
+        let b = if b_spikes { r#"Spike(tenant: "b", at: "900s", duration: "1s", factor: 10000.0)"# } else { "" };
+        format!(
+            r#"Scenario(version: 1, name: "pollers", clock: (duration: "30m", seed: {seed}, replications: 2),
+            tiers: {{ "t": (price_per_month: 1.0) }},
+            tenants: [ Tenant(id: "a", tier: "t", load: (rate: 0.03)), Tenant(id: "b", tier: "t", load: (rate: 0.06)) ],
+            layers: ( queue: (visibility_timeout: "10m", retention: "10m"),
+                      compute: (service_time: Deterministic(ms: 120000.0),
+                                functions: (concurrency_limit: 3000, scale_per_10s: 3000, keep_warm: "2h", cold_start: "0s")) ),
+            designs: [ (name: "pool", placement: {{ "*": Pool }}) ],
+            events: [ Spike(tenant: "a", at: "60s", duration: "1s", factor: 10000.0), {b} ])"#
+        )
+    };
+    for seed in [1, 2, 3] {
+        for (b_spikes, who, expected, others) in [(false, 0, 300.0, 54.0), (true, 1, 600.0, 108.0)] {
+            let report = run_1_and_2_threads(&load(&text(seed, b_spikes)));
+            let t = &report.designs[0].tenants[who];
+            // Its burst, less its other messages in the half hour.
+            let burst = t.offered.mean - others;
+            assert!(close(burst, expected, 0.15), "seed {seed}: {} sent {burst:.0} in its burst", t.id);
+            let oldest_secs = t.oldest_message_ms.mean / 1e3;
+            let want = (burst - 5.0) / 5.0 - 1.0;
+            assert!(
+                (oldest_secs - want).abs() < 5.0,
+                "seed {seed}: {} oldest {oldest_secs:.1} s, about {want:.1} s",
+                t.id
+            );
+            for t in &report.designs[0].tenants {
+                assert_eq!(t.dropped.timeout.mean, 0.0, "seed {seed}: every message waits its turn");
+                assert_eq!(t.throttled.concurrency.mean, 0.0);
+            }
+        }
+    }
+}

@@ -18,6 +18,7 @@ mod bucket;
 pub(crate) mod completions;
 mod functions;
 mod points;
+mod pollers;
 pub(crate) mod queue;
 mod redelivery;
 mod relational;
@@ -44,6 +45,7 @@ use bucket::Bucket;
 use completions::Completions;
 use functions::{Env, Function};
 use points::Points;
+use pollers::Pollers;
 use queue::{HOLDS, IN_WINDOW, NO_SLOT, Queue, READ, Req};
 use rand_distr::{Distribution, Exp1};
 use redelivery::{Failed, Redelivery};
@@ -170,6 +172,9 @@ struct Exact<'a> {
     completions: Completions,
     /// Stacks whose warming instances may be ready: (time bits, stack).
     ready: Vec<(u64, u32)>,
+    /// The earliest time pushed to `ready` since the tight loop last
+    /// looked (infinity: none), so that it stops for it.
+    ready_pushed_secs: f64,
     /// Requests that waited past the timeout, found at a queue's head.
     expired: Vec<Req>,
     raw: Vec<TenantRaw>,
@@ -213,6 +218,11 @@ struct Exact<'a> {
     /// its event source processes at once (`u32::MAX`: no limit).
     consuming: Vec<u32>,
     max_consuming: u32,
+    /// With `fed` and standard queues, each queue's event source mapping
+    /// (how many executions its pollers let run), and each compute
+    /// stack's queues.
+    pollers: Vec<Pollers>,
+    stack_queues: Vec<Vec<u32>>,
     /// Queries that waited past the proxy's borrow timeout: (job, when
     /// they timed out), kept to reuse its allocation.
     borrow_expired: Vec<(u32, f64)>,
@@ -271,6 +281,15 @@ fn queues_in_turn(queues: &crate::scenario::model::Topology, members: &[u32], in
         });
     }
     Queue::fair(&vec![1.0; flows.len()])
+}
+
+/// True when queue `q`'s event source may start one more execution at
+/// `t_secs`: under the queue's maximum concurrency and, for a standard
+/// queue, what its pollers allow.
+#[inline]
+fn source_admits(pollers: &mut [Pollers], consuming: &[u32], max: u32, q: usize, t_secs: f64) -> bool {
+    let in_use = consuming[q];
+    in_use < max && pollers.get_mut(q).is_none_or(|p| p.admits(in_use, t_secs))
 }
 
 /// True when the compute stack of `members` reads one fair queue that
@@ -474,6 +493,16 @@ impl<'a> Exact<'a> {
             }
         }
         let stack_functions = stack_functions(&info, compute, functions.len());
+        let stack_queues: Vec<Vec<u32>> = compute
+            .stacks
+            .iter()
+            .map(|s| {
+                let mut of: Vec<u32> = s.tenants.iter().map(|&t| info[t as usize].queue).collect();
+                of.sort_unstable();
+                of.dedup();
+                of
+            })
+            .collect();
         let ticks = sc.clock.ticks;
         let ticks_per_point = ticks.div_ceil(series_points.min(ticks).max(1));
         let count = ticks.div_ceil(ticks_per_point) as usize;
@@ -518,6 +547,7 @@ impl<'a> Exact<'a> {
             functions,
             completions: Completions::default(),
             ready: Vec::new(),
+            ready_pushed_secs: f64::INFINITY,
             expired: Vec::new(),
             raw: vec![TenantRaw::default(); n],
             latency: (0..n).map(|_| BinCounts::new()).collect(),
@@ -550,6 +580,13 @@ impl<'a> Exact<'a> {
             wake_secs: if fed { vec![f64::NEG_INFINITY; compute.stacks.len()] } else { Vec::new() },
             consuming: if fed { vec![0; design.queue.stacks.len()] } else { Vec::new() },
             max_consuming: sc.queue.as_ref().and_then(|q| q.max_concurrency).unwrap_or(u32::MAX),
+            pollers: match &sc.queue {
+                Some(q) if fed && !q.fifo => {
+                    vec![Pollers::new(q.max_concurrency.unwrap_or(pollers::MOST)); design.queue.stacks.len()]
+                }
+                _ => Vec::new(),
+            },
+            stack_queues,
         }
     }
 
@@ -640,7 +677,9 @@ impl<'a> Exact<'a> {
             if !self.run_events_until(limit_secs.min(self.side_secs())) {
                 return false;
             }
-            if self.side_secs() >= limit_secs {
+            // Instances or a function's scaling ready before the next side
+            // event go first: the caller handles them.
+            if self.side_secs() >= limit_secs.min(self.next_ready_secs()) {
                 return true;
             }
             self.side_event();
@@ -751,6 +790,9 @@ impl<'a> Exact<'a> {
                 // A query may wait at a database proxy until before it.
                 limit_secs = limit_secs.min(self.borrow_deadline_secs());
             }
+            // A stack's instances or a function's scaling may have become
+            // ready before the limit.
+            limit_secs = limit_secs.min(std::mem::replace(&mut self.ready_pushed_secs, f64::INFINITY));
             self.handled += 1;
             if self.handled.is_multiple_of(PROGRESS_EVENTS) && !self.progress(arrival_secs.min(completion_secs)) {
                 return false;
@@ -827,6 +869,7 @@ impl<'a> Exact<'a> {
     fn push_ready(&mut self, t_secs: f64, s: usize) {
         if t_secs.is_finite() {
             self.ready.push((t_secs.max(0.0).to_bits(), s as u32));
+            self.ready_pushed_secs = self.ready_pushed_secs.min(t_secs.max(0.0));
         }
     }
 
@@ -1076,6 +1119,7 @@ impl<'a> Exact<'a> {
                 // Its group decides whether it can start.
                 self.start_waiting(s, t_secs);
             } else if self.fed {
+                self.pollers_see_waiting(info, t_secs);
                 // Another tenant's function may take it while the head's
                 // cannot.
                 self.start_waiting(s, t_secs);
@@ -1167,7 +1211,14 @@ impl<'a> Exact<'a> {
             self.stacks[s].queue.visible_again(self.info[t].flow, req);
             return;
         };
-        self.consuming[self.info[t].queue as usize] += 1;
+        let q = self.info[t].queue as usize;
+        self.consuming[q] += 1;
+        if let Some(p) = self.pollers.get_mut(q) {
+            p.used(self.consuming[q] - 1, self.consuming[q], t_secs);
+            if self.stacks[s].queue.has_waiting(self.info[t].flow) {
+                self.pollers_see_waiting(self.info[t], t_secs);
+            }
+        }
         let mut busy_secs = req.service_secs;
         if env == Env::Cold {
             self.raw[t].cold_starts += 1.0;
@@ -1181,7 +1232,7 @@ impl<'a> Exact<'a> {
     /// messages at `t_secs` (its queue's event source has room too).
     #[inline]
     fn can_consume(&mut self, info: TenantInfo, t_secs: f64) -> bool {
-        self.consuming[info.queue as usize] < self.max_consuming
+        source_admits(&mut self.pollers, &self.consuming, self.max_consuming, info.queue as usize, t_secs)
             && self.functions[info.function as usize].can_start(t_secs)
     }
 
@@ -1190,9 +1241,15 @@ impl<'a> Exact<'a> {
     /// function's scaling allows one.
     fn wake_for_scaling(&mut self, s: usize, t_secs: f64) {
         let functions = &mut self.functions;
+        let (pollers, consuming) = (&self.pollers, &self.consuming);
         let ready = self.stack_functions[s]
             .iter()
             .map(|&f| functions[f as usize].scaling_ready_secs(t_secs))
+            .chain(
+                self.stack_queues[s]
+                    .iter()
+                    .filter_map(|&q| pollers.get(q as usize).map(|p| p.ready_secs(consuming[q as usize], t_secs))),
+            )
             .fold(f64::INFINITY, f64::min);
         // A wake due now has fired (or is about to, and one more is
         // harmless): the next is scheduled.
@@ -1200,6 +1257,32 @@ impl<'a> Exact<'a> {
         if ready.is_finite() && (pending <= t_secs || ready < pending) {
             self.wake_secs[s] = ready;
             self.push_ready(ready, s);
+        }
+    }
+
+    /// A message of `info`'s queue waits at `t_secs` (it has just arrived,
+    /// or one was taken and more wait): when its pollers are all in use
+    /// they start adding more, at the moment a mapping would, whatever
+    /// order the engine looks at its queues in.
+    #[inline]
+    fn pollers_see_waiting(&mut self, info: TenantInfo, t_secs: f64) {
+        let q = info.queue as usize;
+        if let Some(p) = self.pollers.get_mut(q) {
+            p.admits(self.consuming[q], t_secs);
+        }
+    }
+
+    /// `req` left stack `s`'s queue at `t_secs`: when it leaves its queue
+    /// layer's queue with no message waiting, that queue's pollers stop
+    /// adding executions.
+    #[inline]
+    fn note_drained(&mut self, s: usize, req: &Req, t_secs: f64) {
+        if self.pollers.is_empty() {
+            return;
+        }
+        let info = self.info[req.tenant as usize];
+        if !self.stacks[s].queue.has_waiting(info.flow) {
+            self.pollers[info.queue as usize].drained(t_secs);
         }
     }
 
@@ -1242,21 +1325,23 @@ impl<'a> Exact<'a> {
         while self.stacks[s].busy < self.stacks[s].servers {
             let mut expired = std::mem::take(&mut self.expired);
             let next = if self.fed {
-                let (functions, info, consuming, max) =
-                    (&mut self.functions, &self.info, &self.consuming, self.max_consuming);
+                let (functions, info, consuming, max, pollers) =
+                    (&mut self.functions, &self.info, &self.consuming, self.max_consuming, &mut self.pollers);
                 self.stacks[s].queue.next_open(
                     t_secs,
                     timeout,
                     |req| expired.push(req),
                     |req| {
                         let i = &info[req.tenant as usize];
-                        consuming[i.queue as usize] < max && functions[i.function as usize].can_start(t_secs)
+                        source_admits(pollers, consuming, max, i.queue as usize, t_secs)
+                            && functions[i.function as usize].can_start(t_secs)
                     },
                 )
             } else {
                 self.stacks[s].queue.next(t_secs, timeout, |req| expired.push(req))
             };
             for req in expired.drain(..) {
+                self.note_drained(s, &req, t_secs);
                 if !self.queued || self.redelivery.dequeued(req) {
                     self.drop_timed_out(req, t_secs);
                 }
@@ -1267,7 +1352,10 @@ impl<'a> Exact<'a> {
                     // A ghost: it lets its message group go at once.
                     self.stacks[s].queue.release(self.info[req.tenant as usize].flow, &req);
                 }
-                Some(req) => self.start(s, req, t_secs),
+                Some(req) => {
+                    self.note_drained(s, &req, t_secs);
+                    self.start(s, req, t_secs);
+                }
                 None => {
                     if self.fed && !self.stacks[s].queue.is_empty() {
                         self.wake_for_scaling(s, t_secs);
@@ -1322,7 +1410,11 @@ impl<'a> Exact<'a> {
         if function != NO_FUNCTION {
             self.functions[function as usize].finish(env, t_secs);
             if self.fed {
-                self.consuming[self.info[req.tenant as usize].queue as usize] -= 1;
+                let q = self.info[req.tenant as usize].queue as usize;
+                self.consuming[q] -= 1;
+                if let Some(p) = self.pollers.get_mut(q) {
+                    p.used(self.consuming[q] + 1, self.consuming[q], t_secs);
+                }
             }
         }
         let s = s as usize;

@@ -415,6 +415,17 @@ impl Queue {
         self.len() == 0
     }
 
+    /// True when the queue flow `flow` reads has messages waiting: its
+    /// own for a weighted-fair queue (with functions behind a queue layer,
+    /// a flow is one of its queues), the whole queue otherwise (a shared
+    /// fair queue is one queue whatever its tenants).
+    pub fn has_waiting(&self, flow: usize) -> bool {
+        match self {
+            Queue::Fair(f) => !f.flows[flow].queue.is_empty(),
+            _ => !self.is_empty(),
+        }
+    }
+
     /// Adds `req`, of flow `flow` (its tenant's place in the stack).
     pub fn push(&mut self, flow: usize, req: Req) {
         match self {
