@@ -175,6 +175,10 @@ struct Exact<'a> {
     /// The earliest time pushed to `ready` since the tight loop last
     /// looked (infinity: none), so that it stops for it.
     ready_pushed_secs: f64,
+    /// The latest time a request started or completed (debug builds
+    /// check that events never go back in time).
+    #[cfg(debug_assertions)]
+    last_secs: f64,
     /// Requests that waited past the timeout, found at a queue's head.
     expired: Vec<Req>,
     raw: Vec<TenantRaw>,
@@ -548,6 +552,8 @@ impl<'a> Exact<'a> {
             completions: Completions::default(),
             ready: Vec::new(),
             ready_pushed_secs: f64::INFINITY,
+            #[cfg(debug_assertions)]
+            last_secs: 0.0,
             expired: Vec::new(),
             raw: vec![TenantRaw::default(); n],
             latency: (0..n).map(|_| BinCounts::new()).collect(),
@@ -762,6 +768,10 @@ impl<'a> Exact<'a> {
     /// earlier; false when cancelled.
     fn run_events_until(&mut self, mut limit_secs: f64) -> bool {
         loop {
+            // A stack's instances, a function's scaling or a queue's
+            // pollers may have become ready before the limit (in the last
+            // event, or in a side event before this loop).
+            limit_secs = limit_secs.min(std::mem::replace(&mut self.ready_pushed_secs, f64::INFINITY));
             let arrival_secs = self.next_arrival_secs();
             let completion_secs = self.next_completion_secs();
             if arrival_secs <= completion_secs {
@@ -790,9 +800,6 @@ impl<'a> Exact<'a> {
                 // A query may wait at a database proxy until before it.
                 limit_secs = limit_secs.min(self.borrow_deadline_secs());
             }
-            // A stack's instances or a function's scaling may have become
-            // ready before the limit.
-            limit_secs = limit_secs.min(std::mem::replace(&mut self.ready_pushed_secs, f64::INFINITY));
             self.handled += 1;
             if self.handled.is_multiple_of(PROGRESS_EVENTS) && !self.progress(arrival_secs.min(completion_secs)) {
                 return false;
@@ -1217,6 +1224,9 @@ impl<'a> Exact<'a> {
             p.used(self.consuming[q] - 1, self.consuming[q], t_secs);
             if self.stacks[s].queue.has_waiting(self.info[t].flow) {
                 self.pollers_see_waiting(self.info[t], t_secs);
+            } else {
+                // Taken at once or the last one waiting: nothing waits.
+                self.pollers[q].drained(t_secs);
             }
         }
         let mut busy_secs = req.service_secs;
@@ -1290,6 +1300,7 @@ impl<'a> Exact<'a> {
     /// environment `env` if it runs on one, for `busy_secs`.
     #[inline]
     fn start_on(&mut self, s: usize, req: Req, t_secs: f64, function: u32, env: Env, busy_secs: f64) {
+        self.note_time(t_secs);
         let mut req = req;
         if self.fifo {
             // Its receive holds its message group.
@@ -1308,6 +1319,17 @@ impl<'a> Exact<'a> {
         let job = Job { req, stack: s as u32, function, env, busy_secs };
         let index = self.jobs.insert(job);
         self.completions.push(completions::key(t_secs + busy_secs, index));
+    }
+
+    /// Debug builds: an event at `t_secs` comes no earlier than the last.
+    #[inline(always)]
+    fn note_time(&mut self, t_secs: f64) {
+        #[cfg(debug_assertions)]
+        {
+            debug_assert!(t_secs >= self.last_secs, "an event at {t_secs} s after one at {} s", self.last_secs);
+            self.last_secs = t_secs;
+        }
+        let _ = t_secs;
     }
 
     /// Starts waiting requests on stack `s` while servers are free.
@@ -1350,6 +1372,7 @@ impl<'a> Exact<'a> {
             match next {
                 Some(req) if self.queued && !self.redelivery.dequeued(req) => {
                     // A ghost: it lets its message group go at once.
+                    self.note_drained(s, &req, t_secs);
                     self.stacks[s].queue.release(self.info[req.tenant as usize].flow, &req);
                 }
                 Some(req) => {
@@ -1401,6 +1424,7 @@ impl<'a> Exact<'a> {
     /// tenant's figures; the server takes the next request.
     #[inline]
     fn complete(&mut self, job: u32, t_secs: f64) {
+        self.note_time(t_secs);
         if self.relational.is_some() && !self.query_done(job, t_secs) {
             return;
         }

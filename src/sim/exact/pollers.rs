@@ -85,18 +85,22 @@ impl Pollers {
         self.level.min(f64::from(peak.max(START).min(self.ceiling)))
     }
 
-    /// Executions allowed at `t_secs` with `in_use` running.
+    /// Executions allowed at `t_secs` with `in_use` running, while not
+    /// rising.
     fn allowed(&mut self, in_use: u32, t_secs: f64) -> u32 {
-        let level = if self.rising { self.level_at(t_secs) } else { self.resting(in_use, t_secs) };
-        // A wake computed for the moment the level reaches a whole number
-        // must find it there despite rounding.
-        ((level + 1e-9).floor() as u32).min(self.ceiling)
+        // A level stopped at a whole number stays one despite rounding.
+        ((self.resting(in_use, t_secs) + 1e-9).floor() as u32).min(self.ceiling)
     }
 
     /// True when one more execution may start at `t_secs` with `in_use`
     /// running; when not, a message is waiting for the level, which rises
     /// from then on.
     pub fn admits(&mut self, in_use: u32, t_secs: f64) -> bool {
+        if self.rising {
+            // The very test `ready_secs` makes, so that a wake it schedules
+            // finds the level there however large the clock.
+            return in_use < self.ceiling && self.due_secs(in_use) <= t_secs;
+        }
         if in_use < self.allowed(in_use, t_secs) {
             return true;
         }
@@ -131,8 +135,13 @@ impl Pollers {
         if !self.rising || in_use >= self.ceiling {
             return f64::INFINITY;
         }
-        let due = self.since_secs + (f64::from(in_use + 1) - self.level) / PER_SEC;
+        let due = self.due_secs(in_use);
         if due <= t_secs { f64::INFINITY } else { due }
+    }
+
+    /// While rising: when the level reaches `in_use + 1`.
+    fn due_secs(&self, in_use: u32) -> f64 {
+        self.since_secs + (f64::from(in_use + 1) - self.level) / PER_SEC
     }
 }
 
