@@ -497,16 +497,20 @@ impl<'a> Exact<'a> {
             }
         }
         let stack_functions = stack_functions(&info, compute, functions.len());
-        let stack_queues: Vec<Vec<u32>> = compute
-            .stacks
-            .iter()
-            .map(|s| {
-                let mut of: Vec<u32> = s.tenants.iter().map(|&t| info[t as usize].queue).collect();
-                of.sort_unstable();
-                of.dedup();
-                of
-            })
-            .collect();
+        let stack_queues: Vec<Vec<u32>> = if !fed {
+            Vec::new()
+        } else {
+            compute
+                .stacks
+                .iter()
+                .map(|s| {
+                    let mut of: Vec<u32> = s.tenants.iter().map(|&t| info[t as usize].queue).collect();
+                    of.sort_unstable();
+                    of.dedup();
+                    of
+                })
+                .collect()
+        };
         let ticks = sc.clock.ticks;
         let ticks_per_point = ticks.div_ceil(series_points.min(ticks).max(1));
         let count = ticks.div_ceil(ticks_per_point) as usize;
@@ -1375,10 +1379,8 @@ impl<'a> Exact<'a> {
                     self.note_drained(s, &req, t_secs);
                     self.stacks[s].queue.release(self.info[req.tenant as usize].flow, &req);
                 }
-                Some(req) => {
-                    self.note_drained(s, &req, t_secs);
-                    self.start(s, req, t_secs);
-                }
+                // Its function's pollers look at the queue as it starts.
+                Some(req) => self.start(s, req, t_secs),
                 None => {
                     if self.fed && !self.stacks[s].queue.is_empty() {
                         self.wake_for_scaling(s, t_secs);

@@ -53,15 +53,6 @@ impl Pollers {
         }
     }
 
-    /// Its level at `t_secs` (not lowered).
-    fn level_at(&self, t_secs: f64) -> f64 {
-        if self.rising {
-            (self.level + PER_SEC * (t_secs - self.since_secs).max(0.0)).min(f64::from(self.ceiling))
-        } else {
-            self.level
-        }
-    }
-
     /// Moves the ring of peaks to `t_secs`, `in_use` having held since the
     /// last change.
     fn roll(&mut self, in_use: u32, t_secs: f64) {
@@ -104,7 +95,7 @@ impl Pollers {
         if in_use < self.allowed(in_use, t_secs) {
             return true;
         }
-        if !self.rising && in_use < self.ceiling {
+        if in_use < self.ceiling {
             self.level = self.resting(in_use, t_secs);
             self.rising = true;
             self.since_secs = t_secs;
@@ -123,7 +114,8 @@ impl Pollers {
     /// rising where it is.
     pub fn drained(&mut self, t_secs: f64) {
         if self.rising {
-            self.level = self.level_at(t_secs);
+            let risen = PER_SEC * (t_secs - self.since_secs).max(0.0);
+            self.level = (self.level + risen).min(f64::from(self.ceiling));
             self.rising = false;
         }
     }
