@@ -47,6 +47,7 @@ pub fn figure_of(metric: MetricFile) -> FigureId {
         MetricFile::ThrottledConcurrency => FigureId::ThrottledConcurrency,
         MetricFile::ThrottledQueue => FigureId::ThrottledQueue,
         MetricFile::ColdStarts => FigureId::ColdStarts,
+        MetricFile::Invocations => FigureId::Invocations,
         MetricFile::Retries => FigureId::Retries,
         MetricFile::TimedOutClient => FigureId::TimedOutClient,
         MetricFile::WastedWork => FigureId::WastedWork,

@@ -3,6 +3,7 @@
 mod accounting;
 mod agreement;
 mod bad_input;
+mod batches;
 mod budget;
 mod capacity_loss;
 #[cfg(feature = "cli")]

@@ -44,6 +44,8 @@ pub enum FigureId {
     ThrottledQueue,
     /// Requests that started a new function environment.
     ColdStarts,
+    /// Executions of serverless functions (a batch of messages is one).
+    Invocations,
     /// Attempts that were clients' retries.
     Retries,
     /// Share of offered requests throttled or dropped.
@@ -209,7 +211,7 @@ const BASE: Figure = Figure {
 };
 
 /// Every figure, in the order of the comparison.
-pub const FIGURES: [Figure; 30] = [
+pub const FIGURES: [Figure; 31] = [
     Figure {
         id: FigureId::Cost,
         key: "cost",
@@ -420,6 +422,20 @@ pub const FIGURES: [Figure; 30] = [
         compare: service_detail(),
         design: Some(|d| d.totals.cold_starts),
         tenant: Some(|t| t.cold_starts),
+        ..BASE
+    },
+    Figure {
+        id: FigureId::Invocations,
+        key: "invocations",
+        label: "Function invocations",
+        help: "Executions of serverless functions: one per request, or per batch of messages a queue's event \
+               source hands a function at once. A tenant's share is 1 for a message processed alone and 1/k for \
+               each message of a batch of k. Functions and the queue's receive and delete calls are paid per \
+               invocation.",
+        unit: Unit::Requests,
+        compare: service_detail(),
+        design: Some(|d| d.totals.invocations),
+        tenant: Some(|t| t.invocations),
         ..BASE
     },
     Figure {

@@ -16,7 +16,7 @@ pub fn json(report: &RunReport) -> Result<String, serde_json::Error> {
 }
 
 /// CSV columns, in order (new columns are only added at the end).
-pub const CSV_HEADER: [&str; 52] = [
+pub const CSV_HEADER: [&str; 53] = [
     "design",
     "tenant",
     "tier",
@@ -69,6 +69,7 @@ pub const CSV_HEADER: [&str; 52] = [
     "dropped_connections",
     "duplicates",
     "throttled_queue",
+    "invocations",
 ];
 
 /// One row per design and tenant (means; CIs for the key figures).
@@ -135,6 +136,7 @@ pub fn csv(report: &RunReport) -> Result<String, csv::Error> {
                     t.dropped.connections.mean,
                     t.duplicates.mean,
                     t.throttled.queue.mean,
+                    t.invocations.mean,
                 ]
                 .map(|v| format!("{v}")),
             );

@@ -184,6 +184,10 @@ pub struct DesignTotals {
     /// compute).
     #[serde(default)]
     pub cold_starts: Estimate,
+    /// Executions of serverless functions (one per request, or per batch
+    /// of queued messages; 0 on instances).
+    #[serde(default)]
+    pub invocations: Estimate,
     /// Attempts that were clients' retries of failed requests (counted in
     /// the offered requests).
     #[serde(default)]
@@ -440,6 +444,11 @@ pub struct TenantReport {
     /// compute).
     #[serde(default)]
     pub cold_starts: Estimate,
+    /// Its share of the serverless functions' executions: 1 for a request
+    /// or message processed alone, 1/k for each of a batch of k (0 on
+    /// instances).
+    #[serde(default)]
+    pub invocations: Estimate,
     /// Attempts that were clients' retries of failed requests (counted in
     /// the offered requests).
     #[serde(default)]

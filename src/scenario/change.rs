@@ -96,8 +96,10 @@ pub fn apply_change(file: &mut ScenarioFile, change: &ChangeFile) -> Result<(), 
             let queue = file.layers.queue.as_mut().ok_or("the scenario has no queue")?;
             queue.fifo = *on;
             if *on {
-                // Fair queues are standard queues.
+                // Fair queues are standard queues; a FIFO queue's batches
+                // are not modelled.
                 queue.fair = false;
+                queue.batch_size = None;
             } else {
                 // A standard queue has no send limit to keep.
                 queue.send_rate = None;
@@ -107,10 +109,16 @@ pub fn apply_change(file: &mut ScenarioFile, change: &ChangeFile) -> Result<(), 
             let queue = file.layers.queue.as_mut().ok_or("the scenario has no queue")?;
             queue.fair = *on;
             if *on {
-                // Fair queues are standard queues.
+                // Fair queues are standard queues (their batches are not
+                // modelled).
                 queue.fifo = false;
                 queue.send_rate = None;
+                queue.batch_size = None;
             }
+        }
+        ChangeFile::QueueBatchSize { size } => {
+            let queue = file.layers.queue.as_mut().ok_or("the scenario has no queue")?;
+            queue.batch_size = (*size != 1).then_some(*size);
         }
         ChangeFile::DatabaseProxy { on } => {
             let rel = file.layers.relational.as_mut().ok_or("the scenario has no relational database")?;
@@ -175,6 +183,7 @@ impl KnobFile {
                 | KnobFile::FunctionsReserved { .. }
                 | KnobFile::FunctionsProvisioned
                 | KnobFile::QueueMaxConcurrency
+                | KnobFile::QueueBatchSize
                 | KnobFile::DatabaseVcpus
                 | KnobFile::ReadReplicas
                 | KnobFile::MaxConnections
@@ -225,6 +234,7 @@ impl KnobFile {
             KnobFile::QueueVisibilitySecs => "visibility timeout".to_owned(),
             KnobFile::QueueSendRate => "FIFO queue send limit".to_owned(),
             KnobFile::QueueMaxConcurrency => "queue maximum concurrency".to_owned(),
+            KnobFile::QueueBatchSize => "messages per batch".to_owned(),
             KnobFile::TargetUtilisation => "autoscaling target".to_owned(),
             KnobFile::AccountRate => "account rate".to_owned(),
             KnobFile::FunctionsConcurrency => "account concurrency".to_owned(),
@@ -267,6 +277,7 @@ impl KnobFile {
             KnobFile::FunctionsConcurrency | KnobFile::FunctionsReserved { .. } => "executions",
             KnobFile::FunctionsProvisioned => "environments",
             KnobFile::QueueMaxConcurrency => "executions",
+            KnobFile::QueueBatchSize => "messages",
             KnobFile::DatabaseVcpus => "vCPUs",
             KnobFile::ReadReplicas => "replicas",
             KnobFile::MaxConnections | KnobFile::PoolPerInstance => "connections",
@@ -403,6 +414,10 @@ impl KnobFile {
             KnobFile::QueueMaxConcurrency => {
                 let n = u32::try_from(whole()?).map_err(|e| e.to_string())?;
                 file.layers.queue.as_mut().ok_or("the scenario has no queue")?.max_concurrency = Some(n);
+            }
+            KnobFile::QueueBatchSize => {
+                let n = u32::try_from(whole()?).map_err(|e| e.to_string())?;
+                apply_change(file, &ChangeFile::QueueBatchSize { size: n })?;
             }
             KnobFile::TargetUtilisation => {
                 file.layers.compute.autoscale.as_mut().ok_or("the scenario has no autoscaling")?.target_utilisation = x;

@@ -500,6 +500,9 @@ pub struct Queue {
     /// With serverless functions, the most messages of one queue processed
     /// at once (none: as many as the function allows).
     pub max_concurrency: Option<u32>,
+    /// With serverless functions, the most messages one execution takes
+    /// from its queue at once (1: one message an invocation).
+    pub batch_size: u32,
 }
 
 /// Compute layer.

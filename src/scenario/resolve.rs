@@ -858,6 +858,40 @@ impl Resolver {
             self.ranged(&format!("{p}.max_concurrency"), f64::from(m), &ranges::MAX_CONCURRENCY);
             m.clamp(2, 1000)
         });
+        let batch_size = match q.batch_size {
+            None | Some(1) => 1,
+            Some(b) => {
+                let path = format!("{p}.batch_size");
+                let why = if file.layers.compute.functions.is_none() {
+                    Some(
+                        "batches are taken by serverless functions' event sources; an instance's server takes one \
+                         message at a time (add `functions` to compute, or remove batch_size)",
+                    )
+                } else if q.fifo {
+                    Some(
+                        "batches from a FIFO queue are not modelled: its message groups are processed one message \
+                         at a time (set batch_size to 1, or fifo to false)",
+                    )
+                } else if q.fair {
+                    Some(
+                        "batches from a fair queue are not modelled: each execution takes one message (set \
+                         batch_size to 1, or fair to false)",
+                    )
+                } else if file.layers.relational.is_some() {
+                    Some(
+                        "batches are not modelled with a relational database, whose queries run one a request \
+                         (set batch_size to 1)",
+                    )
+                } else {
+                    None
+                };
+                if let Some(why) = why {
+                    self.error(path.clone(), why);
+                }
+                self.ranged(&path, f64::from(b), &ranges::BATCH_SIZE);
+                b.clamp(1, 10)
+            }
+        };
         for (name, tier) in &file.tiers {
             if tier.retry.as_ref().is_some_and(|r| r.timeout.is_some()) {
                 self.error(
@@ -886,6 +920,7 @@ impl Resolver {
             fair: q.fair,
             send_rate_per_sec,
             max_concurrency,
+            batch_size,
         })
     }
 

@@ -103,7 +103,9 @@ pub fn attribute(sc: &Scenario, design: &Design, task: &mut TaskRaw) {
     // (received and deleted).
     if let Some(q) = &sc.queue {
         for r in &mut task.tenants {
-            let requests = r.admitted + r.compute_requests * (q.requests_per_message - 1.0);
+            // A batch's messages are received and deleted together.
+            let receives = if q.batch_size > 1 { r.receipts } else { r.compute_requests };
+            let requests = r.admitted + receives * (q.requests_per_message - 1.0);
             r.cost_usd_per_month[QUEUE] += requests * q.usd_per_million_requests / 1e6 / months;
         }
     }
@@ -262,6 +264,7 @@ pub fn steady(sc: &Scenario, design: &Design, main: &TaskRaw, base: &TaskRaw) ->
                     let (after, at) = (&main.tenants[t], &at.tenants[t]);
                     r.admitted += after.admitted - at.admitted;
                     r.compute_requests += after.compute_requests - at.compute_requests;
+                    r.receipts += after.receipts - at.receipts;
                     r.compute_busy_secs += after.compute_busy_secs - at.compute_busy_secs;
                     r.db_units += after.db_units - at.db_units;
                     r.db_ops += after.db_ops - at.db_ops;

@@ -110,6 +110,13 @@ pub struct TenantRaw {
     /// Time its served requests spent at a relational database (waiting
     /// for a connection and a vCPU, and running), seconds summed.
     pub relational_secs: f64,
+    /// Its share of the executions that processed its messages and of the
+    /// queue calls that received and deleted them: 1 for a message taken
+    /// alone, 1/k for one of a batch of k (the per-request engine).
+    pub receipts: f64,
+    /// Time the batches that processed its messages spent on the other
+    /// messages of the batch (before or after its own), seconds summed.
+    pub batched_secs: f64,
 }
 
 impl TenantRaw {
@@ -236,6 +243,9 @@ pub struct FlowRaw {
     /// The relational database's part of it, summed, seconds (zeros
     /// without one).
     pub database_secs: Vec<f64>,
+    /// The time batches spent processing other messages than the served
+    /// ones, summed, seconds (zeros without batches).
+    pub batched_secs: Vec<f64>,
     /// Requests of the flow waiting for compute (with a queue layer, the
     /// messages in its queues) at each point's end.
     pub waiting: Vec<f64>,
@@ -249,6 +259,7 @@ impl FlowRaw {
             p99_ms: vec![0.0; points],
             latency_secs: vec![0.0; points],
             database_secs: vec![0.0; points],
+            batched_secs: vec![0.0; points],
             waiting: vec![0.0; points],
         }
     }
@@ -258,6 +269,7 @@ impl FlowRaw {
         for (into, from) in [
             (&mut self.latency_secs, &other.latency_secs),
             (&mut self.database_secs, &other.database_secs),
+            (&mut self.batched_secs, &other.batched_secs),
             (&mut self.waiting, &other.waiting),
         ] {
             if into.len() < from.len() {

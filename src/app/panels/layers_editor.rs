@@ -55,8 +55,9 @@ pub fn layers_ui(ui: &mut Ui, draft: &mut ScenarioFile, errors: Option<&FieldErr
     if draft.layers.compute.functions.is_none()
         && let Some(queue) = &mut draft.layers.queue
     {
-        // Instances read as many messages as they have servers.
+        // Instances read as many messages as they have servers, one each.
         queue.max_concurrency = None;
+        queue.batch_size = None;
     }
     let tiers: Vec<String> = draft.tiers.keys().cloned().collect();
     egui::Grid::new("compute_grid").num_columns(2).spacing([12.0, 6.0]).show(ui, |ui| {
@@ -489,8 +490,10 @@ fn queue_rows(ui: &mut Ui, queue: &mut QueueFile, functions: bool, errors: Optio
     row_ui(ui, ("FIFO message groups", tip), errors, &format!("{p}.fifo"), |ui| {
         if ui.checkbox(&mut queue.fifo, "by key shard").on_hover_text(tip).changed() {
             if queue.fifo {
-                // Fair queues are standard queues.
+                // Fair queues are standard queues; a FIFO queue's batches
+                // are not modelled.
                 queue.fair = false;
+                queue.batch_size = None;
             } else {
                 // Standard queues have no send limit to keep.
                 queue.send_rate = None;
@@ -504,7 +507,10 @@ fn queue_rows(ui: &mut Ui, queue: &mut QueueFile, functions: bool, errors: Optio
                    or over 10 % of the recent processing time). A noisy tenant's messages wait; nobody else's \
                    do. A queue per tenant is unchanged. Runs request by request.";
         row_ui(ui, ("Fair queue", tip), errors, &format!("{p}.fair"), |ui| {
-            ui.checkbox(&mut queue.fair, "quiet tenants first").on_hover_text(tip);
+            if ui.checkbox(&mut queue.fair, "quiet tenants first").on_hover_text(tip).changed() && queue.fair {
+                // A fair queue's batches are not modelled.
+                queue.batch_size = None;
+            }
         });
     }
     if queue.fifo {
@@ -536,6 +542,19 @@ fn queue_rows(ui: &mut Ui, queue: &mut QueueFile, functions: bool, errors: Optio
             let off = "none: as many as the function allows";
             optional_count_ui(ui, &mut queue.max_concurrency, (10, 2..=1000), " per queue", off, tip);
         });
+        if !queue.fifo && !queue.fair {
+            let tip = "The most messages one execution takes from its queue at once and processes one after the \
+                       other (the batch size of an SQS trigger, up to 10 without a batching window; AWS's default \
+                       for a new trigger is 10). Each takes what waits in its queue then: under a backlog, full \
+                       batches, so fewer invocations and fewer receive and delete calls to pay for, but every \
+                       message of a batch is answered when the last is done. 1: one message an invocation.";
+            row_ui(ui, ("Batch size", tip), errors, &format!("{p}.batch_size"), |ui| {
+                let mut size = queue.batch_size.unwrap_or(1);
+                if form::count_ui(ui, &mut size, 1..=10, " messages", tip).changed() {
+                    queue.batch_size = (size != 1).then_some(size);
+                }
+            });
+        }
     }
     let tip = "USD per million queue requests (SQS standard: $0.40, FIFO: $0.50).";
     row_ui(ui, ("Price", tip), errors, &format!("{p}.price_per_million"), |ui| {

@@ -23,7 +23,7 @@ use crate::scenario::file::{
 use crate::scenario::{FieldErrors, ScenarioFile};
 
 /// Every metric a plan figure can name, in the table of figures' order.
-const METRICS: [MetricFile; 29] = [
+const METRICS: [MetricFile; 30] = [
     MetricFile::TotalCost,
     MetricFile::CostPerTenant,
     MetricFile::Margin,
@@ -40,6 +40,7 @@ const METRICS: [MetricFile; 29] = [
     MetricFile::ThrottledConcurrency,
     MetricFile::ThrottledQueue,
     MetricFile::ColdStarts,
+    MetricFile::Invocations,
     MetricFile::Retries,
     MetricFile::TimedOutClient,
     MetricFile::WastedWork,
@@ -264,6 +265,7 @@ fn knob_choices(names: &Names, current: &KnobFile) -> Vec<(&'static str, KnobFil
         ("Visibility timeout", KnobFile::QueueVisibilitySecs),
         ("FIFO queue send limit", KnobFile::QueueSendRate),
         ("Queue maximum concurrency", KnobFile::QueueMaxConcurrency),
+        ("Messages per batch", KnobFile::QueueBatchSize),
         ("Autoscaling target", KnobFile::TargetUtilisation),
         ("Account rate", KnobFile::AccountRate),
         ("Functions: account concurrency", KnobFile::FunctionsConcurrency),

@@ -273,6 +273,12 @@ pub enum ChangeFile {
         /// True for a fair queue.
         on: bool,
     },
+    /// Set how many messages a function's execution takes from its queue
+    /// at once (1: one message an invocation).
+    QueueBatchSize {
+        /// Messages a batch holds at most.
+        size: u32,
+    },
 }
 
 /// A checkable claim about a run: `left op factor × right` or
@@ -365,6 +371,9 @@ pub enum MetricFile {
     /// Design (or tenant): requests that started a new function
     /// environment.
     ColdStarts,
+    /// Design (or tenant): executions of serverless functions (a batch of
+    /// messages is one).
+    Invocations,
     /// Design (or tenant): attempts that were clients' retries.
     Retries,
     /// Tenant: attempts not answered before its client's own timeout.
@@ -799,6 +808,12 @@ pub struct QueueFile {
     /// SQS's maximum concurrency for a Lambda trigger (2 to 1,000).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_concurrency: Option<u32>,
+    /// With serverless functions: the most messages one execution takes
+    /// from its queue at once and processes in turn, as a Lambda trigger's
+    /// batch size (none: 1, one message an invocation; AWS's default for a
+    /// new trigger is 10).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub batch_size: Option<u32>,
 }
 
 impl Default for QueueFile {
@@ -813,6 +828,7 @@ impl Default for QueueFile {
             fair: false,
             send_rate: None,
             max_concurrency: None,
+            batch_size: None,
         }
     }
 }

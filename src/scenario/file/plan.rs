@@ -159,6 +159,9 @@ pub enum KnobFile {
     /// The most executions each queue's event source runs at once
     /// (serverless functions).
     QueueMaxConcurrency,
+    /// The most messages a function's execution takes from its queue at
+    /// once (serverless functions; 1 to 10).
+    QueueBatchSize,
     /// The autoscaler's target utilisation (0–1).
     TargetUtilisation,
     /// The shared gateway account rate per stack, req/s.

@@ -14,6 +14,7 @@
 //! designs (no parts) and reads no wall clock.
 
 mod arrivals;
+mod batches;
 mod bucket;
 pub(crate) mod completions;
 mod functions;
@@ -41,6 +42,7 @@ use crate::sim::raw::{Counts, FlowRaw, StackRaw, TaskRaw, TenantRaw, TierHistogr
 use crate::sim::windows::{Spikes, Windows, baseline_ticks, capacity_lost_at, simulated, spikes_of, window_ticks};
 
 use arrivals::{Arrivals, Drawn};
+use batches::{Batches, NO_BATCH};
 use bucket::Bucket;
 use completions::Completions;
 use functions::{Env, Function};
@@ -73,8 +75,26 @@ struct Job {
     /// Its function and environment ([`NO_FUNCTION`] on instances).
     function: u32,
     env: Env,
-    /// Its service time, initialisation included on a cold start, seconds.
+    /// Its service time, initialisation included on a cold start, seconds
+    /// (a batch's: every message's, one after the other).
     busy_secs: f64,
+    /// The other messages of its batch in [`Exact::batches`] ([`NO_BATCH`]:
+    /// it processes `req` alone).
+    batch: u32,
+}
+
+/// A message's share of the execution that processed it (a request's
+/// whole execution when it is alone).
+#[derive(Debug, Clone, Copy)]
+struct Done {
+    /// Busy time it took, seconds (its own processing and its share of
+    /// the initialisation).
+    busy_secs: f64,
+    /// Its share of the invocation and of the queue's receive and delete
+    /// calls: 1 alone, 1/k in a batch of k.
+    receipt: f64,
+    /// Time its batch spent processing the other messages, seconds.
+    batched_secs: f64,
 }
 
 /// One partition's caps: the hard cap (reads, writes) and, when
@@ -230,6 +250,10 @@ struct Exact<'a> {
     /// Queries that waited past the proxy's borrow timeout: (job, when
     /// they timed out), kept to reuse its allocation.
     borrow_expired: Vec<(u32, f64)>,
+    /// With `fed`, the most messages an execution takes from its queue at
+    /// once (1: one an invocation), and the batches being processed.
+    batch_size: usize,
+    batches: Batches,
 }
 
 /// A functions stack of `members` (docs/model.md, "Serverless
@@ -597,6 +621,8 @@ impl<'a> Exact<'a> {
                 _ => Vec::new(),
             },
             stack_queues,
+            batch_size: if fed { sc.queue.as_ref().map_or(1, |q| q.batch_size as usize) } else { 1 },
+            batches: Batches::default(),
         }
     }
 
@@ -1178,7 +1204,7 @@ impl<'a> Exact<'a> {
         self.count(t, point, Flow::Admitted);
         let mut req = request_of(&attempt);
         req.slot = self.timeouts.start(&attempt);
-        self.start_on(info.stack, req, t_secs, info.function, env, busy_secs);
+        self.start_on(info.stack, req, t_secs, (info.function, env), busy_secs, NO_BATCH);
     }
 
     /// Counts a request against tenant `t`'s quotas; false when one is
@@ -1207,7 +1233,7 @@ impl<'a> Exact<'a> {
         if self.fed {
             self.consume(s, req, t_secs);
         } else {
-            self.start_on(s, req, t_secs, NO_FUNCTION, Env::Warm, req.service_secs);
+            self.start_on(s, req, t_secs, (NO_FUNCTION, Env::Warm), req.service_secs, NO_BATCH);
         }
     }
 
@@ -1222,6 +1248,8 @@ impl<'a> Exact<'a> {
             self.stacks[s].queue.visible_again(self.info[t].flow, req);
             return;
         };
+        // The rest of its batch: what else waits in its queue now.
+        let batch = if self.batch_size > 1 { self.fill_batch(s, &req, t_secs) } else { NO_BATCH };
         let q = self.info[t].queue as usize;
         self.consuming[q] += 1;
         if let Some(p) = self.pollers.get_mut(q) {
@@ -1234,12 +1262,57 @@ impl<'a> Exact<'a> {
             }
         }
         let mut busy_secs = req.service_secs;
+        if batch != NO_BATCH {
+            // One message after the other.
+            busy_secs += self.batches.get(batch).iter().map(|m| m.service_secs).sum::<f64>();
+        }
         if env == Env::Cold {
             self.raw[t].cold_starts += 1.0;
             let e: f64 = Exp1.sample(&mut self.cold_rng[t]);
             busy_secs += e * self.sc.compute.functions.as_ref().map_or(0.0, |f| f.cold_start_secs);
         }
-        self.start_on(s, req, t_secs, function, env, busy_secs);
+        self.start_on(s, req, t_secs, (function, env), busy_secs, batch);
+    }
+
+    /// For [`Exact::consume`] with batches: the messages an execution
+    /// taking `head` from stack `s`'s queue at `t_secs` takes with it,
+    /// those waiting in the same queue now, oldest first, up to the batch
+    /// size ([`NO_BATCH`] when none waits). Messages past the retention are
+    /// deleted on the way, and copies of messages processed already are
+    /// passed over, as when taken one at a time.
+    fn fill_batch(&mut self, s: usize, head: &Req, t_secs: f64) -> u32 {
+        let flow = self.info[head.tenant as usize].flow;
+        let mut batch = self.batches.list();
+        while batch.len() + 1 < self.batch_size && self.stacks[s].queue.has_waiting(flow) {
+            let (before, waiting) = (batch.len(), self.stacks[s].queue.len());
+            let mut expired = std::mem::take(&mut self.expired);
+            let room = self.batch_size - 1 - batch.len();
+            self.stacks[s].queue.take_batch(flow, (t_secs, self.timeout_secs), room, &mut batch, |m| expired.push(m));
+            for m in expired.drain(..) {
+                if !self.queued || self.redelivery.dequeued(m) {
+                    self.drop_timed_out(m, t_secs);
+                }
+            }
+            self.expired = expired;
+            let mut k = before;
+            while k < batch.len() {
+                if self.queued && !self.redelivery.dequeued(batch[k]) {
+                    // A ghost: its message was processed already.
+                    batch.remove(k);
+                } else {
+                    k += 1;
+                }
+            }
+            if self.stacks[s].queue.len() == waiting {
+                break;
+            }
+        }
+        if batch.is_empty() {
+            self.batches.unused(batch);
+            NO_BATCH
+        } else {
+            self.batches.keep(batch)
+        }
     }
 
     /// True when tenant `info`'s function can take one of its queue's
@@ -1301,9 +1374,10 @@ impl<'a> Exact<'a> {
     }
 
     /// Starts serving `req` on stack `s` at `t_secs`, in `function`'s
-    /// environment `env` if it runs on one, for `busy_secs`.
+    /// environment `env` if it runs on one, for `busy_secs`, with the other
+    /// messages of `batch` if it has some.
     #[inline]
-    fn start_on(&mut self, s: usize, req: Req, t_secs: f64, function: u32, env: Env, busy_secs: f64) {
+    fn start_on(&mut self, s: usize, req: Req, t_secs: f64, (function, env): (u32, Env), busy_secs: f64, batch: u32) {
         self.note_time(t_secs);
         let mut req = req;
         if self.fifo {
@@ -1315,14 +1389,32 @@ impl<'a> Exact<'a> {
         }
         let raw = &mut self.raw[req.tenant as usize];
         raw.longest_wait_secs = raw.longest_wait_secs.max(t_secs - req.arrival_secs);
+        if batch != NO_BATCH {
+            self.start_batch(batch, busy_secs, t_secs);
+        }
         let stack = &mut self.stacks[s];
         stack.advance(t_secs);
         stack.busy += 1;
         stack.queue.received(self.info[req.tenant as usize].flow, busy_secs, t_secs);
         debug_assert!(stack.queue.in_flight().is_none_or(|n| n == stack.busy), "a fair queue's in-flight count");
-        let job = Job { req, stack: s as u32, function, env, busy_secs };
+        let job = Job { req, stack: s as u32, function, env, busy_secs, batch };
         let index = self.jobs.insert(job);
         self.completions.push(completions::key(t_secs + busy_secs, index));
+    }
+
+    /// The other messages of `batch`, received at `t_secs` for an
+    /// execution of `busy_secs`: each has waited until now, and each is
+    /// visible again if the execution outlives the visibility timeout.
+    #[inline(never)]
+    fn start_batch(&mut self, batch: u32, busy_secs: f64, t_secs: f64) {
+        let outlives = busy_secs > self.outlive_secs;
+        for m in self.batches.get_mut(batch) {
+            if outlives {
+                *m = self.redelivery.outlived(*m, t_secs);
+            }
+            let raw = &mut self.raw[m.tenant as usize];
+            raw.longest_wait_secs = raw.longest_wait_secs.max(t_secs - m.arrival_secs);
+        }
     }
 
     /// Debug builds: an event at `t_secs` comes no earlier than the last.
@@ -1430,7 +1522,7 @@ impl<'a> Exact<'a> {
         if self.relational.is_some() && !self.query_done(job, t_secs) {
             return;
         }
-        let Job { req, stack: s, function, env, busy_secs } = self.jobs.take(job);
+        let Job { req, stack: s, function, env, busy_secs, batch } = self.jobs.take(job);
         let Query { at: query, from_secs: query_from_secs } =
             self.relational.as_deref_mut().map_or(Query::NONE, |dbs| dbs.take_query(job));
         if function != NO_FUNCTION {
@@ -1455,12 +1547,44 @@ impl<'a> Exact<'a> {
             stack.raw.provisioned_busy_secs += busy_secs + queried_secs;
         }
         stack.raw.requests += 1.0;
+        if batch == NO_BATCH {
+            let done = Done { busy_secs, receipt: 1.0, batched_secs: 0.0 };
+            self.deliver(req, done, (query, query_from_secs), t_secs);
+        } else {
+            // One invocation for every message of the batch: each its own
+            // processing and a share of the initialisation, and each
+            // answered when the last is done.
+            let members = self.batches.take(batch);
+            let k = (members.len() + 1) as f64;
+            let processing_secs = req.service_secs + members.iter().map(|m| m.service_secs).sum::<f64>();
+            let init_share_secs = (busy_secs - processing_secs).max(0.0) / k;
+            for m in std::iter::once(req).chain(members.iter().copied()) {
+                let done = Done {
+                    busy_secs: m.service_secs + init_share_secs,
+                    receipt: 1.0 / k,
+                    batched_secs: processing_secs - m.service_secs,
+                };
+                self.deliver(m, done, (query, query_from_secs), t_secs);
+            }
+            self.batches.recycle(batch, members);
+        }
+        self.start_waiting(s, t_secs);
+    }
+
+    /// For [`Exact::complete`]: message or request `req`, whose processing
+    /// ends at `t_secs` (`done`: its share of the execution),
+    /// with its query if it ran one: its tenant's figures, the database,
+    /// and its answer.
+    #[inline]
+    fn deliver(&mut self, req: Req, done: Done, (query, query_from_secs): (u32, f64), t_secs: f64) {
+        let Done { busy_secs, receipt, batched_secs } = done;
         let t = req.tenant as usize;
         let raw = &mut self.raw[t];
         raw.compute_requests += 1.0;
         raw.compute_busy_secs += busy_secs;
+        raw.receipts += receipt;
+        raw.batched_secs += batched_secs;
         if self.queued && req.slot != NO_SLOT && self.duplicate(req, t_secs) {
-            self.start_waiting(s, t_secs);
             return;
         }
         let point = self.points.of(t_secs);
@@ -1509,7 +1633,13 @@ impl<'a> Exact<'a> {
             // monitoring system would chart it.
             let info = &self.info[t];
             let database_secs = if query == QUERIED { t_secs - query_from_secs } else { 0.0 };
-            self.points.record_latency(point, (info.tier, info.focus), bin, latency_secs, database_secs);
+            self.points.record_latency(
+                point,
+                (info.tier, info.focus),
+                bin,
+                latency_secs,
+                (database_secs, batched_secs),
+            );
             self.count(t, point, Flow::Served);
             if self.queued && req.slot != NO_SLOT {
                 // Processed: the message is deleted (its copies still
@@ -1525,7 +1655,6 @@ impl<'a> Exact<'a> {
             }
             self.let_go(&req);
         }
-        self.start_waiting(s, t_secs);
     }
 
     /// For [`Exact::complete`] with a relational database: job `job`'s
@@ -1807,8 +1936,12 @@ impl<'a> Exact<'a> {
             }
         }
         let queries = self.relational.as_deref().map_or_else(Vec::new, |dbs| dbs.waiting().collect());
-        for job in self.completions.iter().map(completions::job_of).chain(queries) {
-            let req = &self.jobs.get(job).req;
+        let jobs: Vec<Job> =
+            self.completions.iter().map(completions::job_of).chain(queries).map(|j| *self.jobs.get(j)).collect();
+        let batched = |job: &Job| if job.batch == NO_BATCH { &[][..] } else { self.batches.get(job.batch) };
+        let in_service: Vec<Req> =
+            jobs.iter().flat_map(|job| std::iter::once(job.req).chain(batched(job).iter().copied())).collect();
+        for req in &in_service {
             if self.queued && req.slot != NO_SLOT && (self.redelivery.deleted(req) || !counted.insert(req.slot)) {
                 // A duplicate, or its message is counted.
             } else if !self.timeouts.gave_up(self.client_slot(req)) {

@@ -50,6 +50,8 @@ pub struct Points {
     latency_secs: Vec<f64>,
     /// The relational database's part of it, by point and row.
     database_secs: Vec<f64>,
+    /// The part its batches spent on other messages, by point and row.
+    batched_secs: Vec<f64>,
     /// Requests waiting for a server at each point's end, by point and
     /// row.
     waiting_rows: Vec<f64>,
@@ -92,6 +94,7 @@ impl Points {
             total_p99_ms: vec![0.0; count],
             latency_secs: vec![0.0; count * rows],
             database_secs: vec![0.0; count * rows],
+            batched_secs: vec![0.0; count * rows],
             waiting_rows: vec![0.0; count * rows],
             instances_secs: vec![0.0; count],
             busy_secs: vec![0.0; count],
@@ -124,8 +127,8 @@ impl Points {
 
     /// Records a request served at `point` with a latency of
     /// `latency_secs` (in fine bin `fine`), `database_secs` of it the
-    /// relational database's, for its tier and, if it is one, its focus
-    /// tenant.
+    /// relational database's and `batched_secs` its batch's processing of
+    /// other messages, for its tier and, if it is one, its focus tenant.
     #[inline]
     pub fn record_latency(
         &mut self,
@@ -133,15 +136,21 @@ impl Points {
         (tier, focus): (usize, Option<usize>),
         fine: usize,
         latency_secs: f64,
-        database_secs: f64,
+        (database_secs, batched_secs): (f64, f64),
     ) {
         let (tiers, focus_n) = (self.tiers, self.rows - self.tiers);
         let row = point * self.rows;
         self.latency_secs[row + tier] += latency_secs;
         self.database_secs[row + tier] += database_secs;
+        if batched_secs != 0.0 {
+            self.batched_secs[row + tier] += batched_secs;
+        }
         if let Some(k) = focus {
             self.latency_secs[row + tiers + k] += latency_secs;
             self.database_secs[row + tiers + k] += database_secs;
+            if batched_secs != 0.0 {
+                self.batched_secs[row + tiers + k] += batched_secs;
+            }
         }
         let at = match self.open.iter().position(|&(p, _)| p == point) {
             Some(at) => at,
@@ -217,6 +226,7 @@ impl Points {
                 }
                 row.latency_secs[p] = self.latency_secs[p * self.rows + r];
                 row.database_secs[p] = self.database_secs[p * self.rows + r];
+                row.batched_secs[p] = self.batched_secs[p * self.rows + r];
                 row.waiting[p] = self.waiting_rows[p * self.rows + r];
                 row.p99_ms[p] = self.p99_ms[p * self.rows + r];
             }

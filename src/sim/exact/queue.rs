@@ -627,6 +627,62 @@ impl Queue {
         }
     }
 
+    /// Moves up to `most` more messages of the queue flow `flow` reads
+    /// into `batch`, in the order its consumers take them (a shared queue's
+    /// oldest first, a tenant's queue its own oldest first); messages that
+    /// waited more than `timeout_secs` are handed to `drop` instead. A
+    /// weighted-fair queue charges the flow one turn per message taken, as
+    /// if each had been taken alone. FIFO and fair queues take none (their
+    /// batches are not modelled; resolution refuses them).
+    pub fn take_batch(
+        &mut self,
+        flow: usize,
+        (now_secs, timeout_secs): (f64, f64),
+        most: usize,
+        batch: &mut Vec<Req>,
+        mut drop: impl FnMut(Req),
+    ) {
+        let expired = |req: &Req| now_secs - req.arrival_secs > timeout_secs;
+        match self {
+            Queue::Fifo(q) => {
+                let goal = batch.len() + most;
+                while batch.len() < goal
+                    && let Some(req) = q.pop_front()
+                {
+                    if expired(&req) { drop(req) } else { batch.push(req) }
+                }
+            }
+            Queue::Fair(f) => {
+                let goal = batch.len() + most;
+                let mut popped = false;
+                while batch.len() < goal
+                    && let Some(req) = f.flows[flow].queue.pop_front()
+                {
+                    popped = true;
+                    f.len -= 1;
+                    if expired(&req) {
+                        // Dropped heads do not advance the flow's tags.
+                        drop(req);
+                        continue;
+                    }
+                    let c = f.clock(flow);
+                    let start = f.virtual_times[c].max(f.flows[flow].finish);
+                    f.virtual_times[c] = start;
+                    f.flows[flow].finish = start + 1.0 / f.flows[flow].weight;
+                    batch.push(req);
+                }
+                if popped {
+                    // The flow's place among the heads was its old head's.
+                    f.heads.retain(|Reverse(entry)| entry.2 as usize != flow);
+                    if !f.flows[flow].queue.is_empty() {
+                        f.tag_head(flow);
+                    }
+                }
+            }
+            Queue::Groups(_) | Queue::Quiet(_) => {}
+        }
+    }
+
     /// Hands every waiting request to `each`, leaving the queue as it is.
     pub fn for_each(&self, mut each: impl FnMut(&Req)) {
         match self {

@@ -340,6 +340,7 @@ fn tenant_reports(
             },
             windows: tenant_windows(fig, r),
             cold_starts: fig.figure(&|| r.cold_starts),
+            invocations: fig.figure(&|| invocations(sc, r)),
             retries: fig.figure(&|| r.retries),
             wasted_work: fig.figure(&|| ratio(r.wasted_busy_secs, r.compute_busy_secs)),
             redelivered: fig.figure(&|| r.redelivered),
@@ -353,6 +354,9 @@ fn tenant_reports(
         } else {
             database_ms
         };
+        // A batch's processing of the other messages is the function's
+        // time, not the queue's.
+        let service_ms = service_ms.map(|ms| ms + fig.figure(&|| ratio(r.batched_secs, r.compute_requests) * 1e3).mean);
         report.latency_by_layer = layer_means(&report.latency.mean_ms, gateway_ms, database_ms, service_ms);
         if building {
             tenants.push(report);
@@ -452,7 +456,10 @@ impl LayerSplit {
             } else {
                 self.database_ms
             };
-            let split = split_ms(mean_ms, self.gateway_ms, database_ms, self.service_ms);
+            // A batch's processing of other messages is the function's time.
+            let batched_ms = raw.batched_secs.get(p).copied().unwrap_or(0.0) / count * 1e3;
+            let service_ms = self.service_ms.map(|ms| ms + batched_ms);
+            let split = split_ms(mean_ms, self.gateway_ms, database_ms, service_ms);
             for (column, ms) in columns.iter_mut().zip(split) {
                 column[p] = ms;
             }
@@ -475,6 +482,17 @@ fn blamed(sc: &Scenario, d: usize, t: usize, spikers: &[usize]) -> (Vec<String>,
     let mut culprits = spikers.iter().filter(|&&s| s != t && shares_stack(s, t));
     let named = culprits.by_ref().take(MAX_BLAMED).map(|&s| sc.tenants[s].id.clone()).collect();
     (named, culprits.count() as u64)
+}
+
+/// Tenant `r`'s share of the functions' executions: a request or message
+/// processed alone is one, each message of a batch of k is 1/k (none on
+/// instances).
+fn invocations(sc: &Scenario, r: &TenantRaw) -> f64 {
+    match &sc.queue {
+        _ if sc.compute.functions.is_none() => 0.0,
+        Some(q) if q.batch_size > 1 => r.receipts,
+        _ => r.compute_requests,
+    }
 }
 
 fn totals(sc: &Scenario, rep: Replication<'_>, steady: &TaskRaw, fig: &mut dyn Figures) -> DesignTotals {
@@ -524,6 +542,7 @@ fn totals(sc: &Scenario, rep: Replication<'_>, steady: &TaskRaw, fig: &mut dyn F
                     .sum::<f64>()
         }),
         cold_starts: fig.figure(&|| sum_tenants(&|r| r.cold_starts)),
+        invocations: fig.figure(&|| sum_tenants(&|r| invocations(sc, r))),
         retries: fig.figure(&|| sum_tenants(&|r| r.retries)),
         wasted_work_fraction: fig
             .figure(&|| ratio(sum_tenants(&|r| r.wasted_busy_secs), sum_tenants(&|r| r.compute_busy_secs))),

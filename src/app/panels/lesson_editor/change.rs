@@ -10,7 +10,7 @@ use crate::scenario::file::{AttributionFile, ChangeFile, IdleFile, LayerName, Pl
 use crate::units::DurationText;
 
 /// The kinds of change, in menu order, with what each does.
-const KINDS: [(&str, &str); 19] = [
+const KINDS: [(&str, &str); 20] = [
     ("Tenant rate", "Set the base rate of a tenant (by id) or a group (by prefix)"),
     ("Group count", "Set how many tenants a group has"),
     ("Tier plan", "Give a tier a usage plan (token bucket), replacing any; quotas are kept"),
@@ -36,6 +36,11 @@ const KINDS: [(&str, &str); 19] = [
         "Fair queue",
         "Make the queue a fair queue (a shared queue serves its quiet tenants' messages first), or a plain one",
     ),
+    (
+        "Batch size",
+        "How many messages a function's execution takes from its queue at once (the scenario must have a queue and \
+         functions)",
+    ),
 ];
 
 /// The kind's position in [`KINDS`].
@@ -60,6 +65,7 @@ fn kind(change: &ChangeFile) -> usize {
         ChangeFile::DatabaseProxy { .. } => 16,
         ChangeFile::QueueFifo { .. } => 17,
         ChangeFile::QueueFair { .. } => 18,
+        ChangeFile::QueueBatchSize { .. } => 19,
     }
 }
 
@@ -92,7 +98,8 @@ fn new_change(k: usize, names: &Names) -> ChangeFile {
         15 => ChangeFile::QueueRetention { retention: DurationText::new("1h") },
         16 => ChangeFile::DatabaseProxy { on: true },
         17 => ChangeFile::QueueFifo { on: true },
-        _ => ChangeFile::QueueFair { on: true },
+        18 => ChangeFile::QueueFair { on: true },
+        _ => ChangeFile::QueueBatchSize { size: 10 },
     }
 }
 
@@ -182,6 +189,15 @@ fn fields_ui(ui: &mut Ui, id: (usize, usize), change: &mut ChangeFile, names: &N
             ui.checkbox(on, "fair").on_hover_text(
                 "On: a shared queue gives consumers its quiet tenants' messages before a noisy tenant's; off: oldest \
                  first",
+            );
+        }
+        ChangeFile::QueueBatchSize { size } => {
+            form::count_ui(
+                ui,
+                size,
+                1..=10,
+                " messages",
+                "The most messages one execution takes from its queue at once",
             );
         }
         ChangeFile::AccountLimit { rate, burst } => {

@@ -12,7 +12,7 @@ use crate::scenario::file::{ExpectFile, FigureFile, MetricFile, OpFile};
 
 /// Every metric, in menu order, with the scopes it has figures for
 /// (design, tier, tenant) and what it measures.
-const METRICS: [(MetricFile, [bool; 3], &str); 29] = [
+const METRICS: [(MetricFile, [bool; 3], &str); 30] = [
     (MetricFile::TotalCost, [true, false, false], "Total cost per month, USD"),
     (MetricFile::CostPerTenant, [true, true, true], "Attributed cost per tenant per month, USD"),
     (MetricFile::Cost, [false, true, true], "Cost per month of a tier or tenant, USD"),
@@ -33,6 +33,7 @@ const METRICS: [(MetricFile, [bool; 3], &str); 29] = [
     ),
     (MetricFile::ThrottledQueue, [false, false, true], "Messages throttled by the tenant's FIFO queue's send limit"),
     (MetricFile::ColdStarts, [true, false, true], "Requests that started a new function environment"),
+    (MetricFile::Invocations, [true, false, true], "Executions of serverless functions (a batch of messages is one)"),
     (MetricFile::Retries, [true, false, true], "Attempts that were clients' retries"),
     (MetricFile::TimedOutClient, [false, false, true], "Attempts not answered before the client's own timeout"),
     (MetricFile::WastedWork, [true, false, true], "Share of compute time spent on attempts nobody waited for"),

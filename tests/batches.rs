@@ -1,0 +1,156 @@
+//! Batches of messages (a Lambda trigger's batch size): an execution takes
+//! what waits in its queue, up to the batch size, processes the messages
+//! one after the other and answers them all at its end. Checked against
+//! what follows from that without the engine's own arithmetic: a saturated
+//! execution still serves one message per service time and pays one
+//! invocation per batch; with nothing waiting a batch size changes nothing;
+//! and with batches of at most two on one execution, first come first
+//! served, the work is the same as one message at a time (work-conserving,
+//! the same draws), so a message waits longer by exactly one service time
+//! when it shares its batch with the message after it: the mean latency
+//! grows by the service time × (1 − invocations / messages). At 1 and 2
+//! threads, on three seeds.
+
+use crate::common::{assert_refused, close, load, run_1_and_2_threads};
+use tenantsim::report::{DesignReport, RunReport};
+
+/// One tenant at `rate` messages a second through a queue to functions of
+/// `limit` executions taking `service`, batches of `batch` (`""`: none).
+fn fed(rate: f64, service: &str, limit: u32, batch: &str, seed: u64) -> String {
+    format!(
+        r#"Scenario(version: 1, name: "batches", clock: (duration: "1h", seed: {seed}, replications: 2),
+            tiers: {{ "t": (price_per_month: 1.0) }},
+            tenants: [ Tenant(id: "a", tier: "t", load: (rate: {rate})) ],
+            layers: ( queue: ({batch}),
+                      compute: (service_time: {service}, functions: (concurrency_limit: {limit}, cold_start: "0s")) ),
+            designs: [ (name: "pool", placement: {{ "*": Pool }}) ])"#
+    )
+}
+
+fn design(report: &RunReport) -> &DesignReport {
+    &report.designs[0]
+}
+
+#[test]
+fn a_saturated_execution_serves_one_message_per_service_time_and_pays_one_invocation_per_batch() {
+    // 20 messages a second for one execution of 100 ms: a backlog from the
+    // start, so batches of ten, 36,000 messages an hour either way.
+    for seed in [1, 2, 3] {
+        let single = run_1_and_2_threads(&load(&fed(20.0, "Deterministic(ms: 100.0)", 1, "", seed)));
+        let batched = run_1_and_2_threads(&load(&fed(20.0, "Deterministic(ms: 100.0)", 1, "batch_size: 10", seed)));
+        let (one, ten) = (&design(&single).tenants[0], &design(&batched).tenants[0]);
+        assert!(close(one.served.mean, 36_000.0, 1e-4), "seed {seed}: one at a time served {}", one.served.mean);
+        assert!(close(ten.served.mean, 36_000.0, 5e-4), "seed {seed}: in batches served {}", ten.served.mean);
+        assert_eq!(one.invocations.mean, one.served.mean, "seed {seed}: one invocation a message");
+        let per_batch = ten.served.mean / ten.invocations.mean;
+        assert!(close(per_batch, 10.0, 2e-3), "seed {seed}: {per_batch:.4} messages an invocation");
+        assert_eq!(design(&batched).totals.invocations, ten.invocations, "the design's total is its tenant's");
+        // The queue's receive and delete calls go per batch: a tenth of
+        // them, besides every message's send.
+        let queue_cost = |t: &tenantsim::report::TenantReport| t.cost_by_layer.queue.mean;
+        let sends = ten.admitted.mean;
+        let want = (sends + 2.0 * ten.invocations.mean) / (one.admitted.mean + 2.0 * one.served.mean);
+        let got = queue_cost(ten) / queue_cost(one);
+        assert!(close(got, want, 2e-3), "seed {seed}: queue cost ratio {got:.4}, calls ratio {want:.4}");
+    }
+}
+
+#[test]
+fn with_nothing_waiting_a_batch_size_changes_nothing() {
+    // 0.2 erlangs on the queue's first five executions: a message finds
+    // them all busy about once in 400,000, so every batch is one message.
+    for seed in [1, 2, 3] {
+        let service = "Exponential(mean_ms: 100.0)";
+        let single = run_1_and_2_threads(&load(&fed(2.0, service, 1000, "", seed)));
+        let batched = run_1_and_2_threads(&load(&fed(2.0, service, 1000, "batch_size: 10", seed)));
+        assert_eq!(design(&single), design(&batched), "seed {seed}");
+        assert!(design(&single).tenants[0].served.mean > 7000.0);
+    }
+}
+
+#[test]
+fn sharing_a_batch_with_the_next_message_adds_one_service_time() {
+    // M/D/1 at ρ = 0.8 (8 messages a second, 100 ms each, one execution):
+    // Pollaczek–Khinchine gives 300 ms one message at a time. With batches
+    // of two the execution does the same work in the same order, so each
+    // message that shares its batch with the next one waits 100 ms more.
+    let service = "Deterministic(ms: 100.0)";
+    for seed in [1, 2, 3] {
+        let single = run_1_and_2_threads(&load(&fed(8.0, service, 1, "", seed)));
+        let pairs = run_1_and_2_threads(&load(&fed(8.0, service, 1, "batch_size: 2", seed)));
+        let (one, two) = (&design(&single).tenants[0], &design(&pairs).tenants[0]);
+        let p_k = 0.8 * 100.0 / (2.0 * 0.2) + 100.0;
+        assert!(
+            close(one.latency.mean_ms.mean, p_k, 0.04),
+            "seed {seed}: {} ms, P-K {p_k} ms",
+            one.latency.mean_ms.mean
+        );
+        let shared = 1.0 - two.invocations.mean / two.served.mean;
+        assert!(shared > 0.2 && shared < 0.8, "seed {seed}: {shared:.3} of messages shared a batch");
+        let want = one.latency.mean_ms.mean + 100.0 * shared;
+        let got = two.latency.mean_ms.mean;
+        assert!((got - want).abs() < 0.5, "seed {seed}: {got:.2} ms in pairs, {want:.2} ms expected");
+        // By layer, a message's time in the queue ends when its batch is
+        // received and the function's time is its batch's: a message alone
+        // takes 100 ms, each of a pair 200 ms (2 × `shared` of the messages
+        // are in pairs), and the second of a pair left the queue with the
+        // first, 100 ms earlier than it would have alone.
+        let queue_ms = |t: &tenantsim::report::TenantReport| t.latency_by_layer.queue_ms.mean;
+        let compute_ms = |t: &tenantsim::report::TenantReport| t.latency_by_layer.compute_ms.mean;
+        let want = 100.0 + 200.0 * shared;
+        assert!(
+            close(compute_ms(two), want, 1e-3),
+            "seed {seed}: function {} ms, {want:.2} ms expected",
+            compute_ms(two)
+        );
+        let want = queue_ms(one) - 100.0 * shared;
+        assert!((queue_ms(two) - want).abs() < 0.5, "seed {seed}: queue {} ms, {want:.2} ms expected", queue_ms(two));
+    }
+}
+
+#[test]
+fn a_reserved_tenant_with_its_own_queue_stays_isolated_in_batches() {
+    // "solo" reserves 10 executions and reads its own queue; x-00, on the
+    // account's other 20 with the others, sends thirty times as much for
+    // 20 minutes: its batches fill up, solo's figures do not move.
+    let text = |spike: bool, seed: u64| {
+        let events =
+            if spike { r#"events: [ Spike(tenant: "x-00", at: "20m", duration: "20m", factor: 30.0) ],"# } else { "" };
+        format!(
+            r#"Scenario(version: 1, name: "isolated batches", clock: (duration: "1h", seed: {seed}, replications: 2),
+                tiers: {{ "t": (price_per_month: 1.0), "r": (price_per_month: 1.0) }},
+                tenants: [ Group(prefix: "x", count: 4, tier: "t", load: (rate: 42.5)),
+                           Tenant(id: "solo", tier: "r", load: (rate: 70.0)) ],
+                layers: ( queue: (batch_size: 10),
+                          compute: (service_time: Exponential(mean_ms: 100.0),
+                                    functions: (concurrency_limit: 30, reserved: {{"r": 10}}, cold_start: "0s")) ),
+                {events}
+                designs: [ (name: "pool", placement: {{ "*": Pool }}, layers: (queue: {{ "*": Silo }})) ])"#
+        )
+    };
+    for seed in [1, 2, 3] {
+        let quiet = run_1_and_2_threads(&load(&text(false, seed)));
+        let spiked = run_1_and_2_threads(&load(&text(true, seed)));
+        let find = |r: &RunReport, id: &str| design(r).tenants.iter().find(|t| t.id == id).cloned();
+        let (Some(before), Some(after)) = (find(&quiet, "solo"), find(&spiked, "solo")) else { panic!("no solo") };
+        assert_eq!(before.latency, after.latency, "seed {seed}: isolated exactly");
+        assert_eq!(before.invocations, after.invocations);
+        let Some(noisy) = find(&spiked, "x-00") else { panic!("no x-00") };
+        assert!(noisy.served.mean / noisy.invocations.mean > 3.0, "seed {seed}: the backlog is taken in batches");
+    }
+}
+
+#[test]
+fn a_batch_size_needs_functions_a_standard_queue_and_a_value_aws_allows() {
+    let base = fed(5.0, "Exponential(mean_ms: 100.0)", 100, "batch_size: 10", 1);
+    let path = "layers.queue.batch_size";
+    assert_refused(&base.replace("batch_size: 10", "batch_size: 11"), path);
+    assert_refused(&base.replace("batch_size: 10", "batch_size: 0"), path);
+    assert_refused(&base.replace("batch_size: 10", "batch_size: 10, fifo: true"), "batches from a FIFO queue");
+    assert_refused(&base.replace("batch_size: 10", "batch_size: 10, fair: true"), "batches from a fair queue");
+    let instances = base.replace(r#"functions: (concurrency_limit: 100, cold_start: "0s")"#, "concurrency: 4");
+    assert_refused(&instances, "batches are taken by serverless functions");
+    // One message a batch is what every queue does.
+    let one = instances.replace("batch_size: 10", "batch_size: 1");
+    assert!(tenantsim::scenario::load_str(&one, &tenantsim::scenario::Limits::default()).is_ok());
+}
