@@ -550,7 +550,7 @@ fn queue_rows(ui: &mut Ui, queue: &mut QueueFile, functions: bool, errors: Optio
                        message of a batch is answered when the last is done. 1: one message an invocation.";
             row_ui(ui, ("Batch size", tip), errors, &format!("{p}.batch_size"), |ui| {
                 let mut size = queue.batch_size.unwrap_or(1);
-                if form::count_ui(ui, &mut size, 1..=10, " messages", tip).changed() {
+                if form::count_ui(ui, &mut size, 1..=10, " per execution", tip).changed() {
                     queue.batch_size = (size != 1).then_some(size);
                 }
             });

@@ -196,7 +196,7 @@ fn fields_ui(ui: &mut Ui, id: (usize, usize), change: &mut ChangeFile, names: &N
                 ui,
                 size,
                 1..=10,
-                " messages",
+                " per execution",
                 "The most messages one execution takes from its queue at once",
             );
         }
