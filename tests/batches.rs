@@ -144,7 +144,7 @@ fn a_reserved_tenant_with_its_own_queue_stays_isolated_in_batches() {
 fn a_batch_size_needs_functions_a_standard_queue_and_a_value_aws_allows() {
     let base = fed(5.0, "Exponential(mean_ms: 100.0)", 100, "batch_size: 10", 1);
     let path = "layers.queue.batch_size";
-    assert_refused(&base.replace("batch_size: 10", "batch_size: 11"), path);
+    assert_refused(&base.replace("batch_size: 10", "batch_size: 11"), "needs a batching window");
     assert_refused(&base.replace("batch_size: 10", "batch_size: 0"), path);
     assert_refused(&base.replace("batch_size: 10", "batch_size: 10, fifo: true"), "batches from a FIFO queue");
     assert_refused(&base.replace("batch_size: 10", "batch_size: 10, fair: true"), "batches from a fair queue");
@@ -153,4 +153,67 @@ fn a_batch_size_needs_functions_a_standard_queue_and_a_value_aws_allows() {
     // One message a batch is what every queue does.
     let one = instances.replace("batch_size: 10", "batch_size: 1");
     assert!(tenantsim::scenario::load_str(&one, &tenantsim::scenario::Limits::default()).is_ok());
+}
+
+#[test]
+fn a_batching_window_gathers_what_arrives_within_it() {
+    // 10 messages a second, a 1 s window, batches of up to 100 (never
+    // full), 10 ms each, executions to spare: a batch is handed over 1 s
+    // after its first message with the 1 + Poisson(10) messages that came
+    // meanwhile (the next message starts the next window). Its first
+    // message waits 1 s, the others 0.5 s on average, and all are answered
+    // when the batch's K × 10 ms are done: a mean latency of
+    // (W + λW²/2 + D·E[K²]) / E[K] with E[K] = 1 + λW, E[K²] = λW + E[K]²,
+    // 664.5 ms.
+    let (rate, w, d): (f64, f64, f64) = (10.0, 1.0, 0.010);
+    let k1 = 1.0 + rate * w;
+    let k2 = rate * w + k1 * k1;
+    let want_ms = (w + rate * w * w / 2.0 + d * k2) / k1 * 1e3;
+    assert!((want_ms - 664.5).abs() < 0.1);
+    for seed in [1, 2, 3] {
+        let text = fed(rate, "Deterministic(ms: 10.0)", 1000, r#"batch_size: 100, batch_window: "1s""#, seed);
+        let report = run_1_and_2_threads(&load(&text));
+        let t = &design(&report).tenants[0];
+        let got = t.latency.mean_ms.mean;
+        assert!(close(got, want_ms, 0.02), "seed {seed}: mean {got:.1} ms, {want_ms:.1} ms expected");
+        let per_batch = t.served.mean / t.invocations.mean;
+        assert!(close(per_batch, k1, 0.02), "seed {seed}: {per_batch:.3} messages a batch, {k1} expected");
+        // Nobody waits longer than the window and the batch's work.
+        assert!(t.latency.p99_ms.mean < 1000.0 + 30.0 * 10.0, "seed {seed}: p99 {}", t.latency.p99_ms.mean);
+    }
+}
+
+#[test]
+fn a_batch_that_fills_goes_before_its_window_ends() {
+    // 100 messages a second, batches of 10, a 10 s window: a batch fills
+    // in about 0.1 s, so every batch is full and nothing waits the window.
+    for seed in [1, 2, 3] {
+        let text = fed(100.0, "Deterministic(ms: 10.0)", 1000, r#"batch_size: 10, batch_window: "10s""#, seed);
+        let report = run_1_and_2_threads(&load(&text));
+        let t = &design(&report).tenants[0];
+        let per_batch = t.served.mean / t.invocations.mean;
+        assert!(close(per_batch, 10.0, 1e-3), "seed {seed}: {per_batch:.4} messages a batch");
+        // The first of a batch waits for nine more Poisson arrivals (0.09 s
+        // on average), the tenth none: 45 ms on average, and 100 ms of
+        // processing.
+        let got = t.latency.mean_ms.mean;
+        assert!(close(got, 45.0 + 100.0, 0.03), "seed {seed}: mean {got:.1} ms");
+    }
+}
+
+#[test]
+fn a_batch_over_ten_needs_a_window_of_a_second() {
+    let base = fed(5.0, "Exponential(mean_ms: 100.0)", 100, "batch_size: 50", 1);
+    assert_refused(&base, "needs a batching window of at least 1s");
+    assert_refused(&base.replace("batch_size: 50", r#"batch_size: 50, batch_window: "500ms""#), "at least 1s");
+    let ok = base.replace("batch_size: 50", r#"batch_size: 50, batch_window: "1s""#);
+    assert!(tenantsim::scenario::load_str(&ok, &tenantsim::scenario::Limits::default()).is_ok());
+    assert_refused(
+        &base.replace("batch_size: 50", r#"batch_size: 50, batch_window: "6m""#),
+        "layers.queue.batch_window",
+    );
+    assert_refused(&base.replace("batch_size: 50", "batch_size: 10001"), "layers.queue.batch_size");
+    let instances = fed(5.0, "Exponential(mean_ms: 100.0)", 100, r#"batch_window: "2s""#, 1)
+        .replace(r#"functions: (concurrency_limit: 100, cold_start: "0s")"#, "concurrency: 4");
+    assert_refused(&instances, "layers.queue.batch_window");
 }

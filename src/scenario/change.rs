@@ -100,6 +100,7 @@ pub fn apply_change(file: &mut ScenarioFile, change: &ChangeFile) -> Result<(), 
                 // are not modelled.
                 queue.fair = false;
                 queue.batch_size = None;
+                queue.batch_window = None;
             } else {
                 // A standard queue has no send limit to keep.
                 queue.send_rate = None;
@@ -114,6 +115,7 @@ pub fn apply_change(file: &mut ScenarioFile, change: &ChangeFile) -> Result<(), 
                 queue.fifo = false;
                 queue.send_rate = None;
                 queue.batch_size = None;
+                queue.batch_window = None;
             }
         }
         ChangeFile::QueueBatchSize { size } => {
@@ -232,6 +234,7 @@ impl KnobFile {
             KnobFile::QueueTimeoutSecs => "queue timeout".to_owned(),
             KnobFile::QueueRetentionSecs => "queue retention".to_owned(),
             KnobFile::QueueVisibilitySecs => "visibility timeout".to_owned(),
+            KnobFile::QueueBatchWindowSecs => "batching window".to_owned(),
             KnobFile::QueueSendRate => "FIFO queue send limit".to_owned(),
             KnobFile::QueueMaxConcurrency => "queue maximum concurrency".to_owned(),
             KnobFile::QueueBatchSize => "messages per batch".to_owned(),
@@ -267,6 +270,7 @@ impl KnobFile {
             KnobFile::QueueTimeoutSecs
             | KnobFile::QueueRetentionSecs
             | KnobFile::QueueVisibilitySecs
+            | KnobFile::QueueBatchWindowSecs
             | KnobFile::ClientTimeoutSecs { .. }
             | KnobFile::MaxMessageAgeSecs { .. } => "s",
             KnobFile::SpikeFactor { .. } => "×",
@@ -393,6 +397,13 @@ impl KnobFile {
                     return Err(format!("a retention must be a positive number of seconds, not {x}"));
                 }
                 file.layers.queue.as_mut().ok_or("the scenario has no queue")?.retention = DurationText::from_secs(x);
+            }
+            KnobFile::QueueBatchWindowSecs => {
+                if !(x.is_finite() && x >= 0.0) {
+                    return Err(format!("a batching window must be a number of seconds of at least 0, not {x}"));
+                }
+                let queue = file.layers.queue.as_mut().ok_or("the scenario has no queue")?;
+                queue.batch_window = (x > 0.0).then(|| DurationText::from_secs(x));
             }
             KnobFile::QueueVisibilitySecs => {
                 if !(x.is_finite() && x >= 0.0) {

@@ -503,6 +503,9 @@ pub struct Queue {
     /// With serverless functions, the most messages one execution takes
     /// from its queue at once (1: one message an invocation).
     pub batch_size: u32,
+    /// How long a queue's messages wait for their batch to fill, from the
+    /// oldest one's arrival, seconds (0: they never wait for it).
+    pub batch_window_secs: f64,
 }
 
 /// Compute layer.

@@ -187,9 +187,14 @@ pub const SEND_RATE_PER_SEC: Range = Range::number(1.0, 1e9, "messages/s");
 /// `queue.max_concurrency`: an SQS event source's maximum concurrency for
 /// a Lambda function, 2 to 1,000 as AWS allows.
 pub const MAX_CONCURRENCY: Range = Range::number(2.0, 1000.0, "executions");
-/// `queue.batch_size`: one message an invocation to the ten a Lambda
-/// trigger takes without a batching window.
-pub const BATCH_SIZE: Range = Range::number(1.0, 10.0, "messages");
+/// `queue.batch_size`: one message an invocation to a Lambda trigger's
+/// most, 10,000 (more than ten only with a batching window).
+pub const BATCH_SIZE: Range = Range::number(1.0, 10_000.0, "messages");
+/// `queue.batch_window`: none to a Lambda trigger's most, five minutes.
+pub const BATCH_WINDOW: Range = Range::duration(0.0, 300.0);
+/// The most messages a batch holds without a batching window of at least
+/// a second (AWS's rule).
+pub const MOST_WITHOUT_WINDOW: u32 = 10;
 /// `queue.max_receives`: SQS's least, 1, to 250 (SQS allows 1,000; beyond a
 /// few the retention decides anyway).
 pub const MAX_RECEIVES: Range = Range::number(1.0, 250.0, "receives");
@@ -256,6 +261,7 @@ pub const DOCUMENTED: &[(&str, Range)] = &[
     ("`queue.max_receives`", MAX_RECEIVES),
     ("`queue.requests_per_message`", REQUESTS_PER_MESSAGE),
     ("`queue.batch_size`", BATCH_SIZE),
+    ("`queue.batch_window`", BATCH_WINDOW),
     ("`retry.attempts`", RETRY_ATTEMPTS),
     ("`retry.backoff` (`Constant`, `Exponential.base`, `Exponential.cap`)", RETRY_BACKOFF),
     ("`retry.budget`", RETRY_BUDGET),

@@ -858,38 +858,57 @@ impl Resolver {
             self.ranged(&format!("{p}.max_concurrency"), f64::from(m), &ranges::MAX_CONCURRENCY);
             m.clamp(2, 1000)
         });
+        let batch_window_secs = match &q.batch_window {
+            None => 0.0,
+            Some(w) => self.duration_in(&format!("{p}.batch_window"), w, &ranges::BATCH_WINDOW).unwrap_or(0.0),
+        };
+        let batching = q.batch_size.is_some_and(|b| b != 1) || batch_window_secs > 0.0;
+        let batch_path = if q.batch_size.is_some_and(|b| b != 1) { "batch_size" } else { "batch_window" };
         let batch_size = match q.batch_size {
-            None | Some(1) => 1,
-            Some(b) => {
-                let path = format!("{p}.batch_size");
+            _ if !batching => q.batch_size.unwrap_or(1).max(1),
+            b => {
+                let b = b.unwrap_or(1);
+                let path = format!("{p}.{batch_path}");
                 let why = if file.layers.compute.functions.is_none() {
                     Some(
                         "batches are taken by serverless functions' event sources; an instance's server takes one \
-                         message at a time (add `functions` to compute, or remove batch_size)",
+                         message at a time (add `functions` to compute, or remove batch_size and batch_window)",
                     )
                 } else if q.fifo {
                     Some(
                         "batches from a FIFO queue are not modelled: its message groups are processed one message \
-                         at a time (set batch_size to 1, or fifo to false)",
+                         at a time (remove batch_size and batch_window, or set fifo to false)",
                     )
                 } else if q.fair {
                     Some(
-                        "batches from a fair queue are not modelled: each execution takes one message (set \
-                         batch_size to 1, or fair to false)",
+                        "batches from a fair queue are not modelled: each execution takes one message (remove \
+                         batch_size and batch_window, or set fair to false)",
                     )
                 } else if file.layers.relational.is_some() {
                     Some(
                         "batches are not modelled with a relational database, whose queries run one a request \
-                         (set batch_size to 1)",
+                         (remove batch_size and batch_window)",
                     )
                 } else {
                     None
                 };
                 if let Some(why) = why {
-                    self.error(path.clone(), why);
+                    self.error(path, why);
                 }
-                self.ranged(&path, f64::from(b), &ranges::BATCH_SIZE);
-                b.clamp(1, 10)
+                let size_path = format!("{p}.batch_size");
+                self.ranged(&size_path, f64::from(b), &ranges::BATCH_SIZE);
+                if b > ranges::MOST_WITHOUT_WINDOW && batch_window_secs < 1.0 {
+                    self.error(
+                        size_path,
+                        format!(
+                            "a batch of more than {} messages needs a batching window of at least 1s, as AWS \
+                             requires (add batch_window, or set batch_size to {} or fewer)",
+                            ranges::MOST_WITHOUT_WINDOW,
+                            ranges::MOST_WITHOUT_WINDOW
+                        ),
+                    );
+                }
+                b.clamp(1, 10_000)
             }
         };
         for (name, tier) in &file.tiers {
@@ -921,6 +940,7 @@ impl Resolver {
             send_rate_per_sec,
             max_concurrency,
             batch_size,
+            batch_window_secs,
         })
     }
 

@@ -58,6 +58,7 @@ pub fn layers_ui(ui: &mut Ui, draft: &mut ScenarioFile, errors: Option<&FieldErr
         // Instances read as many messages as they have servers, one each.
         queue.max_concurrency = None;
         queue.batch_size = None;
+        queue.batch_window = None;
     }
     let tiers: Vec<String> = draft.tiers.keys().cloned().collect();
     egui::Grid::new("compute_grid").num_columns(2).spacing([12.0, 6.0]).show(ui, |ui| {
@@ -494,6 +495,7 @@ fn queue_rows(ui: &mut Ui, queue: &mut QueueFile, functions: bool, errors: Optio
                 // are not modelled.
                 queue.fair = false;
                 queue.batch_size = None;
+                queue.batch_window = None;
             } else {
                 // Standard queues have no send limit to keep.
                 queue.send_rate = None;
@@ -510,6 +512,7 @@ fn queue_rows(ui: &mut Ui, queue: &mut QueueFile, functions: bool, errors: Optio
             if ui.checkbox(&mut queue.fair, "quiet tenants first").on_hover_text(tip).changed() && queue.fair {
                 // A fair queue's batches are not modelled.
                 queue.batch_size = None;
+                queue.batch_window = None;
             }
         });
     }
@@ -550,10 +553,20 @@ fn queue_rows(ui: &mut Ui, queue: &mut QueueFile, functions: bool, errors: Optio
                        message of a batch is answered when the last is done. 1: one message an invocation.";
             row_ui(ui, ("Batch size", tip), errors, &format!("{p}.batch_size"), |ui| {
                 let mut size = queue.batch_size.unwrap_or(1);
-                if form::count_ui(ui, &mut size, 1..=10, " per execution", tip).changed() {
+                if form::count_ui(ui, &mut size, 1..=10_000, " per execution", tip).changed() {
                     queue.batch_size = (size != 1).then_some(size);
                 }
             });
+            if queue.batch_size.is_some_and(|b| b > 1) || queue.batch_window.is_some() {
+                let tip = "How long the event source waits for a batch to fill before it hands over what it has, \
+                           from the oldest message's arrival (a Lambda trigger's batching window, up to 5 minutes; \
+                           needed, at least 1 s, for batches over 10). A full batch goes at once. Longer windows \
+                           mean fuller batches, fewer invocations and longer waits. Off: no waiting, a batch is what \
+                           waits when an execution is free.";
+                row_ui(ui, ("Batching window", tip), errors, &format!("{p}.batch_window"), |ui| {
+                    form::optional_duration_ui(ui, &mut queue.batch_window, "1s", tip);
+                });
+            }
         }
     }
     let tip = "USD per million queue requests (SQS standard: $0.40, FIFO: $0.50).";

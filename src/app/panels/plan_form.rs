@@ -263,6 +263,7 @@ fn knob_choices(names: &Names, current: &KnobFile) -> Vec<(&'static str, KnobFil
         ("Queue timeout", KnobFile::QueueTimeoutSecs),
         ("Queue retention", KnobFile::QueueRetentionSecs),
         ("Visibility timeout", KnobFile::QueueVisibilitySecs),
+        ("Batching window", KnobFile::QueueBatchWindowSecs),
         ("FIFO queue send limit", KnobFile::QueueSendRate),
         ("Queue maximum concurrency", KnobFile::QueueMaxConcurrency),
         ("Messages per batch", KnobFile::QueueBatchSize),

@@ -814,6 +814,12 @@ pub struct QueueFile {
     /// new trigger is 10).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub batch_size: Option<u32>,
+    /// With batches: how long the event source waits for a batch to fill
+    /// before it hands over what it has, from the oldest message's
+    /// arrival (none: it never waits), as a Lambda trigger's batching
+    /// window.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub batch_window: Option<DurationText>,
 }
 
 impl Default for QueueFile {
@@ -829,6 +835,7 @@ impl Default for QueueFile {
             send_rate: None,
             max_concurrency: None,
             batch_size: None,
+            batch_window: None,
         }
     }
 }

@@ -154,6 +154,9 @@ pub enum KnobFile {
     QueueRetentionSecs,
     /// Seconds the queue layer hides a message a consumer received.
     QueueVisibilitySecs,
+    /// Seconds a queue's messages wait for their batch to fill (serverless
+    /// functions with batches).
+    QueueBatchWindowSecs,
     /// Messages a second a FIFO queue accepts (its send limit).
     QueueSendRate,
     /// The most executions each queue's event source runs at once

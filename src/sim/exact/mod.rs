@@ -254,6 +254,9 @@ struct Exact<'a> {
     /// once (1: one an invocation), and the batches being processed.
     batch_size: usize,
     batches: Batches,
+    /// With batches, how long a queue's messages wait for their batch to
+    /// fill, from the oldest one's arrival, seconds (0: not at all).
+    batch_window_secs: f64,
 }
 
 /// A functions stack of `members` (docs/model.md, "Serverless
@@ -623,6 +626,10 @@ impl<'a> Exact<'a> {
             stack_queues,
             batch_size: if fed { sc.queue.as_ref().map_or(1, |q| q.batch_size as usize) } else { 1 },
             batches: Batches::default(),
+            batch_window_secs: match &sc.queue {
+                Some(q) if fed && q.batch_size > 1 => q.batch_window_secs,
+                _ => 0.0,
+            },
         }
     }
 
@@ -1144,6 +1151,7 @@ impl<'a> Exact<'a> {
         if stack.busy < stack.servers
             && stack.queue.is_empty()
             && !self.fifo
+            && self.batch_window_secs <= 0.0
             && (!self.fed || self.can_consume(info, t_secs))
         {
             self.start(s, req, t_secs);
@@ -1326,7 +1334,8 @@ impl<'a> Exact<'a> {
     /// With functions consuming a queue, stack `s`'s waiting messages that
     /// only lack a new environment are looked at again when their
     /// function's scaling allows one.
-    fn wake_for_scaling(&mut self, s: usize, t_secs: f64) {
+    /// (Or when the first batch still gathering is due, at `gathered_secs`.)
+    fn wake_for_scaling(&mut self, s: usize, t_secs: f64, gathered_secs: f64) {
         let functions = &mut self.functions;
         let (pollers, consuming) = (&self.pollers, &self.consuming);
         let ready = self.stack_functions[s]
@@ -1337,7 +1346,7 @@ impl<'a> Exact<'a> {
                     .iter()
                     .filter_map(|&q| pollers.get(q as usize).map(|p| p.ready_secs(consuming[q as usize], t_secs))),
             )
-            .fold(f64::INFINITY, f64::min);
+            .fold(gathered_secs, f64::min);
         // A wake due now has fired (or is about to, and one more is
         // harmless): the next is scheduled.
         let pending = self.wake_secs[s];
@@ -1440,6 +1449,9 @@ impl<'a> Exact<'a> {
     /// [`Exact::start_waiting`] when requests wait.
     fn start_waiting_slowly(&mut self, s: usize, t_secs: f64) {
         let timeout = self.timeout_secs;
+        let (size, window_secs) = (self.batch_size, self.batch_window_secs);
+        // The earliest a queue whose batch is still gathering hands it over.
+        let mut gathered_secs = f64::INFINITY;
         while self.stacks[s].busy < self.stacks[s].servers {
             let mut expired = std::mem::take(&mut self.expired);
             let next = if self.fed {
@@ -1449,7 +1461,14 @@ impl<'a> Exact<'a> {
                     t_secs,
                     timeout,
                     |req| expired.push(req),
-                    |req| {
+                    |req, waiting| {
+                        // A batch waits to fill until its oldest message has
+                        // waited the window (the same sum as the wake's).
+                        let due_secs = req.arrival_secs + window_secs;
+                        if window_secs > 0.0 && waiting < size && t_secs < due_secs {
+                            gathered_secs = gathered_secs.min(due_secs);
+                            return false;
+                        }
                         let i = &info[req.tenant as usize];
                         source_admits(pollers, consuming, max, i.queue as usize, t_secs)
                             && functions[i.function as usize].can_start(t_secs)
@@ -1475,7 +1494,7 @@ impl<'a> Exact<'a> {
                 Some(req) => self.start(s, req, t_secs),
                 None => {
                     if self.fed && !self.stacks[s].queue.is_empty() {
-                        self.wake_for_scaling(s, t_secs);
+                        self.wake_for_scaling(s, t_secs, gathered_secs);
                     }
                     break;
                 }

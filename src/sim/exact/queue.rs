@@ -488,19 +488,20 @@ impl Queue {
     /// than `timeout_secs` are handed to `drop` instead.
     #[inline]
     pub fn next(&mut self, now_secs: f64, timeout_secs: f64, drop: impl FnMut(Req)) -> Option<Req> {
-        self.next_open(now_secs, timeout_secs, drop, |_| true)
+        self.next_open(now_secs, timeout_secs, drop, |_, _| true)
     }
 
-    /// [`Queue::next`] among the requests `open` says can start now: a
-    /// head it refuses stays where it is (the shared queue's head blocks
-    /// what follows it; a tenant's own queue or a message group is passed
-    /// over, keeping its turn).
+    /// [`Queue::next`] among the requests `open` says can start now (given
+    /// a head and how many wait in the queue it heads: a tenant's own, a
+    /// message group, or the whole queue): a head it refuses stays where it
+    /// is (the shared queue's head blocks what follows it; a tenant's own
+    /// queue or a message group is passed over, keeping its turn).
     pub fn next_open(
         &mut self,
         now_secs: f64,
         timeout_secs: f64,
         mut drop: impl FnMut(Req),
-        mut open: impl FnMut(&Req) -> bool,
+        mut open: impl FnMut(&Req, usize) -> bool,
     ) -> Option<Req> {
         match self {
             Queue::Fifo(q) => {
@@ -508,7 +509,7 @@ impl Queue {
                     if now_secs - req.arrival_secs > timeout_secs {
                         drop(*req);
                         q.pop_front();
-                    } else if open(req) {
+                    } else if open(req, q.len()) {
                         return q.pop_front();
                     } else {
                         return None;
@@ -532,7 +533,7 @@ impl Queue {
                         }
                         continue;
                     }
-                    if !open(&req) {
+                    if !open(&req, f.flows[flow].queue.len()) {
                         f.aside.push(entry);
                         continue;
                     }
@@ -567,7 +568,7 @@ impl Queue {
                         q.tag_head(g);
                         continue;
                     }
-                    if !open(&req) {
+                    if !open(&req, q.groups[g].len()) {
                         q.aside.push(entry);
                         continue;
                     }
@@ -613,7 +614,7 @@ impl Queue {
                     let flow = entry.2 as usize;
                     // One queue: a head its consumers cannot take now blocks
                     // the rest, as a plain shared queue's does.
-                    if open(&q.flows[flow][0]) {
+                    if open(&q.flows[flow][0], q.len) {
                         found = q.flows[flow].pop_front();
                         q.len -= 1;
                         q.tag_head(flow);
@@ -762,7 +763,7 @@ mod tests {
             q.push(0, req(0, f64::from(k)));
             q.push(1, req(1, f64::from(k) + 0.5));
         }
-        let only_1 = |r: &Req| r.tenant == 1;
+        let only_1 = |r: &Req, _: usize| r.tenant == 1;
         let taken: Vec<u32> = (0..2).filter_map(|_| q.next_open(3.0, 10.0, |_| {}, only_1)).map(|r| r.tenant).collect();
         assert_eq!(taken, [1, 1], "flow 0 is closed");
         // Flow 0 kept its first turn and now catches up.

@@ -195,7 +195,7 @@ fn fields_ui(ui: &mut Ui, id: (usize, usize), change: &mut ChangeFile, names: &N
             form::count_ui(
                 ui,
                 size,
-                1..=10,
+                1..=10_000,
                 " per execution",
                 "The most messages one execution takes from its queue at once",
             );
