@@ -230,6 +230,12 @@ fn functions(quick: bool) {
     }
     let label = "serverless lesson behind a queue per tenant, per-request engine, one thread";
     print_request_rate(&queued, &options, label, "messages");
+    // The same, executions taking up to ten messages at once.
+    if let Some(q) = &mut queued.queue {
+        q.batch_size = 10;
+    }
+    let label = "the same in batches of up to ten, per-request engine, one thread";
+    print_request_rate(&queued, &options, label, "messages");
 }
 
 /// The layers' latency and clients' timeouts: the lesson-sized run (as
