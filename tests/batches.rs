@@ -45,6 +45,9 @@ fn a_saturated_execution_serves_one_message_per_service_time_and_pays_one_invoca
         let per_batch = ten.served.mean / ten.invocations.mean;
         assert!(close(per_batch, 10.0, 2e-3), "seed {seed}: {per_batch:.4} messages an invocation");
         assert_eq!(design(&batched).totals.invocations, ten.invocations, "the design's total is its tenant's");
+        // The backlog and the batch in service at the end are under way.
+        let accounted = ten.served.mean + ten.dropped.total.mean + ten.in_flight.mean;
+        assert_eq!(accounted, ten.offered.mean, "seed {seed}: every message is accounted for");
         // The queue's receive and delete calls go per batch: a tenth of
         // them, besides every message's send.
         let queue_cost = |t: &tenantsim::report::TenantReport| t.cost_by_layer.queue.mean;
@@ -216,4 +219,53 @@ fn a_batch_over_ten_needs_a_window_of_a_second() {
     let instances = fed(5.0, "Exponential(mean_ms: 100.0)", 100, r#"batch_window: "2s""#, 1)
         .replace(r#"functions: (concurrency_limit: 100, cold_start: "0s")"#, "concurrency: 4");
     assert_refused(&instances, "layers.queue.batch_window");
+}
+
+#[test]
+fn every_message_of_a_batch_outliving_the_visibility_timeout_comes_back_and_none_is_lost() {
+    // Messages of 11 s against a 10 s visibility timeout: every batch
+    // outlives it, so each of its messages is offered again (and may be
+    // processed twice), not only the one the execution took first. Every
+    // message is served, dropped or still under way at the end, batches in
+    // service included.
+    let text = |seed: u64| {
+        fed(0.5, "Deterministic(ms: 11000.0)", 4, "batch_size: 10", seed)
+            .replace("queue: (batch_size: 10)", r#"queue: (batch_size: 10, visibility_timeout: "10s")"#)
+    };
+    for seed in [1, 2, 3] {
+        let report = run_1_and_2_threads(&load(&text(seed)));
+        let t = &design(&report).tenants[0];
+        let processed_in_batches = t.served.mean / t.invocations.mean;
+        assert!(processed_in_batches > 2.0, "seed {seed}: {processed_in_batches:.2} messages an invocation");
+        assert!(
+            t.redelivered.mean >= t.served.mean,
+            "seed {seed}: {} offered again for {} served",
+            t.redelivered.mean,
+            t.served.mean
+        );
+        let accounted = t.served.mean + t.dropped.total.mean + t.throttled.total.mean + t.in_flight.mean;
+        assert_eq!(accounted, t.offered.mean, "seed {seed}: every message is accounted for");
+        assert!(t.in_flight.mean > 0.0, "seed {seed}: batches are under way at the end");
+    }
+}
+
+#[test]
+fn a_spike_that_changes_nothing_leaves_the_steady_cost_of_batches_whole() {
+    // A spike of factor 1: the run without spikes is the run itself, so
+    // its steady month (read from the baseline, then from the run once the
+    // spike has settled) costs what the run costs, the queue's receive and
+    // delete calls of batches included.
+    for seed in [1, 2, 3] {
+        // A minute's retention: the spike has settled a few minutes after
+        // it ends, and the baseline stops there.
+        let text = fed(20.0, "Exponential(mean_ms: 100.0)", 1, r#"batch_size: 10, retention: "1m""#, seed).replace(
+            "designs:",
+            r#"events: [ Spike(tenant: "a", at: "10m", duration: "10m", factor: 1.0) ], designs:"#,
+        );
+        let report = run_1_and_2_threads(&load(&text));
+        let totals = &design(&report).totals;
+        assert!(totals.invocations.mean < 0.2 * totals.served.mean, "seed {seed}: batches form");
+        let (steady, total) = (totals.steady_cost_usd_per_month.mean, totals.cost_usd_per_month.mean);
+        assert!((steady - total).abs() < 1e-9 * total, "seed {seed}: steady {steady} vs {total}");
+    }
 }

@@ -1282,7 +1282,8 @@ impl Resolver {
         let has_db = file.layers.has(LayerName::Database);
         let outlives = match (&file.layers.queue, compute) {
             (Some(q), Some(c)) => {
-                q.visibility_timeout.secs().is_ok_and(|v| crate::scenario::model::outlives(&c.service, v))
+                let batch = if c.functions.is_some() { q.batch_size.unwrap_or(1).clamp(1, 10_000) } else { 1 };
+                q.visibility_timeout.secs().is_ok_and(|v| crate::scenario::model::outlives(&c.service, v, batch))
             }
             _ => false,
         };

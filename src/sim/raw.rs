@@ -114,8 +114,9 @@ pub struct TenantRaw {
     /// queue calls that received and deleted them: 1 for a message taken
     /// alone, 1/k for one of a batch of k (the per-request engine).
     pub receipts: f64,
-    /// Time the batches that processed its messages spent on the other
-    /// messages of the batch (before or after its own), seconds summed.
+    /// Time the batches that processed its served messages spent on the
+    /// other messages of the batch (before or after its own), seconds
+    /// summed.
     pub batched_secs: f64,
 }
 

@@ -95,6 +95,8 @@ struct Done {
     receipt: f64,
     /// Time its batch spent processing the other messages, seconds.
     batched_secs: f64,
+    /// The whole execution's busy time, seconds (from its receive).
+    execution_secs: f64,
 }
 
 /// One partition's caps: the hard cap (reads, writes) and, when
@@ -1567,7 +1569,7 @@ impl<'a> Exact<'a> {
         }
         stack.raw.requests += 1.0;
         if batch == NO_BATCH {
-            let done = Done { busy_secs, receipt: 1.0, batched_secs: 0.0 };
+            let done = Done { busy_secs, receipt: 1.0, batched_secs: 0.0, execution_secs: busy_secs };
             self.deliver(req, done, (query, query_from_secs), t_secs);
         } else {
             // One invocation for every message of the batch: each its own
@@ -1582,6 +1584,7 @@ impl<'a> Exact<'a> {
                     busy_secs: m.service_secs + init_share_secs,
                     receipt: 1.0 / k,
                     batched_secs: processing_secs - m.service_secs,
+                    execution_secs: busy_secs,
                 };
                 self.deliver(m, done, (query, query_from_secs), t_secs);
             }
@@ -1596,13 +1599,12 @@ impl<'a> Exact<'a> {
     /// and its answer.
     #[inline]
     fn deliver(&mut self, req: Req, done: Done, (query, query_from_secs): (u32, f64), t_secs: f64) {
-        let Done { busy_secs, receipt, batched_secs } = done;
+        let Done { busy_secs, receipt, batched_secs, execution_secs } = done;
         let t = req.tenant as usize;
         let raw = &mut self.raw[t];
         raw.compute_requests += 1.0;
         raw.compute_busy_secs += busy_secs;
         raw.receipts += receipt;
-        raw.batched_secs += batched_secs;
         if self.queued && req.slot != NO_SLOT && self.duplicate(req, t_secs) {
             return;
         }
@@ -1625,7 +1627,8 @@ impl<'a> Exact<'a> {
             let relational = query == REFUSED;
             if self.queued {
                 let served_secs = if relational { query_from_secs } else { t_secs };
-                self.consumer_failed(req, served_secs - busy_secs, t_secs);
+                // Received when its execution started.
+                self.consumer_failed(req, served_secs - execution_secs, t_secs);
             } else {
                 let raw = &mut self.raw[t];
                 *if relational { &mut raw.dropped_connections } else { &mut raw.dropped_partition } += 1.0;
@@ -1641,6 +1644,7 @@ impl<'a> Exact<'a> {
             let bin = self.bins.of(latency_secs * 1e3);
             let raw = &mut self.raw[t];
             raw.served += 1.0;
+            raw.batched_secs += batched_secs;
             raw.latency_sum_secs += latency_secs;
             self.latency[t].add(bin);
             if req.in_window()

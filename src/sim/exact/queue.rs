@@ -666,9 +666,10 @@ impl Queue {
                         drop(req);
                         continue;
                     }
-                    let c = f.clock(flow);
-                    let start = f.virtual_times[c].max(f.flows[flow].finish);
-                    f.virtual_times[c] = start;
+                    // Its turn, as if taken alone; the clock stays where the
+                    // batch's head set it, so the other flows keep the turns
+                    // the batch took ahead of them.
+                    let start = f.virtual_times[f.clock(flow)].max(f.flows[flow].finish);
                     f.flows[flow].finish = start + 1.0 / f.flows[flow].weight;
                     batch.push(req);
                 }
@@ -754,6 +755,37 @@ mod tests {
         }
         assert_eq!(served[0] + served[1], 500);
         assert!((served[1] as f64 / served[0] as f64 - 4.0).abs() < 0.05, "{served:?}");
+    }
+
+    #[test]
+    fn a_batch_takes_one_queue_and_is_charged_a_turn_per_message() {
+        let mut q = Queue::fair(&[1.0, 1.0]);
+        for k in 0..8 {
+            q.push(0, req(0, f64::from(k)));
+            q.push(1, req(1, f64::from(k) + 0.5));
+        }
+        // Flow 0's head, then three more of flow 0 only, the expired first
+        // one of them dropped on the way.
+        let head = q.next(8.0, 10.0, |_| {});
+        assert_eq!(head.map(|r| r.tenant), Some(0));
+        let mut batch = Vec::new();
+        let mut dropped = Vec::new();
+        q.take_batch(0, (11.5, 10.0), 3, &mut batch, |r| dropped.push(r.arrival_secs));
+        assert_eq!(dropped, [1.0], "waited 10.5 s of 10");
+        assert_eq!(
+            batch.iter().map(|r| (r.tenant, r.arrival_secs)).collect::<Vec<_>>(),
+            [(0, 2.0), (0, 3.0), (0, 4.0)]
+        );
+        assert_eq!(q.len(), 16 - 1 - 1 - 3);
+        // Four turns taken by flow 0: flow 1 has the next four, then they
+        // alternate again.
+        let next: Vec<u32> = (0..6).filter_map(|_| q.next(11.5, 100.0, |_| {})).map(|r| r.tenant).collect();
+        assert_eq!(next, [1, 1, 1, 1, 0, 1]);
+        // A flow emptied by a batch leaves no turn behind.
+        let mut rest = Vec::new();
+        q.take_batch(0, (11.5, 100.0), 10, &mut rest, |_| {});
+        assert_eq!(rest.len(), 2);
+        assert!((0..3).filter_map(|_| q.next(11.5, 100.0, |_| {})).all(|r| r.tenant == 1));
     }
 
     #[test]

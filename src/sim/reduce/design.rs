@@ -356,7 +356,7 @@ fn tenant_reports(
         };
         // A batch's processing of the other messages is the function's
         // time, not the queue's.
-        let service_ms = service_ms.map(|ms| ms + fig.figure(&|| ratio(r.batched_secs, r.compute_requests) * 1e3).mean);
+        let service_ms = service_ms.map(|ms| ms + fig.figure(&|| ratio(r.batched_secs, r.served) * 1e3).mean);
         report.latency_by_layer = layer_means(&report.latency.mean_ms, gateway_ms, database_ms, service_ms);
         if building {
             tenants.push(report);
