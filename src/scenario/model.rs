@@ -119,10 +119,10 @@ impl Scenario {
     /// processed twice or dead-lettered, which only the per-request engine
     /// simulates.
     pub fn redelivers(&self) -> bool {
-        self.queue.as_ref().is_some_and(|q| {
-            let batch = if self.compute.functions.is_some() { q.batch_size } else { 1 };
-            self.has_database() || outlives(&self.compute.service, q.visibility_secs, batch)
-        })
+        // Only functions take batches (resolution refuses them elsewhere).
+        self.queue
+            .as_ref()
+            .is_some_and(|q| self.has_database() || outlives(&self.compute.service, q.visibility_secs, q.batch_size))
     }
 }
 

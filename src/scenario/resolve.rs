@@ -865,7 +865,7 @@ impl Resolver {
         let batching = q.batch_size.is_some_and(|b| b != 1) || batch_window_secs > 0.0;
         let batch_path = if q.batch_size.is_some_and(|b| b != 1) { "batch_size" } else { "batch_window" };
         let batch_size = match q.batch_size {
-            _ if !batching => q.batch_size.unwrap_or(1).max(1),
+            _ if !batching => 1,
             b => {
                 let b = b.unwrap_or(1);
                 let path = format!("{p}.{batch_path}");
@@ -1282,7 +1282,7 @@ impl Resolver {
         let has_db = file.layers.has(LayerName::Database);
         let outlives = match (&file.layers.queue, compute) {
             (Some(q), Some(c)) => {
-                let batch = if c.functions.is_some() { q.batch_size.unwrap_or(1).clamp(1, 10_000) } else { 1 };
+                let batch = q.batch_for(c.functions.is_some());
                 q.visibility_timeout.secs().is_ok_and(|v| crate::scenario::model::outlives(&c.service, v, batch))
             }
             _ => false,

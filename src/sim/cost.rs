@@ -7,7 +7,7 @@
 //! tenant costs plus unallocated equals the total (conservation).
 
 use crate::scenario::model::{Attribution, DbPricing, Design, Functions, Idle, Layer, Relational, Scenario, StackKind};
-use crate::sim::raw::{StackRaw, TaskRaw};
+use crate::sim::raw::{StackRaw, TaskRaw, TenantRaw};
 
 /// Index of the overhead bucket in [`crate::sim::raw::TenantRaw::cost_usd_per_month`].
 pub const OVERHEAD: usize = 3;
@@ -103,12 +103,19 @@ pub fn attribute(sc: &Scenario, design: &Design, task: &mut TaskRaw) {
     // (received and deleted).
     if let Some(q) = &sc.queue {
         for r in &mut task.tenants {
-            // A batch's messages are received and deleted together.
-            let receives = if q.batch_size > 1 { r.receipts } else { r.compute_requests };
-            let requests = r.admitted + receives * (q.requests_per_message - 1.0);
+            let requests = r.admitted + receives(sc, r) * (q.requests_per_message - 1.0);
             r.cost_usd_per_month[QUEUE] += requests * q.usd_per_million_requests / 1e6 / months;
         }
     }
+}
+
+/// Tenant `r`'s share of the receives its messages took from their
+/// queues, and of the invocations that processed them: one per message
+/// processed, or with batches (a batch's messages are received, deleted
+/// and processed together) the per-request engine's count of 1/k for
+/// each message of a batch of k.
+pub fn receives(sc: &Scenario, r: &TenantRaw) -> f64 {
+    if sc.queue.as_ref().is_some_and(|q| q.batch_size > 1) { r.receipts } else { r.compute_requests }
 }
 
 /// A run's total cost, USD per month: its stacks' and its tenants' queue

@@ -93,8 +93,7 @@ fn clock_rows(ui: &mut Ui, draft: &mut ScenarioFile, errors: Option<&FieldErrors
     let fair = draft.layers.queue.as_ref().is_some_and(|q| q.fair);
     let queued_functions = draft.layers.queue.is_some() && draft.layers.compute.functions.is_some();
     let outlives = draft.layers.queue.as_ref().is_some_and(|q| {
-        let batch =
-            if draft.layers.compute.functions.is_some() { q.batch_size.unwrap_or(1).clamp(1, 10_000) } else { 1 };
+        let batch = q.batch_for(draft.layers.compute.functions.is_some());
         q.visibility_timeout
             .secs()
             .is_ok_and(|v| crate::scenario::model::outlives(&draft.layers.compute.service_time.as_written(), v, batch))

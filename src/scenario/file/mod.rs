@@ -822,6 +822,15 @@ pub struct QueueFile {
     pub batch_window: Option<DurationText>,
 }
 
+impl QueueFile {
+    /// The most messages its consumers take at once: its `batch_size`
+    /// (within a trigger's 1 to 10,000) when serverless `functions` read
+    /// it, one message a server on instances.
+    pub fn batch_for(&self, functions: bool) -> u32 {
+        if functions { self.batch_size.unwrap_or(1).clamp(1, 10_000) } else { 1 }
+    }
+}
+
 impl Default for QueueFile {
     fn default() -> Self {
         Self {

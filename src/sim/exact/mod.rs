@@ -1334,9 +1334,10 @@ impl<'a> Exact<'a> {
     }
 
     /// With functions consuming a queue, stack `s`'s waiting messages that
-    /// only lack a new environment are looked at again when their
-    /// function's scaling allows one.
-    /// (Or when the first batch still gathering is due, at `gathered_secs`.)
+    /// only lack a new environment, their pollers' room or a full batch
+    /// are looked at again at the first of: their function's scaling
+    /// allowing one, their pollers allowing one, and `gathered_secs` (a
+    /// batch still gathering is due).
     fn wake_for_scaling(&mut self, s: usize, t_secs: f64, gathered_secs: f64) {
         let functions = &mut self.functions;
         let (pollers, consuming) = (&self.pollers, &self.consuming);

@@ -488,11 +488,7 @@ fn blamed(sc: &Scenario, d: usize, t: usize, spikers: &[usize]) -> (Vec<String>,
 /// processed alone is one, each message of a batch of k is 1/k (none on
 /// instances).
 fn invocations(sc: &Scenario, r: &TenantRaw) -> f64 {
-    match &sc.queue {
-        _ if sc.compute.functions.is_none() => 0.0,
-        Some(q) if q.batch_size > 1 => r.receipts,
-        _ => r.compute_requests,
-    }
+    if sc.compute.functions.is_none() { 0.0 } else { crate::sim::cost::receives(sc, r) }
 }
 
 fn totals(sc: &Scenario, rep: Replication<'_>, steady: &TaskRaw, fig: &mut dyn Figures) -> DesignTotals {
